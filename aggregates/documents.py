@@ -1,0 +1,412 @@
+"""Pure domain documents: measurements, period helpers and versioned policy documents.
+
+Policy documents are plain data (pydantic, frozen, extra="forbid") so HR can publish a new
+version without a code change; each carries a `kind` discriminator so a stored JSON
+document can be parsed back with `parse_document`.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from datetime import date
+from typing import Annotated, Any, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+
+from aggregates.ladder import Role
+
+# --------------------------------------------------------------------------- labels
+
+LANGS: tuple[str, ...] = ("en", "zh")
+
+
+def _require_langs(label: dict[str, str]) -> dict[str, str]:
+    missing = [lang for lang in LANGS if not label.get(lang, "").strip()]
+    if missing:
+        raise ValueError(f"label needs non-empty {' and '.join(missing)} text, got {label!r}")
+    return label
+
+
+Label = Annotated[dict[str, str], AfterValidator(_require_langs)]
+"""Bilingual text: {"en": ..., "zh": ...}; both keys are required and non-empty."""
+
+
+class Frozen(BaseModel):
+    """Base for every document and result: immutable, strict about unknown fields."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+# --------------------------------------------------------------------------- periods
+
+_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
+_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
+_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
+
+PeriodKind = Literal["month", "week", "day"]
+
+
+def period_kind(period: str) -> PeriodKind:
+    """Classify and validate a period: "2026-10", "2026-W43" (ISO week) or "2026-10-15"."""
+    if m := _MONTH.match(period):
+        if not 1 <= int(m.group(2)) <= 12:
+            raise ValueError(f"invalid month period {period!r}: month must be 01..12")
+        return "month"
+    if m := _WEEK.match(period):
+        try:
+            date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
+        except ValueError:
+            raise ValueError(f"invalid ISO week period {period!r}: no such week") from None
+        return "week"
+    if _DAY.match(period):
+        try:
+            date.fromisoformat(period)
+        except ValueError:
+            raise ValueError(f"invalid day period {period!r}: no such date") from None
+        return "day"
+    raise ValueError(
+        f"invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'"
+    )
+
+
+def month_of(period: str) -> str:
+    """The "YYYY-MM" month a period belongs to.
+
+    An ISO week belongs to the month of its Thursday (the same rule ISO uses to give a
+    week to a year), so every week lands in exactly one month.
+    """
+    kind = period_kind(period)
+    if kind == "month":
+        return period
+    if kind == "day":
+        return period[:7]
+    year, week = int(period[:4]), int(period[6:])
+    return date.fromisocalendar(year, week, 4).strftime("%Y-%m")
+
+
+def shift_month(month: str, delta: int) -> str:
+    """`month` moved by `delta` months (negative = earlier)."""
+    if period_kind(month) != "month":
+        raise ValueError(f"expected a month period 'YYYY-MM', got {month!r}")
+    index = int(month[:4]) * 12 + int(month[5:]) - 1 + delta
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def months_back(as_of_month: str, n: int) -> list[str]:
+    """The `n` months ending at `as_of_month` inclusive, oldest first."""
+    if n < 1:
+        raise ValueError(f"a window needs at least 1 month, got {n}")
+    return [shift_month(as_of_month, -offset) for offset in range(n - 1, -1, -1)]
+
+
+# --------------------------------------------------------------------------- measurements
+
+
+def _check_period(period: str) -> str:
+    period_kind(period)
+    return period
+
+
+class Measurement(Frozen):
+    """One value of one metric for one employee and period (the metric ledger's content).
+
+    Percent metrics are percent numbers (130.0 means 130%).
+    """
+
+    employee_id: str = Field(min_length=1)
+    period: Annotated[str, AfterValidator(_check_period)]
+    metric: str = Field(min_length=1)
+    value: float = Field(allow_inf_nan=False)
+    item: str | None = None
+    source: str = Field(min_length=1)
+
+
+# --------------------------------------------------------------------------- metric catalog
+
+Unit = Literal["percent", "count", "currency", "score10", "score100"]
+Direction = Literal["higher", "lower"]
+WindowRule = Literal["mean", "sum", "last", "max", "items"]
+Dimension = Literal["performance", "customer", "process", "growth", "team"]
+
+DIMENSION_LABELS: dict[str, dict[str, str]] = {
+    "performance": {"en": "performance", "zh": "业绩"},
+    "customer": {"en": "customer", "zh": "客户"},
+    "process": {"en": "process", "zh": "过程"},
+    "growth": {"en": "growth", "zh": "成长"},
+    "team": {"en": "team", "zh": "团队"},
+}
+
+_METRIC_NAME = r"^[a-z][a-z0-9_]*$"
+
+
+class MetricDef(Frozen):
+    """How a metric is shown, which way is better and how a window of months aggregates.
+
+    window: mean/sum/max of the monthly values, the last month with data, or "items": the
+    set of distinct item names (e.g. course names; the value is each item's score).
+    """
+
+    label: Label
+    unit: Unit
+    direction: Direction = "higher"
+    window: WindowRule = "mean"
+    dimension: Dimension | None = None
+    improve_action: Label | None = None
+    improve_course: str | None = None
+
+
+class MetricCatalog(Frozen):
+    """Every metric the engine knows. New metrics arrive by publishing a new version."""
+
+    kind: Literal["metric_catalog"] = "metric_catalog"
+    metrics: dict[Annotated[str, Field(pattern=_METRIC_NAME)], MetricDef]
+    courses: dict[str, Label] = {}
+    """Course name (the `item` of course measurements) -> bilingual title."""
+
+    def metric(self, name: str) -> MetricDef:
+        try:
+            return self.metrics[name]
+        except KeyError:
+            raise KeyError(f"metric {name!r} is not in the metric catalog") from None
+
+    def directions(self) -> dict[str, str]:
+        return {name: d.direction for name, d in self.metrics.items()}
+
+    def course_title(self, course: str, lang: str = "en") -> str:
+        """The course's title in `lang`, falling back to its name."""
+        return self.courses.get(course, {}).get(lang, course)
+
+
+# --------------------------------------------------------------------------- potential weights
+
+
+class IndicatorBand(Frozen):
+    """Maps a raw window value linearly onto 0..10: `zero_at` -> 0, `full_at` -> 10, clipped.
+
+    For lower-is-better metrics `zero_at` > `full_at` (e.g. churn 40 -> 0, 5 -> 10).
+    `weight` is relative within its dimension (indicators of a dimension are normalised).
+    """
+
+    metric: str
+    zero_at: float
+    full_at: float
+    weight: float = Field(default=1.0, gt=0)
+
+    @model_validator(mode="after")
+    def _band_not_empty(self) -> IndicatorBand:
+        if self.zero_at == self.full_at:
+            raise ValueError(f"indicator {self.metric!r}: zero_at and full_at must differ")
+        return self
+
+
+class DimensionWeight(Frozen):
+    weight: float = Field(ge=0, le=1)
+    indicators: list[IndicatorBand] = Field(min_length=1)
+
+
+class PotentialWeights(Frozen):
+    """Weights of the potential score (out of 10) and the candidate-pool size."""
+
+    kind: Literal["potential_weights"] = "potential_weights"
+    dimensions: dict[Dimension, DimensionWeight]
+    pool_top_fraction: float = Field(default=0.10, gt=0, le=1)
+    window_months: int = Field(default=12, ge=1)
+    """The window callers should aggregate measurements over before scoring."""
+
+    @model_validator(mode="after")
+    def _check(self) -> PotentialWeights:
+        total = math.fsum(d.weight for d in self.dimensions.values())
+        if abs(total - 1.0) > 1e-6:
+            raise ValueError(f"dimension weights must sum to 1, got {total:g}")
+        seen: set[str] = set()
+        for band in (b for d in self.dimensions.values() for b in d.indicators):
+            if band.metric in seen:
+                raise ValueError(f"indicator {band.metric!r} appears more than once")
+            seen.add(band.metric)
+        return self
+
+    def effective_weights(self) -> dict[str, float]:
+        """Each indicator's share of the total score (sums to 1)."""
+        shares: dict[str, float] = {}
+        for dim in self.dimensions.values():
+            relative = math.fsum(b.weight for b in dim.indicators)
+            for band in dim.indicators:
+                shares[band.metric] = dim.weight * band.weight / relative
+        return shares
+
+
+# --------------------------------------------------------------------------- promotion criteria
+
+Op = Literal[">=", ">", "<=", "<"]
+
+
+class _CriterionBase(Frozen):
+    id: str = Field(min_length=1)
+    label: Label
+    suggestion: Label
+
+
+class MetricThreshold(_CriterionBase):
+    """A metric aggregated over the window compared with a threshold.
+
+    `window` overrides the catalog's aggregation rule; `window_months` overrides the
+    criteria document's window (e.g. "last 3 months").
+    """
+
+    type: Literal["metric"] = "metric"
+    metric: str
+    op: Op
+    threshold: float = Field(allow_inf_nan=False)
+    window: WindowRule | None = None
+    window_months: int | None = Field(default=None, ge=1)
+
+
+class CoursesCompleted(_CriterionBase):
+    """Named courses completed (items of `metric`), all of them or at least `min_count`.
+
+    A completed course stays completed: by default any completion up to the as-of month
+    counts; `within_months` restricts it to a recent window.
+    """
+
+    type: Literal["courses"] = "courses"
+    courses: list[str] = Field(min_length=1)
+    min_count: int | None = Field(default=None, ge=1)
+    metric: str = "course_completed"
+    within_months: int | None = Field(default=None, ge=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> CoursesCompleted:
+        if self.min_count is not None and self.min_count > len(self.courses):
+            raise ValueError(f"criterion {self.id!r}: min_count exceeds the number of courses")
+        return self
+
+    @property
+    def required(self) -> int:
+        return self.min_count if self.min_count is not None else len(self.courses)
+
+
+class TopPercentStreak(_CriterionBase):
+    """`months` consecutive months in the organisation's top `top_percent`% on `metric`.
+
+    Evaluated from the caller-supplied percentile ranks (see evaluation.percentile_ranks):
+    a month counts when the percentile is strictly above 100 - top_percent, which is the
+    same as rank <= ceil(top_percent% of the ranked staff). Any run inside the criteria
+    window counts; a month without a percentile breaks the run.
+    """
+
+    type: Literal["top_percent_streak"] = "top_percent_streak"
+    metric: str
+    top_percent: float = Field(gt=0, le=100)
+    months: int = Field(ge=1)
+
+
+class AnyOf(_CriterionBase):
+    """Met when at least one option is met (e.g. 3 management courses OR 3 mentorings)."""
+
+    type: Literal["any_of"] = "any_of"
+    options: list[Criterion] = Field(min_length=1)
+
+
+Criterion = Annotated[
+    MetricThreshold | CoursesCompleted | TopPercentStreak | AnyOf,
+    Field(discriminator="type"),
+]
+AnyOf.model_rebuild()
+
+
+def _criterion_ids(criteria: list[Criterion]) -> list[str]:
+    ids: list[str] = []
+    for c in criteria:
+        ids.append(c.id)
+        if isinstance(c, AnyOf):
+            ids.extend(_criterion_ids(c.options))
+    return ids
+
+
+class PromotionCriteria(Frozen):
+    """What it takes to be promoted to `target_role` (all criteria must be met)."""
+
+    kind: Literal["promotion_criteria"] = "promotion_criteria"
+    target_role: Role
+    window_months: int = Field(default=12, ge=1)
+    criteria: list[Criterion] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _check(self) -> PromotionCriteria:
+        if self.target_role == Role.sales_rep:
+            raise ValueError("sales_rep is the entry rung: nobody is promoted to it")
+        ids = _criterion_ids(self.criteria)
+        duplicates = sorted({i for i in ids if ids.count(i) > 1})
+        if duplicates:
+            raise ValueError(f"criterion ids must be unique, repeated: {duplicates}")
+        return self
+
+
+# --------------------------------------------------------------------------- parsing, checks
+
+PolicyDoc = Annotated[
+    MetricCatalog | PotentialWeights | PromotionCriteria, Field(discriminator="kind")
+]
+POLICY_KINDS: tuple[str, ...] = ("metric_catalog", "potential_weights", "promotion_criteria")
+_POLICY_ADAPTER: TypeAdapter[MetricCatalog | PotentialWeights | PromotionCriteria] = TypeAdapter(
+    PolicyDoc
+)
+
+
+def parse_document(data: dict[str, Any]) -> MetricCatalog | PotentialWeights | PromotionCriteria:
+    """Parse a stored policy document (a JSON-like dict with a `kind`)."""
+    return _POLICY_ADAPTER.validate_python(data)
+
+
+def _criterion_problems(c: Criterion, catalog: MetricCatalog) -> list[str]:
+    if isinstance(c, MetricThreshold | TopPercentStreak):
+        if c.metric not in catalog.metrics:
+            return [f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog"]
+        return []
+    if isinstance(c, CoursesCompleted):
+        problems = [
+            f"criterion {c.id!r}: course {course!r} has no bilingual title in the catalog"
+            for course in c.courses
+            if course not in catalog.courses
+        ]
+        if c.metric not in catalog.metrics:
+            problems.append(f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog")
+        return problems
+    return [p for option in c.options for p in _criterion_problems(option, catalog)]
+
+
+def consistency_problems(
+    catalog: MetricCatalog,
+    weights: PotentialWeights | None = None,
+    criteria: PromotionCriteria | None = None,
+) -> list[str]:
+    """Cross-document problems to fix before publishing (empty list = consistent).
+
+    Evaluation tolerates these (an unknown metric is simply unmet), so publishing is the
+    place to reject them.
+    """
+    problems: list[str] = []
+    for dim_name, dim in weights.dimensions.items() if weights else []:
+        for band in dim.indicators:
+            definition = catalog.metrics.get(band.metric)
+            if definition is None:
+                problems.append(f"weights: metric {band.metric!r} is not in the catalog")
+                continue
+            rising = band.full_at > band.zero_at
+            if rising != (definition.direction == "higher"):
+                problems.append(
+                    f"weights: band of {band.metric!r} runs against its direction "
+                    f"{definition.direction!r}"
+                )
+            if definition.dimension not in (None, dim_name):
+                problems.append(
+                    f"weights: {band.metric!r} is a {definition.dimension} metric, "
+                    f"weighted under {dim_name}"
+                )
+    for course in sorted({d.improve_course for d in catalog.metrics.values() if d.improve_course}):
+        if course not in catalog.courses:
+            problems.append(f"catalog: improve course {course!r} has no bilingual title")
+    for c in criteria.criteria if criteria else []:
+        problems.extend(_criterion_problems(c, catalog))
+    return problems

@@ -1,0 +1,697 @@
+"""Deterministic evaluation: window aggregation, potential score, ranks, candidate pool and
+promotion criteria. Pure functions of their inputs (no clock, no randomness, no I/O), so a
+stored result can always be recomputed from the documents and measurements it names.
+"""
+
+from __future__ import annotations
+
+import math
+from bisect import bisect_left
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Literal
+
+from pydantic import Field
+
+from aggregates.documents import (
+    DIMENSION_LABELS,
+    AnyOf,
+    CoursesCompleted,
+    Criterion,
+    Frozen,
+    Label,
+    Measurement,
+    MetricCatalog,
+    MetricDef,
+    MetricThreshold,
+    PotentialWeights,
+    PromotionCriteria,
+    TopPercentStreak,
+    Unit,
+    WindowRule,
+    month_of,
+    months_back,
+    period_kind,
+)
+from aggregates.ladder import Role
+
+_EPS = 1e-9
+_DIGITS = 6  # comparisons use values rounded to this many decimals (float-noise immunity)
+
+# --------------------------------------------------------------------------- windows
+
+
+class WindowValue(Frozen):
+    """One metric aggregated over a window of months.
+
+    `per_month` holds each month's value (for "items" metrics: the number of distinct items
+    that month); `item_values` maps each item to its latest value (e.g. a course's score).
+    """
+
+    metric: str
+    rule: WindowRule
+    value: float | None
+    items: tuple[str, ...] = ()
+    item_values: dict[str, float] = Field(default_factory=dict)
+    months_with_data: int = 0
+    per_month: dict[str, float] = Field(default_factory=dict)
+
+
+def _dedupe(measurements: Iterable[Measurement]) -> list[Measurement]:
+    """Keep the last measurement per (period, metric, item): a later correction supersedes."""
+    latest: dict[tuple[str, str, str | None], Measurement] = {}
+    employees: set[str] = set()
+    for m in measurements:
+        employees.add(m.employee_id)
+        key = (m.period, m.metric, m.item)
+        latest.pop(key, None)  # re-insert so the list keeps the order of the winners
+        latest[key] = m
+    if len(employees) > 1:
+        raise ValueError(f"measurements of several employees mixed: {sorted(employees)}")
+    return list(latest.values())
+
+
+def _aggregate(per_month: Mapping[str, float], rule: WindowRule) -> float | None:
+    values = [per_month[month] for month in sorted(per_month)]
+    if not values:
+        return None
+    if rule == "sum":
+        return math.fsum(values)
+    if rule == "last":
+        return values[-1]
+    if rule == "max":
+        return max(values)
+    return math.fsum(values) / len(values)  # "mean"
+
+
+def _numeric_window(
+    rows: Sequence[Measurement], metric: str, rule: WindowRule, months: set[str]
+) -> WindowValue:
+    # Only month periods: weekly and daily figures feed the weekly cycle and would double
+    # count against the monthly ones.
+    cells: dict[str, list[float]] = {}
+    for m in rows:
+        if m.metric == metric and m.period in months and period_kind(m.period) == "month":
+            cells.setdefault(m.period, []).append(m.value)
+    # Several items of a plain metric in one month: add them up for sums, else average.
+    per_month = {
+        month: math.fsum(vs) if rule == "sum" else math.fsum(vs) / len(vs)
+        for month, vs in sorted(cells.items())
+    }
+    return WindowValue(
+        metric=metric,
+        rule=rule,
+        value=_aggregate(per_month, rule),
+        months_with_data=len(per_month),
+        per_month=per_month,
+    )
+
+
+def _items_window(
+    rows: Sequence[Measurement], metric: str, first: str | None, last: str
+) -> WindowValue:
+    """Items in months first..last inclusive (first None: from the beginning).
+
+    A completion is a point fact, so any period kind counts, rolled up to its month.
+    """
+    item_month: dict[str, str] = {}
+    item_values: dict[str, float] = {}
+    for m in rows:
+        if m.metric != metric or m.item is None:
+            continue
+        month = month_of(m.period)
+        if month > last or (first is not None and month < first):
+            continue
+        if month >= item_month.get(m.item, ""):  # latest month wins, then sequence order
+            item_month[m.item] = month
+            item_values[m.item] = m.value
+    per_month: dict[str, float] = {}
+    for month in sorted(item_month.values()):
+        per_month[month] = per_month.get(month, 0.0) + 1.0
+    items = tuple(sorted(item_values))
+    return WindowValue(
+        metric=metric,
+        rule="items",
+        value=float(len(items)) if items else None,
+        items=items,
+        item_values={item: item_values[item] for item in items},
+        months_with_data=len(per_month),
+        per_month=per_month,
+    )
+
+
+def _window(
+    rows: Sequence[Measurement], metric: str, rule: WindowRule, as_of_month: str, months: int
+) -> WindowValue:
+    window = months_back(as_of_month, months)
+    if rule == "items":
+        return _items_window(rows, metric, window[0], as_of_month)
+    return _numeric_window(rows, metric, rule, set(window))
+
+
+def window_value(
+    measurements: Iterable[Measurement],
+    metric: str,
+    rule: WindowRule,
+    as_of_month: str,
+    months: int,
+) -> WindowValue:
+    """One metric over the `months` months ending at `as_of_month`, with an explicit rule."""
+    return _window(_dedupe(measurements), metric, rule, as_of_month, months)
+
+
+def window_values(
+    measurements: Iterable[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    months: int,
+) -> dict[str, WindowValue]:
+    """Every catalog metric over the `months` months ending at `as_of_month` (inclusive).
+
+    Numeric metrics use month periods only; "items" metrics accept any period kind (rolled
+    up with `month_of`). Metrics without data have value None. Measurements of metrics
+    missing from the catalog are ignored. All measurements must be of one employee.
+    """
+    rows = _dedupe(measurements)
+    return {
+        name: _window(rows, name, d.window, as_of_month, months)
+        for name, d in catalog.metrics.items()
+    }
+
+
+# --------------------------------------------------------------------------- formatting
+
+
+def format_value(value: float, unit: Unit) -> str:
+    """Compact, language-neutral display: 130%, 8.5, 1,250,000, 3."""
+    value = value + 0.0  # no "-0"
+    if unit == "currency":
+        return f"{value:,.0f}"
+    decimals = 1 if unit in ("percent", "score100") else 2
+    text = f"{value:.{decimals}f}".rstrip("0").rstrip(".")
+    text = "0" if text == "-0" else text
+    return f"{text}%" if unit == "percent" else text
+
+
+_OP_SIGNS = {">=": "≥", ">": ">", "<=": "≤", "<": "<"}
+
+
+def _compare(value: float, op: str, threshold: float) -> bool:
+    v, t = round(value, _DIGITS), round(threshold, _DIGITS)
+    return {">=": v >= t, ">": v > t, "<=": v <= t, "<": v < t}[op]
+
+
+# --------------------------------------------------------------------------- potential score
+
+ValuesInput = Mapping[str, WindowValue] | Mapping[str, float | None]
+
+
+def _scalar(value: WindowValue | float | None) -> float | None:
+    return value.value if isinstance(value, WindowValue) else value
+
+
+class IndicatorScore(Frozen):
+    metric: str
+    dimension: str
+    label: Label
+    raw: float | None
+    score: float = Field(description="0..10, rounded to 2 decimals")
+    missing: bool
+    share: float = Field(description="this indicator's share of the total score (0..1)")
+
+
+class DimensionScore(Frozen):
+    dimension: str
+    label: Label
+    weight: float
+    score: float = Field(description="0..10, rounded to 2 decimals")
+
+
+class PotentialScore(Frozen):
+    total: float = Field(description="0..10, rounded to 2 decimals")
+    dimensions: dict[str, DimensionScore]
+    indicators: dict[str, IndicatorScore]
+
+    @property
+    def missing(self) -> list[str]:
+        return [name for name, ind in self.indicators.items() if ind.missing]
+
+
+def band_score(value: float, zero_at: float, full_at: float) -> float:
+    """Linear 0..10 between the band ends, clipped (works for both directions)."""
+    return min(10.0, max(0.0, 10.0 * (value - zero_at) / (full_at - zero_at)))
+
+
+def potential_score(
+    values: ValuesInput, weights: PotentialWeights, catalog: MetricCatalog
+) -> PotentialScore:
+    """Weighted score out of 10 from window values (WindowValue or plain floats).
+
+    A dimension scores the weighted mean of its indicators; missing data scores 0 and is
+    flagged, so gaps lower the score visibly instead of silently. Raises KeyError when the
+    weights name a metric the catalog lacks (`consistency_problems` catches it earlier).
+    """
+    shares = weights.effective_weights()
+    indicators: dict[str, IndicatorScore] = {}
+    dimensions: dict[str, DimensionScore] = {}
+    total = 0.0
+    for dim_name, dim in weights.dimensions.items():
+        relative = math.fsum(b.weight for b in dim.indicators)
+        dim_score = 0.0
+        for band in dim.indicators:
+            raw = _scalar(values.get(band.metric))
+            score = 0.0 if raw is None else band_score(raw, band.zero_at, band.full_at)
+            dim_score += score * band.weight / relative
+            indicators[band.metric] = IndicatorScore(
+                metric=band.metric,
+                dimension=dim_name,
+                label=catalog.metric(band.metric).label,
+                raw=raw,
+                score=round(score, 2),
+                missing=raw is None,
+                share=round(shares[band.metric], _DIGITS),
+            )
+        total += dim.weight * dim_score
+        dimensions[dim_name] = DimensionScore(
+            dimension=dim_name,
+            label=DIMENSION_LABELS[dim_name],
+            weight=dim.weight,
+            score=round(dim_score, 2),
+        )
+    return PotentialScore(total=round(total, 2), dimensions=dimensions, indicators=indicators)
+
+
+# --------------------------------------------------------------------------- ranks and pools
+
+
+def _sort_key(value: float, direction: str) -> float:
+    if direction not in ("higher", "lower"):
+        raise ValueError(f"direction must be 'higher' or 'lower', got {direction!r}")
+    return -round(value, _DIGITS) if direction == "higher" else round(value, _DIGITS)
+
+
+def _competition_ranks(values: Mapping[str, float | None], direction: str) -> dict[str, int]:
+    """1 = best, ties share a rank ("1, 2, 2, 4"); missing values all share the last rank."""
+    present = {e: _sort_key(v, direction) for e, v in values.items() if v is not None}
+    ordered = sorted(present.values())
+    ranks = {e: 1 + bisect_left(ordered, key) for e, key in present.items()}
+    last = len(present) + 1
+    return {e: ranks.get(e, last) for e in sorted(values)}
+
+
+def team_ranks(
+    values_by_employee: Mapping[str, Mapping[str, float | None]],
+    directions: Mapping[str, str],
+) -> dict[str, dict[str, int]]:
+    """Each employee's competition rank (1 = best) on each metric of `directions`.
+
+    Direction-aware ("lower" is better for churn); ties share a rank; an employee without a
+    value ranks after everyone with one.
+    """
+    by_metric = {
+        metric: _competition_ranks(
+            {e: values.get(metric) for e, values in values_by_employee.items()}, direction
+        )
+        for metric, direction in directions.items()
+    }
+    return {
+        e: {metric: by_metric[metric][e] for metric in directions}
+        for e in sorted(values_by_employee)
+    }
+
+
+def percentile_ranks(
+    values_by_employee: Mapping[str, float | None], direction: str = "higher"
+) -> dict[str, float]:
+    """Percentile rank 0..100 (100 = best) of each employee in one month on one metric.
+
+    percentile = 100 * (n - rank + 1) / n with competition rank among the n employees that
+    have a value, so "top p%" (percentile > 100 - p) means rank <= ceil(p% of n), the same
+    rule as `candidate_pool`. Employees without a value get 0.
+    """
+    present = {e: v for e, v in values_by_employee.items() if v is not None}
+    n = len(present)
+    ranks = _competition_ranks(present, direction)
+    return {
+        e: round(100.0 * (n - ranks[e] + 1) / n, _DIGITS) if e in present else 0.0
+        for e in sorted(values_by_employee)
+    }
+
+
+def team_averages(values_by_employee: Mapping[str, Mapping[str, float | None]]) -> dict[str, float]:
+    """Mean of each metric over the employees that have it (for "25% vs team average 15%")."""
+    columns: dict[str, list[float]] = {}
+    for e in sorted(values_by_employee):
+        for metric, value in values_by_employee[e].items():
+            if value is not None:
+                columns.setdefault(metric, []).append(value)
+    return {metric: math.fsum(vs) / len(vs) for metric, vs in sorted(columns.items())}
+
+
+def candidate_pool(scores: Mapping[str, float], top_fraction: float = 0.10) -> list[str]:
+    """The promotion candidate pool: the best `top_fraction` of employees by score.
+
+    Size = ceil(top_fraction * n), at least 1 when there is anyone. Employees are ordered by
+    score (higher first, compared at 6 decimals) and then by employee id ascending, so a tie
+    at the cut-off goes to the lower id: deterministic, and documented to HR as such.
+    """
+    if not 0 < top_fraction <= 1:
+        raise ValueError(f"top_fraction must be in (0, 1], got {top_fraction}")
+    if not scores:
+        return []
+    size = max(1, math.ceil(round(top_fraction * len(scores), _DIGITS)))
+    ordered = sorted(scores, key=lambda e: (-round(scores[e], _DIGITS), e))
+    return ordered[:size]
+
+
+# --------------------------------------------------------------------------- suggestions
+
+
+class Suggestion(Frozen):
+    """A pushed improvement hint for one weak indicator."""
+
+    metric: str
+    label: Label
+    score: float
+    raw: float | None
+    missing: bool
+    course: str | None = None
+    text: Label
+
+    def line(self, lang: str = "en") -> str:
+        return self.text[lang]
+
+
+def _suggestion_text(ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog) -> Label:
+    en_label, zh_label = ind.label["en"], ind.label["zh"]
+    if ind.missing:
+        return {
+            "en": f"no {en_label} data recorded: check with your manager that it is captured",
+            "zh": f"暂无{zh_label}数据：请与经理确认数据已采集",
+        }
+    en_parts: list[str] = []
+    zh_parts: list[str] = []
+    if definition.improve_course:
+        en_parts.append(f"complete *{catalog.course_title(definition.improve_course, 'en')}*")
+        zh_parts.append(f"完成《{catalog.course_title(definition.improve_course, 'zh')}》课程")
+    if definition.improve_action:
+        en_parts.append(definition.improve_action["en"])
+        zh_parts.append(definition.improve_action["zh"])
+    if not en_parts:
+        return {
+            "en": f"focus on your {en_label} (score {format_value(ind.score, 'score10')}/10)",
+            "zh": f"重点提升{zh_label}（当前 {format_value(ind.score, 'score10')}/10 分）",
+        }
+    return {
+        "en": f"{' and '.join(en_parts)} to raise your {en_label}",
+        "zh": f"{'并'.join(zh_parts)}，以提升{zh_label}",
+    }
+
+
+def weakest_indicators(
+    score: PotentialScore, catalog: MetricCatalog, n: int = 2
+) -> list[Suggestion]:
+    """Suggestions for the `n` lowest-scoring indicators below full marks.
+
+    Ties go to the indicator with the larger share of the total (more to gain), then by
+    metric name.
+    """
+    weak = sorted(
+        (ind for ind in score.indicators.values() if ind.score < 10),
+        key=lambda ind: (ind.score, -ind.share, ind.metric),
+    )
+    suggestions: list[Suggestion] = []
+    for ind in weak[:n]:
+        definition = catalog.metric(ind.metric)
+        suggestions.append(
+            Suggestion(
+                metric=ind.metric,
+                label=ind.label,
+                score=ind.score,
+                raw=ind.raw,
+                missing=ind.missing,
+                course=None if ind.missing else definition.improve_course,
+                text=_suggestion_text(ind, definition, catalog),
+            )
+        )
+    return suggestions
+
+
+# --------------------------------------------------------------------------- criteria
+
+
+class EvaluationContext(Frozen):
+    """Organisation-wide facts an employee's own measurements cannot give.
+
+    percentiles: metric -> month -> this employee's percentile rank (0..100, 100 = best),
+    built by the caller with `percentile_ranks`. team_averages: metric -> team mean, shown
+    next to unmet values.
+    """
+
+    percentiles: dict[str, dict[str, float]] = Field(default_factory=dict)
+    team_averages: dict[str, float] = Field(default_factory=dict)
+
+
+_WORDS: dict[str, dict[str, str]] = {
+    "en": {"of": " of ", "no_data": "no data", "team_avg": "team average", "needs": "needs"},
+    "zh": {"of": "/", "no_data": "无数据", "team_avg": "团队平均", "needs": "要求"},
+}
+
+
+class CriterionResult(Frozen):
+    """One criterion as evaluated; `line()` renders it ("repurchase 55% ✗").
+
+    display_value / threshold / of_target are language-neutral; when of_target is set the
+    value reads as progress ("mentored 1 of 2"). suggestion is set only when unmet.
+    """
+
+    id: str
+    type: str
+    label: Label
+    value: float | None
+    display_value: str
+    threshold: str
+    of_target: str | None = None
+    met: bool
+    suggestion: Label | None = None
+    detail: Label | None = None
+    team_average: str | None = None
+    options: list[CriterionResult] = Field(default_factory=list)
+
+    def line(self, lang: str = "en", verbose: bool = False) -> str:
+        words = _WORDS.get(lang, _WORDS["en"])
+        mark = "✓" if self.met else "✗"
+        label = self.label.get(lang, self.label["en"])
+        if self.options:
+            inner = " | ".join(option.line(lang, verbose) for option in self.options)
+            return f"{label} {mark} ({inner})"
+        if self.value is None:
+            text = f"{label} {words['no_data']}"
+        elif self.of_target is not None:
+            text = f"{label} {self.display_value}{words['of']}{self.of_target}"
+        else:
+            text = f"{label} {self.display_value}"
+        if verbose:
+            notes = [f"{words['needs']} {self.threshold}"]
+            if self.team_average is not None:
+                notes.insert(0, f"{words['team_avg']} {self.team_average}")
+            text += f" ({'; '.join(notes)})" if lang == "en" else f"（{'；'.join(notes)}）"
+        return f"{text} {mark}"
+
+
+class CriteriaEvaluation(Frozen):
+    """The answer to "how far am I from promotion?" for one criteria document."""
+
+    policy_kind: Literal["promotion_criteria"] = "promotion_criteria"
+    policy_key: str
+    policy_version: int | None = None
+    target_role: Role
+    as_of_month: str
+    window_months: int
+    window_start: str
+    eligible: bool
+    results: list[CriterionResult]
+
+    def unmet(self) -> list[CriterionResult]:
+        return [r for r in self.results if not r.met]
+
+    def lines(self, lang: str = "en", verbose: bool = False) -> list[str]:
+        return [r.line(lang, verbose) for r in self.results]
+
+    def summary(self, lang: str = "en") -> str:
+        """ "sales 130% ✓, repurchase 55% ✗, mentored 1 of 2 ✗ → increase follow-up visits…" """
+        sep = ", " if lang == "en" else "，"
+        text = sep.join(self.lines(lang))
+        tips = [r.suggestion[lang] for r in self.unmet() if r.suggestion]
+        return f"{text} → {('; ' if lang == 'en' else '；').join(tips)}" if tips else text
+
+
+def _metric_result(
+    c: MetricThreshold,
+    rows: Sequence[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    window_months: int,
+    context: EvaluationContext,
+) -> CriterionResult:
+    definition = catalog.metrics.get(c.metric)
+    unit: Unit = definition.unit if definition else "count"
+    rule: WindowRule = c.window or (definition.window if definition else "mean")
+    wv = _window(rows, c.metric, rule, as_of_month, c.window_months or window_months)
+    met = wv.value is not None and _compare(wv.value, c.op, c.threshold)
+    progress = unit == "count" and c.op == ">="  # counts read as "1 of 2"
+    avg = context.team_averages.get(c.metric)
+    detail = None
+    if definition is None:
+        detail = {
+            "en": f"metric {c.metric!r} is not in the metric catalog",
+            "zh": f"指标目录中没有指标 {c.metric!r}",
+        }
+    return CriterionResult(
+        id=c.id,
+        type=c.type,
+        label=c.label,
+        value=wv.value,
+        display_value="" if wv.value is None else format_value(wv.value, unit),
+        threshold=f"{_OP_SIGNS[c.op]} {format_value(c.threshold, unit)}",
+        of_target=format_value(c.threshold, unit) if progress else None,
+        met=met,
+        suggestion=None if met else c.suggestion,
+        detail=detail,
+        team_average=None if avg is None else format_value(avg, unit),
+    )
+
+
+def _courses_result(
+    c: CoursesCompleted, rows: Sequence[Measurement], catalog: MetricCatalog, as_of_month: str
+) -> CriterionResult:
+    # Completed courses stay completed: everything up to the as-of month unless restricted.
+    first = months_back(as_of_month, c.within_months)[0] if c.within_months else None
+    done = set(_items_window(rows, c.metric, first, as_of_month).items)
+    missing = [course for course in c.courses if course not in done]
+    count = len(c.courses) - len(missing)
+    met = count >= c.required
+    detail = None
+    if missing:
+        detail = {
+            "en": "missing: " + ", ".join(catalog.course_title(x, "en") for x in missing),
+            "zh": "未完成：" + "".join(f"《{catalog.course_title(x, 'zh')}》" for x in missing),
+        }
+    return CriterionResult(
+        id=c.id,
+        type=c.type,
+        label=c.label,
+        value=float(count),
+        display_value=str(count),
+        threshold=f"≥ {c.required}",
+        of_target=str(c.required),
+        met=met,
+        suggestion=None if met else c.suggestion,
+        detail=detail,
+    )
+
+
+def _streak_result(
+    c: TopPercentStreak, as_of_month: str, window_months: int, context: EvaluationContext
+) -> CriterionResult:
+    by_month = context.percentiles.get(c.metric, {})
+    cutoff = 100.0 - c.top_percent
+    best: list[str] = []
+    run: list[str] = []
+    for month in months_back(as_of_month, window_months):
+        pct = by_month.get(month)
+        run = [*run, month] if pct is not None and pct > cutoff + _EPS else []
+        if len(run) > len(best):
+            best = run
+    met = len(best) >= c.months
+    detail = None
+    if best:
+        detail = {
+            "en": f"top {format_value(c.top_percent, 'count')}%: {best[0]} to {best[-1]}",
+            "zh": f"前{format_value(c.top_percent, 'count')}%：{best[0]} 至 {best[-1]}",
+        }
+    return CriterionResult(
+        id=c.id,
+        type=c.type,
+        label=c.label,
+        value=float(len(best)),
+        display_value=str(len(best)),
+        threshold=f"≥ {c.months}",
+        of_target=str(c.months),
+        met=met,
+        suggestion=None if met else c.suggestion,
+        detail=detail,
+    )
+
+
+def _evaluate(
+    c: Criterion,
+    rows: Sequence[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    window_months: int,
+    context: EvaluationContext,
+) -> CriterionResult:
+    if isinstance(c, MetricThreshold):
+        return _metric_result(c, rows, catalog, as_of_month, window_months, context)
+    if isinstance(c, CoursesCompleted):
+        return _courses_result(c, rows, catalog, as_of_month)
+    if isinstance(c, TopPercentStreak):
+        return _streak_result(c, as_of_month, window_months, context)
+    return _any_of_result(c, rows, catalog, as_of_month, window_months, context)
+
+
+def _any_of_result(
+    c: AnyOf,
+    rows: Sequence[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    window_months: int,
+    context: EvaluationContext,
+) -> CriterionResult:
+    options = [_evaluate(o, rows, catalog, as_of_month, window_months, context) for o in c.options]
+    met_count = sum(o.met for o in options)
+    met = met_count > 0
+    return CriterionResult(
+        id=c.id,
+        type=c.type,
+        label=c.label,
+        value=float(met_count),
+        display_value=str(met_count),
+        threshold=f"≥ 1/{len(options)}",
+        met=met,
+        suggestion=None if met else c.suggestion,
+        options=options,
+    )
+
+
+def evaluate_criteria(
+    criteria: PromotionCriteria,
+    measurements: Iterable[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    context: EvaluationContext | None = None,
+    *,
+    policy_version: int | None = None,
+) -> CriteriaEvaluation:
+    """Evaluate every criterion over the criteria window ending at `as_of_month`.
+
+    Eligible only when every criterion is met. `measurements` are one employee's (a later
+    duplicate of (period, metric, item) supersedes); `policy_version` is recorded so a
+    decision names the version in force.
+    """
+    if period_kind(as_of_month) != "month":
+        raise ValueError(f"as_of_month must be 'YYYY-MM', got {as_of_month!r}")
+    rows = _dedupe(measurements)
+    ctx = context or EvaluationContext()
+    window = criteria.window_months
+    results = [_evaluate(c, rows, catalog, as_of_month, window, ctx) for c in criteria.criteria]
+    return CriteriaEvaluation(
+        policy_key=criteria.target_role.value,
+        policy_version=policy_version,
+        target_role=criteria.target_role,
+        as_of_month=as_of_month,
+        window_months=window,
+        window_start=months_back(as_of_month, window)[0],
+        eligible=all(r.met for r in results),
+        results=results,
+    )

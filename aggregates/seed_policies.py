@@ -1,0 +1,410 @@
+"""Version-1 policy documents: the metric catalog, potential weights and promotion criteria.
+
+Every number comes from /work/shared/domain.md; where the domain is silent the values are
+what an HR team would plausibly start with (bands, senior-rep and manager criteria).
+Later versions are published as data, never by editing this module.
+"""
+
+from __future__ import annotations
+
+from pydantic import BaseModel
+
+from aggregates.documents import (
+    CoursesCompleted,
+    Criterion,
+    DimensionWeight,
+    IndicatorBand,
+    MetricCatalog,
+    MetricDef,
+    MetricThreshold,
+    PotentialWeights,
+    PromotionCriteria,
+    TopPercentStreak,
+)
+from aggregates.ladder import Role
+
+
+def _l(en: str, zh: str) -> dict[str, str]:
+    return {"en": en, "zh": zh}
+
+
+COURSES: dict[str, dict[str, str]] = {
+    "Team Management": _l("Team Management", "团队管理"),
+    "Customer Relationships": _l("Customer Relationships", "客户关系"),
+    "Customer Relationship Management": _l("Customer Relationship Management", "客户关系管理"),
+    "Repurchase Techniques": _l("Repurchase Techniques", "客户复购技巧"),
+    "Prospecting Skills": _l("Prospecting Skills", "潜在客户挖掘技巧"),
+    "Sales Team Management": _l("Sales Team Management", "销售团队管理"),
+    "Goal Decomposition": _l("Goal Decomposition", "目标拆解技巧"),
+    "Sales Supervisor Onboarding": _l("Sales Supervisor Onboarding", "销售主管岗前培训"),
+}
+
+
+def metric_catalog_v1() -> MetricCatalog:
+    m = MetricDef
+    return MetricCatalog(
+        metrics={
+            # result
+            "sales_amount": m(
+                label=_l("sales amount", "销售额"),
+                unit="currency",
+                window="sum",
+                dimension="performance",
+            ),
+            "sales_target": m(
+                label=_l("sales target", "销售目标"),
+                unit="currency",
+                window="sum",
+                dimension="performance",
+            ),
+            "sales_completion": m(
+                label=_l("sales completion", "销售完成率"),
+                unit="percent",
+                dimension="performance",
+                improve_action=_l(
+                    "review your pipeline weekly with your manager and prioritise "
+                    "high-probability deals",
+                    "每周与经理复盘销售漏斗，优先跟进高成交概率的商机",
+                ),
+            ),
+            "collection_rate": m(
+                label=_l("collection rate", "回款率"),
+                unit="percent",
+                dimension="performance",
+                improve_action=_l("follow up overdue invoices every week", "每周跟进逾期应收款"),
+            ),
+            "new_customers": m(
+                label=_l("new customers", "新客户数"),
+                unit="count",
+                dimension="performance",
+                improve_course="Prospecting Skills",
+            ),
+            "big_client_signing_rate": m(
+                label=_l("big-client signing rate", "大客户签约率"),
+                unit="percent",
+                dimension="performance",
+            ),
+            "small_deal_volume": m(
+                label=_l("small-deal volume", "小单成交量"),
+                unit="count",
+                window="sum",
+                dimension="performance",
+            ),
+            # customer
+            "repurchase_rate": m(
+                label=_l("repurchase rate", "客户复购率"),
+                unit="percent",
+                dimension="customer",
+                improve_action=_l("increase follow-up visits", "增加老客户回访次数"),
+                improve_course="Repurchase Techniques",
+            ),
+            "satisfaction": m(
+                label=_l("customer satisfaction", "客户满意度"),
+                unit="percent",
+                dimension="customer",
+                improve_action=_l(
+                    "ask for feedback after every visit and close complaints within 48 hours",
+                    "每次拜访后收集反馈，48小时内处理投诉",
+                ),
+                improve_course="Customer Relationships",
+            ),
+            "churn_rate": m(
+                label=_l("churn rate", "客户流失率"),
+                unit="percent",
+                direction="lower",
+                dimension="customer",
+                improve_action=_l("call at-risk customers every month", "每月回访有流失风险的客户"),
+                improve_course="Customer Relationship Management",
+            ),
+            "retention_rate": m(
+                label=_l("retention rate", "客户留存率"),
+                unit="percent",
+                dimension="customer",
+                improve_course="Customer Relationship Management",
+            ),
+            # process
+            "customer_visits": m(
+                label=_l("customer visits", "客户拜访次数"),
+                unit="count",
+                dimension="process",
+            ),
+            "new_customer_development": m(
+                label=_l("new-customer development", "新客户开发"),
+                unit="count",
+                dimension="process",
+                improve_course="Prospecting Skills",
+            ),
+            "funnel_conversion": m(
+                label=_l("funnel conversion", "漏斗转化率"),
+                unit="percent",
+                dimension="process",
+            ),
+            # growth
+            "course_completed": m(
+                label=_l("courses completed", "已完成课程"),
+                unit="count",
+                window="items",
+                dimension="growth",
+            ),
+            "course_completion_rate": m(
+                label=_l("training completion", "培训完成率"),
+                unit="percent",
+                window="last",
+                dimension="growth",
+                improve_course="Customer Relationship Management",
+            ),
+            "exam_score": m(
+                label=_l("exam score", "考试成绩"),
+                unit="score100",
+                dimension="growth",
+                improve_action=_l(
+                    "take the practice exam before the next assessment", "下次考核前完成模拟考试"
+                ),
+            ),
+            "new_hires_mentored": m(
+                label=_l("new hires mentored", "带教新人数"),
+                unit="count",
+                window="sum",
+                dimension="growth",
+                improve_action=_l(
+                    "ask your manager to assign you a new hire to mentor",
+                    "请经理为你安排一名带教新人",
+                ),
+            ),
+            # team
+            "collaboration_score": m(
+                label=_l("collaboration score", "团队协作评分"),
+                unit="score10",
+                dimension="team",
+                improve_action=_l(
+                    "join a cross-team deal review every month", "每月参加一次跨团队商机复盘"
+                ),
+            ),
+            "cross_dept_communications": m(
+                label=_l("cross-department communications", "跨部门沟通次数"),
+                unit="count",
+                dimension="team",
+                improve_action=_l(
+                    "bring finance or delivery into your next key-account review",
+                    "在下次重点客户复盘中邀请财务或交付同事参加",
+                ),
+            ),
+        },
+        courses=COURSES,
+    )
+
+
+def potential_weights_v1() -> PotentialWeights:
+    """40/30/20/10; bands: where a month-average value scores 0 and 10."""
+    b = IndicatorBand
+    return PotentialWeights(
+        dimensions={
+            "performance": DimensionWeight(
+                weight=0.40,
+                indicators=[
+                    b(metric="sales_completion", zero_at=50, full_at=150),
+                    b(metric="collection_rate", zero_at=60, full_at=100),
+                    b(metric="new_customers", zero_at=0, full_at=8),
+                ],
+            ),
+            "customer": DimensionWeight(
+                weight=0.30,
+                indicators=[
+                    b(metric="repurchase_rate", zero_at=20, full_at=80),
+                    b(metric="satisfaction", zero_at=60, full_at=100),
+                    b(metric="churn_rate", zero_at=40, full_at=5),
+                ],
+            ),
+            "growth": DimensionWeight(
+                weight=0.20,
+                indicators=[
+                    b(metric="course_completion_rate", zero_at=40, full_at=100),
+                    b(metric="exam_score", zero_at=50, full_at=100),
+                    # a 12-month sum: 4 mentored new hires a year is the top of the band
+                    b(metric="new_hires_mentored", zero_at=0, full_at=4),
+                ],
+            ),
+            "team": DimensionWeight(
+                weight=0.10,
+                indicators=[
+                    b(metric="collaboration_score", zero_at=4, full_at=10),
+                    b(metric="cross_dept_communications", zero_at=0, full_at=6),
+                ],
+            ),
+        },
+        pool_top_fraction=0.10,
+        window_months=12,
+    )
+
+
+def _at_least(
+    id: str, label: dict[str, str], metric: str, threshold: float, suggestion: dict[str, str]
+) -> MetricThreshold:
+    return MetricThreshold(
+        id=id, label=label, metric=metric, op=">=", threshold=threshold, suggestion=suggestion
+    )
+
+
+_SATISFACTION_TIP = _l(
+    "ask for feedback after every visit; course *Customer Relationships*",
+    "每次拜访后收集反馈；参加《客户关系》课程",
+)
+_COLLABORATION_TIP = _l(
+    "join a cross-team deal review every month and help a colleague close a deal",
+    "每月参加一次跨团队商机复盘，协助同事成单",
+)
+
+
+def senior_sales_rep_criteria_v1() -> PromotionCriteria:
+    criteria: list[Criterion] = [
+        TopPercentStreak(
+            id="top_sales_streak",
+            label=_l("top 10% sales, months in a row", "业绩前10%连续月数"),
+            metric="sales_completion",
+            top_percent=10,
+            months=3,
+            suggestion=_l(
+                "reach the top 10% of sales completion 3 months in a row; review your "
+                "pipeline weekly with your manager",
+                "连续3个月销售完成率进入前10%；每周与经理复盘销售漏斗",
+            ),
+        ),
+        _at_least(
+            "satisfaction",
+            _l("satisfaction", "客户满意度"),
+            "satisfaction",
+            85,
+            _SATISFACTION_TIP,
+        ),
+        _at_least(
+            "collection",
+            _l("collection", "回款率"),
+            "collection_rate",
+            90,
+            _l("follow up overdue invoices every week", "每周跟进逾期应收款"),
+        ),
+    ]
+    return PromotionCriteria(target_role=Role.senior_sales_rep, criteria=criteria)
+
+
+def sales_supervisor_criteria_v1() -> PromotionCriteria:
+    """The seed example, exactly (domain.md, "Promotion criteria")."""
+    criteria: list[Criterion] = [
+        _at_least(
+            "sales",
+            _l("sales", "销售额完成率"),
+            "sales_completion",
+            120,
+            _l(
+                "review your pipeline weekly with your manager; course *Prospecting Skills*",
+                "每周与经理复盘销售漏斗；参加《潜在客户挖掘技巧》课程",
+            ),
+        ),
+        _at_least(
+            "repurchase",
+            _l("repurchase", "客户复购率"),
+            "repurchase_rate",
+            60,
+            _l(
+                "increase follow-up visits; next month's course *Repurchase Techniques*",
+                "增加老客户回访次数；报名下月《客户复购技巧》培训",
+            ),
+        ),
+        _at_least(
+            "satisfaction",
+            _l("satisfaction", "客户满意度"),
+            "satisfaction",
+            90,
+            _SATISFACTION_TIP,
+        ),
+        CoursesCompleted(
+            id="courses",
+            label=_l("courses", "课程"),
+            courses=["Team Management", "Customer Relationships"],
+            suggestion=_l(
+                "complete *Team Management* and *Customer Relationships*",
+                "完成《团队管理》《客户关系》课程",
+            ),
+        ),
+        _at_least(
+            "mentored",
+            _l("mentored", "带教新人"),
+            "new_hires_mentored",
+            2,
+            _l(
+                "ask your manager to assign you a new hire to mentor",
+                "请经理为你安排带教新人",
+            ),
+        ),
+        _at_least(
+            "collaboration",
+            _l("collaboration", "团队协作评分"),
+            "collaboration_score",
+            8.5,
+            _COLLABORATION_TIP,
+        ),
+    ]
+    return PromotionCriteria(target_role=Role.sales_supervisor, criteria=criteria)
+
+
+def sales_manager_criteria_v1() -> PromotionCriteria:
+    criteria: list[Criterion] = [
+        CoursesCompleted(
+            id="courses",
+            label=_l("courses", "课程"),
+            courses=["Sales Team Management", "Goal Decomposition"],
+            suggestion=_l(
+                "complete *Sales Team Management* and *Goal Decomposition*",
+                "完成《销售团队管理》《目标拆解技巧》课程",
+            ),
+        ),
+        _at_least(
+            "mentored",
+            _l("mentored", "带教新人"),
+            "new_hires_mentored",
+            3,
+            _l(
+                "mentor one more new hire with your team each quarter",
+                "每季度在团队中多带教一名新人",
+            ),
+        ),
+        _at_least(
+            "sales",
+            _l("sales", "销售额完成率"),
+            "sales_completion",
+            110,
+            _l(
+                "decompose your team goal into weekly targets and review them every Monday",
+                "将团队目标拆解为周目标，每周一复盘",
+            ),
+        ),
+        _at_least(
+            "satisfaction",
+            _l("satisfaction", "客户满意度"),
+            "satisfaction",
+            90,
+            _SATISFACTION_TIP,
+        ),
+        _at_least(
+            "collaboration",
+            _l("collaboration", "团队协作评分"),
+            "collaboration_score",
+            8.5,
+            _COLLABORATION_TIP,
+        ),
+    ]
+    return PromotionCriteria(target_role=Role.sales_manager, criteria=criteria)
+
+
+def seed_documents() -> list[tuple[str, str, BaseModel]]:
+    """(kind, key, document) for every version-1 policy document."""
+    criteria = [
+        senior_sales_rep_criteria_v1(),
+        sales_supervisor_criteria_v1(),
+        sales_manager_criteria_v1(),
+    ]
+    return [
+        ("metric_catalog", "default", metric_catalog_v1()),
+        ("potential_weights", "default", potential_weights_v1()),
+        *(("promotion_criteria", c.target_role.value, c) for c in criteria),
+    ]

@@ -1,0 +1,1 @@
+"""careerflow: event-sourced promotion, performance and development workflows."""

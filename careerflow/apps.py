@@ -1,0 +1,35 @@
+"""The event-sourced applications. Each is its own table (and notification log), so
+writers of independent streams don't queue on one table lock."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from aggregates.metric_ledger import MetricLedger
+from aggregates.organisation import Organisation
+from aggregates.policy import PolicyDocument
+from careerflow.eventstore import PydanticApplication
+
+
+class People(PydanticApplication):
+    """Employees and the organisation's teams."""
+
+    name = "people"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 50}
+
+
+class Metrics(PydanticApplication):
+    """One metric ledger per employee."""
+
+    name = "metrics"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {MetricLedger: 12}
+
+
+class Policies(PydanticApplication):
+    """Versioned policy documents."""
+
+    name = "policies"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PolicyDocument: 10}
+
+
+APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (People, Metrics, Policies)

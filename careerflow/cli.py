@@ -1,0 +1,241 @@
+"""`careerflow` command line. Every command that changes or reads business data acts as
+a principal given with `--as ROLE:ID` (or CAREERFLOW_AS)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from aggregates.base import DomainError
+from careerflow.principal import SYSTEM, Principal
+from careerflow.runtime import load_settings
+
+app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
+projections_app = typer.Typer(no_args_is_help=True, help="Read-model projections.")
+demo_app = typer.Typer(no_args_is_help=True, help="The demo organisation.")
+policy_app = typer.Typer(no_args_is_help=True, help="Versioned policy documents.")
+app.add_typer(projections_app, name="projections")
+app.add_typer(demo_app, name="demo")
+app.add_typer(policy_app, name="policy")
+
+AsOption = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        envvar="CAREERFLOW_AS",
+        help="Who is acting, as ROLE:ID (employee, manager, hr, auditor, integration).",
+    ),
+]
+
+
+def _principal(text: str) -> Principal:
+    if not text:
+        _fail("say who is acting: --as ROLE:ID (e.g. --as hr:H001) or set CAREERFLOW_AS")
+    try:
+        return Principal.parse(text)
+    except ValueError as exc:
+        _fail(str(exc))
+        raise  # unreachable; for type checkers
+
+
+def _fail(message: str, code: int = 2) -> None:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+@app.command()
+def start(
+    no_demo: Annotated[bool, typer.Option("--no-demo", help="Don't load the demo org.")] = False,
+) -> None:
+    """Start the engine on its embedded default (PostgreSQL, Temporal, worker, projections)."""
+    from careerflow.stack import run_stack
+
+    settings = load_settings()
+    raise typer.Exit(run_stack(settings, load_demo=settings.load_demo and not no_demo))
+
+
+@app.command()
+def worker() -> None:
+    """Run a Temporal worker (any number may run)."""
+    import asyncio
+
+    import worker as worker_module
+
+    _logging()
+    asyncio.run(worker_module.main(load_settings()))
+
+
+@projections_app.command("run")
+def projections_run() -> None:
+    """Follow the event store and keep every read model up to date."""
+    from careerflow.projection_service import run_projection_service
+
+    _logging()
+    run_projection_service(load_settings())
+
+
+@projections_app.command("rebuild")
+def projections_rebuild(
+    as_: AsOption = "",
+) -> None:
+    """Rebuild every read model from zero (waits until it has caught up)."""
+    from careerflow.projection_service import rebuild_read_models
+
+    principal = _principal(as_)
+    _run(lambda: rebuild_read_models(load_settings(), principal))
+    typer.echo("read models rebuilt")
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_: AsOption = "",
+    batch: Annotated[str, typer.Option(help="Batch id; default: the file's hash.")] = "",
+) -> None:
+    """Ingest a CSV or JSON-lines metric export: all rows or none."""
+    from careerflow.services.ingest import detect_format
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        result = _run(
+            lambda: services.ingest.ingest(
+                principal,
+                file.read_bytes(),
+                detect_format(file.name),
+                services.catalog(),
+                source_name=str(file),
+                batch_id=batch or None,
+            )
+        )
+    _echo_json(result.model_dump())
+
+
+@demo_app.command("load")
+def demo_load(
+    if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if data exists.")] = False,
+    reps: Annotated[int, typer.Option(help="Sales reps (without managers).")] = 0,
+    teams: Annotated[int, typer.Option(help="Teams.")] = 0,
+) -> None:
+    """Load the deterministic demo organisation and 12 months of metrics."""
+    from careerflow.demo_loader import load_demo
+
+    settings = load_settings()
+    summary = _run(
+        lambda: load_demo(
+            settings,
+            reps=reps or settings.demo_size,
+            teams=teams or settings.demo_teams,
+            if_empty=if_empty,
+        )
+    )
+    _echo_json(summary)
+
+
+@demo_app.command("export")
+def demo_export(
+    out: Annotated[Path, typer.Argument(dir_okay=False)],
+    reps: int = 500,
+    teams: int = 50,
+) -> None:
+    """Write the demo metrics as a CSV export (to try `careerflow ingest`)."""
+    from careerflow.demo import generate, write_csv
+
+    org = generate(reps=reps, teams=teams)
+    write_csv(org.measurements, out)
+    typer.echo(f"wrote {len(org.measurements)} rows to {out}")
+
+
+@policy_app.command("publish")
+def policy_publish(
+    kind: str,
+    key: str,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_: AsOption = "",
+    note: Annotated[str, typer.Option(help="Why this version.")] = "",
+) -> None:
+    """Publish a new version of a policy document (JSON file)."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    try:
+        document = json.loads(file.read_text(encoding="utf-8"))
+    except json.JSONDecodeError as exc:
+        _fail(f"{file}: not valid JSON: {exc}")
+    with Services.open(load_settings()) as services:
+        version = _run(lambda: services.policies.publish(principal, kind, key, document, note))
+    typer.echo(f"{kind}/{key} version {version} is in force")
+
+
+@policy_app.command("show")
+def policy_show(
+    kind: str,
+    key: str,
+    version: Annotated[int, typer.Option(help="A past version; default: current.")] = 0,
+) -> None:
+    """Print a policy document."""
+    from careerflow.services.registry import Services
+
+    with Services.open(load_settings()) as services:
+        found = _run(
+            lambda: (
+                services.policies.version(kind, key, version)
+                if version
+                else services.policies.current(kind, key)
+            )
+        )
+    _echo_json(found.model_dump(mode="json"))
+
+
+@policy_app.command("seed")
+def policy_seed(as_: AsOption = "hr:careerflow") -> None:
+    """Publish the version-1 documents of domain.md where none exists."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.policies.seed(principal)))
+
+
+@app.command()
+def readiness(
+    employee_id: str,
+    as_: AsOption = "",
+) -> None:
+    """Potential score and distance to the next role, from the read model."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.queries.readiness(principal, employee_id)))
+
+
+def _run(fn: Any) -> Any:
+    try:
+        return fn()
+    except DomainError as exc:
+        _fail(str(exc))
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main() -> None:
+    app()
+
+
+__all__ = ["SYSTEM", "app", "main"]

@@ -1,0 +1,44 @@
+"""Row-level access rules, answered from the read model: employees see themselves,
+managers their reports (transitively), HR and auditors everyone."""
+
+from __future__ import annotations
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+
+from aggregates.base import NotFoundError
+from careerflow.principal import AccessRole, Principal
+
+EVERYONE = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
+
+_REPORTS_SQL = """
+WITH RECURSIVE chain AS (
+    SELECT employee_id FROM rm_employee WHERE manager_id = %(manager)s
+    UNION
+    SELECT e.employee_id FROM rm_employee e JOIN chain c ON e.manager_id = c.employee_id
+)
+SELECT employee_id FROM chain
+"""
+
+
+def reports_of(conn: Connection[DictRow], manager_id: str) -> set[str]:
+    return {r["employee_id"] for r in conn.execute(_REPORTS_SQL, {"manager": manager_id})}
+
+
+def can_see(conn: Connection[DictRow], principal: Principal, employee_id: str) -> bool:
+    if principal.role in EVERYONE:
+        return True
+    if principal.person_id == employee_id:
+        return True
+    if principal.role == AccessRole.manager:
+        return employee_id in reports_of(conn, principal.person_id)
+    return False
+
+
+def require_visible(conn: Connection[DictRow], principal: Principal, employee_id: str) -> None:
+    """Unknown and not-allowed look the same, so nobody learns who exists."""
+    row = conn.execute(
+        "SELECT 1 FROM rm_employee WHERE employee_id = %s", (employee_id,)
+    ).fetchone()
+    if row is None or not can_see(conn, principal, employee_id):
+        raise NotFoundError(f"no employee {employee_id!r} that you can see")

@@ -1,0 +1,122 @@
+"""The organisation: teams and employees."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.employee import Employee, employee_uuid
+from aggregates.ladder import Role
+from aggregates.organisation import ORGANISATION_ID, Organisation
+from careerflow.apps import People
+from careerflow.principal import AccessRole, Principal
+
+
+class TeamIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    team_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    manager_id: str | None = None
+    parent_team_id: str | None = None
+
+
+class EmployeeIn(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    employee_id: str = Field(min_length=1)
+    name: str = Field(min_length=1)
+    role: Role
+    team_id: str = Field(min_length=1)
+    manager_id: str | None = None
+    hire_date: date
+    email: str | None = None
+    locale: str = "zh"
+
+
+class OrgImport(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    organisation: str = "careerflow demo"
+    teams: list[TeamIn] = []
+    employees: list[EmployeeIn] = []
+
+
+class ImportResult(BaseModel):
+    teams_changed: int
+    employees_added: int
+    employees_moved: int
+    notification_id: int | None
+
+
+class PeopleService:
+    def __init__(self, app: People) -> None:
+        self.app = app
+
+    def get(self, employee_id: str) -> Employee:
+        ident = employee_uuid(employee_id)
+        if ident not in self.app.repository:
+            raise NotFoundError(f"unknown employee {employee_id!r}")
+        employee: Employee = self.app.repository.get(ident)
+        return employee
+
+    def exists(self, employee_id: str) -> bool:
+        return employee_uuid(employee_id) in self.app.repository
+
+    def import_org(self, principal: Principal, data: OrgImport) -> ImportResult:
+        """Creates or updates teams and employees in one transaction; re-importing the same
+        data writes nothing."""
+        principal.require(AccessRole.hr, AccessRole.system, action="change the organisation")
+        ids = {e.employee_id for e in data.employees}
+        problems = [
+            f"employee {e.employee_id}: manager {e.manager_id!r} is unknown"
+            for e in data.employees
+            if e.manager_id and e.manager_id not in ids and not self.exists(e.manager_id)
+        ]
+        team_ids = {t.team_id for t in data.teams}
+        org = self._organisation()
+        known_teams = set(org.teams) if org else set()
+        problems += [
+            f"employee {e.employee_id}: team {e.team_id!r} is unknown"
+            for e in data.employees
+            if e.team_id not in team_ids and e.team_id not in known_teams
+        ]
+        if problems:
+            raise DomainError("nothing was imported:\n" + "\n".join(problems))
+        changed: list[Organisation | Employee] = []
+        added = moved = teams_changed = 0
+        with command_context(actor=principal.person_id, role=principal.role.value):
+            if org is None:
+                org = Organisation(name=data.organisation)
+            for t in data.teams:
+                teams_changed += org.upsert_team(t.team_id, t.name, t.manager_id, t.parent_team_id)
+            if org.pending_events:
+                changed.append(org)
+            for e in data.employees:
+                ident = employee_uuid(e.employee_id)
+                if ident in self.app.repository:
+                    employee: Employee = self.app.repository.get(ident)
+                    if employee.move(e.team_id, e.manager_id):
+                        moved += 1
+                        changed.append(employee)
+                    continue
+                changed.append(Employee(**e.model_dump()))
+                added += 1
+        recordings = self.app.save(*changed) if changed else []
+        return ImportResult(
+            teams_changed=teams_changed,
+            employees_added=added,
+            employees_moved=moved,
+            notification_id=recordings[-1].notification.id if recordings else None,
+        )
+
+    def organisation_exists(self) -> bool:
+        return ORGANISATION_ID in self.app.repository
+
+    def _organisation(self) -> Organisation | None:
+        if ORGANISATION_ID not in self.app.repository:
+            return None
+        org: Organisation = self.app.repository.get(ORGANISATION_ID)
+        return org

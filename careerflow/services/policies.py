@@ -1,0 +1,87 @@
+"""Publishing and reading versioned policy documents."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, TypeAdapter, ValidationError
+
+from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria
+from aggregates.ladder import Role
+from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
+from aggregates.seed_policies import seed_documents
+from careerflow.apps import Policies
+from careerflow.principal import AccessRole, Principal
+
+DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
+    "metric_catalog": MetricCatalog,
+    "potential_weights": PotentialWeights,
+    "promotion_criteria": PromotionCriteria,
+}
+
+
+def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseModel:
+    model = DOCUMENT_MODELS.get(kind)
+    if model is None:
+        raise DomainError(f"unknown policy kind {kind!r}; known kinds: {sorted(DOCUMENT_MODELS)}")
+    try:
+        parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
+        )
+        raise DomainError(f"{kind}/{key} is not valid: {problems}") from None
+    if isinstance(parsed, PromotionCriteria) and parsed.target_role != Role(key):
+        raise DomainError(
+            f"promotion_criteria/{key} names target_role {parsed.target_role}; they must match"
+        )
+    return parsed
+
+
+class PolicyService:
+    def __init__(self, app: Policies) -> None:
+        self.app = app
+
+    def publish(
+        self, principal: Principal, kind: str, key: str, document: dict[str, Any], note: str
+    ) -> int:
+        principal.require(AccessRole.hr, AccessRole.system, action="publish policy documents")
+        parsed = validate_document(kind, key, document)
+        data = parsed.model_dump(mode="json")
+        with command_context(actor=principal.person_id, role=principal.role.value):
+            doc = self._get(kind, key)
+            if doc is None:
+                doc = PolicyDocument(kind=kind, key=key)
+            version = doc.publish(data, note=note, published_by=principal.person_id)
+            self.app.save(doc)
+        return version
+
+    def seed(self, principal: Principal) -> dict[str, int]:
+        """Publishes the version-1 documents of domain.md where none exists yet."""
+        published: dict[str, int] = {}
+        for kind, key, document in seed_documents():
+            if self._get(kind, key) is None:
+                published[f"{kind}/{key}"] = self.publish(
+                    principal, kind, key, document.model_dump(mode="json"), "seed (domain.md)"
+                )
+        return published
+
+    def current(self, kind: str, key: str) -> PolicyVersion:
+        doc = self._get(kind, key)
+        if doc is None or doc.current is None:
+            raise NotFoundError(f"no {kind}/{key} has been published")
+        return doc.current
+
+    def version(self, kind: str, key: str, version: int) -> PolicyVersion:
+        doc = self._get(kind, key)
+        if doc is None:
+            raise NotFoundError(f"no {kind}/{key} has been published")
+        return doc.get_version(version)
+
+    def _get(self, kind: str, key: str) -> PolicyDocument | None:
+        ident = policy_uuid(kind, key)
+        if ident not in self.app.repository:
+            return None
+        doc: PolicyDocument = self.app.repository.get(ident)
+        return doc

@@ -1,0 +1,58 @@
+"""One place that opens the store and the services on it: the CLI, the API and the
+activities all go through this."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+
+from aggregates.documents import MetricCatalog, parse_document
+from careerflow.config import Settings
+from careerflow.services.ingest import IngestService
+from careerflow.services.people import PeopleService
+from careerflow.services.policies import PolicyService
+from careerflow.services.queries import QueryService
+from careerflow.store import Store
+
+
+class Services:
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.read_pool: ConnectionPool = ConnectionPool(
+            store.pg.conninfo(),
+            min_size=1,
+            max_size=8,
+            kwargs={"row_factory": dict_row, "autocommit": True},
+            open=True,
+        )
+        self.people = PeopleService(store.people)
+        self.ingest = IngestService(store.people, store.metrics)
+        self.policies = PolicyService(store.policies)
+        self.queries = QueryService(self.read_pool)
+
+    @classmethod
+    def open(cls, settings: Settings) -> Services:
+        return cls(Store.from_settings(settings))
+
+    def catalog(self) -> MetricCatalog:
+        doc = parse_document(self.policies.current("metric_catalog", "default").document)
+        assert isinstance(doc, MetricCatalog)
+        return doc
+
+    def close(self) -> None:
+        self.read_pool.close()
+        self.store.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

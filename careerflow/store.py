@@ -1,0 +1,53 @@
+"""Opens the event-sourced applications against the configured PostgreSQL."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import Self
+
+from eventsourcing.cipher import AESCipher
+from eventsourcing.utils import get_topic
+
+from careerflow.apps import Metrics, People, Policies
+from careerflow.config import PostgresSettings, Settings
+from careerflow.recorders import UnpipelinedApplicationRecorder
+
+
+def application_env(pg: PostgresSettings, cipher_key: str = "") -> dict[str, str]:
+    env = pg.eventsourcing_env()
+    env["APPLICATION_RECORDER_TOPIC"] = get_topic(UnpipelinedApplicationRecorder)
+    if cipher_key:
+        # Encryption at rest: AES-GCM over each event's state.
+        env["CIPHER_TOPIC"] = get_topic(AESCipher)
+        env["CIPHER_KEY"] = cipher_key
+    return env
+
+
+class Store:
+    """The applications that hold the system of record."""
+
+    def __init__(self, pg: PostgresSettings, cipher_key: str = "") -> None:
+        self.env = application_env(pg, cipher_key)
+        self.pg = pg
+        self.people = People(env=self.env)
+        self.metrics = Metrics(env=self.env)
+        self.policies = Policies(env=self.env)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Store:
+        return cls(settings.require_postgres(), settings.cipher_key)
+
+    def close(self) -> None:
+        for app in (self.people, self.metrics, self.policies):
+            app.close()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()

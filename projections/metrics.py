@@ -1,0 +1,96 @@
+"""Current measurements per employee, from the `metrics` application."""
+
+from __future__ import annotations
+
+import re
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from projections.base import ReadModelView
+
+MONTH = re.compile(r"^\d{4}-\d{2}$")
+EVERYONE = "*"
+
+
+class MetricsProjection(Projection[ReadModelView]):
+    name = "metrics_projection"
+    owned_tables: ClassVar[list[str]] = ["rm_measurement"]
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        if type(domain_event).__qualname__ != "MetricLedger.MetricsRecorded":
+            self.view.apply(tracking, None)
+            return
+        e = domain_event
+        rows = [
+            (
+                m.employee_id,
+                m.period,
+                m.metric,
+                m.item or "",
+                m.value,
+                m.source,
+                e.batch_id,
+                e.originator_version,
+            )
+            for m in e.measurements
+        ]
+        employee_ids = sorted({m.employee_id for m in e.measurements})
+        months = sorted({m.period for m in e.measurements if MONTH.match(m.period)})
+        month_metrics = sorted({m.metric for m in e.measurements if MONTH.match(m.period)})
+
+        def change(curs: Cursor[DictRow]) -> None:
+            table = self.view.table("rm_measurement")
+            dirty = self.view.table("rm_readiness_dirty")
+            previous_max = self._max_month(curs)
+            curs.executemany(
+                SQL(
+                    "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (employee_id, period, metric, item) DO UPDATE SET "
+                    "value = EXCLUDED.value, source = EXCLUDED.source, "
+                    "batch_id = EXCLUDED.batch_id, ledger_version = EXCLUDED.ledger_version"
+                ).format(table),
+                rows,
+            )
+            curs.executemany(
+                SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty),
+                [(emp,) for emp in employee_ids],
+            )
+            # Everyone's readiness moves when the evaluation month moves, or when data
+            # that others are ranked against (top-percent rules) changes.
+            new_month = bool(months) and (previous_max is None or months[-1] > previous_max)
+            if new_month or self._ranks_depend_on(curs, month_metrics):
+                curs.execute(
+                    SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty),
+                    (EVERYONE,),
+                )
+
+        self.view.apply(tracking, change)
+
+    def _max_month(self, curs: Cursor[DictRow]) -> str | None:
+        curs.execute(
+            SQL("SELECT max(period) AS m FROM {0} WHERE period ~ '^[0-9]{{4}}-[0-9]{{2}}$'").format(
+                self.view.table("rm_measurement")
+            )
+        )
+        row = curs.fetchone()
+        return row["m"] if row else None
+
+    def _ranks_depend_on(self, curs: Cursor[DictRow], metrics: list[str]) -> bool:
+        if not metrics:
+            return False
+        curs.execute(
+            SQL(
+                "SELECT EXISTS (SELECT 1 FROM {0} WHERE kind = 'promotion_criteria' AND "
+                "jsonb_path_exists(document, "
+                "'$.** ? (@.type == \"top_percent_streak\" && @.metric == $m)', "
+                "jsonb_build_object('m', m.metric))) AS hit "
+                "FROM unnest(%s::text[]) AS m(metric)"
+            ).format(self.view.table("rm_policy")),
+            (metrics,),
+        )
+        return any(row["hit"] for row in curs.fetchall())

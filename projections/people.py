@@ -1,0 +1,92 @@
+"""Employee directory and teams, from the `people` application."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from projections.base import Apply, ReadModelView
+
+
+class PeopleProjection(Projection[ReadModelView]):
+    name = "people_projection"
+    owned_tables: ClassVar[list[str]] = ["rm_team", "rm_employee"]
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
+        change: Apply | None = handler(domain_event) if handler else None
+        self.view.apply(tracking, change)
+
+    def _Organisation_TeamDefined(self, e: Any) -> Apply:
+        team = e.team
+
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "INSERT INTO {0} VALUES (%s, %s, %s, %s) ON CONFLICT (team_id) DO UPDATE "
+                    "SET name = EXCLUDED.name, manager_id = EXCLUDED.manager_id, "
+                    "parent_team_id = EXCLUDED.parent_team_id"
+                ).format(self.view.table("rm_team")),
+                (team.team_id, team.name, team.manager_id, team.parent_team_id),
+            )
+
+        return change
+
+    def _Employee_Hired(self, e: Any) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, true, %s) "
+                    "ON CONFLICT (employee_id) DO NOTHING"
+                ).format(self.view.table("rm_employee")),
+                (
+                    e.employee_id,
+                    e.originator_id,
+                    e.name,
+                    str(e.role),
+                    e.team_id,
+                    e.manager_id,
+                    e.hire_date,
+                    e.email,
+                    e.locale,
+                    e.originator_version,
+                ),
+            )
+            self._mark_dirty(curs, "employee_id = %s", (e.employee_id,))
+
+        return change
+
+    def _Employee_RoleChanged(self, e: Any) -> Apply:
+        return self._update(e, "role = %s", (str(e.role),))
+
+    def _Employee_Moved(self, e: Any) -> Apply:
+        return self._update(e, "team_id = %s, manager_id = %s", (e.team_id, e.manager_id))
+
+    def _Employee_Left(self, e: Any) -> Apply:
+        return self._update(e, "active = false", ())
+
+    def _update(self, e: Any, assignments: str, params: tuple[Any, ...]) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "UPDATE {0} SET " + assignments + ", version = %s WHERE aggregate_id = %s"
+                ).format(self.view.table("rm_employee")),
+                (*params, e.originator_version, e.originator_id),
+            )
+            self._mark_dirty(curs, "aggregate_id = %s", (e.originator_id,))
+
+        return change
+
+    def _mark_dirty(self, curs: Cursor[DictRow], where: str, params: tuple[Any, ...]) -> None:
+        curs.execute(
+            SQL(
+                "INSERT INTO {0} SELECT employee_id FROM {1} WHERE " + where + " "
+                "ON CONFLICT DO NOTHING"
+            ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee")),
+            params,
+        )

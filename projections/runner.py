@@ -1,0 +1,169 @@
+"""Runs every projection of the read model, plus the readiness refresher.
+
+One runner process holds a PostgreSQL advisory lock while it works, so any number may
+be started (scale-out) and exactly one projects; the others wait as hot standbys."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from typing import Any
+
+import psycopg
+from eventsourcing.projection import Projection, ProjectionRunner
+from psycopg.rows import dict_row
+
+from careerflow.apps import Metrics, People, Policies
+from careerflow.config import PostgresSettings
+from careerflow.eventstore import PydanticApplication
+from projections.base import ReadModelView
+from projections.metrics import MetricsProjection
+from projections.people import PeopleProjection
+from projections.policies import PoliciesProjection
+from projections.readiness import ReadinessRefresher
+
+log = logging.getLogger(__name__)
+
+PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelView]]], ...] = (
+    (People, PeopleProjection),
+    (Metrics, MetricsProjection),
+    (Policies, PoliciesProjection),
+)
+RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
+DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]
+
+
+class ReadModels:
+    """Starts the projection runners and the refresher, waits for positions, rebuilds."""
+
+    def __init__(self, pg: PostgresSettings, env: dict[str, str]) -> None:
+        self.pg = pg
+        self.env = env
+        self.runners: list[ProjectionRunner[Any, ReadModelView]] = []
+        self.refresher = ReadinessRefresher(pg)
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    # -- lifecycle -------------------------------------------------------------------
+    def start(self) -> None:
+        self.runners = [
+            ProjectionRunner(
+                application_class=app_cls,
+                projection_class=proj_cls,
+                view_class=ReadModelView,
+                env=self.env,
+            ).__enter__()
+            for app_cls, proj_cls in PROJECTIONS
+        ]
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._refresh_loop, name="readiness", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=10)
+            self._thread = None
+        for runner in self.runners:
+            runner.__exit__(None, None, None)
+        self.runners = []
+
+    def __enter__(self) -> ReadModels:
+        self.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def check(self) -> None:
+        """Re-raises an error from a projection thread."""
+        for runner in self.runners:
+            runner.run_forever(timeout=0)
+
+    def _caught_up(self) -> bool:
+        for runner in self.runners:
+            head = runner.app.recorder.max_notification_id() or 0
+            if (runner.view.max_tracking_id(runner.app_name) or 0) < head:
+                return False
+        return True
+
+    def _refresh_loop(self) -> None:
+        # Recomputing while a bulk import is still being projected would redo the same
+        # employees once per event; wait for the projections to catch up (at most 5 s).
+        last = time.monotonic()
+        while not self._stop.is_set():
+            try:
+                if not self._caught_up() and time.monotonic() - last < 5.0:
+                    self._stop.wait(0.2)
+                    continue
+                if self.refresher.refresh_batch() == 0:
+                    last = time.monotonic()
+                    self._stop.wait(0.2)
+            except Exception:  # keep projecting; the failure is logged and retried
+                log.exception("readiness refresh failed; retrying")
+                self._stop.wait(2.0)
+
+    # -- read-your-writes ------------------------------------------------------------
+    def wait(self, positions: dict[str, int], timeout: float = 30.0) -> None:
+        """Blocks until every given application position is projected and readiness is
+        recomputed for what it changed."""
+        deadline = time.monotonic() + timeout
+        for runner in self.runners:
+            position = positions.get(runner.app_name)
+            if position is not None:
+                runner.wait(position, timeout=max(0.1, deadline - time.monotonic()))
+        while self.refresher.pending() > 0:
+            if time.monotonic() > deadline:
+                raise TimeoutError("readiness refresh did not finish in time")
+            time.sleep(0.05)
+
+    def wait_caught_up(self, apps: Sequence[PydanticApplication], timeout: float = 60.0) -> None:
+        positions = {app.name: app.recorder.max_notification_id() or 0 for app in apps}
+        self.wait({k: v for k, v in positions.items() if v}, timeout)
+
+    # -- rebuild ---------------------------------------------------------------------
+    def rebuild(self) -> None:
+        """Forgets every read model and its positions, then projects again from zero."""
+        was_running = bool(self.runners)
+        if was_running:
+            self.stop()
+        reset_read_models(self.pg, self.env)
+        if was_running:
+            self.start()
+
+
+def reset_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
+    from eventsourcing.persistence import InfrastructureFactory
+
+    for _app_cls, proj_cls in PROJECTIONS:
+        factory = InfrastructureFactory[ReadModelView].construct(
+            env=ProjectionRunner._construct_env(proj_cls.name, env)
+        )
+        try:
+            view = factory.tracking_recorder(ReadModelView)
+            owned: list[str] = list(getattr(proj_cls, "owned_tables", []))
+            view.reset(owned + (DERIVED_TABLES if proj_cls is PeopleProjection else []))
+        finally:
+            factory.close()
+
+
+@contextmanager
+def runner_lock(pg: PostgresSettings, *, wait: bool) -> Iterator[bool]:
+    """Holds the single-active-runner lock for as long as the block runs."""
+    with psycopg.connect(pg.conninfo(), autocommit=True, row_factory=dict_row) as conn:
+        if wait:
+            conn.execute("SELECT pg_advisory_lock(%s)", (RUNNER_LOCK_KEY,))
+            got = True
+        else:
+            row = conn.execute(
+                "SELECT pg_try_advisory_lock(%s) AS ok", (RUNNER_LOCK_KEY,)
+            ).fetchone()
+            got = bool(row and row["ok"])
+        try:
+            yield got
+        finally:
+            if got:
+                conn.execute("SELECT pg_advisory_unlock(%s)", (RUNNER_LOCK_KEY,))
