@@ -264,9 +264,7 @@ def test_bad_policy_document_is_rejected_and_changes_nothing(services: Services)
     from aggregates.base import DomainError
 
     with pytest.raises(DomainError, match="potential_weights/default is not valid"):
-        services.policies.publish(
-            HR, "potential_weights", "default", {"dimensions": {}}, "broken"
-        )
+        services.policies.publish(HR, "potential_weights", "default", {"dimensions": {}}, "broken")
     assert services.policies.current("potential_weights", "default").version == 1
     rep = Principal(person_id="E00001", role=AccessRole.employee)
     with pytest.raises(PermissionDeniedError):

@@ -1,0 +1,68 @@
+#!/usr/bin/env python3
+"""Set-up and entry point for a fresh machine with only Python 3.11+ and pip.
+
+    python3 run.py start   # create .venv if needed, install, start the embedded engine
+    python3 run.py test    # create .venv if needed, install dev extras, lint, type-check, test
+
+Anything after the command is passed on (`python3 run.py start --no-demo`,
+`python3 run.py test -k ingest`)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+import venv
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent
+VENV = ROOT / ".venv"
+BIN = VENV / ("Scripts" if os.name == "nt" else "bin")
+PY = BIN / "python"
+
+
+def ensure_env(extras: str) -> None:
+    if sys.version_info < (3, 11):
+        sys.exit(f"careerflow needs Python 3.11 or newer; this is {sys.version.split()[0]}")
+    if not PY.exists():
+        print(f"creating virtual environment in {VENV}", flush=True)
+        venv.EnvBuilder(with_pip=True).create(VENV)
+    # Reinstall only when the project's requirements changed since the last install.
+    stamp = VENV / f".careerflow-installed-{extras or 'base'}"
+    digest = hashlib.sha256((ROOT / "pyproject.toml").read_bytes()).hexdigest()
+    if stamp.exists() and stamp.read_text() == digest:
+        return
+    target = f"{ROOT}[{extras}]" if extras else str(ROOT)
+    print(f"installing careerflow ({extras or 'runtime'}) into {VENV}", flush=True)
+    subprocess.run([PY, "-m", "pip", "install", "--quiet", "--upgrade", "pip"], check=True)
+    subprocess.run([PY, "-m", "pip", "install", "--quiet", "-e", target], check=True)
+    stamp.write_text(digest)
+
+
+def run(args: list[str | Path]) -> int:
+    print("$ " + " ".join(str(a) for a in args), flush=True)
+    return subprocess.run(args, cwd=ROOT).returncode
+
+
+def main() -> int:
+    command, rest = (sys.argv[1], sys.argv[2:]) if len(sys.argv) > 1 else ("", [])
+    if command == "start":
+        ensure_env("")
+        os.execv(BIN / "careerflow", [str(BIN / "careerflow"), "start", *rest])
+    if command == "test":
+        ensure_env("dev")
+        for step in (
+            [BIN / "ruff", "check", "."],
+            [BIN / "ruff", "format", "--check", "."],
+            [BIN / "mypy"],
+        ):
+            if code := run(step):
+                return code
+        return run([BIN / "pytest", *rest])
+    print(__doc__)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

