@@ -250,7 +250,8 @@ def test_new_criteria_version_reaches_everyone_and_old_version_stays(
     caught_up(read_models, services)
     with psycopg.connect(services.store.pg.conninfo(), row_factory=dict_row) as conn:
         rows = conn.execute(
-            "SELECT policy_versions, eligible FROM rm_readiness WHERE next_role = 'sales_supervisor'"
+            "SELECT policy_versions, eligible FROM rm_readiness "
+            "WHERE next_role = 'sales_supervisor'"
         ).fetchall()
     assert rows
     assert all(r["policy_versions"]["promotion_criteria/sales_supervisor"] == 2 for r in rows)
