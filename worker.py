@@ -10,27 +10,52 @@ import logging
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
+from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.calendar import working_day_deadlines
 from activities.metrics import MetricActivities
+from activities.notifications import NotificationActivities
+from activities.promotions import PromotionActivities
 from careerflow.config import Settings
+from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.services.registry import Services
 from workflows.metric_import import MetricImportWorkflow
+from workflows.promotion import PromotionWorkflow
 
 log = logging.getLogger("careerflow.worker")
 
-WORKFLOWS: list[type] = [MetricImportWorkflow]
+WORKFLOWS: list[type] = [MetricImportWorkflow, PromotionWorkflow]
+
+# Pydantic models cross into workflow code constantly; passing the library through keeps
+# the sandbox from re-importing it for every workflow run.
+WORKFLOW_RUNNER = SandboxedWorkflowRunner(
+    restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic")
+)
 
 
 def build_worker(
-    client: Client, services: Services, task_queue: str, executor: concurrent.futures.Executor
+    client: Client,
+    services: Services,
+    task_queue: str,
+    executor: concurrent.futures.Executor,
+    smtp: SmtpSettings | None = None,
+    webhook: WebhookSettings | None = None,
 ) -> Worker:
     metric_activities = MetricActivities(services)
+    notifications = NotificationActivities(services, smtp, webhook)
     return Worker(
         client,
         task_queue=task_queue,
         workflows=WORKFLOWS,
-        activities=[metric_activities.ingest_metrics],
+        activities=[
+            metric_activities.ingest_metrics,
+            notifications.create_notification,
+            notifications.deliver_notification,
+            *PromotionActivities(services).all(),
+            working_day_deadlines,
+        ],
         activity_executor=executor,
+        workflow_runner=WORKFLOW_RUNNER,
     )
 
 
@@ -48,7 +73,14 @@ async def main(settings: Settings) -> None:
         Services.open(settings) as services,
         concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor,
     ):
-        worker = build_worker(client, services, settings.temporal.task_queue, executor)
+        worker = build_worker(
+            client,
+            services,
+            settings.temporal.task_queue,
+            executor,
+            SmtpSettings.from_env(),
+            WebhookSettings.from_env(),
+        )
         log.info(
             "worker polling task queue %r at %s",
             settings.temporal.task_queue,

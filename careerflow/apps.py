@@ -32,4 +32,22 @@ class Policies(PydanticApplication):
     snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PolicyDocument: 10}
 
 
-APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (People, Metrics, Policies)
+class Notifications(PydanticApplication):
+    """One notification per idempotency key: the in-app inbox and delivery outcomes."""
+
+    name = "notifications"
+
+
+class Promotions(PydanticApplication):
+    """Promotion applications, one aggregate each."""
+
+    name = "promotions"
+
+
+APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
+    People,
+    Metrics,
+    Policies,
+    Notifications,
+    Promotions,
+)

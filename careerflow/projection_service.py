@@ -50,5 +50,5 @@ def rebuild_read_models(settings: Settings, principal: Principal, timeout: float
         read_models = ReadModels(pg, env)
         read_models.rebuild()
         with Store(pg, settings.cipher_key) as store, read_models:
-            read_models.wait_caught_up([store.people, store.metrics, store.policies], timeout)
+            read_models.wait_caught_up(store.applications(), timeout)
         read_models.refresher.close()

@@ -20,13 +20,14 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
-        if not stored_events:
-            return []
         with (
             self.datastore.get_connection() as conn,
             conn.transaction(),
             conn.cursor() as curs,
         ):
+            # The hook runs even without events (a process recorder's tracking-only write).
             self._insert_events(curs, stored_events, **kwargs)
+            if not stored_events:
+                return []
             self._insert_stored_events(curs, stored_events, **kwargs)
             return self._fetch_ids_after_insert_events(curs, stored_events, **kwargs)

@@ -218,9 +218,10 @@ def stop_children(
     deadline = time.monotonic() + timeout
     while any(c.poll() is None for c in live):
         if force.is_set() or time.monotonic() >= deadline:
+            why = "second interrupt" if force.is_set() else f"not stopped after {timeout:.0f}s"
             for child in live:
                 if child.poll() is None:
-                    console.error(f"{child.name} did not stop in time: killing it")
+                    console.error(f"{child.name}: {why}: killing it")
                     child.signal_group(signal.SIGKILL)
             break
         time.sleep(0.05)
@@ -641,24 +642,42 @@ class _Stack:
         return temporal.model_copy(update={"address": address})
 
     def _shutdown(self) -> None:
-        if self.children:
-            stop_children(self.children, self.console, CHILD_STOP_TIMEOUT, self.stop.force)
-            self.children = []
-        if self.temporal_server is not None:
+        """Reverse order of start; every step runs even if an earlier one fails."""
+        steps = [
+            ("children", self._stop_children),
+            ("Temporal", self._stop_temporal),
+            ("PostgreSQL", self._stop_postgres),
+            ("stack file", self._remove_stack_file),
+        ]
+        for what, step in steps:
+            try:
+                step()
+            except Exception as exc:
+                self.console.error(f"stopping {what} failed: {exc!r}")
+
+    def _stop_children(self) -> None:
+        children, self.children = self.children, []
+        if children:
+            stop_children(children, self.console, CHILD_STOP_TIMEOUT, self.stop.force)
+
+    def _stop_temporal(self) -> None:
+        server, self.temporal_server = self.temporal_server, None
+        if server is not None:
             self.console.say("stopping Temporal")
-            code = self.temporal_server.stop()
+            code = server.stop()
             if code not in (None, 0, -signal.SIGTERM):
                 self.console.say(f"Temporal exited with {_describe_exit(code)}")
-            self.temporal_server = None
-        if self.pg_server is not None:
+
+    def _stop_postgres(self) -> None:
+        server, self.pg_server, self.pg_pid = self.pg_server, None, None
+        if server is not None:
             self.console.say("stopping PostgreSQL")
             try:
-                self.pg_server.stop()
-            except Exception as exc:
-                self.console.error(f"PostgreSQL stop failed: {exc!r}")
-            _ensure_postgres_stopped(self.pg_server.data_dir, self.console)
-            self.pg_server = None
-            self.pg_pid = None
+                server.stop()
+            finally:
+                _ensure_postgres_stopped(server.data_dir, self.console)
+
+    def _remove_stack_file(self) -> None:
         if self.wrote_stack_file:
-            remove_stack_file(self.settings.var_dir)
             self.wrote_stack_file = False
+            remove_stack_file(self.settings.var_dir)

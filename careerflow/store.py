@@ -8,8 +8,9 @@ from typing import Self
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import get_topic
 
-from careerflow.apps import Metrics, People, Policies
+from careerflow.apps import Metrics, Notifications, People, Policies, Promotions
 from careerflow.config import PostgresSettings, Settings
+from careerflow.eventstore import PydanticApplication
 from careerflow.recorders import UnpipelinedApplicationRecorder
 
 
@@ -32,13 +33,18 @@ class Store:
         self.people = People(env=self.env)
         self.metrics = Metrics(env=self.env)
         self.policies = Policies(env=self.env)
+        self.notifications = Notifications(env=self.env)
+        self.promotions = Promotions(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
         return cls(settings.require_postgres(), settings.cipher_key)
 
+    def applications(self) -> list[PydanticApplication]:
+        return [self.people, self.metrics, self.policies, self.notifications, self.promotions]
+
     def close(self) -> None:
-        for app in (self.people, self.metrics, self.policies):
+        for app in self.applications():
             app.close()
 
     def __enter__(self) -> Self:

@@ -68,11 +68,69 @@ READ_MODEL_TABLES: dict[str, str] = {
         CREATE TABLE IF NOT EXISTS {schema}.rm_readiness_dirty (
             employee_id text PRIMARY KEY
         )""",
+    # The in-app inbox: one row per notification; `delivered` maps a channel to its
+    # latest outcome (delivered, skipped or failed). Times are the events' timestamps.
+    "rm_inbox": """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_inbox (
+            notification_id uuid PRIMARY KEY,
+            key text NOT NULL,
+            recipient_id text NOT NULL,
+            kind text NOT NULL,
+            title jsonb NOT NULL,
+            body jsonb NOT NULL,
+            ref jsonb,
+            created_at timestamptz NOT NULL,
+            read_at timestamptz,
+            delivered jsonb NOT NULL DEFAULT '{{}}'::jsonb
+        )""",
 }
 
+READ_MODEL_TABLES["rm_application"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_application (
+            application_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            workflow_id text NOT NULL,
+            employee_id text NOT NULL,
+            from_role text NOT NULL,
+            target_role text NOT NULL,
+            stage text NOT NULL,
+            round integer NOT NULL,
+            started_by text NOT NULL,
+            started_at timestamptz NOT NULL,
+            stage_since timestamptz NOT NULL,
+            decided_at timestamptz,
+            manager_id text,
+            eligible boolean,
+            score double precision,
+            evaluation jsonb,
+            unmet jsonb,
+            policy_versions jsonb,
+            returned_count integer NOT NULL DEFAULT 0,
+            effective_date date
+        )"""
+# The timeline: every step with who, when and why, in order.
+READ_MODEL_TABLES["rm_application_step"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_application_step (
+            application_id text NOT NULL,
+            seq integer NOT NULL,
+            at timestamptz NOT NULL,
+            kind text NOT NULL,
+            actor text NOT NULL,
+            actor_role text NOT NULL,
+            round integer,
+            comment text,
+            detail jsonb,
+            PRIMARY KEY (application_id, seq)
+        )"""
+
+
 READ_MODEL_INDEXES: list[str] = [
+    "CREATE INDEX IF NOT EXISTS rm_application_employee ON {schema}.rm_application (employee_id)",
+    "CREATE INDEX IF NOT EXISTS rm_application_stage ON {schema}.rm_application (stage)",
     "CREATE INDEX IF NOT EXISTS rm_measurement_metric_period "
     "ON {schema}.rm_measurement (metric, period)",
     "CREATE INDEX IF NOT EXISTS rm_employee_team ON {schema}.rm_employee (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
+    "CREATE INDEX IF NOT EXISTS rm_inbox_recipient "
+    "ON {schema}.rm_inbox (recipient_id, created_at DESC)",
 ]

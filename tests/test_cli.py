@@ -95,7 +95,7 @@ def test_policy_and_readiness_commands(loaded: PostgresSettings, tmp_path: Path)
     assert "version 2 is in force" in published.stdout
 
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
-        rm.wait_caught_up([store.people, store.metrics, store.policies], timeout=120)
+        rm.wait_caught_up(store.applications(), timeout=120)
     mine = cli(loaded, tmp_path, "readiness", "E00001", "--as", "employee:E00001")
     assert mine.returncode == 0, mine.stderr
     assert json.loads(mine.stdout)["employee_id"] == "E00001"

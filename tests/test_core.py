@@ -44,7 +44,7 @@ def read_models(pg: PostgresSettings, services: Services) -> Iterator[ReadModels
 
 def caught_up(rm: ReadModels, services: Services) -> None:
     store = services.store
-    rm.wait_caught_up([store.people, store.metrics, store.policies], timeout=120)
+    rm.wait_caught_up(store.applications(), timeout=120)
 
 
 def count_events(pg: PostgresSettings, table: str) -> int:

@@ -7,9 +7,15 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError, command_context
-from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria
+from aggregates.documents import (
+    MetricCatalog,
+    PotentialWeights,
+    PromotionCriteria,
+    consistency_problems,
+)
 from aggregates.ladder import Role
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
+from aggregates.process import PromotionProcess
 from aggregates.seed_policies import seed_documents
 from careerflow.apps import Policies
 from careerflow.principal import AccessRole, Principal
@@ -18,6 +24,7 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "metric_catalog": MetricCatalog,
     "potential_weights": PotentialWeights,
     "promotion_criteria": PromotionCriteria,
+    "promotion_process": PromotionProcess,
 }
 
 
@@ -48,6 +55,11 @@ class PolicyService:
     ) -> int:
         principal.require(AccessRole.hr, AccessRole.system, action="publish policy documents")
         parsed = validate_document(kind, key, document)
+        problems = self._consistency(parsed)
+        if problems:
+            raise DomainError(
+                f"{kind}/{key} does not fit the policies in force: " + "; ".join(problems)
+            )
         data = parsed.model_dump(mode="json")
         with command_context(actor=principal.person_id, role=principal.role.value):
             doc = self._get(kind, key)
@@ -60,12 +72,29 @@ class PolicyService:
     def seed(self, principal: Principal) -> dict[str, int]:
         """Publishes the version-1 documents of domain.md where none exists yet."""
         published: dict[str, int] = {}
-        for kind, key, document in seed_documents():
+        for kind, key, document in [
+            *seed_documents(),
+            ("promotion_process", "default", PromotionProcess()),
+        ]:
             if self._get(kind, key) is None:
                 published[f"{kind}/{key}"] = self.publish(
                     principal, kind, key, document.model_dump(mode="json"), "seed (domain.md)"
                 )
         return published
+
+    def _consistency(self, parsed: BaseModel) -> list[str]:
+        """Cross-document checks: every metric and course a document names must exist."""
+        if isinstance(parsed, MetricCatalog):
+            return consistency_problems(parsed)
+        if not isinstance(parsed, PotentialWeights | PromotionCriteria):
+            return []
+        doc = self._get("metric_catalog", "default")
+        if doc is None or doc.current is None:
+            return ["publish the metric catalog first"]
+        catalog = MetricCatalog.model_validate(doc.current.document)
+        if isinstance(parsed, PotentialWeights):
+            return consistency_problems(catalog, weights=parsed)
+        return consistency_problems(catalog, criteria=parsed)
 
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)

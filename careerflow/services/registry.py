@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
 from careerflow.services.ingest import IngestService
+from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
 from careerflow.services.policies import PolicyService
 from careerflow.services.queries import QueryService
@@ -32,6 +33,7 @@ class Services:
         self.ingest = IngestService(store.people, store.metrics)
         self.policies = PolicyService(store.policies)
         self.queries = QueryService(self.read_pool)
+        self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

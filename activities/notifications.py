@@ -1,0 +1,213 @@
+"""Activities that create notifications and deliver them (email, messenger webhook).
+
+Delivery is at least once per channel. A channel whose delivery is recorded is never
+sent again, but the send and its record are two steps: a worker that dies after the
+SMTP server (or the webhook) accepted a message and before `Delivered` is saved leaves
+the channel unrecorded, and the retried activity sends it once more. Each attempt
+records at most one send per channel, so the duplicate window is that one crash; the
+email carries the notification id (`X-Careerflow-Notification`) and the webhook payload
+its `notification_id`, so receivers can drop duplicates."""
+
+from __future__ import annotations
+
+import contextlib
+from contextlib import AbstractContextManager
+from typing import TYPE_CHECKING
+from uuid import UUID
+
+from pydantic import BaseModel, Field
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from aggregates.base import EventMeta, NotFoundError, command_context, current_meta
+from aggregates.notification import DeliveryStatus, Notification, language_of
+from careerflow.delivery import (
+    DeliveryError,
+    SmtpSettings,
+    WebhookSettings,
+    messenger_payload,
+    post_webhook,
+    send_email,
+)
+from careerflow.principal import SYSTEM
+from careerflow.services.notifications import NotificationRef
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+CHANNELS = ("email", "webhook")
+
+
+class CreateNotification(BaseModel):
+    key: str  # idempotency key, e.g. "promotion/<application-id>/round-1/reminder"
+    recipient_id: str
+    kind: str  # e.g. "promotion.reminder"
+    title: dict[str, str]  # {"en": ..., "zh": ...}
+    body: dict[str, str]
+    ref: dict[str, str] | None = None  # e.g. {"type": "promotion", "id": ...}
+
+
+class DeliverNotification(BaseModel):
+    notification_id: UUID
+    channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
+
+
+class DeliveryReport(BaseModel):
+    notification_id: UUID
+    outcomes: dict[str, DeliveryStatus]  # channel → status after this attempt
+
+
+class Recipient(BaseModel):
+    person_id: str
+    name: str | None = None
+    email: str | None = None
+    locale: str = "zh"
+
+
+class NotificationActivities:
+    def __init__(
+        self,
+        services: Services,
+        smtp: SmtpSettings | None = None,
+        webhook: WebhookSettings | None = None,
+    ) -> None:
+        self.services = services
+        self.smtp = smtp
+        self.webhook = webhook
+
+    @activity.defn(name="create_notification")
+    def create_notification(self, request: CreateNotification) -> NotificationRef:
+        # Idempotent on the key: a retry after a crash finds the notification it made.
+        with _activity_context():
+            return self.services.notifications.notify(
+                SYSTEM,
+                request.key,
+                request.recipient_id,
+                request.kind,
+                request.title,
+                request.body,
+                request.ref,
+            )
+
+    @activity.defn(name="deliver_notification")
+    def deliver_notification(self, request: DeliverNotification) -> DeliveryReport:
+        """Sends on every channel not yet settled and records each outcome; raises while
+        a channel failed in a way a retry can fix, so Temporal retries."""
+        unknown = sorted(set(request.channels) - set(CHANNELS))
+        if unknown:
+            raise ApplicationError(
+                f"unknown channels {unknown}; known: {list(CHANNELS)}",
+                type="DeliveryError",
+                non_retryable=True,
+            )
+        notifications = self.services.notifications
+        attempt = activity.info().attempt if activity.in_activity() else 1
+        with _activity_context():
+            notification = notifications.get(request.notification_id)
+            recipient = self._recipient(notification.recipient_id)
+            errors: list[DeliveryError] = []
+            for channel in dict.fromkeys(request.channels):
+                if notification.is_settled(channel):
+                    continue  # delivered (or skipped) by an earlier attempt: never twice
+                skip = self._skip_reason(channel, recipient)
+                if skip is not None:
+                    notifications.record_skipped(SYSTEM, notification.id, channel, skip)
+                    continue
+                try:
+                    detail = self._send(channel, notification, recipient)
+                except DeliveryError as exc:
+                    notifications.record_failed(SYSTEM, notification.id, channel, str(exc), attempt)
+                    errors.append(exc)
+                    continue
+                # Sent, not yet recorded: a crash right here means one resend on retry.
+                notifications.record_delivered(SYSTEM, notification.id, channel, detail)
+            final = notifications.get(request.notification_id)
+        if errors:
+            raise ApplicationError(
+                "; ".join(str(e) for e in errors),
+                type="DeliveryError",
+                # Only when no failure could be fixed by trying again.
+                non_retryable=all(e.permanent for e in errors),
+            ) from errors[0]
+        return DeliveryReport(
+            notification_id=final.id,
+            outcomes={
+                channel: final.deliveries[channel].status
+                for channel in request.channels
+                if channel in final.deliveries
+            },
+        )
+
+    # -- helpers ---------------------------------------------------------------------
+    def _recipient(self, person_id: str) -> Recipient:
+        """Email and locale from the people app; HR staff and other people who are not
+        employees have neither (Chinese is the default language)."""
+        try:
+            employee = self.services.people.get(person_id)
+        except NotFoundError:
+            return Recipient(person_id=person_id)
+        return Recipient(
+            person_id=person_id,
+            name=employee.name,
+            email=employee.email,
+            locale=employee.locale or "zh",
+        )
+
+    def _skip_reason(self, channel: str, recipient: Recipient) -> str | None:
+        if channel == "email":
+            if self.smtp is None:
+                return "email is not configured (CAREERFLOW_SMTP_HOST)"
+            if not recipient.email:
+                return f"{recipient.person_id} has no email address"
+        if channel == "webhook" and self.webhook is None:
+            return "the webhook is not configured (CAREERFLOW_WEBHOOK_URL)"
+        return None
+
+    def _send(self, channel: str, notification: Notification, recipient: Recipient) -> str:
+        title, body = notification.text(recipient.locale)
+        if channel == "email":
+            assert self.smtp is not None and recipient.email
+            return send_email(
+                self.smtp,
+                recipient.email,
+                title,
+                body,
+                headers={
+                    "X-Careerflow-Notification": str(notification.id),
+                    "X-Careerflow-Kind": notification.kind,
+                    "Content-Language": language_of(recipient.locale),
+                },
+            )
+        assert self.webhook is not None
+        addressee = recipient.name or recipient.person_id
+        content = f"{title}\n{body}\n@{addressee}"
+        return post_webhook(
+            self.webhook,
+            messenger_payload(
+                content,
+                {
+                    "notification_id": str(notification.id),
+                    "key": notification.key,
+                    "kind": notification.kind,
+                    "recipient_id": notification.recipient_id,
+                    "language": language_of(recipient.locale),
+                    "title": notification.title,
+                    "body": notification.body,
+                    "ref": notification.ref,
+                    "created": notification.created.isoformat(),
+                },
+            ),
+        )
+
+
+def _activity_context() -> AbstractContextManager[EventMeta]:
+    """Stamps the workflow and activity on the events the services write."""
+    if not activity.in_activity():
+        return contextlib.nullcontext(current_meta())
+    info = activity.info()
+    return command_context(
+        actor=SYSTEM.person_id,
+        role=SYSTEM.role.value,
+        command_id=f"{info.workflow_id}/{info.activity_id}",
+        workflow_id=info.workflow_id,
+    )

@@ -1,0 +1,165 @@
+"""Activities of the promotion process: each runs one idempotent command on the
+promotion application (and, on the effective date, on the employee)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import activity
+
+from activities.errors import business_errors_are_final
+from aggregates.evaluation import CriterionResult
+from aggregates.ladder import Role
+from careerflow.principal import Principal
+from careerflow.services.promotions import CommandResult, PromotionCommands, ReportSummary
+from careerflow.services.registry import Services
+
+
+class OpenApplication(BaseModel):
+    principal: Principal
+    application_id: str
+    employee_id: str
+    target_role: Role
+    workflow_id: str
+
+
+class SubmitReport(BaseModel):
+    application_id: str
+    round: int
+    as_of: date
+    requested_by: Principal
+
+
+class RecordDecision(BaseModel):
+    application_id: str
+    round: int
+    principal: Principal
+    approve: bool
+    comment: str
+
+
+class RecordReminder(BaseModel):
+    application_id: str
+    key: str
+    kind: str
+    recipients: list[str]
+
+
+class ReturnApplication(BaseModel):
+    application_id: str
+    round: int
+    unmet: list[CriterionResult]
+
+
+class RecordHrReview(BaseModel):
+    application_id: str
+    round: int
+    principal: Principal
+    action: str  # "confirm" | "override"
+    approve: bool
+    text: str
+
+
+class RecordWithdrawal(BaseModel):
+    application_id: str
+    principal: Principal
+    reason: str
+
+
+class Announce(BaseModel):
+    application_id: str
+    today: date
+
+
+class PromotionActivities:
+    def __init__(self, services: Services) -> None:
+        self.commands = PromotionCommands(services)
+
+    @activity.defn(name="promotion_open")
+    @business_errors_are_final
+    def open(self, request: OpenApplication) -> CommandResult:
+        return self.commands.open(
+            request.principal,
+            request.application_id,
+            request.employee_id,
+            request.target_role,
+            request.workflow_id,
+        )
+
+    @activity.defn(name="promotion_submit_report")
+    @business_errors_are_final
+    def submit_report(self, request: SubmitReport) -> ReportSummary:
+        return self.commands.submit_report(
+            request.application_id, request.round, request.as_of, request.requested_by
+        )
+
+    @activity.defn(name="promotion_record_decision")
+    @business_errors_are_final
+    def record_decision(self, request: RecordDecision) -> CommandResult:
+        return self.commands.decide(
+            request.application_id,
+            request.round,
+            request.principal,
+            request.approve,
+            request.comment,
+        )
+
+    @activity.defn(name="promotion_record_reminder")
+    @business_errors_are_final
+    def record_reminder(self, request: RecordReminder) -> CommandResult:
+        return self.commands.remind(
+            request.application_id, request.key, request.kind, request.recipients
+        )
+
+    @activity.defn(name="promotion_return")
+    @business_errors_are_final
+    def return_application(self, request: ReturnApplication) -> CommandResult:
+        return self.commands.return_application(
+            request.application_id, request.round, request.unmet
+        )
+
+    @activity.defn(name="promotion_record_hr_review")
+    @business_errors_are_final
+    def record_hr_review(self, request: RecordHrReview) -> CommandResult:
+        if request.action == "confirm":
+            return self.commands.confirm(
+                request.application_id, request.round, request.principal, request.text
+            )
+        return self.commands.override(
+            request.application_id,
+            request.round,
+            request.principal,
+            request.text,
+            request.approve,
+        )
+
+    @activity.defn(name="promotion_record_withdrawal")
+    @business_errors_are_final
+    def record_withdrawal(self, request: RecordWithdrawal) -> CommandResult:
+        return self.commands.withdraw(request.application_id, request.principal, request.reason)
+
+    @activity.defn(name="promotion_announce")
+    @business_errors_are_final
+    def announce(self, request: Announce) -> CommandResult:
+        return self.commands.announce(request.application_id, request.today)
+
+    @activity.defn(name="promotion_complete")
+    @business_errors_are_final
+    def complete(self, application_id: str) -> CommandResult:
+        return self.commands.complete(application_id)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.open,
+            self.submit_report,
+            self.record_decision,
+            self.record_reminder,
+            self.return_application,
+            self.record_hr_review,
+            self.record_withdrawal,
+            self.announce,
+            self.complete,
+        ]

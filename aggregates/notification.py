@@ -1,0 +1,148 @@
+"""A notification to one person: created once per idempotency key, read by its
+recipient, delivered over channels (email, webhook) with every outcome recorded."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from aggregates.base import Aggregate, DomainError, Immutable, PermissionDeniedError, stable_id
+
+LANGUAGES = ("en", "zh")
+
+
+def notification_uuid(key: str) -> UUID:
+    return stable_id("notification", key)
+
+
+def language_of(locale: str | None) -> str:
+    """`en-US` → `en`; anything not supported falls back to Chinese (the default)."""
+    lang = (locale or "").replace("_", "-").split("-")[0].strip().lower()
+    return lang if lang in LANGUAGES else "zh"
+
+
+def check_bilingual(field: str, text: dict[str, str]) -> None:
+    missing = [lang for lang in LANGUAGES if not text.get(lang, "").strip()]
+    if missing:
+        raise DomainError(
+            f"notification {field} needs text in {', '.join(LANGUAGES)}; missing: "
+            f"{', '.join(missing)}"
+        )
+
+
+class DeliveryStatus(StrEnum):
+    delivered = "delivered"
+    skipped = "skipped"  # nothing to send to (no address, channel not configured)
+    failed = "failed"  # last attempt failed; a retry may still deliver
+
+
+class DeliveryOutcome(Immutable):
+    status: DeliveryStatus
+    detail: str
+    attempts: int  # failed attempts recorded so far
+
+    @property
+    def settled(self) -> bool:
+        return self.status in (DeliveryStatus.delivered, DeliveryStatus.skipped)
+
+
+class Notification(Aggregate):
+    @staticmethod
+    def create_id(key: str, *_: object, **__: object) -> UUID:
+        return notification_uuid(key)
+
+    @event("Created")
+    def __init__(
+        self,
+        key: str,
+        recipient_id: str,
+        kind: str,
+        title: dict[str, str],
+        body: dict[str, str],
+        ref: dict[str, str] | None = None,
+    ) -> None:
+        check_bilingual("title", title)
+        check_bilingual("body", body)
+        self.key = key
+        self.recipient_id = recipient_id
+        self.kind = kind
+        self.title = dict(title)
+        self.body = dict(body)
+        self.ref = dict(ref) if ref else None
+        # No clock readings in the state: an event's apply does not see its timestamp
+        # (the read model takes times from the events themselves).
+        self.read = False
+        self.deliveries: dict[str, DeliveryOutcome] = {}
+
+    @property
+    def created(self) -> datetime:
+        return self.created_on
+
+    def text(self, locale: str | None) -> tuple[str, str]:
+        """Title and body in the language of `locale`."""
+        lang = language_of(locale)
+        return self.title[lang], self.body[lang]
+
+    # -- read ------------------------------------------------------------------------
+    def mark_read(self, reader_id: str) -> bool:
+        """Idempotent: reading again changes nothing. Only the recipient reads."""
+        if reader_id != self.recipient_id:
+            raise PermissionDeniedError("only the recipient may mark a notification read")
+        if self.read:
+            return False
+        self._read(reader_id=reader_id)
+        return True
+
+    @event("Read")
+    def _read(self, reader_id: str) -> None:
+        self.read = True
+
+    # -- delivery --------------------------------------------------------------------
+    def is_settled(self, channel: str) -> bool:
+        outcome = self.deliveries.get(channel)
+        return outcome is not None and outcome.settled
+
+    def record_delivered(self, channel: str, detail: str) -> bool:
+        """Idempotent per channel: a channel already delivered (or skipped) stays so."""
+        if self.is_settled(channel):
+            return False
+        self._delivered(channel=channel, detail=detail)
+        return True
+
+    @event("Delivered")
+    def _delivered(self, channel: str, detail: str) -> None:
+        self._set_outcome(channel, DeliveryStatus.delivered, detail)
+
+    def record_skipped(self, channel: str, reason: str) -> bool:
+        if self.is_settled(channel):
+            return False
+        self._skipped(channel=channel, reason=reason)
+        return True
+
+    @event("DeliverySkipped")
+    def _skipped(self, channel: str, reason: str) -> None:
+        self._set_outcome(channel, DeliveryStatus.skipped, reason)
+
+    def record_failed(self, channel: str, error: str, attempt: int) -> bool:
+        """Every failed attempt is kept (the trace of retries); none after success."""
+        if self.is_settled(channel):
+            return False
+        self._failed(channel=channel, error=error, attempt=attempt)
+        return True
+
+    @event("DeliveryFailed")
+    def _failed(self, channel: str, error: str, attempt: int) -> None:
+        self._set_outcome(channel, DeliveryStatus.failed, error)
+
+    def _set_outcome(self, channel: str, status: DeliveryStatus, detail: str) -> None:
+        previous = self.deliveries.get(channel)
+        attempts = previous.attempts if previous else 0
+        if status == DeliveryStatus.failed:
+            attempts += 1
+        self.deliveries = {
+            **self.deliveries,
+            channel: DeliveryOutcome(status=status, detail=detail, attempts=attempts),
+        }

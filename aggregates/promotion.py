@@ -1,0 +1,229 @@
+"""A promotion application: every step of the process, who did it, when and why.
+
+Commands are idempotent: each names the round it belongs to, and a command that finds
+the application already in the state it would produce writes nothing. Rule violations
+raise DomainError with a message that says what to do instead."""
+
+from __future__ import annotations
+
+from datetime import date
+from enum import StrEnum
+from uuid import UUID
+
+from eventsourcing.domain import event
+from pydantic import Field
+
+from aggregates.assessment import Assessment
+from aggregates.base import Aggregate, DomainError, Immutable, stable_id
+from aggregates.evaluation import CriterionResult
+from aggregates.ladder import Role
+
+
+def application_uuid(application_id: str) -> UUID:
+    return stable_id("promotion", application_id)
+
+
+class Stage(StrEnum):
+    reporting = "reporting"
+    manager_review = "manager_review"
+    returned = "returned"
+    hr_review = "hr_review"
+    approved = "approved"  # announced; the role changes on the effective date
+    promoted = "promoted"
+    rejected = "rejected"  # by the manager
+    declined = "declined"  # by HR, overriding a pass
+    withdrawn = "withdrawn"
+
+
+CLOSED = frozenset({Stage.promoted, Stage.rejected, Stage.declined, Stage.withdrawn})
+
+
+class MetricRef(Immutable):
+    """A ledger event a report used: the ledger and the version that recorded the data."""
+
+    employee_id: str
+    ledger_version: int
+
+
+class ApplicationReport(Immutable):
+    """The application report: the last 12 months, scored and evaluated under the
+    policy versions in force, with the exact metric events used."""
+
+    assessment: Assessment
+    metric_refs: list[MetricRef]
+    manager_id: str | None
+    # Organisation-wide percentile ranks the top-percent rules used (metric → month → %),
+    # so the decision can be re-evaluated exactly.
+    percentiles: dict[str, dict[str, float]] = Field(default_factory=dict)
+
+
+class PromotionApplication(Aggregate):
+    @staticmethod
+    def create_id(application_id: str, *_: object, **__: object) -> UUID:
+        return application_uuid(application_id)
+
+    @event("Started")
+    def __init__(
+        self,
+        application_id: str,
+        employee_id: str,
+        from_role: Role,
+        target_role: Role,
+        started_by: str,
+        workflow_id: str,
+    ) -> None:
+        self.application_id = application_id
+        self.employee_id = employee_id
+        self.from_role = from_role
+        self.target_role = target_role
+        self.workflow_id = workflow_id
+        self.stage = Stage.reporting
+        self.round = 0
+        self.decided_rounds: list[int] = []
+        self.reminded: list[str] = []
+        self.effective_date: date | None = None
+
+    # -- report ------------------------------------------------------------------------
+    def submit(self, round_: int, report: ApplicationReport) -> bool:
+        if round_ <= self.round:
+            return False  # this round's report is already recorded
+        self._require_open()
+        if round_ != self.round + 1:
+            raise DomainError(f"round {round_} cannot follow round {self.round}")
+        if self.round and self.stage != Stage.returned:
+            raise DomainError("only a returned application can be resubmitted")
+        self._submitted(round=round_, report=report)
+        return True
+
+    @event("Submitted")
+    def _submitted(self, round: int, report: ApplicationReport) -> None:
+        self.round = round
+        self.stage = Stage.manager_review
+
+    # -- manager -----------------------------------------------------------------------
+    def check_manager_decision(self, round_: int, approve: bool, comment: str) -> None:
+        self._require_open()
+        if round_ in self.decided_rounds:
+            raise DomainError(f"round {round_} of this application has already been decided")
+        if self.stage != Stage.manager_review or round_ != self.round:
+            raise DomainError(f"the application is at stage {self.stage.value}, not manager review")
+        if not approve and not comment.strip():
+            raise DomainError("a rejection needs a comment that tells the applicant why")
+
+    def decide(
+        self, round_: int, approve: bool, comment: str, decided_by: str, as_hr: bool
+    ) -> bool:
+        if round_ in self.decided_rounds:
+            return False
+        self.check_manager_decision(round_, approve, comment)
+        self._manager_decided(
+            round=round_, approve=approve, comment=comment, decided_by=decided_by, as_hr=as_hr
+        )
+        return True
+
+    @event("ManagerDecided")
+    def _manager_decided(
+        self, round: int, approve: bool, comment: str, decided_by: str, as_hr: bool
+    ) -> None:
+        self.decided_rounds = [*self.decided_rounds, round]
+        self.stage = Stage.hr_review if approve else Stage.rejected
+
+    def remind(self, key: str, kind: str, recipients: list[str]) -> bool:
+        """An SLA reminder or escalation, recorded once per key."""
+        if key in self.reminded:
+            return False
+        self._reminded(key=key, kind=kind, recipients=recipients)
+        return True
+
+    @event("Reminded")
+    def _reminded(self, key: str, kind: str, recipients: list[str]) -> None:
+        self.reminded = [*self.reminded, key]
+
+    # -- HR review ---------------------------------------------------------------------
+    def return_automatically(self, round_: int, unmet: list[CriterionResult]) -> bool:
+        if self.stage == Stage.returned and self.round == round_:
+            return False
+        if self.stage != Stage.hr_review or self.round != round_:
+            raise DomainError(f"cannot return an application at stage {self.stage.value}")
+        self._returned(round=round_, unmet=unmet)
+        return True
+
+    @event("Returned")
+    def _returned(self, round: int, unmet: list[CriterionResult]) -> None:
+        self.stage = Stage.returned
+
+    def confirm(self, round_: int, by: str, comment: str) -> bool:
+        if self.stage == Stage.approved:
+            return False
+        if self.stage != Stage.hr_review or self.round != round_:
+            raise DomainError(f"HR can confirm only at stage hr_review, not {self.stage.value}")
+        self._hr_confirmed(round=round_, by=by, comment=comment)
+        return True
+
+    @event("HrConfirmed")
+    def _hr_confirmed(self, round: int, by: str, comment: str) -> None:
+        self.stage = Stage.approved
+
+    def override(self, round_: int, by: str, reason: str, approve: bool) -> bool:
+        """HR promotes despite unmet criteria (from `returned`) or declines despite a pass
+        (from `hr_review`); always with a reason, always its own event."""
+        target = Stage.approved if approve else Stage.declined
+        if self.stage == target:
+            return False
+        if not reason.strip():
+            raise DomainError("an override needs a reason; it is part of the audit record")
+        allowed = Stage.returned if approve else Stage.hr_review
+        if self.stage != allowed or self.round != round_:
+            action = "approve" if approve else "decline"
+            raise DomainError(
+                f"HR can override to {action} only at stage {allowed.value}, not {self.stage.value}"
+            )
+        self._hr_overridden(round=round_, by=by, reason=reason, approve=approve)
+        return True
+
+    @event("HrOverridden")
+    def _hr_overridden(self, round: int, by: str, reason: str, approve: bool) -> None:
+        self.stage = Stage.approved if approve else Stage.declined
+
+    # -- applicant ---------------------------------------------------------------------
+    def withdraw(self, by: str, reason: str) -> bool:
+        if self.stage == Stage.withdrawn:
+            return False
+        self._require_open()
+        if self.stage == Stage.approved:
+            raise DomainError("the promotion is already announced; it can no longer be withdrawn")
+        self._withdrawn(by=by, reason=reason)
+        return True
+
+    @event("Withdrawn")
+    def _withdrawn(self, by: str, reason: str) -> None:
+        self.stage = Stage.withdrawn
+
+    # -- announcement ------------------------------------------------------------------
+    def announce(self, effective_date: date) -> bool:
+        if self.effective_date is not None:
+            return False
+        if self.stage != Stage.approved:
+            raise DomainError(f"only an approved application is announced, not {self.stage.value}")
+        self._announced(effective_date=effective_date)
+        return True
+
+    @event("Announced")
+    def _announced(self, effective_date: date) -> None:
+        self.effective_date = effective_date
+
+    def complete(self) -> bool:
+        if self.stage == Stage.promoted:
+            return False
+        if self.stage != Stage.approved or self.effective_date is None:
+            raise DomainError("only an announced promotion can take effect")
+        self._promoted(role=self.target_role, effective_date=self.effective_date)
+        return True
+
+    @event("Promoted")
+    def _promoted(self, role: Role, effective_date: date) -> None:
+        self.stage = Stage.promoted
+
+    def _require_open(self) -> None:
+        if self.stage in CLOSED:
+            raise DomainError(f"the application is closed ({self.stage.value})")

@@ -1,0 +1,215 @@
+"""Notifications: created once per idempotency key, read in the in-app inbox by their
+recipient, delivery outcomes recorded by the delivery activities."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextlib import AbstractContextManager
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.persistence import IntegrityError
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from aggregates.base import (
+    DomainError,
+    EventMeta,
+    NotFoundError,
+    PermissionDeniedError,
+    command_context,
+    current_meta,
+)
+from aggregates.notification import Notification, notification_uuid
+from careerflow.apps import Notifications
+from careerflow.principal import AccessRole, Principal
+
+# Who may read anyone's inbox (managers see their own only: a notification may name
+# things about its recipient that are not the manager's business).
+INBOX_READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
+SENDERS = (AccessRole.system, AccessRole.hr)
+_CONFLICT_RETRIES = 5
+
+
+class NotificationRef(BaseModel):
+    created: bool  # False: the key was used before, nothing new was written
+    notification_id: UUID
+    # Log position of the Created event (wait on it for read-your-writes); None when
+    # nothing was written.
+    position: int | None = None
+
+
+class ReadResult(BaseModel):
+    changed: bool
+    position: int | None = None
+
+
+class NotificationService:
+    def __init__(self, app: Notifications, read_pool: ConnectionPool) -> None:
+        self.app = app
+        self.pool = read_pool
+
+    # -- commands --------------------------------------------------------------------
+    def notify(
+        self,
+        principal: Principal,
+        key: str,
+        recipient_id: str,
+        kind: str,
+        title: dict[str, str],
+        body: dict[str, str],
+        ref: dict[str, str] | None = None,
+    ) -> NotificationRef:
+        """Idempotent on `key`: the same key again returns the existing notification."""
+        principal.require(*SENDERS, action="send notifications")
+        for name, value in (("key", key), ("recipient_id", recipient_id), ("kind", kind)):
+            if not value.strip():
+                raise DomainError(f"a notification needs a non-empty {name}")
+        ident = notification_uuid(key)
+        existing = self._find(ident)
+        if existing is not None:
+            return self._existing(existing, recipient_id, kind)
+        with self._context(principal, command_id=key):
+            notification = Notification(
+                key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref
+            )
+        try:
+            recordings = self.app.save(notification)
+        except IntegrityError:
+            # Someone created the same key between our check and our save.
+            return self._existing(self.get(ident), recipient_id, kind)
+        return NotificationRef(
+            created=True,
+            notification_id=ident,
+            position=recordings[-1].notification.id if recordings else None,
+        )
+
+    def mark_read(self, principal: Principal, notification_id: UUID) -> ReadResult:
+        """Only the recipient marks their notification read; reading again is a no-op."""
+        notification = self._visible(principal, notification_id)
+        if notification.recipient_id != principal.person_id:
+            raise PermissionDeniedError(
+                f"{principal.role.value} {principal.person_id} may not mark "
+                f"{notification.recipient_id}'s notification read; only its recipient may"
+            )
+        position = self._update(
+            principal, notification_id, lambda n: n.mark_read(principal.person_id)
+        )
+        return ReadResult(changed=position is not None, position=position)
+
+    def record_delivered(
+        self, principal: Principal, notification_id: UUID, channel: str, detail: str
+    ) -> bool:
+        principal.require(AccessRole.system, action="record notification deliveries")
+        return (
+            self._update(principal, notification_id, lambda n: n.record_delivered(channel, detail))
+            is not None
+        )
+
+    def record_skipped(
+        self, principal: Principal, notification_id: UUID, channel: str, reason: str
+    ) -> bool:
+        principal.require(AccessRole.system, action="record notification deliveries")
+        return (
+            self._update(principal, notification_id, lambda n: n.record_skipped(channel, reason))
+            is not None
+        )
+
+    def record_failed(
+        self, principal: Principal, notification_id: UUID, channel: str, error: str, attempt: int
+    ) -> bool:
+        principal.require(AccessRole.system, action="record notification deliveries")
+        return (
+            self._update(
+                principal, notification_id, lambda n: n.record_failed(channel, error, attempt)
+            )
+            is not None
+        )
+
+    # -- reads -----------------------------------------------------------------------
+    def get(self, notification_id: UUID) -> Notification:
+        """The aggregate, for the engine itself (no access rule: not for people)."""
+        notification = self._find(notification_id)
+        if notification is None:
+            raise NotFoundError(f"unknown notification {notification_id}")
+        return notification
+
+    def inbox(
+        self, principal: Principal, person_id: str, unread_only: bool = False, limit: int = 200
+    ) -> list[dict[str, Any]]:
+        """Newest first, from the read model. Everyone reads their own inbox; HR and
+        auditors anyone's; managers not their reports'."""
+        if principal.person_id != person_id and principal.role not in INBOX_READERS:
+            raise PermissionDeniedError(
+                f"{principal.role.value} {principal.person_id} may not read {person_id}'s "
+                "inbox; only its owner, HR and auditors may"
+            )
+        sql = (
+            "SELECT notification_id, kind, title, body, ref, created_at, read_at, delivered "
+            "FROM rm_inbox WHERE recipient_id = %s"
+            + (" AND read_at IS NULL" if unread_only else "")
+            + " ORDER BY created_at DESC, notification_id LIMIT %s"
+        )
+        with self.pool.connection() as conn:
+            rows: Any = conn.execute(sql, (person_id, limit)).fetchall()
+        return [{**dict(r), "read": r["read_at"] is not None} for r in rows]
+
+    # -- helpers ---------------------------------------------------------------------
+    def _find(self, ident: UUID) -> Notification | None:
+        if ident not in self.app.repository:
+            return None
+        notification: Notification = self.app.repository.get(ident)
+        return notification
+
+    def _visible(self, principal: Principal, notification_id: UUID) -> Notification:
+        """Unknown and not-allowed look the same."""
+        notification = self._find(notification_id)
+        if notification is None or (
+            notification.recipient_id != principal.person_id and principal.role not in INBOX_READERS
+        ):
+            raise NotFoundError(f"no notification {notification_id} that you can see")
+        return notification
+
+    @staticmethod
+    def _existing(notification: Notification, recipient_id: str, kind: str) -> NotificationRef:
+        if (notification.recipient_id, notification.kind) != (recipient_id, kind):
+            raise DomainError(
+                f"notification key {notification.key!r} is already used for a "
+                f"{notification.kind} to {notification.recipient_id}; use a different key"
+            )
+        return NotificationRef(created=False, notification_id=notification.id)
+
+    def _update(
+        self, principal: Principal, ident: UUID, command: Callable[[Notification], bool]
+    ) -> int | None:
+        """Runs an idempotent command and saves it; a concurrent writer (the recipient
+        reading while a delivery is recorded) makes us reload and run it again.
+        Returns the log position written, None if the command changed nothing."""
+        for attempt in range(_CONFLICT_RETRIES):
+            notification = self.get(ident)
+            with self._context(principal):
+                changed = command(notification)
+            if not changed:
+                return None
+            try:
+                recordings = self.app.save(notification)
+            except IntegrityError:
+                if attempt == _CONFLICT_RETRIES - 1:
+                    raise
+                continue
+            return recordings[-1].notification.id if recordings else None
+        return None  # pragma: no cover - the loop returns or raises
+
+    @staticmethod
+    def _context(
+        principal: Principal, command_id: str | None = None
+    ) -> AbstractContextManager[EventMeta]:
+        # Keeps the workflow id (and command id) an activity stamped around this call.
+        outer = current_meta()
+        return command_context(
+            actor=principal.person_id,
+            role=principal.role.value,
+            command_id=outer.command_id or command_id,
+            workflow_id=outer.workflow_id,
+            reason=outer.reason,
+        )

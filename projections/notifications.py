@@ -1,0 +1,81 @@
+"""The in-app inbox, from the `notifications` application."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+from psycopg.types.json import Jsonb
+
+from aggregates.notification import DeliveryStatus
+from projections.base import Apply, ReadModelView
+
+
+class NotificationsProjection(Projection[ReadModelView]):
+    name = "notifications_projection"
+    owned_tables: ClassVar[list[str]] = ["rm_inbox"]
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
+        change: Apply | None = handler(domain_event) if handler else None
+        self.view.apply(tracking, change)
+
+    def _Notification_Created(self, e: Any) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "INSERT INTO {0} (notification_id, key, recipient_id, kind, title, body, "
+                    "ref, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT (notification_id) DO NOTHING"
+                ).format(self.view.table("rm_inbox")),
+                (
+                    e.originator_id,
+                    e.key,
+                    e.recipient_id,
+                    e.kind,
+                    Jsonb(e.title),
+                    Jsonb(e.body),
+                    Jsonb(e.ref) if e.ref is not None else None,
+                    e.timestamp,
+                ),
+            )
+
+        return change
+
+    def _Notification_Read(self, e: Any) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "UPDATE {0} SET read_at = %s WHERE notification_id = %s AND read_at IS NULL"
+                ).format(self.view.table("rm_inbox")),
+                (e.timestamp, e.originator_id),
+            )
+
+        return change
+
+    def _Notification_Delivered(self, e: Any) -> Apply:
+        return self._outcome(e, DeliveryStatus.delivered)
+
+    def _Notification_DeliverySkipped(self, e: Any) -> Apply:
+        return self._outcome(e, DeliveryStatus.skipped)
+
+    def _Notification_DeliveryFailed(self, e: Any) -> Apply:
+        return self._outcome(e, DeliveryStatus.failed)
+
+    def _outcome(self, e: Any, status: DeliveryStatus) -> Apply:
+        # The aggregate records nothing after a channel is settled, so the latest event
+        # per channel is its current status.
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "UPDATE {0} SET delivered = delivered || jsonb_build_object(%s::text, "
+                    "%s::text) WHERE notification_id = %s"
+                ).format(self.view.table("rm_inbox")),
+                (e.channel, status.value, e.originator_id),
+            )
+
+        return change

@@ -1,0 +1,79 @@
+"""Sending a notification from workflow code: `await notify(...)` creates it (idempotent
+on its key) and delivers it over email and the messenger webhook, with retries.
+
+Only light modules are imported here: workflow modules are re-imported in the sandbox,
+and the activity models come in passed through."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import timedelta
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+from temporalio.exceptions import ActivityError
+
+with workflow.unsafe.imports_passed_through():
+    from activities.notifications import (
+        CHANNELS,
+        CreateNotification,
+        DeliverNotification,
+        DeliveryReport,
+    )
+    from careerflow.services.notifications import NotificationRef
+
+# Business-rule failures (bad text, a key reused for someone else) cannot be retried away.
+_NOT_RETRYABLE = ["DomainError", "NotFoundError", "PermissionDeniedError"]
+
+CREATE_RETRY = RetryPolicy(
+    maximum_interval=timedelta(minutes=1), non_retryable_error_types=_NOT_RETRYABLE
+)
+DELIVER_RETRY = RetryPolicy(
+    maximum_interval=timedelta(minutes=1),
+    maximum_attempts=10,
+    non_retryable_error_types=_NOT_RETRYABLE,
+)
+
+
+async def notify(
+    key: str,
+    recipient_id: str,
+    kind: str,
+    title: dict[str, str],
+    body: dict[str, str],
+    ref: dict[str, str] | None = None,
+    channels: Sequence[str] = CHANNELS,
+) -> None:
+    """Creates the notification (the inbox has it from then on), then delivers it.
+
+    Creation is retried until the store takes it (a database outage is waited out).
+    Delivery gives up after DELIVER_RETRY's attempts; a failed delivery is recorded on
+    the notification (and shown in the inbox) but does not fail the calling workflow."""
+    ref_out = await workflow.execute_activity(
+        "create_notification",
+        CreateNotification(
+            key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref
+        ),
+        result_type=NotificationRef,
+        start_to_close_timeout=timedelta(seconds=30),
+        retry_policy=CREATE_RETRY,
+    )
+    # Delivered even when the key existed: channels already delivered are not resent,
+    # so this only finishes what an earlier caller left undone.
+    try:
+        await workflow.execute_activity(
+            "deliver_notification",
+            DeliverNotification(notification_id=ref_out.notification_id, channels=list(channels)),
+            result_type=DeliveryReport,
+            # Each channel has its own network timeout (SMTP 30 s, webhook 10 s).
+            start_to_close_timeout=timedelta(minutes=2),
+            retry_policy=DELIVER_RETRY,
+        )
+    except ActivityError as exc:
+        workflow.logger.warning(
+            "notification %s (%s to %s) was not delivered: %s",
+            key,
+            kind,
+            recipient_id,
+            exc.cause or exc,
+        )

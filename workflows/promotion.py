@@ -1,0 +1,508 @@
+"""The promotion process (domain.md): apply → manager decision → automatic HR check
+(returned with reasons when a criterion is unmet) → HR confirmation or override →
+announcement → the role changes on the effective date.
+
+The workflow keeps only orchestration state; every step is recorded as an event by an
+activity. Manager and HR decisions are Updates whose validators reject a wrong person or
+a second decision before anything is written."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date, datetime, timedelta
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy, SearchAttributeKey
+
+with workflow.unsafe.imports_passed_through():
+    from activities.calendar import DeadlineRequest
+    from activities.promotions import (
+        Announce,
+        OpenApplication,
+        RecordDecision,
+        RecordHrReview,
+        RecordReminder,
+        RecordWithdrawal,
+        ReturnApplication,
+        SubmitReport,
+    )
+    from aggregates.ladder import ROLE_LABELS, Role
+    from aggregates.process import PromotionProcess
+    from aggregates.promotion import Stage
+    from careerflow.principal import AccessRole, Principal
+    from careerflow.services.promotions import CommandResult, ReportSummary
+    from workflows.notify import notify
+
+STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
+STAGE_SINCE = SearchAttributeKey.for_datetime("CareerflowStageSince")
+KIND = SearchAttributeKey.for_keyword("CareerflowKind")
+HR_INBOX = "HR"  # the HR team's shared inbox
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+
+
+class StartPromotion(BaseModel):
+    employee_id: str
+    target_role: Role
+    started_by: Principal
+    process: PromotionProcess = PromotionProcess()
+    process_version: int | None = None
+    use_search_attributes: bool = True
+
+
+class ManagerDecision(BaseModel):
+    principal: Principal
+    approve: bool
+    comment: str = ""
+
+
+class Resubmit(BaseModel):
+    principal: Principal
+
+
+class Withdraw(BaseModel):
+    principal: Principal
+    reason: str = ""
+
+
+class HrReview(BaseModel):
+    principal: Principal
+    action: Literal["confirm", "override"]
+    approve: bool = True
+    text: str = ""
+
+
+class PromotionStatus(BaseModel):
+    application_id: str
+    workflow_id: str
+    stage: Stage
+    round: int
+    manager_id: str | None
+
+
+def promotion_workflow_id(employee_id: str, target: Role) -> str:
+    """One open application per employee and target role."""
+    return f"promotion-{employee_id}-{target.value}"
+
+
+@workflow.defn(name="PromotionApplication")
+class PromotionWorkflow:
+    @workflow.init
+    def __init__(self, start: StartPromotion) -> None:
+        info = workflow.info()
+        self.start = start
+        # The first run's id names this application: stable across retries and replays,
+        # new for a later application after this one closed.
+        self.application_id = info.first_execution_run_id
+        self.workflow_id = info.workflow_id
+        self.stage = Stage.reporting
+        self.round = 0
+        self.manager_id: str | None = None
+        self.managers_manager_id: str | None = None
+        self.busy = False  # a decision is being recorded: a concurrent one is refused
+        self.decision: ManagerDecision | None = None
+        self.resubmit_by: Principal | None = None
+        self.withdrawn = False
+        self.hr: HrReview | None = None
+
+    # -- the process -------------------------------------------------------------------
+    @workflow.run
+    async def run(self, start: StartPromotion) -> PromotionStatus:
+        await self._act(
+            "promotion_open",
+            OpenApplication(
+                principal=start.started_by,
+                application_id=self.application_id,
+                employee_id=start.employee_id,
+                target_role=start.target_role,
+                workflow_id=self.workflow_id,
+            ),
+        )
+        requested_by = start.started_by
+        while True:
+            self.round += 1
+            summary = await self._submit(requested_by)
+            await self._manager_review()
+            if self.withdrawn:
+                return self._status()
+            assert self.decision is not None
+            if not self.decision.approve:
+                self._set_stage(Stage.rejected)
+                await self._tell_applicant(
+                    "rejected",
+                    ("Your promotion application was not approved", "你的晋升申请未获批准"),
+                    self.decision.comment,
+                )
+                return self._status()
+            if summary.eligible:
+                self._set_stage(Stage.hr_review)
+                await self._notify(
+                    HR_INBOX,
+                    f"round-{self.round}/hr-review",
+                    "promotion.hr_review",
+                    (
+                        "A promotion application passed every criterion",
+                        "一份晋升申请已满足全部标准",
+                    ),
+                    f"{start.employee_id} → {start.target_role.value}",
+                )
+                await workflow.wait_condition(lambda: self.hr is not None or self.withdrawn)
+                if self.withdrawn:
+                    return self._status()
+                assert self.hr is not None
+                if self.hr.action == "override" and not self.hr.approve:
+                    self._set_stage(Stage.declined)
+                    await self._tell_applicant(
+                        "declined",
+                        ("HR declined your promotion application", "人力资源部未通过你的晋升申请"),
+                        self.hr.text,
+                    )
+                    return self._status()
+                break
+            await self._return(summary)
+            await workflow.wait_condition(
+                lambda: self.resubmit_by is not None or self.withdrawn or self.hr is not None
+            )
+            if self.withdrawn:
+                return self._status()
+            if self.hr is not None:  # HR promoted despite the unmet criteria
+                break
+            assert self.resubmit_by is not None
+            requested_by, self.resubmit_by, self.decision = self.resubmit_by, None, None
+        return await self._announce_and_promote()
+
+    async def _submit(self, requested_by: Principal) -> ReportSummary:
+        summary: ReportSummary = await self._act(
+            "promotion_submit_report",
+            SubmitReport(
+                application_id=self.application_id,
+                round=self.round,
+                as_of=workflow.now().date(),
+                requested_by=requested_by,
+            ),
+            result_type=ReportSummary,
+        )
+        self.manager_id = summary.manager_id
+        self.managers_manager_id = summary.managers_manager_id
+        self._set_stage(Stage.manager_review)
+        await self._notify(
+            summary.manager_id or HR_INBOX,
+            f"round-{self.round}/approval",
+            "promotion.approval_waiting",
+            ("A promotion application waits for your decision", "有一份晋升申请等待你审批"),
+            f"{self.start.employee_id} → {self.start.target_role.value}",
+        )
+        return summary
+
+    async def _manager_review(self) -> None:
+        """Waits for the decision; reminds, then escalates, on working-day deadlines."""
+        process = self.start.process
+        since = workflow.now()
+
+        def decided() -> bool:
+            return self.decision is not None or self.withdrawn
+
+        remind_at, escalate_at = await workflow.execute_local_activity(
+            "working_day_deadlines",
+            DeadlineRequest(
+                start=since,
+                working_days=[
+                    process.remind_manager_after_working_days,
+                    process.escalate_after_working_days,
+                ],
+                country=process.country,
+                time_zone=process.time_zone,
+            ),
+            result_type=list[datetime],
+            start_to_close_timeout=timedelta(seconds=10),
+        )
+        if await self._wait_until(decided, remind_at):
+            return
+        recipients = [self.manager_id or HR_INBOX]
+        await self._reminder("reminder", recipients)
+        if await self._wait_until(decided, escalate_at):
+            return
+        chain = [r for r in (self.managers_manager_id, HR_INBOX) if r]
+        await self._reminder("escalation", chain)
+        await workflow.wait_condition(decided)
+
+    async def _reminder(self, kind: str, recipients: list[str]) -> None:
+        key = f"round-{self.round}/{kind}"
+        await self._act(
+            "promotion_record_reminder",
+            RecordReminder(
+                application_id=self.application_id, key=key, kind=kind, recipients=recipients
+            ),
+        )
+        title = (
+            ("Reminder: a promotion application waits for your decision", "提醒：晋升申请待审批")
+            if kind == "reminder"
+            else ("Escalation: a promotion decision is overdue", "升级：晋升审批已超时")
+        )
+        for recipient in recipients:
+            await self._notify(
+                recipient,
+                f"{key}/{recipient}",
+                f"promotion.{kind}",
+                title,
+                f"{self.start.employee_id} → {self.start.target_role.value}",
+            )
+
+    async def _return(self, summary: ReportSummary) -> None:
+        await self._act(
+            "promotion_return",
+            ReturnApplication(
+                application_id=self.application_id, round=self.round, unmet=summary.unmet
+            ),
+        )
+        self._set_stage(Stage.returned)
+        reasons_en = "; ".join(r.line("en", verbose=True) for r in summary.unmet)
+        reasons_zh = "；".join(r.line("zh", verbose=True) for r in summary.unmet)
+        tips_en = "; ".join(r.suggestion["en"] for r in summary.unmet if r.suggestion)
+        tips_zh = "；".join(r.suggestion["zh"] for r in summary.unmet if r.suggestion)
+        await self._notify(
+            self.start.employee_id,
+            f"round-{self.round}/returned",
+            "promotion.returned",
+            ("Your application was returned", "你的晋升申请已退回"),
+            {
+                "en": f"Not yet met: {reasons_en}. Next: {tips_en}. Resubmit once you meet them.",
+                "zh": f"尚未达到：{reasons_zh}。建议：{tips_zh}。达到后可重新提交。",
+            },
+        )
+
+    async def _announce_and_promote(self) -> PromotionStatus:
+        result: CommandResult = await self._act(
+            "promotion_announce",
+            Announce(application_id=self.application_id, today=workflow.now().date()),
+            result_type=CommandResult,
+        )
+        self._set_stage(Stage.approved)
+        today = workflow.now().date()
+        effective = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        role = ROLE_LABELS[self.start.target_role]
+        await self._notify(
+            self.start.employee_id,
+            "announced",
+            "promotion.announced",
+            ("Congratulations on your promotion", "恭喜你获得晋升"),
+            {
+                "en": f"You are promoted to {role['en']}; you start on {effective.isoformat()}.",
+                "zh": f"你已晋升为{role['zh']}，{effective.year}年{effective.month}月1日起生效。",
+            },
+        )
+        # The role changes on the effective date, at the start of the company's day.
+        assert result.effective_at is not None
+        wait = (result.effective_at - workflow.now()).total_seconds()
+        if wait > 0:
+            await workflow.sleep(timedelta(seconds=wait))
+        await self._act("promotion_complete", self.application_id)
+        self._set_stage(Stage.promoted)
+        return self._status()
+
+    # -- updates -----------------------------------------------------------------------
+    @workflow.update
+    async def decide(self, decision: ManagerDecision) -> PromotionStatus:
+        self.busy = True
+        try:
+            await self._act(
+                "promotion_record_decision",
+                RecordDecision(
+                    application_id=self.application_id,
+                    round=self.round,
+                    principal=decision.principal,
+                    approve=decision.approve,
+                    comment=decision.comment,
+                ),
+            )
+            self.decision = decision
+        finally:
+            self.busy = False
+        # Answer with where the decision led (HR review, returned or rejected).
+        await workflow.wait_condition(lambda: self.stage != Stage.manager_review)
+        return self._status()
+
+    @decide.validator
+    def _check_decide(self, decision: ManagerDecision) -> None:
+        self._refuse_if_closed()
+        if self.stage != Stage.manager_review:
+            raise ValueError(f"the application is at stage {self.stage.value}, not manager review")
+        if self.decision is not None or self.busy:
+            raise ValueError(f"round {self.round} has already been decided")
+        p = decision.principal
+        if p.role != AccessRole.hr and not (
+            p.role == AccessRole.manager and p.person_id == self.manager_id
+        ):
+            raise ValueError(
+                f"{p.role.value} {p.person_id} is not {self.start.employee_id}'s manager "
+                f"({self.manager_id}); only the manager, or HR acting for them, decides"
+            )
+        if not decision.approve and not decision.comment.strip():
+            raise ValueError("a rejection needs a comment that tells the applicant why")
+
+    @workflow.update
+    async def resubmit(self, request: Resubmit) -> PromotionStatus:
+        self.resubmit_by = request.principal
+        await workflow.wait_condition(lambda: self.stage != Stage.returned)
+        return self._status()
+
+    @resubmit.validator
+    def _check_resubmit(self, request: Resubmit) -> None:
+        self._refuse_if_closed()
+        if self.stage != Stage.returned or self.resubmit_by is not None:
+            raise ValueError(f"only a returned application can be resubmitted ({self.stage.value})")
+        self._require_applicant_or_hr(request.principal, "resubmit")
+
+    @workflow.update
+    async def withdraw(self, request: Withdraw) -> PromotionStatus:
+        self.busy = True
+        try:
+            await self._act(
+                "promotion_record_withdrawal",
+                RecordWithdrawal(
+                    application_id=self.application_id,
+                    principal=request.principal,
+                    reason=request.reason,
+                ),
+            )
+            self.withdrawn = True
+            self._set_stage(Stage.withdrawn)
+        finally:
+            self.busy = False
+        return self._status()
+
+    @withdraw.validator
+    def _check_withdraw(self, request: Withdraw) -> None:
+        self._refuse_if_closed()
+        if self.stage == Stage.approved:
+            raise ValueError("the promotion is already announced; it can no longer be withdrawn")
+        if self.busy:
+            raise ValueError("a decision is being recorded; try again in a moment")
+        self._require_applicant_or_hr(request.principal, "withdraw")
+
+    @workflow.update
+    async def hr_review(self, review: HrReview) -> PromotionStatus:
+        self.busy = True
+        try:
+            await self._act(
+                "promotion_record_hr_review",
+                RecordHrReview(
+                    application_id=self.application_id,
+                    round=self.round,
+                    principal=review.principal,
+                    action=review.action,
+                    approve=review.approve,
+                    text=review.text,
+                ),
+            )
+            self.hr = review
+        finally:
+            self.busy = False
+        await workflow.wait_condition(lambda: self.stage not in (Stage.hr_review, Stage.returned))
+        return self._status()
+
+    @hr_review.validator
+    def _check_hr_review(self, review: HrReview) -> None:
+        self._refuse_if_closed()
+        if review.principal.role != AccessRole.hr:
+            raise ValueError(f"only HR reviews applications, not {review.principal.role.value}")
+        if self.hr is not None or self.busy:
+            raise ValueError("HR has already reviewed this round")
+        if review.action == "override" and not review.text.strip():
+            raise ValueError("an override needs a reason; it is part of the audit record")
+        if review.action == "confirm" and self.stage != Stage.hr_review:
+            raise ValueError(f"HR confirms at stage hr_review, not {self.stage.value}")
+        if review.action == "override":
+            needed = Stage.returned if review.approve else Stage.hr_review
+            if self.stage != needed:
+                raise ValueError(
+                    f"an override to {'approve' if review.approve else 'decline'} is possible at "
+                    f"stage {needed.value}, not {self.stage.value}"
+                )
+
+    @workflow.query
+    def status(self) -> PromotionStatus:
+        """For tests and operators; people read the read models."""
+        return self._status()
+
+    # -- helpers -----------------------------------------------------------------------
+    def _status(self) -> PromotionStatus:
+        return PromotionStatus(
+            application_id=self.application_id,
+            workflow_id=self.workflow_id,
+            stage=self.stage,
+            round=self.round,
+            manager_id=self.manager_id,
+        )
+
+    def _refuse_if_closed(self) -> None:
+        if self.withdrawn:
+            raise ValueError("the application was withdrawn")
+        if self.stage in (Stage.promoted, Stage.rejected, Stage.declined):
+            raise ValueError(f"the application is closed ({self.stage.value})")
+
+    def _require_applicant_or_hr(self, p: Principal, action: str) -> None:
+        if p.role == AccessRole.hr:
+            return
+        if p.person_id != self.start.employee_id or p.role not in (
+            AccessRole.employee,
+            AccessRole.manager,
+        ):
+            raise ValueError(f"only the applicant or HR may {action} this application")
+
+    def _set_stage(self, stage: Stage) -> None:
+        self.stage = stage
+        if self.start.use_search_attributes:
+            workflow.upsert_search_attributes(
+                [
+                    KIND.value_set("promotion"),
+                    STAGE.value_set(stage.value),
+                    STAGE_SINCE.value_set(workflow.now()),
+                ]
+            )
+
+    async def _wait_until(self, condition: Callable[[], bool], at: datetime) -> bool:
+        """True if `condition` held before `at`."""
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining <= 0:
+            return condition()
+        try:
+            await workflow.wait_condition(condition, timeout=timedelta(seconds=remaining))
+        except TimeoutError:
+            return False
+        return True
+
+    async def _tell_applicant(self, what: str, title: tuple[str, str], why: str) -> None:
+        await self._notify(
+            self.start.employee_id, what, f"promotion.{what}", title, {"en": why, "zh": why}
+        )
+
+    async def _notify(
+        self,
+        recipient: str,
+        key: str,
+        kind: str,
+        title: tuple[str, str],
+        body: str | dict[str, str],
+    ) -> None:
+        text = body if isinstance(body, dict) else {"en": body, "zh": body}
+        await notify(
+            key=f"promotion/{self.application_id}/{key}",
+            recipient_id=recipient,
+            kind=kind,
+            title={"en": title[0], "zh": title[1]},
+            body=text,
+            ref={"type": "promotion", "id": self.application_id},
+        )
+
+    async def _act(self, name: str, arg: object, result_type: type | None = None) -> Any:
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type or CommandResult,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
