@@ -5,6 +5,7 @@ withdraw, HR override, bad decisions, and an activity retried after its write.""
 from __future__ import annotations
 
 import concurrent.futures
+import os
 import shutil
 import sys
 import uuid
@@ -105,6 +106,20 @@ def run_worker(
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
     )
+
+
+HISTORIES = Path(__file__).with_name("histories")
+
+
+async def keep_history(
+    handle: WorkflowHandle[PromotionWorkflow, PromotionStatus], name: str
+) -> None:
+    """With CAREERFLOW_RECORD_HISTORIES=1, refreshes the committed history of this path
+    (test_replay.py replays them against the current workflow code)."""
+    if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
+        history = await handle.fetch_history()
+        HISTORIES.mkdir(exist_ok=True)
+        (HISTORIES / f"promotion_{name}.json").write_text(history.to_json())
 
 
 async def move_to(env: WorkflowEnvironment, moment: datetime) -> None:
@@ -214,6 +229,7 @@ async def test_sla_reminder_and_escalation_skip_weekend_and_holiday_then_promote
         )
         await until_stage(handle, Stage.approved)
         result = await handle.result()  # time skips to the 1st of next month
+        await keep_history(handle, "approved_after_escalation")
     assert result.stage == Stage.promoted
     employee = services.store.people.repository.get(employee_uuid("E1"))
     assert employee.role == Role.sales_supervisor
@@ -293,6 +309,7 @@ async def test_return_resubmit_on_fresh_data_then_approve(
             PromotionWorkflow.hr_review, HrReview(principal=HR, action="confirm")
         )
         result = await handle.result()
+        await keep_history(handle, "returned_resubmitted_approved")
     assert result.stage == Stage.promoted
     names = event_names(services, status)
     assert names[:6] == [
@@ -334,6 +351,7 @@ async def test_withdraw_and_deciding_a_withdrawn_application(
         )
         result = await handle.result()
         assert result.stage == Stage.withdrawn
+        await keep_history(handle, "withdrawn")
         with pytest.raises(Exception, match=r"completed|withdrawn|not found"):
             await handle.execute_update(
                 PromotionWorkflow.decide, ManagerDecision(principal=SUPERVISOR, approve=True)
@@ -368,6 +386,7 @@ async def test_hr_override_promotes_despite_unmet_criteria_with_a_reason(
             HrReview(principal=HR, action="override", text="interim lead for the new region"),
         )
         result = await handle.result()
+        await keep_history(handle, "hr_override")
     assert result.stage == Stage.promoted
     events = list(services.store.promotions.events.get(application_uuid(status.application_id)))
     override = next(e for e in events if type(e).__qualname__.endswith("HrOverridden"))
@@ -398,6 +417,7 @@ async def test_a_decision_activity_retried_after_its_write_records_one_event(
             ManagerDecision(principal=SUPERVISOR, approve=False, comment="not yet"),
         )
         result = await handle.result()
+        await keep_history(handle, "rejected_after_activity_retry")
     assert crashed == [1]
     assert result.stage == Stage.rejected
     assert event_names(services, status) == ["Started", "Submitted", "ManagerDecided"]
