@@ -22,6 +22,8 @@ policy_app = typer.Typer(no_args_is_help=True, help="Versioned policy documents.
 app.add_typer(projections_app, name="projections")
 app.add_typer(demo_app, name="demo")
 app.add_typer(policy_app, name="policy")
+promotion_app = typer.Typer(no_args_is_help=True, help="Promotion applications.")
+app.add_typer(promotion_app, name="promotion")
 
 AsOption = Annotated[
     str,
@@ -220,6 +222,150 @@ def readiness(
     principal = _principal(as_)
     with Services.open(load_settings()) as services:
         _echo_json(_run(lambda: services.queries.readiness(principal, employee_id)))
+
+
+TargetOption = Annotated[
+    str, typer.Option("--target", help="Target role; default: the employee's next rung.")
+]
+
+
+def _promotion_call(as_: str, employee_id: str, target: str, call: Any) -> None:
+    """Opens services and a Temporal client, resolves the target role and runs `call`."""
+    import asyncio
+
+    from aggregates.ladder import Role, next_role
+    from careerflow.services.promotion_process import PromotionProcessService
+    from careerflow.services.registry import Services
+    from worker import connect
+
+    principal = _principal(as_)
+    settings = load_settings()
+
+    async def go() -> Any:
+        client = await connect(settings)
+        with Services.open(settings) as services:
+            if target:
+                try:
+                    role = Role(target)
+                except ValueError:
+                    _fail(
+                        f"unknown role {target!r}; use one of: {', '.join(r.value for r in Role)}"
+                    )
+            else:
+                rung = next_role(services.people.get(employee_id).role)
+                if rung is None:
+                    _fail(f"{employee_id} is on the top rung; there is no next role")
+                role = rung  # type: ignore[assignment]
+            flow = PromotionProcessService(services, client, settings.temporal.task_queue)
+            return await call(flow, principal, role)
+
+    result = _run(lambda: asyncio.run(go()))
+    _echo_json(result.model_dump(mode="json"))
+
+
+@promotion_app.command("start")
+def promotion_start(employee_id: str, as_: AsOption = "", target: TargetOption = "") -> None:
+    """Start an application (HR for anyone, employees for themselves); idempotent."""
+    _promotion_call(as_, employee_id, target, lambda f, p, r: f.start(p, employee_id, r))
+
+
+@promotion_app.command("decide")
+def promotion_decide(
+    employee_id: str,
+    as_: AsOption = "",
+    target: TargetOption = "",
+    approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
+    comment: Annotated[str, typer.Option(help="Required when rejecting.")] = "",
+) -> None:
+    """The manager's decision (or HR acting for the manager)."""
+    _promotion_call(
+        as_, employee_id, target, lambda f, p, r: f.decide(p, employee_id, r, approve, comment)
+    )
+
+
+@promotion_app.command("resubmit")
+def promotion_resubmit(employee_id: str, as_: AsOption = "", target: TargetOption = "") -> None:
+    """Resubmit a returned application; it is re-evaluated on fresh data."""
+    _promotion_call(as_, employee_id, target, lambda f, p, r: f.resubmit(p, employee_id, r))
+
+
+@promotion_app.command("withdraw")
+def promotion_withdraw(
+    employee_id: str,
+    as_: AsOption = "",
+    target: TargetOption = "",
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+) -> None:
+    """Withdraw an application (the applicant or HR)."""
+    _promotion_call(as_, employee_id, target, lambda f, p, r: f.withdraw(p, employee_id, r, reason))
+
+
+@promotion_app.command("review")
+def promotion_review(
+    employee_id: str,
+    as_: AsOption = "",
+    target: TargetOption = "",
+    action: Annotated[
+        str, typer.Option(help="confirm, override-approve or override-decline.")
+    ] = "confirm",
+    reason: Annotated[str, typer.Option(help="Required for an override.")] = "",
+) -> None:
+    """HR's review: confirm a pass, or override (with a reason)."""
+    choices = {
+        "confirm": ("confirm", True),
+        "override-approve": ("override", True),
+        "override-decline": ("override", False),
+    }
+    if action not in choices:
+        _fail(f"unknown action {action!r}; use one of: {', '.join(choices)}")
+    kind, approve = choices[action]
+    _promotion_call(
+        as_,
+        employee_id,
+        target,
+        lambda f, p, r: f.hr_review(p, employee_id, r, kind, approve, reason),
+    )
+
+
+@promotion_app.command("list")
+def promotion_list(
+    as_: AsOption = "",
+    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+) -> None:
+    """Applications you may see, from the read model."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(services.promotion_queries.applications(principal, stage or None))
+
+
+@promotion_app.command("show")
+def promotion_show(application_id: str, as_: AsOption = "") -> None:
+    """An application's status and timeline."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.promotion_queries.application(principal, application_id)))
+
+
+@promotion_app.command("pipeline")
+def promotion_pipeline(as_: AsOption = "") -> None:
+    """HR: open applications by stage and age; cycle time against the target."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(
+            _run(
+                lambda: {
+                    "pipeline": services.promotion_queries.pipeline(principal),
+                    "cycle_times": services.promotion_queries.cycle_times(principal),
+                    "returned": services.promotion_queries.returned(principal),
+                }
+            )
+        )
 
 
 def _run(fn: Any) -> Any:

@@ -39,8 +39,9 @@ class PostgresSettings(BaseModel):
             "POSTGRES_DBNAME": self.dbname,
             "POSTGRES_USER": self.user,
             "POSTGRES_PASSWORD": self.password,
-            "POSTGRES_POOL_SIZE": "4",
-            "POSTGRES_MAX_OVERFLOW": "8",
+            # Small pools: every process opens one per application.
+            "POSTGRES_POOL_SIZE": "2",
+            "POSTGRES_MAX_OVERFLOW": "6",
             "POSTGRES_CONNECT_TIMEOUT": "10",
         }
         if self.schema_name:

