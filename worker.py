@@ -15,16 +15,18 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.calendar import working_day_deadlines
 from activities.metrics import MetricActivities
 from activities.notifications import NotificationActivities
+from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.services.registry import Services
+from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.metric_import import MetricImportWorkflow
 from workflows.promotion import PromotionWorkflow
 
 log = logging.getLogger("careerflow.worker")
 
-WORKFLOWS: list[type] = [MetricImportWorkflow, PromotionWorkflow]
+WORKFLOWS: list[type] = [MetricImportWorkflow, PromotionWorkflow, DevelopmentPlanWorkflow]
 
 # Pydantic models cross into workflow code constantly; passing the library through keeps
 # the sandbox from re-importing it for every workflow run.
@@ -52,6 +54,7 @@ def build_worker(
             notifications.create_notification,
             notifications.deliver_notification,
             *PromotionActivities(services).all(),
+            *PlanActivities(services).all(),
             working_day_deadlines,
         ],
         activity_executor=executor,

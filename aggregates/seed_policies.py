@@ -22,6 +22,14 @@ from aggregates.documents import (
     TopPercentStreak,
 )
 from aggregates.ladder import Role
+from aggregates.plan_template import (
+    CountMeasure,
+    CoursesMeasure,
+    MetricMeasure,
+    Milestone,
+    MonthlyMeasure,
+    PlanTemplate,
+)
 
 
 def _l(en: str, zh: str) -> dict[str, str]:
@@ -179,6 +187,13 @@ def metric_catalog_v1() -> MetricCatalog:
                 improve_action=_l(
                     "join a cross-team deal review every month", "每月参加一次跨团队商机复盘"
                 ),
+            ),
+            "team_sales_growth": m(
+                label=_l("team sales growth", "团队销售额增长率"),
+                unit="percent",
+                window="last",
+                dimension="team",
+                improve_course="Goal Decomposition",
             ),
             "cross_dept_communications": m(
                 label=_l("cross-department communications", "跨部门沟通次数"),
@@ -396,6 +411,116 @@ def sales_manager_criteria_v1() -> PromotionCriteria:
     return PromotionCriteria(target_role=Role.sales_manager, criteria=criteria)
 
 
+def sales_supervisor_plan_v1() -> PlanTemplate:
+    """The seed's post-promotion plan for a new sales supervisor (domain.md)."""
+    return PlanTemplate(
+        role=Role.sales_supervisor,
+        months=12,
+        milestones=[
+            Milestone(
+                id="courses",
+                label=_l(
+                    "courses *Sales Team Management* and *Goal Decomposition*",
+                    "完成《销售团队管理》《目标拆解技巧》课程",
+                ),
+                start_month=1,
+                due_month=3,
+                kind="measured",
+                measure=CoursesMeasure(courses=["Sales Team Management", "Goal Decomposition"]),
+                reminder=_l(
+                    "complete *Sales Team Management* and *Goal Decomposition* by the end of "
+                    "the month",
+                    "月底前完成《销售团队管理》《目标拆解技巧》课程",
+                ),
+                suggestion=_l(
+                    "book the next sessions of both courses now", "现在就报名两门课程的最近一期"
+                ),
+            ),
+            Milestone(
+                id="team_meetings",
+                label=_l("join team meetings with the sales manager", "与销售经理一起参加团队例会"),
+                start_month=1,
+                due_month=3,
+                kind="confirmed",
+                reminder=_l(
+                    "ask your sales manager to confirm you joined the team meetings",
+                    "请销售经理确认你已参加团队例会",
+                ),
+            ),
+            Milestone(
+                id="mentoring",
+                label=_l("mentor 3 new hires", "带教3名新人"),
+                start_month=4,
+                due_month=6,
+                kind="measured",
+                measure=CountMeasure(
+                    metric="new_hires_mentored", target=3, label=_l("mentored", "带教新人")
+                ),
+                reminder=_l(
+                    "mentor one more new hire by the end of the month", "月底前再带教一名新人"
+                ),
+                suggestion=_l(
+                    "ask your manager to assign you a new hire to mentor",
+                    "请经理为你安排带教新人",
+                ),
+            ),
+            Milestone(
+                id="new_customers",
+                label=_l("5 new customers a month", "每月开发5个新客户"),
+                start_month=4,
+                due_month=6,
+                kind="measured",
+                measure=MonthlyMeasure(
+                    metric="new_customers", target=5, label=_l("new customers", "新客户")
+                ),
+                reminder=_l(
+                    "reach 5 new customers this month by the end of the month",
+                    "月底前完成本月5个新客户",
+                ),
+                suggestion=_l(
+                    "plan new-customer visits every week; course *Prospecting Skills*",
+                    "每周安排新客户拜访；参加《潜在客户挖掘技巧》课程",
+                ),
+            ),
+            # The team goal frames months 7-12, so it is due at the start of that phase.
+            Milestone(
+                id="team_goal",
+                label=_l("set the team goal", "制定团队目标"),
+                start_month=7,
+                due_month=7,
+                kind="confirmed",
+                reminder=_l(
+                    "agree the team goal with your sales manager and ask them to confirm it",
+                    "与销售经理确定团队目标并请其确认",
+                ),
+            ),
+            Milestone(
+                id="team_sales",
+                label=_l("team sales +15%", "团队销售额增长15%"),
+                start_month=7,
+                due_month=12,
+                kind="measured",
+                measure=MetricMeasure(
+                    metric="team_sales_growth",
+                    op=">=",
+                    threshold=15,
+                    label=_l("team sales", "团队销售额"),
+                    unit="percent",
+                    signed=True,
+                ),
+                reminder=_l(
+                    "review the team pipeline weekly to reach +15% team sales",
+                    "每周复盘团队销售漏斗，达成团队销售额增长15%",
+                ),
+                suggestion=_l(
+                    "decompose the team goal into weekly targets; course *Goal Decomposition*",
+                    "将团队目标拆解为周目标；参加《目标拆解技巧》课程",
+                ),
+            ),
+        ],
+    )
+
+
 def seed_documents() -> list[tuple[str, str, BaseModel]]:
     """(kind, key, document) for every version-1 policy document."""
     criteria = [
@@ -407,4 +532,5 @@ def seed_documents() -> list[tuple[str, str, BaseModel]]:
         ("metric_catalog", "default", metric_catalog_v1()),
         ("potential_weights", "default", potential_weights_v1()),
         *(("promotion_criteria", c.target_role.value, c) for c in criteria),
+        ("plan_template", "sales_supervisor", sales_supervisor_plan_v1()),
     ]

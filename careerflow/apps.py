@@ -44,10 +44,17 @@ class Promotions(PydanticApplication):
     name = "promotions"
 
 
+class Plans(PydanticApplication):
+    """Development plans, one aggregate each."""
+
+    name = "plans"
+
+
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     People,
     Metrics,
     Policies,
     Notifications,
     Promotions,
+    Plans,
 )

@@ -24,6 +24,8 @@ app.add_typer(demo_app, name="demo")
 app.add_typer(policy_app, name="policy")
 promotion_app = typer.Typer(no_args_is_help=True, help="Promotion applications.")
 app.add_typer(promotion_app, name="promotion")
+plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
+app.add_typer(plan_app, name="plan")
 
 AsOption = Annotated[
     str,
@@ -366,6 +368,115 @@ def promotion_pipeline(as_: AsOption = "") -> None:
                 }
             )
         )
+
+
+def _plan_call(as_: str, call: Any) -> None:
+    import asyncio
+
+    from careerflow.services.plan_process import PlanProcessService
+    from careerflow.services.registry import Services
+    from worker import connect
+
+    principal = _principal(as_)
+    settings = load_settings()
+
+    async def go() -> Any:
+        client = await connect(settings)
+        with Services.open(settings) as services:
+            flow = PlanProcessService(services, client, settings.temporal.task_queue)
+            return await call(flow, principal)
+
+    result = _run(lambda: asyncio.run(go()))
+    _echo_json(result.model_dump(mode="json") if hasattr(result, "model_dump") else result)
+
+
+@plan_app.command("start")
+def plan_start(
+    employee_id: str,
+    as_: AsOption = "",
+    effective: Annotated[str, typer.Option(help="Start date, YYYY-MM-DD.")] = "",
+    role: Annotated[str, typer.Option(help="Template role; default: the current role.")] = "",
+) -> None:
+    """HR starts a development plan for any employee."""
+    from datetime import date
+
+    from aggregates.ladder import Role
+
+    try:
+        day = date.fromisoformat(effective) if effective else date.today()
+        plan_role = Role(role) if role else None
+    except ValueError as exc:
+        _fail(f"{exc}; --effective is YYYY-MM-DD, --role one of {', '.join(r.value for r in Role)}")
+    _plan_call(as_, lambda f, p: f.start(p, employee_id, day, plan_role))
+
+
+@plan_app.command("confirm")
+def plan_confirm(
+    plan_id: str,
+    milestone_id: str,
+    as_: AsOption = "",
+    comment: Annotated[str, typer.Option(help="What was achieved.")] = "",
+) -> None:
+    """The manager (or HR) confirms a milestone of kind 'confirmed'."""
+    _plan_call(as_, lambda f, p: f.confirm(p, plan_id, milestone_id, comment))
+
+
+@plan_app.command("move")
+def plan_move(
+    plan_id: str,
+    milestone_id: str,
+    due_month: int,
+    as_: AsOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Move a milestone's due month (manager or HR, with a reason)."""
+    _plan_call(
+        as_,
+        lambda f, p: f.adjust(
+            p, plan_id, "move", reason, milestone_id=milestone_id, due_month=due_month
+        ),
+    )
+
+
+@plan_app.command("drop")
+def plan_drop(
+    plan_id: str,
+    milestone_id: str,
+    as_: AsOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Drop a milestone (manager or HR, with a reason)."""
+    _plan_call(as_, lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id))
+
+
+@plan_app.command("show")
+def plan_show(employee_id: str, as_: AsOption = "") -> None:
+    """An employee's plans with live progress."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.plan_queries.plans_of(principal, employee_id)))
+
+
+@plan_app.command("team")
+def plan_team(as_: AsOption = "") -> None:
+    """A manager's view of every plan in the team."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.plan_queries.team(principal)))
+
+
+@plan_app.command("overview")
+def plan_overview(as_: AsOption = "") -> None:
+    """HR: plans on track, at risk and overdue."""
+    from careerflow.services.registry import Services
+
+    principal = _principal(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.plan_queries.overview(principal)))
 
 
 def _run(fn: Any) -> Any:

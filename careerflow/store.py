@@ -8,7 +8,7 @@ from typing import Self
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import get_topic
 
-from careerflow.apps import Metrics, Notifications, People, Policies, Promotions
+from careerflow.apps import Metrics, Notifications, People, Plans, Policies, Promotions
 from careerflow.config import PostgresSettings, Settings
 from careerflow.eventstore import PydanticApplication
 from careerflow.recorders import UnpipelinedApplicationRecorder
@@ -35,13 +35,21 @@ class Store:
         self.policies = Policies(env=self.env)
         self.notifications = Notifications(env=self.env)
         self.promotions = Promotions(env=self.env)
+        self.plans = Plans(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
         return cls(settings.require_postgres(), settings.cipher_key)
 
     def applications(self) -> list[PydanticApplication]:
-        return [self.people, self.metrics, self.policies, self.notifications, self.promotions]
+        return [
+            self.people,
+            self.metrics,
+            self.policies,
+            self.notifications,
+            self.promotions,
+            self.plans,
+        ]
 
     def close(self) -> None:
         for app in self.applications():

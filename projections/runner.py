@@ -16,13 +16,14 @@ import psycopg
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.rows import dict_row
 
-from careerflow.apps import Metrics, Notifications, People, Policies, Promotions
+from careerflow.apps import Metrics, Notifications, People, Plans, Policies, Promotions
 from careerflow.config import PostgresSettings
 from careerflow.eventstore import PydanticApplication
 from projections.base import ReadModelView
 from projections.metrics import MetricsProjection
 from projections.notifications import NotificationsProjection
 from projections.people import PeopleProjection
+from projections.plans import PlansProjection
 from projections.policies import PoliciesProjection
 from projections.promotions import PromotionsProjection
 from projections.readiness import ReadinessRefresher
@@ -35,6 +36,7 @@ PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelVie
     (Policies, PoliciesProjection),
     (Notifications, NotificationsProjection),
     (Promotions, PromotionsProjection),
+    (Plans, PlansProjection),
 )
 RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]

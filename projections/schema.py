@@ -124,7 +124,31 @@ READ_MODEL_TABLES["rm_application_step"] = """
         )"""
 
 
+READ_MODEL_TABLES["rm_plan"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_plan (
+            plan_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            employee_id text NOT NULL,
+            manager_id text,
+            role text NOT NULL,
+            effective_date date NOT NULL,
+            months integer NOT NULL,
+            template_version integer NOT NULL,
+            milestones jsonb NOT NULL,
+            confirmed jsonb NOT NULL DEFAULT '{{}}',
+            overdue jsonb NOT NULL DEFAULT '[]',
+            overall text NOT NULL,
+            done integer NOT NULL DEFAULT 0,
+            total integer NOT NULL,
+            progress jsonb,
+            evaluated_on date,
+            closed boolean NOT NULL DEFAULT false,
+            outcome text
+        )"""
+
+
 READ_MODEL_INDEXES: list[str] = [
+    "CREATE INDEX IF NOT EXISTS rm_plan_manager ON {schema}.rm_plan (manager_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_employee ON {schema}.rm_application (employee_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_stage ON {schema}.rm_application (stage)",
     "CREATE INDEX IF NOT EXISTS rm_measurement_metric_period "

@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import DeadlineRequest
@@ -31,14 +32,17 @@ with workflow.unsafe.imports_passed_through():
     from aggregates.ladder import ROLE_LABELS, Role
     from aggregates.process import PromotionProcess
     from aggregates.promotion import Stage
-    from careerflow.principal import AccessRole, Principal
+    from careerflow.principal import SYSTEM, AccessRole, Principal
     from careerflow.services.promotions import CommandResult, ReportSummary
+    from workflows.development_plan import StartPlan, plan_workflow_id
     from workflows.notify import notify
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
 STAGE_SINCE = SearchAttributeKey.for_datetime("CareerflowStageSince")
 KIND = SearchAttributeKey.for_keyword("CareerflowKind")
 HR_INBOX = "HR"  # the HR team's shared inbox
+# Patch ids: each names a change made while applications were running.
+PATCH_PLAN_HANDOFF = "promotion-starts-development-plan"
 
 ACTIVITY_TIMEOUT = timedelta(seconds=60)
 RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
@@ -78,6 +82,7 @@ class HrReview(BaseModel):
 class PromotionStatus(BaseModel):
     application_id: str
     workflow_id: str
+    employee_id: str
     stage: Stage
     round: int
     manager_id: str | None
@@ -294,6 +299,20 @@ class PromotionWorkflow:
                 "zh": f"你已晋升为{role['zh']}，{effective.year}年{effective.month}月1日起生效。",
             },
         )
+        if workflow.patched(PATCH_PLAN_HANDOFF) and result.plan_template_version is not None:
+            # The development plan runs as its own workflow, for its own twelve months.
+            await workflow.start_child_workflow(
+                "DevelopmentPlan",
+                StartPlan(
+                    employee_id=self.start.employee_id,
+                    role=self.start.target_role,
+                    effective_date=effective,
+                    started_by=SYSTEM,
+                    source_application_id=self.application_id,
+                ),
+                id=plan_workflow_id(self.start.employee_id, effective),
+                parent_close_policy=ParentClosePolicy.ABANDON,
+            )
         # The role changes on the effective date, at the start of the company's day.
         assert result.effective_at is not None
         wait = (result.effective_at - workflow.now()).total_seconds()
@@ -433,6 +452,7 @@ class PromotionWorkflow:
         return PromotionStatus(
             application_id=self.application_id,
             workflow_id=self.workflow_id,
+            employee_id=self.start.employee_id,
             stage=self.stage,
             round=self.round,
             manager_id=self.manager_id,

@@ -14,6 +14,7 @@ from aggregates.documents import (
     consistency_problems,
 )
 from aggregates.ladder import Role
+from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
 from aggregates.process import PromotionProcess
 from aggregates.seed_policies import seed_documents
@@ -25,6 +26,7 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "potential_weights": PotentialWeights,
     "promotion_criteria": PromotionCriteria,
     "promotion_process": PromotionProcess,
+    "plan_template": PlanTemplate,
 }
 
 
@@ -39,6 +41,8 @@ def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseMode
             f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
         )
         raise DomainError(f"{kind}/{key} is not valid: {problems}") from None
+    if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
+        raise DomainError(f"plan_template/{key} names role {parsed.role.value}; they must match")
     if isinstance(parsed, PromotionCriteria) and parsed.target_role != Role(key):
         raise DomainError(
             f"promotion_criteria/{key} names target_role {parsed.target_role}; they must match"
@@ -86,7 +90,7 @@ class PolicyService:
         """Cross-document checks: every metric and course a document names must exist."""
         if isinstance(parsed, MetricCatalog):
             return consistency_problems(parsed)
-        if not isinstance(parsed, PotentialWeights | PromotionCriteria):
+        if not isinstance(parsed, PotentialWeights | PromotionCriteria | PlanTemplate):
             return []
         doc = self._get("metric_catalog", "default")
         if doc is None or doc.current is None:
@@ -94,6 +98,8 @@ class PolicyService:
         catalog = MetricCatalog.model_validate(doc.current.document)
         if isinstance(parsed, PotentialWeights):
             return consistency_problems(catalog, weights=parsed)
+        if isinstance(parsed, PlanTemplate):
+            return plan_template_problems(parsed, catalog)
         return consistency_problems(catalog, criteria=parsed)
 
     def current(self, kind: str, key: str) -> PolicyVersion:

@@ -7,16 +7,16 @@ from __future__ import annotations
 from typing import Any
 
 from pydantic import BaseModel
-from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.service import RPCError, RPCStatusCode
 
-from aggregates.base import DomainError, NotFoundError
+from aggregates.base import NotFoundError
 from aggregates.ladder import Role
 from aggregates.process import PromotionProcess
 from careerflow.principal import Principal
 from careerflow.services.promotions import PromotionCommands, check_can_apply
 from careerflow.services.registry import Services
+from careerflow.services.updates import execute_update
 from workflows.promotion import (
     HrReview,
     ManagerDecision,
@@ -132,17 +132,12 @@ class PromotionProcessService:
     async def _update(
         self, employee_id: str, target: Role, update: Any, arg: Any
     ) -> PromotionStatus:
-        handle = self.client.get_workflow_handle(promotion_workflow_id(employee_id, target))
-        try:
-            result: PromotionStatus = await handle.execute_update(
-                update, arg, result_type=PromotionStatus
-            )
-        except WorkflowUpdateFailedError as exc:
-            raise DomainError(str(exc.cause.message if exc.cause else exc)) from None  # type: ignore[attr-defined]
-        except RPCError as exc:
-            if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-                raise NotFoundError(
-                    f"no open {target.value} application for {employee_id!r}"
-                ) from None
-            raise
+        result: PromotionStatus = await execute_update(
+            self.client,
+            promotion_workflow_id(employee_id, target),
+            update,
+            arg,
+            PromotionStatus,
+            f"no open {target.value} application for {employee_id!r}",
+        )
         return result

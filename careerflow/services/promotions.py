@@ -46,8 +46,10 @@ class CommandResult(BaseModel):
     stage: Stage
     changed: bool
     notification_id: int | None = None
-    # Set by `announce`: the moment the new role takes effect (start of the company day).
+    # Set by `announce`: the moment the new role takes effect (start of the company day),
+    # and the plan template that the development plan will follow, if there is one.
     effective_at: datetime | None = None
+    plan_template_version: int | None = None
 
 
 def check_can_apply(principal: Principal, employee: Employee, target: Role) -> None:
@@ -300,6 +302,11 @@ class PromotionCommands:
         assert application.effective_date is not None
         zone = ZoneInfo(self.process_settings().time_zone)
         result.effective_at = datetime.combine(application.effective_date, time(0), zone)
+        try:
+            template = self.s.policies.current("plan_template", Role(application.target_role).value)
+            result.plan_template_version = template.version
+        except NotFoundError:
+            result.plan_template_version = None
         return result
 
     def complete(self, application_id: str) -> CommandResult:

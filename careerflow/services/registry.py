@@ -14,6 +14,7 @@ from careerflow.config import Settings
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
+from careerflow.services.plan_queries import PlanQueries
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
@@ -35,6 +36,7 @@ class Services:
         self.policies = PolicyService(store.policies)
         self.queries = QueryService(self.read_pool)
         self.promotion_queries = PromotionQueries(self.read_pool)
+        self.plan_queries = PlanQueries(self.read_pool)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

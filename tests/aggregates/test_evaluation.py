@@ -36,6 +36,7 @@ from aggregates.evaluation import (
     window_values,
 )
 from aggregates.ladder import ROLE_LABELS, Role, is_next_rung, next_role
+from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.seed_policies import (
     metric_catalog_v1,
     potential_weights_v1,
@@ -633,12 +634,16 @@ def test_seed_documents() -> None:
         ("promotion_criteria", "senior_sales_rep"),
         ("promotion_criteria", "sales_supervisor"),
         ("promotion_criteria", "sales_manager"),
+        ("plan_template", "sales_supervisor"),
     ]
-    for kind, _, doc in docs:
+    for kind, _, doc in docs[:5]:
         data = doc.model_dump(mode="json")
         assert data["kind"] == kind
         assert parse_document(data) == doc
-    for _, _, doc in docs[2:]:
+    plan = docs[5][2]
+    assert PlanTemplate.model_validate(plan.model_dump(mode="json")) == plan
+    assert plan_template_problems(plan, CATALOG) == []  # type: ignore[arg-type]
+    for _, _, doc in docs[2:5]:
         assert isinstance(doc, PromotionCriteria)
         assert consistency_problems(CATALOG, WEIGHTS, doc) == []
     weights = {k: d.weight for k, d in WEIGHTS.dimensions.items()}

@@ -24,7 +24,9 @@ from temporalio.worker import Worker
 
 from activities.calendar import working_day_deadlines
 from activities.notifications import NotificationActivities
+from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities, RecordDecision
+from aggregates.development_plan import plan_uuid
 from aggregates.employee import employee_uuid
 from aggregates.ladder import Role
 from aggregates.promotion import PromotionApplication, Stage, application_uuid
@@ -37,6 +39,7 @@ from careerflow.workdays import add_working_days
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from worker import WORKFLOW_RUNNER
+from workflows.development_plan import DevelopmentPlanWorkflow, plan_workflow_id
 from workflows.promotion import (
     HrReview,
     ManagerDecision,
@@ -93,6 +96,7 @@ def run_worker(
             notifications.create_notification,
             notifications.deliver_notification,
             *PromotionActivities(services).all(),
+            *PlanActivities(services).all(),
             working_day_deadlines,
         ]
     }
@@ -101,7 +105,7 @@ def run_worker(
     return Worker(
         client,
         task_queue=queue,
-        workflows=[PromotionWorkflow],
+        workflows=[PromotionWorkflow, DevelopmentPlanWorkflow],
         activities=list(activities.values()),  # type: ignore[arg-type]
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
@@ -120,6 +124,16 @@ async def keep_history(
         history = await handle.fetch_history()
         HISTORIES.mkdir(exist_ok=True)
         (HISTORIES / f"promotion_{name}.json").write_text(history.to_json())
+
+
+async def end_plan(env: WorkflowEnvironment, services: Services, status: PromotionStatus) -> None:
+    """An approved promotion leaves its development plan running; stop it here, or its
+    timers (with no worker left to serve them) would hold the test server's clock."""
+    effective = application(services, status).effective_date
+    assert effective is not None
+    await env.client.get_workflow_handle(plan_workflow_id(status.employee_id, effective)).terminate(
+        "test over"
+    )
 
 
 async def move_to(env: WorkflowEnvironment, moment: datetime) -> None:
@@ -230,6 +244,7 @@ async def test_sla_reminder_and_escalation_skip_weekend_and_holiday_then_promote
         await until_stage(handle, Stage.approved)
         result = await handle.result()  # time skips to the 1st of next month
         await keep_history(handle, "approved_after_escalation")
+        await end_plan(env, services, await handle.query(PromotionWorkflow.status))
     assert result.stage == Stage.promoted
     employee = services.store.people.repository.get(employee_uuid("E1"))
     assert employee.role == Role.sales_supervisor
@@ -245,6 +260,11 @@ async def test_sla_reminder_and_escalation_skip_weekend_and_holiday_then_promote
     ]
     app = application(services, status)
     assert app.effective_date is not None and app.effective_date.day == 1
+    # The hand-off: the development plan runs as its own workflow from the effective date.
+    plan = services.store.plans.repository.get(
+        plan_uuid(plan_workflow_id("E1", app.effective_date))
+    )
+    assert plan.employee_id == "E1" and plan.effective_date == app.effective_date
     inbox_kinds = {(n["recipient_id"], n["kind"]) for n in _notifications(services)}
     assert ("S001", "promotion.approval_waiting") in inbox_kinds
     assert ("S001", "promotion.reminder") in inbox_kinds
@@ -310,6 +330,7 @@ async def test_return_resubmit_on_fresh_data_then_approve(
         )
         result = await handle.result()
         await keep_history(handle, "returned_resubmitted_approved")
+        await end_plan(env, services, await handle.query(PromotionWorkflow.status))
     assert result.stage == Stage.promoted
     names = event_names(services, status)
     assert names[:6] == [
@@ -387,6 +408,7 @@ async def test_hr_override_promotes_despite_unmet_criteria_with_a_reason(
         )
         result = await handle.result()
         await keep_history(handle, "hr_override")
+        await end_plan(env, services, await handle.query(PromotionWorkflow.status))
     assert result.stage == Stage.promoted
     events = list(services.store.promotions.events.get(application_uuid(status.application_id)))
     override = next(e for e in events if type(e).__qualname__.endswith("HrOverridden"))

@@ -8,11 +8,15 @@ import json
 from pathlib import Path
 
 import pytest
+from temporalio import workflow
 from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from careerflow.services.plans import PlanOutcome
 from worker import WORKFLOW_RUNNER, WORKFLOWS
+from workflows.development_plan import HR_INBOX, DevelopmentPlanWorkflow, StartPlan
+from workflows.notify import notify
 
 HISTORIES = sorted(Path(__file__).with_name("histories").glob("*.json"))
 
@@ -41,3 +45,44 @@ async def test_history_replays(path: Path) -> None:
         workflow_runner=WORKFLOW_RUNNER,
     )
     await replayer.replay_workflow(history)
+
+
+def test_there_are_histories_of_a_whole_plan() -> None:
+    assert len([p for p in HISTORIES if p.stem.startswith("plan_run")]) >= 2
+
+
+async def test_the_same_change_without_its_patch_would_break_running_plans() -> None:
+    """The plan histories were recorded before overdue alerts also went to HR. The current
+    code makes that change behind `workflow.patched`, so they replay (above); made
+    without the patch, replaying the run with the overdue milestone fails."""
+    replayer = Replayer(workflows=[Unpatched], data_converter=pydantic_data_converter)
+    failures = 0
+    for path in HISTORIES:
+        if not path.stem.startswith("plan_run"):
+            continue
+        text = path.read_text()
+        result = await replayer.replay_workflow(
+            WorkflowHistory.from_json(path.stem, text), raise_on_replay_failure=False
+        )
+        failures += result.replay_failure is not None
+    assert failures >= 1
+
+
+@workflow.defn(name="DevelopmentPlan", sandboxed=False)
+class Unpatched(DevelopmentPlanWorkflow):
+    """The HR overdue alert made without `workflow.patched`: what not to do."""
+
+    @workflow.run
+    async def run(self, start: StartPlan) -> PlanOutcome:
+        return await super().run(start)
+
+    async def _send(self, outcome: PlanOutcome) -> None:
+        await super()._send(outcome)
+        for o in outcome.newly_overdue:
+            await notify(
+                key=f"plan/{self.plan_id}/{o.key}/{HR_INBOX}/x",
+                recipient_id=HR_INBOX,
+                kind="plan.overdue",
+                title={"en": "overdue", "zh": "逾期"},
+                body=o.text,
+            )

@@ -1,0 +1,235 @@
+"""A post-promotion development plan for its whole length (twelve months by default).
+
+Progress is re-evaluated daily and whenever metrics arrive (a signal); reminders go out
+before a milestone falls due while it is behind, overdue milestones are marked and the
+manager alerted, and the plan closes with a summary. The manager or HR confirms
+milestones and adjusts the plan through Updates. The workflow continues as new well
+before its history grows large, and changes to it are guarded by patches."""
+
+from __future__ import annotations
+
+import contextlib
+from datetime import date, timedelta
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+with workflow.unsafe.imports_passed_through():
+    from activities.plans import AdjustPlan, ConfirmMilestone, EvaluatePlan, OpenPlan
+    from aggregates.ladder import Role
+    from aggregates.plan_template import Milestone
+    from careerflow.principal import AccessRole, Principal
+    from careerflow.services.plans import PlanInfo, PlanOutcome
+    from workflows.notify import notify
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+HR_INBOX = "HR"
+# Patch ids: each names a change made while plans were running (see test_replay.py).
+PATCH_OVERDUE_ALERTS_HR = "plan-overdue-alerts-hr"
+
+
+class StartPlan(BaseModel):
+    employee_id: str
+    role: Role
+    effective_date: date
+    started_by: Principal
+    source_application_id: str | None = None
+    check_interval_hours: int = 24
+    # Evaluations per run before continuing as new: keeps each history short.
+    checks_per_run: int = 60
+
+
+class ConfirmRequest(BaseModel):
+    principal: Principal
+    milestone_id: str
+    comment: str = ""
+
+
+class AdjustRequest(BaseModel):
+    principal: Principal
+    action: str  # "add" | "move" | "drop"
+    milestone_id: str = ""
+    milestone: Milestone | None = None
+    due_month: int | None = None
+    reason: str
+
+
+def plan_workflow_id(employee_id: str, effective_date: date) -> str:
+    return f"plan-{employee_id}-{effective_date.isoformat()}"
+
+
+@workflow.defn(name="DevelopmentPlan")
+class DevelopmentPlanWorkflow:
+    @workflow.init
+    def __init__(self, start: StartPlan) -> None:
+        self.start = start
+        self.plan_id = workflow.info().workflow_id
+        self.info: PlanInfo | None = None
+        self.dirty = False
+        self.closed = False
+        self.adjustments = 0
+
+    @workflow.run
+    async def run(self, start: StartPlan) -> PlanOutcome:
+        # Idempotent: after continue-as-new this only reads the plan back.
+        self.info = await self._act(
+            "plan_open",
+            OpenPlan(
+                principal=start.started_by,
+                plan_id=self.plan_id,
+                employee_id=start.employee_id,
+                role=start.role,
+                effective_date=start.effective_date,
+                workflow_id=self.plan_id,
+                source_application_id=start.source_application_id,
+            ),
+            PlanInfo,
+        )
+        for _ in range(start.checks_per_run):
+            outcome: PlanOutcome = await self._act(
+                "plan_evaluate", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
+            )
+            await self._send(outcome)
+            if outcome.finished:
+                return await self._close()
+            self.dirty = False
+            with contextlib.suppress(TimeoutError):  # the daily check
+                await workflow.wait_condition(
+                    lambda: self.dirty, timeout=timedelta(hours=start.check_interval_hours)
+                )
+        # Long life: a fresh history, same plan (the event store holds its record).
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        workflow.continue_as_new(start)
+
+    async def _send(self, outcome: PlanOutcome) -> None:
+        for r in outcome.reminders:
+            await notify(
+                key=f"plan/{self.plan_id}/{r.key}",
+                recipient_id=outcome.employee_id,
+                kind="plan.reminder",
+                title={"en": "Development plan reminder", "zh": "发展计划提醒"},
+                body=r.text,
+                ref={"type": "plan", "id": self.plan_id},
+            )
+        for o in outcome.newly_overdue:
+            recipients = [outcome.manager_id or HR_INBOX]
+            if workflow.patched(PATCH_OVERDUE_ALERTS_HR) and HR_INBOX not in recipients:
+                recipients.append(HR_INBOX)  # added later: HR sees overdue milestones too
+            for recipient in recipients:
+                await notify(
+                    key=f"plan/{self.plan_id}/{o.key}/{recipient}",
+                    recipient_id=recipient,
+                    kind="plan.overdue",
+                    title={
+                        "en": "A development milestone is overdue",
+                        "zh": "发展计划里程碑已逾期",
+                    },
+                    body={
+                        "en": f"{outcome.employee_id}: {o.text['en']}",
+                        "zh": f"{outcome.employee_id}：{o.text['zh']}",
+                    },
+                    ref={"type": "plan", "id": self.plan_id},
+                )
+
+    async def _close(self) -> PlanOutcome:
+        final: PlanOutcome = await self._act(
+            "plan_close", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
+        )
+        self.closed = True
+        for recipient in {final.employee_id, final.manager_id or HR_INBOX}:
+            await notify(
+                key=f"plan/{self.plan_id}/closed/{recipient}",
+                recipient_id=recipient,
+                kind="plan.closed",
+                title={"en": "Development plan finished", "zh": "发展计划已结束"},
+                body={"en": f"Outcome: {final.overall}", "zh": f"结果：{final.overall}"},
+                ref={"type": "plan", "id": self.plan_id},
+            )
+        return final
+
+    # -- signals and updates ------------------------------------------------------------
+    @workflow.signal
+    def metrics_arrived(self) -> None:
+        """New metrics for this employee: re-evaluate now rather than at the next check."""
+        self.dirty = True
+
+    @workflow.update
+    async def confirm(self, request: ConfirmRequest) -> PlanInfo:
+        self.info = await self._act(
+            "plan_confirm",
+            ConfirmMilestone(
+                plan_id=self.plan_id,
+                principal=request.principal,
+                milestone_id=request.milestone_id,
+                comment=request.comment,
+            ),
+            PlanInfo,
+        )
+        self.dirty = True
+        return self.info
+
+    @confirm.validator
+    def _check_confirm(self, request: ConfirmRequest) -> None:
+        self._check_manager(request.principal)
+        assert self.info is not None
+        if request.milestone_id not in self.info.milestones:
+            raise ValueError(f"the plan has no milestone {request.milestone_id!r}")
+        if request.milestone_id not in self.info.confirmable:
+            raise ValueError(
+                f"milestone {request.milestone_id!r} is measured from the metrics ledger; "
+                "only milestones of kind 'confirmed' are confirmed by hand"
+            )
+
+    @workflow.update
+    async def adjust(self, request: AdjustRequest) -> PlanInfo:
+        self.adjustments += 1
+        self.info = await self._act(
+            "plan_adjust",
+            AdjustPlan(
+                plan_id=self.plan_id,
+                principal=request.principal,
+                # Unique per update, stable across retries of its activity.
+                key=f"adjust-{workflow.info().run_id}-{self.adjustments}",
+                action=request.action,
+                milestone_id=request.milestone_id,
+                milestone=request.milestone,
+                due_month=request.due_month,
+                reason=request.reason,
+            ),
+            PlanInfo,
+        )
+        self.dirty = True
+        return self.info
+
+    @adjust.validator
+    def _check_adjust(self, request: AdjustRequest) -> None:
+        self._check_manager(request.principal)
+        if request.action not in ("add", "move", "drop"):
+            raise ValueError(f"unknown action {request.action!r}; use add, move or drop")
+        if not request.reason.strip():
+            raise ValueError("an adjustment needs a reason; it is part of the plan's record")
+
+    def _check_manager(self, p: Principal) -> None:
+        if self.closed:
+            raise ValueError("the development plan is closed")
+        if self.info is None:
+            raise ValueError("the plan is still being set up; try again in a moment")
+        if p.role == AccessRole.hr:
+            return
+        if not (p.role == AccessRole.manager and p.person_id == self.info.manager_id):
+            raise ValueError(
+                f"{p.role.value} {p.person_id} is not {self.info.employee_id}'s manager "
+                f"({self.info.manager_id}); only the manager or HR may do this"
+            )
+
+    async def _act(self, name: str, arg: object, result_type: type) -> Any:
+        return await workflow.execute_activity(
+            name,
+            arg,
+            result_type=result_type,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            retry_policy=RETRY,
+        )
