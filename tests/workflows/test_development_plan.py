@@ -22,6 +22,7 @@ from temporalio.worker import Worker
 
 from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
+from aggregates.base import NotFoundError
 from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
 from aggregates.plan_template import add_months
@@ -63,8 +64,14 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s, ReadModels(pg, application_env(pg)):
+def read_models(pg: PostgresSettings) -> Iterator[ReadModels]:
+    with ReadModels(pg, application_env(pg)) as rm:
+        yield rm
+
+
+@pytest.fixture
+def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services]:
+    with Services(Store(pg)) as s:
         build_org(s)
         yield s
 
@@ -127,7 +134,7 @@ def plan(services: Services, plan_id: str) -> DevelopmentPlan:
 
 
 async def test_twelve_months_of_a_supervisor_plan(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Services, read_models: ReadModels
 ) -> None:
     now = (await env.get_current_time()).astimezone(SHANGHAI)
     effective = add_months(date(now.year, now.month, 1), 1)
@@ -186,6 +193,26 @@ async def test_twelve_months_of_a_supervisor_plan(
                 ),
             )
         assert "after the plan's 12 months" in failure_message(info.value)
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await handle.execute_update(
+                DevelopmentPlanWorkflow.adjust,
+                AdjustRequest(
+                    principal=SUPERVISOR,
+                    action="move",
+                    milestone_id="courses",
+                    due_month=0,
+                    reason="earlier",
+                ),
+            )
+        assert "before the milestone's start month" in failure_message(info.value)
+        with pytest.raises(WorkflowUpdateFailedError) as info:
+            await handle.execute_update(
+                DevelopmentPlanWorkflow.adjust,
+                AdjustRequest(
+                    principal=SUPERVISOR, action="drop", milestone_id="courses", reason=" "
+                ),
+            )
+        assert "needs a reason" in failure_message(info.value)
 
         # Months 4-6: new customers every month; mentoring stays one short.
         ingest(
@@ -248,3 +275,21 @@ async def test_twelve_months_of_a_supervisor_plan(
     ]
     reminder = next(e for e in events if names([e]) == ["Reminded"])
     assert reminder.milestone_id == "mentoring"  # type: ignore[attr-defined]
+
+    # The read models: the employee's plan, the manager's team, HR's overview.
+    read_models.wait_caught_up(services.store.applications(), timeout=60)
+    employee = Principal(person_id="E1", role=AccessRole.employee)
+    (mine,) = services.plan_queries.plans_of(employee, "E1")
+    assert mine["plan_id"] == plan_id and mine["outcome"] == "completed"
+    assert mine["overdue"] == []  # the dropped milestone no longer counts
+    assert {m["id"] for m in mine["milestones"]} == {
+        "courses",
+        "team_meetings",
+        "new_customers",
+        "team_goal",
+        "team_sales",
+    }
+    assert [p["plan_id"] for p in services.plan_queries.team(SUPERVISOR)] == [plan_id]
+    assert services.plan_queries.overview(HR)["closed"] == {"completed": 1}
+    with pytest.raises(NotFoundError):
+        services.plan_queries.plans_of(Principal(person_id="E2", role=AccessRole.employee), "E1")

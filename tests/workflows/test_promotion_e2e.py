@@ -13,18 +13,21 @@ import subprocess
 import sys
 import uuid
 from collections.abc import AsyncIterator
+from datetime import date
 from pathlib import Path
 
 import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from aggregates.plan_template import add_months
 from careerflow.config import PostgresSettings
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from worker import build_worker
+from workflows.development_plan import plan_workflow_id
 from workflows.promotion import KIND, STAGE, STAGE_SINCE
 
 TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
@@ -145,6 +148,62 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     await asyncio.sleep(0.2)
                 assert listed == ["promotion-E1-sales_supervisor"]
 
+                # The approved promotion started the development plan; steer it by CLI.
+                effective = add_months(date(now.year, now.month, 1), 1)
+                plan_id = plan_workflow_id("E1", effective)
+                confirmed = await run(
+                    "plan",
+                    "confirm",
+                    plan_id,
+                    "team_meetings",
+                    "--comment",
+                    "joined",
+                    "--as",
+                    "manager:S001",
+                )
+                for _ in range(50):  # until the plan workflow has opened the plan
+                    if "still being set up" not in confirmed.stderr:
+                        break
+                    await asyncio.sleep(0.2)
+                    confirmed = await run(
+                        "plan", "confirm", plan_id, "team_meetings", "--as", "manager:S001"
+                    )
+                assert confirmed.returncode == 0, confirmed.stderr
+                measured = await run(
+                    "plan", "confirm", plan_id, "mentoring", "--as", "manager:S001"
+                )
+                assert measured.returncode == 2 and "is measured" in measured.stderr
+                moved = await run(
+                    "plan",
+                    "move",
+                    plan_id,
+                    "team_goal",
+                    "8",
+                    "--reason",
+                    "reorganisation",
+                    "--as",
+                    "manager:S001",
+                )
+                assert moved.returncode == 0, moved.stderr
+                no_reason = await run("plan", "drop", plan_id, "team_goal", "--as", "manager:S001")
+                assert no_reason.returncode == 2 and "needs a reason" in no_reason.stderr
+                denied = await run(
+                    "plan", "start", "E3", "--role", "sales_supervisor", "--as", "manager:S001"
+                )
+                assert denied.returncode == 2 and "may not start development plans" in denied.stderr
+                direct = await run(
+                    "plan",
+                    "start",
+                    "E3",
+                    "--role",
+                    "sales_supervisor",
+                    "--effective",
+                    effective.isoformat(),
+                    "--as",
+                    "hr:H001",
+                )
+                assert direct.returncode == 0, direct.stderr
+
         store = services.store
         rm.wait_caught_up(store.applications(), timeout=60)
         shown = await run("promotion", "show", application_id, "--as", "employee:E1")
@@ -171,3 +230,12 @@ async def test_promotion_from_the_command_line_to_the_read_models(
         assert denied.returncode == 2 and "may not see the pipeline" in denied.stderr
         mine = json.loads((await run("promotion", "list", "--as", "manager:S001")).stdout)
         assert [a["employee_id"] for a in mine] == ["E1"]
+
+        plans = json.loads((await run("plan", "show", "E1", "--as", "employee:E1")).stdout)
+        assert [p["plan_id"] for p in plans] == [plan_id]
+        assert plans[0]["confirmed"] == {"team_meetings": "S001"}
+        assert {m["id"]: m["due_month"] for m in plans[0]["milestones"]}["team_goal"] == 8
+        team = json.loads((await run("plan", "team", "--as", "manager:S001")).stdout)
+        assert sorted(p["employee_id"] for p in team) == ["E1", "E3"]
+        overview = json.loads((await run("plan", "overview", "--as", "hr:H001")).stdout)
+        assert sum(overview["open"].values()) == 2
