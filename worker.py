@@ -51,6 +51,7 @@ def build_worker(
         workflows=WORKFLOWS,
         activities=[
             metric_activities.ingest_metrics,
+            metric_activities.open_plans_of,
             notifications.create_notification,
             notifications.deliver_notification,
             *PromotionActivities(services).all(),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import psycopg
 from pydantic import BaseModel
 from temporalio import activity
 
@@ -16,6 +17,10 @@ class IngestRequest(BaseModel):
     format: str
     source_name: str
     batch_id: str | None = None
+
+
+class OpenPlansRequest(BaseModel):
+    employee_ids: list[str]
 
 
 class MetricActivities:
@@ -34,3 +39,19 @@ class MetricActivities:
             source_name=request.source_name,
             batch_id=request.batch_id,
         )
+
+    @activity.defn(name="open_plans_of")
+    def open_plans_of(self, request: OpenPlansRequest) -> list[str]:
+        """The running development plans of these employees (from the read model)."""
+        if not request.employee_ids:
+            return []
+        with self.services.read_pool.connection() as conn:
+            try:
+                rows = conn.execute(
+                    "SELECT plan_id FROM rm_plan WHERE NOT closed AND employee_id = ANY(%s) "
+                    "ORDER BY plan_id",
+                    (request.employee_ids,),
+                ).fetchall()
+            except psycopg.errors.UndefinedTable:
+                return []  # no projection has run yet, so no plan is known
+        return [str(r["plan_id"]) for r in rows]  # type: ignore[call-overload]

@@ -7,9 +7,10 @@ from datetime import timedelta
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
+from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
-    from activities.metrics import IngestRequest
+    from activities.metrics import IngestRequest, OpenPlansRequest
     from careerflow.services.ingest import IngestResult
 
 
@@ -17,7 +18,7 @@ with workflow.unsafe.imports_passed_through():
 class MetricImportWorkflow:
     @workflow.run
     async def run(self, request: IngestRequest) -> IngestResult:
-        return await workflow.execute_activity(
+        result: IngestResult = await workflow.execute_activity(
             "ingest_metrics",
             request,
             result_type=IngestResult,
@@ -27,3 +28,16 @@ class MetricImportWorkflow:
                 non_retryable_error_types=["IngestError", "PermissionDeniedError"]
             ),
         )
+        # Development plans re-evaluate as soon as their employee's metrics arrive.
+        plans: list[str] = await workflow.execute_activity(
+            "open_plans_of",
+            OpenPlansRequest(employee_ids=result.employee_ids),
+            result_type=list[str],
+            start_to_close_timeout=timedelta(seconds=30),
+        )
+        for plan_id in plans:
+            try:
+                await workflow.get_external_workflow_handle(plan_id).signal("metrics_arrived")
+            except ApplicationError:
+                workflow.logger.info("plan %s is no longer running", plan_id)
+        return result

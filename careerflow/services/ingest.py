@@ -44,6 +44,7 @@ class IngestResult(BaseModel):
     events_written: int
     already_ingested: bool
     notification_id: int | None
+    employee_ids: list[str] = []
 
 
 def _field_errors(line: int, exc: ValidationError) -> list[str]:
@@ -183,4 +184,5 @@ class IngestService:
             events_written=written,
             already_ingested=not ledgers,
             notification_id=recordings[-1].notification.id if recordings else None,
+            employee_ids=[ledger.employee_id for ledger in ledgers],
         )

@@ -20,14 +20,17 @@ import pytest
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.metrics import IngestRequest
 from aggregates.plan_template import add_months
 from careerflow.config import PostgresSettings
+from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from worker import build_worker
 from workflows.development_plan import plan_workflow_id
+from workflows.metric_import import MetricImportWorkflow
 from workflows.promotion import KIND, STAGE, STAGE_SINCE
 
 TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
@@ -203,6 +206,32 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "hr:H001",
                 )
                 assert direct.returncode == 0, direct.stderr
+
+                # An integration pushes metrics; the running plans hear about it.
+                rm.wait_caught_up(services.store.applications(), timeout=60)
+                imported = await dev_env.client.execute_workflow(
+                    MetricImportWorkflow.run,
+                    IngestRequest(
+                        principal=Principal(person_id="crm", role=AccessRole.integration),
+                        data="employee_id,period,metric,value,source\n"
+                        f"E1,{effective.strftime('%Y-%m')},new_customers,2,crm\n",
+                        format="csv",
+                        source_name="crm.csv",
+                    ),
+                    id=f"import-{uuid.uuid4()}",
+                    task_queue=queue,
+                )
+                assert imported.employee_ids == ["E1"]
+                signals = [
+                    e
+                    async for e in dev_env.client.get_workflow_handle(
+                        plan_id
+                    ).fetch_history_events()
+                    if e.HasField("workflow_execution_signaled_event_attributes")
+                ]
+                assert [
+                    e.workflow_execution_signaled_event_attributes.signal_name for e in signals
+                ] == ["metrics_arrived"]
 
         store = services.store
         rm.wait_caught_up(store.applications(), timeout=60)
