@@ -438,6 +438,28 @@ def plan_move(
     )
 
 
+@plan_app.command("add")
+def plan_add(
+    plan_id: str,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_: AsOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Add a milestone (a JSON file in the plan template's milestone shape)."""
+    from pydantic import ValidationError
+
+    from aggregates.plan_template import Milestone
+
+    try:
+        milestone = Milestone.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+        _fail(f"{file}: not a milestone: {problems}")
+    _plan_call(as_, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
+
+
 @plan_app.command("drop")
 def plan_drop(
     plan_id: str,
