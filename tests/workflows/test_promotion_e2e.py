@@ -188,6 +188,37 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "manager:S001",
                 )
                 assert moved.returncode == 0, moved.stderr
+                extra = tmp_path / "milestone.json"
+                extra.write_text(
+                    json.dumps(
+                        {
+                            "id": "shadow_manager",
+                            "label": {"en": "shadow the sales manager", "zh": "跟岗销售经理"},
+                            "start_month": 2,
+                            "due_month": 3,
+                            "kind": "confirmed",
+                            "reminder": {"en": "book a shadow day", "zh": "预约跟岗日"},
+                        }
+                    )
+                )
+                added = await run(
+                    "plan",
+                    "add",
+                    plan_id,
+                    str(extra),
+                    "--reason",
+                    "new region",
+                    "--as",
+                    "hr:H001",
+                )
+                assert added.returncode == 0, added.stderr
+                assert "shadow_manager" in json.loads(added.stdout)["milestones"]
+                early = tmp_path / "early.json"
+                early.write_text(extra.read_text().replace('"start_month": 2', '"start_month": 0'))
+                refused = await run(
+                    "plan", "add", plan_id, str(early), "--reason", "x", "--as", "hr:H001"
+                )
+                assert refused.returncode == 2 and "start_month" in refused.stderr
                 no_reason = await run("plan", "drop", plan_id, "team_goal", "--as", "manager:S001")
                 assert no_reason.returncode == 2 and "needs a reason" in no_reason.stderr
                 denied = await run(
