@@ -53,8 +53,8 @@ def main() -> int:
     if command == "test":
         ensure_env("dev")
         for step in (
-            [BIN / "ruff", "check", "."],
-            [BIN / "ruff", "format", "--check", "."],
+            [BIN / "ruff", "check", "--no-cache", "."],
+            [BIN / "ruff", "format", "--no-cache", "--check", "."],
             [BIN / "mypy"],
         ):
             if code := run(step):

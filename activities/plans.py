@@ -6,12 +6,12 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Any, Literal
 
-from aggregates.plan_template import Milestone
 from pydantic import BaseModel
 from temporalio import activity
 
 from activities.errors import business_errors_are_final
 from aggregates.ladder import Role
+from aggregates.plan_template import Milestone
 from careerflow.principal import Principal
 from careerflow.services.plans import PlanCommands, PlanInfo, PlanOutcome
 from careerflow.services.registry import Services

@@ -6,11 +6,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from aggregates.plan_template import Milestone
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.ladder import Role
+from aggregates.plan_template import Milestone
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plans import PlanCommands, PlanInfo
 from careerflow.services.registry import Services
