@@ -7,6 +7,7 @@ import signal
 import threading
 
 from careerflow.config import Settings
+from careerflow.database import prepare_database
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, runner_lock
@@ -17,6 +18,7 @@ log = logging.getLogger(__name__)
 def run_projection_service(settings: Settings) -> None:
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
+    prepare_database(pg, settings.cipher_key)
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())

@@ -39,7 +39,15 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        return cls(settings.require_postgres(), settings.cipher_key)
+        from careerflow.database import prepare_database
+
+        pg = settings.require_postgres()
+        prepare_database(pg, settings.cipher_key)
+        return cls(pg, settings.cipher_key)
+
+    @staticmethod
+    def env_for(pg: PostgresSettings, cipher_key: str = "") -> dict[str, str]:
+        return application_env(pg, cipher_key)
 
     def applications(self) -> list[PydanticApplication]:
         return [

@@ -141,6 +141,20 @@ class ReadModels:
             self.start()
 
 
+def create_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
+    """Creates each projection's tables and tracking table (idempotent)."""
+    from eventsourcing.persistence import InfrastructureFactory
+
+    for _app_cls, proj_cls in PROJECTIONS:
+        factory = InfrastructureFactory[ReadModelView].construct(
+            env=ProjectionRunner._construct_env(proj_cls.name, env)
+        )
+        try:
+            factory.tracking_recorder(ReadModelView)
+        finally:
+            factory.close()
+
+
 def reset_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
     from eventsourcing.persistence import InfrastructureFactory
 

@@ -383,3 +383,33 @@ def test_temporal_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
         with pytest.raises(TemporalServerError, match="TEMPORAL_PORT"):
             server.start()
     assert not server.running()
+
+
+def test_first_start_loads_the_demo_and_the_read_models_follow(
+    stack_env: dict[str, str], launched: list[StackProcess]
+) -> None:
+    """The README's first command, on a fresh var dir: every process starts on an empty
+    database at once (no table-creation race), the demo loads, readiness appears."""
+    _require_cli()
+    env = {
+        **stack_env,
+        "CAREERFLOW_LOAD_DEMO": "1",
+        "CAREERFLOW_DEMO_SIZE": "30",
+        "CAREERFLOW_DEMO_TEAMS": "3",
+    }
+    stack = StackProcess([sys.executable, "-m", "careerflow", "start"], env)
+    launched.append(stack)
+    stack.wait_for(READY_MESSAGE, timeout=120)
+    assert '"employees_added": 34' in stack.output  # 30 reps, 3 supervisors, 1 manager
+    pg = PostgresSettings.model_validate(_stack_file(Path(env["CAREERFLOW_VAR_DIR"]))["postgres"])
+    deadline = time.monotonic() + 60
+    count = 0
+    while time.monotonic() < deadline:
+        with psycopg.connect(pg.conninfo()) as conn:
+            row = conn.execute("SELECT count(*) FROM rm_readiness").fetchone()
+        count = row[0] if row else 0
+        if count == 34:
+            break
+        time.sleep(0.5)
+    assert count == 34, stack.output  # everyone, the regional manager (no metrics) too
+    assert stack.stop(signal.SIGINT) == 0, stack.output
