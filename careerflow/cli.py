@@ -7,13 +7,21 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from aggregates.base import DomainError
 from careerflow.principal import SYSTEM, Principal
 from careerflow.runtime import load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from temporalio.client import Client
+
+    from careerflow.config import Settings
+    from careerflow.services.registry import Services
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
 projections_app = typer.Typer(no_args_is_help=True, help="Read-model projections.")
@@ -110,21 +118,18 @@ def ingest(
 ) -> None:
     """Ingest a CSV or JSON-lines metric export: all rows or none."""
     from careerflow.services.ingest import detect_format
-    from careerflow.services.registry import Services
 
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        result = _run(
-            lambda: services.ingest.ingest(
-                principal,
-                file.read_bytes(),
-                detect_format(file.name),
-                services.catalog(),
-                source_name=str(file),
-                batch_id=batch or None,
-            )
-        )
-    _echo_json(result.model_dump())
+    _act(
+        as_,
+        lambda s, p: s.ingest.ingest(
+            p,
+            file.read_bytes(),
+            detect_format(file.name),
+            s.catalog(),
+            source_name=str(file),
+            batch_id=batch or None,
+        ),
+    )
 
 
 @demo_app.command("load")
@@ -206,11 +211,7 @@ def policy_show(
 @policy_app.command("seed")
 def policy_seed(as_: AsOption = "hr:careerflow") -> None:
     """Publish the version-1 documents of domain.md where none exists."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.policies.seed(principal)))
+    _act(as_, lambda services, principal: services.policies.seed(principal))
 
 
 @app.command()
@@ -219,11 +220,7 @@ def readiness(
     as_: AsOption = "",
 ) -> None:
     """Potential score and distance to the next role, from the read model."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.queries.readiness(principal, employee_id)))
+    _act(as_, lambda services, principal: services.queries.readiness(principal, employee_id))
 
 
 TargetOption = Annotated[
@@ -232,37 +229,27 @@ TargetOption = Annotated[
 
 
 def _promotion_call(as_: str, employee_id: str, target: str, call: Any) -> None:
-    """Opens services and a Temporal client, resolves the target role and runs `call`."""
-    import asyncio
-
+    """Resolves the target role (default: the next rung) and runs `call` on the flow."""
     from aggregates.ladder import Role, next_role
     from careerflow.services.promotion_process import PromotionProcessService
-    from careerflow.services.registry import Services
-    from worker import connect
 
-    principal = _principal(as_)
-    settings = load_settings()
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        if target:
+            try:
+                role = Role(target)
+            except ValueError:
+                _fail(f"unknown role {target!r}; use one of: {', '.join(r.value for r in Role)}")
+        else:
+            rung = next_role(services.people.get(employee_id).role)
+            if rung is None:
+                _fail(f"{employee_id} is on the top rung; there is no next role")
+            role = rung  # type: ignore[assignment]
+        flow = PromotionProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal, role)
 
-    async def go() -> Any:
-        client = await connect(settings)
-        with Services.open(settings) as services:
-            if target:
-                try:
-                    role = Role(target)
-                except ValueError:
-                    _fail(
-                        f"unknown role {target!r}; use one of: {', '.join(r.value for r in Role)}"
-                    )
-            else:
-                rung = next_role(services.people.get(employee_id).role)
-                if rung is None:
-                    _fail(f"{employee_id} is on the top rung; there is no next role")
-                role = rung  # type: ignore[assignment]
-            flow = PromotionProcessService(services, client, settings.temporal.task_queue)
-            return await call(flow, principal, role)
-
-    result = _run(lambda: asyncio.run(go()))
-    _echo_json(result.model_dump(mode="json"))
+    _act_on_temporal(as_, go)
 
 
 @promotion_app.command("start")
@@ -335,59 +322,49 @@ def promotion_list(
     stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
 ) -> None:
     """Applications you may see, from the read model."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(services.promotion_queries.applications(principal, stage or None))
+    _act(
+        as_,
+        lambda services, principal: services.promotion_queries.applications(
+            principal, stage or None
+        ),
+    )
 
 
 @promotion_app.command("show")
 def promotion_show(application_id: str, as_: AsOption = "") -> None:
     """An application's status and timeline."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.promotion_queries.application(principal, application_id)))
+    _act(
+        as_,
+        lambda services, principal: services.promotion_queries.application(
+            principal, application_id
+        ),
+    )
 
 
 @promotion_app.command("pipeline")
 def promotion_pipeline(as_: AsOption = "") -> None:
     """HR: open applications by stage and age; cycle time against the target."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(
-            _run(
-                lambda: {
-                    "pipeline": services.promotion_queries.pipeline(principal),
-                    "cycle_times": services.promotion_queries.cycle_times(principal),
-                    "returned": services.promotion_queries.returned(principal),
-                }
-            )
-        )
+    _act(
+        as_,
+        lambda services, principal: {
+            "pipeline": services.promotion_queries.pipeline(principal),
+            "cycle_times": services.promotion_queries.cycle_times(principal),
+            "returned": services.promotion_queries.returned(principal),
+        },
+    )
 
 
 def _plan_call(as_: str, call: Any) -> None:
-    import asyncio
-
     from careerflow.services.plan_process import PlanProcessService
-    from careerflow.services.registry import Services
-    from worker import connect
 
-    principal = _principal(as_)
-    settings = load_settings()
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        return await call(
+            PlanProcessService(services, client, settings.temporal.task_queue), principal
+        )
 
-    async def go() -> Any:
-        client = await connect(settings)
-        with Services.open(settings) as services:
-            flow = PlanProcessService(services, client, settings.temporal.task_queue)
-            return await call(flow, principal)
-
-    result = _run(lambda: asyncio.run(go()))
-    _echo_json(result.model_dump(mode="json") if hasattr(result, "model_dump") else result)
+    _act_on_temporal(as_, go)
 
 
 @plan_app.command("start")
@@ -474,31 +451,53 @@ def plan_drop(
 @plan_app.command("show")
 def plan_show(employee_id: str, as_: AsOption = "") -> None:
     """An employee's plans with live progress."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.plan_queries.plans_of(principal, employee_id)))
+    _act(as_, lambda services, principal: services.plan_queries.plans_of(principal, employee_id))
 
 
 @plan_app.command("team")
 def plan_team(as_: AsOption = "") -> None:
     """A manager's view of every plan in the team."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
-    with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.plan_queries.team(principal)))
+    _act(as_, lambda services, principal: services.plan_queries.team(principal))
 
 
 @plan_app.command("overview")
 def plan_overview(as_: AsOption = "") -> None:
     """HR: plans on track, at risk and overdue."""
+    _act(as_, lambda services, principal: services.plan_queries.overview(principal))
+
+
+def _act(as_: str, call: Callable[[Services, Principal], Any]) -> None:
+    """Runs `call` as the principal on freshly opened services; prints the result."""
     from careerflow.services.registry import Services
 
     principal = _principal(as_)
     with Services.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.plan_queries.overview(principal)))
+        result = _run(lambda: call(services, principal))
+    _echo_json(_plain(result))
+
+
+def _act_on_temporal(
+    as_: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+) -> None:
+    """As `_act`, for commands that start or steer workflows."""
+    import asyncio
+
+    from careerflow.services.registry import Services
+    from worker import connect
+
+    principal = _principal(as_)
+    settings = load_settings()
+
+    async def go() -> Any:
+        client = await connect(settings)
+        with Services.open(settings) as services:
+            return await call(services, client, settings, principal)
+
+    _echo_json(_plain(_run(lambda: asyncio.run(go()))))
+
+
+def _plain(result: Any) -> Any:
+    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
 
 
 def _run(fn: Any) -> Any:

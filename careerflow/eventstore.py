@@ -4,9 +4,10 @@ a pydantic model, serialised with orjson, optionally compressed and encrypted.""
 from __future__ import annotations
 
 from typing import Any, ClassVar, cast
+from uuid import UUID
 
 import orjson
-from eventsourcing.application import Application
+from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
@@ -60,3 +61,10 @@ class PydanticApplication(Application[Any]):
     }
     # Sections of 10 make projection catch-up needlessly chatty.
     log_section_size = 500
+
+    def find(self, ident: UUID) -> Any | None:
+        """The aggregate, or None; one read (`ident in repository` then `get` is two)."""
+        try:
+            return self.repository.get(ident)
+        except AggregateNotFoundError:
+            return None

@@ -6,6 +6,7 @@ import logging
 import signal
 import threading
 
+from aggregates.base import DomainError
 from careerflow.config import Settings
 from careerflow.database import prepare_database
 from careerflow.principal import AccessRole, Principal
@@ -44,8 +45,6 @@ def rebuild_read_models(settings: Settings, principal: Principal, timeout: float
     env = application_env(pg, settings.cipher_key)
     with runner_lock(pg, wait=False) as got:
         if not got:
-            from aggregates.base import DomainError
-
             raise DomainError(
                 "a projection runner is running: stop it (or the stack) first, then rebuild"
             )

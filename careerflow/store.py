@@ -39,15 +39,18 @@ class Store:
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
-        from careerflow.database import prepare_database
+        return cls.open(settings.require_postgres(), settings.cipher_key)
 
-        pg = settings.require_postgres()
-        prepare_database(pg, settings.cipher_key)
-        return cls(pg, settings.cipher_key)
+    @classmethod
+    def open(cls, pg: PostgresSettings, cipher_key: str = "") -> Store:
+        """Opens the store with every event and read-model table in place."""
+        from careerflow.database import schema_lock
+        from projections.runner import create_read_models
 
-    @staticmethod
-    def env_for(pg: PostgresSettings, cipher_key: str = "") -> dict[str, str]:
-        return application_env(pg, cipher_key)
+        with schema_lock(pg):
+            store = cls(pg, cipher_key)  # creates the event tables
+            create_read_models(pg, store.env)
+        return store
 
     def applications(self) -> list[PydanticApplication]:
         return [

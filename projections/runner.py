@@ -141,33 +141,40 @@ class ReadModels:
             self.start()
 
 
-def create_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
-    """Creates each projection's tables and tracking table (idempotent)."""
+@contextmanager
+def _views(
+    env: dict[str, str],
+) -> Iterator[list[tuple[type[Projection[ReadModelView]], ReadModelView]]]:
+    """Each projection's view (creating its tables and tracking table if missing)."""
     from eventsourcing.persistence import InfrastructureFactory
 
-    for _app_cls, proj_cls in PROJECTIONS:
-        factory = InfrastructureFactory[ReadModelView].construct(
+    factories = [
+        InfrastructureFactory[ReadModelView].construct(
             env=ProjectionRunner._construct_env(proj_cls.name, env)
         )
-        try:
-            factory.tracking_recorder(ReadModelView)
-        finally:
+        for _app_cls, proj_cls in PROJECTIONS
+    ]
+    try:
+        yield [
+            (proj_cls, factory.tracking_recorder(ReadModelView))
+            for (_app_cls, proj_cls), factory in zip(PROJECTIONS, factories, strict=True)
+        ]
+    finally:
+        for factory in factories:
             factory.close()
+
+
+def create_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
+    with _views(env):
+        pass  # constructing the views created their tables
 
 
 def reset_read_models(pg: PostgresSettings, env: dict[str, str]) -> None:
-    from eventsourcing.persistence import InfrastructureFactory
-
-    for _app_cls, proj_cls in PROJECTIONS:
-        factory = InfrastructureFactory[ReadModelView].construct(
-            env=ProjectionRunner._construct_env(proj_cls.name, env)
-        )
-        try:
-            view = factory.tracking_recorder(ReadModelView)
+    """Forgets every read model and its positions (the derived readiness tables too)."""
+    with _views(env) as views:
+        for proj_cls, view in views:
             owned: list[str] = list(getattr(proj_cls, "owned_tables", []))
             view.reset(owned + (DERIVED_TABLES if proj_cls is PeopleProjection else []))
-        finally:
-            factory.close()
 
 
 @contextmanager

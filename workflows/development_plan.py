@@ -10,11 +10,9 @@ from __future__ import annotations
 
 import contextlib
 from datetime import date, timedelta
-from typing import Any
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy
 
 with workflow.unsafe.imports_passed_through():
     from activities.plans import AdjustPlan, ConfirmMilestone, EvaluatePlan, OpenPlan
@@ -23,9 +21,8 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.plans import PlanInfo, PlanOutcome
     from workflows.notify import notify
+    from workflows.steps import step
 
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
-RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 HR_INBOX = "HR"
 # Patch ids: each names a change made while plans were running (see test_replay.py).
 PATCH_OVERDUE_ALERTS_HR = "plan-overdue-alerts-hr"
@@ -75,7 +72,7 @@ class DevelopmentPlanWorkflow:
     @workflow.run
     async def run(self, start: StartPlan) -> PlanOutcome:
         # Idempotent: after continue-as-new this only reads the plan back.
-        self.info = await self._act(
+        self.info = await step(
             "plan_open",
             OpenPlan(
                 principal=start.started_by,
@@ -89,7 +86,7 @@ class DevelopmentPlanWorkflow:
             PlanInfo,
         )
         for _ in range(start.checks_per_run):
-            outcome: PlanOutcome = await self._act(
+            outcome: PlanOutcome = await step(
                 "plan_evaluate", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
             )
             await self._send(outcome)
@@ -135,7 +132,7 @@ class DevelopmentPlanWorkflow:
                 )
 
     async def _close(self) -> PlanOutcome:
-        final: PlanOutcome = await self._act(
+        final: PlanOutcome = await step(
             "plan_close", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
         )
         self.closed = True
@@ -158,7 +155,7 @@ class DevelopmentPlanWorkflow:
 
     @workflow.update
     async def confirm(self, request: ConfirmRequest) -> PlanInfo:
-        self.info = await self._act(
+        self.info = await step(
             "plan_confirm",
             ConfirmMilestone(
                 plan_id=self.plan_id,
@@ -186,7 +183,7 @@ class DevelopmentPlanWorkflow:
     @workflow.update
     async def adjust(self, request: AdjustRequest) -> PlanInfo:
         self.adjustments += 1
-        self.info = await self._act(
+        self.info = await step(
             "plan_adjust",
             AdjustPlan(
                 plan_id=self.plan_id,
@@ -224,12 +221,3 @@ class DevelopmentPlanWorkflow:
                 f"{p.role.value} {p.person_id} is not {self.info.employee_id}'s manager "
                 f"({self.info.manager_id}); only the manager or HR may do this"
             )
-
-    async def _act(self, name: str, arg: object, result_type: type) -> Any:
-        return await workflow.execute_activity(
-            name,
-            arg,
-            result_type=result_type,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
-        )

@@ -9,12 +9,12 @@ a second decision before anything is written."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime, timedelta
-from typing import Any, Literal
+from datetime import datetime, timedelta
+from typing import Literal
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.common import RetryPolicy, SearchAttributeKey
+from temporalio.common import SearchAttributeKey
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
@@ -36,6 +36,7 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.services.promotions import CommandResult, ReportSummary
     from workflows.development_plan import StartPlan, plan_workflow_id
     from workflows.notify import notify
+    from workflows.steps import step
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
 STAGE_SINCE = SearchAttributeKey.for_datetime("CareerflowStageSince")
@@ -43,9 +44,6 @@ KIND = SearchAttributeKey.for_keyword("CareerflowKind")
 HR_INBOX = "HR"  # the HR team's shared inbox
 # Patch ids: each names a change made while applications were running.
 PATCH_PLAN_HANDOFF = "promotion-starts-development-plan"
-
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
-RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
 
 class StartPromotion(BaseModel):
@@ -116,7 +114,7 @@ class PromotionWorkflow:
     # -- the process -------------------------------------------------------------------
     @workflow.run
     async def run(self, start: StartPromotion) -> PromotionStatus:
-        await self._act(
+        await step(
             "promotion_open",
             OpenApplication(
                 principal=start.started_by,
@@ -125,6 +123,7 @@ class PromotionWorkflow:
                 target_role=start.target_role,
                 workflow_id=self.workflow_id,
             ),
+            CommandResult,
         )
         requested_by = start.started_by
         while True:
@@ -180,7 +179,7 @@ class PromotionWorkflow:
         return await self._announce_and_promote()
 
     async def _submit(self, requested_by: Principal) -> ReportSummary:
-        summary: ReportSummary = await self._act(
+        summary: ReportSummary = await step(
             "promotion_submit_report",
             SubmitReport(
                 application_id=self.application_id,
@@ -236,11 +235,12 @@ class PromotionWorkflow:
 
     async def _reminder(self, kind: str, recipients: list[str]) -> None:
         key = f"round-{self.round}/{kind}"
-        await self._act(
+        await step(
             "promotion_record_reminder",
             RecordReminder(
                 application_id=self.application_id, key=key, kind=kind, recipients=recipients
             ),
+            CommandResult,
         )
         title = (
             ("Reminder: a promotion application waits for your decision", "提醒：晋升申请待审批")
@@ -257,11 +257,12 @@ class PromotionWorkflow:
             )
 
     async def _return(self, summary: ReportSummary) -> None:
-        await self._act(
+        await step(
             "promotion_return",
             ReturnApplication(
                 application_id=self.application_id, round=self.round, unmet=summary.unmet
             ),
+            CommandResult,
         )
         self._set_stage(Stage.returned)
         reasons_en = "; ".join(r.line("en", verbose=True) for r in summary.unmet)
@@ -280,14 +281,15 @@ class PromotionWorkflow:
         )
 
     async def _announce_and_promote(self) -> PromotionStatus:
-        result: CommandResult = await self._act(
+        result: CommandResult = await step(
             "promotion_announce",
             Announce(application_id=self.application_id, today=workflow.now().date()),
             result_type=CommandResult,
         )
         self._set_stage(Stage.approved)
-        today = workflow.now().date()
-        effective = date(today.year + (today.month == 12), today.month % 12 + 1, 1)
+        # Local midnight of the effective date, as the announcement recorded it.
+        assert result.effective_at is not None
+        effective = result.effective_at.date()
         role = ROLE_LABELS[self.start.target_role]
         await self._notify(
             self.start.employee_id,
@@ -314,11 +316,10 @@ class PromotionWorkflow:
                 parent_close_policy=ParentClosePolicy.ABANDON,
             )
         # The role changes on the effective date, at the start of the company's day.
-        assert result.effective_at is not None
         wait = (result.effective_at - workflow.now()).total_seconds()
         if wait > 0:
             await workflow.sleep(timedelta(seconds=wait))
-        await self._act("promotion_complete", self.application_id)
+        await step("promotion_complete", self.application_id, CommandResult)
         self._set_stage(Stage.promoted)
         return self._status()
 
@@ -327,7 +328,7 @@ class PromotionWorkflow:
     async def decide(self, decision: ManagerDecision) -> PromotionStatus:
         self.busy = True
         try:
-            await self._act(
+            await step(
                 "promotion_record_decision",
                 RecordDecision(
                     application_id=self.application_id,
@@ -336,6 +337,7 @@ class PromotionWorkflow:
                     approve=decision.approve,
                     comment=decision.comment,
                 ),
+                CommandResult,
             )
             self.decision = decision
         finally:
@@ -379,13 +381,14 @@ class PromotionWorkflow:
     async def withdraw(self, request: Withdraw) -> PromotionStatus:
         self.busy = True
         try:
-            await self._act(
+            await step(
                 "promotion_record_withdrawal",
                 RecordWithdrawal(
                     application_id=self.application_id,
                     principal=request.principal,
                     reason=request.reason,
                 ),
+                CommandResult,
             )
             self.withdrawn = True
             self._set_stage(Stage.withdrawn)
@@ -406,7 +409,7 @@ class PromotionWorkflow:
     async def hr_review(self, review: HrReview) -> PromotionStatus:
         self.busy = True
         try:
-            await self._act(
+            await step(
                 "promotion_record_hr_review",
                 RecordHrReview(
                     application_id=self.application_id,
@@ -416,6 +419,7 @@ class PromotionWorkflow:
                     approve=review.approve,
                     text=review.text,
                 ),
+                CommandResult,
             )
             self.hr = review
         finally:
@@ -516,13 +520,4 @@ class PromotionWorkflow:
             title={"en": title[0], "zh": title[1]},
             body=text,
             ref={"type": "promotion", "id": self.application_id},
-        )
-
-    async def _act(self, name: str, arg: object, result_type: type | None = None) -> Any:
-        return await workflow.execute_activity(
-            name,
-            arg,
-            result_type=result_type or CommandResult,
-            start_to_close_timeout=ACTIVITY_TIMEOUT,
-            retry_policy=RETRY,
         )

@@ -110,6 +110,10 @@ class IngestService:
         self.people = people
         self.metrics = metrics
 
+    def ledger(self, employee_id: str) -> MetricLedger | None:
+        found: MetricLedger | None = self.metrics.find(ledger_uuid(employee_id))
+        return found
+
     def validate(
         self, data: bytes, fmt: str, catalog: MetricCatalog, source_name: str
     ) -> list[Measurement]:
@@ -167,11 +171,7 @@ class IngestService:
             actor=principal.person_id, role=principal.role.value, command_id=batch
         ):
             for employee_id in sorted(by_employee):
-                ident = ledger_uuid(employee_id)
-                if ident in self.metrics.repository:
-                    ledger: MetricLedger = self.metrics.repository.get(ident)
-                else:
-                    ledger = MetricLedger(employee_id=employee_id)
+                ledger = self.ledger(employee_id) or MetricLedger(employee_id=employee_id)
                 if ledger.record(batch, by_employee[employee_id]):
                     ledgers.append(ledger)
         written = sum(len(ledger.pending_events) for ledger in ledgers)

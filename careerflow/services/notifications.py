@@ -156,10 +156,8 @@ class NotificationService:
 
     # -- helpers ---------------------------------------------------------------------
     def _find(self, ident: UUID) -> Notification | None:
-        if ident not in self.app.repository:
-            return None
-        notification: Notification = self.app.repository.get(ident)
-        return notification
+        found: Notification | None = self.app.find(ident)
+        return found
 
     def _visible(self, principal: Principal, notification_id: UUID) -> Notification:
         """Unknown and not-allowed look the same."""

@@ -56,10 +56,9 @@ class PeopleService:
         self.app = app
 
     def get(self, employee_id: str) -> Employee:
-        ident = employee_uuid(employee_id)
-        if ident not in self.app.repository:
+        employee: Employee | None = self.app.find(employee_uuid(employee_id))
+        if employee is None:
             raise NotFoundError(f"unknown employee {employee_id!r}")
-        employee: Employee = self.app.repository.get(ident)
         return employee
 
     def exists(self, employee_id: str) -> bool:
@@ -95,9 +94,8 @@ class PeopleService:
             if org.pending_events:
                 changed.append(org)
             for e in data.employees:
-                ident = employee_uuid(e.employee_id)
-                if ident in self.app.repository:
-                    employee: Employee = self.app.repository.get(ident)
+                employee: Employee | None = self.app.find(employee_uuid(e.employee_id))
+                if employee is not None:
                     if employee.move(e.team_id, e.manager_id):
                         moved += 1
                         changed.append(employee)
@@ -116,7 +114,5 @@ class PeopleService:
         return ORGANISATION_ID in self.app.repository
 
     def _organisation(self) -> Organisation | None:
-        if ORGANISATION_ID not in self.app.repository:
-            return None
-        org: Organisation = self.app.repository.get(ORGANISATION_ID)
+        org: Organisation | None = self.app.find(ORGANISATION_ID)
         return org

@@ -13,7 +13,6 @@ from pydantic import BaseModel
 from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
 from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
-from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.plan_progress import PlanProgress, due_for_reminder, evaluate_plan
 from aggregates.plan_template import Milestone, PlanTemplate, plan_month_bounds
 from careerflow.principal import AccessRole, Principal
@@ -57,10 +56,9 @@ class PlanCommands:
         self.app = services.store.plans
 
     def get(self, plan_id: str) -> DevelopmentPlan:
-        ident = plan_uuid(plan_id)
-        if ident not in self.app.repository:
+        plan: DevelopmentPlan | None = self.app.find(plan_uuid(plan_id))
+        if plan is None:
             raise NotFoundError(f"no development plan {plan_id!r}")
-        plan: DevelopmentPlan = self.app.repository.get(ident)
         return plan
 
     def info(self, plan: DevelopmentPlan) -> PlanInfo:
@@ -88,9 +86,9 @@ class PlanCommands:
         workflow_id: str,
         source_application_id: str | None,
     ) -> PlanInfo:
-        ident = plan_uuid(plan_id)
-        if ident in self.app.repository:
-            return self.info(self.get(plan_id))
+        existing: DevelopmentPlan | None = self.app.find(plan_uuid(plan_id))
+        if existing is not None:
+            return self.info(existing)
         principal.require(AccessRole.hr, AccessRole.system, action="start development plans")
         employee = self.s.people.get(employee_id)
         template, version = self.template(role)
@@ -111,12 +109,7 @@ class PlanCommands:
         return self.info(plan)
 
     def progress(self, plan: DevelopmentPlan, today: date) -> PlanProgress:
-        ledger_id = ledger_uuid(plan.employee_id)
-        ledger: MetricLedger | None = (
-            self.s.store.metrics.repository.get(ledger_id)
-            if ledger_id in self.s.store.metrics.repository
-            else None
-        )
+        ledger = self.s.ingest.ledger(plan.employee_id)
         return evaluate_plan(
             plan.milestones,
             ledger.measurements() if ledger else [],
@@ -128,10 +121,7 @@ class PlanCommands:
 
     def local_date(self, moment: datetime) -> date:
         """The company's calendar date at `moment` (milestones fall due on local days)."""
-        try:
-            zone = self.s.policies.current("promotion_process", "default").document["time_zone"]
-        except (NotFoundError, KeyError):
-            zone = "Asia/Shanghai"
+        zone = self.s.policies.promotion_process()[0].time_zone
         return moment.astimezone(ZoneInfo(zone)).date()
 
     def evaluate(self, plan_id: str, today: date) -> PlanOutcome:

@@ -102,6 +102,13 @@ class PolicyService:
             return plan_template_problems(parsed, catalog)
         return consistency_problems(catalog, criteria=parsed)
 
+    def promotion_process(self) -> tuple[PromotionProcess, int | None]:
+        """The process settings in force (defaults until a version is published)."""
+        doc = self._get("promotion_process", "default")
+        if doc is None or doc.current is None:
+            return PromotionProcess(), None
+        return PromotionProcess.model_validate(doc.current.document), doc.current.version
+
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None or doc.current is None:
@@ -115,8 +122,5 @@ class PolicyService:
         return doc.get_version(version)
 
     def _get(self, kind: str, key: str) -> PolicyDocument | None:
-        ident = policy_uuid(kind, key)
-        if ident not in self.app.repository:
-            return None
-        doc: PolicyDocument = self.app.repository.get(ident)
+        doc: PolicyDocument | None = self.app.find(policy_uuid(kind, key))
         return doc

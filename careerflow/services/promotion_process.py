@@ -10,9 +10,7 @@ from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
-from aggregates.base import NotFoundError
 from aggregates.ladder import Role
-from aggregates.process import PromotionProcess
 from careerflow.principal import Principal
 from careerflow.services.promotions import PromotionCommands, check_can_apply
 from careerflow.services.registry import Services
@@ -57,11 +55,7 @@ class PromotionProcessService:
         check_can_apply(principal, employee, target)
         commands = PromotionCommands(self.services)
         commands.policy_set(target)  # fails clearly when no criteria are published
-        try:
-            process = self.services.policies.current("promotion_process", "default")
-            settings, version = process.document, process.version
-        except NotFoundError:
-            settings, version = {}, None
+        process, version = self.services.policies.promotion_process()
         workflow_id = promotion_workflow_id(employee_id, target)
         handle = await self.client.start_workflow(
             PromotionWorkflow.run,
@@ -69,7 +63,7 @@ class PromotionProcessService:
                 employee_id=employee_id,
                 target_role=target,
                 started_by=principal,
-                process=PromotionProcess.model_validate(settings),
+                process=process,
                 process_version=version,
                 use_search_attributes=self.use_search_attributes,
             ),

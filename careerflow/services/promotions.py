@@ -9,14 +9,21 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from aggregates.assessment import PolicySet, assess
+from aggregates.assessment import PolicySet, VersionedCriteria, assess
 from aggregates.base import DomainError, NotFoundError, command_context
-from aggregates.documents import month_of, months_back, parse_document
+from aggregates.documents import (
+    MetricCatalog,
+    PotentialWeights,
+    PromotionCriteria,
+    month_of,
+    months_back,
+    parse_document,
+    shift_month,
+)
 from aggregates.employee import Employee
 from aggregates.evaluation import CriterionResult
 from aggregates.ladder import Role, is_next_rung, next_role
-from aggregates.metric_ledger import MetricLedger, ledger_uuid
-from aggregates.process import PromotionProcess
+from aggregates.plan_template import add_months
 from aggregates.promotion import (
     ApplicationReport,
     MetricRef,
@@ -73,7 +80,8 @@ def check_can_apply(principal: Principal, employee: Employee, target: Role) -> N
 
 
 def effective_date_after(day: date) -> date:
-    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+    """Promotions take effect on the 1st of the next month."""
+    return add_months(day.replace(day=1), 1)
 
 
 class PromotionCommands:
@@ -85,10 +93,9 @@ class PromotionCommands:
 
     # -- helpers -----------------------------------------------------------------------
     def get(self, application_id: str) -> PromotionApplication:
-        ident = application_uuid(application_id)
-        if ident not in self.app.repository:
+        found: PromotionApplication | None = self.app.find(application_uuid(application_id))
+        if found is None:
             raise NotFoundError(f"no promotion application {application_id!r}")
-        found: PromotionApplication = self.app.repository.get(ident)
         return found
 
     def _save(self, application: PromotionApplication, changed: bool) -> CommandResult:
@@ -100,17 +107,7 @@ class PromotionCommands:
             notification_id=recordings[-1].notification.id if recordings else None,
         )
 
-    def process_settings(self) -> PromotionProcess:
-        try:
-            doc = self.s.policies.current("promotion_process", "default").document
-        except NotFoundError:
-            return PromotionProcess()
-        return PromotionProcess.model_validate(doc)
-
     def policy_set(self, target: Role) -> PolicySet:
-        from aggregates.assessment import VersionedCriteria
-        from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria
-
         catalog_v = self.s.policies.current("metric_catalog", "default")
         weights_v = self.s.policies.current("potential_weights", "default")
         criteria_v = self.s.policies.current("promotion_criteria", target.value)
@@ -137,9 +134,9 @@ class PromotionCommands:
         target: Role,
         workflow_id: str,
     ) -> CommandResult:
-        ident = application_uuid(application_id)
-        if ident in self.app.repository:
-            return self._save(self.get(application_id), False)
+        existing: PromotionApplication | None = self.app.find(application_uuid(application_id))
+        if existing is not None:
+            return self._save(existing, False)
         employee = self.s.people.get(employee_id)
         check_can_apply(principal, employee, target)
         with command_context(
@@ -168,13 +165,9 @@ class PromotionCommands:
         manager = self.s.people.get(employee.manager_id) if employee.manager_id else None
         target = Role(application.target_role)
         policies = self.policy_set(target)
-        as_of_month = _previous_month(as_of)
-        ledger_id = ledger_uuid(employee.employee_id)
-        ledger: MetricLedger | None = (
-            self.s.store.metrics.repository.get(ledger_id)
-            if ledger_id in self.s.store.metrics.repository
-            else None
-        )
+        # Reports use complete months: the month before the application date.
+        as_of_month = shift_month(f"{as_of:%Y-%m}", -1)
+        ledger = self.s.ingest.ledger(employee.employee_id)
         # Everything recorded up to the report month (courses count whenever they were
         # completed); the evaluation applies each criterion's own window.
         entries = [
@@ -300,7 +293,7 @@ class PromotionCommands:
             changed = application.announce(effective_date_after(today))
         result = self._save(application, changed)
         assert application.effective_date is not None
-        zone = ZoneInfo(self.process_settings().time_zone)
+        zone = ZoneInfo(self.s.policies.promotion_process()[0].time_zone)
         result.effective_at = datetime.combine(application.effective_date, time(0), zone)
         try:
             template = self.s.policies.current("plan_template", Role(application.target_role).value)
@@ -337,9 +330,3 @@ class PromotionCommands:
             workflow_id=application.workflow_id,
             reason=reason,
         )
-
-
-def _previous_month(day: date) -> str:
-    """Reports use complete months: the month before the application date."""
-    year, month = (day.year, day.month - 1) if day.month > 1 else (day.year - 1, 12)
-    return f"{year:04d}-{month:02d}"

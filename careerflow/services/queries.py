@@ -9,7 +9,7 @@ from psycopg_pool import ConnectionPool
 from aggregates.base import NotFoundError
 from aggregates.evaluation import candidate_pool
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import require_visible
+from careerflow.services.access import reports_of, require_visible
 
 
 class QueryService:
@@ -89,8 +89,6 @@ class QueryService:
             pool = candidate_pool({r["employee_id"]: r["score"] for r in rows}, fraction)
             visible: set[str] | None = None
             if principal.role == AccessRole.manager:
-                from careerflow.services.access import reports_of
-
                 visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
             elif principal.role not in (AccessRole.hr, AccessRole.auditor, AccessRole.system):
                 principal.require(AccessRole.hr, AccessRole.auditor, action="see the pool")

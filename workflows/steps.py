@@ -1,0 +1,23 @@
+"""How workflows run their activities: one command each, retried until the store takes
+it; business-rule refusals are non-retryable errors raised by the activities."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from temporalio import workflow
+from temporalio.common import RetryPolicy
+
+ACTIVITY_TIMEOUT = timedelta(seconds=60)
+RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
+
+
+async def step(name: str, arg: object, result_type: type) -> Any:
+    return await workflow.execute_activity(
+        name,
+        arg,
+        result_type=result_type,
+        start_to_close_timeout=ACTIVITY_TIMEOUT,
+        retry_policy=RETRY,
+    )
