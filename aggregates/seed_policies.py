@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
     CoursesCompleted,
     Criterion,
@@ -21,6 +22,8 @@ from aggregates.documents import (
     PromotionCriteria,
     TopPercentStreak,
 )
+from aggregates.goals import GoalCascade
+from aggregates.incentives import BonusRules, CommissionRules
 from aggregates.ladder import Role
 from aggregates.plan_template import (
     CountMeasure,
@@ -30,6 +33,7 @@ from aggregates.plan_template import (
     MonthlyMeasure,
     PlanTemplate,
 )
+from aggregates.training_rules import TrainingRule, TrainingRules
 
 
 def _l(en: str, zh: str) -> dict[str, str]:
@@ -86,6 +90,30 @@ def metric_catalog_v1() -> MetricCatalog:
                 unit="count",
                 dimension="performance",
                 improve_course="Prospecting Skills",
+            ),
+            "big_client_sales": m(
+                label=_l("big-client sales", "大客户销售额"),
+                unit="currency",
+                window="sum",
+                dimension="performance",
+            ),
+            "small_deal_sales": m(
+                label=_l("small-deal sales", "小单销售额"),
+                unit="currency",
+                window="sum",
+                dimension="performance",
+            ),
+            "repurchase_sales": m(
+                label=_l("repurchase sales", "复购销售额"),
+                unit="currency",
+                window="sum",
+                dimension="customer",
+            ),
+            "big_deals": m(
+                label=_l("big deals", "大单数"),
+                unit="count",
+                window="sum",
+                dimension="performance",
             ),
             "big_client_signing_rate": m(
                 label=_l("big-client signing rate", "大客户签约率"),
@@ -533,4 +561,37 @@ def seed_documents() -> list[tuple[str, str, BaseModel]]:
         ("potential_weights", "default", potential_weights_v1()),
         *(("promotion_criteria", c.target_role.value, c) for c in criteria),
         ("plan_template", "sales_supervisor", sales_supervisor_plan_v1()),
+        ("goal_cascade", "default", GoalCascade()),
+        ("bonus_rules", "default", BonusRules()),
+        ("commission_rules", "default", CommissionRules()),
+        ("training_rules", "default", training_rules_v1()),
+        ("weekly_cycle", "default", WeeklyCycleSettings()),
     ]
+
+
+def training_rules_v1() -> TrainingRules:
+    return TrainingRules(
+        rules=[
+            TrainingRule(
+                id="new_customers_short",
+                metric="new_customers",
+                consecutive_months=1,
+                course="Prospecting Skills",
+                reason=_l(
+                    "fewer new customers than your target this month",
+                    "本月新客户数未达目标",
+                ),
+            ),
+            TrainingRule(
+                id="retention_below_target",
+                metric="retention_rate",
+                consecutive_months=2,
+                course="Customer Relationship Management",
+                alert_manager=True,
+                reason=_l(
+                    "retention below your target two months in a row",
+                    "客户留存率连续两个月低于目标",
+                ),
+            ),
+        ]
+    )

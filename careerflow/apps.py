@@ -50,6 +50,12 @@ class Plans(PydanticApplication):
     name = "plans"
 
 
+class Cycles(PydanticApplication):
+    """Weekly performance cycles and month closes (bonus, commission, training)."""
+
+    name = "cycles"
+
+
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     People,
     Metrics,
@@ -57,4 +63,5 @@ APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     Notifications,
     Promotions,
     Plans,
+    Cycles,
 )

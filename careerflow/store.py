@@ -8,7 +8,7 @@ from typing import Self
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import get_topic
 
-from careerflow.apps import Metrics, Notifications, People, Plans, Policies, Promotions
+from careerflow.apps import Cycles, Metrics, Notifications, People, Plans, Policies, Promotions
 from careerflow.config import PostgresSettings, Settings
 from careerflow.eventstore import PydanticApplication
 from careerflow.recorders import UnpipelinedApplicationRecorder
@@ -36,6 +36,7 @@ class Store:
         self.notifications = Notifications(env=self.env)
         self.promotions = Promotions(env=self.env)
         self.plans = Plans(env=self.env)
+        self.cycles = Cycles(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -60,6 +61,7 @@ class Store:
             self.notifications,
             self.promotions,
             self.plans,
+            self.cycles,
         ]
 
     def close(self) -> None:

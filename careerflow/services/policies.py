@@ -2,24 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
     MetricCatalog,
     PotentialWeights,
     PromotionCriteria,
     consistency_problems,
 )
+from aggregates.goals import GoalCascade
+from aggregates.incentives import BonusRules, CommissionRules
 from aggregates.ladder import Role
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
 from aggregates.process import PromotionProcess
 from aggregates.seed_policies import seed_documents
+from aggregates.training_rules import TrainingRules, training_rule_problems
 from careerflow.apps import Policies
 from careerflow.principal import AccessRole, Principal
+
+M = TypeVar("M", bound=BaseModel)
 
 DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "metric_catalog": MetricCatalog,
@@ -27,6 +33,11 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "promotion_criteria": PromotionCriteria,
     "promotion_process": PromotionProcess,
     "plan_template": PlanTemplate,
+    "goal_cascade": GoalCascade,
+    "bonus_rules": BonusRules,
+    "commission_rules": CommissionRules,
+    "training_rules": TrainingRules,
+    "weekly_cycle": WeeklyCycleSettings,
 }
 
 
@@ -90,7 +101,9 @@ class PolicyService:
         """Cross-document checks: every metric and course a document names must exist."""
         if isinstance(parsed, MetricCatalog):
             return consistency_problems(parsed)
-        if not isinstance(parsed, PotentialWeights | PromotionCriteria | PlanTemplate):
+        if not isinstance(
+            parsed, PotentialWeights | PromotionCriteria | PlanTemplate | TrainingRules
+        ):
             return []
         doc = self._get("metric_catalog", "default")
         if doc is None or doc.current is None:
@@ -100,6 +113,8 @@ class PolicyService:
             return consistency_problems(catalog, weights=parsed)
         if isinstance(parsed, PlanTemplate):
             return plan_template_problems(parsed, catalog)
+        if isinstance(parsed, TrainingRules):
+            return training_rule_problems(parsed, catalog)
         return consistency_problems(catalog, criteria=parsed)
 
     def promotion_process(self) -> tuple[PromotionProcess, int | None]:
@@ -108,6 +123,12 @@ class PolicyService:
         if doc is None or doc.current is None:
             return PromotionProcess(), None
         return PromotionProcess.model_validate(doc.current.document), doc.current.version
+
+    def in_force(self, model: type[M], key: str = "default") -> tuple[M, int]:
+        """The document of `model`'s kind in force, parsed, with its version."""
+        kind = model.model_fields["kind"].default
+        current = self.current(kind, key)
+        return model.model_validate(current.document), current.version
 
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)

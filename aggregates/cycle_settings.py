@@ -1,0 +1,140 @@
+"""The weekly cycle's calendar as a versioned document (kind "weekly_cycle"): when the
+week starts, when plans are due, when the report is built and feedback is due, in the
+company's time zone; which items a weekly plan has and how many reps a launch batch holds."""
+
+from __future__ import annotations
+
+import itertools
+from datetime import date, datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import Field, field_validator, model_validator
+
+from aggregates.documents import Frozen
+from aggregates.ladder import Role
+
+DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "next Mon")
+
+
+class WeekTime(Frozen):
+    """A moment in the cycle's week: day 0 is Monday, 7 the next Monday."""
+
+    day: int = Field(ge=0, le=7)
+    hour: int = Field(ge=0, le=23)
+    minute: int = Field(default=0, ge=0, le=59)
+
+    @property
+    def offset(self) -> timedelta:
+        return timedelta(days=self.day, hours=self.hour, minutes=self.minute)
+
+    def label(self) -> str:
+        return f"{DAY_NAMES[self.day]} {self.hour:02d}:{self.minute:02d}"
+
+
+class WeeklyCycleSettings(Frozen):
+    kind: Literal["weekly_cycle"] = "weekly_cycle"
+    time_zone: str = "Asia/Shanghai"
+    roles: list[Role] = Field(default=[Role.sales_rep, Role.senior_sales_rep], min_length=1)
+    week_starts: WeekTime = WeekTime(day=0, hour=8)
+    plan_reminder: WeekTime = WeekTime(day=0, hour=12)
+    plan_deadline: WeekTime = WeekTime(day=0, hour=18)
+    report_at: WeekTime = WeekTime(day=4, hour=18)
+    feedback_reminder: WeekTime = WeekTime(day=6, hour=12)
+    feedback_deadline: WeekTime = WeekTime(day=7, hour=8)
+    plan_items: list[Literal["customer_visits", "new_customers", "sales_amount"]] = Field(
+        default=["customer_visits", "new_customers", "sales_amount"], min_length=1
+    )
+    # A planned number above this multiple of the target is taken for a typing error.
+    max_plan_factor: float = Field(default=5, gt=1, le=100)
+    batch_size: int = Field(default=200, ge=1, le=2000)
+    # Month close: the day of the following month (local time) bonuses are computed.
+    month_close_day: int = Field(default=3, ge=1, le=28)
+    month_close_hour: int = Field(default=9, ge=0, le=23)
+
+    @field_validator("time_zone")
+    @classmethod
+    def _zone(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+        return value
+
+    @model_validator(mode="after")
+    def _order(self) -> WeeklyCycleSettings:
+        steps = [
+            ("week_starts", self.week_starts),
+            ("plan_reminder", self.plan_reminder),
+            ("plan_deadline", self.plan_deadline),
+            ("report_at", self.report_at),
+            ("feedback_reminder", self.feedback_reminder),
+            ("feedback_deadline", self.feedback_deadline),
+        ]
+        for (a, ta), (b, tb) in itertools.pairwise(steps):
+            if not ta.offset < tb.offset:
+                raise ValueError(f"{b} ({tb.label()}) must come after {a} ({ta.label()})")
+        if len(set(self.plan_items)) != len(self.plan_items):
+            raise ValueError("plan_items repeats an item")
+        return self
+
+    def at(self, week: str, moment: WeekTime) -> datetime:
+        """The moment of `week` ("YYYY-Www") as an aware UTC datetime."""
+        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+        local = datetime.combine(monday, time(0), tzinfo=ZoneInfo(self.time_zone))
+        # Wall-clock arithmetic: add days/hours to the local midnight, then resolve.
+        naive = datetime.combine(monday, time(0)) + moment.offset
+        return naive.replace(tzinfo=local.tzinfo).astimezone(ZoneInfo("UTC"))
+
+    def week_of(self, now: datetime) -> str:
+        """The ISO week the company's local clock is in at `now`."""
+        iso = now.astimezone(ZoneInfo(self.time_zone)).isocalendar()
+        return f"{iso.year}-W{iso.week:02d}"
+
+    def local_date(self, now: datetime) -> date:
+        return now.astimezone(ZoneInfo(self.time_zone)).date()
+
+
+COUNT_ITEMS = ("customer_visits", "new_customers")
+
+
+def plan_problems(
+    items: dict[str, float], settings: WeeklyCycleSettings, targets: dict[str, float]
+) -> list[str]:
+    """What is wrong with a weekly plan (empty when it is sane): every configured item,
+    nothing else, no negative or fractional counts, nothing absurdly above target, and no
+    more new customers than visits."""
+    problems: list[str] = []
+    missing = [i for i in settings.plan_items if i not in items]
+    unknown = sorted(set(items) - set(settings.plan_items))
+    if missing:
+        problems.append(f"the plan needs a number for {', '.join(missing)}")
+    if unknown:
+        problems.append(
+            f"{', '.join(unknown)} is not a weekly plan item; "
+            f"items: {', '.join(settings.plan_items)}"
+        )
+    for item, value in items.items():
+        if item in unknown:
+            continue
+        if value != value or value in (float("inf"), float("-inf")):
+            problems.append(f"{item}: {value} is not a number")
+            continue
+        if value < 0:
+            problems.append(f"{item}: {value:g} is negative; plan zero or more")
+            continue
+        if item in COUNT_ITEMS and value != int(value):
+            problems.append(f"{item}: {value:g} is not a whole number")
+        ceiling = settings.max_plan_factor * max(targets.get(item, 0.0), 1.0)
+        if value > ceiling:
+            problems.append(
+                f"{item}: {value:g} is more than {settings.max_plan_factor:g}× the target "
+                f"{targets.get(item, 0.0):g}; check the number"
+            )
+    visits, new = items.get("customer_visits"), items.get("new_customers")
+    if visits is not None and new is not None and new > visits:
+        problems.append(
+            f"new_customers ({new:g}) cannot exceed customer_visits ({visits:g}): "
+            "new customers are among the customers visited"
+        )
+    return problems

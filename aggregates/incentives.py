@@ -1,0 +1,212 @@
+"""Bonus (seed 001) and commission (seed 004) rules as versioned documents, and the pure
+calculations that turn a month's results into money with a derivation a person can follow.
+
+Bonus: the base bonus when the sales target is met, plus 1% of the excess over the
+target, plus 10% of that when retention exceeds 75%. Commission: a rate on small-deal
+sales, a big-client rate 15% above it (relative: 2% -> 2.3%), and a 5% repurchase bonus
+on repurchase sales."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import Field
+
+from aggregates.documents import Frozen
+
+
+def _money(x: float) -> float:
+    return round(x + 0.0, 2)
+
+
+class BonusRules(Frozen):
+    kind: Literal["bonus_rules"] = "bonus_rules"
+    base_bonus: float = Field(default=5000, ge=0, allow_inf_nan=False)
+    excess_rate_percent: float = Field(default=1, ge=0, le=100)
+    retention_threshold_percent: float = Field(default=75, ge=0, le=100)
+    retention_uplift_percent: float = Field(default=10, ge=0, le=100)
+    currency: str = "CNY"
+
+
+class CommissionRules(Frozen):
+    kind: Literal["commission_rules"] = "commission_rules"
+    small_deal_rate_percent: float = Field(default=2, ge=0, le=100)
+    big_client_premium_percent: float = Field(default=15, ge=0, le=1000)
+    """How much higher the big-client rate is than the small-deal rate, relative."""
+    repurchase_bonus_percent: float = Field(default=5, ge=0, le=100)
+    currency: str = "CNY"
+
+    @property
+    def big_client_rate_percent(self) -> float:
+        return self.small_deal_rate_percent * (1 + self.big_client_premium_percent / 100)
+
+
+class Line(Frozen):
+    """One step of a derivation: what was added (or why nothing was)."""
+
+    key: str
+    text: dict[str, str]
+    amount: float
+
+
+class BonusInputs(Frozen):
+    sales_target: float = Field(ge=0, allow_inf_nan=False)
+    sales_amount: float = Field(ge=0, allow_inf_nan=False)
+    retention_rate: float | None = Field(default=None, ge=0, le=100)
+
+
+class BonusResult(Frozen):
+    rules_version: int
+    inputs: BonusInputs
+    target_met: bool
+    lines: list[Line]
+    amount: float
+    currency: str
+
+
+class CommissionInputs(Frozen):
+    small_deal_sales: float = Field(default=0, ge=0, allow_inf_nan=False)
+    big_client_sales: float = Field(default=0, ge=0, allow_inf_nan=False)
+    repurchase_sales: float = Field(default=0, ge=0, allow_inf_nan=False)
+
+
+class CommissionResult(Frozen):
+    rules_version: int
+    inputs: CommissionInputs
+    lines: list[Line]
+    amount: float
+    currency: str
+
+
+def _fmt(x: float) -> str:
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> BonusResult:
+    met = inputs.sales_amount >= inputs.sales_target and inputs.sales_target > 0
+    lines: list[Line] = []
+    if not met:
+        short = inputs.sales_target - inputs.sales_amount
+        lines.append(
+            Line(
+                key="target_not_met",
+                text={
+                    "en": f"sales {_fmt(inputs.sales_amount)} below the target "
+                    f"{_fmt(inputs.sales_target)} (short {_fmt(short)}): no bonus",
+                    "zh": f"销售额 {_fmt(inputs.sales_amount)} 未达目标 "
+                    f"{_fmt(inputs.sales_target)}（差 {_fmt(short)}）：无奖金",
+                },
+                amount=0.0,
+            )
+        )
+        return BonusResult(
+            rules_version=version,
+            inputs=inputs,
+            target_met=False,
+            lines=lines,
+            amount=0.0,
+            currency=rules.currency,
+        )
+    excess = inputs.sales_amount - inputs.sales_target
+    base = _money(rules.base_bonus)
+    extra = _money(excess * rules.excess_rate_percent / 100)
+    lines.append(
+        Line(
+            key="base",
+            text={"en": "sales target met: base bonus", "zh": "完成销售目标：基础奖金"},
+            amount=base,
+        )
+    )
+    lines.append(
+        Line(
+            key="excess",
+            text={
+                "en": f"{rules.excess_rate_percent:g}% of the excess {_fmt(excess)}",
+                "zh": f"超额部分 {_fmt(excess)} 的 {rules.excess_rate_percent:g}%",
+            },
+            amount=extra,
+        )
+    )
+    subtotal = base + extra
+    retention = inputs.retention_rate
+    if retention is not None and retention > rules.retention_threshold_percent:
+        uplift = _money(subtotal * rules.retention_uplift_percent / 100)
+        lines.append(
+            Line(
+                key="retention",
+                text={
+                    "en": f"retention {retention:g}% > {rules.retention_threshold_percent:g}%: "
+                    f"+{rules.retention_uplift_percent:g}%",
+                    "zh": f"客户留存率 {retention:g}% > {rules.retention_threshold_percent:g}%："
+                    f"+{rules.retention_uplift_percent:g}%",
+                },
+                amount=uplift,
+            )
+        )
+    else:
+        shown = "no figure" if retention is None else f"{retention:g}%"
+        lines.append(
+            Line(
+                key="retention",
+                text={
+                    "en": f"retention {shown} does not exceed "
+                    f"{rules.retention_threshold_percent:g}%: no uplift",
+                    "zh": f"客户留存率 {'无数据' if retention is None else shown} 未超过 "
+                    f"{rules.retention_threshold_percent:g}%：无加成",
+                },
+                amount=0.0,
+            )
+        )
+    return BonusResult(
+        rules_version=version,
+        inputs=inputs,
+        target_met=True,
+        lines=lines,
+        amount=_money(sum(line.amount for line in lines)),
+        currency=rules.currency,
+    )
+
+
+def compute_commission(
+    rules: CommissionRules, version: int, inputs: CommissionInputs
+) -> CommissionResult:
+    big_rate = rules.big_client_rate_percent
+    lines = [
+        Line(
+            key="small_deals",
+            text={
+                "en": f"small deals {_fmt(inputs.small_deal_sales)} × "
+                f"{rules.small_deal_rate_percent:g}%",
+                "zh": f"小单销售额 {_fmt(inputs.small_deal_sales)} × "
+                f"{rules.small_deal_rate_percent:g}%",
+            },
+            amount=_money(inputs.small_deal_sales * rules.small_deal_rate_percent / 100),
+        ),
+        Line(
+            key="big_clients",
+            text={
+                "en": f"big clients {_fmt(inputs.big_client_sales)} × {big_rate:g}% "
+                f"({rules.big_client_premium_percent:g}% above small deals)",
+                "zh": f"大客户销售额 {_fmt(inputs.big_client_sales)} × {big_rate:g}%"
+                f"（比小单高 {rules.big_client_premium_percent:g}%）",
+            },
+            amount=_money(inputs.big_client_sales * big_rate / 100),
+        ),
+        Line(
+            key="repurchase",
+            text={
+                "en": f"repurchase bonus {rules.repurchase_bonus_percent:g}% of "
+                f"{_fmt(inputs.repurchase_sales)}",
+                "zh": f"复购奖励：复购销售额 {_fmt(inputs.repurchase_sales)} 的 "
+                f"{rules.repurchase_bonus_percent:g}%",
+            },
+            amount=_money(inputs.repurchase_sales * rules.repurchase_bonus_percent / 100),
+        ),
+    ]
+    return CommissionResult(
+        rules_version=version,
+        inputs=inputs,
+        lines=lines,
+        amount=_money(sum(line.amount for line in lines)),
+        currency=rules.currency,
+    )

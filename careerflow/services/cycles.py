@@ -1,0 +1,533 @@
+"""Weekly-cycle and month-close commands on the event store (run by the cycle
+workflows' activities). Each is idempotent: a retried activity changes nothing."""
+
+from __future__ import annotations
+
+import math
+from contextlib import AbstractContextManager
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from pydantic import BaseModel
+
+from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
+from aggregates.cycle_settings import WeeklyCycleSettings, plan_problems
+from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind, shift_month
+from aggregates.goals import GoalCascade, Targets, derive_targets, weeks_of_month
+from aggregates.incentives import (
+    BonusInputs,
+    BonusRules,
+    CommissionInputs,
+    CommissionRules,
+    compute_bonus,
+    compute_commission,
+)
+from aggregates.ladder import Role
+from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
+from aggregates.training_rules import TrainingRules, check_rules
+from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
+from careerflow.principal import AccessRole, Principal
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+# Rates are averaged over finer periods; amounts and counts are summed.
+SUMMED_UNITS = ("currency", "count")
+
+
+class CycleInfo(BaseModel):
+    """What the cycle workflow and its validators need to know about one week."""
+
+    cycle_id: str
+    employee_id: str
+    week: str
+    manager_id: str | None
+    team_id: str
+    time_zone: str
+    deadlines: Deadlines
+    deadline_labels: dict[str, str]
+    plan_items: list[str]
+    targets: dict[str, float]
+    max_plan_factor: float
+    plan: dict[str, float] | None
+    plan_source: str | None
+    reported: bool
+    feedback_given: bool
+    feedback_missed: bool
+
+
+class WeeklyReport(BaseModel):
+    cycle_id: str
+    employee_id: str
+    manager_id: str | None
+    week: str
+    lines: list[ReportLine]
+    met: int
+    total: int
+
+
+class Roster(BaseModel):
+    period: str
+    employee_ids: list[str]
+    settings_version: int | None
+
+
+class MonthOutcome(BaseModel):
+    employee_id: str
+    manager_id: str | None
+    month: str
+    bonus: float
+    commission: float
+    currency: str
+    recommendations: list[dict[str, str]]
+    """course, rule_id, alert_manager ("yes"/""), reason_en, reason_zh."""
+
+
+def period_value(
+    measurements: list[Measurement], metric: str, period: str, summed: bool
+) -> float | None:
+    """A metric's value for a week or month: a measurement of exactly that period wins
+    (the source system's own total); otherwise the finer periods inside it are summed
+    (amounts, counts) or averaged (rates). None when there is nothing."""
+    exact = [m.value for m in measurements if m.metric == metric and m.period == period]
+    if exact:
+        return math.fsum(exact)
+    kind = period_kind(period)
+    finer: list[float] = []
+    for m in measurements:
+        if m.metric != metric:
+            continue
+        pk = period_kind(m.period)
+        if kind == "week" and pk == "day":
+            iso = date.fromisoformat(m.period).isocalendar()
+            if f"{iso.year}-W{iso.week:02d}" == period:
+                finer.append(m.value)
+        elif kind == "month" and pk in ("week", "day") and month_of(m.period) == period:
+            # Days of a week that has its own measurement would be counted twice.
+            if pk == "day":
+                iso = _iso_week(m.period)
+                if any(x.metric == metric and x.period == iso for x in measurements):
+                    continue
+            finer.append(m.value)
+    if not finer:
+        return None
+    return math.fsum(finer) if summed else math.fsum(finer) / len(finer)
+
+
+def _iso_week(day: str) -> str:
+    iso = date.fromisoformat(day).isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+class CycleCommands:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.app = services.store.cycles
+
+    # -- documents -------------------------------------------------------------------
+    def settings(self) -> tuple[WeeklyCycleSettings, int | None]:
+        try:
+            return self.s.policies.in_force(WeeklyCycleSettings)
+        except NotFoundError:
+            return WeeklyCycleSettings(), None
+
+    def catalog(self) -> MetricCatalog:
+        return self.s.policies.in_force(MetricCatalog)[0]
+
+    def _summed(self, catalog: MetricCatalog, metric: str) -> bool:
+        definition = catalog.metrics.get(metric)
+        return definition is None or definition.unit in SUMMED_UNITS
+
+    # -- who takes part --------------------------------------------------------------
+    def roster(self, period: str | None, now: datetime, after: str, limit: int) -> Roster:
+        """The next `limit` active staff (by id, after `after`) in the cycle's roles.
+
+        Read from the employee directory read model: the roster is orchestration input;
+        each cycle re-checks its employee against the event store when it opens."""
+        settings, version = self.settings()
+        resolved = period or settings.week_of(now)
+        roles = [r.value for r in settings.roles]
+        with self.s.read_pool.connection() as conn:
+            rows = conn.execute(
+                "SELECT employee_id FROM rm_employee WHERE active AND role = ANY(%s) "
+                "AND employee_id > %s ORDER BY employee_id LIMIT %s",
+                (roles, after, limit),
+            ).fetchall()
+        return Roster(
+            period=resolved,
+            employee_ids=[r["employee_id"] for r in rows],
+            settings_version=version,
+        )
+
+    def previous_month(self, now: datetime) -> str:
+        """The month before the company's local date at `now` (the month to close)."""
+        settings, _ = self.settings()
+        return shift_month(settings.local_date(now).strftime("%Y-%m"), -1)
+
+    # -- targets ---------------------------------------------------------------------
+    def targets(self, employee_id: str, team_id: str, role: Role, period: str) -> Targets:
+        cascade, version = self.s.policies.in_force(GoalCascade)
+        catalog = self.catalog()
+        ledger = self.s.ingest.ledger(employee_id)
+        measurements = ledger.measurements() if ledger else []
+        months = sorted({month_of(m.period) for m in measurements if m.metric == "sales_amount"})
+        monthly_sales: dict[str, float] = {}
+        for month in months:
+            value = period_value(
+                measurements, "sales_amount", month, self._summed(catalog, "sales_amount")
+            )
+            if value is not None:
+                monthly_sales[month] = value
+        return derive_targets(cascade, version, employee_id, team_id, role, period, monthly_sales)
+
+    # -- the week --------------------------------------------------------------------
+    def get(self, employee_id: str, week: str) -> WeeklyCycle:
+        cycle: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, week))
+        if cycle is None:
+            raise NotFoundError(f"no weekly cycle for {employee_id} in week {week}")
+        return cycle
+
+    def info(self, cycle: WeeklyCycle) -> CycleInfo:
+        settings, _ = self.settings()
+        return CycleInfo(
+            cycle_id=cycle_key(cycle.employee_id, cycle.week),
+            employee_id=cycle.employee_id,
+            week=cycle.week,
+            manager_id=cycle.manager_id,
+            team_id=cycle.team_id,
+            time_zone=settings.time_zone,
+            deadlines=cycle.deadlines,
+            deadline_labels={
+                "plan_deadline": settings.plan_deadline.label(),
+                "report_at": settings.report_at.label(),
+                "feedback_deadline": settings.feedback_deadline.label(),
+            },
+            plan_items=list(settings.plan_items),
+            targets={k: v for k, v in cycle.targets.weekly.items() if k in settings.plan_items},
+            max_plan_factor=settings.max_plan_factor,
+            plan=cycle.plan,
+            plan_source=cycle.plan_source,
+            reported=cycle.report is not None,
+            feedback_given=cycle.feedback is not None,
+            feedback_missed=cycle.feedback_missed,
+        )
+
+    def open(self, employee_id: str, week: str, workflow_id: str) -> CycleInfo:
+        existing: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, week))
+        if existing is not None:
+            return self.info(existing)
+        if period_kind(week) != "week":
+            raise DomainError(f"a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}")
+        employee = self.s.people.get(employee_id)
+        if not employee.active:
+            raise DomainError(f"{employee_id} has left; no weekly cycle")
+        settings, version = self.settings()
+        targets = self.targets(employee_id, employee.team_id, Role(employee.role), week)
+        previous: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, _previous_week(week)))
+        agreed = previous.next_plan if previous is not None else None
+        deadlines = Deadlines(
+            plan_reminder=settings.at(week, settings.plan_reminder),
+            plan_deadline=settings.at(week, settings.plan_deadline),
+            report_at=settings.at(week, settings.report_at),
+            feedback_reminder=settings.at(week, settings.feedback_reminder),
+            feedback_deadline=settings.at(week, settings.feedback_deadline),
+        )
+        with self._context(None, workflow_id, "open"):
+            cycle = WeeklyCycle(
+                employee_id=employee_id,
+                week=week,
+                manager_id=employee.manager_id,
+                team_id=employee.team_id,
+                targets=targets,
+                settings_version=version,
+                deadlines=deadlines,
+                workflow_id=workflow_id,
+                agreed_plan=agreed,
+            )
+        self.app.save(cycle)
+        return self.info(cycle)
+
+    def check_plan(
+        self, cycle: WeeklyCycle, principal: Principal, items: dict[str, float], now: datetime
+    ) -> None:
+        """Raises with every reason the plan cannot be taken (nothing is recorded)."""
+        if not (principal.role == AccessRole.employee and principal.person_id == cycle.employee_id):
+            raise DomainError(
+                f"{principal.role.value} {principal.person_id} cannot submit "
+                f"{cycle.employee_id}'s weekly plan; reps submit their own plan"
+            )
+        if now >= cycle.deadlines.plan_deadline or cycle.plan_source == "defaulted":
+            raise DomainError(
+                f"the plan deadline for week {cycle.week} "
+                f"({cycle.deadlines.plan_deadline.isoformat()}) has passed; "
+                "the targets were recorded as this week's plan"
+            )
+        settings, _ = self.settings()
+        problems = plan_problems(items, settings, cycle.targets.weekly)
+        if problems:
+            raise DomainError("the plan was not taken: " + "; ".join(problems))
+
+    def submit_plan(
+        self,
+        employee_id: str,
+        week: str,
+        principal: Principal,
+        key: str,
+        items: dict[str, float],
+        now: datetime,
+    ) -> CycleInfo:
+        cycle = self.get(employee_id, week)
+        if key in cycle.commands:
+            return self.info(cycle)
+        self.check_plan(cycle, principal, items, now)
+        with self._context(principal, cycle.workflow_id, f"plan/{key}"):
+            cycle.submit_plan(key, items, cycle.deadlines.plan_deadline)
+        self.app.save(cycle)
+        return self.info(cycle)
+
+    def default_plan(self, employee_id: str, week: str) -> CycleInfo:
+        cycle = self.get(employee_id, week)
+        settings, _ = self.settings()
+        items = {k: v for k, v in cycle.targets.weekly.items() if k in settings.plan_items}
+        with self._context(
+            None, cycle.workflow_id, "default-plan", reason="no plan by the deadline"
+        ):
+            changed = cycle.default_plan(items)
+        if changed:
+            self.app.save(cycle)
+        return self.info(cycle)
+
+    def build_report(self, employee_id: str, week: str) -> WeeklyReport:
+        cycle = self.get(employee_id, week)
+        if cycle.report is None:
+            catalog = self.catalog()
+            ledger = self.s.ingest.ledger(employee_id)
+            measurements = ledger.measurements() if ledger else []
+            lines = [
+                _report_line(
+                    catalog, item, planned, measurements, week, self._summed(catalog, item)
+                )
+                for item, planned in (cycle.plan or {}).items()
+            ]
+            with self._context(None, cycle.workflow_id, "report"):
+                cycle.build_report(lines, ledger.version if ledger else 0)
+            self.app.save(cycle)
+        lines = cycle.report or []
+        return WeeklyReport(
+            cycle_id=cycle_key(employee_id, week),
+            employee_id=employee_id,
+            manager_id=cycle.manager_id,
+            week=week,
+            lines=lines,
+            met=sum(1 for line in lines if line.met),
+            total=len(lines),
+        )
+
+    def check_feedback(self, cycle: WeeklyCycle, principal: Principal, now: datetime) -> None:
+        if not (principal.role == AccessRole.manager and principal.person_id == cycle.manager_id):
+            raise DomainError(
+                f"{principal.role.value} {principal.person_id} is not {cycle.employee_id}'s "
+                f"manager ({cycle.manager_id}); only the rep's manager gives weekly feedback"
+            )
+        if cycle.feedback is not None:
+            raise DomainError(
+                f"{cycle.feedback_by} already gave feedback for week {cycle.week}; "
+                "one feedback per week"
+            )
+        if cycle.feedback_missed or now >= cycle.deadlines.feedback_deadline:
+            raise DomainError(
+                f"the feedback deadline for week {cycle.week} "
+                f"({cycle.deadlines.feedback_deadline.isoformat()}) has passed"
+            )
+        if cycle.report is None:
+            raise DomainError(
+                f"week {cycle.week} is not reported yet; feedback opens with the report "
+                f"({cycle.deadlines.report_at.isoformat()})"
+            )
+
+    def give_feedback(
+        self,
+        employee_id: str,
+        week: str,
+        principal: Principal,
+        key: str,
+        text: str,
+        next_plan: dict[str, float] | None,
+        now: datetime,
+    ) -> CycleInfo:
+        cycle = self.get(employee_id, week)
+        if key in cycle.commands:
+            return self.info(cycle)
+        self.check_feedback(cycle, principal, now)
+        if not text.strip():
+            raise DomainError("feedback needs a comment for the rep")
+        if next_plan is not None:
+            settings, _ = self.settings()
+            problems = plan_problems(next_plan, settings, cycle.targets.weekly)
+            if problems:
+                raise DomainError("next week's plan was not taken: " + "; ".join(problems))
+        with self._context(principal, cycle.workflow_id, f"feedback/{key}"):
+            cycle.give_feedback(key, principal.person_id, text, next_plan)
+        self.app.save(cycle)
+        return self.info(cycle)
+
+    def miss_feedback(self, employee_id: str, week: str) -> CycleInfo:
+        cycle = self.get(employee_id, week)
+        with self._context(None, cycle.workflow_id, "feedback-missed"):
+            changed = cycle.miss_feedback()
+        if changed:
+            self.app.save(cycle)
+        return self.info(cycle)
+
+    # -- the month -------------------------------------------------------------------
+    def close_month(self, employee_id: str, month: str, workflow_id: str) -> MonthOutcome:
+        if period_kind(month) != "month":
+            raise DomainError(f"a month close needs a month 'YYYY-MM', got {month!r}")
+        closed: MonthClose | None = self.app.find(month_close_uuid(employee_id, month))
+        if closed is None:
+            closed = self._close(employee_id, month, workflow_id)
+        return _outcome(closed)
+
+    def _close(self, employee_id: str, month: str, workflow_id: str) -> MonthClose:
+        employee = self.s.people.get(employee_id)
+        catalog = self.catalog()
+        ledger = self.s.ingest.ledger(employee_id)
+        measurements = ledger.measurements() if ledger else []
+
+        def value(metric: str, period: str) -> float | None:
+            return period_value(measurements, metric, period, self._summed(catalog, metric))
+
+        role = Role(employee.role)
+        targets = self.targets(employee_id, employee.team_id, role, month)
+        bonus_rules, bonus_version = self.s.policies.in_force(BonusRules)
+        commission_rules, commission_version = self.s.policies.in_force(CommissionRules)
+        training, training_version = self.s.policies.in_force(TrainingRules)
+        bonus = compute_bonus(
+            bonus_rules,
+            bonus_version,
+            BonusInputs(
+                sales_target=targets.monthly_sales_target,
+                sales_amount=value("sales_amount", month) or 0.0,
+                retention_rate=value("retention_rate", month),
+            ),
+        )
+        commission = compute_commission(
+            commission_rules,
+            commission_version,
+            CommissionInputs(
+                small_deal_sales=value("small_deal_sales", month) or 0.0,
+                big_client_sales=value("big_client_sales", month) or 0.0,
+                repurchase_sales=value("repurchase_sales", month) or 0.0,
+            ),
+        )
+        span = max(r.consecutive_months for r in training.rules)
+        months = [shift_month(month, -k) for k in range(span)]
+        metrics = {r.metric for r in training.rules}
+        values = {m: {metric: value(metric, m) for metric in metrics} for m in months}
+        month_targets = {
+            m: month_targets_for(
+                self.targets(employee_id, employee.team_id, role, m), len(weeks_of_month(m))
+            )
+            for m in months
+        }
+        checks, recommendations = check_rules(training, month, values, month_targets)
+        with self._context(None, workflow_id, f"month-close/{month_close_key(employee_id, month)}"):
+            closed = MonthClose(
+                employee_id=employee_id,
+                month=month,
+                manager_id=employee.manager_id,
+                team_id=employee.team_id,
+                targets=targets,
+                ledger_version=ledger.version if ledger else 0,
+            )
+            closed.record_bonus(bonus)
+            closed.record_commission(commission)
+            closed.record_checks(training_version, checks)
+            for recommendation in recommendations:
+                closed.recommend(training_version, recommendation)
+        self.app.save(closed)
+        return closed
+
+    def get_month(self, employee_id: str, month: str) -> MonthClose:
+        closed: MonthClose | None = self.app.find(month_close_uuid(employee_id, month))
+        if closed is None:
+            raise NotFoundError(f"{employee_id}'s month {month} is not closed")
+        return closed
+
+    @staticmethod
+    def _context(
+        principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
+    ) -> AbstractContextManager[EventMeta]:
+        return command_context(
+            actor=principal.person_id if principal else "careerflow",
+            role=principal.role.value if principal else "system",
+            command_id=f"{workflow_id}/{step}",
+            workflow_id=workflow_id,
+            reason=reason,
+        )
+
+
+def month_targets_for(targets: Targets, weeks: int) -> dict[str, float]:
+    """A month's targets per training-rule metric (see training_rules.TARGETED_METRICS)."""
+    return {
+        "sales_amount": targets.monthly_sales_target,
+        "customer_visits": targets.weekly["customer_visits"] * weeks,
+        "new_customers": targets.monthly_new_customers(weeks),
+        "retention_rate": targets.retention_target_percent,
+    }
+
+
+def _previous_week(week: str) -> str:
+    monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1) - timedelta(days=7)
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+def _report_line(
+    catalog: MetricCatalog,
+    item: str,
+    planned: float,
+    measurements: list[Measurement],
+    week: str,
+    summed: bool,
+) -> ReportLine:
+    actual = period_value(measurements, item, week, summed) or 0.0
+    definition = catalog.metrics.get(item)
+    label = definition.label if definition else {"en": item, "zh": item}
+    higher = definition is None or definition.direction == "higher"
+    met = actual >= planned if higher else actual <= planned
+    return ReportLine(
+        item=item,
+        label=label,
+        planned=planned,
+        actual=actual,
+        met=met,
+        text={
+            "en": f"{label['en']}: {actual:,.10g} of {planned:,.10g} planned: "
+            f"{'met' if met else 'not met'}",
+            "zh": f"{label['zh']}：计划 {planned:,.10g}，实际 {actual:,.10g}："
+            f"{'达成' if met else '未达成'}",
+        },
+    )
+
+
+def _outcome(closed: MonthClose) -> MonthOutcome:
+    assert closed.bonus is not None and closed.commission is not None
+    return MonthOutcome(
+        employee_id=closed.employee_id,
+        manager_id=closed.manager_id,
+        month=closed.month,
+        bonus=closed.bonus.amount,
+        commission=closed.commission.amount,
+        currency=closed.bonus.currency,
+        recommendations=[
+            {
+                "rule_id": r.rule_id,
+                "course": r.course,
+                "alert_manager": "yes" if r.alert_manager else "",
+                "reason_en": r.reason["en"],
+                "reason_zh": r.reason["zh"],
+            }
+            for r in closed.recommendations
+        ],
+    )
