@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.calendar import working_day_deadlines
+from activities.cycles import CycleActivities
 from activities.metrics import MetricActivities
 from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
@@ -20,13 +21,23 @@ from activities.promotions import PromotionActivities
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.services.registry import Services
+from workflows.cycle_launcher import CycleLauncherWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.metric_import import MetricImportWorkflow
+from workflows.month_close import MonthCloseWorkflow
 from workflows.promotion import PromotionWorkflow
+from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 log = logging.getLogger("careerflow.worker")
 
-WORKFLOWS: list[type] = [MetricImportWorkflow, PromotionWorkflow, DevelopmentPlanWorkflow]
+WORKFLOWS: list[type] = [
+    MetricImportWorkflow,
+    PromotionWorkflow,
+    DevelopmentPlanWorkflow,
+    WeeklyCycleWorkflow,
+    MonthCloseWorkflow,
+    CycleLauncherWorkflow,
+]
 
 # Pydantic models cross into workflow code constantly; passing the library through keeps
 # the sandbox from re-importing it for every workflow run.
@@ -56,6 +67,7 @@ def build_worker(
             notifications.deliver_notification,
             *PromotionActivities(services).all(),
             *PlanActivities(services).all(),
+            *CycleActivities(services, client, task_queue).all(),
             working_day_deadlines,
         ],
         activity_executor=executor,

@@ -74,6 +74,13 @@ class WeeklyCycleSettings(Frozen):
         for (a, ta), (b, tb) in itertools.pairwise(steps):
             if not ta.offset < tb.offset:
                 raise ValueError(f"{b} ({tb.label()}) must come after {a} ({ta.label()})")
+        next_start = self.week_starts.offset + timedelta(days=7)
+        if self.feedback_deadline.offset > next_start:
+            # Next week's cycle opens then and takes the agreed plan with it.
+            raise ValueError(
+                f"feedback_deadline ({self.feedback_deadline.label()}) must not be after next "
+                f"week's start (next {self.week_starts.label()})"
+            )
         if len(set(self.plan_items)) != len(self.plan_items):
             raise ValueError("plan_items repeats an item")
         return self
@@ -99,20 +106,22 @@ COUNT_ITEMS = ("customer_visits", "new_customers")
 
 
 def plan_problems(
-    items: dict[str, float], settings: WeeklyCycleSettings, targets: dict[str, float]
+    items: dict[str, float],
+    plan_items: list[str],
+    targets: dict[str, float],
+    max_plan_factor: float,
 ) -> list[str]:
     """What is wrong with a weekly plan (empty when it is sane): every configured item,
     nothing else, no negative or fractional counts, nothing absurdly above target, and no
     more new customers than visits."""
     problems: list[str] = []
-    missing = [i for i in settings.plan_items if i not in items]
-    unknown = sorted(set(items) - set(settings.plan_items))
+    missing = [i for i in plan_items if i not in items]
+    unknown = sorted(set(items) - set(plan_items))
     if missing:
         problems.append(f"the plan needs a number for {', '.join(missing)}")
     if unknown:
         problems.append(
-            f"{', '.join(unknown)} is not a weekly plan item; "
-            f"items: {', '.join(settings.plan_items)}"
+            f"{', '.join(unknown)} is not a weekly plan item; items: {', '.join(plan_items)}"
         )
     for item, value in items.items():
         if item in unknown:
@@ -125,10 +134,10 @@ def plan_problems(
             continue
         if item in COUNT_ITEMS and value != int(value):
             problems.append(f"{item}: {value:g} is not a whole number")
-        ceiling = settings.max_plan_factor * max(targets.get(item, 0.0), 1.0)
+        ceiling = max_plan_factor * max(targets.get(item, 0.0), 1.0)
         if value > ceiling:
             problems.append(
-                f"{item}: {value:g} is more than {settings.max_plan_factor:g}× the target "
+                f"{item}: {value:g} is more than {max_plan_factor:g}× the target "
                 f"{targets.get(item, 0.0):g}; check the number"
             )
     visits, new = items.get("customer_visits"), items.get("new_customers")

@@ -145,7 +145,8 @@ def derive_targets(
         retention_target_percent=emphasis.retention_target_percent or 0.0,
         weekly={
             "customer_visits": float(visits),
-            "new_customers": float(round(visits * share / 100)),
+            # Half a customer rounds up, always (round() would go to the even number).
+            "new_customers": float(math.floor(visits * share / 100 + 0.5)),
             "sales_amount": round(monthly / WEEKS_PER_MONTH, 2),
         },
     )

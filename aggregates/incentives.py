@@ -85,6 +85,26 @@ def _fmt(x: float) -> str:
 def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> BonusResult:
     met = inputs.sales_amount >= inputs.sales_target and inputs.sales_target > 0
     lines: list[Line] = []
+    if inputs.sales_target <= 0:
+        lines.append(
+            Line(
+                key="no_target",
+                text={
+                    "en": "no sales target was set for the month: no bonus "
+                    "(set one in the goal cascade)",
+                    "zh": "本月未设定销售目标：无奖金（请在目标分解中设定）",
+                },
+                amount=0.0,
+            )
+        )
+        return BonusResult(
+            rules_version=version,
+            inputs=inputs,
+            target_met=False,
+            lines=lines,
+            amount=0.0,
+            currency=rules.currency,
+        )
     if not met:
         short = inputs.sales_target - inputs.sales_amount
         lines.append(

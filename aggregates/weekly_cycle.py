@@ -96,17 +96,18 @@ class WeeklyCycle(Aggregate):
         self.plan_source = "submitted"
         self.commands = [*self.commands, key]
 
-    def default_plan(self, items: dict[str, float]) -> bool:
-        """Nothing by the deadline: the targets become the plan. A no-op when a plan exists."""
+    def default_plan(self, items: dict[str, float], agreed: bool = False) -> bool:
+        """Nothing by the deadline: the targets (or the plan agreed last weekend) become
+        the plan. A no-op when a plan exists."""
         if self.plan is not None:
             return False
-        self._plan_defaulted(items=items)
+        self._plan_defaulted(items=items, agreed=agreed)
         return True
 
     @event("PlanDefaulted")
-    def _plan_defaulted(self, items: dict[str, float]) -> None:
+    def _plan_defaulted(self, items: dict[str, float], agreed: bool = False) -> None:
         self.plan = dict(items)
-        self.plan_source = "defaulted"
+        self.plan_source = "agreed" if agreed else "defaulted"
 
     # -- Friday ----------------------------------------------------------------------
     def build_report(self, lines: list[ReportLine], ledger_version: int) -> bool:

@@ -16,10 +16,11 @@ import psycopg
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.rows import dict_row
 
-from careerflow.apps import Metrics, Notifications, People, Plans, Policies, Promotions
+from careerflow.apps import Cycles, Metrics, Notifications, People, Plans, Policies, Promotions
 from careerflow.config import PostgresSettings
 from careerflow.eventstore import PydanticApplication
 from projections.base import ReadModelView
+from projections.cycles import CyclesProjection
 from projections.metrics import MetricsProjection
 from projections.notifications import NotificationsProjection
 from projections.people import PeopleProjection
@@ -37,6 +38,7 @@ PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelVie
     (Notifications, NotificationsProjection),
     (Promotions, PromotionsProjection),
     (Plans, PlansProjection),
+    (Cycles, CyclesProjection),
 )
 RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]

@@ -147,6 +147,72 @@ READ_MODEL_TABLES["rm_plan"] = """
         )"""
 
 
+# One row per rep and ISO week. Times are the events' timestamps; `plan_late` compares
+# the plan's event timestamp with the deadline recorded when the week opened.
+READ_MODEL_TABLES["rm_cycle"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_cycle (
+            cycle_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            workflow_id text NOT NULL,
+            employee_id text NOT NULL,
+            week text NOT NULL,
+            month text NOT NULL,
+            manager_id text,
+            team_id text NOT NULL,
+            targets jsonb NOT NULL,
+            settings_version integer,
+            opened_at timestamptz NOT NULL,
+            plan_deadline timestamptz NOT NULL,
+            report_at timestamptz NOT NULL,
+            feedback_deadline timestamptz NOT NULL,
+            plan jsonb,
+            plan_source text,
+            plan_revisions integer NOT NULL DEFAULT 0,
+            plan_at timestamptz,
+            plan_late boolean,
+            report jsonb,
+            met integer,
+            total integer,
+            report_ledger_version integer,
+            reported_at timestamptz,
+            feedback_status text NOT NULL DEFAULT 'pending',
+            feedback text,
+            feedback_by text,
+            feedback_at timestamptz,
+            next_plan jsonb,
+            UNIQUE (employee_id, week)
+        )"""
+# One row per rep and closed month: targets, bonus and commission with derivation, rule
+# versions and inputs, every training rule's verdict and the recommendations.
+READ_MODEL_TABLES["rm_month_statement"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_month_statement (
+            statement_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            employee_id text NOT NULL,
+            month text NOT NULL,
+            manager_id text,
+            team_id text NOT NULL,
+            targets jsonb NOT NULL,
+            ledger_version integer NOT NULL,
+            closed_at timestamptz NOT NULL,
+            bonus_amount double precision,
+            bonus_currency text,
+            bonus_target_met boolean,
+            bonus_rules_version integer,
+            bonus_inputs jsonb,
+            bonus_lines jsonb,
+            commission_amount double precision,
+            commission_currency text,
+            commission_rules_version integer,
+            commission_inputs jsonb,
+            commission_lines jsonb,
+            training_rules_version integer,
+            training_checks jsonb NOT NULL DEFAULT '[]',
+            recommendations jsonb NOT NULL DEFAULT '[]',
+            UNIQUE (employee_id, month)
+        )"""
+
+
 READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_plan_manager ON {schema}.rm_plan (manager_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_employee ON {schema}.rm_application (employee_id)",
@@ -157,4 +223,9 @@ READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
     "CREATE INDEX IF NOT EXISTS rm_inbox_recipient "
     "ON {schema}.rm_inbox (recipient_id, created_at DESC)",
+    "CREATE INDEX IF NOT EXISTS rm_cycle_week_manager ON {schema}.rm_cycle (week, manager_id)",
+    "CREATE INDEX IF NOT EXISTS rm_cycle_week_team ON {schema}.rm_cycle (week, team_id)",
+    "CREATE INDEX IF NOT EXISTS rm_cycle_team_month ON {schema}.rm_cycle (team_id, month)",
+    "CREATE INDEX IF NOT EXISTS rm_month_statement_month "
+    "ON {schema}.rm_month_statement (month, team_id)",
 ]

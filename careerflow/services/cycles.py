@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
@@ -99,14 +99,13 @@ def period_value(
             continue
         pk = period_kind(m.period)
         if kind == "week" and pk == "day":
-            iso = date.fromisoformat(m.period).isocalendar()
-            if f"{iso.year}-W{iso.week:02d}" == period:
+            if _iso_week(m.period) == period:
                 finer.append(m.value)
         elif kind == "month" and pk in ("week", "day") and month_of(m.period) == period:
             # Days of a week that has its own measurement would be counted twice.
             if pk == "day":
-                iso = _iso_week(m.period)
-                if any(x.metric == metric and x.period == iso for x in measurements):
+                week = _iso_week(m.period)
+                if any(x.metric == metric and x.period == week for x in measurements):
                     continue
             finer.append(m.value)
     if not finer:
@@ -148,14 +147,14 @@ class CycleCommands:
         resolved = period or settings.week_of(now)
         roles = [r.value for r in settings.roles]
         with self.s.read_pool.connection() as conn:
-            rows = conn.execute(
+            rows: Any = conn.execute(
                 "SELECT employee_id FROM rm_employee WHERE active AND role = ANY(%s) "
                 "AND employee_id > %s ORDER BY employee_id LIMIT %s",
                 (roles, after, limit),
             ).fetchall()
         return Roster(
             period=resolved,
-            employee_ids=[r["employee_id"] for r in rows],
+            employee_ids=[str(r["employee_id"]) for r in rows],
             settings_version=version,
         )
 
@@ -251,11 +250,7 @@ class CycleCommands:
         self, cycle: WeeklyCycle, principal: Principal, items: dict[str, float], now: datetime
     ) -> None:
         """Raises with every reason the plan cannot be taken (nothing is recorded)."""
-        if not (principal.role == AccessRole.employee and principal.person_id == cycle.employee_id):
-            raise DomainError(
-                f"{principal.role.value} {principal.person_id} cannot submit "
-                f"{cycle.employee_id}'s weekly plan; reps submit their own plan"
-            )
+        self._require_rep(cycle, principal)
         if now >= cycle.deadlines.plan_deadline or cycle.plan_source == "defaulted":
             raise DomainError(
                 f"the plan deadline for week {cycle.week} "
@@ -263,7 +258,9 @@ class CycleCommands:
                 "the targets were recorded as this week's plan"
             )
         settings, _ = self.settings()
-        problems = plan_problems(items, settings, cycle.targets.weekly)
+        problems = plan_problems(
+            items, list(settings.plan_items), cycle.targets.weekly, settings.max_plan_factor
+        )
         if problems:
             raise DomainError("the plan was not taken: " + "; ".join(problems))
 
@@ -277,6 +274,8 @@ class CycleCommands:
         now: datetime,
     ) -> CycleInfo:
         cycle = self.get(employee_id, week)
+        # Who asks is checked first: a known key only answers the person who used it.
+        self._require_rep(cycle, principal)
         if key in cycle.commands:
             return self.info(cycle)
         self.check_plan(cycle, principal, items, now)
@@ -286,13 +285,18 @@ class CycleCommands:
         return self.info(cycle)
 
     def default_plan(self, employee_id: str, week: str) -> CycleInfo:
+        """No plan by the deadline: last weekend's agreed plan if the manager's feedback
+        landed after this week opened (it is normally taken at opening), else the targets."""
         cycle = self.get(employee_id, week)
         settings, _ = self.settings()
-        items = {k: v for k, v in cycle.targets.weekly.items() if k in settings.plan_items}
-        with self._context(
-            None, cycle.workflow_id, "default-plan", reason="no plan by the deadline"
-        ):
-            changed = cycle.default_plan(items)
+        previous: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, _previous_week(week)))
+        agreed = previous.next_plan if previous is not None else None
+        items: dict[str, float] = agreed or {
+            k: v for k, v in cycle.targets.weekly.items() if k in settings.plan_items
+        }
+        reason = "no plan by the deadline" + ("; the agreed plan stands" if agreed else "")
+        with self._context(None, cycle.workflow_id, "default-plan", reason=reason):
+            changed = cycle.default_plan(items, agreed=bool(agreed))
         if changed:
             self.app.save(cycle)
         return self.info(cycle)
@@ -323,12 +327,24 @@ class CycleCommands:
             total=len(lines),
         )
 
-    def check_feedback(self, cycle: WeeklyCycle, principal: Principal, now: datetime) -> None:
+    @staticmethod
+    def _require_rep(cycle: WeeklyCycle, principal: Principal) -> None:
+        if not (principal.role == AccessRole.employee and principal.person_id == cycle.employee_id):
+            raise DomainError(
+                f"{principal.role.value} {principal.person_id} cannot submit "
+                f"{cycle.employee_id}'s weekly plan; reps submit their own plan"
+            )
+
+    @staticmethod
+    def _require_manager(cycle: WeeklyCycle, principal: Principal) -> None:
         if not (principal.role == AccessRole.manager and principal.person_id == cycle.manager_id):
             raise DomainError(
                 f"{principal.role.value} {principal.person_id} is not {cycle.employee_id}'s "
                 f"manager ({cycle.manager_id}); only the rep's manager gives weekly feedback"
             )
+
+    def check_feedback(self, cycle: WeeklyCycle, principal: Principal, now: datetime) -> None:
+        self._require_manager(cycle, principal)
         if cycle.feedback is not None:
             raise DomainError(
                 f"{cycle.feedback_by} already gave feedback for week {cycle.week}; "
@@ -356,6 +372,7 @@ class CycleCommands:
         now: datetime,
     ) -> CycleInfo:
         cycle = self.get(employee_id, week)
+        self._require_manager(cycle, principal)
         if key in cycle.commands:
             return self.info(cycle)
         self.check_feedback(cycle, principal, now)
@@ -363,7 +380,9 @@ class CycleCommands:
             raise DomainError("feedback needs a comment for the rep")
         if next_plan is not None:
             settings, _ = self.settings()
-            problems = plan_problems(next_plan, settings, cycle.targets.weekly)
+            problems = plan_problems(
+                next_plan, list(settings.plan_items), cycle.targets.weekly, settings.max_plan_factor
+            )
             if problems:
                 raise DomainError("next week's plan was not taken: " + "; ".join(problems))
         with self._context(principal, cycle.workflow_id, f"feedback/{key}"):
@@ -422,8 +441,10 @@ class CycleCommands:
         )
         span = max(r.consecutive_months for r in training.rules)
         months = [shift_month(month, -k) for k in range(span)]
-        metrics = {r.metric for r in training.rules}
-        values = {m: {metric: value(metric, m) for metric in metrics} for m in months}
+        metrics: set[str] = {r.metric for r in training.rules}
+        values: dict[str, dict[str, float | None]] = {
+            m: {metric: value(metric, m) for metric in metrics} for m in months
+        }
         month_targets = {
             m: month_targets_for(
                 self.targets(employee_id, employee.team_id, role, m), len(weeks_of_month(m))

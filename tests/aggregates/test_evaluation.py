@@ -635,6 +635,11 @@ def test_seed_documents() -> None:
         ("promotion_criteria", "sales_supervisor"),
         ("promotion_criteria", "sales_manager"),
         ("plan_template", "sales_supervisor"),
+        ("goal_cascade", "default"),
+        ("bonus_rules", "default"),
+        ("commission_rules", "default"),
+        ("training_rules", "default"),
+        ("weekly_cycle", "default"),
     ]
     for kind, _, doc in docs[:5]:
         data = doc.model_dump(mode="json")

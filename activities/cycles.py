@@ -1,0 +1,195 @@
+"""Activities of the weekly-cycle, month-close and launcher workflows: each runs one
+idempotent command (or reads the roster)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Literal
+
+from pydantic import BaseModel
+from temporalio import activity
+from temporalio.client import Client
+from temporalio.common import WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from activities.errors import business_errors_are_final
+from careerflow.principal import Principal
+from careerflow.services.cycles import CycleCommands, CycleInfo, MonthOutcome, Roster, WeeklyReport
+from careerflow.services.registry import Services
+
+
+class CycleRef(BaseModel):
+    employee_id: str
+    week: str
+    workflow_id: str = ""
+
+
+class SubmitPlan(BaseModel):
+    employee_id: str
+    week: str
+    principal: Principal
+    key: str
+    items: dict[str, float]
+    now: datetime
+
+
+class GiveFeedback(BaseModel):
+    employee_id: str
+    week: str
+    principal: Principal
+    key: str
+    text: str
+    next_plan: dict[str, float] | None = None
+    now: datetime
+
+
+class RosterRequest(BaseModel):
+    kind: Literal["week", "month"]
+    period: str | None
+    now: datetime
+    after: str
+    limit: int | None = None
+
+
+class CloseMonth(BaseModel):
+    employee_id: str
+    month: str
+    workflow_id: str
+
+
+class StartBatch(BaseModel):
+    kind: Literal["week", "month"]
+    period: str
+    employee_ids: list[str]
+
+
+class BatchStarted(BaseModel):
+    started: int
+    already_running: int
+
+
+class CycleActivities:
+    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
+        self.commands = CycleCommands(services)
+        self.client = client
+        self.task_queue = task_queue
+
+    @activity.defn(name="cycle_start_batch")
+    async def start_batch(self, request: StartBatch) -> BatchStarted:
+        """Starts one workflow per rep, independent of the launcher (no parent to outlive).
+        Idempotent: the workflow id is the rep's period, and an id already used (running
+        or finished) is left alone, so a retried batch or a re-run launch starts nothing twice.
+        """
+        from workflows.month_close import (
+            MonthCloseWorkflow,
+            StartMonthClose,
+            month_close_workflow_id,
+        )
+        from workflows.weekly_cycle import StartCycle, WeeklyCycleWorkflow, cycle_workflow_id
+
+        async def start(employee_id: str) -> bool:
+            try:
+                if request.kind == "week":
+                    await self.client.start_workflow(
+                        WeeklyCycleWorkflow.run,
+                        StartCycle(employee_id=employee_id, week=request.period),
+                        id=cycle_workflow_id(employee_id, request.period),
+                        task_queue=self.task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    )
+                else:
+                    await self.client.start_workflow(
+                        MonthCloseWorkflow.run,
+                        StartMonthClose(employee_id=employee_id, month=request.period),
+                        id=month_close_workflow_id(employee_id, request.period),
+                        task_queue=self.task_queue,
+                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+                    )
+            except WorkflowAlreadyStartedError:
+                return False
+            return True
+
+        # Bounded concurrency: a batch is a few hundred starts.
+        results: list[bool] = []
+        for offset in range(0, len(request.employee_ids), 50):
+            chunk = request.employee_ids[offset : offset + 50]
+            results += await asyncio.gather(*(start(e) for e in chunk))
+            activity.heartbeat(offset)
+        started = sum(results)
+        return BatchStarted(started=started, already_running=len(results) - started)
+
+    @activity.defn(name="cycle_roster")
+    @business_errors_are_final
+    def roster(self, request: RosterRequest) -> Roster:
+        settings, _ = self.commands.settings()
+        period = request.period
+        if period is None and request.kind == "month":
+            period = self.commands.previous_month(request.now)
+        return self.commands.roster(
+            period, request.now, request.after, request.limit or settings.batch_size
+        )
+
+    @activity.defn(name="cycle_open")
+    @business_errors_are_final
+    def open(self, request: CycleRef) -> CycleInfo:
+        return self.commands.open(request.employee_id, request.week, request.workflow_id)
+
+    @activity.defn(name="cycle_submit_plan")
+    @business_errors_are_final
+    def submit_plan(self, request: SubmitPlan) -> CycleInfo:
+        return self.commands.submit_plan(
+            request.employee_id,
+            request.week,
+            request.principal,
+            request.key,
+            request.items,
+            request.now,
+        )
+
+    @activity.defn(name="cycle_default_plan")
+    @business_errors_are_final
+    def default_plan(self, request: CycleRef) -> CycleInfo:
+        return self.commands.default_plan(request.employee_id, request.week)
+
+    @activity.defn(name="cycle_report")
+    @business_errors_are_final
+    def report(self, request: CycleRef) -> WeeklyReport:
+        return self.commands.build_report(request.employee_id, request.week)
+
+    @activity.defn(name="cycle_give_feedback")
+    @business_errors_are_final
+    def give_feedback(self, request: GiveFeedback) -> CycleInfo:
+        return self.commands.give_feedback(
+            request.employee_id,
+            request.week,
+            request.principal,
+            request.key,
+            request.text,
+            request.next_plan,
+            request.now,
+        )
+
+    @activity.defn(name="cycle_feedback_missed")
+    @business_errors_are_final
+    def feedback_missed(self, request: CycleRef) -> CycleInfo:
+        return self.commands.miss_feedback(request.employee_id, request.week)
+
+    @activity.defn(name="cycle_close_month")
+    @business_errors_are_final
+    def close_month(self, request: CloseMonth) -> MonthOutcome:
+        return self.commands.close_month(request.employee_id, request.month, request.workflow_id)
+
+    def all(self) -> list[Callable[..., Any]]:
+        return [
+            self.start_batch,
+            self.roster,
+            self.open,
+            self.submit_plan,
+            self.default_plan,
+            self.report,
+            self.give_feedback,
+            self.feedback_missed,
+            self.close_month,
+        ]

@@ -1,0 +1,202 @@
+"""Steering the weekly cycles from outside: the two Temporal Schedules (Monday's launch,
+the month close), a manual launch for HR, and the rep's plan and the manager's feedback
+as workflow Updates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from pydantic import BaseModel
+from temporalio.client import (
+    Client,
+    Schedule,
+    ScheduleActionStartWorkflow,
+    ScheduleAlreadyRunningError,
+    ScheduleCalendarSpec,
+    ScheduleOverlapPolicy,
+    SchedulePolicy,
+    ScheduleRange,
+    ScheduleSpec,
+    ScheduleUpdate,
+    ScheduleUpdateInput,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+
+from aggregates.base import NotFoundError
+from aggregates.cycle_settings import WeeklyCycleSettings
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.cycles import CycleCommands, CycleInfo
+from careerflow.services.registry import Services
+from careerflow.services.updates import execute_update
+from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
+from workflows.weekly_cycle import (
+    FeedbackRequest,
+    PlanRequest,
+    WeeklyCycleWorkflow,
+    cycle_workflow_id,
+)
+
+WEEKLY_SCHEDULE_ID = "careerflow-weekly-cycles"
+MONTHLY_SCHEDULE_ID = "careerflow-month-close"
+
+
+class ScheduleState(BaseModel):
+    schedule_id: str
+    time_zone: str
+    next_runs: list[datetime]
+
+
+def weekly_schedule(settings: WeeklyCycleSettings, task_queue: str) -> Schedule:
+    start = settings.week_starts
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            CycleLauncherWorkflow.run,
+            Launch(kind="week"),
+            id="cycle-launch-week",  # the schedule appends each run's time
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    # Temporal counts weekdays from Sunday = 0; the document from Monday = 0.
+                    day_of_week=[ScheduleRange((start.day + 1) % 7)],
+                    hour=[ScheduleRange(start.hour)],
+                    minute=[ScheduleRange(start.minute)],
+                    comment="the weekly performance cycle starts",
+                )
+            ],
+            time_zone_name=settings.time_zone,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+def monthly_schedule(settings: WeeklyCycleSettings, task_queue: str) -> Schedule:
+    return Schedule(
+        action=ScheduleActionStartWorkflow(
+            CycleLauncherWorkflow.run,
+            Launch(kind="month"),
+            id="cycle-launch-month",
+            task_queue=task_queue,
+        ),
+        spec=ScheduleSpec(
+            calendars=[
+                ScheduleCalendarSpec(
+                    day_of_month=[ScheduleRange(settings.month_close_day)],
+                    hour=[ScheduleRange(settings.month_close_hour)],
+                    minute=[ScheduleRange(0)],
+                    comment="month close: bonus, commission, training",
+                )
+            ],
+            time_zone_name=settings.time_zone,
+        ),
+        policy=SchedulePolicy(overlap=ScheduleOverlapPolicy.SKIP),
+    )
+
+
+class CycleProcessService:
+    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
+        self.services = services
+        self.client = client
+        self.task_queue = task_queue
+        self.commands = CycleCommands(services)
+
+    async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
+        """Creates both schedules, or brings them in line with the weekly_cycle document
+        in force (run again after publishing a new version)."""
+        principal.require(AccessRole.hr, AccessRole.system, action="manage the cycle schedules")
+        settings, _ = self.commands.settings()
+        out = []
+        for schedule_id, schedule in (
+            (WEEKLY_SCHEDULE_ID, weekly_schedule(settings, self.task_queue)),
+            (MONTHLY_SCHEDULE_ID, monthly_schedule(settings, self.task_queue)),
+        ):
+            try:
+                await self.client.create_schedule(schedule_id, schedule)
+            except ScheduleAlreadyRunningError:
+
+                def replace(_: ScheduleUpdateInput, new: Schedule = schedule) -> ScheduleUpdate:
+                    return ScheduleUpdate(schedule=new)
+
+                await self.client.get_schedule_handle(schedule_id).update(replace)
+            out.append(await self.describe(schedule_id))
+        return out
+
+    async def describe(self, schedule_id: str) -> ScheduleState:
+        description = await self.client.get_schedule_handle(schedule_id).describe()
+        return ScheduleState(
+            schedule_id=schedule_id,
+            time_zone=description.schedule.spec.time_zone_name or "UTC",
+            next_runs=list(description.info.next_action_times),
+        )
+
+    async def launch(
+        self, principal: Principal, kind: str = "week", period: str | None = None
+    ) -> str:
+        """Starts the fan-out now (HR), e.g. to catch up a week the schedule missed."""
+        principal.require(AccessRole.hr, action="launch weekly cycles")
+        launch = Launch(kind="month" if kind == "month" else "week", period=period)
+        workflow_id = f"cycle-launch-{launch.kind}-{period or 'current'}"
+        await self.client.start_workflow(
+            CycleLauncherWorkflow.run,
+            launch,
+            id=workflow_id,
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        return workflow_id
+
+    async def submit_plan(
+        self, principal: Principal, employee_id: str, week: str, items: dict[str, float]
+    ) -> CycleInfo:
+        return await self._update(
+            employee_id,
+            week,
+            WeeklyCycleWorkflow.submit_plan,
+            PlanRequest(principal=principal, items=items),
+        )
+
+    async def give_feedback(
+        self,
+        principal: Principal,
+        employee_id: str,
+        week: str,
+        text: str,
+        next_plan: dict[str, float] | None = None,
+    ) -> CycleInfo:
+        return await self._update(
+            employee_id,
+            week,
+            WeeklyCycleWorkflow.give_feedback,
+            FeedbackRequest(principal=principal, text=text, next_plan=next_plan),
+        )
+
+    async def _update(self, employee_id: str, week: str, update: Any, arg: Any) -> CycleInfo:
+        if not self.services.people.exists(employee_id):
+            raise NotFoundError(f"unknown employee {employee_id!r}")
+        try:
+            result: CycleInfo = await execute_update(
+                self.client,
+                cycle_workflow_id(employee_id, week),
+                update,
+                arg,
+                CycleInfo,
+                f"{employee_id} has no running weekly cycle for {week}",
+            )
+        except NotFoundError:
+            # A finished week: say why from its record rather than "not running".
+            self._explain_closed(employee_id, week, arg)
+            raise
+        return result
+
+    def _explain_closed(self, employee_id: str, week: str, arg: Any) -> None:
+        try:
+            cycle = self.commands.get(employee_id, week)
+        except NotFoundError:
+            return
+        now = datetime.now(UTC)
+        if isinstance(arg, FeedbackRequest):
+            self.commands.check_feedback(cycle, arg.principal, now)
+        elif isinstance(arg, PlanRequest):
+            self.commands.check_plan(cycle, arg.principal, arg.items, now)

@@ -1,0 +1,73 @@
+"""Fans a period out to one workflow per active rep: the weekly cycles on Monday morning,
+the month closes early in the next month. Started by a Temporal Schedule.
+
+Reps are read in bounded batches (by employee id); an activity starts each batch's
+workflows (independent of the launcher, so none has a parent to outlive) and the launcher
+continues as new every few batches, so 10,000 reps never make one history large. A rep
+whose workflow id for the period was already used is skipped: nothing runs twice."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cycles import BatchStarted, RosterRequest, StartBatch
+    from careerflow.services.cycles import Roster
+    from workflows.steps import step
+
+
+class Launch(BaseModel):
+    kind: Literal["week", "month"] = "week"
+    period: str | None = None  # None: the current week / the previous month, locally
+    after: str = ""
+    batch_size: int | None = None  # None: the weekly_cycle document's batch_size
+    batches_per_run: int = 5
+    started: int = 0
+    skipped: int = 0
+
+
+class LaunchSummary(BaseModel):
+    kind: str
+    period: str
+    started: int
+    skipped: int
+
+
+@workflow.defn(name="CycleLauncher")
+class CycleLauncherWorkflow:
+    @workflow.run
+    async def run(self, launch: Launch) -> LaunchSummary:
+        for _ in range(launch.batches_per_run):
+            roster: Roster = await step(
+                "cycle_roster",
+                RosterRequest(
+                    kind=launch.kind,
+                    period=launch.period,
+                    now=workflow.now(),
+                    after=launch.after,
+                    limit=launch.batch_size,
+                ),
+                Roster,
+            )
+            launch.period = roster.period
+            if not roster.employee_ids:
+                return LaunchSummary(
+                    kind=launch.kind,
+                    period=roster.period,
+                    started=launch.started,
+                    skipped=launch.skipped,
+                )
+            batch: BatchStarted = await step(
+                "cycle_start_batch",
+                StartBatch(
+                    kind=launch.kind, period=roster.period, employee_ids=roster.employee_ids
+                ),
+                BatchStarted,
+            )
+            launch.started += batch.started
+            launch.skipped += batch.already_running
+            launch.after = roster.employee_ids[-1]
+        workflow.continue_as_new(launch)

@@ -1,0 +1,263 @@
+"""One rep's week (seed 001): Monday's plan (reminder, then the targets by default),
+Friday's report from the metric ledger, and the manager's weekend feedback with next
+week's agreed plan (reminder, then recorded as missed).
+
+The moments come from the weekly_cycle document in the company's time zone; the
+`cycle_open` activity turns them into UTC deadlines, so they are in the history."""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
+from pydantic import BaseModel
+from temporalio import workflow
+
+with workflow.unsafe.imports_passed_through():
+    from activities.cycles import CycleRef, GiveFeedback, SubmitPlan
+    from aggregates.cycle_settings import plan_problems
+    from careerflow.principal import AccessRole, Principal
+    from careerflow.services.cycles import CycleInfo, WeeklyReport
+    from workflows.notify import notify
+    from workflows.steps import step
+
+
+class StartCycle(BaseModel):
+    employee_id: str
+    week: str
+
+
+class PlanRequest(BaseModel):
+    principal: Principal
+    items: dict[str, float]
+
+
+class FeedbackRequest(BaseModel):
+    principal: Principal
+    text: str
+    next_plan: dict[str, float] | None = None
+
+
+class CycleOutcome(BaseModel):
+    cycle_id: str
+    plan_source: str | None
+    met: int
+    total: int
+    feedback: str  # "given" | "missed"
+
+
+def cycle_workflow_id(employee_id: str, week: str) -> str:
+    return f"cycle-{employee_id}-{week}"
+
+
+@workflow.defn(name="WeeklyCycle")
+class WeeklyCycleWorkflow:
+    @workflow.init
+    def __init__(self, start: StartCycle) -> None:
+        self.start = start
+        self.info: CycleInfo | None = None
+        self.commands = 0
+
+    @workflow.run
+    async def run(self, start: StartCycle) -> CycleOutcome:
+        ref = CycleRef(
+            employee_id=start.employee_id, week=start.week, workflow_id=workflow.info().workflow_id
+        )
+        self.info = await step("cycle_open", ref, CycleInfo)
+        info = self.info
+        base = f"cycle/{info.cycle_id}"
+        ref_out = {"type": "cycle", "id": info.cycle_id}
+
+        # Monday: the plan (already there when last weekend's feedback agreed one).
+        await self._until(info.deadlines.plan_reminder, self._planned)
+        if not self._planned():
+            await notify(
+                key=f"{base}/plan-reminder",
+                recipient_id=info.employee_id,
+                kind="cycle.plan_reminder",
+                title={"en": "Submit this week's plan", "zh": "请提交本周计划"},
+                body={
+                    "en": f"Your plan for {info.week} is due "
+                    f"{info.deadline_labels['plan_deadline']} ({info.time_zone}); "
+                    "without it your targets become the plan.",
+                    "zh": f"{info.week} 的周计划截止时间为 {info.deadline_labels['plan_deadline']}"
+                    f"（{info.time_zone}），逾期将以目标作为本周计划。",
+                },
+                ref=ref_out,
+            )
+        await self._until(info.deadlines.plan_deadline, self._planned)
+        if not self._planned():
+            self.info = await step("cycle_default_plan", ref, CycleInfo)
+            await notify(
+                key=f"{base}/plan-defaulted",
+                recipient_id=info.employee_id,
+                kind="cycle.plan_defaulted",
+                title={"en": "Your targets are this week's plan", "zh": "本周计划已按目标设定"},
+                body={
+                    "en": f"No plan arrived for {info.week} by the deadline; your targets were "
+                    "recorded as the plan.",
+                    "zh": f"{info.week} 未在截止前提交计划，已按目标记录为本周计划。",
+                },
+                ref=ref_out,
+            )
+
+        # Friday: the report from whatever the ledger holds by then.
+        await self._until(info.deadlines.report_at, lambda: False)
+        report: WeeklyReport = await step("cycle_report", ref, WeeklyReport)
+        self.info = self.info.model_copy(update={"reported": True})
+        await notify(
+            key=f"{base}/report",
+            recipient_id=info.employee_id,
+            kind="cycle.report",
+            title={"en": f"Weekly report {info.week}", "zh": f"{info.week} 周报"},
+            body={
+                "en": "; ".join(line.text["en"] for line in report.lines),
+                "zh": "；".join(line.text["zh"] for line in report.lines),
+            },
+            ref=ref_out,
+        )
+
+        # The weekend: the manager's feedback.
+        await self._until(info.deadlines.feedback_reminder, self._fed_back)
+        if not self._fed_back() and info.manager_id:
+            await notify(
+                key=f"{base}/feedback-reminder",
+                recipient_id=info.manager_id,
+                kind="cycle.feedback_reminder",
+                title={"en": "Weekly feedback due", "zh": "请填写周反馈"},
+                body={
+                    "en": f"Give {info.employee_id} feedback on {info.week} and agree next week's "
+                    f"plan by {info.deadline_labels['feedback_deadline']} ({info.time_zone}).",
+                    "zh": f"请在 {info.deadline_labels['feedback_deadline']}（{info.time_zone}）前"
+                    f"对 {info.employee_id} 的 {info.week} 周报给出反馈并确定下周计划。",
+                },
+                ref=ref_out,
+            )
+        # The week stays open until its end even after feedback (a second feedback is
+        # then refused by the validator with the reason).
+        await self._until(info.deadlines.feedback_deadline, lambda: False)
+        if not self._fed_back():
+            self.info = await step("cycle_feedback_missed", ref, CycleInfo)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        assert self.info is not None
+        return CycleOutcome(
+            cycle_id=info.cycle_id,
+            plan_source=self.info.plan_source,
+            met=report.met,
+            total=report.total,
+            feedback="given" if self.info.feedback_given else "missed",
+        )
+
+    def _planned(self) -> bool:
+        return self.info is not None and self.info.plan is not None
+
+    def _fed_back(self) -> bool:
+        return self.info is not None and self.info.feedback_given
+
+    async def _until(self, at: datetime, done: Callable[[], bool]) -> None:
+        """Waits until `at` (workflow time) or until `done()`, whichever is first."""
+        remaining = (at - workflow.now()).total_seconds()
+        if remaining <= 0 or done():
+            return
+        with contextlib.suppress(TimeoutError):
+            await workflow.wait_condition(done, timeout=timedelta(seconds=remaining))
+
+    def _key(self, what: str) -> str:
+        # Unique per update, stable across retries of its activity.
+        self.commands += 1
+        return f"{what}-{workflow.info().run_id}-{self.commands}"
+
+    # -- updates -------------------------------------------------------------------------
+    @workflow.update
+    async def submit_plan(self, request: PlanRequest) -> CycleInfo:
+        info = await step(
+            "cycle_submit_plan",
+            SubmitPlan(
+                employee_id=self.start.employee_id,
+                week=self.start.week,
+                principal=request.principal,
+                key=self._key("plan"),
+                items=request.items,
+                now=workflow.now(),
+            ),
+            CycleInfo,
+        )
+        self.info = info
+        return info
+
+    @submit_plan.validator
+    def _check_plan(self, request: PlanRequest) -> None:
+        info = self._require_info()
+        p = request.principal
+        if not (p.role == AccessRole.employee and p.person_id == info.employee_id):
+            raise ValueError(
+                f"{p.role.value} {p.person_id} cannot submit {info.employee_id}'s weekly plan; "
+                "reps submit their own plan"
+            )
+        if info.reported or workflow.now() >= info.deadlines.plan_deadline:
+            raise ValueError(
+                f"the plan deadline for {info.week} ({info.deadline_labels['plan_deadline']}, "
+                f"{info.time_zone}) has passed; your targets were recorded as this week's plan"
+            )
+        problems = plan_problems(request.items, info.plan_items, info.targets, info.max_plan_factor)
+        if problems:
+            raise ValueError("the plan was not taken: " + "; ".join(problems))
+
+    @workflow.update
+    async def give_feedback(self, request: FeedbackRequest) -> CycleInfo:
+        info = await step(
+            "cycle_give_feedback",
+            GiveFeedback(
+                employee_id=self.start.employee_id,
+                week=self.start.week,
+                principal=request.principal,
+                key=self._key("feedback"),
+                text=request.text,
+                next_plan=request.next_plan,
+                now=workflow.now(),
+            ),
+            CycleInfo,
+        )
+        self.info = info
+        return info
+
+    @give_feedback.validator
+    def _check_feedback(self, request: FeedbackRequest) -> None:
+        info = self._require_info()
+        p = request.principal
+        if not (p.role == AccessRole.manager and p.person_id == info.manager_id):
+            raise ValueError(
+                f"{p.role.value} {p.person_id} is not {info.employee_id}'s manager "
+                f"({info.manager_id}); only the rep's manager gives weekly feedback"
+            )
+        if info.feedback_given:
+            raise ValueError(f"feedback for {info.week} was already given; one feedback per week")
+        if info.feedback_missed or workflow.now() >= info.deadlines.feedback_deadline:
+            raise ValueError(
+                f"the feedback deadline for {info.week} "
+                f"({info.deadline_labels['feedback_deadline']}, {info.time_zone}) has passed"
+            )
+        if not info.reported:
+            raise ValueError(
+                f"{info.week} is not reported yet; feedback opens with the report "
+                f"({info.deadline_labels['report_at']}, {info.time_zone})"
+            )
+        if not request.text.strip():
+            raise ValueError("feedback needs a comment for the rep")
+        if request.next_plan is not None:
+            problems = plan_problems(
+                request.next_plan, info.plan_items, info.targets, info.max_plan_factor
+            )
+            if problems:
+                raise ValueError("next week's plan was not taken: " + "; ".join(problems))
+
+    @workflow.query
+    def current(self) -> CycleInfo | None:
+        """For operators only: dashboards read the cycle read model."""
+        return self.info
+
+    def _require_info(self) -> CycleInfo:
+        if self.info is None:
+            raise ValueError("the week is still being set up; try again in a moment")
+        return self.info
