@@ -83,6 +83,26 @@ async def connect(settings: Settings) -> Client:
     )
 
 
+async def ensure_cycle_schedules(client: Client, services: Services, task_queue: str) -> None:
+    """The weekly-cycle and month-close schedules exist and follow the calendar document.
+    A worker must not fail to start over this (e.g. before the policies are seeded)."""
+    from careerflow.principal import SYSTEM
+    from careerflow.services.cycle_process import CycleProcessService
+
+    try:
+        for state in await CycleProcessService(services, client, task_queue).ensure_schedules(
+            SYSTEM
+        ):
+            log.info(
+                "schedule %s next runs %s (%s)",
+                state.schedule_id,
+                [t.isoformat() for t in state.next_runs[:2]],
+                state.time_zone,
+            )
+    except Exception:
+        log.exception("could not ensure the cycle schedules; `careerflow cycle schedules` can")
+
+
 async def main(settings: Settings) -> None:
     client = await connect(settings)
     with (
@@ -97,6 +117,8 @@ async def main(settings: Settings) -> None:
             SmtpSettings.from_env(),
             WebhookSettings.from_env(),
         )
+        if settings.ensure_schedules:
+            await ensure_cycle_schedules(client, services, settings.temporal.task_queue)
         log.info(
             "worker polling task queue %r at %s",
             settings.temporal.task_queue,

@@ -21,6 +21,15 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
+    from careerflow.services.cycle_process import CycleProcessService, ScheduleState
+    from careerflow.services.cycle_queries import (
+        BonusStatement,
+        Completion,
+        CompletionRates,
+        RepWeek,
+        TeamBoard,
+    )
+    from careerflow.services.cycles import CycleInfo
     from careerflow.services.registry import Services
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -34,6 +43,10 @@ promotion_app = typer.Typer(no_args_is_help=True, help="Promotion applications."
 app.add_typer(promotion_app, name="promotion")
 plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
 app.add_typer(plan_app, name="plan")
+cycle_app = typer.Typer(
+    no_args_is_help=True, help="The weekly performance cycle: plans, feedback, pay, schedules."
+)
+app.add_typer(cycle_app, name="cycle")
 
 AsOption = Annotated[
     str,
@@ -466,20 +479,412 @@ def plan_overview(as_: AsOption = "") -> None:
     _act(as_, lambda services, principal: services.plan_queries.overview(principal))
 
 
+# -- the weekly performance cycle ------------------------------------------------------
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the full result as JSON instead of text.")
+]
+ItemsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--item",
+        metavar="NAME=NUMBER",
+        help="A plan item, e.g. --item customer_visits=10 (repeat for every item).",
+    ),
+]
+NextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--next",
+        metavar="NAME=NUMBER",
+        help="Next week's agreed plan, one item each, e.g. --next customer_visits=12.",
+    ),
+]
+
+
+def _items(values: list[str], option: str) -> dict[str, float]:
+    """`["customer_visits=10", ...]` → {"customer_visits": 10.0, ...}; which items a plan
+    needs and which numbers are sane is the cycle's own check."""
+    items: dict[str, float] = {}
+    for raw in values:
+        name, sep, number = raw.partition("=")
+        name = name.strip()
+        try:
+            if not sep or not name:
+                raise ValueError
+            value = float(number.strip())
+        except ValueError:
+            _fail(f"{option} {raw!r} is not NAME=NUMBER (e.g. {option} customer_visits=10)")
+        if name in items:
+            _fail(f"{option} {name} is given twice")
+        items[name] = value
+    return items
+
+
+def _period_arg(value: str, kind: str, example: str) -> str:
+    from aggregates.documents import period_kind
+
+    try:
+        actual = period_kind(value)
+    except ValueError as exc:
+        _fail(str(exc))
+    if actual != kind:
+        _fail(f"expected a {kind} like {example!r}, got {value!r}")
+    return value
+
+
+def _cycle_call(as_: str, call: Callable[[CycleProcessService, Principal], Awaitable[Any]]) -> Any:
+    """Runs `call` on the cycle process service (the workflows on Temporal)."""
+    from careerflow.services.cycle_process import CycleProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        flow = CycleProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal)
+
+    return _call_on_temporal(as_, go)
+
+
+def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> None:
+    if as_json:
+        _echo_json(_plain(result))
+    else:
+        typer.echo("\n".join(text(result)))
+
+
+@cycle_app.command("plan")
+def cycle_plan(
+    employee_id: str,
+    week: str,
+    as_: AsOption = "",
+    item: ItemsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The rep submits (or revises) the week's plan before Monday's deadline."""
+    _period_arg(week, "week", "2026-W48")
+    items = _items(item or [], "--item")
+    info = _cycle_call(as_, lambda f, p: f.submit_plan(p, employee_id, week, items))
+    _output(info, as_json, lambda i: _plan_text(i, "plan recorded"))
+
+
+@cycle_app.command("feedback")
+def cycle_feedback(
+    employee_id: str,
+    week: str,
+    text: str,
+    as_: AsOption = "",
+    next_: NextOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The manager's feedback on a reported week, optionally agreeing next week's plan."""
+    _period_arg(week, "week", "2026-W48")
+    next_plan = _items(next_, "--next") if next_ else None
+    info = _cycle_call(as_, lambda f, p: f.give_feedback(p, employee_id, week, text, next_plan))
+
+    def lines(i: CycleInfo) -> list[str]:
+        out = [f"feedback recorded for {i.employee_id}, week {i.week}"]
+        if next_plan is not None:
+            agreed = ", ".join(f"{k} {_num(v)}" for k, v in next_plan.items())
+            out.append(f"next week's plan agreed: {agreed}")
+        return out
+
+    _output(info, as_json, lines)
+
+
+@cycle_app.command("show")
+def cycle_show(
+    employee_id: str, week: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """A rep's week: plan vs actual, expected pay, rank in the team, feedback."""
+    week_view = _call(as_, lambda s, p: s.cycle_queries.rep_week(p, employee_id, week))
+    _output(week_view, as_json, _rep_week_text)
+
+
+@cycle_app.command("board")
+def cycle_board(
+    manager_id: str, week: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """A manager's team board for a week: who planned, who lags, feedback."""
+    board = _call(as_, lambda s, p: s.cycle_queries.team_board(p, manager_id, week))
+    _output(board, as_json, _board_text)
+
+
+@cycle_app.command("completion")
+def cycle_completion(week: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """HR: plans, reports and feedback per team for a week."""
+    rates = _call(as_, lambda s, p: s.cycle_queries.completion_rates(p, week))
+    _output(rates, as_json, _completion_text)
+
+
+@cycle_app.command("statement")
+def cycle_statement(
+    employee_id: str, month: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """A closed month's bonus and commission with their derivation, and training."""
+    statement = _call(as_, lambda s, p: s.cycle_queries.bonus_statement(p, employee_id, month))
+    _output(statement, as_json, _statement_text)
+
+
+@cycle_app.command("launch")
+def cycle_launch(
+    as_: AsOption = "",
+    month: Annotated[
+        bool, typer.Option("--month", help="Close a month instead of starting a week.")
+    ] = False,
+    period: Annotated[
+        str,
+        typer.Option(
+            help="The week (YYYY-Www) or month (YYYY-MM); default: the current week / "
+            "the previous month."
+        ),
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """HR: start the week's cycles (or a month close) for every rep now."""
+    kind = "month" if month else "week"
+    if period:
+        _period_arg(period, kind, "2026-11" if month else "2026-W48")
+    workflow_id = _cycle_call(as_, lambda f, p: f.launch(p, kind, period or None))
+    result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
+    default = "the current week" if kind == "week" else "the previous month"
+    _output(
+        result,
+        as_json,
+        lambda r: [f"launched {kind} {period or default}: workflow {r['workflow_id']}"],
+    )
+
+
+@cycle_app.command("schedules")
+def cycle_schedules(as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """HR: create the weekly and month-close schedules, or bring them in line with the
+    weekly_cycle document in force; prints their next runs."""
+    states = _cycle_call(as_, lambda f, p: f.ensure_schedules(p))
+    _output(states, as_json, _schedules_text)
+
+
+# -- text output -----------------------------------------------------------------------
+def _num(x: float | None) -> str:
+    if x is None:
+        return "-"
+    return f"{x:,.2f}".rstrip("0").rstrip(".")
+
+
+def _share(x: float | None) -> str:
+    return "-" if x is None else f"{x * 100:.0f}%"
+
+
+def _when(moment: Any) -> str:
+    from datetime import UTC
+
+    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _met(met: bool | None) -> str:
+    return "-" if met is None else ("met" if met else "not met")
+
+
+def _width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(_width(r[i]) for r in [headers, *rows]) for i in range(len(headers))]
+
+    def line(cells: list[str]) -> str:
+        padded = [c + " " * (w - _width(c)) for c, w in zip(cells, widths, strict=True)]
+        return "  ".join(padded).rstrip()
+
+    return [line(headers), *(line(r) for r in rows)]
+
+
+def _plan_text(info: CycleInfo, title: str) -> list[str]:
+    plan = info.plan or {}
+    rows = [
+        [item, _num(plan.get(item)), _num(info.targets.get(item))]
+        for item in dict.fromkeys([*info.plan_items, *plan])
+    ]
+    return [
+        f"{title}: {info.employee_id}, week {info.week} ({info.plan_source or 'no plan'})",
+        *(f"  {x}" for x in _table(["item", "planned", "target"], rows)),
+        f"plan deadline: {info.deadline_labels.get('plan_deadline', '-')} ({info.time_zone}); "
+        "a new plan before then replaces this one",
+    ]
+
+
+def _rep_week_text(w: RepWeek) -> list[str]:
+    who = f"{w.employee_id} {w.name}" if w.name else w.employee_id
+    out = [
+        f"{who} · week {w.week} (month {w.month}) · team {w.team_id} · "
+        f"manager {w.manager_id or '-'}"
+    ]
+    if w.plan_source is None:
+        out.append(
+            f"plan: not submitted yet; due {_when(w.deadlines.plan_deadline)} "
+            "(then the targets become the plan)"
+        )
+    else:
+        late = " (late)" if w.plan_late else ""
+        revised = f", revised {w.plan_revisions}x" if w.plan_revisions > 1 else ""
+        out.append(f"plan: {w.plan_source} {_when(w.plan_at)}{late}{revised}")
+    rows = []
+    for line in w.lines:
+        result = _met(line.met)
+        if line.reported_met is not None:
+            result += f" (report: {_num(line.reported_actual)}, {_met(line.reported_met)})"
+        rows.append([line.item, _num(line.target), _num(line.planned), _num(line.actual), result])
+    out += [f"  {x}" for x in _table(["item", "target", "planned", "actual", "result"], rows)]
+    if w.total:
+        out.append(f"{w.met} of {w.total} planned items met{'; lagging' if w.lagging else ''}")
+    out.append(
+        f"report: built {_when(w.reported_at)}"
+        if w.reported
+        else f"report: due {_when(w.deadlines.report_at)}"
+    )
+    pay = w.expected
+    if pay.redacted:
+        bonus = commission = "hidden"
+    else:
+        bonus = f"{_num(pay.bonus.amount)} {pay.bonus.currency}" if pay.bonus else "-"
+        commission = (
+            f"{_num(pay.commission.amount)} {pay.commission.currency}" if pay.commission else "-"
+        )
+    out.append(
+        f"expected for {pay.month} so far: sales {_num(pay.month_sales)} of target "
+        f"{_num(pay.sales_target)}; bonus {bonus}; commission {commission}"
+    )
+    out.append(f"rank in team {w.rank.team_id}: {w.rank.text['en']}")
+    fb = w.feedback
+    if fb.status == "given":
+        out.append(f"feedback: given by {fb.by} {_when(fb.at)}: {fb.text}")
+        if fb.next_plan:
+            agreed = ", ".join(f"{k} {_num(v)}" for k, v in fb.next_plan.items())
+            out.append(f"next week's plan agreed: {agreed}")
+    elif fb.status == "pending":
+        out.append(f"feedback: pending (due {_when(w.deadlines.feedback_deadline)})")
+    else:
+        out.append("feedback: missed")
+    return out
+
+
+def _board_text(b: TeamBoard) -> list[str]:
+    rows = [
+        [
+            r.employee_id,
+            r.name or "",
+            "yes" if r.has_cycle else "no",
+            r.plan_source or ("not planned" if r.has_cycle else "-"),
+            f"{r.met}/{r.total}" if r.total is not None else "-",
+            ", ".join(r.behind) or "-",
+            r.feedback or "-",
+        ]
+        for r in b.rows
+    ]
+    t = b.totals
+    return [
+        f"team of {b.manager_id} · week {b.week}",
+        *_table(["employee", "name", "cycle", "plan", "met", "behind", "feedback"], rows),
+        f"reps {t.reps} · with a cycle {t.with_cycle} · planned {t.planned} (submitted "
+        f"{t.submitted}, agreed {t.agreed}, defaulted {t.defaulted}) · not planned "
+        f"{t.not_planned} · reported {t.reported} · lagging {t.lagging} · feedback given "
+        f"{t.feedback_given}, missed {t.feedback_missed}, pending {t.feedback_pending}",
+    ]
+
+
+def _completion_text(c: CompletionRates) -> list[str]:
+    def cells(x: Completion) -> list[str]:
+        return [
+            str(x.cycles),
+            f"{x.plans_submitted} ({_share(x.submitted_share)})",
+            f"{x.plans_agreed} ({_share(x.agreed_share)})",
+            f"{x.plans_defaulted} ({_share(x.defaulted_share)})",
+            str(x.plans_missing),
+            f"{x.reports_built} ({_share(x.reported_share)})",
+            f"{x.feedback_given} ({_share(x.feedback_given_share)})",
+            f"{x.feedback_missed} ({_share(x.feedback_missed_share)})",
+            f"{x.feedback_pending} ({_share(x.feedback_pending_share)})",
+        ]
+
+    headers = ["team", "name", "cycles", "submitted", "agreed", "defaulted", "no plan"]
+    headers += ["reported", "fb given", "fb missed", "fb pending"]
+    rows = [[t.team_id, t.team_name or "", *cells(t)] for t in c.teams]
+    rows.append(["all", "", *cells(c.overall)])
+    return [f"completion · week {c.week}", *_table(headers, rows)]
+
+
+def _statement_text(s: BonusStatement) -> list[str]:
+    who = f"{s.employee_id} {s.name}" if s.name else s.employee_id
+    out = [
+        f"statement {s.statement_id}: {who} · {s.month} · team {s.team_id} · "
+        f"manager {s.manager_id or '-'}",
+        f"closed {_when(s.closed_at)} (ledger version {s.ledger_version})",
+        f"targets: monthly sales {_num(s.targets.monthly_sales_target)}; retention "
+        f"{_num(s.targets.retention_target_percent)}% (goal cascade v{s.targets.cascade_version})",
+    ]
+    for title, figures, met in (
+        ("bonus", s.bonus, s.bonus.target_met),
+        ("commission", s.commission, None),
+    ):
+        version = f" (rules v{figures.rules_version})" if figures.rules_version else ""
+        if s.redacted:
+            out.append(f"{title}{version}: hidden")
+            continue
+        out.append(f"{title}{version}:")
+        for line in figures.lines or []:
+            out.append(f"  {line.text.get('en', line.key)}: {_num(line.amount)}")
+        target = "" if met is None else (" (sales target met)" if met else " (target not met)")
+        out.append(f"  total {_num(figures.amount)} {figures.currency or ''}".rstrip() + target)
+    if s.recommendations:
+        out.append("training:")
+        for r in s.recommendations:
+            alert = " (manager alerted)" if r.alert_manager else ""
+            out.append(f"  {r.course}: {r.reason.get('en', r.rule_id)}{alert}")
+    else:
+        out.append("training: no recommendation")
+    return out
+
+
+def _schedules_text(states: list[ScheduleState]) -> list[str]:
+    from zoneinfo import ZoneInfo
+
+    out = []
+    for state in states:
+        out.append(f"{state.schedule_id} (time zone {state.time_zone})")
+        zone = ZoneInfo(state.time_zone)
+        for run in state.next_runs:
+            local = run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
+            out.append(f"  next run: {local} = {_when(run)}")
+        if not state.next_runs:
+            out.append("  no next run")
+    return out
+
+
 def _act(as_: str, call: Callable[[Services, Principal], Any]) -> None:
     """Runs `call` as the principal on freshly opened services; prints the result."""
+    _echo_json(_plain(_call(as_, call)))
+
+
+def _call(as_: str, call: Callable[[Services, Principal], Any]) -> Any:
+    """Runs `call` as the principal on freshly opened services; returns the result."""
     from careerflow.services.registry import Services
 
     principal = _principal(as_)
     with Services.open(load_settings()) as services:
-        result = _run(lambda: call(services, principal))
-    _echo_json(_plain(result))
+        return _run(lambda: call(services, principal))
 
 
 def _act_on_temporal(
     as_: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
 ) -> None:
     """As `_act`, for commands that start or steer workflows."""
+    _echo_json(_plain(_call_on_temporal(as_, call)))
+
+
+def _call_on_temporal(
+    as_: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+) -> Any:
+    """As `_call`, for commands that start or steer workflows."""
     import asyncio
 
     from careerflow.services.registry import Services
@@ -493,11 +898,17 @@ def _act_on_temporal(
         with Services.open(settings) as services:
             return await call(services, client, settings, principal)
 
-    _echo_json(_plain(_run(lambda: asyncio.run(go()))))
+    return _run(lambda: asyncio.run(go()))
 
 
 def _plain(result: Any) -> Any:
-    return result.model_dump(mode="json") if hasattr(result, "model_dump") else result
+    if hasattr(result, "model_dump"):
+        return result.model_dump(mode="json")
+    if isinstance(result, list | tuple):
+        return [_plain(x) for x in result]
+    if isinstance(result, dict):
+        return {k: _plain(v) for k, v in result.items()}
+    return result
 
 
 def _run(fn: Any) -> Any:

@@ -107,6 +107,8 @@ class Settings(BaseModel):
     embedded_temporal: bool = True
     api_host: str = "127.0.0.1"
     api_port: int = 8000
+    # Workers create (or bring up to date) the cycle schedules when they start.
+    ensure_schedules: bool = True
 
     @classmethod
     def from_env(cls) -> Settings:
@@ -122,6 +124,7 @@ class Settings(BaseModel):
             embedded_temporal=not _env("TEMPORAL_ADDRESS"),
             api_host=_env("CAREERFLOW_API_HOST", "127.0.0.1"),
             api_port=int(_env("CAREERFLOW_API_PORT", "8000")),
+            ensure_schedules=_flag("CAREERFLOW_ENSURE_SCHEDULES", True),
         )
 
     def require_postgres(self) -> PostgresSettings:

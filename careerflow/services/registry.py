@@ -12,6 +12,7 @@ from psycopg_pool import ConnectionPool
 from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
 from careerflow.services.cycle_queries import CycleQueries
+from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
@@ -39,6 +40,7 @@ class Services:
         self.promotion_queries = PromotionQueries(self.read_pool)
         self.plan_queries = PlanQueries(self.read_pool)
         self.cycle_queries = CycleQueries(self.read_pool)
+        self.goal_queries = GoalQueries(self.read_pool)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

@@ -47,6 +47,16 @@ async def test_history_replays(path: Path) -> None:
     await replayer.replay_workflow(history)
 
 
+def test_there_are_histories_of_the_weekly_cycle() -> None:
+    names = {p.stem for p in HISTORIES}
+    assert {
+        "cycle_week_feedback_given",
+        "cycle_week_defaulted_feedback_missed",
+        "cycle_launcher_week",
+        "month_close_with_training",
+    } <= names
+
+
 def test_there_are_histories_of_a_whole_plan() -> None:
     assert len([p for p in HISTORIES if p.stem.startswith("plan_run")]) >= 2
 
