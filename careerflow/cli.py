@@ -30,6 +30,7 @@ if TYPE_CHECKING:
         TeamBoard,
     )
     from careerflow.services.cycles import CycleInfo
+    from careerflow.services.goal_queries import CascadeOverview
     from careerflow.services.registry import Services
 
 app = typer.Typer(no_args_is_help=True, add_completion=False, help=__doc__)
@@ -526,7 +527,7 @@ def _period_arg(value: str, kind: str, example: str) -> str:
     try:
         actual = period_kind(value)
     except ValueError as exc:
-        _fail(str(exc))
+        _fail(f"{exc}; expected a {kind} like {example!r}")
     if actual != kind:
         _fail(f"expected a {kind} like {example!r}, got {value!r}")
     return value
@@ -625,6 +626,13 @@ def cycle_statement(
     _output(statement, as_json, _statement_text)
 
 
+@cycle_app.command("goals")
+def cycle_goals(year: int, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """The goal cascade for a year: company, team and individual targets."""
+    overview = _call(as_, lambda s, p: s.goal_queries.cascade(p, year))
+    _output(overview, as_json, _goals_text)
+
+
 @cycle_app.command("launch")
 def cycle_launch(
     as_: AsOption = "",
@@ -656,8 +664,9 @@ def cycle_launch(
 
 @cycle_app.command("schedules")
 def cycle_schedules(as_: AsOption = "", as_json: JsonOption = False) -> None:
-    """HR: create the weekly and month-close schedules, or bring them in line with the
-    weekly_cycle document in force; prints their next runs."""
+    """HR: create or update the weekly and month-close schedules; prints their next runs.
+
+    Run again after publishing a new weekly_cycle document to move them."""
     states = _cycle_call(as_, lambda f, p: f.ensure_schedules(p))
     _output(states, as_json, _schedules_text)
 
@@ -726,7 +735,7 @@ def _rep_week_text(w: RepWeek) -> list[str]:
         )
     else:
         late = " (late)" if w.plan_late else ""
-        revised = f", revised {w.plan_revisions}x" if w.plan_revisions > 1 else ""
+        revised = f" (version {w.plan_revisions})" if w.plan_revisions > 1 else ""
         out.append(f"plan: {w.plan_source} {_when(w.plan_at)}{late}{revised}")
     rows = []
     for line in w.lines:
@@ -811,6 +820,37 @@ def _completion_text(c: CompletionRates) -> list[str]:
     rows = [[t.team_id, t.team_name or "", *cells(t)] for t in c.teams]
     rows.append(["all", "", *cells(c.overall)])
     return [f"completion · week {c.week}", *_table(headers, rows)]
+
+
+def _goals_text(c: CascadeOverview) -> list[str]:
+    money = "{:,.0f}".format
+    out = [
+        f"goal cascade {c.year} (version {c.cascade_version}) · company: last year "
+        f"{money(c.company.previous_year_sales)}, +{c.company.growth_percent:g}% -> "
+        f"{money(c.company.annual_target)}"
+    ]
+    rows = [
+        [
+            t.team_id,
+            t.name,
+            str(t.members),
+            money(t.team.previous_year_sales),
+            money(t.team.annual_target),
+            money(t.individual_targets),
+            money(t.gap),
+        ]
+        for t in c.teams
+    ]
+    out += _table(
+        ["team", "name", "people", "last year", "team target", "individual sum", "gap"], rows
+    )
+    people = [
+        [p.employee_id, p.team_id, f"+{p.growth_percent:g}%", p.baseline_source,
+         money(p.monthly_sales_target), money(p.annual_target)]
+        for p in c.people
+    ]  # fmt: skip
+    out += _table(["employee", "team", "growth", "baseline", "monthly", "annual"], people)
+    return out
 
 
 def _statement_text(s: BonusStatement) -> list[str]:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import date
+from pathlib import Path
 
 import pytest
 
@@ -18,6 +19,7 @@ from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.workflows.test_promotion_e2e import cli
 
 ORG = [
     ("S1", "T1", None, Role.sales_supervisor),
@@ -101,3 +103,19 @@ def test_who_may_read_the_cascade(services: Services) -> None:
         services.goal_queries.cascade(Principal(person_id="A1", role=AccessRole.employee), 2026)
     with pytest.raises(DomainError, match="out of range"):
         services.goal_queries.cascade(DEMO_HR, 26)
+
+
+async def test_the_cascade_on_the_command_line(
+    services: Services, pg: PostgresSettings, tmp_path: Path
+) -> None:
+    shown = await cli(
+        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", "--as", "hr:H001"
+    )
+    assert shown.returncode == 0, shown.stderr
+    assert "goal cascade 2026 (version 2)" in shown.stdout
+    assert "2,340,000" in shown.stdout  # the company's target
+    refused = await cli(
+        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", "--as", "employee:A1"
+    )
+    assert refused.returncode != 0
+    assert "your own targets are in your weekly view" in refused.stderr + refused.stdout
