@@ -56,6 +56,12 @@ class Cycles(PydanticApplication):
     name = "cycles"
 
 
+class Access(PydanticApplication):
+    """API access tokens (hashed), issued and revoked by HR."""
+
+    name = "access"
+
+
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     People,
     Metrics,
@@ -64,4 +70,5 @@ APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     Promotions,
     Plans,
     Cycles,
+    Access,
 )

@@ -48,6 +48,8 @@ cycle_app = typer.Typer(
     no_args_is_help=True, help="The weekly performance cycle: plans, feedback, pay, schedules."
 )
 app.add_typer(cycle_app, name="cycle")
+token_app = typer.Typer(no_args_is_help=True, help="API tokens (issued by HR).")
+app.add_typer(token_app, name="token")
 
 AsOption = Annotated[
     str,
@@ -101,6 +103,50 @@ def worker() -> None:
 
     _logging()
     asyncio.run(worker_module.main(load_settings()))
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API and dashboards (CAREERFLOW_API_HOST, CAREERFLOW_API_PORT)."""
+    from careerflow.api.server import serve
+
+    _logging()
+    serve(load_settings())
+
+
+@token_app.command("issue")
+def token_issue(
+    person_id: str,
+    role: Annotated[str, typer.Option(help="employee, manager, hr, auditor or integration")],
+    as_: AsOption = "",
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
+) -> None:
+    """HR: issue an API token for a person and role; the token is shown once."""
+    from careerflow.principal import AccessRole
+
+    try:
+        access = AccessRole(role)
+    except ValueError:
+        _fail(f"unknown role {role!r}; use employee, manager, hr, auditor or integration")
+        raise
+    _act(as_, lambda s, p: s.tokens.issue(p, person_id, access, label, days or None))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: str,
+    reason: Annotated[str, typer.Option(help="Why (recorded).")],
+    as_: AsOption = "",
+) -> None:
+    """HR: revoke an API token (by its id, the part after cf_ and before the dot)."""
+    _act(as_, lambda s, p: {"token_id": token_id, "revoked": s.tokens.revoke(p, token_id, reason)})
+
+
+@token_app.command("list")
+def token_list(as_: AsOption = "") -> None:
+    """HR and auditors: who holds which tokens (never the secrets)."""
+    _act(as_, lambda s, p: s.tokens.list_tokens(p))
 
 
 @projections_app.command("run")

@@ -8,7 +8,16 @@ from typing import Self
 from eventsourcing.cipher import AESCipher
 from eventsourcing.utils import get_topic
 
-from careerflow.apps import Cycles, Metrics, Notifications, People, Plans, Policies, Promotions
+from careerflow.apps import (
+    Access,
+    Cycles,
+    Metrics,
+    Notifications,
+    People,
+    Plans,
+    Policies,
+    Promotions,
+)
 from careerflow.config import PostgresSettings, Settings
 from careerflow.eventstore import PydanticApplication
 from careerflow.recorders import UnpipelinedApplicationRecorder
@@ -37,6 +46,7 @@ class Store:
         self.promotions = Promotions(env=self.env)
         self.plans = Plans(env=self.env)
         self.cycles = Cycles(env=self.env)
+        self.access = Access(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -62,6 +72,7 @@ class Store:
             self.promotions,
             self.plans,
             self.cycles,
+            self.access,
         ]
 
     def close(self) -> None:

@@ -16,9 +16,19 @@ import psycopg
 from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.rows import dict_row
 
-from careerflow.apps import Cycles, Metrics, Notifications, People, Plans, Policies, Promotions
+from careerflow.apps import (
+    Access,
+    Cycles,
+    Metrics,
+    Notifications,
+    People,
+    Plans,
+    Policies,
+    Promotions,
+)
 from careerflow.config import PostgresSettings
 from careerflow.eventstore import PydanticApplication
+from projections.access import AccessProjection
 from projections.base import ReadModelView
 from projections.cycles import CyclesProjection
 from projections.metrics import MetricsProjection
@@ -39,6 +49,7 @@ PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelVie
     (Promotions, PromotionsProjection),
     (Plans, PlansProjection),
     (Cycles, CyclesProjection),
+    (Access, AccessProjection),
 )
 RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]

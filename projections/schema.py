@@ -213,6 +213,23 @@ READ_MODEL_TABLES["rm_month_statement"] = """
         )"""
 
 
+# API tokens for HR's list: who holds which role, until when; never the secret's hash.
+READ_MODEL_TABLES["rm_token"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_token (
+            token_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            person_id text NOT NULL,
+            role text NOT NULL,
+            label text NOT NULL,
+            issued_by text NOT NULL,
+            issued_at timestamptz NOT NULL,
+            expires_at timestamptz,
+            revoked_at timestamptz,
+            revoked_by text,
+            revoke_reason text
+        )"""
+
+
 READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_plan_manager ON {schema}.rm_plan (manager_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_employee ON {schema}.rm_application (employee_id)",

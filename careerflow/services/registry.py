@@ -20,6 +20,7 @@ from careerflow.services.plan_queries import PlanQueries
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
+from careerflow.services.tokens import TokenService
 from careerflow.store import Store
 
 
@@ -41,6 +42,7 @@ class Services:
         self.plan_queries = PlanQueries(self.read_pool)
         self.cycle_queries = CycleQueries(self.read_pool)
         self.goal_queries = GoalQueries(self.read_pool)
+        self.tokens = TokenService(store.access, store.people, self.read_pool)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

@@ -1,0 +1,27 @@
+"""The FastAPI application: routers under /api/v1, OpenAPI at /openapi.json, errors as
+problem+json, dashboards at /."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from careerflow.api import errors
+from careerflow.api.context import ApiContext
+from careerflow.api.routes import ROUTERS
+
+API_PREFIX = "/api/v1"
+
+
+def create_app(context: ApiContext) -> FastAPI:
+    app = FastAPI(
+        title="careerflow",
+        version="1",
+        description="Promotions, weekly performance cycles and development plans for "
+        "sales teams. Every call acts as the person and role of its bearer token.",
+        openapi_url="/openapi.json",
+    )
+    app.state.context = context
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router, prefix=API_PREFIX)
+    return app

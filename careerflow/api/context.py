@@ -1,0 +1,43 @@
+"""What every request handler needs: the services, a Temporal client (connected on first
+use, so reads work while Temporal restarts) and the process services built on both."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Awaitable, Callable
+
+from temporalio.client import Client
+
+from careerflow.services.cycle_process import CycleProcessService
+from careerflow.services.plan_process import PlanProcessService
+from careerflow.services.promotion_process import PromotionProcessService
+from careerflow.services.registry import Services
+
+
+class ApiContext:
+    def __init__(
+        self,
+        services: Services,
+        connect: Callable[[], Awaitable[Client]],
+        task_queue: str,
+    ) -> None:
+        self.services = services
+        self._connect = connect
+        self._client: Client | None = None
+        self._lock = asyncio.Lock()
+        self.task_queue = task_queue
+
+    async def client(self) -> Client:
+        async with self._lock:
+            if self._client is None:
+                self._client = await self._connect()
+            return self._client
+
+    async def promotions(self) -> PromotionProcessService:
+        return PromotionProcessService(self.services, await self.client(), self.task_queue)
+
+    async def plans(self) -> PlanProcessService:
+        return PlanProcessService(self.services, await self.client(), self.task_queue)
+
+    async def cycles(self) -> CycleProcessService:
+        return CycleProcessService(self.services, await self.client(), self.task_queue)

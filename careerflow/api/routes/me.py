@@ -1,0 +1,53 @@
+"""The caller themselves: who the token says they are, and their inbox."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+from uuid import UUID
+
+from fastapi import APIRouter
+from pydantic import BaseModel
+
+from careerflow.api.auth import Caller, Context
+from careerflow.principal import AccessRole
+
+router = APIRouter(tags=["me"])
+
+
+class Me(BaseModel):
+    person_id: str
+    role: AccessRole
+
+
+class InboxItem(BaseModel):
+    notification_id: UUID
+    kind: str
+    title: dict[str, str]
+    body: dict[str, str]
+    ref: dict[str, str] | None
+    created_at: datetime
+    read: bool
+    delivered: dict[str, Any]
+
+
+class ReadReceipt(BaseModel):
+    notification_id: UUID
+    read: bool
+
+
+@router.get("/me", response_model=Me)
+def me(caller: Caller) -> Me:
+    return Me(person_id=caller.person_id, role=caller.role)
+
+
+@router.get("/me/inbox", response_model=list[InboxItem])
+def inbox(caller: Caller, ctx: Context, unread_only: bool = False) -> list[InboxItem]:
+    rows = ctx.services.notifications.inbox(caller, caller.person_id, unread_only)
+    return [InboxItem.model_validate(r) for r in rows]
+
+
+@router.post("/me/inbox/{notification_id}/read", response_model=ReadReceipt)
+def mark_read(notification_id: UUID, caller: Caller, ctx: Context) -> ReadReceipt:
+    ctx.services.notifications.mark_read(caller, notification_id)
+    return ReadReceipt(notification_id=notification_id, read=True)

@@ -1,0 +1,139 @@
+"""API tokens: HR issues a token bound to a person and a role; only a hash of its secret
+is stored, so the token is shown once. Every API request authenticates with one."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from aggregates.access_token import AccessToken, token_uuid
+from aggregates.base import DomainError, command_context
+from careerflow.apps import Access, People
+from careerflow.principal import AccessRole, Principal
+
+_TOKEN = re.compile(r"^cf_([a-z0-9]{12})\.([A-Za-z0-9_-]{20,})$")
+# People who must exist in the organisation to hold a token of this role.
+_PERSON_ROLES = (AccessRole.employee, AccessRole.manager)
+
+
+class AuthenticationError(DomainError):
+    """No usable token: the caller is not identified (HTTP 401)."""
+
+
+class IssuedToken(BaseModel):
+    token: str
+    """The secret token; shown this once, stored only as a hash."""
+    token_id: str
+    person_id: str
+    role: AccessRole
+    expires_at: datetime | None
+
+
+class TokenInfo(BaseModel):
+    token_id: str
+    person_id: str
+    role: str
+    label: str
+    issued_by: str
+    issued_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+class TokenService:
+    def __init__(self, app: Access, people: People, read_pool: ConnectionPool) -> None:
+        self.app = app
+        self.people = people
+        self.read_pool = read_pool
+
+    def issue(
+        self,
+        principal: Principal,
+        person_id: str,
+        role: AccessRole,
+        label: str = "",
+        valid_days: int | None = 90,
+    ) -> IssuedToken:
+        principal.require(AccessRole.hr, AccessRole.system, action="issue API tokens")
+        if role == AccessRole.system:
+            raise DomainError("system tokens are not issued; the engine acts as itself")
+        if not person_id.strip():
+            raise DomainError("a token needs the person it acts for")
+        if role in _PERSON_ROLES:
+            from aggregates.employee import employee_uuid
+
+            if employee_uuid(person_id) not in self.people.repository:
+                raise DomainError(
+                    f"unknown employee {person_id!r}: {role.value} tokens are for people in "
+                    "the organisation (import them first)"
+                )
+        if valid_days is not None and valid_days < 1:
+            raise DomainError(f"valid_days must be at least 1, got {valid_days}")
+        token_id = secrets.token_hex(6)
+        secret = secrets.token_urlsafe(32)
+        expires = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
+        with command_context(actor=principal.person_id, role=principal.role.value):
+            token = AccessToken(
+                token_id=token_id,
+                secret_hash=_hash(secret),
+                person_id=person_id,
+                role=role.value,
+                label=label,
+                issued_by=principal.person_id,
+                expires_at=expires,
+            )
+        self.app.save(token)
+        return IssuedToken(
+            token=f"cf_{token_id}.{secret}",
+            token_id=token_id,
+            person_id=person_id,
+            role=role,
+            expires_at=expires,
+        )
+
+    def authenticate(self, token: str) -> Principal:
+        match = _TOKEN.match(token.strip())
+        if match is None:
+            raise AuthenticationError("malformed token: expected cf_<id>.<secret>")
+        found: AccessToken | None = self.app.find(token_uuid(match.group(1)))
+        # One message for every failure: a caller learns nothing about which ids exist.
+        if found is None or not hmac.compare_digest(found.secret_hash, _hash(match.group(2))):
+            raise AuthenticationError("unknown token; ask HR for a new one")
+        if found.revoked:
+            raise AuthenticationError("this token was revoked; ask HR for a new one")
+        if found.expires_at is not None and found.expires_at <= datetime.now(UTC):
+            raise AuthenticationError("this token has expired; ask HR for a new one")
+        return Principal(person_id=found.person_id, role=AccessRole(found.role))
+
+    def list_tokens(self, principal: Principal) -> list[TokenInfo]:
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="list API tokens"
+        )
+        with self.read_pool.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT token_id, person_id, role, label, issued_by, issued_at, expires_at, "
+                "revoked_at FROM rm_token ORDER BY issued_at, token_id"
+            ).fetchall()
+        return [TokenInfo.model_validate(r) for r in rows]
+
+    def revoke(self, principal: Principal, token_id: str, reason: str) -> bool:
+        principal.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
+        found: AccessToken | None = self.app.find(token_uuid(token_id))
+        if found is None:
+            raise DomainError(f"no token {token_id!r}")
+        with command_context(actor=principal.person_id, role=principal.role.value, reason=reason):
+            changed = found.revoke(principal.person_id, reason)
+        if changed:
+            self.app.save(found)
+        return changed

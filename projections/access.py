@@ -1,0 +1,57 @@
+"""API tokens for HR's list, from the `access` application (never the secret's hash)."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from eventsourcing.persistence import Tracking
+from eventsourcing.projection import Projection
+from psycopg import Cursor
+from psycopg.rows import DictRow
+from psycopg.sql import SQL
+
+from projections.base import Apply, ReadModelView
+
+
+class AccessProjection(Projection[ReadModelView]):
+    name = "access_projection"
+    owned_tables: ClassVar[list[str]] = ["rm_token"]
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
+        change: Apply | None = handler(domain_event) if handler else None
+        self.view.apply(tracking, change)
+
+    def _AccessToken_Issued(self, e: Any) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "INSERT INTO {0} (token_id, aggregate_id, person_id, role, label, issued_by, "
+                    "issued_at, expires_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ON CONFLICT DO NOTHING"
+                ).format(self.view.table("rm_token")),
+                (
+                    e.token_id,
+                    e.originator_id,
+                    e.person_id,
+                    e.role,
+                    e.label,
+                    e.issued_by,
+                    e.timestamp,
+                    e.expires_at,
+                ),
+            )
+
+        return change
+
+    def _AccessToken_Revoked(self, e: Any) -> Apply:
+        def change(curs: Cursor[DictRow]) -> None:
+            curs.execute(
+                SQL(
+                    "UPDATE {0} SET revoked_at = %s, revoked_by = %s, revoke_reason = %s "
+                    "WHERE aggregate_id = %s"
+                ).format(self.view.table("rm_token")),
+                (e.timestamp, e.by, e.reason, e.originator_id),
+            )
+
+        return change
