@@ -24,4 +24,14 @@ def create_app(context: ApiContext) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    _mount_pages(app)
     return app
+
+
+def _mount_pages(app: FastAPI) -> None:
+    """The dashboards (server-rendered, same app), when the pages module is present."""
+    try:
+        from careerflow.api.pages import mount
+    except ModuleNotFoundError:
+        return
+    mount(app)
