@@ -17,6 +17,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import psycopg
 import pytest
 
@@ -387,4 +388,19 @@ def test_first_start_loads_the_demo_and_the_read_models_follow(
             break
         time.sleep(0.5)
     assert count == 34, stack.output  # everyone, the regional manager (no metrics) too
+    # The API answers with the ready demo tokens the start printed.
+    token = re.search(r'"hr:H001": "(cf_[^"]+)"', stack.output)
+    assert token, stack.output
+    url = f"http://127.0.0.1:{env['CAREERFLOW_API_PORT']}/api/v1/me"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            me = httpx.get(url, headers={"Authorization": f"Bearer {token.group(1)}"})
+            break
+        except httpx.TransportError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.3)
+    assert me.json() == {"person_id": "H001", "role": "hr"}
+    assert httpx.get(url).status_code == 401
     assert stack.stop(signal.SIGINT) == 0, stack.output
