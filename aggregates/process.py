@@ -18,3 +18,11 @@ class PromotionProcess(Frozen):
     target_working_days: float = Field(default=5, gt=0)
     # Promotions take effect on the 1st of the month after the announcement.
     effective: Literal["first_of_next_month"] = "first_of_next_month"
+
+
+class AccessRules(Frozen):
+    """Who sees whom beyond the fixed rules (self; HR and auditors everyone)."""
+
+    kind: Literal["access_rules"] = "access_rules"
+    # "transitive": a manager sees their reports' reports too; "direct": only their own.
+    manager_scope: Literal["transitive", "direct"] = "transitive"

@@ -11,11 +11,20 @@ from careerflow.principal import AccessRole, Principal
 
 EVERYONE = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
 
+# A manager's team: their direct reports, and theirs in turn unless the access_rules
+# document in force says "direct" (read in the same query: no second round trip).
 _REPORTS_SQL = """
-WITH RECURSIVE chain AS (
+WITH RECURSIVE scope AS (
+    SELECT COALESCE(
+        (SELECT document->>'manager_scope' FROM rm_policy
+         WHERE kind = 'access_rules' AND key = 'default' ORDER BY version DESC LIMIT 1),
+        'transitive'
+    ) AS manager_scope
+), chain AS (
     SELECT employee_id FROM rm_employee WHERE manager_id = %(manager)s
     UNION
     SELECT e.employee_id FROM rm_employee e JOIN chain c ON e.manager_id = c.employee_id
+    WHERE (SELECT manager_scope FROM scope) = 'transitive'
 )
 SELECT employee_id FROM chain
 """

@@ -19,7 +19,7 @@ from aggregates.incentives import BonusRules, CommissionRules
 from aggregates.ladder import Role
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
-from aggregates.process import PromotionProcess
+from aggregates.process import AccessRules, PromotionProcess
 from aggregates.seed_policies import seed_documents
 from aggregates.training_rules import TrainingRules, training_rule_problems
 from careerflow.apps import Policies
@@ -38,6 +38,7 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "commission_rules": CommissionRules,
     "training_rules": TrainingRules,
     "weekly_cycle": WeeklyCycleSettings,
+    "access_rules": AccessRules,
 }
 
 
