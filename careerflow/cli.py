@@ -48,6 +48,8 @@ cycle_app = typer.Typer(
     no_args_is_help=True, help="The weekly performance cycle: plans, feedback, pay, schedules."
 )
 app.add_typer(cycle_app, name="cycle")
+audit_app = typer.Typer(no_args_is_help=True, help="Audit: replay, verify, export.")
+app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (issued by HR).")
 app.add_typer(token_app, name="token")
 
@@ -147,6 +149,29 @@ def token_revoke(
 def token_list(as_: AsOption = "") -> None:
     """HR and auditors: who holds which tokens (never the secrets)."""
     _act(as_, lambda s, p: s.tokens.list_tokens(p))
+
+
+@audit_app.command("replay-workflows")
+def audit_replay_workflows(
+    as_: AsOption = "",
+    days: Annotated[int, typer.Option(help="Also workflows closed in the last N days.")] = 7,
+    limit: Annotated[int, typer.Option(help="At most this many histories (0: all).")] = 0,
+) -> None:
+    """Replay running and recently closed workflows against this code (before a deploy);
+    exits 1 when any history no longer replays."""
+    from datetime import timedelta
+
+    from careerflow.services.workflow_replay import replay_workflows
+
+    report = _call_on_temporal(
+        as_,
+        lambda s, client, settings, p: replay_workflows(
+            p, client, timedelta(days=days), limit=limit or None
+        ),
+    )
+    _echo_json(_plain(report))
+    if report.failures:
+        raise typer.Exit(1)
 
 
 @projections_app.command("run")

@@ -1,0 +1,110 @@
+"""Replaying live histories from the server against the worker code before a deploy: the
+current code replays them; a changed workflow is reported with the run and the error."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import json
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio import workflow
+from temporalio.testing import WorkflowEnvironment
+
+from aggregates.base import PermissionDeniedError
+from careerflow.config import PostgresSettings
+from careerflow.principal import SYSTEM, AccessRole, Principal
+from careerflow.services.registry import Services
+from careerflow.services.workflow_replay import replay_query, replay_workflows
+from careerflow.store import Store, application_env
+from projections.runner import ReadModels
+from tests.workflows.promotion_support import build_org
+from tests.workflows.test_promotion_e2e import cli
+from worker import WORKFLOWS, build_worker
+from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
+from workflows.weekly_cycle import CycleOutcome, StartCycle, WeeklyCycleWorkflow
+
+
+@workflow.defn(name="WeeklyCycle", sandboxed=False)
+class ReorderedCycle(WeeklyCycleWorkflow):
+    """A careless change: the week now defaults the plan before opening it."""
+
+    @workflow.run
+    async def run(self, start: StartCycle) -> CycleOutcome:
+        from activities.cycles import CycleRef
+        from careerflow.services.cycles import CycleInfo
+        from workflows.steps import step
+
+        await step(
+            "cycle_default_plan",
+            CycleRef(employee_id=start.employee_id, week=start.week),
+            CycleInfo,
+        )
+        return await super().run(start)
+
+
+@pytest.fixture
+def services(pg: PostgresSettings) -> Iterator[Services]:
+    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+        build_org(s)
+        rm.wait_caught_up(s.store.applications())
+        yield s
+
+
+async def test_live_histories_replay_and_a_change_is_caught(
+    dev_env: WorkflowEnvironment, services: Services, pg: PostgresSettings, tmp_path: Path
+) -> None:
+    queue = f"q-{uuid.uuid4().hex[:8]}"
+    week = "2031-W10"  # far ahead: the weeks stay open, waiting on their timers
+    client = dev_env.client
+    with concurrent.futures.ThreadPoolExecutor(8) as executor:
+        async with build_worker(client, services, queue, executor):
+            summary = await client.execute_workflow(
+                CycleLauncherWorkflow.run,
+                Launch(kind="week", period=week),
+                id=f"launch-{uuid.uuid4().hex[:6]}",
+                task_queue=queue,
+            )
+            assert summary.started == 3
+            # Visibility is eventually consistent: wait until the server lists them all.
+            deadline = time.monotonic() + 30
+            while True:
+                listed = [e async for e in client.list_workflows(replay_query_now())]
+                if len(listed) >= 4 or time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.3)
+            # Let each week finish its first workflow task (open the cycle).
+            await asyncio.sleep(1.0)
+            report = await replay_workflows(SYSTEM, client)
+            assert report.ok, report.failures
+            assert report.by_type.get("WeeklyCycle") == 3
+            assert report.by_type.get("CycleLauncher") == 1
+
+            changed = [w for w in WORKFLOWS if w is not WeeklyCycleWorkflow] + [ReorderedCycle]
+            report = await replay_workflows(SYSTEM, client, workflows=changed)
+            assert {f.workflow_type for f in report.failures} == {"WeeklyCycle"}
+            assert len(report.failures) == 3
+            assert all("nondetermin" in f.error.lower() for f in report.failures)
+
+            # The same from the command line, as an auditor: exit 0 and the counts.
+            shown = await cli(
+                pg, client.service_client.config.target_host, queue, tmp_path,
+                "audit", "replay-workflows", "--as", "auditor:A001",
+            )  # fmt: skip
+            assert shown.returncode == 0, shown.stderr
+            assert json.loads(shown.stdout)["failures"] == []
+            with pytest.raises(PermissionDeniedError):
+                await replay_workflows(Principal(person_id="E1", role=AccessRole.employee), client)
+            auditor = Principal(person_id="A001", role=AccessRole.auditor)
+            assert (await replay_workflows(auditor, client, limit=1)).replayed == 1
+            for handle_id in (f"cycle-{e}-{week}" for e in ("E1", "E2", "E3")):
+                await client.get_workflow_handle(handle_id).terminate("test over")
+
+
+def replay_query_now() -> str:
+    return replay_query(timedelta(days=1), datetime.now(UTC))
