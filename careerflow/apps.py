@@ -62,6 +62,12 @@ class Access(PydanticApplication):
     name = "access"
 
 
+class Audit(PydanticApplication):
+    """What auditors did: each history read, export, verification and replay."""
+
+    name = "audit"
+
+
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     People,
     Metrics,
@@ -71,4 +77,5 @@ APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     Plans,
     Cycles,
     Access,
+    Audit,
 )

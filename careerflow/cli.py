@@ -151,6 +151,37 @@ def token_list(as_: AsOption = "") -> None:
     _act(as_, lambda s, p: s.tokens.list_tokens(p))
 
 
+@audit_app.command("history")
+def audit_history(
+    kind: Annotated[str, typer.Argument(help="application, cycle, month, plan, employee, policy")],
+    ident: Annotated[
+        str,
+        typer.Argument(help="e.g. an application id, E00001/2026-W48, policy kind/key"),
+    ],
+    as_: AsOption = "",
+    fmt: Annotated[str, typer.Option("--format", help="json, jsonl or html")] = "json",
+    out: Annotated[Path | None, typer.Option(help="Write to this file instead.")] = None,
+) -> None:
+    """The ordered events of one subject with who, when, command, workflow and the
+    policy versions used (auditors and HR; the read is itself recorded)."""
+    from careerflow.services.history import to_html, to_jsonl
+
+    if fmt not in ("json", "jsonl", "html"):
+        _fail(f"unknown --format {fmt!r}; use json, jsonl or html")
+    history = _call(as_, lambda s, p: s.history.history(p, kind, ident))
+    if fmt == "json":
+        data = json.dumps(_plain(history), indent=2, ensure_ascii=False).encode()
+    elif fmt == "jsonl":
+        data = to_jsonl(history)
+    else:
+        data = to_html(history).encode()
+    if out is not None:
+        out.write_bytes(data)
+        typer.echo(f"wrote {len(history.entries)} events to {out}")
+    else:
+        typer.echo(data.decode())
+
+
 @audit_app.command("replay-workflows")
 def audit_replay_workflows(
     as_: AsOption = "",

@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic
 
 from careerflow.apps import (
     Access,
+    Audit,
     Cycles,
     Metrics,
     Notifications,
@@ -47,6 +48,7 @@ class Store:
         self.plans = Plans(env=self.env)
         self.cycles = Cycles(env=self.env)
         self.access = Access(env=self.env)
+        self.audit = Audit(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -73,6 +75,7 @@ class Store:
             self.plans,
             self.cycles,
             self.access,
+            self.audit,
         ]
 
     def close(self) -> None:

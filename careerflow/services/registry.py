@@ -13,6 +13,7 @@ from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
 from careerflow.services.cycle_queries import CycleQueries
 from careerflow.services.goal_queries import GoalQueries
+from careerflow.services.history import HistoryService
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
@@ -43,6 +44,7 @@ class Services:
         self.cycle_queries = CycleQueries(self.read_pool)
         self.goal_queries = GoalQueries(self.read_pool)
         self.tokens = TokenService(store.access, store.people, self.read_pool)
+        self.history = HistoryService(self)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod
