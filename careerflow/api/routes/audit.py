@@ -1,0 +1,49 @@
+"""Auditors (and HR): the ordered history of any subject from the event store, as JSON,
+JSON lines or an HTML report, and a replay of live workflow histories against this code.
+Both change nothing and are themselves recorded."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from fastapi import APIRouter, Query, Response
+
+from careerflow.api.auth import Caller, Context
+from careerflow.services.history import History, to_html, to_jsonl
+from careerflow.services.workflow_replay import ReplayReport, replay_workflows
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+
+@router.get(
+    "/history/{kind}/{ident:path}",
+    response_model=History,
+    responses={200: {"content": {"application/x-ndjson": {}, "text/html": {}}}},
+)
+def history(
+    kind: Literal["application", "cycle", "month", "plan", "employee", "policy"],
+    ident: str,
+    caller: Caller,
+    ctx: Context,
+    format: Literal["json", "jsonl", "html"] = Query("json", description="Response format."),
+) -> History | Response:
+    """The ordered events of one subject: time, actor and role, command id, workflow id,
+    reason and the policy versions used. `ident` is e.g. an application id,
+    `E00001/2026-W48` (cycle), `E00001/2026-11` (month), `promotion_criteria/sales_supervisor`
+    (policy)."""
+    found = ctx.services.history.history(caller, kind, ident)
+    if format == "jsonl":
+        return Response(to_jsonl(found), media_type="application/x-ndjson")
+    if format == "html":
+        return Response(to_html(found), media_type="text/html; charset=utf-8")
+    return found
+
+
+@router.post("/replay-workflows", response_model=ReplayReport)
+async def replay(caller: Caller, ctx: Context, days: int = 7, limit: int = 200) -> ReplayReport:
+    """Replays running and recently closed workflows (closed within `days`) against the
+    worker code of this deployment and reports every non-determinism."""
+    report = await replay_workflows(caller, await ctx.client(), timedelta(days=days), limit=limit)
+    ctx.services.history.record(caller, "replay-workflows", f"{report.replayed} histories")
+    return report

@@ -1,0 +1,23 @@
+"""Audit endpoints: auditors and HR read, nobody changes anything."""
+
+from __future__ import annotations
+
+from tests.api.matrix import Case
+
+READERS = {"auditor:A001": "ok", "hr:H001": "ok"}
+
+CASES = [
+    Case(
+        "GET",
+        "/audit/history/policy/promotion_criteria/sales_supervisor",
+        "/audit/history/{kind}/{ident}",
+        READERS,
+    ),
+    Case(
+        "GET",
+        "/audit/history/employee/E1?format=jsonl",
+        "/audit/history/{kind}/{ident}",
+        READERS,
+    ),
+    Case("POST", "/audit/replay-workflows?limit=5", "/audit/replay-workflows", READERS),
+]
