@@ -182,6 +182,40 @@ def audit_history(
         typer.echo(data.decode())
 
 
+@audit_app.command("verify")
+def audit_verify(
+    as_: AsOption = "",
+    anchors: Annotated[
+        Path | None,
+        typer.Option(help="Heads kept from an earlier run (JSON): also catch a rewritten chain."),
+    ] = None,
+    save_anchors: Annotated[
+        Path | None, typer.Option(help="Write this run's heads here, to keep elsewhere.")
+    ] = None,
+) -> None:
+    """Walk the event store's hash chains and name the first event that was edited,
+    deleted, inserted or reordered; exits 1 if any was. Progress goes to stderr."""
+    from careerflow.services.integrity import verify_store
+
+    kept: dict[str, tuple[int, str]] = {}
+    if anchors is not None:
+        try:
+            kept = {k: (int(v[0]), str(v[1])) for k, v in json.loads(anchors.read_text()).items()}
+        except (ValueError, KeyError, IndexError, TypeError) as exc:
+            _fail(f"{anchors}: not an anchors file written by --save-anchors ({exc})")
+
+    def progress(app_name: str, count: int) -> None:
+        typer.echo(f"verify: {app_name}: {count} events", err=True)
+
+    report = _call(as_, lambda s, p: verify_store(s, p, kept, progress))
+    if save_anchors is not None:
+        heads = {a.application: [a.head_position, a.head] for a in report.applications}
+        save_anchors.write_text(json.dumps(heads, indent=2))
+    _echo_json(_plain(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @audit_app.command("replay-workflows")
 def audit_replay_workflows(
     as_: AsOption = "",

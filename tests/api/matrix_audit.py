@@ -20,4 +20,5 @@ CASES = [
         READERS,
     ),
     Case("POST", "/audit/replay-workflows?limit=5", "/audit/replay-workflows", READERS),
+    Case("POST", "/audit/verify", "/audit/verify", READERS, json={"anchors": {}}),
 ]

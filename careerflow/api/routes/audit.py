@@ -8,9 +8,11 @@ from datetime import timedelta
 from typing import Literal
 
 from fastapi import APIRouter, Query, Response
+from pydantic import BaseModel
 
 from careerflow.api.auth import Caller, Context
 from careerflow.services.history import History, to_html, to_jsonl
+from careerflow.services.integrity import VerifyReport, verify_store
 from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -38,6 +40,24 @@ def history(
     if format == "html":
         return Response(to_html(found), media_type="text/html; charset=utf-8")
     return found
+
+
+class Anchor(BaseModel):
+    position: int
+    head: str
+
+
+class VerifyRequest(BaseModel):
+    anchors: dict[str, Anchor] = {}
+    """Heads kept from an earlier verification, per application."""
+
+
+@router.post("/verify", response_model=VerifyReport)
+def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -> VerifyReport:
+    """Walks every hash chain of the event store and names the first event that was
+    edited, deleted, inserted or reordered (and a chain rewritten since a kept head)."""
+    kept = {k: (a.position, a.head) for k, a in (request.anchors if request else {}).items()}
+    return verify_store(ctx.services, caller, kept)
 
 
 @router.post("/replay-workflows", response_model=ReplayReport)

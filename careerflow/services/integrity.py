@@ -1,0 +1,215 @@
+"""Tamper evidence: walks every application's events beside its hash chain (see
+careerflow.recorders), in notification order, streaming, and names the first event that
+was edited, deleted, inserted or reordered. The last log hash of each application (its
+head, with its position) is reported, so an auditor can keep it elsewhere and later check
+that nobody recomputed the chain from some point on (`anchors`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Literal
+from uuid import UUID
+
+import psycopg
+from psycopg.rows import dict_row
+from psycopg.sql import SQL, Identifier
+from pydantic import BaseModel
+
+from careerflow.principal import AccessRole, Principal
+from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash, stream_hash
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+Problem = Literal["edited", "deleted", "inserted", "reordered", "head"]
+Progress = Callable[[str, int], None]
+
+
+class Finding(BaseModel):
+    application: str
+    problem: Problem
+    notification_id: int | None
+    originator_id: UUID | None
+    originator_version: int | None
+    detail: str
+
+
+class ApplicationCheck(BaseModel):
+    application: str
+    events: int
+    head_position: int
+    head: str
+    """The last log hash (hex) and its position: keep both to detect a rewritten chain."""
+    finding: Finding | None
+
+
+class VerifyReport(BaseModel):
+    ok: bool
+    events: int
+    applications: list[ApplicationCheck]
+
+    @property
+    def first_finding(self) -> Finding | None:
+        return next((a.finding for a in self.applications if a.finding), None)
+
+
+def verify_store(
+    services: Services,
+    principal: Principal,
+    anchors: dict[str, tuple[int, str]] | None = None,
+    progress: Progress | None = None,
+    batch: int = 5000,
+) -> VerifyReport:
+    """`anchors`: application -> (position, log hash) heads kept from an earlier run."""
+    principal.require(
+        AccessRole.auditor, AccessRole.hr, AccessRole.system, action="verify the event store"
+    )
+    checks = [
+        _verify_application(
+            services, app.name, app.recorder, (anchors or {}).get(app.name), progress, batch
+        )
+        for app in services.store.applications()
+    ]
+    services.history.record(
+        principal,
+        "verify",
+        "event store",
+        "; ".join(f"{c.application}: {c.events} events, head {c.head[:16]}" for c in checks),
+    )
+    return VerifyReport(
+        ok=all(c.finding is None for c in checks),
+        events=sum(c.events for c in checks),
+        applications=checks,
+    )
+
+
+def _verify_application(
+    services: Services,
+    name: str,
+    recorder: object,
+    anchor: tuple[int, str] | None,
+    progress: Progress | None,
+    batch: int,
+) -> ApplicationCheck:
+    pg = services.store.pg
+    events_table: str = getattr(recorder, "events_table_name")  # noqa: B009
+    schema = getattr(getattr(recorder, "datastore"), "schema")  # noqa: B009
+    events = Identifier(schema, events_table)
+    chain = Identifier(schema, chain_table_name(events_table))
+    query = SQL(
+        "SELECT coalesce(e.notification_id, c.notification_id) AS position, "
+        "e.notification_id AS event_position, e.originator_id, e.originator_version, "
+        "e.topic, e.state, c.notification_id AS chain_position, "
+        "c.originator_id AS chain_originator, c.originator_version AS chain_version, "
+        "c.event_hash, c.stream_hash, c.log_hash "
+        "FROM {0} e FULL OUTER JOIN {1} c ON e.notification_id = c.notification_id "
+        "ORDER BY position"
+    ).format(events, chain)
+    streams: dict[UUID, tuple[int, bytes]] = {}
+    previous_log = GENESIS
+    position = 0
+    count = 0
+
+    def found(problem: Problem, row: dict[str, Any] | None, detail: str) -> ApplicationCheck:
+        row = row or {}
+        return ApplicationCheck(
+            application=name,
+            events=count,
+            head_position=position,
+            head=previous_log.hex(),
+            finding=Finding(
+                application=name,
+                problem=problem,
+                notification_id=row.get("position"),
+                originator_id=row.get("originator_id") or row.get("chain_originator"),
+                originator_version=row.get("originator_version") or row.get("chain_version"),
+                detail=detail,
+            ),
+        )
+
+    with (
+        psycopg.connect(pg.conninfo(), row_factory=dict_row) as conn,
+        conn.cursor(name=f"verify_{events_table}") as curs,
+    ):
+        curs.itersize = batch
+        curs.execute(query)
+        for row in curs:
+            if row["event_position"] is None:
+                return found(
+                    "deleted",
+                    row,
+                    f"the chain records {row['chain_originator']} v{row['chain_version']} at "
+                    f"position {row['position']}, but the event is gone",
+                )
+            if row["chain_position"] is None:
+                return found(
+                    "inserted",
+                    row,
+                    f"{row['originator_id']} v{row['originator_version']} at position "
+                    f"{row['position']} is not in the chain: it was not written by the engine",
+                )
+            originator: UUID = row["originator_id"]
+            version: int = row["originator_version"]
+            if (originator, version) != (row["chain_originator"], row["chain_version"]):
+                return found(
+                    "reordered",
+                    row,
+                    f"position {row['position']} holds {originator} v{version}; the chain "
+                    f"recorded {row['chain_originator']} v{row['chain_version']} there",
+                )
+            last_version, last_stream = streams.get(originator, (0, GENESIS))
+            if version != last_version + 1:
+                problem: Problem = "reordered" if version <= last_version else "deleted"
+                return found(
+                    problem,
+                    row,
+                    f"{originator} v{version} follows v{last_version} in the log",
+                )
+            own = event_hash(originator, version, row["topic"], bytes(row["state"]))
+            if own != bytes(row["event_hash"]):
+                return found(
+                    "edited",
+                    row,
+                    f"{originator} v{version} at position {row['position']} no longer matches "
+                    "its recorded hash: its content was changed",
+                )
+            stream = stream_hash(last_stream, own)
+            log = log_hash(previous_log, row["position"], stream)
+            if stream != bytes(row["stream_hash"]) or log != bytes(row["log_hash"]):
+                return found(
+                    "edited",
+                    row,
+                    f"the chain at position {row['position']} does not follow from the "
+                    "events before it: the chain itself was changed",
+                )
+            streams[originator] = (version, stream)
+            previous_log = log
+            position = row["position"]
+            count += 1
+            if anchor is not None and position == anchor[0] and log.hex() != anchor[1]:
+                # Only possible when the chain was recomputed from some point on: the
+                # head kept elsewhere is what shows it.
+                return found(
+                    "head",
+                    row,
+                    f"the log hash at position {position} is {log.hex()}, but the anchor "
+                    f"kept from an earlier verification says {anchor[1]}",
+                )
+            if progress is not None and count % batch == 0:
+                progress(name, count)
+    if progress is not None:
+        progress(name, count)
+    if anchor is not None and anchor[0] > position:
+        return found(
+            "deleted",
+            None,
+            f"the anchor kept from an earlier verification is at position {anchor[0]}, "
+            f"but the log now ends at {position}",
+        )
+    return ApplicationCheck(
+        application=name,
+        events=count,
+        head_position=position,
+        head=previous_log.hex(),
+        finding=None,
+    )

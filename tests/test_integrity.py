@@ -1,0 +1,162 @@
+"""Tamper evidence on the real PostgreSQL: the chain verifies on an untouched store, and
+each of the four tamperings done directly in SQL (edit, delete, insert, reorder) is named
+at the first affected event; a chain recomputed by someone with database access is caught
+by a head kept from an earlier verification."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from uuid import UUID, uuid4
+
+import psycopg
+import pytest
+from psycopg.rows import dict_row
+
+from aggregates.base import PermissionDeniedError
+from careerflow.config import PostgresSettings
+from careerflow.principal import AccessRole, Principal
+from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
+from careerflow.services.cycles import CycleCommands
+from careerflow.services.integrity import verify_store
+from careerflow.services.registry import Services
+from careerflow.store import Store
+from tests.workflows.promotion_support import build_org
+from tests.workflows.test_promotion_e2e import cli
+
+AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
+
+
+@pytest.fixture
+def services(pg: PostgresSettings) -> Iterator[Services]:
+    with Services(Store.open(pg)) as s:
+        build_org(s)
+        cycles = CycleCommands(s)
+        for e in ("E1", "E2"):
+            cycles.open(e, "2030-W10", f"cycle-{e}")
+        cycles.submit_plan(
+            "E1",
+            "2030-W10",
+            Principal(person_id="E1", role=AccessRole.employee),
+            "k",
+            {"customer_visits": 10, "new_customers": 4, "sales_amount": 20_000},
+            datetime(2030, 3, 4, 2, tzinfo=UTC),
+        )
+        yield s
+
+
+def sql(services: Services, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    with psycopg.connect(services.store.pg.conninfo(), row_factory=dict_row) as conn:
+        cursor = conn.execute(statement, params)
+        return cursor.fetchall() if cursor.description else []
+
+
+def positions(services: Services) -> list[int]:
+    return [r["notification_id"] for r in sql(
+        services, "SELECT notification_id FROM people_events ORDER BY notification_id"
+    )]  # fmt: skip
+
+
+def check(services: Services, **kwargs: Any) -> Any:
+    report = verify_store(services, AUDITOR, **kwargs)
+    return report, report.first_finding
+
+
+def test_an_untouched_store_verifies_with_progress(services: Services) -> None:
+    seen: list[tuple[str, int]] = []
+    report, finding = check(services, progress=lambda app, n: seen.append((app, n)), batch=2)
+    assert report.ok and finding is None
+    counts = {a.application: a.events for a in report.applications}
+    assert counts["people"] == len(positions(services)) and counts["cycles"] == 3
+    assert ("people", 2) in seen  # progress while streaming, not only at the end
+    with pytest.raises(PermissionDeniedError):
+        verify_store(services, Principal(person_id="E1", role=AccessRole.employee))
+
+
+def test_an_edited_event_is_named(services: Services) -> None:
+    target = positions(services)[2]
+    sql(services, "UPDATE people_events SET state = state || '\\x20'::bytea "
+        "WHERE notification_id = %s", (target,))  # fmt: skip
+    report, finding = check(services)
+    assert not report.ok
+    assert (finding.application, finding.problem, finding.notification_id) == (
+        "people",
+        "edited",
+        target,
+    )
+
+
+def test_a_deleted_event_is_named(services: Services) -> None:
+    target = positions(services)[3]
+    sql(services, "DELETE FROM people_events WHERE notification_id = %s", (target,))
+    _, finding = check(services)
+    assert (finding.problem, finding.notification_id) == ("deleted", target)
+
+
+def test_an_inserted_event_is_named(services: Services) -> None:
+    row = sql(services, "SELECT topic, state FROM people_events ORDER BY notification_id "
+              "LIMIT 1 OFFSET 2")[0]  # fmt: skip
+    inserted = sql(
+        services,
+        "INSERT INTO people_events (originator_id, originator_version, topic, state) "
+        "VALUES (%s, 1, %s, %s) RETURNING notification_id",
+        (uuid4(), row["topic"], row["state"]),
+    )[0]["notification_id"]
+    _, finding = check(services)
+    assert (finding.problem, finding.notification_id) == ("inserted", inserted)
+
+
+def test_reordered_events_are_named(services: Services) -> None:
+    first, second = positions(services)[1:3]
+    for a, b in ((first, -1), (second, first), (-1, second)):
+        sql(services, "UPDATE people_events SET notification_id = %s "
+            "WHERE notification_id = %s", (b, a))  # fmt: skip
+    _, finding = check(services)
+    assert (finding.problem, finding.notification_id) == ("reordered", first)
+
+
+def test_a_recomputed_chain_is_caught_by_a_kept_head(services: Services) -> None:
+    report, _ = check(services)
+    anchors = {a.application: (a.head_position, a.head) for a in report.applications}
+    # Someone with database access edits an event and recomputes the whole chain.
+    target = positions(services)[1]
+    sql(services, "UPDATE people_events SET state = state || '\\x20'::bytea "
+        "WHERE notification_id = %s", (target,))  # fmt: skip
+    streams: dict[UUID, bytes] = {}
+    previous = GENESIS
+    for row in sql(services, "SELECT * FROM people_events ORDER BY notification_id"):
+        own = event_hash(row["originator_id"], row["originator_version"], row["topic"],
+                         bytes(row["state"]))  # fmt: skip
+        stream = stream_hash(streams.get(row["originator_id"], GENESIS), own)
+        streams[row["originator_id"]] = stream
+        previous = log_hash(previous, row["notification_id"], stream)
+        sql(services, "UPDATE people_events_chain SET event_hash = %s, stream_hash = %s, "
+            "log_hash = %s WHERE notification_id = %s",
+            (own, stream, previous, row["notification_id"]))  # fmt: skip
+    assert check(services)[0].ok  # the chain alone cannot tell...
+    _, finding = check(services, anchors=anchors)  # ...the kept head can
+    assert (finding.application, finding.problem) == ("people", "head")
+
+
+async def test_verify_from_the_command_line_with_kept_heads(
+    services: Services, tmp_path: Path
+) -> None:
+    pg = services.store.pg
+    heads = tmp_path / "heads.json"
+    first = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify",
+                      "--save-anchors", str(heads), "--as", "auditor:A001")  # fmt: skip
+    assert first.returncode == 0, first.stderr
+    assert "verify: people:" in first.stderr
+    assert json.loads(first.stdout)["ok"] is True
+    target = positions(services)[2]
+    sql(services, "DELETE FROM people_events WHERE notification_id = %s", (target,))
+    second = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify",
+                       "--anchors", str(heads), "--as", "auditor:A001")  # fmt: skip
+    assert second.returncode == 1
+    report = json.loads(second.stdout)
+    people = next(a for a in report["applications"] if a["application"] == "people")
+    assert people["finding"]["problem"] == "deleted"
+    assert people["finding"]["notification_id"] == target
