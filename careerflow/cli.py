@@ -216,6 +216,18 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+@audit_app.command("check-projections")
+def audit_check_projections(as_: AsOption = "") -> None:
+    """Rebuild every read model into a scratch schema and diff it against the live one,
+    row by row; exits 1 on any difference."""
+    from careerflow.services.projection_check import check_projections
+
+    report = _call(as_, lambda s, p: check_projections(s, p))
+    _echo_json(_plain(report))
+    if not report.ok:
+        raise typer.Exit(1)
+
+
 @audit_app.command("replay-workflows")
 def audit_replay_workflows(
     as_: AsOption = "",

@@ -21,4 +21,5 @@ CASES = [
     ),
     Case("POST", "/audit/replay-workflows?limit=5", "/audit/replay-workflows", READERS),
     Case("POST", "/audit/verify", "/audit/verify", READERS, json={"anchors": {}}),
+    Case("POST", "/audit/check-projections", "/audit/check-projections", READERS),
 ]

@@ -13,6 +13,7 @@ from pydantic import BaseModel
 from careerflow.api.auth import Caller, Context
 from careerflow.services.history import History, to_html, to_jsonl
 from careerflow.services.integrity import VerifyReport, verify_store
+from careerflow.services.projection_check import ProjectionCheckReport, check_projections
 from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -58,6 +59,13 @@ def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -
     edited, deleted, inserted or reordered (and a chain rewritten since a kept head)."""
     kept = {k: (a.position, a.head) for k, a in (request.anchors if request else {}).items()}
     return verify_store(ctx.services, caller, kept)
+
+
+@router.post("/check-projections", response_model=ProjectionCheckReport)
+def check(caller: Caller, ctx: Context) -> ProjectionCheckReport:
+    """Rebuilds every read model from the events into a scratch schema and reports each
+    row that differs from the live read model."""
+    return check_projections(ctx.services, caller)
 
 
 @router.post("/replay-workflows", response_model=ReplayReport)

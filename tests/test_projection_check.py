@@ -1,0 +1,62 @@
+"""The projection check rebuilds every read model into a scratch schema and diffs it row
+by row: clean on an untouched read model; an edited, a deleted and an extra live row are
+each named with their table, key and columns; the scratch schema is gone afterwards."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import psycopg
+import pytest
+
+from aggregates.base import PermissionDeniedError
+from careerflow.config import PostgresSettings
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.projection_check import check_projections
+from careerflow.services.registry import Services
+from careerflow.store import Store, application_env
+from projections.runner import ReadModels
+from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
+
+AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
+
+
+@pytest.fixture
+def services(pg: PostgresSettings) -> Iterator[Services]:
+    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+        build_org(s)
+        ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
+        rm.wait_caught_up(s.store.applications())
+        yield s
+
+
+def sql(services: Services, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+    with psycopg.connect(services.store.pg.conninfo(), autocommit=True) as conn:
+        cursor = conn.execute(statement, params or None)
+        return cursor.fetchall() if cursor.description else []
+
+
+def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) -> None:
+    report = check_projections(services, AUDITOR)
+    assert report.ok, report.differences
+    assert report.rows_compared["rm_employee"] == 5
+    assert report.rows_compared["rm_readiness"] == 5
+    assert report.live_positions == report.rebuilt_positions
+    sql(services, "UPDATE rm_employee SET name = 'Someone else' WHERE employee_id = 'E2'")
+    sql(services, "DELETE FROM rm_measurement WHERE employee_id = 'E1' AND metric = "
+        "'satisfaction' AND period = '2026-10'")  # fmt: skip
+    sql(services, "INSERT INTO rm_team VALUES ('T999', 'Ghost team', NULL, NULL)")
+    report = check_projections(services, AUDITOR)
+    assert not report.ok and report.difference_count == 3
+    found = {(d.table, d.problem): d for d in report.differences}
+    edited = found[("rm_employee", "differs")]
+    assert edited.key == {"employee_id": "E2"}
+    assert edited.columns["name"]["live"] == "Someone else"
+    assert edited.columns["name"]["rebuilt"] == "复购不足"
+    assert found[("rm_measurement", "missing in live")].key["metric"] == "satisfaction"
+    assert found[("rm_team", "missing in rebuild")].key == {"team_id": "T999"}
+    schemas = sql(services, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rm_check_%'")
+    assert schemas == []
+    with pytest.raises(PermissionDeniedError):
+        check_projections(services, Principal(person_id="S001", role=AccessRole.manager))
