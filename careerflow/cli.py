@@ -216,6 +216,20 @@ def audit_verify(
         raise typer.Exit(1)
 
 
+@audit_app.command("reevaluate")
+def audit_reevaluate(
+    kind: Annotated[str, typer.Argument(help="application or month")],
+    ident: Annotated[str, typer.Argument(help="an application id, or EMPLOYEE/YYYY-MM")],
+    as_: AsOption = "",
+) -> None:
+    """Re-run a recorded decision from its recorded inputs and policy versions; exits 1
+    and lists the differing fields if the outcome is not identical."""
+    result = _call(as_, lambda s, p: s.reevaluation.reevaluate(p, kind, ident))
+    _echo_json(_plain(result))
+    if not result.identical:
+        raise typer.Exit(1)
+
+
 @audit_app.command("check-projections")
 def audit_check_projections(as_: AsOption = "") -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,

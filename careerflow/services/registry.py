@@ -21,6 +21,7 @@ from careerflow.services.plan_queries import PlanQueries
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
+from careerflow.services.reevaluation import ReevaluationService
 from careerflow.services.tokens import TokenService
 from careerflow.store import Store
 
@@ -45,6 +46,7 @@ class Services:
         self.goal_queries = GoalQueries(self.read_pool)
         self.tokens = TokenService(store.access, store.people, self.read_pool)
         self.history = HistoryService(self)
+        self.reevaluation = ReevaluationService(self)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

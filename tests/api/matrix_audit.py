@@ -22,4 +22,10 @@ CASES = [
     Case("POST", "/audit/replay-workflows?limit=5", "/audit/replay-workflows", READERS),
     Case("POST", "/audit/verify", "/audit/verify", READERS, json={"anchors": {}}),
     Case("POST", "/audit/check-projections", "/audit/check-projections", READERS),
+    Case(
+        "POST",
+        "/audit/reevaluate/month/E1/2020-01",
+        "/audit/reevaluate/{kind}/{ident}",
+        {"auditor:A001": 404, "hr:H001": 404},
+    ),
 ]

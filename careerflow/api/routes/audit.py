@@ -14,6 +14,7 @@ from careerflow.api.auth import Caller, Context
 from careerflow.services.history import History, to_html, to_jsonl
 from careerflow.services.integrity import VerifyReport, verify_store
 from careerflow.services.projection_check import ProjectionCheckReport, check_projections
+from careerflow.services.reevaluation import Reevaluation
 from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -59,6 +60,16 @@ def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -
     edited, deleted, inserted or reordered (and a chain rewritten since a kept head)."""
     kept = {k: (a.position, a.head) for k, a in (request.anchors if request else {}).items()}
     return verify_store(ctx.services, caller, kept)
+
+
+@router.post("/reevaluate/{kind}/{ident:path}", response_model=Reevaluation)
+def reevaluate(
+    kind: Literal["application", "month"], ident: str, caller: Caller, ctx: Context
+) -> Reevaluation:
+    """Re-runs a recorded decision (an application's report; a month's targets, bonus,
+    commission and training rules) from its recorded inputs and policy versions and
+    reports whether the outcome is identical, field by field."""
+    return ctx.services.reevaluation.reevaluate(caller, kind, ident)
 
 
 @router.post("/check-projections", response_model=ProjectionCheckReport)

@@ -1,0 +1,297 @@
+"""Exact re-evaluation: re-run a recorded decision from its recorded inputs and the
+policy versions it names, with today's code, and show that the outcome is identical; a
+mismatch is reported field by field.
+
+Application reports: the ledger as it was at the versions the report used, the metric
+catalog, potential weights and criteria at their recorded versions, and the recorded
+organisation-wide percentiles, through the same `assess`. Month closes: the targets from
+the ledger version and cascade version recorded, the bonus and commission from their
+recorded inputs and rule versions, the training rules from their recorded evidence."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from pydantic import BaseModel
+
+from aggregates.assessment import PolicySet, VersionedCriteria, assess
+from aggregates.base import DomainError, NotFoundError
+from aggregates.documents import (
+    MetricCatalog,
+    PotentialWeights,
+    PromotionCriteria,
+    month_of,
+)
+from aggregates.goals import GoalCascade, derive_targets
+from aggregates.incentives import BonusRules, CommissionRules, compute_bonus, compute_commission
+from aggregates.ladder import Role
+from aggregates.metric_ledger import MetricLedger, ledger_uuid
+from aggregates.month_close import MonthClose, month_close_uuid
+from aggregates.policy import PolicyDocument, policy_uuid
+from aggregates.promotion import PromotionApplication, application_uuid
+from aggregates.training_rules import TrainingRules, check_rules
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.cycles import CycleCommands, period_value
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+
+class FieldDifference(BaseModel):
+    path: str
+    recorded: Any
+    recomputed: Any
+
+
+class DecisionCheck(BaseModel):
+    decision: str
+    policy_versions: dict[str, int]
+    identical: bool
+    differences: list[FieldDifference]
+
+
+class Reevaluation(BaseModel):
+    kind: str
+    subject: str
+    identical: bool
+    decisions: list[DecisionCheck]
+
+
+def differences(recorded: Any, recomputed: Any, path: str = "") -> list[FieldDifference]:
+    """Leaf-by-leaf differences of two JSON-like values."""
+    if isinstance(recorded, dict) and isinstance(recomputed, dict):
+        out: list[FieldDifference] = []
+        for key in sorted(set(recorded) | set(recomputed), key=str):
+            out += differences(recorded.get(key), recomputed.get(key), f"{path}.{key}".lstrip("."))
+        return out
+    if (
+        isinstance(recorded, list)
+        and isinstance(recomputed, list)
+        and len(recorded) == len(recomputed)
+    ):
+        out = []
+        for i, (a, b) in enumerate(zip(recorded, recomputed, strict=True)):
+            out += differences(a, b, f"{path}[{i}]")
+        return out
+    if recorded != recomputed:
+        return [FieldDifference(path=path or "(value)", recorded=recorded, recomputed=recomputed)]
+    return []
+
+
+def _check(name: str, versions: dict[str, int], recorded: Any, recomputed: Any) -> DecisionCheck:
+    found = differences(_json(recorded), _json(recomputed))
+    return DecisionCheck(
+        decision=name, policy_versions=versions, identical=not found, differences=found
+    )
+
+
+def _json(value: Any) -> Any:
+    if isinstance(value, BaseModel):
+        return value.model_dump(mode="json")
+    if isinstance(value, list):
+        return [_json(v) for v in value]
+    return value
+
+
+class ReevaluationService:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+
+    def reevaluate(self, principal: Principal, kind: str, ident: str) -> Reevaluation:
+        principal.require(
+            AccessRole.auditor, AccessRole.hr, AccessRole.system, action="re-evaluate decisions"
+        )
+        if kind == "application":
+            decisions = self._application(ident)
+        elif kind == "month":
+            employee, _, month = ident.partition("/")
+            if not employee or not month:
+                raise DomainError(f"a month is named EMPLOYEE/YYYY-MM, got {ident!r}")
+            decisions = self._month(employee, month)
+        else:
+            raise DomainError(f"re-evaluation knows 'application' and 'month', not {kind!r}")
+        result = Reevaluation(
+            kind=kind,
+            subject=ident,
+            identical=all(d.identical for d in decisions),
+            decisions=decisions,
+        )
+        self.s.history.record(
+            principal,
+            "re-evaluate",
+            f"{kind} {ident}",
+            "identical" if result.identical else "MISMATCH",
+        )
+        return result
+
+    # -- documents at a version ------------------------------------------------------------
+    def _document(self, kind: str, key: str, version: int) -> dict[str, Any]:
+        doc: PolicyDocument | None = self.s.store.policies.find(policy_uuid(kind, key))
+        if doc is None:
+            raise NotFoundError(f"no {kind}/{key} was ever published")
+        return doc.get_version(version).document
+
+    # -- promotion application reports -------------------------------------------------
+    def _application(self, application_id: str) -> list[DecisionCheck]:
+        application: PromotionApplication | None = self.s.store.promotions.find(
+            application_uuid(application_id)
+        )
+        if application is None:
+            raise NotFoundError(f"no application {application_id!r}")
+        checks: list[DecisionCheck] = []
+        for stored in self.s.store.promotions.events.get(application_uuid(application_id)):
+            report = getattr(stored, "report", None)
+            if report is None:
+                continue
+            recorded = report.assessment
+            versions = recorded.policy_versions
+            target = Role(application.target_role)
+            policies = PolicySet(
+                catalog=MetricCatalog.model_validate(
+                    self._document("metric_catalog", "default", versions["metric_catalog/default"])
+                ),
+                catalog_version=versions["metric_catalog/default"],
+                weights=PotentialWeights.model_validate(
+                    self._document(
+                        "potential_weights", "default", versions["potential_weights/default"]
+                    )
+                ),
+                weights_version=versions["potential_weights/default"],
+                criteria={
+                    target: VersionedCriteria(
+                        version=versions[f"promotion_criteria/{target.value}"],
+                        document=PromotionCriteria.model_validate(
+                            self._document(
+                                "promotion_criteria",
+                                target.value,
+                                versions[f"promotion_criteria/{target.value}"],
+                            )
+                        ),
+                    )
+                },
+            )
+            refs = {r.ledger_version for r in report.metric_refs}
+            measurements = []
+            if refs:
+                ledger: MetricLedger = self.s.store.metrics.repository.get(
+                    ledger_uuid(recorded.employee_id), version=max(refs)
+                )
+                entries = sorted(
+                    (
+                        e
+                        for e in ledger.entries.values()
+                        if e.version in refs
+                        and month_of(e.measurement.period) <= recorded.as_of_month
+                    ),
+                    key=lambda e: e.version,
+                )
+                measurements = [e.measurement for e in entries]
+            recomputed = assess(
+                recorded.employee_id,
+                recorded.role,
+                measurements,
+                policies,
+                recorded.as_of_month,
+                report.percentiles,
+                target=target,
+            )
+            checks.append(
+                _check(
+                    f"report round {getattr(stored, 'round', '?')}", versions, recorded, recomputed
+                )
+            )
+        if not checks:
+            raise NotFoundError(f"application {application_id!r} has no report yet")
+        return checks
+
+    # -- month closes ------------------------------------------------------------------
+    def _month(self, employee_id: str, month: str) -> list[DecisionCheck]:
+        closed: MonthClose | None = self.s.store.cycles.find(month_close_uuid(employee_id, month))
+        if closed is None or closed.bonus is None or closed.commission is None:
+            raise NotFoundError(f"{employee_id}'s month {month} is not closed")
+        recorded_targets = closed.targets
+        cascade_version = recorded_targets.cascade_version
+        cascade = GoalCascade.model_validate(
+            self._document("goal_cascade", "default", cascade_version)
+        )
+        ledger: MetricLedger | None = (
+            self.s.store.metrics.repository.get(
+                ledger_uuid(employee_id), version=closed.ledger_version
+            )
+            if closed.ledger_version
+            else None
+        )
+        measurements = ledger.measurements() if ledger else []
+        catalog = CycleCommands(self.s).catalog()
+        summed = CycleCommands(self.s)._summed
+        monthly_sales = {
+            m: v
+            for m in sorted(
+                {month_of(x.period) for x in measurements if x.metric == "sales_amount"}
+            )
+            if (v := period_value(measurements, "sales_amount", m, summed(catalog, "sales_amount")))
+            is not None
+        }
+        employee = self.s.people.get(employee_id)
+        # The role held when the month was closed (a later promotion must not change it).
+        closed_on = closed.created_on.date()
+        role = Role(employee.role_history[0][0])
+        for held, since in employee.role_history:
+            if since <= closed_on:
+                role = Role(held)
+        targets = derive_targets(
+            cascade,
+            cascade_version,
+            employee_id,
+            closed.team_id,
+            role,
+            month,
+            monthly_sales,
+        )
+        bonus = closed.bonus
+        commission = closed.commission
+        bonus_rules = BonusRules.model_validate(
+            self._document("bonus_rules", "default", bonus.rules_version)
+        )
+        commission_rules = CommissionRules.model_validate(
+            self._document("commission_rules", "default", commission.rules_version)
+        )
+        checks = [
+            _check("targets", {"goal_cascade/default": cascade_version}, recorded_targets, targets),
+            _check(
+                "bonus",
+                {"bonus_rules/default": bonus.rules_version},
+                bonus,
+                compute_bonus(bonus_rules, bonus.rules_version, bonus.inputs),
+            ),
+            _check(
+                "commission",
+                {"commission_rules/default": commission.rules_version},
+                commission,
+                compute_commission(commission_rules, commission.rules_version, commission.inputs),
+            ),
+        ]
+        training_version = self._training_version(employee_id, month)
+        if training_version is not None:
+            rules = TrainingRules.model_validate(
+                self._document("training_rules", "default", training_version)
+            )
+            values: dict[str, dict[str, float | None]] = {}
+            month_targets: dict[str, dict[str, float]] = {}
+            for check in closed.checks:
+                metric = next(r.metric for r in rules.rules if r.id == check.rule_id)
+                for figure in check.evidence:
+                    values.setdefault(figure.month, {})[metric] = figure.value
+                    month_targets.setdefault(figure.month, {})[metric] = figure.target
+            rechecked, recommended = check_rules(rules, month, values, month_targets)
+            versions = {"training_rules/default": training_version}
+            checks.append(_check("training rules", versions, closed.checks, rechecked))
+            checks.append(_check("recommendations", versions, closed.recommendations, recommended))
+        return checks
+
+    def _training_version(self, employee_id: str, month: str) -> int | None:
+        for stored in self.s.store.cycles.events.get(month_close_uuid(employee_id, month)):
+            if type(stored).__qualname__.endswith("TrainingRulesChecked"):
+                version: int = getattr(stored, "rules_version")  # noqa: B009
+                return version
+        return None

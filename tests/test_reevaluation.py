@@ -1,0 +1,118 @@
+"""Exact re-evaluation of recorded decisions: an application's report and a month close
+come out identical from their recorded inputs and policy versions, even after newer
+policy versions and corrected metrics; a changed rule in the code is reported field by
+field."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from typing import Any
+
+import pytest
+
+from aggregates.base import NotFoundError, PermissionDeniedError
+from aggregates.incentives import BonusRules
+from aggregates.ladder import Role
+from careerflow.config import PostgresSettings
+from careerflow.demo_loader import DEMO_HR
+from careerflow.principal import SYSTEM, AccessRole, Principal
+from careerflow.services import reevaluation
+from careerflow.services.cycles import CycleCommands
+from careerflow.services.promotions import PromotionCommands
+from careerflow.services.registry import Services
+from careerflow.store import Store, application_env
+from projections.runner import ReadModels
+from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
+
+AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
+MONTH = "2026-03"
+
+
+@pytest.fixture
+def services(pg: PostgresSettings) -> Iterator[Services]:
+    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+        build_org(s)
+        s.policies.publish(
+            DEMO_HR, "goal_cascade", "default", {"individual_growth_percent": 0}, "flat"
+        )
+        rows = [("E1", f"2025-{m:02d}", "sales_amount", 1_000_000.0, "") for m in range(1, 13)]
+        rows += [
+            ("E1", MONTH, "sales_amount", 1_200_000.0, ""),
+            ("E1", MONTH, "retention_rate", 70.0, ""),
+            ("E1", "2026-02", "retention_rate", 72.0, ""),
+            ("E1", MONTH, "small_deal_sales", 100_000.0, ""),
+            ("E1", MONTH, "new_customers", 3.0, ""),
+        ]
+        ingest(s, rows)
+        ingest(s, year_of_metrics("E2", "2026-02", {}, mentored=2))
+        rm.wait_caught_up(s.store.applications())
+        yield s
+
+
+def test_a_month_close_reevaluates_identically(services: Services) -> None:
+    CycleCommands(services).close_month("E1", MONTH, "month-close-E1")
+    # Newer rules and corrected data do not touch a recorded decision.
+    services.policies.publish(
+        DEMO_HR, "bonus_rules", "default", BonusRules(base_bonus=9_999).model_dump(), "raise"
+    )
+    ingest(services, [("E1", MONTH, "sales_amount", 5.0, "")])
+    result = services.reevaluation.reevaluate(AUDITOR, "month", f"E1/{MONTH}")
+    assert result.identical, [d for d in result.decisions if not d.identical]
+    assert [d.decision for d in result.decisions] == [
+        "targets",
+        "bonus",
+        "commission",
+        "training rules",
+        "recommendations",
+    ]
+    bonus = next(d for d in result.decisions if d.decision == "bonus")
+    assert bonus.policy_versions == {"bonus_rules/default": 1}
+
+
+def test_a_changed_rule_is_reported_field_by_field(
+    services: Services, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    CycleCommands(services).close_month("E1", MONTH, "month-close-E1")
+    original = reevaluation.compute_bonus
+
+    def without_the_excess(rules: BonusRules, version: int, inputs: Any) -> Any:
+        changed = rules.model_copy(update={"excess_rate_percent": 0.0})
+        return original(changed, version, inputs)
+
+    monkeypatch.setattr(reevaluation, "compute_bonus", without_the_excess)
+    result = services.reevaluation.reevaluate(AUDITOR, "month", f"E1/{MONTH}")
+    assert not result.identical
+    bonus = next(d for d in result.decisions if d.decision == "bonus")
+    paths = {d.path: d for d in bonus.differences}
+    assert paths["amount"].recorded == 7_000.0 and paths["amount"].recomputed == 5_000.0
+    assert "lines[1].amount" in paths
+    assert all(d.identical for d in result.decisions if d.decision != "bonus")
+
+
+def test_an_application_report_reevaluates_identically(services: Services) -> None:
+    commands = PromotionCommands(services)
+    e2 = Principal(person_id="E2", role=AccessRole.employee)
+    commands.open(e2, "app-E2", "E2", Role.sales_supervisor, "promotion-E2")
+    commands.submit_report("app-E2", 1, date(2026, 3, 10), SYSTEM)
+    ingest(services, [("E2", "2026-02", "satisfaction", 10.0, "")])  # a later correction
+    result = services.reevaluation.reevaluate(AUDITOR, "application", "app-E2")
+    assert result.identical, result.decisions
+    (report,) = result.decisions
+    assert report.decision == "report round 1"
+    assert set(report.policy_versions) == {
+        "metric_catalog/default",
+        "potential_weights/default",
+        "promotion_criteria/sales_supervisor",
+    }
+
+
+def test_refusals(services: Services) -> None:
+    with pytest.raises(PermissionDeniedError):
+        services.reevaluation.reevaluate(
+            Principal(person_id="E1", role=AccessRole.employee), "month", f"E1/{MONTH}"
+        )
+    with pytest.raises(NotFoundError, match="not closed"):
+        services.reevaluation.reevaluate(AUDITOR, "month", "E1/2020-01")
+    with pytest.raises(NotFoundError):
+        services.reevaluation.reevaluate(AUDITOR, "application", "nope")
