@@ -1,0 +1,229 @@
+"""Metric exports pushed by integrations (CRM, attendance, training, feedback) or HR, and
+an employee's measurements. An export is ingested by the MetricImport workflow, so the
+employees' running development plans re-evaluate as soon as it is stored."""
+
+from __future__ import annotations
+
+import hashlib
+from typing import Any
+
+import orjson
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, ValidationError
+from starlette.concurrency import run_in_threadpool
+from temporalio.client import WorkflowFailureError
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.exceptions import ApplicationError
+
+from activities.metrics import IngestRequest
+from aggregates.base import DomainError, PermissionDeniedError
+from careerflow.api.auth import Caller, Context
+from careerflow.api.errors import FieldProblem, Problem, problem
+from careerflow.principal import AccessRole
+from careerflow.services.access import require_visible
+from careerflow.services.ingest import IngestError, IngestResult
+from workflows.metric_import import MetricImportWorkflow
+
+router = APIRouter(tags=["metrics"])
+
+# Content type -> ingest format ("rows": a JSON body {"rows": [...]}).
+FORMATS: dict[str, str] = {
+    "text/csv": "csv",
+    "application/x-ndjson": "jsonl",
+    "application/jsonl": "jsonl",
+    "application/x-jsonlines": "jsonl",
+    "application/json": "rows",
+}
+
+
+class MeasurementRow(BaseModel):
+    """One measurement: a CSV row, a JSON-lines object and a JSON row have these fields."""
+
+    employee_id: str
+    period: str = Field(description="'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'")
+    metric: str = Field(description="a metric of the metric catalog in force")
+    value: float = Field(description="percent metrics are percent numbers (130 = 130%)")
+    source: str = Field(description="the system it came from, e.g. crm")
+    item: str | None = Field(None, description="what it is about, e.g. the course's name")
+
+
+class MetricRows(BaseModel):
+    """Measurement rows as JSON; a problem with rows[N-1] is reported as `line N`."""
+
+    rows: list[dict[str, Any]]
+
+
+class MeasurementOut(BaseModel):
+    period: str
+    metric: str
+    item: str | None
+    value: float
+    source: str
+    batch_id: str
+
+
+def _rows_schema() -> dict[str, Any]:
+    row = MeasurementRow.model_json_schema()
+    return {
+        "title": "MetricRows",
+        "description": MetricRows.__doc__,
+        "type": "object",
+        "properties": {"rows": {"type": "array", "items": row}},
+        "required": ["rows"],
+    }
+
+
+_CSV_EXAMPLE = "employee_id,period,metric,value,source,item\nE1,2026-10,customer_visits,12,crm,\n"
+EXPORT_BODY: dict[str, Any] = {
+    "required": True,
+    "description": "The export file as sent by the source system (CSV with a header line, "
+    "or JSON lines), or JSON rows. All rows are stored or none.",
+    "content": {
+        "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+        "application/x-ndjson": {
+            "schema": {"type": "string", "description": "one MeasurementRow object per line"}
+        },
+        "application/json": {"schema": _rows_schema()},
+    },
+}
+
+
+def _file_problem(exc: IngestError) -> JSONResponse:
+    fields = []
+    for text in exc.problems:
+        line, _, rest = text.partition(": ")
+        field, sep, message = rest.partition(": ")
+        fields.append(
+            FieldProblem(field=f"{line}: {field}", message=message)
+            if sep
+            else FieldProblem(field=line, message=rest)
+        )
+    return problem(422, "Invalid file", str(exc), errors=[f.model_dump() for f in fields])
+
+
+def _body_format(request: Request) -> str:
+    media = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    fmt = FORMATS.get(media)
+    if fmt is None:
+        raise HTTPException(
+            415,
+            f"unsupported content type {media or '(none)'!r}: send the export as text/csv "
+            'or application/x-ndjson, or JSON {"rows": [...]} as application/json',
+        )
+    return fmt
+
+
+def _rows_to_jsonl(raw: bytes) -> bytes | JSONResponse:
+    try:
+        body = MetricRows.model_validate_json(raw)
+    except ValidationError as exc:
+        fields = [
+            FieldProblem(field=".".join(str(p) for p in e["loc"]) or "body", message=e["msg"])
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
+        return problem(422, "Invalid request", detail, errors=[f.model_dump() for f in fields])
+    return b"".join(orjson.dumps(row) + b"\n" for row in body.rows)
+
+
+def _refusal(exc: WorkflowFailureError) -> DomainError | None:
+    """The business refusal inside a failed import, as the error the API maps to a status."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ApplicationError):
+            if cause.type == "PermissionDeniedError":
+                return PermissionDeniedError(cause.message)
+            if cause.type in {"IngestError", "DomainError", "NotFoundError"}:
+                return DomainError(cause.message)
+        cause = cause.__cause__
+    return None
+
+
+@router.post(
+    "/metrics/exports",
+    response_model=IngestResult,
+    responses={415: {"model": Problem}, 422: {"model": Problem}},
+    openapi_extra={"requestBody": EXPORT_BODY},
+)
+async def post_export(
+    request: Request,
+    caller: Caller,
+    ctx: Context,
+    batch_id: str | None = Query(
+        None,
+        description="the batch's id; default: the content's hash (the same file twice "
+        "is one batch)",
+    ),
+) -> IngestResult | JSONResponse:
+    """Integrations and HR: ingest a metric export, all rows or none (idempotent per batch)."""
+    caller.require(
+        AccessRole.hr, AccessRole.integration, AccessRole.system, action="ingest metrics"
+    )
+    fmt = _body_format(request)
+    data = await request.body()
+    if fmt == "rows":
+        converted = _rows_to_jsonl(data)
+        if isinstance(converted, JSONResponse):
+            return converted
+        data, fmt = converted, "jsonl"
+    # Checked here first, so a bad file is refused with its lines before anything starts.
+    try:
+        catalog = await run_in_threadpool(ctx.services.catalog)
+        await run_in_threadpool(ctx.services.ingest.validate, data, fmt, catalog, "upload")
+    except IngestError as exc:
+        return _file_problem(exc)
+    key = hashlib.sha256((batch_id or "").encode() + b"\0" + data).hexdigest()[:32]
+    client = await ctx.client()
+    handle = await client.start_workflow(
+        MetricImportWorkflow.run,
+        IngestRequest(
+            principal=caller,
+            data=data.decode("utf-8"),
+            format=fmt,
+            source_name="upload",
+            batch_id=batch_id,
+        ),
+        id=f"metric-import-{key}",
+        task_queue=ctx.task_queue,
+        # The same export pushed twice at once waits for the one import.
+        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+    )
+    try:
+        result: IngestResult = await handle.result()
+    except WorkflowFailureError as exc:
+        refusal = _refusal(exc)
+        if refusal is None:
+            raise
+        raise refusal from None
+    return result
+
+
+@router.get(
+    "/employees/{employee_id}/measurements",
+    response_model=list[MeasurementOut],
+    responses={404: {"model": Problem}},
+)
+def employee_measurements(
+    employee_id: str,
+    caller: Caller,
+    ctx: Context,
+    metric: str | None = Query(None, description="only this metric"),
+    period: str | None = Query(None, description="only periods starting with this, e.g. 2026-10"),
+) -> list[MeasurementOut]:
+    """An employee's current measurements (themselves, their manager chain, HR, auditors)."""
+    sql = (
+        "SELECT period, metric, item, value, source, batch_id FROM rm_measurement "
+        "WHERE employee_id = %s"
+    )
+    params: list[Any] = [employee_id]
+    if metric:
+        sql += " AND metric = %s"
+        params.append(metric)
+    if period:
+        sql += " AND starts_with(period, %s)"
+        params.append(period)
+    with ctx.services.read_pool.connection() as conn:
+        require_visible(conn, caller, employee_id)  # type: ignore[arg-type]
+        rows: Any = conn.execute(sql + " ORDER BY period, metric, item", params).fetchall()
+    return [MeasurementOut.model_validate({**r, "item": r["item"] or None}) for r in rows]

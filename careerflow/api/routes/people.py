@@ -1,0 +1,194 @@
+"""People: an employee's record and readiness ("how far am I from promotion?"), a team's
+members, and HR's organisation import. Row rules: employees see themselves, managers
+their reports (transitively), HR and auditors everyone; anything else is 404."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from fastapi import APIRouter
+from psycopg import Connection
+from psycopg.rows import DictRow
+from pydantic import BaseModel, Field
+
+from aggregates.base import NotFoundError
+from aggregates.documents import Label
+from aggregates.evaluation import (
+    CriteriaEvaluation,
+    PotentialScore,
+    Suggestion,
+    weakest_indicators,
+)
+from aggregates.ladder import Role
+from careerflow.api.auth import Caller, Context
+from careerflow.api.context import ApiContext
+from careerflow.api.errors import Problem
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import EVERYONE, reports_of
+from careerflow.services.people import ImportResult, OrgImport
+
+router = APIRouter(tags=["people"])
+
+NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"model": Problem}}
+
+
+class EmployeeOut(BaseModel):
+    """An employee as the directory shows them."""
+
+    employee_id: str
+    name: str
+    role: Role
+    team_id: str
+    team_name: str | None
+    manager_id: str | None
+    manager_name: str | None
+    hire_date: date
+    active: bool
+
+
+class Readiness(BaseModel):
+    """Potential score with each indicator's rank in the team, and the distance to the
+    next role: each criterion met or not, with a suggestion where it is not."""
+
+    employee_id: str
+    role: Role
+    as_of_month: str | None = Field(description="the month the evaluation is as of")
+    score: float = Field(description="potential score, 0..10")
+    team_rank: int = Field(description="1 = the best potential score in the team")
+    team_size: int
+    indicator_ranks: dict[str, int] = Field(description="indicator -> rank in the team (1 = best)")
+    potential: PotentialScore
+    suggestions: list[Suggestion] = Field(description="hints for the weakest indicators")
+    next_role: Role | None
+    eligible: bool | None = Field(description="every criterion for the next role is met")
+    unmet: list[str] = Field(description="ids of the criteria not met yet")
+    evaluation: CriteriaEvaluation | None
+    summary: Label | None = Field(
+        description='e.g. "sales 130% ✓, repurchase 55% ✗ → increase follow-up visits"'
+    )
+    policy_versions: dict[str, int] = Field(description="the policy versions this used")
+
+
+class TeamMember(BaseModel):
+    employee_id: str
+    name: str
+    role: Role
+    manager_id: str | None
+    hire_date: date
+
+
+class TeamMembers(BaseModel):
+    """A team and its active members."""
+
+    team_id: str
+    name: str
+    manager_id: str | None
+    parent_team_id: str | None
+    members: list[TeamMember]
+
+
+@router.get("/employees/{employee_id}", response_model=EmployeeOut, responses=NOT_FOUND)
+def get_employee(employee_id: str, caller: Caller, ctx: Context) -> EmployeeOut:
+    """An employee's record (themselves, their manager chain, HR, auditors)."""
+    return EmployeeOut.model_validate(ctx.services.queries.employee(caller, employee_id))
+
+
+@router.get("/employees/{employee_id}/readiness", response_model=Readiness, responses=NOT_FOUND)
+def get_readiness(employee_id: str, caller: Caller, ctx: Context) -> Readiness:
+    """How far the employee is from promotion: score, ranks, criteria ✓/✗, suggestions."""
+    found = ctx.services.queries.readiness(caller, employee_id)
+    potential = PotentialScore.model_validate(found["potential"])
+    evaluation = (
+        CriteriaEvaluation.model_validate(found["evaluation"]) if found["evaluation"] else None
+    )
+    return Readiness(
+        employee_id=found["employee_id"],
+        role=found["role"],
+        as_of_month=found["as_of_month"],
+        score=found["score"],
+        team_rank=found["team_rank"],
+        team_size=found["team_size"],
+        indicator_ranks=found["indicator_ranks"],
+        potential=potential,
+        suggestions=_suggestions(ctx, potential),
+        next_role=found["next_role"],
+        eligible=found["eligible"],
+        unmet=[r.id for r in evaluation.unmet()] if evaluation else [],
+        evaluation=evaluation,
+        summary={lang: evaluation.summary(lang) for lang in ("en", "zh")} if evaluation else None,
+        policy_versions=found["policy_versions"],
+    )
+
+
+def _suggestions(ctx: ApiContext, potential: PotentialScore) -> list[Suggestion]:
+    try:
+        return weakest_indicators(potential, ctx.services.catalog())
+    except (KeyError, NotFoundError):
+        # The catalog in force no longer names an indicator: no hint beats a wrong one.
+        return []
+
+
+@router.get("/teams/{team_id}/members", response_model=TeamMembers, responses=NOT_FOUND)
+def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
+    """A team's active members (its manager or anyone above, HR, auditors)."""
+    caller.require(
+        AccessRole.manager,
+        AccessRole.hr,
+        AccessRole.auditor,
+        AccessRole.system,
+        action="see a team's members",
+    )
+    with ctx.services.read_pool.connection() as conn:
+        team = _visible_team(conn, caller, team_id)  # type: ignore[arg-type]
+        rows = conn.execute(
+            "SELECT employee_id, name, role, manager_id, hire_date FROM rm_employee "
+            "WHERE team_id = %s AND active ORDER BY employee_id",
+            (team_id,),
+        ).fetchall()
+    return TeamMembers(
+        team_id=team["team_id"],
+        name=team["name"],
+        manager_id=team["manager_id"],
+        parent_team_id=team["parent_team_id"],
+        members=[TeamMember.model_validate(r) for r in rows],
+    )
+
+
+def _visible_team(conn: Connection[DictRow], caller: Principal, team_id: str) -> DictRow:
+    """The team, if the caller manages it or a team above it (or sees everyone); an
+    unknown team and a hidden one look the same."""
+    team = conn.execute(
+        "SELECT team_id, name, manager_id, parent_team_id FROM rm_team WHERE team_id = %s",
+        (team_id,),
+    ).fetchone()
+    hidden = NotFoundError(f"no team {team_id!r} that you can see")
+    if team is None:
+        raise hidden
+    if caller.role in EVERYONE:
+        return team
+    above = conn.execute(
+        "WITH RECURSIVE up AS ("
+        " SELECT team_id, manager_id, parent_team_id FROM rm_team WHERE team_id = %s"
+        " UNION"
+        " SELECT t.team_id, t.manager_id, t.parent_team_id FROM rm_team t"
+        " JOIN up ON t.team_id = up.parent_team_id"
+        ") SELECT manager_id FROM up",
+        (team_id,),
+    ).fetchall()
+    managers = {r["manager_id"] for r in above}
+    if caller.person_id in managers:
+        return team
+    if team["manager_id"] and team["manager_id"] in reports_of(conn, caller.person_id):
+        return team
+    raise hidden
+
+
+@router.post(
+    "/organisation/import",
+    response_model=ImportResult,
+    responses={422: {"model": Problem}},
+)
+def import_organisation(body: OrgImport, caller: Caller, ctx: Context) -> ImportResult:
+    """HR: create or update teams and employees in one transaction (idempotent)."""
+    return ctx.services.people.import_org(caller, body)

@@ -1,0 +1,258 @@
+"""Versioned policy documents (metric catalog, potential weights, promotion criteria,
+plan templates, incentive and cycle rules): anyone with a token reads them; HR checks
+drafts and publishes new versions. A published version never changes."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+
+from aggregates.base import DomainError, NotFoundError
+from careerflow.api.auth import Caller, Context
+from careerflow.api.context import ApiContext
+from careerflow.api.errors import FieldProblem, Problem, problem
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.policies import DOCUMENT_MODELS, validate_document
+
+router = APIRouter(tags=["policies"])
+
+KINDS = ", ".join(sorted(DOCUMENT_MODELS))
+KIND_DOC = f"one of: {KINDS}"
+KEY_DOC = "'default', or the role for promotion_criteria and plan_template"
+
+
+class PolicyInForce(BaseModel):
+    """The version of a policy document in force."""
+
+    kind: str
+    key: str
+    version: int
+    note: str
+    published_by: str
+    published_at: datetime
+
+
+class PolicyVersionInfo(BaseModel):
+    """One published version of a document (without its content)."""
+
+    version: int
+    note: str
+    published_by: str
+    published_at: datetime
+
+
+class PolicyVersionOut(BaseModel):
+    """One version of a policy document, with its content."""
+
+    kind: str
+    key: str
+    version: int
+    current: bool = Field(description="this is the version in force")
+    document: dict[str, Any]
+    note: str
+    published_by: str
+    published_at: datetime | None = Field(
+        description="when it was published (empty until the read model has it)"
+    )
+
+
+class PublishRequest(BaseModel):
+    document: dict[str, Any] = Field(description="the document's content (its `kind` optional)")
+    note: str = Field("", description="why this version (recorded with it)")
+
+
+class Published(BaseModel):
+    kind: str
+    key: str
+    version: int = Field(description="the version now in force")
+    previous_version: int | None
+    changed: bool = Field(description="false when the content equals the version in force")
+
+
+class DraftRequest(BaseModel):
+    document: dict[str, Any]
+
+
+class DraftCheck(BaseModel):
+    """Whether a draft would publish, and what stands in its way if not."""
+
+    kind: str
+    key: str
+    valid: bool
+    problems: list[FieldProblem]
+    current_version: int | None
+    changed: bool = Field(description="the draft differs from the version in force")
+
+
+def _published_at(ctx: ApiContext, kind: str, key: str, version: int) -> datetime | None:
+    with ctx.services.read_pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT published_at FROM rm_policy WHERE kind = %s AND key = %s AND version = %s",
+            (kind, key, version),
+        ).fetchone()
+    return row["published_at"] if row else None
+
+
+def _current(ctx: ApiContext, kind: str, key: str) -> tuple[int, dict[str, Any]] | None:
+    try:
+        found = ctx.services.policies.current(kind, key)
+    except NotFoundError:
+        return None
+    return found.version, found.document
+
+
+@router.get("/policies", response_model=list[PolicyInForce])
+def policies_in_force(
+    caller: Caller, ctx: Context, kind: str | None = Query(None, description=KIND_DOC)
+) -> list[PolicyInForce]:
+    """Every policy document in force: kind, key and version."""
+    sql = (
+        "SELECT DISTINCT ON (kind, key) kind, key, version, note, published_by, published_at "
+        "FROM rm_policy"
+    )
+    params: list[Any] = []
+    if kind:
+        sql += " WHERE kind = %s"
+        params.append(kind)
+    with ctx.services.read_pool.connection() as conn:
+        rows: Any = conn.execute(sql + " ORDER BY kind, key, version DESC", params).fetchall()
+    return [PolicyInForce.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/policies/{kind}/{key}",
+    response_model=PolicyVersionOut,
+    responses={404: {"model": Problem}},
+)
+def get_policy(
+    kind: str,
+    key: str,
+    caller: Caller,
+    ctx: Context,
+    version: int | None = Query(None, ge=1, description="a past version; default: in force"),
+) -> PolicyVersionOut:
+    """A policy document: the version in force, or ?version=N."""
+    current = ctx.services.policies.current(kind, key)
+    found = current
+    if version is not None and version != current.version:
+        try:
+            found = ctx.services.policies.version(kind, key, version)
+        except DomainError as exc:  # "has no version N": as unknown as a missing document
+            raise NotFoundError(str(exc)) from None
+    return PolicyVersionOut(
+        kind=kind,
+        key=key,
+        version=found.version,
+        current=found.version == current.version,
+        document=found.document,
+        note=found.note,
+        published_by=found.published_by,
+        published_at=_published_at(ctx, kind, key, found.version),
+    )
+
+
+@router.get(
+    "/policies/{kind}/{key}/versions",
+    response_model=list[PolicyVersionInfo],
+    responses={404: {"model": Problem}},
+)
+def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[PolicyVersionInfo]:
+    """Every published version of a document, oldest first."""
+    with ctx.services.read_pool.connection() as conn:
+        rows: Any = conn.execute(
+            "SELECT version, note, published_by, published_at FROM rm_policy "
+            "WHERE kind = %s AND key = %s ORDER BY version",
+            (kind, key),
+        ).fetchall()
+    if not rows:
+        raise NotFoundError(f"no {kind}/{key} has been published")
+    return [PolicyVersionInfo.model_validate(r) for r in rows]
+
+
+def _require_hr(caller: Principal, action: str) -> None:
+    caller.require(AccessRole.hr, AccessRole.system, action=action)
+
+
+def _problems(ctx: ApiContext, kind: str, key: str, document: dict[str, Any]) -> list[FieldProblem]:
+    """Field-level validation problems, then the checks against the policies in force."""
+    model = DOCUMENT_MODELS.get(kind)
+    if model is None:
+        return [FieldProblem(field="kind", message=f"unknown policy kind {kind!r}; {KIND_DOC}")]
+    try:
+        TypeAdapter(model).validate_python({"kind": kind, **document})
+    except ValidationError as exc:
+        return [
+            FieldProblem(
+                field=".".join(["document", *(str(p) for p in err["loc"])]), message=err["msg"]
+            )
+            for err in exc.errors()
+        ]
+    try:
+        parsed = validate_document(kind, key, document)
+    except DomainError as exc:
+        return [FieldProblem(field="key", message=str(exc))]
+    # The same cross-document checks publishing runs (metrics and courses must exist).
+    return [
+        FieldProblem(field="document", message=text)
+        for text in ctx.services.policies._consistency(parsed)
+    ]
+
+
+def _refusal(kind: str, key: str, problems: list[FieldProblem]) -> JSONResponse:
+    listed = "; ".join(
+        p.message if p.field == "document" else f"{p.field}: {p.message}" for p in problems
+    )
+    fits = all(p.field == "document" for p in problems)
+    detail = (
+        f"{kind}/{key} does not fit the policies in force: {listed}"
+        if fits
+        else f"{kind}/{key} is not valid: {listed}"
+    )
+    return problem(422, "Refused", detail, errors=[p.model_dump() for p in problems])
+
+
+@router.post(
+    "/policies/{kind}/{key}",
+    response_model=Published,
+    responses={422: {"model": Problem}},
+)
+def publish_policy(
+    kind: str, key: str, body: PublishRequest, caller: Caller, ctx: Context
+) -> Published | JSONResponse:
+    """HR: publish a new version; it is in force at once (identical content: no change)."""
+    _require_hr(caller, "publish policy documents")
+    problems = _problems(ctx, kind, key, body.document)
+    if problems:
+        return _refusal(kind, key, problems)
+    before = _current(ctx, kind, key)
+    version = ctx.services.policies.publish(caller, kind, key, body.document, body.note)
+    previous = before[0] if before else None
+    return Published(
+        kind=kind, key=key, version=version, previous_version=previous, changed=version != previous
+    )
+
+
+@router.post("/policies/{kind}/{key}/check", response_model=DraftCheck)
+def check_policy(
+    kind: str, key: str, body: DraftRequest, caller: Caller, ctx: Context
+) -> DraftCheck:
+    """HR: check a draft against validation and the policies in force, without publishing."""
+    _require_hr(caller, "check policy drafts")
+    problems = _problems(ctx, kind, key, body.document)
+    current = _current(ctx, kind, key)
+    changed = True
+    if not problems and current is not None:
+        parsed = validate_document(kind, key, body.document)
+        changed = parsed.model_dump(mode="json") != current[1]
+    return DraftCheck(
+        kind=kind,
+        key=key,
+        valid=not problems,
+        problems=problems,
+        current_version=current[0] if current else None,
+        changed=changed,
+    )

@@ -1,0 +1,228 @@
+"""Metric exports through the API on the real stack: CSV, JSON lines and JSON rows are
+ingested by the MetricImport workflow (all or nothing, once per batch), a malformed file
+is refused with its line numbers, and the measurements then read back by row rules."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from datetime import date
+from typing import Any
+
+import orjson
+
+from careerflow.demo_loader import DEMO_HR
+from careerflow.services.plan_process import PlanProcessService
+from tests.api.conftest import ApiStack
+
+CSV = {"Content-Type": "text/csv"}
+NDJSON = {"Content-Type": "application/x-ndjson"}
+
+
+async def measurements(api: ApiStack, who: str, employee_id: str, **params: str) -> Any:
+    response = await api.call(
+        who, "GET", f"/api/v1/employees/{employee_id}/measurements", params=params
+    )
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+async def test_the_crm_posts_a_csv_once_and_the_measurements_appear(api: ApiStack) -> None:
+    export = (
+        b"employee_id,period,metric,value,source,item\n"
+        b"E1,2026-09,customer_visits,14,crm,\n"
+        b"E1,2026-09,course_completed,92,crm,Team Management\n"
+        b"E2,2026-09,customer_visits,8,crm,\n"
+    )
+    first = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=export, headers=CSV
+    )
+    assert first.status_code == 200, first.text
+    result = first.json()
+    assert (result["rows"], result["employees"], result["already_ingested"]) == (3, 2, False)
+    assert result["batch_id"].startswith("sha256:")
+    assert result["employee_ids"] == ["E1", "E2"]
+
+    again = await api.call(
+        "hr:H001", "POST", "/api/v1/metrics/exports", content=export, headers=CSV
+    )
+    assert again.status_code == 200, again.text
+    assert again.json()["already_ingested"] and again.json()["events_written"] == 0
+    assert again.json()["batch_id"] == result["batch_id"]
+
+    api.caught_up()
+    mine = await measurements(api, "employee:E1", "E1", period="2026-09")
+    assert {(m["metric"], m["item"], m["value"], m["source"]) for m in mine} == {
+        ("customer_visits", None, 14.0, "crm"),
+        ("course_completed", "Team Management", 92.0, "crm"),
+    }
+    assert {m["batch_id"] for m in mine} == {result["batch_id"]}
+    # The manager chain, HR and auditors read them; a colleague cannot tell E1 exists.
+    for who in ("manager:S001", "manager:M001", "hr:H001", "auditor:A001"):
+        assert len(await measurements(api, who, "E1", period="2026-09")) == 2
+    only = await measurements(api, "manager:S001", "E1", metric="customer_visits")
+    assert [m["value"] for m in only if m["period"] == "2026-09"] == [14.0]
+    hidden = await api.call("employee:E2", "GET", "/api/v1/employees/E1/measurements")
+    unknown = await api.call("employee:E2", "GET", "/api/v1/employees/NOPE/measurements")
+    assert hidden.status_code == unknown.status_code == 404
+    assert hidden.json()["detail"].replace("E1", "?") == unknown.json()["detail"].replace(
+        "NOPE", "?"
+    )
+
+
+async def test_json_lines_and_json_rows_are_exports_too(api: ApiStack) -> None:
+    lines = b"".join(
+        orjson.dumps(row) + b"\n"
+        for row in [
+            {
+                "employee_id": "E2",
+                "period": "2026-08",
+                "metric": "satisfaction",
+                "value": 91.5,
+                "source": "survey",
+            },
+            {
+                "employee_id": "E2",
+                "period": "2026-08",
+                "metric": "repurchase_rate",
+                "value": 55,
+                "source": "crm",
+            },
+        ]
+    )
+    pushed = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=lines, headers=NDJSON
+    )
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["rows"] == 2
+    rows = {
+        "rows": [
+            {
+                "employee_id": "E2",
+                "period": "2026-W35",
+                "metric": "customer_visits",
+                "value": 11,
+                "source": "crm",
+            }
+        ]
+    }
+    posted = await api.call("hr:H001", "POST", "/api/v1/metrics/exports", json=rows)
+    assert posted.status_code == 200, posted.text
+    assert (await api.call("hr:H001", "POST", "/api/v1/metrics/exports", json=rows)).json()[
+        "already_ingested"
+    ]
+    api.caught_up()
+    seen = {
+        (m["period"], m["metric"]): (m["value"], m["source"])
+        for m in await measurements(api, "employee:E2", "E2")
+    }
+    assert seen[("2026-08", "satisfaction")] == (91.5, "survey")
+    assert seen[("2026-08", "repurchase_rate")] == (55.0, "crm")
+    assert seen[("2026-W35", "customer_visits")] == (11.0, "crm")
+
+
+async def test_a_malformed_file_is_refused_line_by_line_and_nothing_is_stored(
+    api: ApiStack,
+) -> None:
+    export = (
+        b"employee_id,period,metric,value,source\n"
+        b"E3,2026-07,customer_visits,9,crm\n"
+        b"E3,2026-07,customer_visits,lots,crm\n"
+        b"E404,2026-07,customer_visits,3,crm\n"
+        b"E3,2026-13,customer_visits,3,crm\n"
+        b"E3,2026-07,live_stream_conversion,3,crm\n"
+    )
+    refused = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=export, headers=CSV
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.headers["content-type"].startswith("application/problem+json")
+    problem = refused.json()
+    assert "nothing was ingested, 4 problem(s)" in problem["detail"]
+    fields = {e["field"] for e in problem["errors"]}
+    assert fields == {"line 3: value", "line 4: employee_id", "line 5: period", "line 6: metric"}
+    assert "line 4: employee_id: unknown employee 'E404'" in problem["detail"]
+    assert "unknown metric 'live_stream_conversion'" in problem["detail"]
+
+    header = await api.call(
+        "integration:crm",
+        "POST",
+        "/api/v1/metrics/exports",
+        content=b"who,what\nE3,9\n",
+        headers=CSV,
+    )
+    assert header.status_code == 422
+    assert "line 1: header: missing column(s)" in header.json()["detail"]
+
+    bad_rows = {
+        "rows": [
+            {
+                "employee_id": "E3",
+                "period": "2026-07",
+                "metric": "customer_visits",
+                "value": 1,
+                "source": "crm",
+            },
+            {
+                "employee_id": "E3",
+                "period": "2026-07",
+                "metric": "customer_visits",
+                "source": "crm",
+            },
+        ]
+    }
+    missing = await api.call("hr:H001", "POST", "/api/v1/metrics/exports", json=bad_rows)
+    assert missing.status_code == 422
+    assert [e["field"] for e in missing.json()["errors"]] == ["line 2: value"]
+    not_rows = await api.call("hr:H001", "POST", "/api/v1/metrics/exports", json={"row": []})
+    assert not_rows.status_code == 422
+    assert not_rows.json()["errors"][0]["field"] == "rows"
+
+    api.caught_up()
+    assert await measurements(api, "hr:H001", "E3", period="2026-07") == []
+
+
+async def test_only_integrations_and_hr_push_and_only_known_formats(api: ApiStack) -> None:
+    export = b"employee_id,period,metric,value,source\nE1,2026-06,customer_visits,9,crm\n"
+    denied = await api.call(
+        "manager:S001", "POST", "/api/v1/metrics/exports", content=export, headers=CSV
+    )
+    assert denied.status_code == 403
+    assert "may not ingest metrics" in denied.json()["detail"]
+    plain = await api.call(
+        "integration:crm",
+        "POST",
+        "/api/v1/metrics/exports",
+        content=export,
+        headers={"Content-Type": "text/plain"},
+    )
+    assert plain.status_code == 415
+    assert "text/csv" in plain.json()["detail"]
+    api.caught_up()
+    assert await measurements(api, "hr:H001", "E1", period="2026-06") == []
+
+
+async def test_running_development_plans_hear_about_new_metrics(api: ApiStack) -> None:
+    plans = PlanProcessService(api.services, api.temporal, api.queue)
+    plan_id = await plans.start(DEMO_HR, "S001", date.today().replace(day=1), None)
+    deadline = time.monotonic() + 60
+    while True:  # the plan's aggregate is written by the workflow, then projected
+        api.caught_up()
+        with api.services.read_pool.connection() as conn:
+            if conn.execute("SELECT 1 FROM rm_plan WHERE plan_id = %s", (plan_id,)).fetchone():
+                break
+        assert time.monotonic() < deadline, "the plan never reached the read model"
+        await asyncio.sleep(0.2)
+    month = date.today().strftime("%Y-%m")
+    export = f"employee_id,period,metric,value,source\nS001,{month},new_customers,2,crm\n"
+    pushed = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=export.encode(), headers=CSV
+    )
+    assert pushed.status_code == 200, pushed.text
+    assert pushed.json()["employee_ids"] == ["S001"]
+    signals = [
+        e.workflow_execution_signaled_event_attributes.signal_name
+        async for e in api.temporal.get_workflow_handle(plan_id).fetch_history_events()
+        if e.HasField("workflow_execution_signaled_event_attributes")
+    ]
+    assert signals == ["metrics_arrived"]
