@@ -1,0 +1,294 @@
+"""Post-promotion development plans: HR starts one, the manager (or HR) confirms
+milestones and adjusts the plan with a reason (Updates on the plan's workflow, through
+the service layer the CLI uses); an employee's plans with live progress, a manager's
+team plans and HR's overview come from the read model.
+
+Access: a role that may never do something gets 403 whatever the id; a plan the caller
+may not see answers 404 exactly like one that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from aggregates.base import DomainError, NotFoundError
+from aggregates.development_plan import DevelopmentPlan
+from aggregates.ladder import Role
+from aggregates.plan_progress import PlanProgress
+from aggregates.plan_template import Milestone
+from careerflow.api.auth import Caller, Context
+from careerflow.api.errors import Problem
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import can_see
+from careerflow.services.plans import PlanCommands, PlanInfo
+
+# Every refusal is problem+json with a reason a person can act on.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (401, "No or an unknown token"),
+        (403, "The caller's role may not do this"),
+        (404, "No such employee or plan that the caller can see"),
+        (422, "A malformed request, or refused by the plan's rules's rules; nothing changed"),
+    )
+}
+router = APIRouter(prefix="/plans", tags=["development plans"], responses=PROBLEMS)
+
+READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
+STEERERS = (AccessRole.manager, AccessRole.hr)
+
+
+# -- requests -----------------------------------------------------------------------------
+class StartPlanIn(BaseModel):
+    employee_id: str = Field(min_length=1)
+    effective_date: date | None = Field(
+        default=None, description="The plan's first day; default: today (company calendar)."
+    )
+    role: Role | None = Field(
+        default=None, description="The plan template's role; default: the employee's role."
+    )
+
+
+class ConfirmMilestoneIn(BaseModel):
+    comment: str = Field(default="", description='What was achieved ("joined every meeting").')
+
+
+class AdjustPlanIn(BaseModel):
+    action: Literal["add", "move", "drop"]
+    reason: str = Field(min_length=1, description="Why; part of the plan's record.")
+    milestone_id: str = Field(default="", description="The milestone to move or drop.")
+    milestone: Milestone | None = Field(
+        default=None, description="The milestone to add (the plan template's shape)."
+    )
+    due_month: int | None = Field(
+        default=None, ge=1, description="For a move: the new due month (plan month, 1-based)."
+    )
+
+
+# -- responses ----------------------------------------------------------------------------
+class PlanStarted(BaseModel):
+    plan_id: str
+    employee_id: str
+    effective_date: date
+    role: Role
+
+
+class PlanState(BaseModel):
+    """The plan as its workflow holds it after the call."""
+
+    plan_id: str
+    employee_id: str
+    manager_id: str | None
+    effective_date: date
+    end_date: date
+    milestones: list[str]
+    confirmable: list[str] = Field(description="Milestones the manager confirms by hand.")
+
+
+class PlanView(BaseModel):
+    plan_id: str
+    employee_id: str
+    manager_id: str | None
+    role: Role
+    effective_date: date
+    months: int
+    template_version: int
+    milestones: list[Milestone]
+    confirmed: dict[str, str] = Field(description="Milestone id → who confirmed it.")
+    overdue: list[str]
+    overall: str = Field(description="on_track, at_risk, overdue, completed or not_evaluated")
+    done: int
+    total: int
+    progress: PlanProgress | None = Field(description="Each milestone's live progress.")
+    evaluated_on: date | None
+    closed: bool
+    outcome: str | None
+
+
+class TeamPlan(BaseModel):
+    plan_id: str
+    employee_id: str
+    name: str
+    role: Role
+    effective_date: date
+    overall: str
+    done: int
+    total: int
+    overdue: list[str]
+    closed: bool
+
+
+class PlansOverview(BaseModel):
+    open: dict[str, int] = Field(description="Open plans by status (on_track, at_risk, ...).")
+    closed: dict[str, int] = Field(description="Closed plans by outcome.")
+
+
+# -- access -------------------------------------------------------------------------------
+def _role(*roles: AccessRole, action: str) -> Any:
+    """A caller whose role may `action` at all (403 otherwise, before any lookup)."""
+
+    def check(caller: Caller) -> Principal:
+        caller.require(*roles, action=action)
+        return caller
+
+    return Depends(check)
+
+
+def _missing(plan_id: str) -> NotFoundError:
+    return NotFoundError(f"no development plan {plan_id!r} that you can see")
+
+
+@dataclass(frozen=True)
+class VisiblePlan:
+    caller: Principal
+    plan: DevelopmentPlan
+
+
+def _visible_plan(*roles: AccessRole, action: str, open_only: bool = False) -> Any:
+    """The plan in the path, from the event store (no read-model lag), when the caller's
+    role may `action` and the caller can see the plan's employee (and, to steer it, the
+    plan is still running)."""
+
+    def lookup(plan_id: str, caller: Caller, ctx: Context) -> VisiblePlan:
+        caller.require(*roles, action=action)
+        try:
+            plan = PlanCommands(ctx.services).get(plan_id)
+        except NotFoundError:
+            raise _missing(plan_id) from None
+        with ctx.services.read_pool.connection() as conn:
+            if not can_see(conn, caller, plan.employee_id):  # type: ignore[arg-type]
+                raise _missing(plan_id)
+        if open_only and plan.closed:
+            raise DomainError(f"the development plan {plan_id!r} is closed")
+        return VisiblePlan(caller, plan)
+
+    return Depends(lookup)
+
+
+def _state(info: PlanInfo) -> PlanState:
+    return PlanState.model_validate(info.model_dump())
+
+
+# -- process ------------------------------------------------------------------------------
+@router.post("", response_model=PlanStarted, summary="Start a development plan")
+async def start_plan(
+    body: StartPlanIn,
+    caller: Annotated[Principal, _role(AccessRole.hr, action="start development plans")],
+    ctx: Context,
+) -> PlanStarted:
+    """HR starts a development plan for any employee from the role's plan template.
+    Idempotent: the same employee and start date give the same plan."""
+    employee = ctx.services.people.get(body.employee_id)  # 404 for an unknown employee
+    commands = PlanCommands(ctx.services)
+    effective = body.effective_date or commands.local_date(datetime.now(UTC))
+    role = body.role or Role(employee.role)
+    flow = await ctx.plans()
+    try:
+        plan_id = await flow.start(caller, body.employee_id, effective, role)
+    except NotFoundError as exc:  # the employee exists: no template for the role
+        raise DomainError(str(exc)) from None
+    return PlanStarted(
+        plan_id=plan_id, employee_id=body.employee_id, effective_date=effective, role=role
+    )
+
+
+@router.post(
+    "/{plan_id}/milestones/{milestone_id}/confirmation",
+    response_model=PlanState,
+    summary="Confirm a milestone",
+)
+async def confirm_milestone(
+    milestone_id: str,
+    body: ConfirmMilestoneIn,
+    target: Annotated[
+        VisiblePlan, _visible_plan(*STEERERS, action="confirm milestones", open_only=True)
+    ],
+    ctx: Context,
+) -> PlanState:
+    """The employee's manager (or HR) confirms a milestone of kind 'confirmed'
+    ("joined the team meetings"); measured milestones follow the metrics."""
+    flow = await ctx.plans()
+    info = await flow.confirm(target.caller, target.plan.plan_id, milestone_id, body.comment)
+    return _state(info)
+
+
+@router.post(
+    "/{plan_id}/adjustments", response_model=PlanState, summary="Add, move or drop a milestone"
+)
+async def adjust_plan(
+    body: AdjustPlanIn,
+    target: Annotated[
+        VisiblePlan, _visible_plan(*STEERERS, action="adjust development plans", open_only=True)
+    ],
+    ctx: Context,
+) -> PlanState:
+    """The manager (or HR) adds a milestone, moves one's due month or drops one, with a
+    reason that stays in the plan's record."""
+    flow = await ctx.plans()
+    info = await flow.adjust(
+        target.caller,
+        target.plan.plan_id,
+        body.action,
+        body.reason,
+        milestone_id=body.milestone_id,
+        milestone=body.milestone,
+        due_month=body.due_month,
+    )
+    return _state(info)
+
+
+# -- read models --------------------------------------------------------------------------
+@router.get("", response_model=list[PlanView], summary="An employee's plans with live progress")
+def plans_of(
+    caller: Annotated[Principal, _role(*READERS, action="see development plans")],
+    ctx: Context,
+    employee_id: Annotated[
+        str | None, Query(min_length=1, description="Whose plans; default: the caller's.")
+    ] = None,
+) -> list[PlanView]:
+    """One person's development plans with live progress, newest first: their own,
+    their reports' (managers), anyone's (HR, auditors)."""
+    rows = ctx.services.plan_queries.plans_of(caller, employee_id or caller.person_id)
+    return [PlanView.model_validate(r) for r in rows]
+
+
+@router.get("/team", response_model=list[TeamPlan], summary="The plans of a manager's team")
+def team_plans(
+    caller: Annotated[
+        Principal,
+        _role(AccessRole.manager, AccessRole.hr, AccessRole.auditor, action="see team plans"),
+    ],
+    ctx: Context,
+) -> list[TeamPlan]:
+    """Every plan among a manager's reports (HR and auditors: everyone's), with who is
+    on track, at risk or overdue."""
+    return [TeamPlan.model_validate(r) for r in ctx.services.plan_queries.team(caller)]
+
+
+@router.get("/overview", response_model=PlansOverview, summary="HR's overview of every plan")
+def overview(
+    caller: Annotated[
+        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see the plans overview")
+    ],
+    ctx: Context,
+) -> PlansOverview:
+    """HR's overview: open plans on track, at risk and overdue; closed plans by outcome."""
+    return PlansOverview.model_validate(ctx.services.plan_queries.overview(caller))
+
+
+@router.get("/{plan_id}", response_model=PlanView, summary="One development plan")
+def get_plan(
+    target: Annotated[VisiblePlan, _visible_plan(*READERS, action="see development plans")],
+    ctx: Context,
+) -> PlanView:
+    """One development plan with live progress (the employee, their manager chain, HR
+    and auditors)."""
+    plan = target.plan
+    for row in ctx.services.plan_queries.plans_of(target.caller, plan.employee_id):
+        if row["plan_id"] == plan.plan_id:
+            return PlanView.model_validate(row)
+    raise _missing(plan.plan_id)  # started, not yet in the read model

@@ -1,0 +1,473 @@
+"""Promotion applications: start, the manager's decision, resubmission, withdrawal and
+HR's review (steered on Temporal through the service layer the CLI uses), and the read
+models: one application with its timeline, the applications a caller may see, HR's
+pipeline, cycle times against the working-day target, returned applications and the
+candidate pool.
+
+Access: a role that may never do something gets 403 whatever the id; an application the
+caller may not see answers 404 exactly like one that does not exist."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Query
+from pydantic import BaseModel, Field
+
+from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from aggregates.evaluation import CriteriaEvaluation, CriterionResult
+from aggregates.ladder import Role, next_role
+from aggregates.promotion import CLOSED, PromotionApplication, Stage
+from careerflow.api.auth import Caller, Context
+from careerflow.api.errors import Problem
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import can_see
+from careerflow.services.promotions import PromotionCommands
+
+# Every refusal is problem+json with a reason a person can act on.
+PROBLEMS: dict[int | str, dict[str, Any]] = {
+    code: {"model": Problem, "description": text}
+    for code, text in (
+        (401, "No or an unknown token"),
+        (403, "The caller's role may not do this"),
+        (404, "No such employee or application that the caller can see"),
+        (422, "A malformed request, or refused by the promotion process's rules; nothing changed"),
+    )
+}
+router = APIRouter(prefix="/promotions", tags=["promotions"], responses=PROBLEMS)
+
+READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
+APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
+
+
+# -- requests -----------------------------------------------------------------------------
+class StartApplication(BaseModel):
+    employee_id: str | None = Field(
+        default=None,
+        min_length=1,
+        description="Who applies; default: the caller. Employees apply for themselves, "
+        "HR for anyone.",
+    )
+    target_role: Role | None = Field(
+        default=None, description="The role applied for; default: the employee's next rung."
+    )
+
+
+class ManagerDecisionIn(BaseModel):
+    approve: bool = Field(description="true approves, false rejects")
+    comment: str = Field(
+        default="",
+        description="Shown to the applicant; required when rejecting "
+        '(e.g. "approve; focus on management skills").',
+    )
+
+
+class WithdrawalIn(BaseModel):
+    reason: str = Field(default="", description="Why the application is withdrawn.")
+
+
+class HrReviewIn(BaseModel):
+    outcome: Literal["confirm", "override_approve", "override_decline"] = Field(
+        description="confirm: the application passed every criterion (stage hr_review); "
+        "override_approve: approve a returned application despite unmet criteria; "
+        "override_decline: decline an application that passed (stage hr_review)."
+    )
+    reason: str = Field(
+        default="",
+        description="Required for an override (it is part of the audit record); "
+        "a comment for a confirmation.",
+    )
+
+
+# -- responses ----------------------------------------------------------------------------
+class StartedApplicationOut(BaseModel):
+    application_id: str
+    workflow_id: str
+    employee_id: str
+    target_role: Role
+
+
+class ApplicationStatus(BaseModel):
+    """Where the application stands after the call."""
+
+    application_id: str
+    workflow_id: str
+    employee_id: str
+    stage: Stage
+    round: int
+    manager_id: str | None
+
+
+class TimelineStep(BaseModel):
+    seq: int
+    at: datetime
+    kind: str = Field(description="Started, Submitted, ManagerDecided, Returned, HrConfirmed, ...")
+    actor: str
+    actor_role: str
+    round: int | None
+    comment: str | None = Field(description="The approver's comment or the reason given.")
+    detail: dict[str, Any] = Field(default_factory=dict)
+
+
+class ApplicationDetail(BaseModel):
+    application_id: str
+    workflow_id: str
+    employee_id: str
+    from_role: Role
+    target_role: Role
+    stage: Stage
+    round: int
+    started_by: str
+    started_at: datetime
+    stage_since: datetime
+    decided_at: datetime | None
+    manager_id: str | None
+    eligible: bool | None
+    score: float | None = Field(description="Potential score (0..10) in the latest report.")
+    evaluation: CriteriaEvaluation | None = Field(
+        description="Every criterion with the applicant's value, met or not, and a suggestion."
+    )
+    unmet: list[CriterionResult] | None
+    policy_versions: dict[str, int] | None
+    returned_count: int
+    effective_date: date | None
+    timeline: list[TimelineStep]
+
+
+class ApplicationSummary(BaseModel):
+    application_id: str
+    employee_id: str
+    name: str
+    target_role: Role
+    stage: Stage
+    round: int
+    started_at: datetime
+    stage_since: datetime
+    manager_id: str | None
+    eligible: bool | None
+
+
+class PipelineApplication(BaseModel):
+    application_id: str
+    employee_id: str
+    target_role: Role
+    stage: Stage
+    stage_since: datetime
+    started_at: datetime
+    age_working_days: float = Field(description="Working days in the current stage.")
+
+
+class PipelineStage(BaseModel):
+    count: int
+    applications: list[PipelineApplication]
+
+
+class Pipeline(BaseModel):
+    stages: dict[str, PipelineStage] = Field(description="Open applications by stage.")
+    target_working_days: float
+
+
+class CycleTime(BaseModel):
+    application_id: str
+    employee_id: str
+    stage: Stage
+    started_at: datetime
+    decided_at: datetime
+    working_days: float
+
+
+class CycleTimes(BaseModel):
+    applications: list[CycleTime]
+    median_working_days: float | None
+    target_working_days: float
+    within_target: bool | None = Field(description="The median is within the target.")
+
+
+class ReturnedApplication(BaseModel):
+    application_id: str
+    employee_id: str
+    target_role: Role
+    stage: Stage
+    round: int
+    returned_count: int
+    unmet: list[CriterionResult] = Field(description="Why it was returned, with suggestions.")
+
+
+class PoolMember(BaseModel):
+    employee_id: str
+    name: str
+    role: Role
+    team_id: str
+    manager_id: str | None
+    score: float
+
+
+# -- access -------------------------------------------------------------------------------
+def _role(*roles: AccessRole, action: str) -> Any:
+    """A caller whose role may `action` at all (403 otherwise, before any lookup)."""
+
+    def check(caller: Caller) -> Principal:
+        caller.require(*roles, action=action)
+        return caller
+
+    return Depends(check)
+
+
+@dataclass(frozen=True)
+class OpenApplication:
+    caller: Principal
+    application: PromotionApplication
+
+
+def _missing(application_id: str) -> NotFoundError:
+    # The same words as the read model's, so unknown and not-allowed look alike.
+    return NotFoundError(f"no application {application_id!r} that you can see")
+
+
+def _open_application(*roles: AccessRole, action: str, applicant_or_hr: bool = False) -> Any:
+    """The application in the path, from the event store (no read-model lag), when the
+    caller's role may `action`, the caller can see it and it is still open."""
+
+    def lookup(application_id: str, caller: Caller, ctx: Context) -> OpenApplication:
+        caller.require(*roles, action=action)
+        try:
+            application = PromotionCommands(ctx.services).get(application_id)
+        except NotFoundError:
+            raise _missing(application_id) from None
+        with ctx.services.read_pool.connection() as conn:
+            if not can_see(conn, caller, application.employee_id):  # type: ignore[arg-type]
+                raise _missing(application_id)
+        if (
+            applicant_or_hr
+            and caller.role != AccessRole.hr
+            and caller.person_id != application.employee_id
+        ):
+            raise PermissionDeniedError(
+                f"{caller.role.value} {caller.person_id} may not {action}: only the "
+                f"applicant ({application.employee_id}) or HR may"
+            )
+        if application.stage in CLOSED:
+            # A later application for the same role would share the workflow: never
+            # steer it through an old id.
+            raise DomainError(f"the application is closed ({Stage(application.stage).value})")
+        return OpenApplication(caller, application)
+
+    return Depends(lookup)
+
+
+def _status(result: BaseModel) -> ApplicationStatus:
+    return ApplicationStatus.model_validate(result.model_dump())
+
+
+# -- process ------------------------------------------------------------------------------
+@router.post(
+    "/applications", response_model=StartedApplicationOut, summary="Start a promotion application"
+)
+async def start_application(
+    body: StartApplication,
+    caller: Annotated[Principal, _role(*APPLICANTS, action="start promotion applications")],
+    ctx: Context,
+) -> StartedApplicationOut:
+    """Start a promotion application (employees for themselves, HR for anyone).
+
+    The system pulls the last 12 months of data and writes the application report; the
+    manager is then asked to decide. Idempotent: while an application for this employee
+    and role is open, it is returned instead of a new one."""
+    employee_id = body.employee_id or caller.person_id
+    if caller.role != AccessRole.hr and employee_id != caller.person_id:
+        raise PermissionDeniedError(
+            f"{caller.role.value} {caller.person_id} may not start an application for "
+            f"{employee_id}: employees apply for themselves, HR for anyone"
+        )
+    employee = ctx.services.people.get(employee_id)  # 404 for an unknown employee
+    target = body.target_role or next_role(employee.role)
+    if target is None:
+        raise DomainError(f"{employee_id} is on the top rung; there is no next role")
+    flow = await ctx.promotions()
+    try:
+        started = await flow.start(caller, employee_id, target)
+    except NotFoundError as exc:  # the employee exists: no criteria published for the role
+        raise DomainError(str(exc)) from None
+    return StartedApplicationOut.model_validate(started.model_dump())
+
+
+@router.post(
+    "/applications/{application_id}/decision",
+    response_model=ApplicationStatus,
+    summary="Record the manager's decision",
+)
+async def decide(
+    body: ManagerDecisionIn,
+    target: Annotated[
+        OpenApplication,
+        _open_application(
+            AccessRole.manager, AccessRole.hr, action="decide on promotion applications"
+        ),
+    ],
+    ctx: Context,
+) -> ApplicationStatus:
+    """The applicant's manager approves or rejects (with a comment); HR may act for them.
+
+    Answers once the decision has taken effect: HR review, returned with the unmet
+    criteria, or rejected."""
+    a = target.application
+    flow = await ctx.promotions()
+    result = await flow.decide(
+        target.caller, a.employee_id, Role(a.target_role), body.approve, body.comment
+    )
+    return _status(result)
+
+
+@router.post(
+    "/applications/{application_id}/resubmission",
+    response_model=ApplicationStatus,
+    summary="Resubmit a returned application",
+)
+async def resubmit(
+    target: Annotated[
+        OpenApplication,
+        _open_application(*APPLICANTS, action="resubmit this application", applicant_or_hr=True),
+    ],
+    ctx: Context,
+) -> ApplicationStatus:
+    """Resubmit a returned application (the applicant or HR); it is re-evaluated on
+    fresh data and goes back to the manager."""
+    a = target.application
+    flow = await ctx.promotions()
+    return _status(await flow.resubmit(target.caller, a.employee_id, Role(a.target_role)))
+
+
+@router.post(
+    "/applications/{application_id}/withdrawal",
+    response_model=ApplicationStatus,
+    summary="Withdraw an application",
+)
+async def withdraw(
+    body: WithdrawalIn,
+    target: Annotated[
+        OpenApplication,
+        _open_application(*APPLICANTS, action="withdraw this application", applicant_or_hr=True),
+    ],
+    ctx: Context,
+) -> ApplicationStatus:
+    """Withdraw an open application (the applicant or HR) until it is announced."""
+    a = target.application
+    flow = await ctx.promotions()
+    result = await flow.withdraw(target.caller, a.employee_id, Role(a.target_role), body.reason)
+    return _status(result)
+
+
+@router.post(
+    "/applications/{application_id}/hr-review",
+    response_model=ApplicationStatus,
+    summary="Record HR's review (confirm or override)",
+)
+async def hr_review(
+    body: HrReviewIn,
+    target: Annotated[
+        OpenApplication, _open_application(AccessRole.hr, action="review promotion applications")
+    ],
+    ctx: Context,
+) -> ApplicationStatus:
+    """HR confirms an application that passed every criterion, or overrides (with a
+    reason): approve a returned one, or decline one that passed."""
+    action, approve = {
+        "confirm": ("confirm", True),
+        "override_approve": ("override", True),
+        "override_decline": ("override", False),
+    }[body.outcome]
+    a = target.application
+    flow = await ctx.promotions()
+    result = await flow.hr_review(
+        target.caller, a.employee_id, Role(a.target_role), action, approve, body.reason
+    )
+    return _status(result)
+
+
+# -- read models --------------------------------------------------------------------------
+@router.get(
+    "/applications",
+    response_model=list[ApplicationSummary],
+    summary="List the applications you may see",
+)
+def list_applications(
+    caller: Annotated[Principal, _role(*READERS, action="see promotion applications")],
+    ctx: Context,
+    stage: Annotated[Stage | None, Query(description="Only applications at this stage.")] = None,
+) -> list[ApplicationSummary]:
+    """The applications the caller may see: their own, their team's (managers), or
+    everyone's (HR, auditors); oldest first."""
+    rows = ctx.services.promotion_queries.applications(caller, stage.value if stage else None)
+    return [ApplicationSummary.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/applications/{application_id}",
+    response_model=ApplicationDetail,
+    summary="One application with its timeline",
+)
+def get_application(
+    application_id: str,
+    caller: Annotated[Principal, _role(*READERS, action="see promotion applications")],
+    ctx: Context,
+) -> ApplicationDetail:
+    """One application: its stage, the evaluation of every criterion and the timeline of
+    every step (who, when, comment). The applicant, their manager chain, HR and
+    auditors only."""
+    row = ctx.services.promotion_queries.application(caller, application_id)
+    return ApplicationDetail.model_validate(row)
+
+
+@router.get("/pipeline", response_model=Pipeline, summary="Open applications by stage and age")
+def pipeline(
+    caller: Annotated[
+        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see the pipeline")
+    ],
+    ctx: Context,
+) -> Pipeline:
+    """HR's pipeline: open applications by stage, each with its age in working days."""
+    return Pipeline.model_validate(ctx.services.promotion_queries.pipeline(caller))
+
+
+@router.get(
+    "/cycle-times", response_model=CycleTimes, summary="Cycle times against the working-day target"
+)
+def cycle_times(
+    caller: Annotated[
+        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see cycle times")
+    ],
+    ctx: Context,
+) -> CycleTimes:
+    """Working days from application to decision, and the median against the
+    5-working-day target."""
+    return CycleTimes.model_validate(ctx.services.promotion_queries.cycle_times(caller))
+
+
+@router.get(
+    "/returned", response_model=list[ReturnedApplication], summary="Returned applications and why"
+)
+def returned(
+    caller: Annotated[Principal, _role(*READERS, action="see returned applications")],
+    ctx: Context,
+) -> list[ReturnedApplication]:
+    """Returned applications and why ("why was I not promoted?"), newest first; each
+    caller sees those they may see."""
+    rows = ctx.services.promotion_queries.returned(caller)
+    return [ReturnedApplication.model_validate(r) for r in rows]
+
+
+@router.get(
+    "/candidate-pool", response_model=list[PoolMember], summary="The promotion candidate pool"
+)
+def candidate_pool(
+    caller: Annotated[
+        Principal,
+        _role(AccessRole.manager, AccessRole.hr, AccessRole.auditor, action="see the pool"),
+    ],
+    ctx: Context,
+) -> list[PoolMember]:
+    """The promotion candidate pool: the top share by potential score. HR and auditors
+    see all of it, managers the members among their reports."""
+    return [PoolMember.model_validate(r) for r in ctx.services.queries.candidate_pool(caller)]
