@@ -11,8 +11,8 @@ from eventsourcing.domain import event
 from aggregates.base import (
     Aggregate,
     AggregateSnapshot,
-    DomainError,
     Immutable,
+    NotFoundError,
     SnapshotState,
     stable_id,
 )
@@ -57,7 +57,7 @@ class PolicyDocument(Aggregate):
         for v in self.versions:
             if v.version == version:
                 return v
-        raise DomainError(
+        raise NotFoundError(
             f"{self.kind}/{self.key} has no version {version}; "
             f"published versions: {[v.version for v in self.versions]}"
         )

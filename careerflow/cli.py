@@ -230,6 +230,24 @@ def audit_reevaluate(
         raise typer.Exit(1)
 
 
+@audit_app.command("what-if")
+def audit_what_if(
+    kind: Annotated[str, typer.Argument(help="promotion_criteria or potential_weights")],
+    key: Annotated[str, typer.Argument(help="the target role, or default for weights")],
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    as_: AsOption = "",
+) -> None:
+    """Evaluate a draft document against every employee before publishing it: who would
+    become (in)eligible, who joins or leaves the candidate pool."""
+    from careerflow.services.what_if import what_if
+
+    try:
+        draft = json.loads(file.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        _fail(f"{file}: not a JSON document ({exc})")
+    _act(as_, lambda s, p: what_if(s, p, kind, key, draft))
+
+
 @audit_app.command("check-projections")
 def audit_check_projections(as_: AsOption = "") -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,

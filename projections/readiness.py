@@ -15,7 +15,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
-from aggregates.assessment import PolicySet, VersionedCriteria, assess
+from aggregates.assessment import Assessment, PolicySet, VersionedCriteria, assess
 from aggregates.documents import (
     Measurement,
     MetricCatalog,
@@ -109,6 +109,44 @@ def role_percentiles(
     return result
 
 
+def assess_employees(
+    conn: Connection[DictRow],
+    policies: PolicySet,
+    roles: dict[str, Role],
+    as_of: str | None,
+) -> dict[str, Assessment]:
+    """Each employee's readiness under `policies` from the projected rows: the refresher
+    uses the documents in force, a what-if a draft in their place."""
+    measurements = load_measurements(conn, list(roles))
+    percentile_cache: dict[tuple[str, Role], dict[str, dict[str, float]]] = {}
+    assessment_month = as_of or "1970-01"
+    out: dict[str, Assessment] = {}
+    for employee_id, role in roles.items():
+        percentiles: dict[str, dict[str, float]] = {}
+        target = next_role(role)
+        for metric in sorted(policies.streak_metrics(target)):
+            key = (metric, role)
+            if key not in percentile_cache:
+                definition = policies.catalog.metrics.get(metric)
+                percentile_cache[key] = role_percentiles(
+                    conn,
+                    metric,
+                    role,
+                    months_back(assessment_month, 12),
+                    definition.direction if definition else "higher",
+                )
+            percentiles[metric] = percentile_cache[key].get(employee_id, {})
+        out[employee_id] = assess(
+            employee_id,
+            role,
+            measurements.get(employee_id, []),
+            policies,
+            assessment_month,
+            percentiles,
+        )
+    return out
+
+
 class ReadinessRefresher:
     def __init__(self, pg: PostgresSettings) -> None:
         self.pg = pg
@@ -183,41 +221,14 @@ class ReadinessRefresher:
         }
         computed: list[tuple[Any, ...]] = []
         if policies is not None:
-            measurements = load_measurements(conn, ids)
-            percentile_cache: dict[tuple[str, Role], dict[str, dict[str, float]]] = {}
-            for employee_id in ids:
-                row = employees.get(employee_id)
-                if row is None or not row["active"]:
-                    continue
-                role = Role(row["role"])
-                assessment_month = as_of or "1970-01"
-                percentiles: dict[str, dict[str, float]] = {}
-                target = next_role(role)
-                for metric in sorted(policies.streak_metrics(target)):
-                    key = (metric, role)
-                    if key not in percentile_cache:
-                        definition = policies.catalog.metrics.get(metric)
-                        percentile_cache[key] = role_percentiles(
-                            conn,
-                            metric,
-                            role,
-                            months_back(assessment_month, 12),
-                            definition.direction if definition else "higher",
-                        )
-                    percentiles[metric] = percentile_cache[key].get(employee_id, {})
-                a = assess(
-                    employee_id,
-                    role,
-                    measurements.get(employee_id, []),
-                    policies,
-                    assessment_month,
-                    percentiles,
-                )
+            active = [e for e in ids if e in employees and employees[e]["active"]]
+            roles = {e: Role(employees[e]["role"]) for e in active}
+            for employee_id, a in assess_employees(conn, policies, roles, as_of).items():
                 computed.append(
                     (
                         employee_id,
-                        row["team_id"],
-                        role.value,
+                        employees[employee_id]["team_id"],
+                        a.role.value,
                         as_of,
                         a.potential.total,
                         Jsonb(a.potential.model_dump(mode="json")),

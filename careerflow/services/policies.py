@@ -98,6 +98,10 @@ class PolicyService:
                 )
         return published
 
+    def consistency(self, parsed: BaseModel) -> list[str]:
+        """What stops a parsed document from being published beside those in force."""
+        return self._consistency(parsed)
+
     def _consistency(self, parsed: BaseModel) -> list[str]:
         """Cross-document checks: every metric and course a document names must exist."""
         if isinstance(parsed, MetricCatalog):

@@ -14,7 +14,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.access_token import AccessToken, token_uuid
-from aggregates.base import DomainError, command_context
+from aggregates.base import DomainError, NotFoundError, command_context
 from careerflow.apps import Access, People
 from careerflow.principal import AccessRole, Principal
 
@@ -131,7 +131,7 @@ class TokenService:
         principal.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
         found: AccessToken | None = self.app.find(token_uuid(token_id))
         if found is None:
-            raise DomainError(f"no token {token_id!r}")
+            raise NotFoundError(f"no token {token_id!r}")
         with command_context(actor=principal.person_id, role=principal.role.value, reason=reason):
             changed = found.revoke(principal.person_id, reason)
         if changed:

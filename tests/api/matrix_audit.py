@@ -24,6 +24,13 @@ CASES = [
     Case("POST", "/audit/check-projections", "/audit/check-projections", READERS),
     Case(
         "POST",
+        "/audit/what-if/potential_weights/default",
+        "/audit/what-if/{kind}/{key}",
+        {"auditor:A001": "refused", "hr:H001": "refused"},
+        json={"document": {"dimensions": {}}},
+    ),
+    Case(
+        "POST",
         "/audit/reevaluate/month/E1/2020-01",
         "/audit/reevaluate/{kind}/{ident}",
         {"auditor:A001": 404, "hr:H001": 404},

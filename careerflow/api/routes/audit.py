@@ -5,7 +5,7 @@ Both change nothing and are themselves recorded."""
 from __future__ import annotations
 
 from datetime import timedelta
-from typing import Literal
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import BaseModel
@@ -15,6 +15,7 @@ from careerflow.services.history import History, to_html, to_jsonl
 from careerflow.services.integrity import VerifyReport, verify_store
 from careerflow.services.projection_check import ProjectionCheckReport, check_projections
 from careerflow.services.reevaluation import Reevaluation
+from careerflow.services.what_if import WhatIfReport, what_if
 from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -70,6 +71,23 @@ def reevaluate(
     commission and training rules) from its recorded inputs and policy versions and
     reports whether the outcome is identical, field by field."""
     return ctx.services.reevaluation.reevaluate(caller, kind, ident)
+
+
+class Draft(BaseModel):
+    document: dict[str, Any]
+
+
+@router.post("/what-if/{kind}/{key}", response_model=WhatIfReport)
+def draft_what_if(
+    kind: Literal["promotion_criteria", "potential_weights"],
+    key: str,
+    draft: Draft,
+    caller: Caller,
+    ctx: Context,
+) -> WhatIfReport:
+    """Evaluates a draft criteria or weights document against every active employee
+    without publishing it: eligibility and candidate-pool changes, and the pool's move."""
+    return what_if(ctx.services, caller, kind, key, draft.document)
 
 
 @router.post("/check-projections", response_model=ProjectionCheckReport)

@@ -198,7 +198,7 @@ def _problems(ctx: ApiContext, kind: str, key: str, document: dict[str, Any]) ->
     # The same cross-document checks publishing runs (metrics and courses must exist).
     return [
         FieldProblem(field="document", message=text)
-        for text in ctx.services.policies._consistency(parsed)
+        for text in ctx.services.policies.consistency(parsed)
     ]
 
 
