@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 import venv
@@ -40,6 +41,44 @@ def ensure_env(extras: str) -> None:
     stamp.write_text(digest)
 
 
+CHROMIUM = Path("/usr/bin/chromium")
+
+
+def ensure_chromium() -> None:
+    """The browser test drives Debian's Chromium (Playwright never downloads one): install
+    it when it is missing and this is root with apt-get; otherwise say why and go on (the
+    browser test then skips locally, or fails in CI, with its reason)."""
+    if CHROMIUM.exists():
+        return
+    apt = shutil.which("apt-get")
+    if apt is None:
+        print(f"{CHROMIUM} is missing and apt-get is not available: not installing it", flush=True)
+        return
+    if not hasattr(os, "geteuid") or os.geteuid() != 0:
+        print(f"{CHROMIUM} is missing; not root, so not installing it", flush=True)
+        print("  install it with: sudo apt-get install -y chromium", flush=True)
+        return
+    env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+    install = [apt, "install", "-y", "--no-install-recommends", "chromium"]
+
+    def attempt(args: list[str]) -> bool:
+        print("$ " + " ".join(args), flush=True)
+        try:
+            done = subprocess.run(args, env=env, stdin=subprocess.DEVNULL, check=False)
+        except OSError as exc:
+            print(f"could not run {args[0]}: {exc}", flush=True)
+            return False
+        return done.returncode == 0
+
+    print(f"{CHROMIUM} is missing: installing Debian's chromium for the browser test", flush=True)
+    # A fresh machine has no package lists yet: update, then try again.
+    if not attempt(install) and not (attempt([apt, "update"]) and attempt(install)):
+        print("could not install chromium; the browser test will say so", flush=True)
+        return
+    if not CHROMIUM.exists():
+        print(f"chromium was installed but {CHROMIUM} is still missing", flush=True)
+
+
 def run(args: list[str | Path]) -> int:
     print("$ " + " ".join(str(a) for a in args), flush=True)
     return subprocess.run(args, cwd=ROOT).returncode
@@ -52,6 +91,7 @@ def main() -> int:
         os.execv(BIN / "careerflow", [str(BIN / "careerflow"), "start", *rest])
     if command == "test":
         ensure_env("dev")
+        ensure_chromium()
         for step in (
             [BIN / "ruff", "check", "--no-cache", "."],
             [BIN / "ruff", "format", "--no-cache", "--check", "."],

@@ -29,9 +29,7 @@ def create_app(context: ApiContext) -> FastAPI:
 
 
 def _mount_pages(app: FastAPI) -> None:
-    """The dashboards (server-rendered, same app), when the pages module is present."""
-    try:
-        from careerflow.api.pages import mount
-    except ModuleNotFoundError:
-        return
+    """The dashboards (server-rendered, same app) and their static files."""
+    from careerflow.api.pages import mount
+
     mount(app)

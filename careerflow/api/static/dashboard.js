@@ -1,0 +1,62 @@
+/* Draws the dashboards' charts with the vendored Chart.js. Each <canvas data-chart="ID">
+   names a <script type="application/json" id="ID"> holding
+   {labels, datasets: [{label, data, color?, type?}], stacked?, horizontal?, max?, integer?,
+    height?, notes?}
+   rendered by the server from the read models. No inline script: the pages' CSP is 'self'. */
+(function () {
+  "use strict";
+  var palette = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2"];
+
+  function draw(canvas) {
+    var source = document.getElementById(canvas.dataset.chart);
+    if (!source || typeof Chart === "undefined") { return; }
+    var spec = JSON.parse(source.textContent);
+    var datasets = spec.datasets.map(function (d, i) {
+      var color = d.color || palette[i % palette.length];
+      var line = d.type === "line";
+      return {
+        type: d.type || "bar",
+        label: d.label,
+        data: d.data,
+        backgroundColor: line ? color : color + "cc",
+        borderColor: color,
+        borderWidth: line ? 2 : 0,
+        pointRadius: line ? 0 : undefined,
+        order: line ? 0 : 1
+      };
+    });
+    var value = spec.horizontal ? "x" : "y";
+    var category = spec.horizontal ? "y" : "x";
+    var scales = {};
+    scales[value] = { beginAtZero: true, stacked: !!spec.stacked, ticks: {} };
+    scales[category] = { stacked: !!spec.stacked, ticks: { autoSkip: false } };
+    if (spec.max !== undefined) { scales[value].max = spec.max; }
+    if (spec.integer) { scales[value].ticks.precision = 0; }
+    if (spec.height) { canvas.parentNode.style.height = spec.height + "px"; }
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        indexAxis: category,
+        layout: { padding: { left: 6 } },
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: scales,
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              afterLabel: function (item) {
+                return spec.notes ? spec.notes[item.dataIndex] : "";
+              }
+            }
+          }
+        }
+      }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
+  document.querySelectorAll("canvas[data-chart]").forEach(draw);
+})();

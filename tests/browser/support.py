@@ -1,0 +1,80 @@
+"""Data for the dashboard tests (server-side and browser): a year of metrics for E1 (who
+meets the criteria) and E2 (who does not), this week's cycles for both with a few
+actuals, and E1's application waiting for the manager (S001)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from temporalio.client import Client
+
+from aggregates.base import NotFoundError
+from aggregates.ladder import Role
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.cycles import CycleCommands
+from careerflow.services.promotion_process import PromotionProcessService
+from careerflow.services.registry import Services
+from projections.runner import ReadModels
+from tests.workflows.promotion_support import ingest, year_of_metrics
+
+HR = Principal(person_id="H001", role=AccessRole.hr)
+# Names in tests/workflows/promotion_support.py's organisation.
+NAMES = {"E1": "达标者", "E2": "复购不足", "E3": "新人", "S001": "主管一", "M001": "区域经理"}
+
+
+@dataclass
+class Arranged:
+    application_id: str
+    week: str
+
+
+async def _until(what: str, check: Any, timeout: float = 90.0) -> Any:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            found = await asyncio.to_thread(check)
+        except NotFoundError:
+            found = None
+        if found:
+            return found
+        if time.monotonic() > deadline:
+            raise AssertionError(f"timed out waiting for {what}")
+        await asyncio.sleep(0.2)
+
+
+async def arrange(
+    services: Services, read_models: ReadModels, client: Client, queue: str
+) -> Arranged:
+    now = datetime.now(UTC)
+    # The reports evaluate the month before today.
+    as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
+    ingest(services, year_of_metrics("E1", as_of, {}, mentored=2))
+    ingest(services, year_of_metrics("E2", as_of, {"repurchase_rate": 55.0}, mentored=1))
+
+    commands = CycleCommands(services)
+    week = commands.settings()[0].week_of(now)
+    ingest(
+        services,
+        [("E1", week, "customer_visits", 7.0, ""), ("E2", week, "customer_visits", 3.0, "")],
+    )
+    for employee in ("E1", "E2"):
+        commands.open(employee, week, f"pages-{employee}-{week}")
+        commands.default_plan(employee, week)  # the week's targets stand as the plan
+
+    flow = PromotionProcessService(services, client, queue)
+    started = await flow.start(HR, "E1", Role.sales_supervisor)
+    application_id = started.application_id
+
+    def waiting() -> bool:
+        record = services.promotion_queries.application(HR, application_id)
+        return bool(record["stage"] == "manager_review")
+
+    await _until("E1's application to reach manager review", waiting)
+    await _until("E1's readiness", lambda: services.queries.readiness(HR, "E1"))
+    await _until("E1's weekly cycle", lambda: services.cycle_queries.rep_week(HR, "E1", week))
+    await asyncio.to_thread(read_models.wait_caught_up, services.store.applications(), timeout=60)
+    return Arranged(application_id=application_id, week=week)
