@@ -248,6 +248,49 @@ def audit_what_if(
     _act(as_, lambda s, p: what_if(s, p, kind, key, draft))
 
 
+def _moment(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(f"{text!r} is not a moment; use ISO 8601 with a zone, e.g. 2026-11-01T00:00:00Z")
+        raise
+    if moment.tzinfo is None:
+        _fail(f"{text!r} has no time zone; add one, e.g. 2026-11-01T08:00:00+08:00")
+    return moment
+
+
+@audit_app.command("state")
+def audit_state(
+    kind: Annotated[str, typer.Argument(help="application, cycle, month, plan, employee, policy")],
+    ident: str,
+    as_: AsOption = "",
+    version: Annotated[int, typer.Option(help="This version (0: latest).")] = 0,
+    at: Annotated[str, typer.Option(help="As of this moment (ISO 8601 with a zone).")] = "",
+) -> None:
+    """An aggregate's state at a version or as of a moment."""
+    moment = _moment(at) if at else None
+    _act(
+        as_,
+        lambda s, p: s.time_travel.aggregate(p, kind, ident, version or None, moment),
+    )
+
+
+@audit_app.command("readiness-at")
+def audit_readiness_at(employee_id: str, at: str, as_: AsOption = "") -> None:
+    """One employee's readiness as it was at a moment, rebuilt from the events up to it."""
+    moment = _moment(at)
+    _act(as_, lambda s, p: s.time_travel.readiness_at(p, employee_id, moment))
+
+
+@audit_app.command("pool-at")
+def audit_pool_at(at: str, as_: AsOption = "") -> None:
+    """The candidate pool as it was at a moment, rebuilt from the events up to it."""
+    moment = _moment(at)
+    _act(as_, lambda s, p: s.time_travel.candidate_pool_at(p, moment))
+
+
 @audit_app.command("check-projections")
 def audit_check_projections(as_: AsOption = "") -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,
@@ -272,12 +315,12 @@ def audit_replay_workflows(
 
     from careerflow.services.workflow_replay import replay_workflows
 
-    report = _call_on_temporal(
-        as_,
-        lambda s, client, settings, p: replay_workflows(
-            p, client, timedelta(days=days), limit=limit or None
-        ),
-    )
+    async def replay(s: Services, client: Client, settings: Settings, p: Principal) -> Any:
+        report = await replay_workflows(p, client, timedelta(days=days), limit=limit or None)
+        s.history.record(p, "replay-workflows", f"{report.replayed} histories")
+        return report
+
+    report = _call_on_temporal(as_, replay)
     _echo_json(_plain(report))
     if report.failures:
         raise typer.Exit(1)

@@ -68,15 +68,21 @@ class ReadModels:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        self.runners = [
-            ProjectionRunner(
-                application_class=app_cls,
-                projection_class=proj_cls,
-                view_class=ReadModelView,
-                env=self.env,
-            ).__enter__()
-            for app_cls, proj_cls in PROJECTIONS
-        ]
+        from careerflow.database import schema_lock
+
+        # Constructing a runner runs the library's lazy CREATE ... IF NOT EXISTS for its
+        # application and view; under the schema lock, so no other process's first
+        # start is creating the same catalog entries at that moment.
+        with schema_lock(self.pg):
+            self.runners = [
+                ProjectionRunner(
+                    application_class=app_cls,
+                    projection_class=proj_cls,
+                    view_class=ReadModelView,
+                    env=self.env,
+                ).__enter__()
+                for app_cls, proj_cls in PROJECTIONS
+            ]
         self._stop.clear()
         self._thread = threading.Thread(target=self._refresh_loop, name="readiness", daemon=True)
         self._thread.start()

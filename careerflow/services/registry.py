@@ -22,6 +22,7 @@ from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
+from careerflow.services.time_travel import TimeTravelService
 from careerflow.services.tokens import TokenService
 from careerflow.store import Store
 
@@ -47,6 +48,7 @@ class Services:
         self.tokens = TokenService(store.access, store.people, self.read_pool)
         self.history = HistoryService(self)
         self.reevaluation = ReevaluationService(self)
+        self.time_travel = TimeTravelService(self)
         self.notifications = NotificationService(store.notifications, self.read_pool)
 
     @classmethod

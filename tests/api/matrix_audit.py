@@ -23,6 +23,24 @@ CASES = [
     Case("POST", "/audit/verify", "/audit/verify", READERS, json={"anchors": {}}),
     Case("POST", "/audit/check-projections", "/audit/check-projections", READERS),
     Case(
+        "GET",
+        "/audit/state/policy/promotion_criteria/sales_supervisor?version=1",
+        "/audit/state/{kind}/{ident}",
+        READERS,
+    ),
+    Case(
+        "GET",
+        "/audit/readiness/E1?at=2030-01-01T00:00:00Z",
+        "/audit/readiness/{employee_id}",
+        READERS,
+    ),
+    Case(
+        "GET",
+        "/audit/candidate-pool?at=2020-01-01T00:00:00%2B08:00",
+        "/audit/candidate-pool",
+        READERS,
+    ),
+    Case(
         "POST",
         "/audit/what-if/potential_weights/default",
         "/audit/what-if/{kind}/{key}",

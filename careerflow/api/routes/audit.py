@@ -8,13 +8,14 @@ from datetime import timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
-from pydantic import BaseModel
+from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
 from careerflow.services.history import History, to_html, to_jsonl
 from careerflow.services.integrity import VerifyReport, verify_store
 from careerflow.services.projection_check import ProjectionCheckReport, check_projections
 from careerflow.services.reevaluation import Reevaluation
+from careerflow.services.time_travel import AggregateState, ReadModelAt
 from careerflow.services.what_if import WhatIfReport, what_if
 from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
@@ -88,6 +89,32 @@ def draft_what_if(
     """Evaluates a draft criteria or weights document against every active employee
     without publishing it: eligibility and candidate-pool changes, and the pool's move."""
     return what_if(ctx.services, caller, kind, key, draft.document)
+
+
+@router.get("/state/{kind}/{ident:path}", response_model=list[AggregateState])
+def state(
+    kind: Literal["application", "cycle", "month", "plan", "employee", "policy"],
+    ident: str,
+    caller: Caller,
+    ctx: Context,
+    version: int | None = None,
+    at: AwareDatetime | None = None,
+) -> list[AggregateState]:
+    """An aggregate's state at a version, or as of a moment (the last version recorded
+    at or before it); the latest without either."""
+    return ctx.services.time_travel.aggregate(caller, kind, ident, version, at)
+
+
+@router.get("/readiness/{employee_id}", response_model=ReadModelAt)
+def readiness_at(employee_id: str, at: AwareDatetime, caller: Caller, ctx: Context) -> ReadModelAt:
+    """One employee's readiness as it was at `at`, rebuilt from the events up to then."""
+    return ctx.services.time_travel.readiness_at(caller, employee_id, at)
+
+
+@router.get("/candidate-pool", response_model=ReadModelAt)
+def candidate_pool_at(at: AwareDatetime, caller: Caller, ctx: Context) -> ReadModelAt:
+    """The candidate pool as it was at `at`, rebuilt from the events up to then."""
+    return ctx.services.time_travel.candidate_pool_at(caller, at)
 
 
 @router.post("/check-projections", response_model=ProjectionCheckReport)
