@@ -68,6 +68,18 @@ class Audit(PydanticApplication):
     name = "audit"
 
 
+class Support(PydanticApplication):
+    """Support requests from the field to the product, after-sales and finance teams."""
+
+    name = "support"
+
+
+class Assessments(PydanticApplication):
+    """360° competency assessment rounds and their ratings."""
+
+    name = "assessments"
+
+
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     People,
     Metrics,
@@ -78,4 +90,6 @@ APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (
     Cycles,
     Access,
     Audit,
+    Support,
+    Assessments,
 )

@@ -10,6 +10,7 @@ from eventsourcing.utils import get_topic
 
 from careerflow.apps import (
     Access,
+    Assessments,
     Audit,
     Cycles,
     Metrics,
@@ -18,6 +19,7 @@ from careerflow.apps import (
     Plans,
     Policies,
     Promotions,
+    Support,
 )
 from careerflow.config import PostgresSettings, Settings
 from careerflow.eventstore import PydanticApplication
@@ -49,6 +51,8 @@ class Store:
         self.cycles = Cycles(env=self.env)
         self.access = Access(env=self.env)
         self.audit = Audit(env=self.env)
+        self.support = Support(env=self.env)
+        self.assessments = Assessments(env=self.env)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Store:
@@ -76,6 +80,8 @@ class Store:
             self.cycles,
             self.access,
             self.audit,
+            self.support,
+            self.assessments,
         ]
 
     def close(self) -> None:
