@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from aggregates.base import PermissionDeniedError
+from aggregates.base import EventMeta, PermissionDeniedError, command_context
 
 
 class AccessRole(StrEnum):
@@ -47,3 +48,17 @@ class Principal(BaseModel):
 
 
 SYSTEM = Principal(person_id="careerflow", role=AccessRole.system)
+
+
+def workflow_step(
+    principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
+) -> AbstractContextManager[EventMeta]:
+    """Events recorded inside carry who acted (the engine itself when nobody did) and a
+    command id made of the workflow and its step, so a retried step is recognisable."""
+    return command_context(
+        actor=principal.person_id if principal else "careerflow",
+        role=principal.role.value if principal else "system",
+        command_id=f"{workflow_id}/{step}",
+        workflow_id=workflow_id,
+        reason=reason,
+    )

@@ -32,6 +32,19 @@ class Problem(BaseModel):
     errors: list[FieldProblem] = []
 
 
+def problem_responses(subject: str, refused_by: str) -> dict[int | str, dict[str, Any]]:
+    """The refusals a router documents in OpenAPI (each is problem+json with a reason)."""
+    return {
+        code: {"model": Problem, "description": text}
+        for code, text in (
+            (401, "No or an unknown token"),
+            (403, "The caller's role may not do this"),
+            (404, f"No such {subject} that the caller can see"),
+            (422, f"A malformed request, or refused by {refused_by}; nothing changed"),
+        )
+    }
+
+
 def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     body = Problem(status=status, title=title, detail=detail, **extra)
     headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None

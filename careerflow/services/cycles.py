@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 
-from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
+from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings, plan_problems
 from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind, shift_month
 from aggregates.goals import GoalCascade, Targets, derive_targets, weeks_of_month
@@ -26,7 +26,7 @@ from aggregates.ladder import Role
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.training_rules import TrainingRules, check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
-from careerflow.principal import AccessRole, Principal
+from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -479,13 +479,7 @@ class CycleCommands:
     def _context(
         principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
     ) -> AbstractContextManager[EventMeta]:
-        return command_context(
-            actor=principal.person_id if principal else "careerflow",
-            role=principal.role.value if principal else "system",
-            command_id=f"{workflow_id}/{step}",
-            workflow_id=workflow_id,
-            reason=reason,
-        )
+        return workflow_step(principal, workflow_id, step, reason)
 
 
 def month_targets_for(targets: Targets, weeks: int) -> dict[str, float]:

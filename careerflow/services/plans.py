@@ -10,12 +10,12 @@ from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel
 
-from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
+from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
 from aggregates.plan_progress import PlanProgress, due_for_reminder, evaluate_plan
 from aggregates.plan_template import Milestone, PlanTemplate, plan_month_bounds
-from careerflow.principal import AccessRole, Principal
+from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -221,10 +221,4 @@ class PlanCommands:
     def _context(
         principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
     ) -> AbstractContextManager[EventMeta]:
-        return command_context(
-            actor=principal.person_id if principal else "careerflow",
-            role=principal.role.value if principal else "system",
-            command_id=f"{workflow_id}/{step}",
-            workflow_id=workflow_id,
-            reason=reason,
-        )
+        return workflow_step(principal, workflow_id, step, reason)

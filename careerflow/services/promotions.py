@@ -31,7 +31,7 @@ from aggregates.promotion import (
     Stage,
     application_uuid,
 )
-from careerflow.principal import AccessRole, Principal
+from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -323,10 +323,4 @@ class PromotionCommands:
         step: str,
         reason: str | None = None,
     ) -> Any:
-        return command_context(
-            actor=principal.person_id if principal else "careerflow",
-            role=principal.role.value if principal else "system",
-            command_id=f"{application.workflow_id}/{step}",
-            workflow_id=application.workflow_id,
-            reason=reason,
-        )
+        return workflow_step(principal, application.workflow_id, step, reason)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from typing import Annotated, Any, Literal, cast
+from typing import Annotated, Literal, cast
 
 from fastapi import APIRouter, Path, status
 from fastapi.exceptions import RequestValidationError
@@ -22,7 +22,7 @@ from aggregates.base import NotFoundError, PermissionDeniedError
 from aggregates.documents import PeriodKind, period_kind
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
-from careerflow.api.errors import Problem
+from careerflow.api.errors import problem_responses
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import require_visible
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
@@ -31,15 +31,7 @@ from careerflow.services.cycles import CycleCommands, CycleInfo
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": text}
-    for code, text in (
-        (401, "No or an unknown token"),
-        (403, "The caller's role may not do this"),
-        (404, "No such employee, week or month that the caller can see"),
-        (422, "A malformed request, or refused by the cycle's rules; nothing changed"),
-    )
-}
+PROBLEMS = problem_responses("employee, week or month", "the cycle's rules")
 router = APIRouter(prefix="/cycles", tags=["cycles"], responses=PROBLEMS)
 
 WEEK_EXAMPLE = "2026-W48"

@@ -21,21 +21,13 @@ from aggregates.evaluation import CriteriaEvaluation, CriterionResult
 from aggregates.ladder import Role, next_role
 from aggregates.promotion import CLOSED, PromotionApplication, Stage
 from careerflow.api.auth import Caller, Context
-from careerflow.api.errors import Problem
+from careerflow.api.errors import problem_responses
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
 from careerflow.services.promotions import PromotionCommands
 
 # Every refusal is problem+json with a reason a person can act on.
-PROBLEMS: dict[int | str, dict[str, Any]] = {
-    code: {"model": Problem, "description": text}
-    for code, text in (
-        (401, "No or an unknown token"),
-        (403, "The caller's role may not do this"),
-        (404, "No such employee or application that the caller can see"),
-        (422, "A malformed request, or refused by the promotion process's rules; nothing changed"),
-    )
-}
+PROBLEMS = problem_responses("employee or application", "the promotion process's rules")
 router = APIRouter(prefix="/promotions", tags=["promotions"], responses=PROBLEMS)
 
 READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
