@@ -1,6 +1,8 @@
 """Working-day arithmetic on a country's calendar (weekends and public holidays skipped),
-used for SLA timers and cycle times. Pure and deterministic for a given `holidays`
-release, so workflow code may call it."""
+used for SLA timers and cycle times. China's days come from `chinese-calendar` (the
+State Council's holidays and make-up working days, year by year), other countries' and
+years it does not know yet from `holidays`. Deterministic for given package releases;
+workflows call it through activities, so the results are in their histories."""
 
 from __future__ import annotations
 
@@ -8,6 +10,7 @@ from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
+import chinese_calendar
 import holidays
 
 
@@ -19,6 +22,11 @@ def _calendar(country: str, year: int) -> holidays.HolidayBase:
 def is_working_day(day: date, country: str) -> bool:
     """The country's own rule: its weekend, its public holidays and (China) its make-up
     working days on weekends."""
+    if country.upper() in ("CN", "CHN"):
+        try:
+            return bool(chinese_calendar.is_workday(day))
+        except NotImplementedError:
+            pass  # a year the package has no published schedule for yet
     return bool(_calendar(country, day.year).is_working_day(day))
 
 

@@ -361,3 +361,18 @@ def test_between_inverts_add_for_working_day_starts(country: str, time_zone: str
             due,
         )
         checked += 1
+
+
+def test_china_follows_chinese_calendar_and_falls_back_beyond_its_years() -> None:
+    import chinese_calendar
+
+    # Every day of the years the State Council schedule is published for.
+    day = date(2024, 1, 1)
+    while day.year <= 2026:
+        assert is_working_day(day, CN) == chinese_calendar.is_workday(day), day
+        day += timedelta(days=1)
+    # A year it has no data for yet: the holidays library's calendar.
+    with pytest.raises(NotImplementedError):
+        chinese_calendar.is_workday(date(2099, 10, 1))
+    calendar = holidays.country_holidays(CN, years=2099)
+    assert is_working_day(date(2099, 10, 1), CN) == calendar.is_working_day(date(2099, 10, 1))
