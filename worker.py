@@ -12,20 +12,24 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
+from activities.assessments import AssessmentActivities
 from activities.calendar import working_day_deadlines
 from activities.cycles import CycleActivities
 from activities.metrics import MetricActivities
 from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
+from activities.support import SupportActivities
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.services.registry import Services
+from workflows.assessment_round import AssessmentRoundWorkflow
 from workflows.cycle_launcher import CycleLauncherWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.metric_import import MetricImportWorkflow
 from workflows.month_close import MonthCloseWorkflow
 from workflows.promotion import PromotionWorkflow
+from workflows.support_request import SupportRequestWorkflow
 from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 log = logging.getLogger("careerflow.worker")
@@ -37,6 +41,8 @@ WORKFLOWS: list[type] = [
     WeeklyCycleWorkflow,
     MonthCloseWorkflow,
     CycleLauncherWorkflow,
+    AssessmentRoundWorkflow,
+    SupportRequestWorkflow,
 ]
 
 # Pydantic models cross into workflow code constantly; passing the library through keeps
@@ -68,6 +74,8 @@ def build_worker(
             *PromotionActivities(services).all(),
             *PlanActivities(services).all(),
             *CycleActivities(services, client, task_queue).all(),
+            *AssessmentActivities(services).all(),
+            *SupportActivities(services).all(),
             working_day_deadlines,
         ],
         activity_executor=executor,

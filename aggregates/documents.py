@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
@@ -124,7 +125,7 @@ class Measurement(Frozen):
 
 # --------------------------------------------------------------------------- metric catalog
 
-Unit = Literal["percent", "count", "currency", "score10", "score100"]
+Unit = Literal["percent", "count", "currency", "score5", "score10", "score100"]
 Direction = Literal["higher", "lower"]
 WindowRule = Literal["mean", "sum", "last", "max", "items"]
 Dimension = Literal["performance", "customer", "process", "growth", "team"]
@@ -301,6 +302,27 @@ class TopPercentStreak(_CriterionBase):
     months: int = Field(ge=1)
 
 
+class CompetencyLevel(_CriterionBase):
+    """A competency's level from 360° assessment rounds at or above `min_level`.
+
+    Read from the metric ledger, where a round's close records each published figure of
+    a profile under the metric `competency_<competency>` with the figure as the item
+    (`source`: the overall level, or the self, manager, peers' or reports' average). The
+    latest assessment since the start of the window counts (`within_months` overrides
+    the criteria document's window); an assessment is known from the day its round closes.
+    """
+
+    type: Literal["competency"] = "competency"
+    competency: str = Field(pattern=_METRIC_NAME)
+    min_level: float = Field(ge=1, allow_inf_nan=False)
+    source: Literal["overall", "self", "manager", "peers", "reports"] = "overall"
+    within_months: int | None = Field(default=None, ge=1)
+
+    @property
+    def metric(self) -> str:
+        return f"competency_{self.competency}"
+
+
 class AnyOf(_CriterionBase):
     """Met when at least one option is met (e.g. 3 management courses OR 3 mentorings)."""
 
@@ -309,7 +331,7 @@ class AnyOf(_CriterionBase):
 
 
 Criterion = Annotated[
-    MetricThreshold | CoursesCompleted | TopPercentStreak | AnyOf,
+    MetricThreshold | CoursesCompleted | TopPercentStreak | CompetencyLevel | AnyOf,
     Field(discriminator="type"),
 ]
 AnyOf.model_rebuild()
@@ -359,7 +381,24 @@ def parse_document(data: dict[str, Any]) -> MetricCatalog | PotentialWeights | P
     return _POLICY_ADAPTER.validate_python(data)
 
 
-def _criterion_problems(c: Criterion, catalog: MetricCatalog) -> list[str]:
+def _criterion_problems(
+    c: Criterion, catalog: MetricCatalog, competencies: Mapping[str, int] | None = None
+) -> list[str]:
+    if isinstance(c, CompetencyLevel):
+        problems = []
+        if c.metric not in catalog.metrics:
+            problems.append(f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog")
+        if competencies is not None and c.competency not in competencies:
+            problems.append(
+                f"criterion {c.id!r}: competency {c.competency!r} is not in the competency "
+                "model in force"
+            )
+        elif competencies is not None and c.min_level > competencies[c.competency]:
+            problems.append(
+                f"criterion {c.id!r}: min_level {c.min_level:g} is above the scale's top "
+                f"level {competencies[c.competency]}"
+            )
+        return problems
     if isinstance(c, MetricThreshold | TopPercentStreak):
         if c.metric not in catalog.metrics:
             return [f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog"]
@@ -373,18 +412,20 @@ def _criterion_problems(c: Criterion, catalog: MetricCatalog) -> list[str]:
         if c.metric not in catalog.metrics:
             problems.append(f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog")
         return problems
-    return [p for option in c.options for p in _criterion_problems(option, catalog)]
+    return [p for option in c.options for p in _criterion_problems(option, catalog, competencies)]
 
 
 def consistency_problems(
     catalog: MetricCatalog,
     weights: PotentialWeights | None = None,
     criteria: PromotionCriteria | None = None,
+    competencies: Mapping[str, int] | None = None,
 ) -> list[str]:
     """Cross-document problems to fix before publishing (empty list = consistent).
 
     Evaluation tolerates these (an unknown metric is simply unmet), so publishing is the
-    place to reject them.
+    place to reject them. `competencies` maps the competency model's ids to its scale's
+    top level (None: competency criteria are checked against the catalog only).
     """
     problems: list[str] = []
     for dim_name, dim in weights.dimensions.items() if weights else []:
@@ -408,5 +449,5 @@ def consistency_problems(
         if course not in catalog.courses:
             problems.append(f"catalog: improve course {course!r} has no bilingual title")
     for c in criteria.criteria if criteria else []:
-        problems.extend(_criterion_problems(c, catalog))
+        problems.extend(_criterion_problems(c, catalog, competencies))
     return problems

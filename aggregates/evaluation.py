@@ -15,6 +15,7 @@ from pydantic import Field
 from aggregates.documents import (
     DIMENSION_LABELS,
     AnyOf,
+    CompetencyLevel,
     CoursesCompleted,
     Criterion,
     Frozen,
@@ -623,6 +624,50 @@ def _streak_result(
     )
 
 
+def _competency_result(
+    c: CompetencyLevel, rows: Sequence[Measurement], as_of_month: str, window_months: int
+) -> CriterionResult:
+    # The latest assessment since the window's first month (any period kind: a round
+    # records the day it closed); no upper bound, an assessment counts once it exists.
+    first = months_back(as_of_month, c.within_months or window_months)[0]
+    latest: Measurement | None = None
+    for m in rows:
+        if m.metric != c.metric or m.item != c.source or month_of(m.period) < first:
+            continue
+        if latest is None or (month_of(m.period), m.period) >= (
+            month_of(latest.period),
+            latest.period,
+        ):
+            latest = m
+    met = latest is not None and _compare(latest.value, ">=", c.min_level)
+    detail = None
+    if latest is not None:
+        detail = {
+            "en": f"{c.source} 360° level of {latest.period}",
+            "zh": f"{latest.period} 360°评估（{_SOURCE_ZH[c.source]}）",
+        }
+    return CriterionResult(
+        id=c.id,
+        type=c.type,
+        label=c.label,
+        value=None if latest is None else latest.value,
+        display_value="" if latest is None else format_value(latest.value, "score5"),
+        threshold=f"≥ {format_value(c.min_level, 'score5')}",
+        met=met,
+        suggestion=None if met else c.suggestion,
+        detail=detail,
+    )
+
+
+_SOURCE_ZH = {
+    "overall": "综合",
+    "self": "自评",
+    "manager": "上级",
+    "peers": "同事",
+    "reports": "下属",
+}
+
+
 def _evaluate(
     c: Criterion,
     rows: Sequence[Measurement],
@@ -637,6 +682,8 @@ def _evaluate(
         return _courses_result(c, rows, catalog, as_of_month)
     if isinstance(c, TopPercentStreak):
         return _streak_result(c, as_of_month, window_months, context)
+    if isinstance(c, CompetencyLevel):
+        return _competency_result(c, rows, as_of_month, window_months)
     return _any_of_result(c, rows, catalog, as_of_month, window_months, context)
 
 

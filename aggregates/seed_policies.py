@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from pydantic import BaseModel
 
+from aggregates.competency import Competency, CompetencyModel, ScaleLevel, competency_metric
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
     CoursesCompleted,
@@ -33,6 +34,7 @@ from aggregates.plan_template import (
     MonthlyMeasure,
     PlanTemplate,
 )
+from aggregates.support_process import support_process_v1
 from aggregates.training_rules import TrainingRule, TrainingRules
 
 
@@ -49,6 +51,13 @@ COURSES: dict[str, dict[str, str]] = {
     "Sales Team Management": _l("Sales Team Management", "销售团队管理"),
     "Goal Decomposition": _l("Goal Decomposition", "目标拆解技巧"),
     "Sales Supervisor Onboarding": _l("Sales Supervisor Onboarding", "销售主管岗前培训"),
+    # seed 004: courses for the big-client competency model's gaps
+    "Customer Needs Discovery": _l("Customer Needs Discovery", "客户需求挖掘"),
+    "Big-Client Negotiation Skills": _l("Big-Client Negotiation Skills", "大客户谈判技巧"),
+    "Cross-Department Communication Skills": _l(
+        "Cross-Department Communication Skills", "跨部门沟通技巧"
+    ),
+    "Big-Client Resource Coordination": _l("Big-Client Resource Coordination", "大客户资源协调"),
 }
 
 
@@ -232,6 +241,14 @@ def metric_catalog_v1() -> MetricCatalog:
                     "在下次重点客户复盘中邀请财务或交付同事参加",
                 ),
             ),
+            # 360° competency levels (seed 004), recorded when a round closes; the item
+            # is the figure: overall, self, manager, peers or reports.
+            **{
+                competency_metric(cid): m(
+                    label=_l(f"{en} (360°)", f"{zh}（360°评估）"), unit="score5", window="items"
+                )
+                for cid, en, zh in _COMPETENCIES
+            },
         },
         courses=COURSES,
     )
@@ -549,6 +566,67 @@ def sales_supervisor_plan_v1() -> PlanTemplate:
     )
 
 
+_COMPETENCIES = (
+    ("customer_insight", "customer insight", "客户洞察"),
+    ("relationship_maintenance", "relationship maintenance", "关系维护"),
+    ("resource_coordination", "resource coordination", "资源协调"),
+)
+
+
+def competency_model_v1() -> CompetencyModel:
+    """Seed 004's big-client sales competency model: customer insight, relationship
+    maintenance and resource coordination on a 1-5 scale, with the courses the article
+    pushed for a gap (the targets are a plausible start; the article gives none)."""
+    return CompetencyModel(
+        label=_l("Big-client sales competency model", "大客户销售胜任力模型"),
+        scale=[
+            ScaleLevel(level=1, label=_l("far below expectations", "远低于要求")),
+            ScaleLevel(level=2, label=_l("below expectations", "低于要求")),
+            ScaleLevel(level=3, label=_l("meets expectations", "符合要求")),
+            ScaleLevel(level=4, label=_l("exceeds expectations", "超出要求")),
+            ScaleLevel(level=5, label=_l("role model", "标杆水平")),
+        ],
+        competencies=[
+            Competency(
+                id="customer_insight",
+                label=_l("customer insight", "客户洞察"),
+                description=_l(
+                    "uncovers a big client's deeper needs and the value of a long-term "
+                    "partnership, not just the next order",
+                    "深度挖掘大客户需求，关注长期合作价值而非单次成交",
+                ),
+                target_level=3.5,
+                courses=["Customer Needs Discovery", "Big-Client Negotiation Skills"],
+            ),
+            Competency(
+                id="relationship_maintenance",
+                label=_l("relationship maintenance", "关系维护"),
+                description=_l(
+                    "keeps long-term client relationships: retention, repurchase and the "
+                    "service experience",
+                    "维护长期客户关系：客户留存、复购与服务体验",
+                ),
+                target_level=3.5,
+                courses=["Customer Relationship Management"],
+            ),
+            Competency(
+                id="resource_coordination",
+                label=_l("resource coordination", "资源协调"),
+                description=_l(
+                    "brings product, after-sales and finance together for a client's need "
+                    "(e.g. a customised service)",
+                    "跨部门协调产品、售后、财务等资源满足客户需求（如定制化服务）",
+                ),
+                target_level=3.5,
+                courses=[
+                    "Cross-Department Communication Skills",
+                    "Big-Client Resource Coordination",
+                ],
+            ),
+        ],
+    )
+
+
 def seed_documents() -> list[tuple[str, str, BaseModel]]:
     """(kind, key, document) for every version-1 policy document."""
     criteria = [
@@ -566,6 +644,8 @@ def seed_documents() -> list[tuple[str, str, BaseModel]]:
         ("commission_rules", "default", CommissionRules()),
         ("training_rules", "default", training_rules_v1()),
         ("weekly_cycle", "default", WeeklyCycleSettings()),
+        ("competency_model", "default", competency_model_v1()),
+        ("support_process", "default", support_process_v1()),
     ]
 
 

@@ -48,6 +48,14 @@ cycle_app = typer.Typer(
     no_args_is_help=True, help="The weekly performance cycle: plans, feedback, pay, schedules."
 )
 app.add_typer(cycle_app, name="cycle")
+assessment_app = typer.Typer(
+    no_args_is_help=True, help="360° competency assessments: rounds, ratings, profiles, gaps."
+)
+app.add_typer(assessment_app, name="assessment")
+support_app = typer.Typer(
+    no_args_is_help=True, help="Support requests: raise, acknowledge, answer, SLA compliance."
+)
+app.add_typer(support_app, name="support")
 audit_app = typer.Typer(no_args_is_help=True, help="Audit: replay, verify, export.")
 app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (issued by HR).")
@@ -894,6 +902,172 @@ def cycle_schedules(as_: AsOption = "", as_json: JsonOption = False) -> None:
     _output(states, as_json, _schedules_text)
 
 
+# -- support requests ------------------------------------------------------------------
+def _support_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
+    """Runs `call` on the support process service (the request workflows on Temporal)."""
+    from careerflow.services.support_process import SupportProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        flow = SupportProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal)
+
+    return _call_on_temporal(as_, go)
+
+
+def _support_text(info: Any, title: str) -> list[str]:
+    out = [
+        f"{title}: {info.request_id} ({info.category_label['en']}) · {info.status}",
+        f"team {info.team} ({', '.join(info.team_people())}) · response SLA "
+        f"{info.response_minutes_allowed} min, due {info.due_label}",
+    ]
+    if info.acknowledged_by:
+        met = "met" if info.sla_met else "missed"
+        out.append(
+            f"acknowledged by {info.acknowledged_by} after {_num(info.response_minutes)} "
+            f"min: SLA {met}"
+        )
+    if info.answer:
+        out.append(f"answer ({info.answered_by}): {info.answer}")
+    return out
+
+
+def _support_rows(rows: list[Any], who: bool) -> list[str]:
+    table = [
+        [
+            r.request_id,
+            *([r.employee_id] if who else []),
+            r.category,
+            r.status,
+            _when(r.clock.raised_at),
+            r.clock.due_label,
+            _num(r.clock.waited_minutes),
+            "-" if r.clock.minutes_left is None else _num(r.clock.minutes_left),
+            "BREACHED" if r.clock.breached else ("met" if r.clock.sla_met else "-"),
+        ]
+        for r in rows
+    ]
+    headers = ["request", *(["rep"] if who else []), "category", "status", "raised"]
+    return _table([*headers, "due", "waited min", "min left", "SLA"], table)
+
+
+@support_app.command("raise")
+def support_raise(
+    category: Annotated[str, typer.Argument(help="product, after_sales, finance, ...")],
+    text: str,
+    as_: AsOption = "",
+    customer: Annotated[str, typer.Option(help="The customer it is about.")] = "",
+    request_id: Annotated[
+        str, typer.Option("--id", help="A client key: raising again returns the same request.")
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """A rep asks the responsible team for help; prints the team and the SLA due time."""
+    info = _support_call(
+        as_,
+        lambda f, p: f.raise_request(p, category, text, customer or None, request_id or None),
+    )
+    _output(info, as_json, lambda i: _support_text(i, "raised"))
+
+
+@support_app.command("ack")
+def support_ack(request_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """A support-team member takes a request (response time and SLA are recorded)."""
+    info = _support_call(as_, lambda f, p: f.acknowledge(p, request_id))
+    _output(info, as_json, lambda i: _support_text(i, "acknowledged"))
+
+
+@support_app.command("answer")
+def support_answer(
+    request_id: str, text: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """The team's answer to the rep (after acknowledging; again after a reopen)."""
+    info = _support_call(as_, lambda f, p: f.answer(p, request_id, text))
+    _output(info, as_json, lambda i: _support_text(i, "answered"))
+
+
+@support_app.command("confirm")
+def support_confirm(request_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """The rep confirms the answer resolved the request."""
+    info = _support_call(as_, lambda f, p: f.confirm(p, request_id))
+    _output(info, as_json, lambda i: _support_text(i, "confirmed"))
+
+
+@support_app.command("reopen")
+def support_reopen(
+    request_id: str,
+    reason: Annotated[str, typer.Option(help="What the answer left open.")],
+    as_: AsOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """The rep says the answer did not resolve it; the team answers again."""
+    info = _support_call(as_, lambda f, p: f.reopen(p, request_id, reason))
+    _output(info, as_json, lambda i: _support_text(i, "reopened"))
+
+
+@support_app.command("mine")
+def support_mine(as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """A rep's requests with their clocks: time waited, SLA due, minutes left, breached."""
+    mine = _call(as_, lambda s, p: s.support_queries.mine(p))
+    _output(
+        mine,
+        as_json,
+        lambda m: [
+            f"{m.employee_id}: {len(m.requests)} requests, {m.open} open, {m.breached} breached",
+            *_support_rows(m.requests, who=False),
+        ],
+    )
+
+
+@support_app.command("queue")
+def support_queue(team: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """A team's open requests, oldest first, with their SLA clocks."""
+    queue = _call(as_, lambda s, p: s.support_queries.queue(p, team))
+    _output(
+        queue,
+        as_json,
+        lambda q: [
+            f"{q.team_label.get('en', q.team)}: {q.waiting} waiting, {q.breached} breached",
+            *_support_rows(q.requests, who=True),
+        ],
+    )
+
+
+@support_app.command("compliance")
+def support_compliance(
+    as_: AsOption = "",
+    since: Annotated[str, typer.Option(help="From this ISO week (YYYY-Www).")] = "",
+    until: Annotated[str, typer.Option(help="Up to this ISO week (YYYY-Www).")] = "",
+    team: Annotated[str, typer.Option(help="Only this team.")] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """SLA compliance per team and week: requests, met, breached, median response."""
+    report = _call(
+        as_,
+        lambda s, p: s.support_queries.compliance(p, since or None, until or None, team or None),
+    )
+
+    def lines(c: Any) -> list[str]:
+        rows = [
+            [
+                w.week,
+                w.team,
+                str(w.count),
+                str(w.met),
+                str(w.breached),
+                str(w.pending),
+                _share(w.met_share),
+                _num(w.median_response_minutes),
+            ]
+            for w in c.weeks
+        ]
+        headers = ["week", "team", "requests", "met", "breached", "pending", "met %"]
+        return _table([*headers, "median min"], rows) if rows else ["no support requests"]
+
+    _output(report, as_json, lines)
+
+
 # -- text output -----------------------------------------------------------------------
 def _num(x: float | None) -> str:
     if x is None:
@@ -1186,6 +1360,243 @@ def _logging() -> None:
         level=logging.INFO,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
+    )
+
+
+# -- 360° competency assessments ----------------------------------------------------------
+def _assessment_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
+    """Runs `call` on the assessment process service (the round workflows on Temporal)."""
+    from careerflow.services.assessment_process import AssessmentProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        flow = AssessmentProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal)
+
+    return _call_on_temporal(as_, go)
+
+
+@assessment_app.command("start")
+def assessment_start(
+    round_id: str,
+    deadline: Annotated[
+        str, typer.Option(help="ISO 8601 with its zone, e.g. 2026-12-15T18:00+08:00")
+    ],
+    as_: AsOption = "",
+    employee: Annotated[
+        list[str] | None, typer.Option("--employee", help="A person assessed (repeat).")
+    ] = None,
+    team: Annotated[str, typer.Option(help="Assess the team's active members.")] = "",
+    title: Annotated[str, typer.Option(help="Shown to raters.")] = "",
+    named: Annotated[
+        list[str] | None,
+        typer.Option("--named", help="peers or reports: rate with names (default: anonymous)."),
+    ] = None,
+    model: Annotated[str, typer.Option(help="The competency_model key.")] = "default",
+    as_json: JsonOption = False,
+) -> None:
+    """HR: start a round; raters (self, manager, peers, reports) are told whom to rate."""
+    from datetime import datetime
+
+    from careerflow.services.assessments import ANONYMOUS_DEFAULT, RoundRequest
+
+    try:
+        when = datetime.fromisoformat(deadline)
+    except ValueError:
+        _fail(f"--deadline {deadline!r} is not ISO 8601 (e.g. 2026-12-15T18:00+08:00)")
+        raise
+    if when.tzinfo is None:
+        _fail("give the deadline with its time zone, e.g. 2026-12-15T18:00+08:00")
+    unknown = sorted(set(named or []) - {"peers", "reports"})
+    if unknown:
+        _fail(f"--named takes peers or reports, not {', '.join(unknown)}")
+    request = RoundRequest(
+        round_id=round_id,
+        title=title,
+        employee_ids=employee or [],
+        team_id=team or None,
+        deadline=when,
+        anonymous=[g for g in ANONYMOUS_DEFAULT if g not in (named or [])],
+        model_key=model,
+    )
+    started = _assessment_call(as_, lambda f, p: f.start_round(p, request))
+    _output(
+        started,
+        as_json,
+        lambda r: [
+            f"round {r.round_id} started for {r.ratees} people: workflow {r.workflow_id}, "
+            f"deadline {_when(r.deadline)}"
+        ],
+    )
+
+
+@assessment_app.command("rate")
+def assessment_rate(
+    round_id: str,
+    employee_id: str,
+    as_: AsOption = "",
+    level: Annotated[
+        list[str] | None,
+        typer.Option("--level", metavar="COMPETENCY=LEVEL", help="e.g. customer_insight=4."),
+    ] = None,
+    comment: Annotated[
+        list[str] | None,
+        typer.Option("--comment", metavar="COMPETENCY=TEXT", help="An optional comment."),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """A rater rates a person on every competency (final once taken)."""
+    from aggregates.competency import RatingItem
+
+    levels = _items(level or [], "--level")
+    notes: dict[str, str] = {}
+    for raw in comment or []:
+        name, sep, text = raw.partition("=")
+        if not sep or not name.strip():
+            _fail(f"--comment {raw!r} is not COMPETENCY=TEXT")
+        notes[name.strip()] = text
+    stray = sorted(set(notes) - set(levels))
+    if stray:
+        _fail(f"--comment for {', '.join(stray)} without a --level")
+    if any(v != int(v) for v in levels.values()):
+        _fail("levels are whole numbers on the scale (e.g. --level customer_insight=4)")
+    ratings = {k: RatingItem(level=int(v), comment=notes.get(k)) for k, v in levels.items()}
+    receipt = _assessment_call(as_, lambda f, p: f.rate(p, round_id, employee_id, ratings))
+    _output(
+        receipt,
+        as_json,
+        lambda r: [
+            f"rating of {r.ratee_id} taken ({r.group}{', anonymous' if r.anonymous else ''}"
+            f"{', late' if r.late else ''}); {r.remaining} still to rate in round {r.round_id}"
+        ],
+    )
+
+
+@assessment_app.command("tasks")
+def assessment_tasks(as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """The ratings you are asked to give, and which are done."""
+    tasks = _call(as_, lambda s, p: s.assessment_queries.my_tasks(p))
+    _output(
+        tasks,
+        as_json,
+        lambda t: [
+            f"{t.open} rating(s) to give",
+            *_table(
+                ["round", "person", "as", "done", "deadline"],
+                [
+                    [x.round_id, x.ratee_id, x.group, "yes" if x.rated else "no", _when(x.deadline)]
+                    for x in t.tasks
+                ],
+            ),
+        ],
+    )
+
+
+@assessment_app.command("rounds")
+def assessment_rounds(as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """HR: every round with its status and counts."""
+    found = _call(as_, lambda s, p: s.assessment_queries.rounds(p))
+    _output(
+        found,
+        as_json,
+        lambda rs: _table(
+            ["round", "status", "people", "rated", "late", "deadline"],
+            [
+                [
+                    r.round_id,
+                    r.status,
+                    str(r.ratees),
+                    f"{r.rated}/{r.asked}",
+                    str(r.late),
+                    _when(r.deadline),
+                ]
+                for r in rs
+            ],
+        ),
+    )
+
+
+@assessment_app.command("progress")
+def assessment_progress(round_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """HR: who has rated (counts only for anonymous groups)."""
+    progress = _call(as_, lambda s, p: s.assessment_queries.progress(p, round_id))
+
+    def lines(pr: Any) -> list[str]:
+        out = [
+            f"round {pr.round.round_id} ({pr.round.status}): {pr.round.rated} of "
+            f"{pr.round.asked} ratings in, {pr.round.late} late, "
+            f"deadline {_when(pr.round.deadline)}"
+        ]
+        for r in pr.ratees:
+            parts = []
+            for g in r.groups:
+                if g.raters is None:
+                    parts.append(f"{g.group} {g.rated}/{g.asked} (anonymous)")
+                else:
+                    who = ", ".join(
+                        f"{x.employee_id}{'' if x.rated else ' (pending)'}" for x in g.raters
+                    )
+                    parts.append(f"{g.group} {g.rated}/{g.asked}: {who}")
+            out.append(f"  {r.employee_id} {r.name}: " + "; ".join(parts))
+        return out
+
+    _output(progress, as_json, lines)
+
+
+def _profile_lines(p: Any) -> list[str]:
+    out = [f"{p.employee_id} {p.name} · round {p.round_id} · levels of {p.scale_top}"]
+    for c in p.competencies:
+        groups = ", ".join(
+            f"{g.group} {'hidden (' + g.note['en'] + ')' if g.hidden else _num(g.average)}"
+            for g in c.groups
+        )
+        mark = "-" if c.below_target is None else ("below target" if c.below_target else "met")
+        out.append(
+            f"  {c.label['en']}: overall {_num(c.overall)} (target {_num(c.target)}, {mark}); "
+            f"{groups}"
+        )
+    if p.courses:
+        out.append("recommended: " + ", ".join(c.title["en"] for c in p.courses))
+    return out
+
+
+@assessment_app.command("profile")
+def assessment_profile(
+    round_id: str, employee_id: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """A person's competency profile of a closed round."""
+    profile = _call(as_, lambda s, p: s.assessment_queries.profile(p, round_id, employee_id))
+    _output(profile, as_json, _profile_lines)
+
+
+@assessment_app.command("team")
+def assessment_team(
+    round_id: str, manager_id: str, as_: AsOption = "", as_json: JsonOption = False
+) -> None:
+    """A manager's team profiles of a closed round, with the team's gaps."""
+    team = _call(as_, lambda s, p: s.assessment_queries.team(p, round_id, manager_id))
+    _output(
+        team,
+        as_json,
+        lambda t: [
+            *(line for p in t.profiles for line in _profile_lines(p)),
+            *(g.text["en"] for g in t.gaps),
+        ],
+    )
+
+
+@assessment_app.command("gaps")
+def assessment_gaps(round_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+    """HR: per competency the share below target and the courses it recommends."""
+    report = _call(as_, lambda s, p: s.assessment_queries.gaps(p, round_id))
+    _output(
+        report,
+        as_json,
+        lambda r: [
+            f"round {r.round_id}: {r.assessed} people assessed",
+            *(f"  {g.text['en']}; courses: {', '.join(g.courses) or '-'}" for g in r.competencies),
+        ],
     )
 
 

@@ -18,6 +18,7 @@ from psycopg.rows import dict_row
 
 from careerflow.apps import (
     Access,
+    Assessments,
     Cycles,
     Metrics,
     Notifications,
@@ -25,10 +26,12 @@ from careerflow.apps import (
     Plans,
     Policies,
     Promotions,
+    Support,
 )
 from careerflow.config import PostgresSettings
 from careerflow.eventstore import PydanticApplication
 from projections.access import AccessProjection
+from projections.assessments import AssessmentsProjection
 from projections.base import ReadModelView
 from projections.cycles import CyclesProjection
 from projections.metrics import MetricsProjection
@@ -38,6 +41,7 @@ from projections.plans import PlansProjection
 from projections.policies import PoliciesProjection
 from projections.promotions import PromotionsProjection
 from projections.readiness import ReadinessRefresher
+from projections.support import SupportProjection
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +54,8 @@ PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelVie
     (Plans, PlansProjection),
     (Cycles, CyclesProjection),
     (Access, AccessProjection),
+    (Assessments, AssessmentsProjection),
+    (Support, SupportProjection),
 )
 RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]

@@ -246,3 +246,121 @@ READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_month_statement_month "
     "ON {schema}.rm_month_statement (month, team_id)",
 ]
+
+
+# Support requests: one row each with its routing and SLA clock as recorded (the times
+# are the workflow's moments carried by the events); clocks that run on (time waited,
+# breached while unacknowledged) are computed when read. The timeline has every step.
+READ_MODEL_TABLES["rm_support_request"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_support_request (
+            request_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            workflow_id text NOT NULL,
+            employee_id text NOT NULL,
+            category text NOT NULL,
+            category_label jsonb NOT NULL,
+            team text NOT NULL,
+            team_label jsonb NOT NULL,
+            lead_id text NOT NULL,
+            members jsonb NOT NULL,
+            text text NOT NULL,
+            customer text,
+            status text NOT NULL,
+            raised_at timestamptz NOT NULL,
+            week text NOT NULL,
+            time_zone text NOT NULL,
+            due_at timestamptz NOT NULL,
+            sla_minutes integer NOT NULL,
+            process_version integer NOT NULL,
+            escalate_to jsonb NOT NULL,
+            reminders_sent integer NOT NULL DEFAULT 0,
+            breached_at timestamptz,
+            acknowledged_by text,
+            acknowledged_at timestamptz,
+            response_minutes double precision,
+            waited_minutes double precision,
+            sla_met boolean,
+            answer text,
+            answered_by text,
+            answered_at timestamptz,
+            answers integer NOT NULL DEFAULT 0,
+            reopens integer NOT NULL DEFAULT 0,
+            reopen_reason text,
+            finished_at timestamptz
+        )"""
+READ_MODEL_TABLES["rm_support_step"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_support_step (
+            request_id text NOT NULL,
+            seq integer NOT NULL,
+            at timestamptz NOT NULL,
+            kind text NOT NULL,
+            actor text NOT NULL,
+            actor_role text NOT NULL,
+            text text,
+            detail jsonb,
+            PRIMARY KEY (request_id, seq)
+        )"""
+READ_MODEL_INDEXES += [
+    "CREATE INDEX IF NOT EXISTS rm_support_request_employee "
+    "ON {schema}.rm_support_request (employee_id, raised_at)",
+    "CREATE INDEX IF NOT EXISTS rm_support_request_queue "
+    "ON {schema}.rm_support_request (team, status, raised_at)",
+    "CREATE INDEX IF NOT EXISTS rm_support_request_week "
+    "ON {schema}.rm_support_request (team, week)",
+]
+
+
+# 360° assessment rounds. No row holds a per-rating moment or content: a task row says
+# only whether the rater has rated (and, for named groups, whether late), and results
+# exist only as each person's profile, written at the close with small groups hidden.
+READ_MODEL_TABLES["rm_assessment_round"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_assessment_round (
+            round_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            workflow_id text NOT NULL,
+            title text NOT NULL,
+            model_key text NOT NULL,
+            model_version integer NOT NULL,
+            anonymous_groups jsonb NOT NULL,
+            started_by text NOT NULL,
+            started_at timestamptz NOT NULL,
+            deadline timestamptz NOT NULL,
+            close_at timestamptz NOT NULL,
+            time_zone text NOT NULL,
+            status text NOT NULL,
+            ratees integer NOT NULL,
+            asked integer NOT NULL,
+            rated integer NOT NULL DEFAULT 0,
+            late integer NOT NULL DEFAULT 0,
+            reminders_sent integer NOT NULL DEFAULT 0,
+            closed_at timestamptz,
+            gap_summary jsonb
+        )"""
+READ_MODEL_TABLES["rm_assessment_task"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_assessment_task (
+            round_id text NOT NULL,
+            ratee_id text NOT NULL,
+            rater_id text NOT NULL,
+            grp text NOT NULL,
+            anonymous boolean NOT NULL,
+            rated boolean NOT NULL DEFAULT false,
+            late boolean,
+            PRIMARY KEY (round_id, ratee_id, rater_id)
+        )"""
+READ_MODEL_TABLES["rm_assessment_profile"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_assessment_profile (
+            round_id text NOT NULL,
+            employee_id text NOT NULL,
+            name text NOT NULL,
+            manager_id text,
+            team_id text NOT NULL,
+            profile jsonb,
+            gaps jsonb,
+            PRIMARY KEY (round_id, employee_id)
+        )"""
+READ_MODEL_INDEXES += [
+    "CREATE INDEX IF NOT EXISTS rm_assessment_task_rater "
+    "ON {schema}.rm_assessment_task (rater_id, round_id)",
+    "CREATE INDEX IF NOT EXISTS rm_assessment_profile_employee "
+    "ON {schema}.rm_assessment_profile (employee_id)",
+]

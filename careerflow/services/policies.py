@@ -7,6 +7,7 @@ from typing import Any, TypeVar
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.competency import CompetencyModel, competency_model_problems
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
     MetricCatalog,
@@ -21,6 +22,7 @@ from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
 from aggregates.process import AccessRules, PromotionProcess
 from aggregates.seed_policies import seed_documents
+from aggregates.support_process import SupportProcess
 from aggregates.training_rules import TrainingRules, training_rule_problems
 from careerflow.apps import Policies
 from careerflow.principal import AccessRole, Principal
@@ -39,6 +41,8 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "training_rules": TrainingRules,
     "weekly_cycle": WeeklyCycleSettings,
     "access_rules": AccessRules,
+    "competency_model": CompetencyModel,
+    "support_process": SupportProcess,
 }
 
 
@@ -107,7 +111,8 @@ class PolicyService:
         if isinstance(parsed, MetricCatalog):
             return consistency_problems(parsed)
         if not isinstance(
-            parsed, PotentialWeights | PromotionCriteria | PlanTemplate | TrainingRules
+            parsed,
+            PotentialWeights | PromotionCriteria | PlanTemplate | TrainingRules | CompetencyModel,
         ):
             return []
         doc = self._get("metric_catalog", "default")
@@ -120,7 +125,18 @@ class PolicyService:
             return plan_template_problems(parsed, catalog)
         if isinstance(parsed, TrainingRules):
             return training_rule_problems(parsed, catalog)
-        return consistency_problems(catalog, criteria=parsed)
+        if isinstance(parsed, CompetencyModel):
+            return competency_model_problems(parsed, catalog)
+        return consistency_problems(catalog, criteria=parsed, competencies=self._competencies())
+
+    def _competencies(self) -> dict[str, int]:
+        """The competency model in force: each competency's id and the scale's top level
+        (empty while none is published)."""
+        doc = self._get("competency_model", "default")
+        if doc is None or doc.current is None:
+            return {}
+        model = CompetencyModel.model_validate(doc.current.document)
+        return {c.id: model.top for c in model.competencies}
 
     def promotion_process(self) -> tuple[PromotionProcess, int | None]:
         """The process settings in force (defaults until a version is published)."""

@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
+from careerflow.services.assessment_queries import AssessmentQueries
 from careerflow.services.cycle_queries import CycleQueries
 from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.history import HistoryService
@@ -22,6 +23,7 @@ from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
+from careerflow.services.support_queries import SupportQueries
 from careerflow.services.time_travel import TimeTravelService
 from careerflow.services.tokens import TokenService
 from careerflow.store import Store
@@ -45,6 +47,8 @@ class Services:
         self.plan_queries = PlanQueries(self.read_pool)
         self.cycle_queries = CycleQueries(self.read_pool)
         self.goal_queries = GoalQueries(self.read_pool)
+        self.assessment_queries = AssessmentQueries(self.read_pool)
+        self.support_queries = SupportQueries(self.read_pool)
         self.tokens = TokenService(store.access, store.people, self.read_pool)
         self.history = HistoryService(self)
         self.reevaluation = ReevaluationService(self)

@@ -73,10 +73,13 @@ class TokenService:
         if role in _PERSON_ROLES:
             from aggregates.employee import employee_uuid
 
-            if employee_uuid(person_id) not in self.people.repository:
+            known = employee_uuid(person_id) in self.people.repository
+            # Support staff outside the sales organisation act as employees on the teams
+            # the support_process document in force names them on.
+            if not known and not (role == AccessRole.employee and self._on_support_team(person_id)):
                 raise DomainError(
                     f"unknown employee {person_id!r}: {role.value} tokens are for people in "
-                    "the organisation (import them first)"
+                    "the organisation (import them first) or on a support team"
                 )
         if valid_days is not None and valid_days < 1:
             raise DomainError(f"valid_days must be at least 1, got {valid_days}")
@@ -100,6 +103,19 @@ class TokenService:
             person_id=person_id,
             role=role,
             expires_at=expires,
+        )
+
+    def _on_support_team(self, person_id: str) -> bool:
+        with self.read_pool.connection() as conn:
+            row: Any = conn.execute(
+                "SELECT document->'teams' AS teams FROM rm_policy "
+                "WHERE kind = 'support_process' AND key = 'default' "
+                "ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+        teams: dict[str, Any] = (row or {}).get("teams") or {}
+        return any(
+            person_id == t.get("lead_id") or person_id in t.get("members", [])
+            for t in teams.values()
         )
 
     def authenticate(self, token: str) -> Principal:

@@ -640,6 +640,8 @@ def test_seed_documents() -> None:
         ("commission_rules", "default"),
         ("training_rules", "default"),
         ("weekly_cycle", "default"),
+        ("competency_model", "default"),
+        ("support_process", "default"),
     ]
     for kind, _, doc in docs[:5]:
         data = doc.model_dump(mode="json")

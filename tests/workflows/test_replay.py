@@ -57,6 +57,21 @@ def test_there_are_histories_of_the_weekly_cycle() -> None:
     } <= names
 
 
+def test_there_are_histories_of_the_assessment_round() -> None:
+    names = {p.stem for p in HISTORIES}
+    assert {"assessment_round_closed", "assessment_round_late_grace"} <= names
+
+
+def test_there_are_histories_of_support_requests() -> None:
+    names = {p.stem for p in HISTORIES}
+    assert {
+        "support_sla_met",
+        "support_breached_escalated",
+        "support_product_30_minutes_breached",
+        "support_reopened_closed_unconfirmed",
+    } <= names
+
+
 def test_there_are_histories_of_a_whole_plan() -> None:
     assert len([p for p in HISTORIES if p.stem.startswith("plan_run")]) >= 2
 

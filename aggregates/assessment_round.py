@@ -1,0 +1,200 @@
+"""A 360° assessment round (seed 004): who rates whom, each rating task completed, the
+reminders, and at the close each anonymous group sealed and each person's competency
+profile computed.
+
+What the stream holds about anonymous groups: that a rater completed their task (who
+and whether late, for reminders and progress) but never what they gave. The ratings
+themselves arrive only at the close, per person and group, in one `GroupSealed` event
+that carries the count and the ratings in an order of their content, without rater,
+task or time; a group of fewer than `min_group_size` raters is sealed with its count
+only and its ratings are not stored at all. Named groups (self, manager, and peers or
+reports when the round does not make them anonymous) are recorded with the rater."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from aggregates.base import Aggregate, DomainError, Immutable, stable_id
+from aggregates.competency import CompetencyGap, CompetencyProfile, Group, RatingItem
+
+
+def round_uuid(round_id: str) -> UUID:
+    return stable_id("assessment-round", round_id)
+
+
+def task_key(rater_id: str, ratee_id: str) -> str:
+    return f"{ratee_id}/{rater_id}"
+
+
+class Ratee(Immutable):
+    employee_id: str
+    name: str
+    manager_id: str | None
+    team_id: str
+
+
+class RaterTask(Immutable):
+    """One rater asked to rate one person, as one of the person's groups."""
+
+    rater_id: str
+    ratee_id: str
+    group: Group
+    anonymous: bool
+
+    @property
+    def key(self) -> str:
+        return task_key(self.rater_id, self.ratee_id)
+
+
+class AssessmentRound(Aggregate):
+    @staticmethod
+    def create_id(round_id: str, *_: object, **__: object) -> UUID:
+        return round_uuid(round_id)
+
+    @event("Started")
+    def __init__(
+        self,
+        round_id: str,
+        title: str,
+        model_key: str,
+        model_version: int,
+        competencies: list[str],
+        scale_top: int,
+        min_group_size: int,
+        anonymous_groups: list[Group],
+        ratees: list[Ratee],
+        tasks: list[RaterTask],
+        deadline: datetime,
+        close_at: datetime,
+        reminders: list[datetime],
+        time_zone: str,
+        workflow_id: str,
+        started_by: str,
+    ) -> None:
+        self.round_id = round_id
+        self.title = title
+        self.model_key = model_key
+        self.model_version = model_version
+        self.competencies = list(competencies)
+        self.scale_top = scale_top
+        self.min_group_size = min_group_size
+        self.anonymous_groups = list(anonymous_groups)
+        self.ratees = list(ratees)
+        self.tasks = list(tasks)
+        self.deadline = deadline
+        self.close_at = close_at
+        self.reminders = list(reminders)
+        self.time_zone = time_zone
+        self.workflow_id = workflow_id
+        self.started_by = started_by
+        self.commands: list[str] = []
+        self.completed: list[str] = []
+        self.late = 0
+        self.named: dict[str, dict[str, RatingItem]] = {}
+        self.reminded: list[int] = []
+        self.deadline_passed = False
+        self.sealed: list[str] = []
+        self.profiles: dict[str, CompetencyProfile] = {}
+        self.closed = False
+
+    # -- ratings ---------------------------------------------------------------------
+    def task(self, rater_id: str, ratee_id: str) -> RaterTask | None:
+        key = task_key(rater_id, ratee_id)
+        return next((t for t in self.tasks if t.key == key), None)
+
+    def complete(
+        self, command: str, task: RaterTask, items: dict[str, RatingItem], late: bool
+    ) -> bool:
+        """A rater's rating: recorded with the rater for a named group; for an anonymous
+        group only the completion is recorded here (the rating is sealed at the close).
+        Ratings are final: a second one for the same task is refused."""
+        if command in self.commands:
+            return False
+        if self.closed:
+            raise DomainError(f"round {self.round_id} is closed; ratings are no longer taken")
+        if task.key in self.completed:
+            raise DomainError(
+                f"{task.rater_id} already rated {task.ratee_id} in round {self.round_id}; "
+                "ratings are final"
+            )
+        if task.anonymous:
+            self._task_completed(command=command, task=task, late=late)
+        else:
+            self._rating_recorded(command=command, task=task, items=items, late=late)
+        return True
+
+    @event("RatingRecorded")
+    def _rating_recorded(
+        self, command: str, task: RaterTask, items: dict[str, RatingItem], late: bool
+    ) -> None:
+        self.named = {**self.named, task.key: dict(items)}
+        self.completed = [*self.completed, task.key]
+        self.commands = [*self.commands, command]
+        self.late += late
+
+    @event("AnonymousTaskCompleted")
+    def _task_completed(self, command: str, task: RaterTask, late: bool) -> None:
+        self.completed = [*self.completed, task.key]
+        self.commands = [*self.commands, command]
+        self.late += late
+
+    def pending(self) -> list[RaterTask]:
+        done = set(self.completed)
+        return [t for t in self.tasks if t.key not in done]
+
+    # -- reminders and the deadline ------------------------------------------------------
+    def remind(self, index: int, raters: list[str], pending_tasks: int) -> bool:
+        if index in self.reminded or self.closed:
+            return False
+        self._reminded(index=index, raters=raters, pending_tasks=pending_tasks)
+        return True
+
+    @event("RemindersSent")
+    def _reminded(self, index: int, raters: list[str], pending_tasks: int) -> None:
+        self.reminded = [*self.reminded, index]
+
+    def pass_deadline(self, pending_tasks: int) -> bool:
+        """The deadline passed with a grace period for late ratings still to run."""
+        if self.deadline_passed or self.closed:
+            return False
+        self._deadline_passed(pending_tasks=pending_tasks, accepting_until=self.close_at)
+        return True
+
+    @event("DeadlinePassed")
+    def _deadline_passed(self, pending_tasks: int, accepting_until: datetime) -> None:
+        self.deadline_passed = True
+
+    # -- the close -------------------------------------------------------------------------
+    @event("GroupSealed")
+    def seal_group(
+        self,
+        ratee_id: str,
+        group: Group,
+        raters: int,
+        published: bool,
+        ratings: list[dict[str, RatingItem]],
+    ) -> None:
+        """An anonymous group's ratings, in content order, without who or when; a hidden
+        group (too few raters) carries its count only."""
+        self.sealed = [*self.sealed, f"{ratee_id}/{group}"]
+
+    @event("ProfileComputed")
+    def record_profile(
+        self, ratee_id: str, manager_id: str | None, team_id: str, profile: CompetencyProfile
+    ) -> None:
+        self.profiles = {**self.profiles, ratee_id: profile}
+
+    @event("Closed")
+    def close(
+        self,
+        rated: int,
+        asked: int,
+        late: int,
+        gap_summary: list[CompetencyGap],
+        ledger_batch: str,
+        ledger_metrics: list[str],
+    ) -> None:
+        self.closed = True

@@ -1,0 +1,208 @@
+"""Support requests (seed 004): a rep raises a request, the team it is routed to
+acknowledges and answers it within the response SLA, the rep confirms or reopens it.
+Reads come from the read models through the access rules; every step goes to the
+request's workflow as an Update (SupportProcessService)."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Path, Query, status
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from aggregates.base import PermissionDeniedError
+from careerflow.api.auth import Caller, Context
+from careerflow.api.context import ApiContext
+from careerflow.api.errors import problem_responses
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.support import SupportInfo
+from careerflow.services.support_process import SupportProcessService
+from careerflow.services.support_queries import (
+    Compliance,
+    MyRequests,
+    SupportRequestView,
+    TeamQueue,
+)
+
+# Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
+# visible, 422 a malformed request or a business rule that said no (with the reason).
+PROBLEMS = problem_responses("support request or team", "the support process")
+router = APIRouter(prefix="/support", tags=["support"], responses=PROBLEMS)
+
+RequestId = Annotated[str, Path(description="The support request's id", examples=["SR3F9A0C12DE"])]
+Team = Annotated[str, Path(description="A support team of the support_process document")]
+WeekQuery = Annotated[
+    str | None, Query(description="An ISO week, YYYY-Www (inclusive)", examples=["2026-W48"])
+]
+
+
+class RaiseBody(BaseModel):
+    """What the rep needs; `category` picks the team and the response SLA."""
+
+    category: str = Field(min_length=1, max_length=60, examples=["product"])
+    text: str = Field(
+        min_length=1,
+        max_length=20000,
+        examples=["The client needs a customised service: when can the product team answer?"],
+    )
+    customer: str | None = Field(default=None, max_length=200, examples=["Hangzhou Lianxin"])
+    request_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$",
+        description="Optional client key: raising again with it returns the same request",
+    )
+
+
+class AnswerBody(BaseModel):
+    text: str = Field(min_length=1, max_length=20000, examples=["Yes: a proposal by Friday"])
+
+
+class ReopenBody(BaseModel):
+    reason: str = Field(
+        min_length=1, max_length=4000, examples=["The client also needs the delivery date"]
+    )
+
+
+# -- access checks done before a workflow is asked ---------------------------------------
+def _require_actor(ctx: ApiContext, caller: Principal, request_id: str, action: str) -> None:
+    """The request must be visible to the caller (404), and the caller the person who may
+    take this step (403). Without a read-model row yet, the workflow answers."""
+    if caller.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
+        raise PermissionDeniedError(
+            f"{caller.role.value} {caller.person_id} may not {action} support requests; "
+            "this role changes no support request"
+        )
+    row = ctx.services.support_queries.visible(caller, request_id)
+    if row is None:
+        return
+    if action in ("acknowledge", "answer"):
+        people = [row["lead_id"], *(m for m in row["members"] if m != row["lead_id"])]
+        if caller.person_id not in people:
+            raise PermissionDeniedError(
+                f"{caller.person_id} is not on the {row['team']} team ({', '.join(people)}); "
+                f"only the team a request is routed to may {action} it"
+            )
+    elif caller.role != AccessRole.employee or caller.person_id != row["employee_id"]:
+        raise PermissionDeniedError(
+            f"{caller.role.value} {caller.person_id} cannot {action} {row['employee_id']}'s "
+            f"support request {request_id}; only the rep who raised it may"
+        )
+
+
+async def _process(ctx: ApiContext) -> SupportProcessService:
+    return SupportProcessService(ctx.services, await ctx.client(), ctx.task_queue)
+
+
+# -- the rep -------------------------------------------------------------------------
+@router.post(
+    "/requests",
+    response_model=SupportInfo,
+    status_code=status.HTTP_201_CREATED,
+    summary="Raise a support request",
+)
+async def raise_request(body: RaiseBody, caller: Caller, ctx: Context) -> SupportInfo:
+    """A rep asks the responsible team for help; the answer says which team, the response
+    SLA and when it is due.
+
+    Reps (employees) only; an unknown category or empty text is refused (422)."""
+    caller.require(AccessRole.employee, action="raise support requests")
+    process = await _process(ctx)
+    return await process.raise_request(
+        caller, body.category, body.text, body.customer, body.request_id
+    )
+
+
+@router.get("/requests/mine", response_model=MyRequests, summary="My support requests")
+def my_requests(caller: Caller, ctx: Context) -> MyRequests:
+    """The caller's requests, newest first, each with its clock: time waited, SLA due
+    time, minutes left, breached.
+
+    Reps (employees)."""
+    return ctx.services.support_queries.mine(caller)
+
+
+@router.get(
+    "/requests/{request_id}", response_model=SupportRequestView, summary="A support request"
+)
+def request(request_id: RequestId, caller: Caller, ctx: Context) -> SupportRequestView:
+    """One request with its clock and every step (who, when).
+
+    The rep, their manager chain, the team it was routed to, HR and auditors."""
+    return ctx.services.support_queries.request(caller, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/confirm", response_model=SupportInfo, summary="Confirm the answer"
+)
+async def confirm(request_id: RequestId, caller: Caller, ctx: Context) -> SupportInfo:
+    """The rep confirms the answer resolved the request (it is then resolved).
+
+    The rep who raised it, once it is answered."""
+    await run_in_threadpool(_require_actor, ctx, caller, request_id, "confirm")
+    return await (await _process(ctx)).confirm(caller, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/reopen", response_model=SupportInfo, summary="Reopen the request"
+)
+async def reopen(
+    request_id: RequestId, body: ReopenBody, caller: Caller, ctx: Context
+) -> SupportInfo:
+    """The rep says the answer did not resolve it, with a reason; the team answers again.
+
+    The rep who raised it, once it is answered."""
+    await run_in_threadpool(_require_actor, ctx, caller, request_id, "reopen")
+    return await (await _process(ctx)).reopen(caller, request_id, body.reason)
+
+
+# -- the team ------------------------------------------------------------------------
+@router.post(
+    "/requests/{request_id}/acknowledge",
+    response_model=SupportInfo,
+    summary="Acknowledge a request",
+)
+async def acknowledge(request_id: RequestId, caller: Caller, ctx: Context) -> SupportInfo:
+    """A team member takes the request; the response time and whether the SLA was met
+    are recorded.
+
+    The team the request is routed to (its lead and members), once."""
+    await run_in_threadpool(_require_actor, ctx, caller, request_id, "acknowledge")
+    return await (await _process(ctx)).acknowledge(caller, request_id)
+
+
+@router.post(
+    "/requests/{request_id}/answer", response_model=SupportInfo, summary="Answer a request"
+)
+async def answer(
+    request_id: RequestId, body: AnswerBody, caller: Caller, ctx: Context
+) -> SupportInfo:
+    """The team's answer to the rep (after the acknowledgement; again after a reopen).
+
+    The team the request is routed to."""
+    await run_in_threadpool(_require_actor, ctx, caller, request_id, "answer")
+    return await (await _process(ctx)).answer(caller, request_id, body.text)
+
+
+@router.get("/teams/{team}/queue", response_model=TeamQueue, summary="A team's queue")
+def team_queue(team: Team, caller: Caller, ctx: Context) -> TeamQueue:
+    """Requests waiting for the team (open, acknowledged, reopened), oldest first, each
+    with its SLA clock.
+
+    The team's lead and members, HR and auditors."""
+    return ctx.services.support_queries.queue(caller, team)
+
+
+@router.get("/compliance", response_model=Compliance, summary="SLA compliance")
+def compliance(
+    caller: Caller,
+    ctx: Context,
+    since: WeekQuery = None,
+    until: WeekQuery = None,
+    team: Annotated[str | None, Query(description="Only this team")] = None,
+) -> Compliance:
+    """Per team and week: requests raised, SLA met, breached, pending and the median
+    response in minutes; with totals per team.
+
+    HR and auditors see every team; a team's lead and members their own."""
+    return ctx.services.support_queries.compliance(caller, since, until, team)

@@ -1,0 +1,101 @@
+"""Steering 360° assessment rounds from outside: HR starts a round (one workflow per
+round, `assessment-<round id>`), raters rate through the round's Update."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pydantic import BaseModel
+from temporalio.client import Client
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from aggregates.base import DomainError, NotFoundError
+from aggregates.competency import RatingItem
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.assessments import AssessmentCommands, RatingReceipt, RoundRequest
+from careerflow.services.registry import Services
+from careerflow.services.updates import execute_update
+from workflows.assessment_round import (
+    AssessmentRoundWorkflow,
+    RateRequest,
+    StartRound,
+    assessment_workflow_id,
+)
+
+
+class RoundStarted(BaseModel):
+    round_id: str
+    workflow_id: str
+    ratees: int
+    deadline: datetime
+
+
+class AssessmentProcessService:
+    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
+        self.services = services
+        self.client = client
+        self.task_queue = task_queue
+        self.commands = AssessmentCommands(services)
+
+    async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
+        """HR starts a round. The request is checked here first (every reason at once,
+        nothing started); starting a running round again returns it."""
+        principal.require(AccessRole.hr, action="start 360° assessment rounds")
+        existing = self.commands.find(request.round_id)
+        if existing is not None and existing.closed:
+            raise DomainError(
+                f"round {request.round_id} already ran and closed; choose another round id"
+            )
+        if existing is None:
+            self.commands.check_request(request, datetime.now(UTC))
+        ratees = len(existing.ratees) if existing else len(self.commands.ratees(request))
+        workflow_id = assessment_workflow_id(request.round_id)
+        try:
+            await self.client.start_workflow(
+                AssessmentRoundWorkflow.run,
+                StartRound(request=request, started_by=principal),
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            )
+        except WorkflowAlreadyStartedError:
+            raise DomainError(
+                f"round {request.round_id} already ran; choose another round id"
+            ) from None
+        return RoundStarted(
+            round_id=request.round_id,
+            workflow_id=workflow_id,
+            ratees=ratees,
+            deadline=existing.deadline if existing else request.deadline,
+        )
+
+    async def rate(
+        self,
+        principal: Principal,
+        round_id: str,
+        ratee_id: str,
+        ratings: dict[str, RatingItem],
+    ) -> RatingReceipt:
+        """A rater's rating of one person: every competency on the scale, comments
+        optional; final once taken."""
+        if principal.role not in (AccessRole.employee, AccessRole.manager):
+            raise DomainError(
+                f"{principal.role.value} {principal.person_id} cannot rate in round "
+                f"{round_id}; raters rate for themselves"
+            )
+        try:
+            receipt: RatingReceipt = await execute_update(
+                self.client,
+                assessment_workflow_id(round_id),
+                AssessmentRoundWorkflow.rate,
+                RateRequest(principal=principal, ratee_id=ratee_id, ratings=ratings),
+                RatingReceipt,
+                f"no open assessment round {round_id!r}",
+            )
+        except NotFoundError:
+            # A finished round: say why from its record rather than "not running".
+            self.commands.explain_closed(round_id, principal, ratee_id)
+            raise
+        return receipt

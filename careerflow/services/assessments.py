@@ -1,0 +1,643 @@
+"""360° assessment round commands on the event store (run by the round workflow's
+activities). Each is idempotent: a retried activity changes nothing.
+
+Who rates whom is derived from the organisation when the round opens: the person
+(self), their manager, their peers (the same team, not their manager and not their own
+reports) and their direct reports. Peers and reports may be anonymous (the round says
+so); their ratings reach the store only at the close, sealed per person and group."""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any, cast
+from zoneinfo import ZoneInfo
+
+import orjson
+from psycopg import Connection
+from psycopg.rows import DictRow
+from pydantic import BaseModel, Field
+
+from aggregates.assessment_round import AssessmentRound, Ratee, RaterTask, round_uuid
+from aggregates.base import DomainError, EventMeta, NotFoundError
+from aggregates.competency import (
+    GROUPS,
+    AnonymousGroup,
+    CompetencyGap,
+    CompetencyModel,
+    CompetencyProfile,
+    Group,
+    GroupRatings,
+    RatingItem,
+    build_profile,
+    canonical,
+    competency_metric,
+    gap_summary,
+    rating_problems,
+)
+from aggregates.documents import MetricCatalog
+from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+MAX_RATEES = 200
+"""One round is one workflow; a larger population runs as several rounds."""
+MIN_LEAD = timedelta(hours=1)
+ANONYMOUS_DEFAULT: tuple[AnonymousGroup, ...] = ("peers", "reports")
+ROUND_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+
+
+class RoundRequest(BaseModel):
+    """What HR asks for: the people (or a team), the deadline and who is anonymous."""
+
+    round_id: str
+    title: str = ""
+    employee_ids: list[str] = Field(default_factory=list)
+    team_id: str | None = None
+    deadline: datetime
+    anonymous: list[AnonymousGroup] = Field(default_factory=lambda: list(ANONYMOUS_DEFAULT))
+    model_key: str = "default"
+
+
+class OpenRound(BaseModel):
+    request: RoundRequest
+    started_by: Principal
+    workflow_id: str
+    now: datetime
+
+
+class RoundInfo(BaseModel):
+    """What the round workflow and its validators need to know."""
+
+    round_id: str
+    workflow_id: str
+    title: str
+    model: CompetencyModel
+    model_version: int
+    tasks: list[RaterTask]
+    completed: list[str]
+    ratees: list[str]
+    deadline: datetime
+    close_at: datetime
+    reminders: list[datetime]
+    time_zone: str
+    deadline_label: str
+    close_label: str
+    started_by: str
+    closed: bool
+
+
+class RateCommand(BaseModel):
+    round_id: str
+    principal: Principal
+    ratee_id: str
+    ratings: dict[str, RatingItem]
+    key: str
+    now: datetime
+
+
+class RatingReceipt(BaseModel):
+    """What a rater is told: taken (late or not) and how many ratings they still owe.
+    No time: an anonymous rating's moment is nobody's business."""
+
+    round_id: str
+    ratee_id: str
+    group: Group
+    anonymous: bool
+    late: bool
+    remaining: int
+
+
+class RaterReminder(BaseModel):
+    rater_id: str
+    ratees: list[str]
+
+
+class Reminders(BaseModel):
+    round_id: str
+    index: int
+    raters: list[RaterReminder]
+    deadline_label: str
+
+
+class SealedRating(BaseModel):
+    """An anonymous rating as the workflow holds it until the close: without its rater."""
+
+    ratee_id: str
+    group: Group
+    ratings: dict[str, RatingItem]
+
+
+class CloseRound(BaseModel):
+    round_id: str
+    sealed: list[SealedRating]
+    now: datetime
+
+
+class ProfileNote(BaseModel):
+    employee_id: str
+    gaps: list[str]
+    title: dict[str, str]
+    body: dict[str, str]
+
+
+class CloseSummary(BaseModel):
+    round_id: str
+    title: str
+    started_by: str
+    asked: int
+    rated: int
+    late: int
+    notes: list[ProfileNote]
+    gaps: list[CompetencyGap]
+
+
+def sealed_order(s: SealedRating) -> tuple[Any, ...]:
+    """Order of anonymous ratings by content alone (never by arrival)."""
+    return (
+        s.ratee_id,
+        s.group,
+        tuple(
+            (cid, s.ratings[cid].level, s.ratings[cid].comment or "") for cid in sorted(s.ratings)
+        ),
+    )
+
+
+def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> str:
+    """Why a rating after the deadline is not taken (the same words everywhere)."""
+    if grace:
+        return (
+            f"round {round_id} closed at {close}: the deadline was {deadline} and late "
+            "ratings were taken until the close; the results are published"
+        )
+    return (
+        f"the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
+        "accepted, and the results are published at the close"
+    )
+
+
+def local_label(moment: datetime, zone: str) -> str:
+    return f"{moment.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%d %H:%M')} ({zone})"
+
+
+class AssessmentCommands:
+    def __init__(self, services: Services) -> None:
+        self.s = services
+        self.app = services.store.assessments
+
+    # -- documents -------------------------------------------------------------------
+    def model(
+        self, key: str = "default", version: int | None = None
+    ) -> tuple[CompetencyModel, int]:
+        if version is None:
+            current = self.s.policies.current("competency_model", key)
+        else:
+            current = self.s.policies.version("competency_model", key, version)
+        return CompetencyModel.model_validate(current.document), current.version
+
+    def time_zone(self) -> str:
+        return self.s.policies.promotion_process()[0].time_zone
+
+    # -- who takes part ----------------------------------------------------------------
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[DictRow]]:
+        with self.s.read_pool.connection() as conn:
+            yield cast(Connection[DictRow], conn)
+
+    def _employees(self, conn: Connection[DictRow], ids: list[str]) -> dict[str, dict[str, Any]]:
+        rows = conn.execute(
+            "SELECT employee_id, name, team_id, manager_id, active FROM rm_employee "
+            "WHERE employee_id = ANY(%s)",
+            (ids,),
+        ).fetchall()
+        return {r["employee_id"]: dict(r) for r in rows}
+
+    def ratees(self, request: RoundRequest) -> list[Ratee]:
+        """The people assessed: the ids given and/or the team's active members. Read from
+        the employee directory (orchestration input, like the cycle roster)."""
+        with self._connection() as conn:
+            ids = list(dict.fromkeys(request.employee_ids))
+            if request.team_id:
+                team = conn.execute(
+                    "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active "
+                    "ORDER BY employee_id",
+                    (request.team_id,),
+                ).fetchall()
+                if not team:
+                    raise DomainError(f"team {request.team_id!r} has no active member")
+                ids += [r["employee_id"] for r in team if r["employee_id"] not in ids]
+            found = self._employees(conn, ids)
+        problems = [f"unknown employee {e!r}" for e in ids if e not in found]
+        problems += [f"{e} has left" for e in ids if e in found and not found[e]["active"]]
+        if problems:
+            raise DomainError("the round was not started: " + "; ".join(problems))
+        return [
+            Ratee(
+                employee_id=e,
+                name=found[e]["name"],
+                manager_id=found[e]["manager_id"],
+                team_id=found[e]["team_id"],
+            )
+            for e in ids
+        ]
+
+    def tasks(self, ratees: list[Ratee], anonymous: list[AnonymousGroup]) -> list[RaterTask]:
+        """Self, manager, peers (same team, not the manager, not the person's reports)
+        and direct reports, each an active employee; one task per rater and person."""
+        out: list[RaterTask] = []
+        with self._connection() as conn:
+            for r in ratees:
+
+                def add(rater: str, group: Group, ratee: Ratee = r) -> None:
+                    out.append(
+                        RaterTask(
+                            rater_id=rater,
+                            ratee_id=ratee.employee_id,
+                            group=group,
+                            anonymous=group in anonymous,
+                        )
+                    )
+
+                add(r.employee_id, "self")
+                if r.manager_id:
+                    manager = conn.execute(
+                        "SELECT 1 FROM rm_employee WHERE employee_id = %s AND active",
+                        (r.manager_id,),
+                    ).fetchone()
+                    if manager is not None:
+                        add(r.manager_id, "manager")
+                reports = [
+                    row["employee_id"]
+                    for row in conn.execute(
+                        "SELECT employee_id FROM rm_employee WHERE manager_id = %s AND active "
+                        "ORDER BY employee_id",
+                        (r.employee_id,),
+                    )
+                ]
+                peers = [
+                    row["employee_id"]
+                    for row in conn.execute(
+                        "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active "
+                        "AND employee_id <> %s AND employee_id <> ALL(%s) "
+                        "AND employee_id IS DISTINCT FROM %s ORDER BY employee_id",
+                        (r.team_id, r.employee_id, reports, r.manager_id),
+                    )
+                ]
+                for peer in peers:
+                    add(peer, "peers")
+                for report in reports:
+                    add(report, "reports")
+        return out
+
+    def check_request(self, request: RoundRequest, now: datetime) -> CompetencyModel:
+        """Raises with every reason the round cannot start (nothing is recorded)."""
+        problems: list[str] = []
+        if not ROUND_ID.fullmatch(request.round_id):
+            problems.append(
+                f"round id {request.round_id!r}: use 1-64 letters, digits, '.', '_' or '-'"
+            )
+        if not request.employee_ids and not request.team_id:
+            problems.append("name the people assessed: employee ids or a team")
+        if request.deadline.tzinfo is None:
+            problems.append("the deadline needs a time zone (e.g. 2026-12-15T18:00+08:00)")
+        elif request.deadline < now + MIN_LEAD:
+            problems.append(
+                f"the deadline {request.deadline.isoformat()} must be at least "
+                f"{int(MIN_LEAD.total_seconds() // 3600)} hour from now"
+            )
+        try:
+            model, _ = self.model(request.model_key)
+        except NotFoundError:
+            raise DomainError(
+                f"no competency_model/{request.model_key} is published; publish one first"
+            ) from None
+        if problems:
+            raise DomainError("the round was not started: " + "; ".join(problems))
+        ratees = self.ratees(request)
+        if len(ratees) > MAX_RATEES:
+            raise DomainError(
+                f"the round was not started: {len(ratees)} people is more than one round "
+                f"takes ({MAX_RATEES}); split them into several rounds"
+            )
+        return model
+
+    # -- the round ---------------------------------------------------------------------
+    def find(self, round_id: str) -> AssessmentRound | None:
+        found: AssessmentRound | None = self.app.find(round_uuid(round_id))
+        return found
+
+    def get(self, round_id: str) -> AssessmentRound:
+        found = self.find(round_id)
+        if found is None:
+            raise NotFoundError(f"no assessment round {round_id!r}")
+        return found
+
+    def info(self, rnd: AssessmentRound) -> RoundInfo:
+        model, version = self.model(rnd.model_key, rnd.model_version)
+        return RoundInfo(
+            round_id=rnd.round_id,
+            workflow_id=rnd.workflow_id,
+            title=rnd.title,
+            model=model,
+            model_version=version,
+            tasks=rnd.tasks,
+            completed=rnd.completed,
+            ratees=[r.employee_id for r in rnd.ratees],
+            deadline=rnd.deadline,
+            close_at=rnd.close_at,
+            reminders=rnd.reminders,
+            time_zone=rnd.time_zone,
+            deadline_label=local_label(rnd.deadline, rnd.time_zone),
+            close_label=local_label(rnd.close_at, rnd.time_zone),
+            started_by=rnd.started_by,
+            closed=rnd.closed,
+        )
+
+    def open(self, request: OpenRound) -> RoundInfo:
+        existing = self.find(request.request.round_id)
+        if existing is not None:
+            return self.info(existing)
+        r = request.request
+        model = self.check_request(r, request.now)
+        _, version = self.model(r.model_key)
+        ratees = self.ratees(r)
+        tasks = self.tasks(ratees, r.anonymous)
+        close_at = r.deadline + timedelta(hours=model.late_grace_hours)
+        reminders = sorted(
+            at
+            for h in set(model.reminders_before_hours)
+            if (at := r.deadline - timedelta(hours=h)) > request.now
+        )
+        with self._context(request.started_by, request.workflow_id, "open"):
+            rnd = AssessmentRound(
+                round_id=r.round_id,
+                title=r.title or r.round_id,
+                model_key=r.model_key,
+                model_version=version,
+                competencies=model.ids(),
+                scale_top=model.top,
+                min_group_size=model.min_group_size,
+                anonymous_groups=sorted(set(r.anonymous)),
+                ratees=ratees,
+                tasks=tasks,
+                deadline=r.deadline,
+                close_at=close_at,
+                reminders=reminders,
+                time_zone=self.time_zone(),
+                workflow_id=request.workflow_id,
+                started_by=request.started_by.person_id,
+            )
+        self.app.save(rnd)
+        return self.info(rnd)
+
+    @staticmethod
+    def require_rater(rnd: AssessmentRound, principal: Principal, ratee_id: str) -> RaterTask:
+        if principal.role not in (AccessRole.employee, AccessRole.manager):
+            raise DomainError(
+                f"{principal.role.value} {principal.person_id} cannot rate in round "
+                f"{rnd.round_id}; raters rate for themselves"
+            )
+        task = rnd.task(principal.person_id, ratee_id)
+        if task is None:
+            raise DomainError(
+                f"{principal.person_id} has no rating task for {ratee_id} in round {rnd.round_id}"
+            )
+        return task
+
+    @staticmethod
+    def check_open(rnd: AssessmentRound, now: datetime) -> None:
+        if rnd.closed or now >= rnd.close_at:
+            raise DomainError(
+                closed_message(
+                    rnd.round_id,
+                    local_label(rnd.deadline, rnd.time_zone),
+                    local_label(rnd.close_at, rnd.time_zone),
+                    rnd.close_at > rnd.deadline,
+                )
+            )
+
+    def rate(self, command: RateCommand) -> RatingReceipt:
+        rnd = self.get(command.round_id)
+        task = self.require_rater(rnd, command.principal, command.ratee_id)
+        if command.key not in rnd.commands:
+            self.check_open(rnd, command.now)
+            model, _ = self.model(rnd.model_key, rnd.model_version)
+            problems = rating_problems(model, command.ratings)
+            if problems:
+                raise DomainError("the rating was not taken: " + "; ".join(problems))
+            late = command.now >= rnd.deadline
+            with self._context(command.principal, rnd.workflow_id, f"rate/{command.key}"):
+                rnd.complete(command.key, task, dict(command.ratings), late)
+            self.app.save(rnd)
+        done = set(rnd.completed)
+        remaining = sum(
+            1 for t in rnd.tasks if t.rater_id == command.principal.person_id and t.key not in done
+        )
+        return RatingReceipt(
+            round_id=rnd.round_id,
+            ratee_id=task.ratee_id,
+            group=task.group,
+            anonymous=task.anonymous,
+            late=command.now >= rnd.deadline,
+            remaining=remaining,
+        )
+
+    def remind(self, round_id: str, index: int) -> Reminders:
+        """Raters with a task still open, each with whom they still have to rate."""
+        rnd = self.get(round_id)
+        pending: dict[str, list[str]] = defaultdict(list)
+        for t in rnd.pending():
+            pending[t.rater_id].append(t.ratee_id)
+        raters = [RaterReminder(rater_id=r, ratees=pending[r]) for r in sorted(pending)]
+        with self._context(None, rnd.workflow_id, f"remind/{index}"):
+            changed = rnd.remind(index, [r.rater_id for r in raters], len(rnd.pending()))
+        if changed:
+            self.app.save(rnd)
+        return Reminders(
+            round_id=round_id,
+            index=index,
+            raters=raters,
+            deadline_label=local_label(rnd.deadline, rnd.time_zone),
+        )
+
+    def pass_deadline(self, round_id: str) -> RoundInfo:
+        rnd = self.get(round_id)
+        with self._context(None, rnd.workflow_id, "deadline"):
+            changed = rnd.pass_deadline(len(rnd.pending()))
+        if changed:
+            self.app.save(rnd)
+        return self.info(rnd)
+
+    # -- the close ---------------------------------------------------------------------
+    def close(self, request: CloseRound) -> CloseSummary:
+        rnd = self.get(request.round_id)
+        model, version = self.model(rnd.model_key, rnd.model_version)
+        if not rnd.closed:
+            self._close(rnd, model, version, request)
+        batch, rows = self._ledger_rows(rnd, request.now)
+        if rows:
+            self.s.ingest.ingest(
+                SYSTEM, rows, "jsonl", self.s.catalog(), f"round {rnd.round_id}", batch
+            )
+        return self._summary(rnd, model)
+
+    def _close(
+        self, rnd: AssessmentRound, model: CompetencyModel, version: int, request: CloseRound
+    ) -> None:
+        sealed: dict[tuple[str, str], list[dict[str, RatingItem]]] = defaultdict(list)
+        for s in sorted(request.sealed, key=sealed_order):
+            sealed[(s.ratee_id, s.group)].append(dict(s.ratings))
+        by_ratee: dict[str, list[RaterTask]] = defaultdict(list)
+        for t in rnd.tasks:
+            by_ratee[t.ratee_id].append(t)
+        profiles: list[CompetencyProfile] = []
+        with self._context(None, rnd.workflow_id, "close"):
+            for ratee in rnd.ratees:
+                groups: list[GroupRatings] = []
+                for group in GROUPS:
+                    tasks = [t for t in by_ratee[ratee.employee_id] if t.group == group]
+                    if not tasks:
+                        continue
+                    anonymous = tasks[0].anonymous
+                    if anonymous:
+                        ratings = canonical(sealed[(ratee.employee_id, group)])
+                        published = len(ratings) >= model.min_group_size
+                        rnd.seal_group(
+                            ratee_id=ratee.employee_id,
+                            group=group,
+                            raters=len(ratings),
+                            published=published,
+                            ratings=ratings if published else [],
+                        )
+                    else:
+                        ratings = [rnd.named[t.key] for t in tasks if t.key in rnd.named]
+                    groups.append(
+                        GroupRatings(
+                            group=group, anonymous=anonymous, asked=len(tasks), ratings=ratings
+                        )
+                    )
+                profile = build_profile(model, version, rnd.round_id, ratee.employee_id, groups)
+                rnd.record_profile(
+                    ratee_id=ratee.employee_id,
+                    manager_id=ratee.manager_id,
+                    team_id=ratee.team_id,
+                    profile=profile,
+                )
+                profiles.append(profile)
+            batch, _ = self._ledger_rows(rnd, request.now)
+            catalog = self.s.catalog()
+            rnd.close(
+                rated=len(rnd.completed),
+                asked=len(rnd.tasks),
+                late=rnd.late,
+                gap_summary=gap_summary(model, profiles),
+                ledger_batch=batch,
+                ledger_metrics=sorted(
+                    {competency_metric(c) for c in model.ids()} & set(catalog.metrics)
+                ),
+            )
+        self.app.save(rnd)
+
+    def _ledger_rows(self, rnd: AssessmentRound, now: datetime) -> tuple[str, bytes]:
+        """Every published figure of every profile as metric-ledger rows (JSON lines):
+        `competency_<id>` with the figure (overall, self, manager, peers, reports) as the
+        item, dated the day the round closed. Metrics the catalog lacks are left out."""
+        batch = f"assessment:{rnd.round_id}"
+        catalog: MetricCatalog = self.s.catalog()
+        day = now.astimezone(ZoneInfo(rnd.time_zone)).date().isoformat()
+        lines = [
+            orjson.dumps(
+                {
+                    "employee_id": employee_id,
+                    "period": day,
+                    "metric": competency_metric(cid),
+                    "item": source,
+                    "value": value,
+                    "source": batch,
+                }
+            )
+            for employee_id, profile in rnd.profiles.items()
+            for cid, source, value in profile.values()
+            if competency_metric(cid) in catalog.metrics
+        ]
+        return batch, b"\n".join(lines) + b"\n" if lines else b""
+
+    def _summary(self, rnd: AssessmentRound, model: CompetencyModel) -> CloseSummary:
+        catalog = self.s.catalog()
+        notes = [
+            _profile_note(rnd, profile, model, catalog)
+            for profile in (rnd.profiles[r.employee_id] for r in rnd.ratees)
+        ]
+        return CloseSummary(
+            round_id=rnd.round_id,
+            title=rnd.title,
+            started_by=rnd.started_by,
+            asked=len(rnd.tasks),
+            rated=len(rnd.completed),
+            late=rnd.late,
+            notes=notes,
+            gaps=gap_summary(model, list(rnd.profiles.values())),
+        )
+
+    def explain_closed(self, round_id: str, principal: Principal, ratee_id: str) -> None:
+        """A rating for a round whose workflow has finished: say why from its record."""
+        rnd = self.find(round_id)
+        if rnd is None:
+            return
+        task = self.require_rater(rnd, principal, ratee_id)
+        if task.key in rnd.completed:
+            raise DomainError(
+                f"{principal.person_id} already rated {ratee_id} in round {round_id}; "
+                "ratings are final"
+            )
+        self.check_open(rnd, rnd.close_at)
+
+    @staticmethod
+    def _context(
+        principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
+    ) -> AbstractContextManager[EventMeta]:
+        return workflow_step(principal, workflow_id, step, reason)
+
+
+def _profile_note(
+    rnd: AssessmentRound,
+    profile: CompetencyProfile,
+    model: CompetencyModel,
+    catalog: MetricCatalog,
+) -> ProfileNote:
+    en: list[str] = []
+    zh: list[str] = []
+    for score in profile.competencies:
+        if score.overall is None:
+            en.append(f"{score.label['en']}: no overall level")
+            zh.append(f"{score.label['zh']}：暂无综合评分")
+            continue
+        level = f"{score.overall:g}/{model.top} (target {score.target:g})"
+        level_zh = f"{score.overall:g}/{model.top}（目标 {score.target:g}）"
+        if score.below_target:
+            courses_en = ", ".join(f"*{catalog.course_title(c, 'en')}*" for c in score.courses)
+            courses_zh = "".join(f"《{catalog.course_title(c, 'zh')}》" for c in score.courses)
+            en.append(
+                f"{score.label['en']} {level}: below target"
+                + (f"; recommended {courses_en}" if courses_en else "")
+            )
+            zh.append(
+                f"{score.label['zh']} {level_zh}：未达标"
+                + (f"；推荐课程{courses_zh}" if courses_zh else "")
+            )
+        else:
+            en.append(f"{score.label['en']} {level}: met")
+            zh.append(f"{score.label['zh']} {level_zh}：达标")
+    return ProfileNote(
+        employee_id=profile.employee_id,
+        gaps=profile.gaps,
+        title={
+            "en": f"Your 360° results: {rnd.title}",
+            "zh": f"你的360°评估结果：{rnd.title}",
+        },
+        body={"en": "; ".join(en), "zh": "；".join(zh)},
+    )

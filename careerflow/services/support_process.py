@@ -1,0 +1,132 @@
+"""Raising and steering support requests on Temporal: the one path the CLI and the API
+use. A request is checked before its workflow starts; each person's step is a workflow
+Update (validated, then recorded by an activity that checks again)."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from temporalio.client import Client, WorkflowUpdateFailedError
+from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
+from temporalio.exceptions import WorkflowAlreadyStartedError
+
+from aggregates.base import DomainError, NotFoundError
+from careerflow.principal import Principal
+from careerflow.services.registry import Services
+from careerflow.services.support import REQUEST_ID, SupportCommands, SupportInfo, support_info
+from careerflow.services.updates import execute_update, failure_message
+from workflows.support_request import (
+    RepStep,
+    StartSupport,
+    SupportRequestWorkflow,
+    TeamStep,
+    support_workflow_id,
+)
+
+
+def new_request_id() -> str:
+    return "SR" + uuid.uuid4().hex[:10].upper()
+
+
+class SupportProcessService:
+    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
+        self.services = services
+        self.client = client
+        self.task_queue = task_queue
+        self.commands = SupportCommands(services)
+
+    async def raise_request(
+        self,
+        principal: Principal,
+        category: str,
+        text: str,
+        customer: str | None = None,
+        request_id: str | None = None,
+    ) -> SupportInfo:
+        """Raises a request and returns it as recorded (routing, SLA due time). Raising
+        again with the same `request_id` returns the same request (a retry is safe)."""
+        if request_id is not None and not REQUEST_ID.fullmatch(request_id):
+            raise DomainError(
+                f"a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}"
+            )
+        rid = request_id or new_request_id()
+        existing = self.commands.find(rid)
+        if existing is not None:
+            if existing.employee_id != principal.person_id:
+                raise DomainError(f"support request id {rid!r} is already taken")
+            return support_info(existing)
+        self.commands.check_raise(principal, category, text, customer)
+        try:
+            handle = await self.client.start_workflow(
+                SupportRequestWorkflow.run,
+                StartSupport(
+                    request_id=rid,
+                    principal=principal,
+                    category=category,
+                    text=text,
+                    customer=customer,
+                ),
+                id=support_workflow_id(rid),
+                task_queue=self.task_queue,
+                id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            raise DomainError(f"support request id {rid!r} is already taken") from None
+        try:
+            info = await handle.execute_update(SupportRequestWorkflow.raised)
+        except WorkflowUpdateFailedError as exc:
+            raise DomainError(failure_message(exc)) from None
+        if info.employee_id != principal.person_id:
+            raise DomainError(f"support request id {rid!r} is already taken")
+        return info
+
+    async def acknowledge(self, principal: Principal, request_id: str) -> SupportInfo:
+        return await self._update(
+            request_id,
+            SupportRequestWorkflow.acknowledge,
+            TeamStep(principal=principal),
+            "acknowledge",
+        )
+
+    async def answer(self, principal: Principal, request_id: str, text: str) -> SupportInfo:
+        return await self._update(
+            request_id,
+            SupportRequestWorkflow.answer,
+            TeamStep(principal=principal, text=text),
+            "answer",
+        )
+
+    async def confirm(self, principal: Principal, request_id: str) -> SupportInfo:
+        return await self._update(
+            request_id, SupportRequestWorkflow.confirm, RepStep(principal=principal), "confirm"
+        )
+
+    async def reopen(self, principal: Principal, request_id: str, reason: str) -> SupportInfo:
+        return await self._update(
+            request_id,
+            SupportRequestWorkflow.reopen,
+            RepStep(principal=principal, text=reason),
+            "reopen",
+        )
+
+    async def _update(
+        self, request_id: str, update: Any, arg: TeamStep | RepStep, action: str
+    ) -> SupportInfo:
+        try:
+            result: SupportInfo = await execute_update(
+                self.client,
+                support_workflow_id(request_id),
+                update,
+                arg,
+                SupportInfo,
+                f"no support request {request_id!r}",
+            )
+        except NotFoundError:
+            # A finished request: say why from its record rather than "not running".
+            request = self.commands.find(request_id)
+            if request is not None:
+                self.commands.check(request, arg.principal, action, arg.text)
+            raise
+        return result

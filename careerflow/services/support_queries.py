@@ -1,0 +1,443 @@
+"""Support requests from the read model, through the access rules: the rep's own
+requests with their clocks, one request with its timeline, a team's queue (oldest first)
+and SLA compliance per team and week.
+
+The recorded times are the workflow's; the clocks that keep running (time waited,
+minutes left, breached while nobody has acknowledged) are computed against `now` when
+read. Who is on a team comes from the support_process document in force for the queue
+and compliance, and from the version that routed the request for the request itself."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from aggregates.documents import period_kind
+from aggregates.support_process import SupportProcess
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import EVERYONE, can_see
+from careerflow.services.support import local_label
+
+WITH_TEAM = ["open", "acknowledged", "reopened"]
+
+
+# -- response models -----------------------------------------------------------------
+class SupportClock(BaseModel):
+    """The response SLA of one request. `waited_minutes` is wall-clock time from raising
+    to the acknowledgement (or to now); `response_minutes` is what the SLA measures
+    (office minutes); `minutes_left` is until `due_at` while nobody has acknowledged."""
+
+    raised_at: datetime
+    due_at: datetime
+    due_label: str
+    sla_minutes: int
+    waited_minutes: float
+    minutes_left: float | None
+    response_minutes: float | None
+    sla_met: bool | None
+    breached: bool
+    reminders_sent: int
+    escalated_to: list[str]
+
+
+class SupportRow(BaseModel):
+    request_id: str
+    employee_id: str
+    name: str | None
+    category: str
+    category_label: dict[str, str]
+    team: str
+    team_label: dict[str, str]
+    text: str
+    customer: str | None
+    status: str
+    week: str
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    answers: int
+    reopens: int
+    reopen_reason: str | None
+    finished_at: datetime | None
+    clock: SupportClock
+
+
+class SupportStep(BaseModel):
+    seq: int
+    at: datetime
+    kind: str
+    actor: str
+    actor_role: str
+    text: str | None
+    detail: dict[str, Any]
+
+
+class SupportRequestView(SupportRow):
+    lead_id: str
+    members: list[str]
+    process_version: int
+    steps: list[SupportStep]
+
+
+class MyRequests(BaseModel):
+    employee_id: str
+    open: int
+    breached: int
+    requests: list[SupportRow]
+
+
+class TeamQueue(BaseModel):
+    team: str
+    team_label: dict[str, str]
+    lead_id: str | None
+    members: list[str]
+    waiting: int
+    breached: int
+    requests: list[SupportRow]
+    """Requests with the team (open, acknowledged, reopened), oldest first."""
+
+
+class ComplianceWeek(BaseModel):
+    team: str
+    week: str
+    count: int
+    met: int
+    breached: int
+    pending: int
+    """Not acknowledged yet and not yet due."""
+    met_share: float | None
+    """met / (met + breached)."""
+    median_response_minutes: float | None
+
+
+class ComplianceTotal(BaseModel):
+    team: str
+    team_label: dict[str, str]
+    count: int
+    met: int
+    breached: int
+    pending: int
+    met_share: float | None
+    median_response_minutes: float | None
+
+
+class Compliance(BaseModel):
+    since: str | None
+    until: str | None
+    weeks: list[ComplianceWeek]
+    teams: list[ComplianceTotal]
+
+
+# -- helpers -------------------------------------------------------------------------
+def _week(value: str | None, name: str) -> str | None:
+    if value is None:
+        return None
+    try:
+        kind = period_kind(value)
+    except ValueError as exc:
+        raise DomainError(f"{name}: {exc}") from None
+    if kind != "week":
+        raise DomainError(f"{name}: expected an ISO week like '2026-W48', got {value!r}")
+    return value
+
+
+def _minutes(a: datetime, b: datetime) -> float:
+    return round((b - a).total_seconds() / 60, 1)
+
+
+def _breached(r: Any, now: datetime) -> bool:
+    if r["sla_met"] is not None:
+        return not r["sla_met"]
+    return r["breached_at"] is not None or now > r["due_at"]
+
+
+def _row(r: Any, now: datetime) -> dict[str, Any]:
+    acked = r["acknowledged_at"]
+    return {
+        "request_id": r["request_id"],
+        "employee_id": r["employee_id"],
+        "name": r.get("name"),
+        "category": r["category"],
+        "category_label": r["category_label"],
+        "team": r["team"],
+        "team_label": r["team_label"],
+        "text": r["text"],
+        "customer": r["customer"],
+        "status": r["status"],
+        "week": r["week"],
+        "acknowledged_by": r["acknowledged_by"],
+        "acknowledged_at": acked,
+        "answer": r["answer"],
+        "answered_by": r["answered_by"],
+        "answered_at": r["answered_at"],
+        "answers": r["answers"],
+        "reopens": r["reopens"],
+        "reopen_reason": r["reopen_reason"],
+        "finished_at": r["finished_at"],
+        "clock": SupportClock(
+            raised_at=r["raised_at"],
+            due_at=r["due_at"],
+            due_label=local_label(r["due_at"], r["time_zone"]),
+            sla_minutes=r["sla_minutes"],
+            waited_minutes=max(0.0, _minutes(r["raised_at"], acked or now)),
+            minutes_left=None if acked else _minutes(now, r["due_at"]),
+            response_minutes=r["response_minutes"],
+            sla_met=r["sla_met"],
+            breached=_breached(r, now),
+            reminders_sent=r["reminders_sent"],
+            escalated_to=list(r["escalate_to"]) if r["breached_at"] is not None else [],
+        ),
+    }
+
+
+def _share(part: int, whole: int) -> float | None:
+    return round(part / whole, 4) if whole else None
+
+
+def _median(values: list[float]) -> float | None:
+    return round(statistics.median(values), 2) if values else None
+
+
+_SELECT = (
+    "SELECT r.*, e.name FROM rm_support_request r "
+    "LEFT JOIN rm_employee e ON e.employee_id = r.employee_id "
+)
+
+
+class SupportQueries:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[DictRow]]:
+        with self.pool.connection() as conn:
+            yield cast(Connection[DictRow], conn)
+
+    @staticmethod
+    def _process(conn: Connection[DictRow]) -> SupportProcess | None:
+        row = conn.execute(
+            "SELECT document FROM rm_policy WHERE kind = 'support_process' AND key = 'default' "
+            "ORDER BY version DESC LIMIT 1"
+        ).fetchone()
+        return SupportProcess.model_validate(row["document"]) if row else None
+
+    # -- the rep -------------------------------------------------------------------------
+    def mine(self, principal: Principal, now: datetime | None = None) -> MyRequests:
+        """The caller's own requests, newest first, with their clocks."""
+        if principal.role != AccessRole.employee:
+            raise PermissionDeniedError(
+                f"{principal.role.value} {principal.person_id} has no support requests of "
+                "their own; reps raise them (team queues: /support/teams/<team>/queue)"
+            )
+        moment = now or datetime.now(UTC)
+        with self._connection() as conn:
+            rows = conn.execute(
+                _SELECT + "WHERE r.employee_id = %s ORDER BY r.raised_at DESC, r.request_id",
+                (principal.person_id,),
+            ).fetchall()
+        requests = [SupportRow(**_row(r, moment)) for r in rows]
+        return MyRequests(
+            employee_id=principal.person_id,
+            open=sum(1 for r in requests if r.status not in ("resolved", "closed")),
+            breached=sum(1 for r in requests if r.clock.breached),
+            requests=requests,
+        )
+
+    # -- one request ---------------------------------------------------------------------
+    def request(
+        self, principal: Principal, request_id: str, now: datetime | None = None
+    ) -> SupportRequestView:
+        """The rep, their manager chain, the team it was routed to, HR and auditors."""
+        moment = now or datetime.now(UTC)
+        with self._connection() as conn:
+            r = conn.execute(_SELECT + "WHERE r.request_id = %s", (request_id,)).fetchone()
+            if r is None or not self._sees(conn, principal, r):
+                raise NotFoundError(f"no support request {request_id!r} that you can see")
+            steps = conn.execute(
+                "SELECT seq, at, kind, actor, actor_role, text, detail FROM rm_support_step "
+                "WHERE request_id = %s ORDER BY seq",
+                (request_id,),
+            ).fetchall()
+        return SupportRequestView(
+            **_row(r, moment),
+            lead_id=r["lead_id"],
+            members=list(r["members"]),
+            process_version=r["process_version"],
+            steps=[SupportStep(**{**s, "detail": s["detail"] or {}}) for s in steps],
+        )
+
+    def visible(self, principal: Principal, request_id: str) -> dict[str, Any] | None:
+        """The request's row if the caller may see it; None when it is not projected yet.
+        Raises NotFoundError when it exists but the caller may not see it."""
+        with self._connection() as conn:
+            r = conn.execute(
+                "SELECT request_id, employee_id, team, lead_id, members FROM rm_support_request "
+                "WHERE request_id = %s",
+                (request_id,),
+            ).fetchone()
+            if r is None:
+                return None
+            if not self._sees(conn, principal, r):
+                raise NotFoundError(f"no support request {request_id!r} that you can see")
+        return dict(r)
+
+    @staticmethod
+    def _sees(conn: Connection[DictRow], principal: Principal, r: Any) -> bool:
+        if principal.role in EVERYONE:
+            return True
+        if principal.role == AccessRole.integration:
+            return False
+        if principal.person_id == r["lead_id"] or principal.person_id in r["members"]:
+            return True
+        return can_see(conn, principal, r["employee_id"])
+
+    # -- a team --------------------------------------------------------------------------
+    def queue(self, principal: Principal, team: str, now: datetime | None = None) -> TeamQueue:
+        """Requests waiting for the team, oldest first: its members and lead, HR, auditors."""
+        principal.require(
+            AccessRole.employee,
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action="see support queues",
+        )
+        moment = now or datetime.now(UTC)
+        with self._connection() as conn:
+            process = self._process(conn)
+            defined = process.teams.get(team) if process else None
+            rows = conn.execute(
+                _SELECT + "WHERE r.team = %s AND r.status = ANY(%s) "
+                "ORDER BY r.raised_at, r.request_id",
+                (team, WITH_TEAM),
+            ).fetchall()
+            if defined is None and not rows:
+                known = sorted(process.teams) if process else []
+                raise NotFoundError(f"no support team {team!r}; teams: {', '.join(known) or '-'}")
+            if principal.role not in EVERYONE and not (
+                defined is not None and defined.on_team(principal.person_id)
+            ):
+                raise PermissionDeniedError(
+                    f"{principal.role.value} {principal.person_id} is not on the {team} team; "
+                    "a queue is for its team, HR and auditors"
+                )
+        requests = [SupportRow(**_row(r, moment)) for r in rows]
+        label = dict(defined.label) if defined else dict(rows[0]["team_label"])
+        return TeamQueue(
+            team=team,
+            team_label=label,
+            lead_id=defined.lead_id if defined else None,
+            members=list(defined.members) if defined else [],
+            waiting=len(requests),
+            breached=sum(1 for r in requests if r.clock.breached),
+            requests=requests,
+        )
+
+    # -- compliance over time ------------------------------------------------------------
+    def compliance(
+        self,
+        principal: Principal,
+        since: str | None = None,
+        until: str | None = None,
+        team: str | None = None,
+        now: datetime | None = None,
+    ) -> Compliance:
+        """Per team and week (the week the request was raised, company time): requests,
+        SLA met, breached, pending and the median response. HR and auditors see every
+        team, a team's lead and members their own."""
+        principal.require(
+            AccessRole.employee,
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action="see support SLA compliance",
+        )
+        moment = now or datetime.now(UTC)
+        with self._connection() as conn:
+            process = self._process(conn)
+            labels = {k: dict(t.label) for k, t in (process.teams if process else {}).items()}
+            if principal.role in EVERYONE:
+                allowed: set[str] | None = None
+            else:
+                allowed = {
+                    k
+                    for k, t in (process.teams if process else {}).items()
+                    if t.on_team(principal.person_id)
+                }
+                if not allowed:
+                    raise PermissionDeniedError(
+                        f"{principal.role.value} {principal.person_id} is on no support team; "
+                        "compliance is for HR, auditors and each team's own people"
+                    )
+            since, until = _week(since, "since"), _week(until, "until")
+            if team is not None:
+                exists = (
+                    team in labels
+                    or conn.execute(
+                        "SELECT 1 FROM rm_support_request WHERE team = %s LIMIT 1", (team,)
+                    ).fetchone()
+                )
+                if not exists:
+                    raise NotFoundError(f"no support team {team!r}")
+                if allowed is not None and team not in allowed:
+                    raise PermissionDeniedError(
+                        f"{principal.role.value} {principal.person_id} is not on the {team} "
+                        "team; compliance is for HR, auditors and each team's own people"
+                    )
+            rows = conn.execute(
+                "SELECT team, team_label, week, due_at, sla_met, breached_at, response_minutes "
+                "FROM rm_support_request WHERE (%(team)s::text IS NULL OR team = %(team)s) "
+                "AND (%(allowed)s::text[] IS NULL OR team = ANY(%(allowed)s)) "
+                "AND (%(since)s::text IS NULL OR week >= %(since)s) "
+                "AND (%(until)s::text IS NULL OR week <= %(until)s)",
+                {
+                    "team": team,
+                    "allowed": sorted(allowed) if allowed is not None else None,
+                    "since": since,
+                    "until": until,
+                },
+            ).fetchall()
+        weeks: dict[tuple[str, str], list[Any]] = {}
+        teams: dict[str, list[Any]] = {}
+        for r in rows:
+            weeks.setdefault((r["week"], r["team"]), []).append(r)
+            teams.setdefault(r["team"], []).append(r)
+            labels.setdefault(r["team"], dict(r["team_label"]))
+
+        def counts(group: list[Any]) -> dict[str, Any]:
+            met = sum(1 for r in group if r["sla_met"])
+            breached = sum(1 for r in group if _breached(r, moment))
+            responses = [r["response_minutes"] for r in group if r["response_minutes"] is not None]
+            return {
+                "count": len(group),
+                "met": met,
+                "breached": breached,
+                "pending": len(group) - met - breached,
+                "met_share": _share(met, met + breached),
+                "median_response_minutes": _median(responses),
+            }
+
+        return Compliance(
+            since=since,
+            until=until,
+            weeks=[
+                ComplianceWeek(team=t, week=w, **counts(group))
+                for (w, t), group in sorted(weeks.items())
+            ],
+            teams=[
+                ComplianceTotal(team=t, team_label=labels[t], **counts(group))
+                for t, group in sorted(teams.items())
+            ],
+        )

@@ -1,0 +1,163 @@
+"""The `careerflow assessment` commands, run as a user would, against a real PostgreSQL
+and the Temporal dev server with a worker: HR starts a round, raters rate (and are
+refused with the reason), HR sees progress with anonymous groups as counts; a round
+closed by its own commands (the dev server's time is real) shows profiles and gaps."""
+
+from __future__ import annotations
+
+import concurrent.futures
+import json
+import uuid
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from careerflow.config import PostgresSettings
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.assessments import (
+    AssessmentCommands,
+    CloseRound,
+    OpenRound,
+    RateCommand,
+    RoundRequest,
+    SealedRating,
+)
+from careerflow.services.registry import Services
+from careerflow.store import Store, application_env
+from projections.runner import ReadModels
+from tests.test_cli_cycles import Cli, _terminate
+from tests.workflows.promotion_support import build_org
+from tests.workflows.test_assessment_round import rating
+from worker import build_worker
+from workflows.assessment_round import assessment_workflow_id
+
+HR = Principal(person_id="H001", role=AccessRole.hr)
+
+
+@pytest.fixture
+def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
+    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+        build_org(services)
+        rm.wait_caught_up(services.store.applications(), timeout=60)
+        yield services, rm
+
+
+def close_a_round(services: Services, round_id: str) -> None:
+    """E1 rated by self, manager and two anonymous peers (hidden), closed yesterday."""
+    commands = AssessmentCommands(services)
+    now = datetime.now(UTC)
+    opened_at, deadline = now - timedelta(days=5), now - timedelta(days=1)
+    commands.open(
+        OpenRound(
+            request=RoundRequest(round_id=round_id, employee_ids=["E1"], deadline=deadline),
+            started_by=HR,
+            workflow_id=assessment_workflow_id(round_id),
+            now=opened_at,
+        )
+    )
+    sealed = []
+    for i, (who, role, items) in enumerate(
+        [
+            ("E1", AccessRole.employee, rating(4, 4, 4)),
+            ("S001", AccessRole.manager, rating(3, 3, 2)),
+            ("E2", AccessRole.employee, rating(2, 2, 2, "peer secret")),
+            ("E3", AccessRole.employee, rating(3, 3, 3)),
+        ]
+    ):
+        receipt = commands.rate(
+            RateCommand(
+                round_id=round_id,
+                principal=Principal(person_id=who, role=role),
+                ratee_id="E1",
+                ratings=items,
+                key=f"k{i}",
+                now=opened_at + timedelta(hours=1),
+            )
+        )
+        if receipt.anonymous:
+            sealed.append(SealedRating(ratee_id="E1", group=receipt.group, ratings=items))
+    commands.close(CloseRound(round_id=round_id, sealed=sealed, now=deadline))
+
+
+async def test_assessments_from_the_command_line(
+    dev_env: WorkflowEnvironment,
+    org: tuple[Services, ReadModels],
+    pg: PostgresSettings,
+    tmp_path: Path,
+) -> None:
+    services, rm = org
+    queue = f"careerflow-cli-assess-{uuid.uuid4().hex[:8]}"
+    cli = Cli(pg, dev_env, queue, tmp_path)
+    deadline = (datetime.now(UTC) + timedelta(days=3)).isoformat()
+    live = "cli-live"
+    with concurrent.futures.ThreadPoolExecutor(8) as executor:
+        try:
+            async with build_worker(dev_env.client, services, queue, executor):
+                denied = await cli.refused(
+                    "assessment", "start", live, "--employee", "E1", "--deadline", deadline,
+                    "--as", "employee:E1",
+                )  # fmt: skip
+                assert "employee E1 may not start 360° assessment rounds" in denied
+                naive = await cli.refused(
+                    "assessment", "start", live, "--employee", "E1",
+                    "--deadline", "2030-01-01T00:00", "--as", "hr:H001",
+                )  # fmt: skip
+                assert "with its time zone" in naive
+                started = await cli.ok(
+                    "assessment", "start", live, "--employee", "E1", "--deadline", deadline,
+                    "--title", "CLI round", "--as", "hr:H001",
+                )  # fmt: skip
+                assert f"round {live} started for 1 people" in started
+
+                levels = ["--level", "customer_insight=4", "--level", "relationship_maintenance=3"]
+                partial = await cli.refused(
+                    "assessment", "rate", live, "E1", *levels, "--as", "manager:S001"
+                )
+                assert "rate every competency; missing: resource_coordination" in partial
+                rated = await cli.ok(
+                    "assessment", "rate", live, "E1", *levels,
+                    "--level", "resource_coordination=2",
+                    "--comment", "resource_coordination=bring product in earlier",
+                    "--as", "manager:S001",
+                )  # fmt: skip
+                assert "rating of E1 taken (manager); 0 still to rate" in rated
+                peer = await cli.ok(
+                    "assessment", "rate", live, "E1", *levels,
+                    "--level", "resource_coordination=3", "--as", "employee:E2",
+                )  # fmt: skip
+                assert "(peers, anonymous)" in peer
+                rm.wait_caught_up(services.store.applications(), timeout=60)
+                progress = await cli.ok("assessment", "progress", live, "--as", "hr:H001")
+                assert "manager 1/1: S001" in progress
+                assert "peers 1/2 (anonymous)" in progress and "E2" not in progress
+                tasks = await cli.ok("assessment", "tasks", "--as", "employee:E3")
+                assert "1 rating(s) to give" in tasks
+                early = await cli.refused("assessment", "profile", live, "E1", "--as", "hr:H001")
+                assert "is still open" in early
+        finally:
+            await _terminate(dev_env, [assessment_workflow_id(live)])
+
+    close_a_round(services, "cli-closed")
+    rm.wait_caught_up(services.store.applications(), timeout=60)
+    profile = await cli.ok(
+        "assessment", "profile", "cli-closed", "E1", "--as", "employee:E1", "--json"
+    )
+    data = json.loads(profile)
+    rc = next(c for c in data["competencies"] if c["competency"] == "resource_coordination")
+    peers = next(g for g in rc["groups"] if g["group"] == "peers")
+    assert peers["hidden"] is True and peers["average"] is None and peers["raters"] is None
+    assert "peer secret" not in profile
+    text = await cli.ok("assessment", "profile", "cli-closed", "E1", "--as", "manager:S001")
+    assert "peers hidden (hidden: fewer than 3 raters)" in text
+    assert "Cross-Department Communication Skills, Big-Client Resource Coordination" in text
+    other = await cli.refused("assessment", "profile", "cli-closed", "E1", "--as", "employee:E2")
+    assert "no employee 'E1' that you can see" in other
+    gaps = await cli.ok("assessment", "gaps", "cli-closed", "--as", "hr:H001")
+    assert "100% (1 of 1) have a resource coordination gap" in gaps
+    team = await cli.ok("assessment", "team", "cli-closed", "S001", "--as", "manager:M001")
+    assert "E1" in team
+    rounds = await cli.ok("assessment", "rounds", "--as", "hr:H001")
+    assert "cli-closed" in rounds and "closed" in rounds
