@@ -42,13 +42,15 @@ def ensure_env(extras: str) -> None:
 
 
 CHROMIUM = Path("/usr/bin/chromium")
+CJK_FONT = Path("/usr/share/fonts/opentype/noto/NotoSansCJK-Regular.ttc")
 
 
 def ensure_chromium() -> None:
     """The browser test drives Debian's Chromium (Playwright never downloads one): install
-    it when it is missing and this is root with apt-get; otherwise say why and go on (the
-    browser test then skips locally, or fails in CI, with its reason)."""
-    if CHROMIUM.exists():
+    it (and a CJK font, for the Chinese pages) when missing and this is root with apt-get;
+    otherwise say why and go on (the browser test then skips locally, or fails in CI, with
+    its reason)."""
+    if CHROMIUM.exists() and CJK_FONT.exists():
         return
     apt = shutil.which("apt-get")
     if apt is None:
@@ -59,7 +61,7 @@ def ensure_chromium() -> None:
         print("  install it with: sudo apt-get install -y chromium", flush=True)
         return
     env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
-    install = [apt, "install", "-y", "--no-install-recommends", "chromium"]
+    install = [apt, "install", "-y", "--no-install-recommends", "chromium", "fonts-noto-cjk"]
 
     def attempt(args: list[str]) -> bool:
         print("$ " + " ".join(args), flush=True)
@@ -70,10 +72,10 @@ def ensure_chromium() -> None:
             return False
         return done.returncode == 0
 
-    print(f"{CHROMIUM} is missing: installing Debian's chromium for the browser test", flush=True)
+    print("installing Debian's chromium and fonts-noto-cjk for the browser test", flush=True)
     # A fresh machine has no package lists yet: update, then try again.
     if not attempt(install) and not (attempt([apt, "update"]) and attempt(install)):
-        print("could not install chromium; the browser test will say so", flush=True)
+        print("could not install chromium or its fonts; the browser test will say so", flush=True)
         return
     if not CHROMIUM.exists():
         print(f"chromium was installed but {CHROMIUM} is still missing", flush=True)

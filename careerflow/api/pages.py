@@ -7,10 +7,19 @@ token (double-submit: a random value in a second cookie and in the form, compare
 post). Not signed in: a redirect to the login page; refused or unknown: a page that
 says why. Actions go through the same process services as the API and the CLI.
 
+Pages speak Simplified Chinese or English (careerflow.api.i18n: gettext catalogues, one
+Jinja environment per language): the language switch's cookie, else the person's
+employee profile, else the browser's Accept-Language, else Chinese. Numbers, money and
+dates follow the language; times are shown in the company's time zone (the
+promotion_process document's). Messages from the domain services stay English.
+
     /login, /logout                  sign in with a token / sign out
+    /lang/{zh|en}?next=…             the language switch (a cookie), back to the page
     /                                 the caller's dashboard, by role
-    /employee[/{employee_id}]         potential, distance to the next role, the week,
-                                      expected pay, plan progress, applications, inbox
+    /employee[/{employee_id}]         potential, distance to the next role, the week (and
+                                      the plan form while the week takes one), expected
+                                      pay, plan progress, applications, inbox
+    POST /employee/plan               the rep submits the week's plan (the cycle workflow)
     /manager                          team board, approvals (SLA clock, decide form),
                                       who lags, candidate pool, plans at risk
     /hr                               pipeline by stage and age, cycle times, pool,
@@ -18,11 +27,14 @@ says why. Actions go through the same process services as the API and the CLI.
     /audit, /audit/{kind}/{id}        applications, cycles and plans, each with its
                                       ordered history (read-only)
     /applications/{application_id}    one application's status and timeline
+    /manifest.webmanifest, /sw.js,   the installable app: manifest, service worker (the
+    /offline                          shell and static files only) and its offline page
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import hmac
 import json
 import logging
@@ -30,7 +42,8 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Coroutine
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import quote
@@ -38,18 +51,23 @@ from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.routing import APIRoute
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from jinja2 import Environment, FileSystemLoader, pass_context, select_autoescape
+from jinja2.runtime import Context
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
-from aggregates.cycle_settings import WeeklyCycleSettings
+from aggregates.cycle_settings import COUNT_ITEMS, WeeklyCycleSettings
 from aggregates.ladder import Role
 from aggregates.process import PromotionProcess
+from careerflow.api import i18n
 from careerflow.api.auth import COOKIE
 from careerflow.api.context import ApiContext
+from careerflow.api.i18n import N_, Gettext
 from careerflow.eventstore import PydanticApplication, PydanticMapper
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
@@ -63,11 +81,11 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 CSRF_COOKIE = "careerflow_csrf"
+LANG_COOKIE = "careerflow_lang"
 SESSION_SECONDS = 8 * 3600
+LANG_SECONDS = 365 * 24 * 3600
 _CSRF_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])")
-LANGS = ("en", "zh")
 
 HOME = {
     AccessRole.employee: "/employee",
@@ -78,16 +96,27 @@ HOME = {
 AUDIT_KINDS = ("application", "cycle", "plan")
 STAGE_ORDER = ("reporting", "manager_review", "returned", "hr_review", "approved")
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
-    ("under 1 working day", 1),
-    ("1–2 working days", 2),
-    ("2–3 working days", 3),
-    ("3–5 working days", 5),
-    ("5 or more (past the target)", float("inf")),
+    (N_("under 1 working day"), 1),
+    (N_("1–2 working days"), 2),
+    (N_("2–3 working days"), 3),
+    (N_("3–5 working days"), 5),
+    (N_("5 or more (past the target)"), float("inf")),
 )
-# A content security policy for pages that load only their own scripts and styles.
+LOGIN_NOTES = {
+    "expired": N_(
+        "Your token is no longer accepted (expired, revoked or unknown); paste a new one from HR."
+    ),
+    "out": N_("You are signed out."),
+}
+# The installable app's colours (the header's and the page's).
+THEME_COLOUR = "#111827"
+BACKGROUND_COLOUR = "#f6f7f9"
+# A content security policy for pages that load only their own scripts, styles, images,
+# manifest and service worker: nothing inline, nothing from elsewhere.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self'; "
+        "font-src 'self'; connect-src 'self'; manifest-src 'self'; worker-src 'self'; "
         "object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
     ),
     "X-Frame-Options": "DENY",
@@ -96,56 +125,67 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 
-templates = Jinja2Templates(directory=str(TEMPLATES))
-
 
 class CsrfRefused(PermissionDeniedError):
     """The form's CSRF token did not match its cookie: nothing was done."""
 
 
-# -- formatting for the templates ------------------------------------------------------
-def _label(value: Any, lang: str = "en") -> str:
-    if isinstance(value, dict):
-        return str(value.get(lang) or value.get("en") or next(iter(value.values()), ""))
-    return "" if value is None else str(value)
-
-
-def _num(value: Any, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    text = f"{value:,.{digits}f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
-def _when(value: Any) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, str):
-        try:
-            value = datetime.fromisoformat(value)
-        except ValueError:
-            return value
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    if isinstance(value, date):
-        return value.isoformat()
-    return str(value)
-
-
-def _words(value: Any) -> str:
-    """`manager_review` → "manager review", `ManagerDecided` → "Manager Decided"."""
-    return _CAMEL.sub(" ", str(value or "")).replace("_", " ")
-
-
+# -- one template environment per language ---------------------------------------------
 def _pretty(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, indent=2, sort_keys=True, default=str)
 
 
-templates.env.filters.update(label=_label, num=_num, when=_when, words=_words, pretty=_pretty)
+def _environment(lang: str) -> Environment:
+    """Templates with the language's catalogue installed (jinja2's i18n extension,
+    new-style gettext: `_("… %(name)s …", name=…)`, autoescaped) and its formats."""
+    env = Environment(
+        loader=FileSystemLoader(str(TEMPLATES)),
+        autoescape=select_autoescape(["html", "xml"]),
+        extensions=["jinja2.ext.i18n"],
+    )
+    cast(Any, env).install_gettext_translations(i18n.translations(lang), newstyle=True)
+    gettext = i18n.gettext_for(lang)
+
+    @pass_context
+    def when(ctx: Context, value: Any) -> Markup | str:
+        """A moment in the company's time zone, machine-readable too."""
+        moment = i18n.local_time(value, ctx.get("tz"))
+        if moment is None:
+            return i18n.datetime_text(value, lang, ctx.get("tz"))
+        return Markup('<time datetime="{}">{}</time>').format(
+            moment.isoformat(timespec="minutes"), i18n.datetime_text(moment, lang, ctx.get("tz"))
+        )
+
+    def day(value: Any) -> Markup | str:
+        text = i18n.date_text(value, lang)
+        iso = str(value)[:10] if value is not None else ""
+        if not re.match(r"^\d{4}-\d{2}-\d{2}$", iso):
+            return text
+        return Markup('<time datetime="{}">{}</time>').format(iso, text)
+
+    env.filters.update(
+        label=lambda value: i18n.label(value, lang),
+        role=lambda value: i18n.role_label(value, lang),
+        term=lambda value: i18n.term(value, gettext),
+        num=lambda value, digits=2: i18n.number(value, lang, digits),
+        money=lambda value, currency=None: i18n.money(value, currency, lang),
+        when=when,
+        day=day,
+        month=lambda value: i18n.month_text(value, lang),
+        words=i18n.words,
+        pretty=_pretty,
+    )
+    env.globals.update(
+        lang=lang,
+        html_lang=i18n.HTML_LANG[lang],
+        langs=i18n.LANGS,
+        autonyms=i18n.AUTONYMS,
+        theme_colour=THEME_COLOUR,
+    )
+    return env
+
+
+TEMPLATE_SETS = {lang: Jinja2Templates(env=_environment(lang)) for lang in i18n.LANGS}
 
 
 # -- the page machinery ----------------------------------------------------------------
@@ -155,9 +195,48 @@ def _secured(response: Response) -> Response:
     return response
 
 
+def _profile_locale(services: Services, person_id: str) -> str | None:
+    with services.read_pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
+        ).fetchone()
+    return str(row["locale"]) if row and row["locale"] else None
+
+
 def _lang(request: Request) -> str:
-    lang = request.query_params.get("lang", "en")
-    return lang if lang in LANGS else "en"
+    """The page's language (kept for the request): switch, profile, browser, Chinese."""
+    known: str | None = getattr(request.state, "lang", None)
+    if known:
+        return known
+    switch = request.cookies.get(LANG_COOKIE)
+    profile = None
+    caller: Principal | None = getattr(request.state, "caller", None)
+    if i18n.normalise(switch) is None and caller is not None:
+        try:
+            profile = _profile_locale(_services(request), caller.person_id)
+        except Exception:  # the read model is down: the page still says why, in a language
+            log.exception("could not read %s's locale", caller.person_id)
+    lang, source = i18n.choose(switch, profile, request.headers.get("accept-language"))
+    request.state.lang = lang
+    request.state.lang_source = source
+    return lang
+
+
+def _gettext(request: Request) -> Gettext:
+    return i18n.gettext_for(_lang(request))
+
+
+def _time_zone(request: Request) -> str:
+    """The company's time zone (the promotion_process document), for showing times."""
+    known: str | None = getattr(request.state, "time_zone", None)
+    if known:
+        return known
+    try:
+        zone = _process(_services(request)).time_zone
+    except Exception:
+        zone = PromotionProcess().time_zone
+    request.state.time_zone = zone
+    return zone
 
 
 def _csrf(request: Request) -> tuple[str, bool]:
@@ -172,16 +251,30 @@ def _csrf(request: Request) -> tuple[str, bool]:
     return request.state.csrf, True
 
 
-def _cookie(response: Response, request: Request, name: str, value: str, age: int | None) -> None:
+def _cookie(
+    response: Response,
+    request: Request,
+    name: str,
+    value: str,
+    age: int | None,
+    samesite: str = "strict",
+) -> None:
     response.set_cookie(
         name,
         value,
         max_age=age,
         path="/",
         httponly=True,
-        samesite="strict",
+        samesite=cast(Any, samesite),
         secure=request.url.scheme == "https",
     )
+
+
+def _here(request: Request) -> str:
+    """This page's address, for the language switch to come back to."""
+    if request.method != "GET":
+        return "/"
+    return request.url.path + (f"?{request.url.query}" if request.url.query else "")
 
 
 def _render(
@@ -190,14 +283,28 @@ def _render(
     context: dict[str, Any],
     caller: Principal | None = None,
     status: int = 200,
+    forms: bool = True,
 ) -> HTMLResponse:
-    token, fresh = _csrf(request)
-    response = templates.TemplateResponse(
+    lang = _lang(request)
+    tz = _time_zone(request)
+    token, fresh = _csrf(request) if forms else ("", False)
+    response = TEMPLATE_SETS[lang].TemplateResponse(
         request,
         name,
-        {"csrf": token, "caller": caller, "lang": _lang(request), "home": HOME, **context},
+        {
+            "csrf": token,
+            "caller": caller,
+            "lang": lang,
+            "home": HOME,
+            "tz": tz,
+            "zone_name": i18n.zone_name(tz, lang),
+            "back_to": quote(_here(request), safe=""),
+            **context,
+        },
         status_code=status,
     )
+    response.headers["Content-Language"] = i18n.HTML_LANG[lang]
+    response.headers["Vary"] = "Cookie, Accept-Language"
     if fresh:
         _cookie(response, request, CSRF_COOKIE, token, None)
     return response
@@ -206,8 +313,14 @@ def _render(
 def _error(
     request: Request, status: int, title: str, detail: str, caller: Principal | None = None
 ) -> Response:
+    """A page that says why; `title` is a marked msgid, `detail` already in words."""
+    _ = _gettext(request)
     return _render(
-        request, "error.html", {"status": status, "title": title, "detail": detail}, caller, status
+        request,
+        "error.html",
+        {"status": status, "title": _(title), "detail": detail},
+        caller,
+        status,
     )
 
 
@@ -243,28 +356,32 @@ class PageRoute(APIRoute):
             except AuthenticationError:
                 response = _to_login(request)
             except CsrfRefused as exc:
-                response = _error(request, 403, "Form expired", str(exc))
+                response = _error(request, 403, N_("Form expired"), str(exc))
             except PermissionDeniedError as exc:
-                response = _error(request, 403, "Not allowed", str(exc), _maybe_caller(request))
+                response = _error(request, 403, N_("Not allowed"), str(exc), _maybe_caller(request))
             except NotFoundError as exc:
-                response = _error(request, 404, "Not found", str(exc), _maybe_caller(request))
+                response = _error(request, 404, N_("Not found"), str(exc), _maybe_caller(request))
             except DomainError as exc:
-                response = _error(request, 422, "Refused", str(exc), _maybe_caller(request))
+                response = _error(request, 422, N_("Refused"), str(exc), _maybe_caller(request))
             except RequestValidationError as exc:
                 fields = "; ".join(
                     f"{'.'.join(str(p) for p in e['loc'] if p not in ('body', 'query'))}: "
                     f"{e['msg']}"
                     for e in exc.errors()
                 )
-                response = _error(request, 422, "Invalid form", fields, _maybe_caller(request))
+                response = _error(request, 422, N_("Invalid form"), fields, _maybe_caller(request))
             except Exception as exc:
                 log.exception("page %s failed", request.url.path)
+                _ = _gettext(request)
                 response = _error(
                     request,
                     500,
-                    "Something failed",
-                    f"the engine failed ({type(exc).__name__}); nothing you sent was wrong, "
-                    "try again, and report it if it persists",
+                    N_("Something failed"),
+                    _(
+                        "The engine failed (%(kind)s); nothing you sent was wrong. Try again, "
+                        "and report it if it persists."
+                    )
+                    % {"kind": type(exc).__name__},
                 )
             return _secured(response)
 
@@ -290,9 +407,12 @@ def _caller(request: Request) -> Principal:
         raise AuthenticationError("sign in with your token")
     principal = _services(request).tokens.authenticate(token)
     if principal.role not in HOME:
+        _ = _gettext(request)
         raise PermissionDeniedError(
-            f"{principal.role.value} tokens are for the API; the dashboards are for people"
+            _("%(role)s tokens are for the API; the dashboards are for people")
+            % {"role": principal.role.value}
         )
+    request.state.caller = principal
     return principal
 
 
@@ -306,9 +426,12 @@ def _maybe_caller(request: Request) -> Principal | None:
 def _check_csrf(request: Request, sent: str) -> None:
     expected = request.cookies.get(CSRF_COOKIE, "")
     if not expected or not sent or not hmac.compare_digest(expected, sent):
+        _ = _gettext(request)
         raise CsrfRefused(
-            "the form's security token did not match (it expired or the form came from "
-            "another site); nothing was done: reload the page and try again"
+            _(
+                "The form's security token did not match (it expired or the form came from "
+                "another site); nothing was done: reload the page and try again."
+            )
         )
 
 
@@ -336,11 +459,20 @@ def _process(services: Services) -> PromotionProcess:
     return PromotionProcess.model_validate(doc) if doc else PromotionProcess()
 
 
+def _metric_labels(services: Services) -> dict[str, Any]:
+    """Each metric's bilingual label from the metric catalogue in force."""
+    doc = _document(services, "metric_catalog") or {}
+    return {name: m.get("label") for name, m in (doc.get("metrics") or {}).items()}
+
+
 def _week(services: Services, request: Request) -> str:
     asked = request.query_params.get("week", "")
     if asked:
         if not _WEEK.match(asked):
-            raise DomainError(f"week: expected an ISO week like 2026-W48, got {asked!r}")
+            _ = _gettext(request)
+            raise DomainError(
+                _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": asked}
+            )
         return asked
     doc = _document(services, "weekly_cycle")
     settings = WeeklyCycleSettings.model_validate(doc) if doc else WeeklyCycleSettings()
@@ -351,9 +483,11 @@ def _short(text: str, width: int = 24) -> str:
     return text if len(text) <= width else text[: width - 1] + "…"
 
 
-def _chart(labels: list[str], datasets: list[dict[str, Any]], **options: Any) -> dict[str, Any]:
-    """A chart for static/dashboard.js: labels, datasets and a few options."""
-    return {"labels": labels, "datasets": datasets, **options}
+def _chart(
+    lang: str, labels: list[str], datasets: list[dict[str, Any]], **options: Any
+) -> dict[str, Any]:
+    """A chart for static/dashboard.js: labels, datasets, the locale and a few options."""
+    return {"labels": labels, "datasets": datasets, "locale": i18n.HTML_LANG[lang], **options}
 
 
 def _sla(row: dict[str, Any], process: PromotionProcess, now: datetime) -> dict[str, Any]:
@@ -392,17 +526,12 @@ def _events(app: PydanticApplication, aggregate_id: UUID) -> list[dict[str, Any]
     return out
 
 
-# -- sign in and out -------------------------------------------------------------------
+# -- sign in and out, and the language switch ------------------------------------------
 @router.get("/login", response_class=HTMLResponse)
 def login_page(request: Request, next: str = "/", reason: str = "") -> Response:
-    notes = {
-        "expired": "Your token is no longer accepted (expired, revoked or unknown); "
-        "paste a new one from HR.",
-        "out": "You are signed out.",
-    }
-    return _render(
-        request, "login.html", {"next": _safe_next(next), "note": notes.get(reason), "error": None}
-    )
+    _ = _gettext(request)
+    note = _(LOGIN_NOTES[reason]) if reason in LOGIN_NOTES else None
+    return _render(request, "login.html", {"next": _safe_next(next), "note": note, "error": None})
 
 
 @router.post("/login", response_class=HTMLResponse)
@@ -413,15 +542,18 @@ def login(
     next: Annotated[str, Form()] = "/",
 ) -> Response:
     _check_csrf(request, csrf)
+    _ = _gettext(request)
     target = _safe_next(next)
     try:
         principal = _services(request).tokens.authenticate(token)
     except AuthenticationError as exc:
-        error = str(exc) if token.strip() else "paste the token HR gave you"
+        error = str(exc) if token.strip() else _("Paste the token HR gave you.")
         context = {"next": target, "note": None, "error": error}
         return _render(request, "login.html", context, status=401)
     if principal.role not in HOME:
-        error = f"{principal.role.value} tokens are for the API; the dashboards are for people"
+        error = _("%(role)s tokens are for the API; the dashboards are for people") % {
+            "role": principal.role.value
+        }
         context = {"next": target, "note": None, "error": error}
         return _render(request, "login.html", context, status=403)
     response = RedirectResponse(target, status_code=303)
@@ -440,10 +572,109 @@ def logout(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
     return response
 
 
+@router.get("/lang/{code}")
+def switch_language(request: Request, code: str, next: str = "/") -> Response:
+    """The language switch on every page: remembered on this browser (a year), then back.
+    Lax, not Strict, so that a link from a notification e-mail keeps the choice."""
+    lang = i18n.normalise(code)
+    if lang is None:
+        _ = _gettext(request)
+        raise NotFoundError(
+            _("No such language; choose one of: %(langs)s") % {"langs": ", ".join(i18n.LANGS)}
+        )
+    response = RedirectResponse(_safe_next(next), status_code=303)
+    _cookie(response, request, LANG_COOKIE, lang, LANG_SECONDS, samesite="lax")
+    return response
+
+
 @router.get("/")
 def home(request: Request) -> Response:
     caller = _caller(request)
     return RedirectResponse(HOME[caller.role], status_code=303)
+
+
+# -- the installable app ---------------------------------------------------------------
+@router.get("/manifest.webmanifest")
+def manifest(request: Request, lang: str = "") -> Response:
+    """The web app manifest in the page's language (the page links it with `?lang=`:
+    browsers fetch manifests without cookies)."""
+    chosen = i18n.normalise(lang) or _lang(request)
+    _ = i18n.gettext_for(chosen)
+    icons = [
+        {"src": f"/static/icons/icon-{size}.png", "sizes": f"{size}x{size}", "type": "image/png"}
+        for size in (192, 512)
+    ]
+    icons.append(
+        {
+            "src": "/static/icons/maskable-512.png",
+            "sizes": "512x512",
+            "type": "image/png",
+            "purpose": "maskable",
+        }
+    )
+    body = {
+        "name": _("careerflow: promotions and weekly plans"),
+        "short_name": "careerflow",
+        "description": _(
+            "Your potential, this week's plan, development plans and promotion approvals."
+        ),
+        "lang": i18n.HTML_LANG[chosen],
+        "dir": "ltr",
+        "id": "/",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "orientation": "any",
+        "theme_color": THEME_COLOUR,
+        "background_color": BACKGROUND_COLOUR,
+        "icons": icons,
+    }
+    response = JSONResponse(body, media_type="application/manifest+json")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def _shell_files() -> list[Path]:
+    """What the service worker keeps: the static files (CSS, scripts, icons)."""
+    return sorted(
+        p
+        for p in STATIC.rglob("*")
+        if p.is_file() and p.suffix in (".css", ".js", ".png", ".svg") and p.name != "sw.js"
+    )
+
+
+@lru_cache(maxsize=1)
+def _worker_script() -> str:
+    """static/sw.js with its version (a digest of the shell, the offline page and the
+    catalogues: a new release installs a new worker, which drops the old cache) and its
+    list of static files filled in."""
+    digest = hashlib.sha256()
+    shell = _shell_files()
+    extra = [TEMPLATES / "offline.html", TEMPLATES / "base.html", *i18n.LOCALE_DIR.rglob("*.mo")]
+    for path in [*shell, *extra, STATIC / "sw.js"]:
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    urls = ["/static/" + p.relative_to(STATIC).as_posix() for p in shell]
+    source = (STATIC / "sw.js").read_text(encoding="utf-8")
+    return source.replace("__VERSION__", digest.hexdigest()[:16]).replace(
+        '"__SHELL__"', json.dumps(urls)[1:-1]
+    )
+
+
+@router.get("/sw.js")
+def service_worker() -> Response:
+    """At the root, so that it may answer for every page (its scope is /)."""
+    response = Response(_worker_script(), media_type="text/javascript; charset=utf-8")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@router.get("/offline", response_class=HTMLResponse)
+def offline(request: Request) -> Response:
+    """What the service worker shows when the network is gone: nobody's data, no form."""
+    response = _render(request, "offline.html", {}, forms=False)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 # -- the employee ----------------------------------------------------------------------
@@ -458,9 +689,32 @@ def employee_page(request: Request, employee_id: str) -> Response:
     return _employee_page(request, _caller(request), employee_id)
 
 
+def _plan_form(rep_week: Any, caller: Principal, own: bool, now: datetime) -> Any:
+    """The week's plan, while the week takes one from this rep: their own page, the plan
+    not defaulted, the week not reported, the deadline ahead. Prefilled with the plan so
+    far, else the targets."""
+    if rep_week is None or not own or caller.role != AccessRole.employee:
+        return None
+    if rep_week.plan_source == "defaulted" or rep_week.reported:
+        return None
+    if now >= rep_week.deadlines.plan_deadline:
+        return None
+    return [
+        {
+            "item": line.item,
+            "label": line.label,
+            "target": line.target,
+            "value": line.planned if line.planned is not None else (line.target or 0),
+            "whole": line.item in COUNT_ITEMS,
+        }
+        for line in rep_week.lines
+    ]
+
+
 def _employee_page(request: Request, caller: Principal, employee_id: str) -> Response:
     s = _services(request)
     lang = _lang(request)
+    _ = _gettext(request)
     person = s.queries.employee(caller, employee_id)  # 404 for people one may not see
     readiness = _optional(lambda: s.queries.readiness(caller, employee_id))
     week = _week(s, request)
@@ -479,9 +733,14 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
         names = list(indicators)
         ranks = readiness["indicator_ranks"]
         charts["indicators"] = _chart(
-            [_short(_label(indicators[n].get("label"), lang)) for n in names],
-            [{"label": "score (0–10)", "data": [indicators[n]["score"] for n in names]}],
-            notes=[f"rank {ranks.get(n, '–')} of {readiness['team_size']}" for n in names],
+            lang,
+            [_short(i18n.label(indicators[n].get("label"), lang)) for n in names],
+            [{"label": _("score (0–10)"), "data": [indicators[n]["score"] for n in names]}],
+            notes=[
+                _("rank %(rank)s of %(size)s")
+                % {"rank": ranks.get(n, "–"), "size": readiness["team_size"]}
+                for n in names
+            ],
             max=10,
             horizontal=True,
             height=60 + 24 * len(names),
@@ -491,24 +750,26 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
         lines = rep_week.lines
         goals = [line.planned if line.planned is not None else line.target for line in lines]
         charts["week"] = _chart(
-            [_short(_label(line.label, lang)) for line in lines],
+            lang,
+            [_short(i18n.label(line.label, lang)) for line in lines],
             [
                 {
-                    "label": "actual, % of plan",
+                    "label": _("actual (percent of plan)"),
                     "data": [
                         round(100 * line.actual / goal, 1) if goal else None
                         for line, goal in zip(lines, goals, strict=True)
                     ],
                 },
                 {
-                    "label": "plan (100%)",
-                    "data": [100 for _ in lines],
+                    "label": _("plan (100 percent)"),
+                    "data": [100 for _line in lines],
                     "type": "line",
                     "color": "#dc2626",
                 },
             ],
             notes=[
-                f"{_num(line.actual)} of {_num(goal)}"
+                _("%(actual)s of %(goal)s")
+                % {"actual": i18n.number(line.actual, lang), "goal": i18n.number(goal, lang)}
                 for line, goal in zip(lines, goals, strict=True)
             ],
         )
@@ -521,6 +782,8 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
             "readiness": readiness,
             "week": week,
             "rep_week": rep_week,
+            "plan_form": _plan_form(rep_week, caller, own, datetime.now(UTC)),
+            "planned": request.query_params.get("planned") == "1",
             "plans": plans,
             "applications": applications,
             "inbox": inbox,
@@ -530,12 +793,60 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
     )
 
 
+@router.post("/employee/plan")
+async def submit_plan(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    week: Annotated[str, Form()] = "",
+) -> Response:
+    """The rep's plan for the week, through the weekly-cycle workflow (its validator
+    refuses a late, defaulted or insane plan with the reason; nothing is recorded)."""
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    _ = await run_in_threadpool(_gettext, request)
+    if caller.role != AccessRole.employee:
+        raise PermissionDeniedError(_("Only reps submit a weekly plan, each their own."))
+    if not _WEEK.match(week):
+        raise DomainError(
+            _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": week}
+        )
+    form = await request.form()
+    items: dict[str, float] = {}
+    for key, value in form.multi_items():
+        if not key.startswith("item."):
+            continue
+        text = str(value).strip().replace(",", "").replace("，", "")
+        try:
+            items[key.removeprefix("item.")] = float(text)
+        except ValueError:
+            raise DomainError(
+                _("%(item)s: “%(value)s” is not a number") % {"item": key[5:], "value": text}
+            ) from None
+    ctx = _context(request)
+    s = ctx.services
+    before = await run_in_threadpool(
+        _optional, lambda: s.cycle_queries.rep_week(caller, caller.person_id, week)
+    )
+    revisions = before.plan_revisions if before is not None else 0
+    cycles = await ctx.cycles()
+    await cycles.submit_plan(caller, caller.person_id, week, items)
+
+    def recorded() -> bool:
+        now = _optional(lambda: s.cycle_queries.rep_week(caller, caller.person_id, week))
+        return now is not None and now.plan_revisions > revisions
+
+    await _until(recorded)
+    return RedirectResponse(f"/employee?week={week}&planned=1#week", status_code=303)
+
+
 # -- the manager -----------------------------------------------------------------------
 @router.get("/manager", response_class=HTMLResponse)
 def manager_page(request: Request) -> Response:
     caller = _caller(request)
     caller.require(AccessRole.manager, action="open the manager's dashboard")
     s = _services(request)
+    lang = _lang(request)
+    _ = _gettext(request)
     week = _week(s, request)
     now = datetime.now(UTC)
     process = _process(s)
@@ -559,11 +870,12 @@ def manager_page(request: Request) -> Response:
         scored = [r for r in board.rows if r.total]
         if scored:
             charts["board"] = _chart(
+                lang,
                 [r.name or r.employee_id for r in scored],
                 [
-                    {"label": "plan items met", "data": [r.met or 0 for r in scored]},
+                    {"label": _("plan items met"), "data": [r.met or 0 for r in scored]},
                     {
-                        "label": "behind",
+                        "label": _("behind"),
                         "data": [(r.total or 0) - (r.met or 0) for r in scored],
                         "color": "#dc2626",
                     },
@@ -584,6 +896,7 @@ def manager_page(request: Request) -> Response:
             "plans": plans,
             "at_risk": at_risk,
             "process": process,
+            "metrics": _metric_labels(s),
             "inbox": s.notifications.inbox(caller, caller.person_id, limit=10),
             "charts": charts,
         },
@@ -597,6 +910,8 @@ def hr_page(request: Request) -> Response:
     caller = _caller(request)
     caller.require(AccessRole.hr, AccessRole.auditor, action="open HR's dashboard")
     s = _services(request)
+    lang = _lang(request)
+    _ = _gettext(request)
     pipeline = s.promotion_queries.pipeline(caller)
     cycle_times = s.promotion_queries.cycle_times(caller)
     names = {a["employee_id"]: a["name"] for a in s.promotion_queries.applications(caller)}
@@ -611,21 +926,22 @@ def hr_page(request: Request) -> Response:
         ).fetchall()
     stages = [st for st in STAGE_ORDER if st in pipeline["stages"]]
     target = float(pipeline["target_working_days"])
-    buckets: list[list[int]] = [[0] * len(stages) for _ in AGE_BUCKETS]
+    buckets: list[list[int]] = [[0] * len(stages) for _bucket in AGE_BUCKETS]
     for i, st in enumerate(stages):
         for a in pipeline["stages"][st]["applications"]:
             age = a["age_working_days"]
-            for b, (_, upper) in enumerate(AGE_BUCKETS):
+            for b, (_bucket, upper) in enumerate(AGE_BUCKETS):
                 if age < upper:
                     buckets[b][i] += 1
                     break
     colors = ["#16a34a", "#65a30d", "#f59e0b", "#ea580c", "#dc2626"]
     charts = {
         "pipeline": _chart(
-            [_words(st) for st in stages],
+            lang,
+            [i18n.term(st, _) for st in stages],
             [
-                {"label": name, "data": buckets[b], "color": colors[b]}
-                for b, (name, _) in enumerate(AGE_BUCKETS)
+                {"label": _(name), "data": buckets[b], "color": colors[b]}
+                for b, (name, _upper) in enumerate(AGE_BUCKETS)
             ],
             stacked=True,
             integer=True,
@@ -634,12 +950,20 @@ def hr_page(request: Request) -> Response:
     decided = cycle_times["applications"]
     if decided:
         charts["cycle_times"] = _chart(
-            [f"{names.get(a['employee_id'], a['employee_id'])} ({a['stage']})" for a in decided],
+            lang,
             [
-                {"label": "working days", "data": [round(a["working_days"], 2) for a in decided]},
+                f"{names.get(a['employee_id'], a['employee_id'])} ({i18n.term(a['stage'], _)})"
+                for a in decided
+            ],
+            [
                 {
-                    "label": f"target ({_num(target)} working days)",
-                    "data": [target for _ in decided],
+                    "label": _("working days"),
+                    "data": [round(a["working_days"], 2) for a in decided],
+                },
+                {
+                    "label": _("target (%(days)s working days)")
+                    % {"days": i18n.number(target, lang)},
+                    "data": [target for _app in decided],
                     "type": "line",
                     "color": "#dc2626",
                 },
@@ -696,8 +1020,12 @@ def audit_page(request: Request) -> Response:
 def audit_item(request: Request, kind: str, item_id: str) -> Response:
     caller = _caller(request)
     _require_audit(caller)
+    _ = _gettext(request)
     if kind not in AUDIT_KINDS:
-        raise NotFoundError(f"no history of {kind!r}: choose one of {', '.join(AUDIT_KINDS)}")
+        raise NotFoundError(
+            _("No history of “%(kind)s”: choose one of %(kinds)s")
+            % {"kind": kind, "kinds": ", ".join(i18n.term(k, _) for k in AUDIT_KINDS)}
+        )
     s = _services(request)
     store = s.store
     timeline: list[dict[str, Any]] | None = None
@@ -717,7 +1045,9 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
                 (item_id,),
             ).fetchone()
         if row is None:
-            raise NotFoundError(f"no {kind} {item_id!r}")
+            raise NotFoundError(
+                _("No %(kind)s “%(id)s”") % {"kind": i18n.term(kind, _), "id": item_id}
+            )
         record = dict(row)
     return _render(
         request,
@@ -770,15 +1100,16 @@ async def decide(
 ) -> Response:
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
+    _ = await run_in_threadpool(_gettext, request)
     if decision not in ("approve", "reject"):
-        raise DomainError("decision: choose approve or reject")
+        raise DomainError(_("Decision: choose approve or reject."))
     ctx = _context(request)
     s = ctx.services
     record = await run_in_threadpool(s.promotion_queries.application, caller, application_id)
     if record["stage"] != "manager_review":
         raise DomainError(
-            f"this application is at {_words(record['stage'])}, not manager review; "
-            "nothing was decided"
+            _("This application is at %(stage)s, not manager review; nothing was decided.")
+            % {"stage": i18n.term(record["stage"], _)}
         )
     flow = await ctx.promotions()
     status = await flow.decide(
@@ -788,23 +1119,25 @@ async def decide(
         decision == "approve",
         comment.strip(),
     )
-    await _until_read_model(s, caller, application_id, status.stage.value)
+
+    def moved() -> bool:
+        now = s.promotion_queries.application(caller, application_id)
+        return bool(now["stage"] == status.stage.value)
+
+    await _until(moved)
     return RedirectResponse(f"/applications/{application_id}?decided={decision}", status_code=303)
 
 
-async def _until_read_model(
-    s: Services, caller: Principal, application_id: str, stage: str, timeout: float = 10.0
-) -> None:
-    """Read-your-writes for the person who acted: the page after a decision shows it."""
+async def _until(check: Callable[[], bool], timeout: float = 10.0) -> None:
+    """Read-your-writes for the person who acted: the page after an action shows it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        record = await run_in_threadpool(s.promotion_queries.application, caller, application_id)
-        if record["stage"] == stage:
+        if await run_in_threadpool(check):
             return
         await asyncio.sleep(0.1)
 
 
 def mount(app: FastAPI) -> None:
-    """Adds the pages and their static files (CSS, JS and the vendored chart library)."""
+    """Adds the pages and their static files (CSS, JS, icons, the vendored chart library)."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(router)

@@ -1,7 +1,10 @@
 """The dashboards on the real stack (PostgreSQL, read models, the Temporal dev server and a
 worker), called over ASGI like a browser would: sign in with a token (cookie), each
 role's page with their data and without anyone else's, 401 → the login page, 403/404
-pages with their reason, CSRF refusal, and the manager's decision from the dashboard."""
+pages with their reason, CSRF refusal, the rep's weekly plan and the manager's decision
+from the dashboard; the language (switch, profile, browser), Chinese and English with
+their formats and the company's time zone; the installable app's manifest, service
+worker and offline page."""
 
 from __future__ import annotations
 
@@ -16,10 +19,12 @@ import pytest
 from fastapi import FastAPI
 from temporalio.client import Client
 
+from careerflow.api import i18n
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
+from careerflow.api.pages import LANG_COOKIE
 from tests.api.conftest import ApiStack
-from tests.browser.support import HR, NAMES, Arranged, arrange
+from tests.browser.support import HR, NAMES, Arranged, arrange, next_week, open_running_week
 
 BASE = "http://careerflow.test"
 CSRF = re.compile(r'name="csrf" value="([^"]+)"')
@@ -36,13 +41,22 @@ class Site:
     def application_id(self) -> str:
         return self.arranged.application_id
 
-    def client(self) -> httpx.AsyncClient:
-        return httpx.AsyncClient(transport=httpx.ASGITransport(app=self.app), base_url=BASE)
+    def client(self, lang: str | None = "en", **headers: str) -> httpx.AsyncClient:
+        """A browser-like client; `lang` is the language switch's cookie (None: never
+        switched, so the profile or the browser's Accept-Language decides)."""
+        client = httpx.AsyncClient(
+            transport=httpx.ASGITransport(app=self.app), base_url=BASE, headers=headers
+        )
+        if lang:
+            client.cookies.set(LANG_COOKIE, lang)
+        return client
 
     @asynccontextmanager
-    async def session(self, who: str) -> AsyncIterator[httpx.AsyncClient]:
+    async def session(
+        self, who: str, lang: str | None = "en", **headers: str
+    ) -> AsyncIterator[httpx.AsyncClient]:
         """A browser-like client signed in through the login form."""
-        async with self.client() as client:
+        async with self.client(lang, **headers) as client:
             login = await client.get("/login")
             response = await client.post(
                 "/login",
@@ -144,7 +158,7 @@ async def test_the_employee_sees_their_own_dashboard_and_nobody_else(site: Site)
         assert 'data-chart="chart-indicators"' in html and "Rank 1 of" in html
         assert "1 of 4</td>" in html  # an indicator's rank among the team's four
         # Distance to the next role: criteria with ✓/✗.
-        assert "sales supervisor" in html and "✓" in html
+        assert "Sales Supervisor" in html and "✓" in html
         # This week: plan vs actual (chart), the team rank, expected pay.
         assert 'data-chart="chart-week"' in html and site.arranged.week in html
         assert "defaulted" in html and "Team rank this month" in html
@@ -215,11 +229,11 @@ async def test_hr_sees_pipeline_cycle_times_pool_and_criteria(site: Site) -> Non
         html = page.text
         assert 'data-chart="chart-pipeline"' in html
         # manager review: one open application, E1's.
-        assert re.search(r"manager review</span></td><td>1</td>", html)
+        assert re.search(r'manager review</span></td><td data-label="Open">1</td>', html)
         assert "No application has been decided yet." in html
         assert 'id="pool"' in html and 'id="returned"' in html
         # Criteria versions from the read model's policy table.
-        assert "sales supervisor</td><td>v1</td>" in html
+        assert 'Sales Supervisor</td><td data-label="Version">v1</td>' in html
         assert FORM_ACTION.findall(html) == ["/logout"]
         assert (await client.get("/manager")).status_code == 403
 
@@ -241,7 +255,7 @@ async def test_the_auditor_reads_every_history_and_can_change_nothing(site: Site
         assert 'id="events"' in html and "<strong>Started</strong>" in html
         assert "promotion-E1-sales_supervisor" in html  # the workflow, to replay
         cycle_history = await client.get(cycle.group(1))
-        assert cycle_history.status_code == 200 and "Plan Defaulted" in cycle_history.text
+        assert cycle_history.status_code == 200 and "Plan defaulted" in cycle_history.text
 
         pages = [listing, history, cycle_history]
         pages.append(await client.get(f"/applications/{site.application_id}"))
@@ -294,7 +308,201 @@ async def test_static_assets_ship_with_the_package(site: Site) -> None:
         library = await client.get("/static/vendor/chart.umd.min.js")
         assert library.status_code == 200 and "Chart.js v4.6.1" in library.text[:200]
         assert (await client.get("/static/dashboard.js")).status_code == 200
+        assert (await client.get("/static/pwa.js")).status_code == 200
         assert (await client.get("/static/careerflow.css")).status_code == 200
+
+
+async def test_the_language_comes_from_the_switch_the_profile_or_the_browser(
+    site: Site,
+) -> None:
+    # Nobody signed in, nothing chosen: the browser's language, else Chinese.
+    async with site.client(None) as client:
+        page = await client.get("/login")
+        assert '<html lang="zh-CN">' in page.text and "<h1>登录</h1>" in page.text
+        assert page.headers["content-language"] == "zh-CN"
+    for header, lang in (
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR, zh;q=0.2, en;q=0.8", "en"),
+        ("zh-TW,zh;q=0.9,en;q=0.5", "zh"),
+        ("fr, de;q=0.5", "zh"),
+    ):
+        async with site.client(None, **{"Accept-Language": header}) as client:
+            page = await client.get("/login")
+            assert page.headers["content-language"] == i18n.HTML_LANG[lang], header
+
+    # E1's profile says zh: it wins over an English browser...
+    async with site.session("employee:E1", None, **{"Accept-Language": "en"}) as client:
+        page = await client.get("/employee")
+        assert '<html lang="zh-CN">' in page.text and "潜力评分" in page.text
+        # ...until E1 picks English with the switch on the page (a cookie, back to the page).
+        assert 'href="/lang/en?next=%2Femployee"' in page.text
+        switched = await client.get("/lang/en?next=%2Femployee")
+        assert switched.status_code == 303 and switched.headers["location"] == "/employee"
+        cookie = switched.headers["set-cookie"]
+        assert f"{LANG_COOKIE}=en" in cookie and "SameSite=lax" in cookie
+        page = await client.get("/employee")
+        assert '<html lang="en">' in page.text and "<h2>Potential</h2>" in page.text
+        back = await client.get("/lang/zh_CN?next=https://evil.example/")
+        assert back.headers["location"] == "/"  # never off the site
+        assert "潜力评分" in (await client.get("/employee")).text
+        assert (await client.get("/lang/fr")).status_code == 404
+
+    # H001 (HR) has no employee profile: the browser decides.
+    async with site.session("hr:H001", None, **{"Accept-Language": "en-GB"}) as client:
+        assert "Pipeline by stage and age" in (await client.get("/hr")).text
+    async with site.session("hr:H001", None, **{"Accept-Language": "zh-CN"}) as client:
+        assert "各阶段申请及停留时长" in (await client.get("/hr")).text
+
+
+async def test_chinese_pages_with_chinese_formats_in_the_company_time_zone(site: Site) -> None:
+    record = site.api.services.promotion_queries.application(HR, site.application_id)
+    started = record["started_at"]
+    async with site.session("employee:E1", "zh") as client:
+        html = (await client.get("/employee")).text
+        for heading in ("本周", "潜力评分", "距下一职级的差距", "预计奖金与提成", "晋升申请"):
+            assert f"<h2>{heading}" in html, heading
+        # Domain names from the policy documents and the ladder, in Chinese.
+        assert "高级销售代表" in html and "销售主管" in html
+        assert "客户拜访" in html or "拜访" in html  # a plan item's label (metric catalogue)
+        assert "主管审批" in html  # the application's stage
+        # Money and dates the Chinese way; times in Asia/Shanghai, not UTC.
+        assert "¥" in html and "CN¥" not in html
+        shown = i18n.datetime_text(started, "zh", "Asia/Shanghai")
+        assert re.fullmatch(r"\d{4}年\d{1,2}月\d{1,2}日 \d{2}:\d{2}", shown), shown
+        assert shown in html
+        local = started.astimezone(i18n.zone("Asia/Shanghai"))
+        assert f'<time datetime="{local.isoformat(timespec="minutes")}">' in html
+        assert local.isoformat().endswith("+08:00")
+        moments = [t for t in re.findall(r'<time datetime="([^"]+)"', html) if "T" in t]
+        assert len(moments) > 3 and all(t.endswith("+08:00") for t in moments), moments
+        assert "中国标准时间" in html and "Asia/Shanghai" in html
+        manager_only = await client.get("/manager")
+        assert manager_only.status_code == 403 and "<h1>无权访问" in manager_only.text
+    async with site.session("employee:E1", "en") as client:
+        html = (await client.get("/employee")).text
+        assert "CN¥" in html and "Senior Sales Representative" in html
+        assert i18n.datetime_text(started, "en", "Asia/Shanghai") in html
+        assert "China Standard Time" in html
+
+
+def test_the_formats_of_each_language() -> None:
+    assert i18n.money(1_200_000, "CNY", "zh") == "¥1,200,000"
+    assert i18n.money(1_200_000, "CNY", "en") == "CN¥1,200,000"
+    assert i18n.money(1234.5, "CNY", "zh") == "¥1,234.50"
+    assert i18n.number(1234567.891, "zh") == "1,234,567.89"
+    assert i18n.date_text("2026-11-22", "zh") == "2026年11月22日"
+    assert i18n.date_text("2026-11-22", "en") == "Nov 22, 2026"
+    assert i18n.month_text("2026-10", "zh") == "2026年10月"
+    assert i18n.month_text("2026-10", "en") == "October 2026"
+    moment = "2026-11-22T01:30:00+00:00"
+    assert i18n.datetime_text(moment, "zh", "Asia/Shanghai") == "2026年11月22日 09:30"
+    assert i18n.datetime_text(moment, "en", "Asia/Shanghai") == "Nov 22, 2026, 9:30\u202fAM"
+    assert i18n.role_label("sales_supervisor", "zh") == "销售主管"
+    assert i18n.term("manager_review", i18n.gettext_for("zh")) == "主管审批"
+    assert i18n.choose(None, "zh_CN", "en") == ("zh", "profile")
+    assert i18n.choose("en", "zh", "zh") == ("en", "switch")
+    assert i18n.choose(None, None, "de, en;q=0.3") == ("en", "browser")
+    assert i18n.choose("xx", None, None) == ("zh", "default")
+
+
+async def test_the_rep_submits_the_week_plan_through_the_cycle_workflow(site: Site) -> None:
+    week = next_week(site.arranged.week)
+    handle = await open_running_week(
+        site.api.services, site.api.temporal, site.api.queue, "E1", week
+    )
+    try:
+        async with site.session("employee:E1", "en") as client:
+            page = await client.get(f"/employee?week={week}")
+            html = page.text
+            assert FORM_ACTION.findall(html) == ["/logout", "/employee/plan"]
+            assert 'name="item.customer_visits"' in html and 'inputmode="numeric"' in html
+            fields = dict(re.findall(r'name="(item\.[a-z_]+)"[^>]*value="([^"]*)"', html))
+            assert set(fields) == {
+                "item.customer_visits",
+                "item.new_customers",
+                "item.sales_amount",
+            }
+            # A plan the workflow's validator refuses: the reason, nothing recorded.
+            insane = {**fields, "item.customer_visits": "2", "item.new_customers": "5"}
+            refused = await client.post(
+                "/employee/plan", data={"csrf": csrf_of(page), "week": week, **insane}
+            )
+            assert refused.status_code == 422
+            assert "cannot exceed customer_visits" in text(refused)
+            typo = await client.post(
+                "/employee/plan",
+                data={"csrf": csrf_of(page), "week": week, **{**fields, "item.new_customers": "x"}},
+            )
+            assert typo.status_code == 422 and "is not a number" in text(typo)
+
+            plan = {**fields, "item.customer_visits": "12", "item.new_customers": "3"}
+            sent = await client.post(
+                "/employee/plan", data={"csrf": csrf_of(page), "week": week, **plan}
+            )
+            assert sent.status_code == 303, text(sent)
+            assert sent.headers["location"] == f"/employee?week={week}&planned=1#week"
+            shown = await client.get(sent.headers["location"].split("#")[0])
+            assert f"Your plan for {week} was recorded." in shown.text
+            assert "Plan: submitted" in shown.text
+        rep_week = site.api.services.cycle_queries.rep_week(HR, "E1", week)
+        assert rep_week.plan_source == "submitted"
+        planned = {line.item: line.planned for line in rep_week.lines}
+        assert planned["customer_visits"] == 12 and planned["new_customers"] == 3
+
+        # Only the rep: the manager sees no form on E1's page, and may not post one.
+        async with site.session("manager:S001", "en") as client:
+            page = await client.get(f"/employee/E1?week={week}")
+            assert "/employee/plan" not in page.text
+            posted = await client.post(
+                "/employee/plan", data={"csrf": csrf_of(page), "week": week, **plan}
+            )
+            assert posted.status_code == 403
+        # The current week's plan was defaulted: no form there.
+        async with site.session("employee:E1", "en") as client:
+            assert "/employee/plan" not in (await client.get("/employee")).text
+    finally:
+        await handle.terminate("test over")
+
+
+async def test_the_installable_app(site: Site) -> None:
+    async with site.client("zh") as client:
+        manifest = await client.get("/manifest.webmanifest?lang=en")
+        assert manifest.headers["content-type"].startswith("application/manifest+json")
+        body = manifest.json()
+        assert body["display"] == "standalone" and body["start_url"] == "/"
+        assert body["lang"] == "en" and body["theme_color"].startswith("#")
+        sizes = {icon["sizes"] for icon in body["icons"]}
+        assert {"192x192", "512x512"} <= sizes
+        for icon in body["icons"]:
+            png = await client.get(icon["src"])
+            assert png.status_code == 200 and png.content[:8] == b"\x89PNG\r\n\x1a\n"
+            size = int.from_bytes(png.content[16:20], "big")
+            assert f"{size}x{size}" == icon["sizes"]
+        assert (await client.get("/manifest.webmanifest")).json()["lang"] == "zh-CN"
+        assert (await client.get("/static/icons/icon.svg")).status_code == 200
+
+        worker = await client.get("/sw.js")
+        assert worker.headers["content-type"].startswith("text/javascript")
+        assert worker.headers["cache-control"] == "no-cache"
+        script = worker.text
+        assert "__VERSION__" not in script and "__SHELL__" not in script
+        assert (
+            '"/static/careerflow.css"' in script and '"/static/vendor/chart.umd.min.js"' in script
+        )
+        assert "/api/" not in script  # the API is never cached
+
+        offline = await client.get("/offline")
+        assert offline.status_code == 200 and "您已离线" in offline.text
+        assert FORM_ACTION.findall(offline.text) == []
+        assert "set-cookie" not in offline.headers  # nobody's session or form token
+
+        login = await client.get("/login")
+        csp = login.headers["content-security-policy"]
+        for directive in ("manifest-src 'self'", "worker-src 'self'", "script-src 'self'"):
+            assert directive in csp
+        assert "unsafe-inline" not in csp and "data:" not in csp
+        assert '<link rel="manifest" href="/manifest.webmanifest?lang=zh">' in login.text
+        assert '<script src="/static/pwa.js" defer></script>' in login.text
 
 
 async def test_the_manager_approves_from_the_dashboard(site: Site) -> None:
@@ -312,12 +520,12 @@ async def test_the_manager_approves_from_the_dashboard(site: Site) -> None:
         shown = await client.get(decided.headers["location"])
         html = shown.text
         assert "Your decision was recorded (approved)" in html
-        assert "now at <strong>hr review</strong>" in html
-        assert "Manager Decided" in html and "ready to lead" in html and "by S001" in html
+        assert "now at <strong>HR review</strong>" in html
+        assert "Manager decided" in html and "ready to lead" in html and "by S001" in html
         assert f"/applications/{site.application_id}/decide" not in html
         board = (await client.get("/manager")).text
         assert f'data-application="{site.application_id}"' not in board
 
     async with site.session("employee:E1") as client:
         html = (await client.get("/employee")).text
-        assert "hr review" in html and "ready to lead" in html
+        assert "HR review" in html and "ready to lead" in html

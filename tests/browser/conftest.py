@@ -41,6 +41,8 @@ class Served:
     services: Services
     tokens: dict[str, str]
     arranged: Arranged
+    temporal: Client
+    queue: str
 
 
 @asynccontextmanager
@@ -100,6 +102,6 @@ async def served(
             async with build_worker(dev_env.client, services, queue, executor):
                 arranged = await arrange(services, read_models, dev_env.client, queue)
                 async with serve(app) as base_url:
-                    yield Served(base_url, services, tokens, arranged)
+                    yield Served(base_url, services, tokens, arranged, dev_env.client, queue)
     finally:
         drop_database(pg_server, pg.dbname)

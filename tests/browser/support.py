@@ -1,16 +1,18 @@
 """Data for the dashboard tests (server-side and browser): a year of metrics for E1 (who
 meets the criteria) and E2 (who does not), this week's cycles for both with a few
-actuals, and E1's application waiting for the manager (S001)."""
+actuals, and E1's application waiting for the manager (S001); and, for the plan form, a
+week whose cycle workflow is running."""
 
 from __future__ import annotations
 
 import asyncio
 import time
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowHandle
+from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
@@ -20,6 +22,7 @@ from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.registry import Services
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import ingest, year_of_metrics
+from workflows.weekly_cycle import StartCycle, WeeklyCycleWorkflow, cycle_workflow_id
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
 # Names in tests/workflows/promotion_support.py's organisation.
@@ -78,3 +81,29 @@ async def arrange(
     await _until("E1's weekly cycle", lambda: services.cycle_queries.rep_week(HR, "E1", week))
     await asyncio.to_thread(read_models.wait_caught_up, services.store.applications(), timeout=60)
     return Arranged(application_id=application_id, week=week)
+
+
+def next_week(week: str) -> str:
+    monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1) + timedelta(days=7)
+    iso = monday.isocalendar()
+    return f"{iso.year}-W{iso.week:02d}"
+
+
+async def open_running_week(
+    services: Services, client: Client, queue: str, employee_id: str, week: str
+) -> WorkflowHandle[Any, Any]:
+    """A week whose cycle workflow runs and still takes a plan (next week's: its plan
+    deadline is days ahead whatever today is), as the Monday schedule would start it.
+    An earlier run's workflow of the same id is replaced. Terminate it when done."""
+    handle = await client.start_workflow(
+        WeeklyCycleWorkflow.run,
+        StartCycle(employee_id=employee_id, week=week),
+        id=cycle_workflow_id(employee_id, week),
+        task_queue=queue,
+        id_conflict_policy=WorkflowIDConflictPolicy.TERMINATE_EXISTING,
+    )
+    await _until(
+        f"{employee_id}'s cycle for {week}",
+        lambda: services.cycle_queries.rep_week(HR, employee_id, week),
+    )
+    return handle

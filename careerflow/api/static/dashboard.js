@@ -1,11 +1,15 @@
 /* Draws the dashboards' charts with the vendored Chart.js. Each <canvas data-chart="ID">
    names a <script type="application/json" id="ID"> holding
-   {labels, datasets: [{label, data, color?, type?}], stacked?, horizontal?, max?, integer?,
-    height?, notes?}
+   {labels, datasets: [{label, data, color?, type?}], locale, stacked?, horizontal?, max?,
+    integer?, height?, notes?}
    rendered by the server from the read models. No inline script: the pages' CSP is 'self'. */
 (function () {
   "use strict";
   var palette = ["#2563eb", "#16a34a", "#f59e0b", "#dc2626", "#7c3aed", "#0891b2"];
+  if (typeof Chart !== "undefined") {
+    // The page's own fonts (CJK included), not Chart.js's Helvetica.
+    Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
+  }
 
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
@@ -37,6 +41,7 @@
       type: "bar",
       data: { labels: spec.labels, datasets: datasets },
       options: {
+        locale: spec.locale || document.documentElement.lang || undefined,
         indexAxis: category,
         layout: { padding: { left: 6 } },
         responsive: true,
