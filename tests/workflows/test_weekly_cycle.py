@@ -94,6 +94,15 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
     )
 
 
+async def launch(env: WorkflowEnvironment, request: Launch, ident: str, queue: str) -> Any:
+    """Runs the launcher to its end without letting the test server skip time meanwhile
+    (a handle from `start_workflow` would unlock time skipping while awaiting the result,
+    and the weeks' timers could fire before the test acts)."""
+    await env.client.start_workflow(CycleLauncherWorkflow.run, request, id=ident, task_queue=queue)
+    handle = env.client.get_workflow_handle_for(CycleLauncherWorkflow.run, ident)
+    return await handle.result()
+
+
 def iso_week(day: date) -> str:
     iso = day.isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
@@ -157,22 +166,14 @@ async def test_a_full_week(
     queue = f"q-week-{week}-{os.getpid()}"
     async with worker(env, services, queue):
         await move_to(env, start)
-        launched = await env.client.start_workflow(
-            CycleLauncherWorkflow.run,
-            Launch(kind="week", batch_size=2),
-            id=f"launch-{week}",
-            task_queue=queue,
+        summary: LaunchSummary = await launch(
+            env, Launch(kind="week", batch_size=2), f"launch-{week}", queue
         )
-        summary: LaunchSummary = await launched.result()
+        launched = env.client.get_workflow_handle(f"launch-{week}")
         # E1, E2, E3 are the reps (two batches of two); S001 and M001 are not in the cycle.
         assert (summary.period, summary.started, summary.skipped) == (week, 3, 0)
         # Launching the same week again starts nothing twice.
-        again = await env.client.execute_workflow(
-            CycleLauncherWorkflow.run,
-            Launch(kind="week", period=week),
-            id=f"launch-{week}-again",
-            task_queue=queue,
-        )
+        again = await launch(env, Launch(kind="week", period=week), f"launch-{week}-again", queue)
         assert (again.started, again.skipped) == (0, 3)
 
         e1 = env.client.get_workflow_handle_for(
@@ -349,9 +350,10 @@ async def test_a_full_week(
 async def test_a_full_month_then_the_month_close(
     env: WorkflowEnvironment, services: Services, read_models: ReadModels
 ) -> None:
-    # The next month whose first ISO week is still ahead: a whole month of weeks.
     now = (await env.get_current_time()).astimezone(SHANGHAI)
-    month = shift_month(now.strftime("%Y-%m"), 1)
+    # A whole month of weeks, two months ahead: the week test (same server) runs the next
+    # two weeks, and cycle workflow ids are per rep and week, so they must not share one.
+    month = shift_month(now.strftime("%Y-%m"), 2)
     first_week = weeks_of_month(month)[0]
     monday = date.fromisocalendar(int(first_week[:4]), int(first_week[6:]), 1)
     first = datetime(monday.year, monday.month, monday.day, 8, 5, tzinfo=SHANGHAI)
@@ -374,12 +376,7 @@ async def test_a_full_month_then_the_month_close(
             await move_to(env, monday)
             week = iso_week(monday.date())
             weeks.append(week)
-            summary = await env.client.execute_workflow(
-                CycleLauncherWorkflow.run,
-                Launch(kind="week"),
-                id=f"launch-{week}",
-                task_queue=queue,
-            )
+            summary = await launch(env, Launch(kind="week"), f"launch-{week}", queue)
             assert (summary.period, summary.started) == (week, 3)
             ingest(
                 services,
@@ -408,12 +405,7 @@ async def test_a_full_month_then_the_month_close(
             *(int(x) for x in shift_month(month, 1).split("-")), 3, 9, 5, tzinfo=SHANGHAI
         )
         await move_to(env, close_day)
-        summary = await env.client.execute_workflow(
-            CycleLauncherWorkflow.run,
-            Launch(kind="month"),
-            id=f"launch-month-{month}",
-            task_queue=queue,
-        )
+        summary = await launch(env, Launch(kind="month"), f"launch-month-{month}", queue)
         assert (summary.period, summary.started) == (month, 3)
         for e in ("E1", "E2", "E3"):
             await env.client.get_workflow_handle(month_close_workflow_id(e, month)).result()
@@ -447,11 +439,8 @@ async def test_a_full_month_then_the_month_close(
         assert inbox(services, "E1", "month.statement")
         # A second close of the same month is a no-op.
         versions = {e: closed(e).version for e in ("E1", "E2", "E3")}
-        again = await env.client.execute_workflow(
-            CycleLauncherWorkflow.run,
-            Launch(kind="month", period=month),
-            id=f"launch-month-{month}-again",
-            task_queue=queue,
+        again = await launch(
+            env, Launch(kind="month", period=month), f"launch-month-{month}-again", queue
         )
         assert (again.started, again.skipped) == (0, 3)
         assert {e: closed(e).version for e in versions} == versions
