@@ -2,18 +2,25 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
 
+import psycopg
+from eventsourcing.persistence import InterfaceError, OperationalError
+
 from aggregates.base import DomainError
-from careerflow.config import Settings
+from careerflow.config import PostgresSettings, Settings
 from careerflow.database import prepare_database
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, runner_lock
 
 log = logging.getLogger(__name__)
+
+# What a database restart looks like from here (psycopg's own, and the library's wrappers).
+LOST_DATABASE = (psycopg.OperationalError, psycopg.InterfaceError, OperationalError, InterfaceError)
 
 
 def run_projection_service(settings: Settings) -> None:
@@ -23,18 +30,35 @@ def run_projection_service(settings: Settings) -> None:
     stop = threading.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stop.set())
+    backoff = 1.0
+    while not stop.is_set():
+        try:
+            _project_while_active(pg, env, stop)
+            backoff = 1.0
+        except LOST_DATABASE as exc:
+            # PostgreSQL restarted or the network dropped: wait, then compete for the lock
+            # again (a standby may have taken over); the runners resume from their
+            # tracking records, so nothing is skipped or applied twice.
+            log.warning("lost the database (%s); reconnecting in %.0f s", exc, backoff)
+            stop.wait(backoff)
+            backoff = min(backoff * 2, 30.0)
+    log.info("projection runner stopped")
+
+
+def _project_while_active(pg: PostgresSettings, env: dict[str, str], stop: threading.Event) -> None:
     log.info("waiting to become the active projection runner")
     with runner_lock(pg, wait=True):
         read_models = ReadModels(pg, env)
-        read_models.start()
-        log.info("projecting: %s", ", ".join(r.app_name for r in read_models.runners))
         try:
+            read_models.start()
+            log.info("projecting: %s", ", ".join(r.app_name for r in read_models.runners))
             while not stop.wait(1.0):
                 read_models.check()
         finally:
-            read_models.stop()
-            read_models.refresher.close()
-    log.info("projection runner stopped")
+            with contextlib.suppress(Exception):  # the database may be gone
+                read_models.stop()
+            with contextlib.suppress(Exception):
+                read_models.refresher.close()
 
 
 def rebuild_read_models(settings: Settings, principal: Principal, timeout: float = 600) -> None:

@@ -5,6 +5,7 @@ be started (scale-out) and exactly one projects; the others wait as hot standbys
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
 import time
@@ -217,5 +218,7 @@ def runner_lock(pg: PostgresSettings, *, wait: bool) -> Iterator[bool]:
         try:
             yield got
         finally:
-            if got:
-                conn.execute("SELECT pg_advisory_unlock(%s)", (RUNNER_LOCK_KEY,))
+            if got and not conn.closed:
+                # A dead session has already released its lock with it.
+                with contextlib.suppress(psycopg.Error):
+                    conn.execute("SELECT pg_advisory_unlock(%s)", (RUNNER_LOCK_KEY,))
