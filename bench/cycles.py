@@ -1,0 +1,97 @@
+"""A full weekly cycle launch: `CycleLauncher` reads the roster in batches and starts one
+`WeeklyCycle` workflow per rep; each opens its week (`cycle_open`: the rep checked against
+the event store, targets derived from the ledger and the goal cascade, deadlines, one
+event). The clock runs from starting the launcher until the launcher has finished and
+every rep's week is opened in the event store; the projection runner runs meanwhile in
+its own process, as deployed.
+
+Cost must grow linearly: the per-rep time at each size is printed against the per-rep
+time at the smallest size, measured in the same run."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import time
+import uuid
+from typing import Any
+
+from bench.common import Lab, Report, count, stopwatch
+from bench.org import shared_org
+from bench.stack import ProjectionProcess, wait_caught_up
+from careerflow.services.registry import Services
+from careerflow.store import Store
+from worker import build_worker
+from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
+
+NAME = "cycles"
+TITLE = "a full weekly cycle launch (fan-out + opening): per-rep cost at two sizes"
+DEFAULTS: dict[str, Any] = {"small": 1000, "large": 10000}
+SMOKE: dict[str, Any] = {"small": 5, "large": 10}
+OPENED = "SELECT count(*) FROM cycles_events WHERE topic LIKE %s"
+
+
+async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, int]:
+    """Seconds until launched and opened, seconds until also projected, reps started."""
+    env = await lab.temporal()
+    org = shared_org(lab, reps, max(1, reps // 10))
+    pg = org.pg
+    queue = f"bench-cycles-{uuid.uuid4().hex[:8]}"
+    pattern = "%WeeklyCycle.Opened"
+    before = count(pg, OPENED, (pattern,))
+    with (
+        Services(Store.open(pg)) as services,
+        ProjectionProcess(pg),
+        concurrent.futures.ThreadPoolExecutor(16) as executor,
+    ):
+        await asyncio.to_thread(wait_caught_up, pg, 600)
+        async with build_worker(env.client, services, queue, executor):
+            with stopwatch() as elapsed:
+                handle = await env.client.start_workflow(
+                    CycleLauncherWorkflow.run,
+                    Launch(kind="week", period=week),
+                    id=f"bench-launch-{uuid.uuid4().hex[:8]}",
+                    task_queue=queue,
+                )
+                summary = await handle.result()
+                deadline = time.monotonic() + 3600
+                while count(pg, OPENED, (pattern,)) - before < summary.started:
+                    if time.monotonic() > deadline:
+                        raise TimeoutError("weekly cycles not opened within an hour")
+                    await asyncio.sleep(0.5)
+                opened = elapsed()
+                await asyncio.to_thread(wait_caught_up, pg, 3600, readiness=False)
+            projected = elapsed()
+    assert summary.started == len(org.rep_ids), (summary.started, len(org.rep_ids))
+    return opened, projected, summary.started
+
+
+async def run(lab: Lab, small: int, large: int) -> Report:
+    report = Report(NAME, TITLE, {"small": small, "large": large})
+    runs = {}
+    for i, reps in enumerate((small, large)):
+        runs[reps] = await launch(lab, reps, f"2030-W{10 + i:02d}")
+    s_open, s_proj, s_n = runs[small]
+    l_open, l_proj, l_n = runs[large]
+    report.add(
+        f"launch + open, per rep, {l_n:,} reps",
+        l_open / l_n * 1000,
+        "ms",
+        f"the same per rep at {s_n:,} reps",
+        s_open / s_n * 1000,
+        higher_is_better=False,
+    )
+    report.add(
+        f"launch + open + projected, per rep, {l_n:,} reps",
+        l_proj / l_n * 1000,
+        "ms",
+        f"the same per rep at {s_n:,} reps",
+        s_proj / s_n * 1000,
+        higher_is_better=False,
+    )
+    report.note(
+        f"totals: {s_n:,} reps opened in {s_open:.1f} s (projected {s_proj:.1f} s); "
+        f"{l_n:,} reps opened in {l_open:.1f} s (projected {l_proj:.1f} s). A ratio near "
+        "1.00 is linear growth."
+    )
+    return report

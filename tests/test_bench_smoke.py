@@ -1,0 +1,54 @@
+"""Every benchmark of `python -m bench` runs at a tiny size on the real parts and
+produces its figures, each beside a same-run baseline. Speed is measured by the
+benchmarks, never asserted here."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import AsyncIterator
+
+import pytest
+from temporalio.testing import WorkflowEnvironment
+
+from bench.__main__ import BENCHMARKS, parser, sizes
+from bench.common import Lab, Report, percentile, render
+from careerflow.config import PostgresSettings
+
+
+@pytest.fixture(scope="module")
+async def lab(
+    pg_server: PostgresSettings,
+    dev_env: WorkflowEnvironment,
+    tmp_path_factory: pytest.TempPathFactory,
+) -> AsyncIterator[Lab]:
+    lab = Lab(tmp_path_factory.mktemp("bench"), server=pg_server, temporal=dev_env)
+    lab.start()
+    try:
+        yield lab
+    finally:
+        await lab.close()
+
+
+@pytest.mark.parametrize("name", list(BENCHMARKS))
+async def test_each_benchmark_produces_its_figures_and_baselines(lab: Lab, name: str) -> None:
+    module = BENCHMARKS[name]
+    report: Report = await module.run(lab, **module.SMOKE)
+    assert report.bench == name
+    assert report.figures, f"{name} produced no figure"
+    for figure in report.figures:
+        for value in (figure.value, figure.baseline):
+            assert math.isfinite(value) and value > 0, figure
+        assert figure.baseline_name and figure.unit
+        assert math.isfinite(figure.ratio)
+    table = render(report)
+    assert all(f.name in table for f in report.figures)
+
+
+def test_the_command_line_takes_every_size_as_a_flag() -> None:
+    args = parser().parse_args(["appends", "--appends-events", "10", "--smoke"])
+    assert args.names == ["appends"]
+    assert sizes(args, "appends") == {**BENCHMARKS["appends"].SMOKE, "events": 10}
+    defaults = parser().parse_args([])
+    assert defaults.names == []
+    assert sizes(defaults, "api") == BENCHMARKS["api"].DEFAULTS
+    assert percentile([3.0, 1.0, 2.0], 50) == 2.0
