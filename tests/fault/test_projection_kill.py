@@ -27,8 +27,8 @@ from tests.fault.conftest import (
 )
 
 SEED = 7
-REPS = 120
-MONTHLY_BATCHES = 6
+REPS = 400
+MONTHLY_BATCHES = 8
 
 
 def import_months(services: Services, reps: list[str], months: list[str]) -> int:
@@ -60,12 +60,13 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
         return f"t={time.monotonic() - began:.1f}s"
 
     with fault_stack.services() as services:
-        runner = fault_stack.projection_runner().start()
-        say(f"projection runner started (pid {runner.pid})")
         reps = build_org(services, REPS, metrics=False)
         months = [f"2025-{m:02d}" for m in range(1, MONTHLY_BATCHES + 1)]
         imported = import_months(services, reps, months)
         target = heads(services)
+        # Started only now, so every kill point lies in a projection still under way.
+        runner = fault_stack.projection_runner().start()
+        say(f"projection runner started (pid {runner.pid})")
         say(
             f"imported {REPS} reps and {MONTHLY_BATCHES} monthly exports ({imported} rows): "
             f"heads {target}, {now()}"
