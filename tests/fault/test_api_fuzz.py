@@ -19,20 +19,15 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
+import hypothesis
 import requests
+import schemathesis
+from hypothesis import strategies as st
+from schemathesis.core.result import Ok
 
 from careerflow.principal import AccessRole
 from careerflow.services.registry import Services
-from tests.conftest import missing_real_part
 from tests.fault.conftest import HR, FaultStack, build_org, heads, say
-
-try:
-    import hypothesis
-    import schemathesis
-    from hypothesis import strategies as st
-    from schemathesis.core.result import Ok
-except ImportError:  # the dev extras without them: skipped here, a failure in CI
-    hypothesis = schemathesis = st = Ok = None  # type: ignore[assignment,misc]
 
 EXAMPLES = 5  # per operation
 HEAVY_EXAMPLES = 2  # operations that rebuild, replay or launch whole cycles
@@ -59,8 +54,6 @@ def wait_quiet(
 def test_api_fuzzed_from_its_schema_no_5xx_and_refusals_change_nothing(
     fault_stack: FaultStack,
 ) -> None:
-    if schemathesis is None:
-        missing_real_part("schemathesis (dev extras) is not installed")
     began = time.monotonic()
     with fault_stack.services() as services:
         reps = build_org(services, 6, per_team=3)
