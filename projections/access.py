@@ -4,23 +4,16 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from projections.base import Apply, ReadModelView
+from projections.base import Apply, EventHandlers
 
 
-class AccessProjection(Projection[ReadModelView]):
+class AccessProjection(EventHandlers):
     name = "access_projection"
     owned_tables: ClassVar[list[str]] = ["rm_token"]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
-        change: Apply | None = handler(domain_event) if handler else None
-        self.view.apply(tracking, change)
 
     def _AccessToken_Issued(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:

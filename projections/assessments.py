@@ -7,28 +7,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import Apply, ReadModelView
+from projections.base import Apply, EventHandlers
 
 
-class AssessmentsProjection(Projection[ReadModelView]):
+class AssessmentsProjection(EventHandlers):
     name = "assessments_projection"
     owned_tables: ClassVar[list[str]] = [
         "rm_assessment_round",
         "rm_assessment_task",
         "rm_assessment_profile",
     ]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
-        change: Apply | None = handler(domain_event) if handler else None
-        self.view.apply(tracking, change)
 
     def _AssessmentRound_Started(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:

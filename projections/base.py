@@ -8,6 +8,7 @@ from typing import Any
 
 from eventsourcing.persistence import Tracking
 from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
+from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
@@ -69,3 +70,13 @@ class ReadModelView(PostgresTrackingRecorder):
                 ),
                 (self.table_migration_identifier,),
             )
+
+
+class EventHandlers(Projection[ReadModelView]):
+    """Dispatches each event to the method named `_<Aggregate>_<Event>` (its change is
+    applied with the tracking record); events without a handler only advance tracking."""
+
+    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
+        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
+        change: Apply | None = handler(domain_event) if handler else None
+        self.view.apply(tracking, change)

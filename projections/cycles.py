@@ -5,8 +5,6 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
@@ -15,7 +13,7 @@ from psycopg.types.json import Jsonb
 from aggregates.documents import month_of
 from aggregates.month_close import month_close_key
 from aggregates.weekly_cycle import cycle_key
-from projections.base import Apply, ReadModelView
+from projections.base import Apply, EventHandlers
 
 
 def _json(value: Any) -> Jsonb | None:
@@ -31,14 +29,9 @@ def _plain(value: Any) -> Any:
     return value.model_dump(mode="json") if hasattr(value, "model_dump") else value
 
 
-class CyclesProjection(Projection[ReadModelView]):
+class CyclesProjection(EventHandlers):
     name = "cycles_projection"
     owned_tables: ClassVar[list[str]] = ["rm_cycle", "rm_month_statement"]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        handler = getattr(self, "_" + type(domain_event).__qualname__.replace(".", "_"), None)
-        change: Apply | None = handler(domain_event) if handler else None
-        self.view.apply(tracking, change)
 
     def _sql(self, table: str, statement: str, params: tuple[Any, ...]) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
