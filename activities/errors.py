@@ -21,6 +21,10 @@ def business_errors_are_final(fn: Callable[P, R]) -> Callable[P, R]:
         try:
             return fn(*args, **kwargs)
         except DomainError as exc:
-            raise ApplicationError(str(exc), type=type(exc).__name__, non_retryable=True) from exc
+            # The template and its values ride along, so the caller can say it in the
+            # reader's language (services.updates.refusal rebuilds the error).
+            raise ApplicationError(
+                str(exc), exc.message.to_json(), type=type(exc).__name__, non_retryable=True
+            ) from exc
 
     return wrapper

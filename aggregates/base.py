@@ -21,6 +21,8 @@ from eventsourcing.domain import (
 )
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
+from careerflow.messages import Gettext, Message
+
 # All aggregate ids are derived from natural keys, so the same command always
 # addresses the same aggregate (idempotent creation, no lookup tables).
 CAREERFLOW_NS = uuid5(NAMESPACE_URL, "https://careerflow.invalid/")
@@ -117,7 +119,19 @@ class Aggregate(BaseAggregate[UUID]):
 
 
 class DomainError(Exception):
-    """A command broke a business rule: the message says what and how to fix it."""
+    """A command broke a business rule: the message says what and how to fix it.
+
+    The message is a template with named `{placeholders}` and their values (see
+    careerflow.messages): `str()` is the English; the API and the CLI say it in the
+    reader's language. The template must be a string literal, so that it is extracted
+    into the engine catalogue (tests/test_engine_messages.py checks every raise)."""
+
+    def __init__(self, template: str | Message, /, **params: Any) -> None:
+        self.message = template if isinstance(template, Message) else Message(template, **params)
+        super().__init__(str(self.message))
+
+    def say(self, gettext: Gettext) -> str:
+        return self.message.say(gettext)
 
 
 class NotFoundError(DomainError):

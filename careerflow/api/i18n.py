@@ -35,13 +35,20 @@ from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
 from babel.numbers import format_currency, format_decimal
 
+from aggregates.base import DomainError
 from aggregates.ladder import ROLE_LABELS, Role
+from careerflow.messages import KEYWORDS, Invalid, Message
 
 HERE = Path(__file__).resolve().parent
 LOCALE_DIR = HERE / "locale"
 MAPPING = LOCALE_DIR / "babel.cfg"
 DOMAIN = "messages"
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
+# The engine's messages (errors and refusals from the services, aggregates, workflows and
+# validators; careerflow.messages) have their own catalogue, extracted from the repository.
+ENGINE_DOMAIN = "engine"
+ENGINE_MAPPING = LOCALE_DIR / "engine.cfg"
+ENGINE_POT = LOCALE_DIR / f"{ENGINE_DOMAIN}.pot"
 
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"  # the companies are Chinese; the employee profile's default too
@@ -75,6 +82,22 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def gettext_for(lang: str) -> Gettext:
     return translations(lang).gettext
+
+
+@cache
+def engine_translations(lang: str) -> gettext.NullTranslations:
+    """The engine catalogue of `lang`: what errors and refusals say."""
+    if lang == SOURCE_LANG:
+        return gettext.NullTranslations()
+    if lang not in CATALOGUES:
+        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}")
+    return gettext.translation(ENGINE_DOMAIN, str(LOCALE_DIR), [CATALOGUES[lang]])
+
+
+def say(message: Message | DomainError | Invalid, lang: str) -> str:
+    """An engine message (or the error carrying it) in `lang`."""
+    said = message if isinstance(message, Message) else message.message
+    return said.say(engine_translations(lang).gettext)
 
 
 # -- choosing the language -------------------------------------------------------------
@@ -323,25 +346,36 @@ def main(argv: list[str]) -> int:
     (.po → .mo), or all three."""
     steps = argv or ["all"]
     os.chdir(HERE.parent.parent)  # the repository: locations read careerflow/api/…
+    # (domain, mapping, .pot, what to scan, extra options)
+    catalogues: list[tuple[str, Path, Path, list[str], list[str]]] = [
+        (DOMAIN, MAPPING, POT, ["careerflow/api"], []),
+        (ENGINE_DOMAIN, ENGINE_MAPPING, ENGINE_POT, ["."], ["--no-default-keywords"]),
+    ]
     for step in steps:
-        if step in ("extract", "all"):
-            _pybabel(
-                "extract", "-F", str(MAPPING), "-o", str(POT), "--project", "careerflow",
-                "--copyright-holder", "careerflow", "--sort-by-file", "--no-wrap",
-                "careerflow/api",
-            )  # fmt: skip
-        if step in ("update", "all"):
-            for catalogue in CATALOGUES.values():
-                _pybabel(
-                    "update", "-i", str(POT), "-d", str(LOCALE_DIR), "-l", catalogue,
-                    "--no-wrap", "--ignore-obsolete",
-                )  # fmt: skip
-        if step in ("compile", "all"):
-            for catalogue in CATALOGUES.values():
-                _pybabel("compile", "-d", str(LOCALE_DIR), "-l", catalogue, "--statistics")
         if step not in ("extract", "update", "compile", "all"):
             print(__doc__)
             return 2
+        for domain, mapping, pot, sources, options in catalogues:
+            if step in ("extract", "all"):
+                keywords = [f"-k{word}" for word in KEYWORDS] if domain == ENGINE_DOMAIN else []
+                _pybabel(
+                    "extract", "-F", str(mapping.relative_to(Path.cwd())), "-o",
+                    str(pot.relative_to(Path.cwd())), "--project", "careerflow",
+                    "--copyright-holder", "careerflow", "--sort-by-file", "--no-wrap",
+                    *options, *keywords, *sources,
+                )  # fmt: skip
+            if step in ("update", "all"):
+                for catalogue in CATALOGUES.values():
+                    _pybabel(
+                        "update", "-i", str(pot), "-d", str(LOCALE_DIR), "-l", catalogue,
+                        "-D", domain, "--no-wrap", "--ignore-obsolete",
+                    )  # fmt: skip
+            if step in ("compile", "all"):
+                for catalogue in CATALOGUES.values():
+                    _pybabel(
+                        "compile", "-d", str(LOCALE_DIR), "-l", catalogue, "-D", domain,
+                        "--statistics",
+                    )  # fmt: skip
     return 0
 
 

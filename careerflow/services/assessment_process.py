@@ -12,6 +12,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import AssessmentCommands, RatingReceipt, RoundRequest
 from careerflow.services.registry import Services
@@ -92,7 +93,7 @@ class AssessmentProcessService:
                 AssessmentRoundWorkflow.rate,
                 RateRequest(principal=principal, ratee_id=ratee_id, ratings=ratings),
                 RatingReceipt,
-                f"no open assessment round {round_id!r}",
+                Message("no open assessment round {round_id!r}", round_id=round_id),
             )
         except NotFoundError:
             # A finished round: say why from its record rather than "not running".

@@ -25,6 +25,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.base import NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands, CycleInfo
 from careerflow.services.registry import Services
@@ -182,7 +183,11 @@ class CycleProcessService:
                 update,
                 arg,
                 CycleInfo,
-                f"{employee_id} has no running weekly cycle for {week}",
+                Message(
+                    "{employee_id} has no running weekly cycle for {week}",
+                    employee_id=employee_id,
+                    week=week,
+                ),
             )
         except NotFoundError:
             # A finished week: say why from its record rather than "not running".

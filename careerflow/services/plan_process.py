@@ -11,6 +11,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plans import PlanCommands, PlanInfo
 from careerflow.services.registry import Services
@@ -86,6 +87,11 @@ class PlanProcessService:
 
     async def _update(self, plan_id: str, update: Any, arg: Any) -> PlanInfo:
         result: PlanInfo = await execute_update(
-            self.client, plan_id, update, arg, PlanInfo, f"no running development plan {plan_id!r}"
+            self.client,
+            plan_id,
+            update,
+            arg,
+            PlanInfo,
+            Message("no running development plan {plan_id!r}", plan_id=plan_id),
         )
         return result

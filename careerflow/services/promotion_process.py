@@ -11,6 +11,7 @@ from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from aggregates.ladder import Role
+from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.services.promotions import PromotionCommands, check_can_apply
 from careerflow.services.registry import Services
@@ -132,6 +133,10 @@ class PromotionProcessService:
             update,
             arg,
             PromotionStatus,
-            f"no open {target.value} application for {employee_id!r}",
+            Message(
+                "no open {target} application for {employee_id!r}",
+                target=target.value,
+                employee_id=employee_id,
+            ),
         )
         return result

@@ -12,10 +12,11 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from aggregates.base import DomainError, NotFoundError
+from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.services.registry import Services
 from careerflow.services.support import REQUEST_ID, SupportCommands, SupportInfo, support_info
-from careerflow.services.updates import execute_update, failure_message
+from careerflow.services.updates import as_domain_error, execute_update
 from workflows.support_request import (
     RepStep,
     StartSupport,
@@ -77,7 +78,7 @@ class SupportProcessService:
         try:
             info = await handle.execute_update(SupportRequestWorkflow.raised)
         except WorkflowUpdateFailedError as exc:
-            raise DomainError(failure_message(exc)) from None
+            raise as_domain_error(exc) from None
         if info.employee_id != principal.person_id:
             raise DomainError(f"support request id {rid!r} is already taken")
         return info
@@ -121,7 +122,7 @@ class SupportProcessService:
                 update,
                 arg,
                 SupportInfo,
-                f"no support request {request_id!r}",
+                Message("no support request {request_id!r}", request_id=request_id),
             )
         except NotFoundError:
             # A finished request: say why from its record rather than "not running".

@@ -14,13 +14,12 @@ from pydantic import BaseModel, Field, ValidationError
 from starlette.concurrency import run_in_threadpool
 from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
-from temporalio.exceptions import ApplicationError
 
 from activities.metrics import IngestRequest
-from aggregates.base import DomainError, PermissionDeniedError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import FieldProblem, Problem, problem
 from careerflow.principal import AccessRole
+from careerflow.services import updates
 from careerflow.services.access import require_visible
 from careerflow.services.ingest import IngestError, IngestResult
 from workflows.metric_import import MetricImportWorkflow
@@ -127,19 +126,6 @@ def _rows_to_jsonl(raw: bytes) -> bytes | JSONResponse:
     return b"".join(orjson.dumps(row) + b"\n" for row in body.rows)
 
 
-def _refusal(exc: WorkflowFailureError) -> DomainError | None:
-    """The business refusal inside a failed import, as the error the API maps to a status."""
-    cause: BaseException | None = exc
-    while cause is not None:
-        if isinstance(cause, ApplicationError):
-            if cause.type == "PermissionDeniedError":
-                return PermissionDeniedError(cause.message)
-            if cause.type in {"IngestError", "DomainError", "NotFoundError"}:
-                return DomainError(cause.message)
-        cause = cause.__cause__
-    return None
-
-
 @router.post(
     "/metrics/exports",
     response_model=IngestResult,
@@ -192,7 +178,7 @@ async def post_export(
     try:
         result: IngestResult = await handle.result()
     except WorkflowFailureError as exc:
-        refusal = _refusal(exc)
+        refusal = updates.refusal(exc)
         if refusal is None:
             raise
         raise refusal from None
