@@ -114,11 +114,15 @@ class AssessmentRound(Aggregate):
         if command in self.commands:
             return False
         if self.closed:
-            raise DomainError(f"round {self.round_id} is closed; ratings are no longer taken")
+            raise DomainError(
+                "round {round_id} is closed; ratings are no longer taken", round_id=self.round_id
+            )
         if task.key in self.completed:
             raise DomainError(
-                f"{task.rater_id} already rated {task.ratee_id} in round {self.round_id}; "
-                "ratings are final"
+                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
+                rater_id=task.rater_id,
+                ratee_id=task.ratee_id,
+                round_id=self.round_id,
             )
         if task.anonymous:
             self._task_completed(command=command, task=task, late=late)

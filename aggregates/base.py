@@ -133,6 +133,10 @@ class DomainError(Exception):
     def say(self, gettext: Gettext) -> str:
         return self.message.say(gettext)
 
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the Message, not from the English text (pickling across processes).
+        return (type(self), (self.message,), self.__dict__)
+
 
 class NotFoundError(DomainError):
     pass

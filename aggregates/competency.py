@@ -16,6 +16,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog
+from careerflow.messages import Invalid, Message
 
 Group = Literal["self", "manager", "peers", "reports"]
 GROUPS: tuple[Group, ...] = ("self", "manager", "peers", "reports")
@@ -79,21 +80,26 @@ class CompetencyModel(Frozen):
     def _check(self) -> CompetencyModel:
         levels = [s.level for s in self.scale]
         if levels != list(range(1, len(levels) + 1)):
-            raise ValueError(f"scale levels must run 1, 2, ... without gaps, got {levels}")
+            raise Invalid(
+                "scale levels must run 1, 2, ... without gaps, got {levels}", levels=levels
+            )
         ids = [c.id for c in self.competencies]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
-            raise ValueError(f"competency ids must be unique, repeated: {repeated}")
+            raise Invalid("competency ids must be unique, repeated: {repeated}", repeated=repeated)
         for c in self.competencies:
             if not 1 <= c.target_level <= self.top:
-                raise ValueError(
-                    f"competency {c.id!r}: target_level {c.target_level:g} is off the scale "
-                    f"1..{self.top}"
+                raise Invalid(
+                    "competency {competency!r}: target_level {target_level:g} is off the scale "
+                    "1..{top}",
+                    competency=c.id,
+                    target_level=c.target_level,
+                    top=self.top,
                 )
         if not self.overall_from:
-            raise ValueError("overall_from needs at least one group")
+            raise Invalid("overall_from needs at least one group")
         if any(h <= 0 for h in self.reminders_before_hours):
-            raise ValueError("reminders_before_hours must be positive")
+            raise Invalid("reminders_before_hours must be positive")
         return self
 
     @property
@@ -110,25 +116,38 @@ class CompetencyModel(Frozen):
         return [c.id for c in self.competencies]
 
 
-def competency_model_problems(model: CompetencyModel, catalog: MetricCatalog) -> list[str]:
+def competency_model_problems(model: CompetencyModel, catalog: MetricCatalog) -> list[Message]:
     """What stops the model from being published beside the metric catalog in force:
     every course needs a bilingual title, every competency its ledger metric."""
-    problems: list[str] = []
+    problems: list[Message] = []
     for c in model.competencies:
         metric = competency_metric(c.id)
         definition = catalog.metrics.get(metric)
         if definition is None:
             problems.append(
-                f"competency {c.id!r}: metric {metric!r} is not in the metric catalog "
-                "(profiles are recorded in the metric ledger under it)"
+                Message(
+                    "competency {competency!r}: metric {metric!r} is not in the metric catalog "
+                    "(profiles are recorded in the metric ledger under it)",
+                    competency=c.id,
+                    metric=metric,
+                )
             )
         elif definition.window != "items":
             problems.append(
-                f"competency {c.id!r}: metric {metric!r} must use the 'items' window "
-                "(its items are overall, self, manager, peers and reports)"
+                Message(
+                    "competency {competency!r}: metric {metric!r} must use the 'items' window "
+                    "(its items are overall, self, manager, peers and reports)",
+                    competency=c.id,
+                    metric=metric,
+                )
             )
         problems += [
-            f"competency {c.id!r}: course {course!r} has no bilingual title in the catalog"
+            Message(
+                "competency {competency!r}: course {course!r} has no bilingual title in the "
+                "catalog",
+                competency=c.id,
+                course=course,
+            )
             for course in c.courses
             if course not in catalog.courses
         ]
@@ -147,17 +166,23 @@ class RatingItem(Frozen):
 
 def rating_problems(
     model: CompetencyModel, items: Mapping[str, RatingItem], comment_max: int | None = None
-) -> list[str]:
+) -> list[Message]:
     """Why a rating cannot be taken (empty: it can): every competency, once, on the scale."""
-    problems: list[str] = []
+    problems: list[Message] = []
     ids = model.ids()
     missing = [c for c in ids if c not in items]
     unknown = sorted(set(items) - set(ids))
     if missing:
-        problems.append(f"rate every competency; missing: {', '.join(missing)}")
+        problems.append(
+            Message("rate every competency; missing: {missing}", missing=", ".join(missing))
+        )
     if unknown:
         problems.append(
-            f"unknown competency: {', '.join(unknown)} (the model has {', '.join(ids)})"
+            Message(
+                "unknown competency: {unknown} (the model has {known})",
+                unknown=", ".join(unknown),
+                known=", ".join(ids),
+            )
         )
     limit = model.comment_max_length if comment_max is None else comment_max
     for cid in ids:
@@ -165,9 +190,22 @@ def rating_problems(
         if item is None:
             continue
         if not 1 <= item.level <= model.top:
-            problems.append(f"{cid}: level {item.level} is off the scale 1..{model.top}")
+            problems.append(
+                Message(
+                    "{competency}: level {level} is off the scale 1..{top}",
+                    competency=cid,
+                    level=item.level,
+                    top=model.top,
+                )
+            )
         if item.comment is not None and len(item.comment) > limit:
-            problems.append(f"{cid}: the comment is longer than {limit} characters")
+            problems.append(
+                Message(
+                    "{competency}: the comment is longer than {limit} characters",
+                    competency=cid,
+                    limit=limit,
+                )
+            )
     return problems
 
 

@@ -13,6 +13,7 @@ from pydantic import Field, field_validator, model_validator
 
 from aggregates.documents import Frozen
 from aggregates.ladder import Role
+from careerflow.messages import Invalid, Message
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "next Mon")
 
@@ -58,7 +59,7 @@ class WeeklyCycleSettings(Frozen):
         try:
             ZoneInfo(value)
         except (ZoneInfoNotFoundError, ValueError):
-            raise ValueError(f"unknown time zone {value!r} (use an IANA name)") from None
+            raise Invalid("unknown time zone {value!r} (use an IANA name)", value=value) from None
         return value
 
     @model_validator(mode="after")
@@ -73,16 +74,24 @@ class WeeklyCycleSettings(Frozen):
         ]
         for (a, ta), (b, tb) in itertools.pairwise(steps):
             if not ta.offset < tb.offset:
-                raise ValueError(f"{b} ({tb.label()}) must come after {a} ({ta.label()})")
+                raise Invalid(
+                    "{later} ({later_at}) must come after {earlier} ({earlier_at})",
+                    later=b,
+                    later_at=tb.label(),
+                    earlier=a,
+                    earlier_at=ta.label(),
+                )
         next_start = self.week_starts.offset + timedelta(days=7)
         if self.feedback_deadline.offset > next_start:
             # Next week's cycle opens then and takes the agreed plan with it.
-            raise ValueError(
-                f"feedback_deadline ({self.feedback_deadline.label()}) must not be after next "
-                f"week's start (next {self.week_starts.label()})"
+            raise Invalid(
+                "feedback_deadline ({feedback_deadline}) must not be after next "
+                "week's start (next {week_starts})",
+                feedback_deadline=self.feedback_deadline.label(),
+                week_starts=self.week_starts.label(),
             )
         if len(set(self.plan_items)) != len(self.plan_items):
-            raise ValueError("plan_items repeats an item")
+            raise Invalid("plan_items repeats an item")
         return self
 
     def at(self, week: str, moment: WeekTime) -> datetime:
@@ -110,40 +119,61 @@ def plan_problems(
     plan_items: list[str],
     targets: dict[str, float],
     max_plan_factor: float,
-) -> list[str]:
+) -> list[Message]:
     """What is wrong with a weekly plan (empty when it is sane): every configured item,
     nothing else, no negative or fractional counts, nothing absurdly above target, and no
     more new customers than visits."""
-    problems: list[str] = []
+    problems: list[Message] = []
     missing = [i for i in plan_items if i not in items]
     unknown = sorted(set(items) - set(plan_items))
     if missing:
-        problems.append(f"the plan needs a number for {', '.join(missing)}")
+        problems.append(
+            Message("the plan needs a number for {missing}", missing=", ".join(missing))
+        )
     if unknown:
         problems.append(
-            f"{', '.join(unknown)} is not a weekly plan item; items: {', '.join(plan_items)}"
+            Message(
+                "{unknown} is not a weekly plan item; items: {plan_items}",
+                unknown=", ".join(unknown),
+                plan_items=", ".join(plan_items),
+            )
         )
     for item, value in items.items():
         if item in unknown:
             continue
         if value != value or value in (float("inf"), float("-inf")):
-            problems.append(f"{item}: {value} is not a number")
+            # Said as text: NaN and infinity do not cross a boundary as JSON numbers.
+            problems.append(Message("{item}: {value} is not a number", item=item, value=str(value)))
             continue
         if value < 0:
-            problems.append(f"{item}: {value:g} is negative; plan zero or more")
+            problems.append(
+                Message("{item}: {value:g} is negative; plan zero or more", item=item, value=value)
+            )
             continue
         if item in COUNT_ITEMS and value != int(value):
-            problems.append(f"{item}: {value:g} is not a whole number")
+            problems.append(
+                Message("{item}: {value:g} is not a whole number", item=item, value=value)
+            )
         ceiling = max_plan_factor * max(targets.get(item, 0.0), 1.0)
         if value > ceiling:
             problems.append(
-                f"{item}: {value:g} is more than {max_plan_factor:g}× the target "
-                f"{targets.get(item, 0.0):g}; check the number"
+                Message(
+                    "{item}: {value:g} is more than {factor:g}× the target "
+                    "{target:g}; check the number",
+                    item=item,
+                    value=value,
+                    factor=max_plan_factor,
+                    target=targets.get(item, 0.0),
+                )
             )
     visits, new = items.get("customer_visits"), items.get("new_customers")
     if visits is not None and new is not None and new > visits:
         problems.append(
-            f"new_customers ({new:g}) cannot exceed customer_visits ({visits:g}): "
-            "new customers are among the customers visited"
+            Message(
+                "new_customers ({new:g}) cannot exceed customer_visits ({visits:g}): "
+                "new customers are among the customers visited",
+                new=new,
+                visits=visits,
+            )
         )
     return problems

@@ -60,7 +60,11 @@ class DevelopmentPlan(Aggregate):
             if m.id == milestone_id:
                 return m
         known = ", ".join(m.id for m in self.milestones)
-        raise DomainError(f"the plan has no milestone {milestone_id!r}; it has: {known}")
+        raise DomainError(
+            "the plan has no milestone {milestone_id!r}; it has: {known}",
+            milestone_id=milestone_id,
+            known=known,
+        )
 
     # -- progress ----------------------------------------------------------------------
     def record_progress(self, as_of: date, progress: PlanProgress) -> bool:
@@ -102,11 +106,14 @@ class DevelopmentPlan(Aggregate):
         milestone = self.milestone(milestone_id)
         if milestone.kind != "confirmed":
             raise DomainError(
-                f"milestone {milestone_id!r} is measured from the metrics ledger; "
-                "only milestones of kind 'confirmed' are confirmed by hand"
+                "milestone {milestone_id!r} is measured from the metrics ledger; "
+                "only milestones of kind 'confirmed' are confirmed by hand",
+                milestone_id=milestone_id,
             )
         if milestone_id in self.confirmed:
-            raise DomainError(f"milestone {milestone_id!r} is already confirmed")
+            raise DomainError(
+                "milestone {milestone_id!r} is already confirmed", milestone_id=milestone_id
+            )
 
     def confirm(self, milestone_id: str, by: str, comment: str) -> bool:
         if milestone_id in self.confirmed:
@@ -134,7 +141,9 @@ class DevelopmentPlan(Aggregate):
             if milestone is None:
                 raise DomainError("adding needs the milestone")
             if any(m.id == milestone.id for m in self.milestones):
-                raise DomainError(f"the plan already has a milestone {milestone.id!r}")
+                raise DomainError(
+                    "the plan already has a milestone {milestone_id!r}", milestone_id=milestone.id
+                )
             self._check_span(milestone.start_month, milestone.due_month)
         else:
             current = self.milestone(milestone_id)
@@ -148,10 +157,16 @@ class DevelopmentPlan(Aggregate):
             raise DomainError("a milestone cannot start before the plan starts (month 1)")
         if due_month < start_month:
             raise DomainError(
-                f"due month {due_month} is before the milestone's start month {start_month}"
+                "due month {due_month} is before the milestone's start month {start_month}",
+                due_month=due_month,
+                start_month=start_month,
             )
         if due_month > self.months:
-            raise DomainError(f"due month {due_month} is after the plan's {self.months} months")
+            raise DomainError(
+                "due month {due_month} is after the plan's {months} months",
+                due_month=due_month,
+                months=self.months,
+            )
 
     def adjust(
         self,

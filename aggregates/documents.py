@@ -16,6 +16,7 @@ from typing import Annotated, Any, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from aggregates.ladder import Role
+from careerflow.messages import Invalid, Message
 
 # --------------------------------------------------------------------------- labels
 
@@ -25,7 +26,11 @@ LANGS: tuple[str, ...] = ("en", "zh")
 def _require_langs(label: dict[str, str]) -> dict[str, str]:
     missing = [lang for lang in LANGS if not label.get(lang, "").strip()]
     if missing:
-        raise ValueError(f"label needs non-empty {' and '.join(missing)} text, got {label!r}")
+        raise Invalid(
+            "label needs non-empty {missing} text, got {label!r}",
+            missing=" and ".join(missing),
+            label=label,
+        )
     return label
 
 
@@ -52,22 +57,25 @@ def period_kind(period: str) -> PeriodKind:
     """Classify and validate a period: "2026-10", "2026-W43" (ISO week) or "2026-10-15"."""
     if m := _MONTH.match(period):
         if not 1 <= int(m.group(2)) <= 12:
-            raise ValueError(f"invalid month period {period!r}: month must be 01..12")
+            raise Invalid("invalid month period {period!r}: month must be 01..12", period=period)
         return "month"
     if m := _WEEK.match(period):
         try:
             date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
         except ValueError:
-            raise ValueError(f"invalid ISO week period {period!r}: no such week") from None
+            raise Invalid(
+                "invalid ISO week period {period!r}: no such week", period=period
+            ) from None
         return "week"
     if _DAY.match(period):
         try:
             date.fromisoformat(period)
         except ValueError:
-            raise ValueError(f"invalid day period {period!r}: no such date") from None
+            raise Invalid("invalid day period {period!r}: no such date", period=period) from None
         return "day"
-    raise ValueError(
-        f"invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'"
+    raise Invalid(
+        "invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'",
+        period=period,
     )
 
 
@@ -197,7 +205,9 @@ class IndicatorBand(Frozen):
     @model_validator(mode="after")
     def _band_not_empty(self) -> IndicatorBand:
         if self.zero_at == self.full_at:
-            raise ValueError(f"indicator {self.metric!r}: zero_at and full_at must differ")
+            raise Invalid(
+                "indicator {metric!r}: zero_at and full_at must differ", metric=self.metric
+            )
         return self
 
 
@@ -219,11 +229,11 @@ class PotentialWeights(Frozen):
     def _check(self) -> PotentialWeights:
         total = math.fsum(d.weight for d in self.dimensions.values())
         if abs(total - 1.0) > 1e-6:
-            raise ValueError(f"dimension weights must sum to 1, got {total:g}")
+            raise Invalid("dimension weights must sum to 1, got {total:g}", total=total)
         seen: set[str] = set()
         for band in (b for d in self.dimensions.values() for b in d.indicators):
             if band.metric in seen:
-                raise ValueError(f"indicator {band.metric!r} appears more than once")
+                raise Invalid("indicator {metric!r} appears more than once", metric=band.metric)
             seen.add(band.metric)
         return self
 
@@ -279,7 +289,10 @@ class CoursesCompleted(_CriterionBase):
     @model_validator(mode="after")
     def _check(self) -> CoursesCompleted:
         if self.min_count is not None and self.min_count > len(self.courses):
-            raise ValueError(f"criterion {self.id!r}: min_count exceeds the number of courses")
+            raise Invalid(
+                "criterion {criterion!r}: min_count exceeds the number of courses",
+                criterion=self.id,
+            )
         return self
 
     @property
@@ -357,11 +370,13 @@ class PromotionCriteria(Frozen):
     @model_validator(mode="after")
     def _check(self) -> PromotionCriteria:
         if self.target_role == Role.sales_rep:
-            raise ValueError("sales_rep is the entry rung: nobody is promoted to it")
+            raise Invalid("sales_rep is the entry rung: nobody is promoted to it")
         ids = _criterion_ids(self.criteria)
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ValueError(f"criterion ids must be unique, repeated: {duplicates}")
+            raise Invalid(
+                "criterion ids must be unique, repeated: {duplicates}", duplicates=duplicates
+            )
         return self
 
 
@@ -381,36 +396,57 @@ def parse_document(data: dict[str, Any]) -> MetricCatalog | PotentialWeights | P
     return _POLICY_ADAPTER.validate_python(data)
 
 
+def _unknown_metric(criterion: str, metric: str) -> Message:
+    return Message(
+        "criterion {criterion!r}: metric {metric!r} is not in the catalog",
+        criterion=criterion,
+        metric=metric,
+    )
+
+
 def _criterion_problems(
     c: Criterion, catalog: MetricCatalog, competencies: Mapping[str, int] | None = None
-) -> list[str]:
+) -> list[Message]:
     if isinstance(c, CompetencyLevel):
         problems = []
         if c.metric not in catalog.metrics:
-            problems.append(f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog")
+            problems.append(_unknown_metric(c.id, c.metric))
         if competencies is not None and c.competency not in competencies:
             problems.append(
-                f"criterion {c.id!r}: competency {c.competency!r} is not in the competency "
-                "model in force"
+                Message(
+                    "criterion {criterion!r}: competency {competency!r} is not in the "
+                    "competency model in force",
+                    criterion=c.id,
+                    competency=c.competency,
+                )
             )
         elif competencies is not None and c.min_level > competencies[c.competency]:
             problems.append(
-                f"criterion {c.id!r}: min_level {c.min_level:g} is above the scale's top "
-                f"level {competencies[c.competency]}"
+                Message(
+                    "criterion {criterion!r}: min_level {min_level:g} is above the scale's top "
+                    "level {top}",
+                    criterion=c.id,
+                    min_level=c.min_level,
+                    top=competencies[c.competency],
+                )
             )
         return problems
     if isinstance(c, MetricThreshold | TopPercentStreak):
         if c.metric not in catalog.metrics:
-            return [f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog"]
+            return [_unknown_metric(c.id, c.metric)]
         return []
     if isinstance(c, CoursesCompleted):
         problems = [
-            f"criterion {c.id!r}: course {course!r} has no bilingual title in the catalog"
+            Message(
+                "criterion {criterion!r}: course {course!r} has no bilingual title in the catalog",
+                criterion=c.id,
+                course=course,
+            )
             for course in c.courses
             if course not in catalog.courses
         ]
         if c.metric not in catalog.metrics:
-            problems.append(f"criterion {c.id!r}: metric {c.metric!r} is not in the catalog")
+            problems.append(_unknown_metric(c.id, c.metric))
         return problems
     return [p for option in c.options for p in _criterion_problems(option, catalog, competencies)]
 
@@ -420,34 +456,45 @@ def consistency_problems(
     weights: PotentialWeights | None = None,
     criteria: PromotionCriteria | None = None,
     competencies: Mapping[str, int] | None = None,
-) -> list[str]:
+) -> list[Message]:
     """Cross-document problems to fix before publishing (empty list = consistent).
 
     Evaluation tolerates these (an unknown metric is simply unmet), so publishing is the
     place to reject them. `competencies` maps the competency model's ids to its scale's
     top level (None: competency criteria are checked against the catalog only).
     """
-    problems: list[str] = []
+    problems: list[Message] = []
     for dim_name, dim in weights.dimensions.items() if weights else []:
         for band in dim.indicators:
             definition = catalog.metrics.get(band.metric)
             if definition is None:
-                problems.append(f"weights: metric {band.metric!r} is not in the catalog")
+                problems.append(
+                    Message("weights: metric {metric!r} is not in the catalog", metric=band.metric)
+                )
                 continue
             rising = band.full_at > band.zero_at
             if rising != (definition.direction == "higher"):
                 problems.append(
-                    f"weights: band of {band.metric!r} runs against its direction "
-                    f"{definition.direction!r}"
+                    Message(
+                        "weights: band of {metric!r} runs against its direction {direction!r}",
+                        metric=band.metric,
+                        direction=definition.direction,
+                    )
                 )
             if definition.dimension not in (None, dim_name):
                 problems.append(
-                    f"weights: {band.metric!r} is a {definition.dimension} metric, "
-                    f"weighted under {dim_name}"
+                    Message(
+                        "weights: {metric!r} is a {dimension} metric, weighted under {weighted}",
+                        metric=band.metric,
+                        dimension=definition.dimension,
+                        weighted=dim_name,
+                    )
                 )
     for course in sorted({d.improve_course for d in catalog.metrics.values() if d.improve_course}):
         if course not in catalog.courses:
-            problems.append(f"catalog: improve course {course!r} has no bilingual title")
+            problems.append(
+                Message("catalog: improve course {course!r} has no bilingual title", course=course)
+            )
     for c in criteria.criteria if criteria else []:
         problems.extend(_criterion_problems(c, catalog, competencies))
     return problems

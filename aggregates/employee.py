@@ -59,7 +59,9 @@ class Employee(Aggregate):
         if (team_id, manager_id) == (self.team_id, self.manager_id):
             return False
         if manager_id == self.employee_id:
-            raise DomainError(f"{self.employee_id} cannot be their own manager")
+            raise DomainError(
+                "{employee_id} cannot be their own manager", employee_id=self.employee_id
+            )
         self._moved(team_id=team_id, manager_id=manager_id)
         return True
 

@@ -17,6 +17,7 @@ from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, month_of, period_kind
 from aggregates.ladder import Role
+from careerflow.messages import Invalid
 
 WEEKS_PER_MONTH = 52 / 12
 
@@ -54,7 +55,9 @@ class GoalCascade(Frozen):
     def _check(self) -> GoalCascade:
         for role, amount in self.default_monthly_sales.items():
             if not math.isfinite(amount) or amount < 0:
-                raise ValueError(f"default_monthly_sales.{role}: must be a non-negative amount")
+                raise Invalid(
+                    "default_monthly_sales.{role}: must be a non-negative amount", role=role.value
+                )
         return self
 
     def emphasis_for(self, employee_id: str, team_id: str | None) -> Emphasis:

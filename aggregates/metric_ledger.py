@@ -63,7 +63,9 @@ class MetricLedger(Aggregate):
         strangers = {m.employee_id for m in measurements} - {self.employee_id}
         if strangers:
             raise DomainError(
-                f"measurements for {sorted(strangers)} cannot go in {self.employee_id}'s ledger"
+                "measurements for {strangers} cannot go in {employee_id}'s ledger",
+                strangers=sorted(strangers),
+                employee_id=self.employee_id,
             )
         self._recorded(batch_id=batch_id, measurements=measurements)
         return True

@@ -28,8 +28,10 @@ def check_bilingual(field: str, text: dict[str, str]) -> None:
     missing = [lang for lang in LANGUAGES if not text.get(lang, "").strip()]
     if missing:
         raise DomainError(
-            f"notification {field} needs text in {', '.join(LANGUAGES)}; missing: "
-            f"{', '.join(missing)}"
+            "notification {field} needs text in {languages}; missing: {missing}",
+            field=field,
+            languages=", ".join(LANGUAGES),
+            missing=", ".join(missing),
         )
 
 

@@ -16,6 +16,7 @@ from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog, Op, Unit
 from aggregates.ladder import Role
+from careerflow.messages import Invalid, Message
 
 # --------------------------------------------------------------------------- measures
 
@@ -33,7 +34,7 @@ class CoursesMeasure(Frozen):
     @model_validator(mode="after")
     def _unique(self) -> CoursesMeasure:
         if len(set(self.courses)) != len(self.courses):
-            raise ValueError(f"courses must be unique, got {self.courses}")
+            raise Invalid("courses must be unique, got {courses}", courses=list(self.courses))
         return self
 
 
@@ -103,15 +104,21 @@ class Milestone(Frozen):
     @model_validator(mode="after")
     def _check(self) -> Milestone:
         if self.due_month < self.start_month:
-            raise ValueError(
-                f"milestone {self.id!r}: due_month {self.due_month} is before "
-                f"start_month {self.start_month}"
+            raise Invalid(
+                "milestone {milestone!r}: due_month {due_month} is before "
+                "start_month {start_month}",
+                milestone=self.id,
+                due_month=self.due_month,
+                start_month=self.start_month,
             )
         if self.kind == "measured" and self.measure is None:
-            raise ValueError(f"milestone {self.id!r} is measured, so it needs a measure")
+            raise Invalid(
+                "milestone {milestone!r} is measured, so it needs a measure", milestone=self.id
+            )
         if self.kind == "confirmed" and self.measure is not None:
-            raise ValueError(
-                f"milestone {self.id!r} is confirmed by the manager, so it takes no measure"
+            raise Invalid(
+                "milestone {milestone!r} is confirmed by the manager, so it takes no measure",
+                milestone=self.id,
             )
         return self
 
@@ -127,14 +134,20 @@ class PlanTemplate(Frozen):
     @model_validator(mode="after")
     def _check(self) -> PlanTemplate:
         if self.role == Role.sales_rep:
-            raise ValueError("sales_rep is the entry rung: nobody is promoted to it")
+            raise Invalid("sales_rep is the entry rung: nobody is promoted to it")
         ids = [m.id for m in self.milestones]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:
-            raise ValueError(f"milestone ids must be unique, repeated: {duplicates}")
+            raise Invalid(
+                "milestone ids must be unique, repeated: {duplicates}", duplicates=duplicates
+            )
         late = [m.id for m in self.milestones if m.due_month > self.months]
         if late:
-            raise ValueError(f"milestones due after the plan's {self.months} months: {late}")
+            raise Invalid(
+                "milestones due after the plan's {months} months: {late}",
+                months=self.months,
+                late=late,
+            )
         return self
 
     def milestone(self, milestone_id: str) -> Milestone:
@@ -144,22 +157,31 @@ class PlanTemplate(Frozen):
         raise KeyError(f"plan template has no milestone {milestone_id!r}")
 
 
-def plan_template_problems(template: PlanTemplate, catalog: MetricCatalog) -> list[str]:
+def plan_template_problems(template: PlanTemplate, catalog: MetricCatalog) -> list[Message]:
     """Metrics and courses the template names but the catalog lacks (empty = consistent).
 
     Evaluation tolerates them (no data is simply unmet), so publishing rejects them.
     """
-    problems: list[str] = []
+    problems: list[Message] = []
     for m in template.milestones:
         if m.measure is None:
             continue
         if m.measure.metric not in catalog.metrics:
             problems.append(
-                f"milestone {m.id!r}: metric {m.measure.metric!r} is not in the catalog"
+                Message(
+                    "milestone {milestone!r}: metric {metric!r} is not in the catalog",
+                    milestone=m.id,
+                    metric=m.measure.metric,
+                )
             )
         if isinstance(m.measure, CoursesMeasure):
             problems.extend(
-                f"milestone {m.id!r}: course {course!r} has no bilingual title in the catalog"
+                Message(
+                    "milestone {milestone!r}: course {course!r} has no bilingual title in the "
+                    "catalog",
+                    milestone=m.id,
+                    course=course,
+                )
                 for course in m.measure.courses
                 if course not in catalog.courses
             )

@@ -58,8 +58,11 @@ class PolicyDocument(Aggregate):
             if v.version == version:
                 return v
         raise NotFoundError(
-            f"{self.kind}/{self.key} has no version {version}; "
-            f"published versions: {[v.version for v in self.versions]}"
+            "{kind}/{key} has no version {version}; published versions: {versions}",
+            kind=self.kind,
+            key=self.key,
+            version=version,
+            versions=[v.version for v in self.versions],
         )
 
     def publish(self, document: dict[str, Any], note: str, published_by: str) -> int:

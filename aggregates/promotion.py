@@ -89,7 +89,9 @@ class PromotionApplication(Aggregate):
             return False  # this round's report is already recorded
         self._require_open()
         if round_ != self.round + 1:
-            raise DomainError(f"round {round_} cannot follow round {self.round}")
+            raise DomainError(
+                "round {round} cannot follow round {previous}", round=round_, previous=self.round
+            )
         if self.round and self.stage != Stage.returned:
             raise DomainError("only a returned application can be resubmitted")
         self._submitted(round=round_, report=report)
@@ -104,9 +106,13 @@ class PromotionApplication(Aggregate):
     def check_manager_decision(self, round_: int, approve: bool, comment: str) -> None:
         self._require_open()
         if round_ in self.decided_rounds:
-            raise DomainError(f"round {round_} of this application has already been decided")
+            raise DomainError(
+                "round {round} of this application has already been decided", round=round_
+            )
         if self.stage != Stage.manager_review or round_ != self.round:
-            raise DomainError(f"the application is at stage {self.stage.value}, not manager review")
+            raise DomainError(
+                "the application is at stage {stage}, not manager review", stage=self.stage.value
+            )
         if not approve and not comment.strip():
             raise DomainError("a rejection needs a comment that tells the applicant why")
 
@@ -144,7 +150,9 @@ class PromotionApplication(Aggregate):
         if self.stage == Stage.returned and self.round == round_:
             return False
         if self.stage != Stage.hr_review or self.round != round_:
-            raise DomainError(f"cannot return an application at stage {self.stage.value}")
+            raise DomainError(
+                "cannot return an application at stage {stage}", stage=self.stage.value
+            )
         self._returned(round=round_, unmet=unmet)
         return True
 
@@ -156,7 +164,9 @@ class PromotionApplication(Aggregate):
         if self.stage == Stage.approved:
             return False
         if self.stage != Stage.hr_review or self.round != round_:
-            raise DomainError(f"HR can confirm only at stage hr_review, not {self.stage.value}")
+            raise DomainError(
+                "HR can confirm only at stage hr_review, not {stage}", stage=self.stage.value
+            )
         self._hr_confirmed(round=round_, by=by, comment=comment)
         return True
 
@@ -174,9 +184,16 @@ class PromotionApplication(Aggregate):
             raise DomainError("an override needs a reason; it is part of the audit record")
         allowed = Stage.returned if approve else Stage.hr_review
         if self.stage != allowed or self.round != round_:
-            action = "approve" if approve else "decline"
+            if approve:
+                raise DomainError(
+                    "HR can override to approve only at stage {allowed}, not {stage}",
+                    allowed=allowed.value,
+                    stage=self.stage.value,
+                )
             raise DomainError(
-                f"HR can override to {action} only at stage {allowed.value}, not {self.stage.value}"
+                "HR can override to decline only at stage {allowed}, not {stage}",
+                allowed=allowed.value,
+                stage=self.stage.value,
             )
         self._hr_overridden(round=round_, by=by, reason=reason, approve=approve)
         return True
@@ -204,7 +221,9 @@ class PromotionApplication(Aggregate):
         if self.effective_date is not None:
             return False
         if self.stage != Stage.approved:
-            raise DomainError(f"only an approved application is announced, not {self.stage.value}")
+            raise DomainError(
+                "only an approved application is announced, not {stage}", stage=self.stage.value
+            )
         self._announced(effective_date=effective_date)
         return True
 
@@ -226,4 +245,4 @@ class PromotionApplication(Aggregate):
 
     def _require_open(self) -> None:
         if self.stage in CLOSED:
-            raise DomainError(f"the application is closed ({self.stage.value})")
+            raise DomainError("the application is closed ({stage})", stage=self.stage.value)

@@ -17,6 +17,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from aggregates.documents import Frozen
+from careerflow.messages import Invalid
 
 HR_INBOX = "HR"  # the HR team's shared inbox (as in the promotion and plan workflows)
 
@@ -35,9 +36,9 @@ class SupportTeam(Frozen):
     @classmethod
     def _distinct(cls, value: list[str]) -> list[str]:
         if any(not m.strip() for m in value):
-            raise ValueError("a member id cannot be empty")
+            raise Invalid("a member id cannot be empty")
         if len(set(value)) != len(value):
-            raise ValueError("a member is listed twice")
+            raise Invalid("a member is listed twice")
         return value
 
     def on_team(self, person_id: str) -> bool:
@@ -65,7 +66,11 @@ class OfficeHours(Frozen):
     @model_validator(mode="after")
     def _order(self) -> OfficeHours:
         if not self.start < self.end:
-            raise ValueError(f"office hours must start before they end ({self.start}-{self.end})")
+            raise Invalid(
+                "office hours must start before they end ({start}-{end})",
+                start=str(self.start),
+                end=str(self.end),
+            )
         return self
 
 
@@ -88,18 +93,21 @@ class SupportProcess(Frozen):
     @classmethod
     def _percents(cls, value: list[int]) -> list[int]:
         if any(not 0 < p < 100 for p in value):
-            raise ValueError("reminder percentages must lie strictly between 0 and 100")
+            raise Invalid("reminder percentages must lie strictly between 0 and 100")
         if value != sorted(set(value)):
-            raise ValueError("reminder percentages must be increasing, each once")
+            raise Invalid("reminder percentages must be increasing, each once")
         return value
 
     @model_validator(mode="after")
     def _routes(self) -> SupportProcess:
         for name, category in self.categories.items():
             if category.team not in self.teams:
-                raise ValueError(
-                    f"category {name!r} routes to team {category.team!r}, which is not "
-                    f"defined; teams: {sorted(self.teams)}"
+                raise Invalid(
+                    "category {category!r} routes to team {team!r}, which is not "
+                    "defined; teams: {teams}",
+                    category=name,
+                    team=category.team,
+                    teams=sorted(self.teams),
                 )
         return self
 

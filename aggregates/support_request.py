@@ -21,11 +21,19 @@ from eventsourcing.domain import event
 
 from aggregates.base import Aggregate, DomainError, Immutable, stable_id
 from aggregates.support_process import OfficeHours
+from careerflow.messages import Message
 
 SupportStatus = Literal["open", "acknowledged", "answered", "reopened", "resolved", "closed"]
 # Waiting for the support team (the queue); "answered" waits for the rep.
 WITH_TEAM: tuple[SupportStatus, ...] = ("open", "acknowledged", "reopened")
 FINISHED: tuple[SupportStatus, ...] = ("resolved", "closed")
+# What a person may do to a request, as said in a refusal ("only ... may {action} it").
+ACTIONS = {
+    "acknowledge": Message("acknowledge"),
+    "answer": Message("answer"),
+    "confirm": Message("confirm"),
+    "reopen": Message("reopen"),
+}
 
 
 def support_uuid(request_id: str) -> UUID:
@@ -112,15 +120,23 @@ class SupportRequest(Aggregate):
         r = self.routing
         if not r.on_team(person_id):
             raise DomainError(
-                f"{person_id} is not on the {r.team_label['en']} ({', '.join(r.people())}); "
-                f"only the team a request is routed to may {action} it"
+                "{person_id} is not on the {team} ({people}); only the team a request is "
+                "routed to may {action} it",
+                person_id=person_id,
+                team=r.team_label["en"],
+                people=", ".join(r.people()),
+                action=ACTIONS[action],
             )
 
     def check_rep(self, person_id: str, action: str) -> None:
         if person_id != self.employee_id:
             raise DomainError(
-                f"{person_id} cannot {action} {self.employee_id}'s support request "
-                f"{self.request_id}; only the rep who raised it may"
+                "{person_id} cannot {action} {employee_id}'s support request "
+                "{request_id}; only the rep who raised it may",
+                person_id=person_id,
+                action=ACTIONS[action],
+                employee_id=self.employee_id,
+                request_id=self.request_id,
             )
 
     def check_acknowledge(self, person_id: str) -> None:
@@ -128,9 +144,12 @@ class SupportRequest(Aggregate):
         self._require_unfinished()
         if self.acknowledged_at is not None:
             raise DomainError(
-                f"support request {self.request_id} was already acknowledged by "
-                f"{self.acknowledged_by} at {self.acknowledged_at.isoformat()}; "
-                "a request is acknowledged once"
+                "support request {request_id} was already acknowledged by "
+                "{acknowledged_by} at {acknowledged_at}; "
+                "a request is acknowledged once",
+                request_id=self.request_id,
+                acknowledged_by=self.acknowledged_by,
+                acknowledged_at=self.acknowledged_at.isoformat(),
             )
 
     def check_answer(self, person_id: str, text: str) -> None:
@@ -138,13 +157,16 @@ class SupportRequest(Aggregate):
         self._require_unfinished()
         if self.acknowledged_at is None:
             raise DomainError(
-                f"support request {self.request_id} is not acknowledged yet; "
-                "acknowledge it before answering"
+                "support request {request_id} is not acknowledged yet; "
+                "acknowledge it before answering",
+                request_id=self.request_id,
             )
         if self.status == "answered":
             raise DomainError(
-                f"support request {self.request_id} is answered and waits for "
-                f"{self.employee_id} to confirm or reopen it"
+                "support request {request_id} is answered and waits for "
+                "{employee_id} to confirm or reopen it",
+                request_id=self.request_id,
+                employee_id=self.employee_id,
             )
         if not text.strip():
             raise DomainError("an answer needs text for the rep")
@@ -154,8 +176,9 @@ class SupportRequest(Aggregate):
         self._require_unfinished()
         if self.status != "answered":
             raise DomainError(
-                f"support request {self.request_id} has no answer to confirm yet "
-                f"(it is {self.status})"
+                "support request {request_id} has no answer to confirm yet (it is {status})",
+                request_id=self.request_id,
+                status=self.status,
             )
 
     def check_reopen(self, person_id: str, reason: str) -> None:
@@ -163,15 +186,22 @@ class SupportRequest(Aggregate):
         self._require_unfinished()
         if self.status != "answered":
             raise DomainError(
-                f"support request {self.request_id} has no answer to reopen "
-                f"(it is {self.status}); it is still with the {self.routing.team_label['en']}"
+                "support request {request_id} has no answer to reopen "
+                "(it is {status}); it is still with the {team}",
+                request_id=self.request_id,
+                status=self.status,
+                team=self.routing.team_label["en"],
             )
         if not reason.strip():
             raise DomainError("reopening needs a reason that tells the team what is missing")
 
     def _require_unfinished(self) -> None:
         if self.status in FINISHED:
-            raise DomainError(f"support request {self.request_id} is {self.status}")
+            raise DomainError(
+                "support request {request_id} is {status}",
+                request_id=self.request_id,
+                status=self.status,
+            )
 
     # -- the team ----------------------------------------------------------------------
     def acknowledge(
@@ -271,8 +301,9 @@ class SupportRequest(Aggregate):
             return False
         if at < self.clock.due_at:
             raise DomainError(
-                f"support request {self.request_id} is due {self.clock.due_at.isoformat()}; "
-                "it cannot be breached before"
+                "support request {request_id} is due {due_at}; it cannot be breached before",
+                request_id=self.request_id,
+                due_at=self.clock.due_at.isoformat(),
             )
         self._breached(at=at, escalated_to=list(self.routing.escalate_to))
         return True

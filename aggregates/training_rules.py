@@ -9,6 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog, shift_month
+from careerflow.messages import Invalid, Message
 
 # Metrics that have a monthly target from the goal cascade (see month_targets).
 TARGETED_METRICS: tuple[str, ...] = (
@@ -37,18 +38,24 @@ class TrainingRules(Frozen):
         ids = [r.id for r in self.rules]
         repeated = sorted({i for i in ids if ids.count(i) > 1})
         if repeated:
-            raise ValueError(f"rule ids must be unique, repeated: {repeated}")
+            raise Invalid("rule ids must be unique, repeated: {repeated}", repeated=repeated)
         return self
 
 
-def training_rule_problems(rules: TrainingRules, catalog: MetricCatalog) -> list[str]:
+def training_rule_problems(rules: TrainingRules, catalog: MetricCatalog) -> list[Message]:
     problems = [
-        f"rule {r.id!r}: course {r.course!r} has no bilingual title in the catalog"
+        Message(
+            "rule {rule!r}: course {course!r} has no bilingual title in the catalog",
+            rule=r.id,
+            course=r.course,
+        )
         for r in rules.rules
         if r.course not in catalog.courses
     ]
     problems += [
-        f"rule {r.id!r}: metric {r.metric!r} is not in the catalog"
+        Message(
+            "rule {rule!r}: metric {metric!r} is not in the catalog", rule=r.id, metric=r.metric
+        )
         for r in rules.rules
         if r.metric not in catalog.metrics
     ]

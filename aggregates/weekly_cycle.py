@@ -81,11 +81,14 @@ class WeeklyCycle(Aggregate):
         if key in self.commands:
             return False
         if self.report is not None:
-            raise DomainError(f"the week {self.week} is reported; its plan can no longer change")
+            raise DomainError(
+                "the week {week} is reported; its plan can no longer change", week=self.week
+            )
         if self.plan_source == "defaulted":
             raise DomainError(
-                f"the plan deadline ({late_after.isoformat()}) passed; the targets were "
-                "recorded as this week's plan"
+                "the plan deadline ({deadline}) passed; the targets were "
+                "recorded as this week's plan",
+                deadline=late_after.isoformat(),
             )
         self._plan_submitted(key=key, items=items, revision=len(self.commands) + 1)
         return True
@@ -114,7 +117,9 @@ class WeeklyCycle(Aggregate):
         if self.report is not None:
             return False
         if self.plan is None:
-            raise DomainError(f"week {self.week} has no plan yet; the report compares against it")
+            raise DomainError(
+                "week {week} has no plan yet; the report compares against it", week=self.week
+            )
         self._reported(lines=lines, ledger_version=ledger_version)
         return True
 
@@ -130,16 +135,21 @@ class WeeklyCycle(Aggregate):
             return False
         if self.feedback is not None:
             raise DomainError(
-                f"{self.feedback_by} already gave feedback for {self.employee_id}'s week "
-                f"{self.week}; one feedback per week"
+                "{feedback_by} already gave feedback for {employee_id}'s week "
+                "{week}; one feedback per week",
+                feedback_by=self.feedback_by,
+                employee_id=self.employee_id,
+                week=self.week,
             )
         if self.feedback_missed:
             raise DomainError(
-                f"the feedback deadline for week {self.week} passed and was recorded as missed"
+                "the feedback deadline for week {week} passed and was recorded as missed",
+                week=self.week,
             )
         if self.report is None:
             raise DomainError(
-                f"week {self.week} is not reported yet; feedback opens with the Friday report"
+                "week {week} is not reported yet; feedback opens with the Friday report",
+                week=self.week,
             )
         self._feedback(key=key, by=by, text=text, next_plan=next_plan)
         return True

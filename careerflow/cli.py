@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any
@@ -12,6 +13,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aggregates.base import DomainError
+from careerflow.messages import Message
 from careerflow.principal import SYSTEM, Principal
 from careerflow.runtime import load_settings
 
@@ -73,16 +75,36 @@ AsOption = Annotated[
 
 def _principal(text: str) -> Principal:
     if not text:
-        _fail("say who is acting: --as ROLE:ID (e.g. --as hr:H001) or set CAREERFLOW_AS")
+        _fail(Message("say who is acting: --as ROLE:ID (e.g. --as hr:H001) or set CAREERFLOW_AS"))
     try:
         return Principal.parse(text)
     except ValueError as exc:
-        _fail(str(exc))
+        _fail(_said(exc))
         raise  # unreachable; for type checkers
 
 
-def _fail(message: str, code: int = 2) -> None:
-    typer.echo(f"error: {message}", err=True)
+def _lang() -> str:
+    """The language of the CLI's messages: CAREERFLOW_LANG, then the terminal's locale
+    (LC_ALL, LC_MESSAGES, LANG), then Chinese."""
+    from careerflow.api import i18n
+
+    for name in ("CAREERFLOW_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
+        lang = i18n.normalise(os.environ.get(name))
+        if lang is not None:
+            return lang
+    return i18n.DEFAULT_LANG
+
+
+def _said(exc: BaseException) -> Message:
+    """An error's message: the engine's own (translatable), or the text of another."""
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, Message) else Message.verbatim(str(exc))
+
+
+def _fail(message: Message, code: int = 2) -> None:
+    from careerflow.api import i18n
+
+    typer.echo(f"error: {i18n.say(message, _lang())}", err=True)
     raise typer.Exit(code)
 
 
@@ -138,7 +160,12 @@ def token_issue(
     try:
         access = AccessRole(role)
     except ValueError:
-        _fail(f"unknown role {role!r}; use employee, manager, hr, auditor or integration")
+        _fail(
+            Message(
+                "unknown role {role!r}; use employee, manager, hr, auditor or integration",
+                role=role,
+            )
+        )
         raise
     _act(as_, lambda s, p: s.tokens.issue(p, person_id, access, label, days or None))
 
@@ -175,7 +202,7 @@ def audit_history(
     from careerflow.services.history import to_html, to_jsonl
 
     if fmt not in ("json", "jsonl", "html"):
-        _fail(f"unknown --format {fmt!r}; use json, jsonl or html")
+        _fail(Message("unknown --format {fmt!r}; use json, jsonl or html", fmt=fmt))
     history = _call(as_, lambda s, p: s.history.history(p, kind, ident))
     if fmt == "json":
         data = json.dumps(_plain(history), indent=2, ensure_ascii=False).encode()
@@ -210,7 +237,13 @@ def audit_verify(
         try:
             kept = {k: (int(v[0]), str(v[1])) for k, v in json.loads(anchors.read_text()).items()}
         except (ValueError, KeyError, IndexError, TypeError) as exc:
-            _fail(f"{anchors}: not an anchors file written by --save-anchors ({exc})")
+            _fail(
+                Message(
+                    "{anchors}: not an anchors file written by --save-anchors ({error})",
+                    anchors=str(anchors),
+                    error=str(exc),
+                )
+            )
 
     def progress(app_name: str, count: int) -> None:
         typer.echo(f"verify: {app_name}: {count} events", err=True)
@@ -252,7 +285,7 @@ def audit_what_if(
     try:
         draft = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        _fail(f"{file}: not a JSON document ({exc})")
+        _fail(Message("{file}: not a JSON document ({error})", file=str(file), error=str(exc)))
     _act(as_, lambda s, p: what_if(s, p, kind, key, draft))
 
 
@@ -262,10 +295,17 @@ def _moment(text: str) -> Any:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
-        _fail(f"{text!r} is not a moment; use ISO 8601 with a zone, e.g. 2026-11-01T00:00:00Z")
+        _fail(
+            Message(
+                "{text!r} is not a moment; use ISO 8601 with a zone, e.g. 2026-11-01T00:00:00Z",
+                text=text,
+            )
+        )
         raise
     if moment.tzinfo is None:
-        _fail(f"{text!r} has no time zone; add one, e.g. 2026-11-01T08:00:00+08:00")
+        _fail(
+            Message("{text!r} has no time zone; add one, e.g. 2026-11-01T08:00:00+08:00", text=text)
+        )
     return moment
 
 
@@ -427,7 +467,7 @@ def policy_publish(
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
-        _fail(f"{file}: not valid JSON: {exc}")
+        _fail(Message("{file}: not valid JSON: {error}", file=str(file), error=str(exc)))
     with Services.open(load_settings()) as services:
         version = _run(lambda: services.policies.publish(principal, kind, key, document, note))
     typer.echo(f"{kind}/{key} version {version} is in force")
@@ -485,11 +525,22 @@ def _promotion_call(as_: str, employee_id: str, target: str, call: Any) -> None:
             try:
                 role = Role(target)
             except ValueError:
-                _fail(f"unknown role {target!r}; use one of: {', '.join(r.value for r in Role)}")
+                _fail(
+                    Message(
+                        "unknown role {role!r}; use one of: {valid}",
+                        role=target,
+                        valid=", ".join(r.value for r in Role),
+                    )
+                )
         else:
             rung = next_role(services.people.get(employee_id).role)
             if rung is None:
-                _fail(f"{employee_id} is on the top rung; there is no next role")
+                _fail(
+                    Message(
+                        "{employee_id} is on the top rung; there is no next role",
+                        employee_id=employee_id,
+                    )
+                )
             role = rung  # type: ignore[assignment]
         flow = PromotionProcessService(services, client, settings.temporal.task_queue)
         return await call(flow, principal, role)
@@ -551,7 +602,13 @@ def promotion_review(
         "override-decline": ("override", False),
     }
     if action not in choices:
-        _fail(f"unknown action {action!r}; use one of: {', '.join(choices)}")
+        _fail(
+            Message(
+                "unknown action {action!r}; use one of: {choices}",
+                action=action,
+                choices=", ".join(choices),
+            )
+        )
     kind, approve = choices[action]
     _promotion_call(
         as_,
@@ -628,7 +685,13 @@ def plan_start(
         day = date.fromisoformat(effective) if effective else date.today()
         plan_role = Role(role) if role else None
     except ValueError as exc:
-        _fail(f"{exc}; --effective is YYYY-MM-DD, --role one of {', '.join(r.value for r in Role)}")
+        _fail(
+            Message(
+                "{error}; --effective is YYYY-MM-DD, --role one of {roles}",
+                error=_said(exc),
+                roles=", ".join(r.value for r in Role),
+            )
+        )
     _plan_call(as_, lambda f, p: f.start(p, employee_id, day, plan_role))
 
 
@@ -675,10 +738,13 @@ def plan_add(
     try:
         milestone = Milestone.model_validate_json(file.read_bytes())
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
-        )
-        _fail(f"{file}: not a milestone: {problems}")
+        from careerflow.validation import error_message, field_of
+
+        problems = [
+            Message("{field}: {problem}", field=field_of(e, drop=()), problem=error_message(e))
+            for e in exc.errors()
+        ]
+        _fail(Message("{file}: not a milestone: {problems}", file=str(file), problems=problems))
     _plan_call(as_, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
 
 
@@ -745,9 +811,15 @@ def _items(values: list[str], option: str) -> dict[str, float]:
                 raise ValueError
             value = float(number.strip())
         except ValueError:
-            _fail(f"{option} {raw!r} is not NAME=NUMBER (e.g. {option} customer_visits=10)")
+            _fail(
+                Message(
+                    "{option} {raw!r} is not NAME=NUMBER (e.g. {option} customer_visits=10)",
+                    option=option,
+                    raw=raw,
+                )
+            )
         if name in items:
-            _fail(f"{option} {name} is given twice")
+            _fail(Message("{option} {name} is given twice", option=option, name=name))
         items[name] = value
     return items
 
@@ -758,9 +830,23 @@ def _period_arg(value: str, kind: str, example: str) -> str:
     try:
         actual = period_kind(value)
     except ValueError as exc:
-        _fail(f"{exc}; expected a {kind} like {example!r}")
+        _fail(
+            Message(
+                "{error}; expected a {kind} like {example!r}",
+                error=_said(exc),
+                kind=kind,
+                example=example,
+            )
+        )
     if actual != kind:
-        _fail(f"expected a {kind} like {example!r}, got {value!r}")
+        _fail(
+            Message(
+                "expected a {kind} like {example!r}, got {value!r}",
+                kind=kind,
+                example=example,
+                value=value,
+            )
+        )
     return value
 
 
@@ -1352,7 +1438,7 @@ def _run(fn: Any) -> Any:
     try:
         return fn()
     except DomainError as exc:
-        _fail(str(exc))
+        _fail(exc.message)
 
 
 def _logging() -> None:
@@ -1404,13 +1490,18 @@ def assessment_start(
     try:
         when = datetime.fromisoformat(deadline)
     except ValueError:
-        _fail(f"--deadline {deadline!r} is not ISO 8601 (e.g. 2026-12-15T18:00+08:00)")
+        _fail(
+            Message(
+                "--deadline {deadline!r} is not ISO 8601 (e.g. 2026-12-15T18:00+08:00)",
+                deadline=deadline,
+            )
+        )
         raise
     if when.tzinfo is None:
-        _fail("give the deadline with its time zone, e.g. 2026-12-15T18:00+08:00")
+        _fail(Message("give the deadline with its time zone, e.g. 2026-12-15T18:00+08:00"))
     unknown = sorted(set(named or []) - {"peers", "reports"})
     if unknown:
-        _fail(f"--named takes peers or reports, not {', '.join(unknown)}")
+        _fail(Message("--named takes peers or reports, not {unknown}", unknown=", ".join(unknown)))
     request = RoundRequest(
         round_id=round_id,
         title=title,
@@ -1454,13 +1545,13 @@ def assessment_rate(
     for raw in comment or []:
         name, sep, text = raw.partition("=")
         if not sep or not name.strip():
-            _fail(f"--comment {raw!r} is not COMPETENCY=TEXT")
+            _fail(Message("--comment {raw!r} is not COMPETENCY=TEXT", raw=raw))
         notes[name.strip()] = text
     stray = sorted(set(notes) - set(levels))
     if stray:
-        _fail(f"--comment for {', '.join(stray)} without a --level")
+        _fail(Message("--comment for {stray} without a --level", stray=", ".join(stray)))
     if any(v != int(v) for v in levels.values()):
-        _fail("levels are whole numbers on the scale (e.g. --level customer_insight=4)")
+        _fail(Message("levels are whole numbers on the scale (e.g. --level customer_insight=4)"))
     ratings = {k: RatingItem(level=int(v), comment=notes.get(k)) for k, v in levels.items()}
     receipt = _assessment_call(as_, lambda f, p: f.rate(p, round_id, employee_id, ratings))
     _output(

@@ -56,9 +56,13 @@ class Message:
         translated = gettext(self.template)
         try:
             return translated.format(**values)
-        except (KeyError, IndexError, ValueError):
-            # A broken translation must not hide the message: fall back to the English.
-            return self.template.format(**values)
+        except (KeyError, IndexError, ValueError, AttributeError):
+            # A broken translation must not hide the message: fall back to the English,
+            # or to the template itself when even that does not fit its values.
+            try:
+                return self.template.format(**values)
+            except (KeyError, IndexError, ValueError, AttributeError):
+                return self.template
 
     def __str__(self) -> str:
         return self.say()
@@ -125,3 +129,7 @@ class Invalid(ValueError):
     def __init__(self, template: str | Message, /, **params: Any) -> None:
         self.message = template if isinstance(template, Message) else Message(template, **params)
         super().__init__(str(self.message))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Rebuilt from the Message, not from the English text (pickling across processes).
+        return (type(self), (self.message,), self.__dict__)

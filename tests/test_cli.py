@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -15,10 +16,13 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 
 
-def cli(pg: PostgresSettings, tmp: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def cli(
+    pg: PostgresSettings, tmp: Path, *args: str, lang: str = "en"
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERFLOW_")}
     env.update(pg.eventsourcing_env())
     env["CAREERFLOW_VAR_DIR"] = str(tmp / "var")
+    env["CAREERFLOW_LANG"] = lang  # the tests read the English; one test reads the Chinese
     return subprocess.run(
         [sys.executable, "-m", "careerflow", *args],
         env=env,
@@ -101,3 +105,24 @@ def test_policy_and_readiness_commands(loaded: PostgresSettings, tmp_path: Path)
     assert json.loads(mine.stdout)["employee_id"] == "E00001"
     other = cli(loaded, tmp_path, "readiness", "E00002", "--as", "employee:E00001")
     assert other.returncode == 2 and "no employee 'E00002' that you can see" in other.stderr
+
+
+def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+    f = tmp_path / "x.csv"
+    f.write_text(
+        "employee_id,period,metric,value,source\n"
+        "E00001,2026-11,customer_visits,1,crm\n"
+        "E00404,2026-11,customer_visits,1,crm\n"
+    )
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    for args, kept in [
+        (("--as", "boss:E00001"), "'boss'"),  # the CLI's own check
+        (("--as", "employee:E00001"), "E00001"),  # a service's permission check
+        (("--as", "hr:H001"), "'E00404'"),  # the file's problems, line by line
+    ]:
+        english = cli(loaded, tmp_path, "ingest", str(f), *args)
+        chinese = cli(loaded, tmp_path, "ingest", str(f), *args, lang="zh")
+        assert english.returncode == chinese.returncode == 2, chinese.stderr
+        assert not cjk.search(english.stderr), english.stderr
+        assert cjk.search(chinese.stderr) and kept in chinese.stderr, chinese.stderr
+        assert chinese.stderr.startswith("error: ")

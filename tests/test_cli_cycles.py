@@ -58,6 +58,7 @@ class Cli:
                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
                 "TEMPORAL_TASK_QUEUE": queue,
                 "CAREERFLOW_VAR_DIR": str(tmp / "var"),
+                "CAREERFLOW_LANG": "en",  # the tests read the English messages
             }
         )
 

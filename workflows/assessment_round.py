@@ -18,7 +18,6 @@ from datetime import datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
-from temporalio.exceptions import ApplicationError
 
 with workflow.unsafe.imports_passed_through():
     from activities.assessments import RemindRound, RoundRef
@@ -39,6 +38,7 @@ with workflow.unsafe.imports_passed_through():
         sealed_order,
     )
     from workflows.notify import notify
+    from workflows.refusals import refuse, refused
     from workflows.steps import step
 
 FAN_OUT = 20  # notifications sent at a time
@@ -276,10 +276,11 @@ class AssessmentRoundWorkflow:
         key = task_key(request.principal.person_id, request.ratee_id)
         task = self.tasks[key]
         if key in self.done:  # a second rating accepted in the same moment as the first
-            raise ApplicationError(
-                f"{task.rater_id} already rated {task.ratee_id} in round {info.round_id}; "
-                "ratings are final",
-                non_retryable=True,
+            raise refuse(
+                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
+                rater_id=task.rater_id,
+                ratee_id=task.ratee_id,
+                round_id=info.round_id,
             )
         self.done.add(key)  # claimed before anything is awaited
         try:
@@ -309,22 +310,29 @@ class AssessmentRoundWorkflow:
         info = self._require_info()
         p = request.principal
         if p.role not in (AccessRole.employee, AccessRole.manager):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} cannot rate in round {info.round_id}; "
-                "raters rate for themselves"
+            raise refuse(
+                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
+                role=p.role.value,
+                person_id=p.person_id,
+                round_id=info.round_id,
             )
         key = task_key(p.person_id, request.ratee_id)
         if key not in self.tasks:
-            raise ValueError(
-                f"{p.person_id} has no rating task for {request.ratee_id} in round {info.round_id}"
+            raise refuse(
+                "{person_id} has no rating task for {ratee_id} in round {round_id}",
+                person_id=p.person_id,
+                ratee_id=request.ratee_id,
+                round_id=info.round_id,
             )
         if key in self.done:
-            raise ValueError(
-                f"{p.person_id} already rated {request.ratee_id} in round {info.round_id}; "
-                "ratings are final"
+            raise refuse(
+                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
+                rater_id=p.person_id,
+                ratee_id=request.ratee_id,
+                round_id=info.round_id,
             )
         if self.closing or workflow.now() >= info.close_at:
-            raise ValueError(
+            raise refused(
                 closed_message(
                     info.round_id,
                     info.deadline_label,
@@ -334,7 +342,7 @@ class AssessmentRoundWorkflow:
             )
         problems = rating_problems(info.model, request.ratings)
         if problems:
-            raise ValueError("the rating was not taken: " + "; ".join(problems))
+            raise refuse("the rating was not taken: {problems}", problems=problems)
 
     @workflow.query
     def state(self) -> RoundState:
@@ -347,5 +355,5 @@ class AssessmentRoundWorkflow:
 
     def _require_info(self) -> RoundInfo:
         if self.info is None:
-            raise ValueError("the round is still being set up; try again in a moment")
+            raise refuse("the round is still being set up; try again in a moment")
         return self.info

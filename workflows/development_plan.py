@@ -21,6 +21,7 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.plans import PlanInfo, PlanOutcome
     from workflows.notify import notify
+    from workflows.refusals import refuse
     from workflows.steps import step
 
 HR_INBOX = "HR"
@@ -173,11 +174,14 @@ class DevelopmentPlanWorkflow:
         self._check_manager(request.principal)
         assert self.info is not None
         if request.milestone_id not in self.info.milestones:
-            raise ValueError(f"the plan has no milestone {request.milestone_id!r}")
+            raise refuse(
+                "the plan has no milestone {milestone_id!r}", milestone_id=request.milestone_id
+            )
         if request.milestone_id not in self.info.confirmable:
-            raise ValueError(
-                f"milestone {request.milestone_id!r} is measured from the metrics ledger; "
-                "only milestones of kind 'confirmed' are confirmed by hand"
+            raise refuse(
+                "milestone {milestone_id!r} is measured from the metrics ledger; "
+                "only milestones of kind 'confirmed' are confirmed by hand",
+                milestone_id=request.milestone_id,
             )
 
     @workflow.update
@@ -205,19 +209,23 @@ class DevelopmentPlanWorkflow:
     def _check_adjust(self, request: AdjustRequest) -> None:
         self._check_manager(request.principal)
         if request.action not in ("add", "move", "drop"):
-            raise ValueError(f"unknown action {request.action!r}; use add, move or drop")
+            raise refuse("unknown action {action!r}; use add, move or drop", action=request.action)
         if not request.reason.strip():
-            raise ValueError("an adjustment needs a reason; it is part of the plan's record")
+            raise refuse("an adjustment needs a reason; it is part of the plan's record")
 
     def _check_manager(self, p: Principal) -> None:
         if self.closed:
-            raise ValueError("the development plan is closed")
+            raise refuse("the development plan is closed")
         if self.info is None:
-            raise ValueError("the plan is still being set up; try again in a moment")
+            raise refuse("the plan is still being set up; try again in a moment")
         if p.role == AccessRole.hr:
             return
         if not (p.role == AccessRole.manager and p.person_id == self.info.manager_id):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} is not {self.info.employee_id}'s manager "
-                f"({self.info.manager_id}); only the manager or HR may do this"
+            raise refuse(
+                "{role} {person_id} is not {employee_id}'s manager "
+                "({manager_id}); only the manager or HR may do this",
+                role=p.role.value,
+                person_id=p.person_id,
+                employee_id=self.info.employee_id,
+                manager_id=self.info.manager_id,
             )

@@ -32,10 +32,12 @@ with workflow.unsafe.imports_passed_through():
     from aggregates.ladder import ROLE_LABELS, Role
     from aggregates.process import PromotionProcess
     from aggregates.promotion import Stage
+    from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from careerflow.services.promotions import CommandResult, ReportSummary
     from workflows.development_plan import StartPlan, plan_workflow_id
     from workflows.notify import notify
+    from workflows.refusals import refuse
     from workflows.steps import step
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
@@ -44,6 +46,13 @@ KIND = SearchAttributeKey.for_keyword("CareerflowKind")
 HR_INBOX = "HR"  # the HR team's shared inbox
 # Patch ids: each names a change made while applications were running.
 PATCH_PLAN_HANDOFF = "promotion-starts-development-plan"
+# The verbs a refusal names, said in the reader's language like the rest of it.
+ACTIONS = {
+    "approve": Message("approve"),
+    "decline": Message("decline"),
+    "resubmit": Message("resubmit"),
+    "withdraw": Message("withdraw"),
+}
 
 
 class StartPromotion(BaseModel):
@@ -350,19 +359,25 @@ class PromotionWorkflow:
     def _check_decide(self, decision: ManagerDecision) -> None:
         self._refuse_if_closed()
         if self.stage != Stage.manager_review:
-            raise ValueError(f"the application is at stage {self.stage.value}, not manager review")
+            raise refuse(
+                "the application is at stage {stage}, not manager review", stage=self.stage.value
+            )
         if self.decision is not None or self.busy:
-            raise ValueError(f"round {self.round} has already been decided")
+            raise refuse("round {round} has already been decided", round=self.round)
         p = decision.principal
         if p.role != AccessRole.hr and not (
             p.role == AccessRole.manager and p.person_id == self.manager_id
         ):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} is not {self.start.employee_id}'s manager "
-                f"({self.manager_id}); only the manager, or HR acting for them, decides"
+            raise refuse(
+                "{role} {person_id} is not {employee_id}'s manager "
+                "({manager_id}); only the manager, or HR acting for them, decides",
+                role=p.role.value,
+                person_id=p.person_id,
+                employee_id=self.start.employee_id,
+                manager_id=self.manager_id,
             )
         if not decision.approve and not decision.comment.strip():
-            raise ValueError("a rejection needs a comment that tells the applicant why")
+            raise refuse("a rejection needs a comment that tells the applicant why")
 
     @workflow.update
     async def resubmit(self, request: Resubmit) -> PromotionStatus:
@@ -374,7 +389,9 @@ class PromotionWorkflow:
     def _check_resubmit(self, request: Resubmit) -> None:
         self._refuse_if_closed()
         if self.stage != Stage.returned or self.resubmit_by is not None:
-            raise ValueError(f"only a returned application can be resubmitted ({self.stage.value})")
+            raise refuse(
+                "only a returned application can be resubmitted ({stage})", stage=self.stage.value
+            )
         self._require_applicant_or_hr(request.principal, "resubmit")
 
     @workflow.update
@@ -400,9 +417,9 @@ class PromotionWorkflow:
     def _check_withdraw(self, request: Withdraw) -> None:
         self._refuse_if_closed()
         if self.stage == Stage.approved:
-            raise ValueError("the promotion is already announced; it can no longer be withdrawn")
+            raise refuse("the promotion is already announced; it can no longer be withdrawn")
         if self.busy:
-            raise ValueError("a decision is being recorded; try again in a moment")
+            raise refuse("a decision is being recorded; try again in a moment")
         self._require_applicant_or_hr(request.principal, "withdraw")
 
     @workflow.update
@@ -431,19 +448,23 @@ class PromotionWorkflow:
     def _check_hr_review(self, review: HrReview) -> None:
         self._refuse_if_closed()
         if review.principal.role != AccessRole.hr:
-            raise ValueError(f"only HR reviews applications, not {review.principal.role.value}")
+            raise refuse(
+                "only HR reviews applications, not {role}", role=review.principal.role.value
+            )
         if self.hr is not None or self.busy:
-            raise ValueError("HR has already reviewed this round")
+            raise refuse("HR has already reviewed this round")
         if review.action == "override" and not review.text.strip():
-            raise ValueError("an override needs a reason; it is part of the audit record")
+            raise refuse("an override needs a reason; it is part of the audit record")
         if review.action == "confirm" and self.stage != Stage.hr_review:
-            raise ValueError(f"HR confirms at stage hr_review, not {self.stage.value}")
+            raise refuse("HR confirms at stage hr_review, not {stage}", stage=self.stage.value)
         if review.action == "override":
             needed = Stage.returned if review.approve else Stage.hr_review
             if self.stage != needed:
-                raise ValueError(
-                    f"an override to {'approve' if review.approve else 'decline'} is possible at "
-                    f"stage {needed.value}, not {self.stage.value}"
+                raise refuse(
+                    "an override to {action} is possible at stage {needed}, not {stage}",
+                    action=ACTIONS["approve" if review.approve else "decline"],
+                    needed=needed.value,
+                    stage=self.stage.value,
                 )
 
     @workflow.query
@@ -464,9 +485,9 @@ class PromotionWorkflow:
 
     def _refuse_if_closed(self) -> None:
         if self.withdrawn:
-            raise ValueError("the application was withdrawn")
+            raise refuse("the application was withdrawn")
         if self.stage in (Stage.promoted, Stage.rejected, Stage.declined):
-            raise ValueError(f"the application is closed ({self.stage.value})")
+            raise refuse("the application is closed ({stage})", stage=self.stage.value)
 
     def _require_applicant_or_hr(self, p: Principal, action: str) -> None:
         if p.role == AccessRole.hr:
@@ -475,7 +496,9 @@ class PromotionWorkflow:
             AccessRole.employee,
             AccessRole.manager,
         ):
-            raise ValueError(f"only the applicant or HR may {action} this application")
+            raise refuse(
+                "only the applicant or HR may {action} this application", action=ACTIONS[action]
+            )
 
     def _set_stage(self, stage: Stage) -> None:
         self.stage = stage

@@ -28,10 +28,20 @@ with workflow.unsafe.imports_passed_through():
         SupportClockStep,
         SupportReminder,
     )
+    from careerflow.messages import Message
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.support import SupportInfo
     from workflows.notify import notify
+    from workflows.refusals import refuse, refused
     from workflows.steps import step
+
+# The verbs a refusal names, said in the reader's language like the rest of it.
+ACTIONS = {
+    "acknowledge": Message("acknowledge"),
+    "answer": Message("answer"),
+    "confirm": Message("confirm"),
+    "reopen": Message("reopen"),
+}
 
 
 class StartSupport(BaseModel):
@@ -74,13 +84,24 @@ def _minutes(x: float) -> str:
     return f"{x:.0f}" if float(x).is_integer() else f"{x:.1f}"
 
 
+def _refusal(exc: ActivityError) -> Message:
+    """Why the activity refused, with its template and values when it sent them (a
+    DomainError does, see activities.errors), so the caller can say it in any language."""
+    cause = exc.cause
+    if not isinstance(cause, ApplicationError):
+        return Message.verbatim(str(exc))
+    if cause.details and Message.is_json(cause.details[0]):
+        return Message.from_json(cause.details[0])
+    return Message.verbatim(cause.message)
+
+
 @workflow.defn(name="SupportRequest")
 class SupportRequestWorkflow:
     @workflow.init
     def __init__(self, start: StartSupport) -> None:
         self.start = start
         self.info: SupportInfo | None = None
-        self.failure: str | None = None
+        self.failure: Message | None = None
         self.commands = 0
 
     @workflow.run
@@ -100,10 +121,9 @@ class SupportRequestWorkflow:
                 SupportInfo,
             )
         except ActivityError as exc:
-            cause = exc.cause
-            self.failure = cause.message if isinstance(cause, ApplicationError) else str(exc)
+            self.failure = _refusal(exc)
             await workflow.wait_condition(workflow.all_handlers_finished)
-            raise ApplicationError(self.failure, type="DomainError", non_retryable=True) from None
+            raise refused(self.failure) from None
         info = self.info
         base = f"support/{info.request_id}"
         subject = f"{info.request_id} · {info.category_label['en']} · {info.employee_id}"
@@ -343,7 +363,7 @@ class SupportRequestWorkflow:
 
     def _require_info(self) -> SupportInfo:
         if self.info is None:
-            raise ValueError("the support request is still being set up; try again in a moment")
+            raise refuse("the support request is still being set up; try again in a moment")
         return self.info
 
     # -- updates -------------------------------------------------------------------------
@@ -352,7 +372,7 @@ class SupportRequestWorkflow:
         """The request as recorded when raised (waits for the first activity)."""
         await workflow.wait_condition(lambda: self.info is not None or self.failure is not None)
         if self.info is None:
-            raise ApplicationError(self.failure or "not raised", type="DomainError")
+            raise refused(self.failure or Message("not raised"))
         return self.info
 
     @workflow.update
@@ -364,10 +384,13 @@ class SupportRequestWorkflow:
         info = self._require_info()
         self._check_team(info, request.principal, "acknowledge")
         if info.acknowledged_at is not None:
-            raise ValueError(
-                f"support request {info.request_id} was already acknowledged by "
-                f"{info.acknowledged_by} at {info.acknowledged_at.isoformat()}; "
-                "a request is acknowledged once"
+            raise refuse(
+                "support request {request_id} was already acknowledged by "
+                "{acknowledged_by} at {acknowledged_at}; "
+                "a request is acknowledged once",
+                request_id=info.request_id,
+                acknowledged_by=info.acknowledged_by,
+                acknowledged_at=info.acknowledged_at.isoformat(),
             )
 
     @workflow.update
@@ -379,17 +402,20 @@ class SupportRequestWorkflow:
         info = self._require_info()
         self._check_team(info, request.principal, "answer")
         if info.acknowledged_at is None:
-            raise ValueError(
-                f"support request {info.request_id} is not acknowledged yet; "
-                "acknowledge it before answering"
+            raise refuse(
+                "support request {request_id} is not acknowledged yet; "
+                "acknowledge it before answering",
+                request_id=info.request_id,
             )
         if info.status == "answered":
-            raise ValueError(
-                f"support request {info.request_id} is answered and waits for "
-                f"{info.employee_id} to confirm or reopen it"
+            raise refuse(
+                "support request {request_id} is answered and waits for "
+                "{employee_id} to confirm or reopen it",
+                request_id=info.request_id,
+                employee_id=info.employee_id,
             )
         if not request.text.strip():
-            raise ValueError("an answer needs text for the rep")
+            raise refuse("an answer needs text for the rep")
 
     @workflow.update
     async def confirm(self, request: RepStep) -> SupportInfo:
@@ -400,9 +426,10 @@ class SupportRequestWorkflow:
         info = self._require_info()
         self._check_rep(info, request.principal, "confirm")
         if info.status != "answered":
-            raise ValueError(
-                f"support request {info.request_id} has no answer to confirm yet "
-                f"(it is {info.status})"
+            raise refuse(
+                "support request {request_id} has no answer to confirm yet (it is {status})",
+                request_id=info.request_id,
+                status=info.status,
             )
 
     @workflow.update
@@ -414,43 +441,67 @@ class SupportRequestWorkflow:
         info = self._require_info()
         self._check_rep(info, request.principal, "reopen")
         if info.status != "answered":
-            raise ValueError(
-                f"support request {info.request_id} has no answer to reopen "
-                f"(it is {info.status}); it is still with the {info.team_label['en']}"
+            raise refuse(
+                "support request {request_id} has no answer to reopen "
+                "(it is {status}); it is still with the {team}",
+                request_id=info.request_id,
+                status=info.status,
+                team=info.team_label["en"],
             )
         if not request.text.strip():
-            raise ValueError("reopening needs a reason that tells the team what is missing")
+            raise refuse("reopening needs a reason that tells the team what is missing")
 
     @staticmethod
     def _check_team(info: SupportInfo, p: Principal, action: str) -> None:
         if p.role not in (AccessRole.employee, AccessRole.manager, AccessRole.hr):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} may not {action} support requests; "
-                "support-team members act as themselves (employee, manager or HR)"
+            raise refuse(
+                "{role} {person_id} may not {action} support requests; "
+                "support-team members act as themselves (employee, manager or HR)",
+                role=p.role.value,
+                person_id=p.person_id,
+                action=ACTIONS[action],
             )
         if not info.on_team(p.person_id):
-            raise ValueError(
-                f"{p.person_id} is not on the {info.team_label['en']} "
-                f"({', '.join(info.team_people())}); only the team a request is routed to "
-                f"may {action} it"
+            raise refuse(
+                "{person_id} is not on the {team} ({people}); only the team a request is "
+                "routed to may {action} it",
+                person_id=p.person_id,
+                team=info.team_label["en"],
+                people=", ".join(info.team_people()),
+                action=ACTIONS[action],
             )
         if info.status in ("resolved", "closed"):
-            raise ValueError(f"support request {info.request_id} is {info.status}")
+            raise refuse(
+                "support request {request_id} is {status}",
+                request_id=info.request_id,
+                status=info.status,
+            )
 
     @staticmethod
     def _check_rep(info: SupportInfo, p: Principal, action: str) -> None:
         if p.role != AccessRole.employee:
-            raise ValueError(
-                f"{p.role.value} {p.person_id} may not {action} support requests; "
-                "reps raise, confirm and reopen their own requests"
+            raise refuse(
+                "{role} {person_id} may not {action} support requests; "
+                "reps raise, confirm and reopen their own requests",
+                role=p.role.value,
+                person_id=p.person_id,
+                action=ACTIONS[action],
             )
         if p.person_id != info.employee_id:
-            raise ValueError(
-                f"{p.person_id} cannot {action} {info.employee_id}'s support request "
-                f"{info.request_id}; only the rep who raised it may"
+            raise refuse(
+                "{person_id} cannot {action} {employee_id}'s support request "
+                "{request_id}; only the rep who raised it may",
+                person_id=p.person_id,
+                action=ACTIONS[action],
+                employee_id=info.employee_id,
+                request_id=info.request_id,
             )
         if info.status in ("resolved", "closed"):
-            raise ValueError(f"support request {info.request_id} is {info.status}")
+            raise refuse(
+                "support request {request_id} is {status}",
+                request_id=info.request_id,
+                status=info.status,
+            )
 
     @workflow.query
     def current(self) -> SupportInfo | None:

@@ -20,6 +20,7 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.cycles import CycleInfo, WeeklyReport
     from workflows.notify import notify
+    from workflows.refusals import refuse
     from workflows.steps import step
 
 
@@ -191,18 +192,24 @@ class WeeklyCycleWorkflow:
         info = self._require_info()
         p = request.principal
         if not (p.role == AccessRole.employee and p.person_id == info.employee_id):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} cannot submit {info.employee_id}'s weekly plan; "
-                "reps submit their own plan"
+            raise refuse(
+                "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
+                "reps submit their own plan",
+                role=p.role.value,
+                person_id=p.person_id,
+                employee_id=info.employee_id,
             )
         if info.reported or workflow.now() >= info.deadlines.plan_deadline:
-            raise ValueError(
-                f"the plan deadline for {info.week} ({info.deadline_labels['plan_deadline']}, "
-                f"{info.time_zone}) has passed; your targets were recorded as this week's plan"
+            raise refuse(
+                "the plan deadline for {week} ({deadline}, {time_zone}) has passed; "
+                "your targets were recorded as this week's plan",
+                week=info.week,
+                deadline=info.deadline_labels["plan_deadline"],
+                time_zone=info.time_zone,
             )
         problems = plan_problems(request.items, info.plan_items, info.targets, info.max_plan_factor)
         if problems:
-            raise ValueError("the plan was not taken: " + "; ".join(problems))
+            raise refuse("the plan was not taken: {problems}", problems=problems)
 
     @workflow.update
     async def give_feedback(self, request: FeedbackRequest) -> CycleInfo:
@@ -227,30 +234,41 @@ class WeeklyCycleWorkflow:
         info = self._require_info()
         p = request.principal
         if not (p.role == AccessRole.manager and p.person_id == info.manager_id):
-            raise ValueError(
-                f"{p.role.value} {p.person_id} is not {info.employee_id}'s manager "
-                f"({info.manager_id}); only the rep's manager gives weekly feedback"
+            raise refuse(
+                "{role} {person_id} is not {employee_id}'s manager "
+                "({manager_id}); only the rep's manager gives weekly feedback",
+                role=p.role.value,
+                person_id=p.person_id,
+                employee_id=info.employee_id,
+                manager_id=info.manager_id,
             )
         if info.feedback_given:
-            raise ValueError(f"feedback for {info.week} was already given; one feedback per week")
+            raise refuse(
+                "feedback for {week} was already given; one feedback per week", week=info.week
+            )
         if info.feedback_missed or workflow.now() >= info.deadlines.feedback_deadline:
-            raise ValueError(
-                f"the feedback deadline for {info.week} "
-                f"({info.deadline_labels['feedback_deadline']}, {info.time_zone}) has passed"
+            raise refuse(
+                "the feedback deadline for {week} ({deadline}, {time_zone}) has passed",
+                week=info.week,
+                deadline=info.deadline_labels["feedback_deadline"],
+                time_zone=info.time_zone,
             )
         if not info.reported:
-            raise ValueError(
-                f"{info.week} is not reported yet; feedback opens with the report "
-                f"({info.deadline_labels['report_at']}, {info.time_zone})"
+            raise refuse(
+                "{week} is not reported yet; feedback opens with the report "
+                "({report_at}, {time_zone})",
+                week=info.week,
+                report_at=info.deadline_labels["report_at"],
+                time_zone=info.time_zone,
             )
         if not request.text.strip():
-            raise ValueError("feedback needs a comment for the rep")
+            raise refuse("feedback needs a comment for the rep")
         if request.next_plan is not None:
             problems = plan_problems(
                 request.next_plan, info.plan_items, info.targets, info.max_plan_factor
             )
             if problems:
-                raise ValueError("next week's plan was not taken: " + "; ".join(problems))
+                raise refuse("next week's plan was not taken: {problems}", problems=problems)
 
     @workflow.query
     def current(self) -> CycleInfo | None:
@@ -259,5 +277,5 @@ class WeeklyCycleWorkflow:
 
     def _require_info(self) -> CycleInfo:
         if self.info is None:
-            raise ValueError("the week is still being set up; try again in a moment")
+            raise refuse("the week is still being set up; try again in a moment")
         return self.info

@@ -31,7 +31,9 @@ def principal(
             "no token: send 'Authorization: Bearer <token>' (HR issues tokens with "
             "`careerflow token issue`)"
         )
-    return context(request).services.tokens.authenticate(token)
+    caller = context(request).services.tokens.authenticate(token)
+    request.state.caller = caller  # whose profile locale an error is said in
+    return caller
 
 
 Caller = Annotated[Principal, Depends(principal)]

@@ -1,8 +1,15 @@
 """Errors as RFC 9457 problem details (application/problem+json) with a message a person
-can act on; validation errors name the field."""
+can act on, in the caller's language (Content-Language says which); validation errors name
+the field.
+
+The API's language: the dashboards' language switch (its cookie, when the call comes from
+the same browser), then the request's Accept-Language (a program asks for what it can
+show), then the caller's profile locale, then Chinese. Messages are the engine's templates
+(careerflow.messages) said through the engine catalogue."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -12,7 +19,12 @@ from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from careerflow.api import i18n
+from careerflow.messages import Message
+from careerflow.principal import Principal
+from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
+from careerflow.validation import error_message, field_of
 
 PROBLEM = "application/problem+json"
 
@@ -53,46 +65,134 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
     )
 
 
+# -- the caller's language -------------------------------------------------------------
+LANG_COOKIE = "careerflow_lang"  # the dashboards' language switch
+
+
+def profile_locale(services: Services, person_id: str) -> str | None:
+    """The person's profile locale from the employee read model (None: no profile)."""
+    with services.read_pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
+        ).fetchone()
+    return str(row["locale"]) if row and row["locale"] else None
+
+
+def request_lang(request: Request) -> str:
+    """The language the API answers this request in (kept for the request)."""
+    known: str | None = getattr(request.state, "lang", None)
+    if known:
+        return known
+    lang = i18n.normalise(request.cookies.get(LANG_COOKIE)) or i18n.from_accept_language(
+        request.headers.get("accept-language")
+    )
+    caller: Principal | None = getattr(request.state, "caller", None)
+    if lang is None and caller is not None:
+        try:
+            services = request.app.state.context.services
+            lang = i18n.normalise(profile_locale(services, caller.person_id))
+        except Exception:  # the read model is down: still answer, in the default language
+            lang = None
+    request.state.lang = lang or i18n.DEFAULT_LANG
+    return str(request.state.lang)
+
+
+def refusal(
+    request: Request,
+    status: int,
+    title: Message,
+    detail: Message,
+    errors: Sequence[tuple[str, Message]] = (),
+) -> JSONResponse:
+    """A problem response said in the caller's language: title, detail and each field's
+    complaint are engine messages."""
+    lang = request_lang(request)
+    response = problem(
+        status,
+        i18n.say(title, lang),
+        i18n.say(detail, lang),
+        errors=[
+            FieldProblem(field=field, message=i18n.say(message, lang)).model_dump()
+            for field, message in errors
+        ],
+    )
+    response.headers["Content-Language"] = i18n.HTML_LANG[lang]
+    return response
+
+
+def validation_refusal(
+    request: Request,
+    errors: Sequence[Any],
+    title: Message | None = None,
+    prefix: tuple[str, ...] = (),
+    drop: tuple[str, ...] = ("body", "query"),
+) -> JSONResponse:
+    """pydantic's validation errors, each naming its field, as one refusal."""
+    fields = [
+        (".".join([*prefix, field_of(err, drop)]) if prefix else field_of(err, drop),
+         error_message(err))
+        for err in errors
+    ]  # fmt: skip
+    detail = Message(
+        "{problems}",
+        problems=[Message("{field}: {problem}", field=f, problem=m) for f, m in fields],
+    )
+    return refusal(request, 422, title or Message("Invalid request"), detail, fields)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(AuthenticationError)
-    async def _unauthenticated(_: Request, exc: AuthenticationError) -> JSONResponse:
-        return problem(401, "Not authenticated", str(exc))
+    async def _unauthenticated(request: Request, exc: AuthenticationError) -> JSONResponse:
+        return refusal(request, 401, Message("Not authenticated"), exc.message)
 
     @app.exception_handler(PermissionDeniedError)
-    async def _forbidden(_: Request, exc: PermissionDeniedError) -> JSONResponse:
-        return problem(403, "Forbidden", str(exc))
+    async def _forbidden(request: Request, exc: PermissionDeniedError) -> JSONResponse:
+        return refusal(request, 403, Message("Forbidden"), exc.message)
 
     @app.exception_handler(NotFoundError)
-    async def _not_found(_: Request, exc: NotFoundError) -> JSONResponse:
-        return problem(404, "Not found", str(exc))
+    async def _not_found(request: Request, exc: NotFoundError) -> JSONResponse:
+        return refusal(request, 404, Message("Not found"), exc.message)
 
     @app.exception_handler(DomainError)
-    async def _refused(_: Request, exc: DomainError) -> JSONResponse:
+    async def _refused(request: Request, exc: DomainError) -> JSONResponse:
         # A business rule refused the request; nothing was changed.
-        return problem(422, "Refused", str(exc))
+        return refusal(request, 422, Message("Refused"), exc.message)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            FieldProblem(
-                field=".".join(str(p) for p in err["loc"] if p != "body") or "body",
-                message=err["msg"],
-            )
-            for err in exc.errors()
-        ]
-        detail = "; ".join(f"{e.field}: {e.message}" for e in errors)
-        return problem(422, "Invalid request", detail, errors=[e.model_dump() for e in errors])
+    async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_refusal(request, exc.errors())
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        titles = {404: "Not found", 405: "Method not allowed", 401: "Not authenticated"}
-        return problem(exc.status_code, titles.get(exc.status_code, "Error"), str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        titles = {
+            404: Message("Not found"),
+            405: Message("Method not allowed"),
+            401: Message("Not authenticated"),
+            415: Message("Unsupported media type"),
+        }
+        detail = exc.detail if isinstance(exc.detail, Message) else _http_detail(exc)
+        return refusal(
+            request, exc.status_code, titles.get(exc.status_code, Message("Error")), detail
+        )
 
     @app.exception_handler(Exception)
-    async def _unexpected(_: Request, exc: Exception) -> JSONResponse:
-        return problem(
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        return refusal(
+            request,
             500,
-            "Internal error",
-            f"the engine failed ({type(exc).__name__}); nothing you sent was wrong, "
-            "try again, and report it if it persists",
+            Message("Internal error"),
+            Message(
+                "the engine failed ({error}); nothing you sent was wrong, try again, and "
+                "report it if it persists",
+                error=type(exc).__name__,
+            ),
         )
+
+
+def _http_detail(exc: StarletteHTTPException) -> Message:
+    """Starlette's own refusals (no such path, wrong method) in the caller's language."""
+    if exc.status_code == 404 and exc.detail == "Not Found":
+        return Message("no such path; the API's paths are listed at /docs")
+    if exc.status_code == 405:
+        return Message("this path does not take that method; see /docs for what it takes")
+    return Message.verbatim(str(exc.detail))

@@ -16,6 +16,13 @@ The catalogue workflow (also `python -m careerflow.api.i18n extract|update|compi
     pybabel compile -d careerflow/api/locale -l zh_CN --statistics
 
 tests/test_i18n.py fails while a marked string has no Chinese, or the .mo is stale.
+
+The engine's messages (errors and refusals from services, aggregates, workflow validators
+and pydantic validation; careerflow.messages) are a second catalogue, `engine`, extracted
+from the whole repository with `locale/engine.cfg` and `--no-default-keywords` plus the
+keywords in careerflow.messages.KEYWORDS; `say(error, lang)` says one. The same
+`python -m careerflow.api.i18n extract|update|compile|all` handles both catalogues;
+tests/test_engine_messages.py checks the engine catalogue as test_i18n checks the pages'.
 """
 
 from __future__ import annotations
@@ -366,9 +373,12 @@ def main(argv: list[str]) -> int:
                 )  # fmt: skip
             if step in ("update", "all"):
                 for catalogue in CATALOGUES.values():
+                    po = LOCALE_DIR / catalogue / "LC_MESSAGES" / f"{domain}.po"
+                    command = "update" if po.exists() else "init"  # a new catalogue
                     _pybabel(
-                        "update", "-i", str(pot), "-d", str(LOCALE_DIR), "-l", catalogue,
-                        "-D", domain, "--no-wrap", "--ignore-obsolete",
+                        command, "-i", str(pot), "-d", str(LOCALE_DIR), "-l", catalogue,
+                        "-D", domain, "--no-wrap",
+                        *(["--ignore-obsolete"] if command == "update" else []),
                     )  # fmt: skip
             if step in ("compile", "all"):
                 for catalogue in CATALOGUES.values():

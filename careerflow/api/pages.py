@@ -67,11 +67,14 @@ from aggregates.process import PromotionProcess
 from careerflow.api import i18n
 from careerflow.api.auth import COOKIE
 from careerflow.api.context import ApiContext
+from careerflow.api.errors import LANG_COOKIE, profile_locale
 from careerflow.api.i18n import N_, Gettext
 from careerflow.eventstore import PydanticApplication, PydanticMapper
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
+from careerflow.validation import error_message, field_of
 from careerflow.workdays import add_working_days, working_days_between
 
 log = logging.getLogger("careerflow.pages")
@@ -81,7 +84,6 @@ TEMPLATES = HERE / "templates"
 STATIC = HERE / "static"
 
 CSRF_COOKIE = "careerflow_csrf"
-LANG_COOKIE = "careerflow_lang"
 SESSION_SECONDS = 8 * 3600
 LANG_SECONDS = 365 * 24 * 3600
 _CSRF_SHAPE = re.compile(r"^[A-Za-z0-9_-]{32,64}$")
@@ -195,14 +197,6 @@ def _secured(response: Response) -> Response:
     return response
 
 
-def _profile_locale(services: Services, person_id: str) -> str | None:
-    with services.read_pool.connection() as conn:
-        row: Any = conn.execute(
-            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
-        ).fetchone()
-    return str(row["locale"]) if row and row["locale"] else None
-
-
 def _lang(request: Request) -> str:
     """The page's language (kept for the request): switch, profile, browser, Chinese."""
     known: str | None = getattr(request.state, "lang", None)
@@ -213,7 +207,7 @@ def _lang(request: Request) -> str:
     caller: Principal | None = getattr(request.state, "caller", None)
     if i18n.normalise(switch) is None and caller is not None:
         try:
-            profile = _profile_locale(_services(request), caller.person_id)
+            profile = profile_locale(_services(request), caller.person_id)
         except Exception:  # the read model is down: the page still says why, in a language
             log.exception("could not read %s's locale", caller.person_id)
     lang, source = i18n.choose(switch, profile, request.headers.get("accept-language"))
@@ -311,14 +305,20 @@ def _render(
 
 
 def _error(
-    request: Request, status: int, title: str, detail: str, caller: Principal | None = None
+    request: Request,
+    status: int,
+    title: str,
+    detail: str | DomainError,
+    caller: Principal | None = None,
 ) -> Response:
-    """A page that says why; `title` is a marked msgid, `detail` already in words."""
+    """A page that says why; `title` is a marked msgid, `detail` words or an engine error
+    (said in the page's language)."""
     _ = _gettext(request)
+    said = i18n.say(detail, _lang(request)) if isinstance(detail, DomainError) else detail
     return _render(
         request,
         "error.html",
-        {"status": status, "title": _(title), "detail": detail},
+        {"status": status, "title": _(title), "detail": said},
         caller,
         status,
     )
@@ -356,18 +356,17 @@ class PageRoute(APIRoute):
             except AuthenticationError:
                 response = _to_login(request)
             except CsrfRefused as exc:
-                response = _error(request, 403, N_("Form expired"), str(exc))
+                response = _error(request, 403, N_("Form expired"), exc)
             except PermissionDeniedError as exc:
-                response = _error(request, 403, N_("Not allowed"), str(exc), _maybe_caller(request))
+                response = _error(request, 403, N_("Not allowed"), exc, _maybe_caller(request))
             except NotFoundError as exc:
-                response = _error(request, 404, N_("Not found"), str(exc), _maybe_caller(request))
+                response = _error(request, 404, N_("Not found"), exc, _maybe_caller(request))
             except DomainError as exc:
-                response = _error(request, 422, N_("Refused"), str(exc), _maybe_caller(request))
+                response = _error(request, 422, N_("Refused"), exc, _maybe_caller(request))
             except RequestValidationError as exc:
+                lang = _lang(request)
                 fields = "; ".join(
-                    f"{'.'.join(str(p) for p in e['loc'] if p not in ('body', 'query'))}: "
-                    f"{e['msg']}"
-                    for e in exc.errors()
+                    f"{field_of(e)}: {i18n.say(error_message(e), lang)}" for e in exc.errors()
                 )
                 response = _error(request, 422, N_("Invalid form"), fields, _maybe_caller(request))
             except Exception as exc:
@@ -409,8 +408,10 @@ def _caller(request: Request) -> Principal:
     if principal.role not in HOME:
         _ = _gettext(request)
         raise PermissionDeniedError(
-            _("%(role)s tokens are for the API; the dashboards are for people")
-            % {"role": principal.role.value}
+            Message.verbatim(  # already in the page's language
+                _("%(role)s tokens are for the API; the dashboards are for people")
+                % {"role": principal.role.value}
+            )
         )
     request.state.caller = principal
     return principal
@@ -428,9 +429,11 @@ def _check_csrf(request: Request, sent: str) -> None:
     if not expected or not sent or not hmac.compare_digest(expected, sent):
         _ = _gettext(request)
         raise CsrfRefused(
-            _(
-                "The form's security token did not match (it expired or the form came from "
-                "another site); nothing was done: reload the page and try again."
+            Message.verbatim(  # already in the page's language
+                _(
+                    "The form's security token did not match (it expired or the form came from "
+                    "another site); nothing was done: reload the page and try again."
+                )
             )
         )
 
@@ -471,7 +474,9 @@ def _week(services: Services, request: Request) -> str:
         if not _WEEK.match(asked):
             _ = _gettext(request)
             raise DomainError(
-                _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": asked}
+                Message.verbatim(  # already in the page's language
+                    _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": asked}
+                )
             )
         return asked
     doc = _document(services, "weekly_cycle")
@@ -580,7 +585,9 @@ def switch_language(request: Request, code: str, next: str = "/") -> Response:
     if lang is None:
         _ = _gettext(request)
         raise NotFoundError(
-            _("No such language; choose one of: %(langs)s") % {"langs": ", ".join(i18n.LANGS)}
+            Message.verbatim(  # already in the page's language
+                _("No such language; choose one of: %(langs)s") % {"langs": ", ".join(i18n.LANGS)}
+            )
         )
     response = RedirectResponse(_safe_next(next), status_code=303)
     _cookie(response, request, LANG_COOKIE, lang, LANG_SECONDS, samesite="lax")
@@ -805,10 +812,16 @@ async def submit_plan(
     _check_csrf(request, csrf)
     _ = await run_in_threadpool(_gettext, request)
     if caller.role != AccessRole.employee:
-        raise PermissionDeniedError(_("Only reps submit a weekly plan, each their own."))
+        raise PermissionDeniedError(
+            Message.verbatim(  # already in the page's language
+                _("Only reps submit a weekly plan, each their own.")
+            )
+        )
     if not _WEEK.match(week):
         raise DomainError(
-            _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": week}
+            Message.verbatim(  # already in the page's language
+                _("week: expected an ISO week like 2026-W48, got %(week)s") % {"week": week}
+            )
         )
     form = await request.form()
     items: dict[str, float] = {}
@@ -820,7 +833,9 @@ async def submit_plan(
             items[key.removeprefix("item.")] = float(text)
         except ValueError:
             raise DomainError(
-                _("%(item)s: “%(value)s” is not a number") % {"item": key[5:], "value": text}
+                Message.verbatim(  # already in the page's language
+                    _("%(item)s: “%(value)s” is not a number") % {"item": key[5:], "value": text}
+                )
             ) from None
     ctx = _context(request)
     s = ctx.services
@@ -1023,8 +1038,10 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
     _ = _gettext(request)
     if kind not in AUDIT_KINDS:
         raise NotFoundError(
-            _("No history of “%(kind)s”: choose one of %(kinds)s")
-            % {"kind": kind, "kinds": ", ".join(i18n.term(k, _) for k in AUDIT_KINDS)}
+            Message.verbatim(  # already in the page's language
+                _("No history of “%(kind)s”: choose one of %(kinds)s")
+                % {"kind": kind, "kinds": ", ".join(i18n.term(k, _) for k in AUDIT_KINDS)}
+            )
         )
     s = _services(request)
     store = s.store
@@ -1046,7 +1063,9 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
             ).fetchone()
         if row is None:
             raise NotFoundError(
-                _("No %(kind)s “%(id)s”") % {"kind": i18n.term(kind, _), "id": item_id}
+                Message.verbatim(  # already in the page's language
+                    _("No %(kind)s “%(id)s”") % {"kind": i18n.term(kind, _), "id": item_id}
+                )
             )
         record = dict(row)
     return _render(
@@ -1102,14 +1121,20 @@ async def decide(
     _check_csrf(request, csrf)
     _ = await run_in_threadpool(_gettext, request)
     if decision not in ("approve", "reject"):
-        raise DomainError(_("Decision: choose approve or reject."))
+        raise DomainError(
+            Message.verbatim(  # already in the page's language
+                _("Decision: choose approve or reject.")
+            )
+        )
     ctx = _context(request)
     s = ctx.services
     record = await run_in_threadpool(s.promotion_queries.application, caller, application_id)
     if record["stage"] != "manager_review":
         raise DomainError(
-            _("This application is at %(stage)s, not manager review; nothing was decided.")
-            % {"stage": i18n.term(record["stage"], _)}
+            Message.verbatim(  # already in the page's language
+                _("This application is at %(stage)s, not manager review; nothing was decided.")
+                % {"stage": i18n.term(record["stage"], _)}
+            )
         )
     flow = await ctx.promotions()
     status = await flow.decide(

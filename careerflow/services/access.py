@@ -50,4 +50,4 @@ def require_visible(conn: Connection[DictRow], principal: Principal, employee_id
         "SELECT 1 FROM rm_employee WHERE employee_id = %s", (employee_id,)
     ).fetchone()
     if row is None or not can_see(conn, principal, employee_id):
-        raise NotFoundError(f"no employee {employee_id!r} that you can see")
+        raise NotFoundError("no employee {employee_id!r} that you can see", employee_id=employee_id)

@@ -46,7 +46,8 @@ class AssessmentProcessService:
         existing = self.commands.find(request.round_id)
         if existing is not None and existing.closed:
             raise DomainError(
-                f"round {request.round_id} already ran and closed; choose another round id"
+                "round {round_id} already ran and closed; choose another round id",
+                round_id=request.round_id,
             )
         if existing is None:
             self.commands.check_request(request, datetime.now(UTC))
@@ -63,7 +64,7 @@ class AssessmentProcessService:
             )
         except WorkflowAlreadyStartedError:
             raise DomainError(
-                f"round {request.round_id} already ran; choose another round id"
+                "round {round_id} already ran; choose another round id", round_id=request.round_id
             ) from None
         return RoundStarted(
             round_id=request.round_id,
@@ -83,8 +84,10 @@ class AssessmentProcessService:
         optional; final once taken."""
         if principal.role not in (AccessRole.employee, AccessRole.manager):
             raise DomainError(
-                f"{principal.role.value} {principal.person_id} cannot rate in round "
-                f"{round_id}; raters rate for themselves"
+                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                round_id=round_id,
             )
         try:
             receipt: RatingReceipt = await execute_update(

@@ -180,7 +180,7 @@ class AssessmentQueries:
             "SELECT * FROM rm_assessment_round WHERE round_id = %s", (round_id,)
         ).fetchone()
         if row is None:
-            raise NotFoundError(f"no assessment round {round_id!r}")
+            raise NotFoundError("no assessment round {round_id!r}", round_id=round_id)
         return dict(row)
 
     def progress(self, principal: Principal, round_id: str) -> RoundProgress:
@@ -320,7 +320,11 @@ class AssessmentQueries:
                 (round_id, employee_id),
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"{employee_id} is not assessed in round {round_id}")
+                raise NotFoundError(
+                    "{employee_id} is not assessed in round {round_id}",
+                    employee_id=employee_id,
+                    round_id=round_id,
+                )
             _require_closed(rnd)
             catalog = _catalog(conn)
         return _view(rnd, dict(row), catalog)
@@ -381,8 +385,9 @@ def _summary(r: Any) -> RoundSummary:
 def _require_closed(rnd: dict[str, Any]) -> None:
     if rnd["status"] != "closed":
         raise DomainError(
-            f"round {rnd['round_id']} is still open; results are published when it closes "
-            f"({rnd['close_at'].isoformat()})"
+            "round {round_id} is still open; results are published when it closes ({close_at})",
+            round_id=rnd["round_id"],
+            close_at=rnd["close_at"].isoformat(),
         )
 
 

@@ -39,6 +39,7 @@ from aggregates.competency import (
     rating_problems,
 )
 from aggregates.documents import MetricCatalog
+from careerflow.messages import Message
 from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -167,16 +168,21 @@ def sealed_order(s: SealedRating) -> tuple[Any, ...]:
     )
 
 
-def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> str:
+def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> Message:
     """Why a rating after the deadline is not taken (the same words everywhere)."""
     if grace:
-        return (
-            f"round {round_id} closed at {close}: the deadline was {deadline} and late "
-            "ratings were taken until the close; the results are published"
+        return Message(
+            "round {round_id} closed at {close}: the deadline was {deadline} and late "
+            "ratings were taken until the close; the results are published",
+            round_id=round_id,
+            close=close,
+            deadline=deadline,
         )
-    return (
-        f"the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
-        "accepted, and the results are published at the close"
+    return Message(
+        "the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
+        "accepted, and the results are published at the close",
+        round_id=round_id,
+        deadline=deadline,
     )
 
 
@@ -228,13 +234,23 @@ class AssessmentCommands:
                     (request.team_id,),
                 ).fetchall()
                 if not team:
-                    raise DomainError(f"team {request.team_id!r} has no active member")
+                    raise DomainError(
+                        "team {team_id!r} has no active member", team_id=request.team_id
+                    )
                 ids += [r["employee_id"] for r in team if r["employee_id"] not in ids]
             found = self._employees(conn, ids)
-        problems = [f"unknown employee {e!r}" for e in ids if e not in found]
-        problems += [f"{e} has left" for e in ids if e in found and not found[e]["active"]]
+        problems = [
+            Message("unknown employee {employee_id!r}", employee_id=e)
+            for e in ids
+            if e not in found
+        ]
+        problems += [
+            Message("{employee_id} has left", employee_id=e)
+            for e in ids
+            if e in found and not found[e]["active"]
+        ]
         if problems:
-            raise DomainError("the round was not started: " + "; ".join(problems))
+            raise DomainError("the round was not started: {problems}", problems=problems)
         return [
             Ratee(
                 employee_id=e,
@@ -295,33 +311,42 @@ class AssessmentCommands:
 
     def check_request(self, request: RoundRequest, now: datetime) -> CompetencyModel:
         """Raises with every reason the round cannot start (nothing is recorded)."""
-        problems: list[str] = []
+        problems: list[Message] = []
         if not ROUND_ID.fullmatch(request.round_id):
             problems.append(
-                f"round id {request.round_id!r}: use 1-64 letters, digits, '.', '_' or '-'"
+                Message(
+                    "round id {round_id!r}: use 1-64 letters, digits, '.', '_' or '-'",
+                    round_id=request.round_id,
+                )
             )
         if not request.employee_ids and not request.team_id:
-            problems.append("name the people assessed: employee ids or a team")
+            problems.append(Message("name the people assessed: employee ids or a team"))
         if request.deadline.tzinfo is None:
-            problems.append("the deadline needs a time zone (e.g. 2026-12-15T18:00+08:00)")
+            problems.append(Message("the deadline needs a time zone (e.g. 2026-12-15T18:00+08:00)"))
         elif request.deadline < now + MIN_LEAD:
             problems.append(
-                f"the deadline {request.deadline.isoformat()} must be at least "
-                f"{int(MIN_LEAD.total_seconds() // 3600)} hour from now"
+                Message(
+                    "the deadline {deadline} must be at least {hours} hour from now",
+                    deadline=request.deadline.isoformat(),
+                    hours=int(MIN_LEAD.total_seconds() // 3600),
+                )
             )
         try:
             model, _ = self.model(request.model_key)
         except NotFoundError:
             raise DomainError(
-                f"no competency_model/{request.model_key} is published; publish one first"
+                "no competency_model/{model_key} is published; publish one first",
+                model_key=request.model_key,
             ) from None
         if problems:
-            raise DomainError("the round was not started: " + "; ".join(problems))
+            raise DomainError("the round was not started: {problems}", problems=problems)
         ratees = self.ratees(request)
         if len(ratees) > MAX_RATEES:
             raise DomainError(
-                f"the round was not started: {len(ratees)} people is more than one round "
-                f"takes ({MAX_RATEES}); split them into several rounds"
+                "the round was not started: {count} people is more than one round "
+                "takes ({limit}); split them into several rounds",
+                count=len(ratees),
+                limit=MAX_RATEES,
             )
         return model
 
@@ -333,7 +358,7 @@ class AssessmentCommands:
     def get(self, round_id: str) -> AssessmentRound:
         found = self.find(round_id)
         if found is None:
-            raise NotFoundError(f"no assessment round {round_id!r}")
+            raise NotFoundError("no assessment round {round_id!r}", round_id=round_id)
         return found
 
     def info(self, rnd: AssessmentRound) -> RoundInfo:
@@ -398,27 +423,31 @@ class AssessmentCommands:
     def require_rater(rnd: AssessmentRound, principal: Principal, ratee_id: str) -> RaterTask:
         if principal.role not in (AccessRole.employee, AccessRole.manager):
             raise DomainError(
-                f"{principal.role.value} {principal.person_id} cannot rate in round "
-                f"{rnd.round_id}; raters rate for themselves"
+                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                round_id=rnd.round_id,
             )
         task = rnd.task(principal.person_id, ratee_id)
         if task is None:
             raise DomainError(
-                f"{principal.person_id} has no rating task for {ratee_id} in round {rnd.round_id}"
+                "{person_id} has no rating task for {ratee_id} in round {round_id}",
+                person_id=principal.person_id,
+                ratee_id=ratee_id,
+                round_id=rnd.round_id,
             )
         return task
 
     @staticmethod
     def check_open(rnd: AssessmentRound, now: datetime) -> None:
         if rnd.closed or now >= rnd.close_at:
-            raise DomainError(
-                closed_message(
-                    rnd.round_id,
-                    local_label(rnd.deadline, rnd.time_zone),
-                    local_label(rnd.close_at, rnd.time_zone),
-                    rnd.close_at > rnd.deadline,
-                )
+            message = closed_message(
+                rnd.round_id,
+                local_label(rnd.deadline, rnd.time_zone),
+                local_label(rnd.close_at, rnd.time_zone),
+                rnd.close_at > rnd.deadline,
             )
+            raise DomainError(message)
 
     def rate(self, command: RateCommand) -> RatingReceipt:
         rnd = self.get(command.round_id)
@@ -428,7 +457,7 @@ class AssessmentCommands:
             model, _ = self.model(rnd.model_key, rnd.model_version)
             problems = rating_problems(model, command.ratings)
             if problems:
-                raise DomainError("the rating was not taken: " + "; ".join(problems))
+                raise DomainError("the rating was not taken: {problems}", problems=problems)
             late = command.now >= rnd.deadline
             with self._context(command.principal, rnd.workflow_id, f"rate/{command.key}"):
                 rnd.complete(command.key, task, dict(command.ratings), late)
@@ -591,8 +620,10 @@ class AssessmentCommands:
         task = self.require_rater(rnd, principal, ratee_id)
         if task.key in rnd.completed:
             raise DomainError(
-                f"{principal.person_id} already rated {ratee_id} in round {round_id}; "
-                "ratings are final"
+                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
+                rater_id=principal.person_id,
+                ratee_id=ratee_id,
+                round_id=round_id,
             )
         self.check_open(rnd, rnd.close_at)
 

@@ -175,7 +175,7 @@ class CycleProcessService:
 
     async def _update(self, employee_id: str, week: str, update: Any, arg: Any) -> CycleInfo:
         if not self.services.people.exists(employee_id):
-            raise NotFoundError(f"unknown employee {employee_id!r}")
+            raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
         try:
             result: CycleInfo = await execute_update(
                 self.client,

@@ -37,6 +37,7 @@ from aggregates.incentives import (
 )
 from aggregates.training_rules import Recommendation, RuleCheck
 from aggregates.weekly_cycle import ReportLine
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
 from careerflow.services.cycles import SUMMED_UNITS, period_value
@@ -243,10 +244,22 @@ class BonusStatement(BaseModel):
 def _period(value: str, kind: PeriodKind, example: str) -> str:
     try:
         actual = period_kind(value)
-    except ValueError as exc:
-        raise DomainError(str(exc)) from None
+    except Invalid as exc:
+        raise DomainError(exc.message) from None
     if actual != kind:
-        raise DomainError(f"expected a {kind} like {example!r}, got {value!r}")
+        expected = {
+            "month": Message(
+                "expected a month like {example!r}, got {value!r}", example=example, value=value
+            ),
+            "week": Message(
+                "expected a week like {example!r}, got {value!r}", example=example, value=value
+            ),
+            "day": Message(
+                "expected a day like {example!r}, got {value!r}", example=example, value=value
+            ),
+        }
+        message = expected[kind]
+        raise DomainError(message)
     return value
 
 
@@ -410,7 +423,11 @@ class CycleQueries:
                 (employee_id, week),
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"no weekly cycle for {employee_id} in week {week}")
+                raise NotFoundError(
+                    "no weekly cycle for {employee_id} in week {week}",
+                    employee_id=employee_id,
+                    week=week,
+                )
             catalog = self._catalog(conn)
             month = row["month"]
             window = months_back(month, BIG_DEAL_WINDOW_MONTHS)
@@ -720,7 +737,11 @@ class CycleQueries:
                 (employee_id, month),
             ).fetchone()
             if row is None:
-                raise NotFoundError(f"{employee_id}'s month {month} is not closed")
+                raise NotFoundError(
+                    "{employee_id}'s month {month} is not closed",
+                    employee_id=employee_id,
+                    month=month,
+                )
             visible = self._sees_pay(conn, principal, employee_id)
 
         def shown(value: Any) -> Any:

@@ -183,11 +183,17 @@ class CycleCommands:
     def get(self, employee_id: str, week: str) -> WeeklyCycle:
         cycle: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, week))
         if cycle is None:
-            raise NotFoundError(f"no weekly cycle for {employee_id} in week {week}")
+            raise NotFoundError(
+                "no weekly cycle for {employee_id} in week {week}",
+                employee_id=employee_id,
+                week=week,
+            )
         return cycle
 
-    def info(self, cycle: WeeklyCycle) -> CycleInfo:
-        settings, _ = self.settings()
+    def info(self, cycle: WeeklyCycle, settings: WeeklyCycleSettings | None = None) -> CycleInfo:
+        """`settings`: the weekly_cycle settings in force, when the caller has them."""
+        if settings is None:
+            settings, _ = self.settings()
         return CycleInfo(
             cycle_id=cycle_key(cycle.employee_id, cycle.week),
             employee_id=cycle.employee_id,
@@ -216,10 +222,12 @@ class CycleCommands:
         if existing is not None:
             return self.info(existing)
         if period_kind(week) != "week":
-            raise DomainError(f"a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}")
+            raise DomainError(
+                "a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}", week=week
+            )
         employee = self.s.people.get(employee_id)
         if not employee.active:
-            raise DomainError(f"{employee_id} has left; no weekly cycle")
+            raise DomainError("{employee_id} has left; no weekly cycle", employee_id=employee_id)
         settings, version = self.settings()
         targets = self.targets(employee_id, employee.team_id, Role(employee.role), week)
         previous: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, _previous_week(week)))
@@ -244,7 +252,7 @@ class CycleCommands:
                 agreed_plan=agreed,
             )
         self.app.save(cycle)
-        return self.info(cycle)
+        return self.info(cycle, settings)
 
     def check_plan(
         self, cycle: WeeklyCycle, principal: Principal, items: dict[str, float], now: datetime
@@ -253,16 +261,17 @@ class CycleCommands:
         self._require_rep(cycle, principal)
         if now >= cycle.deadlines.plan_deadline or cycle.plan_source == "defaulted":
             raise DomainError(
-                f"the plan deadline for week {cycle.week} "
-                f"({cycle.deadlines.plan_deadline.isoformat()}) has passed; "
-                "the targets were recorded as this week's plan"
+                "the plan deadline for week {week} ({deadline}) has passed; "
+                "the targets were recorded as this week's plan",
+                week=cycle.week,
+                deadline=cycle.deadlines.plan_deadline.isoformat(),
             )
         settings, _ = self.settings()
         problems = plan_problems(
             items, list(settings.plan_items), cycle.targets.weekly, settings.max_plan_factor
         )
         if problems:
-            raise DomainError("the plan was not taken: " + "; ".join(problems))
+            raise DomainError("the plan was not taken: {problems}", problems=problems)
 
     def submit_plan(
         self,
@@ -331,34 +340,44 @@ class CycleCommands:
     def _require_rep(cycle: WeeklyCycle, principal: Principal) -> None:
         if not (principal.role == AccessRole.employee and principal.person_id == cycle.employee_id):
             raise DomainError(
-                f"{principal.role.value} {principal.person_id} cannot submit "
-                f"{cycle.employee_id}'s weekly plan; reps submit their own plan"
+                "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
+                "reps submit their own plan",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                employee_id=cycle.employee_id,
             )
 
     @staticmethod
     def _require_manager(cycle: WeeklyCycle, principal: Principal) -> None:
         if not (principal.role == AccessRole.manager and principal.person_id == cycle.manager_id):
             raise DomainError(
-                f"{principal.role.value} {principal.person_id} is not {cycle.employee_id}'s "
-                f"manager ({cycle.manager_id}); only the rep's manager gives weekly feedback"
+                "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
+                "only the rep's manager gives weekly feedback",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                employee_id=cycle.employee_id,
+                manager_id=cycle.manager_id,
             )
 
     def check_feedback(self, cycle: WeeklyCycle, principal: Principal, now: datetime) -> None:
         self._require_manager(cycle, principal)
         if cycle.feedback is not None:
             raise DomainError(
-                f"{cycle.feedback_by} already gave feedback for week {cycle.week}; "
-                "one feedback per week"
+                "{feedback_by} already gave feedback for week {week}; one feedback per week",
+                feedback_by=cycle.feedback_by,
+                week=cycle.week,
             )
         if cycle.feedback_missed or now >= cycle.deadlines.feedback_deadline:
             raise DomainError(
-                f"the feedback deadline for week {cycle.week} "
-                f"({cycle.deadlines.feedback_deadline.isoformat()}) has passed"
+                "the feedback deadline for week {week} ({deadline}) has passed",
+                week=cycle.week,
+                deadline=cycle.deadlines.feedback_deadline.isoformat(),
             )
         if cycle.report is None:
             raise DomainError(
-                f"week {cycle.week} is not reported yet; feedback opens with the report "
-                f"({cycle.deadlines.report_at.isoformat()})"
+                "week {week} is not reported yet; feedback opens with the report ({report_at})",
+                week=cycle.week,
+                report_at=cycle.deadlines.report_at.isoformat(),
             )
 
     def give_feedback(
@@ -384,7 +403,7 @@ class CycleCommands:
                 next_plan, list(settings.plan_items), cycle.targets.weekly, settings.max_plan_factor
             )
             if problems:
-                raise DomainError("next week's plan was not taken: " + "; ".join(problems))
+                raise DomainError("next week's plan was not taken: {problems}", problems=problems)
         with self._context(principal, cycle.workflow_id, f"feedback/{key}"):
             cycle.give_feedback(key, principal.person_id, text, next_plan)
         self.app.save(cycle)
@@ -401,7 +420,7 @@ class CycleCommands:
     # -- the month -------------------------------------------------------------------
     def close_month(self, employee_id: str, month: str, workflow_id: str) -> MonthOutcome:
         if period_kind(month) != "month":
-            raise DomainError(f"a month close needs a month 'YYYY-MM', got {month!r}")
+            raise DomainError("a month close needs a month 'YYYY-MM', got {month!r}", month=month)
         closed: MonthClose | None = self.app.find(month_close_uuid(employee_id, month))
         if closed is None:
             closed = self._close(employee_id, month, workflow_id)
@@ -472,7 +491,9 @@ class CycleCommands:
     def get_month(self, employee_id: str, month: str) -> MonthClose:
         closed: MonthClose | None = self.app.find(month_close_uuid(employee_id, month))
         if closed is None:
-            raise NotFoundError(f"{employee_id}'s month {month} is not closed")
+            raise NotFoundError(
+                "{employee_id}'s month {month} is not closed", employee_id=employee_id, month=month
+            )
         return closed
 
     @staticmethod

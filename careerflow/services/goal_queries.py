@@ -73,11 +73,11 @@ class GoalQueries:
         """HR and auditors see the whole company; a manager sees the teams of their
         reports (and the company level); employees use their own week view instead."""
         if not 2000 <= year <= 2100:
-            raise DomainError(f"year {year} is out of range; give a year like 2026")
+            raise DomainError("year {year} is out of range; give a year like 2026", year=year)
         if principal.role not in (*EVERYONE, AccessRole.manager):
             raise PermissionDeniedError(
-                f"{principal.role.value} cannot read the goal cascade; "
-                "your own targets are in your weekly view"
+                "{role} cannot read the goal cascade; your own targets are in your weekly view",
+                role=principal.role.value,
             )
         with self._connection() as conn:
             row = conn.execute(

@@ -86,7 +86,9 @@ class HistoryService:
         def split(what: str) -> tuple[str, str]:
             first, sep, second = ident.partition("/")
             if not sep or not first or not second:
-                raise DomainError(f"a {kind} is named {what}, got {ident!r}")
+                raise DomainError(
+                    "a {kind} is named {what}, got {ident!r}", kind=kind, what=what, ident=ident
+                )
             return first, second
 
         if kind == "application":
@@ -107,7 +109,11 @@ class HistoryService:
         if kind == "policy":
             policy_kind, key = split("KIND/KEY (e.g. promotion_criteria/sales_supervisor)")
             return [(f"policy {ident}", store.policies, policy_uuid(policy_kind, key))]
-        raise DomainError(f"unknown history kind {kind!r}; use one of {', '.join(SUBJECT_KINDS)}")
+        raise DomainError(
+            "unknown history kind {kind!r}; use one of {kinds}",
+            kind=kind,
+            kinds=", ".join(SUBJECT_KINDS),
+        )
 
     def history(self, principal: Principal, kind: str, ident: str) -> History:
         principal.require(
@@ -117,7 +123,7 @@ class HistoryService:
         for stream, app, ident_uuid in self._streams(kind, ident):
             entries += list(self._entries(stream, app, ident_uuid))
         if not entries:
-            raise NotFoundError(f"no {kind} {ident!r} in the event store")
+            raise NotFoundError("no {kind} {ident!r} in the event store", kind=kind, ident=ident)
         entries.sort(key=lambda e: (e.at, e.stream, e.version))
         self.record(principal, "history", f"{kind} {ident}", f"{len(entries)} events")
         return History(kind=kind, subject=ident, entries=entries)

@@ -7,6 +7,7 @@ import csv
 import hashlib
 import io
 from collections import defaultdict
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,23 +19,60 @@ from aggregates.documents import Measurement, MetricCatalog
 from aggregates.employee import employee_uuid
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from careerflow.apps import Metrics, People
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.validation import error_message
 
 COLUMNS = ("employee_id", "period", "metric", "value", "source", "item")
 
 
-class IngestError(DomainError):
-    """A file that cannot be ingested; `problems` lists `line N: field: what is wrong`."""
+def one_a_line(lines: Sequence[Message]) -> Message:
+    """The messages one under the other (a list of Messages is said joined with "; ").
+    The template is only placeholders and newlines, the same in every language, so it is
+    made here rather than written into the catalogue."""
+    template = "\n".join(f"{{line{n}}}" for n in range(len(lines)))
+    return Message(template, **{f"line{n}": line for n, line in enumerate(lines)})
 
-    def __init__(self, source: str, problems: list[str]) -> None:
-        shown = problems[:50]
-        more = f"\n... and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
-        super().__init__(
-            f"{source}: nothing was ingested, {len(problems)} problem(s):\n"
-            + "\n".join(shown)
-            + more
-        )
-        self.problems = problems
+
+def file_problem(line: int, field: str, problem: Message) -> Message:
+    """One problem of a file: `line N: field: what is wrong`."""
+    return Message("line {line}: {field}: {problem}", line=line, field=field, problem=problem)
+
+
+class IngestError(DomainError):
+    """A file that cannot be ingested (made by `IngestError.of`): `messages` are its
+    problems, `line N: field: what is wrong` (made by `file_problem`), `problems` the same
+    in English."""
+
+    SHOWN = 50
+
+    def __init__(self, template: str | Message, /, **params: Any) -> None:
+        super().__init__(template, **params)
+        self.messages: list[Message] = []
+        self.problems: list[str] = []
+
+    @staticmethod
+    def of(source: str, problems: list[Message]) -> IngestError:
+        shown = one_a_line(problems[: IngestError.SHOWN])
+        if len(problems) > IngestError.SHOWN:
+            error = IngestError(
+                "{source}: nothing was ingested, {count} problem(s):\n{problems}\n"
+                "... and {more} more",
+                source=source,
+                count=len(problems),
+                problems=shown,
+                more=len(problems) - IngestError.SHOWN,
+            )
+        else:
+            error = IngestError(
+                "{source}: nothing was ingested, {count} problem(s):\n{problems}",
+                source=source,
+                count=len(problems),
+                problems=shown,
+            )
+        error.messages = problems
+        error.problems = [str(problem) for problem in problems]
+        return error
 
 
 class IngestResult(BaseModel):
@@ -47,37 +85,51 @@ class IngestResult(BaseModel):
     employee_ids: list[str] = []
 
 
-def _field_errors(line: int, exc: ValidationError) -> list[str]:
-    out = []
+def _field_errors(line: int, exc: ValidationError) -> list[Message]:
+    problems = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "row"
-        out.append(f"line {line}: {field}: {err['msg']}")
-    return out
+        said = error_message(err)
+        if isinstance((err.get("ctx") or {}).get("error"), Invalid):
+            said = Message("Value error, {error}", error=said)  # as pydantic's msg says it
+        problems.append(file_problem(line, field, said))
+    return problems
 
 
-def parse_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], list[str]]:
+def parse_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Message]]:
     """Raw rows with their line numbers (header is line 1 in CSV)."""
-    problems: list[str] = []
+    problems: list[Message] = []
     rows: list[tuple[int, dict[str, Any]]] = []
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        return [], [f"line 1: file: not UTF-8 text ({exc.reason} at byte {exc.start})"]
+        not_utf8 = Message(
+            "not UTF-8 text ({reason} at byte {byte})", reason=exc.reason, byte=exc.start
+        )
+        return [], [file_problem(1, "file", not_utf8)]
     if fmt == "csv":
         reader = csv.DictReader(io.StringIO(text))
         header = reader.fieldnames or []
         missing = [c for c in COLUMNS if c != "item" and c not in header]
         unknown = [c for c in header if c not in COLUMNS]
         if missing:
-            problems.append(f"line 1: header: missing column(s) {', '.join(missing)}")
+            problems.append(
+                file_problem(
+                    1, "header", Message("missing column(s) {columns}", columns=", ".join(missing))
+                )
+            )
         if unknown:
-            problems.append(f"line 1: header: unknown column(s) {', '.join(unknown)}")
+            problems.append(
+                file_problem(
+                    1, "header", Message("unknown column(s) {columns}", columns=", ".join(unknown))
+                )
+            )
         if problems:
             return [], problems
         for record in reader:
             line = reader.line_num
             if None in record:
-                problems.append(f"line {line}: row: more values than columns")
+                problems.append(file_problem(line, "row", Message("more values than columns")))
                 continue
             rows.append((line, {k: (v if v != "" else None) for k, v in record.items()}))
     else:
@@ -87,10 +139,12 @@ def parse_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]],
             try:
                 obj = orjson.loads(raw)
             except orjson.JSONDecodeError as exc:
-                problems.append(f"line {line}: row: not valid JSON ({exc})")
+                problems.append(
+                    file_problem(line, "row", Message("not valid JSON ({error})", error=str(exc)))
+                )
                 continue
             if not isinstance(obj, dict):
-                problems.append(f"line {line}: row: expected a JSON object")
+                problems.append(file_problem(line, "row", Message("expected a JSON object")))
                 continue
             rows.append((line, obj))
     return rows, problems
@@ -102,7 +156,9 @@ def detect_format(name: str) -> str:
         return "csv"
     if suffix in {".jsonl", ".ndjson", ".json"}:
         return "jsonl"
-    raise DomainError(f"{name}: unknown file type {suffix!r}; use .csv or .jsonl")
+    raise DomainError(
+        "{name}: unknown file type {suffix!r}; use .csv or .jsonl", name=name, suffix=suffix
+    )
 
 
 class IngestService:
@@ -128,24 +184,30 @@ class IngestService:
                 continue
             definition = catalog.metrics.get(m.metric)
             if definition is None:
-                problems.append(
-                    f"line {line}: metric: unknown metric {m.metric!r}; add it to the metric "
-                    "catalog (publish a new metric_catalog version) or fix the name"
+                unknown_metric = Message(
+                    "unknown metric {metric!r}; add it to the metric catalog (publish a new "
+                    "metric_catalog version) or fix the name",
+                    metric=m.metric,
                 )
+                problems.append(file_problem(line, "metric", unknown_metric))
                 continue
             if definition.window == "items" and not m.item:
-                problems.append(f"line {line}: item: {m.metric} needs the item (e.g. the course)")
+                needs_item = Message("{metric} needs the item (e.g. the course)", metric=m.metric)
+                problems.append(file_problem(line, "item", needs_item))
                 continue
             if m.employee_id not in known:
                 known[m.employee_id] = employee_uuid(m.employee_id) in self.people.repository
             if not known[m.employee_id]:
-                problems.append(f"line {line}: employee_id: unknown employee {m.employee_id!r}")
+                unknown_employee = Message(
+                    "unknown employee {employee_id!r}", employee_id=m.employee_id
+                )
+                problems.append(file_problem(line, "employee_id", unknown_employee))
                 continue
             measurements.append(m)
         if not raw_rows and not problems:
-            problems.append("line 1: file: no rows")
+            problems.append(file_problem(1, "file", Message("no rows")))
         if problems:
-            raise IngestError(source_name, problems)
+            raise IngestError.of(source_name, problems)
         return measurements
 
     def ingest(

@@ -64,7 +64,7 @@ class NotificationService:
         principal.require(*SENDERS, action="send notifications")
         for name, value in (("key", key), ("recipient_id", recipient_id), ("kind", kind)):
             if not value.strip():
-                raise DomainError(f"a notification needs a non-empty {name}")
+                raise DomainError("a notification needs a non-empty {name}", name=name)
         ident = notification_uuid(key)
         existing = self._find(ident)
         if existing is not None:
@@ -89,8 +89,11 @@ class NotificationService:
         notification = self._visible(principal, notification_id)
         if notification.recipient_id != principal.person_id:
             raise PermissionDeniedError(
-                f"{principal.role.value} {principal.person_id} may not mark "
-                f"{notification.recipient_id}'s notification read; only its recipient may"
+                "{role} {person_id} may not mark {recipient_id}'s notification read; "
+                "only its recipient may",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                recipient_id=notification.recipient_id,
             )
         position = self._update(
             principal, notification_id, lambda n: n.mark_read(principal.person_id)
@@ -131,7 +134,9 @@ class NotificationService:
         """The aggregate, for the engine itself (no access rule: not for people)."""
         notification = self._find(notification_id)
         if notification is None:
-            raise NotFoundError(f"unknown notification {notification_id}")
+            raise NotFoundError(
+                "unknown notification {notification_id}", notification_id=notification_id
+            )
         return notification
 
     def inbox(
@@ -141,8 +146,11 @@ class NotificationService:
         auditors anyone's; managers not their reports'."""
         if principal.person_id != person_id and principal.role not in INBOX_READERS:
             raise PermissionDeniedError(
-                f"{principal.role.value} {principal.person_id} may not read {person_id}'s "
-                "inbox; only its owner, HR and auditors may"
+                "{role} {person_id} may not read {owner_id}'s inbox; "
+                "only its owner, HR and auditors may",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                owner_id=person_id,
             )
         sql = (
             "SELECT notification_id, kind, title, body, ref, created_at, read_at, delivered "
@@ -165,15 +173,21 @@ class NotificationService:
         if notification is None or (
             notification.recipient_id != principal.person_id and principal.role not in INBOX_READERS
         ):
-            raise NotFoundError(f"no notification {notification_id} that you can see")
+            raise NotFoundError(
+                "no notification {notification_id} that you can see",
+                notification_id=notification_id,
+            )
         return notification
 
     @staticmethod
     def _existing(notification: Notification, recipient_id: str, kind: str) -> NotificationRef:
         if (notification.recipient_id, notification.kind) != (recipient_id, kind):
             raise DomainError(
-                f"notification key {notification.key!r} is already used for a "
-                f"{notification.kind} to {notification.recipient_id}; use a different key"
+                "notification key {key!r} is already used for a {kind} to {recipient_id}; "
+                "use a different key",
+                key=notification.key,
+                kind=notification.kind,
+                recipient_id=notification.recipient_id,
             )
         return NotificationRef(created=False, notification_id=notification.id)
 

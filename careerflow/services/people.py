@@ -11,7 +11,9 @@ from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
 from aggregates.organisation import ORGANISATION_ID, Organisation
 from careerflow.apps import People
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.ingest import one_a_line
 
 
 class TeamIn(BaseModel):
@@ -58,7 +60,7 @@ class PeopleService:
     def get(self, employee_id: str) -> Employee:
         employee: Employee | None = self.app.find(employee_uuid(employee_id))
         if employee is None:
-            raise NotFoundError(f"unknown employee {employee_id!r}")
+            raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
         return employee
 
     def exists(self, employee_id: str) -> bool:
@@ -70,7 +72,11 @@ class PeopleService:
         principal.require(AccessRole.hr, AccessRole.system, action="change the organisation")
         ids = {e.employee_id for e in data.employees}
         problems = [
-            f"employee {e.employee_id}: manager {e.manager_id!r} is unknown"
+            Message(
+                "employee {employee_id}: manager {manager_id!r} is unknown",
+                employee_id=e.employee_id,
+                manager_id=e.manager_id,
+            )
             for e in data.employees
             if e.manager_id and e.manager_id not in ids and not self.exists(e.manager_id)
         ]
@@ -78,12 +84,16 @@ class PeopleService:
         org = self._organisation()
         known_teams = set(org.teams) if org else set()
         problems += [
-            f"employee {e.employee_id}: team {e.team_id!r} is unknown"
+            Message(
+                "employee {employee_id}: team {team_id!r} is unknown",
+                employee_id=e.employee_id,
+                team_id=e.team_id,
+            )
             for e in data.employees
             if e.team_id not in team_ids and e.team_id not in known_teams
         ]
         if problems:
-            raise DomainError("nothing was imported:\n" + "\n".join(problems))
+            raise DomainError("nothing was imported:\n{problems}", problems=one_a_line(problems))
         changed: list[Organisation | Employee] = []
         added = moved = teams_changed = 0
         with command_context(actor=principal.person_id, role=principal.role.value):

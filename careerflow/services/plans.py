@@ -58,7 +58,7 @@ class PlanCommands:
     def get(self, plan_id: str) -> DevelopmentPlan:
         plan: DevelopmentPlan | None = self.app.find(plan_uuid(plan_id))
         if plan is None:
-            raise NotFoundError(f"no development plan {plan_id!r}")
+            raise NotFoundError("no development plan {plan_id!r}", plan_id=plan_id)
         return plan
 
     def info(self, plan: DevelopmentPlan) -> PlanInfo:
@@ -165,8 +165,12 @@ class PlanCommands:
         if principal.role == AccessRole.manager and principal.person_id == plan.manager_id:
             return
         raise DomainError(
-            f"{principal.role.value} {principal.person_id} is not {plan.employee_id}'s manager "
-            f"({plan.manager_id}); only the manager or HR may do this"
+            "{role} {person_id} is not {employee_id}'s manager "
+            "({manager_id}); only the manager or HR may do this",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            employee_id=plan.employee_id,
+            manager_id=plan.manager_id,
         )
 
     def confirm(

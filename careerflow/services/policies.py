@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from pydantic import BaseModel, TypeAdapter, ValidationError
+from pydantic_core import ErrorDetails
 
 from aggregates.base import DomainError, NotFoundError, command_context
 from aggregates.competency import CompetencyModel, competency_model_problems
@@ -25,6 +26,7 @@ from aggregates.seed_policies import seed_documents
 from aggregates.support_process import SupportProcess
 from aggregates.training_rules import TrainingRules, training_rule_problems
 from careerflow.apps import Policies
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 
 M = TypeVar("M", bound=BaseModel)
@@ -49,26 +51,51 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
 def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseModel:
     model = DOCUMENT_MODELS.get(kind)
     if model is None:
-        raise DomainError(f"unknown policy kind {kind!r}; known kinds: {sorted(DOCUMENT_MODELS)}")
+        raise DomainError(
+            "unknown policy kind {kind!r}; known kinds: {kinds}",
+            kind=kind,
+            kinds=sorted(DOCUMENT_MODELS),
+        )
     try:
         parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
     except ValidationError as exc:
-        problems = "; ".join(
-            f"{'.'.join(str(p) for p in err['loc'])}: {err['msg']}" for err in exc.errors()
-        )
-        raise DomainError(f"{kind}/{key} is not valid: {problems}") from None
+        problems = [field_problem(err) for err in exc.errors()]
+        raise DomainError(
+            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems
+        ) from None
     if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
-        raise DomainError(f"plan_template/{key} names role {parsed.role.value}; they must match")
+        raise DomainError(
+            "plan_template/{key} names role {role}; they must match",
+            key=key,
+            role=parsed.role.value,
+        )
     if isinstance(parsed, PromotionCriteria) and parsed.target_role != Role(key):
         raise DomainError(
-            f"promotion_criteria/{key} names target_role {parsed.target_role}; they must match"
+            "promotion_criteria/{key} names target_role {target_role}; they must match",
+            key=key,
+            target_role=parsed.target_role.value,
         )
     return parsed
+
+
+def field_problem(err: ErrorDetails) -> Message:
+    """One complaint of pydantic's as `loc: msg`: a validator's Invalid keeps its template
+    (said in the reader's language); pydantic's own wording is shown as it is."""
+    where = ".".join(str(p) for p in err["loc"])
+    error = err.get("ctx", {}).get("error")
+    if isinstance(error, Invalid):
+        return Message("{field}: Value error, {problem}", field=where, problem=error.message)
+    return Message("{field}: {problem}", field=where, problem=err["msg"])
 
 
 class PolicyService:
     def __init__(self, app: Policies) -> None:
         self.app = app
+        # A published version never changes, so documents are kept once read: each
+        # document with the stream version it was read at (a read checks only that no
+        # version was published since: one indexed row), and each parsed version.
+        self._read: dict[tuple[str, str], PolicyDocument] = {}
+        self._parsed: dict[tuple[type[BaseModel], str, int], BaseModel] = {}
 
     def publish(
         self, principal: Principal, kind: str, key: str, document: dict[str, Any], note: str
@@ -78,11 +105,16 @@ class PolicyService:
         problems = self._consistency(parsed)
         if problems:
             raise DomainError(
-                f"{kind}/{key} does not fit the policies in force: " + "; ".join(problems)
+                "{kind}/{key} does not fit the policies in force: {problems}",
+                kind=kind,
+                key=key,
+                problems=problems,
             )
         data = parsed.model_dump(mode="json")
         with command_context(actor=principal.person_id, role=principal.role.value):
-            doc = self._get(kind, key)
+            # Freshly loaded, never the kept copy: a failed save must not leave its
+            # unsaved version in the cache.
+            doc = self.app.find(policy_uuid(kind, key))
             if doc is None:
                 doc = PolicyDocument(kind=kind, key=key)
             version = doc.publish(data, note=note, published_by=principal.person_id)
@@ -103,10 +135,15 @@ class PolicyService:
         return published
 
     def consistency(self, parsed: BaseModel) -> list[str]:
+        """What stops a parsed document from being published beside those in force
+        (in English; `consistency_messages` for the reader's language)."""
+        return [str(problem) for problem in self.consistency_messages(parsed)]
+
+    def consistency_messages(self, parsed: BaseModel) -> list[Message]:
         """What stops a parsed document from being published beside those in force."""
         return self._consistency(parsed)
 
-    def _consistency(self, parsed: BaseModel) -> list[str]:
+    def _consistency(self, parsed: BaseModel) -> list[Message]:
         """Cross-document checks: every metric and course a document names must exist."""
         if isinstance(parsed, MetricCatalog):
             return consistency_problems(parsed)
@@ -117,7 +154,7 @@ class PolicyService:
             return []
         doc = self._get("metric_catalog", "default")
         if doc is None or doc.current is None:
-            return ["publish the metric catalog first"]
+            return [Message("publish the metric catalog first")]
         catalog = MetricCatalog.model_validate(doc.current.document)
         if isinstance(parsed, PotentialWeights):
             return consistency_problems(catalog, weights=parsed)
@@ -149,20 +186,34 @@ class PolicyService:
         """The document of `model`'s kind in force, parsed, with its version."""
         kind = model.model_fields["kind"].default
         current = self.current(kind, key)
-        return model.model_validate(current.document), current.version
+        cache_key = (model, key, current.version)
+        parsed = self._parsed.get(cache_key)
+        if parsed is None:  # documents are frozen models: one parse serves every reader
+            parsed = self._parsed[cache_key] = model.model_validate(current.document)
+        return cast(M, parsed), current.version
 
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None or doc.current is None:
-            raise NotFoundError(f"no {kind}/{key} has been published")
+            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
         return doc.current
 
     def version(self, kind: str, key: str, version: int) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None:
-            raise NotFoundError(f"no {kind}/{key} has been published")
+            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
         return doc.get_version(version)
 
     def _get(self, kind: str, key: str) -> PolicyDocument | None:
-        doc: PolicyDocument | None = self.app.find(policy_uuid(kind, key))
+        """The document as stored now (read only: kept and shared between readers)."""
+        ident = policy_uuid(kind, key)
+        last = self.app.recorder.select_events(ident, desc=True, limit=1)
+        if not last:
+            return None
+        kept = self._read.get((kind, key))
+        if kept is not None and kept.version == last[0].originator_version:
+            return kept
+        doc: PolicyDocument | None = self.app.find(ident)
+        if doc is not None:
+            self._read[(kind, key)] = doc
         return doc

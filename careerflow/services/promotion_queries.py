@@ -37,7 +37,10 @@ class PromotionQueries:
                 "SELECT * FROM rm_application WHERE application_id = %s", (application_id,)
             ).fetchone()
             if row is None or not can_see(conn, principal, row["employee_id"]):  # type: ignore[arg-type]
-                raise NotFoundError(f"no application {application_id!r} that you can see")
+                raise NotFoundError(
+                    "no application {application_id!r} that you can see",
+                    application_id=application_id,
+                )
             steps = conn.execute(
                 "SELECT seq, at, kind, actor, actor_role, round, comment, detail "
                 "FROM rm_application_step WHERE application_id = %s ORDER BY seq",

@@ -31,6 +31,7 @@ from aggregates.promotion import (
     Stage,
     application_uuid,
 )
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -65,17 +66,27 @@ def check_can_apply(principal: Principal, employee: Employee, target: Role) -> N
         and principal.person_id == employee.employee_id
     ):
         raise DomainError(
-            f"{principal.role.value} {principal.person_id} may not start an application for "
-            f"{employee.employee_id}: HR starts applications for anyone, employees for themselves"
+            "{role} {person_id} may not start an application for {employee_id}: "
+            "HR starts applications for anyone, employees for themselves",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            employee_id=employee.employee_id,
         )
     if not employee.active:
-        raise DomainError(f"{employee.employee_id} has left the company")
+        raise DomainError("{employee_id} has left the company", employee_id=employee.employee_id)
     if not is_next_rung(employee.role, target):
         rung = next_role(employee.role)
-        hint = f"the next rung is {rung.value}" if rung else "they are on the top rung"
+        hint = (
+            Message("the next rung is {rung}", rung=rung.value)
+            if rung
+            else Message("they are on the top rung")
+        )
         raise DomainError(
-            f"{employee.employee_id} is a {Role(employee.role).value}; {target.value} is not the "
-            f"next rung ({hint})"
+            "{employee_id} is a {role}; {target} is not the next rung ({hint})",
+            employee_id=employee.employee_id,
+            role=Role(employee.role).value,
+            target=target.value,
+            hint=hint,
         )
 
 
@@ -95,7 +106,9 @@ class PromotionCommands:
     def get(self, application_id: str) -> PromotionApplication:
         found: PromotionApplication | None = self.app.find(application_uuid(application_id))
         if found is None:
-            raise NotFoundError(f"no promotion application {application_id!r}")
+            raise NotFoundError(
+                "no promotion application {application_id!r}", application_id=application_id
+            )
         return found
 
     def _save(self, application: PromotionApplication, changed: bool) -> CommandResult:

@@ -39,8 +39,9 @@ class QueryService:
             ).fetchone()
             if row is None:
                 raise NotFoundError(
-                    f"no readiness for {employee_id!r} yet: it appears once metrics and "
-                    "policies are projected"
+                    "no readiness for {employee_id!r} yet: it appears once metrics and "
+                    "policies are projected",
+                    employee_id=employee_id,
                 )
             team: Any = conn.execute(
                 "SELECT employee_id, score, potential FROM rm_readiness WHERE team_id = %s",

@@ -106,10 +106,12 @@ class ReevaluationService:
         elif kind == "month":
             employee, _, month = ident.partition("/")
             if not employee or not month:
-                raise DomainError(f"a month is named EMPLOYEE/YYYY-MM, got {ident!r}")
+                raise DomainError("a month is named EMPLOYEE/YYYY-MM, got {ident!r}", ident=ident)
             decisions = self._month(employee, month)
         else:
-            raise DomainError(f"re-evaluation knows 'application' and 'month', not {kind!r}")
+            raise DomainError(
+                "re-evaluation knows 'application' and 'month', not {kind!r}", kind=kind
+            )
         result = Reevaluation(
             kind=kind,
             subject=ident,
@@ -128,7 +130,7 @@ class ReevaluationService:
     def _document(self, kind: str, key: str, version: int) -> dict[str, Any]:
         doc: PolicyDocument | None = self.s.store.policies.find(policy_uuid(kind, key))
         if doc is None:
-            raise NotFoundError(f"no {kind}/{key} was ever published")
+            raise NotFoundError("no {kind}/{key} was ever published", kind=kind, key=key)
         return doc.get_version(version).document
 
     # -- promotion application reports -------------------------------------------------
@@ -137,7 +139,7 @@ class ReevaluationService:
             application_uuid(application_id)
         )
         if application is None:
-            raise NotFoundError(f"no application {application_id!r}")
+            raise NotFoundError("no application {application_id!r}", application_id=application_id)
         checks: list[DecisionCheck] = []
         for stored in self.s.store.promotions.events.get(application_uuid(application_id)):
             report = getattr(stored, "report", None)
@@ -201,14 +203,18 @@ class ReevaluationService:
                 )
             )
         if not checks:
-            raise NotFoundError(f"application {application_id!r} has no report yet")
+            raise NotFoundError(
+                "application {application_id!r} has no report yet", application_id=application_id
+            )
         return checks
 
     # -- month closes ------------------------------------------------------------------
     def _month(self, employee_id: str, month: str) -> list[DecisionCheck]:
         closed: MonthClose | None = self.s.store.cycles.find(month_close_uuid(employee_id, month))
         if closed is None or closed.bonus is None or closed.commission is None:
-            raise NotFoundError(f"{employee_id}'s month {month} is not closed")
+            raise NotFoundError(
+                "{employee_id}'s month {month} is not closed", employee_id=employee_id, month=month
+            )
         recorded_targets = closed.targets
         cascade_version = recorded_targets.cascade_version
         cascade = GoalCascade.model_validate(

@@ -130,16 +130,22 @@ def iso_week(moment: datetime, time_zone: str) -> str:
 def require_team_role(principal: Principal, action: str) -> None:
     if principal.role not in TEAM_ROLES:
         raise DomainError(
-            f"{principal.role.value} {principal.person_id} may not {action} support requests; "
-            "support-team members act as themselves (employee, manager or HR)"
+            "{role} {person_id} may not {action} support requests; "
+            "support-team members act as themselves (employee, manager or HR)",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            action=action,
         )
 
 
 def require_rep_role(principal: Principal, action: str) -> None:
     if principal.role != AccessRole.employee:
         raise DomainError(
-            f"{principal.role.value} {principal.person_id} may not {action} support requests; "
-            "reps raise, confirm and reopen their own requests"
+            "{role} {person_id} may not {action} support requests; "
+            "reps raise, confirm and reopen their own requests",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            action=action,
         )
 
 
@@ -166,22 +172,26 @@ class SupportCommands:
         require_rep_role(principal, "raise")
         employee = self.s.people.get(principal.person_id)
         if not employee.active:
-            raise DomainError(f"{principal.person_id} has left; no support requests")
+            raise DomainError(
+                "{person_id} has left; no support requests", person_id=principal.person_id
+            )
         process, version = self.process()
         if category not in process.categories:
             raise DomainError(
-                f"unknown support category {category!r}; use one of: "
-                f"{', '.join(sorted(process.categories))}"
+                "unknown support category {category!r}; use one of: {categories}",
+                category=category,
+                categories=", ".join(sorted(process.categories)),
             )
         if not text.strip():
             raise DomainError("a support request needs text that says what the customer needs")
         if len(text) > process.max_text_length:
             raise DomainError(
-                f"the request text has {len(text)} characters; at most "
-                f"{process.max_text_length} are taken"
+                "the request text has {length} characters; at most {limit} are taken",
+                length=len(text),
+                limit=process.max_text_length,
             )
         if customer is not None and len(customer) > MAX_CUSTOMER:
-            raise DomainError(f"a customer name has at most {MAX_CUSTOMER} characters")
+            raise DomainError("a customer name has at most {limit} characters", limit=MAX_CUSTOMER)
         return process, version
 
     def raise_request(
@@ -197,11 +207,14 @@ class SupportCommands:
         existing = self.find(request_id)
         if existing is not None:
             if existing.employee_id != principal.person_id:
-                raise DomainError(f"support request id {request_id!r} is already taken")
+                raise DomainError(
+                    "support request id {request_id!r} is already taken", request_id=request_id
+                )
             return support_info(existing)
         if not REQUEST_ID.fullmatch(request_id):
             raise DomainError(
-                f"a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}"
+                "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}",
+                request_id=request_id,
             )
         process, version = self.check_raise(principal, category, text, customer)
         company, _ = self.s.policies.promotion_process()
@@ -261,7 +274,7 @@ class SupportCommands:
     def get(self, request_id: str) -> SupportRequest:
         found = self.find(request_id)
         if found is None:
-            raise NotFoundError(f"no support request {request_id!r}")
+            raise NotFoundError("no support request {request_id!r}", request_id=request_id)
         return found
 
     def info(self, request_id: str) -> SupportInfo:

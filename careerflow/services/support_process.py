@@ -49,13 +49,16 @@ class SupportProcessService:
         again with the same `request_id` returns the same request (a retry is safe)."""
         if request_id is not None and not REQUEST_ID.fullmatch(request_id):
             raise DomainError(
-                f"a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}"
+                "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}",
+                request_id=request_id,
             )
         rid = request_id or new_request_id()
         existing = self.commands.find(rid)
         if existing is not None:
             if existing.employee_id != principal.person_id:
-                raise DomainError(f"support request id {rid!r} is already taken")
+                raise DomainError(
+                    "support request id {request_id!r} is already taken", request_id=rid
+                )
             return support_info(existing)
         self.commands.check_raise(principal, category, text, customer)
         try:
@@ -74,13 +77,15 @@ class SupportProcessService:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
-            raise DomainError(f"support request id {rid!r} is already taken") from None
+            raise DomainError(
+                "support request id {request_id!r} is already taken", request_id=rid
+            ) from None
         try:
             info = await handle.execute_update(SupportRequestWorkflow.raised)
         except WorkflowUpdateFailedError as exc:
             raise as_domain_error(exc) from None
         if info.employee_id != principal.person_id:
-            raise DomainError(f"support request id {rid!r} is already taken")
+            raise DomainError("support request id {request_id!r} is already taken", request_id=rid)
         return info
 
     async def acknowledge(self, principal: Principal, request_id: str) -> SupportInfo:

@@ -23,6 +23,7 @@ from pydantic import BaseModel
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.documents import period_kind
 from aggregates.support_process import SupportProcess
+from careerflow.messages import Invalid
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, can_see
 from careerflow.services.support import local_label
@@ -145,10 +146,12 @@ def _week(value: str | None, name: str) -> str | None:
         return None
     try:
         kind = period_kind(value)
-    except ValueError as exc:
-        raise DomainError(f"{name}: {exc}") from None
+    except Invalid as exc:
+        raise DomainError("{field}: {problem}", field=name, problem=exc.message) from None
     if kind != "week":
-        raise DomainError(f"{name}: expected an ISO week like '2026-W48', got {value!r}")
+        raise DomainError(
+            "{field}: expected an ISO week like '2026-W48', got {value!r}", field=name, value=value
+        )
     return value
 
 
@@ -237,8 +240,10 @@ class SupportQueries:
         """The caller's own requests, newest first, with their clocks."""
         if principal.role != AccessRole.employee:
             raise PermissionDeniedError(
-                f"{principal.role.value} {principal.person_id} has no support requests of "
-                "their own; reps raise them (team queues: /support/teams/<team>/queue)"
+                "{role} {person_id} has no support requests of their own; "
+                "reps raise them (team queues: /support/teams/<team>/queue)",
+                role=principal.role.value,
+                person_id=principal.person_id,
             )
         moment = now or datetime.now(UTC)
         with self._connection() as conn:
@@ -263,7 +268,9 @@ class SupportQueries:
         with self._connection() as conn:
             r = conn.execute(_SELECT + "WHERE r.request_id = %s", (request_id,)).fetchone()
             if r is None or not self._sees(conn, principal, r):
-                raise NotFoundError(f"no support request {request_id!r} that you can see")
+                raise NotFoundError(
+                    "no support request {request_id!r} that you can see", request_id=request_id
+                )
             steps = conn.execute(
                 "SELECT seq, at, kind, actor, actor_role, text, detail FROM rm_support_step "
                 "WHERE request_id = %s ORDER BY seq",
@@ -289,7 +296,9 @@ class SupportQueries:
             if r is None:
                 return None
             if not self._sees(conn, principal, r):
-                raise NotFoundError(f"no support request {request_id!r} that you can see")
+                raise NotFoundError(
+                    "no support request {request_id!r} that you can see", request_id=request_id
+                )
         return dict(r)
 
     @staticmethod
@@ -324,13 +333,20 @@ class SupportQueries:
             ).fetchall()
             if defined is None and not rows:
                 known = sorted(process.teams) if process else []
-                raise NotFoundError(f"no support team {team!r}; teams: {', '.join(known) or '-'}")
+                raise NotFoundError(
+                    "no support team {team!r}; teams: {teams}",
+                    team=team,
+                    teams=", ".join(known) or "-",
+                )
             if principal.role not in EVERYONE and not (
                 defined is not None and defined.on_team(principal.person_id)
             ):
                 raise PermissionDeniedError(
-                    f"{principal.role.value} {principal.person_id} is not on the {team} team; "
-                    "a queue is for its team, HR and auditors"
+                    "{role} {person_id} is not on the {team} team; "
+                    "a queue is for its team, HR and auditors",
+                    role=principal.role.value,
+                    person_id=principal.person_id,
+                    team=team,
                 )
         requests = [SupportRow(**_row(r, moment)) for r in rows]
         label = dict(defined.label) if defined else dict(rows[0]["team_label"])
@@ -378,8 +394,10 @@ class SupportQueries:
                 }
                 if not allowed:
                     raise PermissionDeniedError(
-                        f"{principal.role.value} {principal.person_id} is on no support team; "
-                        "compliance is for HR, auditors and each team's own people"
+                        "{role} {person_id} is on no support team; "
+                        "compliance is for HR, auditors and each team's own people",
+                        role=principal.role.value,
+                        person_id=principal.person_id,
                     )
             since, until = _week(since, "since"), _week(until, "until")
             if team is not None:
@@ -390,11 +408,14 @@ class SupportQueries:
                     ).fetchone()
                 )
                 if not exists:
-                    raise NotFoundError(f"no support team {team!r}")
+                    raise NotFoundError("no support team {team!r}", team=team)
                 if allowed is not None and team not in allowed:
                     raise PermissionDeniedError(
-                        f"{principal.role.value} {principal.person_id} is not on the {team} "
-                        "team; compliance is for HR, auditors and each team's own people"
+                        "{role} {person_id} is not on the {team} team; "
+                        "compliance is for HR, auditors and each team's own people",
+                        role=principal.role.value,
+                        person_id=principal.person_id,
+                        team=team,
                     )
             rows = conn.execute(
                 "SELECT team, team_label, week, due_at, sla_met, breached_at, response_minutes "

@@ -93,7 +93,10 @@ class TimeTravelService:
                 matching = [e for e in events if e.originator_version == version]
                 if not matching:
                     raise NotFoundError(
-                        f"{stream} has versions 1..{events[-1].originator_version}, not {version}"
+                        "{stream} has versions 1..{last}, not {version}",
+                        stream=stream,
+                        last=events[-1].originator_version,
+                        version=version,
                     )
                 chosen = matching[0]
             elif at is not None:
@@ -116,7 +119,7 @@ class TimeTravelService:
                 )
             )
         if not states:
-            raise NotFoundError(f"no {kind} {ident!r} existed then")
+            raise NotFoundError("no {kind} {ident!r} existed then", kind=kind, ident=ident)
         self.s.history.record(
             principal, "time-travel", f"{kind} {ident}", f"version={version} at={at}"
         )

@@ -78,11 +78,15 @@ class TokenService:
             # the support_process document in force names them on.
             if not known and not (role == AccessRole.employee and self._on_support_team(person_id)):
                 raise DomainError(
-                    f"unknown employee {person_id!r}: {role.value} tokens are for people in "
-                    "the organisation (import them first) or on a support team"
+                    "unknown employee {person_id!r}: {role} tokens are for people in "
+                    "the organisation (import them first) or on a support team",
+                    person_id=person_id,
+                    role=role.value,
                 )
         if valid_days is not None and valid_days < 1:
-            raise DomainError(f"valid_days must be at least 1, got {valid_days}")
+            raise DomainError(
+                "valid_days must be at least 1, got {valid_days}", valid_days=valid_days
+            )
         token_id = secrets.token_hex(6)
         secret = secrets.token_urlsafe(32)
         expires = datetime.now(UTC) + timedelta(days=valid_days) if valid_days else None
@@ -147,7 +151,7 @@ class TokenService:
         principal.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
         found: AccessToken | None = self.app.find(token_uuid(token_id))
         if found is None:
-            raise NotFoundError(f"no token {token_id!r}")
+            raise NotFoundError("no token {token_id!r}", token_id=token_id)
         with command_context(actor=principal.person_id, role=principal.role.value, reason=reason):
             changed = found.revoke(principal.person_id, reason)
         if changed:

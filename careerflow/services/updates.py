@@ -61,7 +61,7 @@ async def execute_update(
     update: Any,
     arg: Any,
     result_type: type,
-    missing: Message,
+    message: Message,
 ) -> Any:
     handle = client.get_workflow_handle(workflow_id)
     try:
@@ -70,5 +70,5 @@ async def execute_update(
         raise as_domain_error(exc) from None
     except RPCError as exc:
         if exc.status in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
-            raise NotFoundError(missing) from None
+            raise NotFoundError(message) from None
         raise

@@ -62,11 +62,20 @@ def what_if(
         AccessRole.hr, AccessRole.auditor, AccessRole.system, action="evaluate draft policies"
     )
     if kind not in DRAFT_KINDS:
-        raise DomainError(f"what-if evaluates {' or '.join(DRAFT_KINDS)} drafts, not {kind!r}")
+        raise DomainError(
+            "what-if evaluates {kinds} drafts, not {kind!r}",
+            kinds=" or ".join(DRAFT_KINDS),
+            kind=kind,
+        )
     parsed = validate_document(kind, key, draft)
-    problems = services.policies.consistency(parsed)
+    problems = services.policies.consistency_messages(parsed)
     if problems:
-        raise DomainError(f"the draft {kind}/{key} does not fit: " + "; ".join(problems))
+        raise DomainError(
+            "the draft {kind}/{key} does not fit: {problems}",
+            kind=kind,
+            key=key,
+            problems=problems,
+        )
     with services.read_pool.connection() as raw:
         conn = cast(Connection[DictRow], raw)
         current = load_policy_set(conn)

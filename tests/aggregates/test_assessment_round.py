@@ -34,10 +34,16 @@ from aggregates.documents import (
 from aggregates.evaluation import evaluate_criteria
 from aggregates.ladder import Role
 from aggregates.seed_policies import competency_model_v1, metric_catalog_v1
+from careerflow.messages import Message
 
 MODEL = competency_model_v1()
 CATALOG = metric_catalog_v1()
 IDS = ("customer_insight", "relationship_maintenance", "resource_coordination")
+
+
+def english(problems: list[Message]) -> list[str]:
+    """The problems as their English text (they are Messages, said in any language)."""
+    return [str(problem) for problem in problems]
 
 
 def rating(ci: int, rm: int, rc: int, comment: str | None = None) -> dict[str, RatingItem]:
@@ -60,7 +66,7 @@ def test_the_seed_model_is_seed_004s_big_client_model() -> None:
     assert CATALOG.courses["Cross-Department Communication Skills"]["zh"] == "跨部门沟通技巧"
     assert CATALOG.courses["Big-Client Resource Coordination"]["zh"] == "大客户资源协调"
     # Publishable beside the seed catalog: every course titled, every ledger metric there.
-    assert competency_model_problems(MODEL, CATALOG) == []
+    assert english(competency_model_problems(MODEL, CATALOG)) == []
     for cid in IDS:
         definition = CATALOG.metric(competency_metric(cid))
         assert (definition.unit, definition.window) == ("score5", "items")
@@ -91,7 +97,7 @@ def test_a_broken_model_is_refused_with_the_reason() -> None:
             ],
         }
     )
-    assert competency_model_problems(orphan, CATALOG) == [
+    assert english(competency_model_problems(orphan, CATALOG)) == [
         "competency 'negotiation': metric 'competency_negotiation' is not in the metric "
         "catalog (profiles are recorded in the metric ledger under it)",
         "competency 'negotiation': course 'Haggling 101' has no bilingual title in the catalog",
@@ -99,16 +105,16 @@ def test_a_broken_model_is_refused_with_the_reason() -> None:
 
 
 def test_a_rating_covers_every_competency_on_the_scale() -> None:
-    assert rating_problems(MODEL, rating(3, 4, 5)) == []
-    assert rating_problems(
-        MODEL, {"customer_insight": RatingItem(level=0), "x": RatingItem(level=3)}
+    assert english(rating_problems(MODEL, rating(3, 4, 5))) == []
+    assert english(
+        rating_problems(MODEL, {"customer_insight": RatingItem(level=0), "x": RatingItem(level=3)})
     ) == [
         "rate every competency; missing: relationship_maintenance, resource_coordination",
         "unknown competency: x (the model has customer_insight, relationship_maintenance, "
         "resource_coordination)",
         "customer_insight: level 0 is off the scale 1..5",
     ]
-    assert rating_problems(MODEL, rating(3, 3, 3, "x" * 1001)) == [
+    assert english(rating_problems(MODEL, rating(3, 3, 3, "x" * 1001))) == [
         "resource_coordination: the comment is longer than 1000 characters"
     ]
 
@@ -261,7 +267,10 @@ def test_a_criterion_can_require_a_competency_level() -> None:
 def test_competency_criteria_are_checked_against_the_model_and_catalog() -> None:
     scales = {cid: 5 for cid in IDS}
     assert (
-        consistency_problems(CATALOG, criteria=criteria(min_level=3.5), competencies=scales) == []
+        english(
+            consistency_problems(CATALOG, criteria=criteria(min_level=3.5), competencies=scales)
+        )
+        == []
     )
     unknown = PromotionCriteria(
         target_role=Role.sales_supervisor,
@@ -275,13 +284,13 @@ def test_competency_criteria_are_checked_against_the_model_and_catalog() -> None
             )
         ],
     )
-    assert consistency_problems(CATALOG, criteria=unknown, competencies=scales) == [
+    assert english(consistency_problems(CATALOG, criteria=unknown, competencies=scales)) == [
         "criterion 'negotiation': metric 'competency_negotiation' is not in the catalog",
         "criterion 'negotiation': competency 'negotiation' is not in the competency model in force",
     ]
-    assert consistency_problems(CATALOG, criteria=criteria(min_level=6), competencies=scales) == [
-        "criterion 'coordination': min_level 6 is above the scale's top level 5"
-    ]
+    assert english(
+        consistency_problems(CATALOG, criteria=criteria(min_level=6), competencies=scales)
+    ) == ["criterion 'coordination': min_level 6 is above the scale's top level 5"]
 
 
 # -- the aggregate ---------------------------------------------------------------------------

@@ -9,10 +9,16 @@ from pydantic import ValidationError
 
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime, plan_problems
 from aggregates.ladder import Role
+from careerflow.messages import Message
 
 SETTINGS = WeeklyCycleSettings()
 TARGETS = {"customer_visits": 10.0, "new_customers": 4.0, "sales_amount": 27_692.31}
 GOOD = {"customer_visits": 10.0, "new_customers": 4.0, "sales_amount": 30_000.0}
+
+
+def english(problems: list[Message]) -> list[str]:
+    """The problems as their English text (they are Messages, said in any language)."""
+    return [str(problem) for problem in problems]
 
 
 def utc(*args: int) -> datetime:
@@ -114,7 +120,9 @@ def check(
     targets: dict[str, float] = TARGETS,
     settings: WeeklyCycleSettings = SETTINGS,
 ) -> list[str]:
-    return plan_problems(items, list(settings.plan_items), targets, settings.max_plan_factor)
+    return english(
+        plan_problems(items, list(settings.plan_items), targets, settings.max_plan_factor)
+    )
 
 
 def problems(**changes: float) -> list[str]:

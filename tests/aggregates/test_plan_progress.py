@@ -35,11 +35,17 @@ from aggregates.plan_template import (
     plan_template_problems,
 )
 from aggregates.seed_policies import metric_catalog_v1, sales_supervisor_plan_v1, seed_documents
+from careerflow.messages import Message
 
 CATALOG = metric_catalog_v1()
 PLAN = sales_supervisor_plan_v1()
 START = date(2026, 11, 1)
 STM, GD = "Sales Team Management", "Goal Decomposition"
+
+
+def english(problems: list[Message]) -> list[str]:
+    """The problems as their English text (they are Messages, said in any language)."""
+    return [str(problem) for problem in problems]
 
 
 def m(period: str, metric: str, value: float, item: str | None = None) -> Measurement:
@@ -51,6 +57,7 @@ def m(period: str, metric: str, value: float, item: str | None = None) -> Measur
 def evaluate(
     rows: list[Measurement], today: date, confirmed: dict[str, str] | None = None
 ) -> PlanProgress:
+
     return evaluate_plan(PLAN.milestones, rows, START, today, confirmed or {}, catalog=CATALOG)
 
 
@@ -92,7 +99,7 @@ def test_seed_plan_template() -> None:
         "en": "mentor one more new hire by the end of the month",
         "zh": "月底前再带教一名新人",
     }
-    assert plan_template_problems(PLAN, CATALOG) == []
+    assert english(plan_template_problems(PLAN, CATALOG)) == []
     growth = CATALOG.metric("team_sales_growth")
     assert (growth.unit, growth.window, growth.direction) == ("percent", "last", "higher")
     assert growth.label == {"en": "team sales growth", "zh": "团队销售额增长率"}
@@ -130,7 +137,7 @@ def test_plan_template_problems() -> None:
             ]
         }
     )
-    assert plan_template_problems(broken, CATALOG) == [
+    assert english(plan_template_problems(broken, CATALOG)) == [
         "milestone 'mentoring': metric 'live_stream_conversion' is not in the catalog",
         "milestone 'courses': course 'Live-Stream Sales Skills' has no bilingual title "
         "in the catalog",

@@ -84,7 +84,11 @@ async def api(dev_env: WorkflowEnvironment, pg_server: PostgresSettings) -> Asyn
             async with (
                 build_worker(dev_env.client, services, queue, executor),
                 httpx.AsyncClient(
-                    transport=httpx.ASGITransport(app=app), base_url="http://careerflow.test"
+                    transport=httpx.ASGITransport(app=app),
+                    base_url="http://careerflow.test",
+                    # Errors in English, as the tests' assertions are written (the API
+                    # answers in Chinese without it: tests/api/test_api_languages.py).
+                    headers={"Accept-Language": "en"},
                 ) as http,
             ):
                 stack = ApiStack(services, read_models, http, dev_env.client, queue, tokens)

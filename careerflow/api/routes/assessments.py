@@ -80,8 +80,10 @@ class RatingBody(BaseModel):
 def _require_rater(caller: Principal) -> None:
     if caller.role not in (AccessRole.employee, AccessRole.manager):
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} may not rate in 360° rounds; "
-            "raters (employees and managers) rate for themselves"
+            "{role} {person_id} may not rate in 360° rounds; "
+            "raters (employees and managers) rate for themselves",
+            role=caller.role.value,
+            person_id=caller.person_id,
         )
 
 

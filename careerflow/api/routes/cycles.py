@@ -14,7 +14,6 @@ from fastapi.exceptions import RequestValidationError
 from psycopg import Connection
 from psycopg.rows import DictRow
 from pydantic import AfterValidator, BaseModel, Field
-from pydantic_core import PydanticCustomError
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
@@ -23,6 +22,7 @@ from aggregates.documents import PeriodKind, period_kind
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import require_visible
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
@@ -45,22 +45,29 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 }
 
 
-def _period_problem(value: str, kind: PeriodKind, example: str) -> str | None:
+def _period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
     """Why `value` is not a `kind` period, or None when it is one."""
     if not _SHAPES[kind].fullmatch(value):
-        return f"expected a {kind} like {example!r}, got {value!r}"
+        return Message(
+            "expected a {kind} like {example!r}, got {value!r}",
+            kind=kind,
+            example=example,
+            value=value,
+        )
     try:
         period_kind(value)
-    except ValueError as exc:  # the right shape, but no such week or month
-        return str(exc)
+    except Invalid as exc:  # the right shape, but no such week or month
+        return exc.message
+    except ValueError as exc:
+        return Message.verbatim(str(exc))
     return None
 
 
 def _valid(kind: PeriodKind, example: str) -> AfterValidator:
     def check(value: str) -> str:
-        problem = _period_problem(value, kind, example)
-        if problem is not None:
-            raise PydanticCustomError(f"{kind}_period", "{reason}", {"reason": problem})
+        message = _period_problem(value, kind, example)
+        if message is not None:
+            raise Invalid(message)
         return value
 
     return AfterValidator(check)
@@ -137,8 +144,10 @@ class CycleSchedule(BaseModel):
 def _refuse_read_only(caller: Principal, action: str) -> None:
     if caller.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} may not {action}; "
-            "this role changes no weekly cycle"
+            "{role} {person_id} may not {action}; this role changes no weekly cycle",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            action=action,
         )
 
 
@@ -147,11 +156,14 @@ def _require_plan_author(caller: Principal, employee_id: str) -> None:
     _refuse_read_only(caller, "submit weekly plans")
     if caller.role != AccessRole.employee:
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} cannot submit {employee_id}'s weekly "
-            "plan; reps submit their own plan"
+            "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
+            "reps submit their own plan",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            employee_id=employee_id,
         )
     if caller.person_id != employee_id:
-        raise NotFoundError(f"no employee {employee_id!r} that you can see")
+        raise NotFoundError("no employee {employee_id!r} that you can see", employee_id=employee_id)
 
 
 def _require_feedback_giver(
@@ -161,8 +173,11 @@ def _require_feedback_giver(
     _refuse_read_only(caller, "give weekly feedback")
     if caller.role != AccessRole.manager:
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} cannot give {employee_id} weekly "
-            "feedback; only the rep's manager gives weekly feedback"
+            "{role} {person_id} cannot give {employee_id} weekly feedback; "
+            "only the rep's manager gives weekly feedback",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            employee_id=employee_id,
         )
     with ctx.services.read_pool.connection() as raw:
         conn = cast(Connection[DictRow], raw)
@@ -174,8 +189,12 @@ def _require_feedback_giver(
     # Without a row the week's workflow answers (it may not be running at all).
     if row is not None and row["manager_id"] != caller.person_id:
         raise PermissionDeniedError(
-            f"manager {caller.person_id} is not {employee_id}'s manager ({row['manager_id']}) "
-            f"for {week}; only the rep's manager gives weekly feedback"
+            "manager {person_id} is not {employee_id}'s manager ({manager_id}) "
+            "for {week}; only the rep's manager gives weekly feedback",
+            person_id=caller.person_id,
+            employee_id=employee_id,
+            manager_id=row["manager_id"],
+            week=week,
         )
 
 
@@ -258,7 +277,7 @@ def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
     if body.period is not None:
         problem = _period_problem(body.period, body.kind, example)
         if problem is not None:
-            raise RequestValidationError(
+            raise RequestValidationError(  # errors.py says the Message in the caller's language
                 [{"loc": ("body", "period"), "msg": problem, "type": "value_error"}]
             )
         return body.period

@@ -17,7 +17,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.metrics import IngestRequest
 from careerflow.api.auth import Caller, Context
-from careerflow.api.errors import FieldProblem, Problem, problem
+from careerflow.api.errors import Problem, refusal, validation_refusal
+from careerflow.messages import Message
 from careerflow.principal import AccessRole
 from careerflow.services import updates
 from careerflow.services.access import require_visible
@@ -88,17 +89,17 @@ EXPORT_BODY: dict[str, Any] = {
 }
 
 
-def _file_problem(exc: IngestError) -> JSONResponse:
-    fields = []
-    for text in exc.problems:
-        line, _, rest = text.partition(": ")
-        field, sep, message = rest.partition(": ")
-        fields.append(
-            FieldProblem(field=f"{line}: {field}", message=message)
-            if sep
-            else FieldProblem(field=line, message=rest)
-        )
-    return problem(422, "Invalid file", str(exc), errors=[f.model_dump() for f in fields])
+def _file_problem(request: Request, exc: IngestError) -> JSONResponse:
+    """The file's problems, each naming its line and field, in the caller's language."""
+    fields: list[tuple[str, Message]] = []
+    for message in exc.messages:
+        line, field = message.params.get("line"), message.params.get("field")
+        problem = message.params.get("problem")
+        if isinstance(problem, Message):
+            fields.append((f"line {line}: {field}", problem))
+        else:
+            fields.append((f"line {line}" if line is not None else "file", message))
+    return refusal(request, 422, Message("Invalid file"), exc.message, fields)
 
 
 def _body_format(request: Request) -> str:
@@ -107,22 +108,20 @@ def _body_format(request: Request) -> str:
     if fmt is None:
         raise HTTPException(
             415,
-            f"unsupported content type {media or '(none)'!r}: send the export as text/csv "
-            'or application/x-ndjson, or JSON {"rows": [...]} as application/json',
+            Message(
+                "unsupported content type {media!r}: send the export as text/csv or "
+                'application/x-ndjson, or JSON {{"rows": [...]}} as application/json',
+                media=media or "(none)",
+            ),  # said in the caller's language by errors.py
         )
     return fmt
 
 
-def _rows_to_jsonl(raw: bytes) -> bytes | JSONResponse:
+def _rows_to_jsonl(request: Request, raw: bytes) -> bytes | JSONResponse:
     try:
         body = MetricRows.model_validate_json(raw)
     except ValidationError as exc:
-        fields = [
-            FieldProblem(field=".".join(str(p) for p in e["loc"]) or "body", message=e["msg"])
-            for e in exc.errors()
-        ]
-        detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
-        return problem(422, "Invalid request", detail, errors=[f.model_dump() for f in fields])
+        return validation_refusal(request, exc.errors(), drop=())
     return b"".join(orjson.dumps(row) + b"\n" for row in body.rows)
 
 
@@ -149,7 +148,7 @@ async def post_export(
     fmt = _body_format(request)
     data = await request.body()
     if fmt == "rows":
-        converted = _rows_to_jsonl(data)
+        converted = _rows_to_jsonl(request, data)
         if isinstance(converted, JSONResponse):
             return converted
         data, fmt = converted, "jsonl"
@@ -158,7 +157,7 @@ async def post_export(
         catalog = await run_in_threadpool(ctx.services.catalog)
         await run_in_threadpool(ctx.services.ingest.validate, data, fmt, catalog, "upload")
     except IngestError as exc:
-        return _file_problem(exc)
+        return _file_problem(request, exc)
     key = hashlib.sha256((batch_id or "").encode() + b"\0" + data).hexdigest()[:32]
     client = await ctx.client()
     handle = await client.start_workflow(

@@ -162,7 +162,7 @@ def _visible_team(conn: Connection[DictRow], caller: Principal, team_id: str) ->
         "SELECT team_id, name, manager_id, parent_team_id FROM rm_team WHERE team_id = %s",
         (team_id,),
     ).fetchone()
-    hidden = NotFoundError(f"no team {team_id!r} that you can see")
+    hidden = NotFoundError("no team {team_id!r} that you can see", team_id=team_id)
     if team is None:
         raise hidden
     if caller.role in EVERYONE:

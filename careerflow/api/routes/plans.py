@@ -131,7 +131,7 @@ def _role(*roles: AccessRole, action: str) -> Any:
 
 
 def _missing(plan_id: str) -> NotFoundError:
-    return NotFoundError(f"no development plan {plan_id!r} that you can see")
+    return NotFoundError("no development plan {plan_id!r} that you can see", plan_id=plan_id)
 
 
 @dataclass(frozen=True)
@@ -155,7 +155,7 @@ def _visible_plan(*roles: AccessRole, action: str, open_only: bool = False) -> A
             if not can_see(conn, caller, plan.employee_id):  # type: ignore[arg-type]
                 raise _missing(plan_id)
         if open_only and plan.closed:
-            raise DomainError(f"the development plan {plan_id!r} is closed")
+            raise DomainError("the development plan {plan_id!r} is closed", plan_id=plan_id)
         return VisiblePlan(caller, plan)
 
     return Depends(lookup)
@@ -182,7 +182,7 @@ async def start_plan(
     try:
         plan_id = await flow.start(caller, body.employee_id, effective, role)
     except NotFoundError as exc:  # the employee exists: no template for the role
-        raise DomainError(str(exc)) from None
+        raise DomainError(exc.message) from None
     return PlanStarted(
         plan_id=plan_id, employee_id=body.employee_id, effective_date=effective, role=role
     )

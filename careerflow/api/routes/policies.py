@@ -7,16 +7,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError
+from careerflow.api import i18n
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
-from careerflow.api.errors import FieldProblem, Problem, problem
+from careerflow.api.errors import FieldProblem, Problem, refusal, request_lang
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.policies import DOCUMENT_MODELS, validate_document
+from careerflow.validation import error_message, field_of
 
 router = APIRouter(tags=["policies"])
 
@@ -142,7 +145,7 @@ def get_policy(
         try:
             found = ctx.services.policies.version(kind, key, version)
         except DomainError as exc:  # "has no version N": as unknown as a missing document
-            raise NotFoundError(str(exc)) from None
+            raise NotFoundError(exc.message) from None
     return PolicyVersionOut(
         kind=kind,
         key=key,
@@ -169,7 +172,7 @@ def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[P
             (kind, key),
         ).fetchall()
     if not rows:
-        raise NotFoundError(f"no {kind}/{key} has been published")
+        raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
     return [PolicyVersionInfo.model_validate(r) for r in rows]
 
 
@@ -177,42 +180,54 @@ def _require_hr(caller: Principal, action: str) -> None:
     caller.require(AccessRole.hr, AccessRole.system, action=action)
 
 
-def _problems(ctx: ApiContext, kind: str, key: str, document: dict[str, Any]) -> list[FieldProblem]:
+def _problems(
+    ctx: ApiContext, kind: str, key: str, document: dict[str, Any]
+) -> list[tuple[str, Message]]:
     """Field-level validation problems, then the checks against the policies in force."""
     model = DOCUMENT_MODELS.get(kind)
     if model is None:
-        return [FieldProblem(field="kind", message=f"unknown policy kind {kind!r}; {KIND_DOC}")]
+        return [
+            (
+                "kind",
+                Message("unknown policy kind {kind!r}; one of: {kinds}", kind=kind, kinds=KINDS),
+            )
+        ]
     try:
         TypeAdapter(model).validate_python({"kind": kind, **document})
     except ValidationError as exc:
-        return [
-            FieldProblem(
-                field=".".join(["document", *(str(p) for p in err["loc"])]), message=err["msg"]
-            )
-            for err in exc.errors()
-        ]
+        return [(f"document.{field_of(err, drop=())}", error_message(err)) for err in exc.errors()]
     try:
         parsed = validate_document(kind, key, document)
     except DomainError as exc:
-        return [FieldProblem(field="key", message=str(exc))]
+        return [("key", exc.message)]
     # The same cross-document checks publishing runs (metrics and courses must exist).
-    return [
-        FieldProblem(field="document", message=text)
-        for text in ctx.services.policies.consistency(parsed)
+    return [("document", message) for message in ctx.services.policies.consistency_messages(parsed)]
+
+
+def _said(request: Request, problems: list[tuple[str, Message]]) -> list[FieldProblem]:
+    lang = request_lang(request)
+    return [FieldProblem(field=f, message=i18n.say(m, lang)) for f, m in problems]
+
+
+def _refusal(
+    request: Request, kind: str, key: str, problems: list[tuple[str, Message]]
+) -> JSONResponse:
+    listed = [
+        m if f == "document" else Message("{field}: {problem}", field=f, problem=m)
+        for f, m in problems
     ]
-
-
-def _refusal(kind: str, key: str, problems: list[FieldProblem]) -> JSONResponse:
-    listed = "; ".join(
-        p.message if p.field == "document" else f"{p.field}: {p.message}" for p in problems
-    )
-    fits = all(p.field == "document" for p in problems)
-    detail = (
-        f"{kind}/{key} does not fit the policies in force: {listed}"
-        if fits
-        else f"{kind}/{key} is not valid: {listed}"
-    )
-    return problem(422, "Refused", detail, errors=[p.model_dump() for p in problems])
+    if all(f == "document" for f, _ in problems):
+        detail = Message(
+            "{kind}/{key} does not fit the policies in force: {problems}",
+            kind=kind,
+            key=key,
+            problems=listed,
+        )
+    else:
+        detail = Message(
+            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=listed
+        )
+    return refusal(request, 422, Message("Refused"), detail, problems)
 
 
 @router.post(
@@ -221,13 +236,13 @@ def _refusal(kind: str, key: str, problems: list[FieldProblem]) -> JSONResponse:
     responses={422: {"model": Problem}},
 )
 def publish_policy(
-    kind: str, key: str, body: PublishRequest, caller: Caller, ctx: Context
+    request: Request, kind: str, key: str, body: PublishRequest, caller: Caller, ctx: Context
 ) -> Published | JSONResponse:
     """HR: publish a new version; it is in force at once (identical content: no change)."""
     _require_hr(caller, "publish policy documents")
     problems = _problems(ctx, kind, key, body.document)
     if problems:
-        return _refusal(kind, key, problems)
+        return _refusal(request, kind, key, problems)
     before = _current(ctx, kind, key)
     version = ctx.services.policies.publish(caller, kind, key, body.document, body.note)
     previous = before[0] if before else None
@@ -238,7 +253,7 @@ def publish_policy(
 
 @router.post("/policies/{kind}/{key}/check", response_model=DraftCheck)
 def check_policy(
-    kind: str, key: str, body: DraftRequest, caller: Caller, ctx: Context
+    request: Request, kind: str, key: str, body: DraftRequest, caller: Caller, ctx: Context
 ) -> DraftCheck:
     """HR: check a draft against validation and the policies in force, without publishing."""
     _require_hr(caller, "check policy drafts")
@@ -252,7 +267,7 @@ def check_policy(
         kind=kind,
         key=key,
         valid=not problems,
-        problems=problems,
+        problems=_said(request, problems),
         current_version=current[0] if current else None,
         changed=changed,
     )

@@ -215,7 +215,9 @@ class OpenApplication:
 
 def _missing(application_id: str) -> NotFoundError:
     # The same words as the read model's, so unknown and not-allowed look alike.
-    return NotFoundError(f"no application {application_id!r} that you can see")
+    return NotFoundError(
+        "no application {application_id!r} that you can see", application_id=application_id
+    )
 
 
 def _open_application(*roles: AccessRole, action: str, applicant_or_hr: bool = False) -> Any:
@@ -237,13 +239,18 @@ def _open_application(*roles: AccessRole, action: str, applicant_or_hr: bool = F
             and caller.person_id != application.employee_id
         ):
             raise PermissionDeniedError(
-                f"{caller.role.value} {caller.person_id} may not {action}: only the "
-                f"applicant ({application.employee_id}) or HR may"
+                "{role} {person_id} may not {action}: only the applicant ({employee_id}) or HR may",
+                role=caller.role.value,
+                person_id=caller.person_id,
+                action=action,
+                employee_id=application.employee_id,
             )
         if application.stage in CLOSED:
             # A later application for the same role would share the workflow: never
             # steer it through an old id.
-            raise DomainError(f"the application is closed ({Stage(application.stage).value})")
+            raise DomainError(
+                "the application is closed ({stage})", stage=Stage(application.stage).value
+            )
         return OpenApplication(caller, application)
 
     return Depends(lookup)
@@ -270,18 +277,23 @@ async def start_application(
     employee_id = body.employee_id or caller.person_id
     if caller.role != AccessRole.hr and employee_id != caller.person_id:
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} may not start an application for "
-            f"{employee_id}: employees apply for themselves, HR for anyone"
+            "{role} {person_id} may not start an application for "
+            "{employee_id}: employees apply for themselves, HR for anyone",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            employee_id=employee_id,
         )
     employee = ctx.services.people.get(employee_id)  # 404 for an unknown employee
     target = body.target_role or next_role(employee.role)
     if target is None:
-        raise DomainError(f"{employee_id} is on the top rung; there is no next role")
+        raise DomainError(
+            "{employee_id} is on the top rung; there is no next role", employee_id=employee_id
+        )
     flow = await ctx.promotions()
     try:
         started = await flow.start(caller, employee_id, target)
     except NotFoundError as exc:  # the employee exists: no criteria published for the role
-        raise DomainError(str(exc)) from None
+        raise DomainError(exc.message) from None
     return StartedApplicationOut.model_validate(started.model_dump())
 
 

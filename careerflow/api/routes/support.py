@@ -70,8 +70,11 @@ def _require_actor(ctx: ApiContext, caller: Principal, request_id: str, action: 
     take this step (403). Without a read-model row yet, the workflow answers."""
     if caller.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} may not {action} support requests; "
-            "this role changes no support request"
+            "{role} {person_id} may not {action} support requests; "
+            "this role changes no support request",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            action=action,
         )
     row = ctx.services.support_queries.visible(caller, request_id)
     if row is None:
@@ -80,13 +83,22 @@ def _require_actor(ctx: ApiContext, caller: Principal, request_id: str, action: 
         people = [row["lead_id"], *(m for m in row["members"] if m != row["lead_id"])]
         if caller.person_id not in people:
             raise PermissionDeniedError(
-                f"{caller.person_id} is not on the {row['team']} team ({', '.join(people)}); "
-                f"only the team a request is routed to may {action} it"
+                "{person_id} is not on the {team} team ({members}); "
+                "only the team a request is routed to may {action} it",
+                person_id=caller.person_id,
+                team=row["team"],
+                members=", ".join(people),
+                action=action,
             )
     elif caller.role != AccessRole.employee or caller.person_id != row["employee_id"]:
         raise PermissionDeniedError(
-            f"{caller.role.value} {caller.person_id} cannot {action} {row['employee_id']}'s "
-            f"support request {request_id}; only the rep who raised it may"
+            "{role} {person_id} cannot {action} {employee_id}'s "
+            "support request {request_id}; only the rep who raised it may",
+            role=caller.role.value,
+            person_id=caller.person_id,
+            action=action,
+            employee_id=row["employee_id"],
+            request_id=request_id,
         )
 
 

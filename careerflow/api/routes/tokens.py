@@ -61,6 +61,6 @@ def revoke_token(token_id: str, body: RevokeRequest, caller: Caller, ctx: Contex
     """HR: revoke a token (its id is the part between `cf_` and the dot); it stops at once."""
     caller.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
     if token_uuid(token_id) not in ctx.services.store.access.repository:
-        raise NotFoundError(f"no token {token_id!r}")
+        raise NotFoundError("no token {token_id!r}", token_id=token_id)
     changed = ctx.services.tokens.revoke(caller, token_id, body.reason)
     return Revoked(token_id=token_id, revoked=True, already_revoked=not changed)

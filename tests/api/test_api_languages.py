@@ -1,0 +1,148 @@
+"""The API says its errors in the caller's language: the request's Accept-Language, else
+the caller's profile locale, else Chinese; refusals from services, from aggregates behind
+workflow activities and from workflow Update validators, and pydantic's validation
+complaints, all translated (Content-Language says which)."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from typing import Any
+
+import httpx
+
+from aggregates.ladder import Role
+from careerflow.demo_loader import DEMO_HR
+from careerflow.principal import AccessRole
+from careerflow.services.people import EmployeeIn, OrgImport
+from tests.api.conftest import ApiStack
+from tests.api.test_api_promotions import (
+    APPLICATIONS,
+    at_stage,
+    caught_up,
+    report_month,
+)
+from tests.workflows.promotion_support import ingest, year_of_metrics
+
+CJK = re.compile(r"[\u4e00-\u9fff]")
+ENGLISH = {"Accept-Language": "en"}
+CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
+NO_PREFERENCE = {"Accept-Language": ""}  # the profile decides
+
+
+def chinese(r: httpx.Response, status: int, *kept: str) -> dict[str, Any]:
+    """A problem said in Chinese that still names the ids and values it is about."""
+    assert r.status_code == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    assert r.headers["content-language"] == "zh-CN"
+    body: dict[str, Any] = r.json()
+    assert CJK.search(body["title"]) and CJK.search(body["detail"]), body
+    for text in kept:
+        assert text in body["detail"], (text, body)
+    return body
+
+
+def english(r: httpx.Response, status: int, words: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    assert r.headers["content-language"] == "en"
+    body: dict[str, Any] = r.json()
+    assert words in body["detail"] and not CJK.search(body["detail"]), body
+    return body
+
+
+async def both(
+    api: ApiStack, who: str | None, method: str, path: str, **kwargs: Any
+) -> tuple[httpx.Response, httpx.Response]:
+    """The same refused request in English and in Chinese (refusals change nothing)."""
+    en = await api.call(who, method, path, headers=ENGLISH, **kwargs)
+    zh = await api.call(who, method, path, headers=CHINESE, **kwargs)
+    return en, zh
+
+
+async def test_refusals_before_any_workflow(api: ApiStack) -> None:
+    # No token: nobody's profile, the header decides.
+    en, zh = await both(api, None, "GET", f"{APPLICATIONS}/x")
+    english(en, 401, "no token")
+    chinese(zh, 401, "Authorization: Bearer <token>", "careerflow token issue")
+
+    # A service's business rule, with its values kept.
+    body = {"target_role": "sales_manager"}
+    en, zh = await both(api, "employee:E1", "POST", APPLICATIONS, json=body)
+    english(en, 422, "is not the next rung")
+    chinese(zh, 422, "sales_manager")
+
+    # Not found, the caller's own words kept.
+    en, zh = await both(api, "employee:E2", "GET", f"{APPLICATIONS}/no-such-one")
+    english(en, 404, "no application 'no-such-one' that you can see")
+    chinese(zh, 404, "'no-such-one'")
+
+    # pydantic's complaints name the field, in the caller's language.
+    en, zh = await both(api, "employee:E1", "POST", APPLICATIONS, json={"target_role": "ceo"})
+    english(en, 422, "target_role")
+    problem = chinese(zh, 422, "target_role")
+    assert problem["errors"] and all(CJK.search(e["message"]) for e in problem["errors"])
+    assert {e["field"] for e in problem["errors"]} == {e["field"] for e in en.json()["errors"]}
+
+    # Starlette's own refusals too.
+    en, zh = await both(api, "hr:H001", "GET", "/api/v1/no/such/path")
+    english(en, 404, "no such path")
+    chinese(zh, 404)
+
+
+async def test_without_a_preference_the_profile_decides(api: ApiStack) -> None:
+    api.services.people.import_org(
+        DEMO_HR,
+        OrgImport(
+            employees=[
+                EmployeeIn(
+                    employee_id="E8",
+                    name="Eight",
+                    role=Role.sales_rep,
+                    team_id="T001",
+                    manager_id="S001",
+                    hire_date=date(2021, 3, 1),
+                    locale="en",
+                )
+            ]
+        ),
+    )
+    await caught_up(api)
+    issued = api.services.tokens.issue(DEMO_HR, "E8", AccessRole.employee, "language test")
+    path = f"{APPLICATIONS}/no-such-one"
+    r = await api.http.get(
+        path, headers={"Authorization": f"Bearer {issued.token}", **NO_PREFERENCE}
+    )
+    english(r, 404, "no application 'no-such-one' that you can see")
+    # E1's profile says Chinese (the default locale).
+    chinese(await api.call("employee:E1", "GET", path, headers=NO_PREFERENCE), 404)
+    # The request's language wins over the profile.
+    english(
+        await api.call("employee:E1", "GET", path, headers=ENGLISH),
+        404,
+        "no application",
+    )
+
+
+async def test_refusals_from_workflows_cross_temporal_translatable(api: ApiStack) -> None:
+    ingest(api.services, year_of_metrics("E1", report_month(), {}, mentored=2))
+    await caught_up(api)
+    r = await api.call("employee:E1", "POST", APPLICATIONS, json={}, headers=ENGLISH)
+    assert r.status_code == 200, r.text
+    application_id = r.json()["application_id"]
+    await at_stage(api, "employee:E1", application_id, "manager_review")
+    decide = f"{APPLICATIONS}/{application_id}/decision"
+
+    # Refused by the workflow's Update validator.
+    en, zh = await both(api, "manager:S001", "POST", decide, json={"approve": False})
+    english(en, 422, "a rejection needs a comment")
+    chinese(zh, 422)
+
+    # Refused by a rule the decision activity runs on the aggregate.
+    en, zh = await both(api, "manager:M001", "POST", decide, json={"approve": True})
+    english(en, 422, "is not E1's manager (S001)")
+    chinese(zh, 422, "E1", "S001")
+
+    # Nothing was decided by any of them.
+    detail = await at_stage(api, "employee:E1", application_id, "manager_review")
+    assert [s["kind"] for s in detail["timeline"]][:2] == ["Started", "Submitted"]
+    assert "ManagerDecided" not in [s["kind"] for s in detail["timeline"]]
