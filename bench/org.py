@@ -50,8 +50,9 @@ class LoadedOrg:
 
 
 class AsyncCommitView(ReadModelView):
-    """The proposed fix for the per-event commit (see the README's profile): the
-    read-model transaction does not wait for its WAL flush. Safe for read models: rows
+    """The fix for the per-event commit (see the README's profile), by hand: the
+    read-model transaction does not wait for its WAL flush (`ReadModelView.apply` does
+    this itself now). Safe for read models: rows
     and tracking record commit or vanish together, and after a crash the runner
     re-projects from the last tracking record that reached the disk."""
 

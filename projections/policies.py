@@ -47,7 +47,9 @@ class PoliciesProjection(Projection[ReadModelView]):
             if kind in READINESS_KINDS:
                 curs.execute(
                     SQL(
-                        "INSERT INTO {0} SELECT employee_id FROM {1} ON CONFLICT DO NOTHING"
+                        "INSERT INTO {0} SELECT employee_id FROM {1} "
+                        # Ascending, as every other marker: no deadlock with them.
+                        'ORDER BY employee_id COLLATE "C" ON CONFLICT DO NOTHING'
                     ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee"))
                 )
 

@@ -193,22 +193,34 @@ class ReadinessRefresher:
 
     def _refresh(self, conn: Connection[DictRow], limit: int) -> int:
         conn.execute("SELECT pg_advisory_xact_lock(%s)", (REFRESH_LOCK_KEY,))
-        ids = [
-            r["employee_id"]
-            for r in conn.execute(
-                "SELECT employee_id FROM rm_readiness_dirty ORDER BY employee_id LIMIT %s",
-                (limit,),
-            )
-        ]
-        if not ids:
-            return 0
-        if EVERYONE in ids:
+        # '*' first, whatever the collation sorts first: an employee marked both on their
+        # own and by '*' is recomputed once, not once per mark. Marked in ascending order,
+        # as the projections mark theirs, so that waiting on each other cannot deadlock.
+        everyone = 0
+        if conn.execute(
+            "SELECT 1 FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,)
+        ).fetchone():
             conn.execute(
                 "INSERT INTO rm_readiness_dirty SELECT employee_id FROM rm_employee "
-                "ON CONFLICT DO NOTHING"
+                'ORDER BY employee_id COLLATE "C" ON CONFLICT DO NOTHING'
             )
-            conn.execute("DELETE FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,))
-            return 1
+            everyone = conn.execute(
+                "DELETE FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,)
+            ).rowcount
+        # Claimed (deleted) before their inputs are read: a projection marking one of them
+        # again meanwhile waits for this transaction, and its mark then stays for the
+        # next batch (deleting the marks at the end, as before, could drop such a mark).
+        # Nothing below waits for a projection's transaction.
+        ids = sorted(
+            r["employee_id"]
+            for r in conn.execute(
+                "DELETE FROM rm_readiness_dirty WHERE employee_id IN (SELECT employee_id "
+                "FROM rm_readiness_dirty ORDER BY employee_id LIMIT %s) RETURNING employee_id",
+                (limit,),
+            )
+        )
+        if not ids:
+            return everyone
         policies = load_policy_set(conn)
         as_of = latest_month(conn)
         employees = {
@@ -246,5 +258,4 @@ class ReadinessRefresher:
                     "INSERT INTO rm_readiness VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     computed,
                 )
-        conn.execute("DELETE FROM rm_readiness_dirty WHERE employee_id = ANY(%s)", (ids,))
         return len(ids)

@@ -39,6 +39,7 @@ async def cli(
             "TEMPORAL_ADDRESS": address,
             "TEMPORAL_TASK_QUEUE": queue,
             "CAREERFLOW_VAR_DIR": str(tmp / "var"),
+            "CAREERFLOW_LANG": "en",  # the tests read the English messages
         }
     )
     return await asyncio.to_thread(
