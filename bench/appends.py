@@ -138,7 +138,7 @@ async def run(lab: Lab, events: int, batch: int, streams: int) -> Report:
         report.note(
             "application = `Application.save`: pydantic event → orjson → LOCK TABLE, NOTIFY, "
             "INSERT ... unnest, ids, hash chain (one SELECT of the heads + one INSERT) in one "
-            "transaction; pipelined (3 round trips) up to 16 KiB of events, else 6 round trips."
+            "transaction; pipelined (2 round trips) up to 16 KiB of events, else 5 round trips."
         )
     finally:
         lab.drop(pg)
