@@ -73,26 +73,50 @@ AsOption = Annotated[
 ]
 
 
+_acting: Principal | None = None  # who the command acts as: its profile says the language
+
+
 def _principal(text: str) -> Principal:
+    global _acting
     if not text:
         _fail(Message("say who is acting: --as ROLE:ID (e.g. --as hr:H001) or set CAREERFLOW_AS"))
     try:
-        return Principal.parse(text)
+        _acting = Principal.parse(text)
     except ValueError as exc:
         _fail(_said(exc))
         raise  # unreachable; for type checkers
+    return _acting
 
 
 def _lang() -> str:
-    """The language of the CLI's messages: CAREERFLOW_LANG, then the terminal's locale
-    (LC_ALL, LC_MESSAGES, LANG), then Chinese."""
+    """The language of the CLI's messages, chosen per person: CAREERFLOW_LANG (the
+    switch), then the acting person's profile locale, then the terminal's locale (LC_ALL,
+    LC_MESSAGES, LANG), then Chinese."""
     from careerflow.api import i18n
 
-    for name in ("CAREERFLOW_LANG", "LC_ALL", "LC_MESSAGES", "LANG"):
-        lang = i18n.normalise(os.environ.get(name))
-        if lang is not None:
-            return lang
-    return i18n.DEFAULT_LANG
+    lang = i18n.normalise(os.environ.get("CAREERFLOW_LANG"))
+    if lang is None and _acting is not None:
+        lang = i18n.normalise(_profile_locale(_acting.person_id))
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        lang = lang or i18n.normalise(os.environ.get(name))
+    return lang or i18n.DEFAULT_LANG
+
+
+def _profile_locale(person_id: str) -> str | None:
+    """The person's profile locale from the read model of the engine the CLI talks to;
+    None when there is none or the database can't be reached (an error is still said)."""
+    import psycopg
+
+    from careerflow.services.people import profile_locale
+
+    pg = load_settings().postgres
+    if pg is None:
+        return None
+    try:
+        with psycopg.connect(pg.conninfo(), connect_timeout=3, autocommit=True) as conn:
+            return profile_locale(conn, person_id)
+    except psycopg.Error:
+        return None
 
 
 def _said(exc: BaseException) -> Message:

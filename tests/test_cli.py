@@ -7,22 +7,37 @@ import os
 import re
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
 
+from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
+from careerflow.demo_loader import DEMO_HR
+from careerflow.services.people import EmployeeIn, OrgImport
+from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 
 
 def cli(
-    pg: PostgresSettings, tmp: Path, *args: str, lang: str = "en"
+    pg: PostgresSettings, tmp: Path, *args: str, lang: str = "en", terminal: str = "C.UTF-8"
 ) -> subprocess.CompletedProcess[str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERFLOW_")}
+    """`careerflow ARGS` in a terminal whose locale is `terminal`, with CAREERFLOW_LANG
+    set to `lang` (the tests read the English; "" leaves the choice to the profile and
+    the terminal)."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CAREERFLOW_") and k not in ("LC_ALL", "LC_MESSAGES", "LANG")
+    }
     env.update(pg.eventsourcing_env())
     env["CAREERFLOW_VAR_DIR"] = str(tmp / "var")
-    env["CAREERFLOW_LANG"] = lang  # the tests read the English; one test reads the Chinese
+    env["LANG"] = terminal
+    env["PYTHONUTF8"] = "1"
+    if lang:
+        env["CAREERFLOW_LANG"] = lang
     return subprocess.run(
         [sys.executable, "-m", "careerflow", *args],
         env=env,
@@ -126,3 +141,49 @@ def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Pa
         assert not cjk.search(english.stderr), english.stderr
         assert cjk.search(chinese.stderr) and kept in chinese.stderr, chinese.stderr
         assert chinese.stderr.startswith("error: ")
+
+
+def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+    """Without CAREERFLOW_LANG, the acting person's profile locale comes before the
+    terminal's; someone without an employee profile (H001 of HR) gets the terminal's."""
+    with (
+        Services(Store.open(loaded)) as services,
+        ReadModels(loaded, application_env(loaded)) as rm,
+    ):
+        services.people.import_org(
+            DEMO_HR,
+            OrgImport(
+                employees=[
+                    EmployeeIn(
+                        employee_id="E00900",
+                        name="Nine Hundred",
+                        role=Role.sales_rep,
+                        team_id="T001",
+                        manager_id="S001",
+                        hire_date=date(2021, 3, 1),
+                        locale="en",
+                    )
+                ]
+            ),
+        )
+        rm.wait_caught_up(services.store.applications(), timeout=120)
+    f = tmp_path / "x.csv"
+    f.write_text(
+        "employee_id,period,metric,value,source\n"
+        "E00001,2026-11,customer_visits,1,crm\n"
+        "E00404,2026-11,customer_visits,1,crm\n"
+    )
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+    chinese_terminal, english_terminal = "zh_CN.UTF-8", "en_US.UTF-8"
+    for who, terminal, switch, says_chinese in [
+        ("employee:E00900", chinese_terminal, "", False),  # profile: English
+        ("employee:E00001", english_terminal, "", True),  # profile: Chinese (the default)
+        ("employee:E00001", chinese_terminal, "en", False),  # the switch wins
+        ("employee:E00900", english_terminal, "zh", True),
+        ("hr:H001", english_terminal, "", False),  # no profile: the terminal
+        ("hr:H001", chinese_terminal, "", True),
+        ("integration:crm", "C.UTF-8", "", True),  # nothing at all: Chinese
+    ]:
+        done = cli(loaded, tmp_path, "ingest", str(f), "--as", who, lang=switch, terminal=terminal)
+        assert done.returncode == 2, done.stderr
+        assert bool(cjk.search(done.stderr)) is says_chinese, (who, terminal, done.stderr)

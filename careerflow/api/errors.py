@@ -2,13 +2,15 @@
 can act on, in the caller's language (Content-Language says which); validation errors name
 the field.
 
-The API's language: the dashboards' language switch (its cookie, when the call comes from
-the same browser), then the request's Accept-Language (a program asks for what it can
-show), then the caller's profile locale, then Chinese. Messages are the engine's templates
+The API's language is chosen per person, as on the pages: the dashboards' language switch
+(its cookie, when the call comes from the same browser), then the caller's profile locale,
+then the request's Accept-Language (the browser's or program's language; it alone decides
+for a call without a known caller), then Chinese. Messages are the engine's templates
 (careerflow.messages) said through the engine catalogue."""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,11 +24,13 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.api import i18n
 from careerflow.messages import Message
 from careerflow.principal import Principal
+from careerflow.services.people import profile_locale
 from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
 from careerflow.validation import error_message, field_of
 
 PROBLEM = "application/problem+json"
+log = logging.getLogger("careerflow.api")
 
 
 class FieldProblem(BaseModel):
@@ -69,32 +73,33 @@ def problem(status: int, title: str, detail: str, **extra: Any) -> JSONResponse:
 LANG_COOKIE = "careerflow_lang"  # the dashboards' language switch
 
 
-def profile_locale(services: Services, person_id: str) -> str | None:
-    """The person's profile locale from the employee read model (None: no profile)."""
-    with services.read_pool.connection() as conn:
-        row: Any = conn.execute(
-            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
-        ).fetchone()
-    return str(row["locale"]) if row and row["locale"] else None
+def caller_locale(request: Request) -> str | None:
+    """The calling person's profile locale (None: no known caller or no profile; also when
+    the read model is unreachable, so the request is still answered, in a language)."""
+    caller: Principal | None = getattr(request.state, "caller", None)
+    if caller is None:
+        return None
+    try:
+        services: Services = request.app.state.context.services
+        with services.read_pool.connection() as conn:
+            return profile_locale(conn, caller.person_id)
+    except Exception:
+        log.exception("could not read %s's locale", caller.person_id)
+        return None
 
 
 def request_lang(request: Request) -> str:
-    """The language the API answers this request in (kept for the request)."""
+    """The language this request is answered in, pages and API alike (kept for the
+    request, with where it came from in `request.state.lang_source`)."""
     known: str | None = getattr(request.state, "lang", None)
     if known:
         return known
-    lang = i18n.normalise(request.cookies.get(LANG_COOKIE)) or i18n.from_accept_language(
-        request.headers.get("accept-language")
-    )
-    caller: Principal | None = getattr(request.state, "caller", None)
-    if lang is None and caller is not None:
-        try:
-            services = request.app.state.context.services
-            lang = i18n.normalise(profile_locale(services, caller.person_id))
-        except Exception:  # the read model is down: still answer, in the default language
-            lang = None
-    request.state.lang = lang or i18n.DEFAULT_LANG
-    return str(request.state.lang)
+    switch = request.cookies.get(LANG_COOKIE)
+    profile = None if i18n.normalise(switch) else caller_locale(request)
+    lang, source = i18n.choose(switch, profile, request.headers.get("accept-language"))
+    request.state.lang = lang
+    request.state.lang_source = source
+    return lang
 
 
 def refusal(

@@ -67,7 +67,7 @@ from aggregates.process import PromotionProcess
 from careerflow.api import i18n
 from careerflow.api.auth import COOKIE
 from careerflow.api.context import ApiContext
-from careerflow.api.errors import LANG_COOKIE, profile_locale
+from careerflow.api.errors import LANG_COOKIE, request_lang
 from careerflow.api.i18n import N_, Gettext
 from careerflow.eventstore import PydanticApplication, PydanticMapper
 from careerflow.messages import Message
@@ -198,22 +198,8 @@ def _secured(response: Response) -> Response:
 
 
 def _lang(request: Request) -> str:
-    """The page's language (kept for the request): switch, profile, browser, Chinese."""
-    known: str | None = getattr(request.state, "lang", None)
-    if known:
-        return known
-    switch = request.cookies.get(LANG_COOKIE)
-    profile = None
-    caller: Principal | None = getattr(request.state, "caller", None)
-    if i18n.normalise(switch) is None and caller is not None:
-        try:
-            profile = profile_locale(_services(request), caller.person_id)
-        except Exception:  # the read model is down: the page still says why, in a language
-            log.exception("could not read %s's locale", caller.person_id)
-    lang, source = i18n.choose(switch, profile, request.headers.get("accept-language"))
-    request.state.lang = lang
-    request.state.lang_source = source
-    return lang
+    """The page's language: switch, profile, browser, Chinese (as the API's)."""
+    return request_lang(request)
 
 
 def _gettext(request: Request) -> Gettext:

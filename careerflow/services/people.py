@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
+from psycopg import Connection
+from psycopg.rows import tuple_row
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.base import DomainError, NotFoundError, command_context
@@ -51,6 +54,16 @@ class ImportResult(BaseModel):
     employees_added: int
     employees_moved: int
     notification_id: int | None
+
+
+def profile_locale(conn: Connection[Any], person_id: str) -> str | None:
+    """The person's profile locale from the employee read model (None: no such person, or
+    no locale). The API, the pages and the CLI say things in it when no switch decides."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
+        ).fetchone()
+    return str(row[0]) if row and row[0] else None
 
 
 class PeopleService:

@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
+from careerflow.api.errors import LANG_COOKIE
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
@@ -86,9 +87,10 @@ async def api(dev_env: WorkflowEnvironment, pg_server: PostgresSettings) -> Asyn
                 httpx.AsyncClient(
                     transport=httpx.ASGITransport(app=app),
                     base_url="http://careerflow.test",
-                    # Errors in English, as the tests' assertions are written (the API
-                    # answers in Chinese without it: tests/api/test_api_languages.py).
-                    headers={"Accept-Language": "en"},
+                    # Errors in English, as the tests' assertions are written: the
+                    # language switch's cookie wins over the callers' profile locale
+                    # (Chinese); tests/api/test_api_languages.py drives the choice itself.
+                    cookies={LANG_COOKIE: "en"},
                 ) as http,
             ):
                 stack = ApiStack(services, read_models, http, dev_env.client, queue, tokens)

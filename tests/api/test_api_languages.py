@@ -1,7 +1,8 @@
-"""The API says its errors in the caller's language: the request's Accept-Language, else
-the caller's profile locale, else Chinese; refusals from services, from aggregates behind
-workflow activities and from workflow Update validators, and pydantic's validation
-complaints, all translated (Content-Language says which)."""
+"""The API says its errors in the caller's language, chosen per person as on the pages:
+the language switch (its cookie), else the caller's profile locale, else the request's
+Accept-Language, else Chinese; refusals from services, from aggregates behind workflow
+activities and from workflow Update validators, and pydantic's validation complaints, all
+translated (Content-Language says which)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from typing import Any
 import httpx
 
 from aggregates.ladder import Role
+from careerflow.api.errors import LANG_COOKIE
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
 from careerflow.services.people import EmployeeIn, OrgImport
@@ -25,9 +27,14 @@ from tests.api.test_api_promotions import (
 from tests.workflows.promotion_support import ingest, year_of_metrics
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
-ENGLISH = {"Accept-Language": "en"}
-CHINESE = {"Accept-Language": "zh-CN,zh;q=0.9,en;q=0.5"}
-NO_PREFERENCE = {"Accept-Language": ""}  # the profile decides
+ENGLISH_BROWSER = "en-GB,en;q=0.9"
+CHINESE_BROWSER = "zh-CN,zh;q=0.9,en;q=0.5"
+
+
+def asking(switch: str, accept_language: str = "") -> dict[str, str]:
+    """A request's language preferences: the switch's cookie ("" when never switched;
+    an explicit Cookie header replaces the test client's own) and Accept-Language."""
+    return {"Cookie": f"{LANG_COOKIE}={switch}", "Accept-Language": accept_language}
 
 
 def chinese(r: httpx.Response, status: int, *kept: str) -> dict[str, Any]:
@@ -53,17 +60,23 @@ def english(r: httpx.Response, status: int, words: str) -> dict[str, Any]:
 async def both(
     api: ApiStack, who: str | None, method: str, path: str, **kwargs: Any
 ) -> tuple[httpx.Response, httpx.Response]:
-    """The same refused request in English and in Chinese (refusals change nothing)."""
-    en = await api.call(who, method, path, headers=ENGLISH, **kwargs)
-    zh = await api.call(who, method, path, headers=CHINESE, **kwargs)
+    """The same refused request switched to English and to Chinese, the browser asking for
+    the other language each time (refusals change nothing)."""
+    en = await api.call(who, method, path, headers=asking("en", CHINESE_BROWSER), **kwargs)
+    zh = await api.call(who, method, path, headers=asking("zh", ENGLISH_BROWSER), **kwargs)
     return en, zh
 
 
 async def test_refusals_before_any_workflow(api: ApiStack) -> None:
-    # No token: nobody's profile, the header decides.
+    # No token: nobody's profile; the switch, else the browser's language decides.
     en, zh = await both(api, None, "GET", f"{APPLICATIONS}/x")
     english(en, 401, "no token")
     chinese(zh, 401, "Authorization: Bearer <token>", "careerflow token issue")
+    path = f"{APPLICATIONS}/x"
+    english(await api.call(None, "GET", path, headers=asking("", ENGLISH_BROWSER)), 401, "token")
+    chinese(await api.call(None, "GET", path, headers=asking("", CHINESE_BROWSER)), 401)
+    # Nothing at all: Chinese.
+    chinese(await api.call(None, "GET", path, headers=asking("")), 401)
 
     # A service's business rule, with its values kept.
     body = {"target_role": "sales_manager"}
@@ -89,7 +102,7 @@ async def test_refusals_before_any_workflow(api: ApiStack) -> None:
     chinese(zh, 404)
 
 
-async def test_without_a_preference_the_profile_decides(api: ApiStack) -> None:
+async def test_the_profile_before_the_browser(api: ApiStack) -> None:
     api.services.people.import_org(
         DEMO_HR,
         OrgImport(
@@ -109,24 +122,39 @@ async def test_without_a_preference_the_profile_decides(api: ApiStack) -> None:
     await caught_up(api)
     issued = api.services.tokens.issue(DEMO_HR, "E8", AccessRole.employee, "language test")
     path = f"{APPLICATIONS}/no-such-one"
-    r = await api.http.get(
-        path, headers={"Authorization": f"Bearer {issued.token}", **NO_PREFERENCE}
-    )
-    english(r, 404, "no application 'no-such-one' that you can see")
-    # E1's profile says Chinese (the default locale).
-    chinese(await api.call("employee:E1", "GET", path, headers=NO_PREFERENCE), 404)
-    # The request's language wins over the profile.
+
+    async def as_e8(headers: dict[str, str]) -> httpx.Response:
+        return await api.http.get(
+            path, headers={"Authorization": f"Bearer {issued.token}", **headers}
+        )
+
+    # E8's profile says English: a Chinese browser does not change it; the switch does.
+    english(await as_e8(asking("", CHINESE_BROWSER)), 404, "no application 'no-such-one'")
+    chinese(await as_e8(asking("zh", ENGLISH_BROWSER)), 404, "'no-such-one'")
+    # E1's profile says Chinese (the default locale), whatever the browser asks for...
+    e1 = "employee:E1"
+    chinese(await api.call(e1, "GET", path, headers=asking("", ENGLISH_BROWSER)), 404)
+    # ... unless E1 switched to English.
     english(
-        await api.call("employee:E1", "GET", path, headers=ENGLISH),
+        await api.call(e1, "GET", path, headers=asking("en", CHINESE_BROWSER)),
         404,
         "no application",
     )
+    # H001 has no employee profile: the browser's language decides.
+    english(
+        await api.call("hr:H001", "GET", path, headers=asking("", ENGLISH_BROWSER)),
+        404,
+        "no application",
+    )
+    chinese(await api.call("hr:H001", "GET", path, headers=asking("", CHINESE_BROWSER)), 404)
+    # An unknown switch value is no switch.
+    english(await as_e8(asking("fr", CHINESE_BROWSER)), 404, "no application")
 
 
 async def test_refusals_from_workflows_cross_temporal_translatable(api: ApiStack) -> None:
     ingest(api.services, year_of_metrics("E1", report_month(), {}, mentored=2))
     await caught_up(api)
-    r = await api.call("employee:E1", "POST", APPLICATIONS, json={}, headers=ENGLISH)
+    r = await api.call("employee:E1", "POST", APPLICATIONS, json={})
     assert r.status_code == 200, r.text
     application_id = r.json()["application_id"]
     await at_stage(api, "employee:E1", application_id, "manager_review")
