@@ -10,6 +10,8 @@ from eventsourcing.domain import event
 from aggregates.base import Aggregate, DomainError, stable_id
 from aggregates.ladder import Role
 
+LANGUAGES = ("zh", "en")  # the languages the engine speaks; a profile chooses one
+
 
 def employee_uuid(employee_id: str) -> UUID:
     return stable_id("employee", employee_id)
@@ -69,6 +71,25 @@ class Employee(Aggregate):
     def _moved(self, team_id: str, manager_id: str | None) -> None:
         self.team_id = team_id
         self.manager_id = manager_id
+
+    def set_language(self, language: str) -> bool:
+        """The profile's language (notifications, and pages, API answers and CLI messages
+        when the person has not switched). Idempotent: the language already set does
+        nothing."""
+        if language not in LANGUAGES:
+            raise DomainError(
+                "unknown language {language!r}; choose one of: {choices}",
+                language=language,
+                choices=", ".join(LANGUAGES),
+            )
+        if self.locale == language:
+            return False
+        self._language_set(locale=language)
+        return True
+
+    @event("LanguageSet")
+    def _language_set(self, locale: str) -> None:
+        self.locale = locale
 
     def leave(self, last_day: date) -> bool:
         if not self.active:

@@ -532,6 +532,24 @@ def readiness(
     _act(as_, lambda services, principal: services.queries.readiness(principal, employee_id))
 
 
+@app.command()
+def language(
+    language: Annotated[str, typer.Argument(help="zh (Simplified Chinese) or en (English)")],
+    employee: Annotated[
+        str, typer.Option("--employee", help="Whose profile (HR); default: your own.")
+    ] = "",
+    as_: AsOption = "",
+) -> None:
+    """Set a profile's language: notifications, and the pages, the API and these commands
+    unless switched (CAREERFLOW_LANG), follow it. People set their own, HR anyone's."""
+    _act(
+        as_,
+        lambda services, principal: services.people.set_language(
+            principal, employee or principal.person_id, language
+        ),
+    )
+
+
 TargetOption = Annotated[
     str, typer.Option("--target", help="Target role; default: the employee's next rung.")
 ]

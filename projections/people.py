@@ -60,6 +60,9 @@ class PeopleProjection(EventHandlers):
     def _Employee_Moved(self, e: Any) -> Apply:
         return self._update(e, "team_id = %s, manager_id = %s", (e.team_id, e.manager_id))
 
+    def _Employee_LanguageSet(self, e: Any) -> Apply:
+        return self._update(e, "locale = %s", (e.locale,))
+
     def _Employee_Left(self, e: Any) -> Apply:
         return self._update(e, "active = false", ())
 

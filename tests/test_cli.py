@@ -187,3 +187,36 @@ def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path
         done = cli(loaded, tmp_path, "ingest", str(f), "--as", who, lang=switch, terminal=terminal)
         assert done.returncode == 2, done.stderr
         assert bool(cjk.search(done.stderr)) is says_chinese, (who, terminal, done.stderr)
+
+
+def test_a_person_sets_their_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+    """`careerflow language` sets the profile's language; the person's messages follow."""
+    f = tmp_path / "x.csv"
+    f.write_text("employee_id,period,metric,value,source\nE00002,2026-11,customer_visits,1,crm\n")
+    cjk = re.compile(r"[\u4e00-\u9fff]")
+
+    def refusal() -> str:  # an employee may not ingest: refused, said in E00002's language
+        done = cli(loaded, tmp_path, "ingest", str(f), "--as", "employee:E00002", lang="")
+        assert done.returncode == 2
+        return done.stderr
+
+    assert cjk.search(refusal())
+    done = cli(loaded, tmp_path, "language", "en", "--as", "employee:E00002", lang="")
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == {"employee_id": "E00002", "language": "en", "changed": True}
+    with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
+        rm.wait_caught_up(store.applications(), timeout=120)
+    assert "may not ingest metrics" in refusal() and not cjk.search(refusal())
+
+    # Another person's language is HR's to set; a language the engine does not speak is
+    # refused with the choices.
+    other = cli(
+        loaded, tmp_path, "language", "zh", "--employee", "E00002", "--as", "employee:E00001"
+    )
+    assert other.returncode == 2 and "may not change E00002's language" in other.stderr
+    unknown = cli(loaded, tmp_path, "language", "fr", "--as", "hr:H001", "--employee", "E00002")
+    assert (
+        unknown.returncode == 2 and "unknown language 'fr'; choose one of: zh, en" in unknown.stderr
+    )
+    hr = cli(loaded, tmp_path, "language", "zh", "--as", "hr:H001", "--employee", "E00002")
+    assert json.loads(hr.stdout)["changed"] is True

@@ -43,6 +43,7 @@ from babel.dates import format_date, format_skeleton, format_time, get_timezone_
 from babel.numbers import format_currency, format_decimal
 
 from aggregates.base import DomainError
+from aggregates.employee import LANGUAGES
 from aggregates.ladder import ROLE_LABELS, Role
 from careerflow.messages import KEYWORDS, Invalid, Message
 
@@ -57,7 +58,7 @@ ENGINE_DOMAIN = "engine"
 ENGINE_MAPPING = LOCALE_DIR / "engine.cfg"
 ENGINE_POT = LOCALE_DIR / f"{ENGINE_DOMAIN}.pot"
 
-LANGS = ("zh", "en")
+LANGS = LANGUAGES  # those a profile can choose
 DEFAULT_LANG = "zh"  # the companies are Chinese; the employee profile's default too
 SOURCE_LANG = "en"  # the language of the msgids
 CATALOGUES = {"zh": "zh_CN"}  # language → catalogue directory under locale/

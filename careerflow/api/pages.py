@@ -72,6 +72,7 @@ from careerflow.api.i18n import N_, Gettext
 from careerflow.eventstore import PydanticApplication, PydanticMapper
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.people import profile_locale
 from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
 from careerflow.validation import error_message, field_of
@@ -777,6 +778,7 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
             "rep_week": rep_week,
             "plan_form": _plan_form(rep_week, caller, own, datetime.now(UTC)),
             "planned": request.query_params.get("planned") == "1",
+            "language_saved": request.query_params.get("language") == "saved",
             "plans": plans,
             "applications": applications,
             "inbox": inbox,
@@ -838,6 +840,29 @@ async def submit_plan(
 
     await _until(recorded)
     return RedirectResponse(f"/employee?week={week}&planned=1#week", status_code=303)
+
+
+@router.post("/employee/language")
+async def save_language(
+    request: Request,
+    csrf: Annotated[str, Form()] = "",
+    language: Annotated[str, Form()] = "",
+) -> Response:
+    """One's own profile language. This browser's switch is cleared, so the pages follow
+    the profile from now on (as every device where the person never switched does)."""
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    s = _services(request)
+    await run_in_threadpool(s.people.set_language, caller, caller.person_id, language)
+
+    def shown() -> bool:
+        with s.read_pool.connection() as conn:
+            return profile_locale(conn, caller.person_id) == language
+
+    await _until(shown)
+    response = RedirectResponse("/employee?language=saved#language", status_code=303)
+    response.delete_cookie(LANG_COOKIE, path="/")
+    return response
 
 
 # -- the manager -----------------------------------------------------------------------

@@ -9,7 +9,7 @@ from psycopg import Connection
 from psycopg.rows import tuple_row
 from pydantic import BaseModel, ConfigDict, Field
 
-from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.base import DomainError, NotFoundError, PermissionDeniedError, command_context
 from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
 from aggregates.organisation import ORGANISATION_ID, Organisation
@@ -54,6 +54,14 @@ class ImportResult(BaseModel):
     employees_added: int
     employees_moved: int
     notification_id: int | None
+
+
+class LanguageSetting(BaseModel):
+    """A profile's language after a change (`changed` is false when it was already set)."""
+
+    employee_id: str
+    language: str
+    changed: bool
 
 
 def profile_locale(conn: Connection[Any], person_id: str) -> str | None:
@@ -132,6 +140,30 @@ class PeopleService:
             employees_moved=moved,
             notification_id=recordings[-1].notification.id if recordings else None,
         )
+
+    def set_language(
+        self, principal: Principal, employee_id: str, language: str
+    ) -> LanguageSetting:
+        """A person's own profile language (HR may set anyone's): the language of their
+        notifications, and of pages, API answers and CLI messages unless they switched."""
+        own = principal.person_id == employee_id and principal.role in (
+            AccessRole.employee,
+            AccessRole.manager,
+        )
+        if not own and principal.role not in (AccessRole.hr, AccessRole.system):
+            raise PermissionDeniedError(
+                "{role} {person_id} may not change {employee_id}'s language: people set "
+                "their own, HR anyone's",
+                role=principal.role.value,
+                person_id=principal.person_id,
+                employee_id=employee_id,
+            )
+        employee = self.get(employee_id)
+        with command_context(actor=principal.person_id, role=principal.role.value):
+            changed = employee.set_language(language)
+        if changed:
+            self.app.save(employee)
+        return LanguageSetting(employee_id=employee_id, language=employee.locale, changed=changed)
 
     def organisation_exists(self) -> bool:
         return ORGANISATION_ID in self.app.repository

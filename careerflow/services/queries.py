@@ -21,7 +21,7 @@ class QueryService:
             require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
             row = conn.execute(
                 "SELECT e.employee_id, e.name, e.role, e.team_id, t.name AS team_name, "
-                "e.manager_id, m.name AS manager_name, e.hire_date, e.active "
+                "e.manager_id, m.name AS manager_name, e.hire_date, e.active, e.locale AS language "
                 "FROM rm_employee e LEFT JOIN rm_team t USING (team_id) "
                 "LEFT JOIN rm_employee m ON m.employee_id = e.manager_id "
                 "WHERE e.employee_id = %s",

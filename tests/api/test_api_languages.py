@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 
+from aggregates.employee import employee_uuid
 from aggregates.ladder import Role
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.demo_loader import DEMO_HR
@@ -174,3 +175,57 @@ async def test_refusals_from_workflows_cross_temporal_translatable(api: ApiStack
     detail = await at_stage(api, "employee:E1", application_id, "manager_review")
     assert [s["kind"] for s in detail["timeline"]][:2] == ["Started", "Submitted"]
     assert "ManagerDecided" not in [s["kind"] for s in detail["timeline"]]
+
+
+async def test_people_set_their_profile_language(api: ApiStack) -> None:
+    """PUT /me/language (and HR's PUT /employees/{id}/language) changes whose profile
+    decides: errors, pages and notifications follow it from then on."""
+    issued = api.services.tokens.issue(DEMO_HR, "E2", AccessRole.employee, "language test")
+    e2 = {"Authorization": f"Bearer {issued.token}"}
+    path = f"{APPLICATIONS}/no-such-one"
+
+    async def e2_error() -> httpx.Response:
+        return await api.http.get(path, headers={**e2, **asking("", CHINESE_BROWSER)})
+
+    chinese(await e2_error(), 404)  # E2's profile: Chinese, the default
+    r = await api.http.put("/api/v1/me/language", json={"language": "en"}, headers=e2)
+    assert r.status_code == 200, r.text
+    assert r.json() == {"employee_id": "E2", "language": "en", "changed": True}
+    await caught_up(api)
+    english(await e2_error(), 404, "no application 'no-such-one'")
+    shown = await api.http.get("/api/v1/employees/E2", headers=e2)
+    assert shown.json()["language"] == "en"
+    # Idempotent: the language already set changes nothing.
+    again = await api.http.put("/api/v1/me/language", json={"language": "en"}, headers=e2)
+    assert again.json() == {"employee_id": "E2", "language": "en", "changed": False}
+
+    # Refusals, each in the caller's language and changing nothing.
+    bad = await api.http.put(
+        "/api/v1/me/language", json={"language": "fr"}, headers={**e2, **asking("")}
+    )
+    english(bad, 422, "language")
+    assert [e["field"] for e in bad.json()["errors"]] == ["language"]
+    other = await api.call(
+        "employee:E1", "PUT", "/api/v1/employees/E2/language", json={"language": "zh"}
+    )
+    english(other, 403, "may not change E2's language")
+    audit = await api.call("auditor:A001", "PUT", "/api/v1/me/language", json={"language": "zh"})
+    english(audit, 403, "people set their own")
+    unknown = await api.call(
+        "hr:H001", "PUT", "/api/v1/employees/E404/language", json={"language": "zh"}
+    )
+    english(unknown, 404, "'E404'")
+    assert api.services.people.get("E2").locale == "en"
+
+    # HR sets anyone's.
+    hr = await api.call("hr:H001", "PUT", "/api/v1/employees/E2/language", json={"language": "zh"})
+    assert hr.json() == {"employee_id": "E2", "language": "zh", "changed": True}
+    await caught_up(api)
+    chinese(await e2_error(), 404)
+    # Each change is an event with who made it (the audit trail).
+    changes = [
+        (e.locale, e.meta.actor)
+        for e in api.services.store.people.events.get(employee_uuid("E2"))
+        if type(e).__name__ == "LanguageSet"
+    ]
+    assert changes == [("en", "E2"), ("zh", "H001")]

@@ -23,6 +23,7 @@ from careerflow.api import i18n
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.api.pages import LANG_COOKIE
+from careerflow.principal import AccessRole
 from tests.api.conftest import ApiStack
 from tests.browser.support import HR, NAMES, Arranged, arrange, next_week, open_running_week
 
@@ -168,7 +169,7 @@ async def test_the_employee_sees_their_own_dashboard_and_nobody_else(site: Site)
         assert "manager review" in html and "Submitted" in html
         assert 'id="inbox"' in html
         # Actions: only signing out.
-        assert FORM_ACTION.findall(html) == ["/logout"]
+        assert FORM_ACTION.findall(html) == ["/logout", "/employee/language"]
 
         someone_else = await client.get("/employee/E2")
         assert someone_else.status_code == 404
@@ -414,7 +415,7 @@ async def test_the_rep_submits_the_week_plan_through_the_cycle_workflow(site: Si
         async with site.session("employee:E1", "en") as client:
             page = await client.get(f"/employee?week={week}")
             html = page.text
-            assert FORM_ACTION.findall(html) == ["/logout", "/employee/plan"]
+            assert FORM_ACTION.findall(html) == ["/logout", "/employee/plan", "/employee/language"]
             assert 'name="item.customer_visits"' in html and 'inputmode="numeric"' in html
             fields = dict(re.findall(r'name="(item\.[a-z_]+)"[^>]*value="([^"]*)"', html))
             assert set(fields) == {
@@ -529,3 +530,42 @@ async def test_the_manager_approves_from_the_dashboard(site: Site) -> None:
     async with site.session("employee:E1") as client:
         html = (await client.get("/employee")).text
         assert "HR review" in html and "ready to lead" in html
+
+
+async def test_a_person_saves_their_profile_language(site: Site) -> None:
+    api = site.api
+    if "employee:E3" not in api.tokens:
+        issued = api.services.tokens.issue(HR, "E3", AccessRole.employee, "language page")
+        api.tokens["employee:E3"] = issued.token
+    # E3 switched this browser to Chinese; the profile says Chinese too (the default).
+    async with site.session("employee:E3", None, **{"Accept-Language": "en"}) as client:
+        await client.get("/lang/zh")
+        page = await client.get("/employee")
+        assert '<html lang="zh-CN">' in page.text and "我的语言" in page.text
+        assert '<option value="zh" lang="zh" selected>' in page.text
+
+        forged = await client.post("/employee/language", data={"csrf": "x" * 43, "language": "en"})
+        assert forged.status_code == 403
+        unknown = await client.post(
+            "/employee/language", data={"csrf": csrf_of(page), "language": "fr"}
+        )
+        assert unknown.status_code == 422 and "'fr'" in text(unknown) and "zh, en" in text(unknown)
+        assert api.services.people.get("E3").locale == "zh"  # refusals changed nothing
+
+        saved = await client.post(
+            "/employee/language", data={"csrf": csrf_of(page), "language": "en"}
+        )
+        assert saved.status_code == 303, saved.text
+        assert saved.headers["location"] == "/employee?language=saved#language"
+        assert f'{LANG_COOKIE}=""' in saved.headers["set-cookie"]  # the switch is cleared
+        # The profile now decides on this browser, and wherever E3 never switched.
+        after = await client.get(saved.headers["location"])
+        assert '<html lang="en">' in after.text
+        assert "Your profile's language was saved." in text(after)
+        assert '<option value="en" lang="en" selected>' in after.text
+    async with site.session("employee:E3", None, **{"Accept-Language": "zh-CN"}) as client:
+        assert '<html lang="en">' in (await client.get("/employee")).text
+    assert api.services.people.get("E3").locale == "en"
+    # A manager's page of E3 has no such form: only one's own profile.
+    async with site.session("manager:S001") as client:
+        assert 'action="/employee/language"' not in (await client.get("/employee/E3")).text

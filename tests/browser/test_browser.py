@@ -306,7 +306,7 @@ async def test_every_role_on_a_desktop(
             assert NAMES["E2"] not in body and NAMES["E3"] not in body
         drawn = await charts_drawn(page)
         assert len(drawn) == 2 and all(drawn), drawn  # indicators, plan vs actual
-        assert await forms(page) == ["/logout"]  # this week's plan was defaulted
+        assert await forms(page) == ["/logout", "/employee/language"]  # the plan was defaulted
         await employee.fits("employee")
         await employee.screenshot("employee")
 

@@ -10,7 +10,10 @@ from fastapi import APIRouter
 from pydantic import BaseModel
 
 from careerflow.api.auth import Caller, Context
+from careerflow.api.errors import problem_responses
+from careerflow.api.routes.people import LanguageIn
 from careerflow.principal import AccessRole
+from careerflow.services.people import LanguageSetting
 
 router = APIRouter(tags=["me"])
 
@@ -39,6 +42,17 @@ class ReadReceipt(BaseModel):
 @router.get("/me", response_model=Me)
 def me(caller: Caller) -> Me:
     return Me(person_id=caller.person_id, role=caller.role)
+
+
+@router.put(
+    "/me/language",
+    response_model=LanguageSetting,
+    responses=problem_responses("employee profile", "the people service"),
+)
+def set_my_language(body: LanguageIn, caller: Caller, ctx: Context) -> LanguageSetting:
+    """Set one's own profile language (zh or en): notifications, and pages and API answers
+    when not switched, follow it."""
+    return ctx.services.people.set_language(caller, caller.person_id, body.language)
 
 
 @router.get("/me/inbox", response_model=list[InboxItem])

@@ -5,12 +5,12 @@ their reports (transitively), HR and auditors everyone; anything else is 404."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter
 from psycopg import Connection
 from psycopg.rows import DictRow
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.base import NotFoundError
 from aggregates.documents import Label
@@ -23,10 +23,10 @@ from aggregates.evaluation import (
 from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
-from careerflow.api.errors import Problem
+from careerflow.api.errors import Problem, problem_responses
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, reports_of
-from careerflow.services.people import ImportResult, OrgImport
+from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
 
 router = APIRouter(tags=["people"])
 
@@ -45,6 +45,18 @@ class EmployeeOut(BaseModel):
     manager_name: str | None
     hire_date: date
     active: bool
+    language: str = Field(
+        description="the profile's language (zh or en): notifications, and pages and API "
+        "answers unless the person switched"
+    )
+
+
+class LanguageIn(BaseModel):
+    """A profile's language."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    language: Literal["zh", "en"] = Field(description="zh (Simplified Chinese) or en (English)")
 
 
 class Readiness(BaseModel):
@@ -92,6 +104,19 @@ class TeamMembers(BaseModel):
 def get_employee(employee_id: str, caller: Caller, ctx: Context) -> EmployeeOut:
     """An employee's record (themselves, their manager chain, HR, auditors)."""
     return EmployeeOut.model_validate(ctx.services.queries.employee(caller, employee_id))
+
+
+@router.put(
+    "/employees/{employee_id}/language",
+    response_model=LanguageSetting,
+    responses=problem_responses("employee", "the people service"),
+)
+def set_language(
+    employee_id: str, body: LanguageIn, caller: Caller, ctx: Context
+) -> LanguageSetting:
+    """Set a profile's language: people set their own (`/me/language` too), HR anyone's.
+    Idempotent: `changed` is false when it was already that language."""
+    return ctx.services.people.set_language(caller, employee_id, body.language)
 
 
 @router.get("/employees/{employee_id}/readiness", response_model=Readiness, responses=NOT_FOUND)
