@@ -13,7 +13,7 @@ Kept free of heavy imports: workflow code (re-imported by the sandbox) uses it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 Gettext = Callable[[str], str]
@@ -91,6 +91,15 @@ class Message:
     @staticmethod
     def is_json(data: Any) -> bool:
         return isinstance(data, Mapping) and isinstance(data.get("template"), str)
+
+    @classmethod
+    def from_failure(cls, details: Sequence[Any], text: str) -> Message:
+        """What a Temporal failure says: the template and values it carries as its first
+        detail (activities.errors, workflows.refusals), else its text as it is (a failure
+        recorded before messages carried their template)."""
+        if details and cls.is_json(details[0]):
+            return cls.from_json(details[0])
+        return cls.verbatim(text)
 
 
 def _said(value: Any, gettext: Gettext) -> Any:

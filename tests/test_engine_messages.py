@@ -14,14 +14,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
 from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 
 from careerflow.api import i18n
 from careerflow.messages import KEYWORDS, Invalid, Message
+from tests.catalogues import catalogue
+from tests.catalogues import extracted as extract
 
 ROOT = Path(__file__).resolve().parent.parent
 SOURCES = ("aggregates", "activities", "projections", "workflows", "careerflow")
@@ -151,22 +150,8 @@ def test_the_mapping_uses_the_keywords() -> None:
 
 
 def extracted() -> dict[str, list[str]]:
-    with i18n.ENGINE_MAPPING.open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(ROOT), method_map, options_map, keywords={}
-    ):
-        ids = message if isinstance(message, tuple) else (message,)
-        for msgid in ids:
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
-    return found
-
-
-def catalogue(path: Path) -> Catalog:
-    with path.open("rb") as f:
-        return read_po(f)
+    """The engine's templates, as `python -m careerflow.api.i18n extract` finds them."""
+    return extract(i18n.ENGINE_MAPPING, ROOT, keywords={})
 
 
 def test_the_extraction_finds_the_engine_messages() -> None:
@@ -245,3 +230,12 @@ def test_errors_survive_pickling_with_their_message() -> None:
         assert type(again) is type(error)
         assert again.message == error.message and str(again) == str(error)
         assert again.__dict__.keys() == error.__dict__.keys()
+
+
+def test_a_failure_says_its_message_or_its_text() -> None:
+    carried = Message("{who} may not {what}", who="E1", what="decide")
+    assert Message.from_failure([carried.to_json()], "ignored") == carried
+    old = Message.from_failure([], "recorded before templates")
+    assert old == Message.verbatim("recorded before templates")  # shown as it is
+    assert i18n.say(old, "zh") == "recorded before templates"
+    assert Message.from_failure([{"no": "template"}], "as is") == Message.verbatim("as is")

@@ -12,14 +12,13 @@ from pathlib import Path
 
 import pytest
 from babel.messages.catalog import Catalog
-from babel.messages.extract import extract_from_dir
-from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import read_mo
-from babel.messages.pofile import read_po
 from jinja2 import Environment
 
 from careerflow.api import i18n
 from careerflow.api.pages import TEMPLATE_SETS, TEMPLATES
+from tests.catalogues import catalogue
+from tests.catalogues import extracted as extract
 
 API = Path(i18n.__file__).resolve().parent
 PO = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "messages.po"
@@ -37,23 +36,8 @@ SAME_IN_CHINESE = {"HR"}
 
 
 def extracted() -> dict[str, list[str]]:
-    """msgid → where it is used, as `pybabel extract -F babel.cfg` finds them."""
-    with i18n.MAPPING.open() as config:
-        method_map, options_map = parse_mapping_cfg(config)
-    found: dict[str, list[str]] = {}
-    for filename, lineno, message, _comments, _context in extract_from_dir(
-        str(API), method_map, options_map
-    ):
-        ids = message if isinstance(message, tuple) else (message,)
-        for msgid in ids:
-            if msgid:
-                found.setdefault(msgid, []).append(f"{filename}:{lineno}")
-    return found
-
-
-def catalogue(path: Path) -> Catalog:
-    with path.open("rb") as f:
-        return read_po(f)
+    """The dashboards' msgids, as `pybabel extract -F babel.cfg` finds them."""
+    return extract(i18n.MAPPING, API)
 
 
 def translated(cat: Catalog) -> Iterator[tuple[str, str, bool]]:

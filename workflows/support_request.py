@@ -90,9 +90,7 @@ def _refusal(exc: ActivityError) -> Message:
     cause = exc.cause
     if not isinstance(cause, ApplicationError):
         return Message.verbatim(str(exc))
-    if cause.details and Message.is_json(cause.details[0]):
-        return Message.from_json(cause.details[0])
-    return Message.verbatim(cause.message)
+    return Message.from_failure(cause.details, cause.message)
 
 
 @workflow.defn(name="SupportRequest")

@@ -27,12 +27,7 @@ def refusal(exc: BaseException) -> DomainError | None:
     cause: BaseException | None = exc
     while cause is not None:
         if isinstance(cause, ApplicationError) and cause.type in REFUSALS:
-            details = cause.details
-            if details and Message.is_json(details[0]):
-                message = Message.from_json(details[0])
-            else:  # recorded before messages carried their template
-                message = Message.verbatim(cause.message)
-            return REFUSALS[cause.type](message)
+            return REFUSALS[cause.type](Message.from_failure(cause.details, cause.message))
         cause = cause.__cause__ or getattr(cause, "cause", None)
     return None
 
