@@ -7,18 +7,15 @@ import os
 import re
 import subprocess
 import sys
-from datetime import date
 from pathlib import Path
 
 import pytest
 
-from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
-from careerflow.demo_loader import DEMO_HR
-from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.workflows.promotion_support import hire_rep
 
 
 def cli(
@@ -122,14 +119,21 @@ def test_policy_and_readiness_commands(loaded: PostgresSettings, tmp_path: Path)
     assert other.returncode == 2 and "no employee 'E00002' that you can see" in other.stderr
 
 
-def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def export_with_an_unknown_employee(tmp_path: Path) -> Path:
     f = tmp_path / "x.csv"
     f.write_text(
         "employee_id,period,metric,value,source\n"
         "E00001,2026-11,customer_visits,1,crm\n"
         "E00404,2026-11,customer_visits,1,crm\n"
     )
-    cjk = re.compile(r"[\u4e00-\u9fff]")
+    return f
+
+
+def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+    f = export_with_an_unknown_employee(tmp_path)
     for args, kept in [
         (("--as", "boss:E00001"), "'boss'"),  # the CLI's own check
         (("--as", "employee:E00001"), "E00001"),  # a service's permission check
@@ -138,8 +142,8 @@ def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Pa
         english = cli(loaded, tmp_path, "ingest", str(f), *args)
         chinese = cli(loaded, tmp_path, "ingest", str(f), *args, lang="zh")
         assert english.returncode == chinese.returncode == 2, chinese.stderr
-        assert not cjk.search(english.stderr), english.stderr
-        assert cjk.search(chinese.stderr) and kept in chinese.stderr, chinese.stderr
+        assert not CJK.search(english.stderr), english.stderr
+        assert CJK.search(chinese.stderr) and kept in chinese.stderr, chinese.stderr
         assert chinese.stderr.startswith("error: ")
 
 
@@ -150,30 +154,9 @@ def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path
         Services(Store.open(loaded)) as services,
         ReadModels(loaded, application_env(loaded)) as rm,
     ):
-        services.people.import_org(
-            DEMO_HR,
-            OrgImport(
-                employees=[
-                    EmployeeIn(
-                        employee_id="E00900",
-                        name="Nine Hundred",
-                        role=Role.sales_rep,
-                        team_id="T001",
-                        manager_id="S001",
-                        hire_date=date(2021, 3, 1),
-                        locale="en",
-                    )
-                ]
-            ),
-        )
+        hire_rep(services, "E00900", "T001", "S001", locale="en")
         rm.wait_caught_up(services.store.applications(), timeout=120)
-    f = tmp_path / "x.csv"
-    f.write_text(
-        "employee_id,period,metric,value,source\n"
-        "E00001,2026-11,customer_visits,1,crm\n"
-        "E00404,2026-11,customer_visits,1,crm\n"
-    )
-    cjk = re.compile(r"[\u4e00-\u9fff]")
+    f = export_with_an_unknown_employee(tmp_path)
     chinese_terminal, english_terminal = "zh_CN.UTF-8", "en_US.UTF-8"
     for who, terminal, switch, says_chinese in [
         ("employee:E00900", chinese_terminal, "", False),  # profile: English
@@ -186,27 +169,26 @@ def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path
     ]:
         done = cli(loaded, tmp_path, "ingest", str(f), "--as", who, lang=switch, terminal=terminal)
         assert done.returncode == 2, done.stderr
-        assert bool(cjk.search(done.stderr)) is says_chinese, (who, terminal, done.stderr)
+        assert bool(CJK.search(done.stderr)) is says_chinese, (who, terminal, done.stderr)
 
 
 def test_a_person_sets_their_language(loaded: PostgresSettings, tmp_path: Path) -> None:
     """`careerflow language` sets the profile's language; the person's messages follow."""
     f = tmp_path / "x.csv"
     f.write_text("employee_id,period,metric,value,source\nE00002,2026-11,customer_visits,1,crm\n")
-    cjk = re.compile(r"[\u4e00-\u9fff]")
 
     def refusal() -> str:  # an employee may not ingest: refused, said in E00002's language
         done = cli(loaded, tmp_path, "ingest", str(f), "--as", "employee:E00002", lang="")
         assert done.returncode == 2
         return done.stderr
 
-    assert cjk.search(refusal())
+    assert CJK.search(refusal())
     done = cli(loaded, tmp_path, "language", "en", "--as", "employee:E00002", lang="")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"employee_id": "E00002", "language": "en", "changed": True}
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
         rm.wait_caught_up(store.applications(), timeout=120)
-    assert "may not ingest metrics" in refusal() and not cjk.search(refusal())
+    assert "may not ingest metrics" in refusal() and not CJK.search(refusal())
 
     # Another person's language is HR's to set; a language the engine does not speak is
     # refused with the choices.

@@ -7,17 +7,14 @@ translated (Content-Language says which)."""
 from __future__ import annotations
 
 import re
-from datetime import date
 from typing import Any
 
 import httpx
 
 from aggregates.employee import employee_uuid
-from aggregates.ladder import Role
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
-from careerflow.services.people import EmployeeIn, OrgImport
 from tests.api.conftest import ApiStack
 from tests.api.test_api_promotions import (
     APPLICATIONS,
@@ -25,7 +22,7 @@ from tests.api.test_api_promotions import (
     caught_up,
     report_month,
 )
-from tests.workflows.promotion_support import ingest, year_of_metrics
+from tests.workflows.promotion_support import hire_rep, ingest, year_of_metrics
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
 ENGLISH_BROWSER = "en-GB,en;q=0.9"
@@ -104,22 +101,7 @@ async def test_refusals_before_any_workflow(api: ApiStack) -> None:
 
 
 async def test_the_profile_before_the_browser(api: ApiStack) -> None:
-    api.services.people.import_org(
-        DEMO_HR,
-        OrgImport(
-            employees=[
-                EmployeeIn(
-                    employee_id="E8",
-                    name="Eight",
-                    role=Role.sales_rep,
-                    team_id="T001",
-                    manager_id="S001",
-                    hire_date=date(2021, 3, 1),
-                    locale="en",
-                )
-            ]
-        ),
-    )
+    hire_rep(api.services, "E8", "T001", "S001", locale="en")
     await caught_up(api)
     issued = api.services.tokens.issue(DEMO_HR, "E8", AccessRole.employee, "language test")
     path = f"{APPLICATIONS}/no-such-one"

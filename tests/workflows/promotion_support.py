@@ -51,6 +51,28 @@ def build_org(services: Services) -> None:
     )
 
 
+def hire_rep(
+    services: Services, employee_id: str, team_id: str, manager_id: str, locale: str
+) -> None:
+    """One more sales rep, with their profile's language."""
+    services.people.import_org(
+        DEMO_HR,
+        OrgImport(
+            employees=[
+                EmployeeIn(
+                    employee_id=employee_id,
+                    name=f"Rep {employee_id}",
+                    role=Role.sales_rep,
+                    team_id=team_id,
+                    manager_id=manager_id,
+                    hire_date=date(2021, 3, 1),
+                    locale=locale,
+                )
+            ]
+        ),
+    )
+
+
 def ingest(services: Services, rows: list[tuple[str, str, str, float, str]]) -> None:
     lines = ["employee_id,period,metric,value,source,item"]
     lines += [f"{e},{p},{m},{v},crm,{item}" for e, p, m, v, item in rows]
