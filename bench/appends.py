@@ -30,19 +30,25 @@ SMOKE: dict[str, Any] = {"events": 200, "batch": 20, "streams": 20}
 Rows = list[tuple[Any, int, str, bytes]]
 
 
-def _employees(n: int) -> list[Employee]:
+def employees(n: int, start: int = 0) -> list[Employee]:
+    """`n` new reps in team TA, not saved yet (tests/test_append_paths.py uses them too)."""
     with command_context(actor="bench", role="system"):
         return [
             Employee(
                 employee_id=f"B{i:06d}",
                 name=f"Bench {i}",
                 role=Role.sales_rep,
-                team_id="T0",
+                team_id="TA",
                 manager_id=None,
                 hire_date=date(2020, 1, 1),
             )
-            for i in range(n)
+            for i in range(start, start + n)
         ]
+
+
+def move(employee: Employee) -> None:
+    """One `Moved` event: to the other of teams TA and TB."""
+    employee.move("TB" if employee.team_id == "TA" else "TA", None)
 
 
 def _app_run(store: Store, people: list[Employee], events: int, per_save: int) -> float:
@@ -55,7 +61,7 @@ def _app_run(store: Store, people: list[Employee], events: int, per_save: int) -
             changed = []
             for i in range(n):
                 employee = people[(done + i) % len(people)]
-                employee.move("TB" if employee.team_id == "TA" else "TA", None)
+                move(employee)
                 changed.append(employee)
             store.people.save(*changed)
             done += n
@@ -117,7 +123,7 @@ async def run(lab: Lab, events: int, batch: int, streams: int) -> Report:
     pg = lab.database(NAME)
     try:
         with Store.open(pg) as store:
-            people = _employees(streams)
+            people = employees(streams)
             store.people.save(*people)  # the streams exist: each append chains onto one
             for per_save, label in ((1, "1 event per save"), (batch, f"{batch} events per save")):
                 # One event per save is slow: a fifth of the events tell the same story.

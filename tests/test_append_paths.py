@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
-from datetime import date
 from typing import Any
 
 import pytest
@@ -21,7 +20,8 @@ from eventsourcing.persistence import IntegrityError
 from aggregates.base import command_context
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.employee import Employee
-from aggregates.ladder import Role
+from bench.appends import employees
+from bench.appends import move as move_one
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import UnpipelinedApplicationRecorder
@@ -40,25 +40,10 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
         yield s
 
 
-def people(n: int, start: int = 0) -> list[Employee]:
+def move(staff: list[Employee]) -> None:
     with command_context(actor="test", role="system"):
-        return [
-            Employee(
-                employee_id=f"B{i:04d}",
-                name=f"Person {i}",
-                role=Role.sales_rep,
-                team_id="TA",
-                manager_id=None,
-                hire_date=date(2024, 1, 1),
-            )
-            for i in range(start, start + n)
-        ]
-
-
-def move(employees: list[Employee]) -> None:
-    with command_context(actor="test", role="system"):
-        for e in employees:
-            e.move("TB" if e.team_id == "TA" else "TA", None)
+        for e in staff:
+            move_one(e)
 
 
 @pytest.mark.parametrize("pipelined", [True, False], ids=["pipelined", "in-turn"])
@@ -79,7 +64,7 @@ def test_both_paths_chain_every_event_and_refuse_conflicts(
 
         monkeypatch.setattr(recorder, name, spy)
 
-    staff = people(6)
+    staff = employees(6)
     services.store.people.save(*staff)  # several streams in one save
     for e in staff:  # one event per save, each extending its stream
         move([e])
@@ -99,7 +84,7 @@ def test_both_paths_chain_every_event_and_refuse_conflicts(
     done = threading.Event()
 
     def write() -> None:
-        services.store.people.save(*people(1, start=100))
+        services.store.people.save(*employees(1, start=100))
         done.set()
 
     threading.Thread(target=write, daemon=True).start()
