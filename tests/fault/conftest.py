@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import os
+import random
 import shutil
 import signal
 import socket
@@ -21,6 +22,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from collections.abc import AsyncIterator, Iterator
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import IO, Any
@@ -509,6 +511,52 @@ PATHS = {
 }
 
 
+@dataclass
+class Applicants:
+    """The reps who apply, each with the path its application takes (drawn by a seeded
+    RNG), in teams of `per_team` under supervisors S001, S002, ..."""
+
+    paths: dict[str, PromotionPath]
+    per_team: int
+
+    @property
+    def reps(self) -> list[str]:
+        return list(self.paths)
+
+    @property
+    def expected(self) -> int:
+        """The promotion events the run will write."""
+        return sum(len(p.events) for p in self.paths.values())
+
+    def events_of(self, reps: list[str]) -> int:
+        return sum(len(self.paths[rep].events) for rep in reps)
+
+    def manager(self, rep: str) -> str:
+        return f"S{self.reps.index(rep) // self.per_team + 1:03d}"
+
+    def __str__(self) -> str:
+        mix = dict(Counter(p.name for p in self.paths.values()))
+        return f"{len(self.paths)} applicants {mix}, {self.expected} promotion events expected"
+
+
+def draw_applicants(
+    services: Services, rng: random.Random, count: int, per_team: int
+) -> Applicants:
+    """Builds the organisation and draws each applicant's path."""
+    reps = build_org(services, count, per_team)
+    return Applicants({rep: PATHS[rng.choice(sorted(PATHS))] for rep in reps}, per_team)
+
+
+class Clock:
+    """Wall time since the test began, for its log lines."""
+
+    def __init__(self) -> None:
+        self.began = time.monotonic()
+
+    def __str__(self) -> str:
+        return f"t={time.monotonic() - self.began:.1f}s"
+
+
 class PromotionDriver:
     """Applies for every rep and steers each application down its path through the same
     service the CLI and the API use, retrying whatever a fault interrupts: a call that
@@ -532,9 +580,29 @@ class PromotionDriver:
         self.applications: dict[str, str] = {}  # employee -> application id
         self._changed = asyncio.Event()
         self._conn = psycopg.connect(services.store.pg.conninfo(), autocommit=True)
+        self.tasks: list[asyncio.Task[str]] = []  # one per application being driven
+        self._follower: asyncio.Task[None] | None = None
 
-    def close(self) -> None:
+    async def __aenter__(self) -> PromotionDriver:
+        self._follower = asyncio.create_task(self.follow())
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        for task in [self._follower, *self.tasks]:
+            if task is not None:
+                task.cancel()
         self._conn.close()
+
+    def start(self, reps: list[str], applicants: Applicants) -> None:
+        """Drives each rep's application down its path, in the background."""
+        self.tasks += [
+            asyncio.create_task(self.drive(rep, applicants.manager(rep), applicants.paths[rep]))
+            for rep in reps
+        ]
+
+    async def finish(self, timeout: float = 300.0) -> None:
+        """Waits until every application started is driven to its end."""
+        await asyncio.wait_for(asyncio.gather(*self.tasks), timeout)
 
     # -- following the store -------------------------------------------------------------
     def _read(self) -> tuple[list[tuple[int, uuid.UUID, str]], list[tuple[int, str]]]:
@@ -767,7 +835,6 @@ async def check_promotions(
 
 async def run_until(
     driver: PromotionDriver,
-    tasks: list[asyncio.Task[str]],
     events: int,
     timeout: float = 120.0,
     log: EngineProcess | None = None,
@@ -776,7 +843,7 @@ async def run_until(
     the test at once)."""
     deadline = time.monotonic() + timeout
     while driver.total < events:
-        for task in tasks:
+        for task in driver.tasks:
             if task.done() and task.exception() is not None:
                 raise AssertionError("a promotion could not be driven") from task.exception()
         assert time.monotonic() < deadline, (

@@ -18,6 +18,7 @@ from careerflow.services.projection_check import check_projections
 from careerflow.services.registry import Services
 from tests.fault.conftest import (
     HR,
+    Clock,
     FaultStack,
     build_org,
     heads,
@@ -54,11 +55,7 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
     fault_stack: FaultStack,
 ) -> None:
     rng = random.Random(SEED)
-    began = time.monotonic()
-
-    def now() -> str:
-        return f"t={time.monotonic() - began:.1f}s"
-
+    now = Clock()
     with fault_stack.services() as services:
         reps = build_org(services, REPS, metrics=False)
         months = [f"2025-{m:02d}" for m in range(1, MONTHLY_BATCHES + 1)]
@@ -69,7 +66,7 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
         say(f"projection runner started (pid {runner.pid})")
         say(
             f"imported {REPS} reps and {MONTHLY_BATCHES} monthly exports ({imported} rows): "
-            f"heads {target}, {now()}"
+            f"heads {target}, {now}"
         )
         metrics_head = target["metrics"]
 
@@ -86,13 +83,13 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
             assert at < metrics_head, "the kill came after the last metrics event"
             say(
                 f"kill {n}/{kills}: SIGKILL projection runner pid {pid} mid-batch, metrics "
-                f"projected to {at}/{metrics_head} (drawn point {point:.0%}), {now()}"
+                f"projected to {at}/{metrics_head} (drawn point {point:.0%}), {now}"
             )
             runner.start()
-            say(f"projection runner started again (pid {runner.pid}), {now()}")
+            say(f"projection runner started again (pid {runner.pid}), {now}")
 
         wait_projected(services, target, runner)
-        say(f"caught up: positions {projection_positions(services)}, {now()}")
+        say(f"caught up: positions {projection_positions(services)}, {now}")
 
         report = check_projections(services, SYSTEM)
         assert report.ok, report.differences[:20]
@@ -101,5 +98,5 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
         say(
             f"kills: {runner.kills}, runner starts: {runner.starts}; read model equals a "
             f"from-scratch rebuild: {sum(report.rows_compared.values())} rows in "
-            f"{len(report.rows_compared)} tables ({report.rows_compared}); wall {now()}"
+            f"{len(report.rows_compared)} tables ({report.rows_compared}); wall {now}"
         )

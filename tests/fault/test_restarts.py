@@ -10,7 +10,6 @@ import asyncio
 import random
 import time
 import uuid
-from collections import Counter
 from pathlib import Path
 
 from temporalio.client import Client
@@ -20,12 +19,13 @@ from careerflow.services.projection_check import check_projections
 from careerflow.temporal_server import TemporalDevServer
 from tests.conftest import real_binary
 from tests.fault.conftest import (
-    PATHS,
     TARGET,
+    Clock,
     FaultStack,
     PromotionDriver,
     build_org,
     check_promotions,
+    draw_applicants,
     free_port,
     heads,
     run_until,
@@ -44,40 +44,30 @@ async def test_temporal_and_postgres_restarted_mid_flight(
     fault_stack: FaultStack, temporal_client: Client
 ) -> None:
     rng = random.Random(SEED)
-    began = time.monotonic()
-
-    def now() -> str:
-        return f"t={time.monotonic() - began:.1f}s"
-
+    now = Clock()
     with fault_stack.services() as services:
-        reps = build_org(services, APPLICANTS, PER_TEAM)
-        paths = {rep: PATHS[rng.choice(sorted(PATHS))] for rep in reps}
-        expected = sum(len(p.events) for p in paths.values())
-        say(
-            f"{len(reps)} applicants {dict(Counter(p.name for p in paths.values()))}, "
-            f"{expected} promotion events expected"
-        )
+        applicants = draw_applicants(services, rng, APPLICANTS, PER_TEAM)
+        expected = applicants.expected
+        say(str(applicants))
         worker, runner = fault_stack.worker(), fault_stack.projection_runner()
         fault_stack.start_all(worker, runner)
         say(f"worker (pid {worker.pid}) and projection runner (pid {runner.pid}) started")
-        driver = PromotionDriver(services, temporal_client, fault_stack.queue)
-        follower = asyncio.create_task(driver.follow())
-        manager = {rep: f"S{i // PER_TEAM + 1:03d}" for i, rep in enumerate(reps)}
-        # The first wave runs through the Temporal restart; the second wave is started
-        # right before PostgreSQL goes down, so its first activities meet the outage.
-        first, second = reps[: len(reps) // 2], reps[len(reps) // 2 :]
-        first_events = sum(len(paths[rep].events) for rep in first)
-        tasks = [asyncio.create_task(driver.drive(rep, manager[rep], paths[rep])) for rep in first]
-        try:
-            await run_until(driver, tasks, int(0.3 * first_events), log=worker)
+        async with PromotionDriver(services, temporal_client, fault_stack.queue) as driver:
+            # The first wave runs through the Temporal restart; the second wave is started
+            # right before PostgreSQL goes down, so its first activities meet the outage.
+            reps = applicants.reps
+            first, second = reps[: len(reps) // 2], reps[len(reps) // 2 :]
+            first_events = applicants.events_of(first)
+            driver.start(first, applicants)
+            await run_until(driver, int(0.3 * first_events), log=worker)
             at = driver.total
             await asyncio.to_thread(fault_stack.restart_temporal, TEMPORAL_DOWN)
             say(
                 f"Temporal dev server stopped at {at}/{expected} promotion events, down "
                 f"{TEMPORAL_DOWN:.0f}s, started again on {fault_stack.temporal.db_file.name}, "
-                f"{now()}"
+                f"{now}"
             )
-            await run_until(driver, tasks, int(0.7 * first_events), log=worker)
+            await run_until(driver, int(0.7 * first_events), log=worker)
             for rep in second:
                 await driver.process.start(
                     Principal(person_id=rep, role=AccessRole.employee), rep, TARGET
@@ -87,22 +77,15 @@ async def test_temporal_and_postgres_restarted_mid_flight(
             say(
                 f"{len(second)} more applications started, then PostgreSQL stopped at "
                 f"{at}/{expected} promotion events, down {POSTGRES_DOWN:.0f}s, started again "
-                f"on the same data directory, {now()}"
+                f"on the same data directory, {now}"
             )
-            tasks += [
-                asyncio.create_task(driver.drive(rep, manager[rep], paths[rep])) for rep in second
-            ]
-            await asyncio.wait_for(asyncio.gather(*tasks), 300)
+            driver.start(second, applicants)
+            await driver.finish()
             say(
-                f"every application decided, {now()}; calls refused or cut off and retried: "
+                f"every application decided, {now}; calls refused or cut off and retried: "
                 f"{dict(driver.retries)}"
             )
-            summary = await check_promotions(services, temporal_client, driver, paths)
-        finally:
-            follower.cancel()
-            for task in tasks:
-                task.cancel()
-            driver.close()
+            summary = await check_promotions(services, temporal_client, driver, applicants.paths)
 
         # Activities that met the outage either waited it out inside the store's own
         # connection retries or failed and were retried by Temporal: both are counted.
@@ -127,7 +110,7 @@ async def test_temporal_and_postgres_restarted_mid_flight(
             f"workflow tasks held up past 5s: {slow_tasks}; "
             f"{summary}; projection runner exits: "
             f"{runner_exits}; read model equals a rebuild "
-            f"({sum(report.rows_compared.values())} rows); wall {now()}"
+            f"({sum(report.rows_compared.values())} rows); wall {now}"
         )
 
 

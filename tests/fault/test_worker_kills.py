@@ -13,17 +13,15 @@ from __future__ import annotations
 
 import asyncio
 import random
-import time
-from collections import Counter
 
 from temporalio.client import Client
 
 from tests.fault.conftest import (
-    PATHS,
+    Clock,
     FaultStack,
     PromotionDriver,
-    build_org,
     check_promotions,
+    draw_applicants,
     run_until,
     say,
 )
@@ -37,51 +35,33 @@ async def test_worker_killed_at_random_points_loses_and_duplicates_nothing(
     fault_stack: FaultStack, temporal_client: Client
 ) -> None:
     rng = random.Random(SEED)
-    began = time.monotonic()
-
-    def now() -> str:
-        return f"t={time.monotonic() - began:.1f}s"
-
+    now = Clock()
     with fault_stack.services() as services:
-        reps = build_org(services, APPLICANTS, PER_TEAM)
-        paths = {rep: PATHS[rng.choice(sorted(PATHS))] for rep in reps}
-        expected = sum(len(p.events) for p in paths.values())
-        say(
-            f"{len(reps)} applicants {dict(Counter(p.name for p in paths.values()))}, "
-            f"{expected} promotion events expected; org built, {now()}"
-        )
+        applicants = draw_applicants(services, rng, APPLICANTS, PER_TEAM)
+        expected = applicants.expected
+        say(f"{applicants}; org built, {now}")
         worker = fault_stack.worker().start()
         say(f"worker started (pid {worker.pid})")
-        driver = PromotionDriver(services, temporal_client, fault_stack.queue)
-        follower = asyncio.create_task(driver.follow())
-        tasks = [
-            asyncio.create_task(driver.drive(rep, f"S{i // PER_TEAM + 1:03d}", paths[rep]))
-            for i, rep in enumerate(reps)
-        ]
-        try:
+        async with PromotionDriver(services, temporal_client, fault_stack.queue) as driver:
+            driver.start(applicants.reps, applicants)
             kills = rng.randint(3, 5)
             points = sorted(rng.uniform(0.03, 0.3) for _ in range(kills))
             for n, point in enumerate(points, 1):
-                await run_until(driver, tasks, int(point * expected), log=worker)
+                await run_until(driver, int(point * expected), log=worker)
                 await asyncio.sleep(rng.uniform(0.0, 0.3))
                 pid = worker.kill()
                 say(
                     f"kill {n}/{kills}: SIGKILL worker pid {pid} at {driver.total}/{expected} "
-                    f"promotion events (drawn point {point:.0%}), {now()}"
+                    f"promotion events (drawn point {point:.0%}), {now}"
                 )
                 await asyncio.sleep(rng.uniform(0.0, 1.0))
                 await worker.start_async()
-                say(f"worker started again (pid {worker.pid}), {now()}")
-            await asyncio.wait_for(asyncio.gather(*tasks), 300)
+                say(f"worker started again (pid {worker.pid}), {now}")
+            await driver.finish()
             say(
-                f"every application decided, {now()}; calls refused or cut off and retried: "
+                f"every application decided, {now}; calls refused or cut off and retried: "
                 f"{dict(driver.retries)}; calls left waiting once the store had their event: "
                 f"{dict(driver.abandoned)}"
             )
-            summary = await check_promotions(services, temporal_client, driver, paths)
-        finally:
-            follower.cancel()
-            for task in tasks:
-                task.cancel()
-            driver.close()
-        say(f"kills: {worker.kills}, worker starts: {worker.starts}; {summary}; wall {now()}")
+            summary = await check_promotions(services, temporal_client, driver, applicants.paths)
+        say(f"kills: {worker.kills}, worker starts: {worker.starts}; {summary}; wall {now}")
