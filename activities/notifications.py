@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import contextlib
 from contextlib import AbstractContextManager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
@@ -29,6 +29,7 @@ from careerflow.delivery import (
     post_webhook,
     send_email,
 )
+from careerflow.messages import Message, in_every_language
 from careerflow.principal import SYSTEM
 from careerflow.services.notifications import NotificationRef
 
@@ -38,13 +39,35 @@ if TYPE_CHECKING:
 CHANNELS = ("email", "webhook")
 
 
+class MessageIn(BaseModel):
+    """A careerflow.messages.Message as it crosses Temporal: a template of the engine
+    catalogue and its values."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    template: str
+    params: dict[str, Any] = {}
+
+    def in_every_language(self) -> dict[str, str]:
+        return in_every_language(Message.from_json(self.model_dump()))
+
+
 class CreateNotification(BaseModel):
     key: str  # idempotency key, e.g. "promotion/<application-id>/round-1/reminder"
     recipient_id: str
     kind: str  # e.g. "promotion.reminder"
-    title: dict[str, str]  # {"en": ..., "zh": ...}
-    body: dict[str, str]
+    # A Message, said here in every language through the engine catalogue; or texts
+    # already in each language ({"en": ..., "zh": ...}: histories from before messages).
+    title: MessageIn | dict[str, str] = Field(union_mode="left_to_right")
+    body: MessageIn | dict[str, str] = Field(union_mode="left_to_right")
     ref: dict[str, str] | None = None  # e.g. {"type": "promotion", "id": ...}
+
+    def texts(self) -> tuple[dict[str, str], dict[str, str]]:
+        """Title and body in every language."""
+        return tuple(  # type: ignore[return-value]
+            t.in_every_language() if isinstance(t, MessageIn) else t
+            for t in (self.title, self.body)
+        )
 
 
 class DeliverNotification(BaseModel):
@@ -78,15 +101,10 @@ class NotificationActivities:
     @activity.defn(name="create_notification")
     def create_notification(self, request: CreateNotification) -> NotificationRef:
         # Idempotent on the key: a retry after a crash finds the notification it made.
+        title, body = request.texts()
         with _activity_context():
             return self.services.notifications.notify(
-                SYSTEM,
-                request.key,
-                request.recipient_id,
-                request.kind,
-                request.title,
-                request.body,
-                request.ref,
+                SYSTEM, request.key, request.recipient_id, request.kind, title, body, request.ref
             )
 
     @activity.defn(name="deliver_notification")

@@ -130,8 +130,8 @@ class DomainError(Exception):
         self.message = template if isinstance(template, Message) else Message(template, **params)
         super().__init__(str(self.message))
 
-    def say(self, gettext: Gettext) -> str:
-        return self.message.say(gettext)
+    def say(self, gettext: Gettext, lang: str = "en") -> str:
+        return self.message.say(gettext, lang)
 
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from the Message, not from the English text (pickling across processes).

@@ -16,7 +16,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog
-from careerflow.messages import Invalid, Message
+from careerflow.messages import Invalid, Message, in_every_language
 
 Group = Literal["self", "manager", "peers", "reports"]
 GROUPS: tuple[Group, ...] = ("self", "manager", "peers", "reports")
@@ -24,13 +24,14 @@ AnonymousGroup = Literal["peers", "reports"]
 Source = Literal["overall", "self", "manager", "peers", "reports"]
 """Which figure of a profile: the overall level or one group's average."""
 
-GROUP_LABELS: dict[str, dict[str, str]] = {
-    "self": {"en": "self", "zh": "自评"},
-    "manager": {"en": "manager", "zh": "上级"},
-    "peers": {"en": "peers", "zh": "同事"},
-    "reports": {"en": "reports", "zh": "下属"},
-    "overall": {"en": "overall", "zh": "综合"},
+GROUP_NAMES: dict[str, Message] = {
+    "self": Message("self"),
+    "manager": Message("manager"),
+    "peers": Message("peers"),
+    "reports": Message("reports"),
+    "overall": Message("overall"),
 }
+"""What each group (and the overall level) is called, e.g. in "manager 360° level of ..."."""
 
 METRIC_PREFIX = "competency_"
 _OVERALL_FROM: tuple[Group, ...] = ("manager", "peers", "reports")
@@ -211,12 +212,6 @@ def rating_problems(
 
 # --------------------------------------------------------------------------- profile
 
-HIDDEN_NOTE: dict[str, str] = {
-    "en": "hidden: fewer than {n} raters",
-    "zh": "已隐藏：评价人少于{n}人",
-}
-NO_RATINGS_NOTE: dict[str, str] = {"en": "no ratings", "zh": "无评价"}
-
 
 class GroupRatings(Frozen):
     """What a group gave one ratee (anonymous groups: without who)."""
@@ -292,7 +287,11 @@ def _mean(values: Sequence[float]) -> float:
 
 
 def hidden_note(min_group_size: int) -> dict[str, str]:
-    return {lang: text.format(n=min_group_size) for lang, text in HIDDEN_NOTE.items()}
+    return in_every_language(Message("hidden: fewer than {n} raters", n=min_group_size))
+
+
+def no_ratings_note() -> dict[str, str]:
+    return in_every_language(Message("no ratings"))
 
 
 def build_profile(
@@ -310,6 +309,7 @@ def build_profile(
     scores: list[CompetencyScore] = []
     gaps: list[str] = []
     courses: list[str] = []
+    hidden, no_ratings = hidden_note(model.min_group_size), no_ratings_note()
     by_group = {g.group: g for g in groups}
     for competency in model.competencies:
         cid = competency.id
@@ -330,7 +330,7 @@ def build_profile(
                         average=None,
                         raters=None,
                         hidden=True,
-                        note=hidden_note(model.min_group_size),
+                        note=hidden,
                     )
                 )
                 continue
@@ -341,7 +341,7 @@ def build_profile(
                         anonymous=g.anonymous,
                         average=None,
                         raters=0,
-                        note=NO_RATINGS_NOTE,
+                        note=no_ratings,
                     )
                 )
                 continue
@@ -444,12 +444,15 @@ def gap_summary(
                 share=share,
                 average=_mean(levels) if levels else None,
                 courses=list(competency.courses),
-                text={
-                    "en": f"{percent} ({below} of {len(levels)}) have a "
-                    f"{competency.label['en']} gap",
-                    "zh": f"{percent}（{len(levels)}人中{below}人）在{competency.label['zh']}"
-                    "方面存在差距",
-                },
+                text=in_every_language(
+                    Message(
+                        "{percent} ({below} of {assessed}) have a {competency} gap",
+                        percent=percent,
+                        below=below,
+                        assessed=len(levels),
+                        competency=competency.label,
+                    )
+                ),
             )
         )
     return out

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from aggregates.ladder import Role
-from careerflow.messages import Invalid, Message
+from careerflow.messages import Invalid, Message, in_every_language
 
 # --------------------------------------------------------------------------- labels
 
@@ -138,13 +138,30 @@ Direction = Literal["higher", "lower"]
 WindowRule = Literal["mean", "sum", "last", "max", "items"]
 Dimension = Literal["performance", "customer", "process", "growth", "team"]
 
-DIMENSION_LABELS: dict[str, dict[str, str]] = {
-    "performance": {"en": "performance", "zh": "业绩"},
-    "customer": {"en": "customer", "zh": "客户"},
-    "process": {"en": "process", "zh": "过程"},
-    "growth": {"en": "growth", "zh": "成长"},
-    "team": {"en": "team", "zh": "团队"},
+_DIMENSION_NAMES: dict[str, Message] = {
+    "performance": Message("performance"),
+    "customer": Message("customer"),
+    "process": Message("process"),
+    "growth": Message("growth"),
+    "team": Message("team"),
 }
+
+
+class _DimensionLabels(Mapping[str, dict[str, str]]):
+    """Each dimension's name in every language, said from the engine catalogue when it is
+    looked up (not at import: workflow code imports this module)."""
+
+    def __getitem__(self, dimension: str) -> dict[str, str]:
+        return in_every_language(_DIMENSION_NAMES[dimension])
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(_DIMENSION_NAMES)
+
+    def __len__(self) -> int:
+        return len(_DIMENSION_NAMES)
+
+
+DIMENSION_LABELS: Mapping[str, dict[str, str]] = _DimensionLabels()
 
 _METRIC_NAME = r"^[a-z][a-z0-9_]*$"
 

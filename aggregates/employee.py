@@ -9,8 +9,7 @@ from eventsourcing.domain import event
 
 from aggregates.base import Aggregate, DomainError, stable_id
 from aggregates.ladder import Role
-
-LANGUAGES = ("zh", "en")  # the languages the engine speaks; a profile chooses one
+from careerflow.messages import LANGUAGES  # a profile chooses one
 
 
 def employee_uuid(employee_id: str) -> UUID:

@@ -12,6 +12,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from aggregates.competency import GROUP_NAMES
 from aggregates.documents import (
     DIMENSION_LABELS,
     AnyOf,
@@ -34,6 +35,7 @@ from aggregates.documents import (
     period_kind,
 )
 from aggregates.ladder import Role
+from careerflow.messages import Message, in_every_language
 
 _EPS = 1e-9
 _DIGITS = 6  # comparisons use values rounded to this many decimals (float-noise immunity)
@@ -382,30 +384,44 @@ class Suggestion(Frozen):
         return self.text[lang]
 
 
-def _suggestion_text(ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog) -> Label:
-    en_label, zh_label = ind.label["en"], ind.label["zh"]
+def _course_title(catalog: MetricCatalog, course: str) -> Label:
+    """A course's title in every language (the catalog's, else its name)."""
+    return {lang: catalog.course_title(course, lang) for lang in ("en", "zh")}
+
+
+def _suggestion_message(
+    ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog
+) -> Message:
     if ind.missing:
-        return {
-            "en": f"no {en_label} data recorded: check with your manager that it is captured",
-            "zh": f"暂无{zh_label}数据：请与经理确认数据已采集",
-        }
-    en_parts: list[str] = []
-    zh_parts: list[str] = []
-    if definition.improve_course:
-        en_parts.append(f"complete *{catalog.course_title(definition.improve_course, 'en')}*")
-        zh_parts.append(f"完成《{catalog.course_title(definition.improve_course, 'zh')}》课程")
-    if definition.improve_action:
-        en_parts.append(definition.improve_action["en"])
-        zh_parts.append(definition.improve_action["zh"])
-    if not en_parts:
-        return {
-            "en": f"focus on your {en_label} (score {format_value(ind.score, 'score10')}/10)",
-            "zh": f"重点提升{zh_label}（当前 {format_value(ind.score, 'score10')}/10 分）",
-        }
-    return {
-        "en": f"{' and '.join(en_parts)} to raise your {en_label}",
-        "zh": f"{'并'.join(zh_parts)}，以提升{zh_label}",
-    }
+        return Message(
+            "no {indicator} data recorded: check with your manager that it is captured",
+            indicator=ind.label,
+        )
+    course, action = definition.improve_course, definition.improve_action
+    if course and action:
+        return Message(
+            "complete *{course}* and {action} to raise your {indicator}",
+            course=_course_title(catalog, course),
+            action=action,
+            indicator=ind.label,
+        )
+    if course:
+        return Message(
+            "complete *{course}* to raise your {indicator}",
+            course=_course_title(catalog, course),
+            indicator=ind.label,
+        )
+    if action:
+        return Message("{action} to raise your {indicator}", action=action, indicator=ind.label)
+    return Message(
+        "focus on your {indicator} (score {score}/10)",
+        indicator=ind.label,
+        score=format_value(ind.score, "score10"),
+    )
+
+
+def _suggestion_text(ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog) -> Label:
+    return in_every_language(_suggestion_message(ind, definition, catalog))
 
 
 def weakest_indicators(
@@ -452,12 +468,6 @@ class EvaluationContext(Frozen):
     team_averages: dict[str, float] = Field(default_factory=dict)
 
 
-_WORDS: dict[str, dict[str, str]] = {
-    "en": {"of": " of ", "no_data": "no data", "team_avg": "team average", "needs": "needs"},
-    "zh": {"of": "/", "no_data": "无数据", "team_avg": "团队平均", "needs": "要求"},
-}
-
-
 class CriterionResult(Frozen):
     """One criterion as evaluated; `line()` renders it ("repurchase 55% ✗").
 
@@ -478,25 +488,36 @@ class CriterionResult(Frozen):
     team_average: str | None = None
     options: list[CriterionResult] = Field(default_factory=list)
 
-    def line(self, lang: str = "en", verbose: bool = False) -> str:
-        words = _WORDS.get(lang, _WORDS["en"])
+    def message(self, verbose: bool = False) -> Message:
+        """The criterion as a catalogue message ("repurchase 55% ✗"; verbose: with what
+        it needs and the team's average). Light: workflows pass it on to a notification."""
         mark = "✓" if self.met else "✗"
-        label = self.label.get(lang, self.label["en"])
         if self.options:
-            inner = " | ".join(option.line(lang, verbose) for option in self.options)
-            return f"{label} {mark} ({inner})"
+            inner = self.options[-1].message(verbose)
+            for option in reversed(self.options[:-1]):
+                inner = Message("{first} | {rest}", first=option.message(verbose), rest=inner)
+            return Message("{label} {mark} ({options})", label=self.label, mark=mark, options=inner)
         if self.value is None:
-            text = f"{label} {words['no_data']}"
+            text = Message("{label} no data", label=self.label)
         elif self.of_target is not None:
-            text = f"{label} {self.display_value}{words['of']}{self.of_target}"
+            text = Message(
+                "{label} {value} of {target}",
+                label=self.label,
+                value=self.display_value,
+                target=self.of_target,
+            )
         else:
-            text = f"{label} {self.display_value}"
+            text = Message("{label} {value}", label=self.label, value=self.display_value)
         if verbose:
-            notes = [f"{words['needs']} {self.threshold}"]
+            notes = [Message("needs {threshold}", threshold=self.threshold)]
             if self.team_average is not None:
-                notes.insert(0, f"{words['team_avg']} {self.team_average}")
-            text += f" ({'; '.join(notes)})" if lang == "en" else f"（{'；'.join(notes)}）"
-        return f"{text} {mark}"
+                notes.insert(0, Message("team average {average}", average=self.team_average))
+            text = Message("{text} ({notes})", text=text, notes=notes)
+        return Message("{text} {mark}", text=text, mark=mark)
+
+    def line(self, lang: str = "en", verbose: bool = False) -> str:
+        """The criterion in `lang` (not for workflow code: it reads the catalogue)."""
+        return in_every_language(self.message(verbose))[lang]
 
 
 class CriteriaEvaluation(Frozen):
@@ -520,10 +541,15 @@ class CriteriaEvaluation(Frozen):
 
     def summary(self, lang: str = "en") -> str:
         """ "sales 130% ✓, repurchase 55% ✗, mentored 1 of 2 ✗ → increase follow-up visits…" """
-        sep = ", " if lang == "en" else "，"
-        text = sep.join(self.lines(lang))
-        tips = [r.suggestion[lang] for r in self.unmet() if r.suggestion]
-        return f"{text} → {('; ' if lang == 'en' else '；').join(tips)}" if tips else text
+        if not self.results:
+            return ""
+        said = self.results[-1].message()
+        for r in reversed(self.results[:-1]):
+            said = Message("{first}, {rest}", first=r.message(), rest=said)
+        tips = [Message("{tip}", tip=r.suggestion) for r in self.unmet() if r.suggestion]
+        if tips:
+            said = Message("{results} → {tips}", results=said, tips=tips)
+        return in_every_language(said)[lang]
 
 
 def _metric_result(
@@ -543,10 +569,9 @@ def _metric_result(
     avg = context.team_averages.get(c.metric)
     detail = None
     if definition is None:
-        detail = {
-            "en": f"metric {c.metric!r} is not in the metric catalog",
-            "zh": f"指标目录中没有指标 {c.metric!r}",
-        }
+        detail = in_every_language(
+            Message("metric {metric!r} is not in the metric catalog", metric=c.metric)
+        )
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -573,10 +598,12 @@ def _courses_result(
     met = count >= c.required
     detail = None
     if missing:
-        detail = {
-            "en": "missing: " + ", ".join(catalog.course_title(x, "en") for x in missing),
-            "zh": "未完成：" + "".join(f"《{catalog.course_title(x, 'zh')}》" for x in missing),
+        # The titles are the catalog's (domain data), listed as each language lists them.
+        titles = {
+            "en": ", ".join(catalog.course_title(x, "en") for x in missing),
+            "zh": "".join(f"《{catalog.course_title(x, 'zh')}》" for x in missing),
         }
+        detail = in_every_language(Message("missing: {courses}", courses=titles))
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -606,10 +633,14 @@ def _streak_result(
     met = len(best) >= c.months
     detail = None
     if best:
-        detail = {
-            "en": f"top {format_value(c.top_percent, 'count')}%: {best[0]} to {best[-1]}",
-            "zh": f"前{format_value(c.top_percent, 'count')}%：{best[0]} 至 {best[-1]}",
-        }
+        detail = in_every_language(
+            Message(
+                "top {percent}%: {first} to {last}",
+                percent=format_value(c.top_percent, "count"),
+                first=best[0],
+                last=best[-1],
+            )
+        )
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -642,10 +673,13 @@ def _competency_result(
     met = latest is not None and _compare(latest.value, ">=", c.min_level)
     detail = None
     if latest is not None:
-        detail = {
-            "en": f"{c.source} 360° level of {latest.period}",
-            "zh": f"{latest.period} 360°评估（{_SOURCE_ZH[c.source]}）",
-        }
+        detail = in_every_language(
+            Message(
+                "{source} 360° level of {period}",
+                source=GROUP_NAMES[c.source],
+                period=latest.period,
+            )
+        )
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -657,15 +691,6 @@ def _competency_result(
         suggestion=None if met else c.suggestion,
         detail=detail,
     )
-
-
-_SOURCE_ZH = {
-    "overall": "综合",
-    "self": "自评",
-    "manager": "上级",
-    "peers": "同事",
-    "reports": "下属",
-}
 
 
 def _evaluate(

@@ -13,6 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from aggregates.documents import Frozen
+from careerflow.messages import Message, in_every_language
 
 
 def _money(x: float) -> float:
@@ -89,11 +90,12 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
         lines.append(
             Line(
                 key="no_target",
-                text={
-                    "en": "no sales target was set for the month: no bonus "
-                    "(set one in the goal cascade)",
-                    "zh": "本月未设定销售目标：无奖金（请在目标分解中设定）",
-                },
+                text=in_every_language(
+                    Message(
+                        "no sales target was set for the month: no bonus "
+                        "(set one in the goal cascade)"
+                    )
+                ),
                 amount=0.0,
             )
         )
@@ -110,12 +112,14 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
         lines.append(
             Line(
                 key="target_not_met",
-                text={
-                    "en": f"sales {_fmt(inputs.sales_amount)} below the target "
-                    f"{_fmt(inputs.sales_target)} (short {_fmt(short)}): no bonus",
-                    "zh": f"销售额 {_fmt(inputs.sales_amount)} 未达目标 "
-                    f"{_fmt(inputs.sales_target)}（差 {_fmt(short)}）：无奖金",
-                },
+                text=in_every_language(
+                    Message(
+                        "sales {sales} below the target {target} (short {short}): no bonus",
+                        sales=_fmt(inputs.sales_amount),
+                        target=_fmt(inputs.sales_target),
+                        short=_fmt(short),
+                    )
+                ),
                 amount=0.0,
             )
         )
@@ -133,17 +137,20 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
     lines.append(
         Line(
             key="base",
-            text={"en": "sales target met: base bonus", "zh": "完成销售目标：基础奖金"},
+            text=in_every_language(Message("sales target met: base bonus")),
             amount=base,
         )
     )
     lines.append(
         Line(
             key="excess",
-            text={
-                "en": f"{rules.excess_rate_percent:g}% of the excess {_fmt(excess)}",
-                "zh": f"超额部分 {_fmt(excess)} 的 {rules.excess_rate_percent:g}%",
-            },
+            text=in_every_language(
+                Message(
+                    "{rate:g}% of the excess {excess}",
+                    rate=rules.excess_rate_percent,
+                    excess=_fmt(excess),
+                )
+            ),
             amount=extra,
         )
     )
@@ -154,26 +161,33 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
         lines.append(
             Line(
                 key="retention",
-                text={
-                    "en": f"retention {retention:g}% > {rules.retention_threshold_percent:g}%: "
-                    f"+{rules.retention_uplift_percent:g}%",
-                    "zh": f"客户留存率 {retention:g}% > {rules.retention_threshold_percent:g}%："
-                    f"+{rules.retention_uplift_percent:g}%",
-                },
+                text=in_every_language(
+                    Message(
+                        "retention {retention:g}% > {threshold:g}%: +{uplift:g}%",
+                        retention=retention,
+                        threshold=rules.retention_threshold_percent,
+                        uplift=rules.retention_uplift_percent,
+                    )
+                ),
                 amount=uplift,
             )
         )
     else:
-        shown = "no figure" if retention is None else f"{retention:g}%"
+        if retention is None:
+            below = Message(
+                "retention no figure does not exceed {threshold:g}%: no uplift",
+                threshold=rules.retention_threshold_percent,
+            )
+        else:
+            below = Message(
+                "retention {retention:g}% does not exceed {threshold:g}%: no uplift",
+                retention=retention,
+                threshold=rules.retention_threshold_percent,
+            )
         lines.append(
             Line(
                 key="retention",
-                text={
-                    "en": f"retention {shown} does not exceed "
-                    f"{rules.retention_threshold_percent:g}%: no uplift",
-                    "zh": f"客户留存率 {'无数据' if retention is None else shown} 未超过 "
-                    f"{rules.retention_threshold_percent:g}%：无加成",
-                },
+                text=in_every_language(below),
                 amount=0.0,
             )
         )
@@ -194,32 +208,36 @@ def compute_commission(
     lines = [
         Line(
             key="small_deals",
-            text={
-                "en": f"small deals {_fmt(inputs.small_deal_sales)} × "
-                f"{rules.small_deal_rate_percent:g}%",
-                "zh": f"小单销售额 {_fmt(inputs.small_deal_sales)} × "
-                f"{rules.small_deal_rate_percent:g}%",
-            },
+            text=in_every_language(
+                Message(
+                    "small deals {sales} × {rate:g}%",
+                    sales=_fmt(inputs.small_deal_sales),
+                    rate=rules.small_deal_rate_percent,
+                )
+            ),
             amount=_money(inputs.small_deal_sales * rules.small_deal_rate_percent / 100),
         ),
         Line(
             key="big_clients",
-            text={
-                "en": f"big clients {_fmt(inputs.big_client_sales)} × {big_rate:g}% "
-                f"({rules.big_client_premium_percent:g}% above small deals)",
-                "zh": f"大客户销售额 {_fmt(inputs.big_client_sales)} × {big_rate:g}%"
-                f"（比小单高 {rules.big_client_premium_percent:g}%）",
-            },
+            text=in_every_language(
+                Message(
+                    "big clients {sales} × {rate:g}% ({premium:g}% above small deals)",
+                    sales=_fmt(inputs.big_client_sales),
+                    rate=big_rate,
+                    premium=rules.big_client_premium_percent,
+                )
+            ),
             amount=_money(inputs.big_client_sales * big_rate / 100),
         ),
         Line(
             key="repurchase",
-            text={
-                "en": f"repurchase bonus {rules.repurchase_bonus_percent:g}% of "
-                f"{_fmt(inputs.repurchase_sales)}",
-                "zh": f"复购奖励：复购销售额 {_fmt(inputs.repurchase_sales)} 的 "
-                f"{rules.repurchase_bonus_percent:g}%",
-            },
+            text=in_every_language(
+                Message(
+                    "repurchase bonus {rate:g}% of {sales}",
+                    rate=rules.repurchase_bonus_percent,
+                    sales=_fmt(inputs.repurchase_sales),
+                )
+            ),
             amount=_money(inputs.repurchase_sales * rules.repurchase_bonus_percent / 100),
         ),
     ]

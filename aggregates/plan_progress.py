@@ -47,6 +47,7 @@ from aggregates.plan_template import (
     plan_month_at,
     plan_month_bounds,
 )
+from careerflow.messages import LANGUAGES, SEPARATORS, Message, in_every_language
 
 Status = Literal[
     "done", "on_track", "behind", "overdue", "awaiting_confirmation", "confirmed", "not_started"
@@ -112,7 +113,7 @@ class PlanProgress(Frozen):
             for m in self.milestones
             if include_not_started or m.status != "not_started"
         ]
-        return ("; " if lang == "en" else "；").join(texts)
+        return SEPARATORS.get(lang, "; ").join(texts)
 
 
 # --------------------------------------------------------------------------- helpers
@@ -138,11 +139,20 @@ def _fmt(value: float, unit: Unit, signed: bool = False) -> str:
 
 
 def _of(label: Label, value: str, target: str) -> Label:
-    return {"en": f"{label['en']} {value} of {target}", "zh": f"{label['zh']} {value}/{target}"}
+    return in_every_language(
+        Message("{label} {value} of {target}", label=label, value=value, target=target)
+    )
 
 
-def _course_title(catalog: MetricCatalog | None, course: str, lang: str) -> str:
-    return catalog.course_title(course, lang) if catalog else course
+def _joined(texts: Sequence[Label]) -> Label:
+    """Texts one after the other, each language with its own separator."""
+    return {lang: SEPARATORS.get(lang, "; ").join(t[lang] for t in texts) for lang in LANGUAGES}
+
+
+def _course_title(catalog: MetricCatalog | None, course: str) -> Label:
+    if catalog is None:
+        return {"en": course, "zh": course}
+    return {lang: catalog.course_title(course, lang) for lang in LANGUAGES}
 
 
 class _Window(Frozen):
@@ -204,27 +214,20 @@ def _courses(
         scores = {c: s for c, s in wv.item_values.items() if c in measure.courses}
     details: list[Label] = []
     for course in measure.courses:
-        en, zh = _course_title(catalog, course, "en"), _course_title(catalog, course, "zh")
+        title = _course_title(catalog, course)
         if course in scores:
             score = _fmt(scores[course], "score10")  # as recorded: 9.5 or 95
-            details.append(
-                {
-                    "en": f"course {en} done, score {score}",
-                    "zh": f"课程《{zh}》已完成，成绩 {score}",
-                }
-            )
+            message = Message("course {course} done, score {score}", course=title, score=score)
         else:
-            details.append({"en": f"course {en} not done yet", "zh": f"课程《{zh}》未完成"})
+            message = Message("course {course} not done yet", course=title)
+        details.append(in_every_language(message))
     done, target = len(scores), len(measure.courses)
     return _Measured(
         met=done == target,
         off_pace=done < target * window.finished / len(window.keys) - 1e-9,
         value=float(done),
         target=float(target),
-        text={
-            "en": "; ".join(d["en"] for d in details),
-            "zh": "；".join(d["zh"] for d in details),
-        },
+        text=_joined(details),
         details=details,
     )
 
@@ -241,7 +244,7 @@ def _count(measure: CountMeasure, rows: Sequence[Measurement], window: _Window) 
         target=measure.target,
         text=_of(measure.label, _fmt(total, unit), _fmt(measure.target, unit)),
         details=[
-            {"en": f"{k}: {_fmt(v, unit)}", "zh": f"{k}：{_fmt(v, unit)}"}
+            in_every_language(Message("{month}: {value}", month=k, value=_fmt(v, unit)))
             for k, v in sorted(per_month.items())
         ],
     )
@@ -261,25 +264,29 @@ def _monthly(measure: MonthlyMeasure, rows: Sequence[Measurement], window: _Wind
     details: list[Label] = []
     for i, key in enumerate(known):
         v = values[key]
-        shown = "–" if v is None else _fmt(v, unit)
-        if month_met(key) or i < window.finished:
-            mark_en = mark_zh = " ✓" if month_met(key) else " ✗"
+        said = {
+            "month": key,
+            "value": "–" if v is None else _fmt(v, unit),
+            "target": _fmt(target, unit),
+        }
+        if month_met(key):
+            month = Message("{month}: {value} of {target} ✓", **said)
+        elif i < window.finished:
+            month = Message("{month}: {value} of {target} ✗", **said)
         else:  # the running month: judged when it ends
-            mark_en, mark_zh = " (so far)", "（截至目前）"
-        details.append(
-            {
-                "en": f"{key}: {shown} of {_fmt(target, unit)}{mark_en}",
-                "zh": f"{key}：{shown}/{_fmt(target, unit)}{mark_zh}",
-            }
-        )
+            month = Message("{month}: {value} of {target} (so far)", **said)
+        details.append(in_every_language(month))
     # The text shows the running month (the last one after the window, the first before).
     current = known[-1] if known else window.keys[0]
     value = values.get(current, 0.0 if unit == "count" else None)
     if value is None:
-        text = {
-            "en": f"{measure.label['en']}: no data yet (target {_fmt(target, unit)})",
-            "zh": f"{measure.label['zh']}：暂无数据（目标 {_fmt(target, unit)}）",
-        }
+        text = in_every_language(
+            Message(
+                "{label}: no data yet (target {target})",
+                label=measure.label,
+                target=_fmt(target, unit),
+            )
+        )
     else:
         text = _of(measure.label, _fmt(value, unit), _fmt(target, unit))
     return _Measured(
@@ -301,21 +308,29 @@ def _metric(measure: MetricMeasure, rows: Sequence[Measurement], window: _Window
     shown_t = _fmt(measure.threshold, unit, signed)
     details: list[Label] = []
     if value is None:
-        text = {
-            "en": f"{label['en']}: no data yet (target {_OP_SIGNS[measure.op]} {shown_t})",
-            "zh": f"{label['zh']}：暂无数据（目标 {_OP_SIGNS[measure.op]} {shown_t}）",
-        }
+        text = in_every_language(
+            Message(
+                "{label}: no data yet (target {sign} {target})",
+                label=label,
+                sign=_OP_SIGNS[measure.op],
+                target=shown_t,
+            )
+        )
     else:
         shown_v = _fmt(value, unit, signed)
         if measure.op == ">=":
             text = _of(label, shown_v, shown_t)
         else:
-            sign = _OP_SIGNS[measure.op]
-            text = {
-                "en": f"{label['en']} {shown_v} (needs {sign} {shown_t})",
-                "zh": f"{label['zh']} {shown_v}（要求 {sign} {shown_t}）",
-            }
-        details.append({"en": f"as of {latest}", "zh": f"截至 {latest}"})
+            text = in_every_language(
+                Message(
+                    "{label} {value} (needs {sign} {target})",
+                    label=label,
+                    value=shown_v,
+                    sign=_OP_SIGNS[measure.op],
+                    target=shown_t,
+                )
+            )
+        details.append(in_every_language(Message("as of {month}", month=latest)))
     return _Measured(
         # A period target: judged on the due month's figure, on pace before it.
         met=passes and latest == window.keys[-1],
@@ -338,33 +353,27 @@ def _confirmed_progress(
         by = confirmed[milestone.id]
         details: list[Label] = []
         if isinstance(by, str) and by.strip():
-            details.append({"en": f"confirmed by {by}", "zh": f"确认人：{by}"})
+            details.append(in_every_language(Message("confirmed by {person}", person=by)))
         return (
             "confirmed",
-            {"en": f"{label['en']}: confirmed", "zh": f"{label['zh']}：已确认"},
+            in_every_language(Message("{label}: confirmed", label=label)),
             details,
         )
     if today < start:
         return (
             "not_started",
-            {"en": f"{label['en']}: not started", "zh": f"{label['zh']}：未开始"},
+            in_every_language(Message("{label}: not started", label=label)),
             [],
         )
     if today > due:
         return (
             "overdue",
-            {
-                "en": f"{label['en']}: not confirmed by the due date",
-                "zh": f"{label['zh']}：逾期未确认",
-            },
+            in_every_language(Message("{label}: not confirmed by the due date", label=label)),
             [],
         )
     return (
         "awaiting_confirmation",
-        {
-            "en": f"{label['en']}: awaiting the manager's confirmation",
-            "zh": f"{label['zh']}：待经理确认",
-        },
+        in_every_language(Message("{label}: awaiting the manager's confirmation", label=label)),
         [],
     )
 

@@ -5,8 +5,15 @@ A template is English with named `{placeholders}` (str.format syntax, conversion
 format specs allowed). It is the msgid in the `engine` gettext catalogue
 (careerflow/api/locale/<lang>/LC_MESSAGES/engine.po): `pybabel extract` finds it as the
 first argument of DomainError and its subclasses, of `refuse` (workflow validators) and of
-`Message`. Values are JSON-able (they cross Temporal as failure details); a value that is
-itself a Message, or a list of Messages, is said in the same language.
+`Message`. Values are JSON-able (they cross Temporal as failure details and activity
+inputs); a value that is itself a Message, or a list of Messages, is said in the same
+language; a label ({"en": ..., "zh": ...}, e.g. a name from a policy document) in that
+language; `Message.date/number/money` values in the reader's locale (2026年12月1日,
+¥1,200,000) when said through careerflow.api.i18n.
+
+Texts the engine stores in both languages (notifications, readiness details, plan
+progress) are made from a Message with `in_every_language`, so their words live in the
+catalogue too, not in dictionaries in the code.
 
 Kept free of heavy imports: workflow code (re-imported by the sandbox) uses it.
 """
@@ -17,6 +24,13 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 Gettext = Callable[[str], str]
+# Formats a typed value (a date, number or money marker) in a language.
+Formatter = Callable[[Mapping[str, Any], str], str]
+Label = dict[str, str]
+
+LANGUAGES = ("zh", "en")  # those the engine speaks; English is the templates' language
+SEPARATORS = {"zh": "；"}  # between the messages of a list; "; " otherwise
+TYPED = ("$date", "$number", "$money")
 
 # Babel keywords for the engine catalogue: callables whose first argument is a template.
 KEYWORDS = (
@@ -51,8 +65,28 @@ class Message:
         their template, a library's error): shown as it is, in every language."""
         return cls("{text}", text=text)
 
-    def say(self, gettext: Gettext = _english) -> str:
-        values = {name: _said(value, gettext) for name, value in self.params.items()}
+    # -- values said in the reader's locale ---------------------------------------------
+    @staticmethod
+    def date(day: Any) -> dict[str, Any]:
+        """A date value: 2026年12月1日 / Dec 1, 2026 (ISO without a formatter)."""
+        return {"$date": str(day)[:10]}
+
+    @staticmethod
+    def number(value: float, digits: int = 2) -> dict[str, Any]:
+        """A number value with grouping (1,234.5), at most `digits` decimals."""
+        return {"$number": value, "digits": digits}
+
+    @staticmethod
+    def money(amount: float, currency: str = "CNY") -> dict[str, Any]:
+        """An amount of money: ¥1,200,000 / CN¥1,200,000."""
+        return {"$money": amount, "currency": currency}
+
+    def say(
+        self, gettext: Gettext = _english, lang: str = "en", fmt: Formatter | None = None
+    ) -> str:
+        """The message in `lang`, translated by `gettext`; typed values formatted by
+        `fmt` (plain without one)."""
+        values = {name: _said(value, gettext, lang, fmt) for name, value in self.params.items()}
         translated = gettext(self.template)
         try:
             return translated.format(**values)
@@ -102,12 +136,44 @@ class Message:
         return cls.verbatim(text)
 
 
-def _said(value: Any, gettext: Gettext) -> Any:
+def is_label(value: Any) -> bool:
+    """A text given in each language, e.g. {"en": "Sales Supervisor", "zh": "销售主管"}."""
+    return (
+        isinstance(value, Mapping)
+        and bool(value)
+        and "en" in value
+        and all(k in LANGUAGES and isinstance(v, str) for k, v in value.items())
+    )
+
+
+def _said(value: Any, gettext: Gettext, lang: str, fmt: Formatter | None) -> Any:
     if isinstance(value, Message):
-        return value.say(gettext)
+        return value.say(gettext, lang, fmt)
     if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
-        return "; ".join(v.say(gettext) for v in value)
+        return SEPARATORS.get(lang, "; ").join(v.say(gettext, lang, fmt) for v in value)
+    if is_label(value):
+        return value.get(lang) or value["en"]
+    if isinstance(value, Mapping) and any(k in value for k in TYPED):
+        return fmt(value, lang) if fmt is not None else _plain(value)
     return value
+
+
+def _plain(value: Mapping[str, Any]) -> str:
+    if "$money" in value:
+        return f"{value.get('currency', 'CNY')} {value['$money']:,}"
+    if "$number" in value:
+        return f"{value['$number']:,}"
+    return str(value.get("$date"))
+
+
+def in_every_language(message: Message) -> Label:
+    """The message said in every language the engine speaks, through the engine
+    catalogue: for texts stored as they were shown (notifications, evaluation details).
+    Not for workflow code (it reads the catalogue): workflows pass the Message on to an
+    activity."""
+    from careerflow.api import i18n  # the catalogue and Babel: only when texts are made
+
+    return {lang: i18n.say(message, lang) for lang in LANGUAGES}
 
 
 def _to_json(value: Any) -> Any:

@@ -44,6 +44,7 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.config import PostgresSettings
     from careerflow.delivery import SmtpSettings, WebhookSettings
     from careerflow.eventstore import PydanticMapper
+    from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
     from careerflow.services.registry import Services
@@ -61,6 +62,13 @@ S1 = Principal(person_id="S1", role=AccessRole.manager)  # E1's and E2's manager
 TITLE = {"en": "Promotion review due", "zh": "晋升评审待处理"}
 BODY = {"en": "Please review the application by Friday.", "zh": "请在周五前完成申请评审。"}
 REF = {"type": "promotion", "id": "APP-1"}
+# What workflows pass: catalogue messages, said in each language by the activity.
+ANNOUNCED = Message("Congratulations on your promotion")
+PROMOTED = Message(
+    "You are promoted to {role}; you start on {effective}.",
+    role={"en": "Sales Supervisor", "zh": "销售主管"},
+    effective=Message.date(date(2026, 12, 1)),
+)
 
 
 # -- real local servers ----------------------------------------------------------------
@@ -479,7 +487,7 @@ def dump_inbox(pg: PostgresSettings) -> list[dict[str, Any]]:
 class NotifyForTestWorkflow:
     @workflow.run
     async def run(self, key: str, recipient_id: str) -> None:
-        await notify(key, recipient_id, "promotion.announced", TITLE, BODY, REF)
+        await notify(key, recipient_id, "promotion.announced", ANNOUNCED, PROMOTED, REF)
 
 
 async def test_notify_from_a_workflow_creates_and_emails(
@@ -505,7 +513,8 @@ async def test_notify_from_a_workflow_creates_and_emails(
                 NotifyForTestWorkflow.run, args=[key, "E2"], id=f"{workflow_id}-2", task_queue=queue
             )
     (mail,) = smtp.mail.to("e2@example.invalid")
-    assert mail["Subject"] == TITLE["zh"]
+    assert mail["Subject"] == "恭喜你获得晋升"  # E2's profile: Chinese, from the catalogue
+    assert "你已晋升为销售主管" in mail.get_content() and "2026年12月1日" in mail.get_content()
     assert len(robot.received) == 1
     from aggregates.notification import notification_uuid
 

@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.assessments import RemindRound, RoundRef
     from aggregates.assessment_round import RaterTask, task_key
     from aggregates.competency import RatingItem, rating_problems
+    from careerflow.messages import Message
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.assessments import (
         CloseRound,
@@ -163,27 +164,33 @@ class AssessmentRoundWorkflow:
                     f"{base}/profile/{note.employee_id}",
                     note.employee_id,
                     "assessment.profile",
-                    note.title,
-                    note.body,
+                    Message("{text}", text=note.title),
+                    Message("{text}", text=note.body),
                     ref,
                 )
                 for note in summary.notes
             ]
         )
+        gaps = [Message("{text}", text=g.text) for g in summary.gaps]
         await notify(
             key=f"{base}/closed",
             recipient_id=summary.started_by,
             kind="assessment.closed",
-            title={
-                "en": f"360° round closed: {summary.title}",
-                "zh": f"360°评估已结束：{summary.title}",
-            },
-            body={
-                "en": f"{summary.rated} of {summary.asked} ratings in ({summary.late} late); "
-                + "; ".join(g.text["en"] for g in summary.gaps),
-                "zh": f"共 {summary.asked} 份评价，已收到 {summary.rated} 份"
-                f"（逾期 {summary.late} 份）；" + "；".join(g.text["zh"] for g in summary.gaps),
-            },
+            title=Message("360° round closed: {title}", title=summary.title),
+            body=Message(
+                "{rated} of {asked} ratings in ({late} late); {gaps}",
+                rated=summary.rated,
+                asked=summary.asked,
+                late=summary.late,
+                gaps=gaps,
+            )
+            if gaps
+            else Message(
+                "{rated} of {asked} ratings in ({late} late)",
+                rated=summary.rated,
+                asked=summary.asked,
+                late=summary.late,
+            ),
             ref=ref,
         )
         return RoundOutcome(
@@ -200,8 +207,8 @@ class AssessmentRoundWorkflow:
         key: str,
         recipient: str,
         kind: str,
-        title: dict[str, str],
-        body: dict[str, str],
+        title: Message,
+        body: Message,
         ref: dict[str, str],
     ) -> Callable[[], Awaitable[None]]:
         async def send() -> None:
@@ -219,13 +226,13 @@ class AssessmentRoundWorkflow:
             f"{base}/task/{rater}",
             rater,
             "assessment.task",
-            {"en": f"360° assessment: {info.title}", "zh": f"360°评估：{info.title}"},
-            {
-                "en": f"Rate {names} on each competency (1-{info.model.top}) by "
-                f"{info.deadline_label}.",
-                "zh": f"请在 {info.deadline_label} 前对 {names} 的各项胜任力评分"
-                f"（1-{info.model.top}分）。",
-            },
+            Message("360° assessment: {title}", title=info.title),
+            Message(
+                "Rate {people} on each competency (1-{top}) by {deadline}.",
+                people=names,
+                top=info.model.top,
+                deadline=info.deadline_label,
+            ),
             ref,
         )
 
@@ -243,12 +250,12 @@ class AssessmentRoundWorkflow:
             f"{base}/reminder-{index}/{rater}",
             rater,
             "assessment.reminder",
-            {"en": "360° ratings due", "zh": "360°评估即将截止"},
-            {
-                "en": f"You still have to rate {names}; the deadline is "
-                f"{reminders.deadline_label}.",
-                "zh": f"你还需对 {names} 评分，截止时间 {reminders.deadline_label}。",
-            },
+            Message("360° ratings due"),
+            Message(
+                "You still have to rate {people}; the deadline is {deadline}.",
+                people=names,
+                deadline=reminders.deadline_label,
+            ),
             ref,
         )
 

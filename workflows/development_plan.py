@@ -18,6 +18,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.plans import AdjustPlan, ConfirmMilestone, EvaluatePlan, OpenPlan
     from aggregates.ladder import Role
     from aggregates.plan_template import Milestone
+    from careerflow.messages import Message
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.plans import PlanInfo, PlanOutcome
     from workflows.notify import notify
@@ -27,6 +28,13 @@ with workflow.unsafe.imports_passed_through():
 HR_INBOX = "HR"
 # Patch ids: each names a change made while plans were running (see test_replay.py).
 PATCH_OVERDUE_ALERTS_HR = "plan-overdue-alerts-hr"
+# A plan's overall state (aggregates.plan_progress.Overall), said in the reader's language.
+OVERALL = {
+    "on_track": Message("on track"),
+    "at_risk": Message("at risk"),
+    "overdue": Message("overdue"),
+    "completed": Message("completed"),
+}
 
 
 class StartPlan(BaseModel):
@@ -108,8 +116,8 @@ class DevelopmentPlanWorkflow:
                 key=f"plan/{self.plan_id}/{r.key}",
                 recipient_id=outcome.employee_id,
                 kind="plan.reminder",
-                title={"en": "Development plan reminder", "zh": "发展计划提醒"},
-                body=r.text,
+                title=Message("Development plan reminder"),
+                body=Message("{text}", text=r.text),
                 ref={"type": "plan", "id": self.plan_id},
             )
         for o in outcome.newly_overdue:
@@ -121,14 +129,12 @@ class DevelopmentPlanWorkflow:
                     key=f"plan/{self.plan_id}/{o.key}/{recipient}",
                     recipient_id=recipient,
                     kind="plan.overdue",
-                    title={
-                        "en": "A development milestone is overdue",
-                        "zh": "发展计划里程碑已逾期",
-                    },
-                    body={
-                        "en": f"{outcome.employee_id}: {o.text['en']}",
-                        "zh": f"{outcome.employee_id}：{o.text['zh']}",
-                    },
+                    title=Message("A development milestone is overdue"),
+                    body=Message(
+                        "{employee_id}: {milestone}",
+                        employee_id=outcome.employee_id,
+                        milestone=o.text,
+                    ),
                     ref={"type": "plan", "id": self.plan_id},
                 )
 
@@ -142,8 +148,11 @@ class DevelopmentPlanWorkflow:
                 key=f"plan/{self.plan_id}/closed/{recipient}",
                 recipient_id=recipient,
                 kind="plan.closed",
-                title={"en": "Development plan finished", "zh": "发展计划已结束"},
-                body={"en": f"Outcome: {final.overall}", "zh": f"结果：{final.overall}"},
+                title=Message("Development plan finished"),
+                body=Message(
+                    "Outcome: {overall}",
+                    overall=OVERALL.get(final.overall) or Message.verbatim(final.overall),
+                ),
                 ref={"type": "plan", "id": self.plan_id},
             )
         return final

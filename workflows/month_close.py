@@ -9,6 +9,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.cycles import CloseMonth
+    from careerflow.messages import Message
     from careerflow.services.cycles import MonthOutcome
     from workflows.notify import notify
     from workflows.steps import step
@@ -42,28 +43,22 @@ class MonthCloseWorkflow:
             key=f"{base}/statement",
             recipient_id=start.employee_id,
             kind="month.statement",
-            title={
-                "en": f"Your {start.month} bonus statement",
-                "zh": f"{start.month} 奖金与提成明细",
-            },
-            body={
-                "en": f"Bonus {outcome.bonus:,.2f} {outcome.currency}; "
-                f"commission {outcome.commission:,.2f} {outcome.currency}.",
-                "zh": f"奖金 {outcome.bonus:,.2f} {outcome.currency}；"
-                f"提成 {outcome.commission:,.2f} {outcome.currency}。",
-            },
+            title=Message("Your {month} bonus statement", month=start.month),
+            body=Message(
+                "Bonus {bonus}; commission {commission}.",
+                bonus=Message.money(outcome.bonus, outcome.currency),
+                commission=Message.money(outcome.commission, outcome.currency),
+            ),
             ref=ref,
         )
         for r in outcome.recommendations:
+            reason = {"en": r["reason_en"], "zh": r["reason_zh"]}
             await notify(
                 key=f"{base}/training/{r['rule_id']}",
                 recipient_id=start.employee_id,
                 kind="training.recommended",
-                title={
-                    "en": f"Recommended course: {r['course']}",
-                    "zh": f"推荐课程：{r['course']}",
-                },
-                body={"en": r["reason_en"], "zh": r["reason_zh"]},
+                title=Message("Recommended course: {course}", course=r["course"]),
+                body=Message("{text}", text=reason),
                 ref=ref,
             )
             if r["alert_manager"] and outcome.manager_id:
@@ -71,14 +66,10 @@ class MonthCloseWorkflow:
                     key=f"{base}/training/{r['rule_id']}/manager",
                     recipient_id=outcome.manager_id,
                     kind="training.alert",
-                    title={
-                        "en": f"{start.employee_id} needs support",
-                        "zh": f"{start.employee_id} 需要辅导",
-                    },
-                    body={
-                        "en": f"{r['reason_en']}: {r['course']} was pushed to them.",
-                        "zh": f"{r['reason_zh']}：已推送课程《{r['course']}》。",
-                    },
+                    title=Message("{employee_id} needs support", employee_id=start.employee_id),
+                    body=Message(
+                        "{reason}: {course} was pushed to them.", reason=reason, course=r["course"]
+                    ),
                     ref=ref,
                 )
         return outcome

@@ -19,7 +19,9 @@ with workflow.unsafe.imports_passed_through():
         CreateNotification,
         DeliverNotification,
         DeliveryReport,
+        MessageIn,
     )
+    from careerflow.messages import Message
     from careerflow.services.notifications import NotificationRef
 
 # Business-rule failures (bad text, a key reused for someone else) cannot be retried away.
@@ -39,12 +41,14 @@ async def notify(
     key: str,
     recipient_id: str,
     kind: str,
-    title: dict[str, str],
-    body: dict[str, str],
+    title: Message,
+    body: Message,
     ref: dict[str, str] | None = None,
     channels: Sequence[str] = CHANNELS,
 ) -> None:
-    """Creates the notification (the inbox has it from then on), then delivers it.
+    """Creates the notification (the inbox has it from then on), then delivers it. Title
+    and body are engine messages: the activity says them in every language (the catalogue
+    is read there, not in workflow code), and the recipient reads their own.
 
     Creation is retried until the store takes it (a database outage is waited out).
     Delivery gives up after DELIVER_RETRY's attempts; a failed delivery is recorded on
@@ -52,7 +56,12 @@ async def notify(
     ref_out = await workflow.execute_activity(
         "create_notification",
         CreateNotification(
-            key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref
+            key=key,
+            recipient_id=recipient_id,
+            kind=kind,
+            title=MessageIn.model_validate(title.to_json()),
+            body=MessageIn.model_validate(body.to_json()),
+            ref=ref,
         ),
         result_type=NotificationRef,
         start_to_close_timeout=timedelta(seconds=30),

@@ -146,7 +146,7 @@ class PromotionWorkflow:
                 self._set_stage(Stage.rejected)
                 await self._tell_applicant(
                     "rejected",
-                    ("Your promotion application was not approved", "你的晋升申请未获批准"),
+                    Message("Your promotion application was not approved"),
                     self.decision.comment,
                 )
                 return self._status()
@@ -156,11 +156,8 @@ class PromotionWorkflow:
                     HR_INBOX,
                     f"round-{self.round}/hr-review",
                     "promotion.hr_review",
-                    (
-                        "A promotion application passed every criterion",
-                        "一份晋升申请已满足全部标准",
-                    ),
-                    f"{start.employee_id} → {start.target_role.value}",
+                    Message("A promotion application passed every criterion"),
+                    self._applicant(),
                 )
                 await workflow.wait_condition(lambda: self.hr is not None or self.withdrawn)
                 if self.withdrawn:
@@ -170,7 +167,7 @@ class PromotionWorkflow:
                     self._set_stage(Stage.declined)
                     await self._tell_applicant(
                         "declined",
-                        ("HR declined your promotion application", "人力资源部未通过你的晋升申请"),
+                        Message("HR declined your promotion application"),
                         self.hr.text,
                     )
                     return self._status()
@@ -205,8 +202,8 @@ class PromotionWorkflow:
             summary.manager_id or HR_INBOX,
             f"round-{self.round}/approval",
             "promotion.approval_waiting",
-            ("A promotion application waits for your decision", "有一份晋升申请等待你审批"),
-            f"{self.start.employee_id} → {self.start.target_role.value}",
+            Message("A promotion application waits for your decision"),
+            self._applicant(),
         )
         return summary
 
@@ -252,9 +249,9 @@ class PromotionWorkflow:
             CommandResult,
         )
         title = (
-            ("Reminder: a promotion application waits for your decision", "提醒：晋升申请待审批")
+            Message("Reminder: a promotion application waits for your decision")
             if kind == "reminder"
-            else ("Escalation: a promotion decision is overdue", "升级：晋升审批已超时")
+            else Message("Escalation: a promotion decision is overdue")
         )
         for recipient in recipients:
             await self._notify(
@@ -262,7 +259,7 @@ class PromotionWorkflow:
                 f"{key}/{recipient}",
                 f"promotion.{kind}",
                 title,
-                f"{self.start.employee_id} → {self.start.target_role.value}",
+                self._applicant(),
             )
 
     async def _return(self, summary: ReportSummary) -> None:
@@ -274,19 +271,21 @@ class PromotionWorkflow:
             CommandResult,
         )
         self._set_stage(Stage.returned)
-        reasons_en = "; ".join(r.line("en", verbose=True) for r in summary.unmet)
-        reasons_zh = "；".join(r.line("zh", verbose=True) for r in summary.unmet)
-        tips_en = "; ".join(r.suggestion["en"] for r in summary.unmet if r.suggestion)
-        tips_zh = "；".join(r.suggestion["zh"] for r in summary.unmet if r.suggestion)
+        # Each criterion as a catalogue message (the activity says it in each language).
+        reasons = [r.message(verbose=True) for r in summary.unmet]
+        tips = [Message("{text}", text=r.suggestion) for r in summary.unmet if r.suggestion]
         await self._notify(
             self.start.employee_id,
             f"round-{self.round}/returned",
             "promotion.returned",
-            ("Your application was returned", "你的晋升申请已退回"),
-            {
-                "en": f"Not yet met: {reasons_en}. Next: {tips_en}. Resubmit once you meet them.",
-                "zh": f"尚未达到：{reasons_zh}。建议：{tips_zh}。达到后可重新提交。",
-            },
+            Message("Your application was returned"),
+            Message(
+                "Not yet met: {reasons}. Next: {tips}. Resubmit once you meet them.",
+                reasons=reasons,
+                tips=tips,
+            )
+            if tips
+            else Message("Not yet met: {reasons}. Resubmit once you meet them.", reasons=reasons),
         )
 
     async def _announce_and_promote(self) -> PromotionStatus:
@@ -304,11 +303,12 @@ class PromotionWorkflow:
             self.start.employee_id,
             "announced",
             "promotion.announced",
-            ("Congratulations on your promotion", "恭喜你获得晋升"),
-            {
-                "en": f"You are promoted to {role['en']}; you start on {effective.isoformat()}.",
-                "zh": f"你已晋升为{role['zh']}，{effective.year}年{effective.month}月1日起生效。",
-            },
+            Message("Congratulations on your promotion"),
+            Message(
+                "You are promoted to {role}; you start on {effective}.",
+                role=role,
+                effective=Message.date(effective),
+            ),
         )
         if workflow.patched(PATCH_PLAN_HANDOFF) and result.plan_template_version is not None:
             # The development plan runs as its own workflow, for its own twelve months.
@@ -522,25 +522,28 @@ class PromotionWorkflow:
             return False
         return True
 
-    async def _tell_applicant(self, what: str, title: tuple[str, str], why: str) -> None:
+    async def _tell_applicant(self, what: str, title: Message, why: str) -> None:
+        # The decider's own words, shown as they wrote them.
         await self._notify(
-            self.start.employee_id, what, f"promotion.{what}", title, {"en": why, "zh": why}
+            self.start.employee_id, what, f"promotion.{what}", title, Message.verbatim(why)
+        )
+
+    def _applicant(self) -> Message:
+        """Who applies for which role, for the people who decide."""
+        return Message(
+            "{employee_id} → {role}",
+            employee_id=self.start.employee_id,
+            role=ROLE_LABELS[self.start.target_role],
         )
 
     async def _notify(
-        self,
-        recipient: str,
-        key: str,
-        kind: str,
-        title: tuple[str, str],
-        body: str | dict[str, str],
+        self, recipient: str, key: str, kind: str, title: Message, body: Message
     ) -> None:
-        text = body if isinstance(body, dict) else {"en": body, "zh": body}
         await notify(
             key=f"promotion/{self.application_id}/{key}",
             recipient_id=recipient,
             kind=kind,
-            title={"en": title[0], "zh": title[1]},
-            body=text,
+            title=title,
+            body=body,
             ref={"type": "promotion", "id": self.application_id},
         )

@@ -124,26 +124,33 @@ class SupportRequestWorkflow:
             raise refused(self.failure) from None
         info = self.info
         base = f"support/{info.request_id}"
-        subject = f"{info.request_id} · {info.category_label['en']} · {info.employee_id}"
-        subject_zh = f"{info.request_id} · {info.category_label['zh']} · {info.employee_id}"
-        customer = f" (customer: {info.customer})" if info.customer else ""
-        customer_zh = f"（客户：{info.customer}）" if info.customer else ""
+        subject = Message(
+            "{request_id} · {category} · {employee_id}",
+            request_id=info.request_id,
+            category=info.category_label,
+            employee_id=info.employee_id,
+        )
 
         for person in info.team_people():
             await self._notify(
                 f"{base}/new/{person}",
                 person,
                 "support.new",
-                {
-                    "en": f"New support request for the {info.team_label['en']}",
-                    "zh": f"{info.team_label['zh']}收到新的支持请求",
-                },
-                {
-                    "en": f"{subject}{customer}: {info.text} · respond within "
-                    f"{info.response_minutes_allowed} minutes",
-                    "zh": f"{subject_zh}{customer_zh}：{info.text} · "
-                    f"请在 {info.response_minutes_allowed} 分钟内响应",
-                },
+                Message("New support request for the {team}", team=info.team_label),
+                Message(
+                    "{subject} (customer: {customer}): {text} · respond within {minutes} minutes",
+                    subject=subject,
+                    customer=info.customer,
+                    text=info.text,
+                    minutes=info.response_minutes_allowed,
+                )
+                if info.customer
+                else Message(
+                    "{subject}: {text} · respond within {minutes} minutes",
+                    subject=subject,
+                    text=info.text,
+                    minutes=info.response_minutes_allowed,
+                ),
             )
 
         # The response SLA: reminders to the team, then the escalation.
@@ -169,14 +176,13 @@ class SupportRequestWorkflow:
                     f"{base}/{key}/{person}",
                     person,
                     "support.sla_reminder",
-                    {
-                        "en": f"Reminder: a support request is {reminder.percent}% into its SLA",
-                        "zh": f"提醒：支持请求的响应时限已过 {reminder.percent}%",
-                    },
-                    {
-                        "en": f"{subject}: acknowledge it by {info.due_label}",
-                        "zh": f"{subject_zh}：请在 {info.due_label} 前响应",
-                    },
+                    Message(
+                        "Reminder: a support request is {percent}% into its SLA",
+                        percent=reminder.percent,
+                    ),
+                    Message(
+                        "{subject}: acknowledge it by {due}", subject=subject, due=info.due_label
+                    ),
                 )
         await self._until(info.due_at, self._acknowledged)
         if not self._acknowledged():
@@ -192,33 +198,33 @@ class SupportRequestWorkflow:
                         f"{base}/escalation/{person}",
                         person,
                         "support.escalation",
-                        {
-                            "en": f"Escalation: a support request missed its "
-                            f"{info.response_minutes_allowed}-minute SLA",
-                            "zh": f"升级：支持请求超过 {info.response_minutes_allowed} 分钟未响应",
-                        },
-                        {
-                            "en": f"{subject}: not acknowledged by the {info.team_label['en']} "
-                            f"by {info.due_label}",
-                            "zh": f"{subject_zh}：{info.team_label['zh']}未在 "
-                            f"{info.due_label} 前响应",
-                        },
+                        Message(
+                            "Escalation: a support request missed its {minutes}-minute SLA",
+                            minutes=info.response_minutes_allowed,
+                        ),
+                        Message(
+                            "{subject}: not acknowledged by the {team} by {due}",
+                            subject=subject,
+                            team=info.team_label,
+                            due=info.due_label,
+                        ),
                     )
         await workflow.wait_condition(self._acknowledged)
         acked = self._current()
-        met = "SLA met" if acked.sla_met else "SLA missed"
+        met = Message("SLA met") if acked.sla_met else Message("SLA missed")
         await self._notify(
             f"{base}/acknowledged",
             info.employee_id,
             "support.acknowledged",
-            {"en": "Your support request is being handled", "zh": "你的支持请求已有人响应"},
-            {
-                "en": f"{acked.acknowledged_by} of the {info.team_label['en']} took {subject} "
-                f"after {_minutes(acked.response_minutes or 0)} minutes ({met}).",
-                "zh": f"{info.team_label['zh']} {acked.acknowledged_by} 已受理 {subject_zh}，"
-                f"响应用时 {_minutes(acked.response_minutes or 0)} 分钟"
-                f"（{'达标' if acked.sla_met else '超时'}）。",
-            },
+            Message("Your support request is being handled"),
+            Message(
+                "{person} of the {team} took {subject} after {minutes} minutes ({sla}).",
+                person=acked.acknowledged_by,
+                team=info.team_label,
+                subject=subject,
+                minutes=_minutes(acked.response_minutes or 0),
+                sla=met,
+            ),
         )
 
         # Answers, each confirmed or reopened by the rep (or closed unconfirmed).
@@ -232,13 +238,13 @@ class SupportRequestWorkflow:
                 f"{base}/answer-{answers_seen}",
                 info.employee_id,
                 "support.answered",
-                {"en": "Your support request is answered", "zh": "你的支持请求已答复"},
-                {
-                    "en": f"{subject}: {answered.answer} · confirm it resolved your request, "
+                Message("Your support request is answered"),
+                Message(
+                    "{subject}: {answer} · confirm it resolved your request, "
                     "or reopen it with what is missing.",
-                    "zh": f"{subject_zh}：{answered.answer} · "
-                    "如已解决请确认，否则请说明原因后重新打开。",
-                },
+                    subject=subject,
+                    answer=answered.answer,
+                ),
             )
             assert answered.answered_at is not None
             deadline = answered.answered_at + timedelta(hours=info.close_unconfirmed_after_hours)
@@ -254,13 +260,13 @@ class SupportRequestWorkflow:
                         f"{base}/reopen-{reopens_seen}/{person}",
                         person,
                         "support.reopened",
-                        {"en": "A support request was reopened", "zh": "支持请求被重新打开"},
-                        {
-                            "en": f"{subject}: {info.employee_id} says the answer did not resolve "
-                            "it; see the reason and answer again.",
-                            "zh": f"{subject_zh}：{info.employee_id} 认为答复未解决问题，"
-                            "请查看原因并再次答复。",
-                        },
+                        Message("A support request was reopened"),
+                        Message(
+                            "{subject}: {employee_id} says the answer did not resolve it; "
+                            "see the reason and answer again.",
+                            subject=subject,
+                            employee_id=info.employee_id,
+                        ),
                     )
                 continue
             if now.answers > seen:
@@ -278,14 +284,13 @@ class SupportRequestWorkflow:
                     f"{base}/closed",
                     info.employee_id,
                     "support.closed",
-                    {"en": "Your support request was closed", "zh": "你的支持请求已关闭"},
-                    {
-                        "en": f"{subject}: no confirmation within "
-                        f"{info.close_unconfirmed_after_hours} hours; raise a new request if "
-                        "you still need help.",
-                        "zh": f"{subject_zh}：{info.close_unconfirmed_after_hours} 小时内未确认，"
-                        "如仍需帮助请新建请求。",
-                    },
+                    Message("Your support request was closed"),
+                    Message(
+                        "{subject}: no confirmation within {hours} hours; raise a new request "
+                        "if you still need help.",
+                        subject=subject,
+                        hours=info.close_unconfirmed_after_hours,
+                    ),
                 )
             break
         await workflow.wait_condition(workflow.all_handlers_finished)
@@ -324,7 +329,7 @@ class SupportRequestWorkflow:
             await workflow.wait_condition(done, timeout=timedelta(seconds=remaining))
 
     async def _notify(
-        self, key: str, recipient: str, kind: str, title: dict[str, str], body: dict[str, str]
+        self, key: str, recipient: str, kind: str, title: Message, body: Message
     ) -> None:
         request_id = self.start.request_id
         await notify(
@@ -444,7 +449,7 @@ class SupportRequestWorkflow:
                 "(it is {status}); it is still with the {team}",
                 request_id=info.request_id,
                 status=info.status,
-                team=info.team_label["en"],
+                team=info.team_label,
             )
         if not request.text.strip():
             raise refuse("reopening needs a reason that tells the team what is missing")
@@ -464,7 +469,7 @@ class SupportRequestWorkflow:
                 "{person_id} is not on the {team} ({people}); only the team a request is "
                 "routed to may {action} it",
                 person_id=p.person_id,
-                team=info.team_label["en"],
+                team=info.team_label,
                 people=", ".join(info.team_people()),
                 action=ACTIONS[action],
             )

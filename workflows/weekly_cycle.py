@@ -17,6 +17,8 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.cycles import CycleRef, GiveFeedback, SubmitPlan
     from aggregates.cycle_settings import plan_problems
+    from aggregates.weekly_cycle import ReportLine
+    from careerflow.messages import Message
     from careerflow.principal import AccessRole, Principal
     from careerflow.services.cycles import CycleInfo, WeeklyReport
     from workflows.notify import notify
@@ -52,6 +54,18 @@ def cycle_workflow_id(employee_id: str, week: str) -> str:
     return f"cycle-{employee_id}-{week}"
 
 
+def report_line(line: ReportLine) -> Message:
+    """One line of the Friday report: the metric, what was planned and done, and whether
+    the plan was met."""
+    return Message(
+        "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}",
+        metric=line.label,
+        actual=line.actual,
+        planned=line.planned,
+        result=Message("met") if line.met else Message("not met"),
+    )
+
+
 @workflow.defn(name="WeeklyCycle")
 class WeeklyCycleWorkflow:
     @workflow.init
@@ -77,14 +91,14 @@ class WeeklyCycleWorkflow:
                 key=f"{base}/plan-reminder",
                 recipient_id=info.employee_id,
                 kind="cycle.plan_reminder",
-                title={"en": "Submit this week's plan", "zh": "请提交本周计划"},
-                body={
-                    "en": f"Your plan for {info.week} is due "
-                    f"{info.deadline_labels['plan_deadline']} ({info.time_zone}); "
+                title=Message("Submit this week's plan"),
+                body=Message(
+                    "Your plan for {week} is due {deadline} ({time_zone}); "
                     "without it your targets become the plan.",
-                    "zh": f"{info.week} 的周计划截止时间为 {info.deadline_labels['plan_deadline']}"
-                    f"（{info.time_zone}），逾期将以目标作为本周计划。",
-                },
+                    week=info.week,
+                    deadline=info.deadline_labels["plan_deadline"],
+                    time_zone=info.time_zone,
+                ),
                 ref=ref_out,
             )
         await self._until(info.deadlines.plan_deadline, self._planned)
@@ -94,12 +108,12 @@ class WeeklyCycleWorkflow:
                 key=f"{base}/plan-defaulted",
                 recipient_id=info.employee_id,
                 kind="cycle.plan_defaulted",
-                title={"en": "Your targets are this week's plan", "zh": "本周计划已按目标设定"},
-                body={
-                    "en": f"No plan arrived for {info.week} by the deadline; your targets were "
+                title=Message("Your targets are this week's plan"),
+                body=Message(
+                    "No plan arrived for {week} by the deadline; your targets were "
                     "recorded as the plan.",
-                    "zh": f"{info.week} 未在截止前提交计划，已按目标记录为本周计划。",
-                },
+                    week=info.week,
+                ),
                 ref=ref_out,
             )
 
@@ -111,11 +125,8 @@ class WeeklyCycleWorkflow:
             key=f"{base}/report",
             recipient_id=info.employee_id,
             kind="cycle.report",
-            title={"en": f"Weekly report {info.week}", "zh": f"{info.week} 周报"},
-            body={
-                "en": "; ".join(line.text["en"] for line in report.lines),
-                "zh": "；".join(line.text["zh"] for line in report.lines),
-            },
+            title=Message("Weekly report {week}", week=info.week),
+            body=Message("{lines}", lines=[report_line(line) for line in report.lines]),
             ref=ref_out,
         )
 
@@ -126,13 +137,15 @@ class WeeklyCycleWorkflow:
                 key=f"{base}/feedback-reminder",
                 recipient_id=info.manager_id,
                 kind="cycle.feedback_reminder",
-                title={"en": "Weekly feedback due", "zh": "请填写周反馈"},
-                body={
-                    "en": f"Give {info.employee_id} feedback on {info.week} and agree next week's "
-                    f"plan by {info.deadline_labels['feedback_deadline']} ({info.time_zone}).",
-                    "zh": f"请在 {info.deadline_labels['feedback_deadline']}（{info.time_zone}）前"
-                    f"对 {info.employee_id} 的 {info.week} 周报给出反馈并确定下周计划。",
-                },
+                title=Message("Weekly feedback due"),
+                body=Message(
+                    "Give {employee_id} feedback on {week} and agree next week's "
+                    "plan by {deadline} ({time_zone}).",
+                    employee_id=info.employee_id,
+                    week=info.week,
+                    deadline=info.deadline_labels["feedback_deadline"],
+                    time_zone=info.time_zone,
+                ),
                 ref=ref_out,
             )
         # The week stays open until its end even after feedback (a second feedback is

@@ -31,7 +31,7 @@ import gettext
 import os
 import re
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
@@ -43,9 +43,8 @@ from babel.dates import format_date, format_skeleton, format_time, get_timezone_
 from babel.numbers import format_currency, format_decimal
 
 from aggregates.base import DomainError
-from aggregates.employee import LANGUAGES
 from aggregates.ladder import ROLE_LABELS, Role
-from careerflow.messages import KEYWORDS, Invalid, Message
+from careerflow.messages import KEYWORDS, LANGUAGES, Invalid, Message
 
 HERE = Path(__file__).resolve().parent
 LOCALE_DIR = HERE / "locale"
@@ -103,9 +102,19 @@ def engine_translations(lang: str) -> gettext.NullTranslations:
 
 
 def say(message: Message | DomainError | Invalid, lang: str) -> str:
-    """An engine message (or the error carrying it) in `lang`."""
+    """An engine message (or the error carrying it) in `lang`, its dates, numbers and
+    money in that locale."""
     said = message if isinstance(message, Message) else message.message
-    return said.say(engine_translations(lang).gettext)
+    return said.say(engine_translations(lang).gettext, lang, typed_value)
+
+
+def typed_value(value: Mapping[str, Any], lang: str) -> str:
+    """A Message's date, number or money value (Message.date/number/money) in `lang`."""
+    if "$money" in value:
+        return money(value["$money"], value.get("currency"), lang)
+    if "$number" in value:
+        return number(value["$number"], lang, int(value.get("digits", 2)))
+    return date_text(value.get("$date"), lang)
 
 
 # -- choosing the language -------------------------------------------------------------

@@ -39,7 +39,7 @@ from aggregates.competency import (
     rating_problems,
 )
 from aggregates.documents import MetricCatalog
-from careerflow.messages import Message
+from careerflow.messages import LANGUAGES, SEPARATORS, Message, in_every_language
 from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -640,35 +640,48 @@ def _profile_note(
     model: CompetencyModel,
     catalog: MetricCatalog,
 ) -> ProfileNote:
-    en: list[str] = []
-    zh: list[str] = []
+    lines: list[Message] = []
     for score in profile.competencies:
         if score.overall is None:
-            en.append(f"{score.label['en']}: no overall level")
-            zh.append(f"{score.label['zh']}：暂无综合评分")
+            lines.append(Message("{competency}: no overall level", competency=score.label))
             continue
-        level = f"{score.overall:g}/{model.top} (target {score.target:g})"
-        level_zh = f"{score.overall:g}/{model.top}（目标 {score.target:g}）"
-        if score.below_target:
-            courses_en = ", ".join(f"*{catalog.course_title(c, 'en')}*" for c in score.courses)
-            courses_zh = "".join(f"《{catalog.course_title(c, 'zh')}》" for c in score.courses)
-            en.append(
-                f"{score.label['en']} {level}: below target"
-                + (f"; recommended {courses_en}" if courses_en else "")
-            )
-            zh.append(
-                f"{score.label['zh']} {level_zh}：未达标"
-                + (f"；推荐课程{courses_zh}" if courses_zh else "")
+        level = Message(
+            "{overall:g}/{top} (target {target:g})",
+            overall=score.overall,
+            top=model.top,
+            target=score.target,
+        )
+        if not score.below_target:
+            lines.append(Message("{competency} {level}: met", competency=score.label, level=level))
+        elif score.courses:
+            lines.append(
+                Message(
+                    "{competency} {level}: below target; recommended {courses}",
+                    competency=score.label,
+                    level=level,
+                    courses=_course_list(catalog, score.courses),
+                )
             )
         else:
-            en.append(f"{score.label['en']} {level}: met")
-            zh.append(f"{score.label['zh']} {level_zh}：达标")
+            lines.append(
+                Message("{competency} {level}: below target", competency=score.label, level=level)
+            )
+    said = [in_every_language(line) for line in lines]
     return ProfileNote(
         employee_id=profile.employee_id,
         gaps=profile.gaps,
-        title={
-            "en": f"Your 360° results: {rnd.title}",
-            "zh": f"你的360°评估结果：{rnd.title}",
-        },
-        body={"en": "; ".join(en), "zh": "；".join(zh)},
+        title=in_every_language(Message("Your 360° results: {title}", title=rnd.title)),
+        body={lang: SEPARATORS.get(lang, "; ").join(s[lang] for s in said) for lang in LANGUAGES},
     )
+
+
+def _course_list(catalog: MetricCatalog, courses: list[str]) -> Message:
+    """Recommended courses by title: "*A*, *B*" (《A》《B》 in Chinese)."""
+
+    def title(course: str) -> dict[str, str]:
+        return {lang: catalog.course_title(course, lang) for lang in LANGUAGES}
+
+    said = Message("*{course}*", course=title(courses[0]))
+    for course in courses[1:]:
+        said = Message("{courses}, *{course}*", courses=said, course=title(course))
+    return said

@@ -37,7 +37,7 @@ from aggregates.incentives import (
 )
 from aggregates.training_rules import Recommendation, RuleCheck
 from aggregates.weekly_cycle import ReportLine
-from careerflow.messages import Invalid, Message
+from careerflow.messages import Invalid, Message, in_every_language
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
 from careerflow.services.cycles import SUMMED_UNITS, period_value
@@ -263,9 +263,16 @@ def _period(value: str, kind: PeriodKind, example: str) -> str:
     return value
 
 
-def _ordinal(n: int) -> str:
-    suffix = "th" if 10 <= n % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
-    return f"{n}{suffix}"
+def _place(rank: int, of: int) -> Message:
+    """ "2nd of 5" (第2名（共5人）)."""
+    suffix = "th" if 10 <= rank % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(rank % 10, "th")
+    if suffix == "st":
+        return Message("{rank}st of {of}", rank=rank, of=of)
+    if suffix == "nd":
+        return Message("{rank}nd of {of}", rank=rank, of=of)
+    if suffix == "rd":
+        return Message("{rank}rd of {of}", rank=rank, of=of)
+    return Message("{rank}th of {of}", rank=rank, of=of)
 
 
 def _fmt(x: float) -> str:
@@ -588,15 +595,14 @@ class CycleQueries:
         if gap > 0 and avg is not None:
             # Rounded first so that 2.0000000001 deals stays 2.
             deals_needed = math.ceil(round(gap / avg, 9))
-        place_en, place_zh = f"{_ordinal(rank)} of {len(sales)}", f"第{rank}名（共{len(sales)}人）"
         if gap == 0:
-            tail_en, tail_zh = "in the top 3", "已进入前三"
+            tail = Message("in the top 3")
+        elif deals_needed == 1:
+            tail = Message("{deals} big deal from the top 3", deals=deals_needed)
         elif deals_needed is not None:
-            plural = "" if deals_needed == 1 else "s"
-            tail_en = f"{deals_needed} big deal{plural} from the top 3"
-            tail_zh = f"距前三还差 {deals_needed} 个大单"
+            tail = Message("{deals} big deals from the top 3", deals=deals_needed)
         else:
-            tail_en, tail_zh = f"{_fmt(gap)} from the top 3", f"距前三还差 {_fmt(gap)}"
+            tail = Message("{gap} from the top 3", gap=_fmt(gap))
         return TeamRank(
             team_id=team_id,
             rank=rank,
@@ -607,7 +613,9 @@ class CycleQueries:
             average_big_deal=None if avg is None else round(avg, 2),
             average_big_deal_source=source,
             big_deals_to_top3=deals_needed,
-            text={"en": f"{place_en}; {tail_en}", "zh": f"{place_zh}；{tail_zh}"},
+            text=in_every_language(
+                Message("{place}; {tail}", place=_place(rank, len(sales)), tail=tail)
+            ),
         )
 
     # -- 2. a manager's team board ------------------------------------------------------

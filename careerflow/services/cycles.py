@@ -26,6 +26,7 @@ from aggregates.ladder import Role
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.training_rules import TrainingRules, check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
+from careerflow.messages import Message, in_every_language
 from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -532,18 +533,20 @@ def _report_line(
     label = definition.label if definition else {"en": item, "zh": item}
     higher = definition is None or definition.direction == "higher"
     met = actual >= planned if higher else actual <= planned
+    text = Message(
+        "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}",
+        metric=dict(label),
+        actual=actual,
+        planned=planned,
+        result=Message("met") if met else Message("not met"),
+    )
     return ReportLine(
         item=item,
         label=label,
         planned=planned,
         actual=actual,
         met=met,
-        text={
-            "en": f"{label['en']}: {actual:,.10g} of {planned:,.10g} planned: "
-            f"{'met' if met else 'not met'}",
-            "zh": f"{label['zh']}：计划 {planned:,.10g}，实际 {actual:,.10g}："
-            f"{'达成' if met else '未达成'}",
-        },
+        text=in_every_language(text),
     )
 
 

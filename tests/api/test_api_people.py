@@ -47,6 +47,7 @@ async def test_an_employee_record_follows_the_row_rules(api: ApiStack) -> None:
         "manager_name": "主管一",
         "hire_date": "2020-01-01",
         "active": True,
+        "language": "zh",
     }
     for who in ("manager:S001", "manager:M001", "hr:H001", "auditor:A001"):
         assert (await get(api, who, "/employees/E1"))["employee_id"] == "E1"

@@ -26,6 +26,7 @@ from activities.promotions import PromotionActivities, RecordDecision
 from aggregates.development_plan import plan_uuid
 from aggregates.employee import employee_uuid
 from aggregates.ladder import Role
+from aggregates.notification import notification_uuid
 from aggregates.promotion import PromotionApplication, Stage, application_uuid
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
@@ -328,6 +329,15 @@ async def test_return_resubmit_on_fresh_data_then_approve(
     assert set(unmet) == {"repurchase", "mentored"}
     assert unmet["mentored"].line() == "mentored 1 of 2 ✗"
     assert unmet["repurchase"].suggestion is not None
+    # The applicant was told why, in each language, from the catalogue.
+    told = services.notifications.get(
+        notification_uuid(f"promotion/{status.application_id}/round-1/returned")
+    )
+    assert told.body["en"].startswith("Not yet met: ")
+    assert "mentored 1 of 2 (needs ≥ 2) ✗" in told.body["en"]
+    assert told.body["zh"].startswith("尚未达到：")
+    assert "带教新人 1/2（要求 ≥ 2） ✗" in told.body["zh"]
+    assert told.title == {"en": "Your application was returned", "zh": "你的晋升申请已退回"}
     resubmitted = [e for e in events if type(e).__qualname__.endswith("Submitted")][1]
     assert resubmitted.meta.actor == "E2"  # type: ignore[attr-defined]
 
