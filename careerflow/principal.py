@@ -8,7 +8,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from aggregates.base import EventMeta, PermissionDeniedError, command_context
-from careerflow.messages import Invalid
+from careerflow.messages import Invalid, Message
 
 
 class AccessRole(StrEnum):
@@ -41,7 +41,7 @@ class Principal(BaseModel):
             ) from None
         return cls(person_id=person.strip(), role=access)
 
-    def require(self, *roles: AccessRole, action: str) -> None:
+    def require(self, *roles: AccessRole, action: Message) -> None:
         if self.role not in roles:
             raise PermissionDeniedError(
                 "{role} {person_id} may not {action}; this needs one of these roles: {allowed}",

@@ -13,6 +13,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
 from careerflow.database import prepare_database
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, runner_lock
@@ -64,7 +65,7 @@ def _project_while_active(pg: PostgresSettings, env: dict[str, str], stop: threa
 def rebuild_read_models(settings: Settings, principal: Principal, timeout: float = 600) -> None:
     """Rebuilds from zero; needs the projection runner stopped (so nothing writes the
     read models meanwhile), and waits until the rebuilt models have caught up."""
-    principal.require(AccessRole.hr, AccessRole.system, action="rebuild read models")
+    principal.require(AccessRole.hr, AccessRole.system, action=Message("rebuild read models"))
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
     with runner_lock(pg, wait=False) as got:

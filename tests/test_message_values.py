@@ -10,9 +10,13 @@ from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
 
+import pytest
+
 from activities.notifications import CreateNotification, MessageIn
+from aggregates.base import PermissionDeniedError
 from careerflow.api import i18n
 from careerflow.messages import Message, in_every_language, is_label
+from careerflow.principal import AccessRole, Principal
 from tests.test_engine_messages import ROOT, python_files
 
 ROLE = {"en": "Sales Supervisor", "zh": "销售主管"}
@@ -108,3 +112,14 @@ def test_no_text_is_written_once_per_language_in_the_code() -> None:
         "careerflow.messages (Message, in_every_language), not dictionaries in the code:\n"
         + "\n".join(found)
     )
+
+
+def test_what_a_role_may_not_do_is_said_in_the_readers_language() -> None:
+    rep = Principal(person_id="E1", role=AccessRole.employee)
+    with pytest.raises(PermissionDeniedError) as refused:
+        rep.require(AccessRole.integration, action=Message("ingest metrics"))
+    assert str(refused.value) == (
+        "employee E1 may not ingest metrics; this needs one of these roles: integration"
+    )
+    chinese = i18n.say(refused.value, "zh")
+    assert "导入指标数据" in chinese and "ingest" not in chinese

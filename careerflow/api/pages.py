@@ -869,7 +869,7 @@ async def save_language(
 @router.get("/manager", response_class=HTMLResponse)
 def manager_page(request: Request) -> Response:
     caller = _caller(request)
-    caller.require(AccessRole.manager, action="open the manager's dashboard")
+    caller.require(AccessRole.manager, action=Message("open the manager's dashboard"))
     s = _services(request)
     lang = _lang(request)
     _ = _gettext(request)
@@ -934,7 +934,7 @@ def manager_page(request: Request) -> Response:
 @router.get("/hr", response_class=HTMLResponse)
 def hr_page(request: Request) -> Response:
     caller = _caller(request)
-    caller.require(AccessRole.hr, AccessRole.auditor, action="open HR's dashboard")
+    caller.require(AccessRole.hr, AccessRole.auditor, action=Message("open HR's dashboard"))
     s = _services(request)
     lang = _lang(request)
     _ = _gettext(request)
@@ -1016,7 +1016,7 @@ def hr_page(request: Request) -> Response:
 
 # -- the auditor -----------------------------------------------------------------------
 def _require_audit(caller: Principal) -> None:
-    caller.require(AccessRole.auditor, AccessRole.hr, action="read the audit trail")
+    caller.require(AccessRole.auditor, AccessRole.hr, action=Message("read the audit trail"))
 
 
 @router.get("/audit", response_class=HTMLResponse)

@@ -42,7 +42,7 @@ class AssessmentProcessService:
     async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
         """HR starts a round. The request is checked here first (every reason at once,
         nothing started); starting a running round again returns it."""
-        principal.require(AccessRole.hr, action="start 360° assessment rounds")
+        principal.require(AccessRole.hr, action=Message("start 360° assessment rounds"))
         existing = self.commands.find(request.round_id)
         if existing is not None and existing.closed:
             raise DomainError(

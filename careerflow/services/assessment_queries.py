@@ -29,6 +29,7 @@ from aggregates.competency import (
     gap_summary,
 )
 from aggregates.documents import MetricCatalog
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
 
@@ -168,7 +169,7 @@ class AssessmentQueries:
 
     # -- rounds (HR) ---------------------------------------------------------------------
     def rounds(self, principal: Principal) -> list[RoundSummary]:
-        principal.require(*READERS, action="see 360° assessment rounds")
+        principal.require(*READERS, action=Message("see 360° assessment rounds"))
         with self._connection() as conn:
             rows = conn.execute(
                 "SELECT * FROM rm_assessment_round ORDER BY started_at DESC, round_id"
@@ -185,7 +186,7 @@ class AssessmentQueries:
 
     def progress(self, principal: Principal, round_id: str) -> RoundProgress:
         """Who has rated: by name for named groups, counts only for anonymous ones."""
-        principal.require(*READERS, action="see a 360° round's progress")
+        principal.require(*READERS, action=Message("see a 360° round's progress"))
         with self._connection() as conn:
             rnd = self._round(conn, round_id)
             ratees = conn.execute(
@@ -257,7 +258,7 @@ class AssessmentQueries:
     def gaps(self, principal: Principal, round_id: str) -> GapReport:
         """Per competency the share of assessed people below target, e.g. "65% have a
         resource-coordination gap", with the courses recommended."""
-        principal.require(*READERS, action="see a 360° round's gap summary")
+        principal.require(*READERS, action=Message("see a 360° round's gap summary"))
         with self._connection() as conn:
             rnd = self._round(conn, round_id)
         _require_closed(rnd)
@@ -277,7 +278,7 @@ class AssessmentQueries:
             AccessRole.manager,
             AccessRole.hr,
             AccessRole.auditor,
-            action="see 360° rating tasks",
+            action=Message("see 360° rating tasks"),
         )
         with self._connection() as conn:
             rows = conn.execute(
@@ -336,7 +337,7 @@ class AssessmentQueries:
             AccessRole.hr,
             AccessRole.auditor,
             AccessRole.system,
-            action="see a team's 360° profiles",
+            action=Message("see a team's 360° profiles"),
         )
         with self._connection() as conn:
             require_visible(conn, principal, manager_id)

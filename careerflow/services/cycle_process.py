@@ -106,7 +106,9 @@ class CycleProcessService:
     async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
         """Creates both schedules, or brings them in line with the weekly_cycle document
         in force (run again after publishing a new version)."""
-        principal.require(AccessRole.hr, AccessRole.system, action="manage the cycle schedules")
+        principal.require(
+            AccessRole.hr, AccessRole.system, action=Message("manage the cycle schedules")
+        )
         settings, _ = self.commands.settings()
         out = []
         for schedule_id, schedule in (
@@ -136,7 +138,7 @@ class CycleProcessService:
         self, principal: Principal, kind: str = "week", period: str | None = None
     ) -> str:
         """Starts the fan-out now (HR), e.g. to catch up a week the schedule missed."""
-        principal.require(AccessRole.hr, action="launch weekly cycles")
+        principal.require(AccessRole.hr, action=Message("launch weekly cycles"))
         launch = Launch(kind="month" if kind == "month" else "week", period=period)
         workflow_id = f"cycle-launch-{launch.kind}-{period or 'current'}"
         await self.client.start_workflow(

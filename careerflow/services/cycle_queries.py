@@ -627,7 +627,7 @@ class CycleQueries:
             AccessRole.hr,
             AccessRole.auditor,
             AccessRole.system,
-            action="see a team's weekly board",
+            action=Message("see a team's weekly board"),
         )
         _period(week, "week", "2026-W48")
         with self._connection() as conn:
@@ -707,7 +707,9 @@ class CycleQueries:
     def completion_rates(self, principal: Principal, week: str) -> CompletionRates:
         """Per team and overall: plans submitted by the rep vs agreed vs defaulted,
         reports built, feedback given vs missed vs pending."""
-        principal.require(AccessRole.hr, AccessRole.auditor, action="see cycle completion rates")
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, action=Message("see cycle completion rates")
+        )
         _period(week, "week", "2026-W48")
         with self._connection() as conn:
             rows = conn.execute(

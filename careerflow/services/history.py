@@ -25,6 +25,7 @@ from aggregates.policy import policy_uuid
 from aggregates.promotion import application_uuid
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.eventstore import PydanticApplication
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 
 if TYPE_CHECKING:
@@ -117,7 +118,10 @@ class HistoryService:
 
     def history(self, principal: Principal, kind: str, ident: str) -> History:
         principal.require(
-            AccessRole.auditor, AccessRole.hr, AccessRole.system, action="read event histories"
+            AccessRole.auditor,
+            AccessRole.hr,
+            AccessRole.system,
+            action=Message("read event histories"),
         )
         entries: list[HistoryEntry] = []
         for stream, app, ident_uuid in self._streams(kind, ident):

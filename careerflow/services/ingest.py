@@ -220,7 +220,10 @@ class IngestService:
         batch_id: str | None = None,
     ) -> IngestResult:
         principal.require(
-            AccessRole.hr, AccessRole.integration, AccessRole.system, action="ingest metrics"
+            AccessRole.hr,
+            AccessRole.integration,
+            AccessRole.system,
+            action=Message("ingest metrics"),
         )
         measurements = self.validate(data, fmt, catalog, source_name)
         # The batch is its content: the same export ingested twice is one batch.

@@ -15,6 +15,7 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel
 
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash, stream_hash
 
@@ -62,7 +63,10 @@ def verify_store(
 ) -> VerifyReport:
     """`anchors`: application -> (position, log hash) heads kept from an earlier run."""
     principal.require(
-        AccessRole.auditor, AccessRole.hr, AccessRole.system, action="verify the event store"
+        AccessRole.auditor,
+        AccessRole.hr,
+        AccessRole.system,
+        action=Message("verify the event store"),
     )
     checks = [
         _verify_application(

@@ -22,6 +22,7 @@ from aggregates.base import (
 )
 from aggregates.notification import Notification, notification_uuid
 from careerflow.apps import Notifications
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 
 # Who may read anyone's inbox (managers see their own only: a notification may name
@@ -61,7 +62,7 @@ class NotificationService:
         ref: dict[str, str] | None = None,
     ) -> NotificationRef:
         """Idempotent on `key`: the same key again returns the existing notification."""
-        principal.require(*SENDERS, action="send notifications")
+        principal.require(*SENDERS, action=Message("send notifications"))
         for name, value in (("key", key), ("recipient_id", recipient_id), ("kind", kind)):
             if not value.strip():
                 raise DomainError("a notification needs a non-empty {name}", name=name)
@@ -103,7 +104,7 @@ class NotificationService:
     def record_delivered(
         self, principal: Principal, notification_id: UUID, channel: str, detail: str
     ) -> bool:
-        principal.require(AccessRole.system, action="record notification deliveries")
+        principal.require(AccessRole.system, action=Message("record notification deliveries"))
         return (
             self._update(principal, notification_id, lambda n: n.record_delivered(channel, detail))
             is not None
@@ -112,7 +113,7 @@ class NotificationService:
     def record_skipped(
         self, principal: Principal, notification_id: UUID, channel: str, reason: str
     ) -> bool:
-        principal.require(AccessRole.system, action="record notification deliveries")
+        principal.require(AccessRole.system, action=Message("record notification deliveries"))
         return (
             self._update(principal, notification_id, lambda n: n.record_skipped(channel, reason))
             is not None
@@ -121,7 +122,7 @@ class NotificationService:
     def record_failed(
         self, principal: Principal, notification_id: UUID, channel: str, error: str, attempt: int
     ) -> bool:
-        principal.require(AccessRole.system, action="record notification deliveries")
+        principal.require(AccessRole.system, action=Message("record notification deliveries"))
         return (
             self._update(
                 principal, notification_id, lambda n: n.record_failed(channel, error, attempt)

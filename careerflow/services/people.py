@@ -90,7 +90,9 @@ class PeopleService:
     def import_org(self, principal: Principal, data: OrgImport) -> ImportResult:
         """Creates or updates teams and employees in one transaction; re-importing the same
         data writes nothing."""
-        principal.require(AccessRole.hr, AccessRole.system, action="change the organisation")
+        principal.require(
+            AccessRole.hr, AccessRole.system, action=Message("change the organisation")
+        )
         ids = {e.employee_id for e in data.employees}
         problems = [
             Message(

@@ -34,7 +34,7 @@ class PlanProcessService:
     async def start(
         self, principal: Principal, employee_id: str, effective_date: date, role: Role | None
     ) -> str:
-        principal.require(AccessRole.hr, action="start development plans")
+        principal.require(AccessRole.hr, action=Message("start development plans"))
         employee = self.services.people.get(employee_id)
         plan_role = role or Role(employee.role)
         PlanCommands(self.services).template(plan_role)  # a clear error if none exists

@@ -6,6 +6,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
 
@@ -27,7 +28,7 @@ class PlanQueries:
     def team(self, principal: Principal) -> list[dict[str, Any]]:
         """Every plan among a manager's reports (HR: everyone's)."""
         principal.require(
-            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action="see team plans"
+            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see team plans")
         )
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
@@ -42,7 +43,9 @@ class PlanQueries:
 
     def overview(self, principal: Principal) -> dict[str, Any]:
         """HR: open plans on track, at risk and overdue; closed plans by outcome."""
-        principal.require(AccessRole.hr, AccessRole.auditor, action="see the plans overview")
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, action=Message("see the plans overview")
+        )
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT closed, COALESCE(outcome, overall) AS status, count(*) AS n "

@@ -15,6 +15,7 @@ from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
 from aggregates.plan_progress import PlanProgress, due_for_reminder, evaluate_plan
 from aggregates.plan_template import Milestone, PlanTemplate, plan_month_bounds
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -89,7 +90,9 @@ class PlanCommands:
         existing: DevelopmentPlan | None = self.app.find(plan_uuid(plan_id))
         if existing is not None:
             return self.info(existing)
-        principal.require(AccessRole.hr, AccessRole.system, action="start development plans")
+        principal.require(
+            AccessRole.hr, AccessRole.system, action=Message("start development plans")
+        )
         employee = self.s.people.get(employee_id)
         template, version = self.template(role)
         with self._context(principal, workflow_id, "open"):

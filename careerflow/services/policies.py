@@ -100,7 +100,9 @@ class PolicyService:
     def publish(
         self, principal: Principal, kind: str, key: str, document: dict[str, Any], note: str
     ) -> int:
-        principal.require(AccessRole.hr, AccessRole.system, action="publish policy documents")
+        principal.require(
+            AccessRole.hr, AccessRole.system, action=Message("publish policy documents")
+        )
         parsed = validate_document(kind, key, document)
         problems = self._consistency(parsed)
         if problems:

@@ -12,6 +12,7 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel
 
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.runner import PROJECTIONS, ReadModels
 from projections.schema import READ_MODEL_TABLES
@@ -43,7 +44,10 @@ def check_projections(
     services: Services, principal: Principal, timeout: float = 600.0
 ) -> ProjectionCheckReport:
     principal.require(
-        AccessRole.auditor, AccessRole.hr, AccessRole.system, action="check the read models"
+        AccessRole.auditor,
+        AccessRole.hr,
+        AccessRole.system,
+        action=Message("check the read models"),
     )
     pg = services.store.pg
     live = pg.schema_name or "public"

@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
 from aggregates.process import PromotionProcess
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, can_see, reports_of
 from careerflow.workdays import working_days_between
@@ -67,7 +68,7 @@ class PromotionQueries:
     def pipeline(self, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
         """HR's view: open applications by stage, each with its age in working days."""
         principal.require(
-            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="see the pipeline"
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("see the pipeline")
         )
         moment = now or datetime.now(UTC)
         with self.pool.connection() as conn:
@@ -89,7 +90,7 @@ class PromotionQueries:
     def cycle_times(self, principal: Principal) -> dict[str, Any]:
         """Working days from application to decision, with the median against the target."""
         principal.require(
-            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="see cycle times"
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("see cycle times")
         )
         with self.pool.connection() as conn:
             process = self._process(conn)

@@ -8,6 +8,7 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
 from aggregates.evaluation import candidate_pool
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
 
@@ -92,6 +93,6 @@ class QueryService:
             if principal.role == AccessRole.manager:
                 visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
             elif principal.role not in (AccessRole.hr, AccessRole.auditor, AccessRole.system):
-                principal.require(AccessRole.hr, AccessRole.auditor, action="see the pool")
+                principal.require(AccessRole.hr, AccessRole.auditor, action=Message("see the pool"))
         by_id = {r["employee_id"]: r for r in rows}
         return [dict(by_id[e]) for e in pool if visible is None or e in visible]

@@ -30,6 +30,7 @@ from aggregates.month_close import MonthClose, month_close_uuid
 from aggregates.policy import PolicyDocument, policy_uuid
 from aggregates.promotion import PromotionApplication, application_uuid
 from aggregates.training_rules import TrainingRules, check_rules
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands, period_value
 
@@ -99,7 +100,10 @@ class ReevaluationService:
 
     def reevaluate(self, principal: Principal, kind: str, ident: str) -> Reevaluation:
         principal.require(
-            AccessRole.auditor, AccessRole.hr, AccessRole.system, action="re-evaluate decisions"
+            AccessRole.auditor,
+            AccessRole.hr,
+            AccessRole.system,
+            action=Message("re-evaluate decisions"),
         )
         if kind == "application":
             decisions = self._application(ident)

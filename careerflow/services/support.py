@@ -22,6 +22,7 @@ from aggregates.support_request import (
     SupportStatus,
     support_uuid,
 )
+from careerflow.messages import Message
 from careerflow.office_hours import add_office_minutes, office_minutes_between
 from careerflow.principal import AccessRole, Principal
 
@@ -127,6 +128,16 @@ def iso_week(moment: datetime, time_zone: str) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
+# What each support command is called in a refusal ("may not answer support requests").
+VERBS: dict[str, Message] = {
+    "raise": Message("raise"),
+    "acknowledge": Message("acknowledge"),
+    "answer": Message("answer"),
+    "confirm": Message("confirm"),
+    "reopen": Message("reopen"),
+}
+
+
 def require_team_role(principal: Principal, action: str) -> None:
     if principal.role not in TEAM_ROLES:
         raise DomainError(
@@ -134,7 +145,7 @@ def require_team_role(principal: Principal, action: str) -> None:
             "support-team members act as themselves (employee, manager or HR)",
             role=principal.role.value,
             person_id=principal.person_id,
-            action=action,
+            action=VERBS.get(action, Message.verbatim(action)),
         )
 
 
@@ -145,7 +156,7 @@ def require_rep_role(principal: Principal, action: str) -> None:
             "reps raise, confirm and reopen their own requests",
             role=principal.role.value,
             person_id=principal.person_id,
-            action=action,
+            action=VERBS.get(action, Message.verbatim(action)),
         )
 
 

@@ -23,7 +23,7 @@ from pydantic import BaseModel
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.documents import period_kind
 from aggregates.support_process import SupportProcess
-from careerflow.messages import Invalid
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, can_see
 from careerflow.services.support import local_label
@@ -320,7 +320,7 @@ class SupportQueries:
             AccessRole.hr,
             AccessRole.auditor,
             AccessRole.system,
-            action="see support queues",
+            action=Message("see support queues"),
         )
         moment = now or datetime.now(UTC)
         with self._connection() as conn:
@@ -378,7 +378,7 @@ class SupportQueries:
             AccessRole.hr,
             AccessRole.auditor,
             AccessRole.system,
-            action="see support SLA compliance",
+            action=Message("see support SLA compliance"),
         )
         moment = now or datetime.now(UTC)
         with self._connection() as conn:

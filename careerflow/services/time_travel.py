@@ -20,6 +20,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError, DomainEvent, NotFoundError
+from careerflow.messages import Message
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.queries import QueryService
 from projections.base import ReadModelView
@@ -66,7 +67,7 @@ class TimeTravelService:
 
     def _require(self, principal: Principal) -> None:
         principal.require(
-            AccessRole.auditor, AccessRole.hr, AccessRole.system, action="travel in time"
+            AccessRole.auditor, AccessRole.hr, AccessRole.system, action=Message("travel in time")
         )
 
     # -- one aggregate -----------------------------------------------------------------

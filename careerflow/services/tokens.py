@@ -16,6 +16,7 @@ from pydantic import BaseModel
 from aggregates.access_token import AccessToken, token_uuid
 from aggregates.base import DomainError, NotFoundError, command_context
 from careerflow.apps import Access, People
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 
 _TOKEN = re.compile(r"^cf_([a-z0-9]{12})\.([A-Za-z0-9_-]{20,})$")
@@ -65,7 +66,7 @@ class TokenService:
         label: str = "",
         valid_days: int | None = 90,
     ) -> IssuedToken:
-        principal.require(AccessRole.hr, AccessRole.system, action="issue API tokens")
+        principal.require(AccessRole.hr, AccessRole.system, action=Message("issue API tokens"))
         if role == AccessRole.system:
             raise DomainError("system tokens are not issued; the engine acts as itself")
         if not person_id.strip():
@@ -138,7 +139,7 @@ class TokenService:
 
     def list_tokens(self, principal: Principal) -> list[TokenInfo]:
         principal.require(
-            AccessRole.hr, AccessRole.auditor, AccessRole.system, action="list API tokens"
+            AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("list API tokens")
         )
         with self.read_pool.connection() as conn:
             rows: Any = conn.execute(
@@ -148,7 +149,7 @@ class TokenService:
         return [TokenInfo.model_validate(r) for r in rows]
 
     def revoke(self, principal: Principal, token_id: str, reason: str) -> bool:
-        principal.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
+        principal.require(AccessRole.hr, AccessRole.system, action=Message("revoke API tokens"))
         found: AccessToken | None = self.app.find(token_uuid(token_id))
         if found is None:
             raise NotFoundError("no token {token_id!r}", token_id=token_id)

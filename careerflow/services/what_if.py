@@ -16,6 +16,7 @@ from aggregates.base import DomainError
 from aggregates.documents import PotentialWeights, PromotionCriteria
 from aggregates.evaluation import candidate_pool
 from aggregates.ladder import Role
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.policies import validate_document
 from projections.readiness import assess_employees, latest_month, load_policy_set
@@ -59,7 +60,10 @@ def what_if(
     services: Services, principal: Principal, kind: str, key: str, draft: dict[str, Any]
 ) -> WhatIfReport:
     principal.require(
-        AccessRole.hr, AccessRole.auditor, AccessRole.system, action="evaluate draft policies"
+        AccessRole.hr,
+        AccessRole.auditor,
+        AccessRole.system,
+        action=Message("evaluate draft policies"),
     )
     if kind not in DRAFT_KINDS:
         raise DomainError(

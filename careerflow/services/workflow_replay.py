@@ -12,6 +12,7 @@ from temporalio.client import Client, WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 
 
@@ -47,7 +48,10 @@ async def replay_workflows(
 ) -> ReplayReport:
     """Replays every matching history; `workflows` defaults to the worker's own."""
     principal.require(
-        AccessRole.auditor, AccessRole.hr, AccessRole.system, action="replay workflow histories"
+        AccessRole.auditor,
+        AccessRole.hr,
+        AccessRole.system,
+        action=Message("replay workflow histories"),
     )
     from worker import WORKFLOW_RUNNER, WORKFLOWS
 

@@ -60,6 +60,10 @@ def _members(*expected: str) -> Any:
     return check
 
 
+def _language_kept(who: str, body: Any) -> None:
+    assert (body["employee_id"], body["language"], body["changed"]) == ("E1", "zh", False), who
+
+
 def _nothing_changed(who: str, body: Any) -> None:
     assert (body["employees_added"], body["employees_moved"]) == (0, 0), who
 
@@ -93,6 +97,30 @@ CASES = [
         check=_members("M001"),
     ),
     Case("GET", "/teams/NOPE/members", "/teams/{team_id}/members", NO_TEAMS, 404),
+    # A profile language: the person's own, or HR's to set (zh: what E1 has already).
+    Case(
+        "PUT",
+        "/employees/E1/language",
+        "/employees/{employee_id}/language",
+        {"employee:E1": OK, "hr:H001": OK},
+        json={"language": "zh"},
+        check=_language_kept,
+    ),
+    Case(
+        "PUT",
+        "/employees/NOPE/language",
+        "/employees/{employee_id}/language",
+        {"hr:H001": 404},
+        json={"language": "zh"},
+    ),
+    Case(
+        "PUT",
+        "/employees/E1/language",
+        "/employees/{employee_id}/language",
+        {},
+        "refused",
+        json={"language": "fr"},
+    ),
     Case(
         "POST",
         "/organisation/import",

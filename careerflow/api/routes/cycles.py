@@ -141,7 +141,7 @@ class CycleSchedule(BaseModel):
 
 
 # -- access checks done before a workflow is asked ---------------------------------------
-def _refuse_read_only(caller: Principal, action: str) -> None:
+def _refuse_read_only(caller: Principal, action: Message) -> None:
     if caller.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
         raise PermissionDeniedError(
             "{role} {person_id} may not {action}; this role changes no weekly cycle",
@@ -153,7 +153,7 @@ def _refuse_read_only(caller: Principal, action: str) -> None:
 
 def _require_plan_author(caller: Principal, employee_id: str) -> None:
     """Reps submit their own plan; another person's id is unknown to a rep."""
-    _refuse_read_only(caller, "submit weekly plans")
+    _refuse_read_only(caller, Message("submit weekly plans"))
     if caller.role != AccessRole.employee:
         raise PermissionDeniedError(
             "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
@@ -170,7 +170,7 @@ def _require_feedback_giver(
     ctx: ApiContext, caller: Principal, employee_id: str, week: str
 ) -> None:
     """Only the rep's manager for that week gives feedback."""
-    _refuse_read_only(caller, "give weekly feedback")
+    _refuse_read_only(caller, Message("give weekly feedback"))
     if caller.role != AccessRole.manager:
         raise PermissionDeniedError(
             "{role} {person_id} cannot give {employee_id} weekly feedback; "
@@ -298,7 +298,7 @@ async def launch(body: LaunchBody, caller: Caller, ctx: Context) -> LaunchAccept
     """Start a week's cycles or a month close for every active rep now.
 
     HR only. Launching a period again starts nobody twice."""
-    caller.require(AccessRole.hr, action="launch weekly cycles")
+    caller.require(AccessRole.hr, action=Message("launch weekly cycles"))
     period = await run_in_threadpool(_resolve_period, ctx, body)
     cycles = await ctx.cycles()
     workflow_id = await cycles.launch(caller, body.kind, period)
@@ -310,7 +310,7 @@ async def schedules(caller: Caller, ctx: Context) -> list[CycleSchedule]:
     """The weekly-cycle and month-close schedules and their next runs.
 
     HR and auditors."""
-    caller.require(AccessRole.hr, AccessRole.auditor, action="see the cycle schedules")
+    caller.require(AccessRole.hr, AccessRole.auditor, action=Message("see the cycle schedules"))
     cycles = await ctx.cycles()
     out: list[CycleSchedule] = []
     for schedule_id in (WEEKLY_SCHEDULE_ID, MONTHLY_SCHEDULE_ID):
@@ -332,7 +332,7 @@ async def ensure_schedules(caller: Caller, ctx: Context) -> list[CycleSchedule]:
     """Create the schedules, or bring them in line with the weekly_cycle document.
 
     HR only; run again after publishing a new weekly_cycle version."""
-    caller.require(AccessRole.hr, action="manage the cycle schedules")
+    caller.require(AccessRole.hr, action=Message("manage the cycle schedules"))
     cycles = await ctx.cycles()
     states = await cycles.ensure_schedules(caller)
     return [CycleSchedule(created=True, **s.model_dump()) for s in states]

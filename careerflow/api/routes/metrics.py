@@ -143,7 +143,7 @@ async def post_export(
 ) -> IngestResult | JSONResponse:
     """Integrations and HR: ingest a metric export, all rows or none (idempotent per batch)."""
     caller.require(
-        AccessRole.hr, AccessRole.integration, AccessRole.system, action="ingest metrics"
+        AccessRole.hr, AccessRole.integration, AccessRole.system, action=Message("ingest metrics")
     )
     fmt = _body_format(request)
     data = await request.body()

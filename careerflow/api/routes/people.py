@@ -24,6 +24,7 @@ from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import Problem, problem_responses
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, reports_of
 from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
@@ -162,7 +163,7 @@ def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
         AccessRole.hr,
         AccessRole.auditor,
         AccessRole.system,
-        action="see a team's members",
+        action=Message("see a team's members"),
     )
     with ctx.services.read_pool.connection() as conn:
         team = _visible_team(conn, caller, team_id)  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from aggregates.plan_progress import PlanProgress
 from aggregates.plan_template import Milestone
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
 from careerflow.services.plans import PlanCommands, PlanInfo
@@ -120,7 +121,7 @@ class PlansOverview(BaseModel):
 
 
 # -- access -------------------------------------------------------------------------------
-def _role(*roles: AccessRole, action: str) -> Any:
+def _role(*roles: AccessRole, action: Message) -> Any:
     """A caller whose role may `action` at all (403 otherwise, before any lookup)."""
 
     def check(caller: Caller) -> Principal:
@@ -140,7 +141,7 @@ class VisiblePlan:
     plan: DevelopmentPlan
 
 
-def _visible_plan(*roles: AccessRole, action: str, open_only: bool = False) -> Any:
+def _visible_plan(*roles: AccessRole, action: Message, open_only: bool = False) -> Any:
     """The plan in the path, from the event store (no read-model lag), when the caller's
     role may `action` and the caller can see the plan's employee (and, to steer it, the
     plan is still running)."""
@@ -169,7 +170,7 @@ def _state(info: PlanInfo) -> PlanState:
 @router.post("", response_model=PlanStarted, summary="Start a development plan")
 async def start_plan(
     body: StartPlanIn,
-    caller: Annotated[Principal, _role(AccessRole.hr, action="start development plans")],
+    caller: Annotated[Principal, _role(AccessRole.hr, action=Message("start development plans"))],
     ctx: Context,
 ) -> PlanStarted:
     """HR starts a development plan for any employee from the role's plan template.
@@ -197,7 +198,7 @@ async def confirm_milestone(
     milestone_id: str,
     body: ConfirmMilestoneIn,
     target: Annotated[
-        VisiblePlan, _visible_plan(*STEERERS, action="confirm milestones", open_only=True)
+        VisiblePlan, _visible_plan(*STEERERS, action=Message("confirm milestones"), open_only=True)
     ],
     ctx: Context,
 ) -> PlanState:
@@ -214,7 +215,8 @@ async def confirm_milestone(
 async def adjust_plan(
     body: AdjustPlanIn,
     target: Annotated[
-        VisiblePlan, _visible_plan(*STEERERS, action="adjust development plans", open_only=True)
+        VisiblePlan,
+        _visible_plan(*STEERERS, action=Message("adjust development plans"), open_only=True),
     ],
     ctx: Context,
 ) -> PlanState:
@@ -236,7 +238,7 @@ async def adjust_plan(
 # -- read models --------------------------------------------------------------------------
 @router.get("", response_model=list[PlanView], summary="An employee's plans with live progress")
 def plans_of(
-    caller: Annotated[Principal, _role(*READERS, action="see development plans")],
+    caller: Annotated[Principal, _role(*READERS, action=Message("see development plans"))],
     ctx: Context,
     employee_id: Annotated[
         str | None, Query(min_length=1, description="Whose plans; default: the caller's.")
@@ -252,7 +254,9 @@ def plans_of(
 def team_plans(
     caller: Annotated[
         Principal,
-        _role(AccessRole.manager, AccessRole.hr, AccessRole.auditor, action="see team plans"),
+        _role(
+            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see team plans")
+        ),
     ],
     ctx: Context,
 ) -> list[TeamPlan]:
@@ -264,7 +268,8 @@ def team_plans(
 @router.get("/overview", response_model=PlansOverview, summary="HR's overview of every plan")
 def overview(
     caller: Annotated[
-        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see the plans overview")
+        Principal,
+        _role(AccessRole.hr, AccessRole.auditor, action=Message("see the plans overview")),
     ],
     ctx: Context,
 ) -> PlansOverview:
@@ -274,7 +279,9 @@ def overview(
 
 @router.get("/{plan_id}", response_model=PlanView, summary="One development plan")
 def get_plan(
-    target: Annotated[VisiblePlan, _visible_plan(*READERS, action="see development plans")],
+    target: Annotated[
+        VisiblePlan, _visible_plan(*READERS, action=Message("see development plans"))
+    ],
     ctx: Context,
 ) -> PlanView:
     """One development plan with live progress (the employee, their manager chain, HR

@@ -176,7 +176,7 @@ def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[P
     return [PolicyVersionInfo.model_validate(r) for r in rows]
 
 
-def _require_hr(caller: Principal, action: str) -> None:
+def _require_hr(caller: Principal, action: Message) -> None:
     caller.require(AccessRole.hr, AccessRole.system, action=action)
 
 
@@ -239,7 +239,7 @@ def publish_policy(
     request: Request, kind: str, key: str, body: PublishRequest, caller: Caller, ctx: Context
 ) -> Published | JSONResponse:
     """HR: publish a new version; it is in force at once (identical content: no change)."""
-    _require_hr(caller, "publish policy documents")
+    _require_hr(caller, Message("publish policy documents"))
     problems = _problems(ctx, kind, key, body.document)
     if problems:
         return _refusal(request, kind, key, problems)
@@ -256,7 +256,7 @@ def check_policy(
     request: Request, kind: str, key: str, body: DraftRequest, caller: Caller, ctx: Context
 ) -> DraftCheck:
     """HR: check a draft against validation and the policies in force, without publishing."""
-    _require_hr(caller, "check policy drafts")
+    _require_hr(caller, Message("check policy drafts"))
     problems = _problems(ctx, kind, key, body.document)
     current = _current(ctx, kind, key)
     changed = True

@@ -22,6 +22,7 @@ from aggregates.ladder import Role, next_role
 from aggregates.promotion import CLOSED, PromotionApplication, Stage
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
 from careerflow.services.promotions import PromotionCommands
@@ -197,7 +198,7 @@ class PoolMember(BaseModel):
 
 
 # -- access -------------------------------------------------------------------------------
-def _role(*roles: AccessRole, action: str) -> Any:
+def _role(*roles: AccessRole, action: Message) -> Any:
     """A caller whose role may `action` at all (403 otherwise, before any lookup)."""
 
     def check(caller: Caller) -> Principal:
@@ -220,7 +221,7 @@ def _missing(application_id: str) -> NotFoundError:
     )
 
 
-def _open_application(*roles: AccessRole, action: str, applicant_or_hr: bool = False) -> Any:
+def _open_application(*roles: AccessRole, action: Message, applicant_or_hr: bool = False) -> Any:
     """The application in the path, from the event store (no read-model lag), when the
     caller's role may `action`, the caller can see it and it is still open."""
 
@@ -266,7 +267,9 @@ def _status(result: BaseModel) -> ApplicationStatus:
 )
 async def start_application(
     body: StartApplication,
-    caller: Annotated[Principal, _role(*APPLICANTS, action="start promotion applications")],
+    caller: Annotated[
+        Principal, _role(*APPLICANTS, action=Message("start promotion applications"))
+    ],
     ctx: Context,
 ) -> StartedApplicationOut:
     """Start a promotion application (employees for themselves, HR for anyone).
@@ -307,7 +310,7 @@ async def decide(
     target: Annotated[
         OpenApplication,
         _open_application(
-            AccessRole.manager, AccessRole.hr, action="decide on promotion applications"
+            AccessRole.manager, AccessRole.hr, action=Message("decide on promotion applications")
         ),
     ],
     ctx: Context,
@@ -332,7 +335,9 @@ async def decide(
 async def resubmit(
     target: Annotated[
         OpenApplication,
-        _open_application(*APPLICANTS, action="resubmit this application", applicant_or_hr=True),
+        _open_application(
+            *APPLICANTS, action=Message("resubmit this application"), applicant_or_hr=True
+        ),
     ],
     ctx: Context,
 ) -> ApplicationStatus:
@@ -352,7 +357,9 @@ async def withdraw(
     body: WithdrawalIn,
     target: Annotated[
         OpenApplication,
-        _open_application(*APPLICANTS, action="withdraw this application", applicant_or_hr=True),
+        _open_application(
+            *APPLICANTS, action=Message("withdraw this application"), applicant_or_hr=True
+        ),
     ],
     ctx: Context,
 ) -> ApplicationStatus:
@@ -371,7 +378,8 @@ async def withdraw(
 async def hr_review(
     body: HrReviewIn,
     target: Annotated[
-        OpenApplication, _open_application(AccessRole.hr, action="review promotion applications")
+        OpenApplication,
+        _open_application(AccessRole.hr, action=Message("review promotion applications")),
     ],
     ctx: Context,
 ) -> ApplicationStatus:
@@ -397,7 +405,7 @@ async def hr_review(
     summary="List the applications you may see",
 )
 def list_applications(
-    caller: Annotated[Principal, _role(*READERS, action="see promotion applications")],
+    caller: Annotated[Principal, _role(*READERS, action=Message("see promotion applications"))],
     ctx: Context,
     stage: Annotated[Stage | None, Query(description="Only applications at this stage.")] = None,
 ) -> list[ApplicationSummary]:
@@ -414,7 +422,7 @@ def list_applications(
 )
 def get_application(
     application_id: str,
-    caller: Annotated[Principal, _role(*READERS, action="see promotion applications")],
+    caller: Annotated[Principal, _role(*READERS, action=Message("see promotion applications"))],
     ctx: Context,
 ) -> ApplicationDetail:
     """One application: its stage, the evaluation of every criterion and the timeline of
@@ -427,7 +435,7 @@ def get_application(
 @router.get("/pipeline", response_model=Pipeline, summary="Open applications by stage and age")
 def pipeline(
     caller: Annotated[
-        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see the pipeline")
+        Principal, _role(AccessRole.hr, AccessRole.auditor, action=Message("see the pipeline"))
     ],
     ctx: Context,
 ) -> Pipeline:
@@ -440,7 +448,7 @@ def pipeline(
 )
 def cycle_times(
     caller: Annotated[
-        Principal, _role(AccessRole.hr, AccessRole.auditor, action="see cycle times")
+        Principal, _role(AccessRole.hr, AccessRole.auditor, action=Message("see cycle times"))
     ],
     ctx: Context,
 ) -> CycleTimes:
@@ -453,7 +461,7 @@ def cycle_times(
     "/returned", response_model=list[ReturnedApplication], summary="Returned applications and why"
 )
 def returned(
-    caller: Annotated[Principal, _role(*READERS, action="see returned applications")],
+    caller: Annotated[Principal, _role(*READERS, action=Message("see returned applications"))],
     ctx: Context,
 ) -> list[ReturnedApplication]:
     """Returned applications and why ("why was I not promoted?"), newest first; each
@@ -468,7 +476,9 @@ def returned(
 def candidate_pool(
     caller: Annotated[
         Principal,
-        _role(AccessRole.manager, AccessRole.hr, AccessRole.auditor, action="see the pool"),
+        _role(
+            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see the pool")
+        ),
     ],
     ctx: Context,
 ) -> list[PoolMember]:

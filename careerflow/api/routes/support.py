@@ -15,6 +15,7 @@ from aggregates.base import PermissionDeniedError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
+from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.support import SupportInfo
 from careerflow.services.support_process import SupportProcessService
@@ -118,7 +119,7 @@ async def raise_request(body: RaiseBody, caller: Caller, ctx: Context) -> Suppor
     SLA and when it is due.
 
     Reps (employees) only; an unknown category or empty text is refused (422)."""
-    caller.require(AccessRole.employee, action="raise support requests")
+    caller.require(AccessRole.employee, action=Message("raise support requests"))
     process = await _process(ctx)
     return await process.raise_request(
         caller, body.category, body.text, body.customer, body.request_id

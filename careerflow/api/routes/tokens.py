@@ -10,6 +10,7 @@ from aggregates.access_token import token_uuid
 from aggregates.base import NotFoundError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem
+from careerflow.messages import Message
 from careerflow.principal import AccessRole
 from careerflow.services.tokens import IssuedToken, TokenInfo
 
@@ -59,7 +60,7 @@ def list_tokens(caller: Caller, ctx: Context) -> list[TokenInfo]:
 )
 def revoke_token(token_id: str, body: RevokeRequest, caller: Caller, ctx: Context) -> Revoked:
     """HR: revoke a token (its id is the part between `cf_` and the dot); it stops at once."""
-    caller.require(AccessRole.hr, AccessRole.system, action="revoke API tokens")
+    caller.require(AccessRole.hr, AccessRole.system, action=Message("revoke API tokens"))
     if token_uuid(token_id) not in ctx.services.store.access.repository:
         raise NotFoundError("no token {token_id!r}", token_id=token_id)
     changed = ctx.services.tokens.revoke(caller, token_id, body.reason)
