@@ -48,9 +48,6 @@ class MessageIn(BaseModel):
     template: str
     params: dict[str, Any] = {}
 
-    def in_every_language(self) -> dict[str, str]:
-        return in_every_language(Message.from_json(self.model_dump()))
-
 
 class CreateNotification(BaseModel):
     key: str  # idempotency key, e.g. "promotion/<application-id>/round-1/reminder"
@@ -64,10 +61,13 @@ class CreateNotification(BaseModel):
 
     def texts(self) -> tuple[dict[str, str], dict[str, str]]:
         """Title and body in every language."""
-        return tuple(  # type: ignore[return-value]
-            t.in_every_language() if isinstance(t, MessageIn) else t
-            for t in (self.title, self.body)
-        )
+        return _in_every_language(self.title), _in_every_language(self.body)
+
+
+def _in_every_language(text: MessageIn | dict[str, str]) -> dict[str, str]:
+    if isinstance(text, MessageIn):
+        return in_every_language(Message.from_json(text.model_dump()))
+    return text
 
 
 class DeliverNotification(BaseModel):

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
 
 from aggregates.ladder import Role
-from careerflow.messages import Invalid, Message, in_every_language
+from careerflow.messages import LANGUAGES, Invalid, Message, in_every_language
 
 # --------------------------------------------------------------------------- labels
 
@@ -147,21 +147,11 @@ _DIMENSION_NAMES: dict[str, Message] = {
 }
 
 
-class _DimensionLabels(Mapping[str, dict[str, str]]):
-    """Each dimension's name in every language, said from the engine catalogue when it is
-    looked up (not at import: workflow code imports this module)."""
+def dimension_label(dimension: str) -> Label:
+    """A dimension's name in every language, from the engine catalogue (said when asked,
+    not at import: workflow code imports this module)."""
+    return in_every_language(_DIMENSION_NAMES[dimension])
 
-    def __getitem__(self, dimension: str) -> dict[str, str]:
-        return in_every_language(_DIMENSION_NAMES[dimension])
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(_DIMENSION_NAMES)
-
-    def __len__(self) -> int:
-        return len(_DIMENSION_NAMES)
-
-
-DIMENSION_LABELS: Mapping[str, dict[str, str]] = _DimensionLabels()
 
 _METRIC_NAME = r"^[a-z][a-z0-9_]*$"
 
@@ -202,6 +192,10 @@ class MetricCatalog(Frozen):
     def course_title(self, course: str, lang: str = "en") -> str:
         """The course's title in `lang`, falling back to its name."""
         return self.courses.get(course, {}).get(lang, course)
+
+    def course_label(self, course: str) -> Label:
+        """The course's title in every language (a value for a Message)."""
+        return {lang: self.course_title(course, lang) for lang in LANGUAGES}
 
 
 # --------------------------------------------------------------------------- potential weights

@@ -14,7 +14,6 @@ from pydantic import Field
 
 from aggregates.competency import GROUP_NAMES
 from aggregates.documents import (
-    DIMENSION_LABELS,
     AnyOf,
     CompetencyLevel,
     CoursesCompleted,
@@ -30,12 +29,13 @@ from aggregates.documents import (
     TopPercentStreak,
     Unit,
     WindowRule,
+    dimension_label,
     month_of,
     months_back,
     period_kind,
 )
 from aggregates.ladder import Role
-from careerflow.messages import Message, in_every_language
+from careerflow.messages import Message, in_every_language, said_in
 
 _EPS = 1e-9
 _DIGITS = 6  # comparisons use values rounded to this many decimals (float-noise immunity)
@@ -276,7 +276,7 @@ def potential_score(
         total += dim.weight * dim_score
         dimensions[dim_name] = DimensionScore(
             dimension=dim_name,
-            label=DIMENSION_LABELS[dim_name],
+            label=dimension_label(dim_name),
             weight=dim.weight,
             score=round(dim_score, 2),
         )
@@ -384,11 +384,6 @@ class Suggestion(Frozen):
         return self.text[lang]
 
 
-def _course_title(catalog: MetricCatalog, course: str) -> Label:
-    """A course's title in every language (the catalog's, else its name)."""
-    return {lang: catalog.course_title(course, lang) for lang in ("en", "zh")}
-
-
 def _suggestion_message(
     ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog
 ) -> Message:
@@ -401,14 +396,14 @@ def _suggestion_message(
     if course and action:
         return Message(
             "complete *{course}* and {action} to raise your {indicator}",
-            course=_course_title(catalog, course),
+            course=catalog.course_label(course),
             action=action,
             indicator=ind.label,
         )
     if course:
         return Message(
             "complete *{course}* to raise your {indicator}",
-            course=_course_title(catalog, course),
+            course=catalog.course_label(course),
             indicator=ind.label,
         )
     if action:
@@ -517,7 +512,7 @@ class CriterionResult(Frozen):
 
     def line(self, lang: str = "en", verbose: bool = False) -> str:
         """The criterion in `lang` (not for workflow code: it reads the catalogue)."""
-        return in_every_language(self.message(verbose))[lang]
+        return said_in(self.message(verbose), lang)
 
 
 class CriteriaEvaluation(Frozen):
@@ -549,7 +544,7 @@ class CriteriaEvaluation(Frozen):
         tips = [Message("{tip}", tip=r.suggestion) for r in self.unmet() if r.suggestion]
         if tips:
             said = Message("{results} → {tips}", results=said, tips=tips)
-        return in_every_language(said)[lang]
+        return said_in(said, lang)
 
 
 def _metric_result(

@@ -47,7 +47,7 @@ from aggregates.plan_template import (
     plan_month_at,
     plan_month_bounds,
 )
-from careerflow.messages import LANGUAGES, SEPARATORS, Message, in_every_language
+from careerflow.messages import SEPARATORS, Message, in_every_language
 
 Status = Literal[
     "done", "on_track", "behind", "overdue", "awaiting_confirmation", "confirmed", "not_started"
@@ -144,15 +144,10 @@ def _of(label: Label, value: str, target: str) -> Label:
     )
 
 
-def _joined(texts: Sequence[Label]) -> Label:
-    """Texts one after the other, each language with its own separator."""
-    return {lang: SEPARATORS.get(lang, "; ").join(t[lang] for t in texts) for lang in LANGUAGES}
-
-
 def _course_title(catalog: MetricCatalog | None, course: str) -> Label:
     if catalog is None:
         return {"en": course, "zh": course}
-    return {lang: catalog.course_title(course, lang) for lang in LANGUAGES}
+    return catalog.course_label(course)
 
 
 class _Window(Frozen):
@@ -212,23 +207,22 @@ def _courses(
     if months >= 1:
         wv = window_value(rows, measure.metric, "items", today.strftime("%Y-%m"), months)
         scores = {c: s for c, s in wv.item_values.items() if c in measure.courses}
-    details: list[Label] = []
+    said: list[Message] = []
     for course in measure.courses:
         title = _course_title(catalog, course)
         if course in scores:
             score = _fmt(scores[course], "score10")  # as recorded: 9.5 or 95
-            message = Message("course {course} done, score {score}", course=title, score=score)
+            said.append(Message("course {course} done, score {score}", course=title, score=score))
         else:
-            message = Message("course {course} not done yet", course=title)
-        details.append(in_every_language(message))
+            said.append(Message("course {course} not done yet", course=title))
     done, target = len(scores), len(measure.courses)
     return _Measured(
         met=done == target,
         off_pace=done < target * window.finished / len(window.keys) - 1e-9,
         value=float(done),
         target=float(target),
-        text=_joined(details),
-        details=details,
+        text=in_every_language(Message("{text}", text=said)),  # joined as each language joins
+        details=[in_every_language(m) for m in said],
     )
 
 

@@ -166,14 +166,19 @@ def _plain(value: Mapping[str, Any]) -> str:
     return str(value.get("$date"))
 
 
-def in_every_language(message: Message) -> Label:
-    """The message said in every language the engine speaks, through the engine
-    catalogue: for texts stored as they were shown (notifications, evaluation details).
-    Not for workflow code (it reads the catalogue): workflows pass the Message on to an
-    activity."""
+def said_in(message: Message, lang: str) -> str:
+    """The message in `lang` through the engine catalogue, its dates and money in that
+    locale. Not for workflow code (it reads the catalogue): workflows pass the Message on
+    to an activity."""
     from careerflow.api import i18n  # the catalogue and Babel: only when texts are made
 
-    return {lang: i18n.say(message, lang) for lang in LANGUAGES}
+    return i18n.say(message, lang)
+
+
+def in_every_language(message: Message) -> Label:
+    """The message said in every language the engine speaks: for texts stored as they
+    were shown (notifications, evaluation details). Not for workflow code."""
+    return {lang: said_in(message, lang) for lang in LANGUAGES}
 
 
 def _to_json(value: Any) -> Any:

@@ -39,7 +39,7 @@ from aggregates.competency import (
     rating_problems,
 )
 from aggregates.documents import MetricCatalog
-from careerflow.messages import LANGUAGES, SEPARATORS, Message, in_every_language
+from careerflow.messages import Message, in_every_language
 from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
 
 if TYPE_CHECKING:
@@ -666,22 +666,17 @@ def _profile_note(
             lines.append(
                 Message("{competency} {level}: below target", competency=score.label, level=level)
             )
-    said = [in_every_language(line) for line in lines]
     return ProfileNote(
         employee_id=profile.employee_id,
         gaps=profile.gaps,
         title=in_every_language(Message("Your 360° results: {title}", title=rnd.title)),
-        body={lang: SEPARATORS.get(lang, "; ").join(s[lang] for s in said) for lang in LANGUAGES},
+        body=in_every_language(Message("{text}", text=lines)),  # joined as each language joins
     )
 
 
 def _course_list(catalog: MetricCatalog, courses: list[str]) -> Message:
     """Recommended courses by title: "*A*, *B*" (《A》《B》 in Chinese)."""
-
-    def title(course: str) -> dict[str, str]:
-        return {lang: catalog.course_title(course, lang) for lang in LANGUAGES}
-
-    said = Message("*{course}*", course=title(courses[0]))
+    said = Message("*{course}*", course=catalog.course_label(courses[0]))
     for course in courses[1:]:
-        said = Message("{courses}, *{course}*", courses=said, course=title(course))
+        said = Message("{courses}, *{course}*", courses=said, course=catalog.course_label(course))
     return said
