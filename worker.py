@@ -15,6 +15,7 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxR
 from activities.assessments import AssessmentActivities
 from activities.calendar import working_day_deadlines
 from activities.cycles import CycleActivities
+from activities.heartbeat import HeartbeatInterceptor
 from activities.metrics import MetricActivities
 from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
@@ -51,6 +52,9 @@ WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic")
 )
 
+# Every worker heartbeats its running activities (a killed worker's work resumes in seconds).
+INTERCEPTORS = [HeartbeatInterceptor()]
+
 
 def build_worker(
     client: Client,
@@ -80,6 +84,7 @@ def build_worker(
         ],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

@@ -50,6 +50,7 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.services.registry import Services
     from careerflow.store import Store, application_env
     from projections.runner import ReadModels
+    from worker import INTERCEPTORS
 
 from workflows.notify import notify
 
@@ -504,6 +505,7 @@ async def test_notify_from_a_workflow_creates_and_emails(
             workflows=[NotifyForTestWorkflow],
             activities=[acts.create_notification, acts.deliver_notification],
             activity_executor=executor,
+            interceptors=INTERCEPTORS,
         ):
             await env.client.execute_workflow(
                 NotifyForTestWorkflow.run, args=[key, "E2"], id=workflow_id, task_queue=queue

@@ -9,6 +9,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ApplicationError
 
+from workflows.steps import HEARTBEAT
+
 with workflow.unsafe.imports_passed_through():
     from activities.metrics import IngestRequest, OpenPlansRequest
     from careerflow.services.ingest import IngestResult
@@ -23,6 +25,7 @@ class MetricImportWorkflow:
             request,
             result_type=IngestResult,
             start_to_close_timeout=timedelta(minutes=10),
+            heartbeat_timeout=HEARTBEAT,
             # A bad file is the sender's to fix: retrying cannot help.
             retry_policy=RetryPolicy(
                 non_retryable_error_types=["IngestError", "PermissionDeniedError"]
@@ -34,6 +37,7 @@ class MetricImportWorkflow:
             OpenPlansRequest(employee_ids=result.employee_ids),
             result_type=list[str],
             start_to_close_timeout=timedelta(seconds=30),
+            heartbeat_timeout=HEARTBEAT,
         )
         for plan_id in plans:
             try:

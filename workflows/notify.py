@@ -13,6 +13,8 @@ from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
+from workflows.steps import HEARTBEAT
+
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import (
         CHANNELS,
@@ -65,6 +67,7 @@ async def notify(
         ),
         result_type=NotificationRef,
         start_to_close_timeout=timedelta(seconds=30),
+        heartbeat_timeout=HEARTBEAT,
         retry_policy=CREATE_RETRY,
     )
     # Delivered even when the key existed: channels already delivered are not resent,
@@ -76,6 +79,7 @@ async def notify(
             result_type=DeliveryReport,
             # Each channel has its own network timeout (SMTP 30 s, webhook 10 s).
             start_to_close_timeout=timedelta(minutes=2),
+            heartbeat_timeout=HEARTBEAT,
             retry_policy=DELIVER_RETRY,
         )
     except ActivityError as exc:

@@ -9,7 +9,11 @@ from typing import Any
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 
-ACTIVITY_TIMEOUT = timedelta(seconds=60)
+# A command is alive while its worker heartbeats (activities/heartbeat.py): a killed
+# worker's activity is retried elsewhere after HEARTBEAT, not after the start-to-close
+# timeout, which only bounds a command that hangs on a live worker.
+ACTIVITY_TIMEOUT = timedelta(minutes=5)
+HEARTBEAT = timedelta(seconds=5)
 RETRY = RetryPolicy(maximum_interval=timedelta(seconds=30))
 
 
@@ -19,5 +23,6 @@ async def step(name: str, arg: object, result_type: type) -> Any:
         arg,
         result_type=result_type,
         start_to_close_timeout=ACTIVITY_TIMEOUT,
+        heartbeat_timeout=HEARTBEAT,
         retry_policy=RETRY,
     )

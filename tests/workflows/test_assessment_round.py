@@ -43,7 +43,7 @@ from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
-from worker import WORKFLOW_RUNNER
+from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.assessment_round import (
     AssessmentRoundWorkflow,
     RateRequest,
@@ -113,6 +113,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

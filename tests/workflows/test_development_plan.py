@@ -30,7 +30,7 @@ from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest
-from worker import WORKFLOW_RUNNER
+from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.development_plan import (
     AdjustRequest,
     ConfirmRequest,
@@ -70,6 +70,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

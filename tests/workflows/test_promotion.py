@@ -36,7 +36,7 @@ from careerflow.store import Store, application_env
 from careerflow.workdays import add_working_days
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
-from worker import WORKFLOW_RUNNER
+from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.development_plan import DevelopmentPlanWorkflow, plan_workflow_id
 from workflows.promotion import (
     HrReview,
@@ -91,6 +91,7 @@ def run_worker(
         activities=list(activities.values()),  # type: ignore[arg-type]
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

@@ -32,7 +32,7 @@ from careerflow.store import Store, application_env
 from careerflow.workdays import is_working_day
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
-from worker import WORKFLOW_RUNNER
+from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.support_request import SupportOutcome, SupportRequestWorkflow, support_workflow_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -75,6 +75,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 

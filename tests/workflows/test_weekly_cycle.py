@@ -35,7 +35,7 @@ from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest
-from worker import WORKFLOW_RUNNER
+from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.month_close import MonthCloseWorkflow, month_close_workflow_id
 from workflows.weekly_cycle import (
@@ -91,6 +91,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
+        interceptors=INTERCEPTORS,
     )
 
 
