@@ -6,9 +6,9 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+from datetime import UTC, datetime
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
@@ -21,8 +21,10 @@ from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
 from activities.support import SupportActivities
+from careerflow.codec import engine_data_converter
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
+from careerflow.services.calendar import warn_gaps
 from careerflow.services.registry import Services
 from workflows.assessment_round import AssessmentRoundWorkflow
 from workflows.cycle_launcher import CycleLauncherWorkflow
@@ -89,10 +91,11 @@ def build_worker(
 
 
 async def connect(settings: Settings) -> Client:
+    """Every engine process's Temporal client: payloads encrypted (careerflow/codec.py)."""
     return await Client.connect(
         settings.temporal.address,
         namespace=settings.temporal.namespace,
-        data_converter=pydantic_data_converter,
+        data_converter=engine_data_converter(settings.var_dir),
     )
 
 
@@ -132,6 +135,8 @@ async def main(settings: Settings) -> None:
         )
         if settings.ensure_schedules:
             await ensure_cycle_schedules(client, services, settings.temporal.task_queue)
+        # A year the holiday calendars do not cover is said, never guessed in silence.
+        warn_gaps(services.policies, log, datetime.now(UTC))
         log.info(
             "worker polling task queue %r at %s",
             settings.temporal.task_queue,

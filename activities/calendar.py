@@ -1,12 +1,16 @@
 """Working-day deadlines, computed outside the workflow sandbox (the holiday calendars
 read locale data) and recorded in the workflow history, so a later calendar release
-never changes a running process on replay."""
+never changes a running process on replay.
+
+The request carries the company calendar the workflow was started with (country and the
+extra days published in its promotion_process version), so a later publication does not
+move a running application's deadlines either."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 from temporalio import activity
 
 from careerflow.workdays import add_working_days
@@ -17,11 +21,14 @@ class DeadlineRequest(BaseModel):
     working_days: list[int]
     country: str
     time_zone: str
+    # The document's published extra days (absent in histories recorded before them).
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
 
 
 @activity.defn(name="working_day_deadlines")
 def working_day_deadlines(request: DeadlineRequest) -> list[datetime]:
     return [
-        add_working_days(request.start, days, request.country, request.time_zone)
+        add_working_days(request.start, days, request, request.time_zone)
         for days in request.working_days
     ]

@@ -24,6 +24,7 @@ from aggregates.evaluation import (
     potential_score,
     window_values,
 )
+from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, next_role
 
 
@@ -40,12 +41,21 @@ class PolicySet(Frozen):
     weights: PotentialWeights
     weights_version: int
     criteria: dict[Role, VersionedCriteria] = Field(default_factory=dict)
+    kpis: KpiWeights | None = None
+    """The KPI weights in force: the potential score's performance dimension (None: an
+    install without the document, or a decision recorded before it existed)."""
+    kpis_version: int | None = None
+
+    def scoring_weights(self) -> PotentialWeights:
+        return self.kpis.applied_to(self.weights) if self.kpis else self.weights
 
     def versions_for(self, target: Role | None) -> dict[str, int]:
         versions = {
             "metric_catalog/default": self.catalog_version,
             "potential_weights/default": self.weights_version,
         }
+        if self.kpis is not None and self.kpis_version is not None:
+            versions["kpi_weights/default"] = self.kpis_version
         if target is not None and target in self.criteria:
             versions[f"promotion_criteria/{target.value}"] = self.criteria[target].version
         return versions
@@ -87,7 +97,7 @@ def assess(
     rows = list(measurements)
     goal = target or next_role(role)
     values = window_values(rows, policies.catalog, as_of_month, policies.weights.window_months)
-    potential = potential_score(values, policies.weights, policies.catalog)
+    potential = potential_score(values, policies.scoring_weights(), policies.catalog)
     evaluation = None
     if goal is not None and goal in policies.criteria:
         versioned = policies.criteria[goal]

@@ -1,6 +1,9 @@
 """The weekly cycle's calendar as a versioned document (kind "weekly_cycle"): when the
 week starts, when plans are due, when the report is built and feedback is due, in the
-company's time zone; which items a weekly plan has and how many reps a launch batch holds."""
+company's time zone; which items a weekly plan has and how many reps a launch batch holds.
+
+The moments are weekday clock times, not working days: a public holiday does not move
+them (the working-day calendar, with its published extra days, is promotion_process's)."""
 
 from __future__ import annotations
 

@@ -13,7 +13,15 @@ from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, TypeAdapter, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    TypeAdapter,
+    model_validator,
+)
 
 from aggregates.ladder import Role
 from careerflow.messages import LANGUAGES, Invalid, Message, in_every_language
@@ -117,6 +125,14 @@ def _check_period(period: str) -> str:
     return period
 
 
+def _not_a_boolean(value: Any) -> Any:
+    # pydantic takes true/false for 1.0/0.0; an export that sends a flag for a figure
+    # has a mapping error, not a measurement.
+    if isinstance(value, bool):
+        raise Invalid("expected a number, got {value}", value="true" if value else "false")
+    return value
+
+
 class Measurement(Frozen):
     """One value of one metric for one employee and period (the metric ledger's content).
 
@@ -126,7 +142,7 @@ class Measurement(Frozen):
     employee_id: str = Field(min_length=1)
     period: Annotated[str, AfterValidator(_check_period)]
     metric: str = Field(min_length=1)
-    value: float = Field(allow_inf_nan=False)
+    value: Annotated[float, BeforeValidator(_not_a_boolean)] = Field(allow_inf_nan=False)
     item: str | None = None
     source: str = Field(min_length=1)
 
@@ -153,7 +169,7 @@ def dimension_label(dimension: str) -> Label:
     return in_every_language(_DIMENSION_NAMES[dimension])
 
 
-_METRIC_NAME = r"^[a-z][a-z0-9_]*$"
+METRIC_NAME = r"^[a-z][a-z0-9_]*$"
 
 
 class MetricDef(Frozen):
@@ -172,11 +188,33 @@ class MetricDef(Frozen):
     improve_course: str | None = None
 
 
+def value_problem(metric: str, definition: MetricDef, value: float) -> Message | None:
+    """Why `value` cannot be a measurement of `metric` (None: it can). Counts and amounts
+    are never negative; rates and scores may be (a growth rate can fall)."""
+    if value >= 0:
+        return None
+    if definition.unit == "count":
+        return Message(
+            "{metric} is a count and cannot be negative, got {value:,.10g}; send 0 or more "
+            "(a later export of the same period replaces the value)",
+            metric=metric,
+            value=value,
+        )
+    if definition.unit == "currency":
+        return Message(
+            "{metric} is an amount and cannot be negative, got {value:,.10g}; send 0 or more "
+            "(a later export of the same period replaces the value)",
+            metric=metric,
+            value=value,
+        )
+    return None
+
+
 class MetricCatalog(Frozen):
     """Every metric the engine knows. New metrics arrive by publishing a new version."""
 
     kind: Literal["metric_catalog"] = "metric_catalog"
-    metrics: dict[Annotated[str, Field(pattern=_METRIC_NAME)], MetricDef]
+    metrics: dict[Annotated[str, Field(pattern=METRIC_NAME)], MetricDef]
     courses: dict[str, Label] = {}
     """Course name (the `item` of course measurements) -> bilingual title."""
 
@@ -337,7 +375,7 @@ class CompetencyLevel(_CriterionBase):
     """
 
     type: Literal["competency"] = "competency"
-    competency: str = Field(pattern=_METRIC_NAME)
+    competency: str = Field(pattern=METRIC_NAME)
     min_level: float = Field(ge=1, allow_inf_nan=False)
     source: Literal["overall", "self", "manager", "peers", "reports"] = "overall"
     within_months: int | None = Field(default=None, ge=1)

@@ -2,7 +2,8 @@
 calculations that turn a month's results into money with a derivation a person can follow.
 
 Bonus: the base bonus when the sales target is met, plus 1% of the excess over the
-target, plus 10% of that when retention exceeds 75%. Commission: a rate on small-deal
+target, plus 10% when retention exceeds 75%: of base + excess (`uplift_on: total`, the
+seed's worked example) or of the base alone (`uplift_on: base`). Commission: a rate on small-deal
 sales, a big-client rate 15% above it (relative: 2% -> 2.3%), and a 5% repurchase bonus
 on repurchase sales."""
 
@@ -26,6 +27,9 @@ class BonusRules(Frozen):
     excess_rate_percent: float = Field(default=1, ge=0, le=100)
     retention_threshold_percent: float = Field(default=75, ge=0, le=100)
     retention_uplift_percent: float = Field(default=10, ge=0, le=100)
+    uplift_on: Literal["base", "total"] = "total"
+    """What the retention uplift is a percentage of: the base bonus, or base + excess.
+    Documents published before the field existed meant base + excess."""
     currency: str = "CNY"
 
 
@@ -154,24 +158,34 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
             amount=extra,
         )
     )
-    subtotal = base + extra
+    basis = base if rules.uplift_on == "base" else base + extra
     retention = inputs.retention_rate
     if retention is not None and retention > rules.retention_threshold_percent:
-        uplift = _money(subtotal * rules.retention_uplift_percent / 100)
-        lines.append(
-            Line(
-                key="retention",
-                text=in_every_language(
-                    Message(
-                        "retention {retention:g}% > {threshold:g}%: +{uplift:g}%",
-                        retention=retention,
-                        threshold=rules.retention_threshold_percent,
-                        uplift=rules.retention_uplift_percent,
-                    )
-                ),
-                amount=uplift,
+        uplift = _money(basis * rules.retention_uplift_percent / 100)
+        # The figure the percentage was taken of is said, so "base or base + excess?"
+        # is answered on the statement itself.
+        of_what = (
+            Message(
+                "retention {retention:g}% > {threshold:g}%: +{uplift:g}% of the base "
+                "{basis} = {amount}",
+                retention=retention,
+                threshold=rules.retention_threshold_percent,
+                uplift=rules.retention_uplift_percent,
+                basis=_fmt(basis),
+                amount=_fmt(uplift),
+            )
+            if rules.uplift_on == "base"
+            else Message(
+                "retention {retention:g}% > {threshold:g}%: +{uplift:g}% of base + excess "
+                "{basis} = {amount}",
+                retention=retention,
+                threshold=rules.retention_threshold_percent,
+                uplift=rules.retention_uplift_percent,
+                basis=_fmt(basis),
+                amount=_fmt(uplift),
             )
         )
+        lines.append(Line(key="retention", text=in_every_language(of_what), amount=uplift))
     else:
         if retention is None:
             below = Message(

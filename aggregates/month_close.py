@@ -1,5 +1,5 @@
 """One rep's month close: the month's targets, the bonus and commission with their
-derivations, every training rule's verdict and the recommendations it gave, each an
+derivations, the KPI score, every training rule's verdict and the recommendations it gave, each an
 event that names its rule version and inputs. Closed once; a retry changes nothing."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from eventsourcing.domain import event
 from aggregates.base import Aggregate, stable_id
 from aggregates.goals import Targets
 from aggregates.incentives import BonusResult, CommissionResult
+from aggregates.kpi_weights import KpiScore
 from aggregates.training_rules import Recommendation, RuleCheck
 
 
@@ -45,6 +46,7 @@ class MonthClose(Aggregate):
         self.ledger_version = ledger_version
         self.bonus: BonusResult | None = None
         self.commission: CommissionResult | None = None
+        self.kpis: KpiScore | None = None
         self.checks: list[RuleCheck] = []
         self.recommendations: list[Recommendation] = []
 
@@ -55,6 +57,10 @@ class MonthClose(Aggregate):
     @event("CommissionComputed")
     def record_commission(self, result: CommissionResult) -> None:
         self.commission = result
+
+    @event("KpisScored")
+    def record_kpis(self, result: KpiScore) -> None:
+        self.kpis = result
 
     @event("TrainingRulesChecked")
     def record_checks(self, rules_version: int, checks: list[RuleCheck]) -> None:

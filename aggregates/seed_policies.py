@@ -25,6 +25,7 @@ from aggregates.documents import (
 )
 from aggregates.goals import GoalCascade
 from aggregates.incentives import BonusRules, CommissionRules
+from aggregates.kpi_weights import KpiWeight, KpiWeights
 from aggregates.ladder import Role
 from aggregates.plan_template import (
     CountMeasure,
@@ -294,6 +295,21 @@ def potential_weights_v1() -> PotentialWeights:
         },
         pool_top_fraction=0.10,
         window_months=12,
+    )
+
+
+def kpi_weights_v1() -> KpiWeights:
+    """The KPIs before the big-client transformation: the potential score's performance
+    indicators of version 1, equally weighted, so version 1 changes no score. Seed 004's
+    re-weighting (big-client signing 30, retention 25, satisfaction 20, small-deal volume
+    25) is a later version HR publishes."""
+    third = 100 / 3
+    return KpiWeights(
+        kpis=[
+            KpiWeight(metric="sales_completion", weight_percent=third, zero_at=50, full_at=150),
+            KpiWeight(metric="collection_rate", weight_percent=third, zero_at=60, full_at=100),
+            KpiWeight(metric="new_customers", weight_percent=third, zero_at=0, full_at=8),
+        ]
     )
 
 
@@ -637,6 +653,7 @@ def seed_documents() -> list[tuple[str, str, BaseModel]]:
     return [
         ("metric_catalog", "default", metric_catalog_v1()),
         ("potential_weights", "default", potential_weights_v1()),
+        ("kpi_weights", "default", kpi_weights_v1()),
         *(("promotion_criteria", c.target_role.value, c) for c in criteria),
         ("plan_template", "sales_supervisor", sales_supervisor_plan_v1()),
         ("goal_cascade", "default", GoalCascade()),

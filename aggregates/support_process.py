@@ -6,8 +6,9 @@ minutes.
 Support teams are data, not a principal role: each team names its lead and its members
 by person id. Whoever acts on a request does so with their own principal (an employee,
 manager or HR token); what lets them acknowledge and answer is being named on the team
-of the request's category in the version that routed it. Company country and time zone
-(for office hours and the compliance week) come from the promotion_process document."""
+of the request's category in the version that routed it. Company country, time zone and
+published extra days (for office hours and the compliance week) come from the
+promotion_process document: one working-day calendar (careerflow.workdays)."""
 
 from __future__ import annotations
 

@@ -13,11 +13,12 @@ Refusals raise DomainError with what to do instead, and record nothing."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import event
+from pydantic import Field
 
 from aggregates.base import Aggregate, DomainError, Immutable, stable_id
 from aggregates.support_process import OfficeHours
@@ -54,6 +55,10 @@ class Routing(Immutable):
     office_hours: OfficeHours | None
     country: str
     time_zone: str
+    # The company's published extra days when it was raised (promotion_process), so the
+    # clock counts the same days at acknowledgement (absent in requests raised before).
+    extra_holidays: list[date] = Field(default_factory=list)
+    extra_working_days: list[date] = Field(default_factory=list)
     close_unconfirmed_after_hours: int
     process_version: int
 

@@ -22,9 +22,9 @@ from pathlib import Path
 from typing import Any
 
 import psycopg
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.config import PostgresSettings
 from careerflow.embedded import EmbeddedPostgres
 
@@ -240,7 +240,8 @@ class Lab:
 
             self._temporal = await WorkflowEnvironment.start_local(
                 dev_server_existing_path=venv_binary("temporal"),
-                data_converter=pydantic_data_converter,
+                # Encrypted as the engine runs, so the figures include the codec.
+                data_converter=data_converter(EncryptionCodec(CodecKeys.generate())),
                 search_attributes=[STAGE, STAGE_SINCE, KIND],
                 ui=False,
                 dev_server_log_level="error",

@@ -1,5 +1,6 @@
 """`careerflow` command line. Every command that changes or reads business data acts as
-a principal given with `--as ROLE:ID` (or CAREERFLOW_AS)."""
+the principal of an API token: --token, CAREERFLOW_TOKEN, or the one `careerflow login`
+saved. Exit codes: 2 usage, 3 no usable token, 4 refused, 5 not found, 6 invalid."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from aggregates.base import DomainError
+from careerflow.cli_auth import ExitCode, exit_code
 from careerflow.messages import Message
 from careerflow.principal import SYSTEM, Principal
 from careerflow.runtime import load_settings
@@ -63,12 +65,22 @@ app.add_typer(audit_app, name="audit")
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (issued by HR).")
 app.add_typer(token_app, name="token")
 
-AsOption = Annotated[
+TokenOption = Annotated[
+    str,
+    typer.Option(
+        "--token",
+        envvar="CAREERFLOW_TOKEN",
+        show_envvar=True,
+        help="Your API token (cf_...); default: the one `careerflow login` saved.",
+    ),
+]
+# Only the local operator's stack commands (direct database access) say who they are.
+OperatorOption = Annotated[
     str,
     typer.Option(
         "--as",
-        envvar="CAREERFLOW_AS",
-        help="Who is acting, as ROLE:ID (employee, manager, hr, auditor, integration).",
+        help="Who is recorded as acting, as ROLE:ID; default: you at this shell, as the "
+        "engine's own role (system). Local operator commands only.",
     ),
 ]
 
@@ -76,14 +88,26 @@ AsOption = Annotated[
 _acting: Principal | None = None  # who the command acts as: its profile says the language
 
 
-def _principal(text: str) -> Principal:
+def _authenticated(services: Services, token: str) -> Principal:
+    """The token's principal, checked like the API's bearer tokens."""
+    from careerflow import cli_auth
+
+    global _acting
+    _acting = _run(lambda: cli_auth.authenticate(services, token))
+    return _acting
+
+
+def _operator(text: str) -> Principal:
+    """A stack command's principal: --as ROLE:ID, else the local operator."""
+    from careerflow.cli_auth import local_operator
+
     global _acting
     if not text:
-        _fail(Message("say who is acting: --as ROLE:ID (e.g. --as hr:H001) or set CAREERFLOW_AS"))
+        return local_operator()
     try:
         _acting = Principal.parse(text)
     except ValueError as exc:
-        _fail(_said(exc))
+        _fail(_said(exc), ExitCode.USAGE)
         raise  # unreachable; for type checkers
     return _acting
 
@@ -125,7 +149,7 @@ def _said(exc: BaseException) -> Message:
     return message if isinstance(message, Message) else Message.verbatim(str(exc))
 
 
-def _fail(message: Message, code: int = 2) -> None:
+def _fail(message: Message, code: int = ExitCode.INVALID) -> None:
     from careerflow.api import i18n
 
     typer.echo(f"error: {i18n.say(message, _lang())}", err=True)
@@ -170,19 +194,11 @@ def api() -> None:
     serve(load_settings())
 
 
-@token_app.command("issue")
-def token_issue(
-    person_id: str,
-    role: Annotated[str, typer.Option(help="employee, manager, hr, auditor or integration")],
-    as_: AsOption = "",
-    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
-    days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
-) -> None:
-    """HR: issue an API token for a person and role; the token is shown once."""
+def _access_role(role: str) -> Any:
     from careerflow.principal import AccessRole
 
     try:
-        access = AccessRole(role)
+        return AccessRole(role)
     except ValueError:
         _fail(
             Message(
@@ -190,34 +206,154 @@ def token_issue(
                 role=role,
             )
         )
-        raise
-    _act(as_, lambda s, p: s.tokens.issue(p, person_id, access, label, days or None))
+
+
+@token_app.command("issue")
+def token_issue(
+    person_id: str,
+    role: Annotated[str, typer.Option(help="employee, manager, hr, auditor or integration")],
+    token: TokenOption = "",
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "",
+    days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
+) -> None:
+    """HR: issue an API token for a person and role; the token is shown once."""
+    access = _access_role(role)
+    _act(token, lambda s, p: s.tokens.issue(p, person_id, access, label, days or None))
+
+
+@token_app.command("bootstrap")
+def token_bootstrap(
+    person_id: str,
+    role: Annotated[str, typer.Option(help="hr: the first HR token of an install.")] = "hr",
+    as_: OperatorOption = "",
+    label: Annotated[str, typer.Option(help="What the token is for.")] = "bootstrap",
+    days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
+) -> None:
+    """Operator: issue an HR token with direct database access, no token needed (the
+    first one of an install; HR issues every other). Recorded as the operator's act."""
+    from careerflow.principal import AccessRole
+    from careerflow.services.registry import Services
+
+    if _access_role(role) != AccessRole.hr:
+        _fail(
+            Message(
+                "bootstrap issues HR tokens only; HR issues every other token with "
+                "`careerflow token issue`"
+            ),
+            ExitCode.USAGE,
+        )
+    operator = _operator(as_)
+    with Services.open(load_settings()) as services:
+        issued = _run(
+            lambda: services.tokens.issue(operator, person_id, AccessRole.hr, label, days or None)
+        )
+    _echo_json(_plain(issued))
 
 
 @token_app.command("revoke")
 def token_revoke(
     token_id: str,
     reason: Annotated[str, typer.Option(help="Why (recorded).")],
-    as_: AsOption = "",
+    token: TokenOption = "",
 ) -> None:
     """HR: revoke an API token (by its id, the part after cf_ and before the dot)."""
-    _act(as_, lambda s, p: {"token_id": token_id, "revoked": s.tokens.revoke(p, token_id, reason)})
+    _act(
+        token, lambda s, p: {"token_id": token_id, "revoked": s.tokens.revoke(p, token_id, reason)}
+    )
 
 
 @token_app.command("list")
-def token_list(as_: AsOption = "") -> None:
+def token_list(token: TokenOption = "") -> None:
     """HR and auditors: who holds which tokens (never the secrets)."""
-    _act(as_, lambda s, p: s.tokens.list_tokens(p))
+    _act(token, lambda s, p: s.tokens.list_tokens(p))
+
+
+def _whoami(principal: Principal, services: Services) -> dict[str, Any]:
+    with services.read_pool.connection() as conn:
+        row: Any = conn.execute(
+            "SELECT name FROM rm_employee WHERE employee_id = %s", (principal.person_id,)
+        ).fetchone()
+    name = row["name"] if row else None
+    return {"person_id": principal.person_id, "role": principal.role.value, "name": name}
+
+
+@app.command()
+def login(
+    token: TokenOption = "",
+    demo: Annotated[
+        str,
+        typer.Option(help="Use the demo's token of ROLE:ID (var/demo-tokens.json), e.g. hr:H001."),
+    ] = "",
+) -> None:
+    """Check a token against the engine and save it for the next commands (mode 0600,
+    $XDG_CONFIG_HOME/careerflow/token); asks for it unless given. Prints who you are."""
+    from careerflow import cli_auth
+    from careerflow.services.registry import Services
+
+    settings = load_settings()
+    if demo:
+        token = _demo_token(settings.var_dir / "demo-tokens.json", demo)
+    if not token:
+        token = typer.prompt("API token", hide_input=True, err=True)
+    with Services.open(settings) as services:
+        principal = _run(lambda: services.tokens.authenticate(token))
+        who = _whoami(principal, services)
+    path = cli_auth.save_token(token)
+    _echo_json({**who, "saved_in": str(path)})
+
+
+def _demo_token(path: Path, who: str) -> str:
+    try:
+        tokens: dict[str, str] = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        _fail(
+            Message("{path} does not exist: load the demo first", path=str(path)),
+            ExitCode.NOT_FOUND,
+        )
+        raise
+    if who not in tokens:
+        _fail(
+            Message(
+                "the demo has no token for {who!r}; it has: {held}",
+                who=who,
+                held=", ".join(sorted(tokens)),
+            ),
+            ExitCode.NOT_FOUND,
+        )
+    return tokens[who]
+
+
+@app.command()
+def logout() -> None:
+    """Forget the token `careerflow login` saved (it stays valid: HR revokes tokens)."""
+    from careerflow import cli_auth
+
+    path = cli_auth.forget_token()
+    _echo_json({"logged_out": path is not None, "removed": str(path) if path else None})
+
+
+@app.command()
+def whoami(token: TokenOption = "") -> None:
+    """Who the commands act as: the token's person and role."""
+    _act(token, lambda s, p: _whoami(p, s))
 
 
 @audit_app.command("history")
 def audit_history(
-    kind: Annotated[str, typer.Argument(help="application, cycle, month, plan, employee, policy")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="application, cycle, month, plan, employee, policy, support, assessment"
+        ),
+    ],
     ident: Annotated[
         str,
-        typer.Argument(help="e.g. an application id, E00001/2026-W48, policy kind/key"),
+        typer.Argument(
+            help="e.g. an application id, E00001/2026-W48, policy kind/key, a support "
+            "request id, an assessment round id"
+        ),
     ],
-    as_: AsOption = "",
+    token: TokenOption = "",
     fmt: Annotated[str, typer.Option("--format", help="json, jsonl or html")] = "json",
     out: Annotated[Path | None, typer.Option(help="Write to this file instead.")] = None,
 ) -> None:
@@ -227,7 +363,7 @@ def audit_history(
 
     if fmt not in ("json", "jsonl", "html"):
         _fail(Message("unknown --format {fmt!r}; use json, jsonl or html", fmt=fmt))
-    history = _call(as_, lambda s, p: s.history.history(p, kind, ident))
+    history = _call(token, lambda s, p: s.history.history(p, kind, ident))
     if fmt == "json":
         data = json.dumps(_plain(history), indent=2, ensure_ascii=False).encode()
     elif fmt == "jsonl":
@@ -243,7 +379,7 @@ def audit_history(
 
 @audit_app.command("verify")
 def audit_verify(
-    as_: AsOption = "",
+    token: TokenOption = "",
     anchors: Annotated[
         Path | None,
         typer.Option(help="Heads kept from an earlier run (JSON): also catch a rewritten chain."),
@@ -272,24 +408,72 @@ def audit_verify(
     def progress(app_name: str, count: int) -> None:
         typer.echo(f"verify: {app_name}: {count} events", err=True)
 
-    report = _call(as_, lambda s, p: verify_store(s, p, kept, progress))
+    report = _call(token, lambda s, p: verify_store(s, p, kept, progress))
     if save_anchors is not None:
         heads = {a.application: [a.head_position, a.head] for a in report.applications}
         save_anchors.write_text(json.dumps(heads, indent=2))
     _echo_json(_plain(report))
     if not report.ok:
+        finding = report.first_finding
+        if finding is not None and finding.problem == "unchained":
+            from careerflow.api import i18n
+
+            hint = Message(
+                "this store predates the hash chain: HR runs `careerflow audit "
+                "backfill-chain` once, then verify passes"
+            )
+            typer.echo(f"hint: {i18n.say(hint, _lang())}", err=True)
         raise typer.Exit(1)
+
+
+@audit_app.command("backfill-chain")
+def audit_backfill_chain(token: TokenOption = "") -> None:
+    """HR, once after upgrading an install from before the hash chain: chain the events
+    that have none, so `audit verify` passes (refused, changing nothing, if the store
+    shows anything else; recorded). Keep the new heads it prints."""
+    from careerflow.services.chain_backfill import backfill_chain
+
+    _act(token, lambda s, p: backfill_chain(s, p))
+
+
+@audit_app.command("items")
+def audit_items_command(
+    token: TokenOption = "",
+    kind: Annotated[
+        str, typer.Option(help="application, cycle, month, plan, support or assessment")
+    ] = "",
+    person: Annotated[str, typer.Option(help="Whose (a round: a person assessed).")] = "",
+    since: Annotated[str, typer.Option(help="From this day (YYYY-MM-DD).")] = "",
+    until: Annotated[str, typer.Option(help="To this day, inclusive (YYYY-MM-DD).")] = "",
+) -> None:
+    """What there is to audit, newest first, each with the history that tells it."""
+    from datetime import date
+
+    from careerflow.services.audit_index import audit_items
+
+    days: list[date | None] = []
+    for name, text in (("--since", since), ("--until", until)):
+        try:
+            days.append(date.fromisoformat(text) if text else None)
+        except ValueError:
+            _fail(Message("{option} {text!r} is not a day; use YYYY-MM-DD", option=name, text=text))
+    _act(token, lambda s, p: audit_items(s, p, kind or None, person or None, days[0], days[1]))
 
 
 @audit_app.command("reevaluate")
 def audit_reevaluate(
-    kind: Annotated[str, typer.Argument(help="application or month")],
-    ident: Annotated[str, typer.Argument(help="an application id, or EMPLOYEE/YYYY-MM")],
-    as_: AsOption = "",
+    kind: Annotated[str, typer.Argument(help="application, month, support or assessment")],
+    ident: Annotated[
+        str,
+        typer.Argument(
+            help="an application id, EMPLOYEE/YYYY-MM, a support request id or a round id"
+        ),
+    ],
+    token: TokenOption = "",
 ) -> None:
     """Re-run a recorded decision from its recorded inputs and policy versions; exits 1
     and lists the differing fields if the outcome is not identical."""
-    result = _call(as_, lambda s, p: s.reevaluation.reevaluate(p, kind, ident))
+    result = _call(token, lambda s, p: s.reevaluation.reevaluate(p, kind, ident))
     _echo_json(_plain(result))
     if not result.identical:
         raise typer.Exit(1)
@@ -300,7 +484,7 @@ def audit_what_if(
     kind: Annotated[str, typer.Argument(help="promotion_criteria or potential_weights")],
     key: Annotated[str, typer.Argument(help="the target role, or default for weights")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_: AsOption = "",
+    token: TokenOption = "",
 ) -> None:
     """Evaluate a draft document against every employee before publishing it: who would
     become (in)eligible, who joins or leaves the candidate pool."""
@@ -310,7 +494,7 @@ def audit_what_if(
         draft = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(Message("{file}: not a JSON document ({error})", file=str(file), error=str(exc)))
-    _act(as_, lambda s, p: what_if(s, p, kind, key, draft))
+    _act(token, lambda s, p: what_if(s, p, kind, key, draft))
 
 
 def _moment(text: str) -> Any:
@@ -335,41 +519,46 @@ def _moment(text: str) -> Any:
 
 @audit_app.command("state")
 def audit_state(
-    kind: Annotated[str, typer.Argument(help="application, cycle, month, plan, employee, policy")],
+    kind: Annotated[
+        str,
+        typer.Argument(
+            help="application, cycle, month, plan, employee, policy, support, assessment"
+        ),
+    ],
     ident: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     version: Annotated[int, typer.Option(help="This version (0: latest).")] = 0,
     at: Annotated[str, typer.Option(help="As of this moment (ISO 8601 with a zone).")] = "",
 ) -> None:
     """An aggregate's state at a version or as of a moment."""
     moment = _moment(at) if at else None
     _act(
-        as_,
+        token,
         lambda s, p: s.time_travel.aggregate(p, kind, ident, version or None, moment),
     )
 
 
 @audit_app.command("readiness-at")
-def audit_readiness_at(employee_id: str, at: str, as_: AsOption = "") -> None:
+def audit_readiness_at(employee_id: str, at: str, token: TokenOption = "") -> None:
     """One employee's readiness as it was at a moment, rebuilt from the events up to it."""
     moment = _moment(at)
-    _act(as_, lambda s, p: s.time_travel.readiness_at(p, employee_id, moment))
+    _act(token, lambda s, p: s.time_travel.readiness_at(p, employee_id, moment))
 
 
 @audit_app.command("pool-at")
-def audit_pool_at(at: str, as_: AsOption = "") -> None:
+def audit_pool_at(at: str, token: TokenOption = "") -> None:
     """The candidate pool as it was at a moment, rebuilt from the events up to it."""
     moment = _moment(at)
-    _act(as_, lambda s, p: s.time_travel.candidate_pool_at(p, moment))
+    _act(token, lambda s, p: s.time_travel.candidate_pool_at(p, moment))
 
 
 @audit_app.command("check-projections")
-def audit_check_projections(as_: AsOption = "") -> None:
+def audit_check_projections(token: TokenOption = "") -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,
     row by row; exits 1 on any difference."""
     from careerflow.services.projection_check import check_projections
 
-    report = _call(as_, lambda s, p: check_projections(s, p))
+    report = _call(token, lambda s, p: check_projections(s, p))
     _echo_json(_plain(report))
     if not report.ok:
         raise typer.Exit(1)
@@ -377,7 +566,7 @@ def audit_check_projections(as_: AsOption = "") -> None:
 
 @audit_app.command("replay-workflows")
 def audit_replay_workflows(
-    as_: AsOption = "",
+    token: TokenOption = "",
     days: Annotated[int, typer.Option(help="Also workflows closed in the last N days.")] = 7,
     limit: Annotated[int, typer.Option(help="At most this many histories (0: all).")] = 0,
 ) -> None:
@@ -392,7 +581,7 @@ def audit_replay_workflows(
         s.history.record(p, "replay-workflows", f"{report.replayed} histories")
         return report
 
-    report = _call_on_temporal(as_, replay)
+    report = _call_on_temporal(token, replay)
     _echo_json(_plain(report))
     if report.failures:
         raise typer.Exit(1)
@@ -409,12 +598,12 @@ def projections_run() -> None:
 
 @projections_app.command("rebuild")
 def projections_rebuild(
-    as_: AsOption = "",
+    as_: OperatorOption = "",
 ) -> None:
-    """Rebuild every read model from zero (waits until it has caught up)."""
+    """Operator: rebuild every read model from zero (waits until it has caught up)."""
     from careerflow.projection_service import rebuild_read_models
 
-    principal = _principal(as_)
+    principal = _operator(as_)
     _run(lambda: rebuild_read_models(load_settings(), principal))
     typer.echo("read models rebuilt")
 
@@ -422,14 +611,14 @@ def projections_rebuild(
 @app.command()
 def ingest(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_: AsOption = "",
+    token: TokenOption = "",
     batch: Annotated[str, typer.Option(help="Batch id; default: the file's hash.")] = "",
 ) -> None:
     """Ingest a CSV or JSON-lines metric export: all rows or none."""
     from careerflow.services.ingest import detect_format
 
     _act(
-        as_,
+        token,
         lambda s, p: s.ingest.ingest(
             p,
             file.read_bytes(),
@@ -481,19 +670,15 @@ def policy_publish(
     kind: str,
     key: str,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_: AsOption = "",
+    token: TokenOption = "",
     note: Annotated[str, typer.Option(help="Why this version.")] = "",
 ) -> None:
     """Publish a new version of a policy document (JSON file)."""
-    from careerflow.services.registry import Services
-
-    principal = _principal(as_)
     try:
         document = json.loads(file.read_text(encoding="utf-8"))
     except json.JSONDecodeError as exc:
         _fail(Message("{file}: not valid JSON: {error}", file=str(file), error=str(exc)))
-    with Services.open(load_settings()) as services:
-        version = _run(lambda: services.policies.publish(principal, kind, key, document, note))
+    version = _call(token, lambda s, p: s.policies.publish(p, kind, key, document, note))
     typer.echo(f"{kind}/{key} version {version} is in force")
 
 
@@ -502,34 +687,53 @@ def policy_show(
     kind: str,
     key: str,
     version: Annotated[int, typer.Option(help="A past version; default: current.")] = 0,
+    token: TokenOption = "",
 ) -> None:
-    """Print a policy document."""
-    from careerflow.services.registry import Services
-
-    with Services.open(load_settings()) as services:
-        found = _run(
-            lambda: (
-                services.policies.version(kind, key, version)
-                if version
-                else services.policies.current(kind, key)
-            )
-        )
+    """Print a policy document (anyone with a token, as in the API)."""
+    found = _call(
+        token,
+        lambda s, p: (
+            s.policies.version(kind, key, version) if version else s.policies.current(kind, key)
+        ),
+    )
     _echo_json(found.model_dump(mode="json"))
 
 
 @policy_app.command("seed")
-def policy_seed(as_: AsOption = "hr:careerflow") -> None:
-    """Publish the version-1 documents of domain.md where none exists."""
-    _act(as_, lambda services, principal: services.policies.seed(principal))
+def policy_seed(as_: OperatorOption = "") -> None:
+    """Operator: publish the version-1 documents of domain.md where none exists."""
+    from careerflow.services.registry import Services
+
+    principal = _operator(as_)
+    with Services.open(load_settings()) as services:
+        _echo_json(_run(lambda: services.policies.seed(principal)))
+
+
+calendar_app = typer.Typer(no_args_is_help=True, help="The company's working-day calendar.")
+app.add_typer(calendar_app, name="calendar")
+
+
+@calendar_app.command("check")
+def calendar_check(year: int, token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """HR, auditors: is YEAR's working-day calendar known (exit 0) or would it be
+    guessed (exit 1)? Says from what, and the extra days published for it."""
+    from careerflow.api import i18n
+    from careerflow.services.calendar import CalendarService
+
+    found = _call(token, lambda s, p: CalendarService(s.policies).check(p, year))
+    lang = _lang()
+    _output(found, as_json, lambda c: [i18n.say(line, lang) for line in c.lines()])
+    if not found.covered:
+        raise typer.Exit(ExitCode.CHECK_FAILED)
 
 
 @app.command()
 def readiness(
     employee_id: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
 ) -> None:
     """Potential score and distance to the next role, from the read model."""
-    _act(as_, lambda services, principal: services.queries.readiness(principal, employee_id))
+    _act(token, lambda services, principal: services.queries.readiness(principal, employee_id))
 
 
 @app.command()
@@ -538,12 +742,12 @@ def language(
     employee: Annotated[
         str, typer.Option("--employee", help="Whose profile (HR); default: your own.")
     ] = "",
-    as_: AsOption = "",
+    token: TokenOption = "",
 ) -> None:
     """Set a profile's language: notifications, and the pages, the API and these commands
     unless switched (CAREERFLOW_LANG), follow it. People set their own, HR anyone's."""
     _act(
-        as_,
+        token,
         lambda services, principal: services.people.set_language(
             principal, employee or principal.person_id, language
         ),
@@ -553,85 +757,74 @@ def language(
 TargetOption = Annotated[
     str, typer.Option("--target", help="Target role; default: the employee's next rung.")
 ]
+ApplicationArg = Annotated[
+    str, typer.Argument(help="The application's id (from `promotion start` or `promotion list`).")
+]
 
 
-def _promotion_call(as_: str, employee_id: str, target: str, call: Any) -> None:
-    """Resolves the target role (default: the next rung) and runs `call` on the flow."""
-    from aggregates.ladder import Role, next_role
+def _promotion_call(token: str, call: Any) -> None:
+    """Runs `call` on the promotion process service (the one the API calls: the same
+    checks, the same refusals)."""
     from careerflow.services.promotion_process import PromotionProcessService
 
     async def go(
         services: Services, client: Client, settings: Settings, principal: Principal
     ) -> Any:
-        if target:
-            try:
-                role = Role(target)
-            except ValueError:
-                _fail(
-                    Message(
-                        "unknown role {role!r}; use one of: {valid}",
-                        role=target,
-                        valid=", ".join(r.value for r in Role),
-                    )
-                )
-        else:
-            rung = next_role(services.people.get(employee_id).role)
-            if rung is None:
-                _fail(
-                    Message(
-                        "{employee_id} is on the top rung; there is no next role",
-                        employee_id=employee_id,
-                    )
-                )
-            role = rung  # type: ignore[assignment]
         flow = PromotionProcessService(services, client, settings.temporal.task_queue)
-        return await call(flow, principal, role)
+        return await call(flow, principal)
 
-    _act_on_temporal(as_, go)
+    _act_on_temporal(token, go)
 
 
 @promotion_app.command("start")
-def promotion_start(employee_id: str, as_: AsOption = "", target: TargetOption = "") -> None:
+def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOption = "") -> None:
     """Start an application (HR for anyone, employees for themselves); idempotent."""
-    _promotion_call(as_, employee_id, target, lambda f, p, r: f.start(p, employee_id, r))
+    from aggregates.ladder import Role
+
+    try:
+        role = Role(target) if target else None
+    except ValueError:
+        _fail(
+            Message(
+                "unknown role {role!r}; use one of: {valid}",
+                role=target,
+                valid=", ".join(r.value for r in Role),
+            )
+        )
+    _promotion_call(token, lambda f, p: f.start(p, employee_id, role))
 
 
 @promotion_app.command("decide")
 def promotion_decide(
-    employee_id: str,
-    as_: AsOption = "",
-    target: TargetOption = "",
+    application_id: ApplicationArg,
+    token: TokenOption = "",
     approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
     comment: Annotated[str, typer.Option(help="Required when rejecting.")] = "",
 ) -> None:
     """The manager's decision (or HR acting for the manager)."""
-    _promotion_call(
-        as_, employee_id, target, lambda f, p, r: f.decide(p, employee_id, r, approve, comment)
-    )
+    _promotion_call(token, lambda f, p: f.decide_application(p, application_id, approve, comment))
 
 
 @promotion_app.command("resubmit")
-def promotion_resubmit(employee_id: str, as_: AsOption = "", target: TargetOption = "") -> None:
+def promotion_resubmit(application_id: ApplicationArg, token: TokenOption = "") -> None:
     """Resubmit a returned application; it is re-evaluated on fresh data."""
-    _promotion_call(as_, employee_id, target, lambda f, p, r: f.resubmit(p, employee_id, r))
+    _promotion_call(token, lambda f, p: f.resubmit_application(p, application_id))
 
 
 @promotion_app.command("withdraw")
 def promotion_withdraw(
-    employee_id: str,
-    as_: AsOption = "",
-    target: TargetOption = "",
+    application_id: ApplicationArg,
+    token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Why.")] = "",
 ) -> None:
     """Withdraw an application (the applicant or HR)."""
-    _promotion_call(as_, employee_id, target, lambda f, p, r: f.withdraw(p, employee_id, r, reason))
+    _promotion_call(token, lambda f, p: f.withdraw_application(p, application_id, reason))
 
 
 @promotion_app.command("review")
 def promotion_review(
-    employee_id: str,
-    as_: AsOption = "",
-    target: TargetOption = "",
+    application_id: ApplicationArg,
+    token: TokenOption = "",
     action: Annotated[
         str, typer.Option(help="confirm, override-approve or override-decline.")
     ] = "confirm",
@@ -653,21 +846,18 @@ def promotion_review(
         )
     kind, approve = choices[action]
     _promotion_call(
-        as_,
-        employee_id,
-        target,
-        lambda f, p, r: f.hr_review(p, employee_id, r, kind, approve, reason),
+        token, lambda f, p: f.review_application(p, application_id, kind, approve, reason)
     )
 
 
 @promotion_app.command("list")
 def promotion_list(
-    as_: AsOption = "",
+    token: TokenOption = "",
     stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
 ) -> None:
     """Applications you may see, from the read model."""
     _act(
-        as_,
+        token,
         lambda services, principal: services.promotion_queries.applications(
             principal, stage or None
         ),
@@ -675,10 +865,10 @@ def promotion_list(
 
 
 @promotion_app.command("show")
-def promotion_show(application_id: str, as_: AsOption = "") -> None:
+def promotion_show(application_id: str, token: TokenOption = "") -> None:
     """An application's status and timeline."""
     _act(
-        as_,
+        token,
         lambda services, principal: services.promotion_queries.application(
             principal, application_id
         ),
@@ -686,10 +876,10 @@ def promotion_show(application_id: str, as_: AsOption = "") -> None:
 
 
 @promotion_app.command("pipeline")
-def promotion_pipeline(as_: AsOption = "") -> None:
+def promotion_pipeline(token: TokenOption = "") -> None:
     """HR: open applications by stage and age; cycle time against the target."""
     _act(
-        as_,
+        token,
         lambda services, principal: {
             "pipeline": services.promotion_queries.pipeline(principal),
             "cycle_times": services.promotion_queries.cycle_times(principal),
@@ -698,7 +888,7 @@ def promotion_pipeline(as_: AsOption = "") -> None:
     )
 
 
-def _plan_call(as_: str, call: Any) -> None:
+def _plan_call(token: str, call: Any) -> None:
     from careerflow.services.plan_process import PlanProcessService
 
     async def go(
@@ -708,13 +898,13 @@ def _plan_call(as_: str, call: Any) -> None:
             PlanProcessService(services, client, settings.temporal.task_queue), principal
         )
 
-    _act_on_temporal(as_, go)
+    _act_on_temporal(token, go)
 
 
 @plan_app.command("start")
 def plan_start(
     employee_id: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     effective: Annotated[str, typer.Option(help="Start date, YYYY-MM-DD.")] = "",
     role: Annotated[str, typer.Option(help="Template role; default: the current role.")] = "",
 ) -> None:
@@ -734,18 +924,18 @@ def plan_start(
                 roles=", ".join(r.value for r in Role),
             )
         )
-    _plan_call(as_, lambda f, p: f.start(p, employee_id, day, plan_role))
+    _plan_call(token, lambda f, p: f.start(p, employee_id, day, plan_role))
 
 
 @plan_app.command("confirm")
 def plan_confirm(
     plan_id: str,
     milestone_id: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     comment: Annotated[str, typer.Option(help="What was achieved.")] = "",
 ) -> None:
     """The manager (or HR) confirms a milestone of kind 'confirmed'."""
-    _plan_call(as_, lambda f, p: f.confirm(p, plan_id, milestone_id, comment))
+    _plan_call(token, lambda f, p: f.confirm(p, plan_id, milestone_id, comment))
 
 
 @plan_app.command("move")
@@ -753,12 +943,12 @@ def plan_move(
     plan_id: str,
     milestone_id: str,
     due_month: int,
-    as_: AsOption = "",
+    token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
 ) -> None:
     """Move a milestone's due month (manager or HR, with a reason)."""
     _plan_call(
-        as_,
+        token,
         lambda f, p: f.adjust(
             p, plan_id, "move", reason, milestone_id=milestone_id, due_month=due_month
         ),
@@ -769,7 +959,7 @@ def plan_move(
 def plan_add(
     plan_id: str,
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
-    as_: AsOption = "",
+    token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
 ) -> None:
     """Add a milestone (a JSON file in the plan template's milestone shape)."""
@@ -787,36 +977,36 @@ def plan_add(
             for e in exc.errors()
         ]
         _fail(Message("{file}: not a milestone: {problems}", file=str(file), problems=problems))
-    _plan_call(as_, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
+    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
 
 
 @plan_app.command("drop")
 def plan_drop(
     plan_id: str,
     milestone_id: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
 ) -> None:
     """Drop a milestone (manager or HR, with a reason)."""
-    _plan_call(as_, lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id))
+    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id))
 
 
 @plan_app.command("show")
-def plan_show(employee_id: str, as_: AsOption = "") -> None:
+def plan_show(employee_id: str, token: TokenOption = "") -> None:
     """An employee's plans with live progress."""
-    _act(as_, lambda services, principal: services.plan_queries.plans_of(principal, employee_id))
+    _act(token, lambda services, principal: services.plan_queries.plans_of(principal, employee_id))
 
 
 @plan_app.command("team")
-def plan_team(as_: AsOption = "") -> None:
+def plan_team(token: TokenOption = "") -> None:
     """A manager's view of every plan in the team."""
-    _act(as_, lambda services, principal: services.plan_queries.team(principal))
+    _act(token, lambda services, principal: services.plan_queries.team(principal))
 
 
 @plan_app.command("overview")
-def plan_overview(as_: AsOption = "") -> None:
+def plan_overview(token: TokenOption = "") -> None:
     """HR: plans on track, at risk and overdue."""
-    _act(as_, lambda services, principal: services.plan_queries.overview(principal))
+    _act(token, lambda services, principal: services.plan_queries.overview(principal))
 
 
 # -- the weekly performance cycle ------------------------------------------------------
@@ -892,7 +1082,9 @@ def _period_arg(value: str, kind: str, example: str) -> str:
     return value
 
 
-def _cycle_call(as_: str, call: Callable[[CycleProcessService, Principal], Awaitable[Any]]) -> Any:
+def _cycle_call(
+    token: str, call: Callable[[CycleProcessService, Principal], Awaitable[Any]]
+) -> Any:
     """Runs `call` on the cycle process service (the workflows on Temporal)."""
     from careerflow.services.cycle_process import CycleProcessService
 
@@ -902,7 +1094,7 @@ def _cycle_call(as_: str, call: Callable[[CycleProcessService, Principal], Await
         flow = CycleProcessService(services, client, settings.temporal.task_queue)
         return await call(flow, principal)
 
-    return _call_on_temporal(as_, go)
+    return _call_on_temporal(token, go)
 
 
 def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> None:
@@ -916,14 +1108,14 @@ def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> Non
 def cycle_plan(
     employee_id: str,
     week: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     item: ItemsOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The rep submits (or revises) the week's plan before Monday's deadline."""
     _period_arg(week, "week", "2026-W48")
     items = _items(item or [], "--item")
-    info = _cycle_call(as_, lambda f, p: f.submit_plan(p, employee_id, week, items))
+    info = _cycle_call(token, lambda f, p: f.submit_plan(p, employee_id, week, items))
     _output(info, as_json, lambda i: _plan_text(i, "plan recorded"))
 
 
@@ -932,14 +1124,14 @@ def cycle_feedback(
     employee_id: str,
     week: str,
     text: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     next_: NextOption = None,
     as_json: JsonOption = False,
 ) -> None:
     """The manager's feedback on a reported week, optionally agreeing next week's plan."""
     _period_arg(week, "week", "2026-W48")
     next_plan = _items(next_, "--next") if next_ else None
-    info = _cycle_call(as_, lambda f, p: f.give_feedback(p, employee_id, week, text, next_plan))
+    info = _cycle_call(token, lambda f, p: f.give_feedback(p, employee_id, week, text, next_plan))
 
     def lines(i: CycleInfo) -> list[str]:
         out = [f"feedback recorded for {i.employee_id}, week {i.week}"]
@@ -953,48 +1145,48 @@ def cycle_feedback(
 
 @cycle_app.command("show")
 def cycle_show(
-    employee_id: str, week: str, as_: AsOption = "", as_json: JsonOption = False
+    employee_id: str, week: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """A rep's week: plan vs actual, expected pay, rank in the team, feedback."""
-    week_view = _call(as_, lambda s, p: s.cycle_queries.rep_week(p, employee_id, week))
+    week_view = _call(token, lambda s, p: s.cycle_queries.rep_week(p, employee_id, week))
     _output(week_view, as_json, _rep_week_text)
 
 
 @cycle_app.command("board")
 def cycle_board(
-    manager_id: str, week: str, as_: AsOption = "", as_json: JsonOption = False
+    manager_id: str, week: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """A manager's team board for a week: who planned, who lags, feedback."""
-    board = _call(as_, lambda s, p: s.cycle_queries.team_board(p, manager_id, week))
+    board = _call(token, lambda s, p: s.cycle_queries.team_board(p, manager_id, week))
     _output(board, as_json, _board_text)
 
 
 @cycle_app.command("completion")
-def cycle_completion(week: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def cycle_completion(week: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: plans, reports and feedback per team for a week."""
-    rates = _call(as_, lambda s, p: s.cycle_queries.completion_rates(p, week))
+    rates = _call(token, lambda s, p: s.cycle_queries.completion_rates(p, week))
     _output(rates, as_json, _completion_text)
 
 
 @cycle_app.command("statement")
 def cycle_statement(
-    employee_id: str, month: str, as_: AsOption = "", as_json: JsonOption = False
+    employee_id: str, month: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """A closed month's bonus and commission with their derivation, and training."""
-    statement = _call(as_, lambda s, p: s.cycle_queries.bonus_statement(p, employee_id, month))
+    statement = _call(token, lambda s, p: s.cycle_queries.bonus_statement(p, employee_id, month))
     _output(statement, as_json, _statement_text)
 
 
 @cycle_app.command("goals")
-def cycle_goals(year: int, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def cycle_goals(year: int, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The goal cascade for a year: company, team and individual targets."""
-    overview = _call(as_, lambda s, p: s.goal_queries.cascade(p, year))
+    overview = _call(token, lambda s, p: s.goal_queries.cascade(p, year))
     _output(overview, as_json, _goals_text)
 
 
 @cycle_app.command("launch")
 def cycle_launch(
-    as_: AsOption = "",
+    token: TokenOption = "",
     month: Annotated[
         bool, typer.Option("--month", help="Close a month instead of starting a week.")
     ] = False,
@@ -1011,7 +1203,7 @@ def cycle_launch(
     kind = "month" if month else "week"
     if period:
         _period_arg(period, kind, "2026-11" if month else "2026-W48")
-    workflow_id = _cycle_call(as_, lambda f, p: f.launch(p, kind, period or None))
+    workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
     result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
     default = "the current week" if kind == "week" else "the previous month"
     _output(
@@ -1022,16 +1214,16 @@ def cycle_launch(
 
 
 @cycle_app.command("schedules")
-def cycle_schedules(as_: AsOption = "", as_json: JsonOption = False) -> None:
+def cycle_schedules(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: create or update the weekly and month-close schedules; prints their next runs.
 
     Run again after publishing a new weekly_cycle document to move them."""
-    states = _cycle_call(as_, lambda f, p: f.ensure_schedules(p))
+    states = _cycle_call(token, lambda f, p: f.ensure_schedules(p))
     _output(states, as_json, _schedules_text)
 
 
 # -- support requests ------------------------------------------------------------------
-def _support_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
+def _support_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
     """Runs `call` on the support process service (the request workflows on Temporal)."""
     from careerflow.services.support_process import SupportProcessService
 
@@ -1041,7 +1233,7 @@ def _support_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]]) ->
         flow = SupportProcessService(services, client, settings.temporal.task_queue)
         return await call(flow, principal)
 
-    return _call_on_temporal(as_, go)
+    return _call_on_temporal(token, go)
 
 
 def _support_text(info: Any, title: str) -> list[str]:
@@ -1084,7 +1276,7 @@ def _support_rows(rows: list[Any], who: bool) -> list[str]:
 def support_raise(
     category: Annotated[str, typer.Argument(help="product, after_sales, finance, ...")],
     text: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     customer: Annotated[str, typer.Option(help="The customer it is about.")] = "",
     request_id: Annotated[
         str, typer.Option("--id", help="A client key: raising again returns the same request.")
@@ -1093,32 +1285,32 @@ def support_raise(
 ) -> None:
     """A rep asks the responsible team for help; prints the team and the SLA due time."""
     info = _support_call(
-        as_,
+        token,
         lambda f, p: f.raise_request(p, category, text, customer or None, request_id or None),
     )
     _output(info, as_json, lambda i: _support_text(i, "raised"))
 
 
 @support_app.command("ack")
-def support_ack(request_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def support_ack(request_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A support-team member takes a request (response time and SLA are recorded)."""
-    info = _support_call(as_, lambda f, p: f.acknowledge(p, request_id))
+    info = _support_call(token, lambda f, p: f.acknowledge(p, request_id))
     _output(info, as_json, lambda i: _support_text(i, "acknowledged"))
 
 
 @support_app.command("answer")
 def support_answer(
-    request_id: str, text: str, as_: AsOption = "", as_json: JsonOption = False
+    request_id: str, text: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """The team's answer to the rep (after acknowledging; again after a reopen)."""
-    info = _support_call(as_, lambda f, p: f.answer(p, request_id, text))
+    info = _support_call(token, lambda f, p: f.answer(p, request_id, text))
     _output(info, as_json, lambda i: _support_text(i, "answered"))
 
 
 @support_app.command("confirm")
-def support_confirm(request_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def support_confirm(request_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The rep confirms the answer resolved the request."""
-    info = _support_call(as_, lambda f, p: f.confirm(p, request_id))
+    info = _support_call(token, lambda f, p: f.confirm(p, request_id))
     _output(info, as_json, lambda i: _support_text(i, "confirmed"))
 
 
@@ -1126,18 +1318,18 @@ def support_confirm(request_id: str, as_: AsOption = "", as_json: JsonOption = F
 def support_reopen(
     request_id: str,
     reason: Annotated[str, typer.Option(help="What the answer left open.")],
-    as_: AsOption = "",
+    token: TokenOption = "",
     as_json: JsonOption = False,
 ) -> None:
     """The rep says the answer did not resolve it; the team answers again."""
-    info = _support_call(as_, lambda f, p: f.reopen(p, request_id, reason))
+    info = _support_call(token, lambda f, p: f.reopen(p, request_id, reason))
     _output(info, as_json, lambda i: _support_text(i, "reopened"))
 
 
 @support_app.command("mine")
-def support_mine(as_: AsOption = "", as_json: JsonOption = False) -> None:
+def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A rep's requests with their clocks: time waited, SLA due, minutes left, breached."""
-    mine = _call(as_, lambda s, p: s.support_queries.mine(p))
+    mine = _call(token, lambda s, p: s.support_queries.mine(p))
     _output(
         mine,
         as_json,
@@ -1149,9 +1341,9 @@ def support_mine(as_: AsOption = "", as_json: JsonOption = False) -> None:
 
 
 @support_app.command("queue")
-def support_queue(team: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def support_queue(team: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A team's open requests, oldest first, with their SLA clocks."""
-    queue = _call(as_, lambda s, p: s.support_queries.queue(p, team))
+    queue = _call(token, lambda s, p: s.support_queries.queue(p, team))
     _output(
         queue,
         as_json,
@@ -1164,7 +1356,7 @@ def support_queue(team: str, as_: AsOption = "", as_json: JsonOption = False) ->
 
 @support_app.command("compliance")
 def support_compliance(
-    as_: AsOption = "",
+    token: TokenOption = "",
     since: Annotated[str, typer.Option(help="From this ISO week (YYYY-Www).")] = "",
     until: Annotated[str, typer.Option(help="Up to this ISO week (YYYY-Www).")] = "",
     team: Annotated[str, typer.Option(help="Only this team.")] = "",
@@ -1172,7 +1364,7 @@ def support_compliance(
 ) -> None:
     """SLA compliance per team and week: requests, met, breached, median response."""
     report = _call(
-        as_,
+        token,
         lambda s, p: s.support_queries.compliance(p, since or None, until or None, team or None),
     )
 
@@ -1425,45 +1617,46 @@ def _schedules_text(states: list[ScheduleState]) -> list[str]:
     return out
 
 
-def _act(as_: str, call: Callable[[Services, Principal], Any]) -> None:
-    """Runs `call` as the principal on freshly opened services; prints the result."""
-    _echo_json(_plain(_call(as_, call)))
+def _act(token: str, call: Callable[[Services, Principal], Any]) -> None:
+    """Runs `call` as the token's principal on freshly opened services; prints the result."""
+    _echo_json(_plain(_call(token, call)))
 
 
-def _call(as_: str, call: Callable[[Services, Principal], Any]) -> Any:
-    """Runs `call` as the principal on freshly opened services; returns the result."""
+def _call(token: str, call: Callable[[Services, Principal], Any]) -> Any:
+    """Runs `call` as the token's principal on freshly opened services; returns the result."""
     from careerflow.services.registry import Services
 
-    principal = _principal(as_)
     with Services.open(load_settings()) as services:
+        principal = _authenticated(services, token)
         return _run(lambda: call(services, principal))
 
 
 def _act_on_temporal(
-    as_: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
 ) -> None:
     """As `_act`, for commands that start or steer workflows."""
-    _echo_json(_plain(_call_on_temporal(as_, call)))
+    _echo_json(_plain(_call_on_temporal(token, call)))
 
 
 def _call_on_temporal(
-    as_: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
 ) -> Any:
-    """As `_call`, for commands that start or steer workflows."""
+    """As `_call`, for commands that start or steer workflows; the token is checked
+    before Temporal is reached, so a refused caller starts nothing."""
     import asyncio
 
     from careerflow.services.registry import Services
     from worker import connect
 
-    principal = _principal(as_)
     settings = load_settings()
 
-    async def go() -> Any:
+    async def go(services: Services, principal: Principal) -> Any:
         client = await connect(settings)
-        with Services.open(settings) as services:
-            return await call(services, client, settings, principal)
+        return await call(services, client, settings, principal)
 
-    return _run(lambda: asyncio.run(go()))
+    with Services.open(settings) as services:
+        principal = _authenticated(services, token)
+        return _run(lambda: asyncio.run(go(services, principal)))
 
 
 def _plain(result: Any) -> Any:
@@ -1477,10 +1670,11 @@ def _plain(result: Any) -> Any:
 
 
 def _run(fn: Any) -> Any:
+    """Runs `fn`; a refusal is said and exits with the code of its kind."""
     try:
         return fn()
     except DomainError as exc:
-        _fail(exc.message)
+        _fail(exc.message, exit_code(exc))
 
 
 def _logging() -> None:
@@ -1492,7 +1686,7 @@ def _logging() -> None:
 
 
 # -- 360° competency assessments ----------------------------------------------------------
-def _assessment_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
+def _assessment_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
     """Runs `call` on the assessment process service (the round workflows on Temporal)."""
     from careerflow.services.assessment_process import AssessmentProcessService
 
@@ -1502,7 +1696,7 @@ def _assessment_call(as_: str, call: Callable[[Any, Principal], Awaitable[Any]])
         flow = AssessmentProcessService(services, client, settings.temporal.task_queue)
         return await call(flow, principal)
 
-    return _call_on_temporal(as_, go)
+    return _call_on_temporal(token, go)
 
 
 @assessment_app.command("start")
@@ -1511,7 +1705,7 @@ def assessment_start(
     deadline: Annotated[
         str, typer.Option(help="ISO 8601 with its zone, e.g. 2026-12-15T18:00+08:00")
     ],
-    as_: AsOption = "",
+    token: TokenOption = "",
     employee: Annotated[
         list[str] | None, typer.Option("--employee", help="A person assessed (repeat).")
     ] = None,
@@ -1553,7 +1747,7 @@ def assessment_start(
         anonymous=[g for g in ANONYMOUS_DEFAULT if g not in (named or [])],
         model_key=model,
     )
-    started = _assessment_call(as_, lambda f, p: f.start_round(p, request))
+    started = _assessment_call(token, lambda f, p: f.start_round(p, request))
     _output(
         started,
         as_json,
@@ -1568,7 +1762,7 @@ def assessment_start(
 def assessment_rate(
     round_id: str,
     employee_id: str,
-    as_: AsOption = "",
+    token: TokenOption = "",
     level: Annotated[
         list[str] | None,
         typer.Option("--level", metavar="COMPETENCY=LEVEL", help="e.g. customer_insight=4."),
@@ -1595,7 +1789,7 @@ def assessment_rate(
     if any(v != int(v) for v in levels.values()):
         _fail(Message("levels are whole numbers on the scale (e.g. --level customer_insight=4)"))
     ratings = {k: RatingItem(level=int(v), comment=notes.get(k)) for k, v in levels.items()}
-    receipt = _assessment_call(as_, lambda f, p: f.rate(p, round_id, employee_id, ratings))
+    receipt = _assessment_call(token, lambda f, p: f.rate(p, round_id, employee_id, ratings))
     _output(
         receipt,
         as_json,
@@ -1607,9 +1801,9 @@ def assessment_rate(
 
 
 @assessment_app.command("tasks")
-def assessment_tasks(as_: AsOption = "", as_json: JsonOption = False) -> None:
+def assessment_tasks(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The ratings you are asked to give, and which are done."""
-    tasks = _call(as_, lambda s, p: s.assessment_queries.my_tasks(p))
+    tasks = _call(token, lambda s, p: s.assessment_queries.my_tasks(p))
     _output(
         tasks,
         as_json,
@@ -1627,9 +1821,9 @@ def assessment_tasks(as_: AsOption = "", as_json: JsonOption = False) -> None:
 
 
 @assessment_app.command("rounds")
-def assessment_rounds(as_: AsOption = "", as_json: JsonOption = False) -> None:
+def assessment_rounds(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: every round with its status and counts."""
-    found = _call(as_, lambda s, p: s.assessment_queries.rounds(p))
+    found = _call(token, lambda s, p: s.assessment_queries.rounds(p))
     _output(
         found,
         as_json,
@@ -1651,9 +1845,11 @@ def assessment_rounds(as_: AsOption = "", as_json: JsonOption = False) -> None:
 
 
 @assessment_app.command("progress")
-def assessment_progress(round_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def assessment_progress(
+    round_id: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
     """HR: who has rated (counts only for anonymous groups)."""
-    progress = _call(as_, lambda s, p: s.assessment_queries.progress(p, round_id))
+    progress = _call(token, lambda s, p: s.assessment_queries.progress(p, round_id))
 
     def lines(pr: Any) -> list[str]:
         out = [
@@ -1696,19 +1892,19 @@ def _profile_lines(p: Any) -> list[str]:
 
 @assessment_app.command("profile")
 def assessment_profile(
-    round_id: str, employee_id: str, as_: AsOption = "", as_json: JsonOption = False
+    round_id: str, employee_id: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """A person's competency profile of a closed round."""
-    profile = _call(as_, lambda s, p: s.assessment_queries.profile(p, round_id, employee_id))
+    profile = _call(token, lambda s, p: s.assessment_queries.profile(p, round_id, employee_id))
     _output(profile, as_json, _profile_lines)
 
 
 @assessment_app.command("team")
 def assessment_team(
-    round_id: str, manager_id: str, as_: AsOption = "", as_json: JsonOption = False
+    round_id: str, manager_id: str, token: TokenOption = "", as_json: JsonOption = False
 ) -> None:
     """A manager's team profiles of a closed round, with the team's gaps."""
-    team = _call(as_, lambda s, p: s.assessment_queries.team(p, round_id, manager_id))
+    team = _call(token, lambda s, p: s.assessment_queries.team(p, round_id, manager_id))
     _output(
         team,
         as_json,
@@ -1720,9 +1916,9 @@ def assessment_team(
 
 
 @assessment_app.command("gaps")
-def assessment_gaps(round_id: str, as_: AsOption = "", as_json: JsonOption = False) -> None:
+def assessment_gaps(round_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: per competency the share below target and the courses it recommends."""
-    report = _call(as_, lambda s, p: s.assessment_queries.gaps(p, round_id))
+    report = _call(token, lambda s, p: s.assessment_queries.gaps(p, round_id))
     _output(
         report,
         as_json,

@@ -28,7 +28,8 @@ class Principal(BaseModel):
 
     @classmethod
     def parse(cls, text: str) -> Principal:
-        """`hr:H001` → HR person H001. The CLI's `--as` takes this form."""
+        """`hr:H001` → HR person H001. The local operator's stack commands take this form
+        (`--as`); business commands act as the principal of a token instead."""
         role, sep, person = text.partition(":")
         valid = ", ".join(r.value for r in AccessRole)
         if not sep or not person:

@@ -3,7 +3,12 @@
 Starts the embedded PostgreSQL and Temporal dev server (unless external ones are
 configured), writes var/stack.json, runs the worker, the projection runner and (when it
 exists) the HTTP API as child processes with prefixed output, and tears everything down in
-reverse order on Ctrl-C / SIGTERM or when a child dies.
+reverse order on Ctrl-C / SIGTERM.
+
+Once the stack is ready it heals itself: a child that dies is started again after a
+backoff (careerflow.children.Backoff), the others keep running; an embedded PostgreSQL or
+Temporal that dies is started again on its data, and the children reconnect on their own.
+Before "ready", anything that dies fails the start (a configuration error would only loop).
 
 Every child runs in its own session, so a terminal Ctrl-C reaches only this supervisor,
 which then stops the children *before* the servers they talk to. Each child also gets
@@ -16,18 +21,23 @@ import contextlib
 import importlib.util
 import json
 import os
-import shlex
 import signal
-import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from types import FrameType
-from typing import IO, TextIO
 
+from careerflow.children import (
+    Backoff,
+    Child,
+    ChildSpec,
+    Console,
+    describe_exit,
+    stop_children,
+)
+from careerflow.codec import codec_endpoint, stack_codec_env
 from careerflow.config import PostgresSettings, Settings, TemporalSettings
 from careerflow.embedded import EmbeddedPostgres
 from careerflow.runtime import remove_stack_file, stack_file, write_stack_file
@@ -36,7 +46,6 @@ from careerflow.temporal_server import (
     StartupCancelled,
     TemporalDevServer,
     TemporalServerError,
-    die_with_parent,
     log_tail,
     wait_for_temporal,
 )
@@ -46,15 +55,6 @@ READY_MESSAGE = "careerflow is ready"
 CHILD_STOP_TIMEOUT = 15.0
 # A child that dies within this window after its start fails the startup, before "ready".
 STARTUP_SETTLE = 1.0
-
-
-@dataclass(frozen=True)
-class ChildSpec:
-    """A process the stack supervises: `name` prefixes its output and names its log."""
-
-    name: str
-    argv: Sequence[str]
-    env: Mapping[str, str] = field(default_factory=dict)
 
 
 def default_children() -> list[ChildSpec]:
@@ -74,165 +74,6 @@ def demo_load_spec() -> ChildSpec:
 def temporal_port_from_env() -> int:
     """gRPC port of the embedded Temporal (TEMPORAL_PORT; the UI port is TEMPORAL_UI_PORT)."""
     return int(os.environ.get("TEMPORAL_PORT") or 7233)
-
-
-# --------------------------------------------------------------------------- output
-
-
-class Console:
-    """Timestamped, name-prefixed lines from several threads without interleaving."""
-
-    def __init__(self, width: int = 11) -> None:
-        self.width = width
-        self._lock = threading.Lock()
-
-    def line(self, name: str, text: str, stream: TextIO | None = None) -> None:
-        out = stream or sys.stdout
-        stamp = time.strftime("%H:%M:%S")
-        with self._lock:
-            try:
-                out.write(f"{stamp} {name:<{self.width}} | {text}\n")
-                out.flush()
-            except (OSError, ValueError):  # closed terminal/pipe: keep supervising
-                pass
-
-    def say(self, text: str) -> None:
-        self.line("stack", text)
-
-    def error(self, text: str) -> None:
-        for part in text.splitlines() or [""]:
-            self.line("stack", part, sys.stderr)
-
-    def block(self, lines: Sequence[str]) -> None:
-        with self._lock:
-            try:
-                sys.stdout.write("\n".join(lines) + "\n")
-                sys.stdout.flush()
-            except (OSError, ValueError):
-                pass
-
-
-# --------------------------------------------------------------------------- children
-
-
-def _show(argv: Sequence[str], limit: int = 160) -> str:
-    """A command on one line (stand-in children in tests are `python -c` scripts)."""
-    text = shlex.join(argv).replace("\n", "\\n")
-    return text if len(text) <= limit else text[: limit - 3] + "..."
-
-
-def _describe_exit(code: int) -> str:
-    if code < 0:
-        try:
-            return f"killed by {signal.Signals(-code).name}"
-        except ValueError:
-            return f"killed by signal {-code}"
-    return f"exit code {code}"
-
-
-class Child:
-    """One supervised process: its own session (process group), output pumped by threads
-    to the console and to ``<log_dir>/<name>.log``."""
-
-    def __init__(
-        self, spec: ChildSpec, env: Mapping[str, str], console: Console, log_dir: Path
-    ) -> None:
-        self.spec = spec
-        self.name = spec.name
-        self.env = {**env, **spec.env}
-        self.console = console
-        self.log_path = log_dir / f"{spec.name}.log"
-        self.proc: subprocess.Popen[bytes] | None = None
-        self._threads: list[threading.Thread] = []
-        self._log: IO[str] | None = None
-        self._log_lock = threading.Lock()
-
-    @property
-    def pid(self) -> int | None:
-        return self.proc.pid if self.proc is not None else None
-
-    def start(self) -> None:
-        self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        self._log = self.log_path.open("a", encoding="utf-8")
-        self._log.write(f"==== {time.strftime('%Y-%m-%d %H:%M:%S')} {_show(self.spec.argv)}\n")
-        self._log.flush()
-        self.proc = subprocess.Popen(
-            list(self.spec.argv),
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            env=self.env,
-            start_new_session=True,
-            preexec_fn=die_with_parent(signal.SIGTERM),
-        )
-        assert self.proc.stdout is not None and self.proc.stderr is not None
-        for pipe, stream in ((self.proc.stdout, sys.stdout), (self.proc.stderr, sys.stderr)):
-            thread = threading.Thread(
-                target=self._pump, args=(pipe, stream), name=f"{self.name}-output", daemon=True
-            )
-            thread.start()
-            self._threads.append(thread)
-        self.console.say(f"started {self.name} (pid {self.proc.pid}): {_show(self.spec.argv)}")
-
-    def _pump(self, pipe: IO[bytes], stream: TextIO) -> None:
-        for raw in iter(pipe.readline, b""):
-            text = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            self.console.line(self.name, text, stream)
-            with self._log_lock:
-                if self._log is not None:
-                    self._log.write(f"{time.strftime('%H:%M:%S')} {text}\n")
-                    self._log.flush()
-        pipe.close()
-
-    def poll(self) -> int | None:
-        return self.proc.poll() if self.proc is not None else None
-
-    def signal_group(self, sig: int) -> None:
-        """Signal the child's whole process group: grandchildren go too."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        try:
-            os.killpg(self.proc.pid, sig)
-        except (ProcessLookupError, PermissionError):
-            with contextlib.suppress(ProcessLookupError):
-                self.proc.send_signal(sig)
-
-    def finish(self) -> None:
-        """After exit: drain the output threads and close the log."""
-        for thread in self._threads:
-            thread.join(timeout=2.0)
-        with self._log_lock:
-            if self._log is not None:
-                self._log.close()
-                self._log = None
-
-
-def stop_children(
-    children: Sequence[Child], console: Console, timeout: float, force: threading.Event
-) -> None:
-    """SIGINT every live child at once, wait (until `timeout` or `force`), then SIGKILL."""
-    live = [c for c in children if c.poll() is None]
-    for child in reversed(live):
-        console.say(f"stopping {child.name} (pid {child.pid})")
-        child.signal_group(signal.SIGINT)
-    deadline = time.monotonic() + timeout
-    while any(c.poll() is None for c in live):
-        if force.is_set() or time.monotonic() >= deadline:
-            why = "second interrupt" if force.is_set() else f"not stopped after {timeout:.0f}s"
-            for child in live:
-                if child.poll() is None:
-                    console.error(f"{child.name}: {why}: killing it")
-                    child.signal_group(signal.SIGKILL)
-            break
-        time.sleep(0.05)
-    for child in children:
-        if child.proc is not None:
-            with contextlib.suppress(subprocess.TimeoutExpired):
-                child.proc.wait(timeout=5.0)
-            # The group may still hold grandchildren that ignored SIGINT.
-            with contextlib.suppress(ProcessLookupError, PermissionError):
-                os.killpg(child.proc.pid, signal.SIGKILL)
-        child.finish()
 
 
 # --------------------------------------------------------------------------- signals
@@ -394,6 +235,8 @@ def child_env(
             "PYTHONUNBUFFERED": "1",  # lines reach the console as they are written
         }
     )
+    # The Temporal payload key (created in the var dir at the first embedded start).
+    env.update(stack_codec_env(settings.var_dir, settings.embedded_temporal))
     return env
 
 
@@ -447,7 +290,7 @@ class StartupAborted(Exception):
 
 class ChildFailed(Exception):
     def __init__(self, name: str, code: int | None) -> None:
-        detail = f" ({_describe_exit(code)})" if code is not None else ""
+        detail = f" ({describe_exit(code)})" if code is not None else ""
         super().__init__(f"{name} exited unexpectedly{detail}")
         self.name = name
         self.code = code
@@ -485,6 +328,11 @@ class _Stack:
         self.temporal_server: TemporalDevServer | None = None
         self.children: list[Child] = []
         self.wrote_stack_file = False
+        self.ready = False  # from here on, what dies is started again
+        self.backoff = Backoff()
+        self.restart_at: dict[Child, float] = {}
+        self.server_started: dict[str, float] = {}
+        self.pg: PostgresSettings | None = None
 
     def run(self, specs: Sequence[ChildSpec], demo: ChildSpec | None) -> int:
         code = 1
@@ -525,7 +373,7 @@ class _Stack:
         settings = self.settings = _without_stale_stack_file(settings)
         var_dir.mkdir(parents=True, exist_ok=True)
 
-        pg = self._start_postgres()
+        pg = self.pg = self._start_postgres()
         self._check_stop()
         temporal = self._start_temporal()
         self._check_stop()
@@ -553,6 +401,7 @@ class _Stack:
             )
         )
 
+        self.ready = True  # from here on, what dies is started again
         if demo is not None:
             loader = Child(demo, env, self.console, var_dir / "logs")
             self.children.append(loader)
@@ -566,7 +415,7 @@ class _Stack:
             loader.finish()
             self.children.remove(loader)
             if code != 0:
-                self.console.error(f"demo load failed ({_describe_exit(code)})")
+                self.console.error(f"demo load failed ({describe_exit(code)})")
                 return 1
             self.console.say("demo load finished")
 
@@ -577,21 +426,86 @@ class _Stack:
         return 0
 
     def _watch_until(self, deadline: float, skip: Child | None = None) -> None:
-        """Sleep until `deadline` or a stop request; raise ChildFailed if anything died."""
+        """Sleep until `deadline` or a stop request, healing what died meanwhile (before
+        the stack is ready, raise ChildFailed instead)."""
         while True:
             for child in self.children:
                 if child is not skip and (code := child.poll()) is not None:
-                    raise ChildFailed(child.name, code)
+                    self._child_died(child, code)
+            self._restart_due_children()
             if self.temporal_server is not None:
                 code = self.temporal_server.returncode()
                 if code is not None:
-                    raise ChildFailed("temporal", code)
+                    self._server_died("temporal", code, self._restart_temporal)
             if self.pg_pid is not None and not _pid_alive(self.pg_pid):
-                raise ChildFailed("postgres", None)
+                self._server_died("postgres", None, self._restart_postgres)
             remaining = deadline - time.monotonic()
             if remaining <= 0 or self.stop.is_set():
                 return
             self.stop.event.wait(min(remaining, 0.25))
+
+    def _child_died(self, child: Child, code: int) -> None:
+        if not self.ready:
+            raise ChildFailed(child.name, code)
+        if child in self.restart_at:
+            return  # already waiting for its restart
+        child.finish()
+        delay = self.backoff.after_death(child.name, time.monotonic() - child.started_at)
+        self.console.error(
+            f"{child.name} (pid {child.pid}) exited unexpectedly ({describe_exit(code)}): "
+            f"starting it again in {delay:.0f}s"
+        )
+        self.restart_at[child] = time.monotonic() + delay
+
+    def _restart_due_children(self) -> None:
+        now = time.monotonic()
+        for child, due in list(self.restart_at.items()):
+            if due <= now and not self.stop.is_set():
+                del self.restart_at[child]
+                child.start()
+
+    def _server_died(self, name: str, code: int | None, restart: Callable[[], None]) -> None:
+        """PostgreSQL or Temporal died: start it again on its data (with backoff while it
+        keeps failing); the children ride out the outage and reconnect."""
+        if not self.ready:
+            raise ChildFailed(name, code)
+        detail = f" ({describe_exit(code)})" if code is not None else ""
+        while not self.stop.is_set():
+            uptime = time.monotonic() - self.server_started.get(name, 0.0)
+            delay = self.backoff.after_death(name, uptime)
+            self.console.error(f"{name} died{detail}: starting it again in {delay:.0f}s")
+            if self.stop.event.wait(delay):
+                return
+            self.server_started[name] = time.monotonic()
+            try:
+                restart()
+            except Exception as exc:
+                detail = f" again: {exc}"
+                continue
+            self.console.say(f"{name} is back; the other processes reconnect on their own")
+            return
+
+    def _restart_temporal(self) -> None:
+        server = self.temporal_server
+        assert server is not None
+        server.stop()  # reaps the dead process and closes its log
+        server.start(cancel=self.stop.event)
+
+    def _restart_postgres(self) -> None:
+        server = self.pg_server
+        assert server is not None
+        before = self.pg
+        # Forget the dead server (the library caches a handle per data dir), then start
+        # one on the same data: PostgreSQL recovers from its write-ahead log.
+        with contextlib.suppress(Exception):
+            server.stop()
+        _prune_pg_handles(server.data_dir)
+        pg = server.start()
+        self.pg_pid = _postmaster_pid(server.data_dir)
+        if pg != before:
+            # Never seen (same data dir, same socket and port), but children would be
+            # talking to the wrong address: say so rather than run on silently.
+            raise RuntimeError(f"PostgreSQL came back elsewhere ({pg.host}:{pg.port})")
 
     def _start_postgres(self) -> PostgresSettings:
         if self.settings.postgres is not None:
@@ -630,6 +544,7 @@ class _Stack:
             ui_port=temporal.ui_port,
             namespace=temporal.namespace,
             search_attributes=CAREERFLOW_SEARCH_ATTRIBUTES,
+            codec_endpoint=codec_endpoint(self.settings.api_host, self.settings.api_port),
         )
         self.console.say(f"starting Temporal dev server (db {server.db_file})")
         self.temporal_server = server
@@ -657,6 +572,7 @@ class _Stack:
 
     def _stop_children(self) -> None:
         children, self.children = self.children, []
+        self.restart_at.clear()
         if children:
             stop_children(children, self.console, CHILD_STOP_TIMEOUT, self.stop.force)
 
@@ -666,7 +582,7 @@ class _Stack:
             self.console.say("stopping Temporal")
             code = server.stop()
             if code not in (None, 0, -signal.SIGTERM):
-                self.console.say(f"Temporal exited with {_describe_exit(code)}")
+                self.console.say(f"Temporal exited with {describe_exit(code)}")
 
     def _stop_postgres(self) -> None:
         server, self.pg_server, self.pg_pid = self.pg_server, None, None

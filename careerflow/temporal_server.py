@@ -168,6 +168,7 @@ class TemporalDevServer:
         ip: str = "127.0.0.1",
         headless: bool = False,
         startup_timeout: float = 60.0,
+        codec_endpoint: str | None = None,
     ) -> None:
         self.dir = var_dir.resolve() / "temporal"
         self.db_file = self.dir / "temporal.db"
@@ -181,6 +182,8 @@ class TemporalDevServer:
         )
         self.headless = headless
         self.startup_timeout = startup_timeout
+        # The Web UI asks this codec server to decrypt payloads (careerflow/codec.py).
+        self.codec_endpoint = codec_endpoint
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -222,6 +225,8 @@ class TemporalDevServer:
             cmd.append("--headless")
         else:
             cmd += ["--ui-port", str(self.ui_port), "--ui-disable-news-fetch"]
+            if self.codec_endpoint:
+                cmd += ["--ui-codec-endpoint", self.codec_endpoint]
         if self.namespace != "default":  # "default" always exists
             cmd += ["--namespace", self.namespace]
         for name, kind in self.search_attributes.items():

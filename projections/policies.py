@@ -14,7 +14,9 @@ from psycopg.types.json import Jsonb
 from projections.base import ReadModelView
 
 # Kinds whose change alters everyone's readiness.
-READINESS_KINDS = frozenset({"metric_catalog", "potential_weights", "promotion_criteria"})
+READINESS_KINDS = frozenset(
+    {"metric_catalog", "potential_weights", "kpi_weights", "promotion_criteria"}
+)
 
 
 class PoliciesProjection(Projection[ReadModelView]):

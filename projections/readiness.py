@@ -25,6 +25,7 @@ from aggregates.documents import (
     parse_document,
 )
 from aggregates.evaluation import percentile_ranks
+from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, next_role
 from careerflow.config import PostgresSettings
 from projections.metrics import EVERYONE
@@ -36,13 +37,18 @@ def load_policy_set(conn: Connection[DictRow]) -> PolicySet | None:
     """The latest published version of each readiness-relevant document."""
     rows = conn.execute(
         "SELECT DISTINCT ON (kind, key) kind, key, version, document FROM rm_policy "
-        "WHERE kind IN ('metric_catalog', 'potential_weights', 'promotion_criteria') "
-        "ORDER BY kind, key, version DESC"
+        "WHERE kind IN ('metric_catalog', 'potential_weights', 'kpi_weights', "
+        "'promotion_criteria') ORDER BY kind, key, version DESC"
     ).fetchall()
-    catalog = weights = None
+    catalog = weights = kpis = None
     catalog_version = weights_version = 0
+    kpis_version: int | None = None
     criteria: dict[Role, VersionedCriteria] = {}
     for row in rows:
+        if row["kind"] == "kpi_weights":
+            if row["key"] == "default":
+                kpis, kpis_version = KpiWeights.model_validate(row["document"]), row["version"]
+            continue
         doc = parse_document(row["document"])
         if isinstance(doc, MetricCatalog) and row["key"] == "default":
             catalog, catalog_version = doc, row["version"]
@@ -57,6 +63,8 @@ def load_policy_set(conn: Connection[DictRow]) -> PolicySet | None:
         catalog_version=catalog_version,
         weights=weights,
         weights_version=weights_version,
+        kpis=kpis,
+        kpis_version=kpis_version,
         criteria=criteria,
     )
 

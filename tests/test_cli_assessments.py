@@ -98,44 +98,44 @@ async def test_assessments_from_the_command_line(
             async with build_worker(dev_env.client, services, queue, executor):
                 denied = await cli.refused(
                     "assessment", "start", live, "--employee", "E1", "--deadline", deadline,
-                    "--as", "employee:E1",
+                    *cli.as_("employee:E1"),
                 )  # fmt: skip
                 assert "employee E1 may not start 360° assessment rounds" in denied
                 naive = await cli.refused(
                     "assessment", "start", live, "--employee", "E1",
-                    "--deadline", "2030-01-01T00:00", "--as", "hr:H001",
+                    "--deadline", "2030-01-01T00:00", *cli.as_("hr:H001"),
                 )  # fmt: skip
                 assert "with its time zone" in naive
                 started = await cli.ok(
                     "assessment", "start", live, "--employee", "E1", "--deadline", deadline,
-                    "--title", "CLI round", "--as", "hr:H001",
+                    "--title", "CLI round", *cli.as_("hr:H001"),
                 )  # fmt: skip
                 assert f"round {live} started for 1 people" in started
 
                 levels = ["--level", "customer_insight=4", "--level", "relationship_maintenance=3"]
                 partial = await cli.refused(
-                    "assessment", "rate", live, "E1", *levels, "--as", "manager:S001"
+                    "assessment", "rate", live, "E1", *levels, *cli.as_("manager:S001")
                 )
                 assert "rate every competency; missing: resource_coordination" in partial
                 rated = await cli.ok(
                     "assessment", "rate", live, "E1", *levels,
                     "--level", "resource_coordination=2",
                     "--comment", "resource_coordination=bring product in earlier",
-                    "--as", "manager:S001",
+                    *cli.as_("manager:S001"),
                 )  # fmt: skip
                 assert "rating of E1 taken (manager); 0 still to rate" in rated
                 peer = await cli.ok(
                     "assessment", "rate", live, "E1", *levels,
-                    "--level", "resource_coordination=3", "--as", "employee:E2",
+                    "--level", "resource_coordination=3", *cli.as_("employee:E2"),
                 )  # fmt: skip
                 assert "(peers, anonymous)" in peer
                 rm.wait_caught_up(services.store.applications(), timeout=60)
-                progress = await cli.ok("assessment", "progress", live, "--as", "hr:H001")
+                progress = await cli.ok("assessment", "progress", live, *cli.as_("hr:H001"))
                 assert "manager 1/1: S001" in progress
                 assert "peers 1/2 (anonymous)" in progress and "E2" not in progress
-                tasks = await cli.ok("assessment", "tasks", "--as", "employee:E3")
+                tasks = await cli.ok("assessment", "tasks", *cli.as_("employee:E3"))
                 assert "1 rating(s) to give" in tasks
-                early = await cli.refused("assessment", "profile", live, "E1", "--as", "hr:H001")
+                early = await cli.refused("assessment", "profile", live, "E1", *cli.as_("hr:H001"))
                 assert "is still open" in early
         finally:
             await _terminate(dev_env, [assessment_workflow_id(live)])
@@ -143,21 +143,21 @@ async def test_assessments_from_the_command_line(
     close_a_round(services, "cli-closed")
     rm.wait_caught_up(services.store.applications(), timeout=60)
     profile = await cli.ok(
-        "assessment", "profile", "cli-closed", "E1", "--as", "employee:E1", "--json"
+        "assessment", "profile", "cli-closed", "E1", *cli.as_("employee:E1"), "--json"
     )
     data = json.loads(profile)
     rc = next(c for c in data["competencies"] if c["competency"] == "resource_coordination")
     peers = next(g for g in rc["groups"] if g["group"] == "peers")
     assert peers["hidden"] is True and peers["average"] is None and peers["raters"] is None
     assert "peer secret" not in profile
-    text = await cli.ok("assessment", "profile", "cli-closed", "E1", "--as", "manager:S001")
+    text = await cli.ok("assessment", "profile", "cli-closed", "E1", *cli.as_("manager:S001"))
     assert "peers hidden (hidden: fewer than 3 raters)" in text
     assert "Cross-Department Communication Skills, Big-Client Resource Coordination" in text
-    other = await cli.refused("assessment", "profile", "cli-closed", "E1", "--as", "employee:E2")
+    other = await cli.refused("assessment", "profile", "cli-closed", "E1", *cli.as_("employee:E2"))
     assert "no employee 'E1' that you can see" in other
-    gaps = await cli.ok("assessment", "gaps", "cli-closed", "--as", "hr:H001")
+    gaps = await cli.ok("assessment", "gaps", "cli-closed", *cli.as_("hr:H001"))
     assert "100% (1 of 1) have a resource coordination gap" in gaps
-    team = await cli.ok("assessment", "team", "cli-closed", "S001", "--as", "manager:M001")
+    team = await cli.ok("assessment", "team", "cli-closed", "S001", *cli.as_("manager:M001"))
     assert "E1" in team
-    rounds = await cli.ok("assessment", "rounds", "--as", "hr:H001")
+    rounds = await cli.ok("assessment", "rounds", *cli.as_("hr:H001"))
     assert "cli-closed" in rounds and "closed" in rounds

@@ -28,11 +28,14 @@ from temporalio.testing import WorkflowEnvironment
 
 from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
+from careerflow.cli_auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
+from tests.conftest import TEST_CODEC_KEYS
 from tests.workflows.promotion_support import build_org, ingest
 from worker import build_worker
 from workflows.month_close import month_close_workflow_id
@@ -42,11 +45,13 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycle
 PLAN = ("--item", "customer_visits=10", "--item", "new_customers=4")
 PLAN += ("--item", "sales_amount=25000")
+REFUSALS = {ExitCode.UNAUTHENTICATED, ExitCode.REFUSED, ExitCode.NOT_FOUND, ExitCode.INVALID}
 
 
 class Cli:
     """`python -m careerflow ...` in a subprocess, on the test's database, Temporal
-    server and task queue (and nothing from the caller's environment)."""
+    server and task queue (and nothing from the caller's environment); `as_(who)` is the
+    `--token` of a real token issued to who ("ROLE:ID") on the test database."""
 
     def __init__(self, pg: PostgresSettings, env: WorkflowEnvironment, queue: str, tmp: Path):
         self.env = {
@@ -58,9 +63,15 @@ class Cli:
                 "TEMPORAL_ADDRESS": env.client.service_client.config.target_host,
                 "TEMPORAL_TASK_QUEUE": queue,
                 "CAREERFLOW_VAR_DIR": str(tmp / "var"),
+                "XDG_CONFIG_HOME": str(tmp / "config"),  # no saved token of the caller's
                 "CAREERFLOW_LANG": "en",  # the tests read the English messages
+                **TEST_CODEC_KEYS.env(),  # the dev server's payloads are encrypted
             }
         )
+        self.tokens = CliTokens(pg)
+
+    def as_(self, who: str) -> tuple[str, str]:
+        return self.tokens.args(who)
 
     async def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(
@@ -78,10 +89,14 @@ class Cli:
         assert done.returncode == 0, f"{args}: {done.stderr}"
         return done.stdout
 
-    async def refused(self, *args: str) -> str:
-        """A refusal: exit code 2, nothing on stdout, the reason on stderr."""
+    async def refused(self, *args: str, code: int | None = None) -> str:
+        """A refusal: the exit code of its kind (`code` if given), nothing on stdout, the
+        reason on stderr."""
         done = await self(*args)
-        assert done.returncode == 2, f"{args}: rc {done.returncode}: {done.stdout}{done.stderr}"
+        expected = {code} if code is not None else REFUSALS
+        assert done.returncode in expected, (
+            f"{args}: rc {done.returncode}: {done.stdout}{done.stderr}"
+        )
         assert done.stdout == ""
         assert done.stderr.startswith("error: "), done.stderr
         return done.stderr
@@ -145,17 +160,21 @@ async def test_a_week_from_the_command_line(
     started += [f"cycle-launch-month-{closed}", *(month_close_workflow_id(e, closed) for e in REPS)]
 
     # Only HR launches; a malformed period is refused before anything starts.
-    denied = await cli.refused("cycle", "launch", "--period", week, "--as", "employee:E1")
+    denied = await cli.refused(
+        "cycle", "launch", "--period", week, *cli.as_("employee:E1"), code=ExitCode.REFUSED
+    )
     assert "employee E1 may not launch weekly cycles" in denied
-    bad = await cli.refused("cycle", "launch", "--period", "2026-11", "--as", "hr:H001")
+    bad = await cli.refused(
+        "cycle", "launch", "--period", "2026-11", *cli.as_("hr:H001"), code=ExitCode.INVALID
+    )
     assert "expected a week like '2026-W48', got '2026-11'" in bad
-    missing = await cli.refused("cycle", "launch", "--period", week)
-    assert "--as ROLE:ID" in missing
+    missing = await cli.refused("cycle", "launch", "--period", week, code=ExitCode.UNAUTHENTICATED)
+    assert "no token: pass --token" in missing
 
     try:
         with concurrent.futures.ThreadPoolExecutor(8) as executor:
             async with build_worker(dev_env.client, services, queue, executor):
-                launched = await cli.ok("cycle", "launch", "--period", week, "--as", "hr:H001")
+                launched = await cli.ok("cycle", "launch", "--period", week, *cli.as_("hr:H001"))
                 assert launched.strip() == f"launched week {week}: workflow {started[0]}"
                 await dev_env.client.get_workflow_handle(started[0]).result()
                 # Each rep's week is open once its workflow has recorded it.
@@ -175,7 +194,7 @@ async def test_a_week_from_the_command_line(
 
                 # HR closes last month now; each rep's close runs to its end.
                 launched = await cli.ok(
-                    "cycle", "launch", "--month", "--period", closed, "--as", "hr:H001"
+                    "cycle", "launch", "--month", "--period", closed, *cli.as_("hr:H001")
                 )
                 assert launched.strip() == f"launched month {closed}: workflow {started[4]}"
                 await dev_env.client.get_workflow_handle(started[4]).result()
@@ -195,34 +214,32 @@ async def test_a_week_from_the_command_line(
 async def _plans(cli: Cli, services: Services, week: str) -> None:
     plan = ("cycle", "plan", "E1", week)
     # Malformed items are named; nothing reaches the workflow.
-    bad = await cli.refused(*plan, "--item", "customer_visits=ten", "--as", "employee:E1")
+    bad = await cli.refused(*plan, "--item", "customer_visits=ten", *cli.as_("employee:E1"))
     assert "--item 'customer_visits=ten' is not NAME=NUMBER" in bad
-    bad = await cli.refused(*plan, "--item", "customer_visits", "--as", "employee:E1")
+    bad = await cli.refused(*plan, "--item", "customer_visits", *cli.as_("employee:E1"))
     assert "--item 'customer_visits' is not NAME=NUMBER" in bad
-    twice = await cli.refused(*plan, *PLAN, "--item", "new_customers=3", "--as", "employee:E1")
+    twice = await cli.refused(*plan, *PLAN, "--item", "new_customers=3", *cli.as_("employee:E1"))
     assert "--item new_customers is given twice" in twice
-    week_bad = await cli.refused("cycle", "plan", "E1", "2026-48", *PLAN, "--as", "employee:E1")
+    week_bad = await cli.refused("cycle", "plan", "E1", "2026-48", *PLAN, *cli.as_("employee:E1"))
     assert "expected a week like '2026-W48'" in week_bad
 
     # The cycle's own rules: the numbers, and whose plan it is.
     negative = await cli.refused(
         *plan,
         *("--item", "customer_visits=-3", "--item", "new_customers=0"),
-        *("--item", "sales_amount=25000", "--as", "employee:E1"),
+        *("--item", "sales_amount=25000", *cli.as_("employee:E1")),
     )
     assert "the plan was not taken: customer_visits: -3 is negative; plan zero or more" in negative
-    incomplete = await cli.refused(*plan, "--item", "customer_visits=10", "--as", "employee:E1")
+    incomplete = await cli.refused(*plan, "--item", "customer_visits=10", *cli.as_("employee:E1"))
     assert "the plan needs a number for new_customers, sales_amount" in incomplete
-    other = await cli.refused(*plan, *PLAN, "--as", "employee:E2")
+    other = await cli.refused(*plan, *PLAN, *cli.as_("employee:E2"))
     assert "employee E2 cannot submit E1's weekly plan; reps submit their own plan" in other
-    manager = await cli.refused(*plan, *PLAN, "--as", "manager:S001")
+    manager = await cli.refused(*plan, *PLAN, *cli.as_("manager:S001"))
     assert "reps submit their own plan" in manager
-    stranger = await cli.refused("cycle", "plan", "E404", week, *PLAN, "--as", "employee:E404")
-    assert "unknown employee 'E404'" in stranger
     cycle = services.store.cycles.find(cycle_uuid("E1", week))
     assert cycle is not None and cycle.plan is None  # every refusal changed nothing
 
-    recorded = await cli.ok(*plan, *PLAN, "--as", "employee:E1")
+    recorded = await cli.ok(*plan, *PLAN, *cli.as_("employee:E1"))
     lines = recorded.splitlines()
     assert lines[0] == f"plan recorded: E1, week {week} (submitted)"
     assert lines[1].split() == ["item", "planned", "target"]
@@ -236,7 +253,7 @@ async def _plans(cli: Cli, services: Services, week: str) -> None:
         await cli.ok(
             *plan,
             *("--item", "customer_visits=12", "--item", "new_customers=4"),
-            *("--item", "sales_amount=25000", "--as", "employee:E1", "--json"),
+            *("--item", "sales_amount=25000", *cli.as_("employee:E1"), "--json"),
         )
     )
     assert revised["plan"] == {
@@ -253,17 +270,17 @@ async def _plans(cli: Cli, services: Services, week: str) -> None:
 
 async def _feedback_refusals(cli: Cli, week: str) -> None:
     feedback = ("cycle", "feedback", "E1", week, "good week")
-    early = await cli.refused(*feedback, "--as", "manager:S001")
+    early = await cli.refused(*feedback, *cli.as_("manager:S001"))
     assert f"{week} is not reported yet; feedback opens with the report" in early
-    wrong = await cli.refused(*feedback, "--as", "manager:M001")
+    wrong = await cli.refused(*feedback, *cli.as_("manager:M001"))
     assert "manager M001 is not E1's manager (S001)" in wrong
-    malformed = await cli.refused(*feedback, "--next", "visits:12", "--as", "manager:S001")
+    malformed = await cli.refused(*feedback, "--next", "visits:12", *cli.as_("manager:S001"))
     assert "--next 'visits:12' is not NAME=NUMBER" in malformed
 
 
 async def _read_models(cli: Cli, week: str, month: str) -> None:
     # The rep's own week: plan vs live actual, expected pay, rank, feedback.
-    shown = (await cli.ok("cycle", "show", "E1", week, "--as", "employee:E1")).splitlines()
+    shown = (await cli.ok("cycle", "show", "E1", week, *cli.as_("employee:E1"))).splitlines()
     assert shown[0].startswith(f"E1 达标者 · week {week} (month {month}) · team T001")
     assert shown[1].startswith("plan: submitted ")
     rows = {line.split()[0]: line.split() for line in shown[3:6]}
@@ -279,12 +296,14 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
     assert "feedback: pending (due " in text
 
     # An auditor sees the week but not the pay; another rep does not see it at all.
-    audited = await cli.ok("cycle", "show", "E1", week, "--as", "auditor:A1")
+    audited = await cli.ok("cycle", "show", "E1", week, *cli.as_("auditor:A1"))
     assert "bonus hidden; commission hidden" in audited
-    hidden = await cli.refused("cycle", "show", "E1", week, "--as", "employee:E2")
+    hidden = await cli.refused(
+        "cycle", "show", "E1", week, *cli.as_("employee:E2"), code=ExitCode.NOT_FOUND
+    )
     assert "no employee 'E1' that you can see" in hidden
     as_json = json.loads(
-        await cli.ok("cycle", "show", "E1", week, "--as", "manager:S001", "--json")
+        await cli.ok("cycle", "show", "E1", week, *cli.as_("manager:S001"), "--json")
     )
     assert as_json["plan_source"] == "submitted"
     assert sorted((x["item"], x["planned"], x["met"]) for x in as_json["lines"]) == [
@@ -296,7 +315,7 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
     assert as_json["feedback"]["status"] == "pending"
 
     # The manager's board: E1 planned, E2 and E3 not yet.
-    board = (await cli.ok("cycle", "board", "S001", week, "--as", "manager:S001")).splitlines()
+    board = (await cli.ok("cycle", "board", "S001", week, *cli.as_("manager:S001"))).splitlines()
     assert board[0] == f"team of S001 · week {week}"
     assert board[1].split() == ["employee", "name", "cycle", "plan", "met", "behind", "feedback"]
     assert board[2].split()[:5] == ["E1", "达标者", "yes", "submitted", "0/3"]
@@ -306,33 +325,33 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
     assert board[4].split() == ["E3", "新人", "yes", "not", "planned", "-", "-", "pending"]
     assert board[5].startswith("reps 3 · with a cycle 3 · planned 1 (submitted 1, agreed 0")
     board_json = json.loads(
-        await cli.ok("cycle", "board", "S001", week, "--as", "hr:H001", "--json")
+        await cli.ok("cycle", "board", "S001", week, *cli.as_("hr:H001"), "--json")
     )
     assert board_json["totals"]["planned"] == 1 and board_json["totals"]["not_planned"] == 2
-    not_mine = await cli.refused("cycle", "board", "S001", week, "--as", "employee:E1")
+    not_mine = await cli.refused("cycle", "board", "S001", week, *cli.as_("employee:E1"))
     assert "employee E1 may not see a team's weekly board" in not_mine
 
     # HR's completion rates; an employee is refused.
-    completion = (await cli.ok("cycle", "completion", week, "--as", "hr:H001")).splitlines()
+    completion = (await cli.ok("cycle", "completion", week, *cli.as_("hr:H001"))).splitlines()
     assert completion[0] == f"completion · week {week}"
     team = completion[2].split()
     assert team[:6] == ["T001", "Team", "1", "3", "1", "(33%)"]
     assert completion[3].split()[:4] == ["all", "3", "1", "(33%)"]
-    rates = json.loads(await cli.ok("cycle", "completion", week, "--as", "hr:H001", "--json"))
+    rates = json.loads(await cli.ok("cycle", "completion", week, *cli.as_("hr:H001"), "--json"))
     assert rates["overall"]["plans_submitted"] == 1
     assert rates["overall"]["plans_missing"] == 2
     assert rates["overall"]["feedback_pending"] == 3
-    refused = await cli.refused("cycle", "completion", week, "--as", "employee:E1")
+    refused = await cli.refused("cycle", "completion", week, *cli.as_("employee:E1"))
     assert "employee E1 may not see cycle completion rates" in refused
 
     # The week's month is not closed yet: the statement says so.
-    statement = await cli.refused("cycle", "statement", "E1", month, "--as", "employee:E1")
+    statement = await cli.refused("cycle", "statement", "E1", month, *cli.as_("employee:E1"))
     assert f"E1's month {month} is not closed" in statement
 
 
 async def _statement(cli: Cli, month: str) -> None:
     # The seed's rules on E1's month: 150,000 sold against 120,000, retention 80%.
-    lines = (await cli.ok("cycle", "statement", "E1", month, "--as", "employee:E1")).splitlines()
+    lines = (await cli.ok("cycle", "statement", "E1", month, *cli.as_("employee:E1"))).splitlines()
     assert lines[0] == f"statement E1/{month}: E1 达标者 · {month} · team T001 · manager S001"
     assert lines[2] == "targets: monthly sales 120,000; retention 75% (goal cascade v1)"
     assert lines[3:] == [
@@ -350,15 +369,15 @@ async def _statement(cli: Cli, month: str) -> None:
         "  Prospecting Skills: fewer new customers than your target this month",
     ]
     # An auditor sees the statement without the pay; another rep not at all.
-    audited = (await cli.ok("cycle", "statement", "E1", month, "--as", "auditor:A1")).splitlines()
+    audited = (await cli.ok("cycle", "statement", "E1", month, *cli.as_("auditor:A1"))).splitlines()
     assert "bonus (rules v1): hidden" in audited and "commission (rules v1): hidden" in audited
     assert not any("5,830" in line or "4,300" in line for line in audited)
-    other = await cli.refused("cycle", "statement", "E1", month, "--as", "employee:E2")
+    other = await cli.refused("cycle", "statement", "E1", month, *cli.as_("employee:E2"))
     assert "no employee 'E1' that you can see" in other
-    not_a_month = await cli.refused("cycle", "statement", "E1", "2026-W48", "--as", "hr:H001")
+    not_a_month = await cli.refused("cycle", "statement", "E1", "2026-W48", *cli.as_("hr:H001"))
     assert "expected a month like '2026-11', got '2026-W48'" in not_a_month
     as_json = json.loads(
-        await cli.ok("cycle", "statement", "E1", month, "--as", "manager:S001", "--json")
+        await cli.ok("cycle", "statement", "E1", month, *cli.as_("manager:S001"), "--json")
     )
     assert (as_json["bonus"]["amount"], as_json["commission"]["amount"]) == (5_830.0, 4_300.0)
     assert [r["course"] for r in as_json["recommendations"]] == ["Prospecting Skills"]
@@ -369,10 +388,11 @@ async def test_the_schedules_from_the_command_line(
 ) -> None:
     queue = f"careerflow-cli-schedules-{uuid.uuid4().hex[:8]}"
     cli = Cli(pg, dev_env, queue, tmp_path)
-    refused = await cli.refused("cycle", "schedules", "--as", "employee:E1")
-    assert "employee E1 may not manage the cycle schedules" in refused
+    # (No organisation here: an auditor's token needs no person in it.)
+    refused = await cli.refused("cycle", "schedules", *cli.as_("auditor:A001"))
+    assert "auditor A001 may not manage the cycle schedules" in refused
     try:
-        text = (await cli.ok("cycle", "schedules", "--as", "hr:H001")).splitlines()
+        text = (await cli.ok("cycle", "schedules", *cli.as_("hr:H001"))).splitlines()
         headers = [line for line in text if not line.startswith(" ")]
         assert headers == [
             f"{WEEKLY_SCHEDULE_ID} (time zone Asia/Shanghai)",
@@ -384,7 +404,7 @@ async def test_the_schedules_from_the_command_line(
         assert weekly_first.startswith("  next run: Mon ") and " 08:00 CST = " in weekly_first
 
         # Again (now an update of the existing schedules), as JSON.
-        states = json.loads(await cli.ok("cycle", "schedules", "--as", "hr:H001", "--json"))
+        states = json.loads(await cli.ok("cycle", "schedules", *cli.as_("hr:H001"), "--json"))
         assert [s["schedule_id"] for s in states] == [WEEKLY_SCHEDULE_ID, MONTHLY_SCHEDULE_ID]
         now = datetime.now(UTC)
         for state in states:

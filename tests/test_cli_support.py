@@ -49,7 +49,7 @@ async def test_a_support_request_from_the_command_line(
     with concurrent.futures.ThreadPoolExecutor(8) as executor:
         async with build_worker(dev_env.client, services, queue, executor):
             bad = await cli.refused(
-                "support", "raise", "legal", "contract review", "--as", "employee:E1"
+                "support", "raise", "legal", "contract review", *cli.as_("employee:E1")
             )
             assert "unknown support category 'legal'" in bad
             raised = json.loads(
@@ -62,41 +62,45 @@ async def test_a_support_request_from_the_command_line(
                     "Hangzhou Lianxin",
                     "--id",
                     "SR-CLI-1",
-                    "--as",
-                    "employee:E1",
+                    *cli.as_("employee:E1"),
                     "--json",
                 )
             )
             assert (raised["team"], raised["response_minutes_allowed"]) == ("product", 30)
-            refused = await cli.refused("support", "ack", "SR-CLI-1", "--as", "employee:AS01")
+            refused = await cli.refused("support", "ack", "SR-CLI-1", *cli.as_("employee:AS01"))
             assert "AS01 is not on the Product team" in refused
             refused = await cli.refused(
-                "support", "answer", "SR-CLI-1", "soon", "--as", "employee:PD01"
+                "support", "answer", "SR-CLI-1", "soon", *cli.as_("employee:PD01")
             )
             assert "acknowledge it before answering" in refused
-            acked = await cli.ok("support", "ack", "SR-CLI-1", "--as", "employee:PD01")
+            acked = await cli.ok("support", "ack", "SR-CLI-1", *cli.as_("employee:PD01"))
             assert "acknowledged by PD01" in acked and "SLA met" in acked
-            refused = await cli.refused("support", "ack", "SR-CLI-1", "--as", "employee:PD02")
+            refused = await cli.refused("support", "ack", "SR-CLI-1", *cli.as_("employee:PD02"))
             assert "already acknowledged by PD01" in refused
-            await cli.ok("support", "answer", "SR-CLI-1", "By Friday.", "--as", "employee:PD01")
-            refused = await cli.refused("support", "confirm", "SR-CLI-1", "--as", "employee:E2")
+            await cli.ok("support", "answer", "SR-CLI-1", "By Friday.", *cli.as_("employee:PD01"))
+            refused = await cli.refused("support", "confirm", "SR-CLI-1", *cli.as_("employee:E2"))
             assert "E2 cannot confirm E1's support request" in refused
             reopened = await cli.ok(
-                "support", "reopen", "SR-CLI-1", "--reason", "and the price?", "--as", "employee:E1"
+                "support",
+                "reopen",
+                "SR-CLI-1",
+                "--reason",
+                "and the price?",
+                *cli.as_("employee:E1"),
             )
             assert "reopened: SR-CLI-1" in reopened
-            await cli.ok("support", "answer", "SR-CLI-1", "10,000.", "--as", "employee:PD02")
-            confirmed = await cli.ok("support", "confirm", "SR-CLI-1", "--as", "employee:E1")
+            await cli.ok("support", "answer", "SR-CLI-1", "10,000.", *cli.as_("employee:PD02"))
+            confirmed = await cli.ok("support", "confirm", "SR-CLI-1", *cli.as_("employee:E1"))
             assert "resolved" in confirmed
 
     rm.wait_caught_up(services.store.applications(), timeout=60)
-    mine = await cli.ok("support", "mine", "--as", "employee:E1")
+    mine = await cli.ok("support", "mine", *cli.as_("employee:E1"))
     assert "1 requests, 0 open, 0 breached" in mine and "SR-CLI-1" in mine
-    queue_text = await cli.ok("support", "queue", "product", "--as", "employee:PD03")
+    queue_text = await cli.ok("support", "queue", "product", *cli.as_("employee:PD03"))
     assert "Product team: 0 waiting, 0 breached" in queue_text
-    denied = await cli.refused("support", "queue", "product", "--as", "employee:E1")
+    denied = await cli.refused("support", "queue", "product", *cli.as_("employee:E1"))
     assert "not on the product team" in denied
-    report = json.loads(await cli.ok("support", "compliance", "--as", "hr:H001", "--json"))
+    report = json.loads(await cli.ok("support", "compliance", *cli.as_("hr:H001"), "--json"))
     assert [(w["team"], w["count"], w["met"]) for w in report["weeks"]] == [("product", 1, 1)]
-    text = await cli.ok("support", "compliance", "--team", "product", "--as", "employee:PD01")
+    text = await cli.ok("support", "compliance", "--team", "product", *cli.as_("employee:PD01"))
     assert "product" in text and "100%" in text

@@ -142,7 +142,7 @@ def test_the_scan_finds_every_kind_of_read() -> None:
     # config.py's helpers, delivery.py's os.environ.get, cli.py's typer envvar
     assert found >= REQUIRED | REQUIRED_BY_THE_API
     assert {"CAREERFLOW_CIPHER_KEY", "CAREERFLOW_ENSURE_SCHEDULES", "CAREERFLOW_VAR_DIR"} <= found
-    assert {"CAREERFLOW_SMTP_HOST", "CAREERFLOW_WEBHOOK_URL", "CAREERFLOW_AS"} <= found
+    assert {"CAREERFLOW_SMTP_HOST", "CAREERFLOW_WEBHOOK_URL", "CAREERFLOW_TOKEN"} <= found
     # and nothing that merely looks like one
     sample = ast.parse(
         "import os\n"

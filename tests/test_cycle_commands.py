@@ -578,9 +578,11 @@ def test_month_close_pays_the_seed_bonus(services: Services, month: CycleCommand
         "Opened",
         "BonusComputed",
         "CommissionComputed",
+        "KpisScored",
         "TrainingRulesChecked",
     ]
-    opened_event, bonus_event, commission_event, checks_event = events
+    opened_event, bonus_event, commission_event, kpis_event, checks_event = events
+    assert kpis_event.result.kpi_weights_version == 1  # the month's KPI score, versioned
     assert opened_event.targets.cascade_version == 2
     assert opened_event.targets.growth_percent == 0
     assert opened_event.targets.monthly_sales_target == 1_000_000
@@ -610,7 +612,7 @@ def test_closing_a_month_twice_writes_nothing_new(services: Services, month: Cyc
     ingest(services, [("E1", MONTH, "sales_amount", 2_000_000)])
     assert month.close_month("E1", MONTH, "wf-month-retry") == first
     assert head(services) == before
-    assert len(month_events(services, "E1")) == 4
+    assert len(month_events(services, "E1")) == 5
     assert month.get_month("E1", MONTH).bonus.amount == 7_700  # type: ignore[union-attr]
 
 

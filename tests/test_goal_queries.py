@@ -12,6 +12,7 @@ import pytest
 
 from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.ladder import Role
+from careerflow.cli_auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
@@ -19,6 +20,7 @@ from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
 from tests.workflows.test_promotion_e2e import cli
 
 ORG = [
@@ -108,14 +110,15 @@ def test_who_may_read_the_cascade(services: Services) -> None:
 async def test_the_cascade_on_the_command_line(
     services: Services, pg: PostgresSettings, tmp_path: Path
 ) -> None:
+    tokens = CliTokens(pg)
     shown = await cli(
-        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", "--as", "hr:H001"
+        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", *tokens.args("hr:H001")
     )
     assert shown.returncode == 0, shown.stderr
     assert "goal cascade 2026 (version 2)" in shown.stdout
     assert "2,340,000" in shown.stdout  # the company's target
     refused = await cli(
-        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", "--as", "employee:A1"
+        pg, "localhost:1", "unused", tmp_path, "cycle", "goals", "2026", *tokens.args("employee:A1")
     )
-    assert refused.returncode != 0
+    assert refused.returncode == ExitCode.REFUSED
     assert "your own targets are in your weekly view" in refused.stderr + refused.stdout

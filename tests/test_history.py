@@ -19,6 +19,7 @@ from careerflow.services.cycles import CycleCommands
 from careerflow.services.history import to_html, to_jsonl
 from careerflow.services.registry import Services
 from careerflow.store import Store
+from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
 
@@ -93,7 +94,7 @@ async def test_exported_from_the_command_line(
     shown = await cli(
         pg, "localhost:1", "unused", tmp_path,
         "audit", "history", "cycle", f"E1/{WEEK}", "--format", "html", "--out", str(out),
-        "--as", "auditor:A001",
+        *CliTokens(pg).args("auditor:A001"),
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert "wrote 2 events" in shown.stdout

@@ -26,6 +26,7 @@ from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
 AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
+HR = Principal(person_id="H001", role=AccessRole.hr)
 MONTH = "2026-03"
 
 
@@ -63,6 +64,7 @@ def test_a_month_close_reevaluates_identically(services: Services) -> None:
         "targets",
         "bonus",
         "commission",
+        "kpi score",
         "training rules",
         "recommendations",
     ]
@@ -81,13 +83,19 @@ def test_a_changed_rule_is_reported_field_by_field(
         return original(changed, version, inputs)
 
     monkeypatch.setattr(reevaluation, "compute_bonus", without_the_excess)
-    result = services.reevaluation.reevaluate(AUDITOR, "month", f"E1/{MONTH}")
-    assert not result.identical
+    result = services.reevaluation.reevaluate(HR, "month", f"E1/{MONTH}")
+    assert not result.identical and not result.pay_redacted
     bonus = next(d for d in result.decisions if d.decision == "bonus")
     paths = {d.path: d for d in bonus.differences}
     assert paths["amount"].recorded == 7_000.0 and paths["amount"].recomputed == 5_000.0
     assert "lines[1].amount" in paths
     assert all(d.identical for d in result.decisions if d.decision != "bonus")
+    # The auditor learns that the bonus differs and where, but not the pay itself.
+    audited = services.reevaluation.reevaluate(AUDITOR, "month", f"E1/{MONTH}")
+    assert not audited.identical and audited.pay_redacted
+    hidden = next(d for d in audited.decisions if d.decision == "bonus")
+    assert {d.path for d in hidden.differences} == set(paths)
+    assert all(d.recorded is None and d.recomputed is None for d in hidden.differences)
 
 
 def test_an_application_report_reevaluates_identically(services: Services) -> None:
@@ -103,6 +111,7 @@ def test_an_application_report_reevaluates_identically(services: Services) -> No
     assert set(report.policy_versions) == {
         "metric_catalog/default",
         "potential_weights/default",
+        "kpi_weights/default",
         "promotion_criteria/sales_supervisor",
     }
 

@@ -288,22 +288,91 @@ def _driver(stack_env: dict[str, str], children: list[tuple[str, list[str]]]) ->
     return StackProcess([sys.executable, "-c", DRIVER], env)
 
 
-def test_a_dying_child_stops_the_stack_with_its_name_and_code(
+def test_a_child_dying_before_ready_fails_the_start_with_its_name_and_code(
     stack_env: dict[str, str], launched: list[StackProcess]
 ) -> None:
     var_dir = Path(stack_env["CAREERFLOW_VAR_DIR"])
-    flaky = "import sys, time; time.sleep(1.5); sys.exit(3)"
+    flaky = "import sys, time; time.sleep(0.2); sys.exit(3)"
     stack = _driver(
         stack_env,
         [("sleeper", [sys.executable, "-c", SLEEPER]), ("flaky", [sys.executable, "-c", flaky])],
     )
     launched.append(stack)
-    stack.wait_for("sleeper up")
     assert stack.wait() == 1, stack.output
     assert "flaky exited unexpectedly (exit code 3)" in stack.output
+    assert READY_MESSAGE not in stack.output  # a misconfigured child would only loop
     # The survivor got a SIGINT (graceful), not a kill.
     assert "sleeper interrupted" in stack.output
     assert (var_dir / "logs" / "flaky.log").exists()
+    _assert_all_gone(stack, var_dir)
+
+
+# Dies with code 3 on its first two starts (1.5 s in: after the stack is ready), then stays.
+FLAKY = """
+import pathlib, sys, time
+starts = pathlib.Path(sys.argv[1])
+n = len(starts.read_text()) + 1 if starts.exists() else 1
+starts.write_text("x" * n)
+print(f"flaky start {n}", flush=True)
+time.sleep(1.5 if n <= 2 else 600)
+sys.exit(3)
+"""
+
+
+def test_a_child_that_dies_is_started_again_with_backoff_and_the_others_keep_running(
+    stack_env: dict[str, str], launched: list[StackProcess], tmp_path: Path
+) -> None:
+    var_dir = Path(stack_env["CAREERFLOW_VAR_DIR"])
+    flaky = [sys.executable, "-c", FLAKY, str(tmp_path / "starts")]
+    stack = _driver(stack_env, [("sleeper", [sys.executable, "-c", SLEEPER]), ("flaky", flaky)])
+    launched.append(stack)
+    stack.wait_for(READY_MESSAGE)
+    sleeper = stack.pids()["sleeper"]
+    stack.wait_for("flaky start 3")
+    assert "(exit code 3): starting it again in 1s" in stack.output
+    assert "(exit code 3): starting it again in 2s" in stack.output  # a loop backs off
+    assert stack.proc.poll() is None
+    assert not _pid_gone(sleeper) and "sleeper interrupted" not in stack.output
+    assert stack.stop(signal.SIGINT) == 0, stack.output
+    assert (var_dir / "logs" / "flaky.log").read_text().count("==== ") == 3  # one log
+    _assert_all_gone(stack, var_dir)
+
+
+async def _workflow_count(address: str) -> int:
+    from temporalio.client import Client
+
+    client = await Client.connect(address)
+    return (await client.count_workflows()).count
+
+
+def test_killed_postgres_and_temporal_are_started_again_on_their_data(
+    stack_env: dict[str, str], launched: list[StackProcess]
+) -> None:
+    var_dir = Path(stack_env["CAREERFLOW_VAR_DIR"])
+    stack = _driver(stack_env, [("sleeper", [sys.executable, "-c", SLEEPER])])
+    launched.append(stack)
+    stack.wait_for(READY_MESSAGE)
+    pids = stack.pids()
+    data = _stack_file(var_dir)
+    pg = PostgresSettings.model_validate(data["postgres"])
+    address = data["temporal"]["address"]
+    with psycopg.connect(pg.conninfo(), autocommit=True) as conn:
+        conn.execute("CREATE TABLE healed (note text)")
+        conn.execute("INSERT INTO healed VALUES ('kept')")
+    asyncio.run(_start_probe(address, f"stack-probe-{uuid.uuid4().hex[:8]}"))
+
+    os.kill(pids["Temporal"], signal.SIGKILL)
+    stack.wait_for("temporal is back", timeout=90)
+    assert asyncio.run(_workflow_count(address)) == 1  # its SQLite file kept the workflow
+
+    os.kill(pids["PostgreSQL"], signal.SIGKILL)
+    stack.wait_for("postgres is back", timeout=90)
+    with psycopg.connect(pg.conninfo()) as conn:
+        assert conn.execute("SELECT note FROM healed").fetchall() == [("kept",)]
+
+    assert stack.proc.poll() is None
+    assert not _pid_gone(pids["sleeper"])  # the children were left alone
+    assert stack.stop(signal.SIGINT) == 0, stack.output
     _assert_all_gone(stack, var_dir)
 
 

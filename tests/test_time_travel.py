@@ -14,12 +14,14 @@ import pytest
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.seed_policies import sales_supervisor_criteria_v1
+from careerflow.cli_auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from tests.workflows.test_promotion_e2e import cli
 
@@ -97,10 +99,11 @@ async def test_from_the_command_line(
 ) -> None:
     services, _, moment = history
     pg = services.store.pg
+    auditor = CliTokens(pg).args("auditor:A001")
     shown = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "pool-at",
-                      moment.isoformat(), "--as", "auditor:A001")  # fmt: skip
+                      moment.isoformat(), *auditor)  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert [r["employee_id"] for r in json.loads(shown.stdout)["result"]] == ["E1"]
     naive = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "pool-at",
-                      "2026-11-01T00:00:00", "--as", "auditor:A001")  # fmt: skip
-    assert naive.returncode == 2 and "has no time zone" in naive.stderr
+                      "2026-11-01T00:00:00", *auditor)  # fmt: skip
+    assert naive.returncode == ExitCode.INVALID and "has no time zone" in naive.stderr

@@ -8,13 +8,14 @@ many puzzling ones.
 from __future__ import annotations
 
 import random
-from datetime import UTC, date, datetime, timedelta, tzinfo
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from zoneinfo import ZoneInfo
 
 import holidays
 import pytest
 
-from careerflow.workdays import add_working_days, is_working_day, working_days_between
+from aggregates.process import PromotionProcess
+from careerflow.workdays import add_working_days, coverage, is_working_day, working_days_between
 
 CN, CN_TZ = "CN", "Asia/Shanghai"
 DE, DE_TZ = "DE", "Europe/Berlin"
@@ -376,3 +377,166 @@ def test_china_follows_chinese_calendar_and_falls_back_beyond_its_years() -> Non
         chinese_calendar.is_workday(date(2099, 10, 1))
     calendar = holidays.country_holidays(CN, years=2099)
     assert is_working_day(date(2099, 10, 1), CN) == calendar.is_working_day(date(2099, 10, 1))
+
+
+# --- years chinese-calendar does not know: published extra days, or said uncovered ---
+
+# The 2027 National Day week as a State Council notice would publish it (the real one
+# comes out late in 2026): Friday 1 to Thursday 7 October off, Sunday 26 September and
+# Saturday 9 October worked instead.
+NATIONAL_DAY_2027 = PromotionProcess.model_validate(
+    {
+        "extra_holidays": [f"2027-10-0{d}" for d in range(1, 8)],
+        "extra_working_days": ["2027-09-26", "2027-10-09"],
+    }
+)
+
+
+def test_chinese_calendar_knows_2026_but_not_2027() -> None:
+    """The release this pins: when a newer one knows 2027, the tests below still hold
+    (the published days agree with it), but this says the fallback is not exercised."""
+    assert coverage(2026, CN).library_covers
+    assert coverage(2026, CN).library.startswith("chinese-calendar ")
+    found = coverage(2027, CN)
+    assert (found.covered, found.library_covers) == (False, False)
+    assert found.library.startswith("holidays ")
+
+
+def test_2027_without_published_days_is_guessed_and_said(caplog: pytest.LogCaptureFixture) -> None:
+    """What the engine did in silence before: 6 and 7 October worked, no make-up days.
+    It still answers (a running clock must not stop), but logs that it guesses."""
+    import careerflow.workdays
+
+    careerflow.workdays._warn_guessed.cache_clear()
+    with caplog.at_level("WARNING", logger="careerflow.workdays"):
+        assert is_working_day(date(2027, 10, 6), CN)
+        assert not is_working_day(date(2027, 9, 26), CN)  # a Sunday
+        assert is_working_day(date(2027, 10, 7), CN)
+    warnings = [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+    assert len(warnings) == 1, warnings  # once per year, not once per day
+    assert "CN in 2027 are guessed" in warnings[0]
+    assert "careerflow calendar check 2027" in warnings[0]
+
+
+def test_2027_national_day_with_the_published_days(caplog: pytest.LogCaptureFixture) -> None:
+    import careerflow.workdays
+
+    careerflow.workdays._warn_guessed.cache_clear()
+    with caplog.at_level("WARNING", logger="careerflow.workdays"):
+        for d in range(1, 8):
+            assert not is_working_day(date(2027, 10, d), NATIONAL_DAY_2027), d
+        assert is_working_day(date(2027, 9, 26), NATIONAL_DAY_2027)  # Sunday, make-up
+        assert is_working_day(date(2027, 10, 8), NATIONAL_DAY_2027)  # Friday
+        assert is_working_day(date(2027, 10, 9), NATIONAL_DAY_2027)  # Saturday, make-up
+        assert not is_working_day(date(2027, 10, 10), NATIONAL_DAY_2027)  # Sunday
+        # Thursday 30 September 10:00: the week off, then Friday, Saturday, Monday.
+        start = cn(2027, 9, 30, 10, 0)
+        assert add_working_days(start, 1, NATIONAL_DAY_2027, CN_TZ) == cn(2027, 10, 8, 10, 0)
+        assert add_working_days(start, 2, NATIONAL_DAY_2027, CN_TZ) == cn(2027, 10, 9, 10, 0)
+        assert add_working_days(start, 3, NATIONAL_DAY_2027, CN_TZ) == cn(2027, 10, 11, 10, 0)
+        end = cn(2027, 10, 11, 10, 0)
+        assert working_days_between(start, end, NATIONAL_DAY_2027, CN_TZ) == 3.0
+        # Raised during the holiday: the clock starts Friday 8 October at 09:00.
+        during = cn(2027, 10, 4, 15, 0)
+        assert add_working_days(during, 0, NATIONAL_DAY_2027, CN_TZ) == cn(2027, 10, 8, 9, 0)
+        assert working_days_between(during, cn(2027, 10, 8, 9, 0), NATIONAL_DAY_2027, CN_TZ) == 0
+    assert not [r for r in caplog.records if r.levelname == "WARNING"]  # covered: no guess
+
+
+def test_office_hours_follow_the_published_days() -> None:
+    """The support SLA clock counts the same days as the promotion deadlines."""
+    from careerflow.office_hours import add_office_minutes, office_minutes_between
+
+    office = (time(9), time(18))
+    due = add_office_minutes(cn(2027, 9, 30, 17, 30), 60, office, NATIONAL_DAY_2027, CN_TZ)
+    assert due == cn(2027, 10, 8, 9, 30)
+    guessed = add_office_minutes(cn(2027, 9, 30, 17, 30), 60, office, CN, CN_TZ)
+    assert guessed == cn(2027, 10, 6, 9, 30)  # what the unpublished calendar would say
+    assert office_minutes_between(cn(2027, 10, 1, 9), due, office, NATIONAL_DAY_2027, CN_TZ) == 30
+    # Saturday 9 October is worked: its office hours count.
+    saturday = office_minutes_between(
+        cn(2027, 10, 9, 0), cn(2027, 10, 10, 23), office, NATIONAL_DAY_2027, CN_TZ
+    )
+    assert saturday == 9 * 60
+
+
+def test_the_deadline_activity_applies_the_days_the_workflow_passes() -> None:
+    from activities.calendar import DeadlineRequest, working_day_deadlines
+
+    request = DeadlineRequest(
+        start=cn(2027, 9, 30, 10, 0),
+        working_days=[2, 3],
+        country=CN,
+        time_zone=CN_TZ,
+        extra_holidays=NATIONAL_DAY_2027.extra_holidays,
+        extra_working_days=NATIONAL_DAY_2027.extra_working_days,
+    )
+    assert working_day_deadlines(request) == [cn(2027, 10, 9, 10, 0), cn(2027, 10, 11, 10, 0)]
+    # A request recorded before the lists existed still parses (committed histories).
+    old = DeadlineRequest.model_validate(
+        {
+            "start": "2026-03-06T10:00:00+08:00",
+            "working_days": [2],
+            "country": CN,
+            "time_zone": CN_TZ,
+        }
+    )
+    assert working_day_deadlines(old) == [cn(2026, 3, 10, 10, 0)]
+
+
+def test_published_days_override_a_year_the_library_knows() -> None:
+    """A company day off (or a worked Saturday) in a covered year wins over the library."""
+    company = PromotionProcess.model_validate(
+        {"extra_holidays": ["2026-12-31"], "extra_working_days": ["2026-12-26"]}
+    )
+    assert is_working_day(date(2026, 12, 31), CN) and not is_working_day(
+        date(2026, 12, 31), company
+    )
+    assert not is_working_day(date(2026, 12, 26), CN) and is_working_day(
+        date(2026, 12, 26), company
+    )
+
+
+def test_coverage_says_what_covers_a_year() -> None:
+    published = coverage(2027, NATIONAL_DAY_2027)
+    assert (published.covered, published.library_covers) == (True, False)
+    assert published.extra_holidays == [date(2027, 10, d) for d in range(1, 8)]
+    assert published.extra_working_days == [date(2027, 9, 26), date(2027, 10, 9)]
+    # Another year's days do not cover 2028.
+    assert not coverage(2028, NATIONAL_DAY_2027).covered
+    assert coverage(2026, NATIONAL_DAY_2027).extra_holidays == []
+    # Countries on the holidays library's rules are covered for its years.
+    assert coverage(2027, DE).covered and coverage(2027, US).covered
+
+
+@pytest.mark.parametrize(
+    ("document", "problem"),
+    [
+        (
+            {"extra_holidays": ["2027-10-6"]},
+            "extra_holidays: Value error, '2027-10-6' is not a valid date",
+        ),
+        ({"extra_holidays": ["2027-02-30"]}, "'2027-02-30' is not a valid date; write YYYY-MM-DD"),
+        (
+            {"extra_working_days": [20271009]},
+            "extra_working_days: Value error, 20271009 is not a valid",
+        ),
+        ({"extra_holidays": "2027-10-06"}, "a list of ISO dates is needed"),
+        ({"extra_holidays": ["2027-10-06", "2027-10-06"]}, "2027-10-06 is listed twice"),
+        (
+            {"extra_holidays": ["2027-10-09"], "extra_working_days": ["2027-10-09"]},
+            "2027-10-09 cannot be both an extra holiday and an extra working day",
+        ),
+        ({"country": "XX"}, "country: Value error, unknown country 'XX'"),
+        ({"time_zone": "Mars/Base"}, "unknown time zone 'Mars/Base'"),
+    ],
+)
+def test_bad_extra_days_are_refused_with_the_reason(
+    document: dict[str, object], problem: str
+) -> None:
+    from aggregates.base import DomainError
+    from careerflow.services.policies import validate_document
+
+    with pytest.raises(DomainError) as info:
+        validate_document("promotion_process", "default", document)
+    assert problem in str(info.value)

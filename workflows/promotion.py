@@ -225,6 +225,8 @@ class PromotionWorkflow:
                 ],
                 country=process.country,
                 time_zone=process.time_zone,
+                extra_holidays=process.extra_holidays,
+                extra_working_days=process.extra_working_days,
             ),
             result_type=list[datetime],
             start_to_close_timeout=timedelta(seconds=10),

@@ -8,6 +8,9 @@ from fastapi import FastAPI
 from careerflow.api import errors
 from careerflow.api.context import ApiContext
 from careerflow.api.routes import ROUTERS
+from careerflow.api.routes.codec import install_cors
+from careerflow.codec import codec_origins
+from careerflow.config import TemporalSettings
 
 API_PREFIX = "/api/v1"
 
@@ -24,6 +27,8 @@ def create_app(context: ApiContext) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router, prefix=API_PREFIX)
+    # The Web UI decrypts Temporal payloads through /api/v1/codec from its own origin.
+    install_cors(app, codec_origins(TemporalSettings.from_env().ui_port))
     _mount_pages(app)
     return app
 

@@ -224,7 +224,10 @@ TERMS: dict[str, str] = {
     # what the audit trail lists
     "application": N_("application"),
     "cycle": N_("weekly cycle"),
+    "month": N_("month close"),
     "plan": N_("development plan"),
+    "support": N_("support request"),
+    "assessment": N_("360° assessment round"),
 }
 
 

@@ -24,8 +24,10 @@ promotion_process document's). Messages from the domain services stay English.
                                       who lags, candidate pool, plans at risk
     /hr                               pipeline by stage and age, cycle times, pool,
                                       returned applications, criteria versions
-    /audit, /audit/{kind}/{id}        applications, cycles and plans, each with its
-                                      ordered history (read-only)
+    /audit, /audit/{kind}/{id}        applications, cycles, month closes, plans, support
+                                      requests and 360° rounds, filtered by kind, person
+                                      and dates, each with its ordered history and its
+                                      exports (read-only; every view is recorded)
     /applications/{application_id}    one application's status and timeline
     /manifest.webmanifest, /sw.js,   the installable app: manifest, service worker (the
     /offline                          shell and static files only) and its offline page
@@ -42,12 +44,11 @@ import re
 import secrets
 import time
 from collections.abc import Callable, Coroutine
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, cast
 from urllib.parse import quote
-from uuid import UUID
 
 from fastapi import APIRouter, FastAPI, Form, Request
 from fastapi.exceptions import RequestValidationError
@@ -62,16 +63,16 @@ from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.cycle_settings import COUNT_ITEMS, WeeklyCycleSettings
-from aggregates.ladder import Role
 from aggregates.process import PromotionProcess
 from careerflow.api import i18n
 from careerflow.api.auth import COOKIE
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import LANG_COOKIE, request_lang
 from careerflow.api.i18n import N_, Gettext
-from careerflow.eventstore import PydanticApplication, PydanticMapper
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.audit_index import audit_items
+from careerflow.services.calendar import CalendarService
 from careerflow.services.people import profile_locale
 from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
@@ -96,7 +97,7 @@ HOME = {
     AccessRole.hr: "/hr",
     AccessRole.auditor: "/audit",
 }
-AUDIT_KINDS = ("application", "cycle", "plan")
+AUDIT_KINDS = ("application", "cycle", "month", "plan", "support", "assessment")
 STAGE_ORDER = ("reporting", "manager_review", "returned", "hr_review", "approved")
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     (N_("under 1 working day"), 1),
@@ -485,37 +486,17 @@ def _chart(
 def _sla(row: dict[str, Any], process: PromotionProcess, now: datetime) -> dict[str, Any]:
     """The manager's clock: working days waiting, when the reminder and escalation come."""
     since = row["stage_since"]
-    age = working_days_between(since, now, process.country, process.time_zone)
+    age = working_days_between(since, now, process, process.time_zone)
     remind = process.remind_manager_after_working_days
     escalate = process.escalate_after_working_days
     state = "escalated" if age >= escalate else "reminded" if age >= remind else "on time"
     return {
         "age": round(age, 1),
-        "remind_at": add_working_days(since, remind, process.country, process.time_zone),
-        "escalate_at": add_working_days(since, escalate, process.country, process.time_zone),
+        "remind_at": add_working_days(since, remind, process, process.time_zone),
+        "escalate_at": add_working_days(since, escalate, process, process.time_zone),
         "escalate_after": escalate,
         "state": state,
     }
-
-
-def _events(app: PydanticApplication, aggregate_id: UUID) -> list[dict[str, Any]]:
-    """An aggregate's stored events in order, as plain data (who, when, what)."""
-    mapper = cast(PydanticMapper, app.mapper)
-    out: list[dict[str, Any]] = []
-    for stored in app.recorder.select_events(aggregate_id):
-        state = mapper.decode_state(stored)
-        skip = ("originator_id", "originator_version", "timestamp", "meta", "event_id")
-        out.append(
-            {
-                "version": stored.originator_version,
-                "kind": stored.topic.rpartition(":")[2].rpartition(".")[2],
-                "topic": stored.topic,
-                "at": state.get("timestamp"),
-                "meta": state.get("meta") or {},
-                "data": {k: v for k, v in state.items() if k not in skip},
-            }
-        )
-    return out
 
 
 # -- sign in and out, and the language switch ------------------------------------------
@@ -1009,6 +990,8 @@ def hr_page(request: Request) -> Response:
             "documents": documents,
             "plans_overview": s.plan_queries.overview(caller),
             "charts": charts,
+            # Years whose working days would be guessed: said until HR publishes them.
+            "calendar_gaps": CalendarService(s.policies).gaps(datetime.now(UTC)),
         },
         caller,
     )
@@ -1019,25 +1002,34 @@ def _require_audit(caller: Principal) -> None:
     caller.require(AccessRole.auditor, AccessRole.hr, action=Message("read the audit trail"))
 
 
+def _day(option: str, text: str) -> date | None:
+    try:
+        return date.fromisoformat(text) if text else None
+    except ValueError:
+        raise DomainError(
+            Message("{option} {text!r} is not a day; use YYYY-MM-DD", option=option, text=text)
+        ) from None
+
+
 @router.get("/audit", response_class=HTMLResponse)
-def audit_page(request: Request) -> Response:
+def audit_page(
+    request: Request, kind: str = "", person: str = "", since: str = "", until: str = ""
+) -> Response:
+    """What there is to audit, by kind, person and date range (audit_index)."""
     caller = _caller(request)
     _require_audit(caller)
-    s = _services(request)
-    with s.read_pool.connection() as conn:
-        cycles: Any = conn.execute(
-            "SELECT c.cycle_id, c.employee_id, e.name, c.week, c.plan_source, c.reported_at, "
-            "c.feedback_status FROM rm_cycle c LEFT JOIN rm_employee e USING (employee_id) "
-            "ORDER BY c.week DESC, c.employee_id LIMIT 500"
-        ).fetchall()
+    found = audit_items(
+        _services(request),
+        caller,
+        kind or None,
+        person or None,
+        _day("since", since),
+        _day("until", until),
+    )
     return _render(
         request,
         "audit.html",
-        {
-            "applications": list(reversed(s.promotion_queries.applications(caller))),
-            "cycles": cycles,
-            "plans": s.plan_queries.team(caller),
-        },
+        {"found": found, "kinds": AUDIT_KINDS, "filters": {"kind": kind, "person": person}},
         caller,
     )
 
@@ -1055,18 +1047,13 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
             )
         )
     s = _services(request)
-    store = s.store
     timeline: list[dict[str, Any]] | None = None
+    record: dict[str, Any] = {}
     if kind == "application":
         record = s.promotion_queries.application(caller, item_id)
         timeline = record.pop("timeline")
-        app: PydanticApplication = store.promotions
-    else:
-        table, key, app = (
-            ("rm_cycle", "cycle_id", store.cycles)
-            if kind == "cycle"
-            else ("rm_plan", "plan_id", store.plans)
-        )
+    elif kind in ("cycle", "plan"):
+        table, key = ("rm_cycle", "cycle_id") if kind == "cycle" else ("rm_plan", "plan_id")
         with s.read_pool.connection() as conn:
             row: Any = conn.execute(
                 f"SELECT * FROM {table} WHERE {key} = %s",  # table and key: fixed above
@@ -1079,6 +1066,9 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
                 )
             )
         record = dict(row)
+    # The events through the history service: the pay rule and 360° anonymity as in
+    # every audit read, and the view recorded like an API read.
+    history = s.history.history(caller, kind, item_id, action="page-view")
     return _render(
         request,
         "audit_item.html",
@@ -1087,7 +1077,11 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
             "item_id": item_id,
             "record": record,
             "timeline": timeline,
-            "events": _events(app, record["aggregate_id"]),
+            "history": history,
+            "exports": {
+                f: f"/api/v1/audit/history/{kind}/{quote(item_id)}?format={f}"
+                for f in ("json", "jsonl", "html")
+            },
         },
         caller,
     )
@@ -1148,12 +1142,8 @@ async def decide(
             )
         )
     flow = await ctx.promotions()
-    status = await flow.decide(
-        caller,
-        record["employee_id"],
-        Role(record["target_role"]),
-        decision == "approve",
-        comment.strip(),
+    status = await flow.decide_application(  # the same check as the API's and the CLI's
+        caller, application_id, decision == "approve", comment.strip()
     )
 
     def moved() -> bool:

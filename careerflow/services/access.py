@@ -1,7 +1,12 @@
 """Row-level access rules, answered from the read model: employees see themselves,
-managers their reports (transitively), HR and auditors everyone."""
+managers their reports (transitively), HR and auditors everyone. Pay (bonus and
+commission figures) has one narrower rule, `sees_pay`, that every face applies: the
+cycles' reads, the audit histories, time travel, re-evaluation, exports and pages."""
 
 from __future__ import annotations
+
+from collections.abc import Callable, Collection
+from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import DictRow
@@ -51,3 +56,35 @@ def require_visible(conn: Connection[DictRow], principal: Principal, employee_id
     ).fetchone()
     if row is None or not can_see(conn, principal, employee_id):
         raise NotFoundError("no employee {employee_id!r} that you can see", employee_id=employee_id)
+
+
+# The parts of a bonus or commission result that are pay: the money, whether the sales
+# target was met, the sales figures it was computed from and its derivation. The rule
+# version and the currency stay, so an auditor can still say which rules were used.
+PAY_FIELDS = ("amount", "target_met", "inputs", "lines")
+
+
+def sees_pay(principal: Principal, employee_id: str, team: Callable[[], Collection[str]]) -> bool:
+    """Pay is for the person, their manager chain and HR; nobody else (auditors, other
+    reps, integrations, the engine's own reads) sees a figure. `team` gives the people a
+    manager may see, asked only for a manager."""
+    if principal.role == AccessRole.hr:
+        return True
+    if principal.role in (AccessRole.employee, AccessRole.manager):
+        if principal.person_id == employee_id:
+            return True
+        if principal.role == AccessRole.manager:
+            return employee_id in team()
+    return False
+
+
+def pay_visible(conn: Connection[DictRow], principal: Principal, employee_id: str) -> bool:
+    """`sees_pay` with the manager's team from the read model."""
+    return sees_pay(principal, employee_id, lambda: reports_of(conn, principal.person_id))
+
+
+def redact_pay(figures: Any) -> Any:
+    """A bonus or commission result (as JSON) without its pay fields (each None)."""
+    if not isinstance(figures, dict):
+        return figures
+    return {k: (None if k in PAY_FIELDS else v) for k, v in figures.items()}

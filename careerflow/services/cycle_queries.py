@@ -39,7 +39,7 @@ from aggregates.training_rules import Recommendation, RuleCheck
 from aggregates.weekly_cycle import ReportLine
 from careerflow.messages import Invalid, Message, in_every_language
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import reports_of, require_visible
+from careerflow.services.access import pay_visible, require_visible
 from careerflow.services.cycles import SUMMED_UNITS, period_value
 
 FeedbackStatus = Literal["pending", "given", "missed"]
@@ -406,16 +406,10 @@ class CycleQueries:
 
     @staticmethod
     def _sees_pay(conn: Connection[DictRow], principal: Principal, employee_id: str) -> bool:
-        """Pay is for the person, their manager chain and HR; auditors and the rest who
-        may see the row get it redacted."""
-        if principal.role == AccessRole.hr:
-            return True
-        if principal.role in (AccessRole.employee, AccessRole.manager):
-            if principal.person_id == employee_id:
-                return True
-            if principal.role == AccessRole.manager:
-                return employee_id in reports_of(conn, principal.person_id)
-        return False
+        """Pay is for the person, their manager chain and HR (the one rule, in
+        careerflow.services.access); auditors and the rest who may see the row get it
+        redacted."""
+        return pay_visible(conn, principal, employee_id)
 
     # -- 1. a rep's week ----------------------------------------------------------------
     def rep_week(self, principal: Principal, employee_id: str, week: str) -> RepWeek:

@@ -22,6 +22,7 @@ from aggregates.incentives import (
     compute_bonus,
     compute_commission,
 )
+from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.training_rules import TrainingRules, check_rules
@@ -459,6 +460,11 @@ class CycleCommands:
                 repurchase_sales=value("repurchase_sales", month) or 0.0,
             ),
         )
+        kpis, kpis_version = self.s.policies.in_force_if_any(KpiWeights)
+        kpi_score = None
+        if kpis is not None and kpis_version is not None:  # none before the document existed
+            month_values = {k.metric: value(k.metric, month) for k in kpis.kpis}
+            kpi_score = score_month(kpis, kpis_version, catalog, month, month_values)
         span = max(r.consecutive_months for r in training.rules)
         months = [shift_month(month, -k) for k in range(span)]
         metrics: set[str] = {r.metric for r in training.rules}
@@ -483,6 +489,8 @@ class CycleCommands:
             )
             closed.record_bonus(bonus)
             closed.record_commission(commission)
+            if kpi_score is not None:
+                closed.record_kpis(kpi_score)
             closed.record_checks(training_version, checks)
             for recommendation in recommendations:
                 closed.recommend(training_version, recommendation)

@@ -1,8 +1,9 @@
 """The ordered history of any application, weekly cycle, month close, development plan,
-employee or policy, straight from the event store (the audit record: Temporal forgets
-closed workflows, the store does not): each event with its time, actor and role, command
-id, workflow id, reason and the policy versions it names. Exported as JSON lines or as a
-readable HTML report; every read is itself recorded."""
+employee, policy, support request or 360° assessment round, straight from the event store
+(the audit record: Temporal forgets closed workflows, the store does not): each event
+with its time, actor and role, command id, workflow id, reason and the policy versions it
+names. Exported as JSON lines or as a readable HTML report; every read is itself
+recorded. What a reader sees (pay, 360° anonymity) is decided by audit_views."""
 
 from __future__ import annotations
 
@@ -13,8 +14,11 @@ from typing import TYPE_CHECKING, Any, Literal, cast
 from uuid import UUID
 
 import orjson
+from psycopg import Connection
+from psycopg.rows import DictRow
 from pydantic import BaseModel
 
+from aggregates.assessment_round import round_uuid
 from aggregates.audit_action import AuditAction
 from aggregates.base import DomainError, DomainEvent, NotFoundError, command_context
 from aggregates.development_plan import plan_uuid
@@ -23,16 +27,30 @@ from aggregates.metric_ledger import ledger_uuid
 from aggregates.month_close import month_close_uuid
 from aggregates.policy import policy_uuid
 from aggregates.promotion import application_uuid
+from aggregates.support_request import support_uuid
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.eventstore import PydanticApplication
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import reports_of
+from careerflow.services.audit_views import AuditView
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
 
-SubjectKind = Literal["application", "cycle", "month", "plan", "employee", "policy"]
-SUBJECT_KINDS: tuple[str, ...] = ("application", "cycle", "month", "plan", "employee", "policy")
+SubjectKind = Literal[
+    "application", "cycle", "month", "plan", "employee", "policy", "support", "assessment"
+]
+SUBJECT_KINDS: tuple[str, ...] = (
+    "application",
+    "cycle",
+    "month",
+    "plan",
+    "employee",
+    "policy",
+    "support",
+    "assessment",
+)
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "event_id"}
 
 
@@ -55,6 +73,10 @@ class History(BaseModel):
     kind: str
     subject: str
     entries: list[HistoryEntry]
+    pay_redacted: bool = False
+    """Bonus and commission figures were emptied: the reader may not see this pay."""
+    withheld: dict[str, int] = {}
+    """Events left out, by name, with how many (a round's per-rater events)."""
 
 
 def _policy_versions(data: Any, prefix: str = "") -> dict[str, int]:
@@ -110,27 +132,56 @@ class HistoryService:
         if kind == "policy":
             policy_kind, key = split("KIND/KEY (e.g. promotion_criteria/sales_supervisor)")
             return [(f"policy {ident}", store.policies, policy_uuid(policy_kind, key))]
+        if kind == "support":
+            return [(f"support {ident}", store.support, support_uuid(ident))]
+        if kind == "assessment":
+            return [(f"assessment {ident}", store.assessments, round_uuid(ident))]
         raise DomainError(
             "unknown history kind {kind!r}; use one of {kinds}",
             kind=kind,
             kinds=", ".join(SUBJECT_KINDS),
         )
 
-    def history(self, principal: Principal, kind: str, ident: str) -> History:
+    def view(self, principal: Principal, kind: str, ident: str) -> AuditView:
+        """What `principal` may see of the subject (pay, anonymity): one decision."""
+
+        def team() -> set[str]:
+            with self.s.read_pool.connection() as conn:
+                return reports_of(cast(Connection[DictRow], conn), principal.person_id)
+
+        return AuditView(principal, kind, ident, team)
+
+    def history(
+        self, principal: Principal, kind: str, ident: str, action: str = "history"
+    ) -> History:
+        """`action` names the read on the record (the API's and CLI's "history", a
+        page's "page-view")."""
         principal.require(
             AccessRole.auditor,
             AccessRole.hr,
             AccessRole.system,
             action=Message("read event histories"),
         )
+        view = self.view(principal, kind, ident)
         entries: list[HistoryEntry] = []
+        found = 0
         for stream, app, ident_uuid in self._streams(kind, ident):
-            entries += list(self._entries(stream, app, ident_uuid))
-        if not entries:
+            for entry in self._entries(stream, app, ident_uuid):
+                found += 1
+                data = view.event(entry.event, entry.data)
+                if data is not None:
+                    entries.append(entry.model_copy(update={"data": data}))
+        if not found:
             raise NotFoundError("no {kind} {ident!r} in the event store", kind=kind, ident=ident)
         entries.sort(key=lambda e: (e.at, e.stream, e.version))
-        self.record(principal, "history", f"{kind} {ident}", f"{len(entries)} events")
-        return History(kind=kind, subject=ident, entries=entries)
+        self.record(principal, action, f"{kind} {ident}", f"{len(entries)} events")
+        return History(
+            kind=kind,
+            subject=ident,
+            entries=entries,
+            pay_redacted=view.pay_redacted,
+            withheld=view.withheld,
+        )
 
     def _entries(
         self, stream: str, app: PydanticApplication, ident: UUID
@@ -179,12 +230,19 @@ def to_html(history: History) -> str:
             "</tr>"
         )
     title = f"careerflow history: {history.kind} {history.subject}"
+    notes = ""
+    if history.pay_redacted:
+        notes += "<p>Bonus and commission figures are hidden from this reader.</p>"
+    if history.withheld:
+        left_out = ", ".join(f"{n} {esc(k)}" for k, n in sorted(history.withheld.items()))
+        notes += f"<p>Withheld for 360° anonymity: {left_out} (no rater, rating or moment).</p>"
     return (
         "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
         f"<title>{esc(title)}</title><style>body{{font:14px system-ui,sans-serif;margin:2em}}"
         "table{border-collapse:collapse;width:100%}td,th{border:1px solid #ccc;padding:4px;"
         "vertical-align:top;text-align:left}pre{white-space:pre-wrap;margin:0}</style></head>"
         f"<body><h1>{esc(title)}</h1><p>{len(history.entries)} events, oldest first.</p>"
+        f"{notes}"
         "<table><thead><tr><th>time</th><th>stream</th><th>event</th><th>actor</th>"
         "<th>command</th><th>workflow</th><th>reason</th><th>policy versions</th>"
         "<th></th></tr></thead><tbody>" + "".join(rows) + "</tbody></table></body></html>"

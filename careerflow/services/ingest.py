@@ -15,7 +15,7 @@ import orjson
 from pydantic import BaseModel, ValidationError
 
 from aggregates.base import DomainError, command_context
-from aggregates.documents import Measurement, MetricCatalog
+from aggregates.documents import Measurement, MetricCatalog, value_problem
 from aggregates.employee import employee_uuid
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from careerflow.apps import Metrics, People
@@ -190,6 +190,10 @@ class IngestService:
                     metric=m.metric,
                 )
                 problems.append(file_problem(line, "metric", unknown_metric))
+                continue
+            wrong_value = value_problem(m.metric, definition, m.value)
+            if wrong_value is not None:
+                problems.append(file_problem(line, "value", wrong_value))
                 continue
             if definition.window == "items" and not m.item:
                 needs_item = Message("{metric} needs the item (e.g. the course)", metric=m.metric)

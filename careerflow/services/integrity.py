@@ -2,7 +2,11 @@
 careerflow.recorders), in notification order, streaming, and names the first event that
 was edited, deleted, inserted or reordered. The last log hash of each application (its
 head, with its position) is reported, so an auditor can keep it elsewhere and later check
-that nobody recomputed the chain from some point on (`anchors`)."""
+that nobody recomputed the chain from some point on (`anchors`).
+
+A store written before the chain existed (an upgraded install) starts with events that
+have no chain row: that is named as `unchained`, with the command that chains them
+(`careerflow audit backfill-chain`, chain_backfill.py), not as an insertion."""
 
 from __future__ import annotations
 
@@ -22,7 +26,8 @@ from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
 
-Problem = Literal["edited", "deleted", "inserted", "reordered", "head"]
+Problem = Literal["edited", "deleted", "inserted", "reordered", "head", "unchained"]
+BACKFILL_HINT = "careerflow audit backfill-chain"
 Progress = Callable[[str, int], None]
 
 
@@ -113,6 +118,10 @@ def _verify_application(
     previous_log = GENESIS
     position = 0
     count = 0
+    # Events before the first chain row: a store that predates the chain.
+    unchained: dict[str, Any] | None = None
+    unchained_count = 0
+    unchained_last = 0
 
     def found(problem: Problem, row: dict[str, Any] | None, detail: str) -> ApplicationCheck:
         row = row or {}
@@ -138,6 +147,13 @@ def _verify_application(
         curs.itersize = batch
         curs.execute(query)
         for row in curs:
+            if count == 0 and row["event_position"] is not None and row["chain_position"] is None:
+                unchained = unchained or row
+                unchained_count += 1
+                unchained_last = row["position"]
+                continue
+            if unchained is not None:
+                break
             if row["event_position"] is None:
                 return found(
                     "deleted",
@@ -201,6 +217,14 @@ def _verify_application(
                 )
             if progress is not None and count % batch == 0:
                 progress(name, count)
+    if unchained is not None:
+        return found(
+            "unchained",
+            unchained,
+            f"{unchained_count} events at positions {unchained['position']}..{unchained_last} "
+            f"have no chain: they predate the hash chain (an install from before it); "
+            f"HR chains them with `{BACKFILL_HINT}`, then verify again",
+        )
     if progress is not None:
         progress(name, count)
     if anchor is not None and anchor[0] > position:

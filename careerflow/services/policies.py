@@ -18,6 +18,7 @@ from aggregates.documents import (
 )
 from aggregates.goals import GoalCascade
 from aggregates.incentives import BonusRules, CommissionRules
+from aggregates.kpi_weights import KpiWeights, kpi_problems, weighted_twice
 from aggregates.ladder import Role
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
@@ -34,6 +35,7 @@ M = TypeVar("M", bound=BaseModel)
 DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
     "metric_catalog": MetricCatalog,
     "potential_weights": PotentialWeights,
+    "kpi_weights": KpiWeights,
     "promotion_criteria": PromotionCriteria,
     "promotion_process": PromotionProcess,
     "plan_template": PlanTemplate,
@@ -151,15 +153,24 @@ class PolicyService:
             return consistency_problems(parsed)
         if not isinstance(
             parsed,
-            PotentialWeights | PromotionCriteria | PlanTemplate | TrainingRules | CompetencyModel,
+            PotentialWeights
+            | KpiWeights
+            | PromotionCriteria
+            | PlanTemplate
+            | TrainingRules
+            | CompetencyModel,
         ):
             return []
         doc = self._get("metric_catalog", "default")
         if doc is None or doc.current is None:
             return [Message("publish the metric catalog first")]
         catalog = MetricCatalog.model_validate(doc.current.document)
+        if isinstance(parsed, KpiWeights):
+            return kpi_problems(parsed, catalog, self.in_force_if_any(PotentialWeights)[0])
         if isinstance(parsed, PotentialWeights):
-            return consistency_problems(catalog, weights=parsed)
+            kpis = self.in_force_if_any(KpiWeights)[0]
+            twice = weighted_twice(kpis, parsed) if kpis else []
+            return consistency_problems(catalog, weights=parsed) + twice
         if isinstance(parsed, PlanTemplate):
             return plan_template_problems(parsed, catalog)
         if isinstance(parsed, TrainingRules):
@@ -183,6 +194,16 @@ class PolicyService:
         if doc is None or doc.current is None:
             return PromotionProcess(), None
         return PromotionProcess.model_validate(doc.current.document), doc.current.version
+
+    def in_force_if_any(self, model: type[M], key: str = "default") -> tuple[M | None, int | None]:
+        """The document of `model`'s kind in force with its version, (None, None) while
+        none is published (an install from before the kind existed)."""
+        kind = model.model_fields["kind"].default
+        doc = self._get(kind, key)
+        if doc is None or doc.current is None:
+            return None, None
+        found, version = self.in_force(model, key)
+        return found, version
 
     def in_force(self, model: type[M], key: str = "default") -> tuple[M, int]:
         """The document of `model`'s kind in force, parsed, with its version."""

@@ -17,6 +17,14 @@ from careerflow.services.access import EVERYONE, can_see, reports_of
 from careerflow.workdays import working_days_between
 
 OPEN_STAGES = ("reporting", "manager_review", "returned", "hr_review", "approved")
+# Who may read applications at all (403 for any other role, before any lookup; the
+# engine itself reads them too). The API and the CLI say this same refusal.
+READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
+
+
+def _require_reader(principal: Principal, action: Message) -> None:
+    if principal.role != AccessRole.system:
+        principal.require(*READERS, action=action)
 
 
 class PromotionQueries:
@@ -33,6 +41,7 @@ class PromotionQueries:
     def application(self, principal: Principal, application_id: str) -> dict[str, Any]:
         """Status and every step (who, when, comment); applicant, manager chain, HR and
         auditors only."""
+        _require_reader(principal, Message("see promotion applications"))
         with self.pool.connection() as conn:
             row: Any = conn.execute(
                 "SELECT * FROM rm_application WHERE application_id = %s", (application_id,)
@@ -50,6 +59,7 @@ class PromotionQueries:
         return {**dict(row), "timeline": [dict(s) for s in steps]}
 
     def applications(self, principal: Principal, stage: str | None = None) -> list[dict[str, Any]]:
+        _require_reader(principal, Message("see promotion applications"))
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, a.round, "
@@ -80,7 +90,7 @@ class PromotionQueries:
             ).fetchall()
         stages: dict[str, list[dict[str, Any]]] = {s: [] for s in OPEN_STAGES}
         for r in rows:
-            age = working_days_between(r["stage_since"], moment, process.country, process.time_zone)
+            age = working_days_between(r["stage_since"], moment, process, process.time_zone)
             stages[r["stage"]].append({**dict(r), "age_working_days": age})
         return {
             "stages": {s: {"count": len(v), "applications": v} for s, v in stages.items()},
@@ -102,7 +112,7 @@ class PromotionQueries:
             {
                 **dict(r),
                 "working_days": working_days_between(
-                    r["started_at"], r["decided_at"], process.country, process.time_zone
+                    r["started_at"], r["decided_at"], process, process.time_zone
                 ),
             }
             for r in rows
@@ -118,6 +128,7 @@ class PromotionQueries:
 
     def returned(self, principal: Principal) -> list[dict[str, Any]]:
         """Returned applications and why ("why was I not promoted?")."""
+        _require_reader(principal, Message("see returned applications"))
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT application_id, employee_id, target_role, stage, round, returned_count, "

@@ -22,6 +22,7 @@ from aggregates.documents import (
 )
 from aggregates.employee import Employee
 from aggregates.evaluation import CriterionResult
+from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, is_next_rung, next_role
 from aggregates.plan_template import add_months
 from aggregates.promotion import (
@@ -130,11 +131,14 @@ class PromotionCommands:
         assert isinstance(catalog, MetricCatalog)
         assert isinstance(weights, PotentialWeights)
         assert isinstance(criteria, PromotionCriteria)
+        kpis, kpis_version = self.s.policies.in_force_if_any(KpiWeights)
         return PolicySet(
             catalog=catalog,
             catalog_version=catalog_v.version,
             weights=weights,
             weights_version=weights_v.version,
+            kpis=kpis,
+            kpis_version=kpis_version,
             criteria={target: VersionedCriteria(version=criteria_v.version, document=criteria)},
         )
 

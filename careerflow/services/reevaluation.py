@@ -6,7 +6,10 @@ Application reports: the ledger as it was at the versions the report used, the m
 catalog, potential weights and criteria at their recorded versions, and the recorded
 organisation-wide percentiles, through the same `assess`. Month closes: the targets from
 the ledger version and cascade version recorded, the bonus and commission from their
-recorded inputs and rule versions, the training rules from their recorded evidence."""
+recorded inputs and rule versions, the training rules from their recorded evidence.
+Support requests and assessment rounds: reevaluation_processes.py. Bonus and commission
+figures in a report follow the pay rule (audit_views): hidden unless the reader may see
+that person's pay."""
 
 from __future__ import annotations
 
@@ -24,6 +27,7 @@ from aggregates.documents import (
 )
 from aggregates.goals import GoalCascade, derive_targets
 from aggregates.incentives import BonusRules, CommissionRules, compute_bonus, compute_commission
+from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.month_close import MonthClose, month_close_uuid
@@ -56,6 +60,8 @@ class Reevaluation(BaseModel):
     subject: str
     identical: bool
     decisions: list[DecisionCheck]
+    pay_redacted: bool = False
+    """The bonus and commission figures compared are hidden from this reader."""
 
 
 def differences(recorded: Any, recomputed: Any, path: str = "") -> list[FieldDifference]:
@@ -79,11 +85,18 @@ def differences(recorded: Any, recomputed: Any, path: str = "") -> list[FieldDif
     return []
 
 
-def _check(name: str, versions: dict[str, int], recorded: Any, recomputed: Any) -> DecisionCheck:
+def check_decision(
+    name: str, versions: dict[str, int], recorded: Any, recomputed: Any
+) -> DecisionCheck:
     found = differences(_json(recorded), _json(recomputed))
     return DecisionCheck(
         decision=name, policy_versions=versions, identical=not found, differences=found
     )
+
+
+_check = check_decision
+PAY_DECISIONS = ("bonus", "commission")
+KINDS = ("application", "month", "support", "assessment")
 
 
 def _json(value: Any) -> Any:
@@ -91,6 +104,8 @@ def _json(value: Any) -> Any:
         return value.model_dump(mode="json")
     if isinstance(value, list):
         return [_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _json(v) for k, v in value.items()}
     return value
 
 
@@ -105,6 +120,8 @@ class ReevaluationService:
             AccessRole.system,
             action=Message("re-evaluate decisions"),
         )
+        from careerflow.services import reevaluation_processes
+
         if kind == "application":
             decisions = self._application(ident)
         elif kind == "month":
@@ -112,15 +129,36 @@ class ReevaluationService:
             if not employee or not month:
                 raise DomainError("a month is named EMPLOYEE/YYYY-MM, got {ident!r}", ident=ident)
             decisions = self._month(employee, month)
+        elif kind == "support":
+            decisions = reevaluation_processes.support_checks(self.s, ident)
+        elif kind == "assessment":
+            decisions = reevaluation_processes.assessment_checks(self.s, ident)
         else:
             raise DomainError(
-                "re-evaluation knows 'application' and 'month', not {kind!r}", kind=kind
+                "re-evaluation knows {kinds}, not {kind!r}", kinds=", ".join(KINDS), kind=kind
             )
+        view = self.s.history.view(principal, kind, ident)
+        if not view.shows_pay:
+            # The verdict stays; the figures compared are pay.
+            decisions = [
+                d.model_copy(
+                    update={
+                        "differences": [
+                            f.model_copy(update={"recorded": None, "recomputed": None})
+                            for f in d.differences
+                        ]
+                    }
+                )
+                if d.decision in PAY_DECISIONS
+                else d
+                for d in decisions
+            ]
         result = Reevaluation(
             kind=kind,
             subject=ident,
             identical=all(d.identical for d in decisions),
             decisions=decisions,
+            pay_redacted=not view.shows_pay,
         )
         self.s.history.record(
             principal,
@@ -163,6 +201,13 @@ class ReevaluationService:
                     )
                 ),
                 weights_version=versions["potential_weights/default"],
+                # Reports from before the KPI weights document name no version of it.
+                kpis=KpiWeights.model_validate(
+                    self._document("kpi_weights", "default", versions["kpi_weights/default"])
+                )
+                if "kpi_weights/default" in versions
+                else None,
+                kpis_version=versions.get("kpi_weights/default"),
                 criteria={
                     target: VersionedCriteria(
                         version=versions[f"promotion_criteria/{target.value}"],
@@ -281,6 +326,18 @@ class ReevaluationService:
                 compute_commission(commission_rules, commission.rules_version, commission.inputs),
             ),
         ]
+        if closed.kpis is not None:  # months closed before the KPI weights have none
+            kpi_version = closed.kpis.kpi_weights_version
+            kpis = KpiWeights.model_validate(self._document("kpi_weights", "default", kpi_version))
+            recorded_values = {line.metric: line.value for line in closed.kpis.lines}
+            checks.append(
+                _check(
+                    "kpi score",
+                    {"kpi_weights/default": kpi_version},
+                    closed.kpis,
+                    score_month(kpis, kpi_version, catalog, month, recorded_values),
+                )
+            )
         training_version = self._training_version(employee_id, month)
         if training_version is not None:
             rules = TrainingRules.model_validate(

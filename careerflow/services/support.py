@@ -238,7 +238,7 @@ class SupportCommands:
             escalate.append(HR_INBOX)
 
         def after(minutes: float) -> datetime:
-            return add_office_minutes(now, minutes, hours, company.country, company.time_zone)
+            return add_office_minutes(now, minutes, hours, company, company.time_zone)
 
         routing = Routing(
             category=category,
@@ -252,6 +252,8 @@ class SupportCommands:
             office_hours=office,
             country=company.country,
             time_zone=company.time_zone,
+            extra_holidays=company.extra_holidays,
+            extra_working_days=company.extra_working_days,
             close_unconfirmed_after_hours=process.close_unconfirmed_after_hours,
             process_version=version,
         )
@@ -316,9 +318,7 @@ class SupportCommands:
         self.check(request, principal, "acknowledge", "")
         r = request.routing
         hours = (r.office_hours.start, r.office_hours.end) if r.office_hours else None
-        minutes = office_minutes_between(
-            request.clock.raised_at, now, hours, r.country, r.time_zone
-        )
+        minutes = office_minutes_between(request.clock.raised_at, now, hours, r, r.time_zone)
         with self._context(principal, request.workflow_id, f"acknowledge/{key}"):
             request.acknowledge(key, principal.person_id, principal.role.value, now, minutes)
         self.app.save(request)

@@ -39,6 +39,8 @@ class AggregateState(BaseModel):
     recorded_at: datetime
     """When the event that produced this version was recorded."""
     state: dict[str, Any]
+    pay_redacted: bool = False
+    """Bonus and commission figures were emptied: the reader may not see this pay."""
 
 
 class ReadModelAt(BaseModel):
@@ -59,6 +61,10 @@ def _plain(value: Any) -> Any:
     if isinstance(value, str | int | float | bool) or value is None:
         return value
     return str(value)
+
+
+def _name(event: DomainEvent) -> str:
+    return type(event).__qualname__.split(".")[-1]
 
 
 class TimeTravelService:
@@ -84,12 +90,15 @@ class TimeTravelService:
         self._require(principal)
         if version is not None and at is not None:
             raise DomainError("give a version or a moment, not both")
+        view = self.s.history.view(principal, kind, ident)
         states: list[AggregateState] = []
         for stream, app, ident_uuid in self.s.history._streams(kind, ident):
             events = [cast(DomainEvent, e) for e in app.events.get(ident_uuid)]
             if not events:
                 continue
-            chosen = events[-1]
+            # Where the state may be shown (not right after a 360° rating: its moment).
+            stops = [e for e in events if view.may_stop_at(_name(e))]
+            chosen = stops[-1] if stops else events[-1]
             if version is not None:
                 matching = [e for e in events if e.originator_version == version]
                 if not matching:
@@ -100,23 +109,33 @@ class TimeTravelService:
                         version=version,
                     )
                 chosen = matching[0]
+                if not view.may_stop_at(_name(chosen)):
+                    raise DomainError(
+                        "{stream} version {version} is a 360° rating: ratings have no "
+                        "moment in an audit; ask for the round at another version or a time",
+                        stream=stream,
+                        version=version,
+                    )
             elif at is not None:
-                before = [e for e in events if e.timestamp <= at]
+                before = [e for e in stops if e.timestamp <= at]
                 if not before:
                     continue  # it did not exist yet
                 chosen = before[-1]
             aggregate: Any = app.repository.get(ident_uuid, version=chosen.originator_version)
-            state = {
-                k: _plain(v)
-                for k, v in vars(aggregate).items()
-                if not k.startswith("_") and k != "pending_events"
-            }
+            state = view.state(
+                {
+                    k: _plain(v)
+                    for k, v in vars(aggregate).items()
+                    if not k.startswith("_") and k != "pending_events"
+                }
+            )
             states.append(
                 AggregateState(
                     stream=stream,
                     version=chosen.originator_version,
                     recorded_at=chosen.timestamp,
                     state=state,
+                    pay_redacted=view.pay_redacted,
                 )
             )
         if not states:

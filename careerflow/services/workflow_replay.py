@@ -9,7 +9,6 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 
 from careerflow.messages import Message
@@ -73,7 +72,7 @@ async def replay_workflows(
 
     replayer = Replayer(
         workflows=list(workflows if workflows is not None else WORKFLOWS),
-        data_converter=pydantic_data_converter,
+        data_converter=client.data_converter,  # the client's codec decrypts histories
         workflow_runner=WORKFLOW_RUNNER,
     )
     results = await replayer.replay_workflows(histories(), raise_on_replay_failure=False)

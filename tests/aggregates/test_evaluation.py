@@ -631,6 +631,7 @@ def test_seed_documents() -> None:
     assert [(kind, key) for kind, key, _ in docs] == [
         ("metric_catalog", "default"),
         ("potential_weights", "default"),
+        ("kpi_weights", "default"),
         ("promotion_criteria", "senior_sales_rep"),
         ("promotion_criteria", "sales_supervisor"),
         ("promotion_criteria", "sales_manager"),
@@ -643,14 +644,14 @@ def test_seed_documents() -> None:
         ("competency_model", "default"),
         ("support_process", "default"),
     ]
-    for kind, _, doc in docs[:5]:
+    for kind, _, doc in [*docs[:2], *docs[3:6]]:
         data = doc.model_dump(mode="json")
         assert data["kind"] == kind
         assert parse_document(data) == doc
-    plan = docs[5][2]
+    plan = docs[6][2]
     assert PlanTemplate.model_validate(plan.model_dump(mode="json")) == plan
     assert plan_template_problems(plan, CATALOG) == []  # type: ignore[arg-type]
-    for _, _, doc in docs[2:5]:
+    for _, _, doc in docs[3:6]:
         assert isinstance(doc, PromotionCriteria)
         assert consistency_problems(CATALOG, WEIGHTS, doc) == []
     weights = {k: d.weight for k, d in WEIGHTS.dimensions.items()}

@@ -53,8 +53,35 @@ def test_seed_bonus_worked_through() -> None:
     assert result.currency == "CNY"
     texts = {line.key: line.text for line in result.lines}
     assert texts["excess"]["en"] == "1% of the excess 200,000"
-    assert texts["retention"]["en"] == "retention 78% > 75%: +10%"
+    assert texts["retention"]["en"] == "retention 78% > 75%: +10% of base + excess 7,000 = 700"
+    assert "7,000" in texts["retention"]["zh"] and "700" in texts["retention"]["zh"]
+    assert texts["retention"]["zh"] != texts["retention"]["en"]
     assert all(set(t) == {"en", "zh"} for t in texts.values())
+
+
+def test_the_uplift_on_the_base_alone() -> None:
+    """`uplift_on: base`: 5,000 + 2,000 + 10% of 5,000 = 7,500, and the line says so."""
+    rules = BonusRules(uplift_on="base")
+    result = compute_bonus(
+        rules, 2, BonusInputs(sales_target=1_000_000, sales_amount=1_200_000, retention_rate=78)
+    )
+    assert [(line.key, line.amount) for line in result.lines] == [
+        ("base", 5_000),
+        ("excess", 2_000),
+        ("retention", 500),
+    ]
+    assert result.amount == 7_500
+    text = result.lines[-1].text
+    assert text["en"] == "retention 78% > 75%: +10% of the base 5,000 = 500"
+    assert "5,000" in text["zh"] and "500" in text["zh"] and text["zh"] != text["en"]
+
+
+def test_a_document_without_uplift_on_keeps_the_uplift_on_the_total() -> None:
+    stored = BonusRules().model_dump(mode="json")
+    del stored["uplift_on"]  # as published before the field existed
+    assert BonusRules.model_validate(stored).uplift_on == "total"
+    with pytest.raises(ValidationError, match="uplift_on"):
+        BonusRules.model_validate({**stored, "uplift_on": "excess"})
 
 
 def test_retention_exactly_at_the_threshold_gives_no_uplift() -> None:

@@ -1,11 +1,39 @@
 """Audit through the API: a policy's history as JSON, JSON lines and HTML; each read is
-recorded; the workflow replay answers with a report."""
+recorded; the workflow replay answers with a report. A month's pay is HR's and hidden
+from the auditor in every format; a support request's and a 360° round's history, time
+travel and re-evaluation (the round's sealed results, never a rater); what there is to
+audit, filtered; the auditor's pages record each view; HR backfills an upgraded store's
+hash chain."""
 
 from __future__ import annotations
 
+import asyncio
 import json
+from datetime import UTC, datetime, timedelta
 
+import psycopg
+import pytest
+
+import tests.api.test_matrix as matrix
+from aggregates.competency import RatingItem
+from careerflow.api.auth import COOKIE
+from careerflow.api.errors import LANG_COOKIE
+from careerflow.principal import AccessRole, Principal
+from careerflow.services.assessments import (
+    AssessmentCommands,
+    CloseRound,
+    OpenRound,
+    RateCommand,
+    RoundRequest,
+    SealedRating,
+)
+from careerflow.services.cycles import CycleCommands
+from careerflow.services.support import SupportCommands
 from tests.api.conftest import ApiStack
+from tests.api.matrix_audit import pay_cases
+from tests.workflows.promotion_support import ingest
+
+API = "/api/v1"
 
 PATH = "/api/v1/audit/history/policy/promotion_criteria/sales_supervisor"
 
@@ -31,3 +59,192 @@ async def test_replay_report(api: ApiStack) -> None:
     response = await api.call("auditor:A001", "POST", "/api/v1/audit/replay-workflows?limit=20")
     assert response.status_code == 200
     assert response.json()["failures"] == []
+
+
+# -- pay, support requests, 360° rounds, the chain's backfill, the auditor's pages ----------
+MONTH = "2030-01"
+ROUND = "audit-round"
+REQUEST = "SRAPIAUDIT1"
+HR = Principal(person_id="H001", role=AccessRole.hr)
+
+
+def _rating(level: int, comment: str | None = None) -> dict[str, RatingItem]:
+    return {
+        "customer_insight": RatingItem(level=level),
+        "relationship_maintenance": RatingItem(level=level),
+        "resource_coordination": RatingItem(level=level, comment=comment),
+    }
+
+
+@pytest.fixture(scope="module")
+async def subjects(api: ApiStack) -> None:
+    """E1's month closed on real figures (150,000 sold against 120,000), a support request
+    acknowledged, and a closed round with E2 and E3 as anonymous peers of E1 (too few to
+    publish: hidden), all through the engine's own commands."""
+    s = api.services
+    rows = [("E1", f"2029-{m:02d}", "sales_amount", 100_000.0, "") for m in range(1, 13)]
+    rows += [
+        ("E1", MONTH, "sales_amount", 150_000.0, ""),
+        ("E1", MONTH, "retention_rate", 80.0, ""),
+        ("E1", MONTH, "small_deal_sales", 50_000.0, ""),
+    ]
+    ingest(s, rows)
+    await asyncio.to_thread(api.caught_up)
+    CycleCommands(s).close_month("E1", MONTH, "month-close-audit")
+    raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)
+    support = SupportCommands(s)
+    support.raise_request(
+        REQUEST, _person("E1"), "product", "a customised service?", None, raised, "support-x"
+    )
+    support.acknowledge(REQUEST, _person("PD01"), "ack", raised + timedelta(minutes=5))
+    commands = AssessmentCommands(s)
+    opened = datetime.now(UTC) - timedelta(days=9)
+    deadline = opened + timedelta(days=7)
+    commands.open(
+        OpenRound(
+            request=RoundRequest(round_id=ROUND, employee_ids=["E1"], deadline=deadline),
+            started_by=HR,
+            workflow_id=f"assessment-{ROUND}",
+            now=opened,
+        )
+    )
+    sealed = []
+    for i, who in enumerate(("E1", "E2", "E3")):
+        receipt = commands.rate(
+            RateCommand(
+                round_id=ROUND,
+                principal=_person(who),
+                ratee_id="E1",
+                ratings=_rating(i + 2, f"note {who}"),
+                key=f"r{i}",
+                now=opened + timedelta(hours=i + 1),
+            )
+        )
+        if receipt.anonymous:
+            sealed.append(SealedRating(ratee_id="E1", group="peers", ratings=_rating(i + 2)))
+    commands.close(CloseRound(round_id=ROUND, sealed=sealed, now=deadline))
+    await asyncio.to_thread(api.caught_up)
+
+
+def _person(who: str) -> Principal:
+    return Principal(person_id=who, role=AccessRole.employee)
+
+
+async def test_pay_is_hidden_from_the_auditor_in_every_audit_read(
+    api: ApiStack, subjects: None
+) -> None:
+    for case in pay_cases(MONTH):
+        await matrix.test_access(api, case)
+    path = f"{API}/audit/history/month/E1/{MONTH}"
+    for fmt in ("jsonl", "html"):
+        hr = await api.call("hr:H001", "GET", f"{path}?format={fmt}")
+        audited = await api.call("auditor:A001", "GET", f"{path}?format={fmt}")
+        assert hr.status_code == audited.status_code == 200
+        # 5,830 bonus on 150,000 sold: HR sees them, the auditor neither.
+        assert "5830" in hr.text and "150000" in hr.text
+        assert "5830" not in audited.text and "150000" not in audited.text
+    page = await api.call("auditor:A001", "GET", f"{path}?format=html")
+    assert "Bonus and commission figures are hidden from this reader." in page.text
+
+
+async def test_support_and_round_audits_through_the_api(api: ApiStack, subjects: None) -> None:
+    support = await api.call("auditor:A001", "GET", f"{API}/audit/history/support/{REQUEST}")
+    assert support.status_code == 200, support.text
+    assert [e["event"] for e in support.json()["entries"]] == ["Raised", "Acknowledged"]
+    state = await api.call("auditor:A001", "GET", f"{API}/audit/state/support/{REQUEST}")
+    assert state.json()[0]["state"]["acknowledged_by"] == "PD01"
+    again = await api.call("auditor:A001", "POST", f"{API}/audit/reevaluate/support/{REQUEST}")
+    assert again.status_code == 200 and again.json()["identical"] is True
+
+    history = await api.call("auditor:A001", "GET", f"{API}/audit/history/assessment/{ROUND}")
+    assert history.status_code == 200, history.text
+    body = history.json()
+    assert body["withheld"] == {"RatingRecorded": 1, "AnonymousTaskCompleted": 2}
+    for rater in ("E2", "E3"):  # the anonymous peers
+        assert f'"{rater}"' not in history.text and f"note {rater}" not in history.text
+    jsonl = await api.call(
+        "auditor:A001", "GET", f"{API}/audit/history/assessment/{ROUND}?format=jsonl"
+    )
+    assert '"E2"' not in jsonl.text and "AnonymousTaskCompleted" not in jsonl.text
+    rated = await api.call("hr:H001", "GET", f"{API}/audit/state/assessment/{ROUND}?version=3")
+    assert rated.status_code == 422 and "is a 360° rating" in rated.json()["detail"]
+    checked = await api.call("hr:H001", "POST", f"{API}/audit/reevaluate/assessment/{ROUND}")
+    assert checked.status_code == 200 and checked.json()["identical"] is True
+
+    everything = await api.call("auditor:A001", "GET", f"{API}/audit/items?person=E1")
+    kinds = {(i["kind"], i["ident"]) for i in everything.json()["items"]}
+    assert {("support", REQUEST), ("month", f"E1/{MONTH}"), ("assessment", ROUND)} <= kinds
+    assert all(i["person"] in ("E1", None) for i in everything.json()["items"])
+    # The request was raised in March 2030 (the month and round are dated today).
+    march = await api.call(
+        "auditor:A001", "GET", f"{API}/audit/items?person=E1&since=2030-03-04&until=2030-03-04"
+    )
+    assert [(i["kind"], i["ident"]) for i in march.json()["items"]] == [("support", REQUEST)]
+    # A round is found by the people assessed, never by its raters.
+    by_ratee = await api.call("auditor:A001", "GET", f"{API}/audit/items?kind=assessment&person=E1")
+    by_rater = await api.call("auditor:A001", "GET", f"{API}/audit/items?kind=assessment&person=E2")
+    assert [i["ident"] for i in by_ratee.json()["items"]] == [ROUND]
+    assert by_rater.json()["items"] == []
+    backwards = await api.call(
+        "hr:H001", "GET", f"{API}/audit/items?since=2030-02-01&until=2030-01-01"
+    )
+    assert backwards.status_code == 422 and "ends (2030-01-01) before it starts" in backwards.text
+
+
+def _page_cookie(api: ApiStack, who: str) -> dict[str, str]:
+    return {"Cookie": f"{COOKIE}={api.tokens[who]}; {LANG_COOKIE}=en"}
+
+
+async def test_the_auditor_page_filters_exports_and_records_each_view(
+    api: ApiStack, subjects: None
+) -> None:
+    auditor = _page_cookie(api, "auditor:A001")
+    listing = await api.call(None, "GET", "/audit?kind=support&person=E1", headers=auditor)
+    assert listing.status_code == 200, listing.text
+    assert f'href="/audit/support/{REQUEST}"' in listing.text
+    assert f"/api/v1/audit/history/support/{REQUEST}?format=jsonl" in listing.text
+    assert "/audit/month/" not in listing.text  # filtered to support requests
+    dated = await api.call(None, "GET", "/audit?since=2031-01-01", headers=auditor)
+    assert "Nothing matches these filters." in dated.text
+    bad = await api.call(None, "GET", "/audit?since=yesterday", headers=auditor)
+    assert bad.status_code == 422 and "is not a day; use YYYY-MM-DD" in bad.text
+
+    before = api.services.store.audit.recorder.max_notification_id() or 0
+    month = await api.call(None, "GET", f"/audit/month/E1/{MONTH}", headers=auditor)
+    assert month.status_code == 200, month.text
+    assert "BonusComputed" in month.text or "Bonus Computed" in month.text
+    assert "5830" not in month.text and 'id="pay-hidden"' in month.text
+    hr_month = await api.call(
+        None, "GET", f"/audit/month/E1/{MONTH}", headers=_page_cookie(api, "hr:H001")
+    )
+    assert "5830" in hr_month.text
+    round_page = await api.call(None, "GET", f"/audit/assessment/{ROUND}", headers=auditor)
+    assert 'id="withheld"' in round_page.text and "note E2" not in round_page.text
+    # Each page view is on the record, as an API read is.
+    notifications = api.services.store.audit.recorder.select_notifications(before + 1, 10)
+    actions = [api.services.store.audit.repository.get(n.originator_id) for n in notifications]
+    assert [(a.action, a.subject) for a in actions] == [
+        ("page-view", f"month E1/{MONTH}"),
+        ("page-view", f"month E1/{MONTH}"),
+        ("page-view", f"assessment {ROUND}"),
+    ]
+
+
+async def test_an_upgraded_store_is_backfilled_by_hr(api: ApiStack, subjects: None) -> None:
+    """Last in the module: it takes the chain rows away (an install from before the
+    chain) and HR's backfill puts a whole chain back."""
+    with psycopg.connect(api.services.store.pg.conninfo()) as conn:
+        for app in api.services.store.applications():
+            table = getattr(app.recorder, "events_table_name")  # noqa: B009
+            conn.execute(f"DELETE FROM {table}_chain")
+    verified = await api.call("auditor:A001", "POST", f"{API}/audit/verify", json={})
+    assert verified.json()["ok"] is False
+    problems = {a["finding"]["problem"] for a in verified.json()["applications"] if a["finding"]}
+    assert problems == {"unchained"}
+    denied = await api.call("auditor:A001", "POST", f"{API}/audit/backfill-chain")
+    assert denied.status_code == 403
+    done = await api.call("hr:H001", "POST", f"{API}/audit/backfill-chain")
+    assert done.status_code == 200, done.text
+    assert done.json()["chained"] > 0
+    clean = await api.call("auditor:A001", "POST", f"{API}/audit/verify", json={})
+    assert clean.json()["ok"] is True, clean.json()

@@ -226,3 +226,54 @@ async def test_running_development_plans_hear_about_new_metrics(api: ApiStack) -
         if e.HasField("workflow_execution_signaled_event_attributes")
     ]
     assert signals == ["metrics_arrived"]
+
+
+async def test_a_negative_or_non_numeric_count_or_amount_refuses_the_whole_file(
+    api: ApiStack,
+) -> None:
+    """Counts and amounts are never negative nor flags; rates may be (growth can fall).
+    One such value refuses the file, naming line and field, and stores nothing."""
+    export = (
+        b"employee_id,period,metric,value,source\n"
+        b"E3,2026-05,customer_visits,9,crm\n"
+        b"E3,2026-05,sales_amount,-5,crm\n"
+        b"E3,2026-05,new_customers,-1,crm\n"
+        b"E3,2026-05,team_sales_growth,-3.5,crm\n"
+        b"E3,2026-05,small_deal_volume,a dozen,crm\n"
+    )
+    refused = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=export, headers=CSV
+    )
+    assert refused.status_code == 422, refused.text
+    problem = refused.json()
+    assert "nothing was ingested, 3 problem(s)" in problem["detail"]
+    assert [e["field"] for e in problem["errors"]] == [
+        "line 3: value",
+        "line 4: value",
+        "line 6: value",
+    ]
+    assert (
+        "line 3: value: sales_amount is an amount and cannot be negative, got -5; send 0 or more"
+        in problem["detail"]
+    )
+    negative_count = "line 4: value: new_customers is a count and cannot be negative, got -1"
+    assert negative_count in problem["detail"]
+
+    flags = b"".join(
+        orjson.dumps(row) + b"\n"
+        for row in [
+            {"employee_id": "E3", "period": "2026-05", "metric": "customer_visits",
+             "value": 4, "source": "crm"},
+            {"employee_id": "E3", "period": "2026-05", "metric": "big_deals",
+             "value": True, "source": "crm"},
+        ]
+    )  # fmt: skip
+    flagged = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=flags, headers=NDJSON
+    )
+    assert flagged.status_code == 422, flagged.text
+    assert [e["field"] for e in flagged.json()["errors"]] == ["line 2: value"]
+    assert "expected a number, got true" in flagged.json()["detail"]
+
+    api.caught_up()
+    assert await measurements(api, "hr:H001", "E3", period="2026-05") == []

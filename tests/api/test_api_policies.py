@@ -250,3 +250,48 @@ async def test_publishing_is_for_hr_and_problems_name_the_field(api: ApiStack) -
     api.caught_up()
     versions = await api.call("hr:H001", "GET", "/api/v1/policies/bonus_rules/default/versions")
     assert [v["version"] for v in versions.json()] == [1]
+
+
+BIG_CLIENT_KPIS: dict[str, Any] = {
+    "kpis": [
+        {"metric": "big_client_signing_rate", "weight_percent": 30, "zero_at": 0, "full_at": 50},
+        {"metric": "retention_rate", "weight_percent": 25, "zero_at": 50, "full_at": 100},
+        {"metric": "satisfaction", "weight_percent": 20, "zero_at": 60, "full_at": 100},
+        {"metric": "small_deal_volume", "weight_percent": 25, "zero_at": 0, "full_at": 20},
+    ]
+}
+
+
+async def test_hr_reweights_the_kpis_and_readiness_records_the_version(api: ApiStack) -> None:
+    """Seed 004's KPI re-weighting published as data: refused while it would count a
+    metric twice or does not add up to 100, then in force for every readiness row."""
+    await push(api, year_of_metrics("E1", AS_OF, {}, mentored=2))
+    before = await readiness(api, "E1")
+    assert before["policy_versions"]["kpi_weights/default"] == 1
+    assert SEED[("kpi_weights", "default")]["kpis"][0]["metric"] == "sales_completion"
+
+    short = {"kpis": [{**k, "weight_percent": 20} for k in BIG_CLIENT_KPIS["kpis"]]}
+    checked = await api.call(
+        "hr:H001", "POST", "/api/v1/policies/kpi_weights/default/check", json={"document": short}
+    )
+    assert checked.status_code == 200
+    (problem,) = checked.json()["problems"]
+    assert problem["field"] == "document.kpis"
+    assert "KPI weights must sum to 100, got 80" in problem["message"]
+
+    twice = await publish(api, "kpi_weights", "default", BIG_CLIENT_KPIS, "big clients")
+    assert twice.status_code == 422, twice.text
+    assert "'satisfaction' is a KPI and is weighted under customer" in twice.json()["detail"]
+
+    weights = copy.deepcopy(SEED[("potential_weights", "default")])
+    customer = weights["dimensions"]["customer"]
+    customer["indicators"] = [i for i in customer["indicators"] if i["metric"] != "satisfaction"]
+    assert (await publish(api, "potential_weights", "default", weights)).status_code == 200
+    published = await publish(api, "kpi_weights", "default", BIG_CLIENT_KPIS, "big clients")
+    assert published.status_code == 200, published.text
+    assert published.json()["version"] == 2
+
+    api.caught_up()
+    after = await readiness(api, "E1")
+    assert after["policy_versions"]["kpi_weights/default"] == 2
+    assert after["score"] != before["score"]

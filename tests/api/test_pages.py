@@ -286,7 +286,8 @@ async def test_a_decision_without_the_form_token_is_refused(site: Site) -> None:
     async with site.session("employee:E1") as client:
         page = await client.get("/employee")
         own = await client.post(path, data={"decision": "approve", "csrf": csrf_of(page)})
-        assert own.status_code == 422 and "not E1's manager" in text(own)
+        # The same check and words as the API's and the CLI's: the role may not decide.
+        assert own.status_code == 403 and "may not decide on promotion" in text(own)
     record = site.api.services.promotion_queries.application(HR, site.application_id)
     assert record["stage"] == "manager_review"
 

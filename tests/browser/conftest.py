@@ -18,7 +18,6 @@ import pytest
 import uvicorn
 from fastapi import FastAPI
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from careerflow.api.app import create_app
@@ -84,7 +83,7 @@ async def served(
     async def connect() -> Client:
         # Called on the server's own event loop.
         return await Client.connect(
-            target, namespace=namespace, data_converter=pydantic_data_converter
+            target, namespace=namespace, data_converter=dev_env.client.data_converter
         )
 
     try:

@@ -7,11 +7,15 @@ application finishes, and nothing is lost or written twice."""
 from __future__ import annotations
 
 import asyncio
+import os
 import random
+import signal
+import subprocess
 import time
 import uuid
 from pathlib import Path
 
+import pytest
 from temporalio.client import Client
 
 from careerflow.principal import SYSTEM, AccessRole, Principal
@@ -150,3 +154,27 @@ async def test_dev_server_starts_again_right_after_a_stop_with_clients_connected
         say(f"dev server started again on {server.address} right after a stop")
     finally:
         server.stop()
+
+
+@pytest.mark.parametrize("noticed", [True, False], ids=["reconnecting", "just-lost"])
+def test_projection_runner_stops_at_once_on_sigint_with_the_database_gone(
+    fault_stack: FaultStack, noticed: bool
+) -> None:
+    """The stack stops its children before PostgreSQL, but when PostgreSQL is already gone
+    the runner is reconnecting (or about to find out): SIGINT must still end it within 2 s
+    (the stack would otherwise wait 15 s and then kill it)."""
+    runner = fault_stack.projection_runner().start()
+    fault_stack.postgres.stop()
+    deadline = time.monotonic() + 30
+    while noticed and "lost the database" not in runner.output():
+        assert time.monotonic() < deadline, runner.tail(8)
+        time.sleep(0.2)
+    assert runner.proc is not None
+    asked = time.monotonic()
+    os.killpg(runner.proc.pid, signal.SIGINT)
+    try:
+        runner.proc.wait(timeout=2.0)
+    except subprocess.TimeoutExpired:
+        pytest.fail(f"still running 2 s after SIGINT:\n{runner.tail(8)}")
+    say(f"projection runner stopped {time.monotonic() - asked:.2f}s after SIGINT")
+    fault_stack.server = fault_stack.postgres.start()  # for the fixture's clean-up

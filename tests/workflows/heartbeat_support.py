@@ -45,10 +45,12 @@ if __name__ == "__main__":
     from temporalio.client import Client
     from temporalio.worker import Worker
 
+    from tests.conftest import TEST_DATA_CONVERTER
     from worker import INTERCEPTORS
 
     async def main(address: str, queue: str) -> None:
-        client = await Client.connect(address)
+        # The tests' converter: the dev server's payloads are encrypted.
+        client = await Client.connect(address, data_converter=TEST_DATA_CONVERTER)
         with concurrent.futures.ThreadPoolExecutor(4) as executor:
             await Worker(
                 client,

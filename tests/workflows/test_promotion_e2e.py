@@ -18,15 +18,21 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.metrics import IngestRequest
 from aggregates.plan_template import add_months
+from careerflow.cli_auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
+from tests.conftest import TEST_CODEC_KEYS
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 from worker import build_worker
 from workflows.development_plan import plan_workflow_id
 from workflows.metric_import import MetricImportWorkflow
+from workflows.promotion import PromotionWorkflow
+
+REFUSED, NOT_FOUND, INVALID = ExitCode.REFUSED, ExitCode.NOT_FOUND, ExitCode.INVALID
 
 
 async def cli(
@@ -39,7 +45,9 @@ async def cli(
             "TEMPORAL_ADDRESS": address,
             "TEMPORAL_TASK_QUEUE": queue,
             "CAREERFLOW_VAR_DIR": str(tmp / "var"),
+            "XDG_CONFIG_HOME": str(tmp / "config"),  # no saved token of the caller's
             "CAREERFLOW_LANG": "en",  # the tests read the English messages
+            **TEST_CODEC_KEYS.env(),  # the dev server's payloads are encrypted
         }
     )
     return await asyncio.to_thread(
@@ -68,50 +76,61 @@ async def test_promotion_from_the_command_line_to_the_read_models(
         async def run(*args: str) -> subprocess.CompletedProcess[str]:
             return await cli(pg, address, queue, tmp_path, *args)
 
+        tokens = CliTokens(pg)
+
         # Bad input: a clear error, and nothing starts.
-        unknown = await run("promotion", "start", "E404", "--as", "hr:H001")
-        assert unknown.returncode == 2 and "unknown employee 'E404'" in unknown.stderr
-        skip = await run("promotion", "start", "E3", "--target", "sales_manager", "--as", "hr:H001")
-        assert skip.returncode == 2 and "is not the next rung" in skip.stderr
-        other = await run("promotion", "start", "E1", "--as", "employee:E2")
-        assert other.returncode == 2 and "may not start an application for E1" in other.stderr
+        unknown = await run("promotion", "start", "E404", *tokens.args("hr:H001"))
+        assert unknown.returncode == NOT_FOUND and "unknown employee 'E404'" in unknown.stderr
+        skip = await run(
+            "promotion", "start", "E3", "--target", "sales_manager", *tokens.args("hr:H001")
+        )
+        assert skip.returncode == INVALID and "is not the next rung" in skip.stderr
+        other = await run("promotion", "start", "E1", *tokens.args("employee:E2"))
+        assert other.returncode == REFUSED
+        assert "may not start an application for E1" in other.stderr
 
         with concurrent.futures.ThreadPoolExecutor(8) as executor:
             async with build_worker(dev_env.client, services, queue, executor):
-                started = await run("promotion", "start", "E1", "--as", "employee:E1")
+                started = await run("promotion", "start", "E1", *tokens.args("employee:E1"))
                 assert started.returncode == 0, started.stderr
                 first = json.loads(started.stdout)
                 again = json.loads(
-                    (await run("promotion", "start", "E1", "--as", "hr:H001")).stdout
+                    (await run("promotion", "start", "E1", *tokens.args("hr:H001"))).stdout
                 )
                 assert again["application_id"] == first["application_id"]  # one open application
                 application_id = first["application_id"]
 
-                stranger = await run("promotion", "decide", "E1", "--as", "manager:E2")
-                for _ in range(50):  # until the report is in and the manager is known
-                    if "not manager review" not in stranger.stderr:
+                handle = dev_env.client.get_workflow_handle_for(
+                    PromotionWorkflow.run, first["workflow_id"]
+                )
+                for _ in range(100):  # until the report is in and the manager is asked
+                    if (await handle.query(PromotionWorkflow.status)).stage == "manager_review":
                         break
                     await asyncio.sleep(0.2)
-                    stranger = await run("promotion", "decide", "E1", "--as", "manager:E2")
-                assert stranger.returncode == 2
-                assert "is not E1's manager (S001)" in stranger.stderr
+                # Someone else's application is one that does not exist (as in the API).
+                stranger = await run(
+                    "promotion", "decide", application_id, *tokens.args("manager:E2")
+                )
+                assert stranger.returncode == NOT_FOUND, stranger.stderr
+                assert f"no application '{application_id}' that you can see" in stranger.stderr
 
                 decided = await run(
                     "promotion",
                     "decide",
-                    "E1",
+                    application_id,
                     "--approve",
                     "--comment",
                     "approve; focus on management skills",
-                    "--as",
-                    "manager:S001",
+                    *tokens.args("manager:S001"),
                 )
                 assert decided.returncode == 0, decided.stderr
                 assert json.loads(decided.stdout)["stage"] == "hr_review"
-                twice = await run("promotion", "decide", "E1", "--as", "manager:S001")
-                assert twice.returncode == 2 and "not manager review" in twice.stderr
+                twice = await run(
+                    "promotion", "decide", application_id, *tokens.args("manager:S001")
+                )
+                assert twice.returncode == INVALID and "not manager review" in twice.stderr
 
-                reviewed = await run("promotion", "review", "E1", "--as", "hr:H001")
+                reviewed = await run("promotion", "review", application_id, *tokens.args("hr:H001"))
                 assert reviewed.returncode == 0, reviewed.stderr
                 assert json.loads(reviewed.stdout)["stage"] == "approved"
 
@@ -139,21 +158,20 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "team_meetings",
                     "--comment",
                     "joined",
-                    "--as",
-                    "manager:S001",
+                    *tokens.args("manager:S001"),
                 )
                 for _ in range(50):  # until the plan workflow has opened the plan
                     if "still being set up" not in confirmed.stderr:
                         break
                     await asyncio.sleep(0.2)
                     confirmed = await run(
-                        "plan", "confirm", plan_id, "team_meetings", "--as", "manager:S001"
+                        "plan", "confirm", plan_id, "team_meetings", *tokens.args("manager:S001")
                     )
                 assert confirmed.returncode == 0, confirmed.stderr
                 measured = await run(
-                    "plan", "confirm", plan_id, "mentoring", "--as", "manager:S001"
+                    "plan", "confirm", plan_id, "mentoring", *tokens.args("manager:S001")
                 )
-                assert measured.returncode == 2 and "is measured" in measured.stderr
+                assert measured.returncode == INVALID and "is measured" in measured.stderr
                 moved = await run(
                     "plan",
                     "move",
@@ -162,8 +180,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "8",
                     "--reason",
                     "reorganisation",
-                    "--as",
-                    "manager:S001",
+                    *tokens.args("manager:S001"),
                 )
                 assert moved.returncode == 0, moved.stderr
                 extra = tmp_path / "milestone.json"
@@ -186,23 +203,30 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     str(extra),
                     "--reason",
                     "new region",
-                    "--as",
-                    "hr:H001",
+                    *tokens.args("hr:H001"),
                 )
                 assert added.returncode == 0, added.stderr
                 assert "shadow_manager" in json.loads(added.stdout)["milestones"]
                 early = tmp_path / "early.json"
                 early.write_text(extra.read_text().replace('"start_month": 2', '"start_month": 0'))
                 refused = await run(
-                    "plan", "add", plan_id, str(early), "--reason", "x", "--as", "hr:H001"
+                    "plan", "add", plan_id, str(early), "--reason", "x", *tokens.args("hr:H001")
                 )
-                assert refused.returncode == 2 and "start_month" in refused.stderr
-                no_reason = await run("plan", "drop", plan_id, "team_goal", "--as", "manager:S001")
-                assert no_reason.returncode == 2 and "needs a reason" in no_reason.stderr
+                assert refused.returncode == INVALID and "start_month" in refused.stderr
+                no_reason = await run(
+                    "plan", "drop", plan_id, "team_goal", *tokens.args("manager:S001")
+                )
+                assert no_reason.returncode == INVALID and "needs a reason" in no_reason.stderr
                 denied = await run(
-                    "plan", "start", "E3", "--role", "sales_supervisor", "--as", "manager:S001"
+                    "plan",
+                    "start",
+                    "E3",
+                    "--role",
+                    "sales_supervisor",
+                    *tokens.args("manager:S001"),
                 )
-                assert denied.returncode == 2 and "may not start development plans" in denied.stderr
+                assert denied.returncode == REFUSED
+                assert "may not start development plans" in denied.stderr
                 direct = await run(
                     "plan",
                     "start",
@@ -211,8 +235,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "sales_supervisor",
                     "--effective",
                     effective.isoformat(),
-                    "--as",
-                    "hr:H001",
+                    *tokens.args("hr:H001"),
                 )
                 assert direct.returncode == 0, direct.stderr
 
@@ -244,7 +267,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
 
         store = services.store
         rm.wait_caught_up(store.applications(), timeout=60)
-        shown = await run("promotion", "show", application_id, "--as", "employee:E1")
+        shown = await run("promotion", "show", application_id, *tokens.args("employee:E1"))
         assert shown.returncode == 0, shown.stderr
         view = json.loads(shown.stdout)
         assert view["stage"] == "approved"
@@ -257,23 +280,23 @@ async def test_promotion_from_the_command_line_to_the_read_models(
             ("Announced", "careerflow"),
         ]
         assert view["timeline"][2]["comment"] == "approve; focus on management skills"
-        hidden = await run("promotion", "show", application_id, "--as", "employee:E2")
-        assert hidden.returncode == 2 and "that you can see" in hidden.stderr
+        hidden = await run("promotion", "show", application_id, *tokens.args("employee:E2"))
+        assert hidden.returncode == NOT_FOUND and "that you can see" in hidden.stderr
 
-        pipeline = json.loads((await run("promotion", "pipeline", "--as", "hr:H001")).stdout)
+        pipeline = json.loads((await run("promotion", "pipeline", *tokens.args("hr:H001"))).stdout)
         assert pipeline["pipeline"]["stages"]["approved"]["count"] == 1
         assert pipeline["cycle_times"]["median_working_days"] is not None
         assert pipeline["cycle_times"]["within_target"] is True
-        denied = await run("promotion", "pipeline", "--as", "employee:E1")
-        assert denied.returncode == 2 and "may not see the pipeline" in denied.stderr
-        mine = json.loads((await run("promotion", "list", "--as", "manager:S001")).stdout)
+        denied = await run("promotion", "pipeline", *tokens.args("employee:E1"))
+        assert denied.returncode == REFUSED and "may not see the pipeline" in denied.stderr
+        mine = json.loads((await run("promotion", "list", *tokens.args("manager:S001"))).stdout)
         assert [a["employee_id"] for a in mine] == ["E1"]
 
-        plans = json.loads((await run("plan", "show", "E1", "--as", "employee:E1")).stdout)
+        plans = json.loads((await run("plan", "show", "E1", *tokens.args("employee:E1"))).stdout)
         assert [p["plan_id"] for p in plans] == [plan_id]
         assert plans[0]["confirmed"] == {"team_meetings": "S001"}
         assert {m["id"]: m["due_month"] for m in plans[0]["milestones"]}["team_goal"] == 8
-        team = json.loads((await run("plan", "team", "--as", "manager:S001")).stdout)
+        team = json.loads((await run("plan", "team", *tokens.args("manager:S001"))).stdout)
         assert sorted(p["employee_id"] for p in team) == ["E1", "E3"]
-        overview = json.loads((await run("plan", "overview", "--as", "hr:H001")).stdout)
+        overview = json.loads((await run("plan", "overview", *tokens.args("hr:H001"))).stdout)
         assert sum(overview["open"].values()) == 2

@@ -10,12 +10,12 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
 from careerflow.messages import Message
 from careerflow.services.plans import PlanOutcome
+from tests.conftest import TEST_DATA_CONVERTER
 from worker import WORKFLOW_RUNNER, WORKFLOWS
 from workflows.development_plan import HR_INBOX, DevelopmentPlanWorkflow, StartPlan
 from workflows.notify import notify
@@ -43,7 +43,7 @@ async def test_history_replays(path: Path) -> None:
     history = WorkflowHistory.from_json(workflow_id, text)
     replayer = Replayer(
         workflows=WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=TEST_DATA_CONVERTER,
         workflow_runner=WORKFLOW_RUNNER,
     )
     await replayer.replay_workflow(history)
@@ -82,7 +82,7 @@ async def test_the_same_change_without_its_patch_would_break_running_plans() -> 
     """The plan histories were recorded before overdue alerts also went to HR. The current
     code makes that change behind `workflow.patched`, so they replay (above); made
     without the patch, replaying the run with the overdue milestone fails."""
-    replayer = Replayer(workflows=[Unpatched], data_converter=pydantic_data_converter)
+    replayer = Replayer(workflows=[Unpatched], data_converter=TEST_DATA_CONVERTER)
     failures = 0
     for path in HISTORIES:
         if not path.stem.startswith("plan_run"):

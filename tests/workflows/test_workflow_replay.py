@@ -23,6 +23,7 @@ from careerflow.services.registry import Services
 from careerflow.services.workflow_replay import replay_query, replay_workflows
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
 from worker import WORKFLOWS, build_worker
@@ -94,7 +95,7 @@ async def test_live_histories_replay_and_a_change_is_caught(
             # The same from the command line, as an auditor: exit 0 and the counts.
             shown = await cli(
                 pg, client.service_client.config.target_host, queue, tmp_path,
-                "audit", "replay-workflows", "--as", "auditor:A001",
+                "audit", "replay-workflows", *CliTokens(pg).args("auditor:A001"),
             )  # fmt: skip
             assert shown.returncode == 0, shown.stderr
             assert json.loads(shown.stdout)["failures"] == []

@@ -1,16 +1,20 @@
-"""Auditors (and HR): the ordered history of any subject from the event store, as JSON,
-JSON lines or an HTML report, and a replay of live workflow histories against this code.
-Both change nothing and are themselves recorded."""
+"""Auditors (and HR): what there is to audit, the ordered history of any subject from
+the event store, as JSON, JSON lines or an HTML report, time travel, re-evaluation, the
+hash chain's verification and a replay of live workflow histories against this code.
+All change nothing (HR's backfill of an old store's chain aside) and are recorded. Pay
+and 360° anonymity are applied by the services, the same for every format."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
+from careerflow.services.audit_index import AuditItems, audit_items
+from careerflow.services.chain_backfill import BackfillReport, backfill_chain
 from careerflow.services.history import History, to_html, to_jsonl
 from careerflow.services.integrity import VerifyReport, verify_store
 from careerflow.services.projection_check import ProjectionCheckReport, check_projections
@@ -21,6 +25,26 @@ from careerflow.services.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
+Kind = Literal[
+    "application", "cycle", "month", "plan", "employee", "policy", "support", "assessment"
+]
+ItemKind = Literal["application", "cycle", "month", "plan", "support", "assessment"]
+
+
+@router.get("/items", response_model=AuditItems)
+def items(
+    caller: Caller,
+    ctx: Context,
+    kind: ItemKind | None = None,
+    person: str | None = None,
+    since: date | None = None,
+    until: date | None = None,
+) -> AuditItems:
+    """Applications, weekly cycles, month closes, development plans, support requests and
+    assessment rounds, newest first, by kind, person (for a round: a person assessed in
+    it) and date range (inclusive); each names its history."""
+    return audit_items(ctx.services, caller, kind, person, since, until)
+
 
 @router.get(
     "/history/{kind}/{ident:path}",
@@ -28,7 +52,7 @@ router = APIRouter(prefix="/audit", tags=["audit"])
     responses={200: {"content": {"application/x-ndjson": {}, "text/html": {}}}},
 )
 def history(
-    kind: Literal["application", "cycle", "month", "plan", "employee", "policy"],
+    kind: Kind,
     ident: str,
     caller: Caller,
     ctx: Context,
@@ -37,7 +61,8 @@ def history(
     """The ordered events of one subject: time, actor and role, command id, workflow id,
     reason and the policy versions used. `ident` is e.g. an application id,
     `E00001/2026-W48` (cycle), `E00001/2026-11` (month), `promotion_criteria/sales_supervisor`
-    (policy)."""
+    (policy), a support request id, an assessment round id. Bonus and commission figures
+    only for those who may see that pay; a round's per-rater events are withheld."""
     found = ctx.services.history.history(caller, kind, ident)
     if format == "jsonl":
         return Response(to_jsonl(found), media_type="application/x-ndjson")
@@ -64,13 +89,26 @@ def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -
     return verify_store(ctx.services, caller, kept)
 
 
+@router.post("/backfill-chain", response_model=BackfillReport)
+def backfill(caller: Caller, ctx: Context) -> BackfillReport:
+    """HR, once after upgrading an install from before the hash chain: chains the events
+    that have no chain row yet, so `verify` passes; refused (nothing changed) when the
+    store shows anything but that. Recorded."""
+    return backfill_chain(ctx.services, caller)
+
+
 @router.post("/reevaluate/{kind}/{ident:path}", response_model=Reevaluation)
 def reevaluate(
-    kind: Literal["application", "month"], ident: str, caller: Caller, ctx: Context
+    kind: Literal["application", "month", "support", "assessment"],
+    ident: str,
+    caller: Caller,
+    ctx: Context,
 ) -> Reevaluation:
     """Re-runs a recorded decision (an application's report; a month's targets, bonus,
-    commission and training rules) from its recorded inputs and policy versions and
-    reports whether the outcome is identical, field by field."""
+    commission and training rules; a support request's routing, SLA clock and response;
+    a closed round's profiles and gap summary from its sealed results) from its recorded
+    inputs and policy versions and reports whether the outcome is identical, field by
+    field."""
     return ctx.services.reevaluation.reevaluate(caller, kind, ident)
 
 
@@ -93,7 +131,7 @@ def draft_what_if(
 
 @router.get("/state/{kind}/{ident:path}", response_model=list[AggregateState])
 def state(
-    kind: Literal["application", "cycle", "month", "plan", "employee", "policy"],
+    kind: Kind,
     ident: str,
     caller: Caller,
     ctx: Context,

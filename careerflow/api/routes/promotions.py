@@ -9,23 +9,19 @@ caller may not see answers 404 exactly like one that does not exist."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Query
 from pydantic import BaseModel, Field
 
-from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.evaluation import CriteriaEvaluation, CriterionResult
-from aggregates.ladder import Role, next_role
-from aggregates.promotion import CLOSED, PromotionApplication, Stage
+from aggregates.ladder import Role
+from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import can_see
-from careerflow.services.promotions import PromotionCommands
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or application", "the promotion process's rules")
@@ -208,55 +204,6 @@ def _role(*roles: AccessRole, action: Message) -> Any:
     return Depends(check)
 
 
-@dataclass(frozen=True)
-class OpenApplication:
-    caller: Principal
-    application: PromotionApplication
-
-
-def _missing(application_id: str) -> NotFoundError:
-    # The same words as the read model's, so unknown and not-allowed look alike.
-    return NotFoundError(
-        "no application {application_id!r} that you can see", application_id=application_id
-    )
-
-
-def _open_application(*roles: AccessRole, action: Message, applicant_or_hr: bool = False) -> Any:
-    """The application in the path, from the event store (no read-model lag), when the
-    caller's role may `action`, the caller can see it and it is still open."""
-
-    def lookup(application_id: str, caller: Caller, ctx: Context) -> OpenApplication:
-        caller.require(*roles, action=action)
-        try:
-            application = PromotionCommands(ctx.services).get(application_id)
-        except NotFoundError:
-            raise _missing(application_id) from None
-        with ctx.services.read_pool.connection() as conn:
-            if not can_see(conn, caller, application.employee_id):  # type: ignore[arg-type]
-                raise _missing(application_id)
-        if (
-            applicant_or_hr
-            and caller.role != AccessRole.hr
-            and caller.person_id != application.employee_id
-        ):
-            raise PermissionDeniedError(
-                "{role} {person_id} may not {action}: only the applicant ({employee_id}) or HR may",
-                role=caller.role.value,
-                person_id=caller.person_id,
-                action=action,
-                employee_id=application.employee_id,
-            )
-        if application.stage in CLOSED:
-            # A later application for the same role would share the workflow: never
-            # steer it through an old id.
-            raise DomainError(
-                "the application is closed ({stage})", stage=Stage(application.stage).value
-            )
-        return OpenApplication(caller, application)
-
-    return Depends(lookup)
-
-
 def _status(result: BaseModel) -> ApplicationStatus:
     return ApplicationStatus.model_validate(result.model_dump())
 
@@ -267,9 +214,7 @@ def _status(result: BaseModel) -> ApplicationStatus:
 )
 async def start_application(
     body: StartApplication,
-    caller: Annotated[
-        Principal, _role(*APPLICANTS, action=Message("start promotion applications"))
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> StartedApplicationOut:
     """Start a promotion application (employees for themselves, HR for anyone).
@@ -277,26 +222,8 @@ async def start_application(
     The system pulls the last 12 months of data and writes the application report; the
     manager is then asked to decide. Idempotent: while an application for this employee
     and role is open, it is returned instead of a new one."""
-    employee_id = body.employee_id or caller.person_id
-    if caller.role != AccessRole.hr and employee_id != caller.person_id:
-        raise PermissionDeniedError(
-            "{role} {person_id} may not start an application for "
-            "{employee_id}: employees apply for themselves, HR for anyone",
-            role=caller.role.value,
-            person_id=caller.person_id,
-            employee_id=employee_id,
-        )
-    employee = ctx.services.people.get(employee_id)  # 404 for an unknown employee
-    target = body.target_role or next_role(employee.role)
-    if target is None:
-        raise DomainError(
-            "{employee_id} is on the top rung; there is no next role", employee_id=employee_id
-        )
     flow = await ctx.promotions()
-    try:
-        started = await flow.start(caller, employee_id, target)
-    except NotFoundError as exc:  # the employee exists: no criteria published for the role
-        raise DomainError(exc.message) from None
+    started = await flow.start(caller, body.employee_id or caller.person_id, body.target_role)
     return StartedApplicationOut.model_validate(started.model_dump())
 
 
@@ -306,24 +233,14 @@ async def start_application(
     summary="Record the manager's decision",
 )
 async def decide(
-    body: ManagerDecisionIn,
-    target: Annotated[
-        OpenApplication,
-        _open_application(
-            AccessRole.manager, AccessRole.hr, action=Message("decide on promotion applications")
-        ),
-    ],
-    ctx: Context,
+    application_id: str, body: ManagerDecisionIn, caller: Caller, ctx: Context
 ) -> ApplicationStatus:
     """The applicant's manager approves or rejects (with a comment); HR may act for them.
 
     Answers once the decision has taken effect: HR review, returned with the unmet
     criteria, or rejected."""
-    a = target.application
     flow = await ctx.promotions()
-    result = await flow.decide(
-        target.caller, a.employee_id, Role(a.target_role), body.approve, body.comment
-    )
+    result = await flow.decide_application(caller, application_id, body.approve, body.comment)
     return _status(result)
 
 
@@ -332,20 +249,11 @@ async def decide(
     response_model=ApplicationStatus,
     summary="Resubmit a returned application",
 )
-async def resubmit(
-    target: Annotated[
-        OpenApplication,
-        _open_application(
-            *APPLICANTS, action=Message("resubmit this application"), applicant_or_hr=True
-        ),
-    ],
-    ctx: Context,
-) -> ApplicationStatus:
+async def resubmit(application_id: str, caller: Caller, ctx: Context) -> ApplicationStatus:
     """Resubmit a returned application (the applicant or HR); it is re-evaluated on
     fresh data and goes back to the manager."""
-    a = target.application
     flow = await ctx.promotions()
-    return _status(await flow.resubmit(target.caller, a.employee_id, Role(a.target_role)))
+    return _status(await flow.resubmit_application(caller, application_id))
 
 
 @router.post(
@@ -354,19 +262,11 @@ async def resubmit(
     summary="Withdraw an application",
 )
 async def withdraw(
-    body: WithdrawalIn,
-    target: Annotated[
-        OpenApplication,
-        _open_application(
-            *APPLICANTS, action=Message("withdraw this application"), applicant_or_hr=True
-        ),
-    ],
-    ctx: Context,
+    application_id: str, body: WithdrawalIn, caller: Caller, ctx: Context
 ) -> ApplicationStatus:
     """Withdraw an open application (the applicant or HR) until it is announced."""
-    a = target.application
     flow = await ctx.promotions()
-    result = await flow.withdraw(target.caller, a.employee_id, Role(a.target_role), body.reason)
+    result = await flow.withdraw_application(caller, application_id, body.reason)
     return _status(result)
 
 
@@ -376,12 +276,7 @@ async def withdraw(
     summary="Record HR's review (confirm or override)",
 )
 async def hr_review(
-    body: HrReviewIn,
-    target: Annotated[
-        OpenApplication,
-        _open_application(AccessRole.hr, action=Message("review promotion applications")),
-    ],
-    ctx: Context,
+    application_id: str, body: HrReviewIn, caller: Caller, ctx: Context
 ) -> ApplicationStatus:
     """HR confirms an application that passed every criterion, or overrides (with a
     reason): approve a returned one, or decline one that passed."""
@@ -390,11 +285,8 @@ async def hr_review(
         "override_approve": ("override", True),
         "override_decline": ("override", False),
     }[body.outcome]
-    a = target.application
     flow = await ctx.promotions()
-    result = await flow.hr_review(
-        target.caller, a.employee_id, Role(a.target_role), action, approve, body.reason
-    )
+    result = await flow.review_application(caller, application_id, action, approve, body.reason)
     return _status(result)
 
 
