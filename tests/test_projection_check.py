@@ -60,3 +60,24 @@ def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) ->
     assert schemas == []
     with pytest.raises(PermissionDeniedError):
         check_projections(services, Principal(person_id="S001", role=AccessRole.manager))
+
+
+def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: Services) -> None:
+    from careerflow.services.cycles import CycleCommands
+    from careerflow.store import application_env as env_of
+
+    CycleCommands(services).close_month("E1", "2026-10", "month-close-E1-2026-10")
+    pg = services.store.pg
+    with ReadModels(pg, env_of(pg)) as rm:
+        rm.wait_caught_up(services.store.applications())
+    sql(services, "UPDATE rm_month_statement SET bonus_amount = 99999, "
+        "commission_amount = 77777 WHERE employee_id = 'E1'")  # fmt: skip
+    report = check_projections(services, AUDITOR)
+    (difference,) = report.differences
+    assert difference.table == "rm_month_statement"
+    assert set(difference.columns) == {"bonus_amount", "commission_amount"}
+    assert difference.columns["bonus_amount"] == {"live": None, "rebuilt": None}
+    assert report.pay_redacted and "99999" not in report.model_dump_json()
+    hr = check_projections(services, Principal(person_id="H001", role=AccessRole.hr))
+    assert hr.differences[0].columns["bonus_amount"]["live"] == 99999
+    assert not hr.pay_redacted

@@ -14,6 +14,7 @@ from pydantic import BaseModel
 
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.access import PAY_FIELDS, sees_pay
 from projections.runner import PROJECTIONS, ReadModels
 from projections.schema import READ_MODEL_TABLES
 
@@ -21,6 +22,11 @@ if TYPE_CHECKING:
     from careerflow.services.registry import Services
 
 MAX_SHOWN = 200
+# The read-model columns that hold pay (careerflow.services.access.PAY_FIELDS of the bonus
+# and the commission): a difference there is named, its values only shown to who sees pay.
+PAY_COLUMNS = {
+    "rm_month_statement": {f"{kind}_{f}" for kind in ("bonus", "commission") for f in PAY_FIELDS}
+}
 
 
 class RowDifference(BaseModel):
@@ -38,6 +44,8 @@ class ProjectionCheckReport(BaseModel):
     difference_count: int
     live_positions: dict[str, int]
     rebuilt_positions: dict[str, int]
+    pay_redacted: bool = False
+    """Pay columns differ, and their values are hidden from the caller."""
 
 
 def check_projections(
@@ -62,7 +70,7 @@ def check_projections(
             rebuilt = ReadModels(pg.model_copy(update={"schema_name": scratch}), env)
             with rebuilt:
                 rebuilt.wait_caught_up(services.store.applications(), timeout=timeout)
-            report = _diff(conn, live, scratch)
+            report = _redacted(_diff(conn, live, scratch), principal)
             report.live_positions = _positions(conn, live)
             report.rebuilt_positions = _positions(conn, scratch)
         finally:
@@ -73,6 +81,18 @@ def check_projections(
         "read models",
         f"{report.difference_count} differences in {sum(report.rows_compared.values())} rows",
     )
+    return report
+
+
+def _redacted(report: ProjectionCheckReport, principal: Principal) -> ProjectionCheckReport:
+    """Values of pay columns emptied unless the caller sees pay (this check is for HR and
+    auditors, so nobody's manager chain is asked)."""
+    if sees_pay(principal, "", lambda: ()):
+        return report
+    for difference in report.differences:
+        for column in PAY_COLUMNS.get(difference.table, set()) & difference.columns.keys():
+            difference.columns[column] = {"live": None, "rebuilt": None}
+            report.pay_redacted = True
     return report
 
 
