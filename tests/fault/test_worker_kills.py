@@ -5,9 +5,9 @@ the hash chains verify.
 
 The kill points are drawn by a seeded RNG as fractions of the promotion events the run
 will write, so each kill lands while work is in flight whatever the machine's speed. An
-activity that a killed worker had started is retried only after its start-to-close
-timeout (60 s, workflows/steps.py: activities don't heartbeat), so the kills come in the
-first 30% of the run and their timeouts overlap with the rest of the work."""
+activity that a killed worker had started is retried after its heartbeat timeout (5 s,
+workflows/steps.py); the kills come in the first 30% of the run so that the retries
+overlap with the rest of the work."""
 
 from __future__ import annotations
 
