@@ -19,13 +19,14 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash, stream_hash
+from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
+from careerflow.services.integrity import events_with_chain
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -75,19 +76,7 @@ def _refuse(name: str, position: Any, what: Message) -> DomainError:
 
 
 def _backfill(services: Services, name: str, recorder: object) -> BackfilledApplication:
-    events_table: str = getattr(recorder, "events_table_name")  # noqa: B009
-    schema = getattr(getattr(recorder, "datastore"), "schema")  # noqa: B009
-    events = Identifier(schema, events_table)
-    chain = Identifier(schema, chain_table_name(events_table))
-    select = SQL(
-        "SELECT coalesce(e.notification_id, c.notification_id) AS position, "
-        "e.notification_id AS event_position, e.originator_id, e.originator_version, "
-        "e.topic, e.state, c.notification_id AS chain_position, "
-        "c.originator_id AS chain_originator, c.originator_version AS chain_version, "
-        "c.event_hash, c.stream_hash, c.log_hash "
-        "FROM {0} e FULL OUTER JOIN {1} c ON e.notification_id = c.notification_id "
-        "ORDER BY position"
-    ).format(events, chain)
+    events_table, events, chain, select = events_with_chain(recorder)
     new_rows: list[tuple[int, UUID, int, bytes, bytes, bytes]] = []
     rebased: list[tuple[int, bytes, bytes]] = []
     streams: dict[UUID, tuple[int, bytes]] = {}  # the whole chain, as it will be

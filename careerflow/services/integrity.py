@@ -16,7 +16,7 @@ from uuid import UUID
 
 import psycopg
 from psycopg.rows import dict_row
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 from pydantic import BaseModel
 
 from careerflow.messages import Message
@@ -92,15 +92,10 @@ def verify_store(
     )
 
 
-def _verify_application(
-    services: Services,
-    name: str,
-    recorder: object,
-    anchor: tuple[int, str] | None,
-    progress: Progress | None,
-    batch: int,
-) -> ApplicationCheck:
-    pg = services.store.pg
+def events_with_chain(recorder: object) -> tuple[str, Identifier, Identifier, Composed]:
+    """An application's events table (its name and identifier), its chain table, and the
+    query that reads every event beside its chain row, in log order (either side may be
+    missing)."""
     events_table: str = getattr(recorder, "events_table_name")  # noqa: B009
     schema = getattr(getattr(recorder, "datastore"), "schema")  # noqa: B009
     events = Identifier(schema, events_table)
@@ -114,6 +109,19 @@ def _verify_application(
         "FROM {0} e FULL OUTER JOIN {1} c ON e.notification_id = c.notification_id "
         "ORDER BY position"
     ).format(events, chain)
+    return events_table, events, chain, query
+
+
+def _verify_application(
+    services: Services,
+    name: str,
+    recorder: object,
+    anchor: tuple[int, str] | None,
+    progress: Progress | None,
+    batch: int,
+) -> ApplicationCheck:
+    pg = services.store.pg
+    events_table, _, _, query = events_with_chain(recorder)
     streams: dict[UUID, tuple[int, bytes]] = {}
     previous_log = GENESIS
     position = 0
