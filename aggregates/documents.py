@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
@@ -43,6 +44,18 @@ def _require_langs(label: dict[str, str]) -> dict[str, str]:
 
 
 Label = Annotated[dict[str, str], AfterValidator(_require_langs)]
+
+
+def _known_zone(value: str) -> str:
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise Invalid("unknown time zone {value!r} (use an IANA name)", value=value) from None
+    return value
+
+
+# An IANA time zone name, refused with a clear message when the machine does not know it.
+TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
 """Bilingual text: {"en": ..., "zh": ...}; both keys are required and non-empty."""
 
 
