@@ -39,6 +39,7 @@ class RecordDecision(BaseModel):
     principal: Principal
     approve: bool
     comment: str
+    command_id: str | None = None  # the caller's, recorded on the event (a retry is known)
 
 
 class RecordReminder(BaseModel):
@@ -61,12 +62,14 @@ class RecordHrReview(BaseModel):
     action: str  # "confirm" | "override"
     approve: bool
     text: str
+    command_id: str | None = None
 
 
 class RecordWithdrawal(BaseModel):
     application_id: str
     principal: Principal
     reason: str
+    command_id: str | None = None
 
 
 class Announce(BaseModel):
@@ -105,6 +108,7 @@ class PromotionActivities:
             request.principal,
             request.approve,
             request.comment,
+            request.command_id,
         )
 
     @activity.defn(name="promotion_record_reminder")
@@ -126,7 +130,11 @@ class PromotionActivities:
     def record_hr_review(self, request: RecordHrReview) -> CommandResult:
         if request.action == "confirm":
             return self.commands.confirm(
-                request.application_id, request.round, request.principal, request.text
+                request.application_id,
+                request.round,
+                request.principal,
+                request.text,
+                request.command_id,
             )
         return self.commands.override(
             request.application_id,
@@ -134,12 +142,15 @@ class PromotionActivities:
             request.principal,
             request.text,
             request.approve,
+            request.command_id,
         )
 
     @activity.defn(name="promotion_record_withdrawal")
     @business_errors_are_final
     def record_withdrawal(self, request: RecordWithdrawal) -> CommandResult:
-        return self.commands.withdraw(request.application_id, request.principal, request.reason)
+        return self.commands.withdraw(
+            request.application_id, request.principal, request.reason, request.command_id
+        )
 
     @activity.defn(name="promotion_announce")
     @business_errors_are_final

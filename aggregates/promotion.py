@@ -6,17 +6,20 @@ raise DomainError with a message that says what to do instead."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date
 from enum import StrEnum
+from typing import Any, Literal
 from uuid import UUID
 
 from eventsourcing.domain import event
 from pydantic import Field
 
 from aggregates.assessment import Assessment
-from aggregates.base import Aggregate, DomainError, Immutable, stable_id
+from aggregates.base import Aggregate, DomainError, DomainEvent, Immutable, stable_id
 from aggregates.evaluation import CriterionResult
 from aggregates.ladder import Role
+from careerflow.messages import Message
 
 
 def application_uuid(application_id: str) -> UUID:
@@ -246,3 +249,111 @@ class PromotionApplication(Aggregate):
     def _require_open(self) -> None:
         if self.stage in CLOSED:
             raise DomainError("the application is closed ({stage})", stage=self.stage.value)
+
+
+# -- a command sent again ---------------------------------------------------------------
+StepKind = Literal["decision", "hr_review", "withdrawal"]
+STEP_NAMES = {
+    "decision": Message("decision"),
+    "hr_review": Message("HR review"),
+    "withdrawal": Message("withdrawal"),
+}
+
+
+class RecordedStep(Immutable):
+    """A person's step as the store recorded it, under the caller's command id: what a
+    retry of the same command is compared with, and the outcome it answers with."""
+
+    kind: StepKind
+    command_id: str
+    actor: str
+    role: str
+    round: int
+    content: dict[str, Any]  # what was decided, as the command said it
+    outcome: Stage  # where the step led (HR review, returned, rejected, approved, ...)
+    manager_id: str | None
+
+
+def recorded_steps(events: Iterable[DomainEvent]) -> list[RecordedStep]:
+    """The decisions, HR reviews and withdrawals in an application's events, each with
+    the stage it led to: a decision's approval is returned when its round's report missed
+    a criterion (the workflow records that right after), else it waits for HR."""
+    steps: list[RecordedStep] = []
+    round_, manager_id = 0, None
+    for e in events:
+        name = type(e).__qualname__.split(".")[-1]
+        data = e.model_dump()
+        if name == "Submitted":
+            round_, manager_id = data["round"], data["report"]["manager_id"]
+            continue
+        if name == "Returned":
+            steps = [
+                s.model_copy(update={"outcome": Stage.returned})
+                if s.kind == "decision" and s.round == data["round"] and s.content["approve"]
+                else s
+                for s in steps
+            ]
+            continue
+        step: tuple[StepKind, dict[str, Any], Stage] | None = None
+        if name == "ManagerDecided":
+            approve = data["approve"]
+            content = {"approve": approve, "comment": data["comment"]}
+            step = ("decision", content, Stage.hr_review if approve else Stage.rejected)
+        elif name == "HrConfirmed":
+            content = {"action": "confirm", "approve": True, "text": data["comment"]}
+            step = ("hr_review", content, Stage.approved)
+        elif name == "HrOverridden":
+            approve = data["approve"]
+            content = {"action": "override", "approve": approve, "text": data["reason"]}
+            step = ("hr_review", content, Stage.approved if approve else Stage.declined)
+        elif name == "Withdrawn":
+            step = ("withdrawal", {"reason": data["reason"]}, Stage.withdrawn)
+        if step is None or e.meta.command_id is None:
+            continue
+        kind, content, outcome = step
+        steps.append(
+            RecordedStep(
+                kind=kind,
+                command_id=e.meta.command_id,
+                actor=e.meta.actor,
+                role=e.meta.role,
+                round=round_,
+                content=content,
+                outcome=outcome,
+                manager_id=manager_id,
+            )
+        )
+    return steps
+
+
+def repeated_step(
+    steps: Iterable[RecordedStep],
+    kind: StepKind,
+    command_id: str,
+    actor: str,
+    role: str,
+    content: dict[str, Any],
+) -> RecordedStep | None:
+    """The recorded step this command repeats (the same command id, person and content),
+    or None when it repeats none: the command's own refusal stands (a step already taken
+    by someone else, or under another command id). The same person's command id with a
+    different content is refused: a retry must say exactly what it said the first time."""
+    for step in steps:
+        if (step.kind, step.command_id, step.actor, step.role) != (kind, command_id, actor, role):
+            continue
+        if step.content != content:
+            raise reused_command(command_id, kind, step.round)
+        return step
+    return None
+
+
+def reused_command(command_id: str, kind: StepKind, round_: int) -> DomainError:
+    """The refusal of a command id sent again with a different content (the workflow's
+    validators and the service say the same)."""
+    return DomainError(
+        "command id {command_id} already recorded a different {step} in round {round}; "
+        "nothing was changed. Retry with exactly the same {step}, or use a new command id",
+        command_id=command_id,
+        step=STEP_NAMES[kind],
+        round=round_,
+    )

@@ -776,6 +776,42 @@ def _promotion_call(token: str, call: Any) -> None:
     _act_on_temporal(token, go)
 
 
+CommandIdOption = Annotated[
+    str,
+    typer.Option(
+        "--command-id",
+        help="This step's command id (default: a new one, in the answer). When an answer "
+        "is lost (a timeout, a crash), run the same command with the same id: a step "
+        "already recorded under it is answered with its outcome, not refused.",
+    ),
+]
+
+
+def _promotion_step(token: str, command_id: str, call: Any) -> None:
+    """A step on an application under a command id (a fresh one unless given); when its
+    answer is lost, says how to send the same command again safely."""
+    from careerflow.api import i18n
+    from careerflow.services.updates import command_id_or_new
+
+    command_id = _run(lambda: command_id_or_new(command_id or None))
+    try:
+        _promotion_call(token, lambda f, p: call(f, p, command_id))
+    except (typer.Exit, SystemExit):
+        raise  # answered: done, or refused
+    except BaseException:
+        hint = Message(
+            "no answer; the step may have been recorded. Run the same command again with "
+            "--command-id {command_id}: it is recorded once",
+            command_id=command_id,
+        )
+        try:
+            said = i18n.say(hint, _lang())
+        except Exception:
+            said = str(hint)
+        typer.echo(f"error: {said}", err=True)
+        raise
+
+
 @promotion_app.command("start")
 def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOption = "") -> None:
     """Start an application (HR for anyone, employees for themselves); idempotent."""
@@ -800,15 +836,22 @@ def promotion_decide(
     token: TokenOption = "",
     approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
     comment: Annotated[str, typer.Option(help="Required when rejecting.")] = "",
+    command_id: CommandIdOption = "",
 ) -> None:
     """The manager's decision (or HR acting for the manager)."""
-    _promotion_call(token, lambda f, p: f.decide_application(p, application_id, approve, comment))
+    _promotion_step(
+        token,
+        command_id,
+        lambda f, p, c: f.decide_application(p, application_id, approve, comment, c),
+    )
 
 
 @promotion_app.command("resubmit")
-def promotion_resubmit(application_id: ApplicationArg, token: TokenOption = "") -> None:
+def promotion_resubmit(
+    application_id: ApplicationArg, token: TokenOption = "", command_id: CommandIdOption = ""
+) -> None:
     """Resubmit a returned application; it is re-evaluated on fresh data."""
-    _promotion_call(token, lambda f, p: f.resubmit_application(p, application_id))
+    _promotion_step(token, command_id, lambda f, p, c: f.resubmit_application(p, application_id, c))
 
 
 @promotion_app.command("withdraw")
@@ -816,9 +859,12 @@ def promotion_withdraw(
     application_id: ApplicationArg,
     token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Why.")] = "",
+    command_id: CommandIdOption = "",
 ) -> None:
     """Withdraw an application (the applicant or HR)."""
-    _promotion_call(token, lambda f, p: f.withdraw_application(p, application_id, reason))
+    _promotion_step(
+        token, command_id, lambda f, p, c: f.withdraw_application(p, application_id, reason, c)
+    )
 
 
 @promotion_app.command("review")
@@ -829,6 +875,7 @@ def promotion_review(
         str, typer.Option(help="confirm, override-approve or override-decline.")
     ] = "confirm",
     reason: Annotated[str, typer.Option(help="Required for an override.")] = "",
+    command_id: CommandIdOption = "",
 ) -> None:
     """HR's review: confirm a pass, or override (with a reason)."""
     choices = {
@@ -845,8 +892,10 @@ def promotion_review(
             )
         )
     kind, approve = choices[action]
-    _promotion_call(
-        token, lambda f, p: f.review_application(p, application_id, kind, approve, reason)
+    _promotion_step(
+        token,
+        command_id,
+        lambda f, p, c: f.review_application(p, application_id, kind, approve, reason, c),
     )
 
 

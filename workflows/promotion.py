@@ -31,13 +31,13 @@ with workflow.unsafe.imports_passed_through():
     )
     from aggregates.ladder import ROLE_LABELS, Role
     from aggregates.process import PromotionProcess
-    from aggregates.promotion import Stage
+    from aggregates.promotion import Stage, StepKind, reused_command
     from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from careerflow.services.promotions import CommandResult, ReportSummary
     from workflows.development_plan import StartPlan, plan_workflow_id
     from workflows.notify import notify
-    from workflows.refusals import refuse
+    from workflows.refusals import refuse, refused
     from workflows.steps import step
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
@@ -68,6 +68,8 @@ class ManagerDecision(BaseModel):
     principal: Principal
     approve: bool
     comment: str = ""
+    # The caller's command id: a retry of the same command answers with its outcome.
+    command_id: str | None = None
 
 
 class Resubmit(BaseModel):
@@ -77,6 +79,7 @@ class Resubmit(BaseModel):
 class Withdraw(BaseModel):
     principal: Principal
     reason: str = ""
+    command_id: str | None = None
 
 
 class HrReview(BaseModel):
@@ -84,6 +87,7 @@ class HrReview(BaseModel):
     action: Literal["confirm", "override"]
     approve: bool = True
     text: str = ""
+    command_id: str | None = None
 
 
 class PromotionStatus(BaseModel):
@@ -119,6 +123,10 @@ class PromotionWorkflow:
         self.resubmit_by: Principal | None = None
         self.withdrawn = False
         self.hr: HrReview | None = None
+        # Decisions and reviews recorded under a caller's command id, and where each led:
+        # the same command sent again (a lost answer) is answered, in any later round.
+        self.recorded: dict[str, ManagerDecision | HrReview] = {}
+        self.outcomes: dict[str, PromotionStatus] = {}
 
     # -- the process -------------------------------------------------------------------
     @workflow.run
@@ -337,6 +345,8 @@ class PromotionWorkflow:
     # -- updates -----------------------------------------------------------------------
     @workflow.update
     async def decide(self, decision: ManagerDecision) -> PromotionStatus:
+        if self._repeats(decision):  # the recorded decision, sent again
+            return await self._outcome(decision)
         self.busy = True
         try:
             await step(
@@ -347,18 +357,22 @@ class PromotionWorkflow:
                     principal=decision.principal,
                     approve=decision.approve,
                     comment=decision.comment,
+                    command_id=decision.command_id,
                 ),
                 CommandResult,
             )
             self.decision = decision
+            self._record(decision)
         finally:
             self.busy = False
         # Answer with where the decision led (HR review, returned or rejected).
         await workflow.wait_condition(lambda: self.stage != Stage.manager_review)
-        return self._status()
+        return self._answer(decision)
 
     @decide.validator
     def _check_decide(self, decision: ManagerDecision) -> None:
+        if self._repeats(decision):
+            return  # answered with the recorded outcome, whatever the stage now
         self._refuse_if_closed()
         if self.stage != Stage.manager_review:
             raise refuse(
@@ -406,6 +420,7 @@ class PromotionWorkflow:
                     application_id=self.application_id,
                     principal=request.principal,
                     reason=request.reason,
+                    command_id=request.command_id,
                 ),
                 CommandResult,
             )
@@ -426,6 +441,8 @@ class PromotionWorkflow:
 
     @workflow.update
     async def hr_review(self, review: HrReview) -> PromotionStatus:
+        if self._repeats(review):  # the recorded review, sent again
+            return await self._outcome(review)
         self.busy = True
         try:
             await step(
@@ -437,17 +454,21 @@ class PromotionWorkflow:
                     action=review.action,
                     approve=review.approve,
                     text=review.text,
+                    command_id=review.command_id,
                 ),
                 CommandResult,
             )
             self.hr = review
+            self._record(review)
         finally:
             self.busy = False
         await workflow.wait_condition(lambda: self.stage not in (Stage.hr_review, Stage.returned))
-        return self._status()
+        return self._answer(review)
 
     @hr_review.validator
     def _check_hr_review(self, review: HrReview) -> None:
+        if self._repeats(review):
+            return
         self._refuse_if_closed()
         if review.principal.role != AccessRole.hr:
             raise refuse(
@@ -484,6 +505,40 @@ class PromotionWorkflow:
             round=self.round,
             manager_id=self.manager_id,
         )
+
+    def _repeats(self, sent: ManagerDecision | HrReview) -> bool:
+        """True when `sent` is a recorded step sent again: the same command id by the
+        same person, saying the same. The same person's command id saying something else
+        is refused; another person's, or another id, meets the usual refusals."""
+        done = self.recorded.get(self._key(sent)) if sent.command_id else None
+        if done is None or sent.command_id is None or done.principal != sent.principal:
+            return False
+        if done != sent:
+            kind: StepKind = "decision" if isinstance(sent, ManagerDecision) else "hr_review"
+            answered = self.outcomes.get(self._key(sent))
+            round_ = answered.round if answered else self.round
+            raise refused(reused_command(sent.command_id, kind, round_).message)
+        return True
+
+    @staticmethod
+    def _key(sent: ManagerDecision | HrReview) -> str:
+        return f"{type(sent).__name__}/{sent.command_id}"
+
+    def _record(self, sent: ManagerDecision | HrReview) -> None:
+        if sent.command_id:
+            self.recorded[self._key(sent)] = sent
+
+    def _answer(self, sent: ManagerDecision | HrReview) -> PromotionStatus:
+        status = self._status()
+        if sent.command_id:
+            self.outcomes[self._key(sent)] = status
+        return status
+
+    async def _outcome(self, sent: ManagerDecision | HrReview) -> PromotionStatus:
+        """The answer the recorded step gave (or will give, once it has taken effect)."""
+        key = self._key(sent)
+        await workflow.wait_condition(lambda: key in self.outcomes)
+        return self.outcomes[key]
 
     def _refuse_if_closed(self) -> None:
         if self.withdrawn:

@@ -76,6 +76,7 @@ from careerflow.services.calendar import CalendarService
 from careerflow.services.people import profile_locale
 from careerflow.services.registry import Services
 from careerflow.services.tokens import AuthenticationError
+from careerflow.services.updates import new_command_id
 from careerflow.validation import error_message, field_of
 from careerflow.workdays import add_working_days, working_days_between
 
@@ -185,6 +186,9 @@ def _environment(lang: str) -> Environment:
         langs=i18n.LANGS,
         autonyms=i18n.AUTONYMS,
         theme_colour=THEME_COLOUR,
+        # A form's command id, new each time the form is shown: sent again (a retried
+        # post), the step is answered with its recorded outcome (services.updates).
+        new_command_id=new_command_id,
     )
     return env
 
@@ -1121,6 +1125,7 @@ async def decide(
     csrf: Annotated[str, Form()] = "",
     decision: Annotated[str, Form()] = "",
     comment: Annotated[str, Form()] = "",
+    command_id: Annotated[str, Form()] = "",
 ) -> Response:
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
@@ -1134,23 +1139,28 @@ async def decide(
     ctx = _context(request)
     s = ctx.services
     record = await run_in_threadpool(s.promotion_queries.application, caller, application_id)
-    if record["stage"] != "manager_review":
+    waiting = record["stage"] == "manager_review"
+    flow = await ctx.promotions()
+    try:  # the same check as the API's and the CLI's; the form sent again is answered
+        status = await flow.decide_application(
+            caller, application_id, decision == "approve", comment.strip(), command_id or None
+        )
+    except DomainError:
+        if waiting:
+            raise
         raise DomainError(
             Message.verbatim(  # already in the page's language
                 _("This application is at %(stage)s, not manager review; nothing was decided.")
                 % {"stage": i18n.term(record["stage"], _)}
             )
-        )
-    flow = await ctx.promotions()
-    status = await flow.decide_application(  # the same check as the API's and the CLI's
-        caller, application_id, decision == "approve", comment.strip()
-    )
+        ) from None
 
     def moved() -> bool:
         now = s.promotion_queries.application(caller, application_id)
         return bool(now["stage"] == status.stage.value)
 
-    await _until(moved)
+    if waiting:  # a repeated form's step is already in the read model
+        await _until(moved)
     return RedirectResponse(f"/applications/{application_id}?decided={decision}", status_code=303)
 
 

@@ -4,6 +4,7 @@ decisions go through the workflow's validated Updates."""
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 from pydantic import BaseModel
@@ -12,13 +13,21 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role, next_role
-from aggregates.promotion import CLOSED, PromotionApplication, Stage
+from aggregates.promotion import (
+    CLOSED,
+    PromotionApplication,
+    Stage,
+    StepKind,
+    application_uuid,
+    recorded_steps,
+    repeated_step,
+)
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
 from careerflow.services.promotions import PromotionCommands, check_can_apply
 from careerflow.services.registry import Services
-from careerflow.services.updates import execute_update
+from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from workflows.promotion import (
     HrReview,
     ManagerDecision,
@@ -31,6 +40,13 @@ from workflows.promotion import (
 )
 
 APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
+
+
+class SteeredApplication(PromotionStatus):
+    """Where a person's step led, with the command id it was sent under: the same
+    command sent again with this id (after a lost answer) is answered the same."""
+
+    command_id: str
 
 
 class StartedApplication(BaseModel):
@@ -47,6 +63,7 @@ def steerable_application(
     *roles: AccessRole,
     action: Message,
     applicant_or_hr: bool = False,
+    closed_ok: bool = False,
 ) -> PromotionApplication:
     """The one check before an application is steered, whichever face asks (API, pages,
     CLI): the role may `action` at all (403, before any lookup), the caller can see the
@@ -75,13 +92,15 @@ def steerable_application(
             action=action,
             employee_id=application.employee_id,
         )
-    if application.stage in CLOSED:
-        # A later application for the same role would share the workflow: never steer
-        # it through an old id.
-        raise DomainError(
-            "the application is closed ({stage})", stage=Stage(application.stage).value
-        )
+    if application.stage in CLOSED and not closed_ok:
+        raise closed(application)
     return application
+
+
+def closed(application: PromotionApplication) -> DomainError:
+    # A later application for the same role would share the workflow: never steer it
+    # through an old id.
+    return DomainError("the application is closed ({stage})", stage=Stage(application.stage).value)
 
 
 class PromotionProcessService:
@@ -154,30 +173,47 @@ class PromotionProcessService:
         )
 
     async def decide(
-        self, principal: Principal, employee_id: str, target: Role, approve: bool, comment: str
+        self,
+        principal: Principal,
+        employee_id: str,
+        target: Role,
+        approve: bool,
+        comment: str,
+        command_id: str | None = None,
     ) -> PromotionStatus:
         return await self._update(
             employee_id,
             target,
             PromotionWorkflow.decide,
-            ManagerDecision(principal=principal, approve=approve, comment=comment),
+            ManagerDecision(
+                principal=principal, approve=approve, comment=comment, command_id=command_id
+            ),
         )
 
     async def resubmit(
-        self, principal: Principal, employee_id: str, target: Role
+        self, principal: Principal, employee_id: str, target: Role, command_id: str | None = None
     ) -> PromotionStatus:
         return await self._update(
-            employee_id, target, PromotionWorkflow.resubmit, Resubmit(principal=principal)
+            employee_id,
+            target,
+            PromotionWorkflow.resubmit,
+            Resubmit(principal=principal),
+            command_id,
         )
 
     async def withdraw(
-        self, principal: Principal, employee_id: str, target: Role, reason: str
+        self,
+        principal: Principal,
+        employee_id: str,
+        target: Role,
+        reason: str,
+        command_id: str | None = None,
     ) -> PromotionStatus:
         return await self._update(
             employee_id,
             target,
             PromotionWorkflow.withdraw,
-            Withdraw(principal=principal, reason=reason),
+            Withdraw(principal=principal, reason=reason, command_id=command_id),
         )
 
     async def hr_review(
@@ -188,85 +224,186 @@ class PromotionProcessService:
         action: str,
         approve: bool,
         text: str,
+        command_id: str | None = None,
     ) -> PromotionStatus:
         return await self._update(
             employee_id,
             target,
             PromotionWorkflow.hr_review,
-            HrReview(principal=principal, action=action, approve=approve, text=text),
+            HrReview(
+                principal=principal,
+                action=action,
+                approve=approve,
+                text=text,
+                command_id=command_id,
+            ),
         )
 
     # -- by application id, after the one check (what the API, pages and CLI call) --------
-    def _steerable(
+    # Each takes the caller's command id (a fresh one when none is given) and answers with
+    # it. Sent again after a lost answer, the same command is answered with its recorded
+    # outcome: by Temporal while the Update is in the workflow's history, by the workflow
+    # while the step is its current one, else from the event store (services below).
+    async def decide_application(
         self,
         principal: Principal,
         application_id: str,
-        *roles: AccessRole,
+        approve: bool,
+        comment: str,
+        command_id: str | None = None,
+    ) -> SteeredApplication:
+        """The manager's decision (or HR's for them)."""
+        return await self._steer(
+            principal,
+            application_id,
+            (AccessRole.manager, AccessRole.hr),
+            Message("decide on promotion applications"),
+            command_id,
+            "decision",
+            {"approve": approve, "comment": comment},
+            lambda employee_id, target, cid: self.decide(
+                principal, employee_id, target, approve, comment, cid
+            ),
+        )
+
+    async def resubmit_application(
+        self, principal: Principal, application_id: str, command_id: str | None = None
+    ) -> SteeredApplication:
+        return await self._steer(
+            principal,
+            application_id,
+            APPLICANTS,
+            Message("resubmit this application"),
+            command_id,
+            None,  # recorded as the next round's report: Temporal's dedup answers a retry
+            {},
+            lambda employee_id, target, cid: self.resubmit(principal, employee_id, target, cid),
+            applicant_or_hr=True,
+        )
+
+    async def withdraw_application(
+        self,
+        principal: Principal,
+        application_id: str,
+        reason: str,
+        command_id: str | None = None,
+    ) -> SteeredApplication:
+        return await self._steer(
+            principal,
+            application_id,
+            APPLICANTS,
+            Message("withdraw this application"),
+            command_id,
+            "withdrawal",
+            {"reason": reason},
+            lambda employee_id, target, cid: self.withdraw(
+                principal, employee_id, target, reason, cid
+            ),
+            applicant_or_hr=True,
+        )
+
+    async def review_application(
+        self,
+        principal: Principal,
+        application_id: str,
+        action: str,
+        approve: bool,
+        text: str,
+        command_id: str | None = None,
+    ) -> SteeredApplication:
+        """HR confirms, or overrides with a reason."""
+        approve = approve or action == "confirm"  # a confirmation approves
+        return await self._steer(
+            principal,
+            application_id,
+            (AccessRole.hr,),
+            Message("review promotion applications"),
+            command_id,
+            "hr_review",
+            {"action": action, "approve": approve, "text": text},
+            lambda employee_id, target, cid: self.hr_review(
+                principal, employee_id, target, action, approve, text, cid
+            ),
+        )
+
+    async def _steer(
+        self,
+        principal: Principal,
+        application_id: str,
+        roles: tuple[AccessRole, ...],
         action: Message,
+        command_id: str | None,
+        kind: StepKind | None,
+        content: dict[str, Any],
+        send: Callable[[str, Role, str], Awaitable[PromotionStatus]],
         applicant_or_hr: bool = False,
-    ) -> tuple[str, Role]:
-        a = steerable_application(
+    ) -> SteeredApplication:
+        """The one check, then the Update under the command id; when the workflow refuses
+        (or has closed), a command the store recorded under that id by this person,
+        saying the same, is answered with its recorded outcome instead."""
+        command_id = command_id_or_new(command_id)
+        application = steerable_application(
             self.services,
             principal,
             application_id,
             *roles,
             action=action,
             applicant_or_hr=applicant_or_hr,
+            closed_ok=True,
         )
-        return a.employee_id, Role(a.target_role)
+        employee_id, target = application.employee_id, Role(application.target_role)
+        try:
+            if application.stage in CLOSED:
+                raise closed(application)
+            status = await send(employee_id, target, command_id)
+        except DomainError:
+            if kind is None:
+                raise
+            recorded = self.recorded(principal, application_id, kind, command_id, content)
+            if recorded is None:
+                raise
+            return recorded
+        return SteeredApplication(**status.model_dump(), command_id=command_id)
 
-    async def decide_application(
-        self, principal: Principal, application_id: str, approve: bool, comment: str
-    ) -> PromotionStatus:
-        """The manager's decision (or HR's for them)."""
-        employee_id, target = self._steerable(
-            principal,
-            application_id,
-            AccessRole.manager,
-            AccessRole.hr,
-            action=Message("decide on promotion applications"),
+    def recorded(
+        self,
+        principal: Principal,
+        application_id: str,
+        kind: StepKind,
+        command_id: str,
+        content: dict[str, Any],
+    ) -> SteeredApplication | None:
+        """The outcome the store recorded for this command (the same id, person and
+        content), None when it recorded none; the same person's id with another content
+        is refused (aggregates.promotion.repeated_step)."""
+        application = PromotionCommands(self.services).get(application_id)
+        events = self.services.store.promotions.events.get(application_uuid(application_id))
+        step = repeated_step(
+            recorded_steps(events),  # type: ignore[arg-type]
+            kind,
+            command_id,
+            principal.person_id,
+            principal.role.value,
+            content,
         )
-        return await self.decide(principal, employee_id, target, approve, comment)
-
-    async def resubmit_application(
-        self, principal: Principal, application_id: str
-    ) -> PromotionStatus:
-        employee_id, target = self._steerable(
-            principal,
-            application_id,
-            *APPLICANTS,
-            action=Message("resubmit this application"),
-            applicant_or_hr=True,
+        if step is None:
+            return None
+        return SteeredApplication(
+            application_id=application.application_id,
+            workflow_id=application.workflow_id,
+            employee_id=application.employee_id,
+            stage=step.outcome,
+            round=step.round,
+            manager_id=step.manager_id,
+            command_id=command_id,
         )
-        return await self.resubmit(principal, employee_id, target)
-
-    async def withdraw_application(
-        self, principal: Principal, application_id: str, reason: str
-    ) -> PromotionStatus:
-        employee_id, target = self._steerable(
-            principal,
-            application_id,
-            *APPLICANTS,
-            action=Message("withdraw this application"),
-            applicant_or_hr=True,
-        )
-        return await self.withdraw(principal, employee_id, target, reason)
-
-    async def review_application(
-        self, principal: Principal, application_id: str, action: str, approve: bool, text: str
-    ) -> PromotionStatus:
-        """HR confirms, or overrides with a reason."""
-        employee_id, target = self._steerable(
-            principal,
-            application_id,
-            AccessRole.hr,
-            action=Message("review promotion applications"),
-        )
-        return await self.hr_review(principal, employee_id, target, action, approve, text)
 
     async def _update(
-        self, employee_id: str, target: Role, update: Any, arg: Any
+        self, employee_id: str, target: Role, update: Any, arg: Any, command_id: str | None = None
     ) -> PromotionStatus:
+        """The Update, under an id made of the command id when there is one (so Temporal
+        answers a retry with the first answer while the Update is in the history)."""
+        command_id = command_id or getattr(arg, "command_id", None)
         result: PromotionStatus = await execute_update(
             self.client,
             promotion_workflow_id(employee_id, target),
@@ -278,5 +415,8 @@ class PromotionProcessService:
                 target=target.value,
                 employee_id=employee_id,
             ),
+            update_id(command_id, update.__name__, arg.model_dump(mode="json"))
+            if command_id
+            else None,
         )
         return result

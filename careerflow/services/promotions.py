@@ -258,9 +258,10 @@ class PromotionCommands:
         principal: Principal,
         approve: bool,
         comment: str,
+        command_id: str | None = None,
     ) -> CommandResult:
         application = self.get(application_id)
-        with self._context(application, principal, f"round-{round_}/decision"):
+        with self._context(application, principal, f"round-{round_}/decision", None, command_id):
             changed = application.decide(
                 round_, approve, comment, principal.person_id, principal.role == AccessRole.hr
             )
@@ -283,24 +284,41 @@ class PromotionCommands:
         return self._save(application, changed)
 
     def confirm(
-        self, application_id: str, round_: int, principal: Principal, comment: str
+        self,
+        application_id: str,
+        round_: int,
+        principal: Principal,
+        comment: str,
+        command_id: str | None = None,
     ) -> CommandResult:
         application = self.get(application_id)
-        with self._context(application, principal, f"round-{round_}/hr"):
+        with self._context(application, principal, f"round-{round_}/hr", None, command_id):
             changed = application.confirm(round_, principal.person_id, comment)
         return self._save(application, changed)
 
     def override(
-        self, application_id: str, round_: int, principal: Principal, reason: str, approve: bool
+        self,
+        application_id: str,
+        round_: int,
+        principal: Principal,
+        reason: str,
+        approve: bool,
+        command_id: str | None = None,
     ) -> CommandResult:
         application = self.get(application_id)
-        with self._context(application, principal, f"round-{round_}/hr", reason=reason):
+        with self._context(application, principal, f"round-{round_}/hr", reason, command_id):
             changed = application.override(round_, principal.person_id, reason, approve)
         return self._save(application, changed)
 
-    def withdraw(self, application_id: str, principal: Principal, reason: str) -> CommandResult:
+    def withdraw(
+        self,
+        application_id: str,
+        principal: Principal,
+        reason: str,
+        command_id: str | None = None,
+    ) -> CommandResult:
         application = self.get(application_id)
-        with self._context(application, principal, "withdraw", reason=reason):
+        with self._context(application, principal, "withdraw", reason, command_id):
             changed = application.withdraw(principal.person_id, reason)
         return self._save(application, changed)
 
@@ -339,5 +357,16 @@ class PromotionCommands:
         principal: Principal | None,
         step: str,
         reason: str | None = None,
+        command_id: str | None = None,
     ) -> Any:
+        """A person's step carries the command id they sent (so a retry of it is
+        recognised: services.promotion_process); the engine's own, workflow/step."""
+        if principal is not None and command_id:
+            return command_context(
+                actor=principal.person_id,
+                role=principal.role.value,
+                command_id=command_id,
+                workflow_id=application.workflow_id,
+                reason=reason,
+            )
         return workflow_step(principal, application.workflow_id, step, reason)

@@ -9,12 +9,15 @@ caller may not see answers 404 exactly like one that does not exist."""
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 
+from aggregates.base import DomainError
 from aggregates.evaluation import CriteriaEvaluation, CriterionResult
 from aggregates.ladder import Role
 from aggregates.promotion import Stage
@@ -27,11 +30,52 @@ from careerflow.principal import AccessRole, Principal
 PROBLEMS = problem_responses("employee or application", "the promotion process's rules")
 router = APIRouter(prefix="/promotions", tags=["promotions"], responses=PROBLEMS)
 
+F = TypeVar("F", bound=Callable[..., Any])
 READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
 APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
 
 
 # -- requests -----------------------------------------------------------------------------
+RETRIES = (
+    "Safe to retry: send an `Idempotency-Key` header (or the body's `command_id`), e.g. a "
+    "UUID, and send the same request again with the same key when an answer was lost "
+    "(a timeout, a dropped connection). A step already recorded under that key by you, "
+    "saying the same, answers 200 with its recorded outcome and changes nothing; the "
+    "same key with a different content is refused (422). Without a key the engine "
+    "chooses one: the answer's `command_id`."
+)
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="The command id of this step (1-128 letters, digits, '.', '_', ':' or "
+        "'-'; a UUID will do): the same request sent again with it is answered with the "
+        "recorded outcome instead of a refusal.",
+    ),
+]
+COMMAND_ID_FIELD = Field(
+    default=None,
+    description="The command id, as the Idempotency-Key header (give one or the other).",
+)
+
+
+def _retriable(endpoint: F) -> F:
+    """The endpoint's OpenAPI description says how to retry it."""
+    endpoint.__doc__ = f"{inspect.cleandoc(endpoint.__doc__ or '')}\n\n{RETRIES}"
+    return endpoint
+
+
+def _command_id(header: str | None, body: str | None) -> str | None:
+    if header and body and header.strip() != body.strip():
+        raise DomainError(
+            "the Idempotency-Key header ({header}) and the body's command_id ({body}) "
+            "differ; send one of them, or the same in both",
+            header=header,
+            body=body,
+        )
+    return header or body
+
+
 class StartApplication(BaseModel):
     employee_id: str | None = Field(
         default=None,
@@ -51,10 +95,12 @@ class ManagerDecisionIn(BaseModel):
         description="Shown to the applicant; required when rejecting "
         '(e.g. "approve; focus on management skills").',
     )
+    command_id: str | None = COMMAND_ID_FIELD
 
 
 class WithdrawalIn(BaseModel):
     reason: str = Field(default="", description="Why the application is withdrawn.")
+    command_id: str | None = COMMAND_ID_FIELD
 
 
 class HrReviewIn(BaseModel):
@@ -68,6 +114,7 @@ class HrReviewIn(BaseModel):
         description="Required for an override (it is part of the audit record); "
         "a comment for a confirmation.",
     )
+    command_id: str | None = COMMAND_ID_FIELD
 
 
 # -- responses ----------------------------------------------------------------------------
@@ -87,6 +134,9 @@ class ApplicationStatus(BaseModel):
     stage: Stage
     round: int
     manager_id: str | None
+    command_id: str | None = Field(
+        default=None, description="The command id of the step: retry with it (Idempotency-Key)."
+    )
 
 
 class TimelineStep(BaseModel):
@@ -232,15 +282,23 @@ async def start_application(
     response_model=ApplicationStatus,
     summary="Record the manager's decision",
 )
+@_retriable
 async def decide(
-    application_id: str, body: ManagerDecisionIn, caller: Caller, ctx: Context
+    application_id: str,
+    body: ManagerDecisionIn,
+    caller: Caller,
+    ctx: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationStatus:
     """The applicant's manager approves or rejects (with a comment); HR may act for them.
 
     Answers once the decision has taken effect: HR review, returned with the unmet
-    criteria, or rejected."""
+    criteria, or rejected. A round is decided once: another decision is refused (422)."""
+    command_id = _command_id(idempotency_key, body.command_id)
     flow = await ctx.promotions()
-    result = await flow.decide_application(caller, application_id, body.approve, body.comment)
+    result = await flow.decide_application(
+        caller, application_id, body.approve, body.comment, command_id
+    )
     return _status(result)
 
 
@@ -249,11 +307,14 @@ async def decide(
     response_model=ApplicationStatus,
     summary="Resubmit a returned application",
 )
-async def resubmit(application_id: str, caller: Caller, ctx: Context) -> ApplicationStatus:
+@_retriable
+async def resubmit(
+    application_id: str, caller: Caller, ctx: Context, idempotency_key: IdempotencyKey = None
+) -> ApplicationStatus:
     """Resubmit a returned application (the applicant or HR); it is re-evaluated on
     fresh data and goes back to the manager."""
     flow = await ctx.promotions()
-    return _status(await flow.resubmit_application(caller, application_id))
+    return _status(await flow.resubmit_application(caller, application_id, idempotency_key))
 
 
 @router.post(
@@ -261,12 +322,18 @@ async def resubmit(application_id: str, caller: Caller, ctx: Context) -> Applica
     response_model=ApplicationStatus,
     summary="Withdraw an application",
 )
+@_retriable
 async def withdraw(
-    application_id: str, body: WithdrawalIn, caller: Caller, ctx: Context
+    application_id: str,
+    body: WithdrawalIn,
+    caller: Caller,
+    ctx: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationStatus:
     """Withdraw an open application (the applicant or HR) until it is announced."""
+    command_id = _command_id(idempotency_key, body.command_id)
     flow = await ctx.promotions()
-    result = await flow.withdraw_application(caller, application_id, body.reason)
+    result = await flow.withdraw_application(caller, application_id, body.reason, command_id)
     return _status(result)
 
 
@@ -275,8 +342,13 @@ async def withdraw(
     response_model=ApplicationStatus,
     summary="Record HR's review (confirm or override)",
 )
+@_retriable
 async def hr_review(
-    application_id: str, body: HrReviewIn, caller: Caller, ctx: Context
+    application_id: str,
+    body: HrReviewIn,
+    caller: Caller,
+    ctx: Context,
+    idempotency_key: IdempotencyKey = None,
 ) -> ApplicationStatus:
     """HR confirms an application that passed every criterion, or overrides (with a
     reason): approve a returned one, or decline one that passed."""
@@ -285,8 +357,11 @@ async def hr_review(
         "override_approve": ("override", True),
         "override_decline": ("override", False),
     }[body.outcome]
+    command_id = _command_id(idempotency_key, body.command_id)
     flow = await ctx.promotions()
-    result = await flow.review_application(caller, application_id, action, approve, body.reason)
+    result = await flow.review_application(
+        caller, application_id, action, approve, body.reason, command_id
+    )
     return _status(result)
 
 
