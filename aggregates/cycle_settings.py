@@ -2,12 +2,16 @@
 week starts, when plans are due, when the report is built and feedback is due, in the
 company's time zone; which items a weekly plan has and how many reps a launch batch holds.
 
-The moments are weekday clock times, not working days: a public holiday does not move
-them (the working-day calendar, with its published extra days, is promotion_process's)."""
+The moments are weekday clock times, except that nobody is asked to plan on a day off: when
+the plan deadline falls on a public holiday (the company calendar: promotion_process's
+country and the extra days HR published), the plan's reminder and deadline move to the
+same time on the week's next working day, as long as that is still before the report. A
+week with no such day (Spring Festival) keeps them, and its plan defaults as usual."""
 
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from datetime import date, datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
@@ -95,6 +99,33 @@ class WeeklyCycleSettings(Frozen):
         # Wall-clock arithmetic: add days/hours to the local midnight, then resolve.
         naive = datetime.combine(monday, time(0)) + moment.offset
         return naive.replace(tzinfo=local.tzinfo).astimezone(ZoneInfo("UTC"))
+
+    def plan_moments(
+        self, week: str, is_working_day: Callable[[date], bool]
+    ) -> tuple[datetime, datetime]:
+        """The plan's reminder and deadline in `week`, moved by whole days (wall clock) so
+        the deadline falls on a working day before the report; unmoved when it already
+        does, or when no day does."""
+        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+        shift = 0
+        while self.plan_deadline.offset + timedelta(days=shift) < self.report_at.offset:
+            if is_working_day(monday + timedelta(days=self.plan_deadline.day + shift)):
+                break
+            shift += 1
+        else:
+            shift = 0
+        reminder, deadline = (
+            moment.model_copy(update={"day": moment.day + shift})
+            for moment in (self.plan_reminder, self.plan_deadline)
+        )
+        return self.at(week, reminder), self.at(week, deadline)
+
+    def label_at(self, week: str, moment: datetime) -> str:
+        """A moment of `week` said as its day in the cycle and local time ("Tue 18:00")."""
+        local = moment.astimezone(ZoneInfo(self.time_zone))
+        monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1)
+        day = min(max((local.date() - monday).days, 0), 7)
+        return WeekTime(day=day, hour=local.hour, minute=local.minute).label()
 
     def week_of(self, now: datetime) -> str:
         """The ISO week the company's local clock is in at `now`."""

@@ -212,6 +212,31 @@ def test_a_new_cascade_version_sets_the_next_weeks_targets(
     assert cycles.get("E1", WEEK).targets.cascade_version == 1
 
 
+def test_a_plan_deadline_on_a_published_holiday_moves_to_the_next_working_day(
+    services: Services, cycles: CycleCommands
+) -> None:
+    # HR publishes the company calendar: Monday 9 March off (W11), and the whole working
+    # week of W12 off (16-20 March: no working day before Friday's report).
+    off = [date(2026, 3, 9), *(date(2026, 3, d) for d in range(16, 21))]
+    services.policies.publish(
+        HR,
+        "promotion_process",
+        "default",
+        {"extra_holidays": [d.isoformat() for d in off]},
+        "company days off",
+    )
+    moved = cycles.open("E1", NEXT_WEEK, "wf-moved")
+    assert moved.deadlines.plan_reminder == utc(2026, 3, 10, 4)  # Tue 12:00 Shanghai
+    assert moved.deadlines.plan_deadline == utc(2026, 3, 10, 10)  # Tue 18:00 Shanghai
+    assert moved.deadlines.report_at == utc(2026, 3, 13, 10)  # the report stays Friday
+    assert moved.deadline_labels["plan_deadline"] == "Tue 18:00"
+    kept = cycles.open("E1", "2026-W12", "wf-kept")
+    assert kept.deadlines.plan_deadline == utc(2026, 3, 16, 10)  # no day to move to
+    assert kept.deadline_labels["plan_deadline"] == "Mon 18:00"
+    # A week the calendar leaves alone keeps its Monday.
+    assert cycles.open("E1", WEEK, "wf-plain").deadlines.plan_deadline == PLAN_DEADLINE
+
+
 # --------------------------------------------------------------------------- Monday
 
 

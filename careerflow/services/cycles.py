@@ -29,6 +29,7 @@ from aggregates.training_rules import TrainingRules, check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
 from careerflow.messages import Message, in_every_language
 from careerflow.principal import AccessRole, Principal, workflow_step
+from careerflow.workdays import is_working_day
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -204,10 +205,10 @@ class CycleCommands:
             team_id=cycle.team_id,
             time_zone=settings.time_zone,
             deadlines=cycle.deadlines,
+            # Said from the cycle's own moments: a holiday may have moved the plan's.
             deadline_labels={
-                "plan_deadline": settings.plan_deadline.label(),
-                "report_at": settings.report_at.label(),
-                "feedback_deadline": settings.feedback_deadline.label(),
+                name: settings.label_at(cycle.week, getattr(cycle.deadlines, name))
+                for name in ("plan_deadline", "report_at", "feedback_deadline")
             },
             plan_items=list(settings.plan_items),
             targets={k: v for k, v in cycle.targets.weekly.items() if k in settings.plan_items},
@@ -234,9 +235,13 @@ class CycleCommands:
         targets = self.targets(employee_id, employee.team_id, Role(employee.role), week)
         previous: WeeklyCycle | None = self.app.find(cycle_uuid(employee_id, _previous_week(week)))
         agreed = previous.next_plan if previous is not None else None
+        company, _ = self.s.policies.promotion_process()
+        plan_reminder, plan_deadline = settings.plan_moments(
+            week, lambda day: is_working_day(day, company)
+        )
         deadlines = Deadlines(
-            plan_reminder=settings.at(week, settings.plan_reminder),
-            plan_deadline=settings.at(week, settings.plan_deadline),
+            plan_reminder=plan_reminder,
+            plan_deadline=plan_deadline,
             report_at=settings.at(week, settings.report_at),
             feedback_reminder=settings.at(week, settings.feedback_reminder),
             feedback_deadline=settings.at(week, settings.feedback_deadline),
