@@ -1637,8 +1637,9 @@ def _statement_text(s: BonusStatement) -> list[str]:
             out.append(f"{title}{version}: hidden")
             continue
         out.append(f"{title}{version}:")
+        # The amount in a column of its own: a line may say its figure too ("= 530").
         for line in figures.lines or []:
-            out.append(f"  {line.text.get('en', line.key)}: {_num(line.amount)}")
+            out.append(f"  {_num(line.amount):>10}  {line.text.get('en', line.key)}")
         target = "" if met is None else (" (sales target met)" if met else " (target not met)")
         out.append(f"  total {_num(figures.amount)} {figures.currency or ''}".rstrip() + target)
     if s.recommendations:
