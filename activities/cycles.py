@@ -70,6 +70,30 @@ class BatchStarted(BaseModel):
     already_running: int
 
 
+# The workflows this module starts, by their registered names: activities never import
+# workflows (the workflows import these inputs and ids instead).
+WEEKLY_CYCLE = "WeeklyCycle"
+MONTH_CLOSE = "MonthClose"
+
+
+class StartCycle(BaseModel):
+    employee_id: str
+    week: str
+
+
+def cycle_workflow_id(employee_id: str, week: str) -> str:
+    return f"cycle-{employee_id}-{week}"
+
+
+class StartMonthClose(BaseModel):
+    employee_id: str
+    month: str
+
+
+def month_close_workflow_id(employee_id: str, month: str) -> str:
+    return f"month-close-{employee_id}-{month}"
+
+
 class CycleActivities:
     def __init__(self, services: Services, client: Client, task_queue: str) -> None:
         self.commands = CycleCommands(services)
@@ -82,18 +106,12 @@ class CycleActivities:
         Idempotent: the workflow id is the rep's period, and an id already used (running
         or finished) is left alone, so a retried batch or a re-run launch starts nothing twice.
         """
-        from workflows.month_close import (
-            MonthCloseWorkflow,
-            StartMonthClose,
-            month_close_workflow_id,
-        )
-        from workflows.weekly_cycle import StartCycle, WeeklyCycleWorkflow, cycle_workflow_id
 
         async def start(employee_id: str) -> bool:
             try:
                 if request.kind == "week":
                     await self.client.start_workflow(
-                        WeeklyCycleWorkflow.run,
+                        WEEKLY_CYCLE,
                         StartCycle(employee_id=employee_id, week=request.period),
                         id=cycle_workflow_id(employee_id, request.period),
                         task_queue=self.task_queue,
@@ -101,7 +119,7 @@ class CycleActivities:
                     )
                 else:
                     await self.client.start_workflow(
-                        MonthCloseWorkflow.run,
+                        MONTH_CLOSE,
                         StartMonthClose(employee_id=employee_id, month=request.period),
                         id=month_close_workflow_id(employee_id, request.period),
                         task_queue=self.task_queue,

@@ -26,6 +26,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from activities.cycles import cycle_workflow_id, month_close_workflow_id
 from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.cli_auth import ExitCode
@@ -38,8 +39,7 @@ from tests.cli_tokens import CliTokens
 from tests.conftest import TEST_CODEC_KEYS
 from tests.workflows.promotion_support import build_org, ingest
 from worker import build_worker
-from workflows.month_close import month_close_workflow_id
-from workflows.weekly_cycle import WeeklyCycleWorkflow, cycle_workflow_id
+from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycle

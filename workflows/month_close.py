@@ -4,27 +4,21 @@ recommendation, the manager an alert when a rule asks for one."""
 
 from __future__ import annotations
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cycles import CloseMonth
+    from activities.cycles import (
+        MONTH_CLOSE,
+        CloseMonth,
+        StartMonthClose,
+    )
     from careerflow.messages import Message
     from careerflow.services.cycles import MonthOutcome
     from workflows.notify import notify
     from workflows.steps import step
 
 
-class StartMonthClose(BaseModel):
-    employee_id: str
-    month: str
-
-
-def month_close_workflow_id(employee_id: str, month: str) -> str:
-    return f"month-close-{employee_id}-{month}"
-
-
-@workflow.defn(name="MonthClose")
+@workflow.defn(name=MONTH_CLOSE)
 class MonthCloseWorkflow:
     @workflow.run
     async def run(self, start: StartMonthClose) -> MonthOutcome:

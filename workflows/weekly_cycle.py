@@ -15,7 +15,13 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cycles import CycleRef, GiveFeedback, SubmitPlan
+    from activities.cycles import (
+        WEEKLY_CYCLE,
+        CycleRef,
+        GiveFeedback,
+        StartCycle,
+        SubmitPlan,
+    )
     from aggregates.cycle_settings import plan_problems
     from aggregates.weekly_cycle import ReportLine
     from careerflow.messages import Message
@@ -24,11 +30,6 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notify import notify
     from workflows.refusals import refuse
     from workflows.steps import step
-
-
-class StartCycle(BaseModel):
-    employee_id: str
-    week: str
 
 
 class PlanRequest(BaseModel):
@@ -50,10 +51,6 @@ class CycleOutcome(BaseModel):
     feedback: str  # "given" | "missed"
 
 
-def cycle_workflow_id(employee_id: str, week: str) -> str:
-    return f"cycle-{employee_id}-{week}"
-
-
 def report_line(line: ReportLine) -> Message:
     """One line of the Friday report: the metric, what was planned and done, and whether
     the plan was met."""
@@ -66,7 +63,7 @@ def report_line(line: ReportLine) -> Message:
     )
 
 
-@workflow.defn(name="WeeklyCycle")
+@workflow.defn(name=WEEKLY_CYCLE)
 class WeeklyCycleWorkflow:
     @workflow.init
     def __init__(self, start: StartCycle) -> None:

@@ -23,6 +23,7 @@ from temporalio.client import (
 )
 from temporalio.common import WorkflowIDConflictPolicy
 
+from activities.cycles import cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings
 from careerflow.messages import Message
@@ -31,12 +32,7 @@ from careerflow.services.cycles import CycleCommands, CycleInfo
 from careerflow.services.registry import Services
 from careerflow.services.updates import execute_update
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
-from workflows.weekly_cycle import (
-    FeedbackRequest,
-    PlanRequest,
-    WeeklyCycleWorkflow,
-    cycle_workflow_id,
-)
+from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
 
 WEEKLY_SCHEDULE_ID = "careerflow-weekly-cycles"
 MONTHLY_SCHEDULE_ID = "careerflow-month-close"

@@ -20,6 +20,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
+from activities.cycles import cycle_workflow_id, month_close_workflow_id
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
@@ -27,8 +28,7 @@ from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDU
 from tests.api.conftest import ApiStack
 from tests.api.matrix_cycles import pay_cases
 from tests.workflows.promotion_support import ingest
-from workflows.month_close import month_close_workflow_id
-from workflows.weekly_cycle import WeeklyCycleWorkflow, cycle_workflow_id
+from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 API = "/api/v1"
 REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycle

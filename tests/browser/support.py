@@ -14,6 +14,7 @@ from typing import Any
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
 
+from activities.cycles import StartCycle, cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
 from careerflow.principal import AccessRole, Principal
@@ -22,7 +23,7 @@ from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.registry import Services
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import ingest, year_of_metrics
-from workflows.weekly_cycle import StartCycle, WeeklyCycleWorkflow, cycle_workflow_id
+from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
 # Names in tests/workflows/promotion_support.py's organisation.

@@ -19,6 +19,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
+from activities.cycles import cycle_workflow_id
 from aggregates.base import PermissionDeniedError
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime
 from aggregates.ladder import Role
@@ -37,7 +38,6 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from worker import build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
-from workflows.weekly_cycle import cycle_workflow_id
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPS = [f"R{i:03d}" for i in range(1, 12)]

@@ -19,7 +19,12 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.cycles import CycleActivities
+from activities.cycles import (
+    CycleActivities,
+    StartCycle,
+    cycle_workflow_id,
+    month_close_workflow_id,
+)
 from activities.notifications import NotificationActivities
 from aggregates.base import DomainError
 from aggregates.documents import shift_month
@@ -37,14 +42,8 @@ from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
-from workflows.month_close import MonthCloseWorkflow, month_close_workflow_id
-from workflows.weekly_cycle import (
-    FeedbackRequest,
-    PlanRequest,
-    StartCycle,
-    WeeklyCycleWorkflow,
-    cycle_workflow_id,
-)
+from workflows.month_close import MonthCloseWorkflow
+from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HISTORIES = Path(__file__).with_name("histories")

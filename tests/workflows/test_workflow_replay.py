@@ -16,6 +16,7 @@ import pytest
 from temporalio import workflow
 from temporalio.testing import WorkflowEnvironment
 
+from activities.cycles import StartCycle
 from aggregates.base import PermissionDeniedError
 from careerflow.config import PostgresSettings
 from careerflow.principal import SYSTEM, AccessRole, Principal
@@ -28,7 +29,7 @@ from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
 from worker import WORKFLOWS, build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
-from workflows.weekly_cycle import CycleOutcome, StartCycle, WeeklyCycleWorkflow
+from workflows.weekly_cycle import CycleOutcome, WeeklyCycleWorkflow
 
 
 @workflow.defn(name="WeeklyCycle", sandboxed=False)
