@@ -98,6 +98,7 @@ def main() -> int:
             [BIN / "ruff", "check", "--no-cache", "."],
             [BIN / "ruff", "format", "--no-cache", "--check", "."],
             [BIN / "mypy"],
+            [BIN / "lint-imports", "--no-cache"],
         ):
             if code := run(step):
                 return code
