@@ -100,10 +100,48 @@ class AssessmentRound(Aggregate):
         self.profiles: dict[str, CompetencyProfile] = {}
         self.closed = False
 
+    # -- indices (derived, never stored: a round of 2,000 people has ~22,000 tasks) -------
+    def _index(self) -> dict[str, RaterTask]:
+        index: dict[str, RaterTask] | None = self.__dict__.get("_task_index")
+        if index is None:
+            index = {t.key: t for t in self.tasks}
+            self.__dict__["_task_index"] = index
+        return index
+
+    def _done(self) -> set[str]:
+        done: set[str] | None = self.__dict__.get("_done_keys")
+        if done is None:
+            done = set(self.completed)
+            self.__dict__["_done_keys"] = done
+        return done
+
+    def _seen(self) -> set[str]:
+        seen: set[str] | None = self.__dict__.get("_command_keys")
+        if seen is None:
+            seen = set(self.commands)
+            self.__dict__["_command_keys"] = seen
+        return seen
+
+    def is_done(self, key: str) -> bool:
+        return key in self._done()
+
+    def has_command(self, command: str) -> bool:
+        return command in self._seen()
+
+    def open_tasks_of(self, rater_id: str) -> int:
+        """How many ratings a rater still owes in this round."""
+        by_rater: dict[str, list[str]] | None = self.__dict__.get("_by_rater")
+        if by_rater is None:
+            by_rater = {}
+            for t in self.tasks:
+                by_rater.setdefault(t.rater_id, []).append(t.key)
+            self.__dict__["_by_rater"] = by_rater
+        done = self._done()
+        return sum(1 for key in by_rater.get(rater_id, ()) if key not in done)
+
     # -- ratings ---------------------------------------------------------------------
     def task(self, rater_id: str, ratee_id: str) -> RaterTask | None:
-        key = task_key(rater_id, ratee_id)
-        return next((t for t in self.tasks if t.key == key), None)
+        return self._index().get(task_key(rater_id, ratee_id))
 
     def complete(
         self, command: str, task: RaterTask, items: dict[str, RatingItem], late: bool
@@ -111,13 +149,13 @@ class AssessmentRound(Aggregate):
         """A rater's rating: recorded with the rater for a named group; for an anonymous
         group only the completion is recorded here (the rating is sealed at the close).
         Ratings are final: a second one for the same task is refused."""
-        if command in self.commands:
+        if self.has_command(command):
             return False
         if self.closed:
             raise DomainError(
                 "round {round_id} is closed; ratings are no longer taken", round_id=self.round_id
             )
-        if task.key in self.completed:
+        if self.is_done(task.key):
             raise DomainError(
                 "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
                 rater_id=task.rater_id,
@@ -134,19 +172,23 @@ class AssessmentRound(Aggregate):
     def _rating_recorded(
         self, command: str, task: RaterTask, items: dict[str, RatingItem], late: bool
     ) -> None:
-        self.named = {**self.named, task.key: dict(items)}
-        self.completed = [*self.completed, task.key]
-        self.commands = [*self.commands, command]
-        self.late += late
+        self.named[task.key] = dict(items)
+        self._mark_done(command, task.key, late)
 
     @event("AnonymousTaskCompleted")
     def _task_completed(self, command: str, task: RaterTask, late: bool) -> None:
-        self.completed = [*self.completed, task.key]
-        self.commands = [*self.commands, command]
+        self._mark_done(command, task.key, late)
+
+    def _mark_done(self, command: str, key: str, late: bool) -> None:
+        # In place: copying the lists per event made loading a big round quadratic.
+        self.completed.append(key)
+        self.commands.append(command)
+        self._done().add(key)
+        self._seen().add(command)
         self.late += late
 
     def pending(self) -> list[RaterTask]:
-        done = set(self.completed)
+        done = self._done()
         return [t for t in self.tasks if t.key not in done]
 
     # -- reminders and the deadline ------------------------------------------------------
@@ -158,7 +200,7 @@ class AssessmentRound(Aggregate):
 
     @event("RemindersSent")
     def _reminded(self, index: int, raters: list[str], pending_tasks: int) -> None:
-        self.reminded = [*self.reminded, index]
+        self.reminded.append(index)
 
     def pass_deadline(self, pending_tasks: int) -> bool:
         """The deadline passed with a grace period for late ratings still to run."""
@@ -183,13 +225,13 @@ class AssessmentRound(Aggregate):
     ) -> None:
         """An anonymous group's ratings, in content order, without who or when; a hidden
         group (too few raters) carries its count only."""
-        self.sealed = [*self.sealed, f"{ratee_id}/{group}"]
+        self.sealed.append(f"{ratee_id}/{group}")
 
     @event("ProfileComputed")
     def record_profile(
         self, ratee_id: str, manager_id: str | None, team_id: str, profile: CompetencyProfile
     ) -> None:
-        self.profiles = {**self.profiles, ratee_id: profile}
+        self.profiles[ratee_id] = profile
 
     @event("Closed")
     def close(

@@ -7,24 +7,41 @@ are sealed, profiles computed, gaps recommend courses, the levels go to the metr
 ledger, and each person gets their results.
 
 Anonymous ratings are held here until the close and handed over in an order of their
-content, never with the rater; the store records for them only that the task is done."""
+content, never with the rater; the store records for them only that the task is done.
+
+Rounds of any size (`StartRound.bounded`): the steps take and return ids, counts and
+pages (never the task list); notices, reminders, sealing and results go a page at a time; and a run
+continues as new once its history reaches `events_per_run` events, handing the next run
+its place and the anonymous ballots (a `Carry`), so no history grows with the round.
+Rounds started without `bounded` finish as they began (`_run_unbounded`)."""
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import Awaitable, Callable
 from datetime import datetime, timedelta
+from typing import NoReturn
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.assessments import RemindRound, RoundRef
     from aggregates.assessment_round import RaterTask, task_key
-    from aggregates.competency import RatingItem, rating_problems
+    from aggregates.competency import rating_problems
     from careerflow.messages import Message
-    from careerflow.principal import AccessRole, Principal
+    from careerflow.principal import AccessRole
+    from careerflow.services.assessment_batches import (
+        Ballot,
+        FinishRound,
+        NotesPage,
+        RaterPage,
+        RoundBrief,
+        RoundClosed,
+        RoundPage,
+        SealPage,
+        SealProgress,
+        ballot_key,
+    )
     from careerflow.services.assessments import (
         CloseRound,
         CloseSummary,
@@ -33,54 +50,42 @@ with workflow.unsafe.imports_passed_through():
         RatingReceipt,
         Reminders,
         RoundInfo,
-        RoundRequest,
         SealedRating,
         closed_message,
         sealed_order,
     )
     from workflows.notify import notify
-    from workflows.refusals import refuse, refused
+    from workflows.refusals import busy, refuse, refused
     from workflows.steps import step
 
-FAN_OUT = 20  # notifications sent at a time
+from workflows.assessment_round_state import (
+    BUSY,
+    EVENTS_PER_RUN,
+    FAN_OUT,
+    SEAL_BALLOTS,
+    Carry,
+    RateRequest,
+    RoundOutcome,
+    RoundState,
+    StartRound,
+    _in_batches,
+    _seal_page,
+    assessment_workflow_id,
+)
 
-
-class StartRound(BaseModel):
-    request: RoundRequest
-    started_by: Principal
-
-
-class RateRequest(BaseModel):
-    principal: Principal
-    ratee_id: str
-    ratings: dict[str, RatingItem]
-
-
-class RoundState(BaseModel):
-    """For operators and tests: counts only (dashboards read the round's read model)."""
-
-    opened: bool
-    asked: int
-    rated: int
-    closing: bool
-
-
-class RoundOutcome(BaseModel):
-    round_id: str
-    asked: int
-    rated: int
-    late: int
-    gaps: dict[str, float | None]
-    """competency -> share of the assessed below target."""
-
-
-def assessment_workflow_id(round_id: str) -> str:
-    return f"assessment-{round_id}"
-
-
-async def _in_batches(calls: Sequence[Callable[[], Awaitable[None]]]) -> None:
-    for offset in range(0, len(calls), FAN_OUT):
-        await asyncio.gather(*(call() for call in calls[offset : offset + FAN_OUT]))
+__all__ = [
+    "BUSY",
+    "EVENTS_PER_RUN",
+    "FAN_OUT",
+    "SEAL_BALLOTS",
+    "AssessmentRoundWorkflow",
+    "Carry",
+    "RateRequest",
+    "RoundOutcome",
+    "RoundState",
+    "StartRound",
+    "assessment_workflow_id",
+]
 
 
 @workflow.defn(name="AssessmentRound")
@@ -94,9 +99,20 @@ class AssessmentRoundWorkflow:
         self.sealed: list[SealedRating] = []
         self.closing = False
         self.commands = 0
+        self.carry: Carry | None = start.carry  # set: a bounded round, once opened
+        self.closing = bool(start.carry and start.carry.closing)
+        self.handing_over = False
+        self.in_flight: set[str] = set()
 
     @workflow.run
     async def run(self, start: StartRound) -> RoundOutcome:
+        if not start.bounded:
+            return await self._run_unbounded(start)  # started before rounds of any size
+        return await self._run_bounded(start)
+
+    async def _run_unbounded(self, start: StartRound) -> RoundOutcome:
+        """The whole round in one history, its task list in workflow state: rounds started
+        without `bounded` replay and finish this way."""
         workflow_id = workflow.info().workflow_id
         info = await step(
             "assessment_open",
@@ -135,7 +151,7 @@ class AssessmentRoundWorkflow:
             )
             await _in_batches(
                 [
-                    self._reminder(base, ref, index, r.rater_id, r.ratees, reminders)
+                    self._reminder(base, ref, index, r.rater_id, r.ratees, reminders.deadline_label)
                     for r in reminders.raters
                 ]
             )
@@ -171,6 +187,133 @@ class AssessmentRoundWorkflow:
                 for note in summary.notes
             ]
         )
+        await self._closed_notice(base, ref, summary)
+        return RoundOutcome(
+            round_id=info.round_id,
+            asked=summary.asked,
+            rated=summary.rated,
+            late=summary.late,
+            gaps={g.competency: g.share for g in summary.gaps},
+        )
+
+    async def _run_bounded(self, start: StartRound) -> RoundOutcome:
+        c = start.carry
+        if c is None:
+            brief = await step(
+                "assessment_open_brief",
+                OpenRound(
+                    request=start.request,
+                    started_by=start.started_by,
+                    workflow_id=workflow.info().workflow_id,
+                    now=workflow.now(),
+                ),
+                RoundBrief,
+            )
+            c = Carry(brief=brief, rated=brief.rated)
+            self.carry = c
+        b = c.brief
+        base = f"assessment/{b.round_id}"
+        ref = {"type": "assessment", "id": b.round_id}
+
+        # Every rater learns whom to rate and by when, a page of raters at a time.
+        while c.notices_after is not None:
+            after = c.notices_after
+            page = await step(
+                "assessment_raters", RoundPage(round_id=b.round_id, after=after), RaterPage
+            )
+            await _in_batches(
+                [self._task_notice(base, ref, r.rater_id, r.ratees, b) for r in page.raters]
+            )
+            c.notices_after = page.next
+            await self._checkpoint(start)
+
+        # Reminders to raters with a task still open.
+        while c.reminder < len(b.reminders):
+            if c.reminder_after is None:
+                await self._wait_until(b.reminders[c.reminder], start, self._all_done)
+                if self._all_done():
+                    c.reminder = len(b.reminders)
+                    break
+                c.reminder_after = ""
+            page = await step(
+                "assessment_raters",
+                RoundPage(round_id=b.round_id, after=c.reminder_after, reminder=c.reminder),
+                RaterPage,
+            )
+            await _in_batches(
+                [
+                    self._reminder(base, ref, c.reminder, r.rater_id, r.ratees, page.deadline_label)
+                    for r in page.raters
+                ]
+            )
+            if page.next is None:
+                c.reminder, c.reminder_after = c.reminder + 1, None
+            else:
+                c.reminder_after = page.next
+            await self._checkpoint(start)
+
+        # The deadline; late ratings only during the model's grace period, if any.
+        await self._wait_until(b.deadline, start)
+        if b.close_at > b.deadline:
+            if not c.deadline_passed:
+                await step("assessment_deadline_brief", RoundRef(round_id=b.round_id), RoundBrief)
+                c.deadline_passed = True
+            await self._wait_until(b.close_at, start)
+        c.closing = self.closing = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if c.closed_at is None:
+            c.closed_at = workflow.now()
+
+        # Sealed a page of people at a time, then closed; the results go out in pages.
+        while not c.sealed:
+            ballots, upto = _seal_page(c.ballots)
+            await step(
+                "assessment_seal",
+                SealPage(round_id=b.round_id, ballots=ballots, upto=upto),
+                SealProgress,
+            )
+            for key in ballots:
+                del c.ballots[key]
+            c.sealed = upto is None
+            await self._checkpoint(start)
+        if c.closed is None:
+            c.closed = await step(
+                "assessment_finish", FinishRound(round_id=b.round_id, now=c.closed_at), RoundClosed
+            )
+        while c.notes_after is not None:
+            notes = await step(
+                "assessment_notes", RoundPage(round_id=b.round_id, after=c.notes_after), NotesPage
+            )
+            await _in_batches(
+                [
+                    self._send(
+                        f"{base}/profile/{note.employee_id}",
+                        note.employee_id,
+                        "assessment.profile",
+                        Message("{text}", text=note.title),
+                        Message("{text}", text=note.body),
+                        ref,
+                    )
+                    for note in notes.notes
+                ]
+            )
+            c.notes_after = notes.next
+            await self._checkpoint(start)
+        closed = c.closed
+        await self._closed_notice(base, ref, closed)
+        return RoundOutcome(
+            round_id=b.round_id,
+            asked=closed.asked,
+            rated=closed.rated,
+            late=closed.late,
+            gaps={g.competency: g.share for g in closed.gaps},
+            runs=c.runs,
+            most_events=max(c.most_events, workflow.info().get_current_history_length()),
+        )
+
+    async def _closed_notice(
+        self, base: str, ref: dict[str, str], summary: CloseSummary | RoundClosed
+    ) -> None:
         gaps = [Message("{text}", text=g.text) for g in summary.gaps]
         await notify(
             key=f"{base}/closed",
@@ -193,13 +336,37 @@ class AssessmentRoundWorkflow:
             ),
             ref=ref,
         )
-        return RoundOutcome(
-            round_id=info.round_id,
-            asked=summary.asked,
-            rated=summary.rated,
-            late=summary.late,
-            gaps={g.competency: g.share for g in summary.gaps},
+
+    # -- a bounded history -----------------------------------------------------------------
+    def _too_long(self, start: StartRound) -> bool:
+        info = workflow.info()
+        return (
+            info.get_current_history_length() >= start.events_per_run
+            or info.is_continue_as_new_suggested()
         )
+
+    async def _checkpoint(self, start: StartRound) -> None:
+        if self._too_long(start):
+            await self._continue(start)
+
+    async def _continue(self, start: StartRound) -> NoReturn:
+        """The next run goes on from here with a fresh history. Ratings arriving while
+        the running ones finish are turned away as busy (the service tries them again)."""
+        assert self.carry is not None
+        self.handing_over = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        c = self.carry
+        c.most_events = max(c.most_events, workflow.info().get_current_history_length())
+        c.runs += 1
+        workflow.continue_as_new(start.model_copy(update={"carry": c}))
+
+    async def _wait_until(
+        self, at: datetime, start: StartRound, done: Callable[[], bool] = lambda: False
+    ) -> None:
+        """Waits until `at` or `done()`; continues as new meanwhile if ratings made the
+        history long (the next run waits for the rest)."""
+        await self._until(at, lambda: done() or self._too_long(start))
+        await self._checkpoint(start)
 
     # -- notifications -------------------------------------------------------------------
     def _send(
@@ -219,7 +386,12 @@ class AssessmentRoundWorkflow:
         return send
 
     def _task_notice(
-        self, base: str, ref: dict[str, str], rater: str, people: list[str], info: RoundInfo
+        self,
+        base: str,
+        ref: dict[str, str],
+        rater: str,
+        people: list[str],
+        info: RoundInfo | RoundBrief,
     ) -> Callable[[], Awaitable[None]]:
         names = ", ".join(people)
         return self._send(
@@ -243,7 +415,7 @@ class AssessmentRoundWorkflow:
         index: int,
         rater: str,
         people: list[str],
-        reminders: Reminders,
+        deadline_label: str,
     ) -> Callable[[], Awaitable[None]]:
         names = ", ".join(people)
         return self._send(
@@ -254,13 +426,15 @@ class AssessmentRoundWorkflow:
             Message(
                 "You still have to rate {people}; the deadline is {deadline}.",
                 people=names,
-                deadline=reminders.deadline_label,
+                deadline=deadline_label,
             ),
             ref,
         )
 
     # -- time ------------------------------------------------------------------------------
     def _all_done(self) -> bool:
+        if self.carry is not None:
+            return self.carry.brief.asked > 0 and self.carry.rated >= self.carry.brief.asked
         return bool(self.tasks) and len(self.done) >= len(self.tasks)
 
     async def _until(self, at: datetime, done: Callable[[], bool]) -> None:
@@ -279,6 +453,8 @@ class AssessmentRoundWorkflow:
     # -- updates -------------------------------------------------------------------------
     @workflow.update
     async def rate(self, request: RateRequest) -> RatingReceipt:
+        if self.carry is not None:
+            return await self._rate_bounded(self.carry, request)
         info = self._require_info()
         key = task_key(request.principal.person_id, request.ratee_id)
         task = self.tasks[key]
@@ -312,8 +488,72 @@ class AssessmentRoundWorkflow:
             )
         return receipt
 
+    async def _rate_bounded(self, c: Carry, request: RateRequest) -> RatingReceipt:
+        """The store checks the task and that it is not rated yet; here only a second
+        rating racing the first is refused. An anonymous rating is kept, without its
+        rater, until the close."""
+        key = task_key(request.principal.person_id, request.ratee_id)
+        if key in self.in_flight:
+            raise refuse(
+                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
+                rater_id=request.principal.person_id,
+                ratee_id=request.ratee_id,
+                round_id=c.brief.round_id,
+            )
+        self.in_flight.add(key)
+        try:
+            receipt: RatingReceipt = await step(
+                "assessment_rate",
+                RateCommand(
+                    round_id=c.brief.round_id,
+                    principal=request.principal,
+                    ratee_id=request.ratee_id,
+                    ratings=request.ratings,
+                    key=self._key(),
+                    now=workflow.now(),
+                ),
+                RatingReceipt,
+            )
+        finally:
+            self.in_flight.discard(key)
+        c.rated += 1
+        if receipt.anonymous:
+            ballot = Ballot.of(c.brief.model.ids(), request.ratings)
+            c.ballots.setdefault(ballot_key(receipt.ratee_id, receipt.group), []).append(ballot)
+        return receipt
+
+    def _check_bounded(self, c: Carry, request: RateRequest) -> None:
+        b = c.brief
+        p = request.principal
+        if p.role not in (AccessRole.employee, AccessRole.manager):
+            raise refuse(
+                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
+                role=p.role.value,
+                person_id=p.person_id,
+                round_id=b.round_id,
+            )
+        if self.closing or workflow.now() >= b.close_at:
+            raise refused(
+                closed_message(b.round_id, b.deadline_label, b.close_label, b.close_at > b.deadline)
+            )
+        if self.handing_over:
+            message = Message(
+                "round {round_id} is starting a fresh history; rate again in a moment",
+                round_id=b.round_id,
+            )
+            raise busy(message, BUSY)
+        problems = rating_problems(b.model, request.ratings)
+        if problems:
+            raise refuse("the rating was not taken: {problems}", problems=problems)
+
     @rate.validator
     def _check_rate(self, request: RateRequest) -> None:
+        if self.carry is not None:
+            self._check_bounded(self.carry, request)
+            return
+        if self.start.bounded:  # not opened yet: the service tries again
+            message = Message("the round is still being set up; try again in a moment")
+            raise busy(message, BUSY)
         info = self._require_info()
         p = request.principal
         if p.role not in (AccessRole.employee, AccessRole.manager):
@@ -353,6 +593,14 @@ class AssessmentRoundWorkflow:
 
     @workflow.query
     def state(self) -> RoundState:
+        if self.carry is not None:
+            return RoundState(
+                opened=True,
+                asked=self.carry.brief.asked,
+                rated=self.carry.rated,
+                closing=self.closing,
+                told=self.carry.notices_after is None,
+            )
         return RoundState(
             opened=self.info is not None,
             asked=len(self.tasks),

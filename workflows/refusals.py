@@ -23,3 +23,8 @@ def refuse(template: str, /, **params: Any) -> ApplicationError:
 
 def refused(message: Message) -> ApplicationError:
     return ApplicationError(str(message), message.to_json(), type=REFUSED, non_retryable=True)
+
+
+def busy(message: Message, kind: str) -> ApplicationError:
+    """Not a refusal: the caller may send the same again shortly (type `kind`)."""
+    return ApplicationError(str(message), message.to_json(), type=kind)

@@ -3,12 +3,14 @@ round, `assessment-<round id>`), raters rate through the round's Update."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
 
 from pydantic import BaseModel
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
@@ -16,13 +18,28 @@ from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import AssessmentCommands, RatingReceipt, RoundRequest
 from careerflow.services.registry import Services
-from careerflow.services.updates import execute_update
+from careerflow.services.updates import as_domain_error
 from workflows.assessment_round import (
+    BUSY,
     AssessmentRoundWorkflow,
     RateRequest,
     StartRound,
     assessment_workflow_id,
 )
+
+HANDOVER_TRIES = 100
+HANDOVER_PAUSE = 0.1
+"""A round's run hands over to the next in well under a second; a rating sent meanwhile
+is sent again (to the new run), for up to ~10 s."""
+
+
+def _busy(exc: BaseException) -> bool:
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ApplicationError) and cause.type == BUSY:
+            return True
+        cause = cause.__cause__ or getattr(cause, "cause", None)
+    return False
 
 
 class RoundStarted(BaseModel):
@@ -56,7 +73,7 @@ class AssessmentProcessService:
         try:
             await self.client.start_workflow(
                 AssessmentRoundWorkflow.run,
-                StartRound(request=request, started_by=principal),
+                StartRound(request=request, started_by=principal, bounded=True),
                 id=workflow_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
@@ -89,17 +106,31 @@ class AssessmentProcessService:
                 person_id=principal.person_id,
                 round_id=round_id,
             )
-        try:
-            receipt: RatingReceipt = await execute_update(
-                self.client,
-                assessment_workflow_id(round_id),
-                AssessmentRoundWorkflow.rate,
-                RateRequest(principal=principal, ratee_id=ratee_id, ratings=ratings),
-                RatingReceipt,
-                Message("no open assessment round {round_id!r}", round_id=round_id),
-            )
-        except NotFoundError:
-            # A finished round: say why from its record rather than "not running".
-            self.commands.explain_closed(round_id, principal, ratee_id)
-            raise
-        return receipt
+        handle = self.client.get_workflow_handle(assessment_workflow_id(round_id))
+        request = RateRequest(principal=principal, ratee_id=ratee_id, ratings=ratings)
+        for attempt in range(HANDOVER_TRIES):
+            last = attempt == HANDOVER_TRIES - 1
+            try:
+                receipt: RatingReceipt = await handle.execute_update(
+                    AssessmentRoundWorkflow.rate, request
+                )
+                return receipt
+            except WorkflowUpdateFailedError as exc:
+                if not _busy(exc) or last:
+                    raise as_domain_error(exc) from None
+            except RPCError as exc:
+                if exc.status not in (RPCStatusCode.NOT_FOUND, RPCStatusCode.FAILED_PRECONDITION):
+                    raise
+                if last or not self._handing_over(round_id):
+                    # A finished round: say why from its record rather than "not running".
+                    self.commands.explain_closed(round_id, principal, ratee_id)
+                    raise NotFoundError(
+                        Message("no open assessment round {round_id!r}", round_id=round_id)
+                    ) from None
+            await asyncio.sleep(HANDOVER_PAUSE)
+        raise AssertionError("unreachable")
+
+    def _handing_over(self, round_id: str) -> bool:
+        """The round is open in the store, so its workflow is between two runs."""
+        rnd = self.commands.find(round_id)
+        return rnd is not None and not rnd.closed and datetime.now(UTC) < rnd.close_at

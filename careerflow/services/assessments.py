@@ -9,7 +9,8 @@ so); their ratings reach the store only at the close, sealed per person and grou
 from __future__ import annotations
 
 import re
-from collections import defaultdict
+import threading
+from collections import OrderedDict, defaultdict
 from collections.abc import Iterator
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime, timedelta
@@ -45,8 +46,10 @@ from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
 
-MAX_RATEES = 200
-"""One round is one workflow; a larger population runs as several rounds."""
+MAX_RATEES = 5000
+"""One round is one workflow chain (continued as new, so its history stays bounded), but
+its anonymous ratings wait in Temporal until the close (never in the store before their
+group is sealed): ~9 per person at ~35 bytes each must fit one 2 MB payload."""
 MIN_LEAD = timedelta(hours=1)
 ANONYMOUS_DEFAULT: tuple[AnonymousGroup, ...] = ("peers", "reports")
 ROUND_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
@@ -190,20 +193,53 @@ def local_label(moment: datetime, zone: str) -> str:
     return f"{moment.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%d %H:%M')} ({zone})"
 
 
+ROUNDS_CACHED = 4
+
+
 class AssessmentCommands:
     def __init__(self, services: Services) -> None:
         self.s = services
         self.app = services.store.assessments
+        # A big round's aggregate (22,000 tasks for 2,000 people) is loaded once per
+        # process and brought forward by its new events; one command at a time per round
+        # here, so concurrent ratings don't collide on the aggregate's version.
+        self._rounds: OrderedDict[str, AssessmentRound] = OrderedDict()
+        self._locks: dict[str, threading.Lock] = defaultdict(threading.Lock)
+        self._guard = threading.Lock()
+        self._models: dict[tuple[str, int], CompetencyModel] = {}
 
     # -- documents -------------------------------------------------------------------
     def model(
         self, key: str = "default", version: int | None = None
     ) -> tuple[CompetencyModel, int]:
+        if version is not None and (key, version) in self._models:
+            return self._models[key, version], version  # a published version never changes
         if version is None:
             current = self.s.policies.current("competency_model", key)
         else:
             current = self.s.policies.version("competency_model", key, version)
-        return CompetencyModel.model_validate(current.document), current.version
+        model = CompetencyModel.model_validate(current.document)
+        self._models[key, current.version] = model
+        return model, current.version
+
+    @contextmanager
+    def locked(self, round_id: str) -> Iterator[AssessmentRound]:
+        """The round, current with the store, for one command that may change it; the
+        cached copy is dropped when the command fails (its events were not saved)."""
+        with self._guard:
+            lock = self._locks[round_id]
+        with lock:
+            rnd = self._rounds.pop(round_id, None)
+            if rnd is None:
+                rnd = self.get(round_id)
+            else:
+                for new in self.app.events.get(round_uuid(round_id), gt=rnd.version):
+                    rnd = cast(AssessmentRound, cast(AssessmentRound.Event, new).mutate(rnd))
+            yield rnd  # on an error the round is not put back
+            with self._guard:
+                self._rounds[round_id] = rnd
+                while len(self._rounds) > ROUNDS_CACHED:
+                    self._rounds.popitem(last=False)
 
     def time_zone(self) -> str:
         return self.s.policies.promotion_process()[0].time_zone
@@ -450,22 +486,19 @@ class AssessmentCommands:
             raise DomainError(message)
 
     def rate(self, command: RateCommand) -> RatingReceipt:
-        rnd = self.get(command.round_id)
-        task = self.require_rater(rnd, command.principal, command.ratee_id)
-        if command.key not in rnd.commands:
-            self.check_open(rnd, command.now)
-            model, _ = self.model(rnd.model_key, rnd.model_version)
-            problems = rating_problems(model, command.ratings)
-            if problems:
-                raise DomainError("the rating was not taken: {problems}", problems=problems)
-            late = command.now >= rnd.deadline
-            with self._context(command.principal, rnd.workflow_id, f"rate/{command.key}"):
-                rnd.complete(command.key, task, dict(command.ratings), late)
-            self.app.save(rnd)
-        done = set(rnd.completed)
-        remaining = sum(
-            1 for t in rnd.tasks if t.rater_id == command.principal.person_id and t.key not in done
-        )
+        with self.locked(command.round_id) as rnd:
+            task = self.require_rater(rnd, command.principal, command.ratee_id)
+            if not rnd.has_command(command.key):
+                self.check_open(rnd, command.now)
+                model, _ = self.model(rnd.model_key, rnd.model_version)
+                problems = rating_problems(model, command.ratings)
+                if problems:
+                    raise DomainError("the rating was not taken: {problems}", problems=problems)
+                late = command.now >= rnd.deadline
+                with self._context(command.principal, rnd.workflow_id, f"rate/{command.key}"):
+                    rnd.complete(command.key, task, dict(command.ratings), late)
+                self.app.save(rnd)
+            remaining = rnd.open_tasks_of(command.principal.person_id)
         return RatingReceipt(
             round_id=rnd.round_id,
             ratee_id=task.ratee_id,
@@ -526,37 +559,9 @@ class AssessmentCommands:
         profiles: list[CompetencyProfile] = []
         with self._context(None, rnd.workflow_id, "close"):
             for ratee in rnd.ratees:
-                groups: list[GroupRatings] = []
-                for group in GROUPS:
-                    tasks = [t for t in by_ratee[ratee.employee_id] if t.group == group]
-                    if not tasks:
-                        continue
-                    anonymous = tasks[0].anonymous
-                    if anonymous:
-                        ratings = canonical(sealed[(ratee.employee_id, group)])
-                        published = len(ratings) >= model.min_group_size
-                        rnd.seal_group(
-                            ratee_id=ratee.employee_id,
-                            group=group,
-                            raters=len(ratings),
-                            published=published,
-                            ratings=ratings if published else [],
-                        )
-                    else:
-                        ratings = [rnd.named[t.key] for t in tasks if t.key in rnd.named]
-                    groups.append(
-                        GroupRatings(
-                            group=group, anonymous=anonymous, asked=len(tasks), ratings=ratings
-                        )
-                    )
-                profile = build_profile(model, version, rnd.round_id, ratee.employee_id, groups)
-                rnd.record_profile(
-                    ratee_id=ratee.employee_id,
-                    manager_id=ratee.manager_id,
-                    team_id=ratee.team_id,
-                    profile=profile,
+                profiles.append(
+                    self.seal_ratee(rnd, model, version, ratee, by_ratee[ratee.employee_id], sealed)
                 )
-                profiles.append(profile)
             batch, _ = self._ledger_rows(rnd, request.now)
             catalog = self.s.catalog()
             rnd.close(
@@ -570,6 +575,47 @@ class AssessmentCommands:
                 ),
             )
         self.app.save(rnd)
+
+    @staticmethod
+    def seal_ratee(
+        rnd: AssessmentRound,
+        model: CompetencyModel,
+        version: int,
+        ratee: Ratee,
+        tasks: list[RaterTask],
+        sealed: dict[tuple[str, str], list[dict[str, RatingItem]]],
+    ) -> CompetencyProfile:
+        """One person's groups sealed (anonymous ones in content order, a group under the
+        minimum with its count only) and their profile computed."""
+        groups: list[GroupRatings] = []
+        for group in GROUPS:
+            in_group = [t for t in tasks if t.group == group]
+            if not in_group:
+                continue
+            anonymous = in_group[0].anonymous
+            if anonymous:
+                ratings = canonical(sealed.get((ratee.employee_id, group), []))
+                published = len(ratings) >= model.min_group_size
+                rnd.seal_group(
+                    ratee_id=ratee.employee_id,
+                    group=group,
+                    raters=len(ratings),
+                    published=published,
+                    ratings=ratings if published else [],
+                )
+            else:
+                ratings = [rnd.named[t.key] for t in in_group if t.key in rnd.named]
+            groups.append(
+                GroupRatings(group=group, anonymous=anonymous, asked=len(in_group), ratings=ratings)
+            )
+        profile = build_profile(model, version, rnd.round_id, ratee.employee_id, groups)
+        rnd.record_profile(
+            ratee_id=ratee.employee_id,
+            manager_id=ratee.manager_id,
+            team_id=ratee.team_id,
+            profile=profile,
+        )
+        return profile
 
     def _ledger_rows(self, rnd: AssessmentRound, now: datetime) -> tuple[str, bytes]:
         """Every published figure of every profile as metric-ledger rows (JSON lines):
