@@ -46,6 +46,7 @@ with workflow.unsafe.imports_passed_through():
         CloseRound,
         CloseSummary,
         OpenRound,
+        ProfileNote,
         RateCommand,
         RatingReceipt,
         Reminders,
@@ -174,19 +175,7 @@ class AssessmentRoundWorkflow:
             CloseSummary,
         )
         self.sealed = []
-        await _in_batches(
-            [
-                self._send(
-                    f"{base}/profile/{note.employee_id}",
-                    note.employee_id,
-                    "assessment.profile",
-                    Message("{text}", text=note.title),
-                    Message("{text}", text=note.body),
-                    ref,
-                )
-                for note in summary.notes
-            ]
-        )
+        await self._send_profiles(base, ref, summary.notes)
         await self._closed_notice(base, ref, summary)
         return RoundOutcome(
             round_id=info.round_id,
@@ -284,19 +273,7 @@ class AssessmentRoundWorkflow:
             notes = await step(
                 "assessment_notes", RoundPage(round_id=b.round_id, after=c.notes_after), NotesPage
             )
-            await _in_batches(
-                [
-                    self._send(
-                        f"{base}/profile/{note.employee_id}",
-                        note.employee_id,
-                        "assessment.profile",
-                        Message("{text}", text=note.title),
-                        Message("{text}", text=note.body),
-                        ref,
-                    )
-                    for note in notes.notes
-                ]
-            )
+            await self._send_profiles(base, ref, notes.notes)
             c.notes_after = notes.next
             await self._checkpoint(start)
         closed = c.closed
@@ -369,6 +346,24 @@ class AssessmentRoundWorkflow:
         await self._checkpoint(start)
 
     # -- notifications -------------------------------------------------------------------
+    async def _send_profiles(
+        self, base: str, ref: dict[str, str], notes: list[ProfileNote]
+    ) -> None:
+        """Each assessed person's profile notice, in batches."""
+        await _in_batches(
+            [
+                self._send(
+                    f"{base}/profile/{note.employee_id}",
+                    note.employee_id,
+                    "assessment.profile",
+                    Message("{text}", text=note.title),
+                    Message("{text}", text=note.body),
+                    ref,
+                )
+                for note in notes
+            ]
+        )
+
     def _send(
         self,
         key: str,
