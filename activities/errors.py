@@ -9,7 +9,7 @@ from typing import ParamSpec, TypeVar
 
 from temporalio.exceptions import ApplicationError
 
-from aggregates.base import DomainError
+from aggregates.errors import DomainError
 
 P = ParamSpec("P")
 R = TypeVar("R")

@@ -7,7 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
 
-from aggregates.base import EventMeta, PermissionDeniedError, command_context
+from aggregates.errors import PermissionDeniedError
+from aggregates.meta import EventMeta, command_context
 from careerflow.messages import Invalid, Message
 
 
