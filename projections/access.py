@@ -8,13 +8,16 @@ from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from projections.base import Apply, EventHandlers
+from aggregates.access_token import AccessToken
+from projections.base import Apply, EventHandlers, event_of, handles
 
 
 class AccessProjection(EventHandlers):
     name = "access_projection"
     owned_tables: ClassVar[list[str]] = ["rm_token"]
+    aggregates = (AccessToken,)
 
+    @handles(event_of(AccessToken, "Issued"))
     def _AccessToken_Issued(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -37,6 +40,7 @@ class AccessProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(AccessToken, "Revoked"))
     def _AccessToken_Revoked(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(

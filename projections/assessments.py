@@ -12,7 +12,8 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import Apply, EventHandlers
+from aggregates.assessment_round import AssessmentRound
+from projections.base import Apply, EventHandlers, event_of, handles
 
 
 class AssessmentsProjection(EventHandlers):
@@ -22,7 +23,11 @@ class AssessmentsProjection(EventHandlers):
         "rm_assessment_task",
         "rm_assessment_profile",
     ]
+    aggregates = (AssessmentRound,)
+    # Only advance tracking: a group's sealing shows in each ratee's ProfileComputed.
+    ignored = (event_of(AssessmentRound, "GroupSealed"),)
 
+    @handles(event_of(AssessmentRound, "Started"))
     def _AssessmentRound_Started(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -97,21 +102,26 @@ class AssessmentsProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(AssessmentRound, "RatingRecorded"))
     def _AssessmentRound_RatingRecorded(self, e: Any) -> Apply:
         # A named group's rating: the rater is known; the content goes only into the
         # profile at the close.
         return self._done(e, bool(e.late))
 
+    @handles(event_of(AssessmentRound, "AnonymousTaskCompleted"))
     def _AssessmentRound_AnonymousTaskCompleted(self, e: Any) -> Apply:
         # Done, nothing more: not when, not late (lateness is counted on the round only).
         return self._done(e, None)
 
+    @handles(event_of(AssessmentRound, "RemindersSent"))
     def _AssessmentRound_RemindersSent(self, e: Any) -> Apply:
         return self._round(e, "reminders_sent = reminders_sent + 1", ())
 
+    @handles(event_of(AssessmentRound, "DeadlinePassed"))
     def _AssessmentRound_DeadlinePassed(self, e: Any) -> Apply:
         return self._round(e, "status = 'late ratings'", ())
 
+    @handles(event_of(AssessmentRound, "ProfileComputed"))
     def _AssessmentRound_ProfileComputed(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -133,6 +143,7 @@ class AssessmentsProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(AssessmentRound, "Closed"))
     def _AssessmentRound_Closed(self, e: Any) -> Apply:
         return self._round(
             e,

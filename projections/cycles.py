@@ -5,15 +5,15 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from aggregates.documents import month_of
-from aggregates.month_close import month_close_key
-from aggregates.weekly_cycle import cycle_key
-from projections.base import Apply, EventHandlers
+from aggregates.month_close import MonthClose, month_close_key
+from aggregates.weekly_cycle import WeeklyCycle, cycle_key
+from projections.base import Apply, EventHandlers, event_of, handles
 
 
 def _json(value: Any) -> Jsonb | None:
@@ -32,6 +32,9 @@ def _plain(value: Any) -> Any:
 class CyclesProjection(EventHandlers):
     name = "cycles_projection"
     owned_tables: ClassVar[list[str]] = ["rm_cycle", "rm_month_statement"]
+    aggregates = (WeeklyCycle, MonthClose)
+    # Only advance tracking: the KPI score is not on the statement yet.
+    ignored = (event_of(MonthClose, "KpisScored"),)
 
     def _sql(self, table: str, statement: str, params: tuple[Any, ...]) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
@@ -40,6 +43,7 @@ class CyclesProjection(EventHandlers):
         return change
 
     # -- the week --------------------------------------------------------------------
+    @handles(event_of(WeeklyCycle, "Opened"))
     def _WeeklyCycle_Opened(self, e: Any) -> Apply:
         agreed = dict(e.agreed_plan) if e.agreed_plan else None
         return self._sql(
@@ -69,6 +73,7 @@ class CyclesProjection(EventHandlers):
             ),
         )
 
+    @handles(event_of(WeeklyCycle, "PlanSubmitted"))
     def _WeeklyCycle_PlanSubmitted(self, e: Any) -> Apply:
         return self._cycle(
             e,
@@ -77,6 +82,7 @@ class CyclesProjection(EventHandlers):
             (Jsonb(dict(e.items)), e.revision, e.timestamp, e.timestamp),
         )
 
+    @handles(event_of(WeeklyCycle, "PlanDefaulted"))
     def _WeeklyCycle_PlanDefaulted(self, e: Any) -> Apply:
         return self._cycle(
             e,
@@ -84,6 +90,7 @@ class CyclesProjection(EventHandlers):
             (Jsonb(dict(e.items)), "agreed" if e.agreed else "defaulted", e.timestamp),
         )
 
+    @handles(event_of(WeeklyCycle, "ReportBuilt"))
     def _WeeklyCycle_ReportBuilt(self, e: Any) -> Apply:
         return self._cycle(
             e,
@@ -97,6 +104,7 @@ class CyclesProjection(EventHandlers):
             ),
         )
 
+    @handles(event_of(WeeklyCycle, "FeedbackGiven"))
     def _WeeklyCycle_FeedbackGiven(self, e: Any) -> Apply:
         return self._cycle(
             e,
@@ -110,6 +118,7 @@ class CyclesProjection(EventHandlers):
             ),
         )
 
+    @handles(event_of(WeeklyCycle, "FeedbackMissed"))
     def _WeeklyCycle_FeedbackMissed(self, e: Any) -> Apply:
         return self._cycle(e, "feedback_status = 'missed', feedback_at = %s", (e.timestamp,))
 
@@ -121,6 +130,7 @@ class CyclesProjection(EventHandlers):
         )
 
     # -- the month -------------------------------------------------------------------
+    @handles(event_of(MonthClose, "Opened"))
     def _MonthClose_Opened(self, e: Any) -> Apply:
         return self._sql(
             "rm_month_statement",
@@ -140,6 +150,7 @@ class CyclesProjection(EventHandlers):
             ),
         )
 
+    @handles(event_of(MonthClose, "BonusComputed"))
     def _MonthClose_BonusComputed(self, e: Any) -> Apply:
         r = e.result
         return self._month(
@@ -149,6 +160,7 @@ class CyclesProjection(EventHandlers):
             (r.amount, r.currency, r.target_met, r.rules_version, _json(r.inputs), _json(r.lines)),
         )
 
+    @handles(event_of(MonthClose, "CommissionComputed"))
     def _MonthClose_CommissionComputed(self, e: Any) -> Apply:
         r = e.result
         return self._month(
@@ -158,6 +170,7 @@ class CyclesProjection(EventHandlers):
             (r.amount, r.currency, r.rules_version, _json(r.inputs), _json(r.lines)),
         )
 
+    @handles(event_of(MonthClose, "TrainingRulesChecked"))
     def _MonthClose_TrainingRulesChecked(self, e: Any) -> Apply:
         return self._month(
             e,
@@ -165,6 +178,7 @@ class CyclesProjection(EventHandlers):
             (e.rules_version, _json(list(e.checks))),
         )
 
+    @handles(event_of(MonthClose, "TrainingRecommended"))
     def _MonthClose_TrainingRecommended(self, e: Any) -> Apply:
         return self._month(
             e,
@@ -178,3 +192,10 @@ class CyclesProjection(EventHandlers):
             "UPDATE {0} SET " + assignments + " WHERE aggregate_id = %s",
             (*params, e.originator_id),
         )
+
+
+# -- queries ------------------------------------------------------------------------------
+def cycle_record(conn: Connection[Any], cycle_id: str) -> dict[str, Any] | None:
+    """One rep's week as projected, every column (None: no such cycle)."""
+    row: Any = conn.execute("SELECT * FROM rm_cycle WHERE cycle_id = %s", (cycle_id,)).fetchone()
+    return dict(row) if row is not None else None

@@ -5,27 +5,26 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
-from projections.base import ReadModelView
+from aggregates.metric_ledger import MetricLedger
+from projections.base import Apply, EventHandlers, event_of, handles
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EVERYONE = "*"
 
 
-class MetricsProjection(Projection[ReadModelView]):
+class MetricsProjection(EventHandlers):
     name = "metrics_projection"
     owned_tables: ClassVar[list[str]] = ["rm_measurement"]
+    aggregates = (MetricLedger,)
+    # Only advance tracking: a ledger opening carries no measurement.
+    ignored = (event_of(MetricLedger, "Opened"),)
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if type(domain_event).__qualname__ != "MetricLedger.MetricsRecorded":
-            self.view.apply(tracking, None)
-            return
-        e = domain_event
+    @handles(event_of(MetricLedger, "MetricsRecorded"))
+    def recorded(self, e: Any) -> Apply:
         rows = [
             (
                 m.employee_id,
@@ -69,7 +68,7 @@ class MetricsProjection(Projection[ReadModelView]):
                     (EVERYONE,),
                 )
 
-        self.view.apply(tracking, change)
+        return change
 
     def _max_month(self, curs: Cursor[DictRow]) -> str | None:
         curs.execute(

@@ -9,14 +9,16 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from aggregates.notification import DeliveryStatus
-from projections.base import Apply, EventHandlers
+from aggregates.notification import DeliveryStatus, Notification
+from projections.base import Apply, EventHandlers, event_of, handles
 
 
 class NotificationsProjection(EventHandlers):
     name = "notifications_projection"
     owned_tables: ClassVar[list[str]] = ["rm_inbox"]
+    aggregates = (Notification,)
 
+    @handles(event_of(Notification, "Created"))
     def _Notification_Created(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -39,6 +41,7 @@ class NotificationsProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(Notification, "Read"))
     def _Notification_Read(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -50,12 +53,15 @@ class NotificationsProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(Notification, "Delivered"))
     def _Notification_Delivered(self, e: Any) -> Apply:
         return self._outcome(e, DeliveryStatus.delivered)
 
+    @handles(event_of(Notification, "DeliverySkipped"))
     def _Notification_DeliverySkipped(self, e: Any) -> Apply:
         return self._outcome(e, DeliveryStatus.skipped)
 
+    @handles(event_of(Notification, "DeliveryFailed"))
     def _Notification_DeliveryFailed(self, e: Any) -> Apply:
         return self._outcome(e, DeliveryStatus.failed)
 

@@ -4,17 +4,23 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from psycopg import Cursor
-from psycopg.rows import DictRow
+from psycopg import Connection, Cursor
+from psycopg.rows import DictRow, tuple_row
 from psycopg.sql import SQL
 
-from projections.base import Apply, EventHandlers
+from aggregates.employee import Employee
+from aggregates.organisation import Organisation
+from projections.base import Apply, EventHandlers, event_of, handles
 
 
 class PeopleProjection(EventHandlers):
     name = "people_projection"
     owned_tables: ClassVar[list[str]] = ["rm_team", "rm_employee"]
+    aggregates = (Organisation, Employee)
+    # Only advance tracking: the organisation's founding names no team or person.
+    ignored = (event_of(Organisation, "Founded"),)
 
+    @handles(event_of(Organisation, "TeamDefined"))
     def _Organisation_TeamDefined(self, e: Any) -> Apply:
         team = e.team
 
@@ -30,6 +36,7 @@ class PeopleProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(Employee, "Hired"))
     def _Employee_Hired(self, e: Any) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
@@ -54,15 +61,19 @@ class PeopleProjection(EventHandlers):
 
         return change
 
+    @handles(event_of(Employee, "RoleChanged"))
     def _Employee_RoleChanged(self, e: Any) -> Apply:
         return self._update(e, "role = %s", (str(e.role),))
 
+    @handles(event_of(Employee, "Moved"))
     def _Employee_Moved(self, e: Any) -> Apply:
         return self._update(e, "team_id = %s, manager_id = %s", (e.team_id, e.manager_id))
 
+    @handles(event_of(Employee, "LanguageSet"))
     def _Employee_LanguageSet(self, e: Any) -> Apply:
         return self._update(e, "locale = %s", (e.locale,))
 
+    @handles(event_of(Employee, "Left"))
     def _Employee_Left(self, e: Any) -> Apply:
         return self._update(e, "active = false", ())
 
@@ -86,3 +97,12 @@ class PeopleProjection(EventHandlers):
             ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee")),
             params,
         )
+
+
+def employee_name(conn: Connection[Any], employee_id: str) -> str | None:
+    """A person's name in the employee directory; None when there is no such person."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT name FROM rm_employee WHERE employee_id = %s", (employee_id,)
+        ).fetchone()
+    return None if row is None else row[0]

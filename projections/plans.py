@@ -5,30 +5,21 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import Apply, ReadModelView
+from aggregates.development_plan import DevelopmentPlan
+from projections.base import Apply, EventHandlers, event_of, handles
 
-PREFIX = "DevelopmentPlan."
 
-
-class PlansProjection(Projection[ReadModelView]):
+class PlansProjection(EventHandlers):
     name = "plans_projection"
     owned_tables: ClassVar[list[str]] = ["rm_plan"]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        qualname = type(domain_event).__qualname__
-        handler = (
-            getattr(self, "_" + qualname.removeprefix(PREFIX), None)
-            if qualname.startswith(PREFIX)
-            else None
-        )
-        self.view.apply(tracking, handler(domain_event) if handler else None)
+    aggregates = (DevelopmentPlan,)
+    # Only advance tracking: reminders are notices (the notifications projection), not plan state.
+    ignored = (event_of(DevelopmentPlan, "Reminded"),)
 
     def _sql(self, statement: str, params: tuple[Any, ...]) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
@@ -36,6 +27,7 @@ class PlansProjection(Projection[ReadModelView]):
 
         return change
 
+    @handles(event_of(DevelopmentPlan, "Started"))
     def _Started(self, e: Any) -> Apply:
         return self._sql(
             "INSERT INTO {0} (plan_id, aggregate_id, employee_id, manager_id, role, "
@@ -56,6 +48,7 @@ class PlansProjection(Projection[ReadModelView]):
             ),
         )
 
+    @handles(event_of(DevelopmentPlan, "ProgressEvaluated"))
     def _ProgressEvaluated(self, e: Any) -> Apply:
         p = e.progress
         return self._sql(
@@ -71,12 +64,14 @@ class PlansProjection(Projection[ReadModelView]):
             ),
         )
 
+    @handles(event_of(DevelopmentPlan, "MilestoneOverdue"))
     def _MilestoneOverdue(self, e: Any) -> Apply:
         return self._sql(
             "UPDATE {0} SET overdue = overdue || to_jsonb(%s::text) WHERE aggregate_id = %s",
             (e.milestone_id, e.originator_id),
         )
 
+    @handles(event_of(DevelopmentPlan, "MilestoneConfirmed"))
     def _MilestoneConfirmed(self, e: Any) -> Apply:
         return self._sql(
             "UPDATE {0} SET confirmed = confirmed || jsonb_build_object(%s::text, %s::text) "
@@ -84,6 +79,7 @@ class PlansProjection(Projection[ReadModelView]):
             (e.milestone_id, e.by, e.originator_id),
         )
 
+    @handles(event_of(DevelopmentPlan, "Adjusted"))
     def _Adjusted(self, e: Any) -> Apply:
         added = [e.milestone.model_dump(mode="json")] if e.milestone is not None else []
         keep_added = e.action != "drop"
@@ -94,6 +90,7 @@ class PlansProjection(Projection[ReadModelView]):
             (e.milestone_id, Jsonb(added if keep_added else []), e.milestone_id, e.originator_id),
         )
 
+    @handles(event_of(DevelopmentPlan, "Closed"))
     def _Closed(self, e: Any) -> Apply:
         p = e.summary
         return self._sql(
@@ -108,3 +105,10 @@ class PlansProjection(Projection[ReadModelView]):
                 e.originator_id,
             ),
         )
+
+
+# -- queries ------------------------------------------------------------------------------
+def plan_record(conn: Connection[Any], plan_id: str) -> dict[str, Any] | None:
+    """One development plan as projected, every column (None: no such plan)."""
+    row: Any = conn.execute("SELECT * FROM rm_plan WHERE plan_id = %s", (plan_id,)).fetchone()
+    return dict(row) if row is not None else None

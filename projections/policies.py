@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import ReadModelView
+from aggregates.policy import PolicyDocument
+from projections.base import Apply, EventHandlers, event_of, handles
 
 # Kinds whose change alters everyone's readiness.
 READINESS_KINDS = frozenset(
@@ -19,15 +18,15 @@ READINESS_KINDS = frozenset(
 )
 
 
-class PoliciesProjection(Projection[ReadModelView]):
+class PoliciesProjection(EventHandlers):
     name = "policies_projection"
     owned_tables: ClassVar[list[str]] = ["rm_policy"]
+    aggregates = (PolicyDocument,)
+    # Only advance tracking: a document shows once it has a version.
+    ignored = (event_of(PolicyDocument, "Created"),)
 
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        if type(domain_event).__qualname__ != "PolicyDocument.VersionPublished":
-            self.view.apply(tracking, None)
-            return
-        e = domain_event
+    @handles(event_of(PolicyDocument, "VersionPublished"))
+    def published(self, e: Any) -> Apply:
         kind, key = e.kind, e.key
         entry = e.entry
 
@@ -55,4 +54,33 @@ class PoliciesProjection(Projection[ReadModelView]):
                     ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee"))
                 )
 
-        self.view.apply(tracking, change)
+        return change
+
+
+# -- queries: the published documents, as the faces read them -------------------------------
+def latest_document(conn: Connection[Any], kind: str) -> dict[str, Any] | None:
+    """The newest version of the default `kind` document (None: none published yet)."""
+    row: Any = conn.execute(
+        "SELECT document FROM rm_policy WHERE kind = %s AND key = 'default' "
+        "ORDER BY version DESC LIMIT 1",
+        (kind,),
+    ).fetchone()
+    return dict(row["document"]) if row else None
+
+
+def criteria_versions(conn: Connection[Any]) -> list[Any]:
+    """Every promotion_criteria version (key, version, note, who and when), newest first."""
+    rows: list[Any] = conn.execute(
+        "SELECT key, version, note, published_by, published_at FROM rm_policy "
+        "WHERE kind = 'promotion_criteria' ORDER BY key, version DESC"
+    ).fetchall()
+    return rows
+
+
+def published_documents(conn: Connection[Any]) -> list[Any]:
+    """Each published document (kind, key) with its latest version and when it came."""
+    rows: list[Any] = conn.execute(
+        "SELECT kind, key, max(version) AS version, max(published_at) AS published_at "
+        "FROM rm_policy GROUP BY kind, key ORDER BY kind, key"
+    ).fetchall()
+    return rows

@@ -4,40 +4,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import Apply, ReadModelView
+from aggregates.promotion import PromotionApplication
+from projections.base import TimelineHandlers, event_of, handles
 
-PREFIX = "PromotionApplication."
 
-
-class PromotionsProjection(Projection[ReadModelView]):
+class PromotionsProjection(TimelineHandlers):
     name = "promotions_projection"
     owned_tables: ClassVar[list[str]] = ["rm_application", "rm_application_step"]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        qualname = type(domain_event).__qualname__
-        change: Apply | None = None
-        if qualname.startswith(PREFIX):
-            kind = qualname.removeprefix(PREFIX)
-            handler = getattr(self, f"_{kind}", None)
-            change = self._with_step(domain_event, kind, handler)
-        self.view.apply(tracking, change)
-
-    def _with_step(self, e: Any, kind: str, handler: Any) -> Apply:
-        def change(curs: Cursor[DictRow]) -> None:
-            if handler is not None:
-                handler(curs, e)
-            self._step(curs, e, kind)
-
-        return change
+    aggregates = (PromotionApplication,)
 
     # -- application row ---------------------------------------------------------------
+    @handles(event_of(PromotionApplication, "Started"))
     def _Started(self, curs: Cursor[DictRow], e: Any) -> None:
         curs.execute(
             SQL(
@@ -59,6 +41,7 @@ class PromotionsProjection(Projection[ReadModelView]):
             ),
         )
 
+    @handles(event_of(PromotionApplication, "Submitted"))
     def _Submitted(self, curs: Cursor[DictRow], e: Any) -> None:
         a = e.report.assessment
         evaluation = a.evaluation
@@ -80,12 +63,14 @@ class PromotionsProjection(Projection[ReadModelView]):
             ),
         )
 
+    @handles(event_of(PromotionApplication, "ManagerDecided"))
     def _ManagerDecided(self, curs: Cursor[DictRow], e: Any) -> None:
         if e.approve:
             self._update(curs, e, "stage = 'hr_review'", ())
         else:
             self._update(curs, e, "stage = 'rejected', decided_at = %s", (e.timestamp,))
 
+    @handles(event_of(PromotionApplication, "Returned"))
     def _Returned(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(
             curs,
@@ -94,19 +79,24 @@ class PromotionsProjection(Projection[ReadModelView]):
             (Jsonb([r.model_dump(mode="json") for r in e.unmet]),),
         )
 
+    @handles(event_of(PromotionApplication, "HrConfirmed"))
     def _HrConfirmed(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "stage = 'approved', decided_at = %s", (e.timestamp,))
 
+    @handles(event_of(PromotionApplication, "HrOverridden"))
     def _HrOverridden(self, curs: Cursor[DictRow], e: Any) -> None:
         stage = "approved" if e.approve else "declined"
         self._update(curs, e, "stage = %s, decided_at = %s", (stage, e.timestamp))
 
+    @handles(event_of(PromotionApplication, "Withdrawn"))
     def _Withdrawn(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "stage = 'withdrawn', decided_at = %s", (e.timestamp,))
 
+    @handles(event_of(PromotionApplication, "Announced"))
     def _Announced(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "effective_date = %s", (e.effective_date,), stage_change=False)
 
+    @handles(event_of(PromotionApplication, "Promoted"))
     def _Promoted(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "stage = 'promoted'", ())
 
@@ -127,7 +117,7 @@ class PromotionsProjection(Projection[ReadModelView]):
         )
 
     # -- timeline ----------------------------------------------------------------------
-    def _step(self, curs: Cursor[DictRow], e: Any, kind: str) -> None:
+    def step(self, curs: Cursor[DictRow], e: Any, kind: str) -> None:
         comment = getattr(e, "comment", None) or getattr(e, "reason", None) or e.meta.reason
         detail: dict[str, Any] = {}
         for field in ("approve", "as_hr", "recipients", "effective_date", "role", "key"):

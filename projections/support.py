@@ -5,40 +5,22 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from eventsourcing.persistence import Tracking
-from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from projections.base import Apply, ReadModelView
+from aggregates.support_request import SupportRequest
+from projections.base import TimelineHandlers, event_of, handles
 
-PREFIX = "SupportRequest."
 
-
-class SupportProjection(Projection[ReadModelView]):
+class SupportProjection(TimelineHandlers):
     name = "support_projection"
     owned_tables: ClassVar[list[str]] = ["rm_support_request", "rm_support_step"]
-
-    def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        qualname = type(domain_event).__qualname__
-        change: Apply | None = None
-        if qualname.startswith(PREFIX):
-            kind = qualname.removeprefix(PREFIX)
-            handler = getattr(self, f"_{kind}", None)
-            change = self._with_step(domain_event, kind, handler)
-        self.view.apply(tracking, change)
-
-    def _with_step(self, e: Any, kind: str, handler: Any) -> Apply:
-        def change(curs: Cursor[DictRow]) -> None:
-            if handler is not None:
-                handler(curs, e)
-            self._step(curs, e, kind)
-
-        return change
+    aggregates = (SupportRequest,)
 
     # -- the request row ---------------------------------------------------------------
+    @handles(event_of(SupportRequest, "Raised"))
     def _Raised(self, curs: Cursor[DictRow], e: Any) -> None:
         r, c = e.routing, e.clock
         curs.execute(
@@ -72,12 +54,15 @@ class SupportProjection(Projection[ReadModelView]):
             ),
         )
 
+    @handles(event_of(SupportRequest, "Reminded"))
     def _Reminded(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "reminders_sent = reminders_sent + 1", ())
 
+    @handles(event_of(SupportRequest, "Breached"))
     def _Breached(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "breached_at = %s", (e.at,))
 
+    @handles(event_of(SupportRequest, "Acknowledged"))
     def _Acknowledged(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(
             curs,
@@ -87,6 +72,7 @@ class SupportProjection(Projection[ReadModelView]):
             (e.by, e.at, e.response_minutes, e.waited_minutes, e.sla_met),
         )
 
+    @handles(event_of(SupportRequest, "Answered"))
     def _Answered(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(
             curs,
@@ -95,9 +81,11 @@ class SupportProjection(Projection[ReadModelView]):
             (e.text, e.by, e.at, e.round),
         )
 
+    @handles(event_of(SupportRequest, "Confirmed"))
     def _Confirmed(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "status = 'resolved', finished_at = %s", (e.at,))
 
+    @handles(event_of(SupportRequest, "Reopened"))
     def _Reopened(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(
             curs,
@@ -106,6 +94,7 @@ class SupportProjection(Projection[ReadModelView]):
             (e.reason,),
         )
 
+    @handles(event_of(SupportRequest, "ClosedUnconfirmed"))
     def _ClosedUnconfirmed(self, curs: Cursor[DictRow], e: Any) -> None:
         self._update(curs, e, "status = 'closed', finished_at = %s", (e.at,))
 
@@ -120,7 +109,7 @@ class SupportProjection(Projection[ReadModelView]):
         )
 
     # -- the timeline ------------------------------------------------------------------
-    def _step(self, curs: Cursor[DictRow], e: Any, kind: str) -> None:
+    def step(self, curs: Cursor[DictRow], e: Any, kind: str) -> None:
         text = getattr(e, "text", None) if kind != "Raised" else e.text
         if kind == "Reopened":
             text = e.reason
