@@ -24,6 +24,7 @@ COPY workflows ./workflows
 COPY activities ./activities
 COPY aggregates ./aggregates
 COPY projections ./projections
+COPY words ./words
 
 # A regular (not editable) install of the runtime dependencies only: no dev extras.
 RUN pip install . \

@@ -13,8 +13,6 @@ from datetime import date, datetime
 from pydantic import BaseModel, Field
 from temporalio import activity
 
-from careerflow.workdays import add_working_days
-
 
 class DeadlineRequest(BaseModel):
     start: datetime
@@ -28,6 +26,10 @@ class DeadlineRequest(BaseModel):
 
 @activity.defn(name="working_day_deadlines")
 def working_day_deadlines(request: DeadlineRequest) -> list[datetime]:
+    # The holiday calendars load here, in the worker, not in the workflows that import
+    # this module for DeadlineRequest.
+    from careerflow.workdays import add_working_days
+
     return [
         add_working_days(request.start, days, request, request.time_zone)
         for days in request.working_days

@@ -6,18 +6,69 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from temporalio import activity
-from temporalio.client import Client
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.errors import business_errors_are_final
+from aggregates.weekly_cycle_rules import Deadlines, ReportLine
 from careerflow.principal import Principal
-from careerflow.services.cycles import CycleCommands, CycleInfo, MonthOutcome, Roster, WeeklyReport
-from careerflow.services.registry import Services
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from careerflow.services.registry import Services
+
+
+class CycleInfo(BaseModel):
+    """What the cycle workflow and its validators need to know about one week."""
+
+    cycle_id: str
+    employee_id: str
+    week: str
+    manager_id: str | None
+    team_id: str
+    time_zone: str
+    deadlines: Deadlines
+    deadline_labels: dict[str, str]
+    plan_items: list[str]
+    targets: dict[str, float]
+    max_plan_factor: float
+    plan: dict[str, float] | None
+    plan_source: str | None
+    reported: bool
+    feedback_given: bool
+    feedback_missed: bool
+
+
+class WeeklyReport(BaseModel):
+    cycle_id: str
+    employee_id: str
+    manager_id: str | None
+    week: str
+    lines: list[ReportLine]
+    met: int
+    total: int
+
+
+class Roster(BaseModel):
+    period: str
+    employee_ids: list[str]
+    settings_version: int | None
+
+
+class MonthOutcome(BaseModel):
+    employee_id: str
+    manager_id: str | None
+    month: str
+    bonus: float
+    commission: float
+    currency: str
+    recommendations: list[dict[str, str]]
+    """course, rule_id, alert_manager ("yes"/""), reason_en, reason_zh."""
 
 
 class CycleRef(BaseModel):
@@ -96,6 +147,10 @@ def month_close_workflow_id(employee_id: str, month: str) -> str:
 
 class CycleActivities:
     def __init__(self, services: Services, client: Client, task_queue: str) -> None:
+        # Imported here, not at the top: workflows import this module for its contracts,
+        # and the commands bring the event store and the read side with them.
+        from careerflow.services.cycles import CycleCommands
+
         self.commands = CycleCommands(services)
         self.client = client
         self.task_queue = task_queue

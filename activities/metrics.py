@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import psycopg
+from typing import TYPE_CHECKING
+
 from pydantic import BaseModel
 from temporalio import activity
 
 from careerflow.principal import Principal
-from careerflow.services.ingest import IngestResult
-from careerflow.services.registry import Services
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
 
 
 class IngestRequest(BaseModel):
@@ -17,6 +19,16 @@ class IngestRequest(BaseModel):
     format: str
     source_name: str
     batch_id: str | None = None
+
+
+class IngestResult(BaseModel):
+    batch_id: str
+    rows: int
+    employees: int
+    events_written: int
+    already_ingested: bool
+    notification_id: int | None
+    employee_ids: list[str] = []
 
 
 class OpenPlansRequest(BaseModel):
@@ -43,6 +55,10 @@ class MetricActivities:
     @activity.defn(name="open_plans_of")
     def open_plans_of(self, request: OpenPlansRequest) -> list[str]:
         """The running development plans of these employees (from the read model)."""
+        # Imported here, not at the top: workflows import this module for its contracts,
+        # and the database driver has no place in their sandbox.
+        import psycopg
+
         if not request.employee_ids:
             return []
         with self.services.read_pool.connection() as conn:

@@ -19,28 +19,32 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from aggregates.base import EventMeta, NotFoundError, command_context, current_meta
-from aggregates.notification import DeliveryStatus, Notification, language_of
-from careerflow.delivery import (
-    DeliveryError,
-    SmtpSettings,
-    WebhookSettings,
-    messenger_payload,
-    post_webhook,
-    send_email,
-)
-from careerflow.messages import Message, in_every_language
+from aggregates.errors import NotFoundError
+from aggregates.meta import EventMeta, command_context, current_meta
+from aggregates.notification_rules import DeliveryStatus, language_of
 from careerflow.principal import SYSTEM
-from careerflow.services.notifications import NotificationRef
+from words.messages import Message
 
 if TYPE_CHECKING:
+    from aggregates.notification import Notification
+    from careerflow.delivery import SmtpSettings, WebhookSettings
     from careerflow.services.registry import Services
 
 CHANNELS = ("email", "webhook")
 
 
+class NotificationRef(BaseModel):
+    """What creating a notification answers (careerflow.services.notifications returns it)."""
+
+    created: bool  # False: the key was used before, nothing new was written
+    notification_id: UUID
+    # Log position of the Created event (wait on it for read-your-writes); None when
+    # nothing was written.
+    position: int | None = None
+
+
 class MessageIn(BaseModel):
-    """A careerflow.messages.Message as it crosses Temporal: a template of the engine
+    """A words.messages.Message as it crosses Temporal: a template of the engine
     catalogue and its values."""
 
     model_config = ConfigDict(extra="forbid")
@@ -66,6 +70,8 @@ class CreateNotification(BaseModel):
 
 def _in_every_language(text: MessageIn | dict[str, str]) -> dict[str, str]:
     if isinstance(text, MessageIn):
+        from words.catalogue import in_every_language  # Babel: not for the workflows
+
         return in_every_language(Message.from_json(text.model_dump()))
     return text
 
@@ -118,6 +124,10 @@ class NotificationActivities:
                 type="DeliveryError",
                 non_retryable=True,
             )
+        # The channels' clients (SMTP, httpx): imported where they are used, not by the
+        # workflows that import this module for its contracts.
+        from careerflow.delivery import DeliveryError
+
         notifications = self.services.notifications
         attempt = activity.info().attempt if activity.in_activity() else 1
         with _activity_context():
@@ -182,6 +192,8 @@ class NotificationActivities:
         return None
 
     def _send(self, channel: str, notification: Notification, recipient: Recipient) -> str:
+        from careerflow.delivery import messenger_payload, post_webhook, send_email
+
         title, body = notification.text(recipient.locale)
         if channel == "email":
             assert self.smtp is not None and recipient.email

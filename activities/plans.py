@@ -1,10 +1,13 @@
-"""Activities of the development-plan workflow: each runs one idempotent command."""
+"""Activities of the development-plan workflow: each runs one idempotent command.
+
+The inputs and results here are the workflow's contract: the workflow imports only this
+module's models (not the services), so they stay free of the event store and database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from temporalio import activity
@@ -13,8 +16,34 @@ from activities.errors import business_errors_are_final
 from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
 from careerflow.principal import Principal
-from careerflow.services.plans import PlanCommands, PlanInfo, PlanOutcome
-from careerflow.services.registry import Services
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+
+class PlanInfo(BaseModel):
+    plan_id: str
+    employee_id: str
+    manager_id: str | None
+    effective_date: date
+    end_date: date
+    milestones: list[str]
+    confirmable: list[str]
+
+
+class PlanReminder(BaseModel):
+    milestone_id: str
+    key: str
+    text: dict[str, str]
+
+
+class PlanOutcome(BaseModel):
+    overall: str
+    finished: bool
+    reminders: list[PlanReminder]
+    newly_overdue: list[PlanReminder]
+    manager_id: str | None
+    employee_id: str
 
 
 class OpenPlan(BaseModel):
@@ -52,6 +81,10 @@ class AdjustPlan(BaseModel):
 
 class PlanActivities:
     def __init__(self, services: Services) -> None:
+        # Imported here: the commands bring the event store, which the workflow (importing
+        # this module's contracts) must not load.
+        from careerflow.services.plans import PlanCommands
+
         self.commands = PlanCommands(services)
 
     @activity.defn(name="plan_open")

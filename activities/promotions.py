@@ -4,18 +4,46 @@ promotion application (and, on the effective date, on the employee)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date
-from typing import Any
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
 from temporalio import activity
 
 from activities.errors import business_errors_are_final
-from aggregates.evaluation import CriterionResult
+from aggregates.criteria import CriterionResult
 from aggregates.ladder import Role
+from aggregates.promotion_rules import Stage
 from careerflow.principal import Principal
-from careerflow.services.promotions import CommandResult, PromotionCommands, ReportSummary
-from careerflow.services.registry import Services
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+
+# -- results (careerflow.services.promotions returns them) ---------------------------------
+class ReportSummary(BaseModel):
+    """What the workflow needs to orchestrate; the full report is in the event."""
+
+    round: int
+    eligible: bool
+    unmet: list[CriterionResult]
+    manager_id: str | None
+    managers_manager_id: str | None
+    policy_versions: dict[str, int]
+
+
+class CommandResult(BaseModel):
+    application_id: str
+    stage: Stage
+    changed: bool
+    notification_id: int | None = None
+    # Set by `announce`: the moment the new role takes effect (start of the company day),
+    # and the plan template that the development plan will follow, if there is one.
+    effective_at: datetime | None = None
+    plan_template_version: int | None = None
+
+
+# -- requests ------------------------------------------------------------------------------
 
 
 class OpenApplication(BaseModel):
@@ -79,6 +107,10 @@ class Announce(BaseModel):
 
 class PromotionActivities:
     def __init__(self, services: Services) -> None:
+        # The commands reach the store: imported here, not by the workflows that import
+        # this module for its contracts.
+        from careerflow.services.promotions import PromotionCommands
+
         self.commands = PromotionCommands(services)
 
     @activity.defn(name="promotion_open")

@@ -1,18 +1,68 @@
-"""Activities of the SupportRequest workflow: each runs one idempotent command."""
+"""Activities of the SupportRequest workflow: each runs one idempotent command.
+
+The inputs and results here are the workflow's contract: the workflow imports only this
+module's models (not the services), so they stay free of the event store and database."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import BaseModel
 from temporalio import activity
 
 from activities.errors import business_errors_are_final
+from aggregates.support_rules import SlaReminder, SupportStatus
 from careerflow.principal import Principal
-from careerflow.services.registry import Services
-from careerflow.services.support import SupportCommands, SupportInfo
+
+if TYPE_CHECKING:
+    from careerflow.services.registry import Services
+
+
+class SupportInfo(BaseModel):
+    """What the workflow, its validators and the callers need to know about a request."""
+
+    request_id: str
+    workflow_id: str
+    employee_id: str
+    text: str
+    customer: str | None
+    category: str
+    category_label: dict[str, str]
+    team: str
+    team_label: dict[str, str]
+    lead_id: str
+    members: list[str]
+    escalate_to: list[str]
+    response_minutes_allowed: int
+    process_version: int
+    close_unconfirmed_after_hours: int
+    status: SupportStatus
+    raised_at: datetime
+    week: str
+    due_at: datetime
+    due_label: str
+    """`due_at` in the company's local time, for people."""
+    time_zone: str
+    reminders: list[SlaReminder]
+    breached_at: datetime | None
+    acknowledged_by: str | None
+    acknowledged_at: datetime | None
+    response_minutes: float | None
+    sla_met: bool | None
+    answer: str | None
+    answered_by: str | None
+    answered_at: datetime | None
+    answers: int
+    reopens: int
+    finished_at: datetime | None
+
+    def on_team(self, person_id: str) -> bool:
+        return person_id == self.lead_id or person_id in self.members
+
+    def team_people(self) -> list[str]:
+        return [self.lead_id, *(m for m in self.members if m != self.lead_id)]
 
 
 class RaiseSupport(BaseModel):
@@ -54,6 +104,10 @@ class SupportClockStep(BaseModel):
 
 class SupportActivities:
     def __init__(self, services: Services) -> None:
+        # Imported here: the commands bring the event store, which the workflow (importing
+        # this module's contracts) must not load.
+        from careerflow.services.support import SupportCommands
+
         self.commands = SupportCommands(services)
 
     @activity.defn(name="support_raise")

@@ -26,6 +26,7 @@ from aggregates.evaluation import (
 )
 from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, next_role
+from words.messages import Labeller
 
 
 class VersionedCriteria(Frozen):
@@ -92,12 +93,15 @@ def assess(
     as_of_month: str,
     percentiles: Mapping[str, Mapping[str, float]] | None = None,
     target: Role | None = None,
+    *,
+    labels: Labeller,
 ) -> Assessment:
-    """Score and evaluate for `target` (default: the next rung)."""
+    """Score and evaluate for `target` (default: the next rung); `labels` says the stored
+    texts in every language (the caller gives words.catalogue.in_every_language)."""
     rows = list(measurements)
     goal = target or next_role(role)
     values = window_values(rows, policies.catalog, as_of_month, policies.weights.window_months)
-    potential = potential_score(values, policies.scoring_weights(), policies.catalog)
+    potential = potential_score(values, policies.scoring_weights(), policies.catalog, labels=labels)
     evaluation = None
     if goal is not None and goal in policies.criteria:
         versioned = policies.criteria[goal]
@@ -108,6 +112,7 @@ def assess(
             as_of_month,
             EvaluationContext(percentiles={k: dict(v) for k, v in (percentiles or {}).items()}),
             policy_version=versioned.version,
+            labels=labels,
         )
     return Assessment(
         employee_id=employee_id,

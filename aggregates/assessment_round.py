@@ -17,16 +17,15 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
+from aggregates.assessment_rules import RaterTask, task_key
 from aggregates.base import Aggregate, DomainError, Immutable, stable_id
 from aggregates.competency import CompetencyGap, CompetencyProfile, Group, RatingItem
+
+__all__ = ["AssessmentRound", "Ratee", "RaterTask", "round_uuid", "task_key"]
 
 
 def round_uuid(round_id: str) -> UUID:
     return stable_id("assessment-round", round_id)
-
-
-def task_key(rater_id: str, ratee_id: str) -> str:
-    return f"{ratee_id}/{rater_id}"
 
 
 class Ratee(Immutable):
@@ -34,19 +33,6 @@ class Ratee(Immutable):
     name: str
     manager_id: str | None
     team_id: str
-
-
-class RaterTask(Immutable):
-    """One rater asked to rate one person, as one of the person's groups."""
-
-    rater_id: str
-    ratee_id: str
-    group: Group
-    anonymous: bool
-
-    @property
-    def key(self) -> str:
-        return task_key(self.rater_id, self.ratee_id)
 
 
 class AssessmentRound(Aggregate):

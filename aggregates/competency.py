@@ -10,13 +10,14 @@ out of what is shown."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from typing import Literal
 
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog
-from careerflow.messages import Invalid, Message, in_every_language
+from aggregates.ratings import RatingItem, rating_problems  # noqa: F401
+from words.messages import Invalid, Labeller, Message
 
 Group = Literal["self", "manager", "peers", "reports"]
 GROUPS: tuple[Group, ...] = ("self", "manager", "peers", "reports")
@@ -155,61 +156,6 @@ def competency_model_problems(model: CompetencyModel, catalog: MetricCatalog) ->
     return problems
 
 
-# --------------------------------------------------------------------------- ratings
-
-
-class RatingItem(Frozen):
-    """One competency rated: a level on the scale and an optional comment."""
-
-    level: int
-    comment: str | None = None
-
-
-def rating_problems(
-    model: CompetencyModel, items: Mapping[str, RatingItem], comment_max: int | None = None
-) -> list[Message]:
-    """Why a rating cannot be taken (empty: it can): every competency, once, on the scale."""
-    problems: list[Message] = []
-    ids = model.ids()
-    missing = [c for c in ids if c not in items]
-    unknown = sorted(set(items) - set(ids))
-    if missing:
-        problems.append(
-            Message("rate every competency; missing: {missing}", missing=", ".join(missing))
-        )
-    if unknown:
-        problems.append(
-            Message(
-                "unknown competency: {unknown} (the model has {known})",
-                unknown=", ".join(unknown),
-                known=", ".join(ids),
-            )
-        )
-    limit = model.comment_max_length if comment_max is None else comment_max
-    for cid in ids:
-        item = items.get(cid)
-        if item is None:
-            continue
-        if not 1 <= item.level <= model.top:
-            problems.append(
-                Message(
-                    "{competency}: level {level} is off the scale 1..{top}",
-                    competency=cid,
-                    level=item.level,
-                    top=model.top,
-                )
-            )
-        if item.comment is not None and len(item.comment) > limit:
-            problems.append(
-                Message(
-                    "{competency}: the comment is longer than {limit} characters",
-                    competency=cid,
-                    limit=limit,
-                )
-            )
-    return problems
-
-
 # --------------------------------------------------------------------------- profile
 
 
@@ -286,12 +232,12 @@ def _mean(values: Sequence[float]) -> float:
     return round(math.fsum(values) / len(values), 2)
 
 
-def hidden_note(min_group_size: int) -> dict[str, str]:
-    return in_every_language(Message("hidden: fewer than {n} raters", n=min_group_size))
+def hidden_note(min_group_size: int) -> Message:
+    return Message("hidden: fewer than {n} raters", n=min_group_size)
 
 
-def no_ratings_note() -> dict[str, str]:
-    return in_every_language(Message("no ratings"))
+def no_ratings_note() -> Message:
+    return Message("no ratings")
 
 
 def build_profile(
@@ -300,6 +246,8 @@ def build_profile(
     round_id: str,
     employee_id: str,
     groups: Sequence[GroupRatings],
+    *,
+    labels: Labeller,
 ) -> CompetencyProfile:
     """Group averages (peers and reports below `min_group_size` raters hidden), the
     overall level from the published groups of `overall_from`, gaps and courses.
@@ -309,7 +257,8 @@ def build_profile(
     scores: list[CompetencyScore] = []
     gaps: list[str] = []
     courses: list[str] = []
-    hidden, no_ratings = hidden_note(model.min_group_size), no_ratings_note()
+    # The notes are stored in every language: the caller's labeller says them.
+    hidden, no_ratings = labels(hidden_note(model.min_group_size)), labels(no_ratings_note())
     by_group = {g.group: g for g in groups}
     for competency in model.competencies:
         cid = competency.id
@@ -415,10 +364,11 @@ class CompetencyGap(Frozen):
 
 
 def gap_summary(
-    model: CompetencyModel, profiles: Sequence[CompetencyProfile]
+    model: CompetencyModel, profiles: Sequence[CompetencyProfile], *, labels: Labeller
 ) -> list[CompetencyGap]:
     """Per competency: how many assessed people (with an overall level) are below the
-    target ("65% have a resource-coordination gap") and the courses recommended."""
+    target ("65% have a resource-coordination gap", said in every language by `labels`)
+    and the courses recommended."""
     out: list[CompetencyGap] = []
     for competency in model.competencies:
         levels: list[float] = []
@@ -444,7 +394,7 @@ def gap_summary(
                 share=share,
                 average=_mean(levels) if levels else None,
                 courses=list(competency.courses),
-                text=in_every_language(
+                text=labels(
                     Message(
                         "{percent} ({below} of {assessed}) have a {competency} gap",
                         percent=percent,

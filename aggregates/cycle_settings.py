@@ -20,7 +20,12 @@ from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, TimeZoneName
 from aggregates.ladder import Role
-from careerflow.messages import Invalid, Message
+
+# Re-exported: the plan check lives with the cycle's plain values, so that the weekly
+# cycle workflow's validators need not import the documents.
+from aggregates.weekly_cycle_rules import COUNT_ITEMS as COUNT_ITEMS
+from aggregates.weekly_cycle_rules import plan_problems as plan_problems
+from words.messages import Invalid
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "next Mon")
 
@@ -134,71 +139,3 @@ class WeeklyCycleSettings(Frozen):
 
     def local_date(self, now: datetime) -> date:
         return now.astimezone(ZoneInfo(self.time_zone)).date()
-
-
-COUNT_ITEMS = ("customer_visits", "new_customers")
-
-
-def plan_problems(
-    items: dict[str, float],
-    plan_items: list[str],
-    targets: dict[str, float],
-    max_plan_factor: float,
-) -> list[Message]:
-    """What is wrong with a weekly plan (empty when it is sane): every configured item,
-    nothing else, no negative or fractional counts, nothing absurdly above target, and no
-    more new customers than visits."""
-    problems: list[Message] = []
-    missing = [i for i in plan_items if i not in items]
-    unknown = sorted(set(items) - set(plan_items))
-    if missing:
-        problems.append(
-            Message("the plan needs a number for {missing}", missing=", ".join(missing))
-        )
-    if unknown:
-        problems.append(
-            Message(
-                "{unknown} is not a weekly plan item; items: {plan_items}",
-                unknown=", ".join(unknown),
-                plan_items=", ".join(plan_items),
-            )
-        )
-    for item, value in items.items():
-        if item in unknown:
-            continue
-        if value != value or value in (float("inf"), float("-inf")):
-            # Said as text: NaN and infinity do not cross a boundary as JSON numbers.
-            problems.append(Message("{item}: {value} is not a number", item=item, value=str(value)))
-            continue
-        if value < 0:
-            problems.append(
-                Message("{item}: {value:g} is negative; plan zero or more", item=item, value=value)
-            )
-            continue
-        if item in COUNT_ITEMS and value != int(value):
-            problems.append(
-                Message("{item}: {value:g} is not a whole number", item=item, value=value)
-            )
-        ceiling = max_plan_factor * max(targets.get(item, 0.0), 1.0)
-        if value > ceiling:
-            problems.append(
-                Message(
-                    "{item}: {value:g} is more than {factor:g}× the target "
-                    "{target:g}; check the number",
-                    item=item,
-                    value=value,
-                    factor=max_plan_factor,
-                    target=targets.get(item, 0.0),
-                )
-            )
-    visits, new = items.get("customer_visits"), items.get("new_customers")
-    if visits is not None and new is not None and new > visits:
-        problems.append(
-            Message(
-                "new_customers ({new:g}) cannot exceed customer_visits ({visits:g}): "
-                "new customers are among the customers visited",
-                new=new,
-                visits=visits,
-            )
-        )
-    return problems

@@ -25,7 +25,7 @@ from pydantic import (
 )
 
 from aggregates.ladder import Role
-from careerflow.messages import LANGUAGES, Invalid, Message, in_every_language
+from words.messages import LANGUAGES, Invalid, Message
 
 # --------------------------------------------------------------------------- labels
 
@@ -176,10 +176,10 @@ _DIMENSION_NAMES: dict[str, Message] = {
 }
 
 
-def dimension_label(dimension: str) -> Label:
-    """A dimension's name in every language, from the engine catalogue (said when asked,
-    not at import: workflow code imports this module)."""
-    return in_every_language(_DIMENSION_NAMES[dimension])
+def dimension_name(dimension: str) -> Message:
+    """A dimension's name, a catalogue message (the caller's labeller says it in every
+    language)."""
+    return _DIMENSION_NAMES[dimension]
 
 
 METRIC_NAME = r"^[a-z][a-z0-9_]*$"

@@ -9,7 +9,7 @@ from eventsourcing.domain import event
 
 from aggregates.base import Aggregate, DomainError, stable_id
 from aggregates.ladder import Role
-from careerflow.messages import LANGUAGES  # a profile chooses one
+from words.messages import LANGUAGES  # a profile chooses one
 
 
 def employee_uuid(employee_id: str) -> UUID:

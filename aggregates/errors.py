@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from careerflow.messages import Gettext, Message
+from words.messages import Gettext, Message
 
 
 class DomainError(Exception):
     """A command broke a business rule: the message says what and how to fix it.
 
     The message is a template with named `{placeholders}` and their values (see
-    careerflow.messages): `str()` is the English; the API and the CLI say it in the
+    words.messages): `str()` is the English; the API and the CLI say it in the
     reader's language. The template must be a string literal, so that it is extracted
     into the engine catalogue (tests/test_engine_messages.py checks every raise)."""
 

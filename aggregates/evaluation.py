@@ -13,6 +13,9 @@ from typing import Literal
 from pydantic import Field
 
 from aggregates.competency import GROUP_NAMES
+
+# Re-exported: it lives apart so that activity contracts need not import the evaluation.
+from aggregates.criteria import CriterionResult
 from aggregates.documents import (
     AnyOf,
     CompetencyLevel,
@@ -29,13 +32,13 @@ from aggregates.documents import (
     TopPercentStreak,
     Unit,
     WindowRule,
-    dimension_label,
+    dimension_name,
     month_of,
     months_back,
     period_kind,
 )
 from aggregates.ladder import Role
-from careerflow.messages import Message, in_every_language, said_in
+from words.messages import Labeller, Message
 
 _EPS = 1e-9
 _DIGITS = 6  # comparisons use values rounded to this many decimals (float-noise immunity)
@@ -245,9 +248,10 @@ def band_score(value: float, zero_at: float, full_at: float) -> float:
 
 
 def potential_score(
-    values: ValuesInput, weights: PotentialWeights, catalog: MetricCatalog
+    values: ValuesInput, weights: PotentialWeights, catalog: MetricCatalog, *, labels: Labeller
 ) -> PotentialScore:
-    """Weighted score out of 10 from window values (WindowValue or plain floats).
+    """Weighted score out of 10 from window values (WindowValue or plain floats);
+    `labels` says the dimensions' names in every language (words.catalogue).
 
     A dimension scores the weighted mean of its indicators; missing data scores 0 and is
     flagged, so gaps lower the score visibly instead of silently. Raises KeyError when the
@@ -276,7 +280,7 @@ def potential_score(
         total += dim.weight * dim_score
         dimensions[dim_name] = DimensionScore(
             dimension=dim_name,
-            label=dimension_label(dim_name),
+            label=labels(dimension_name(dim_name)),
             weight=dim.weight,
             score=round(dim_score, 2),
         )
@@ -415,14 +419,11 @@ def _suggestion_message(
     )
 
 
-def _suggestion_text(ind: IndicatorScore, definition: MetricDef, catalog: MetricCatalog) -> Label:
-    return in_every_language(_suggestion_message(ind, definition, catalog))
-
-
 def weakest_indicators(
-    score: PotentialScore, catalog: MetricCatalog, n: int = 2
+    score: PotentialScore, catalog: MetricCatalog, n: int = 2, *, labels: Labeller
 ) -> list[Suggestion]:
-    """Suggestions for the `n` lowest-scoring indicators below full marks.
+    """Suggestions for the `n` lowest-scoring indicators below full marks (their texts
+    said in every language by `labels`).
 
     Ties go to the indicator with the larger share of the total (more to gain), then by
     metric name.
@@ -442,7 +443,7 @@ def weakest_indicators(
                 raw=ind.raw,
                 missing=ind.missing,
                 course=None if ind.missing else definition.improve_course,
-                text=_suggestion_text(ind, definition, catalog),
+                text=labels(_suggestion_message(ind, definition, catalog)),
             )
         )
     return suggestions
@@ -463,58 +464,6 @@ class EvaluationContext(Frozen):
     team_averages: dict[str, float] = Field(default_factory=dict)
 
 
-class CriterionResult(Frozen):
-    """One criterion as evaluated; `line()` renders it ("repurchase 55% ✗").
-
-    display_value / threshold / of_target are language-neutral; when of_target is set the
-    value reads as progress ("mentored 1 of 2"). suggestion is set only when unmet.
-    """
-
-    id: str
-    type: str
-    label: Label
-    value: float | None
-    display_value: str
-    threshold: str
-    of_target: str | None = None
-    met: bool
-    suggestion: Label | None = None
-    detail: Label | None = None
-    team_average: str | None = None
-    options: list[CriterionResult] = Field(default_factory=list)
-
-    def message(self, verbose: bool = False) -> Message:
-        """The criterion as a catalogue message ("repurchase 55% ✗"; verbose: with what
-        it needs and the team's average). Light: workflows pass it on to a notification."""
-        mark = "✓" if self.met else "✗"
-        if self.options:
-            inner = self.options[-1].message(verbose)
-            for option in reversed(self.options[:-1]):
-                inner = Message("{first} | {rest}", first=option.message(verbose), rest=inner)
-            return Message("{label} {mark} ({options})", label=self.label, mark=mark, options=inner)
-        if self.value is None:
-            text = Message("{label} no data", label=self.label)
-        elif self.of_target is not None:
-            text = Message(
-                "{label} {value} of {target}",
-                label=self.label,
-                value=self.display_value,
-                target=self.of_target,
-            )
-        else:
-            text = Message("{label} {value}", label=self.label, value=self.display_value)
-        if verbose:
-            notes = [Message("needs {threshold}", threshold=self.threshold)]
-            if self.team_average is not None:
-                notes.insert(0, Message("team average {average}", average=self.team_average))
-            text = Message("{text} ({notes})", text=text, notes=notes)
-        return Message("{text} {mark}", text=text, mark=mark)
-
-    def line(self, lang: str = "en", verbose: bool = False) -> str:
-        """The criterion in `lang` (not for workflow code: it reads the catalogue)."""
-        return said_in(self.message(verbose), lang)
-
-
 class CriteriaEvaluation(Frozen):
     """The answer to "how far am I from promotion?" for one criteria document."""
 
@@ -531,20 +480,21 @@ class CriteriaEvaluation(Frozen):
     def unmet(self) -> list[CriterionResult]:
         return [r for r in self.results if not r.met]
 
-    def lines(self, lang: str = "en", verbose: bool = False) -> list[str]:
-        return [r.line(lang, verbose) for r in self.results]
+    def messages(self, verbose: bool = False) -> list[Message]:
+        """Each criterion as a message ("repurchase 55% ✗"), said by the face."""
+        return [r.message(verbose) for r in self.results]
 
-    def summary(self, lang: str = "en") -> str:
+    def summary_message(self) -> Message:
         """ "sales 130% ✓, repurchase 55% ✗, mentored 1 of 2 ✗ → increase follow-up visits…" """
         if not self.results:
-            return ""
+            return Message.verbatim("")
         said = self.results[-1].message()
         for r in reversed(self.results[:-1]):
             said = Message("{first}, {rest}", first=r.message(), rest=said)
         tips = [Message("{tip}", tip=r.suggestion) for r in self.unmet() if r.suggestion]
         if tips:
             said = Message("{results} → {tips}", results=said, tips=tips)
-        return said_in(said, lang)
+        return said
 
 
 def _metric_result(
@@ -554,6 +504,7 @@ def _metric_result(
     as_of_month: str,
     window_months: int,
     context: EvaluationContext,
+    labels: Labeller,
 ) -> CriterionResult:
     definition = catalog.metrics.get(c.metric)
     unit: Unit = definition.unit if definition else "count"
@@ -564,9 +515,7 @@ def _metric_result(
     avg = context.team_averages.get(c.metric)
     detail = None
     if definition is None:
-        detail = in_every_language(
-            Message("metric {metric!r} is not in the metric catalog", metric=c.metric)
-        )
+        detail = labels(Message("metric {metric!r} is not in the metric catalog", metric=c.metric))
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -583,7 +532,11 @@ def _metric_result(
 
 
 def _courses_result(
-    c: CoursesCompleted, rows: Sequence[Measurement], catalog: MetricCatalog, as_of_month: str
+    c: CoursesCompleted,
+    rows: Sequence[Measurement],
+    catalog: MetricCatalog,
+    as_of_month: str,
+    labels: Labeller,
 ) -> CriterionResult:
     # Completed courses stay completed: everything up to the as-of month unless restricted.
     first = months_back(as_of_month, c.within_months)[0] if c.within_months else None
@@ -598,7 +551,7 @@ def _courses_result(
             "en": ", ".join(catalog.course_title(x, "en") for x in missing),
             "zh": "".join(f"《{catalog.course_title(x, 'zh')}》" for x in missing),
         }
-        detail = in_every_language(Message("missing: {courses}", courses=titles))
+        detail = labels(Message("missing: {courses}", courses=titles))
     return CriterionResult(
         id=c.id,
         type=c.type,
@@ -614,7 +567,11 @@ def _courses_result(
 
 
 def _streak_result(
-    c: TopPercentStreak, as_of_month: str, window_months: int, context: EvaluationContext
+    c: TopPercentStreak,
+    as_of_month: str,
+    window_months: int,
+    context: EvaluationContext,
+    labels: Labeller,
 ) -> CriterionResult:
     by_month = context.percentiles.get(c.metric, {})
     cutoff = 100.0 - c.top_percent
@@ -628,7 +585,7 @@ def _streak_result(
     met = len(best) >= c.months
     detail = None
     if best:
-        detail = in_every_language(
+        detail = labels(
             Message(
                 "top {percent}%: {first} to {last}",
                 percent=format_value(c.top_percent, "count"),
@@ -651,7 +608,11 @@ def _streak_result(
 
 
 def _competency_result(
-    c: CompetencyLevel, rows: Sequence[Measurement], as_of_month: str, window_months: int
+    c: CompetencyLevel,
+    rows: Sequence[Measurement],
+    as_of_month: str,
+    window_months: int,
+    labels: Labeller,
 ) -> CriterionResult:
     # The latest assessment since the window's first month (any period kind: a round
     # records the day it closed); no upper bound, an assessment counts once it exists.
@@ -668,7 +629,7 @@ def _competency_result(
     met = latest is not None and _compare(latest.value, ">=", c.min_level)
     detail = None
     if latest is not None:
-        detail = in_every_language(
+        detail = labels(
             Message(
                 "{source} 360° level of {period}",
                 source=GROUP_NAMES[c.source],
@@ -695,16 +656,17 @@ def _evaluate(
     as_of_month: str,
     window_months: int,
     context: EvaluationContext,
+    labels: Labeller,
 ) -> CriterionResult:
     if isinstance(c, MetricThreshold):
-        return _metric_result(c, rows, catalog, as_of_month, window_months, context)
+        return _metric_result(c, rows, catalog, as_of_month, window_months, context, labels)
     if isinstance(c, CoursesCompleted):
-        return _courses_result(c, rows, catalog, as_of_month)
+        return _courses_result(c, rows, catalog, as_of_month, labels)
     if isinstance(c, TopPercentStreak):
-        return _streak_result(c, as_of_month, window_months, context)
+        return _streak_result(c, as_of_month, window_months, context, labels)
     if isinstance(c, CompetencyLevel):
-        return _competency_result(c, rows, as_of_month, window_months)
-    return _any_of_result(c, rows, catalog, as_of_month, window_months, context)
+        return _competency_result(c, rows, as_of_month, window_months, labels)
+    return _any_of_result(c, rows, catalog, as_of_month, window_months, context, labels)
 
 
 def _any_of_result(
@@ -714,8 +676,11 @@ def _any_of_result(
     as_of_month: str,
     window_months: int,
     context: EvaluationContext,
+    labels: Labeller,
 ) -> CriterionResult:
-    options = [_evaluate(o, rows, catalog, as_of_month, window_months, context) for o in c.options]
+    options = [
+        _evaluate(o, rows, catalog, as_of_month, window_months, context, labels) for o in c.options
+    ]
     met_count = sum(o.met for o in options)
     met = met_count > 0
     return CriterionResult(
@@ -739,19 +704,23 @@ def evaluate_criteria(
     context: EvaluationContext | None = None,
     *,
     policy_version: int | None = None,
+    labels: Labeller,
 ) -> CriteriaEvaluation:
     """Evaluate every criterion over the criteria window ending at `as_of_month`.
 
     Eligible only when every criterion is met. `measurements` are one employee's (a later
     duplicate of (period, metric, item) supersedes); `policy_version` is recorded so a
-    decision names the version in force.
+    decision names the version in force; `labels` says the results' details in every
+    language (words.catalogue.in_every_language: the domain does not read the catalogue).
     """
     if period_kind(as_of_month) != "month":
         raise ValueError(f"as_of_month must be 'YYYY-MM', got {as_of_month!r}")
     rows = _dedupe(measurements)
     ctx = context or EvaluationContext()
     window = criteria.window_months
-    results = [_evaluate(c, rows, catalog, as_of_month, window, ctx) for c in criteria.criteria]
+    results = [
+        _evaluate(c, rows, catalog, as_of_month, window, ctx, labels) for c in criteria.criteria
+    ]
     return CriteriaEvaluation(
         policy_key=criteria.target_role.value,
         policy_version=policy_version,

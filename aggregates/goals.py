@@ -17,7 +17,7 @@ from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, month_of, period_kind
 from aggregates.ladder import Role
-from careerflow.messages import Invalid
+from words.messages import Invalid
 
 WEEKS_PER_MONTH = 52 / 12
 

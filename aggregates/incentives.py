@@ -14,7 +14,7 @@ from typing import Literal
 from pydantic import Field
 
 from aggregates.documents import Frozen
-from careerflow.messages import Message, in_every_language
+from words.messages import Labeller, Message
 
 
 def _money(x: float) -> float:
@@ -87,14 +87,18 @@ def _fmt(x: float) -> str:
     return f"{x:,.2f}".rstrip("0").rstrip(".")
 
 
-def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> BonusResult:
+def compute_bonus(
+    rules: BonusRules, version: int, inputs: BonusInputs, *, labels: Labeller
+) -> BonusResult:
+    """The month's bonus and its derivation, each line's text said in every language by
+    `labels` (words.catalogue.in_every_language: the domain does not read the catalogue)."""
     met = inputs.sales_amount >= inputs.sales_target and inputs.sales_target > 0
     lines: list[Line] = []
     if inputs.sales_target <= 0:
         lines.append(
             Line(
                 key="no_target",
-                text=in_every_language(
+                text=labels(
                     Message(
                         "no sales target was set for the month: no bonus "
                         "(set one in the goal cascade)"
@@ -116,7 +120,7 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
         lines.append(
             Line(
                 key="target_not_met",
-                text=in_every_language(
+                text=labels(
                     Message(
                         "sales {sales} below the target {target} (short {short}): no bonus",
                         sales=_fmt(inputs.sales_amount),
@@ -141,14 +145,14 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
     lines.append(
         Line(
             key="base",
-            text=in_every_language(Message("sales target met: base bonus")),
+            text=labels(Message("sales target met: base bonus")),
             amount=base,
         )
     )
     lines.append(
         Line(
             key="excess",
-            text=in_every_language(
+            text=labels(
                 Message(
                     "{rate:g}% of the excess {excess}",
                     rate=rules.excess_rate_percent,
@@ -185,7 +189,7 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
                 amount=_fmt(uplift),
             )
         )
-        lines.append(Line(key="retention", text=in_every_language(of_what), amount=uplift))
+        lines.append(Line(key="retention", text=labels(of_what), amount=uplift))
     else:
         if retention is None:
             below = Message(
@@ -201,7 +205,7 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
         lines.append(
             Line(
                 key="retention",
-                text=in_every_language(below),
+                text=labels(below),
                 amount=0.0,
             )
         )
@@ -216,13 +220,14 @@ def compute_bonus(rules: BonusRules, version: int, inputs: BonusInputs) -> Bonus
 
 
 def compute_commission(
-    rules: CommissionRules, version: int, inputs: CommissionInputs
+    rules: CommissionRules, version: int, inputs: CommissionInputs, *, labels: Labeller
 ) -> CommissionResult:
+    """The month's commission and its derivation, said in every language by `labels`."""
     big_rate = rules.big_client_rate_percent
     lines = [
         Line(
             key="small_deals",
-            text=in_every_language(
+            text=labels(
                 Message(
                     "small deals {sales} × {rate:g}%",
                     sales=_fmt(inputs.small_deal_sales),
@@ -233,7 +238,7 @@ def compute_commission(
         ),
         Line(
             key="big_clients",
-            text=in_every_language(
+            text=labels(
                 Message(
                     "big clients {sales} × {rate:g}% ({premium:g}% above small deals)",
                     sales=_fmt(inputs.big_client_sales),
@@ -245,7 +250,7 @@ def compute_commission(
         ),
         Line(
             key="repurchase",
-            text=in_every_language(
+            text=labels(
                 Message(
                     "repurchase bonus {rate:g}% of {sales}",
                     rate=rules.repurchase_bonus_percent,

@@ -23,7 +23,7 @@ from aggregates.documents import (
     PotentialWeights,
 )
 from aggregates.evaluation import band_score, format_value
-from careerflow.messages import Invalid, Message
+from words.messages import Invalid, Message
 
 KPI_DIMENSION: Dimension = "performance"
 """The potential-score dimension the KPIs make up (seed 000's "performance" 40%)."""

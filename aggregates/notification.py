@@ -4,24 +4,19 @@ recipient, delivered over channels (email, webhook) with every outcome recorded.
 from __future__ import annotations
 
 from datetime import datetime
-from enum import StrEnum
 from uuid import UUID
 
 from eventsourcing.domain import event
 
 from aggregates.base import Aggregate, DomainError, Immutable, PermissionDeniedError, stable_id
 
-LANGUAGES = ("en", "zh")
+# Also imported from here: the pure parts live apart so that workflows need not import
+# eventsourcing.
+from aggregates.notification_rules import LANGUAGES, DeliveryStatus, language_of
 
 
 def notification_uuid(key: str) -> UUID:
     return stable_id("notification", key)
-
-
-def language_of(locale: str | None) -> str:
-    """`en-US` → `en`; anything not supported falls back to Chinese (the default)."""
-    lang = (locale or "").replace("_", "-").split("-")[0].strip().lower()
-    return lang if lang in LANGUAGES else "zh"
 
 
 def check_bilingual(field: str, text: dict[str, str]) -> None:
@@ -33,12 +28,6 @@ def check_bilingual(field: str, text: dict[str, str]) -> None:
             languages=", ".join(LANGUAGES),
             missing=", ".join(missing),
         )
-
-
-class DeliveryStatus(StrEnum):
-    delivered = "delivered"
-    skipped = "skipped"  # nothing to send to (no address, channel not configured)
-    failed = "failed"  # last attempt failed; a retry may still deliver
 
 
 class DeliveryOutcome(Immutable):

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Literal
 
@@ -47,7 +48,7 @@ from aggregates.plan_template import (
     plan_month_at,
     plan_month_bounds,
 )
-from careerflow.messages import SEPARATORS, Message, in_every_language
+from words.messages import SEPARATORS, Labeller, Message
 
 Status = Literal[
     "done", "on_track", "behind", "overdue", "awaiting_confirmation", "confirmed", "not_started"
@@ -138,10 +139,8 @@ def _fmt(value: float, unit: Unit, signed: bool = False) -> str:
     return f"+{text}" if signed and round(value, _DIGITS) > 0 else text
 
 
-def _of(label: Label, value: str, target: str) -> Label:
-    return in_every_language(
-        Message("{label} {value} of {target}", label=label, value=value, target=target)
-    )
+def _of(label: Label, value: str, target: str) -> Message:
+    return Message("{label} {value} of {target}", label=label, value=value, target=target)
 
 
 def _course_title(catalog: MetricCatalog | None, course: str) -> Label:
@@ -159,13 +158,17 @@ class _Window(Frozen):
     due_soon: bool  # inside the window and due within remind_days_before days
 
 
-class _Measured(Frozen):
+@dataclass(frozen=True)
+class _Measured:
+    """A measure's state; its texts are Messages, said in every language by the caller's
+    labeller once the milestone's text is chosen."""
+
     met: bool
     off_pace: bool
     value: float | None
     target: float | None
-    text: Label
-    details: list[Label] = Field(default_factory=list)
+    text: Message
+    details: list[Message] = field(default_factory=list)
 
 
 # --------------------------------------------------------------------------- measures
@@ -221,8 +224,8 @@ def _courses(
         off_pace=done < target * window.finished / len(window.keys) - 1e-9,
         value=float(done),
         target=float(target),
-        text=in_every_language(Message("{text}", text=said)),  # joined as each language joins
-        details=[in_every_language(m) for m in said],
+        text=Message("{text}", text=said),  # joined as each language joins
+        details=said,
     )
 
 
@@ -238,7 +241,7 @@ def _count(measure: CountMeasure, rows: Sequence[Measurement], window: _Window) 
         target=measure.target,
         text=_of(measure.label, _fmt(total, unit), _fmt(measure.target, unit)),
         details=[
-            in_every_language(Message("{month}: {value}", month=k, value=_fmt(v, unit)))
+            Message("{month}: {value}", month=k, value=_fmt(v, unit))
             for k, v in sorted(per_month.items())
         ],
     )
@@ -255,7 +258,7 @@ def _monthly(measure: MonthlyMeasure, rows: Sequence[Measurement], window: _Wind
         v = values.get(key)
         return v is not None and _compare(v, ">=", target)
 
-    details: list[Label] = []
+    details: list[Message] = []
     for i, key in enumerate(known):
         v = values[key]
         said = {
@@ -269,17 +272,15 @@ def _monthly(measure: MonthlyMeasure, rows: Sequence[Measurement], window: _Wind
             month = Message("{month}: {value} of {target} ✗", **said)
         else:  # the running month: judged when it ends
             month = Message("{month}: {value} of {target} (so far)", **said)
-        details.append(in_every_language(month))
+        details.append(month)
     # The text shows the running month (the last one after the window, the first before).
     current = known[-1] if known else window.keys[0]
     value = values.get(current, 0.0 if unit == "count" else None)
     if value is None:
-        text = in_every_language(
-            Message(
-                "{label}: no data yet (target {target})",
-                label=measure.label,
-                target=_fmt(target, unit),
-            )
+        text = Message(
+            "{label}: no data yet (target {target})",
+            label=measure.label,
+            target=_fmt(target, unit),
         )
     else:
         text = _of(measure.label, _fmt(value, unit), _fmt(target, unit))
@@ -300,31 +301,27 @@ def _metric(measure: MetricMeasure, rows: Sequence[Measurement], window: _Window
     passes = value is not None and _compare(value, measure.op, measure.threshold)
     unit, signed, label = measure.unit, measure.signed, measure.label
     shown_t = _fmt(measure.threshold, unit, signed)
-    details: list[Label] = []
+    details: list[Message] = []
     if value is None:
-        text = in_every_language(
-            Message(
-                "{label}: no data yet (target {sign} {target})",
-                label=label,
-                sign=_OP_SIGNS[measure.op],
-                target=shown_t,
-            )
+        text = Message(
+            "{label}: no data yet (target {sign} {target})",
+            label=label,
+            sign=_OP_SIGNS[measure.op],
+            target=shown_t,
         )
     else:
         shown_v = _fmt(value, unit, signed)
         if measure.op == ">=":
             text = _of(label, shown_v, shown_t)
         else:
-            text = in_every_language(
-                Message(
-                    "{label} {value} (needs {sign} {target})",
-                    label=label,
-                    value=shown_v,
-                    sign=_OP_SIGNS[measure.op],
-                    target=shown_t,
-                )
+            text = Message(
+                "{label} {value} (needs {sign} {target})",
+                label=label,
+                value=shown_v,
+                sign=_OP_SIGNS[measure.op],
+                target=shown_t,
             )
-        details.append(in_every_language(Message("as of {month}", month=latest)))
+        details.append(Message("as of {month}", month=latest))
     return _Measured(
         # A period target: judged on the due month's figure, on pace before it.
         met=passes and latest == window.keys[-1],
@@ -341,33 +338,21 @@ def _metric(measure: MetricMeasure, rows: Sequence[Measurement], window: _Window
 
 def _confirmed_progress(
     milestone: Milestone, start: date, due: date, today: date, confirmed: Mapping[str, object]
-) -> tuple[Status, Label, list[Label]]:
+) -> tuple[Status, Message, list[Message]]:
     label = milestone.label
     if milestone.id in confirmed:
         by = confirmed[milestone.id]
-        details: list[Label] = []
+        details: list[Message] = []
         if isinstance(by, str) and by.strip():
-            details.append(in_every_language(Message("confirmed by {person}", person=by)))
-        return (
-            "confirmed",
-            in_every_language(Message("{label}: confirmed", label=label)),
-            details,
-        )
+            details.append(Message("confirmed by {person}", person=by))
+        return "confirmed", Message("{label}: confirmed", label=label), details
     if today < start:
-        return (
-            "not_started",
-            in_every_language(Message("{label}: not started", label=label)),
-            [],
-        )
+        return "not_started", Message("{label}: not started", label=label), []
     if today > due:
-        return (
-            "overdue",
-            in_every_language(Message("{label}: not confirmed by the due date", label=label)),
-            [],
-        )
+        return "overdue", Message("{label}: not confirmed by the due date", label=label), []
     return (
         "awaiting_confirmation",
-        in_every_language(Message("{label}: awaiting the manager's confirmation", label=label)),
+        Message("{label}: awaiting the manager's confirmation", label=label),
         [],
     )
 
@@ -379,6 +364,7 @@ def _milestone_progress(
     today: date,
     confirmed: Mapping[str, object],
     catalog: MetricCatalog | None,
+    labels: Labeller,
 ) -> MilestoneProgress:
     start = plan_month_bounds(effective_date, milestone.start_month)[0]
     due = due_date(effective_date, milestone)
@@ -419,8 +405,8 @@ def _milestone_progress(
         due_date=due,
         value=value,
         target=target,
-        text=text,
-        details=details,
+        text=labels(text),
+        details=[labels(d) for d in details],
         suggestion=milestone.suggestion if status in ("behind", "overdue") else None,
     )
 
@@ -433,13 +419,16 @@ def evaluate_plan(
     confirmed: Mapping[str, object],
     *,
     catalog: MetricCatalog | None = None,
+    labels: Labeller,
 ) -> PlanProgress:
     """Every milestone's status and progress text as of `today`.
 
     `measurements` are one employee's (ValueError when several are mixed). `confirmed`
     maps confirmed milestone ids to whoever confirmed them (a str is shown as "confirmed
     by ..."); ids of milestones not in the plan (dropped) are ignored. `catalog` supplies
-    bilingual course titles; without it course names are shown as they are.
+    bilingual course titles; without it course names are shown as they are. `labels`
+    says the progress texts in every language (words.catalogue.in_every_language: the
+    domain makes Messages and does not read the catalogue).
     """
     ids = [m.id for m in milestones]
     duplicates = sorted({i for i in ids if ids.count(i) > 1})
@@ -452,7 +441,8 @@ def evaluate_plan(
     # Only what was known by today: replaying a past day gives that day's answer.
     rows = [m for m in all_rows if _period_start(m.period) <= today]
     results = [
-        _milestone_progress(m, rows, effective_date, today, confirmed, catalog) for m in milestones
+        _milestone_progress(m, rows, effective_date, today, confirmed, catalog, labels)
+        for m in milestones
     ]
     done = sum(r.is_done for r in results)
     overall: Overall

@@ -16,7 +16,7 @@ from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog, Op, Unit
 from aggregates.ladder import Role
-from careerflow.messages import Invalid, Message
+from words.messages import Invalid, Message
 
 # --------------------------------------------------------------------------- measures
 

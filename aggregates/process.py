@@ -14,7 +14,7 @@ import holidays
 from pydantic import Field, field_validator, model_validator
 
 from aggregates.documents import Frozen, TimeZoneName
-from careerflow.messages import Invalid
+from words.messages import Invalid
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Read once at import: validation also runs inside the workflow sandbox (decoding a start

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date
-from enum import StrEnum
-from typing import Any, Literal
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -17,28 +16,16 @@ from pydantic import Field
 
 from aggregates.assessment import Assessment
 from aggregates.base import Aggregate, DomainError, DomainEvent, Immutable, stable_id
-from aggregates.evaluation import CriterionResult
+from aggregates.criteria import CriterionResult
 from aggregates.ladder import Role
-from careerflow.messages import Message
+
+# Also imported from here: the pure parts live apart so that workflows need not import
+# eventsourcing (and CriterionResult lives in aggregates.criteria for the same reason).
+from aggregates.promotion_rules import CLOSED, Stage, StepKind, reused_command
 
 
 def application_uuid(application_id: str) -> UUID:
     return stable_id("promotion", application_id)
-
-
-class Stage(StrEnum):
-    reporting = "reporting"
-    manager_review = "manager_review"
-    returned = "returned"
-    hr_review = "hr_review"
-    approved = "approved"  # announced; the role changes on the effective date
-    promoted = "promoted"
-    rejected = "rejected"  # by the manager
-    declined = "declined"  # by HR, overriding a pass
-    withdrawn = "withdrawn"
-
-
-CLOSED = frozenset({Stage.promoted, Stage.rejected, Stage.declined, Stage.withdrawn})
 
 
 class MetricRef(Immutable):
@@ -252,14 +239,6 @@ class PromotionApplication(Aggregate):
 
 
 # -- a command sent again ---------------------------------------------------------------
-StepKind = Literal["decision", "hr_review", "withdrawal"]
-STEP_NAMES = {
-    "decision": Message("decision"),
-    "hr_review": Message("HR review"),
-    "withdrawal": Message("withdrawal"),
-}
-
-
 class RecordedStep(Immutable):
     """A person's step as the store recorded it, under the caller's command id: what a
     retry of the same command is compared with, and the outcome it answers with."""
@@ -345,15 +324,3 @@ def repeated_step(
             raise reused_command(command_id, kind, step.round)
         return step
     return None
-
-
-def reused_command(command_id: str, kind: StepKind, round_: int) -> DomainError:
-    """The refusal of a command id sent again with a different content (the workflow's
-    validators and the service say the same)."""
-    return DomainError(
-        "command id {command_id} already recorded a different {step} in round {round}; "
-        "nothing was changed. Retry with exactly the same {step}, or use a new command id",
-        command_id=command_id,
-        step=STEP_NAMES[kind],
-        round=round_,
-    )

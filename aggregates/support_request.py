@@ -14,7 +14,6 @@ Refusals raise DomainError with what to do instead, and record nothing."""
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -22,19 +21,27 @@ from pydantic import Field
 
 from aggregates.base import Aggregate, DomainError, Immutable, stable_id
 from aggregates.support_process import OfficeHours
-from careerflow.messages import Message
+from aggregates.support_rules import (
+    ACTIONS,
+    FINISHED,
+    WITH_TEAM,
+    SlaClock,
+    SlaReminder,
+    SupportStatus,
+)
 
-SupportStatus = Literal["open", "acknowledged", "answered", "reopened", "resolved", "closed"]
-# Waiting for the support team (the queue); "answered" waits for the rep.
-WITH_TEAM: tuple[SupportStatus, ...] = ("open", "acknowledged", "reopened")
-FINISHED: tuple[SupportStatus, ...] = ("resolved", "closed")
-# What a person may do to a request, as said in a refusal ("only ... may {action} it").
-ACTIONS = {
-    "acknowledge": Message("acknowledge"),
-    "answer": Message("answer"),
-    "confirm": Message("confirm"),
-    "reopen": Message("reopen"),
-}
+# The plain values live in support_rules (pure, for the workflow's contracts).
+__all__ = [
+    "ACTIONS",
+    "FINISHED",
+    "WITH_TEAM",
+    "Routing",
+    "SlaClock",
+    "SlaReminder",
+    "SupportRequest",
+    "SupportStatus",
+    "support_uuid",
+]
 
 
 def support_uuid(request_id: str) -> UUID:
@@ -67,19 +74,6 @@ class Routing(Immutable):
 
     def people(self) -> list[str]:
         return [self.lead_id, *(m for m in self.members if m != self.lead_id)]
-
-
-class SlaReminder(Immutable):
-    percent: int
-    at: datetime
-
-
-class SlaClock(Immutable):
-    raised_at: datetime
-    week: str
-    """The ISO week of `raised_at` in the company's time zone (compliance is by week)."""
-    due_at: datetime
-    reminders: list[SlaReminder]
 
 
 class SupportRequest(Aggregate):

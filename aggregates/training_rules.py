@@ -9,7 +9,7 @@ from typing import Literal
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog, shift_month
-from careerflow.messages import Invalid, Message
+from words.messages import Invalid, Message
 
 # Metrics that have a monthly target from the goal cascade (see month_targets).
 TARGETED_METRICS: tuple[str, ...] = (

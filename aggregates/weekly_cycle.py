@@ -10,8 +10,11 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aggregates.base import Aggregate, DomainError, Immutable, stable_id
+from aggregates.base import Aggregate, DomainError, stable_id
 from aggregates.goals import Targets
+
+# Re-exported: the plain values live apart so that workflows need not import eventsourcing.
+from aggregates.weekly_cycle_rules import Deadlines, ReportLine
 
 PlanSource = Literal["submitted", "agreed", "defaulted"]
 
@@ -22,23 +25,6 @@ def cycle_key(employee_id: str, week: str) -> str:
 
 def cycle_uuid(employee_id: str, week: str) -> UUID:
     return stable_id("weekly-cycle", cycle_key(employee_id, week))
-
-
-class Deadlines(Immutable):
-    plan_reminder: datetime
-    plan_deadline: datetime
-    report_at: datetime
-    feedback_reminder: datetime
-    feedback_deadline: datetime
-
-
-class ReportLine(Immutable):
-    item: str
-    label: dict[str, str]
-    planned: float
-    actual: float
-    met: bool
-    text: dict[str, str]
 
 
 class WeeklyCycle(Aggregate):

@@ -24,10 +24,10 @@ from bench.rebuild import write_cycles
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole
 from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
-from careerflow.store import Store
 
 NAME = "api"
 TITLE = "API read latency of the dashboard endpoints vs a trivial endpoint"
@@ -81,7 +81,7 @@ async def run(lab: Lab, reps: int, teams: int, requests: int, applications: int)
     )
     org = await asyncio.to_thread(shared_org, lab, reps, teams)
     pg = org.pg
-    with Services(Store.open(pg)) as services:
+    with Services(open_store(pg)) as services:
         key = f"{DATA_KEY}-{pg.dbname}"
         if key not in lab.cache:
             await asyncio.to_thread(_prepare, services, org.rep_ids, applications)

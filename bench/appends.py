@@ -20,6 +20,7 @@ from aggregates.employee import Employee
 from aggregates.ladder import Role
 from bench.common import Lab, Report, stopwatch
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.store import Store
 
 NAME = "appends"
@@ -122,7 +123,7 @@ async def run(lab: Lab, events: int, batch: int, streams: int) -> Report:
     batch = min(batch, streams)
     pg = lab.database(NAME)
     try:
-        with Store.open(pg) as store:
+        with open_store(pg) as store:
             people = employees(streams)
             store.people.save(*people)  # the streams exist: each append chains onto one
             for per_save, label in ((1, "1 event per save"), (batch, f"{batch} events per save")):

@@ -28,11 +28,11 @@ from bench.common import Lab, Report, stopwatch, venv_binary
 from bench.org import shared_org
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from worker import build_worker
 from workflows.assessment_round import EVENTS_PER_RUN, AssessmentRoundWorkflow, RoundOutcome
 
@@ -89,7 +89,7 @@ async def one_round(lab: Lab, env: WorkflowEnvironment, people: int, per_person:
     round_id = f"bench-{people}-{uuid.uuid4().hex[:6]}"
     ratings = {c: RatingItem(level=level) for c, level in LEVELS.items()}
     with (
-        Services(Store.open(org.pg)) as services,
+        Services(open_store(org.pg)) as services,
         concurrent.futures.ThreadPoolExecutor(16) as executor,
     ):
         process = AssessmentProcessService(services, env.client, queue)

@@ -19,8 +19,8 @@ from typing import Any
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import shared_org
 from bench.stack import ProjectionProcess, wait_caught_up
+from careerflow.engine import open_store
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from worker import build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 
@@ -40,7 +40,7 @@ async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, int]:
     pattern = "%WeeklyCycle.Opened"
     before = count(pg, OPENED, (pattern,))
     with (
-        Services(Store.open(pg)) as services,
+        Services(open_store(pg)) as services,
         ProjectionProcess(pg),
         concurrent.futures.ThreadPoolExecutor(16) as executor,
     ):

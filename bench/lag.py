@@ -25,6 +25,7 @@ from bench.org import load_org
 from bench.rebuild import write_cycles
 from bench.stack import ProjectionProcess, wait_caught_up
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.services.registry import Services
 from careerflow.store import Store
 
@@ -129,7 +130,7 @@ async def run(lab: Lab, reps: int, samples: int, rate: float) -> Report:
     try:
         org = load_org(pg, reps, max(1, reps // 10))
         probes = org.supervisor_ids  # moved back and forth; nobody else writes them
-        with Services(Store.open(pg)) as services, ProjectionProcess(pg):
+        with Services(open_store(pg)) as services, ProjectionProcess(pg):
             wait_caught_up(pg, 300)
             idle = _probe(services.store, pg, probes, samples)
             load = Load(services, org.rep_ids, rate)

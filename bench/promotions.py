@@ -32,9 +32,9 @@ from bench.common import Lab, Report, count, stopwatch
 from bench.org import load_org
 from bench.stack import ProjectionProcess, wait_caught_up
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from projections.runner import PROJECTIONS
 from worker import WORKFLOW_RUNNER, build_worker
 from workflows.promotion import PromotionWorkflow
@@ -123,7 +123,7 @@ async def run(lab: Lab, applications: int, concurrency: int) -> Report:
     try:
         org = load_org(pg, applications, max(1, applications // 10))
         reps = org.rep_ids[:applications]
-        with Services(Store.open(pg)) as services, ProjectionProcess(pg):
+        with Services(open_store(pg)) as services, ProjectionProcess(pg):
             await asyncio.to_thread(wait_caught_up, pg, 600)
             seconds, events = await _promotions(env.client, services, pg, reps, concurrency)
         bare_seconds = await _bare(env.client, len(reps), concurrency)

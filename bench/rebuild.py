@@ -25,6 +25,7 @@ from aggregates.ladder import Role
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle
 from bench.common import Lab, Report, stopwatch
 from bench.org import AsyncCommitView, catch_up, load_org
+from careerflow.engine import open_store
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
@@ -119,7 +120,7 @@ async def run(lab: Lab, reps: int, weeks: int) -> Report:
     pg = lab.database(NAME)
     try:
         org = load_org(pg, reps, max(1, reps // 10))
-        with Services(Store.open(pg)) as services:
+        with Services(open_store(pg)) as services:
             write_cycles(services, org.rep_ids, _weeks(weeks))
             catch_up(pg)  # the cycles projected once, as in a live store
             with stopwatch() as read_time:

@@ -13,6 +13,7 @@ from aggregates.documents import Measurement
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from bench.common import Lab, Report, p50, percentile, stopwatch
 from careerflow.apps import Metrics
+from careerflow.engine import open_store
 from careerflow.eventstore import PydanticApplication
 from careerflow.store import Store
 
@@ -64,7 +65,7 @@ async def run(lab: Lab, events: int, repeats: int) -> Report:
     report = Report(NAME, TITLE, {"events": events, "repeats": repeats})
     pg = lab.database(NAME)
     try:
-        with Store.open(pg) as store:
+        with open_store(pg) as store:
             built = _build(store, events)
             bare = MetricsWithoutSnapshots(env=store.env)
             try:

@@ -25,10 +25,3 @@ def schema_lock(pg: PostgresSettings) -> Iterator[None]:
             yield
         finally:
             conn.execute("SELECT pg_advisory_unlock(%s)", (SCHEMA_LOCK_KEY,))
-
-
-def prepare_database(pg: PostgresSettings, cipher_key: str = "") -> None:
-    """For processes that don't otherwise open a Store (the projection runner)."""
-    from careerflow.store import Store
-
-    Store.open(pg, cipher_key).close()

@@ -1,215 +1,30 @@
-"""Messages a person reads, kept as a template and its values until they are shown, so the
-API and the CLI can say them in the reader's language (Simplified Chinese or English).
-
-A template is English with named `{placeholders}` (str.format syntax, conversions and
-format specs allowed). It is the msgid in the `engine` gettext catalogue
-(careerflow/api/locale/<lang>/LC_MESSAGES/engine.po): `pybabel extract` finds it as the
-first argument of DomainError and its subclasses, of `refuse` (workflow validators) and of
-`Message`. Values are JSON-able (they cross Temporal as failure details and activity
-inputs); a value that is itself a Message, or a list of Messages, is said in the same
-language; a label ({"en": ..., "zh": ...}, e.g. a name from a policy document) in that
-language; `Message.date/number/money` values in the reader's locale (2026年12月1日,
-¥1,200,000) when said through careerflow.api.i18n.
-
-Texts the engine stores in both languages (notifications, readiness details, plan
-progress) are made from a Message with `in_every_language`, so their words live in the
-catalogue too, not in dictionaries in the code.
-
-Kept free of heavy imports: workflow code (re-imported by the sandbox) uses it.
-"""
+"""Moved below the domain (issue 17, step 1): Message and labels are `words.messages`, the
+engine catalogue (`said_in`, `in_every_language`) is `words.catalogue`. Re-exported here
+until the remaining importers move; new code imports from `words`."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
-
-Gettext = Callable[[str], str]
-# Formats a typed value (a date, number or money marker) in a language.
-Formatter = Callable[[Mapping[str, Any], str], str]
-Label = dict[str, str]
-
-LANGUAGES = ("zh", "en")  # those the engine speaks; English is the templates' language
-SEPARATORS = {"zh": "；"}  # between the messages of a list; "; " otherwise
-TYPED = ("$date", "$number", "$money")
-
-# Babel keywords for the engine catalogue: callables whose first argument is a template.
-KEYWORDS = (
-    "Message",
-    "DomainError",
-    "NotFoundError",
-    "PermissionDeniedError",
-    "AuthenticationError",
-    "CsrfRefused",
-    "IngestError",
-    "refuse",
-    "Invalid",
-)
-
-
-def _english(message: str) -> str:
-    return message
-
-
-class Message:
-    """A template and its values; `str()` is the English, `say(gettext)` any language."""
-
-    __slots__ = ("params", "template")
-
-    def __init__(self, template: str, /, **params: Any) -> None:
-        self.template = template
-        self.params = params
-
-    @classmethod
-    def verbatim(cls, text: str) -> Message:
-        """Text that is not the engine's own (a failure recorded before messages carried
-        their template, a library's error): shown as it is, in every language."""
-        return cls("{text}", text=text)
-
-    # -- values said in the reader's locale ---------------------------------------------
-    @staticmethod
-    def date(day: Any) -> dict[str, Any]:
-        """A date value: 2026年12月1日 / Dec 1, 2026 (ISO without a formatter)."""
-        return {"$date": str(day)[:10]}
-
-    @staticmethod
-    def number(value: float, digits: int = 2) -> dict[str, Any]:
-        """A number value with grouping (1,234.5), at most `digits` decimals."""
-        return {"$number": value, "digits": digits}
-
-    @staticmethod
-    def money(amount: float, currency: str = "CNY") -> dict[str, Any]:
-        """An amount of money: ¥1,200,000 / CN¥1,200,000."""
-        return {"$money": amount, "currency": currency}
-
-    def say(
-        self, gettext: Gettext = _english, lang: str = "en", fmt: Formatter | None = None
-    ) -> str:
-        """The message in `lang`, translated by `gettext`; typed values formatted by
-        `fmt` (plain without one)."""
-        values = {name: _said(value, gettext, lang, fmt) for name, value in self.params.items()}
-        translated = gettext(self.template)
-        try:
-            return translated.format(**values)
-        except (KeyError, IndexError, ValueError, AttributeError):
-            # A broken translation must not hide the message: fall back to the English,
-            # or to the template itself when even that does not fit its values.
-            try:
-                return self.template.format(**values)
-            except (KeyError, IndexError, ValueError, AttributeError):
-                return self.template
-
-    def __str__(self) -> str:
-        return self.say()
-
-    def __repr__(self) -> str:
-        return f"Message({self.template!r}, **{self.params!r})"
-
-    def __eq__(self, other: object) -> bool:
-        return (
-            isinstance(other, Message)
-            and other.template == self.template
-            and other.params == self.params
-        )
-
-    def __hash__(self) -> int:
-        return hash(self.template)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"template": self.template, "params": _to_json(self.params)}
-
-    @classmethod
-    def from_json(cls, data: Mapping[str, Any]) -> Message:
-        params = data.get("params") or {}
-        return cls(str(data["template"]), **{k: _from_json(v) for k, v in params.items()})
-
-    @staticmethod
-    def is_json(data: Any) -> bool:
-        return isinstance(data, Mapping) and isinstance(data.get("template"), str)
-
-    @classmethod
-    def from_failure(cls, details: Sequence[Any], text: str) -> Message:
-        """What a Temporal failure says: the template and values it carries as its first
-        detail (activities.errors, workflows.refusals), else its text as it is (a failure
-        recorded before messages carried their template)."""
-        if details and cls.is_json(details[0]):
-            return cls.from_json(details[0])
-        return cls.verbatim(text)
-
-
-def is_label(value: Any) -> bool:
-    """A text given in each language, e.g. {"en": "Sales Supervisor", "zh": "销售主管"}."""
-    return (
-        isinstance(value, Mapping)
-        and bool(value)
-        and "en" in value
-        and all(k in LANGUAGES and isinstance(v, str) for k, v in value.items())
-    )
-
-
-def _said(value: Any, gettext: Gettext, lang: str, fmt: Formatter | None) -> Any:
-    if isinstance(value, Message):
-        return value.say(gettext, lang, fmt)
-    if isinstance(value, list | tuple) and value and all(isinstance(v, Message) for v in value):
-        return SEPARATORS.get(lang, "; ").join(v.say(gettext, lang, fmt) for v in value)
-    if is_label(value):
-        return value.get(lang) or value["en"]
-    if isinstance(value, Mapping) and any(k in value for k in TYPED):
-        return fmt(value, lang) if fmt is not None else _plain(value)
-    return value
-
-
-def _plain(value: Mapping[str, Any]) -> str:
-    if "$money" in value:
-        return f"{value.get('currency', 'CNY')} {value['$money']:,}"
-    if "$number" in value:
-        return f"{value['$number']:,}"
-    return str(value.get("$date"))
+from words.messages import KEYWORDS as KEYWORDS
+from words.messages import LANGUAGES as LANGUAGES
+from words.messages import SEPARATORS as SEPARATORS
+from words.messages import TYPED as TYPED
+from words.messages import Formatter as Formatter
+from words.messages import Gettext as Gettext
+from words.messages import Invalid as Invalid
+from words.messages import Label as Label
+from words.messages import Message as Message
+from words.messages import is_label as is_label
 
 
 def said_in(message: Message, lang: str) -> str:
-    """The message in `lang` through the engine catalogue, its dates and money in that
-    locale. Not for workflow code (it reads the catalogue): workflows pass the Message on
-    to an activity."""
-    from careerflow.api import i18n  # the catalogue and Babel: only when texts are made
+    """words.catalogue.said_in, imported when a text is made (the catalogue loads Babel)."""
+    from words import catalogue
 
-    return i18n.say(message, lang)
+    return catalogue.said_in(message, lang)
 
 
 def in_every_language(message: Message) -> Label:
-    """The message said in every language the engine speaks: for texts stored as they
-    were shown (notifications, evaluation details). Not for workflow code."""
-    return {lang: said_in(message, lang) for lang in LANGUAGES}
+    """words.catalogue.in_every_language, imported when a text is made (Babel, as above)."""
+    from words import catalogue
 
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, Message):
-        return value.to_json()
-    if isinstance(value, Mapping):
-        return {str(k): _to_json(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_to_json(v) for v in value]
-    if value is None or isinstance(value, bool | int | float | str):
-        return value
-    return str(value)  # dates, enums, decimals: as the English message showed them
-
-
-def _from_json(value: Any) -> Any:
-    if Message.is_json(value):
-        return Message.from_json(value)
-    if isinstance(value, list):
-        return [_from_json(v) for v in value]
-    return value
-
-
-class Invalid(ValueError):
-    """A pydantic validator's refusal as a Message: pydantic reports it as a `value_error`
-    whose context holds this exception, and careerflow.validation says it in the reader's
-    language (a plain ValueError would be English only)."""
-
-    def __init__(self, template: str | Message, /, **params: Any) -> None:
-        self.message = template if isinstance(template, Message) else Message(template, **params)
-        super().__init__(str(self.message))
-
-    def __reduce__(self) -> tuple[Any, ...]:
-        # Rebuilt from the Message, not from the English text (pickling across processes).
-        return (type(self), (self.message,), self.__dict__)
+    return catalogue.in_every_language(message)

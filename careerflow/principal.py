@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aggregates.errors import PermissionDeniedError
 from aggregates.meta import EventMeta, command_context
-from careerflow.messages import Invalid, Message
+from words.messages import Invalid, Message
 
 
 class AccessRole(StrEnum):

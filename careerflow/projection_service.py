@@ -13,7 +13,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 
 from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
-from careerflow.database import prepare_database
+from careerflow.engine import prepare_database
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env

@@ -1,4 +1,5 @@
-"""Opens the event-sourced applications against the configured PostgreSQL."""
+"""The event-sourced applications against the configured PostgreSQL (careerflow.engine
+opens them with every table in place)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from careerflow.apps import (
     Promotions,
     Support,
 )
-from careerflow.config import PostgresSettings, Settings
+from careerflow.config import PostgresSettings
 from careerflow.eventstore import PydanticApplication
 from careerflow.recorders import UnpipelinedApplicationRecorder
 
@@ -53,21 +54,6 @@ class Store:
         self.audit = Audit(env=self.env)
         self.support = Support(env=self.env)
         self.assessments = Assessments(env=self.env)
-
-    @classmethod
-    def from_settings(cls, settings: Settings) -> Store:
-        return cls.open(settings.require_postgres(), settings.cipher_key)
-
-    @classmethod
-    def open(cls, pg: PostgresSettings, cipher_key: str = "") -> Store:
-        """Opens the store with every event and read-model table in place."""
-        from careerflow.database import schema_lock
-        from projections.runner import create_read_models
-
-        with schema_lock(pg):
-            store = cls(pg, cipher_key)  # creates the event tables
-            create_read_models(pg, store.env)
-        return store
 
     def applications(self) -> list[PydanticApplication]:
         return [

@@ -5,7 +5,7 @@ say them in the reader's language.
 `RequestValidationError.errors()` has the same shape: type, loc, msg, input, ctx, url) and
 gives a Message whose English (`str(message)`) is pydantic's own `msg`, word for word:
 
-- a validator's refusal raised as `careerflow.messages.Invalid` is that refusal's Message
+- a validator's refusal raised as `words.messages.Invalid` is that refusal's Message
   (without pydantic's "Value error, " prefix);
 - every pydantic-core error type has its English template in ERROR_TEMPLATES (the text of
   pydantic-core's `message_template_python`), filled from the error's `ctx`: each

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from aggregates.promotion import PromotionApplication
 from projections.base import TimelineHandlers, event_of, handles
+from words.catalogue import said_in
 
 
 class PromotionsProjection(TimelineHandlers):
@@ -125,7 +126,7 @@ class PromotionsProjection(TimelineHandlers):
                 value = getattr(e, field)
                 detail[field] = value.isoformat() if hasattr(value, "isoformat") else value
         if kind == "Returned":
-            detail["unmet"] = [r.line("en", verbose=True) for r in e.unmet]
+            detail["unmet"] = [said_in(r.message(verbose=True), "en") for r in e.unmet]
         if kind == "Submitted" and e.report.assessment.evaluation is not None:
             detail["eligible"] = e.report.assessment.evaluation.eligible
             detail["policy_versions"] = e.report.assessment.policy_versions

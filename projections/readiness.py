@@ -29,6 +29,7 @@ from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, next_role
 from careerflow.config import PostgresSettings
 from projections.metrics import EVERYONE
+from words.catalogue import in_every_language
 
 REFRESH_LOCK_KEY = 0x6361726565720002
 
@@ -151,6 +152,7 @@ def assess_employees(
             policies,
             assessment_month,
             percentiles,
+            labels=in_every_language,
         )
     return out
 

@@ -30,6 +30,7 @@ from careerflow.apps import (
     Support,
 )
 from careerflow.config import PostgresSettings
+from careerflow.database import schema_lock
 from careerflow.eventstore import PydanticApplication
 from projections.access import AccessProjection
 from projections.assessments import AssessmentsProjection
@@ -90,8 +91,6 @@ class ReadModels:
 
     # -- lifecycle -------------------------------------------------------------------
     def start(self) -> None:
-        from careerflow.database import schema_lock
-
         # Constructing a runner runs the library's lazy CREATE ... IF NOT EXISTS for its
         # application and view; under the schema lock, so no other process's first
         # start is creating the same catalog entries at that moment.

@@ -23,12 +23,12 @@ from aggregates.employee import Employee
 from bench.appends import employees
 from bench.appends import move as move_one
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import UnpipelinedApplicationRecorder
 from careerflow.services.integrity import verify_store
 from careerflow.services.policies import PolicyService
 from careerflow.services.registry import Services
-from careerflow.store import Store
 
 AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 HR = Principal(person_id="H001", role=AccessRole.hr)
@@ -36,7 +36,7 @@ HR = Principal(person_id="H001", role=AccessRole.hr)
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s:
+    with Services(open_store(pg)) as s:
         yield s
 
 

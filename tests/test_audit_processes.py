@@ -19,6 +19,7 @@ from aggregates.competency import RatingItem
 from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
     AssessmentCommands,
@@ -33,7 +34,7 @@ from careerflow.services.cycles import CycleCommands
 from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.services.support import SupportCommands
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org, ingest
@@ -70,7 +71,7 @@ class World:
 
 @pytest.fixture
 def world(pg: PostgresSettings) -> Iterator[World]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.people.import_org(
             DEMO_HR,

@@ -29,7 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.cycles import cycle_workflow_id, month_close_workflow_id
 from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from careerflow.services.registry import Services

@@ -17,11 +17,11 @@ from aggregates.month_close import month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
-from careerflow.store import Store
 
 HR = DEMO_HR
 WEEK, NEXT_WEEK = "2026-W10", "2026-W11"  # Monday 2 March 2026; March has W10..W13
@@ -85,7 +85,7 @@ def last_year(employee_id: str, monthly_sales: float) -> list[tuple[str, str, st
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s:
+    with Services(open_store(pg)) as s:
         s.policies.seed(HR)
         s.people.import_org(HR, ORG)
         yield s

@@ -14,6 +14,7 @@ from aggregates.seed_policies import (
     potential_weights_v1,
 )
 from careerflow.demo import generate
+from words.catalogue import in_every_language
 
 
 def test_same_arguments_same_organisation() -> None:
@@ -48,7 +49,9 @@ def test_mid_sales_excellent_customers_outscore_high_sales_high_churn() -> None:
     for m in demo.measurements:
         by_employee[m.employee_id].append(m)
     scores = {
-        e: assess(e, Role.sales_rep, rows, policies, "2026-10").potential.total
+        e: assess(
+            e, Role.sales_rep, rows, policies, "2026-10", labels=in_every_language
+        ).potential.total
         for e, rows in by_employee.items()
         if e in demo.archetypes
     }

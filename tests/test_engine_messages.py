@@ -18,12 +18,12 @@ from babel.messages.frontend import parse_keywords, parse_mapping_cfg
 from babel.messages.mofile import read_mo
 
 from careerflow.api import i18n
-from careerflow.messages import KEYWORDS, Invalid, Message
 from tests.catalogues import catalogue
 from tests.catalogues import extracted as extract
+from words.messages import KEYWORDS, Invalid, Message
 
 ROOT = Path(__file__).resolve().parent.parent
-SOURCES = ("aggregates", "activities", "projections", "workflows", "careerflow")
+SOURCES = ("words", "aggregates", "activities", "projections", "workflows", "careerflow")
 PO = i18n.LOCALE_DIR / "zh_CN" / "LC_MESSAGES" / "engine.po"
 MO = PO.with_suffix(".mo")
 HOW = (

@@ -12,13 +12,14 @@ import pytest
 
 from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.ladder import Role
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.workflows.test_promotion_e2e import cli
@@ -34,7 +35,7 @@ ORG = [
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         s.policies.seed(DEMO_HR)
         s.people.import_org(
             DEMO_HR,

@@ -14,11 +14,11 @@ import pytest
 from aggregates.audit_action import AuditAction
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.history import to_html, to_jsonl
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
@@ -29,7 +29,7 @@ WEEK = "2030-W10"
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s:
+    with Services(open_store(pg)) as s:
         build_org(s)
         cycles = CycleCommands(s)
         cycles.open("E1", WEEK, "cycle-E1-2030-W10")

@@ -18,13 +18,13 @@ from psycopg.rows import dict_row
 
 from aggregates.base import DomainError, PermissionDeniedError
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
 from careerflow.services.chain_backfill import backfill_chain
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.integrity import verify_store
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
@@ -34,7 +34,7 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s:
+    with Services(open_store(pg)) as s:
         build_org(s)
         cycles = CycleCommands(s)
         for e in ("E1", "E2"):

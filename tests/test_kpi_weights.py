@@ -17,11 +17,12 @@ from aggregates.base import DomainError
 from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
@@ -38,7 +39,7 @@ BIG_CLIENTS: dict[str, Any] = {
 
 @pytest.fixture
 def stack(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.policies.publish(
             DEMO_HR, "goal_cascade", "default", {"individual_growth_percent": 0}, "flat"

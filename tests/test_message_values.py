@@ -109,8 +109,8 @@ def test_no_text_is_written_once_per_language_in_the_code() -> None:
     found = [o for path in python_files() for o in bilingual_texts(path)]
     assert not found, (
         "texts a person reads are catalogue templates, said in each language by "
-        "careerflow.messages (Message, in_every_language), not dictionaries in the code:\n"
-        + "\n".join(found)
+        "words.messages and words.catalogue (Message, in_every_language), not dictionaries in "
+        "the code:\n" + "\n".join(found)
     )
 
 

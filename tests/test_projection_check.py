@@ -12,10 +12,11 @@ import pytest
 
 from aggregates.base import PermissionDeniedError
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.projection_check import check_projections
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
@@ -24,7 +25,7 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         rm.wait_caught_up(s.store.applications())

@@ -16,12 +16,13 @@ from aggregates.incentives import BonusRules
 from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services import reevaluation
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
@@ -32,7 +33,7 @@ MONTH = "2026-03"
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.policies.publish(
             DEMO_HR, "goal_cascade", "default", {"individual_growth_percent": 0}, "flat"
@@ -78,9 +79,9 @@ def test_a_changed_rule_is_reported_field_by_field(
     CycleCommands(services).close_month("E1", MONTH, "month-close-E1")
     original = reevaluation.compute_bonus
 
-    def without_the_excess(rules: BonusRules, version: int, inputs: Any) -> Any:
+    def without_the_excess(rules: BonusRules, version: int, inputs: Any, **words: Any) -> Any:
         changed = rules.model_copy(update={"excess_rate_percent": 0.0})
-        return original(changed, version, inputs)
+        return original(changed, version, inputs, **words)
 
     monkeypatch.setattr(reevaluation, "compute_bonus", without_the_excess)
     result = services.reevaluation.reevaluate(HR, "month", f"E1/{MONTH}")

@@ -14,12 +14,13 @@ import pytest
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.seed_policies import sales_supervisor_criteria_v1
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -30,7 +31,7 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 @pytest.fixture
 def history(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels, datetime]]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         time.sleep(0.05)

@@ -13,17 +13,18 @@ from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.seed_policies import potential_weights_v1, sales_supervisor_criteria_v1
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.services.what_if import what_if
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         ingest(s, year_of_metrics("E2", "2026-10", {"repurchase_rate": 55.0}, mentored=2))

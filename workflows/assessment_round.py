@@ -25,39 +25,35 @@ from typing import NoReturn
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.assessments import RemindRound, RoundRef
-    from aggregates.assessment_round import RaterTask, task_key
-    from aggregates.competency import rating_problems
-    from careerflow.messages import Message
-    from careerflow.principal import AccessRole
-    from careerflow.services.assessment_batches import (
+    from activities.assessments import (
+        AssessmentActivities,
         Ballot,
-        FinishRound,
-        NotesPage,
-        RaterPage,
-        RoundBrief,
-        RoundClosed,
-        RoundPage,
-        SealPage,
-        SealProgress,
-        ballot_key,
-    )
-    from careerflow.services.assessments import (
         CloseRound,
         CloseSummary,
+        FinishRound,
         OpenRound,
         ProfileNote,
         RateCommand,
         RatingReceipt,
-        Reminders,
+        RemindRound,
+        RoundBrief,
+        RoundClosed,
         RoundInfo,
+        RoundPage,
+        RoundRef,
         SealedRating,
+        SealPage,
+        ballot_key,
         closed_message,
         sealed_order,
     )
+    from aggregates.assessment_rules import RaterTask, task_key
+    from aggregates.ratings import rating_problems
+    from careerflow.principal import AccessRole
+    from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import busy, refuse, refused
-    from workflows.steps import step
+    from workflows.steps import run
 
 from workflows.assessment_round_state import (
     BUSY,
@@ -115,15 +111,14 @@ class AssessmentRoundWorkflow:
         """The whole round in one history, its task list in workflow state: rounds started
         without `bounded` replay and finish this way."""
         workflow_id = workflow.info().workflow_id
-        info = await step(
-            "assessment_open",
+        info = await run(
+            AssessmentActivities.open,
             OpenRound(
                 request=start.request,
                 started_by=start.started_by,
                 workflow_id=workflow_id,
                 now=workflow.now(),
             ),
-            RoundInfo,
         )
         self.info = info
         self.tasks = {t.key: t for t in info.tasks}
@@ -147,8 +142,8 @@ class AssessmentRoundWorkflow:
             await self._until(at, self._all_done)
             if self._all_done():
                 break
-            reminders: Reminders = await step(
-                "assessment_remind", RemindRound(round_id=info.round_id, index=index), Reminders
+            reminders = await run(
+                AssessmentActivities.remind, RemindRound(round_id=info.round_id, index=index)
             )
             await _in_batches(
                 [
@@ -160,19 +155,18 @@ class AssessmentRoundWorkflow:
         # The deadline; late ratings only during the model's grace period, if any.
         await self._until(info.deadline, lambda: False)
         if info.close_at > info.deadline:
-            await step("assessment_deadline", RoundRef(round_id=info.round_id), RoundInfo)
+            await run(AssessmentActivities.deadline, RoundRef(round_id=info.round_id))
             await self._until(info.close_at, lambda: False)
         self.closing = True
         await workflow.wait_condition(workflow.all_handlers_finished)
 
-        summary: CloseSummary = await step(
-            "assessment_close",
+        summary = await run(
+            AssessmentActivities.close,
             CloseRound(
                 round_id=info.round_id,
                 sealed=sorted(self.sealed, key=sealed_order),
                 now=workflow.now(),
             ),
-            CloseSummary,
         )
         self.sealed = []
         await self._send_profiles(base, ref, summary.notes)
@@ -188,15 +182,14 @@ class AssessmentRoundWorkflow:
     async def _run_bounded(self, start: StartRound) -> RoundOutcome:
         c = start.carry
         if c is None:
-            brief = await step(
-                "assessment_open_brief",
+            brief = await run(
+                AssessmentActivities.open_brief,
                 OpenRound(
                     request=start.request,
                     started_by=start.started_by,
                     workflow_id=workflow.info().workflow_id,
                     now=workflow.now(),
                 ),
-                RoundBrief,
             )
             c = Carry(brief=brief, rated=brief.rated)
             self.carry = c
@@ -207,8 +200,8 @@ class AssessmentRoundWorkflow:
         # Every rater learns whom to rate and by when, a page of raters at a time.
         while c.notices_after is not None:
             after = c.notices_after
-            page = await step(
-                "assessment_raters", RoundPage(round_id=b.round_id, after=after), RaterPage
+            page = await run(
+                AssessmentActivities.raters, RoundPage(round_id=b.round_id, after=after)
             )
             await _in_batches(
                 [self._task_notice(base, ref, r.rater_id, r.ratees, b) for r in page.raters]
@@ -224,10 +217,9 @@ class AssessmentRoundWorkflow:
                     c.reminder = len(b.reminders)
                     break
                 c.reminder_after = ""
-            page = await step(
-                "assessment_raters",
+            page = await run(
+                AssessmentActivities.raters,
                 RoundPage(round_id=b.round_id, after=c.reminder_after, reminder=c.reminder),
-                RaterPage,
             )
             await _in_batches(
                 [
@@ -245,7 +237,7 @@ class AssessmentRoundWorkflow:
         await self._wait_until(b.deadline, start)
         if b.close_at > b.deadline:
             if not c.deadline_passed:
-                await step("assessment_deadline_brief", RoundRef(round_id=b.round_id), RoundBrief)
+                await run(AssessmentActivities.deadline_brief, RoundRef(round_id=b.round_id))
                 c.deadline_passed = True
             await self._wait_until(b.close_at, start)
         c.closing = self.closing = True
@@ -256,22 +248,21 @@ class AssessmentRoundWorkflow:
         # Sealed a page of people at a time, then closed; the results go out in pages.
         while not c.sealed:
             ballots, upto = _seal_page(c.ballots)
-            await step(
-                "assessment_seal",
+            await run(
+                AssessmentActivities.seal,
                 SealPage(round_id=b.round_id, ballots=ballots, upto=upto),
-                SealProgress,
             )
             for key in ballots:
                 del c.ballots[key]
             c.sealed = upto is None
             await self._checkpoint(start)
         if c.closed is None:
-            c.closed = await step(
-                "assessment_finish", FinishRound(round_id=b.round_id, now=c.closed_at), RoundClosed
+            c.closed = await run(
+                AssessmentActivities.finish, FinishRound(round_id=b.round_id, now=c.closed_at)
             )
         while c.notes_after is not None:
-            notes = await step(
-                "assessment_notes", RoundPage(round_id=b.round_id, after=c.notes_after), NotesPage
+            notes = await run(
+                AssessmentActivities.notes, RoundPage(round_id=b.round_id, after=c.notes_after)
             )
             await self._send_profiles(base, ref, notes.notes)
             c.notes_after = notes.next
@@ -462,8 +453,8 @@ class AssessmentRoundWorkflow:
             )
         self.done.add(key)  # claimed before anything is awaited
         try:
-            receipt: RatingReceipt = await step(
-                "assessment_rate",
+            receipt = await run(
+                AssessmentActivities.rate,
                 RateCommand(
                     round_id=info.round_id,
                     principal=request.principal,
@@ -472,7 +463,6 @@ class AssessmentRoundWorkflow:
                     key=self._key(),
                     now=workflow.now(),
                 ),
-                RatingReceipt,
             )
         except Exception:
             self.done.discard(key)
@@ -497,8 +487,8 @@ class AssessmentRoundWorkflow:
             )
         self.in_flight.add(key)
         try:
-            receipt: RatingReceipt = await step(
-                "assessment_rate",
+            receipt = await run(
+                AssessmentActivities.rate,
                 RateCommand(
                     round_id=c.brief.round_id,
                     principal=request.principal,
@@ -507,7 +497,6 @@ class AssessmentRoundWorkflow:
                     key=self._key(),
                     now=workflow.now(),
                 ),
-                RatingReceipt,
             )
         finally:
             self.in_flight.discard(key)

@@ -12,10 +12,9 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from aggregates.competency import RatingItem
+    from activities.assessments import Ballot, RoundBrief, RoundClosed, RoundRequest
+    from aggregates.ratings import RatingItem
     from careerflow.principal import Principal
-    from careerflow.services.assessment_batches import Ballot, RoundBrief, RoundClosed
-    from careerflow.services.assessments import RoundRequest
 
 FAN_OUT = 20  # notifications sent at a time
 

@@ -14,9 +14,14 @@ from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cycles import BatchStarted, RosterRequest, StartBatch
-    from careerflow.services.cycles import Roster
-    from workflows.steps import step
+    from activities.cycles import (
+        BatchStarted,
+        CycleActivities,
+        Roster,
+        RosterRequest,
+        StartBatch,
+    )
+    from workflows.steps import run
 
 
 class Launch(BaseModel):
@@ -41,8 +46,8 @@ class CycleLauncherWorkflow:
     @workflow.run
     async def run(self, launch: Launch) -> LaunchSummary:
         for _ in range(launch.batches_per_run):
-            roster: Roster = await step(
-                "cycle_roster",
+            roster: Roster = await run(
+                CycleActivities.roster,
                 RosterRequest(
                     kind=launch.kind,
                     period=launch.period,
@@ -50,7 +55,6 @@ class CycleLauncherWorkflow:
                     after=launch.after,
                     limit=launch.batch_size,
                 ),
-                Roster,
             )
             launch.period = roster.period
             if not roster.employee_ids:
@@ -60,12 +64,11 @@ class CycleLauncherWorkflow:
                     started=launch.started,
                     skipped=launch.skipped,
                 )
-            batch: BatchStarted = await step(
-                "cycle_start_batch",
+            batch: BatchStarted = await run(
+                CycleActivities.start_batch,
                 StartBatch(
                     kind=launch.kind, period=roster.period, employee_ids=roster.employee_ids
                 ),
-                BatchStarted,
             )
             launch.started += batch.started
             launch.skipped += batch.already_running

@@ -9,21 +9,29 @@ before its history grows large, and changes to it are guarded by patches."""
 from __future__ import annotations
 
 import contextlib
-from datetime import date, timedelta
+from datetime import timedelta
 
 from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.plans import AdjustPlan, ConfirmMilestone, EvaluatePlan, OpenPlan
-    from aggregates.ladder import Role
+    from activities.plans import (
+        AdjustPlan,
+        ConfirmMilestone,
+        EvaluatePlan,
+        OpenPlan,
+        PlanActivities,
+        PlanInfo,
+        PlanOutcome,
+    )
     from aggregates.plan_template import Milestone
-    from careerflow.messages import Message
     from careerflow.principal import AccessRole, Principal
-    from careerflow.services.plans import PlanInfo, PlanOutcome
+    from words.messages import Message
     from workflows.notify import notify
+    from workflows.plan_start import StartPlan
+    from workflows.plan_start import plan_workflow_id as plan_workflow_id  # re-exported
     from workflows.refusals import refuse
-    from workflows.steps import step
+    from workflows.steps import run
 
 HR_INBOX = "HR"
 # Patch ids: each names a change made while plans were running (see test_replay.py).
@@ -35,17 +43,6 @@ OVERALL = {
     "overdue": Message("overdue"),
     "completed": Message("completed"),
 }
-
-
-class StartPlan(BaseModel):
-    employee_id: str
-    role: Role
-    effective_date: date
-    started_by: Principal
-    source_application_id: str | None = None
-    check_interval_hours: int = 24
-    # Evaluations per run before continuing as new: keeps each history short.
-    checks_per_run: int = 60
 
 
 class ConfirmRequest(BaseModel):
@@ -63,10 +60,6 @@ class AdjustRequest(BaseModel):
     reason: str
 
 
-def plan_workflow_id(employee_id: str, effective_date: date) -> str:
-    return f"plan-{employee_id}-{effective_date.isoformat()}"
-
-
 @workflow.defn(name="DevelopmentPlan")
 class DevelopmentPlanWorkflow:
     @workflow.init
@@ -81,8 +74,8 @@ class DevelopmentPlanWorkflow:
     @workflow.run
     async def run(self, start: StartPlan) -> PlanOutcome:
         # Idempotent: after continue-as-new this only reads the plan back.
-        self.info = await step(
-            "plan_open",
+        self.info = await run(
+            PlanActivities.open,
             OpenPlan(
                 principal=start.started_by,
                 plan_id=self.plan_id,
@@ -92,11 +85,10 @@ class DevelopmentPlanWorkflow:
                 workflow_id=self.plan_id,
                 source_application_id=start.source_application_id,
             ),
-            PlanInfo,
         )
         for _ in range(start.checks_per_run):
-            outcome: PlanOutcome = await step(
-                "plan_evaluate", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
+            outcome = await run(
+                PlanActivities.evaluate, EvaluatePlan(plan_id=self.plan_id, now=workflow.now())
             )
             await self._send(outcome)
             if outcome.finished:
@@ -139,8 +131,8 @@ class DevelopmentPlanWorkflow:
                 )
 
     async def _close(self) -> PlanOutcome:
-        final: PlanOutcome = await step(
-            "plan_close", EvaluatePlan(plan_id=self.plan_id, now=workflow.now()), PlanOutcome
+        final = await run(
+            PlanActivities.close, EvaluatePlan(plan_id=self.plan_id, now=workflow.now())
         )
         self.closed = True
         for recipient in {final.employee_id, final.manager_id or HR_INBOX}:
@@ -165,15 +157,14 @@ class DevelopmentPlanWorkflow:
 
     @workflow.update
     async def confirm(self, request: ConfirmRequest) -> PlanInfo:
-        self.info = await step(
-            "plan_confirm",
+        self.info = await run(
+            PlanActivities.confirm,
             ConfirmMilestone(
                 plan_id=self.plan_id,
                 principal=request.principal,
                 milestone_id=request.milestone_id,
                 comment=request.comment,
             ),
-            PlanInfo,
         )
         self.dirty = True
         return self.info
@@ -196,8 +187,8 @@ class DevelopmentPlanWorkflow:
     @workflow.update
     async def adjust(self, request: AdjustRequest) -> PlanInfo:
         self.adjustments += 1
-        self.info = await step(
-            "plan_adjust",
+        self.info = await run(
+            PlanActivities.adjust,
             AdjustPlan(
                 plan_id=self.plan_id,
                 principal=request.principal,
@@ -209,7 +200,6 @@ class DevelopmentPlanWorkflow:
                 due_month=request.due_month,
                 reason=request.reason,
             ),
-            PlanInfo,
         )
         self.dirty = True
         return self.info

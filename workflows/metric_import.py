@@ -12,30 +12,28 @@ from temporalio.exceptions import ApplicationError
 from workflows.steps import HEARTBEAT
 
 with workflow.unsafe.imports_passed_through():
-    from activities.metrics import IngestRequest, OpenPlansRequest
-    from careerflow.services.ingest import IngestResult
+    from activities.metrics import IngestRequest, IngestResult, MetricActivities, OpenPlansRequest
 
 
 @workflow.defn(name="MetricImport")
 class MetricImportWorkflow:
     @workflow.run
     async def run(self, request: IngestRequest) -> IngestResult:
-        result: IngestResult = await workflow.execute_activity(
-            "ingest_metrics",
+        # Its own options, not steps.run's: a large file may take minutes, and a bad one
+        # is the sender's to fix (retrying cannot help).
+        result: IngestResult = await workflow.execute_activity_method(
+            MetricActivities.ingest_metrics,
             request,
-            result_type=IngestResult,
             start_to_close_timeout=timedelta(minutes=10),
             heartbeat_timeout=HEARTBEAT,
-            # A bad file is the sender's to fix: retrying cannot help.
             retry_policy=RetryPolicy(
                 non_retryable_error_types=["IngestError", "PermissionDeniedError"]
             ),
         )
         # Development plans re-evaluate as soon as their employee's metrics arrive.
-        plans: list[str] = await workflow.execute_activity(
-            "open_plans_of",
+        plans: list[str] = await workflow.execute_activity_method(
+            MetricActivities.open_plans_of,
             OpenPlansRequest(employee_ids=result.employee_ids),
-            result_type=list[str],
             start_to_close_timeout=timedelta(seconds=30),
             heartbeat_timeout=HEARTBEAT,
         )

@@ -10,26 +10,26 @@ with workflow.unsafe.imports_passed_through():
     from activities.cycles import (
         MONTH_CLOSE,
         CloseMonth,
+        CycleActivities,
+        MonthOutcome,
         StartMonthClose,
     )
-    from careerflow.messages import Message
-    from careerflow.services.cycles import MonthOutcome
+    from words.messages import Message
     from workflows.notify import notify
-    from workflows.steps import step
+    from workflows.steps import run
 
 
 @workflow.defn(name=MONTH_CLOSE)
 class MonthCloseWorkflow:
     @workflow.run
     async def run(self, start: StartMonthClose) -> MonthOutcome:
-        outcome: MonthOutcome = await step(
-            "cycle_close_month",
+        outcome: MonthOutcome = await run(
+            CycleActivities.close_month,
             CloseMonth(
                 employee_id=start.employee_id,
                 month=start.month,
                 workflow_id=workflow.info().workflow_id,
             ),
-            MonthOutcome,
         )
         base = f"month/{start.employee_id}/{start.month}"
         ref = {"type": "month", "id": f"{start.employee_id}/{start.month}"}

@@ -20,11 +20,10 @@ with workflow.unsafe.imports_passed_through():
         CHANNELS,
         CreateNotification,
         DeliverNotification,
-        DeliveryReport,
         MessageIn,
+        NotificationActivities,
     )
-    from careerflow.messages import Message
-    from careerflow.services.notifications import NotificationRef
+    from words.messages import Message
 
 # Business-rule failures (bad text, a key reused for someone else) cannot be retried away.
 _NOT_RETRYABLE = ["DomainError", "NotFoundError", "PermissionDeniedError"]
@@ -55,8 +54,8 @@ async def notify(
     Creation is retried until the store takes it (a database outage is waited out).
     Delivery gives up after DELIVER_RETRY's attempts; a failed delivery is recorded on
     the notification (and shown in the inbox) but does not fail the calling workflow."""
-    ref_out = await workflow.execute_activity(
-        "create_notification",
+    ref_out = await workflow.execute_activity_method(
+        NotificationActivities.create_notification,
         CreateNotification(
             key=key,
             recipient_id=recipient_id,
@@ -65,7 +64,6 @@ async def notify(
             body=MessageIn.model_validate(body.to_json()),
             ref=ref,
         ),
-        result_type=NotificationRef,
         start_to_close_timeout=timedelta(seconds=30),
         heartbeat_timeout=HEARTBEAT,
         retry_policy=CREATE_RETRY,
@@ -73,10 +71,9 @@ async def notify(
     # Delivered even when the key existed: channels already delivered are not resent,
     # so this only finishes what an earlier caller left undone.
     try:
-        await workflow.execute_activity(
-            "deliver_notification",
+        await workflow.execute_activity_method(
+            NotificationActivities.deliver_notification,
             DeliverNotification(notification_id=ref_out.notification_id, channels=list(channels)),
-            result_type=DeliveryReport,
             # Each channel has its own network timeout (SMTP 30 s, webhook 10 s).
             start_to_close_timeout=timedelta(minutes=2),
             heartbeat_timeout=HEARTBEAT,

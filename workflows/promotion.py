@@ -18,27 +18,29 @@ from temporalio.common import SearchAttributeKey
 from temporalio.workflow import ParentClosePolicy
 
 with workflow.unsafe.imports_passed_through():
-    from activities.calendar import DeadlineRequest
+    from activities.calendar import DeadlineRequest, working_day_deadlines
     from activities.promotions import (
         Announce,
+        CommandResult,
         OpenApplication,
+        PromotionActivities,
         RecordDecision,
         RecordHrReview,
         RecordReminder,
         RecordWithdrawal,
+        ReportSummary,
         ReturnApplication,
         SubmitReport,
     )
     from aggregates.ladder import ROLE_LABELS, Role
     from aggregates.process import PromotionProcess
-    from aggregates.promotion import Stage, StepKind, reused_command
-    from careerflow.messages import Message
+    from aggregates.promotion_rules import ACTIONS, Stage, StepKind, reused_command
     from careerflow.principal import SYSTEM, AccessRole, Principal
-    from careerflow.services.promotions import CommandResult, ReportSummary
-    from workflows.development_plan import StartPlan, plan_workflow_id
+    from words.messages import Message
     from workflows.notify import notify
+    from workflows.plan_start import StartPlan, plan_workflow_id
     from workflows.refusals import refuse, refused
-    from workflows.steps import step
+    from workflows.steps import run
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
 STAGE_SINCE = SearchAttributeKey.for_datetime("CareerflowStageSince")
@@ -46,13 +48,6 @@ KIND = SearchAttributeKey.for_keyword("CareerflowKind")
 HR_INBOX = "HR"  # the HR team's shared inbox
 # Patch ids: each names a change made while applications were running.
 PATCH_PLAN_HANDOFF = "promotion-starts-development-plan"
-# The verbs a refusal names, said in the reader's language like the rest of it.
-ACTIONS = {
-    "approve": Message("approve"),
-    "decline": Message("decline"),
-    "resubmit": Message("resubmit"),
-    "withdraw": Message("withdraw"),
-}
 
 
 class StartPromotion(BaseModel):
@@ -131,8 +126,8 @@ class PromotionWorkflow:
     # -- the process -------------------------------------------------------------------
     @workflow.run
     async def run(self, start: StartPromotion) -> PromotionStatus:
-        await step(
-            "promotion_open",
+        await run(
+            PromotionActivities.open,
             OpenApplication(
                 principal=start.started_by,
                 application_id=self.application_id,
@@ -140,7 +135,6 @@ class PromotionWorkflow:
                 target_role=start.target_role,
                 workflow_id=self.workflow_id,
             ),
-            CommandResult,
         )
         requested_by = start.started_by
         while True:
@@ -193,15 +187,14 @@ class PromotionWorkflow:
         return await self._announce_and_promote()
 
     async def _submit(self, requested_by: Principal) -> ReportSummary:
-        summary: ReportSummary = await step(
-            "promotion_submit_report",
+        summary: ReportSummary = await run(
+            PromotionActivities.submit_report,
             SubmitReport(
                 application_id=self.application_id,
                 round=self.round,
                 as_of=workflow.now().date(),
                 requested_by=requested_by,
             ),
-            result_type=ReportSummary,
         )
         self.manager_id = summary.manager_id
         self.managers_manager_id = summary.managers_manager_id
@@ -223,8 +216,9 @@ class PromotionWorkflow:
         def decided() -> bool:
             return self.decision is not None or self.withdrawn
 
+        # Its own timeout and Temporal's default retries, as before (not run_local's).
         remind_at, escalate_at = await workflow.execute_local_activity(
-            "working_day_deadlines",
+            working_day_deadlines,
             DeadlineRequest(
                 start=since,
                 working_days=[
@@ -236,7 +230,6 @@ class PromotionWorkflow:
                 extra_holidays=process.extra_holidays,
                 extra_working_days=process.extra_working_days,
             ),
-            result_type=list[datetime],
             start_to_close_timeout=timedelta(seconds=10),
         )
         if await self._wait_until(decided, remind_at):
@@ -251,12 +244,11 @@ class PromotionWorkflow:
 
     async def _reminder(self, kind: str, recipients: list[str]) -> None:
         key = f"round-{self.round}/{kind}"
-        await step(
-            "promotion_record_reminder",
+        await run(
+            PromotionActivities.record_reminder,
             RecordReminder(
                 application_id=self.application_id, key=key, kind=kind, recipients=recipients
             ),
-            CommandResult,
         )
         title = (
             Message("Reminder: a promotion application waits for your decision")
@@ -273,12 +265,11 @@ class PromotionWorkflow:
             )
 
     async def _return(self, summary: ReportSummary) -> None:
-        await step(
-            "promotion_return",
+        await run(
+            PromotionActivities.return_application,
             ReturnApplication(
                 application_id=self.application_id, round=self.round, unmet=summary.unmet
             ),
-            CommandResult,
         )
         self._set_stage(Stage.returned)
         # Each criterion as a catalogue message (the activity says it in each language).
@@ -299,10 +290,9 @@ class PromotionWorkflow:
         )
 
     async def _announce_and_promote(self) -> PromotionStatus:
-        result: CommandResult = await step(
-            "promotion_announce",
+        result: CommandResult = await run(
+            PromotionActivities.announce,
             Announce(application_id=self.application_id, today=workflow.now().date()),
-            result_type=CommandResult,
         )
         self._set_stage(Stage.approved)
         # Local midnight of the effective date, as the announcement recorded it.
@@ -338,7 +328,7 @@ class PromotionWorkflow:
         wait = (result.effective_at - workflow.now()).total_seconds()
         if wait > 0:
             await workflow.sleep(timedelta(seconds=wait))
-        await step("promotion_complete", self.application_id, CommandResult)
+        await run(PromotionActivities.complete, self.application_id)
         self._set_stage(Stage.promoted)
         return self._status()
 
@@ -349,8 +339,8 @@ class PromotionWorkflow:
             return await self._outcome(decision)
         self.busy = True
         try:
-            await step(
-                "promotion_record_decision",
+            await run(
+                PromotionActivities.record_decision,
                 RecordDecision(
                     application_id=self.application_id,
                     round=self.round,
@@ -359,7 +349,6 @@ class PromotionWorkflow:
                     comment=decision.comment,
                     command_id=decision.command_id,
                 ),
-                CommandResult,
             )
             self.decision = decision
             self._record(decision)
@@ -414,15 +403,14 @@ class PromotionWorkflow:
     async def withdraw(self, request: Withdraw) -> PromotionStatus:
         self.busy = True
         try:
-            await step(
-                "promotion_record_withdrawal",
+            await run(
+                PromotionActivities.record_withdrawal,
                 RecordWithdrawal(
                     application_id=self.application_id,
                     principal=request.principal,
                     reason=request.reason,
                     command_id=request.command_id,
                 ),
-                CommandResult,
             )
             self.withdrawn = True
             self._set_stage(Stage.withdrawn)
@@ -445,8 +433,8 @@ class PromotionWorkflow:
             return await self._outcome(review)
         self.busy = True
         try:
-            await step(
-                "promotion_record_hr_review",
+            await run(
+                PromotionActivities.record_hr_review,
                 RecordHrReview(
                     application_id=self.application_id,
                     round=self.round,
@@ -456,7 +444,6 @@ class PromotionWorkflow:
                     text=review.text,
                     command_id=review.command_id,
                 ),
-                CommandResult,
             )
             self.hr = review
             self._record(review)

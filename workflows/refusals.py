@@ -1,5 +1,5 @@
 """Refusing a workflow Update in the reader's language: a validator raises `refuse(...)`
-with a message template and its values (careerflow.messages); the caller's service turns
+with a message template and its values (words.messages); the caller's service turns
 the failure back into a DomainError (services.updates.refusal) that the API and the CLI
 translate. A plain ValueError would reach people in English only."""
 
@@ -9,7 +9,7 @@ from typing import Any
 
 from temporalio.exceptions import ApplicationError
 
-from careerflow.messages import Message
+from words.messages import Message
 
 REFUSED = "DomainError"
 

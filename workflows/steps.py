@@ -7,9 +7,9 @@ so a renamed or retyped contract fails at type-check time, not in production."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
-from typing import Any, TypeVar
+from typing import Any, TypeVar, overload
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
@@ -28,16 +28,20 @@ A = TypeVar("A")
 R = TypeVar("R")
 
 
-async def run(method: Callable[[S, A], R], arg: A) -> R:
-    """One command as an activity, by reference to its `@activity.defn` method."""
-    result: R = await workflow.execute_activity_method(
+@overload
+async def run(method: Callable[[S, A], Awaitable[R]], arg: A) -> R: ...
+@overload
+async def run(method: Callable[[S, A], R], arg: A) -> R: ...
+async def run(method: Callable[[S, A], Any], arg: A) -> Any:
+    """One command as an activity, by reference to its `@activity.defn` method (an async
+    method's result is what it returns once awaited, hence the overloads)."""
+    return await workflow.execute_activity_method(
         method,
         arg,
         start_to_close_timeout=ACTIVITY_TIMEOUT,
         heartbeat_timeout=HEARTBEAT,
         retry_policy=RETRY,
     )
-    return result
 
 
 async def run_local(method: Callable[[S, A], R], arg: A) -> R:
@@ -46,15 +50,3 @@ async def run_local(method: Callable[[S, A], R], arg: A) -> R:
         method, arg, start_to_close_timeout=LOCAL_TIMEOUT, retry_policy=RETRY
     )
     return result
-
-
-async def step(name: str, arg: object, result_type: type) -> Any:
-    """By registered name: kept while workflows move to `run` (issue 17)."""
-    return await workflow.execute_activity(
-        name,
-        arg,
-        result_type=result_type,
-        start_to_close_timeout=ACTIVITY_TIMEOUT,
-        heartbeat_timeout=HEARTBEAT,
-        retry_policy=RETRY,
-    )

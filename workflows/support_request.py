@@ -25,23 +25,17 @@ with workflow.unsafe.imports_passed_through():
         Action,
         RaiseSupport,
         SupportAction,
+        SupportActivities,
         SupportClockStep,
+        SupportInfo,
         SupportReminder,
     )
-    from careerflow.messages import Message
+    from aggregates.support_rules import ACTIONS
     from careerflow.principal import AccessRole, Principal
-    from careerflow.services.support import SupportInfo
+    from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import refuse, refused
-    from workflows.steps import step
-
-# The verbs a refusal names, said in the reader's language like the rest of it.
-ACTIONS = {
-    "acknowledge": Message("acknowledge"),
-    "answer": Message("answer"),
-    "confirm": Message("confirm"),
-    "reopen": Message("reopen"),
-}
+    from workflows.steps import run
 
 
 class StartSupport(BaseModel):
@@ -105,8 +99,8 @@ class SupportRequestWorkflow:
     @workflow.run
     async def run(self, start: StartSupport) -> SupportOutcome:
         try:
-            self.info = await step(
-                "support_raise",
+            self.info = await run(
+                SupportActivities.raise_request,
                 RaiseSupport(
                     request_id=start.request_id,
                     principal=start.principal,
@@ -116,7 +110,6 @@ class SupportRequestWorkflow:
                     now=workflow.now(),
                     workflow_id=workflow.info().workflow_id,
                 ),
-                SupportInfo,
             )
         except ActivityError as exc:
             self.failure = _refusal(exc)
@@ -160,8 +153,8 @@ class SupportRequestWorkflow:
                 break
             key = f"reminder-{reminder.percent}"
             people = info.team_people()
-            await step(
-                "support_remind",
+            await run(
+                SupportActivities.remind,
                 SupportReminder(
                     request_id=info.request_id,
                     key=key,
@@ -169,7 +162,6 @@ class SupportRequestWorkflow:
                     recipients=people,
                     now=workflow.now(),
                 ),
-                SupportInfo,
             )
             for person in people:
                 await self._notify(
@@ -186,10 +178,9 @@ class SupportRequestWorkflow:
                 )
         await self._until(info.due_at, self._acknowledged)
         if not self._acknowledged():
-            breached: SupportInfo = await step(
-                "support_breach",
+            breached = await run(
+                SupportActivities.breach,
                 SupportClockStep(request_id=info.request_id, now=workflow.now()),
-                SupportInfo,
             )
             if breached.breached_at is not None:
                 self.info = self._current().model_copy(update={"breached_at": breached.breached_at})
@@ -271,10 +262,9 @@ class SupportRequestWorkflow:
                 continue
             if now.answers > seen:
                 continue
-            closed: SupportInfo = await step(
-                "support_close_unconfirmed",
+            closed = await run(
+                SupportActivities.close_unconfirmed,
                 SupportClockStep(request_id=info.request_id, now=workflow.now()),
-                SupportInfo,
             )
             self.info = self._current().model_copy(
                 update={"status": closed.status, "finished_at": closed.finished_at}
@@ -347,8 +337,8 @@ class SupportRequestWorkflow:
         return f"{what}-{workflow.info().run_id}-{self.commands}"
 
     async def _act(self, action: Action, principal: Principal, text: str) -> SupportInfo:
-        info: SupportInfo = await step(
-            "support_act",
+        info = await run(
+            SupportActivities.act,
             SupportAction(
                 request_id=self.start.request_id,
                 action=action,
@@ -357,7 +347,6 @@ class SupportRequestWorkflow:
                 text=text,
                 now=workflow.now(),
             ),
-            SupportInfo,
         )
         # Keep what the clock steps recorded meanwhile (the breach) on the fresh state.
         current = self._current()

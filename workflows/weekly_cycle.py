@@ -17,19 +17,20 @@ from temporalio import workflow
 with workflow.unsafe.imports_passed_through():
     from activities.cycles import (
         WEEKLY_CYCLE,
+        CycleActivities,
+        CycleInfo,
         CycleRef,
         GiveFeedback,
         StartCycle,
         SubmitPlan,
+        WeeklyReport,
     )
-    from aggregates.cycle_settings import plan_problems
-    from aggregates.weekly_cycle import ReportLine
-    from careerflow.messages import Message
+    from aggregates.weekly_cycle_rules import ReportLine, plan_problems
     from careerflow.principal import AccessRole, Principal
-    from careerflow.services.cycles import CycleInfo, WeeklyReport
+    from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import refuse
-    from workflows.steps import step
+    from workflows.steps import run
 
 
 class PlanRequest(BaseModel):
@@ -76,7 +77,7 @@ class WeeklyCycleWorkflow:
         ref = CycleRef(
             employee_id=start.employee_id, week=start.week, workflow_id=workflow.info().workflow_id
         )
-        self.info = await step("cycle_open", ref, CycleInfo)
+        self.info = await run(CycleActivities.open, ref)
         info = self.info
         base = f"cycle/{info.cycle_id}"
         ref_out = {"type": "cycle", "id": info.cycle_id}
@@ -100,7 +101,7 @@ class WeeklyCycleWorkflow:
             )
         await self._until(info.deadlines.plan_deadline, self._planned)
         if not self._planned():
-            self.info = await step("cycle_default_plan", ref, CycleInfo)
+            self.info = await run(CycleActivities.default_plan, ref)
             await notify(
                 key=f"{base}/plan-defaulted",
                 recipient_id=info.employee_id,
@@ -116,7 +117,7 @@ class WeeklyCycleWorkflow:
 
         # Friday: the report from whatever the ledger holds by then.
         await self._until(info.deadlines.report_at, lambda: False)
-        report: WeeklyReport = await step("cycle_report", ref, WeeklyReport)
+        report: WeeklyReport = await run(CycleActivities.report, ref)
         self.info = self.info.model_copy(update={"reported": True})
         await notify(
             key=f"{base}/report",
@@ -149,7 +150,7 @@ class WeeklyCycleWorkflow:
         # then refused by the validator with the reason).
         await self._until(info.deadlines.feedback_deadline, lambda: False)
         if not self._fed_back():
-            self.info = await step("cycle_feedback_missed", ref, CycleInfo)
+            self.info = await run(CycleActivities.feedback_missed, ref)
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self.info is not None
         return CycleOutcome(
@@ -182,8 +183,8 @@ class WeeklyCycleWorkflow:
     # -- updates -------------------------------------------------------------------------
     @workflow.update
     async def submit_plan(self, request: PlanRequest) -> CycleInfo:
-        info = await step(
-            "cycle_submit_plan",
+        info = await run(
+            CycleActivities.submit_plan,
             SubmitPlan(
                 employee_id=self.start.employee_id,
                 week=self.start.week,
@@ -192,7 +193,6 @@ class WeeklyCycleWorkflow:
                 items=request.items,
                 now=workflow.now(),
             ),
-            CycleInfo,
         )
         self.info = info
         return info
@@ -223,8 +223,8 @@ class WeeklyCycleWorkflow:
 
     @workflow.update
     async def give_feedback(self, request: FeedbackRequest) -> CycleInfo:
-        info = await step(
-            "cycle_give_feedback",
+        info = await run(
+            CycleActivities.give_feedback,
             GiveFeedback(
                 employee_id=self.start.employee_id,
                 week=self.start.week,
@@ -234,7 +234,6 @@ class WeeklyCycleWorkflow:
                 next_plan=request.next_plan,
                 now=workflow.now(),
             ),
-            CycleInfo,
         )
         self.info = info
         return info

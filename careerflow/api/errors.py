@@ -6,7 +6,7 @@ The API's language is chosen per person, as on the pages: the dashboards' langua
 (its cookie, when the call comes from the same browser), then the caller's profile locale,
 then the request's Accept-Language (the browser's or program's language; it alone decides
 for a call without a known caller), then Chinese. Messages are the engine's templates
-(careerflow.messages) said through the engine catalogue."""
+(words.messages) said through the engine catalogue (words.catalogue)."""
 
 from __future__ import annotations
 

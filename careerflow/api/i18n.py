@@ -18,9 +18,10 @@ The catalogue workflow (also `python -m careerflow.api.i18n extract|update|compi
 tests/test_i18n.py fails while a marked string has no Chinese, or the .mo is stale.
 
 The engine's messages (errors and refusals from services, aggregates, workflow validators
-and pydantic validation; careerflow.messages) are a second catalogue, `engine`, extracted
+and pydantic validation; words.messages) are a second catalogue, `engine`, extracted
 from the whole repository with `locale/engine.cfg` and `--no-default-keywords` plus the
-keywords in careerflow.messages.KEYWORDS; `say(error, lang)` says one. The same
+keywords in words.messages.KEYWORDS; `say(error, lang)` (words.catalogue, re-exported
+here with the number, money and date formatters it uses) says one. The same
 `python -m careerflow.api.i18n extract|update|compile|all` handles both catalogues;
 tests/test_engine_messages.py checks the engine catalogue as test_i18n checks the pages'.
 """
@@ -31,37 +32,43 @@ import gettext
 import os
 import re
 import sys
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel import Locale
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
-from babel.numbers import format_currency, format_decimal
 
-from aggregates.base import DomainError
 from aggregates.ladder import ROLE_LABELS, Role
-from careerflow.messages import KEYWORDS, LANGUAGES, Invalid, Message
+
+# The engine catalogue and the formatters its messages use live below the domain
+# (words.catalogue); re-exported for the pages and the faces.
+from words.catalogue import (
+    BABEL_LOCALES,
+    CATALOGUES,
+    ENGINE_DOMAIN,
+    ENGINE_MAPPING,
+    LOCALE_DIR,
+    SOURCE_LANG,
+    date_text,
+)
+from words.catalogue import ENGINE_POT as ENGINE_POT
+from words.catalogue import engine_translations as engine_translations
+from words.catalogue import money as money
+from words.catalogue import number as number
+from words.catalogue import say as say
+from words.catalogue import typed_value as typed_value
+from words.messages import KEYWORDS, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
-LOCALE_DIR = HERE / "locale"
 MAPPING = LOCALE_DIR / "babel.cfg"
 DOMAIN = "messages"
 POT = LOCALE_DIR / f"{DOMAIN}.pot"
-# The engine's messages (errors and refusals from the services, aggregates, workflows and
-# validators; careerflow.messages) have their own catalogue, extracted from the repository.
-ENGINE_DOMAIN = "engine"
-ENGINE_MAPPING = LOCALE_DIR / "engine.cfg"
-ENGINE_POT = LOCALE_DIR / f"{ENGINE_DOMAIN}.pot"
 
 LANGS = LANGUAGES  # those a profile can choose
 DEFAULT_LANG = "zh"  # the companies are Chinese; the employee profile's default too
-SOURCE_LANG = "en"  # the language of the msgids
-CATALOGUES = {"zh": "zh_CN"}  # language → catalogue directory under locale/
-BABEL_LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en_US")}
 HTML_LANG = {"zh": "zh-CN", "en": "en"}
 # Each language is offered in its own name (an autonym is the same in every language).
 AUTONYMS = {"zh": "中文", "en": "English"}
@@ -89,32 +96,6 @@ def translations(lang: str) -> gettext.NullTranslations:
 
 def gettext_for(lang: str) -> Gettext:
     return translations(lang).gettext
-
-
-@cache
-def engine_translations(lang: str) -> gettext.NullTranslations:
-    """The engine catalogue of `lang`: what errors and refusals say."""
-    if lang == SOURCE_LANG:
-        return gettext.NullTranslations()
-    if lang not in CATALOGUES:
-        raise ValueError(f"unsupported language {lang!r}; choose one of {', '.join(LANGS)}")
-    return gettext.translation(ENGINE_DOMAIN, str(LOCALE_DIR), [CATALOGUES[lang]])
-
-
-def say(message: Message | DomainError | Invalid, lang: str) -> str:
-    """An engine message (or the error carrying it) in `lang`, its dates, numbers and
-    money in that locale."""
-    said = message if isinstance(message, Message) else message.message
-    return said.say(engine_translations(lang).gettext, lang, typed_value)
-
-
-def typed_value(value: Mapping[str, Any], lang: str) -> str:
-    """A Message's date, number or money value (Message.date/number/money) in `lang`."""
-    if "$money" in value:
-        return money(value["$money"], value.get("currency"), lang)
-    if "$number" in value:
-        return number(value["$number"], lang, int(value.get("digits", 2)))
-    return date_text(value.get("$date"), lang)
 
 
 # -- choosing the language -------------------------------------------------------------
@@ -258,52 +239,7 @@ def role_label(value: Any, lang: str) -> str:
         return words(value)
 
 
-# -- numbers, money, dates and times ---------------------------------------------------
-def number(value: Any, lang: str, digits: int = 2) -> str:
-    if value is None:
-        return "–"
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        return str(value)
-    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
-    return format_decimal(value, format=pattern, locale=BABEL_LOCALES[lang])
-
-
-def money(amount: Any, currency: str | None, lang: str) -> str:
-    """¥1,200,000 in Chinese, CN¥1,200,000 in English; cents only when there are any."""
-    if amount is None:
-        return "–"
-    if not isinstance(amount, int | float) or isinstance(amount, bool):
-        return str(amount)
-    code = (currency or "CNY").upper()
-    locale = BABEL_LOCALES[lang]
-    if float(amount).is_integer():
-        return format_currency(amount, code, format="¤#,##0", currency_digits=False, locale=locale)
-    return format_currency(amount, code, locale=locale)
-
-
-def _as_date(value: Any) -> date | None:
-    if isinstance(value, datetime):
-        return value.date()
-    if isinstance(value, date):
-        return value
-    if isinstance(value, str):
-        try:
-            return date.fromisoformat(value[:10])
-        except ValueError:
-            return None
-    return None
-
-
-def date_text(value: Any, lang: str) -> str:
-    """2026年11月22日 / Nov 22, 2026."""
-    if value is None:
-        return "–"
-    day = _as_date(value)
-    if day is None:
-        return str(value)
-    return format_date(day, "long" if lang == "zh" else "medium", locale=BABEL_LOCALES[lang])
-
-
+# -- months, dates and times (numbers, money and dates: words.catalogue) ------------
 def month_text(value: Any, lang: str) -> str:
     """ "2026-10" → 2026年10月 / October 2026."""
     text = str(value or "")

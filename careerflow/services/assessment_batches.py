@@ -9,129 +9,34 @@ has a profile, and the results go out a page at a time (`notes`)."""
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
 from typing import TYPE_CHECKING
 
-from pydantic import BaseModel, Field
-
+# The contracts live beside the activities (the workflow imports them there).
+from activities.assessments import (
+    FinishRound,
+    NotesPage,
+    OpenRound,
+    RaterPage,
+    RaterReminder,
+    RoundBrief,
+    RoundClosed,
+    RoundPage,
+    SealPage,
+    SealProgress,
+)
 from aggregates.assessment_round import AssessmentRound, RaterTask
 from aggregates.base import DomainError
-from aggregates.competency import (
-    CompetencyGap,
-    CompetencyModel,
-    RatingItem,
-    competency_metric,
-    gap_summary,
-)
+from aggregates.competency import RatingItem, competency_metric, gap_summary
 from careerflow.principal import SYSTEM
 from careerflow.services.assessments import (
     AssessmentCommands,
-    OpenRound,
-    ProfileNote,
-    RaterReminder,
     _profile_note,
     local_label,
 )
+from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-PAGE = 100
-"""Raters (task notices, reminders) or people (results) per page."""
-
-
-class RoundBrief(BaseModel):
-    """What the round workflow keeps about its round: counts, times and the model."""
-
-    round_id: str
-    workflow_id: str
-    title: str
-    model: CompetencyModel
-    model_version: int
-    asked: int
-    rated: int
-    ratees: int
-    raters: int
-    deadline: datetime
-    close_at: datetime
-    reminders: list[datetime]
-    deadline_label: str
-    close_label: str
-    started_by: str
-    closed: bool
-
-
-class RoundPage(BaseModel):
-    round_id: str
-    after: str = ""
-    limit: int = PAGE
-    reminder: int | None = None
-    """A reminder's index: only raters with a task still open (recorded on the first page)."""
-
-
-class RaterPage(BaseModel):
-    raters: list[RaterReminder]
-    next: str | None
-    """Where the next page starts; None on the last page."""
-    deadline_label: str
-
-
-class Ballot(BaseModel):
-    """An anonymous rating as the round workflow holds it until the close: the levels in
-    the model's competency order and the comments given. No rater, no time."""
-
-    levels: list[int]
-    comments: dict[str, str] = Field(default_factory=dict)
-
-    @classmethod
-    def of(cls, competencies: list[str], ratings: dict[str, RatingItem]) -> Ballot:
-        return cls(
-            levels=[ratings[c].level for c in competencies],
-            comments={c: ratings[c].comment or "" for c in competencies if ratings[c].comment},
-        )
-
-    def ratings(self, competencies: list[str]) -> dict[str, RatingItem]:
-        return {
-            c: RatingItem(level=level, comment=self.comments.get(c))
-            for c, level in zip(competencies, self.levels, strict=True)
-        }
-
-
-def ballot_key(ratee_id: str, group: str) -> str:
-    return f"{ratee_id}/{group}"
-
-
-class SealPage(BaseModel):
-    round_id: str
-    ballots: dict[str, list[Ballot]]
-    """`ratee/group` -> its anonymous ballots: every ballot of each person named."""
-    upto: str | None
-    """Seal every person up to this id (None: everyone left)."""
-
-
-class SealProgress(BaseModel):
-    profiles: int
-    ratees: int
-
-
-class FinishRound(BaseModel):
-    round_id: str
-    now: datetime
-
-
-class RoundClosed(BaseModel):
-    round_id: str
-    title: str
-    started_by: str
-    asked: int
-    rated: int
-    late: int
-    gaps: list[CompetencyGap]
-
-
-class NotesPage(BaseModel):
-    notes: list[ProfileNote]
-    next: str | None
 
 
 class RoundBatches:
@@ -254,7 +159,9 @@ class RoundBatches:
                         rated=len(rnd.completed),
                         asked=len(rnd.tasks),
                         late=rnd.late,
-                        gap_summary=gap_summary(model, list(rnd.profiles.values())),
+                        gap_summary=gap_summary(
+                            model, list(rnd.profiles.values()), labels=in_every_language
+                        ),
                         ledger_batch=batch,
                         ledger_metrics=sorted(
                             {competency_metric(c) for c in model.ids()} & set(catalog.metrics)
@@ -269,7 +176,7 @@ class RoundBatches:
                 asked=len(rnd.tasks),
                 rated=len(rnd.completed),
                 late=rnd.late,
-                gaps=gap_summary(model, list(rnd.profiles.values())),
+                gaps=gap_summary(model, list(rnd.profiles.values()), labels=in_every_language),
             )
         if rows:
             self.s.ingest.ingest(

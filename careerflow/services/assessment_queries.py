@@ -32,6 +32,7 @@ from aggregates.documents import MetricCatalog
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import reports_of, require_visible
+from words.catalogue import in_every_language
 
 READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
 
@@ -357,7 +358,7 @@ class AssessmentQueries:
             round_id=round_id,
             manager_id=manager_id,
             profiles=views,
-            gaps=gap_summary(model, profiles) if model else [],
+            gaps=gap_summary(model, profiles, labels=in_every_language) if model else [],
         )
 
 

@@ -20,14 +20,29 @@ from zoneinfo import ZoneInfo
 import orjson
 from psycopg import Connection
 from psycopg.rows import DictRow
-from pydantic import BaseModel, Field
 
+# The round's contracts live beside its activities; the faces and tests import them here.
+from activities.assessments import (
+    ANONYMOUS_DEFAULT,  # noqa: F401
+    CloseRound,
+    CloseSummary,
+    OpenRound,
+    ProfileNote,
+    RateCommand,
+    RaterReminder,
+    RatingReceipt,
+    Reminders,
+    RoundInfo,
+    RoundRequest,
+    SealedRating,  # noqa: F401
+    closed_message,
+    sealed_order,
+)
 from aggregates.assessment_round import AssessmentRound, Ratee, RaterTask, round_uuid
 from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.competency import (
     GROUPS,
     AnonymousGroup,
-    CompetencyGap,
     CompetencyModel,
     CompetencyProfile,
     Group,
@@ -51,142 +66,7 @@ MAX_RATEES = 5000
 its anonymous ratings wait in Temporal until the close (never in the store before their
 group is sealed): ~9 per person at ~35 bytes each must fit one 2 MB payload."""
 MIN_LEAD = timedelta(hours=1)
-ANONYMOUS_DEFAULT: tuple[AnonymousGroup, ...] = ("peers", "reports")
 ROUND_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-
-
-class RoundRequest(BaseModel):
-    """What HR asks for: the people (or a team), the deadline and who is anonymous."""
-
-    round_id: str
-    title: str = ""
-    employee_ids: list[str] = Field(default_factory=list)
-    team_id: str | None = None
-    deadline: datetime
-    anonymous: list[AnonymousGroup] = Field(default_factory=lambda: list(ANONYMOUS_DEFAULT))
-    model_key: str = "default"
-
-
-class OpenRound(BaseModel):
-    request: RoundRequest
-    started_by: Principal
-    workflow_id: str
-    now: datetime
-
-
-class RoundInfo(BaseModel):
-    """What the round workflow and its validators need to know."""
-
-    round_id: str
-    workflow_id: str
-    title: str
-    model: CompetencyModel
-    model_version: int
-    tasks: list[RaterTask]
-    completed: list[str]
-    ratees: list[str]
-    deadline: datetime
-    close_at: datetime
-    reminders: list[datetime]
-    time_zone: str
-    deadline_label: str
-    close_label: str
-    started_by: str
-    closed: bool
-
-
-class RateCommand(BaseModel):
-    round_id: str
-    principal: Principal
-    ratee_id: str
-    ratings: dict[str, RatingItem]
-    key: str
-    now: datetime
-
-
-class RatingReceipt(BaseModel):
-    """What a rater is told: taken (late or not) and how many ratings they still owe.
-    No time: an anonymous rating's moment is nobody's business."""
-
-    round_id: str
-    ratee_id: str
-    group: Group
-    anonymous: bool
-    late: bool
-    remaining: int
-
-
-class RaterReminder(BaseModel):
-    rater_id: str
-    ratees: list[str]
-
-
-class Reminders(BaseModel):
-    round_id: str
-    index: int
-    raters: list[RaterReminder]
-    deadline_label: str
-
-
-class SealedRating(BaseModel):
-    """An anonymous rating as the workflow holds it until the close: without its rater."""
-
-    ratee_id: str
-    group: Group
-    ratings: dict[str, RatingItem]
-
-
-class CloseRound(BaseModel):
-    round_id: str
-    sealed: list[SealedRating]
-    now: datetime
-
-
-class ProfileNote(BaseModel):
-    employee_id: str
-    gaps: list[str]
-    title: dict[str, str]
-    body: dict[str, str]
-
-
-class CloseSummary(BaseModel):
-    round_id: str
-    title: str
-    started_by: str
-    asked: int
-    rated: int
-    late: int
-    notes: list[ProfileNote]
-    gaps: list[CompetencyGap]
-
-
-def sealed_order(s: SealedRating) -> tuple[Any, ...]:
-    """Order of anonymous ratings by content alone (never by arrival)."""
-    return (
-        s.ratee_id,
-        s.group,
-        tuple(
-            (cid, s.ratings[cid].level, s.ratings[cid].comment or "") for cid in sorted(s.ratings)
-        ),
-    )
-
-
-def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> Message:
-    """Why a rating after the deadline is not taken (the same words everywhere)."""
-    if grace:
-        return Message(
-            "round {round_id} closed at {close}: the deadline was {deadline} and late "
-            "ratings were taken until the close; the results are published",
-            round_id=round_id,
-            close=close,
-            deadline=deadline,
-        )
-    return Message(
-        "the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
-        "accepted, and the results are published at the close",
-        round_id=round_id,
-        deadline=deadline,
-    )
 
 
 def local_label(moment: datetime, zone: str) -> str:
@@ -568,7 +448,7 @@ class AssessmentCommands:
                 rated=len(rnd.completed),
                 asked=len(rnd.tasks),
                 late=rnd.late,
-                gap_summary=gap_summary(model, profiles),
+                gap_summary=gap_summary(model, profiles, labels=in_every_language),
                 ledger_batch=batch,
                 ledger_metrics=sorted(
                     {competency_metric(c) for c in model.ids()} & set(catalog.metrics)
@@ -608,7 +488,9 @@ class AssessmentCommands:
             groups.append(
                 GroupRatings(group=group, anonymous=anonymous, asked=len(in_group), ratings=ratings)
             )
-        profile = build_profile(model, version, rnd.round_id, ratee.employee_id, groups)
+        profile = build_profile(
+            model, version, rnd.round_id, ratee.employee_id, groups, labels=in_every_language
+        )
         rnd.record_profile(
             ratee_id=ratee.employee_id,
             manager_id=ratee.manager_id,
@@ -655,7 +537,7 @@ class AssessmentCommands:
             rated=len(rnd.completed),
             late=rnd.late,
             notes=notes,
-            gaps=gap_summary(model, list(rnd.profiles.values())),
+            gaps=gap_summary(model, list(rnd.profiles.values()), labels=in_every_language),
         )
 
     def explain_closed(self, round_id: str, principal: Principal, ratee_id: str) -> None:

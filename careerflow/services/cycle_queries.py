@@ -515,6 +515,7 @@ class CycleQueries:
                     sales_amount=max(sales, 0.0),
                     retention_rate=None if retention is None else min(max(retention, 0.0), 100.0),
                 ),
+                labels=in_every_language,
             )
         if commission_doc is not None:
             commission = compute_commission(
@@ -525,6 +526,7 @@ class CycleQueries:
                     big_client_sales=value("big_client_sales"),
                     repurchase_sales=value("repurchase_sales"),
                 ),
+                labels=in_every_language,
             )
         return ExpectedPay(
             month=month,

@@ -8,8 +8,7 @@ from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from pydantic import BaseModel
-
+from activities.cycles import CycleInfo, MonthOutcome, Roster, WeeklyReport
 from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings, plan_problems
 from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind, shift_month
@@ -36,54 +35,6 @@ if TYPE_CHECKING:
 
 # Rates are averaged over finer periods; amounts and counts are summed.
 SUMMED_UNITS = ("currency", "count")
-
-
-class CycleInfo(BaseModel):
-    """What the cycle workflow and its validators need to know about one week."""
-
-    cycle_id: str
-    employee_id: str
-    week: str
-    manager_id: str | None
-    team_id: str
-    time_zone: str
-    deadlines: Deadlines
-    deadline_labels: dict[str, str]
-    plan_items: list[str]
-    targets: dict[str, float]
-    max_plan_factor: float
-    plan: dict[str, float] | None
-    plan_source: str | None
-    reported: bool
-    feedback_given: bool
-    feedback_missed: bool
-
-
-class WeeklyReport(BaseModel):
-    cycle_id: str
-    employee_id: str
-    manager_id: str | None
-    week: str
-    lines: list[ReportLine]
-    met: int
-    total: int
-
-
-class Roster(BaseModel):
-    period: str
-    employee_ids: list[str]
-    settings_version: int | None
-
-
-class MonthOutcome(BaseModel):
-    employee_id: str
-    manager_id: str | None
-    month: str
-    bonus: float
-    commission: float
-    currency: str
-    recommendations: list[dict[str, str]]
-    """course, rule_id, alert_manager ("yes"/""), reason_en, reason_zh."""
 
 
 def period_value(
@@ -455,6 +406,7 @@ class CycleCommands:
                 sales_amount=value("sales_amount", month) or 0.0,
                 retention_rate=value("retention_rate", month),
             ),
+            labels=in_every_language,
         )
         commission = compute_commission(
             commission_rules,
@@ -464,6 +416,7 @@ class CycleCommands:
                 big_client_sales=value("big_client_sales", month) or 0.0,
                 repurchase_sales=value("repurchase_sales", month) or 0.0,
             ),
+            labels=in_every_language,
         )
         kpis, kpis_version = self.s.policies.in_force_if_any(KpiWeights)
         kpi_score = None

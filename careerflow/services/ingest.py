@@ -12,8 +12,9 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel, ValidationError
+from pydantic import ValidationError
 
+from activities.metrics import IngestResult
 from aggregates.base import DomainError, command_context
 from aggregates.documents import Measurement, MetricCatalog, value_problem
 from aggregates.employee import employee_uuid
@@ -73,16 +74,6 @@ class IngestError(DomainError):
         error.messages = problems
         error.problems = [str(problem) for problem in problems]
         return error
-
-
-class IngestResult(BaseModel):
-    batch_id: str
-    rows: int
-    employees: int
-    events_written: int
-    already_ingested: bool
-    notification_id: int | None
-    employee_ids: list[str] = []
 
 
 def _field_errors(line: int, exc: ValidationError) -> list[Message]:

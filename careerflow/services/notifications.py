@@ -12,6 +12,7 @@ from eventsourcing.persistence import IntegrityError
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from activities.notifications import NotificationRef
 from aggregates.base import (
     DomainError,
     EventMeta,
@@ -30,14 +31,6 @@ from careerflow.principal import AccessRole, Principal
 INBOX_READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
 SENDERS = (AccessRole.system, AccessRole.hr)
 _CONFLICT_RETRIES = 5
-
-
-class NotificationRef(BaseModel):
-    created: bool  # False: the key was used before, nothing new was written
-    notification_id: UUID
-    # Log position of the Created event (wait on it for read-your-writes); None when
-    # nothing was written.
-    position: int | None = None
 
 
 class ReadResult(BaseModel):

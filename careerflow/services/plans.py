@@ -8,8 +8,8 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Literal
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
+# The workflow's contract lives beside its activities (importers here keep working).
+from activities.plans import PlanInfo, PlanOutcome, PlanReminder
 from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
@@ -17,34 +17,10 @@ from aggregates.plan_progress import PlanProgress, due_for_reminder, evaluate_pl
 from aggregates.plan_template import Milestone, PlanTemplate, plan_month_bounds
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
+from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-
-class PlanInfo(BaseModel):
-    plan_id: str
-    employee_id: str
-    manager_id: str | None
-    effective_date: date
-    end_date: date
-    milestones: list[str]
-    confirmable: list[str]
-
-
-class PlanReminder(BaseModel):
-    milestone_id: str
-    key: str
-    text: dict[str, str]
-
-
-class PlanOutcome(BaseModel):
-    overall: str
-    finished: bool
-    reminders: list[PlanReminder]
-    newly_overdue: list[PlanReminder]
-    manager_id: str | None
-    employee_id: str
 
 
 def plan_end(effective_date: date, months: int) -> date:
@@ -120,6 +96,7 @@ class PlanCommands:
             today,
             plan.confirmed,
             catalog=self.s.catalog(),
+            labels=in_every_language,
         )
 
     def local_date(self, moment: datetime) -> date:

@@ -7,10 +7,10 @@ from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
+from activities.promotions import CommandResult, ReportSummary
 from aggregates.assessment import PolicySet, VersionedCriteria, assess
 from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.criteria import CriterionResult
 from aggregates.documents import (
     MetricCatalog,
     PotentialWeights,
@@ -21,7 +21,6 @@ from aggregates.documents import (
     shift_month,
 )
 from aggregates.employee import Employee
-from aggregates.evaluation import CriterionResult
 from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, is_next_rung, next_role
 from aggregates.plan_template import add_months
@@ -29,36 +28,14 @@ from aggregates.promotion import (
     ApplicationReport,
     MetricRef,
     PromotionApplication,
-    Stage,
     application_uuid,
 )
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
+from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-
-class ReportSummary(BaseModel):
-    """What the workflow needs to orchestrate; the full report is in the event."""
-
-    round: int
-    eligible: bool
-    unmet: list[CriterionResult]
-    manager_id: str | None
-    managers_manager_id: str | None
-    policy_versions: dict[str, int]
-
-
-class CommandResult(BaseModel):
-    application_id: str
-    stage: Stage
-    changed: bool
-    notification_id: int | None = None
-    # Set by `announce`: the moment the new role takes effect (start of the company day),
-    # and the plan template that the development plan will follow, if there is one.
-    effective_at: datetime | None = None
-    plan_template_version: int | None = None
 
 
 def check_can_apply(principal: Principal, employee: Employee, target: Role) -> None:
@@ -203,6 +180,7 @@ class PromotionCommands:
             as_of_month,
             percentiles,
             target=target,
+            labels=in_every_language,
         )
         refs = sorted({e.version for e in entries})
         report = ApplicationReport(

@@ -36,23 +36,13 @@ from aggregates.promotion import PromotionApplication, application_uuid
 from aggregates.training_rules import TrainingRules, check_rules
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.services import reevaluation_processes
 from careerflow.services.cycles import CycleCommands, period_value
+from careerflow.services.decision_checks import DecisionCheck, check_decision
+from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-
-class FieldDifference(BaseModel):
-    path: str
-    recorded: Any
-    recomputed: Any
-
-
-class DecisionCheck(BaseModel):
-    decision: str
-    policy_versions: dict[str, int]
-    identical: bool
-    differences: list[FieldDifference]
 
 
 class Reevaluation(BaseModel):
@@ -64,49 +54,8 @@ class Reevaluation(BaseModel):
     """The bonus and commission figures compared are hidden from this reader."""
 
 
-def differences(recorded: Any, recomputed: Any, path: str = "") -> list[FieldDifference]:
-    """Leaf-by-leaf differences of two JSON-like values."""
-    if isinstance(recorded, dict) and isinstance(recomputed, dict):
-        out: list[FieldDifference] = []
-        for key in sorted(set(recorded) | set(recomputed), key=str):
-            out += differences(recorded.get(key), recomputed.get(key), f"{path}.{key}".lstrip("."))
-        return out
-    if (
-        isinstance(recorded, list)
-        and isinstance(recomputed, list)
-        and len(recorded) == len(recomputed)
-    ):
-        out = []
-        for i, (a, b) in enumerate(zip(recorded, recomputed, strict=True)):
-            out += differences(a, b, f"{path}[{i}]")
-        return out
-    if recorded != recomputed:
-        return [FieldDifference(path=path or "(value)", recorded=recorded, recomputed=recomputed)]
-    return []
-
-
-def check_decision(
-    name: str, versions: dict[str, int], recorded: Any, recomputed: Any
-) -> DecisionCheck:
-    found = differences(_json(recorded), _json(recomputed))
-    return DecisionCheck(
-        decision=name, policy_versions=versions, identical=not found, differences=found
-    )
-
-
-_check = check_decision
 PAY_DECISIONS = ("bonus", "commission")
 KINDS = ("application", "month", "support", "assessment")
-
-
-def _json(value: Any) -> Any:
-    if isinstance(value, BaseModel):
-        return value.model_dump(mode="json")
-    if isinstance(value, list):
-        return [_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _json(v) for k, v in value.items()}
-    return value
 
 
 class ReevaluationService:
@@ -120,8 +69,6 @@ class ReevaluationService:
             AccessRole.system,
             action=Message("re-evaluate decisions"),
         )
-        from careerflow.services import reevaluation_processes
-
         if kind == "application":
             decisions = self._application(ident)
         elif kind == "month":
@@ -245,9 +192,10 @@ class ReevaluationService:
                 recorded.as_of_month,
                 report.percentiles,
                 target=target,
+                labels=in_every_language,
             )
             checks.append(
-                _check(
+                check_decision(
                     f"report round {getattr(stored, 'round', '?')}", versions, recorded, recomputed
                 )
             )
@@ -312,18 +260,27 @@ class ReevaluationService:
             self._document("commission_rules", "default", commission.rules_version)
         )
         checks = [
-            _check("targets", {"goal_cascade/default": cascade_version}, recorded_targets, targets),
-            _check(
+            check_decision(
+                "targets", {"goal_cascade/default": cascade_version}, recorded_targets, targets
+            ),
+            check_decision(
                 "bonus",
                 {"bonus_rules/default": bonus.rules_version},
                 bonus,
-                compute_bonus(bonus_rules, bonus.rules_version, bonus.inputs),
+                compute_bonus(
+                    bonus_rules, bonus.rules_version, bonus.inputs, labels=in_every_language
+                ),
             ),
-            _check(
+            check_decision(
                 "commission",
                 {"commission_rules/default": commission.rules_version},
                 commission,
-                compute_commission(commission_rules, commission.rules_version, commission.inputs),
+                compute_commission(
+                    commission_rules,
+                    commission.rules_version,
+                    commission.inputs,
+                    labels=in_every_language,
+                ),
             ),
         ]
         if closed.kpis is not None:  # months closed before the KPI weights have none
@@ -331,7 +288,7 @@ class ReevaluationService:
             kpis = KpiWeights.model_validate(self._document("kpi_weights", "default", kpi_version))
             recorded_values = {line.metric: line.value for line in closed.kpis.lines}
             checks.append(
-                _check(
+                check_decision(
                     "kpi score",
                     {"kpi_weights/default": kpi_version},
                     closed.kpis,
@@ -352,8 +309,10 @@ class ReevaluationService:
                     month_targets.setdefault(figure.month, {})[metric] = figure.target
             rechecked, recommended = check_rules(rules, month, values, month_targets)
             versions = {"training_rules/default": training_version}
-            checks.append(_check("training rules", versions, closed.checks, rechecked))
-            checks.append(_check("recommendations", versions, closed.recommendations, recommended))
+            checks.append(check_decision("training rules", versions, closed.checks, rechecked))
+            checks.append(
+                check_decision("recommendations", versions, closed.recommendations, recommended)
+            )
         return checks
 
     def _training_version(self, employee_id: str, month: str) -> int | None:

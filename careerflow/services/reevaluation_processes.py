@@ -30,7 +30,8 @@ from aggregates.competency import (
 from aggregates.support_process import SupportProcess
 from aggregates.support_request import Routing, SlaClock, SlaReminder, SupportRequest, support_uuid
 from careerflow.office_hours import add_office_minutes, office_minutes_between
-from careerflow.services.reevaluation import DecisionCheck, check_decision
+from careerflow.services.decision_checks import DecisionCheck, check_decision
+from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -156,7 +157,9 @@ def assessment_checks(services: Services, round_id: str) -> list[DecisionCheck]:
             groups.append(
                 GroupRatings(group=group, anonymous=anonymous, asked=len(tasks), ratings=ratings)
             )
-        profile = build_profile(model, version, rnd.round_id, ratee.employee_id, groups)
+        profile = build_profile(
+            model, version, rnd.round_id, ratee.employee_id, groups, labels=in_every_language
+        )
         profiles.append(profile)
         checks.append(
             check_decision(
@@ -167,6 +170,11 @@ def assessment_checks(services: Services, round_id: str) -> list[DecisionCheck]:
             )
         )
     checks.append(
-        check_decision("gap summary", versions, recorded_gaps, gap_summary(model, profiles))
+        check_decision(
+            "gap summary",
+            versions,
+            recorded_gaps,
+            gap_summary(model, profiles, labels=in_every_language),
+        )
     )
     return checks

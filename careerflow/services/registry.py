@@ -11,6 +11,7 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
+from careerflow.engine import store_from_settings
 from careerflow.services.assessment_queries import AssessmentQueries
 from careerflow.services.cycle_queries import CycleQueries
 from careerflow.services.goal_queries import GoalQueries
@@ -57,7 +58,7 @@ class Services:
 
     @classmethod
     def open(cls, settings: Settings) -> Services:
-        return cls(Store.from_settings(settings))
+        return cls(store_from_settings(settings))
 
     def catalog(self) -> MetricCatalog:
         doc = parse_document(self.policies.current("metric_catalog", "default").document)

@@ -10,8 +10,8 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from pydantic import BaseModel
-
+# The workflow's contract lives beside its activities (importers here keep working).
+from activities.support import SupportInfo
 from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
 from aggregates.support_process import HR_INBOX, SupportProcess
 from aggregates.support_request import (
@@ -19,7 +19,6 @@ from aggregates.support_request import (
     SlaClock,
     SlaReminder,
     SupportRequest,
-    SupportStatus,
     support_uuid,
 )
 from careerflow.messages import Message
@@ -33,51 +32,6 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
 MAX_CUSTOMER = 200
 # Team members act with their own principal; these roles are people who can be on a team.
 TEAM_ROLES = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
-
-
-class SupportInfo(BaseModel):
-    """What the workflow, its validators and the callers need to know about a request."""
-
-    request_id: str
-    workflow_id: str
-    employee_id: str
-    text: str
-    customer: str | None
-    category: str
-    category_label: dict[str, str]
-    team: str
-    team_label: dict[str, str]
-    lead_id: str
-    members: list[str]
-    escalate_to: list[str]
-    response_minutes_allowed: int
-    process_version: int
-    close_unconfirmed_after_hours: int
-    status: SupportStatus
-    raised_at: datetime
-    week: str
-    due_at: datetime
-    due_label: str
-    """`due_at` in the company's local time, for people."""
-    time_zone: str
-    reminders: list[SlaReminder]
-    breached_at: datetime | None
-    acknowledged_by: str | None
-    acknowledged_at: datetime | None
-    response_minutes: float | None
-    sla_met: bool | None
-    answer: str | None
-    answered_by: str | None
-    answered_at: datetime | None
-    answers: int
-    reopens: int
-    finished_at: datetime | None
-
-    def on_team(self, person_id: str) -> bool:
-        return person_id == self.lead_id or person_id in self.members
-
-    def team_people(self) -> list[str]:
-        return [self.lead_id, *(m for m in self.members if m != self.lead_id)]
 
 
 def support_info(request: SupportRequest) -> SupportInfo:

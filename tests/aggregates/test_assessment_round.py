@@ -35,6 +35,7 @@ from aggregates.evaluation import evaluate_criteria
 from aggregates.ladder import Role
 from aggregates.seed_policies import competency_model_v1, metric_catalog_v1
 from careerflow.messages import Message
+from words.catalogue import in_every_language
 
 MODEL = competency_model_v1()
 CATALOG = metric_catalog_v1()
@@ -139,6 +140,7 @@ def test_a_profile_hides_small_anonymous_groups_and_builds_the_overall_from_the_
             peers=(3, [rating(4, 4, 3, "b"), rating(3, 4, 2, "a"), rating(4, 5, 3)]),
             reports=(2, [rating(1, 1, 1, "reveals me"), rating(2, 2, 2)]),
         ),
+        labels=in_every_language,
     )
     rc = profile.score("resource_coordination")
     by_group = {g.group: g for g in rc.groups}
@@ -179,7 +181,12 @@ def test_a_profile_hides_small_anonymous_groups_and_builds_the_overall_from_the_
 
 def test_groups_without_ratings_and_rounds_without_an_overall() -> None:
     profile = build_profile(
-        MODEL, 1, "r1", "E1", groups(self=(1, [rating(3, 3, 3)]), manager=(1, []), peers=(2, []))
+        MODEL,
+        1,
+        "r1",
+        "E1",
+        groups(self=(1, [rating(3, 3, 3)]), manager=(1, []), peers=(2, [])),
+        labels=in_every_language,
     )
     score = profile.score("customer_insight")
     by_group = {g.group: g for g in score.groups}
@@ -198,11 +205,18 @@ def test_anonymous_ratings_are_kept_in_content_order() -> None:
 
 def test_the_gap_summary_says_who_has_a_gap() -> None:
     def person(employee: str, rc: int) -> Any:
-        return build_profile(MODEL, 1, "r1", employee, groups(manager=(1, [rating(4, 4, rc)])))
+        return build_profile(
+            MODEL,
+            1,
+            "r1",
+            employee,
+            groups(manager=(1, [rating(4, 4, rc)])),
+            labels=in_every_language,
+        )
 
     # Seed 004: 65 of 100 below target in resource coordination.
     profiles = [person(f"E{i}", 2 if i < 65 else 4) for i in range(100)]
-    summary = {g.competency: g for g in gap_summary(MODEL, profiles)}
+    summary = {g.competency: g for g in gap_summary(MODEL, profiles, labels=in_every_language)}
     rc = summary["resource_coordination"]
     assert (rc.assessed, rc.below_target, rc.share) == (100, 65, 0.65)
     assert rc.text["en"] == "65% (65 of 100) have a resource coordination gap"
@@ -242,7 +256,7 @@ def test_a_criterion_can_require_a_competency_level() -> None:
     assert parse_document(doc.model_dump(mode="json")) == doc
     # The latest assessment in the window counts, even from a day after the as-of month.
     rows = [level("2026-03-10", 3.8), level("2026-11-30", 3.0), level("2026-12-05", 3.6)]
-    result = evaluate_criteria(doc, rows, CATALOG, "2026-11").results[0]
+    result = evaluate_criteria(doc, rows, CATALOG, "2026-11", labels=in_every_language).results[0]
     assert (result.value, result.met, result.display_value, result.threshold) == (
         3.6,
         True,
@@ -253,14 +267,18 @@ def test_a_criterion_can_require_a_competency_level() -> None:
         "en": "overall 360° level of 2026-12-05",
         "zh": "2026-12-05 360°评估（综合）",
     }
-    unmet = evaluate_criteria(doc, rows[:2], CATALOG, "2026-11").results[0]
+    unmet = evaluate_criteria(doc, rows[:2], CATALOG, "2026-11", labels=in_every_language).results[
+        0
+    ]
     assert (unmet.value, unmet.met) == (3.0, False)
     assert unmet.suggestion == {"en": "course *Big-Client Resource Coordination*", "zh": "参加课程"}
-    assert unmet.line() == "resource coordination 3 ✗"
+    assert str(unmet.message()) == "resource coordination 3 ✗"
     # Another figure (the manager's), and a window that leaves old rounds out.
     by_manager = criteria(min_level=3, source="manager", within_months=6)
     rows_m = [level("2026-03-10", 4.0, "manager"), level("2026-10-01", 2.0, "overall")]
-    none = evaluate_criteria(by_manager, rows_m, CATALOG, "2026-11").results[0]
+    none = evaluate_criteria(
+        by_manager, rows_m, CATALOG, "2026-11", labels=in_every_language
+    ).results[0]
     assert (none.value, none.met, none.display_value) == (None, False, "")
 
 

@@ -44,10 +44,16 @@ from aggregates.seed_policies import (
     seed_documents,
     senior_sales_rep_criteria_v1,
 )
+from words.catalogue import in_every_language, said_in
 
 AS_OF = "2026-10"
 CATALOG = metric_catalog_v1()
 WEIGHTS = potential_weights_v1()
+
+
+def said(result: CriteriaEvaluation, lang: str = "en", verbose: bool = False) -> list[str]:
+    """The criteria as a face says them (words.catalogue)."""
+    return [said_in(message, lang) for message in result.messages(verbose)]
 
 
 def m(period: str, metric: str, value: float, item: str | None = None) -> Measurement:
@@ -122,7 +128,9 @@ def test_bad_window_arguments() -> None:
     with pytest.raises(ValueError):
         months_back(AS_OF, 0)
     with pytest.raises(ValueError, match="as_of_month"):
-        evaluate_criteria(sales_supervisor_criteria_v1(), [], CATALOG, "2026-W40")
+        evaluate_criteria(
+            sales_supervisor_criteria_v1(), [], CATALOG, "2026-W40", labels=in_every_language
+        )
 
 
 # --------------------------------------------------------------------------- windows
@@ -206,7 +214,7 @@ def test_weighting_40_30_20_10_worked_example() -> None:
         "collaboration_score": 10.0,
         "cross_dept_communications": 9.0,
     }
-    score = potential_score(values, WEIGHTS, CATALOG)
+    score = potential_score(values, WEIGHTS, CATALOG, labels=in_every_language)
     assert {k: d.score for k, d in score.dimensions.items()} == {
         "performance": 10,
         "customer": 5,
@@ -218,12 +226,14 @@ def test_weighting_40_30_20_10_worked_example() -> None:
     assert score.missing == []
     assert sum(i.share for i in score.indicators.values()) == pytest.approx(1)
     assert PotentialScore.model_validate_json(score.model_dump_json()) == score
-    assert potential_score(values, WEIGHTS, CATALOG) == score  # deterministic
+    assert (
+        potential_score(values, WEIGHTS, CATALOG, labels=in_every_language) == score
+    )  # deterministic
 
 
 def test_missing_data_scores_zero_and_is_flagged() -> None:
     values = window_values(monthly("sales_completion", 150), CATALOG, AS_OF, 12)
-    score = potential_score(values, WEIGHTS, CATALOG)
+    score = potential_score(values, WEIGHTS, CATALOG, labels=in_every_language)
     assert score.indicators["sales_completion"].score == 10
     assert score.indicators["churn_rate"].missing
     assert score.indicators["churn_rate"].score == 0
@@ -257,8 +267,8 @@ def test_customer_strength_beats_sales_alone() -> None:
         "satisfaction": 75.0,
         "churn_rate": 35.0,
     }
-    a = potential_score(mid_sales_great_customers, WEIGHTS, CATALOG)
-    b = potential_score(high_sales_high_churn, WEIGHTS, CATALOG)
+    a = potential_score(mid_sales_great_customers, WEIGHTS, CATALOG, labels=in_every_language)
+    b = potential_score(high_sales_high_churn, WEIGHTS, CATALOG, labels=in_every_language)
     assert b.dimensions["performance"].score > a.dimensions["performance"].score
     assert a.total > b.total
 
@@ -277,8 +287,8 @@ def test_weakest_indicators_push_courses() -> None:
         "collaboration_score": 9.0,
         "cross_dept_communications": 4.0,
     }
-    score = potential_score(values, WEIGHTS, CATALOG)
-    tips = weakest_indicators(score, CATALOG, n=2)
+    score = potential_score(values, WEIGHTS, CATALOG, labels=in_every_language)
+    tips = weakest_indicators(score, CATALOG, n=2, labels=in_every_language)
     assert [t.metric for t in tips] == ["churn_rate", "course_completion_rate"]
     assert tips[1].line() == (
         "complete *Customer Relationship Management* to raise your training completion"
@@ -289,8 +299,8 @@ def test_weakest_indicators_push_courses() -> None:
 
 
 def test_weakest_indicators_flag_missing_data() -> None:
-    score = potential_score({"sales_completion": 150.0}, WEIGHTS, CATALOG)
-    tips = weakest_indicators(score, CATALOG, n=1)
+    score = potential_score({"sales_completion": 150.0}, WEIGHTS, CATALOG, labels=in_every_language)
+    tips = weakest_indicators(score, CATALOG, n=1, labels=in_every_language)
     assert tips[0].missing
     assert "no" in tips[0].text["en"] and "暂无" in tips[0].text["zh"]
 
@@ -356,10 +366,15 @@ def test_percentile_ranks_agree_with_the_pool_rule() -> None:
 
 def test_seed_example_how_far_from_promotion() -> None:
     result = evaluate_criteria(
-        sales_supervisor_criteria_v1(), supervisor_record(), CATALOG, AS_OF, policy_version=1
+        sales_supervisor_criteria_v1(),
+        supervisor_record(),
+        CATALOG,
+        AS_OF,
+        policy_version=1,
+        labels=in_every_language,
     )
     assert not result.eligible
-    lines = result.lines()
+    lines = said(result)
     for expected in ("sales 130% ✓", "repurchase 55% ✗", "mentored 1 of 2 ✗"):
         assert expected in lines
     assert [r.id for r in result.unmet()] == ["repurchase", "mentored"]
@@ -369,12 +384,14 @@ def test_seed_example_how_far_from_promotion() -> None:
         "increase follow-up visits; next month's course *Repurchase Techniques*"
     )
     assert all(r.suggestion is None for r in result.results if r.met)
-    assert result.summary().startswith("sales 130% ✓, repurchase 55% ✗, satisfaction 95% ✓")
-    assert "→ increase follow-up visits; next month's course *Repurchase Techniques*" in (
-        result.summary()
+    assert said_in(result.summary_message(), "en").startswith(
+        "sales 130% ✓, repurchase 55% ✗, satisfaction 95% ✓"
     )
-    assert "带教新人 1/2 ✗" in result.lines("zh")
-    assert repurchase.line(verbose=True) == "repurchase 55% (needs ≥ 60%) ✗"
+    assert "→ increase follow-up visits; next month's course *Repurchase Techniques*" in (
+        said_in(result.summary_message(), "en")
+    )
+    assert "带教新人 1/2 ✗" in said(result, "zh")
+    assert str(repurchase.message(verbose=True)) == "repurchase 55% (needs ≥ 60%) ✗"
     assert result.window_start == "2025-11"
     assert result.policy_key == "sales_supervisor" and result.policy_version == 1
     # stored in events: JSON round trip is lossless
@@ -387,18 +404,21 @@ def test_seed_example_met_when_all_criteria_met() -> None:
         supervisor_record(repurchase=62, mentored=2),
         CATALOG,
         AS_OF,
+        labels=in_every_language,
     )
     assert result.eligible
     assert result.unmet() == []
-    assert "courses 2 of 2 ✓" in result.lines()
+    assert "courses 2 of 2 ✓" in said(result)
 
 
 def test_missing_course_is_named() -> None:
     rows = [r for r in supervisor_record() if r.item != "Team Management"]
-    result = evaluate_criteria(sales_supervisor_criteria_v1(), rows, CATALOG, AS_OF)
+    result = evaluate_criteria(
+        sales_supervisor_criteria_v1(), rows, CATALOG, AS_OF, labels=in_every_language
+    )
     courses = next(r for r in result.results if r.id == "courses")
     assert not courses.met
-    assert courses.line() == "courses 1 of 2 ✗"
+    assert str(courses.message()) == "courses 1 of 2 ✗"
     assert courses.detail == {"en": "missing: Team Management", "zh": "未完成：《团队管理》"}
 
 
@@ -417,8 +437,10 @@ def test_team_average_shown_next_to_value() -> None:
         ],
     )
     context = EvaluationContext(team_averages={"churn_rate": 15.0})
-    result = evaluate_criteria(criteria, monthly("churn_rate", 25), CATALOG, AS_OF, context)
-    assert result.lines(verbose=True) == ["churn 25% (team average 15%; needs ≤ 20%) ✗"]
+    result = evaluate_criteria(
+        criteria, monthly("churn_rate", 25), CATALOG, AS_OF, context, labels=in_every_language
+    )
+    assert said(result, verbose=True) == ["churn 25% (team average 15%; needs ≤ 20%) ✗"]
 
 
 def _streak_context(months: list[str], pct: float = 95.0) -> EvaluationContext:
@@ -432,10 +454,12 @@ def test_top_percent_streak_needs_three_consecutive_months() -> None:
     rows = [*monthly("satisfaction", 90), *monthly("collection_rate", 95)]
 
     def streak(context: EvaluationContext) -> tuple[bool, str]:
-        result = evaluate_criteria(criteria, rows, CATALOG, AS_OF, context)
+        result = evaluate_criteria(
+            criteria, rows, CATALOG, AS_OF, context, labels=in_every_language
+        )
         first = result.results[0]
         assert first.id == "top_sales_streak"
-        return result.eligible, first.line()
+        return result.eligible, str(first.message())
 
     assert streak(_streak_context(["2026-08", "2026-09"])) == (
         False,
@@ -490,15 +514,19 @@ def test_any_of_courses_or_mentoring() -> None:
         m("2024-02", "course_completed", 90, "Coaching Skills"),  # completions do not expire
     ]
     mentoring = [m("2026-02", "new_hires_mentored", 2), m("2026-05", "new_hires_mentored", 1)]
-    assert evaluate_criteria(criteria, three_courses, CATALOG, AS_OF).eligible
-    assert evaluate_criteria(criteria, mentoring, CATALOG, AS_OF).eligible
-    neither = evaluate_criteria(criteria, [*three_courses[:2], mentoring[0]], CATALOG, AS_OF)
+    assert evaluate_criteria(
+        criteria, three_courses, CATALOG, AS_OF, labels=in_every_language
+    ).eligible
+    assert evaluate_criteria(criteria, mentoring, CATALOG, AS_OF, labels=in_every_language).eligible
+    neither = evaluate_criteria(
+        criteria, [*three_courses[:2], mentoring[0]], CATALOG, AS_OF, labels=in_every_language
+    )
     assert not neither.eligible
     assert neither.results[0].suggestion == {"en": "take management courses", "zh": "参加管理课程"}
-    assert neither.lines() == ["management ✗ (management courses 2 of 3 ✗ | mentored 2 of 3 ✗)"]
+    assert said(neither) == ["management ✗ (management courses 2 of 3 ✗ | mentored 2 of 3 ✗)"]
     # a course completed after the as-of month does not count yet
     late = [*three_courses[:2], m("2026-11", "course_completed", 90, "Coaching Skills")]
-    assert not evaluate_criteria(criteria, late, CATALOG, AS_OF).eligible
+    assert not evaluate_criteria(criteria, late, CATALOG, AS_OF, labels=in_every_language).eligible
 
 
 def test_new_metric_by_new_catalog_version_needs_no_code() -> None:
@@ -546,20 +574,26 @@ def test_new_metric_by_new_catalog_version_needs_no_code() -> None:
     assert consistency_problems(catalog_v2, criteria=criteria_v2) == []
 
     ready = supervisor_record(repurchase=62, mentored=2)
-    assert evaluate_criteria(sales_supervisor_criteria_v1(), ready, catalog_v2, AS_OF).eligible
+    assert evaluate_criteria(
+        sales_supervisor_criteria_v1(), ready, catalog_v2, AS_OF, labels=in_every_language
+    ).eligible
     low = [*ready, *monthly("livestream_conversion", 1.5, 3)]
-    result = evaluate_criteria(criteria_v2, low, catalog_v2, AS_OF)
+    result = evaluate_criteria(criteria_v2, low, catalog_v2, AS_OF, labels=in_every_language)
     assert not result.eligible
-    assert "live-stream conversion 1.5% ✗" in result.lines()
-    assert "live-stream course 0 of 1 ✗" in result.lines()
+    assert "live-stream conversion 1.5% ✗" in said(result)
+    assert "live-stream course 0 of 1 ✗" in said(result)
     good = [
         *ready,
         *monthly("livestream_conversion", 2.5, 3),
         m("2026-09", "course_completed", 95, "Live-Stream Sales Skills"),
     ]
-    assert evaluate_criteria(criteria_v2, good, catalog_v2, AS_OF).eligible
+    assert evaluate_criteria(
+        criteria_v2, good, catalog_v2, AS_OF, labels=in_every_language
+    ).eligible
     # the old version still evaluates as before: decisions keep their version
-    assert evaluate_criteria(sales_supervisor_criteria_v1(), low, catalog_v2, AS_OF).eligible
+    assert evaluate_criteria(
+        sales_supervisor_criteria_v1(), low, catalog_v2, AS_OF, labels=in_every_language
+    ).eligible
 
 
 def test_unknown_metric_is_unmet_not_a_crash() -> None:
@@ -576,9 +610,9 @@ def test_unknown_metric_is_unmet_not_a_crash() -> None:
             )
         ],
     )
-    result = evaluate_criteria(criteria, [], CATALOG, AS_OF)
+    result = evaluate_criteria(criteria, [], CATALOG, AS_OF, labels=in_every_language)
     assert not result.eligible
-    assert result.lines() == ["x no data ✗"]
+    assert said(result) == ["x no data ✗"]
     assert consistency_problems(CATALOG, criteria=criteria)
 
 

@@ -13,6 +13,7 @@ from aggregates.incentives import (
     compute_bonus,
     compute_commission,
 )
+from words.catalogue import in_every_language
 
 RULES = BonusRules()
 
@@ -22,6 +23,7 @@ def bonus(target: float, actual: float, retention: float | None) -> tuple[float,
         RULES,
         1,
         BonusInputs(sales_target=target, sales_amount=actual, retention_rate=retention),
+        labels=in_every_language,
     )
     return result.amount, {line.key: line.text["en"] for line in result.lines}
 
@@ -41,6 +43,7 @@ def test_seed_bonus_worked_through() -> None:
         RULES,
         4,
         BonusInputs(sales_target=1_000_000, sales_amount=1_200_000, retention_rate=78),
+        labels=in_every_language,
     )
     assert result.target_met
     assert result.rules_version == 4
@@ -63,7 +66,10 @@ def test_the_uplift_on_the_base_alone() -> None:
     """`uplift_on: base`: 5,000 + 2,000 + 10% of 5,000 = 7,500, and the line says so."""
     rules = BonusRules(uplift_on="base")
     result = compute_bonus(
-        rules, 2, BonusInputs(sales_target=1_000_000, sales_amount=1_200_000, retention_rate=78)
+        rules,
+        2,
+        BonusInputs(sales_target=1_000_000, sales_amount=1_200_000, retention_rate=78),
+        labels=in_every_language,
     )
     assert [(line.key, line.amount) for line in result.lines] == [
         ("base", 5_000),
@@ -104,7 +110,10 @@ def test_target_exactly_met_gives_the_base_bonus() -> None:
 
 def test_target_missed_gives_nothing_with_the_shortfall() -> None:
     result = compute_bonus(
-        RULES, 1, BonusInputs(sales_target=1_000_000, sales_amount=800_000, retention_rate=90)
+        RULES,
+        1,
+        BonusInputs(sales_target=1_000_000, sales_amount=800_000, retention_rate=90),
+        labels=in_every_language,
     )
     assert not result.target_met
     assert result.amount == 0
@@ -116,13 +125,17 @@ def test_target_missed_gives_nothing_with_the_shortfall() -> None:
 
 
 def test_a_zero_target_pays_no_bonus() -> None:
-    result = compute_bonus(RULES, 1, BonusInputs(sales_target=0, sales_amount=0))
+    result = compute_bonus(
+        RULES, 1, BonusInputs(sales_target=0, sales_amount=0), labels=in_every_language
+    )
     assert not result.target_met
     assert result.amount == 0
 
 
 def test_a_zero_target_is_not_explained_as_a_shortfall() -> None:
-    result = compute_bonus(RULES, 1, BonusInputs(sales_target=0, sales_amount=500))
+    result = compute_bonus(
+        RULES, 1, BonusInputs(sales_target=0, sales_amount=500), labels=in_every_language
+    )
     assert result.amount == 0
     (line,) = result.lines
     assert "below the target" not in line.text["en"]
@@ -132,7 +145,10 @@ def test_a_zero_target_is_not_explained_as_a_shortfall() -> None:
 def test_other_rule_versions_change_the_numbers() -> None:
     rules = BonusRules(base_bonus=1000, excess_rate_percent=2, retention_uplift_percent=20)
     result = compute_bonus(
-        rules, 2, BonusInputs(sales_target=100_000, sales_amount=150_000, retention_rate=80)
+        rules,
+        2,
+        BonusInputs(sales_target=100_000, sales_amount=150_000, retention_rate=80),
+        labels=in_every_language,
     )
     assert result.amount == (1000 + 1000) * 1.2
 
@@ -168,6 +184,7 @@ def test_commission_big_clients_and_repurchase() -> None:
         CommissionInputs(
             small_deal_sales=100_000, big_client_sales=100_000, repurchase_sales=50_000
         ),
+        labels=in_every_language,
     )
     lines = {line.key: line for line in result.lines}
     assert lines["small_deals"].amount == 2_000
@@ -181,14 +198,16 @@ def test_commission_big_clients_and_repurchase() -> None:
 
 
 def test_commission_with_no_sales_is_zero() -> None:
-    result = compute_commission(CommissionRules(), 1, CommissionInputs())
+    result = compute_commission(CommissionRules(), 1, CommissionInputs(), labels=in_every_language)
     assert result.amount == 0
     assert [line.amount for line in result.lines] == [0, 0, 0]
 
 
 def test_commission_follows_the_rule_version() -> None:
     rules = CommissionRules(small_deal_rate_percent=3, big_client_premium_percent=50)
-    result = compute_commission(rules, 2, CommissionInputs(big_client_sales=10_000))
+    result = compute_commission(
+        rules, 2, CommissionInputs(big_client_sales=10_000), labels=in_every_language
+    )
     assert result.amount == 450  # 3% * 1.5 = 4.5%
 
 

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from aggregates.evaluation import potential_score
 from aggregates.kpi_weights import KpiWeight, KpiWeights, kpi_problems, score_month
 from aggregates.seed_policies import kpi_weights_v1, metric_catalog_v1, potential_weights_v1
+from words.catalogue import in_every_language
 
 CATALOG = metric_catalog_v1()
 WEIGHTS = potential_weights_v1()
@@ -51,9 +52,9 @@ def test_version_1_scores_exactly_as_the_potential_weights_alone() -> None:
     assert [k.metric for k in kpis.kpis] == ["sales_completion", "collection_rate", "new_customers"]
     assert kpis.applied_to(WEIGHTS) == WEIGHTS
     for values in PEOPLE:
-        assert potential_score(values, kpis.applied_to(WEIGHTS), CATALOG) == potential_score(
-            values, WEIGHTS, CATALOG
-        )
+        assert potential_score(
+            values, kpis.applied_to(WEIGHTS), CATALOG, labels=in_every_language
+        ) == potential_score(values, WEIGHTS, CATALOG, labels=in_every_language)
     # and it stays so after a trip through the store (JSON)
     stored = KpiWeights.model_validate_json(kpis.model_dump_json())
     assert stored.applied_to(WEIGHTS) == WEIGHTS
@@ -83,8 +84,8 @@ def test_a_reweighted_version_changes_the_performance_dimension_only() -> None:
     assert shares["satisfaction"] == pytest.approx(0.40 * 0.20)
     assert shares["small_deal_volume"] == pytest.approx(0.40 * 0.25)
     assert "sales_completion" not in shares
-    before = potential_score(PEOPLE[0], weights, CATALOG)
-    after = potential_score(PEOPLE[0], effective, CATALOG)
+    before = potential_score(PEOPLE[0], weights, CATALOG, labels=in_every_language)
+    after = potential_score(PEOPLE[0], effective, CATALOG, labels=in_every_language)
     assert after.dimensions["customer"] == before.dimensions["customer"]
     # 30% × 7 + 25% × 7.34 + 20% × 7.975 + 25% × 5.5 = 6.895 on the KPIs' bands
     assert after.dimensions["performance"].score == pytest.approx(6.9, abs=0.01)

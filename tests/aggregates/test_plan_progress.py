@@ -36,6 +36,7 @@ from aggregates.plan_template import (
 )
 from aggregates.seed_policies import metric_catalog_v1, sales_supervisor_plan_v1, seed_documents
 from careerflow.messages import Message
+from words.catalogue import in_every_language
 
 CATALOG = metric_catalog_v1()
 PLAN = sales_supervisor_plan_v1()
@@ -58,7 +59,15 @@ def evaluate(
     rows: list[Measurement], today: date, confirmed: dict[str, str] | None = None
 ) -> PlanProgress:
 
-    return evaluate_plan(PLAN.milestones, rows, START, today, confirmed or {}, catalog=CATALOG)
+    return evaluate_plan(
+        PLAN.milestones,
+        rows,
+        START,
+        today,
+        confirmed or {},
+        catalog=CATALOG,
+        labels=in_every_language,
+    )
 
 
 def status(progress: PlanProgress) -> dict[str, str]:
@@ -312,7 +321,9 @@ def test_courses_scores_as_given_and_only_since_the_plan_start() -> None:
         {"en": "course Goal Decomposition not done yet", "zh": "课程《目标拆解技巧》未完成"},
     ]
     # without a catalog the course names are shown as they are
-    bare = evaluate_plan(PLAN.milestones, rows, START, date(2026, 12, 20), {})
+    bare = evaluate_plan(
+        PLAN.milestones, rows, START, date(2026, 12, 20), {}, labels=in_every_language
+    )
     assert (
         bare.milestone("courses").details[0]["zh"] == "课程《Sales Team Management》已完成，成绩 95"
     )
@@ -479,7 +490,9 @@ def test_reminders_before_the_due_date() -> None:
     ]
     assert [
         p.id
-        for p in due_for_reminder(evaluate_plan(shorter, rows, START, today, {}), shorter, today)
+        for p in due_for_reminder(
+            evaluate_plan(shorter, rows, START, today, {}, labels=in_every_language), shorter, today
+        )
     ] == ["new_customers"]
     # met: no reminder; past the due date: overdue, no reminder
     met = evaluate([*rows, m("2027-04", "new_hires_mentored", 1)], today)
@@ -523,15 +536,19 @@ def test_monthly_measure_of_a_percent_metric() -> None:
         ),
         reminder=_l("call at-risk customers", "回访有流失风险的客户"),
     )
-    first = evaluate_plan([retention], [], START, date(2026, 11, 10), {}).milestones[0]
+    first = evaluate_plan(
+        [retention], [], START, date(2026, 11, 10), {}, labels=in_every_language
+    ).milestones[0]
     assert first.status == "on_track"
     assert first.value is None
     assert first.text == _l("retention: no data yet (target 75%)", "留存率：暂无数据（目标 75%）")
-    second = evaluate_plan([retention], [], START, date(2026, 12, 1), {}).milestones[0]
+    second = evaluate_plan(
+        [retention], [], START, date(2026, 12, 1), {}, labels=in_every_language
+    ).milestones[0]
     assert second.status == "behind"  # November ended without a figure
     assert second.details[0] == _l("2026-11: – of 75% ✗", "2026-11：–/75% ✗")
     rows = [m("2026-11", "retention_rate", 80), m("2026-12", "retention_rate", 76)]
-    done = evaluate_plan([retention], rows, START, date(2026, 12, 31), {})
+    done = evaluate_plan([retention], rows, START, date(2026, 12, 31), {}, labels=in_every_language)
     assert done.overall == "completed"
 
 
@@ -547,10 +564,24 @@ def test_metric_measure_other_operators() -> None:
         ),
         reminder=_l("call at-risk customers", "回访有流失风险的客户"),
     )
-    high = evaluate_plan([churn], [m("2026-11", "churn_rate", 12)], START, date(2026, 11, 5), {})
+    high = evaluate_plan(
+        [churn],
+        [m("2026-11", "churn_rate", 12)],
+        START,
+        date(2026, 11, 5),
+        {},
+        labels=in_every_language,
+    )
     assert high.milestones[0].status == "behind"
     assert high.milestones[0].text == _l("churn 12% (needs ≤ 10%)", "流失率 12%（要求 ≤ 10%）")
-    low = evaluate_plan([churn], [m("2026-11", "churn_rate", 9)], START, date(2026, 11, 5), {})
+    low = evaluate_plan(
+        [churn],
+        [m("2026-11", "churn_rate", 9)],
+        START,
+        date(2026, 11, 5),
+        {},
+        labels=in_every_language,
+    )
     assert low.milestones[0].status == "done"
 
 
@@ -562,7 +593,7 @@ def test_evaluate_plan_rejects_bad_input() -> None:
         evaluate([m("2027-02", "new_customers", 1), other], date(2027, 3, 1))
     twice = [PLAN.milestones[0], PLAN.milestones[0]]
     with pytest.raises(ValueError, match="unique"):
-        evaluate_plan(twice, [], START, date(2027, 3, 1), {})
+        evaluate_plan(twice, [], START, date(2027, 3, 1), {}, labels=in_every_language)
 
 
 def test_progress_json_round_trip() -> None:

@@ -24,6 +24,7 @@ from aggregates.month_close import MonthClose, month_close_uuid
 from aggregates.seed_policies import training_rules_v1
 from aggregates.training_rules import check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
+from words.catalogue import in_every_language
 
 WEEK = "2026-W10"
 SETTINGS = WeeklyCycleSettings()
@@ -269,8 +270,11 @@ def test_month_close_records_every_result_with_its_version() -> None:
         BonusInputs(
             sales_target=targets.monthly_sales_target, sales_amount=1_200_000, retention_rate=78
         ),
+        labels=in_every_language,
     )
-    commission = compute_commission(CommissionRules(), 1, CommissionInputs())
+    commission = compute_commission(
+        CommissionRules(), 1, CommissionInputs(), labels=in_every_language
+    )
     checks, recs = check_rules(
         training_rules_v1(),
         "2026-03",

@@ -20,9 +20,10 @@ from careerflow.api.context import ApiContext
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.principal import AccessRole
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.conftest import create_database, drop_database
 from tests.workflows.promotion_support import build_org
@@ -68,7 +69,7 @@ async def api(dev_env: WorkflowEnvironment, pg_server: PostgresSettings) -> Asyn
     queue = f"api-{uuid.uuid4().hex[:8]}"
     try:
         with (
-            Services(Store.open(pg)) as services,
+            Services(open_store(pg)) as services,
             ReadModels(pg, application_env(pg)) as read_models,
             concurrent.futures.ThreadPoolExecutor(16) as executor,
         ):

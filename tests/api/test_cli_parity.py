@@ -11,7 +11,7 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from aggregates.ladder import Role
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
 from careerflow.services.people import EmployeeIn, OrgImport, TeamIn

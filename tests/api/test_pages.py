@@ -271,6 +271,10 @@ async def test_the_auditor_reads_every_history_and_can_change_nothing(site: Site
         assert (await client.get("/audit/ledger/x")).status_code == 404
         unknown = await client.get("/audit/application/nope")
         assert unknown.status_code == 404 and "no application 'nope'" in text(unknown)
+        # A cycle and a plan are read from their projections (one found above, none here).
+        for kind, term in (("cycle", "weekly cycle"), ("plan", "development plan")):
+            none = await client.get(f"/audit/{kind}/nope")
+            assert none.status_code == 404 and f"No {term} “nope”" in text(none), kind
 
 
 async def test_a_decision_without_the_form_token_is_refused(site: Site) -> None:

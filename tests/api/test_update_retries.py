@@ -21,7 +21,7 @@ from aggregates.promotion import application_uuid
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import LANG_COOKIE
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.test_api_promotions import APPLICATIONS, at_stage, eventually, report_month

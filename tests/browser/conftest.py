@@ -24,8 +24,9 @@ from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import open_store
 from careerflow.services.registry import Services
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.api.conftest import CALLERS
 from tests.browser.support import Arranged, arrange
@@ -88,7 +89,7 @@ async def served(
 
     try:
         with (
-            Services(Store.open(pg)) as services,
+            Services(open_store(pg)) as services,
             ReadModels(pg, application_env(pg)) as read_models,
             concurrent.futures.ThreadPoolExecutor(16) as executor,
         ):

@@ -39,9 +39,9 @@ from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.embedded import EmbeddedPostgres
+from careerflow.engine import open_store
 from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
-from careerflow.store import Store
 from careerflow.temporal_server import TemporalDevServer, die_with_parent
 from tests.conftest import create_database, missing_real_part, real_binary
 from tests.workflows.promotion_support import year_of_metrics
@@ -271,7 +271,7 @@ class FaultStack:
         return await Client.connect(self.temporal.address, data_converter=pydantic_data_converter)
 
     def services(self) -> Services:
-        return Services(Store.open(self.pg))
+        return Services(open_store(self.pg))
 
     # -- faults ------------------------------------------------------------------------
     def restart_postgres(self, down: float) -> None:

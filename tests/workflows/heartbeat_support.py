@@ -11,14 +11,22 @@ from pathlib import Path
 from temporalio import activity, workflow
 
 with workflow.unsafe.imports_passed_through():
-    from workflows.steps import step
+    from workflows.steps import ACTIVITY_TIMEOUT, HEARTBEAT, RETRY
 
 
 @workflow.defn(name="HeartbeatProbe")
 class HeartbeatProbeWorkflow:
     @workflow.run
     async def run(self, marker_dir: str) -> int:
-        attempt: int = await step("slow_command", marker_dir, int)
+        # The options every command runs with (workflows.steps.run), on a plain function.
+        attempt: int = await workflow.execute_activity(
+            "slow_command",
+            marker_dir,
+            result_type=int,
+            start_to_close_timeout=ACTIVITY_TIMEOUT,
+            heartbeat_timeout=HEARTBEAT,
+            retry_policy=RETRY,
+        )
         return attempt
 
 

@@ -328,7 +328,7 @@ async def test_return_resubmit_on_fresh_data_then_approve(
     returned = next(e for e in events if type(e).__qualname__.endswith("Returned"))
     unmet = {r.id: r for r in returned.unmet}  # type: ignore[attr-defined]
     assert set(unmet) == {"repurchase", "mentored"}
-    assert unmet["mentored"].line() == "mentored 1 of 2 ✗"
+    assert str(unmet["mentored"].message()) == "mentored 1 of 2 ✗"
     assert unmet["repurchase"].suggestion is not None
     # The applicant was told why, in each language, from the catalogue.
     told = services.notifications.get(

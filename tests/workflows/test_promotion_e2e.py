@@ -18,7 +18,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.metrics import IngestRequest
 from aggregates.plan_template import add_months
-from careerflow.cli_auth import ExitCode
+from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services

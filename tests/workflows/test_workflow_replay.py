@@ -19,10 +19,11 @@ from temporalio.testing import WorkflowEnvironment
 from activities.cycles import StartCycle
 from aggregates.base import PermissionDeniedError
 from careerflow.config import PostgresSettings
+from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.registry import Services
 from careerflow.services.workflow_replay import replay_query, replay_workflows
-from careerflow.store import Store, application_env
+from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
@@ -38,21 +39,19 @@ class ReorderedCycle(WeeklyCycleWorkflow):
 
     @workflow.run
     async def run(self, start: StartCycle) -> CycleOutcome:
-        from activities.cycles import CycleRef
-        from careerflow.services.cycles import CycleInfo
-        from workflows.steps import step
+        from activities.cycles import CycleActivities, CycleRef
+        from workflows.steps import run
 
-        await step(
-            "cycle_default_plan",
+        await run(
+            CycleActivities.default_plan,
             CycleRef(employee_id=start.employee_id, week=start.week),
-            CycleInfo,
         )
         return await super().run(start)
 
 
 @pytest.fixture
 def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store.open(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         rm.wait_caught_up(s.store.applications())
         yield s

@@ -28,6 +28,7 @@ from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, reports_of
 from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
+from words.catalogue import in_every_language, said_in
 
 router = APIRouter(tags=["people"])
 
@@ -142,14 +143,18 @@ def get_readiness(employee_id: str, caller: Caller, ctx: Context) -> Readiness:
         eligible=found["eligible"],
         unmet=[r.id for r in evaluation.unmet()] if evaluation else [],
         evaluation=evaluation,
-        summary={lang: evaluation.summary(lang) for lang in ("en", "zh")} if evaluation else None,
+        summary=(
+            {lang: said_in(evaluation.summary_message(), lang) for lang in ("en", "zh")}
+            if evaluation
+            else None
+        ),
         policy_versions=found["policy_versions"],
     )
 
 
 def _suggestions(ctx: ApiContext, potential: PotentialScore) -> list[Suggestion]:
     try:
-        return weakest_indicators(potential, ctx.services.catalog())
+        return weakest_indicators(potential, ctx.services.catalog(), labels=in_every_language)
     except (KeyError, NotFoundError):
         # The catalog in force no longer names an indicator: no hint beats a wrong one.
         return []

@@ -1,0 +1,54 @@
+"""The promotion process's pure parts: its stages and the refusal of a command id sent
+again with a different content. Apart from aggregates.promotion (which re-exports them)
+so that the workflow and the activity contracts need not import eventsourcing."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Literal
+
+from aggregates.errors import DomainError
+from words.messages import Message
+
+
+class Stage(StrEnum):
+    reporting = "reporting"
+    manager_review = "manager_review"
+    returned = "returned"
+    hr_review = "hr_review"
+    approved = "approved"  # announced; the role changes on the effective date
+    promoted = "promoted"
+    rejected = "rejected"  # by the manager
+    declined = "declined"  # by HR, overriding a pass
+    withdrawn = "withdrawn"
+
+
+CLOSED = frozenset({Stage.promoted, Stage.rejected, Stage.declined, Stage.withdrawn})
+
+# -- a command sent again ---------------------------------------------------------------
+StepKind = Literal["decision", "hr_review", "withdrawal"]
+STEP_NAMES = {
+    "decision": Message("decision"),
+    "hr_review": Message("HR review"),
+    "withdrawal": Message("withdrawal"),
+}
+
+# The verbs a workflow refusal names, said in the reader's language like the rest of it.
+ACTIONS = {
+    "approve": Message("approve"),
+    "decline": Message("decline"),
+    "resubmit": Message("resubmit"),
+    "withdraw": Message("withdraw"),
+}
+
+
+def reused_command(command_id: str, kind: StepKind, round_: int) -> DomainError:
+    """The refusal of a command id sent again with a different content (the workflow's
+    validators and the service say the same)."""
+    return DomainError(
+        "command id {command_id} already recorded a different {step} in round {round}; "
+        "nothing was changed. Retry with exactly the same {step}, or use a new command id",
+        command_id=command_id,
+        step=STEP_NAMES[kind],
+        round=round_,
+    )

@@ -1,0 +1,92 @@
+"""One promotion application's status and timeline, and the manager's decision on it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from aggregates.base import DomainError
+from careerflow.api import i18n
+from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
+from careerflow.api.pages.rendering import _gettext, _render
+from careerflow.api.pages.views import _sla
+from careerflow.messages import Message
+from careerflow.principal import AccessRole
+
+
+# -- one application, and the manager's decision ---------------------------------------
+@router.get("/applications/{application_id}", response_class=HTMLResponse)
+def application_page(request: Request, application_id: str, decided: str = "") -> Response:
+    caller = _caller(request)
+    s = _services(request)
+    record = s.promotion_queries.application(caller, application_id)
+    can_decide = (
+        caller.role == AccessRole.manager
+        and record["stage"] == "manager_review"
+        and record["manager_id"] == caller.person_id
+    )
+    sla = _sla(record, _process(s), datetime.now(UTC)) if can_decide else None
+    person = _optional(lambda: s.queries.employee(caller, record["employee_id"]))
+    return _render(
+        request,
+        "application.html",
+        {
+            "app": record,
+            "person": person,
+            "can_decide": can_decide,
+            "sla": sla,
+            "decided": decided if decided in ("approve", "reject") else None,
+        },
+        caller,
+    )
+
+
+@router.post("/applications/{application_id}/decide")
+async def decide(
+    request: Request,
+    application_id: str,
+    csrf: Annotated[str, Form()] = "",
+    decision: Annotated[str, Form()] = "",
+    comment: Annotated[str, Form()] = "",
+    command_id: Annotated[str, Form()] = "",
+) -> Response:
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    _ = await run_in_threadpool(_gettext, request)
+    if decision not in ("approve", "reject"):
+        raise DomainError(
+            Message.verbatim(  # already in the page's language
+                _("Decision: choose approve or reject.")
+            )
+        )
+    ctx = _context(request)
+    s = ctx.services
+    record = await run_in_threadpool(s.promotion_queries.application, caller, application_id)
+    waiting = record["stage"] == "manager_review"
+    flow = await ctx.promotions()
+    try:  # the same check as the API's and the CLI's; the form sent again is answered
+        status = await flow.decide_application(
+            caller, application_id, decision == "approve", comment.strip(), command_id or None
+        )
+    except DomainError:
+        if waiting:
+            raise
+        raise DomainError(
+            Message.verbatim(  # already in the page's language
+                _("This application is at %(stage)s, not manager review; nothing was decided.")
+                % {"stage": i18n.term(record["stage"], _)}
+            )
+        ) from None
+
+    def moved() -> bool:
+        now = s.promotion_queries.application(caller, application_id)
+        return bool(now["stage"] == status.stage.value)
+
+    if waiting:  # a repeated form's step is already in the read model
+        await _until(moved)
+    return RedirectResponse(f"/applications/{application_id}?decided={decision}", status_code=303)

@@ -1,0 +1,109 @@
+"""HR's dashboard: the pipeline by stage and age, cycle times, the candidate pool,
+returned applications, plans, the published documents and the calendar's gaps."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from careerflow.api import i18n
+from careerflow.api.i18n import N_
+from careerflow.api.pages.guard import _caller, router
+from careerflow.api.pages.reads import _services
+from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.views import _chart
+from careerflow.messages import Message
+from careerflow.principal import AccessRole
+from careerflow.services.calendar import CalendarService
+from projections.policies import criteria_versions, published_documents
+
+STAGE_ORDER = ("reporting", "manager_review", "returned", "hr_review", "approved")
+AGE_BUCKETS: tuple[tuple[str, float], ...] = (
+    (N_("under 1 working day"), 1),
+    (N_("1–2 working days"), 2),
+    (N_("2–3 working days"), 3),
+    (N_("3–5 working days"), 5),
+    (N_("5 or more (past the target)"), float("inf")),
+)
+
+
+# -- HR --------------------------------------------------------------------------------
+@router.get("/hr", response_class=HTMLResponse)
+def hr_page(request: Request) -> Response:
+    caller = _caller(request)
+    caller.require(AccessRole.hr, AccessRole.auditor, action=Message("open HR's dashboard"))
+    s = _services(request)
+    lang = _lang(request)
+    _ = _gettext(request)
+    pipeline = s.promotion_queries.pipeline(caller)
+    cycle_times = s.promotion_queries.cycle_times(caller)
+    names = {a["employee_id"]: a["name"] for a in s.promotion_queries.applications(caller)}
+    with s.read_pool.connection() as conn:
+        criteria = criteria_versions(conn)
+        documents = published_documents(conn)
+    stages = [st for st in STAGE_ORDER if st in pipeline["stages"]]
+    target = float(pipeline["target_working_days"])
+    buckets: list[list[int]] = [[0] * len(stages) for _bucket in AGE_BUCKETS]
+    for i, st in enumerate(stages):
+        for a in pipeline["stages"][st]["applications"]:
+            age = a["age_working_days"]
+            for b, (_bucket, upper) in enumerate(AGE_BUCKETS):
+                if age < upper:
+                    buckets[b][i] += 1
+                    break
+    colors = ["#16a34a", "#65a30d", "#f59e0b", "#ea580c", "#dc2626"]
+    charts = {
+        "pipeline": _chart(
+            lang,
+            [i18n.term(st, _) for st in stages],
+            [
+                {"label": _(name), "data": buckets[b], "color": colors[b]}
+                for b, (name, _upper) in enumerate(AGE_BUCKETS)
+            ],
+            stacked=True,
+            integer=True,
+        )
+    }
+    decided = cycle_times["applications"]
+    if decided:
+        charts["cycle_times"] = _chart(
+            lang,
+            [
+                f"{names.get(a['employee_id'], a['employee_id'])} ({i18n.term(a['stage'], _)})"
+                for a in decided
+            ],
+            [
+                {
+                    "label": _("working days"),
+                    "data": [round(a["working_days"], 2) for a in decided],
+                },
+                {
+                    "label": _("target (%(days)s working days)")
+                    % {"days": i18n.number(target, lang)},
+                    "data": [target for _app in decided],
+                    "type": "line",
+                    "color": "#dc2626",
+                },
+            ],
+        )
+    return _render(
+        request,
+        "hr.html",
+        {
+            "pipeline": pipeline,
+            "stages": stages,
+            "cycle_times": cycle_times,
+            "names": names,
+            "pool": s.queries.candidate_pool(caller),
+            "returned": s.promotion_queries.returned(caller),
+            "criteria": criteria,
+            "documents": documents,
+            "plans_overview": s.plan_queries.overview(caller),
+            "charts": charts,
+            # Years whose working days would be guessed: said until HR publishes them.
+            "calendar_gaps": CalendarService(s.policies).gaps(datetime.now(UTC)),
+        },
+        caller,
+    )

@@ -1,0 +1,272 @@
+"""What every command shares: who it acts as, the language it speaks, how it
+says no, and how it prints."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from aggregates.base import DomainError
+from careerflow.cli.auth import ExitCode, exit_code
+from careerflow.messages import Message
+from careerflow.principal import Principal
+from careerflow.runtime import load_settings
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from temporalio.client import Client
+
+    from careerflow.config import Settings
+    from careerflow.services.registry import Services
+
+
+TokenOption = Annotated[
+    str,
+    typer.Option(
+        "--token",
+        envvar="CAREERFLOW_TOKEN",
+        show_envvar=True,
+        help="Your API token (cf_...); default: the one `careerflow login` saved.",
+    ),
+]
+# Only the local operator's stack commands (direct database access) say who they are.
+OperatorOption = Annotated[
+    str,
+    typer.Option(
+        "--as",
+        help="Who is recorded as acting, as ROLE:ID; default: you at this shell, as the "
+        "engine's own role (system). Local operator commands only.",
+    ),
+]
+
+
+JsonOption = Annotated[
+    bool, typer.Option("--json", help="Print the full result as JSON instead of text.")
+]
+
+
+_acting: Principal | None = None  # who the command acts as: its profile says the language
+
+
+def _authenticated(services: Services, token: str) -> Principal:
+    """The token's principal, checked like the API's bearer tokens."""
+    from careerflow.cli import auth as cli_auth
+
+    global _acting
+    _acting = _run(lambda: cli_auth.authenticate(services, token))
+    return _acting
+
+
+def _operator(text: str) -> Principal:
+    """A stack command's principal: --as ROLE:ID, else the local operator."""
+    from careerflow.cli.auth import local_operator
+
+    global _acting
+    if not text:
+        return local_operator()
+    try:
+        _acting = Principal.parse(text)
+    except ValueError as exc:
+        _fail(_said(exc), ExitCode.USAGE)
+        raise  # unreachable; for type checkers
+    return _acting
+
+
+def _lang() -> str:
+    """The language of the CLI's messages, chosen per person: CAREERFLOW_LANG (the
+    switch), then the acting person's profile locale, then the terminal's locale (LC_ALL,
+    LC_MESSAGES, LANG), then Chinese."""
+    from careerflow.api import i18n
+
+    lang = i18n.normalise(os.environ.get("CAREERFLOW_LANG"))
+    if lang is None and _acting is not None:
+        lang = i18n.normalise(_profile_locale(_acting.person_id))
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        lang = lang or i18n.normalise(os.environ.get(name))
+    return lang or i18n.DEFAULT_LANG
+
+
+def _profile_locale(person_id: str) -> str | None:
+    """The person's profile locale from the read model of the engine the CLI talks to;
+    None when there is none or the database can't be reached (an error is still said)."""
+    import psycopg
+
+    from careerflow.services.people import profile_locale
+
+    pg = load_settings().postgres
+    if pg is None:
+        return None
+    try:
+        with psycopg.connect(pg.conninfo(), connect_timeout=3, autocommit=True) as conn:
+            return profile_locale(conn, person_id)
+    except psycopg.Error:
+        return None
+
+
+def _said(exc: BaseException) -> Message:
+    """An error's message: the engine's own (translatable), or the text of another."""
+    message = getattr(exc, "message", None)
+    return message if isinstance(message, Message) else Message.verbatim(str(exc))
+
+
+def _fail(message: Message, code: int = ExitCode.INVALID) -> None:
+    from careerflow.api import i18n
+
+    typer.echo(f"error: {i18n.say(message, _lang())}", err=True)
+    raise typer.Exit(code)
+
+
+def _echo_json(data: Any) -> None:
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False, default=str))
+
+
+def _moment(text: str) -> Any:
+    from datetime import datetime
+
+    try:
+        moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        _fail(
+            Message(
+                "{text!r} is not a moment; use ISO 8601 with a zone, e.g. 2026-11-01T00:00:00Z",
+                text=text,
+            )
+        )
+        raise
+    if moment.tzinfo is None:
+        _fail(
+            Message("{text!r} has no time zone; add one, e.g. 2026-11-01T08:00:00+08:00", text=text)
+        )
+    return moment
+
+
+def _items(values: list[str], option: str) -> dict[str, float]:
+    """`["customer_visits=10", ...]` → {"customer_visits": 10.0, ...}; which items a plan
+    needs and which numbers are sane is the cycle's own check."""
+    items: dict[str, float] = {}
+    for raw in values:
+        name, sep, number = raw.partition("=")
+        name = name.strip()
+        try:
+            if not sep or not name:
+                raise ValueError
+            value = float(number.strip())
+        except ValueError:
+            _fail(
+                Message(
+                    "{option} {raw!r} is not NAME=NUMBER (e.g. {option} customer_visits=10)",
+                    option=option,
+                    raw=raw,
+                )
+            )
+        if name in items:
+            _fail(Message("{option} {name} is given twice", option=option, name=name))
+        items[name] = value
+    return items
+
+
+def _period_arg(value: str, kind: str, example: str) -> str:
+    from aggregates.documents import period_kind
+
+    try:
+        actual = period_kind(value)
+    except ValueError as exc:
+        _fail(
+            Message(
+                "{error}; expected a {kind} like {example!r}",
+                error=_said(exc),
+                kind=kind,
+                example=example,
+            )
+        )
+    if actual != kind:
+        _fail(
+            Message(
+                "expected a {kind} like {example!r}, got {value!r}",
+                kind=kind,
+                example=example,
+                value=value,
+            )
+        )
+    return value
+
+
+def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> None:
+    if as_json:
+        _echo_json(_plain(result))
+    else:
+        typer.echo("\n".join(text(result)))
+
+
+def _act(token: str, call: Callable[[Services, Principal], Any]) -> None:
+    """Runs `call` as the token's principal on freshly opened services; prints the result."""
+    _echo_json(_plain(_call(token, call)))
+
+
+def _call(token: str, call: Callable[[Services, Principal], Any]) -> Any:
+    """Runs `call` as the token's principal on freshly opened services; returns the result."""
+    from careerflow.services.registry import Services
+
+    with Services.open(load_settings()) as services:
+        principal = _authenticated(services, token)
+        return _run(lambda: call(services, principal))
+
+
+def _act_on_temporal(
+    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+) -> None:
+    """As `_act`, for commands that start or steer workflows."""
+    _echo_json(_plain(_call_on_temporal(token, call)))
+
+
+def _call_on_temporal(
+    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+) -> Any:
+    """As `_call`, for commands that start or steer workflows; the token is checked
+    before Temporal is reached, so a refused caller starts nothing."""
+    import asyncio
+
+    from careerflow.services.registry import Services
+    from worker import connect
+
+    settings = load_settings()
+
+    async def go(services: Services, principal: Principal) -> Any:
+        client = await connect(settings)
+        return await call(services, client, settings, principal)
+
+    with Services.open(settings) as services:
+        principal = _authenticated(services, token)
+        return _run(lambda: asyncio.run(go(services, principal)))
+
+
+def _plain(result: Any) -> Any:
+    if hasattr(result, "model_dump"):
+        return result.model_dump(mode="json")
+    if isinstance(result, list | tuple):
+        return [_plain(x) for x in result]
+    if isinstance(result, dict):
+        return {k: _plain(v) for k, v in result.items()}
+    return result
+
+
+def _run(fn: Any) -> Any:
+    """Runs `fn`; a refusal is said and exits with the code of its kind."""
+    try:
+        return fn()
+    except DomainError as exc:
+        _fail(exc.message, exit_code(exc))
+
+
+def _logging() -> None:
+    logging.basicConfig(
+        level=logging.INFO,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )

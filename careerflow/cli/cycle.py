@@ -1,0 +1,194 @@
+"""The weekly performance cycle: plans, feedback, pay, schedules."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from careerflow.cli.common import (
+    JsonOption,
+    TokenOption,
+    _call,
+    _call_on_temporal,
+    _items,
+    _output,
+    _period_arg,
+)
+from careerflow.cli.text import (
+    _board_text,
+    _completion_text,
+    _goals_text,
+    _num,
+    _plan_text,
+    _rep_week_text,
+    _schedules_text,
+    _statement_text,
+)
+from careerflow.principal import Principal
+
+if TYPE_CHECKING:
+    from collections.abc import Awaitable, Callable
+
+    from temporalio.client import Client
+
+    from careerflow.config import Settings
+    from careerflow.services.cycle_process import CycleProcessService
+    from careerflow.services.cycles import CycleInfo
+    from careerflow.services.registry import Services
+
+
+cycle_app = typer.Typer(
+    no_args_is_help=True, help="The weekly performance cycle: plans, feedback, pay, schedules."
+)
+
+
+ItemsOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--item",
+        metavar="NAME=NUMBER",
+        help="A plan item, e.g. --item customer_visits=10 (repeat for every item).",
+    ),
+]
+NextOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--next",
+        metavar="NAME=NUMBER",
+        help="Next week's agreed plan, one item each, e.g. --next customer_visits=12.",
+    ),
+]
+
+
+def _cycle_call(
+    token: str, call: Callable[[CycleProcessService, Principal], Awaitable[Any]]
+) -> Any:
+    """Runs `call` on the cycle process service (the workflows on Temporal)."""
+    from careerflow.services.cycle_process import CycleProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        flow = CycleProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal)
+
+    return _call_on_temporal(token, go)
+
+
+@cycle_app.command("plan")
+def cycle_plan(
+    employee_id: str,
+    week: str,
+    token: TokenOption = "",
+    item: ItemsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The rep submits (or revises) the week's plan before Monday's deadline."""
+    _period_arg(week, "week", "2026-W48")
+    items = _items(item or [], "--item")
+    info = _cycle_call(token, lambda f, p: f.submit_plan(p, employee_id, week, items))
+    _output(info, as_json, lambda i: _plan_text(i, "plan recorded"))
+
+
+@cycle_app.command("feedback")
+def cycle_feedback(
+    employee_id: str,
+    week: str,
+    text: str,
+    token: TokenOption = "",
+    next_: NextOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The manager's feedback on a reported week, optionally agreeing next week's plan."""
+    _period_arg(week, "week", "2026-W48")
+    next_plan = _items(next_, "--next") if next_ else None
+    info = _cycle_call(token, lambda f, p: f.give_feedback(p, employee_id, week, text, next_plan))
+
+    def lines(i: CycleInfo) -> list[str]:
+        out = [f"feedback recorded for {i.employee_id}, week {i.week}"]
+        if next_plan is not None:
+            agreed = ", ".join(f"{k} {_num(v)}" for k, v in next_plan.items())
+            out.append(f"next week's plan agreed: {agreed}")
+        return out
+
+    _output(info, as_json, lines)
+
+
+@cycle_app.command("show")
+def cycle_show(
+    employee_id: str, week: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
+    """A rep's week: plan vs actual, expected pay, rank in the team, feedback."""
+    week_view = _call(token, lambda s, p: s.cycle_queries.rep_week(p, employee_id, week))
+    _output(week_view, as_json, _rep_week_text)
+
+
+@cycle_app.command("board")
+def cycle_board(
+    manager_id: str, week: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
+    """A manager's team board for a week: who planned, who lags, feedback."""
+    board = _call(token, lambda s, p: s.cycle_queries.team_board(p, manager_id, week))
+    _output(board, as_json, _board_text)
+
+
+@cycle_app.command("completion")
+def cycle_completion(week: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """HR: plans, reports and feedback per team for a week."""
+    rates = _call(token, lambda s, p: s.cycle_queries.completion_rates(p, week))
+    _output(rates, as_json, _completion_text)
+
+
+@cycle_app.command("statement")
+def cycle_statement(
+    employee_id: str, month: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
+    """A closed month's bonus and commission with their derivation, and training."""
+    statement = _call(token, lambda s, p: s.cycle_queries.bonus_statement(p, employee_id, month))
+    _output(statement, as_json, _statement_text)
+
+
+@cycle_app.command("goals")
+def cycle_goals(year: int, token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """The goal cascade for a year: company, team and individual targets."""
+    overview = _call(token, lambda s, p: s.goal_queries.cascade(p, year))
+    _output(overview, as_json, _goals_text)
+
+
+@cycle_app.command("launch")
+def cycle_launch(
+    token: TokenOption = "",
+    month: Annotated[
+        bool, typer.Option("--month", help="Close a month instead of starting a week.")
+    ] = False,
+    period: Annotated[
+        str,
+        typer.Option(
+            help="The week (YYYY-Www) or month (YYYY-MM); default: the current week / "
+            "the previous month."
+        ),
+    ] = "",
+    as_json: JsonOption = False,
+) -> None:
+    """HR: start the week's cycles (or a month close) for every rep now."""
+    kind = "month" if month else "week"
+    if period:
+        _period_arg(period, kind, "2026-11" if month else "2026-W48")
+    workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
+    result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
+    default = "the current week" if kind == "week" else "the previous month"
+    _output(
+        result,
+        as_json,
+        lambda r: [f"launched {kind} {period or default}: workflow {r['workflow_id']}"],
+    )
+
+
+@cycle_app.command("schedules")
+def cycle_schedules(token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """HR: create or update the weekly and month-close schedules; prints their next runs.
+
+    Run again after publishing a new weekly_cycle document to move them."""
+    states = _cycle_call(token, lambda f, p: f.ensure_schedules(p))
+    _output(states, as_json, _schedules_text)

@@ -1,0 +1,34 @@
+"""Metric exports into the engine."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from careerflow.cli.common import TokenOption, _act
+
+app = typer.Typer()  # its commands join the root's, unnamed
+
+
+@app.command()
+def ingest(
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    token: TokenOption = "",
+    batch: Annotated[str, typer.Option(help="Batch id; default: the file's hash.")] = "",
+) -> None:
+    """Ingest a CSV or JSON-lines metric export: all rows or none."""
+    from careerflow.services.ingest import detect_format
+
+    _act(
+        token,
+        lambda s, p: s.ingest.ingest(
+            p,
+            file.read_bytes(),
+            detect_format(file.name),
+            s.catalog(),
+            source_name=str(file),
+            batch_id=batch or None,
+        ),
+    )

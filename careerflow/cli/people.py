@@ -1,0 +1,38 @@
+"""A person's readiness and profile language."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from careerflow.cli.common import TokenOption, _act
+
+app = typer.Typer()  # its commands join the root's, unnamed
+
+
+@app.command()
+def readiness(
+    employee_id: str,
+    token: TokenOption = "",
+) -> None:
+    """Potential score and distance to the next role, from the read model."""
+    _act(token, lambda services, principal: services.queries.readiness(principal, employee_id))
+
+
+@app.command()
+def language(
+    language: Annotated[str, typer.Argument(help="zh (Simplified Chinese) or en (English)")],
+    employee: Annotated[
+        str, typer.Option("--employee", help="Whose profile (HR); default: your own.")
+    ] = "",
+    token: TokenOption = "",
+) -> None:
+    """Set a profile's language: notifications, and the pages, the API and these commands
+    unless switched (CAREERFLOW_LANG), follow it. People set their own, HR anyone's."""
+    _act(
+        token,
+        lambda services, principal: services.people.set_language(
+            principal, employee or principal.person_id, language
+        ),
+    )

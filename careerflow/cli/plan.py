@@ -1,0 +1,142 @@
+"""Post-promotion development plans."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _said
+from careerflow.messages import Message
+from careerflow.principal import Principal
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from careerflow.config import Settings
+    from careerflow.services.registry import Services
+
+
+plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
+
+
+def _plan_call(token: str, call: Any) -> None:
+    from careerflow.services.plan_process import PlanProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        return await call(
+            PlanProcessService(services, client, settings.temporal.task_queue), principal
+        )
+
+    _act_on_temporal(token, go)
+
+
+@plan_app.command("start")
+def plan_start(
+    employee_id: str,
+    token: TokenOption = "",
+    effective: Annotated[str, typer.Option(help="Start date, YYYY-MM-DD.")] = "",
+    role: Annotated[str, typer.Option(help="Template role; default: the current role.")] = "",
+) -> None:
+    """HR starts a development plan for any employee."""
+    from datetime import date
+
+    from aggregates.ladder import Role
+
+    try:
+        day = date.fromisoformat(effective) if effective else date.today()
+        plan_role = Role(role) if role else None
+    except ValueError as exc:
+        _fail(
+            Message(
+                "{error}; --effective is YYYY-MM-DD, --role one of {roles}",
+                error=_said(exc),
+                roles=", ".join(r.value for r in Role),
+            )
+        )
+    _plan_call(token, lambda f, p: f.start(p, employee_id, day, plan_role))
+
+
+@plan_app.command("confirm")
+def plan_confirm(
+    plan_id: str,
+    milestone_id: str,
+    token: TokenOption = "",
+    comment: Annotated[str, typer.Option(help="What was achieved.")] = "",
+) -> None:
+    """The manager (or HR) confirms a milestone of kind 'confirmed'."""
+    _plan_call(token, lambda f, p: f.confirm(p, plan_id, milestone_id, comment))
+
+
+@plan_app.command("move")
+def plan_move(
+    plan_id: str,
+    milestone_id: str,
+    due_month: int,
+    token: TokenOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Move a milestone's due month (manager or HR, with a reason)."""
+    _plan_call(
+        token,
+        lambda f, p: f.adjust(
+            p, plan_id, "move", reason, milestone_id=milestone_id, due_month=due_month
+        ),
+    )
+
+
+@plan_app.command("add")
+def plan_add(
+    plan_id: str,
+    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
+    token: TokenOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Add a milestone (a JSON file in the plan template's milestone shape)."""
+    from pydantic import ValidationError
+
+    from aggregates.plan_template import Milestone
+
+    try:
+        milestone = Milestone.model_validate_json(file.read_bytes())
+    except ValidationError as exc:
+        from careerflow.validation import error_message, field_of
+
+        problems = [
+            Message("{field}: {problem}", field=field_of(e, drop=()), problem=error_message(e))
+            for e in exc.errors()
+        ]
+        _fail(Message("{file}: not a milestone: {problems}", file=str(file), problems=problems))
+    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
+
+
+@plan_app.command("drop")
+def plan_drop(
+    plan_id: str,
+    milestone_id: str,
+    token: TokenOption = "",
+    reason: Annotated[str, typer.Option(help="Required.")] = "",
+) -> None:
+    """Drop a milestone (manager or HR, with a reason)."""
+    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id))
+
+
+@plan_app.command("show")
+def plan_show(employee_id: str, token: TokenOption = "") -> None:
+    """An employee's plans with live progress."""
+    _act(token, lambda services, principal: services.plan_queries.plans_of(principal, employee_id))
+
+
+@plan_app.command("team")
+def plan_team(token: TokenOption = "") -> None:
+    """A manager's view of every plan in the team."""
+    _act(token, lambda services, principal: services.plan_queries.team(principal))
+
+
+@plan_app.command("overview")
+def plan_overview(token: TokenOption = "") -> None:
+    """HR: plans on track, at risk and overdue."""
+    _act(token, lambda services, principal: services.plan_queries.overview(principal))

@@ -1,0 +1,203 @@
+"""Promotion applications: start, the steps on them, and the views."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _lang, _run
+from careerflow.messages import Message
+from careerflow.principal import Principal
+
+if TYPE_CHECKING:
+    from temporalio.client import Client
+
+    from careerflow.config import Settings
+    from careerflow.services.registry import Services
+
+
+promotion_app = typer.Typer(no_args_is_help=True, help="Promotion applications.")
+
+
+TargetOption = Annotated[
+    str, typer.Option("--target", help="Target role; default: the employee's next rung.")
+]
+ApplicationArg = Annotated[
+    str, typer.Argument(help="The application's id (from `promotion start` or `promotion list`).")
+]
+
+
+def _promotion_call(token: str, call: Any) -> None:
+    """Runs `call` on the promotion process service (the one the API calls: the same
+    checks, the same refusals)."""
+    from careerflow.services.promotion_process import PromotionProcessService
+
+    async def go(
+        services: Services, client: Client, settings: Settings, principal: Principal
+    ) -> Any:
+        flow = PromotionProcessService(services, client, settings.temporal.task_queue)
+        return await call(flow, principal)
+
+    _act_on_temporal(token, go)
+
+
+CommandIdOption = Annotated[
+    str,
+    typer.Option(
+        "--command-id",
+        help="This step's command id (default: a new one, in the answer). When an answer "
+        "is lost (a timeout, a crash), run the same command with the same id: a step "
+        "already recorded under it is answered with its outcome, not refused.",
+    ),
+]
+
+
+def _promotion_step(token: str, command_id: str, call: Any) -> None:
+    """A step on an application under a command id (a fresh one unless given); when its
+    answer is lost, says how to send the same command again safely."""
+    from careerflow.api import i18n
+    from careerflow.services.updates import command_id_or_new
+
+    command_id = _run(lambda: command_id_or_new(command_id or None))
+    try:
+        _promotion_call(token, lambda f, p: call(f, p, command_id))
+    except (typer.Exit, SystemExit):
+        raise  # answered: done, or refused
+    except BaseException:
+        hint = Message(
+            "no answer; the step may have been recorded. Run the same command again with "
+            "--command-id {command_id}: it is recorded once",
+            command_id=command_id,
+        )
+        try:
+            said = i18n.say(hint, _lang())
+        except Exception:
+            said = str(hint)
+        typer.echo(f"error: {said}", err=True)
+        raise
+
+
+@promotion_app.command("start")
+def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOption = "") -> None:
+    """Start an application (HR for anyone, employees for themselves); idempotent."""
+    from aggregates.ladder import Role
+
+    try:
+        role = Role(target) if target else None
+    except ValueError:
+        _fail(
+            Message(
+                "unknown role {role!r}; use one of: {valid}",
+                role=target,
+                valid=", ".join(r.value for r in Role),
+            )
+        )
+    _promotion_call(token, lambda f, p: f.start(p, employee_id, role))
+
+
+@promotion_app.command("decide")
+def promotion_decide(
+    application_id: ApplicationArg,
+    token: TokenOption = "",
+    approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
+    comment: Annotated[str, typer.Option(help="Required when rejecting.")] = "",
+    command_id: CommandIdOption = "",
+) -> None:
+    """The manager's decision (or HR acting for the manager)."""
+    _promotion_step(
+        token,
+        command_id,
+        lambda f, p, c: f.decide_application(p, application_id, approve, comment, c),
+    )
+
+
+@promotion_app.command("resubmit")
+def promotion_resubmit(
+    application_id: ApplicationArg, token: TokenOption = "", command_id: CommandIdOption = ""
+) -> None:
+    """Resubmit a returned application; it is re-evaluated on fresh data."""
+    _promotion_step(token, command_id, lambda f, p, c: f.resubmit_application(p, application_id, c))
+
+
+@promotion_app.command("withdraw")
+def promotion_withdraw(
+    application_id: ApplicationArg,
+    token: TokenOption = "",
+    reason: Annotated[str, typer.Option(help="Why.")] = "",
+    command_id: CommandIdOption = "",
+) -> None:
+    """Withdraw an application (the applicant or HR)."""
+    _promotion_step(
+        token, command_id, lambda f, p, c: f.withdraw_application(p, application_id, reason, c)
+    )
+
+
+@promotion_app.command("review")
+def promotion_review(
+    application_id: ApplicationArg,
+    token: TokenOption = "",
+    action: Annotated[
+        str, typer.Option(help="confirm, override-approve or override-decline.")
+    ] = "confirm",
+    reason: Annotated[str, typer.Option(help="Required for an override.")] = "",
+    command_id: CommandIdOption = "",
+) -> None:
+    """HR's review: confirm a pass, or override (with a reason)."""
+    choices = {
+        "confirm": ("confirm", True),
+        "override-approve": ("override", True),
+        "override-decline": ("override", False),
+    }
+    if action not in choices:
+        _fail(
+            Message(
+                "unknown action {action!r}; use one of: {choices}",
+                action=action,
+                choices=", ".join(choices),
+            )
+        )
+    kind, approve = choices[action]
+    _promotion_step(
+        token,
+        command_id,
+        lambda f, p, c: f.review_application(p, application_id, kind, approve, reason, c),
+    )
+
+
+@promotion_app.command("list")
+def promotion_list(
+    token: TokenOption = "",
+    stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+) -> None:
+    """Applications you may see, from the read model."""
+    _act(
+        token,
+        lambda services, principal: services.promotion_queries.applications(
+            principal, stage or None
+        ),
+    )
+
+
+@promotion_app.command("show")
+def promotion_show(application_id: str, token: TokenOption = "") -> None:
+    """An application's status and timeline."""
+    _act(
+        token,
+        lambda services, principal: services.promotion_queries.application(
+            principal, application_id
+        ),
+    )
+
+
+@promotion_app.command("pipeline")
+def promotion_pipeline(token: TokenOption = "") -> None:
+    """HR: open applications by stage and age; cycle time against the target."""
+    _act(
+        token,
+        lambda services, principal: {
+            "pipeline": services.promotion_queries.pipeline(principal),
+            "cycle_times": services.promotion_queries.cycle_times(principal),
+            "returned": services.promotion_queries.returned(principal),
+        },
+    )

@@ -1,0 +1,132 @@
+"""The engine catalogue: what the engine's messages (errors and refusals from services,
+aggregates, workflow validators and pydantic validation; words.messages.Message) say in
+Simplified Chinese and English, their dates, numbers and money in the reader's locale
+(Babel's CLDR data), and the texts stored in every language (`in_every_language`).
+
+The catalogue is `careerflow/api/locale/<lang>/LC_MESSAGES/engine.po`, compiled to
+`engine.mo` (package data shipped beside the pages' catalogue); `python -m
+careerflow.api.i18n all` extracts, updates and compiles it with `ENGINE_MAPPING`.
+
+Reads files and imports Babel, so not for workflow code (workflows pass a Message on to an
+activity) nor for the domain (aggregates return Messages; their callers make the labels).
+Imports nothing of the engine: an error is said through its `.message`.
+"""
+
+from __future__ import annotations
+
+import gettext
+from collections.abc import Mapping
+from datetime import date, datetime
+from functools import cache
+from pathlib import Path
+from typing import Any, Protocol
+
+from babel import Locale
+from babel.dates import format_date
+from babel.numbers import format_currency, format_decimal
+
+from words.messages import LANGUAGES, Label, Message
+
+# The catalogues sit with the pages' under careerflow/api/locale (a path, not an import).
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "careerflow" / "api" / "locale"
+ENGINE_DOMAIN = "engine"
+ENGINE_MAPPING = LOCALE_DIR / "engine.cfg"
+ENGINE_POT = LOCALE_DIR / f"{ENGINE_DOMAIN}.pot"
+
+SOURCE_LANG = "en"  # the language of the msgids
+CATALOGUES = {"zh": "zh_CN"}  # language → catalogue directory under locale/
+BABEL_LOCALES = {"zh": Locale.parse("zh_Hans_CN"), "en": Locale.parse("en_US")}
+
+
+class Carrying(Protocol):
+    """An error that carries its Message (DomainError, Invalid, IngestError, ...)."""
+
+    @property
+    def message(self) -> Message: ...
+
+
+@cache
+def engine_translations(lang: str) -> gettext.NullTranslations:
+    """The engine catalogue of `lang`: what errors and refusals say. A missing Chinese
+    catalogue is an error, not a silent fallback to English."""
+    if lang == SOURCE_LANG:
+        return gettext.NullTranslations()
+    if lang not in CATALOGUES:
+        choices = ", ".join(LANGUAGES)
+        raise ValueError(f"unsupported language {lang!r}; choose one of {choices}")
+    return gettext.translation(ENGINE_DOMAIN, str(LOCALE_DIR), [CATALOGUES[lang]])
+
+
+def say(message: Message | Carrying, lang: str) -> str:
+    """An engine message (or the error carrying it) in `lang`, its dates, numbers and
+    money in that locale."""
+    said = message if isinstance(message, Message) else message.message
+    return said.say(engine_translations(lang).gettext, lang, typed_value)
+
+
+def said_in(message: Message, lang: str) -> str:
+    """The message in `lang` through the engine catalogue, its dates and money in that
+    locale. Not for workflow code (it reads the catalogue): workflows pass the Message on
+    to an activity."""
+    return say(message, lang)
+
+
+def in_every_language(message: Message) -> Label:
+    """The message said in every language the engine speaks: for texts stored as they
+    were shown (notifications, evaluation details). Not for workflow code."""
+    return {lang: said_in(message, lang) for lang in LANGUAGES}
+
+
+def typed_value(value: Mapping[str, Any], lang: str) -> str:
+    """A Message's date, number or money value (Message.date/number/money) in `lang`."""
+    if "$money" in value:
+        return money(value["$money"], value.get("currency"), lang)
+    if "$number" in value:
+        return number(value["$number"], lang, int(value.get("digits", 2)))
+    return date_text(value.get("$date"), lang)
+
+
+# -- numbers, money and dates in the reader's locale -----------------------------------
+def number(value: Any, lang: str, digits: int = 2) -> str:
+    if value is None:
+        return "–"
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return str(value)
+    pattern = "#,##0" + ("." + "#" * digits if digits > 0 else "")
+    return format_decimal(value, format=pattern, locale=BABEL_LOCALES[lang])
+
+
+def money(amount: Any, currency: str | None, lang: str) -> str:
+    """¥1,200,000 in Chinese, CN¥1,200,000 in English; cents only when there are any."""
+    if amount is None:
+        return "–"
+    if not isinstance(amount, int | float) or isinstance(amount, bool):
+        return str(amount)
+    code = (currency or "CNY").upper()
+    locale = BABEL_LOCALES[lang]
+    if float(amount).is_integer():
+        return format_currency(amount, code, format="¤#,##0", currency_digits=False, locale=locale)
+    return format_currency(amount, code, locale=locale)
+
+
+def as_date(value: Any) -> date | None:
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        try:
+            return date.fromisoformat(value[:10])
+        except ValueError:
+            return None
+    return None
+
+
+def date_text(value: Any, lang: str) -> str:
+    """2026年11月22日 / Nov 22, 2026."""
+    if value is None:
+        return "–"
+    day = as_date(value)
+    if day is None:
+        return str(value)
+    return format_date(day, "long" if lang == "zh" else "medium", locale=BABEL_LOCALES[lang])
