@@ -61,13 +61,10 @@ class MetricActivities:
 
         if not request.employee_ids:
             return []
+        from projections.plans import open_plan_ids
+
         with self.services.read_pool.connection() as conn:
             try:
-                rows = conn.execute(
-                    "SELECT plan_id FROM rm_plan WHERE NOT closed AND employee_id = ANY(%s) "
-                    "ORDER BY plan_id",
-                    (request.employee_ids,),
-                ).fetchall()
+                return open_plan_ids(conn, request.employee_ids)
             except psycopg.errors.UndefinedTable:
                 return []  # no projection has run yet, so no plan is known
-        return [str(r["plan_id"]) for r in rows]  # type: ignore[call-overload]

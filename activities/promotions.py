@@ -4,7 +4,7 @@ promotion application (and, on the effective date, on the employee)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import date
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
@@ -13,34 +13,12 @@ from temporalio import activity
 from activities.errors import business_errors_are_final
 from aggregates.criteria import CriterionResult
 from aggregates.ladder import Role
-from aggregates.promotion_rules import Stage
+from aggregates.promotion_rules import CommandResult as CommandResult
+from aggregates.promotion_rules import ReportSummary as ReportSummary
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-
-# -- results (careerflow.services.promotions returns them) ---------------------------------
-class ReportSummary(BaseModel):
-    """What the workflow needs to orchestrate; the full report is in the event."""
-
-    round: int
-    eligible: bool
-    unmet: list[CriterionResult]
-    manager_id: str | None
-    managers_manager_id: str | None
-    policy_versions: dict[str, int]
-
-
-class CommandResult(BaseModel):
-    application_id: str
-    stage: Stage
-    changed: bool
-    notification_id: int | None = None
-    # Set by `announce`: the moment the new role takes effect (start of the company day),
-    # and the plan template that the development plan will follow, if there is one.
-    effective_at: datetime | None = None
-    plan_template_version: int | None = None
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -107,16 +85,14 @@ class Announce(BaseModel):
 
 class PromotionActivities:
     def __init__(self, services: Services) -> None:
-        # The commands reach the store: imported here, not by the workflows that import
-        # this module for its contracts.
-        from careerflow.services.promotions import PromotionCommands
-
-        self.commands = PromotionCommands(services)
+        # The commands are the Promotions application's (careerflow.applications.promotions),
+        # its collaborators wired by the store; this module only maps contracts to them.
+        self.commands = services.store.promotions
 
     @activity.defn(name="promotion_open")
     @business_errors_are_final
     def open(self, request: OpenApplication) -> CommandResult:
-        return self.commands.open(
+        return self.commands.open_application(
             request.principal,
             request.application_id,
             request.employee_id,

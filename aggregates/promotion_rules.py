@@ -1,12 +1,17 @@
-"""The promotion process's pure parts: its stages and the refusal of a command id sent
-again with a different content. Apart from aggregates.promotion (which re-exports them)
-so that the workflow and the activity contracts need not import eventsourcing."""
+"""The promotion process's pure parts: its stages, the refusal of a command id sent
+again with a different content, and what a command reports back (the Promotions
+application returns it, the activity contracts re-export it). Apart from
+aggregates.promotion so that the workflow and the contracts need not import eventsourcing."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from enum import StrEnum
 from typing import Literal
 
+from pydantic import BaseModel
+
+from aggregates.criteria import CriterionResult
 from aggregates.errors import DomainError
 from words.messages import Message
 
@@ -52,3 +57,26 @@ def reused_command(command_id: str, kind: StepKind, round_: int) -> DomainError:
         step=STEP_NAMES[kind],
         round=round_,
     )
+
+
+# -- what a command reports back ---------------------------------------------------------
+class ReportSummary(BaseModel):
+    """What the workflow needs to orchestrate; the full report is in the event."""
+
+    round: int
+    eligible: bool
+    unmet: list[CriterionResult]
+    manager_id: str | None
+    managers_manager_id: str | None
+    policy_versions: dict[str, int]
+
+
+class CommandResult(BaseModel):
+    application_id: str
+    stage: Stage
+    changed: bool
+    notification_id: int | None = None
+    # Set by `announce`: the moment the new role takes effect (start of the company day),
+    # and the plan template that the development plan will follow, if there is one.
+    effective_at: datetime | None = None
+    plan_template_version: int | None = None

@@ -26,7 +26,6 @@ from careerflow.api.context import ApiContext
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole
-from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
 
 NAME = "api"
@@ -44,13 +43,13 @@ async def _no_temporal() -> Client:
 def _prepare(services: Services, rep_ids: list[str], applications: int) -> None:
     """A week of cycles for every rep, and open applications for the pipeline."""
     write_cycles(services, rep_ids, [WEEK])
-    commands = PromotionCommands(services)
+    commands = services.store.promotions
     for i, employee_id in enumerate(rep_ids[:applications]):
         employee = services.people.get(employee_id)
         target = next_role(Role(employee.role))
         assert target is not None
         application_id = f"bench-application-{employee_id}"
-        commands.open(
+        commands.open_application(
             DEMO_HR, application_id, employee_id, target, f"promotion-{employee_id}-bench"
         )
         if i % 10 == 0:  # a tenth with their report, at manager review

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from aggregates.metric_ledger import MetricLedger
 from aggregates.organisation import Organisation
 from aggregates.policy import PolicyDocument
+from careerflow.applications.promotions import Promotions as Promotions
 from careerflow.eventstore import PydanticApplication
 
 
@@ -36,12 +37,6 @@ class Notifications(PydanticApplication):
     """One notification per idempotency key: the in-app inbox and delivery outcomes."""
 
     name = "notifications"
-
-
-class Promotions(PydanticApplication):
-    """Promotion applications, one aggregate each."""
-
-    name = "promotions"
 
 
 class Plans(PydanticApplication):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
@@ -52,3 +52,13 @@ class AccessProjection(EventHandlers):
             )
 
         return change
+
+
+# -- queries ------------------------------------------------------------------------------
+def token_list(conn: Connection[Any]) -> list[Any]:
+    """Every API token (never its secret): who, role, label, issued, expiry, revocation."""
+    rows: list[Any] = conn.execute(
+        "SELECT token_id, person_id, role, label, issued_by, issued_at, expires_at, "
+        "revoked_at FROM rm_token ORDER BY issued_at, token_id"
+    ).fetchall()
+    return rows

@@ -15,6 +15,8 @@ from aggregates.month_close import MonthClose, month_close_key
 from aggregates.weekly_cycle import WeeklyCycle, cycle_key
 from projections.base import Apply, EventHandlers, event_of, handles
 
+MONTH_STATEMENT_TABLE = "rm_month_statement"  # the statements' table (pay in its columns)
+
 
 def _json(value: Any) -> Jsonb | None:
     """A pydantic model (or a list or dict of them) as jsonb; None stays NULL."""
@@ -199,3 +201,11 @@ def cycle_record(conn: Connection[Any], cycle_id: str) -> dict[str, Any] | None:
     """One rep's week as projected, every column (None: no such cycle)."""
     row: Any = conn.execute("SELECT * FROM rm_cycle WHERE cycle_id = %s", (cycle_id,)).fetchone()
     return dict(row) if row is not None else None
+
+
+def week_of(conn: Connection[Any], employee_id: str, week: str) -> Any:
+    """An employee's weekly-cycle row for `week` (its manager_id); None before it is read."""
+    return conn.execute(
+        "SELECT manager_id FROM rm_cycle WHERE employee_id = %s AND week = %s",
+        (employee_id, week),
+    ).fetchone()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from typing import Any, ClassVar
 
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
@@ -93,3 +93,23 @@ class MetricsProjection(EventHandlers):
             (metrics,),
         )
         return any(row["hit"] for row in curs.fetchall())
+
+
+def measurements_of(
+    conn: Connection[Any], employee_id: str, metric: str | None = None, period: str | None = None
+) -> list[Any]:
+    """An employee's current measurements, optionally of one metric or periods starting with
+    `period`, by period, metric and item."""
+    sql = (
+        "SELECT period, metric, item, value, source, batch_id FROM rm_measurement "
+        "WHERE employee_id = %s"
+    )
+    params: list[Any] = [employee_id]
+    if metric:
+        sql += " AND metric = %s"
+        params.append(metric)
+    if period:
+        sql += " AND starts_with(period, %s)"
+        params.append(period)
+    rows: list[Any] = conn.execute(sql + " ORDER BY period, metric, item", params).fetchall()
+    return rows

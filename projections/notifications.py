@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from psycopg import Cursor
+from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
@@ -78,3 +78,18 @@ class NotificationsProjection(EventHandlers):
             )
 
         return change
+
+
+# -- queries ------------------------------------------------------------------------------
+def inbox_rows(
+    conn: Connection[Any], recipient_id: str, unread_only: bool = False, limit: int = 200
+) -> list[Any]:
+    """A person's notifications, newest first (optionally only the unread), at most `limit`."""
+    sql = (
+        "SELECT notification_id, kind, title, body, ref, created_at, read_at, delivered "
+        "FROM rm_inbox WHERE recipient_id = %s"
+        + (" AND read_at IS NULL" if unread_only else "")
+        + " ORDER BY created_at DESC, notification_id LIMIT %s"
+    )
+    rows: list[Any] = conn.execute(sql, (recipient_id, limit)).fetchall()
+    return rows

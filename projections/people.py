@@ -106,3 +106,117 @@ def employee_name(conn: Connection[Any], employee_id: str) -> str | None:
             "SELECT name FROM rm_employee WHERE employee_id = %s", (employee_id,)
         ).fetchone()
     return None if row is None else row[0]
+
+
+def team_members(conn: Connection[Any], team_id: str) -> list[Any]:
+    """A team's active members (id, name, role, manager, hire date), by employee id."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id, name, role, manager_id, hire_date FROM rm_employee "
+        "WHERE team_id = %s AND active ORDER BY employee_id",
+        (team_id,),
+    ).fetchall()
+    return rows
+
+
+def team_record(conn: Connection[Any], team_id: str) -> Any:
+    """A team's row (id, name, manager, parent team); None when there is no such team."""
+    return conn.execute(
+        "SELECT team_id, name, manager_id, parent_team_id FROM rm_team WHERE team_id = %s",
+        (team_id,),
+    ).fetchone()
+
+
+def managers_above_team(conn: Connection[Any], team_id: str) -> set[Any]:
+    """The managers of a team and of every team above it (None for a team without one)."""
+    rows: list[Any] = conn.execute(
+        "WITH RECURSIVE up AS ("
+        " SELECT team_id, manager_id, parent_team_id FROM rm_team WHERE team_id = %s"
+        " UNION"
+        " SELECT t.team_id, t.manager_id, t.parent_team_id FROM rm_team t"
+        " JOIN up ON t.team_id = up.parent_team_id"
+        ") SELECT manager_id FROM up",
+        (team_id,),
+    ).fetchall()
+    return {r["manager_id"] for r in rows}
+
+
+def profile_locale(conn: Connection[Any], person_id: str) -> str | None:
+    """The person's profile locale from the employee read model (None: no such person, or
+    no locale). The API, the pages and the CLI say things in it when no switch decides."""
+    with conn.cursor(row_factory=tuple_row) as cur:
+        row = cur.execute(
+            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
+        ).fetchone()
+    return str(row[0]) if row and row[0] else None
+
+
+def active_staff(conn: Connection[Any]) -> list[Any]:
+    """Every active employee (id, name, team, role), by employee id."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id, name, team_id, role FROM rm_employee WHERE active ORDER BY employee_id"
+    ).fetchall()
+    return rows
+
+
+def active_in_roles(conn: Connection[Any], roles: list[str], after: str, limit: int) -> list[str]:
+    """The next `limit` active employees (by id, after `after`) holding one of `roles`."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id FROM rm_employee WHERE active AND role = ANY(%s) "
+        "AND employee_id > %s ORDER BY employee_id LIMIT %s",
+        (roles, after, limit),
+    ).fetchall()
+    return [str(r["employee_id"]) for r in rows]
+
+
+def employees_by_id(conn: Connection[Any], ids: list[str]) -> dict[str, dict[str, Any]]:
+    """These employees (name, team, manager, active), by id; unknown ids are left out."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id, name, team_id, manager_id, active FROM rm_employee "
+        "WHERE employee_id = ANY(%s)",
+        (ids,),
+    ).fetchall()
+    return {r["employee_id"]: dict(r) for r in rows}
+
+
+def active_member_ids(conn: Connection[Any], team_id: str) -> list[str]:
+    """A team's active members' ids, in order."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active ORDER BY employee_id",
+        (team_id,),
+    ).fetchall()
+    return [r["employee_id"] for r in rows]
+
+
+def is_active(conn: Connection[Any], employee_id: str) -> bool:
+    """Whether the employee is known and has not left."""
+    row = conn.execute(
+        "SELECT 1 FROM rm_employee WHERE employee_id = %s AND active", (employee_id,)
+    ).fetchone()
+    return row is not None
+
+
+def active_report_ids(conn: Connection[Any], manager_id: str) -> list[str]:
+    """The manager's active direct reports' ids, in order."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id FROM rm_employee WHERE manager_id = %s AND active ORDER BY employee_id",
+        (manager_id,),
+    ).fetchall()
+    return [r["employee_id"] for r in rows]
+
+
+def active_peer_ids(
+    conn: Connection[Any],
+    team_id: str | None,
+    employee_id: str,
+    reports: list[str],
+    manager_id: str | None,
+) -> list[str]:
+    """The active members of the employee's team other than the employee, their reports and
+    their manager, in order."""
+    rows: list[Any] = conn.execute(
+        "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active "
+        "AND employee_id <> %s AND employee_id <> ALL(%s) "
+        "AND employee_id IS DISTINCT FROM %s ORDER BY employee_id",
+        (team_id, employee_id, reports, manager_id),
+    ).fetchall()
+    return [r["employee_id"] for r in rows]

@@ -112,3 +112,12 @@ def plan_record(conn: Connection[Any], plan_id: str) -> dict[str, Any] | None:
     """One development plan as projected, every column (None: no such plan)."""
     row: Any = conn.execute("SELECT * FROM rm_plan WHERE plan_id = %s", (plan_id,)).fetchone()
     return dict(row) if row is not None else None
+
+
+def open_plan_ids(conn: Connection[Any], employee_ids: list[str]) -> list[str]:
+    """The running (not closed) development plans of these employees, by plan id."""
+    rows: list[Any] = conn.execute(
+        "SELECT plan_id FROM rm_plan WHERE NOT closed AND employee_id = ANY(%s) ORDER BY plan_id",
+        (employee_ids,),
+    ).fetchall()
+    return [str(r["plan_id"]) for r in rows]

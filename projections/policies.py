@@ -84,3 +84,47 @@ def published_documents(conn: Connection[Any]) -> list[Any]:
         "FROM rm_policy GROUP BY kind, key ORDER BY kind, key"
     ).fetchall()
     return rows
+
+
+def published_at(conn: Connection[Any], kind: str, key: str, version: int) -> Any:
+    """When version `version` of kind/key was published (None: not in the read model)."""
+    row: Any = conn.execute(
+        "SELECT published_at FROM rm_policy WHERE kind = %s AND key = %s AND version = %s",
+        (kind, key, version),
+    ).fetchone()
+    return row["published_at"] if row else None
+
+
+def documents_in_force(conn: Connection[Any], kind: str | None = None) -> list[Any]:
+    """Each document in force (kind, key, version, note, who and when), optionally of one kind."""
+    sql = (
+        "SELECT DISTINCT ON (kind, key) kind, key, version, note, published_by, published_at "
+        "FROM rm_policy"
+    )
+    params: list[Any] = []
+    if kind:
+        sql += " WHERE kind = %s"
+        params.append(kind)
+    rows: list[Any] = conn.execute(sql + " ORDER BY kind, key, version DESC", params).fetchall()
+    return rows
+
+
+def document_versions(conn: Connection[Any], kind: str, key: str) -> list[Any]:
+    """Every published version of kind/key (version, note, who and when), oldest first."""
+    rows: list[Any] = conn.execute(
+        "SELECT version, note, published_by, published_at FROM rm_policy "
+        "WHERE kind = %s AND key = %s ORDER BY version",
+        (kind, key),
+    ).fetchall()
+    return rows
+
+
+def support_teams(conn: Connection[Any]) -> dict[str, Any]:
+    """The support teams of the newest default support_process document ({} before one)."""
+    row: Any = conn.execute(
+        "SELECT document->'teams' AS teams FROM rm_policy "
+        "WHERE kind = 'support_process' AND key = 'default' "
+        "ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    teams: dict[str, Any] = (row or {}).get("teams") or {}
+    return teams

@@ -9,6 +9,7 @@ import contextlib
 import logging
 import threading
 import time
+import uuid
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -61,6 +62,12 @@ PROJECTIONS: tuple[tuple[type[PydanticApplication], type[Projection[ReadModelVie
 )
 RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runner
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]
+
+
+def scratch_schema(purpose: str) -> str:
+    """A fresh schema name for read models rebuilt aside (e.g. "check", "asof"); named like
+    the read models so an operator sees at once what a leftover one is."""
+    return f"rm_{purpose}_{uuid.uuid4().hex[:10]}"
 
 
 class ReadModels:

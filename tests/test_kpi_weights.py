@@ -20,7 +20,6 @@ from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -88,9 +87,9 @@ def test_a_reweighted_version_reaches_the_next_close_and_score(
     ]
     assert march.total == round((7.0 + 0.0 + 3.75) / 3, 2)  # 120% on 50..150, 3 of 8
     assert march.missing == ["collection_rate"]
-    commands = PromotionCommands(services)
+    commands = services.store.promotions
     e2 = Principal(person_id="E2", role=AccessRole.employee)
-    commands.open(e2, "app-E2-1", "E2", Role.sales_supervisor, "promotion-E2-1")
+    commands.open_application(e2, "app-E2-1", "E2", Role.sales_supervisor, "promotion-E2-1")
     before = commands.submit_report("app-E2-1", 1, date(2026, 3, 10), SYSTEM)
     assert before.policy_versions["kpi_weights/default"] == 1
     was = readiness(services, "E2")
@@ -130,7 +129,7 @@ def test_a_reweighted_version_reaches_the_next_close_and_score(
     assert kpi_check.identical and kpi_check.policy_versions == {"kpi_weights/default": 2}
 
     # The next report and the readiness read model score with version 2 and record it.
-    commands.open(e2, "app-E2-2", "E2", Role.sales_supervisor, "promotion-E2-2")
+    commands.open_application(e2, "app-E2-2", "E2", Role.sales_supervisor, "promotion-E2-2")
     after = commands.submit_report("app-E2-2", 1, date(2026, 3, 10), SYSTEM)
     assert after.policy_versions["kpi_weights/default"] == 2
     rm.wait_caught_up(services.store.applications())

@@ -20,7 +20,6 @@ from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services import reevaluation
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.promotions import PromotionCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -100,9 +99,9 @@ def test_a_changed_rule_is_reported_field_by_field(
 
 
 def test_an_application_report_reevaluates_identically(services: Services) -> None:
-    commands = PromotionCommands(services)
+    commands = services.store.promotions
     e2 = Principal(person_id="E2", role=AccessRole.employee)
-    commands.open(e2, "app-E2", "E2", Role.sales_supervisor, "promotion-E2")
+    commands.open_application(e2, "app-E2", "E2", Role.sales_supervisor, "promotion-E2")
     commands.submit_report("app-E2", 1, date(2026, 3, 10), SYSTEM)
     ingest(services, [("E2", "2026-02", "satisfaction", 10.0, "")])  # a later correction
     result = services.reevaluation.reevaluate(AUDITOR, "application", "app-E2")

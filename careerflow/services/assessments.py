@@ -57,6 +57,7 @@ from aggregates.competency import (
 from aggregates.documents import MetricCatalog
 from careerflow.messages import Message, in_every_language
 from careerflow.principal import SYSTEM, AccessRole, Principal, workflow_step
+from projections import people as people_view
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -131,12 +132,7 @@ class AssessmentCommands:
             yield cast(Connection[DictRow], conn)
 
     def _employees(self, conn: Connection[DictRow], ids: list[str]) -> dict[str, dict[str, Any]]:
-        rows = conn.execute(
-            "SELECT employee_id, name, team_id, manager_id, active FROM rm_employee "
-            "WHERE employee_id = ANY(%s)",
-            (ids,),
-        ).fetchall()
-        return {r["employee_id"]: dict(r) for r in rows}
+        return people_view.employees_by_id(conn, ids)
 
     def ratees(self, request: RoundRequest) -> list[Ratee]:
         """The people assessed: the ids given and/or the team's active members. Read from
@@ -144,16 +140,12 @@ class AssessmentCommands:
         with self._connection() as conn:
             ids = list(dict.fromkeys(request.employee_ids))
             if request.team_id:
-                team = conn.execute(
-                    "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active "
-                    "ORDER BY employee_id",
-                    (request.team_id,),
-                ).fetchall()
+                team = people_view.active_member_ids(conn, request.team_id)
                 if not team:
                     raise DomainError(
                         "team {team_id!r} has no active member", team_id=request.team_id
                     )
-                ids += [r["employee_id"] for r in team if r["employee_id"] not in ids]
+                ids += [e for e in team if e not in ids]
             found = self._employees(conn, ids)
         problems = [
             Message("unknown employee {employee_id!r}", employee_id=e)
@@ -195,30 +187,12 @@ class AssessmentCommands:
                     )
 
                 add(r.employee_id, "self")
-                if r.manager_id:
-                    manager = conn.execute(
-                        "SELECT 1 FROM rm_employee WHERE employee_id = %s AND active",
-                        (r.manager_id,),
-                    ).fetchone()
-                    if manager is not None:
-                        add(r.manager_id, "manager")
-                reports = [
-                    row["employee_id"]
-                    for row in conn.execute(
-                        "SELECT employee_id FROM rm_employee WHERE manager_id = %s AND active "
-                        "ORDER BY employee_id",
-                        (r.employee_id,),
-                    )
-                ]
-                peers = [
-                    row["employee_id"]
-                    for row in conn.execute(
-                        "SELECT employee_id FROM rm_employee WHERE team_id = %s AND active "
-                        "AND employee_id <> %s AND employee_id <> ALL(%s) "
-                        "AND employee_id IS DISTINCT FROM %s ORDER BY employee_id",
-                        (r.team_id, r.employee_id, reports, r.manager_id),
-                    )
-                ]
+                if r.manager_id and people_view.is_active(conn, r.manager_id):
+                    add(r.manager_id, "manager")
+                reports = people_view.active_report_ids(conn, r.employee_id)
+                peers = people_view.active_peer_ids(
+                    conn, r.team_id, r.employee_id, reports, r.manager_id
+                )
                 for peer in peers:
                     add(peer, "peers")
                 for report in reports:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from activities.cycles import CycleInfo, MonthOutcome, Roster, WeeklyReport
 from aggregates.base import DomainError, EventMeta, NotFoundError
@@ -29,6 +29,7 @@ from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_ke
 from careerflow.messages import Message, in_every_language
 from careerflow.principal import AccessRole, Principal, workflow_step
 from careerflow.workdays import is_working_day
+from projections.people import active_in_roles
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -101,14 +102,10 @@ class CycleCommands:
         resolved = period or settings.week_of(now)
         roles = [r.value for r in settings.roles]
         with self.s.read_pool.connection() as conn:
-            rows: Any = conn.execute(
-                "SELECT employee_id FROM rm_employee WHERE active AND role = ANY(%s) "
-                "AND employee_id > %s ORDER BY employee_id LIMIT %s",
-                (roles, after, limit),
-            ).fetchall()
+            employee_ids = active_in_roles(conn, roles, after, limit)
         return Roster(
             period=resolved,
-            employee_ids=[str(r["employee_id"]) for r in rows],
+            employee_ids=employee_ids,
             settings_version=version,
         )
 

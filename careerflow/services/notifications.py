@@ -25,6 +25,7 @@ from aggregates.notification import Notification, notification_uuid
 from careerflow.apps import Notifications
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from projections.notifications import inbox_rows
 
 # Who may read anyone's inbox (managers see their own only: a notification may name
 # things about its recipient that are not the manager's business).
@@ -146,14 +147,8 @@ class NotificationService:
                 person_id=principal.person_id,
                 owner_id=person_id,
             )
-        sql = (
-            "SELECT notification_id, kind, title, body, ref, created_at, read_at, delivered "
-            "FROM rm_inbox WHERE recipient_id = %s"
-            + (" AND read_at IS NULL" if unread_only else "")
-            + " ORDER BY created_at DESC, notification_id LIMIT %s"
-        )
         with self.pool.connection() as conn:
-            rows: Any = conn.execute(sql, (person_id, limit)).fetchall()
+            rows = inbox_rows(conn, person_id, unread_only, limit)
         return [{**dict(r), "read": r["read_at"] is not None} for r in rows]
 
     # -- helpers ---------------------------------------------------------------------

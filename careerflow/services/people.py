@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
-from psycopg import Connection
-from psycopg.rows import tuple_row
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError, command_context
@@ -17,6 +14,7 @@ from careerflow.apps import People
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.ingest import one_a_line
+from projections.people import profile_locale as profile_locale
 
 
 class TeamIn(BaseModel):
@@ -62,16 +60,6 @@ class LanguageSetting(BaseModel):
     employee_id: str
     language: str
     changed: bool
-
-
-def profile_locale(conn: Connection[Any], person_id: str) -> str | None:
-    """The person's profile locale from the employee read model (None: no such person, or
-    no locale). The API, the pages and the CLI say things in it when no switch decides."""
-    with conn.cursor(row_factory=tuple_row) as cur:
-        row = cur.execute(
-            "SELECT locale FROM rm_employee WHERE employee_id = %s", (person_id,)
-        ).fetchone()
-    return str(row[0]) if row and row[0] else None
 
 
 class PeopleService:

@@ -4,7 +4,6 @@ the same projections, and diff it against the live read model table by table, ro
 
 from __future__ import annotations
 
-import uuid
 from typing import TYPE_CHECKING, Any
 
 import psycopg
@@ -15,7 +14,8 @@ from pydantic import BaseModel
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import PAY_FIELDS, sees_pay
-from projections.runner import PROJECTIONS, ReadModels
+from projections.cycles import MONTH_STATEMENT_TABLE
+from projections.runner import PROJECTIONS, ReadModels, scratch_schema
 from projections.schema import READ_MODEL_TABLES
 
 if TYPE_CHECKING:
@@ -25,7 +25,7 @@ MAX_SHOWN = 200
 # The read-model columns that hold pay (careerflow.services.access.PAY_FIELDS of the bonus
 # and the commission): a difference there is named, its values only shown to who sees pay.
 PAY_COLUMNS = {
-    "rm_month_statement": {f"{kind}_{f}" for kind in ("bonus", "commission") for f in PAY_FIELDS}
+    MONTH_STATEMENT_TABLE: {f"{kind}_{f}" for kind in ("bonus", "commission") for f in PAY_FIELDS}
 }
 
 
@@ -59,7 +59,7 @@ def check_projections(
     )
     pg = services.store.pg
     live = pg.schema_name or "public"
-    scratch = f"rm_check_{uuid.uuid4().hex[:10]}"
+    scratch = scratch_schema("check")
     with psycopg.connect(pg.conninfo(), autocommit=True, row_factory=dict_row) as conn:
         conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(scratch)))
         try:

@@ -22,10 +22,10 @@ from aggregates.promotion import (
     recorded_steps,
     repeated_step,
 )
+from careerflow.applications.promotions import check_can_apply
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
-from careerflow.services.promotions import PromotionCommands, check_can_apply
 from careerflow.services.registry import Services
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from workflows.promotion import (
@@ -74,7 +74,7 @@ def steerable_application(
         "no application {application_id!r} that you can see", application_id=application_id
     )
     try:
-        application = PromotionCommands(services).get(application_id)
+        application = services.store.promotions.get(application_id)
     except NotFoundError:
         raise missing from None
     with services.read_pool.connection() as conn:
@@ -142,7 +142,7 @@ class PromotionProcessService:
                 "{employee_id} is on the top rung; there is no next role", employee_id=employee_id
             )
         check_can_apply(principal, employee, target)
-        commands = PromotionCommands(self.services)
+        commands = self.services.store.promotions
         try:
             commands.policy_set(target)  # fails clearly when no criteria are published
         except NotFoundError as exc:  # the employee exists: a rule says no (422)
@@ -376,7 +376,7 @@ class PromotionProcessService:
         """The outcome the store recorded for this command (the same id, person and
         content), None when it recorded none; the same person's id with another content
         is refused (aggregates.promotion.repeated_step)."""
-        application = PromotionCommands(self.services).get(application_id)
+        application = self.services.store.promotions.get(application_id)
         events = self.services.store.promotions.events.get(application_uuid(application_id))
         step = repeated_step(
             recorded_steps(events),  # type: ignore[arg-type]

@@ -22,6 +22,7 @@ from careerflow.services.people import PeopleService
 from careerflow.services.plan_queries import PlanQueries
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
+from careerflow.services.promotions import wire as wire_promotions
 from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
 from careerflow.services.support_queries import SupportQueries
@@ -55,6 +56,8 @@ class Services:
         self.reevaluation = ReevaluationService(self)
         self.time_travel = TimeTravelService(self)
         self.notifications = NotificationService(store.notifications, self.read_pool)
+        # The store opens the applications first; their collaborators are the services.
+        wire_promotions(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

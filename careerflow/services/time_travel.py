@@ -5,7 +5,6 @@ dropped). Auditors and HR; every use is recorded."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -25,7 +24,7 @@ from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.queries import QueryService
 from projections.base import ReadModelView
 from projections.readiness import ReadinessRefresher
-from projections.runner import PROJECTIONS
+from projections.runner import PROJECTIONS, scratch_schema
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
@@ -167,7 +166,7 @@ class TimeTravelService:
         if at.tzinfo is None:
             raise DomainError("give the moment with its time zone (e.g. 2026-11-01T00:00:00Z)")
         pg = self.s.store.pg
-        scratch = f"rm_asof_{uuid.uuid4().hex[:10]}"
+        scratch = scratch_schema("asof")
         admin = psycopg.connect(pg.conninfo(), autocommit=True)
         admin.execute(SQL("CREATE SCHEMA {0}").format(Identifier(scratch)))
         factories: list[Any] = []

@@ -8,7 +8,6 @@ import hmac
 import re
 import secrets
 from datetime import UTC, datetime, timedelta
-from typing import Any
 
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
@@ -18,6 +17,8 @@ from aggregates.base import DomainError, NotFoundError, command_context
 from careerflow.apps import Access, People
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from projections.access import token_list
+from projections.policies import support_teams
 
 _TOKEN = re.compile(r"^cf_([a-z0-9]{12})\.([A-Za-z0-9_-]{20,})$")
 # People who must exist in the organisation to hold a token of this role.
@@ -112,12 +113,7 @@ class TokenService:
 
     def _on_support_team(self, person_id: str) -> bool:
         with self.read_pool.connection() as conn:
-            row: Any = conn.execute(
-                "SELECT document->'teams' AS teams FROM rm_policy "
-                "WHERE kind = 'support_process' AND key = 'default' "
-                "ORDER BY version DESC LIMIT 1"
-            ).fetchone()
-        teams: dict[str, Any] = (row or {}).get("teams") or {}
+            teams = support_teams(conn)
         return any(
             person_id == t.get("lead_id") or person_id in t.get("members", [])
             for t in teams.values()
@@ -142,10 +138,7 @@ class TokenService:
             AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("list API tokens")
         )
         with self.read_pool.connection() as conn:
-            rows: Any = conn.execute(
-                "SELECT token_id, person_id, role, label, issued_by, issued_at, expires_at, "
-                "revoked_at FROM rm_token ORDER BY issued_at, token_id"
-            ).fetchall()
+            rows = token_list(conn)
         return [TokenInfo.model_validate(r) for r in rows]
 
     def revoke(self, principal: Principal, token_id: str, reason: str) -> bool:

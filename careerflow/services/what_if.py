@@ -19,6 +19,7 @@ from aggregates.ladder import Role
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.policies import validate_document
+from projections.people import active_staff
 from projections.readiness import assess_employees, latest_month, load_policy_set
 
 if TYPE_CHECKING:
@@ -87,10 +88,7 @@ def what_if(
             raise DomainError("no metric catalog and potential weights are published yet")
         draft_set, in_force = _with_draft(current, parsed)
         as_of = latest_month(conn)
-        staff: list[Any] = conn.execute(
-            "SELECT employee_id, name, team_id, role FROM rm_employee WHERE active "
-            "ORDER BY employee_id"
-        ).fetchall()
+        staff = active_staff(conn)
         roles = {r["employee_id"]: Role(r["role"]) for r in staff}
         now = assess_employees(conn, current, roles, as_of)
         then = assess_employees(conn, draft_set, roles, as_of)

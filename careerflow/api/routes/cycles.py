@@ -28,6 +28,7 @@ from careerflow.services.access import require_visible
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from careerflow.services.cycle_queries import BonusStatement, CompletionRates, RepWeek, TeamBoard
 from careerflow.services.cycles import CycleCommands, CycleInfo
+from projections.cycles import week_of
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).
@@ -182,10 +183,7 @@ def _require_feedback_giver(
     with ctx.services.read_pool.connection() as raw:
         conn = cast(Connection[DictRow], raw)
         require_visible(conn, caller, employee_id)
-        row = conn.execute(
-            "SELECT manager_id FROM rm_cycle WHERE employee_id = %s AND week = %s",
-            (employee_id, week),
-        ).fetchone()
+        row = week_of(conn, employee_id, week)
     # Without a row the week's workflow answers (it may not be running at all).
     if row is not None and row["manager_id"] != caller.person_id:
         raise PermissionDeniedError(

@@ -23,6 +23,7 @@ from careerflow.principal import AccessRole
 from careerflow.services import updates
 from careerflow.services.access import require_visible
 from careerflow.services.ingest import IngestError, IngestResult
+from projections.metrics import measurements_of
 from workflows.metric_import import MetricImportWorkflow
 
 router = APIRouter(tags=["metrics"])
@@ -197,18 +198,7 @@ def employee_measurements(
     period: str | None = Query(None, description="only periods starting with this, e.g. 2026-10"),
 ) -> list[MeasurementOut]:
     """An employee's current measurements (themselves, their manager chain, HR, auditors)."""
-    sql = (
-        "SELECT period, metric, item, value, source, batch_id FROM rm_measurement "
-        "WHERE employee_id = %s"
-    )
-    params: list[Any] = [employee_id]
-    if metric:
-        sql += " AND metric = %s"
-        params.append(metric)
-    if period:
-        sql += " AND starts_with(period, %s)"
-        params.append(period)
     with ctx.services.read_pool.connection() as conn:
         require_visible(conn, caller, employee_id)  # type: ignore[arg-type]
-        rows: Any = conn.execute(sql + " ORDER BY period, metric, item", params).fetchall()
+        rows = measurements_of(conn, employee_id, metric, period)
     return [MeasurementOut.model_validate({**r, "item": r["item"] or None}) for r in rows]

@@ -28,6 +28,7 @@ from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import EVERYONE, reports_of
 from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
+from projections import people as people_view
 from words.catalogue import in_every_language, said_in
 
 router = APIRouter(tags=["people"])
@@ -172,11 +173,7 @@ def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
     )
     with ctx.services.read_pool.connection() as conn:
         team = _visible_team(conn, caller, team_id)  # type: ignore[arg-type]
-        rows = conn.execute(
-            "SELECT employee_id, name, role, manager_id, hire_date FROM rm_employee "
-            "WHERE team_id = %s AND active ORDER BY employee_id",
-            (team_id,),
-        ).fetchall()
+        rows = people_view.team_members(conn, team_id)
     return TeamMembers(
         team_id=team["team_id"],
         name=team["name"],
@@ -189,25 +186,13 @@ def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
 def _visible_team(conn: Connection[DictRow], caller: Principal, team_id: str) -> DictRow:
     """The team, if the caller manages it or a team above it (or sees everyone); an
     unknown team and a hidden one look the same."""
-    team = conn.execute(
-        "SELECT team_id, name, manager_id, parent_team_id FROM rm_team WHERE team_id = %s",
-        (team_id,),
-    ).fetchone()
+    team: DictRow | None = people_view.team_record(conn, team_id)
     hidden = NotFoundError("no team {team_id!r} that you can see", team_id=team_id)
     if team is None:
         raise hidden
     if caller.role in EVERYONE:
         return team
-    above = conn.execute(
-        "WITH RECURSIVE up AS ("
-        " SELECT team_id, manager_id, parent_team_id FROM rm_team WHERE team_id = %s"
-        " UNION"
-        " SELECT t.team_id, t.manager_id, t.parent_team_id FROM rm_team t"
-        " JOIN up ON t.team_id = up.parent_team_id"
-        ") SELECT manager_id FROM up",
-        (team_id,),
-    ).fetchall()
-    managers = {r["manager_id"] for r in above}
+    managers = people_view.managers_above_team(conn, team_id)
     if caller.person_id in managers:
         return team
     if team["manager_id"] and team["manager_id"] in reports_of(conn, caller.person_id):

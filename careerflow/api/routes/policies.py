@@ -20,6 +20,7 @@ from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.policies import DOCUMENT_MODELS, validate_document
 from careerflow.validation import error_message, field_of
+from projections import policies as policies_view
 
 router = APIRouter(tags=["policies"])
 
@@ -93,11 +94,8 @@ class DraftCheck(BaseModel):
 
 def _published_at(ctx: ApiContext, kind: str, key: str, version: int) -> datetime | None:
     with ctx.services.read_pool.connection() as conn:
-        row: Any = conn.execute(
-            "SELECT published_at FROM rm_policy WHERE kind = %s AND key = %s AND version = %s",
-            (kind, key, version),
-        ).fetchone()
-    return row["published_at"] if row else None
+        found: datetime | None = policies_view.published_at(conn, kind, key, version)
+    return found
 
 
 def _current(ctx: ApiContext, kind: str, key: str) -> tuple[int, dict[str, Any]] | None:
@@ -113,16 +111,8 @@ def policies_in_force(
     caller: Caller, ctx: Context, kind: str | None = Query(None, description=KIND_DOC)
 ) -> list[PolicyInForce]:
     """Every policy document in force: kind, key and version."""
-    sql = (
-        "SELECT DISTINCT ON (kind, key) kind, key, version, note, published_by, published_at "
-        "FROM rm_policy"
-    )
-    params: list[Any] = []
-    if kind:
-        sql += " WHERE kind = %s"
-        params.append(kind)
     with ctx.services.read_pool.connection() as conn:
-        rows: Any = conn.execute(sql + " ORDER BY kind, key, version DESC", params).fetchall()
+        rows = policies_view.documents_in_force(conn, kind)
     return [PolicyInForce.model_validate(r) for r in rows]
 
 
@@ -166,11 +156,7 @@ def get_policy(
 def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[PolicyVersionInfo]:
     """Every published version of a document, oldest first."""
     with ctx.services.read_pool.connection() as conn:
-        rows: Any = conn.execute(
-            "SELECT version, note, published_by, published_at FROM rm_policy "
-            "WHERE kind = %s AND key = %s ORDER BY version",
-            (kind, key),
-        ).fetchall()
+        rows = policies_view.document_versions(conn, kind, key)
     if not rows:
         raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
     return [PolicyVersionInfo.model_validate(r) for r in rows]

@@ -1,0 +1,434 @@
+"""360° assessment rounds from the read model, through the access rules: HR's rounds,
+progress and gap summary; a rater's own tasks; a person's profile (the person, their
+manager chain, HR, auditors) and a manager's team profiles.
+
+Anonymity in every answer: anonymous groups appear in progress as counts only (who
+was asked and who has rated is never listed), no answer carries a per-rating moment,
+results exist only once a round has closed, and a group of fewer raters than the
+competency model's minimum has no average (its note says why)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from typing import Any, cast
+
+from psycopg import Connection
+from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from aggregates.base import DomainError, NotFoundError
+from aggregates.competency import (
+    GROUPS,
+    CompetencyGap,
+    CompetencyModel,
+    CompetencyProfile,
+    CompetencyScore,
+    gap_summary,
+)
+from aggregates.documents import MetricCatalog
+from careerflow.messages import Message
+from careerflow.principal import AccessRole, Principal
+from projections.visibility import reports_of, require_visible
+from words.catalogue import in_every_language
+
+READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
+
+
+class RoundSummary(BaseModel):
+    round_id: str
+    title: str
+    status: str
+    """open, late ratings (after the deadline, during the grace period) or closed."""
+    model_key: str
+    model_version: int
+    anonymous_groups: list[str]
+    started_by: str
+    started_at: datetime
+    deadline: datetime
+    close_at: datetime
+    time_zone: str
+    ratees: int
+    asked: int
+    rated: int
+    late: int
+    reminders_sent: int
+    closed_at: datetime | None
+
+
+class RaterStatus(BaseModel):
+    employee_id: str
+    name: str | None
+    rated: bool
+    late: bool | None
+
+
+class GroupProgress(BaseModel):
+    """A group's tasks for one person. `raters` lists who was asked and who has rated
+    for a named group; it is null for an anonymous group, which is shown as counts."""
+
+    group: str
+    anonymous: bool
+    asked: int
+    rated: int
+    raters: list[RaterStatus] | None
+
+
+class RateeProgress(BaseModel):
+    employee_id: str
+    name: str
+    team_id: str
+    asked: int
+    rated: int
+    groups: list[GroupProgress]
+
+
+class GroupTotal(BaseModel):
+    group: str
+    anonymous: bool
+    asked: int
+    rated: int
+
+
+class RoundProgress(BaseModel):
+    round: RoundSummary
+    share_rated: float | None
+    groups: list[GroupTotal]
+    ratees: list[RateeProgress]
+
+
+class MyTask(BaseModel):
+    """One rating the caller is asked to give (their own task: whether it is done)."""
+
+    round_id: str
+    title: str
+    status: str
+    deadline: datetime
+    close_at: datetime
+    ratee_id: str
+    ratee_name: str | None
+    group: str
+    anonymous: bool
+    rated: bool
+
+
+class MyTasks(BaseModel):
+    person_id: str
+    open: int
+    tasks: list[MyTask]
+
+
+class CourseRef(BaseModel):
+    course: str
+    title: dict[str, str]
+
+
+class ProfileView(BaseModel):
+    """A person's results of a closed round: per competency each group's average (hidden
+    below the minimum group size), the overall level, the target and the gap."""
+
+    round_id: str
+    title: str
+    closed_at: datetime | None
+    employee_id: str
+    name: str
+    manager_id: str | None
+    team_id: str
+    model_version: int
+    scale_top: int
+    competencies: list[CompetencyScore]
+    gaps: list[str]
+    courses: list[CourseRef]
+
+
+class TeamProfiles(BaseModel):
+    round_id: str
+    manager_id: str
+    profiles: list[ProfileView]
+    gaps: list[CompetencyGap]
+    """The team's share below target per competency (from the profiles shown)."""
+
+
+class GapReport(BaseModel):
+    round_id: str
+    title: str
+    closed_at: datetime | None
+    assessed: int
+    competencies: list[CompetencyGap]
+
+
+class AssessmentQueries:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    @contextmanager
+    def _connection(self) -> Iterator[Connection[DictRow]]:
+        with self.pool.connection() as conn:
+            yield cast(Connection[DictRow], conn)
+
+    # -- rounds (HR) ---------------------------------------------------------------------
+    def rounds(self, principal: Principal) -> list[RoundSummary]:
+        principal.require(*READERS, action=Message("see 360° assessment rounds"))
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT * FROM rm_assessment_round ORDER BY started_at DESC, round_id"
+            ).fetchall()
+        return [_summary(r) for r in rows]
+
+    def _round(self, conn: Connection[DictRow], round_id: str) -> dict[str, Any]:
+        row = conn.execute(
+            "SELECT * FROM rm_assessment_round WHERE round_id = %s", (round_id,)
+        ).fetchone()
+        if row is None:
+            raise NotFoundError("no assessment round {round_id!r}", round_id=round_id)
+        return dict(row)
+
+    def progress(self, principal: Principal, round_id: str) -> RoundProgress:
+        """Who has rated: by name for named groups, counts only for anonymous ones."""
+        principal.require(*READERS, action=Message("see a 360° round's progress"))
+        with self._connection() as conn:
+            rnd = self._round(conn, round_id)
+            ratees = conn.execute(
+                "SELECT employee_id, name, team_id FROM rm_assessment_profile "
+                "WHERE round_id = %s ORDER BY employee_id",
+                (round_id,),
+            ).fetchall()
+            tasks = conn.execute(
+                "SELECT t.ratee_id, t.rater_id, t.grp, t.anonymous, t.rated, t.late, e.name "
+                "FROM rm_assessment_task t LEFT JOIN rm_employee e ON e.employee_id = t.rater_id "
+                "WHERE t.round_id = %s ORDER BY t.ratee_id, t.rater_id",
+                (round_id,),
+            ).fetchall()
+        by_ratee: dict[str, dict[str, list[dict[str, Any]]]] = {}
+        for t in tasks:
+            by_ratee.setdefault(t["ratee_id"], {}).setdefault(t["grp"], []).append(dict(t))
+        totals: dict[str, GroupTotal] = {}
+        out: list[RateeProgress] = []
+        for r in ratees:
+            groups: list[GroupProgress] = []
+            for group in GROUPS:
+                rows = by_ratee.get(r["employee_id"], {}).get(group, [])
+                if not rows:
+                    continue
+                anonymous = bool(rows[0]["anonymous"])
+                rated = sum(1 for x in rows if x["rated"])
+                groups.append(
+                    GroupProgress(
+                        group=group,
+                        anonymous=anonymous,
+                        asked=len(rows),
+                        rated=rated,
+                        raters=None
+                        if anonymous
+                        else [
+                            RaterStatus(
+                                employee_id=x["rater_id"],
+                                name=x["name"],
+                                rated=x["rated"],
+                                late=x["late"],
+                            )
+                            for x in rows
+                        ],
+                    )
+                )
+                total = totals.setdefault(
+                    group, GroupTotal(group=group, anonymous=anonymous, asked=0, rated=0)
+                )
+                total.asked += len(rows)
+                total.rated += rated
+            out.append(
+                RateeProgress(
+                    employee_id=r["employee_id"],
+                    name=r["name"],
+                    team_id=r["team_id"],
+                    asked=sum(g.asked for g in groups),
+                    rated=sum(g.rated for g in groups),
+                    groups=groups,
+                )
+            )
+        summary = _summary(rnd)
+        return RoundProgress(
+            round=summary,
+            share_rated=round(summary.rated / summary.asked, 4) if summary.asked else None,
+            groups=[totals[g] for g in GROUPS if g in totals],
+            ratees=out,
+        )
+
+    def gaps(self, principal: Principal, round_id: str) -> GapReport:
+        """Per competency the share of assessed people below target, e.g. "65% have a
+        resource-coordination gap", with the courses recommended."""
+        principal.require(*READERS, action=Message("see a 360° round's gap summary"))
+        with self._connection() as conn:
+            rnd = self._round(conn, round_id)
+        _require_closed(rnd)
+        competencies = [CompetencyGap.model_validate(g) for g in rnd["gap_summary"] or []]
+        return GapReport(
+            round_id=round_id,
+            title=rnd["title"],
+            closed_at=rnd["closed_at"],
+            assessed=max((g.assessed for g in competencies), default=0),
+            competencies=competencies,
+        )
+
+    # -- a rater's tasks ---------------------------------------------------------------
+    def my_tasks(self, principal: Principal) -> MyTasks:
+        principal.require(
+            AccessRole.employee,
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            action=Message("see 360° rating tasks"),
+        )
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT t.round_id, r.title, r.status, r.deadline, r.close_at, t.ratee_id, "
+                "p.name AS ratee_name, t.grp, t.anonymous, t.rated "
+                "FROM rm_assessment_task t JOIN rm_assessment_round r USING (round_id) "
+                "LEFT JOIN rm_assessment_profile p "
+                "ON p.round_id = t.round_id AND p.employee_id = t.ratee_id "
+                "WHERE t.rater_id = %s ORDER BY r.deadline DESC, t.round_id, t.ratee_id",
+                (principal.person_id,),
+            ).fetchall()
+        tasks = [
+            MyTask(
+                round_id=r["round_id"],
+                title=r["title"],
+                status=r["status"],
+                deadline=r["deadline"],
+                close_at=r["close_at"],
+                ratee_id=r["ratee_id"],
+                ratee_name=r["ratee_name"],
+                group=r["grp"],
+                anonymous=r["anonymous"],
+                rated=r["rated"],
+            )
+            for r in rows
+        ]
+        return MyTasks(
+            person_id=principal.person_id,
+            open=sum(1 for t in tasks if not t.rated and t.status != "closed"),
+            tasks=tasks,
+        )
+
+    # -- profiles ----------------------------------------------------------------------
+    def profile(self, principal: Principal, round_id: str, employee_id: str) -> ProfileView:
+        with self._connection() as conn:
+            require_visible(conn, principal, employee_id)
+            rnd = self._round(conn, round_id)
+            row = conn.execute(
+                "SELECT * FROM rm_assessment_profile WHERE round_id = %s AND employee_id = %s",
+                (round_id, employee_id),
+            ).fetchone()
+            if row is None:
+                raise NotFoundError(
+                    "{employee_id} is not assessed in round {round_id}",
+                    employee_id=employee_id,
+                    round_id=round_id,
+                )
+            _require_closed(rnd)
+            catalog = _catalog(conn)
+        return _view(rnd, dict(row), catalog)
+
+    def team(self, principal: Principal, round_id: str, manager_id: str) -> TeamProfiles:
+        """The published profiles of the manager's reports (the access rules' scope)."""
+        principal.require(
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action=Message("see a team's 360° profiles"),
+        )
+        with self._connection() as conn:
+            require_visible(conn, principal, manager_id)
+            rnd = self._round(conn, round_id)
+            _require_closed(rnd)
+            team = sorted(reports_of(conn, manager_id))
+            rows = conn.execute(
+                "SELECT * FROM rm_assessment_profile WHERE round_id = %s "
+                "AND employee_id = ANY(%s) AND profile IS NOT NULL ORDER BY employee_id",
+                (round_id, team),
+            ).fetchall()
+            catalog = _catalog(conn)
+            model = _model(conn, rnd["model_key"], rnd["model_version"])
+        views = [_view(rnd, dict(r), catalog) for r in rows]
+        profiles = [CompetencyProfile.model_validate(r["profile"]) for r in rows]
+        return TeamProfiles(
+            round_id=round_id,
+            manager_id=manager_id,
+            profiles=views,
+            gaps=gap_summary(model, profiles, labels=in_every_language) if model else [],
+        )
+
+
+def _summary(r: Any) -> RoundSummary:
+    return RoundSummary(
+        round_id=r["round_id"],
+        title=r["title"],
+        status=r["status"],
+        model_key=r["model_key"],
+        model_version=r["model_version"],
+        anonymous_groups=list(r["anonymous_groups"]),
+        started_by=r["started_by"],
+        started_at=r["started_at"],
+        deadline=r["deadline"],
+        close_at=r["close_at"],
+        time_zone=r["time_zone"],
+        ratees=r["ratees"],
+        asked=r["asked"],
+        rated=r["rated"],
+        late=r["late"],
+        reminders_sent=r["reminders_sent"],
+        closed_at=r["closed_at"],
+    )
+
+
+def _require_closed(rnd: dict[str, Any]) -> None:
+    if rnd["status"] != "closed":
+        raise DomainError(
+            "round {round_id} is still open; results are published when it closes ({close_at})",
+            round_id=rnd["round_id"],
+            close_at=rnd["close_at"].isoformat(),
+        )
+
+
+def _catalog(conn: Connection[DictRow]) -> MetricCatalog | None:
+    row = conn.execute(
+        "SELECT document FROM rm_policy WHERE kind = 'metric_catalog' AND key = 'default' "
+        "ORDER BY version DESC LIMIT 1"
+    ).fetchone()
+    return MetricCatalog.model_validate(row["document"]) if row else None
+
+
+def _model(conn: Connection[DictRow], key: str, version: int) -> CompetencyModel | None:
+    row = conn.execute(
+        "SELECT document FROM rm_policy WHERE kind = 'competency_model' AND key = %s "
+        "AND version = %s",
+        (key, version),
+    ).fetchone()
+    return CompetencyModel.model_validate(row["document"]) if row else None
+
+
+def _view(rnd: dict[str, Any], row: dict[str, Any], catalog: MetricCatalog | None) -> ProfileView:
+    profile = CompetencyProfile.model_validate(row["profile"])
+    return ProfileView(
+        round_id=rnd["round_id"],
+        title=rnd["title"],
+        closed_at=rnd["closed_at"],
+        employee_id=row["employee_id"],
+        name=row["name"],
+        manager_id=row["manager_id"],
+        team_id=row["team_id"],
+        model_version=profile.model_version,
+        scale_top=profile.scale_top,
+        competencies=profile.competencies,
+        gaps=profile.gaps,
+        courses=[
+            CourseRef(
+                course=c,
+                title=catalog.courses.get(c, {"en": c, "zh": c}) if catalog else {"en": c, "zh": c},
+            )
+            for c in profile.courses
+        ],
+    )

@@ -1,0 +1,56 @@
+"""Development plans for people, from the read model, through the access rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+
+from careerflow.messages import Message
+from careerflow.principal import AccessRole, Principal
+from projections.visibility import reports_of, require_visible
+
+
+class PlanQueries:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def plans_of(self, principal: Principal, employee_id: str) -> list[dict[str, Any]]:
+        """One person's plans with live progress (newest first)."""
+        with self.pool.connection() as conn:
+            require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
+            rows: Any = conn.execute(
+                "SELECT * FROM rm_plan WHERE employee_id = %s ORDER BY effective_date DESC",
+                (employee_id,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
+    def team(self, principal: Principal) -> list[dict[str, Any]]:
+        """Every plan among a manager's reports (HR: everyone's)."""
+        principal.require(
+            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see team plans")
+        )
+        with self.pool.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT p.plan_id, p.employee_id, e.name, p.role, p.effective_date, p.overall, "
+                "p.done, p.total, p.overdue, p.closed FROM rm_plan p "
+                "JOIN rm_employee e USING (employee_id) ORDER BY p.employee_id"
+            ).fetchall()
+            if principal.role != AccessRole.manager:
+                return [dict(r) for r in rows]
+            reports = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
+        return [dict(r) for r in rows if r["employee_id"] in reports]
+
+    def overview(self, principal: Principal) -> dict[str, Any]:
+        """HR: open plans on track, at risk and overdue; closed plans by outcome."""
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, action=Message("see the plans overview")
+        )
+        with self.pool.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT closed, COALESCE(outcome, overall) AS status, count(*) AS n "
+                "FROM rm_plan GROUP BY 1, 2"
+            ).fetchall()
+        open_plans = {r["status"]: r["n"] for r in rows if not r["closed"]}
+        closed = {r["status"]: r["n"] for r in rows if r["closed"]}
+        return {"open": open_plans, "closed": closed}
