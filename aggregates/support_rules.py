@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from typing import Literal
+from zoneinfo import ZoneInfo
 
 from aggregates.meta import Immutable
 from words.messages import Message
@@ -36,3 +37,8 @@ class SlaClock(Immutable):
     """The ISO week of `raised_at` in the company's time zone (compliance is by week)."""
     due_at: datetime
     reminders: list[SlaReminder]
+
+
+def local_label(moment: datetime, time_zone: str) -> str:
+    """A moment as said in the team's time zone: "2026-11-23 17:30 (Asia/Shanghai)"."""
+    return f"{moment.astimezone(ZoneInfo(time_zone)).strftime('%Y-%m-%d %H:%M')} ({time_zone})"

@@ -6,15 +6,11 @@ from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from careerflow.services.cycle_process import ScheduleState
-    from careerflow.services.cycle_queries import (
-        BonusStatement,
-        Completion,
-        CompletionRates,
-        RepWeek,
-        TeamBoard,
-    )
     from careerflow.services.cycles import CycleInfo
-    from careerflow.services.goal_queries import CascadeOverview
+    from projections.goal_queries import CascadeOverview
+    from projections.month_statements import BonusStatement
+    from projections.rep_week import RepWeek
+    from projections.team_board import Completion, CompletionRates, TeamBoard
 
 
 def _num(x: float | None) -> str:

@@ -32,8 +32,8 @@ from aggregates.weekly_cycle import cycle_uuid
 from careerflow.eventstore import PydanticApplication
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import reports_of
 from careerflow.services.audit_views import AuditView
+from projections.visibility import reports_of
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services

@@ -13,10 +13,10 @@ from pydantic import BaseModel
 
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import PAY_FIELDS, sees_pay
 from projections.cycles import MONTH_STATEMENT_TABLE
 from projections.runner import PROJECTIONS, ReadModels, scratch_schema
 from projections.schema import READ_MODEL_TABLES
+from projections.visibility import PAY_FIELDS, sees_pay
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services

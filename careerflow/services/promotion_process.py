@@ -25,9 +25,9 @@ from aggregates.promotion import (
 from careerflow.applications.promotions import check_can_apply
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import can_see
 from careerflow.services.registry import Services
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
+from projections.visibility import can_see
 from workflows.promotion import (
     HrReview,
     ManagerDecision,

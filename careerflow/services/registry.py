@@ -12,23 +12,23 @@ from psycopg_pool import ConnectionPool
 from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
-from careerflow.services.assessment_queries import AssessmentQueries
-from careerflow.services.cycle_queries import CycleQueries
-from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.history import HistoryService
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
-from careerflow.services.plan_queries import PlanQueries
 from careerflow.services.policies import PolicyService
-from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.promotions import wire as wire_promotions
-from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
-from careerflow.services.support_queries import SupportQueries
 from careerflow.services.time_travel import TimeTravelService
 from careerflow.services.tokens import TokenService
 from careerflow.store import Store
+from projections.assessment_queries import AssessmentQueries
+from projections.cycle_queries import CycleQueries
+from projections.goal_queries import GoalQueries
+from projections.plan_queries import PlanQueries
+from projections.promotion_queries import PromotionQueries
+from projections.readiness_queries import QueryService
+from projections.support_queries import SupportQueries
 
 
 class Services:

@@ -21,6 +21,7 @@ from aggregates.support_request import (
     SupportRequest,
     support_uuid,
 )
+from aggregates.support_rules import local_label as local_label
 from careerflow.messages import Message
 from careerflow.office_hours import add_office_minutes, office_minutes_between
 from careerflow.principal import AccessRole, Principal
@@ -71,10 +72,6 @@ def support_info(request: SupportRequest) -> SupportInfo:
         reopens=request.reopens,
         finished_at=request.finished_at,
     )
-
-
-def local_label(moment: datetime, time_zone: str) -> str:
-    return f"{moment.astimezone(ZoneInfo(time_zone)).strftime('%Y-%m-%d %H:%M')} ({time_zone})"
 
 
 def iso_week(moment: datetime, time_zone: str) -> str:

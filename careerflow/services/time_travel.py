@@ -21,9 +21,9 @@ from pydantic import BaseModel
 from aggregates.base import DomainError, DomainEvent, NotFoundError
 from careerflow.messages import Message
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.queries import QueryService
 from projections.base import ReadModelView
 from projections.readiness import ReadinessRefresher
+from projections.readiness_queries import QueryService
 from projections.runner import PROJECTIONS, scratch_schema
 
 if TYPE_CHECKING:

@@ -13,7 +13,7 @@ from tests.api.matrix import Case, Outcome
 
 READERS: dict[str, Outcome] = {"auditor:A001": "ok", "hr:H001": "ok"}
 MONTH = "2020-01"  # closed for E1 on the matrix's stack
-# The pay fields of a bonus or commission result (careerflow.services.access.PAY_FIELDS)
+# The pay fields of a bonus or commission result (projections.visibility.PAY_FIELDS)
 # by names no other part of a month uses ("lines" is also the KPI score's: the checks
 # below look at the results' own lines).
 NO_PAY = {"auditor:A001": ["amount", "target_met", "inputs"]}

@@ -19,7 +19,8 @@ from careerflow.api.errors import problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService, RoundStarted
-from careerflow.services.assessment_queries import (
+from careerflow.services.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
+from projections.assessment_queries import (
     GapReport,
     MyTasks,
     ProfileView,
@@ -27,7 +28,6 @@ from careerflow.services.assessment_queries import (
     RoundSummary,
     TeamProfiles,
 )
-from careerflow.services.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
 
 PROBLEMS = problem_responses("round, person or task", "the round's rules")
 router = APIRouter(prefix="/assessments", tags=["assessments"], responses=PROBLEMS)

@@ -24,11 +24,13 @@ from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
 from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import require_visible
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
-from careerflow.services.cycle_queries import BonusStatement, CompletionRates, RepWeek, TeamBoard
 from careerflow.services.cycles import CycleCommands, CycleInfo
 from projections.cycles import week_of
+from projections.month_statements import BonusStatement
+from projections.rep_week import RepWeek
+from projections.team_board import CompletionRates, TeamBoard
+from projections.visibility import require_visible
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).

@@ -8,7 +8,7 @@ from fastapi import APIRouter, Path
 
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem
-from careerflow.services.goal_queries import CascadeOverview
+from projections.goal_queries import CascadeOverview
 
 router = APIRouter(
     prefix="/goals",

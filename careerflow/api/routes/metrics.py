@@ -21,9 +21,9 @@ from careerflow.api.errors import Problem, refusal, validation_refusal
 from careerflow.messages import Message
 from careerflow.principal import AccessRole
 from careerflow.services import updates
-from careerflow.services.access import require_visible
 from careerflow.services.ingest import IngestError, IngestResult
 from projections.metrics import measurements_of
+from projections.visibility import require_visible
 from workflows.metric_import import MetricImportWorkflow
 
 router = APIRouter(tags=["metrics"])

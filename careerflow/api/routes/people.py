@@ -26,9 +26,9 @@ from careerflow.api.context import ApiContext
 from careerflow.api.errors import Problem, problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import EVERYONE, reports_of
 from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
 from projections import people as people_view
+from projections.visibility import EVERYONE, reports_of
 from words.catalogue import in_every_language, said_in
 
 router = APIRouter(tags=["people"])

@@ -24,8 +24,8 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import can_see
 from careerflow.services.plans import PlanCommands, PlanInfo
+from projections.visibility import can_see
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or plan", "the plan's rules")

@@ -19,7 +19,7 @@ from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.support import SupportInfo
 from careerflow.services.support_process import SupportProcessService
-from careerflow.services.support_queries import (
+from projections.support_queries import (
     Compliance,
     MyRequests,
     SupportRequestView,

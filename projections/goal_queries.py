@@ -20,9 +20,9 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.documents import Measurement, month_of
 from aggregates.goals import GoalCascade, derive_targets
 from aggregates.ladder import Role
+from aggregates.periods import period_value
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import EVERYONE, reports_of
-from careerflow.services.cycles import period_value
+from projections.visibility import EVERYONE, reports_of
 
 
 class Level(BaseModel):

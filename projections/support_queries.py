@@ -23,10 +23,10 @@ from pydantic import BaseModel
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.documents import period_kind
 from aggregates.support_process import SupportProcess
-from careerflow.messages import Invalid, Message
+from aggregates.support_rules import local_label
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import EVERYONE, can_see
-from careerflow.services.support import local_label
+from projections.visibility import EVERYONE, can_see
+from words.messages import Invalid, Message
 
 WITH_TEAM = ["open", "acknowledged", "reopened"]
 

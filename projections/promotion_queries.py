@@ -11,10 +11,10 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
 from aggregates.process import PromotionProcess
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.access import EVERYONE, can_see, reports_of
 from careerflow.workdays import working_days_between
+from projections.visibility import EVERYONE, can_see, reports_of
+from words.messages import Message
 
 OPEN_STAGES = ("reporting", "manager_review", "returned", "hr_review", "approved")
 # Who may read applications at all (403 for any other role, before any lookup; the
