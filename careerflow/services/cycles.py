@@ -3,7 +3,6 @@ workflows' activities). Each is idempotent: a retried activity changes nothing."
 
 from __future__ import annotations
 
-import math
 from contextlib import AbstractContextManager
 from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
@@ -23,6 +22,7 @@ from aggregates.incentives import (
 )
 from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
+from aggregates.metric_periods import SUMMED_UNITS, period_value
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.training_rules import TrainingRules, check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
@@ -33,44 +33,6 @@ from projections.people import active_in_roles
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services
-
-# Rates are averaged over finer periods; amounts and counts are summed.
-SUMMED_UNITS = ("currency", "count")
-
-
-def period_value(
-    measurements: list[Measurement], metric: str, period: str, summed: bool
-) -> float | None:
-    """A metric's value for a week or month: a measurement of exactly that period wins
-    (the source system's own total); otherwise the finer periods inside it are summed
-    (amounts, counts) or averaged (rates). None when there is nothing."""
-    exact = [m.value for m in measurements if m.metric == metric and m.period == period]
-    if exact:
-        return math.fsum(exact)
-    kind = period_kind(period)
-    finer: list[float] = []
-    for m in measurements:
-        if m.metric != metric:
-            continue
-        pk = period_kind(m.period)
-        if kind == "week" and pk == "day":
-            if _iso_week(m.period) == period:
-                finer.append(m.value)
-        elif kind == "month" and pk in ("week", "day") and month_of(m.period) == period:
-            # Days of a week that has its own measurement would be counted twice.
-            if pk == "day":
-                week = _iso_week(m.period)
-                if any(x.metric == metric and x.period == week for x in measurements):
-                    continue
-            finer.append(m.value)
-    if not finer:
-        return None
-    return math.fsum(finer) if summed else math.fsum(finer) / len(finer)
-
-
-def _iso_week(day: str) -> str:
-    iso = date.fromisoformat(day).isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
 
 
 class CycleCommands:

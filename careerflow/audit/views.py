@@ -15,7 +15,7 @@ from collections.abc import Callable, Collection
 from typing import Any
 
 from careerflow.principal import Principal
-from careerflow.services.access import redact_pay, sees_pay
+from projections.visibility import redact_pay, sees_pay
 
 # One event per rating: who rated (named groups: and what), and when.
 PER_RATER_EVENTS = frozenset({"RatingRecorded", "AnonymousTaskCompleted"})
