@@ -3,7 +3,7 @@ where it stopped: no event skipped, none applied twice. Each read-model change a
 tracking record are one transaction, so a kill mid-batch loses at most the uncommitted
 one, and the restarted runner takes it again.
 
-The proof is the projection check (careerflow/services/projection_check.py): every read
+The proof is the projection check (careerflow/audit/projection_check.py): every read
 model rebuilt from scratch from the same events must equal the live one row by row, and
 every projection's position must be its application's last event."""
 
