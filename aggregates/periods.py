@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from aggregates.documents import Measurement, month_of, period_kind
+from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind
 
 # Rates are averaged over finer periods; amounts and counts are summed.
 SUMMED_UNITS = ("currency", "count")
@@ -45,3 +45,10 @@ def period_value(
 def _iso_week(day: str) -> str:
     iso = date.fromisoformat(day).isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
+
+
+def is_summed(catalog: MetricCatalog, metric: str) -> bool:
+    """Whether a metric's finer periods are summed (amounts, counts; unknown metrics too)
+    rather than averaged (rates)."""
+    definition = catalog.metrics.get(metric)
+    return definition is None or definition.unit in SUMMED_UNITS

@@ -20,7 +20,7 @@ Tamper evidence: in the same transaction, under the same table lock, each event 
 row in `<events table>_chain` with three SHA-256 hashes: of the event itself (id,
 version, topic, stored bytes), of its stream (chained to the previous event of the same
 aggregate) and of the log (chained to the previous notification and this notification's
-position). `careerflow.services.integrity` walks both tables and names the first event
+position). `careerflow.audit.integrity` walks both tables and names the first event
 that was edited, deleted, inserted or reordered."""
 
 from __future__ import annotations

@@ -22,11 +22,11 @@ from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.employee import Employee
 from bench.appends import employees
 from bench.appends import move as move_one
+from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import UnpipelinedApplicationRecorder
-from careerflow.services.integrity import verify_store
 from careerflow.services.policies import PolicyService
 from careerflow.services.registry import Services
 
@@ -90,7 +90,7 @@ def test_both_paths_chain_every_event_and_refuse_conflicts(
     threading.Thread(target=write, daemon=True).start()
     assert done.wait(30), "the events table stayed locked"
 
-    report = verify_store(services, AUDITOR)
+    report = verify_store(services.store, services.history, AUDITOR)
     assert report.ok and report.first_finding is None
     counts = {a.application: a.events for a in report.applications}
     assert counts["people"] == 6 + 6 + 3 + 1 + 1

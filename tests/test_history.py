@@ -13,11 +13,11 @@ import pytest
 
 from aggregates.audit_action import AuditAction
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from careerflow.audit.history import to_html, to_jsonl
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.history import to_html, to_jsonl
 from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org

@@ -17,13 +17,13 @@ import pytest
 from psycopg.rows import dict_row
 
 from aggregates.base import DomainError, PermissionDeniedError
+from careerflow.audit.chain_backfill import backfill_chain
+from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
-from careerflow.services.chain_backfill import backfill_chain
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.integrity import verify_store
 from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
@@ -63,7 +63,7 @@ def positions(services: Services) -> list[int]:
 
 
 def check(services: Services, **kwargs: Any) -> Any:
-    report = verify_store(services, AUDITOR, **kwargs)
+    report = verify_store(services.store, services.history, AUDITOR, **kwargs)
     return report, report.first_finding
 
 
@@ -75,7 +75,9 @@ def test_an_untouched_store_verifies_with_progress(services: Services) -> None:
     assert counts["people"] == len(positions(services)) and counts["cycles"] == 3
     assert ("people", 2) in seen  # progress while streaming, not only at the end
     with pytest.raises(PermissionDeniedError):
-        verify_store(services, Principal(person_id="E1", role=AccessRole.employee))
+        verify_store(
+            services.store, services.history, Principal(person_id="E1", role=AccessRole.employee)
+        )
 
 
 def test_an_edited_event_is_named(services: Services) -> None:
@@ -199,9 +201,9 @@ def test_a_store_from_before_the_chain_is_backfilled_and_verifies(services: Serv
     assert "3 events" in cycles.finding.detail  # the two opened weeks and E1's plan
 
     with pytest.raises(PermissionDeniedError):
-        backfill_chain(services, AUDITOR)
+        backfill_chain(services.store, services.history, AUDITOR)
     before = services.store.audit.recorder.max_notification_id() or 0
-    done = backfill_chain(services, HR)
+    done = backfill_chain(services.store, services.history, HR)
     by_app = {a.application: a for a in done.applications}
     assert (by_app["cycles"].chained, by_app["cycles"].rebased) == (3, 2)
     assert by_app["people"].chained == len(positions(services))
@@ -216,7 +218,7 @@ def test_a_store_from_before_the_chain_is_backfilled_and_verifies(services: Serv
     heads = {a.application: a.head for a in report.applications}
     assert heads["cycles"] == by_app["cycles"].head
     # Tamper evidence holds after the backfill, and a second run changes nothing.
-    again = backfill_chain(services, HR)
+    again = backfill_chain(services.store, services.history, HR)
     assert again.chained == 0
     target = positions(services)[1]
     sql(services, "UPDATE people_events SET state = state || '\\x20'::bytea "
@@ -239,7 +241,7 @@ def test_a_backfill_refuses_a_tampered_store_and_changes_nothing(services: Servi
     chain = "SELECT * FROM cycles_events_chain ORDER BY notification_id"
     chain_before = sql(services, chain)
     with pytest.raises(DomainError, match="no chain row after chained events"):
-        backfill_chain(services, HR)
+        backfill_chain(services.store, services.history, HR)
     assert sql(services, chain) == chain_before
     # An edited event among the rows chained since the upgrade is refused too.
     sql(services, "DELETE FROM cycles_events WHERE notification_id = "
@@ -248,7 +250,7 @@ def test_a_backfill_refuses_a_tampered_store_and_changes_nothing(services: Servi
     sql(services, "UPDATE cycles_events SET state = state || '\\x20'::bytea "
         "WHERE notification_id = %s", (last,))  # fmt: skip
     with pytest.raises(DomainError, match="does not match its chain row"):
-        backfill_chain(services, HR)
+        backfill_chain(services.store, services.history, HR)
 
 
 async def test_verify_offers_the_backfill_and_hr_runs_it_from_the_command_line(

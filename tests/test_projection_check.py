@@ -11,10 +11,10 @@ import psycopg
 import pytest
 
 from aggregates.base import PermissionDeniedError
+from careerflow.audit.projection_check import check_projections
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.projection_check import check_projections
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -39,7 +39,7 @@ def sql(services: Services, statement: str, params: tuple[Any, ...] = ()) -> lis
 
 
 def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) -> None:
-    report = check_projections(services, AUDITOR)
+    report = check_projections(services.store, services.history, AUDITOR)
     assert report.ok, report.differences
     assert report.rows_compared["rm_employee"] == 5
     assert report.rows_compared["rm_readiness"] == 5
@@ -48,7 +48,7 @@ def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) ->
     sql(services, "DELETE FROM rm_measurement WHERE employee_id = 'E1' AND metric = "
         "'satisfaction' AND period = '2026-10'")  # fmt: skip
     sql(services, "INSERT INTO rm_team VALUES ('T999', 'Ghost team', NULL, NULL)")
-    report = check_projections(services, AUDITOR)
+    report = check_projections(services.store, services.history, AUDITOR)
     assert not report.ok and report.difference_count == 3
     found = {(d.table, d.problem): d for d in report.differences}
     edited = found[("rm_employee", "differs")]
@@ -60,7 +60,9 @@ def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) ->
     schemas = sql(services, "SELECT nspname FROM pg_namespace WHERE nspname LIKE 'rm_check_%'")
     assert schemas == []
     with pytest.raises(PermissionDeniedError):
-        check_projections(services, Principal(person_id="S001", role=AccessRole.manager))
+        check_projections(
+            services.store, services.history, Principal(person_id="S001", role=AccessRole.manager)
+        )
 
 
 def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: Services) -> None:
@@ -73,12 +75,14 @@ def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: S
         rm.wait_caught_up(services.store.applications())
     sql(services, "UPDATE rm_month_statement SET bonus_amount = 99999, "
         "commission_amount = 77777 WHERE employee_id = 'E1'")  # fmt: skip
-    report = check_projections(services, AUDITOR)
+    report = check_projections(services.store, services.history, AUDITOR)
     (difference,) = report.differences
     assert difference.table == "rm_month_statement"
     assert set(difference.columns) == {"bonus_amount", "commission_amount"}
     assert difference.columns["bonus_amount"] == {"live": None, "rebuilt": None}
     assert report.pay_redacted and "99999" not in report.model_dump_json()
-    hr = check_projections(services, Principal(person_id="H001", role=AccessRole.hr))
+    hr = check_projections(
+        services.store, services.history, Principal(person_id="H001", role=AccessRole.hr)
+    )
     assert hr.differences[0].columns["bonus_amount"]["live"] == 99999
     assert not hr.pay_redacted

@@ -14,11 +14,11 @@ import pytest
 from aggregates.base import NotFoundError, PermissionDeniedError
 from aggregates.incentives import BonusRules
 from aggregates.ladder import Role
+from careerflow.audit import reevaluation
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services import reevaluation
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env

@@ -11,12 +11,12 @@ import pytest
 
 from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.seed_policies import potential_weights_v1, sales_supervisor_criteria_v1
+from careerflow.audit.what_if import what_if
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.registry import Services
-from careerflow.services.what_if import what_if
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -43,7 +43,13 @@ def criteria_with_repurchase(threshold: float) -> dict[str, Any]:
 
 def test_a_lower_threshold_makes_e2_eligible(services: Services) -> None:
     report = what_if(
-        services, DEMO_HR, "promotion_criteria", "sales_supervisor", criteria_with_repurchase(50)
+        services.policies,
+        services.read_pool,
+        services.history,
+        DEMO_HR,
+        "promotion_criteria",
+        "sales_supervisor",
+        criteria_with_repurchase(50),
     )
     assert report.in_force_version == 1 and report.as_of_month == "2026-10"
     changed = {c.employee_id: c for c in report.changes}
@@ -60,7 +66,15 @@ def test_weights_that_favour_customers_move_the_pool(services: Services) -> None
     weights["dimensions"]["performance"]["weight"] = 0.10
     weights["dimensions"]["customer"]["weight"] = 0.60
     weights["pool_top_fraction"] = 0.5
-    report = what_if(services, DEMO_HR, "potential_weights", "default", weights)
+    report = what_if(
+        services.policies,
+        services.read_pool,
+        services.history,
+        DEMO_HR,
+        "potential_weights",
+        "default",
+        weights,
+    )
     assert report.pool_size_now == 1  # 10% of 5 people, at least one
     assert report.pool_size_draft == 3  # half of 5, rounded up
     assert len(report.joined_pool) == 2 and report.left_pool == []
@@ -70,16 +84,42 @@ def test_weights_that_favour_customers_move_the_pool(services: Services) -> None
 
 def test_bad_drafts_and_callers_are_refused(services: Services) -> None:
     with pytest.raises(DomainError, match="is not valid"):
-        what_if(services, DEMO_HR, "potential_weights", "default", {"dimensions": {}})
+        what_if(
+            services.policies,
+            services.read_pool,
+            services.history,
+            DEMO_HR,
+            "potential_weights",
+            "default",
+            {"dimensions": {}},
+        )
     doc = criteria_with_repurchase(50)
     doc["criteria"][0]["metric"] = "no_such_metric"
     with pytest.raises(DomainError, match="does not fit"):
-        what_if(services, DEMO_HR, "promotion_criteria", "sales_supervisor", doc)
+        what_if(
+            services.policies,
+            services.read_pool,
+            services.history,
+            DEMO_HR,
+            "promotion_criteria",
+            "sales_supervisor",
+            doc,
+        )
     with pytest.raises(DomainError, match="what-if evaluates"):
-        what_if(services, DEMO_HR, "bonus_rules", "default", {})
+        what_if(
+            services.policies,
+            services.read_pool,
+            services.history,
+            DEMO_HR,
+            "bonus_rules",
+            "default",
+            {},
+        )
     with pytest.raises(PermissionDeniedError):
         what_if(
-            services,
+            services.policies,
+            services.read_pool,
+            services.history,
             Principal(person_id="S001", role=AccessRole.manager),
             "promotion_criteria",
             "sales_supervisor",

@@ -53,7 +53,7 @@ def audit_history(
 ) -> None:
     """The ordered events of one subject with who, when, command, workflow and the
     policy versions used (auditors and HR; the read is itself recorded)."""
-    from careerflow.services.history import to_html, to_jsonl
+    from careerflow.audit.history import to_html, to_jsonl
 
     if fmt not in ("json", "jsonl", "html"):
         _fail(Message("unknown --format {fmt!r}; use json, jsonl or html", fmt=fmt))
@@ -84,7 +84,7 @@ def audit_verify(
 ) -> None:
     """Walk the event store's hash chains and name the first event that was edited,
     deleted, inserted or reordered; exits 1 if any was. Progress goes to stderr."""
-    from careerflow.services.integrity import verify_store
+    from careerflow.audit.integrity import verify_store
 
     kept: dict[str, tuple[int, str]] = {}
     if anchors is not None:
@@ -102,7 +102,7 @@ def audit_verify(
     def progress(app_name: str, count: int) -> None:
         typer.echo(f"verify: {app_name}: {count} events", err=True)
 
-    report = _call(token, lambda s, p: verify_store(s, p, kept, progress))
+    report = _call(token, lambda s, p: verify_store(s.store, s.history, p, kept, progress))
     if save_anchors is not None:
         heads = {a.application: [a.head_position, a.head] for a in report.applications}
         save_anchors.write_text(json.dumps(heads, indent=2))
@@ -125,9 +125,9 @@ def audit_backfill_chain(token: TokenOption = "") -> None:
     """HR, once after upgrading an install from before the hash chain: chain the events
     that have none, so `audit verify` passes (refused, changing nothing, if the store
     shows anything else; recorded). Keep the new heads it prints."""
-    from careerflow.services.chain_backfill import backfill_chain
+    from careerflow.audit.chain_backfill import backfill_chain
 
-    _act(token, lambda s, p: backfill_chain(s, p))
+    _act(token, lambda s, p: backfill_chain(s.store, s.history, p))
 
 
 @audit_app.command("items")
@@ -143,7 +143,7 @@ def audit_items_command(
     """What there is to audit, newest first, each with the history that tells it."""
     from datetime import date
 
-    from careerflow.services.audit_index import audit_items
+    from careerflow.audit.index import audit_items
 
     days: list[date | None] = []
     for name, text in (("--since", since), ("--until", until)):
@@ -151,7 +151,12 @@ def audit_items_command(
             days.append(date.fromisoformat(text) if text else None)
         except ValueError:
             _fail(Message("{option} {text!r} is not a day; use YYYY-MM-DD", option=name, text=text))
-    _act(token, lambda s, p: audit_items(s, p, kind or None, person or None, days[0], days[1]))
+    _act(
+        token,
+        lambda s, p: audit_items(
+            s.audit_queries, s.history, p, kind or None, person or None, days[0], days[1]
+        ),
+    )
 
 
 @audit_app.command("reevaluate")
@@ -182,13 +187,13 @@ def audit_what_if(
 ) -> None:
     """Evaluate a draft document against every employee before publishing it: who would
     become (in)eligible, who joins or leaves the candidate pool."""
-    from careerflow.services.what_if import what_if
+    from careerflow.audit.what_if import what_if
 
     try:
         draft = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(Message("{file}: not a JSON document ({error})", file=str(file), error=str(exc)))
-    _act(token, lambda s, p: what_if(s, p, kind, key, draft))
+    _act(token, lambda s, p: what_if(s.policies, s.read_pool, s.history, p, kind, key, draft))
 
 
 @audit_app.command("state")
@@ -230,9 +235,9 @@ def audit_pool_at(at: str, token: TokenOption = "") -> None:
 def audit_check_projections(token: TokenOption = "") -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,
     row by row; exits 1 on any difference."""
-    from careerflow.services.projection_check import check_projections
+    from careerflow.audit.projection_check import check_projections
 
-    report = _call(token, lambda s, p: check_projections(s, p))
+    report = _call(token, lambda s, p: check_projections(s.store, s.history, p))
     _echo_json(_plain(report))
     if not report.ok:
         raise typer.Exit(1)
@@ -248,7 +253,7 @@ def audit_replay_workflows(
     exits 1 when any history no longer replays."""
     from datetime import timedelta
 
-    from careerflow.services.workflow_replay import replay_workflows
+    from careerflow.audit.workflow_replay import replay_workflows
 
     async def replay(s: Services, client: Client, settings: Settings, p: Principal) -> Any:
         report = await replay_workflows(p, client, timedelta(days=days), limit=limit or None)

@@ -138,6 +138,10 @@ class PolicyService:
                 )
         return published
 
+    def validate(self, kind: str, key: str, document: dict[str, Any]) -> BaseModel:
+        """A document parsed and checked on its own, as publishing does first."""
+        return validate_document(kind, key, document)
+
     def consistency(self, parsed: BaseModel) -> list[str]:
         """What stops a parsed document from being published beside those in force
         (in English; `consistency_messages` for the reader's language)."""

@@ -10,19 +10,20 @@ from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
 
 from aggregates.documents import MetricCatalog, parse_document
+from careerflow.audit.history import HistoryService
+from careerflow.audit.reevaluation import ReevaluationService
+from careerflow.audit.time_travel import TimeTravelService
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
-from careerflow.services.history import HistoryService
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotions import wire as wire_promotions
-from careerflow.services.reevaluation import ReevaluationService
-from careerflow.services.time_travel import TimeTravelService
 from careerflow.services.tokens import TokenService
 from careerflow.store import Store
 from projections.assessment_queries import AssessmentQueries
+from projections.audit_queries import AuditQueries
 from projections.cycle_queries import CycleQueries
 from projections.goal_queries import GoalQueries
 from projections.plan_queries import PlanQueries
@@ -52,9 +53,10 @@ class Services:
         self.assessment_queries = AssessmentQueries(self.read_pool)
         self.support_queries = SupportQueries(self.read_pool)
         self.tokens = TokenService(store.access, store.people, self.read_pool)
-        self.history = HistoryService(self)
-        self.reevaluation = ReevaluationService(self)
-        self.time_travel = TimeTravelService(self)
+        self.audit_queries = AuditQueries(self.read_pool)
+        self.history = HistoryService(store, self.read_pool)
+        self.reevaluation = ReevaluationService(store, self.policies, self.people, self.history)
+        self.time_travel = TimeTravelService(store, self.history)
         self.notifications = NotificationService(store.notifications, self.read_pool)
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)

@@ -748,8 +748,8 @@ async def check_promotions(
     Closed applications' workflows completed; approved ones were announced, started their
     development plan and wait for the effective date. Returns a summary line."""
     from aggregates.promotion import Stage, application_uuid
+    from careerflow.audit.integrity import verify_store
     from careerflow.principal import SYSTEM
-    from careerflow.services.integrity import verify_store
     from workflows.promotion import PromotionStatus, PromotionWorkflow, promotion_workflow_id
 
     gate = asyncio.Semaphore(20)
@@ -823,7 +823,7 @@ async def check_promotions(
     assert len(plans) == len(approved)
     assert len(shapes) <= 1, f"the plans' histories differ: {shapes}"
 
-    report = verify_store(services, SYSTEM)
+    report = verify_store(services.store, services.history, SYSTEM)
     assert report.ok, report.first_finding
     return (
         f"promotion events: {sum(len(s) for s in streams.values())} (expected "

@@ -3,7 +3,7 @@ where it stopped: no event skipped, none applied twice. Each read-model change a
 tracking record are one transaction, so a kill mid-batch loses at most the uncommitted
 one, and the restarted runner takes it again.
 
-The proof is the projection check (careerflow/services/projection_check.py): every read
+The proof is the projection check (careerflow/audit/projection_check.py): every read
 model rebuilt from scratch from the same events must equal the live one row by row, and
 every projection's position must be its application's last event."""
 
@@ -13,8 +13,8 @@ import random
 import time
 from typing import Any
 
+from careerflow.audit.projection_check import check_projections
 from careerflow.principal import SYSTEM
-from careerflow.services.projection_check import check_projections
 from careerflow.services.registry import Services
 from tests.fault.conftest import (
     HR,
@@ -91,7 +91,7 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
         wait_projected(services, target, runner)
         say(f"caught up: positions {projection_positions(services)}, {now}")
 
-        report = check_projections(services, SYSTEM)
+        report = check_projections(services.store, services.history, SYSTEM)
         assert report.ok, report.differences[:20]
         assert report.live_positions == report.rebuilt_positions
         assert runner.kills == kills

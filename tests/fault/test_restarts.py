@@ -18,8 +18,8 @@ from pathlib import Path
 import pytest
 from temporalio.client import Client
 
+from careerflow.audit.projection_check import check_projections
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.projection_check import check_projections
 from careerflow.temporal_server import TemporalDevServer
 from tests.conftest import real_binary
 from tests.fault.conftest import (
@@ -106,7 +106,7 @@ async def test_temporal_and_postgres_restarted_mid_flight(
             say(f"the projection runner had exited ({runner.proc and runner.proc.returncode})")
             runner.start()
         wait_projected(services, heads(services), runner)
-        report = check_projections(services, SYSTEM)
+        report = check_projections(services.store, services.history, SYSTEM)
         assert report.ok, report.differences[:10]
         say(
             f"worker survived both restarts (one start); activity attempts that failed and "
@@ -130,7 +130,7 @@ def test_projection_runner_rides_out_a_postgres_restart(fault_stack: FaultStack)
         time.sleep(2.0)
         assert runner.alive(), f"the projection runner exited:\n{runner.tail(8)}"
         wait_projected(services, heads(services), runner)
-        assert check_projections(services, SYSTEM).ok
+        assert check_projections(services.store, services.history, SYSTEM).ok
 
 
 async def test_dev_server_starts_again_right_after_a_stop_with_clients_connected(

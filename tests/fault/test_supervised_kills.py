@@ -23,11 +23,11 @@ import orjson
 import pytest
 from temporalio.client import Client
 
+from careerflow.audit.projection_check import check_projections
 from careerflow.codec import engine_data_converter
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole
-from careerflow.services.projection_check import check_projections
 from careerflow.services.registry import Services
 from careerflow.stack import READY_MESSAGE
 from tests.conftest import ROOT, real_binary
@@ -245,7 +245,7 @@ async def test_each_child_killed_during_100_promotions_is_restarted_and_nothing_
         assert not [k for k, n in repeated.items() if n > 1], "a command recorded twice"
 
         wait_projected(services, heads(services), ProjectionsOf(supervised))  # type: ignore[arg-type]
-        assert check_projections(services, SYSTEM).ok
+        assert check_projections(services.store, services.history, SYSTEM).ok
 
     failed = probe.failures_outside(api_killed_at)
     assert not failed, "the API failed while only another process was down: " + "; ".join(

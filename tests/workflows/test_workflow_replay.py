@@ -18,11 +18,11 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.cycles import StartCycle
 from aggregates.base import PermissionDeniedError
+from careerflow.audit.workflow_replay import replay_query, replay_workflows
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.services.registry import Services
-from careerflow.services.workflow_replay import replay_query, replay_workflows
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens

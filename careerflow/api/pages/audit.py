@@ -16,9 +16,9 @@ from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _render
+from careerflow.audit.index import audit_items
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.audit_index import audit_items
 from projections.cycles import cycle_record
 from projections.plans import plan_record
 
@@ -43,11 +43,13 @@ def _day(option: str, text: str) -> date | None:
 def audit_page(
     request: Request, kind: str = "", person: str = "", since: str = "", until: str = ""
 ) -> Response:
-    """What there is to audit, by kind, person and date range (audit_index)."""
+    """What there is to audit, by kind, person and date range (careerflow.audit.index)."""
     caller = _caller(request)
     _require_audit(caller)
+    s = _services(request)
     found = audit_items(
-        _services(request),
+        s.audit_queries,
+        s.history,
         caller,
         kind or None,
         person or None,

@@ -2,7 +2,7 @@
 the event store, as JSON, JSON lines or an HTML report, time travel, re-evaluation, the
 hash chain's verification and a replay of live workflow histories against this code.
 All change nothing (HR's backfill of an old store's chain aside) and are recorded. Pay
-and 360° anonymity are applied by the services, the same for every format."""
+and 360° anonymity are applied by careerflow.audit, the same for every format."""
 
 from __future__ import annotations
 
@@ -13,15 +13,15 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
-from careerflow.services.audit_index import AuditItems, audit_items
-from careerflow.services.chain_backfill import BackfillReport, backfill_chain
-from careerflow.services.history import History, to_html, to_jsonl
-from careerflow.services.integrity import VerifyReport, verify_store
-from careerflow.services.projection_check import ProjectionCheckReport, check_projections
-from careerflow.services.reevaluation import Reevaluation
-from careerflow.services.time_travel import AggregateState, ReadModelAt
-from careerflow.services.what_if import WhatIfReport, what_if
-from careerflow.services.workflow_replay import ReplayReport, replay_workflows
+from careerflow.audit.chain_backfill import BackfillReport, backfill_chain
+from careerflow.audit.history import History, to_html, to_jsonl
+from careerflow.audit.index import AuditItems, audit_items
+from careerflow.audit.integrity import VerifyReport, verify_store
+from careerflow.audit.projection_check import ProjectionCheckReport, check_projections
+from careerflow.audit.reevaluation import Reevaluation
+from careerflow.audit.time_travel import AggregateState, ReadModelAt
+from careerflow.audit.what_if import WhatIfReport, what_if
+from careerflow.audit.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -43,7 +43,9 @@ def items(
     """Applications, weekly cycles, month closes, development plans, support requests and
     assessment rounds, newest first, by kind, person (for a round: a person assessed in
     it) and date range (inclusive); each names its history."""
-    return audit_items(ctx.services, caller, kind, person, since, until)
+    return audit_items(
+        ctx.services.audit_queries, ctx.services.history, caller, kind, person, since, until
+    )
 
 
 @router.get(
@@ -86,7 +88,7 @@ def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -
     """Walks every hash chain of the event store and names the first event that was
     edited, deleted, inserted or reordered (and a chain rewritten since a kept head)."""
     kept = {k: (a.position, a.head) for k, a in (request.anchors if request else {}).items()}
-    return verify_store(ctx.services, caller, kept)
+    return verify_store(ctx.services.store, ctx.services.history, caller, kept)
 
 
 @router.post("/backfill-chain", response_model=BackfillReport)
@@ -94,7 +96,7 @@ def backfill(caller: Caller, ctx: Context) -> BackfillReport:
     """HR, once after upgrading an install from before the hash chain: chains the events
     that have no chain row yet, so `verify` passes; refused (nothing changed) when the
     store shows anything but that. Recorded."""
-    return backfill_chain(ctx.services, caller)
+    return backfill_chain(ctx.services.store, ctx.services.history, caller)
 
 
 @router.post("/reevaluate/{kind}/{ident:path}", response_model=Reevaluation)
@@ -126,7 +128,8 @@ def draft_what_if(
 ) -> WhatIfReport:
     """Evaluates a draft criteria or weights document against every active employee
     without publishing it: eligibility and candidate-pool changes, and the pool's move."""
-    return what_if(ctx.services, caller, kind, key, draft.document)
+    s = ctx.services
+    return what_if(s.policies, s.read_pool, s.history, caller, kind, key, draft.document)
 
 
 @router.get("/state/{kind}/{ident:path}", response_model=list[AggregateState])
@@ -159,7 +162,7 @@ def candidate_pool_at(at: AwareDatetime, caller: Caller, ctx: Context) -> ReadMo
 def check(caller: Caller, ctx: Context) -> ProjectionCheckReport:
     """Rebuilds every read model from the events into a scratch schema and reports each
     row that differs from the live read model."""
-    return check_projections(ctx.services, caller)
+    return check_projections(ctx.services.store, ctx.services.history, caller)
 
 
 @router.post("/replay-workflows", response_model=ReplayReport)

@@ -27,7 +27,8 @@ from projections.readiness_queries import QueryService
 from projections.runner import PROJECTIONS, scratch_schema
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.store import Store
 
 PAGE = 1000
 
@@ -67,8 +68,12 @@ def _name(event: DomainEvent) -> str:
 
 
 class TimeTravelService:
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    """`store`: the applications whose events are replayed; `history`: the subjects'
+    streams, what a reader sees of them, and the record of each use."""
+
+    def __init__(self, store: Store, history: HistoryService) -> None:
+        self.store = store
+        self.history = history
 
     def _require(self, principal: Principal) -> None:
         principal.require(
@@ -89,9 +94,9 @@ class TimeTravelService:
         self._require(principal)
         if version is not None and at is not None:
             raise DomainError("give a version or a moment, not both")
-        view = self.s.history.view(principal, kind, ident)
+        view = self.history.view(principal, kind, ident)
         states: list[AggregateState] = []
-        for stream, app, ident_uuid in self.s.history._streams(kind, ident):
+        for stream, app, ident_uuid in self.history._streams(kind, ident):
             events = [cast(DomainEvent, e) for e in app.events.get(ident_uuid)]
             if not events:
                 continue
@@ -139,7 +144,7 @@ class TimeTravelService:
             )
         if not states:
             raise NotFoundError("no {kind} {ident!r} existed then", kind=kind, ident=ident)
-        self.s.history.record(
+        self.history.record(
             principal, "time-travel", f"{kind} {ident}", f"version={version} at={at}"
         )
         return states
@@ -149,14 +154,14 @@ class TimeTravelService:
         self._require(principal)
         with self._rebuilt_until(at) as (pool, applied):
             result = QueryService(pool).readiness(SYSTEM, employee_id)
-        self.s.history.record(principal, "time-travel", f"readiness {employee_id}", f"at={at}")
+        self.history.record(principal, "time-travel", f"readiness {employee_id}", f"at={at}")
         return ReadModelAt(at=at, events_applied=applied, result=_plain(result))
 
     def candidate_pool_at(self, principal: Principal, at: datetime) -> ReadModelAt:
         self._require(principal)
         with self._rebuilt_until(at) as (pool, applied):
             result = QueryService(pool).candidate_pool(SYSTEM)
-        self.s.history.record(principal, "time-travel", "candidate pool", f"at={at}")
+        self.history.record(principal, "time-travel", "candidate pool", f"at={at}")
         return ReadModelAt(at=at, events_applied=applied, result=_plain(result))
 
     @contextmanager
@@ -165,16 +170,16 @@ class TimeTravelService:
         schema that is dropped on exit."""
         if at.tzinfo is None:
             raise DomainError("give the moment with its time zone (e.g. 2026-11-01T00:00:00Z)")
-        pg = self.s.store.pg
+        pg = self.store.pg
         scratch = scratch_schema("asof")
         admin = psycopg.connect(pg.conninfo(), autocommit=True)
         admin.execute(SQL("CREATE SCHEMA {0}").format(Identifier(scratch)))
         factories: list[Any] = []
         pool: ConnectionPool | None = None
         try:
-            env = dict(self.s.store.env)
+            env = dict(self.store.env)
             env.update({f"{p.name.upper()}_POSTGRES_SCHEMA": scratch for _, p in PROJECTIONS})
-            applications = {app.name: app for app in self.s.store.applications()}
+            applications = {app.name: app for app in self.store.applications()}
             applied: dict[str, int] = {}
             for app_cls, projection_cls in PROJECTIONS:
                 factory = InfrastructureFactory[ReadModelView].construct(

@@ -8,7 +8,7 @@ organisation-wide percentiles, through the same `assess`. Month closes: the targ
 the ledger version and cascade version recorded, the bonus and commission from their
 recorded inputs and rule versions, the training rules from their recorded evidence.
 Support requests and assessment rounds: reevaluation_processes.py. Bonus and commission
-figures in a report follow the pay rule (audit_views): hidden unless the reader may see
+figures in a report follow the pay rule (careerflow.audit.views): hidden unless the reader may see
 that person's pay."""
 
 from __future__ import annotations
@@ -31,18 +31,21 @@ from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.month_close import MonthClose, month_close_uuid
+from aggregates.periods import is_summed, period_value
 from aggregates.policy import PolicyDocument, policy_uuid
 from aggregates.promotion import PromotionApplication, application_uuid
 from aggregates.training_rules import TrainingRules, check_rules
+from careerflow.audit import reevaluation_processes
+from careerflow.audit.decision_checks import DecisionCheck, check_decision
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services import reevaluation_processes
-from careerflow.services.cycles import CycleCommands, period_value
-from careerflow.services.decision_checks import DecisionCheck, check_decision
 from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.services.people import PeopleService
+    from careerflow.services.policies import PolicyService
+    from careerflow.store import Store
 
 
 class Reevaluation(BaseModel):
@@ -59,8 +62,21 @@ KINDS = ("application", "month", "support", "assessment")
 
 
 class ReevaluationService:
-    def __init__(self, services: Services) -> None:
-        self.s = services
+    """`store`: the applications holding the decisions and the documents at their
+    versions; `policies`: the policy service; `people`: the employee directory (the role
+    held when a month closed); `history`: what a reader sees, and the record of each use."""
+
+    def __init__(
+        self,
+        store: Store,
+        policies: PolicyService,
+        people: PeopleService,
+        history: HistoryService,
+    ) -> None:
+        self.store = store
+        self.policies = policies
+        self.people = people
+        self.history = history
 
     def reevaluate(self, principal: Principal, kind: str, ident: str) -> Reevaluation:
         principal.require(
@@ -77,14 +93,14 @@ class ReevaluationService:
                 raise DomainError("a month is named EMPLOYEE/YYYY-MM, got {ident!r}", ident=ident)
             decisions = self._month(employee, month)
         elif kind == "support":
-            decisions = reevaluation_processes.support_checks(self.s, ident)
+            decisions = reevaluation_processes.support_checks(self.store, self.policies, ident)
         elif kind == "assessment":
-            decisions = reevaluation_processes.assessment_checks(self.s, ident)
+            decisions = reevaluation_processes.assessment_checks(self.store, self.policies, ident)
         else:
             raise DomainError(
                 "re-evaluation knows {kinds}, not {kind!r}", kinds=", ".join(KINDS), kind=kind
             )
-        view = self.s.history.view(principal, kind, ident)
+        view = self.history.view(principal, kind, ident)
         if not view.shows_pay:
             # The verdict stays; the figures compared are pay.
             decisions = [
@@ -107,7 +123,7 @@ class ReevaluationService:
             decisions=decisions,
             pay_redacted=not view.shows_pay,
         )
-        self.s.history.record(
+        self.history.record(
             principal,
             "re-evaluate",
             f"{kind} {ident}",
@@ -117,20 +133,20 @@ class ReevaluationService:
 
     # -- documents at a version ------------------------------------------------------------
     def _document(self, kind: str, key: str, version: int) -> dict[str, Any]:
-        doc: PolicyDocument | None = self.s.store.policies.find(policy_uuid(kind, key))
+        doc: PolicyDocument | None = self.store.policies.find(policy_uuid(kind, key))
         if doc is None:
             raise NotFoundError("no {kind}/{key} was ever published", kind=kind, key=key)
         return doc.get_version(version).document
 
     # -- promotion application reports -------------------------------------------------
     def _application(self, application_id: str) -> list[DecisionCheck]:
-        application: PromotionApplication | None = self.s.store.promotions.find(
+        application: PromotionApplication | None = self.store.promotions.find(
             application_uuid(application_id)
         )
         if application is None:
             raise NotFoundError("no application {application_id!r}", application_id=application_id)
         checks: list[DecisionCheck] = []
-        for stored in self.s.store.promotions.events.get(application_uuid(application_id)):
+        for stored in self.store.promotions.events.get(application_uuid(application_id)):
             report = getattr(stored, "report", None)
             if report is None:
                 continue
@@ -171,7 +187,7 @@ class ReevaluationService:
             refs = {r.ledger_version for r in report.metric_refs}
             measurements = []
             if refs:
-                ledger: MetricLedger = self.s.store.metrics.repository.get(
+                ledger: MetricLedger = self.store.metrics.repository.get(
                     ledger_uuid(recorded.employee_id), version=max(refs)
                 )
                 entries = sorted(
@@ -207,7 +223,7 @@ class ReevaluationService:
 
     # -- month closes ------------------------------------------------------------------
     def _month(self, employee_id: str, month: str) -> list[DecisionCheck]:
-        closed: MonthClose | None = self.s.store.cycles.find(month_close_uuid(employee_id, month))
+        closed: MonthClose | None = self.store.cycles.find(month_close_uuid(employee_id, month))
         if closed is None or closed.bonus is None or closed.commission is None:
             raise NotFoundError(
                 "{employee_id}'s month {month} is not closed", employee_id=employee_id, month=month
@@ -218,24 +234,27 @@ class ReevaluationService:
             self._document("goal_cascade", "default", cascade_version)
         )
         ledger: MetricLedger | None = (
-            self.s.store.metrics.repository.get(
+            self.store.metrics.repository.get(
                 ledger_uuid(employee_id), version=closed.ledger_version
             )
             if closed.ledger_version
             else None
         )
         measurements = ledger.measurements() if ledger else []
-        catalog = CycleCommands(self.s).catalog()
-        summed = CycleCommands(self.s)._summed
+        catalog = self.policies.in_force(MetricCatalog)[0]
         monthly_sales = {
             m: v
             for m in sorted(
                 {month_of(x.period) for x in measurements if x.metric == "sales_amount"}
             )
-            if (v := period_value(measurements, "sales_amount", m, summed(catalog, "sales_amount")))
+            if (
+                v := period_value(
+                    measurements, "sales_amount", m, is_summed(catalog, "sales_amount")
+                )
+            )
             is not None
         }
-        employee = self.s.people.get(employee_id)
+        employee = self.people.get(employee_id)
         # The role held when the month was closed (a later promotion must not change it).
         closed_on = closed.created_on.date()
         role = Role(employee.role_history[0][0])
@@ -316,7 +335,7 @@ class ReevaluationService:
         return checks
 
     def _training_version(self, employee_id: str, month: str) -> int | None:
-        for stored in self.s.store.cycles.events.get(month_close_uuid(employee_id, month)):
+        for stored in self.store.cycles.events.get(month_close_uuid(employee_id, month)):
             if type(stored).__qualname__.endswith("TrainingRulesChecked"):
                 version: int = getattr(stored, "rules_version")  # noqa: B009
                 return version

@@ -3,7 +3,7 @@ employee, policy, support request or 360° assessment round, straight from the e
 (the audit record: Temporal forgets closed workflows, the store does not): each event
 with its time, actor and role, command id, workflow id, reason and the policy versions it
 names. Exported as JSON lines or as a readable HTML report; every read is itself
-recorded. What a reader sees (pay, 360° anonymity) is decided by audit_views."""
+recorded. What a reader sees (pay, 360° anonymity) is decided by careerflow.audit.views."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from uuid import UUID
 import orjson
 from psycopg import Connection
 from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.assessment_round import round_uuid
@@ -29,14 +30,14 @@ from aggregates.policy import policy_uuid
 from aggregates.promotion import application_uuid
 from aggregates.support_request import support_uuid
 from aggregates.weekly_cycle import cycle_uuid
+from careerflow.audit.views import AuditView
 from careerflow.eventstore import PydanticApplication
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.audit_views import AuditView
 from projections.visibility import reports_of
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.store import Store
 
 SubjectKind = Literal[
     "application", "cycle", "month", "plan", "employee", "policy", "support", "assessment"
@@ -99,12 +100,16 @@ def _policy_versions(data: Any, prefix: str = "") -> dict[str, int]:
 
 
 class HistoryService:
-    def __init__(self, services: Services) -> None:
-        self.s = services
-        self.audit = services.store.audit
+    """`store`: the applications whose events are read (and `audit`, where each read is
+    recorded); `read_pool`: the read models, for the reader's team."""
+
+    def __init__(self, store: Store, read_pool: ConnectionPool) -> None:
+        self.store = store
+        self.read_pool = read_pool
+        self.audit = store.audit
 
     def _streams(self, kind: str, ident: str) -> list[tuple[str, PydanticApplication, UUID]]:
-        store = self.s.store
+        store = self.store
 
         def split(what: str) -> tuple[str, str]:
             first, sep, second = ident.partition("/")
@@ -146,7 +151,7 @@ class HistoryService:
         """What `principal` may see of the subject (pay, anonymity): one decision."""
 
         def team() -> set[str]:
-            with self.s.read_pool.connection() as conn:
+            with self.read_pool.connection() as conn:
                 return reports_of(cast(Connection[DictRow], conn), principal.person_id)
 
         return AuditView(principal, kind, ident, team)

@@ -19,10 +19,11 @@ from projections.schema import READ_MODEL_TABLES
 from projections.visibility import PAY_FIELDS, sees_pay
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.store import Store
 
 MAX_SHOWN = 200
-# The read-model columns that hold pay (careerflow.services.access.PAY_FIELDS of the bonus
+# The read-model columns that hold pay (projections.visibility.PAY_FIELDS of the bonus
 # and the commission): a difference there is named, its values only shown to who sees pay.
 PAY_COLUMNS = {
     MONTH_STATEMENT_TABLE: {f"{kind}_{f}" for kind in ("bonus", "commission") for f in PAY_FIELDS}
@@ -49,7 +50,7 @@ class ProjectionCheckReport(BaseModel):
 
 
 def check_projections(
-    services: Services, principal: Principal, timeout: float = 600.0
+    store: Store, history: HistoryService, principal: Principal, timeout: float = 600.0
 ) -> ProjectionCheckReport:
     principal.require(
         AccessRole.auditor,
@@ -57,7 +58,7 @@ def check_projections(
         AccessRole.system,
         action=Message("check the read models"),
     )
-    pg = services.store.pg
+    pg = store.pg
     live = pg.schema_name or "public"
     scratch = scratch_schema("check")
     with psycopg.connect(pg.conninfo(), autocommit=True, row_factory=dict_row) as conn:
@@ -65,17 +66,17 @@ def check_projections(
         try:
             # The events stay where they are; each projection's view (and tracking table)
             # goes to the scratch schema, named by the projection's own env prefix.
-            env = dict(services.store.env)
+            env = dict(store.env)
             env.update({f"{p.name.upper()}_POSTGRES_SCHEMA": scratch for _, p in PROJECTIONS})
             rebuilt = ReadModels(pg.model_copy(update={"schema_name": scratch}), env)
             with rebuilt:
-                rebuilt.wait_caught_up(services.store.applications(), timeout=timeout)
+                rebuilt.wait_caught_up(store.applications(), timeout=timeout)
             report = _redacted(_diff(conn, live, scratch), principal)
             report.live_positions = _positions(conn, live)
             report.rebuilt_positions = _positions(conn, scratch)
         finally:
             conn.execute(SQL("DROP SCHEMA {0} CASCADE").format(Identifier(scratch)))
-    services.history.record(
+    history.record(
         principal,
         "projection-check",
         "read models",

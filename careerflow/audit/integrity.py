@@ -24,7 +24,9 @@ from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash, stream_hash
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.config import PostgresSettings
+    from careerflow.store import Store
 
 Problem = Literal["edited", "deleted", "inserted", "reordered", "head", "unchained"]
 BACKFILL_HINT = "careerflow audit backfill-chain"
@@ -60,7 +62,8 @@ class VerifyReport(BaseModel):
 
 
 def verify_store(
-    services: Services,
+    store: Store,
+    history: HistoryService,
     principal: Principal,
     anchors: dict[str, tuple[int, str]] | None = None,
     progress: Progress | None = None,
@@ -75,11 +78,11 @@ def verify_store(
     )
     checks = [
         _verify_application(
-            services, app.name, app.recorder, (anchors or {}).get(app.name), progress, batch
+            store.pg, app.name, app.recorder, (anchors or {}).get(app.name), progress, batch
         )
-        for app in services.store.applications()
+        for app in store.applications()
     ]
-    services.history.record(
+    history.record(
         principal,
         "verify",
         "event store",
@@ -113,14 +116,13 @@ def events_with_chain(recorder: object) -> tuple[str, Identifier, Identifier, Co
 
 
 def _verify_application(
-    services: Services,
+    pg: PostgresSettings,
     name: str,
     recorder: object,
     anchor: tuple[int, str] | None,
     progress: Progress | None,
     batch: int,
 ) -> ApplicationCheck:
-    pg = services.store.pg
     events_table, _, _, query = events_with_chain(recorder)
     streams: dict[UUID, tuple[int, bytes]] = {}
     previous_log = GENESIS

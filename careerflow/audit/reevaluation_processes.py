@@ -29,12 +29,13 @@ from aggregates.competency import (
 )
 from aggregates.support_process import SupportProcess
 from aggregates.support_request import Routing, SlaClock, SlaReminder, SupportRequest, support_uuid
+from careerflow.audit.decision_checks import DecisionCheck, check_decision
 from careerflow.office_hours import add_office_minutes, office_minutes_between
-from careerflow.services.decision_checks import DecisionCheck, check_decision
 from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.services.policies import PolicyService
+    from careerflow.store import Store
 
 
 def _event_name(event: object) -> str:
@@ -42,14 +43,14 @@ def _event_name(event: object) -> str:
 
 
 # -- support requests ----------------------------------------------------------------------
-def support_checks(services: Services, request_id: str) -> list[DecisionCheck]:
-    request: SupportRequest | None = services.store.support.find(support_uuid(request_id))
+def support_checks(store: Store, policies: PolicyService, request_id: str) -> list[DecisionCheck]:
+    request: SupportRequest | None = store.support.find(support_uuid(request_id))
     if request is None:
         raise NotFoundError("no support request {request_id!r}", request_id=request_id)
     recorded = request.routing
     version = recorded.process_version
     process = SupportProcess.model_validate(
-        services.policies.version("support_process", "default", version).document
+        policies.version("support_process", "default", version).document
     )
     versions = {"support_process/default": version}
     route = process.categories[recorded.category]
@@ -112,20 +113,20 @@ def _placeholder(model: CompetencyModel) -> dict[str, RatingItem]:
     return {cid: RatingItem(level=1) for cid in model.ids()}
 
 
-def assessment_checks(services: Services, round_id: str) -> list[DecisionCheck]:
-    from careerflow.services.assessments import AssessmentCommands
-
-    rnd: AssessmentRound | None = services.store.assessments.find(round_uuid(round_id))
+def assessment_checks(store: Store, policies: PolicyService, round_id: str) -> list[DecisionCheck]:
+    rnd: AssessmentRound | None = store.assessments.find(round_uuid(round_id))
     if rnd is None or not rnd.closed:
         raise NotFoundError(
             "no closed assessment round {round_id!r}: results exist only once a round has closed",
             round_id=round_id,
         )
-    model, version = AssessmentCommands(services).model(rnd.model_key, rnd.model_version)
+    # The competency model at the version the round was started with.
+    recorded = policies.version("competency_model", rnd.model_key, rnd.model_version)
+    model, version = CompetencyModel.model_validate(recorded.document), recorded.version
     versions = {f"competency_model/{rnd.model_key}": version}
     sealed: dict[tuple[str, str], tuple[int, bool, list[dict[str, RatingItem]]]] = {}
     recorded_gaps: list[CompetencyGap] = []
-    for stored in services.store.assessments.events.get(round_uuid(round_id)):
+    for stored in store.assessments.events.get(round_uuid(round_id)):
         event: Any = stored
         name = _event_name(event)
         if name == "GroupSealed":

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, cast
 
 from psycopg import Connection
 from psycopg.rows import DictRow
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.assessment import PolicySet, VersionedCriteria
@@ -18,12 +19,12 @@ from aggregates.evaluation import candidate_pool
 from aggregates.ladder import Role
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.policies import validate_document
 from projections.people import active_staff
 from projections.readiness import assess_employees, latest_month, load_policy_set
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.services.policies import PolicyService
 
 DRAFT_KINDS = ("potential_weights", "promotion_criteria")
 
@@ -58,8 +59,16 @@ class WhatIfReport(BaseModel):
 
 
 def what_if(
-    services: Services, principal: Principal, kind: str, key: str, draft: dict[str, Any]
+    policies: PolicyService,
+    read_pool: ConnectionPool,
+    history: HistoryService,
+    principal: Principal,
+    kind: str,
+    key: str,
+    draft: dict[str, Any],
 ) -> WhatIfReport:
+    """`policies` validates the draft and checks it against those in force; the
+    employees and their figures come from the read models in `read_pool`."""
     principal.require(
         AccessRole.hr,
         AccessRole.auditor,
@@ -72,8 +81,8 @@ def what_if(
             kinds=" or ".join(DRAFT_KINDS),
             kind=kind,
         )
-    parsed = validate_document(kind, key, draft)
-    problems = services.policies.consistency_messages(parsed)
+    parsed = policies.validate(kind, key, draft)
+    problems = policies.consistency_messages(parsed)
     if problems:
         raise DomainError(
             "the draft {kind}/{key} does not fit: {problems}",
@@ -81,7 +90,7 @@ def what_if(
             key=key,
             problems=problems,
         )
-    with services.read_pool.connection() as raw:
+    with read_pool.connection() as raw:
         conn = cast(Connection[DictRow], raw)
         current = load_policy_set(conn)
         if current is None:
@@ -137,7 +146,7 @@ def what_if(
         eligible_draft=sum(1 for b in then.values() if b.evaluation and b.evaluation.eligible),
         changes=changes,
     )
-    services.history.record(
+    history.record(
         principal,
         "what-if",
         f"{kind}/{key}",

@@ -23,13 +23,15 @@ from psycopg.sql import SQL
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
+from careerflow.audit.integrity import events_with_chain
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
-from careerflow.services.integrity import events_with_chain
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.audit.history import HistoryService
+    from careerflow.config import PostgresSettings
+    from careerflow.store import Store
 
 BATCH = 5000
 
@@ -49,11 +51,11 @@ class BackfillReport(BaseModel):
     applications: list[BackfilledApplication]
 
 
-def backfill_chain(services: Services, principal: Principal) -> BackfillReport:
+def backfill_chain(store: Store, history: HistoryService, principal: Principal) -> BackfillReport:
     principal.require(AccessRole.hr, action=Message("chain the events that predate the hash chain"))
-    done = [_backfill(services, app.name, app.recorder) for app in services.store.applications()]
+    done = [_backfill(store.pg, app.name, app.recorder) for app in store.applications()]
     report = BackfillReport(chained=sum(a.chained for a in done), applications=done)
-    services.history.record(
+    history.record(
         principal,
         "backfill-chain",
         "event store",
@@ -75,7 +77,7 @@ def _refuse(name: str, position: Any, what: Message) -> DomainError:
     )
 
 
-def _backfill(services: Services, name: str, recorder: object) -> BackfilledApplication:
+def _backfill(pg: PostgresSettings, name: str, recorder: object) -> BackfilledApplication:
     events_table, events, chain, select = events_with_chain(recorder)
     new_rows: list[tuple[int, UUID, int, bytes, bytes, bytes]] = []
     rebased: list[tuple[int, bytes, bytes]] = []
@@ -83,7 +85,7 @@ def _backfill(services: Services, name: str, recorder: object) -> BackfilledAppl
     fresh: dict[UUID, bytes] = {}  # the rows since the upgrade, as they were chained
     log, fresh_log = GENESIS, GENESIS
     position = 0
-    with psycopg.connect(services.store.pg.conninfo(), row_factory=dict_row) as conn:
+    with psycopg.connect(pg.conninfo(), row_factory=dict_row) as conn:
         # Writers lock the table to append and chain: nobody appends meanwhile.
         conn.execute(SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(events))
         with conn.cursor(name=f"backfill_{events_table}") as curs:
