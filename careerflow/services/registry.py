@@ -4,7 +4,7 @@ activities all go through this."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -16,19 +16,38 @@ from careerflow.services.assessment_queries import AssessmentQueries
 from careerflow.services.cycle_queries import CycleQueries
 from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.history import HistoryService
-from careerflow.services.ingest import IngestService
-from careerflow.services.notifications import NotificationService
-from careerflow.services.people import PeopleService
 from careerflow.services.plan_queries import PlanQueries
-from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.promotions import wire as wire_promotions
 from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
 from careerflow.services.support_queries import SupportQueries
 from careerflow.services.time_travel import TimeTravelService
-from careerflow.services.tokens import TokenService
 from careerflow.store import Store
+from projections.access import token_list
+from projections.notifications import inbox_rows
+from projections.policies import support_teams
+
+
+def wire_applications(store: Store, read_pool: ConnectionPool) -> None:
+    """Gives the store's applications their collaborators: each other, and their reads
+    of the read model as query functions (the applications import no projection)."""
+
+    def tokens() -> list[Any]:
+        with read_pool.connection() as conn:
+            return token_list(conn)
+
+    def teams() -> dict[str, Any]:
+        with read_pool.connection() as conn:
+            return support_teams(conn)
+
+    def inbox(recipient_id: str, unread_only: bool = False, limit: int = 200) -> list[Any]:
+        with read_pool.connection() as conn:
+            return inbox_rows(conn, recipient_id, unread_only, limit)
+
+    store.metrics.wire(people=store.people)
+    store.access.wire(people=store.people, support_teams=teams, token_list=tokens)
+    store.notifications.wire(inbox_rows=inbox)
 
 
 class Services:
@@ -41,9 +60,11 @@ class Services:
             kwargs={"row_factory": dict_row, "autocommit": True},
             open=True,
         )
-        self.people = PeopleService(store.people)
-        self.ingest = IngestService(store.people, store.metrics)
-        self.policies = PolicyService(store.policies)
+        # The store opens the applications first; then they get their collaborators.
+        wire_applications(store, self.read_pool)
+        self.people = store.people
+        self.ingest = store.metrics  # ingest, validate, ledger
+        self.policies = store.policies
         self.queries = QueryService(self.read_pool)
         self.promotion_queries = PromotionQueries(self.read_pool)
         self.plan_queries = PlanQueries(self.read_pool)
@@ -51,11 +72,11 @@ class Services:
         self.goal_queries = GoalQueries(self.read_pool)
         self.assessment_queries = AssessmentQueries(self.read_pool)
         self.support_queries = SupportQueries(self.read_pool)
-        self.tokens = TokenService(store.access, store.people, self.read_pool)
+        self.tokens = store.access
         self.history = HistoryService(self)
         self.reevaluation = ReevaluationService(self)
         self.time_travel = TimeTravelService(self)
-        self.notifications = NotificationService(store.notifications, self.read_pool)
+        self.notifications = store.notifications
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
 

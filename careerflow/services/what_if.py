@@ -16,9 +16,9 @@ from aggregates.base import DomainError
 from aggregates.documents import PotentialWeights, PromotionCriteria
 from aggregates.evaluation import candidate_pool
 from aggregates.ladder import Role
+from aggregates.policy_kinds import validate_document
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.policies import validate_document
 from projections.people import active_staff
 from projections.readiness import assess_employees, latest_month, load_policy_set
 
