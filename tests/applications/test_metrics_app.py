@@ -149,7 +149,7 @@ class TestMetrics:
 
     def test_detect_format(self) -> None:
         assert (detect_format("a.CSV"), detect_format("b.ndjson")) == ("csv", "jsonl")
-        with pytest.raises(DomainError, match="unknown file type '.xlsx'"):
+        with pytest.raises(DomainError, match=r"unknown file type '\.xlsx'"):
             detect_format("c.xlsx")
 
 
