@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 from temporalio import activity
 
+from aggregates.metric_rules import IngestResult as IngestResult
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
@@ -19,16 +20,6 @@ class IngestRequest(BaseModel):
     format: str
     source_name: str
     batch_id: str | None = None
-
-
-class IngestResult(BaseModel):
-    batch_id: str
-    rows: int
-    employees: int
-    events_written: int
-    already_ingested: bool
-    notification_id: int | None
-    employee_ids: list[str] = []
 
 
 class OpenPlansRequest(BaseModel):

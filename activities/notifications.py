@@ -22,6 +22,7 @@ from temporalio.exceptions import ApplicationError
 from aggregates.errors import NotFoundError
 from aggregates.meta import EventMeta, command_context, current_meta
 from aggregates.notification_rules import DeliveryStatus, language_of
+from aggregates.notification_rules import NotificationRef as NotificationRef
 from careerflow.principal import SYSTEM
 from words.messages import Message
 
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
     from careerflow.services.registry import Services
 
 CHANNELS = ("email", "webhook")
-
-
-class NotificationRef(BaseModel):
-    """What creating a notification answers (careerflow.services.notifications returns it)."""
-
-    created: bool  # False: the key was used before, nothing new was written
-    notification_id: UUID
-    # Log position of the Created event (wait on it for read-your-writes); None when
-    # nothing was written.
-    position: int | None = None
 
 
 class MessageIn(BaseModel):
@@ -109,7 +100,7 @@ class NotificationActivities:
         # Idempotent on the key: a retry after a crash finds the notification it made.
         title, body = request.texts()
         with _activity_context():
-            return self.services.notifications.notify(
+            return self.services.notifications.create(
                 SYSTEM, request.key, request.recipient_id, request.kind, title, body, request.ref
             )
 

@@ -3,40 +3,13 @@ writers of independent streams don't queue on one table lock."""
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-from aggregates.metric_ledger import MetricLedger
-from aggregates.organisation import Organisation
-from aggregates.policy import PolicyDocument
+from careerflow.applications.access import Access as Access
+from careerflow.applications.metrics import Metrics as Metrics
+from careerflow.applications.notifications import Notifications as Notifications
+from careerflow.applications.people import People as People
+from careerflow.applications.policies import Policies as Policies
 from careerflow.applications.promotions import Promotions as Promotions
 from careerflow.eventstore import PydanticApplication
-
-
-class People(PydanticApplication):
-    """Employees and the organisation's teams."""
-
-    name = "people"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 50}
-
-
-class Metrics(PydanticApplication):
-    """One metric ledger per employee."""
-
-    name = "metrics"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {MetricLedger: 12}
-
-
-class Policies(PydanticApplication):
-    """Versioned policy documents."""
-
-    name = "policies"
-    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PolicyDocument: 10}
-
-
-class Notifications(PydanticApplication):
-    """One notification per idempotency key: the in-app inbox and delivery outcomes."""
-
-    name = "notifications"
 
 
 class Plans(PydanticApplication):
@@ -49,12 +22,6 @@ class Cycles(PydanticApplication):
     """Weekly performance cycles and month closes (bonus, commission, training)."""
 
     name = "cycles"
-
-
-class Access(PydanticApplication):
-    """API access tokens (hashed), issued and revoked by HR."""
-
-    name = "access"
 
 
 class Audit(PydanticApplication):

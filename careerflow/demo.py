@@ -14,7 +14,7 @@ from pydantic import BaseModel
 
 from aggregates.documents import Measurement, months_back
 from aggregates.ladder import Role
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 
 SURNAMES = (
     "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐"

@@ -6,7 +6,7 @@ launch read the same policy documents four times per rep).
   same chain, which verifies, and both refuse a conflicting version without leaving the
   events table locked.
 - A kept policy document is only served while no newer version is stored: a version
-  published by another process (another `PolicyService`) is seen at the next read."""
+  published by another process (another `Policies` application) is seen at the next read."""
 
 from __future__ import annotations
 
@@ -22,12 +22,12 @@ from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.employee import Employee
 from bench.appends import employees
 from bench.appends import move as move_one
+from careerflow.applications.policies import Policies
 from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import UnpipelinedApplicationRecorder
-from careerflow.services.policies import PolicyService
 from careerflow.services.registry import Services
 
 AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
@@ -103,10 +103,10 @@ def test_a_version_published_elsewhere_is_seen_at_the_next_read(services: Servic
     again, _ = reader.in_force(WeeklyCycleSettings)
     assert again is first  # kept: parsed once per version
 
-    # Another process (its own service and cache) publishes a new version.
-    other = PolicyService(services.store.policies)
-    changed = first.model_dump(mode="json") | {"max_plan_factor": first.max_plan_factor + 1}
-    assert other.publish(HR, "weekly_cycle", "default", changed, "test") == version + 1
+    # Another process (its own application and cache) publishes a new version.
+    with Policies(env=services.store.env) as other:
+        changed = first.model_dump(mode="json") | {"max_plan_factor": first.max_plan_factor + 1}
+        assert other.publish(HR, "weekly_cycle", "default", changed, "test") == version + 1
 
     latest, latest_version = reader.in_force(WeeklyCycleSettings)
     assert latest_version == version + 1

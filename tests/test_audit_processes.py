@@ -17,6 +17,7 @@ import pytest
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
@@ -31,7 +32,6 @@ from careerflow.services.assessments import (
     sealed_order,
 )
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.services.support import SupportCommands
 from careerflow.store import application_env

@@ -22,6 +22,7 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.codec import (
     ENCODING,
     KEY_ID_METADATA,
@@ -39,7 +40,6 @@ from careerflow.config import PostgresSettings, Settings, TemporalSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.stack import child_env
 from careerflow.store import Store, application_env

@@ -12,10 +12,10 @@ from eventsourcing.persistence import Tracking
 from psycopg.rows import dict_row
 
 from aggregates.base import NotFoundError, PermissionDeniedError
+from careerflow.applications.files import IngestError
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR, load_demo_into
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.ingest import IngestError
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels

@@ -15,12 +15,12 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
 from aggregates.month_close import month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 
 HR = DEMO_HR

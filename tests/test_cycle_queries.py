@@ -17,10 +17,10 @@ from psycopg.rows import dict_row
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels

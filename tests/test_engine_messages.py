@@ -217,7 +217,7 @@ def test_errors_survive_pickling_with_their_message() -> None:
     import pickle
 
     from aggregates.base import DomainError, NotFoundError
-    from careerflow.services.ingest import IngestError, file_problem
+    from careerflow.applications.files import IngestError, file_problem
 
     label = Message("labels need both languages, got {label}", label={"en": "x"})
     for error in (

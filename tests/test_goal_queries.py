@@ -12,12 +12,12 @@ import pytest
 
 from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels

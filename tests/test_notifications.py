@@ -41,12 +41,12 @@ with workflow.unsafe.imports_passed_through():
     from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
     from aggregates.ladder import Role
     from aggregates.notification import DeliveryStatus
+    from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
     from careerflow.config import PostgresSettings
     from careerflow.delivery import SmtpSettings, WebhookSettings
     from careerflow.eventstore import PydanticMapper
     from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
-    from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
     from careerflow.services.registry import Services
     from careerflow.store import Store, application_env
     from projections.runner import ReadModels
@@ -232,7 +232,7 @@ def inbox_row(pg: PostgresSettings, notification_id: uuid.UUID) -> dict[str, Any
 
 
 def send(services: Services, key: str, recipient: str = "E1") -> uuid.UUID:
-    ref = services.notifications.notify(
+    ref = services.notifications.create(
         SYSTEM, key, recipient, "promotion.reminder", TITLE, BODY, REF
     )
     return ref.notification_id
@@ -240,10 +240,10 @@ def send(services: Services, key: str, recipient: str = "E1") -> uuid.UUID:
 
 # -- creation, inbox, reading ----------------------------------------------------------
 def test_notify_is_idempotent_on_its_key(services: Services, pg: PostgresSettings) -> None:
-    first = services.notifications.notify(
+    first = services.notifications.create(
         SYSTEM, "promotion/APP-1/round-1/reminder", "E1", "promotion.reminder", TITLE, BODY, REF
     )
-    again = services.notifications.notify(
+    again = services.notifications.create(
         SYSTEM, "promotion/APP-1/round-1/reminder", "E1", "promotion.reminder", TITLE, BODY, REF
     )
     assert first.created and first.position is not None
@@ -256,13 +256,13 @@ def test_notify_is_idempotent_on_its_key(services: Services, pg: PostgresSetting
     assert created.text("zh-CN") == (TITLE["zh"], BODY["zh"])
     # The same key for someone else is a caller's bug, not a second notification.
     with pytest.raises(DomainError, match="already used"):
-        services.notifications.notify(
+        services.notifications.create(
             SYSTEM, "promotion/APP-1/round-1/reminder", "E2", "promotion.reminder", TITLE, BODY
         )
     with pytest.raises(DomainError, match="missing: zh"):
-        services.notifications.notify(SYSTEM, "k2", "E1", "x", {"en": "t"}, {"en": "b"})
+        services.notifications.create(SYSTEM, "k2", "E1", "x", {"en": "t"}, {"en": "b"})
     with pytest.raises(PermissionDeniedError, match="may not send notifications"):
-        services.notifications.notify(E1, "k3", "E2", "x", TITLE, BODY)
+        services.notifications.create(E1, "k3", "E2", "x", TITLE, BODY)
     assert count_events(pg) == 1
 
 
@@ -289,7 +289,7 @@ def test_a_concurrent_create_of_the_same_key_is_already_exists(
         return real_find(ident)
 
     monkeypatch.setattr(service, "_find", find_after_the_other_writer)
-    ref = service.notify(SYSTEM, "race", "E1", "promotion.reminder", TITLE, BODY)
+    ref = service.create(SYSTEM, "race", "E1", "promotion.reminder", TITLE, BODY)
     assert not ref.created and ref.notification_id == winner.id
     assert len(calls) == 2  # the check, then the reload after the integrity error
     assert count_events(pg) == 1

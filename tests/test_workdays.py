@@ -535,7 +535,7 @@ def test_bad_extra_days_are_refused_with_the_reason(
     document: dict[str, object], problem: str
 ) -> None:
     from aggregates.base import DomainError
-    from careerflow.services.policies import validate_document
+    from aggregates.policy_kinds import validate_document
 
     with pytest.raises(DomainError) as info:
         validate_document("promotion_process", "default", document)

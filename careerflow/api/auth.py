@@ -9,8 +9,8 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from careerflow.api.context import ApiContext
+from careerflow.applications.access import AuthenticationError
 from careerflow.principal import Principal
-from careerflow.services.tokens import AuthenticationError
 
 COOKIE = "careerflow_token"
 bearer = HTTPBearer(auto_error=False, description="A token from `careerflow token issue`")

@@ -22,12 +22,12 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.api import i18n
+from careerflow.applications.access import AuthenticationError
 from careerflow.messages import Message
 from careerflow.principal import Principal
-from careerflow.services.people import profile_locale
 from careerflow.services.registry import Services
-from careerflow.services.tokens import AuthenticationError
 from careerflow.validation import error_message, field_of
+from projections.people import profile_locale
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("careerflow.api")

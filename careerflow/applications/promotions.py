@@ -38,7 +38,7 @@ from careerflow.principal import AccessRole, Principal, workflow_step
 from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
-    from careerflow.services.policies import PolicyService
+    from careerflow.applications.policies import Policies
 
 RolePercentiles = Callable[[str, Role, list[str], str], dict[str, dict[str, float]]]
 """(metric, role, months, direction) -> employee -> month -> percentile among active peers."""
@@ -104,7 +104,7 @@ class Promotions(PydanticApplication):
         *,
         employee: Callable[[str], Employee] | None = None,
         save_employee: Callable[[Employee], object] | None = None,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
         ledger: Callable[[str], MetricLedger | None] | None = None,
         role_percentiles: RolePercentiles = no_ranks,
     ) -> None:
@@ -122,7 +122,7 @@ class Promotions(PydanticApplication):
         *,
         employee: Callable[[str], Employee] | None = None,
         save_employee: Callable[[Employee], object] | None = None,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
         ledger: Callable[[str], MetricLedger | None] | None = None,
         role_percentiles: RolePercentiles = no_ranks,
     ) -> None:
@@ -140,7 +140,7 @@ class Promotions(PydanticApplication):
         return self._employee(employee_id)
 
     @property
-    def policies(self) -> PolicyService:
+    def policies(self) -> Policies:
         assert self._policies is not None, "Promotions needs policies= to read the policies"
         return self._policies
 

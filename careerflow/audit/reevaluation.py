@@ -42,9 +42,9 @@ from careerflow.principal import AccessRole, Principal
 from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
+    from careerflow.applications.people import People
+    from careerflow.applications.policies import Policies
     from careerflow.audit.history import HistoryService
-    from careerflow.services.people import PeopleService
-    from careerflow.services.policies import PolicyService
     from careerflow.store import Store
 
 
@@ -69,8 +69,8 @@ class ReevaluationService:
     def __init__(
         self,
         store: Store,
-        policies: PolicyService,
-        people: PeopleService,
+        policies: Policies,
+        people: People,
         history: HistoryService,
     ) -> None:
         self.store = store

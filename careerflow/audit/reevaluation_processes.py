@@ -34,7 +34,7 @@ from careerflow.office_hours import add_office_minutes, office_minutes_between
 from words.catalogue import in_every_language
 
 if TYPE_CHECKING:
-    from careerflow.services.policies import PolicyService
+    from careerflow.applications.policies import Policies
     from careerflow.store import Store
 
 
@@ -43,7 +43,7 @@ def _event_name(event: object) -> str:
 
 
 # -- support requests ----------------------------------------------------------------------
-def support_checks(store: Store, policies: PolicyService, request_id: str) -> list[DecisionCheck]:
+def support_checks(store: Store, policies: Policies, request_id: str) -> list[DecisionCheck]:
     request: SupportRequest | None = store.support.find(support_uuid(request_id))
     if request is None:
         raise NotFoundError("no support request {request_id!r}", request_id=request_id)
@@ -113,7 +113,7 @@ def _placeholder(model: CompetencyModel) -> dict[str, RatingItem]:
     return {cid: RatingItem(level=1) for cid in model.ids()}
 
 
-def assessment_checks(store: Store, policies: PolicyService, round_id: str) -> list[DecisionCheck]:
+def assessment_checks(store: Store, policies: Policies, round_id: str) -> list[DecisionCheck]:
     rnd: AssessmentRound | None = store.assessments.find(round_uuid(round_id))
     if rnd is None or not rnd.closed:
         raise NotFoundError(

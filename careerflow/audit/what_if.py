@@ -23,8 +23,8 @@ from projections.people import active_staff
 from projections.readiness import assess_employees, latest_month, load_policy_set
 
 if TYPE_CHECKING:
+    from careerflow.applications.policies import Policies
     from careerflow.audit.history import HistoryService
-    from careerflow.services.policies import PolicyService
 
 DRAFT_KINDS = ("potential_weights", "promotion_criteria")
 
@@ -59,7 +59,7 @@ class WhatIfReport(BaseModel):
 
 
 def what_if(
-    policies: PolicyService,
+    policies: Policies,
     read_pool: ConnectionPool,
     history: HistoryService,
     principal: Principal,

@@ -1,7 +1,7 @@
 """Who the command line acts as, and how it says no.
 
 A business command acts as the principal of an API token, verified by the same code as
-the API's bearer tokens (`TokenService.authenticate`): the token comes from `--token`,
+the API's bearer tokens (`Access.authenticate`): the token comes from `--token`,
 `CAREERFLOW_TOKEN`, or the file `careerflow login` saved. Only the local operator's stack
 commands (the ones with direct database access that run or rebuild the engine) take
 `--as`. A refusal exits with the code of its kind, as the API answers with its status."""
@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from careerflow.applications.access import AuthenticationError
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.tokens import AuthenticationError
 
 if TYPE_CHECKING:
     from careerflow.services.registry import Services

@@ -97,7 +97,7 @@ def _profile_locale(person_id: str) -> str | None:
     None when there is none or the database can't be reached (an error is still said)."""
     import psycopg
 
-    from careerflow.services.people import profile_locale
+    from projections.people import profile_locale
 
     pg = load_settings().postgres
     if pg is None:

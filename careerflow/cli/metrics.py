@@ -19,7 +19,7 @@ def ingest(
     batch: Annotated[str, typer.Option(help="Batch id; default: the file's hash.")] = "",
 ) -> None:
     """Ingest a CSV or JSON-lines metric export: all rows or none."""
-    from careerflow.services.ingest import detect_format
+    from careerflow.applications.files import detect_format
 
     _act(
         token,

@@ -12,9 +12,9 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 from aggregates.base import DomainError
+from careerflow.applications.policies import Policies
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.policies import PolicyService
 from careerflow.workdays import Coverage, coverage
 
 FIRST_YEAR, LAST_YEAR = 1950, 2100  # the range the holiday libraries compute at all
@@ -78,7 +78,7 @@ class CalendarCheck(Coverage):
 
 
 class CalendarService:
-    def __init__(self, policies: PolicyService) -> None:
+    def __init__(self, policies: Policies) -> None:
         self.policies = policies
 
     def check(self, principal: Principal, year: int) -> CalendarCheck:
@@ -112,7 +112,7 @@ class CalendarService:
         return CalendarCheck(**found.model_dump(), policy_version=version)
 
 
-def warn_gaps(policies: PolicyService, log: logging.Logger, now: datetime) -> list[CalendarCheck]:
+def warn_gaps(policies: Policies, log: logging.Logger, now: datetime) -> list[CalendarCheck]:
     """Logs a warning for the current and next year when they are not covered (at a
     worker's start); never fails the caller."""
     try:

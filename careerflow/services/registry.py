@@ -4,7 +4,7 @@ activities all go through this."""
 from __future__ import annotations
 
 from types import TracebackType
-from typing import Self
+from typing import Any, Self
 
 from psycopg.rows import dict_row
 from psycopg_pool import ConnectionPool
@@ -15,21 +15,40 @@ from careerflow.audit.reevaluation import ReevaluationService
 from careerflow.audit.time_travel import TimeTravelService
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
-from careerflow.services.ingest import IngestService
-from careerflow.services.notifications import NotificationService
-from careerflow.services.people import PeopleService
-from careerflow.services.policies import PolicyService
 from careerflow.services.promotions import wire as wire_promotions
-from careerflow.services.tokens import TokenService
 from careerflow.store import Store
+from projections.access import token_list
 from projections.assessment_queries import AssessmentQueries
 from projections.audit_queries import AuditQueries
 from projections.cycle_queries import CycleQueries
 from projections.goal_queries import GoalQueries
+from projections.notifications import inbox_rows
 from projections.plan_queries import PlanQueries
+from projections.policies import support_teams
 from projections.promotion_queries import PromotionQueries
 from projections.readiness_queries import QueryService
 from projections.support_queries import SupportQueries
+
+
+def wire_applications(store: Store, read_pool: ConnectionPool) -> None:
+    """Gives the store's applications their collaborators: each other, and their reads
+    of the read model as query functions (the applications import no projection)."""
+
+    def tokens() -> list[Any]:
+        with read_pool.connection() as conn:
+            return token_list(conn)
+
+    def teams() -> dict[str, Any]:
+        with read_pool.connection() as conn:
+            return support_teams(conn)
+
+    def inbox(recipient_id: str, unread_only: bool = False, limit: int = 200) -> list[Any]:
+        with read_pool.connection() as conn:
+            return inbox_rows(conn, recipient_id, unread_only, limit)
+
+    store.metrics.wire(people=store.people)
+    store.access.wire(people=store.people, support_teams=teams, token_list=tokens)
+    store.notifications.wire(inbox_rows=inbox)
 
 
 class Services:
@@ -42,9 +61,11 @@ class Services:
             kwargs={"row_factory": dict_row, "autocommit": True},
             open=True,
         )
-        self.people = PeopleService(store.people)
-        self.ingest = IngestService(store.people, store.metrics)
-        self.policies = PolicyService(store.policies)
+        # The store opens the applications first; then they get their collaborators.
+        wire_applications(store, self.read_pool)
+        self.people = store.people
+        self.ingest = store.metrics  # ingest, validate, ledger
+        self.policies = store.policies
         self.queries = QueryService(self.read_pool)
         self.promotion_queries = PromotionQueries(self.read_pool)
         self.plan_queries = PlanQueries(self.read_pool)
@@ -52,12 +73,12 @@ class Services:
         self.goal_queries = GoalQueries(self.read_pool)
         self.assessment_queries = AssessmentQueries(self.read_pool)
         self.support_queries = SupportQueries(self.read_pool)
-        self.tokens = TokenService(store.access, store.people, self.read_pool)
+        self.tokens = store.access
         self.audit_queries = AuditQueries(self.read_pool)
         self.history = HistoryService(store, self.read_pool)
         self.reevaluation = ReevaluationService(store, self.policies, self.people, self.history)
         self.time_travel = TimeTravelService(store, self.history)
-        self.notifications = NotificationService(store.notifications, self.read_pool)
+        self.notifications = store.notifications
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
 

@@ -22,6 +22,7 @@ from temporalio.client import WorkflowExecutionStatus
 import tests.api.test_matrix as matrix
 from aggregates.competency import RatingItem
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
@@ -33,7 +34,6 @@ from careerflow.services.assessments import (
     SealedRating,
     sealed_order,
 )
-from careerflow.services.people import EmployeeIn, OrgImport
 from tests.api.conftest import ApiStack
 from tests.api.matrix_assessments import HIDDEN_SECRET, anonymity_cases
 from workflows.assessment_round import AssessmentRoundWorkflow, assessment_workflow_id

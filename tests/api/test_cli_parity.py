@@ -11,10 +11,10 @@ import httpx
 from temporalio.testing import WorkflowEnvironment
 
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.cli.auth import ExitCode
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from tests.api.conftest import ApiStack
 from tests.test_cli_cycles import Cli
 from workflows.promotion import PromotionWorkflow

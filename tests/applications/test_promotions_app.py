@@ -16,12 +16,11 @@ from aggregates.employee import Employee
 from aggregates.ladder import Role
 from aggregates.promotion import PromotionApplication, application_uuid
 from aggregates.promotion_rules import Stage
+from careerflow.applications.people import EmployeeIn, OrgImport, People, TeamIn
+from careerflow.applications.policies import Policies
 from careerflow.applications.promotions import Promotions
-from careerflow.apps import People, Policies
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.people import EmployeeIn, OrgImport, PeopleService, TeamIn
-from careerflow.services.policies import PolicyService
 from careerflow.store import application_env
 
 HR = Principal(person_id="H1", role=AccessRole.hr)
@@ -35,8 +34,7 @@ APP = "app-E1-1"
 @dataclass
 class World:
     promotions: Promotions
-    people: PeopleService
-    people_app: People
+    people: People
 
     def events(self) -> list[Any]:
         return list(self.promotions.repository.event_store.get(application_uuid(APP)))
@@ -49,10 +47,8 @@ class World:
 
 
 def build(env: dict[str, str]) -> Iterator[World]:
-    people_app = People(env=env)
-    policies_app = Policies(env=env)
-    people = PeopleService(people_app)
-    policies = PolicyService(policies_app)
+    people = People(env=env)
+    policies = Policies(env=env)
     policies.seed(HR)
     people.import_org(
         HR,
@@ -78,12 +74,12 @@ def build(env: dict[str, str]) -> Iterator[World]:
     )
     # The bankaccounts shape: collaborators are keyword arguments after env.
     promotions = Promotions(
-        env=env, employee=people.get, save_employee=people_app.save, policies=policies
+        env=env, employee=people.get, save_employee=people.save, policies=policies
     )
     try:
-        yield World(promotions, people, people_app)
+        yield World(promotions, people)
     finally:
-        for app in (promotions, policies_app, people_app):
+        for app in (promotions, policies, people):
             app.close()
 
 

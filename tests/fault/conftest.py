@@ -36,11 +36,11 @@ from temporalio.contrib.pydantic import pydantic_data_converter
 
 from aggregates.documents import shift_month
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.embedded import EmbeddedPostgres
 from careerflow.engine import open_store
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.temporal_server import TemporalDevServer, die_with_parent
 from tests.conftest import create_database, missing_real_part, real_binary

@@ -6,8 +6,8 @@ from datetime import date
 
 from aggregates.documents import months_back
 from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 
 TEAM = [

@@ -32,12 +32,12 @@ from aggregates.competency import RatingItem
 from aggregates.documents import CompetencyLevel, PromotionCriteria
 from aggregates.ladder import Role
 from aggregates.seed_policies import competency_model_v1, sales_supervisor_criteria_v1
+from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env

@@ -24,12 +24,12 @@ from temporalio.testing import WorkflowEnvironment
 from aggregates.assessment_round import round_uuid
 from aggregates.ladder import Role
 from bench.assessments import round_result
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels

@@ -24,6 +24,7 @@ from aggregates.base import PermissionDeniedError
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime
 from aggregates.ladder import Role
 from aggregates.weekly_cycle import cycle_uuid
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
@@ -32,7 +33,6 @@ from careerflow.services.cycle_process import (
     WEEKLY_SCHEDULE_ID,
     CycleProcessService,
 )
-from careerflow.services.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels

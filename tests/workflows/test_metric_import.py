@@ -11,10 +11,10 @@ from temporalio.client import WorkflowFailureError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.metrics import IngestRequest
+from aggregates.metric_rules import IngestResult
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import load_demo_into
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.ingest import IngestResult
 from careerflow.services.registry import Services
 from careerflow.store import Store
 from worker import build_worker

@@ -21,7 +21,7 @@ from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _WEEK, _chart, _short, _week
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.people import profile_locale
+from projections.people import profile_locale
 
 
 # -- the employee ----------------------------------------------------------------------

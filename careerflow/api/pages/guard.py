@@ -27,9 +27,9 @@ from careerflow.api.pages.rendering import (
     _lang,
     _secured,
 )
+from careerflow.applications.access import AuthenticationError
 from careerflow.messages import Message
 from careerflow.principal import Principal
-from careerflow.services.tokens import AuthenticationError
 from careerflow.validation import error_message, field_of
 
 log = logging.getLogger("careerflow.pages")

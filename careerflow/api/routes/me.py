@@ -12,8 +12,8 @@ from pydantic import BaseModel
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.api.routes.people import LanguageIn
+from careerflow.applications.people import LanguageSetting
 from careerflow.principal import AccessRole
-from careerflow.services.people import LanguageSetting
 
 router = APIRouter(tags=["me"])
 

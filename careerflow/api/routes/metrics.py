@@ -16,12 +16,13 @@ from temporalio.client import WorkflowFailureError
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.metrics import IngestRequest
+from aggregates.metric_rules import IngestResult
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
+from careerflow.applications.files import IngestError
 from careerflow.messages import Message
 from careerflow.principal import AccessRole
 from careerflow.services import updates
-from careerflow.services.ingest import IngestError, IngestResult
 from projections.metrics import measurements_of
 from projections.visibility import require_visible
 from workflows.metric_import import MetricImportWorkflow

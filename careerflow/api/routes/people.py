@@ -24,9 +24,9 @@ from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import Problem, problem_responses
+from careerflow.applications.people import ImportResult, LanguageSetting, OrgImport
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.people import ImportResult, LanguageSetting, OrgImport
 from projections import people as people_view
 from projections.visibility import EVERYONE, reports_of
 from words.catalogue import in_every_language, said_in

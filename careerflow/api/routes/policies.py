@@ -12,13 +12,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError
+from aggregates.policy_kinds import DOCUMENT_MODELS, validate_document
 from careerflow.api import i18n
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import FieldProblem, Problem, refusal, request_lang
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.policies import DOCUMENT_MODELS, validate_document
 from careerflow.validation import error_message, field_of
 from projections import policies as policies_view
 

@@ -10,9 +10,9 @@ from aggregates.access_token import token_uuid
 from aggregates.base import NotFoundError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem
+from careerflow.applications.access import IssuedToken, TokenInfo
 from careerflow.messages import Message
 from careerflow.principal import AccessRole
-from careerflow.services.tokens import IssuedToken, TokenInfo
 
 router = APIRouter(tags=["tokens"])
 

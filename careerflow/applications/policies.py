@@ -1,98 +1,45 @@
-"""Publishing and reading versioned policy documents."""
+"""Publishing and reading versioned policy documents: the Policies application's
+commands, and the documents in force for every other command."""
 
 from __future__ import annotations
 
-from typing import Any, TypeVar, cast
+from collections.abc import Mapping
+from typing import Any, ClassVar, TypeVar, cast
 
-from pydantic import BaseModel, TypeAdapter, ValidationError
-from pydantic_core import ErrorDetails
+from pydantic import BaseModel
 
 from aggregates.base import DomainError, NotFoundError, command_context
 from aggregates.competency import CompetencyModel, competency_model_problems
-from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
     MetricCatalog,
     PotentialWeights,
     PromotionCriteria,
     consistency_problems,
 )
-from aggregates.goals import GoalCascade
-from aggregates.incentives import BonusRules, CommissionRules
 from aggregates.kpi_weights import KpiWeights, kpi_problems, weighted_twice
-from aggregates.ladder import Role
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
-from aggregates.process import AccessRules, PromotionProcess
+from aggregates.policy_kinds import DOCUMENT_MODELS as DOCUMENT_MODELS
+from aggregates.policy_kinds import field_problem as field_problem
+from aggregates.policy_kinds import validate_document
+from aggregates.process import PromotionProcess
 from aggregates.seed_policies import seed_documents
-from aggregates.support_process import SupportProcess
 from aggregates.training_rules import TrainingRules, training_rule_problems
-from careerflow.apps import Policies
-from careerflow.messages import Invalid, Message
+from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
+from words.messages import Message
 
 M = TypeVar("M", bound=BaseModel)
 
-DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
-    "metric_catalog": MetricCatalog,
-    "potential_weights": PotentialWeights,
-    "kpi_weights": KpiWeights,
-    "promotion_criteria": PromotionCriteria,
-    "promotion_process": PromotionProcess,
-    "plan_template": PlanTemplate,
-    "goal_cascade": GoalCascade,
-    "bonus_rules": BonusRules,
-    "commission_rules": CommissionRules,
-    "training_rules": TrainingRules,
-    "weekly_cycle": WeeklyCycleSettings,
-    "access_rules": AccessRules,
-    "competency_model": CompetencyModel,
-    "support_process": SupportProcess,
-}
 
+class Policies(PydanticApplication):
+    """Versioned policy documents."""
 
-def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseModel:
-    model = DOCUMENT_MODELS.get(kind)
-    if model is None:
-        raise DomainError(
-            "unknown policy kind {kind!r}; known kinds: {kinds}",
-            kind=kind,
-            kinds=sorted(DOCUMENT_MODELS),
-        )
-    try:
-        parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
-    except ValidationError as exc:
-        problems = [field_problem(err) for err in exc.errors()]
-        raise DomainError(
-            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems
-        ) from None
-    if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
-        raise DomainError(
-            "plan_template/{key} names role {role}; they must match",
-            key=key,
-            role=parsed.role.value,
-        )
-    if isinstance(parsed, PromotionCriteria) and parsed.target_role != Role(key):
-        raise DomainError(
-            "promotion_criteria/{key} names target_role {target_role}; they must match",
-            key=key,
-            target_role=parsed.target_role.value,
-        )
-    return parsed
+    name = "policies"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {PolicyDocument: 10}
 
-
-def field_problem(err: ErrorDetails) -> Message:
-    """One complaint of pydantic's as `loc: msg`: a validator's Invalid keeps its template
-    (said in the reader's language); pydantic's own wording is shown as it is."""
-    where = ".".join(str(p) for p in err["loc"])
-    error = err.get("ctx", {}).get("error")
-    if isinstance(error, Invalid):
-        return Message("{field}: Value error, {problem}", field=where, problem=error.message)
-    return Message("{field}: {problem}", field=where, problem=err["msg"])
-
-
-class PolicyService:
-    def __init__(self, app: Policies) -> None:
-        self.app = app
+    def __init__(self, env: Mapping[str, str] | None = None) -> None:
+        super().__init__(env=env)
         # A published version never changes, so documents are kept once read: each
         # document with the stream version it was read at (a read checks only that no
         # version was published since: one indexed row), and each parsed version.
@@ -118,11 +65,11 @@ class PolicyService:
         with command_context(actor=principal.person_id, role=principal.role.value):
             # Freshly loaded, never the kept copy: a failed save must not leave its
             # unsaved version in the cache.
-            doc = self.app.find(policy_uuid(kind, key))
+            doc = self.find(policy_uuid(kind, key))
             if doc is None:
                 doc = PolicyDocument(kind=kind, key=key)
             version = doc.publish(data, note=note, published_by=principal.person_id)
-            self.app.save(doc)
+            self.save(doc)
         return version
 
     def seed(self, principal: Principal) -> dict[str, int]:
@@ -234,13 +181,13 @@ class PolicyService:
     def _get(self, kind: str, key: str) -> PolicyDocument | None:
         """The document as stored now (read only: kept and shared between readers)."""
         ident = policy_uuid(kind, key)
-        last = self.app.recorder.select_events(ident, desc=True, limit=1)
+        last = self.recorder.select_events(ident, desc=True, limit=1)
         if not last:
             return None
         kept = self._read.get((kind, key))
         if kept is not None and kept.version == last[0].originator_version:
             return kept
-        doc: PolicyDocument | None = self.app.find(ident)
+        doc: PolicyDocument | None = self.find(ident)
         if doc is not None:
             self._read[(kind, key)] = doc
         return doc

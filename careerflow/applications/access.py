@@ -7,18 +7,34 @@ import hashlib
 import hmac
 import re
 import secrets
+from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.access_token import AccessToken, token_uuid
 from aggregates.base import DomainError, NotFoundError, command_context
-from careerflow.apps import Access, People
-from careerflow.messages import Message
+from careerflow.applications.people import People
+from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from projections.access import token_list
-from projections.policies import support_teams
+from words.messages import Message
+
+SupportTeams = Callable[[], dict[str, Any]]
+"""() -> the support teams of the support_process document in force, by team id."""
+TokenList = Callable[[], list[Any]]
+"""() -> HR's list of tokens, one row (a mapping of TokenInfo's fields) each."""
+
+
+def no_support_teams() -> dict[str, Any]:
+    """The default read: no support teams (a standalone application)."""
+    return {}
+
+
+def no_tokens() -> list[Any]:
+    """The default read: no token list (a standalone application)."""
+    return []
+
 
 _TOKEN = re.compile(r"^cf_([a-z0-9]{12})\.([A-Za-z0-9_-]{20,})$")
 # People who must exist in the organisation to hold a token of this role.
@@ -53,11 +69,43 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class TokenService:
-    def __init__(self, app: Access, people: People, read_pool: ConnectionPool) -> None:
-        self.app = app
-        self.people = people
-        self.read_pool = read_pool
+class Access(PydanticApplication):
+    """API access tokens (hashed), issued and revoked by HR.
+
+    Collaborators: `people`, the People application (a person's token needs the person),
+    `support_teams` the support teams in force and `token_list` HR's list of tokens, both
+    from the read side."""
+
+    name = "access"
+
+    def __init__(
+        self,
+        env: Mapping[str, str] | None = None,
+        *,
+        people: People | None = None,
+        support_teams: SupportTeams = no_support_teams,
+        token_list: TokenList = no_tokens,
+    ) -> None:
+        super().__init__(env=env)
+        self.wire(people=people, support_teams=support_teams, token_list=token_list)
+
+    def wire(
+        self,
+        *,
+        people: People | None = None,
+        support_teams: SupportTeams = no_support_teams,
+        token_list: TokenList = no_tokens,
+    ) -> None:
+        """The constructor's collaborators, for the store, which opens every application
+        before wiring them (careerflow.services.registry)."""
+        self._people = people
+        self.support_teams = support_teams
+        self.token_list = token_list
+
+    @property
+    def people(self) -> People:
+        assert self._people is not None, "Access needs people= to know the employees"
+        return self._people
 
     def issue(
         self,
@@ -102,7 +150,7 @@ class TokenService:
                 issued_by=principal.person_id,
                 expires_at=expires,
             )
-        self.app.save(token)
+        self.save(token)
         return IssuedToken(
             token=f"cf_{token_id}.{secret}",
             token_id=token_id,
@@ -112,8 +160,7 @@ class TokenService:
         )
 
     def _on_support_team(self, person_id: str) -> bool:
-        with self.read_pool.connection() as conn:
-            teams = support_teams(conn)
+        teams = self.support_teams()
         return any(
             person_id == t.get("lead_id") or person_id in t.get("members", [])
             for t in teams.values()
@@ -123,7 +170,7 @@ class TokenService:
         match = _TOKEN.match(token.strip())
         if match is None:
             raise AuthenticationError("malformed token: expected cf_<id>.<secret>")
-        found: AccessToken | None = self.app.find(token_uuid(match.group(1)))
+        found: AccessToken | None = self.find(token_uuid(match.group(1)))
         # One message for every failure: a caller learns nothing about which ids exist.
         if found is None or not hmac.compare_digest(found.secret_hash, _hash(match.group(2))):
             raise AuthenticationError("unknown token; ask HR for a new one")
@@ -137,17 +184,16 @@ class TokenService:
         principal.require(
             AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("list API tokens")
         )
-        with self.read_pool.connection() as conn:
-            rows = token_list(conn)
+        rows = self.token_list()
         return [TokenInfo.model_validate(r) for r in rows]
 
     def revoke(self, principal: Principal, token_id: str, reason: str) -> bool:
         principal.require(AccessRole.hr, AccessRole.system, action=Message("revoke API tokens"))
-        found: AccessToken | None = self.app.find(token_uuid(token_id))
+        found: AccessToken | None = self.find(token_uuid(token_id))
         if found is None:
             raise NotFoundError("no token {token_id!r}", token_id=token_id)
         with command_context(actor=principal.person_id, role=principal.role.value, reason=reason):
             changed = found.revoke(principal.person_id, reason)
         if changed:
-            self.app.save(found)
+            self.save(found)
         return changed

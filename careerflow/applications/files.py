@@ -1,12 +1,11 @@
-"""Metric ingestion: CSV or JSON-lines exports, validated row by row, written all or
-nothing, idempotent per batch."""
+"""Metric files as they arrive (CSV or JSON lines): parsed into rows with their line
+numbers, each problem said as `line N: field: what is wrong`. No event store here: the
+Metrics application validates the rows against the catalogue and records them."""
 
 from __future__ import annotations
 
 import csv
-import hashlib
 import io
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -14,15 +13,9 @@ from typing import Any
 import orjson
 from pydantic import ValidationError
 
-from activities.metrics import IngestResult
-from aggregates.base import DomainError, command_context
-from aggregates.documents import Measurement, MetricCatalog, value_problem
-from aggregates.employee import employee_uuid
-from aggregates.metric_ledger import MetricLedger, ledger_uuid
-from careerflow.apps import Metrics, People
-from careerflow.messages import Invalid, Message
-from careerflow.principal import AccessRole, Principal
+from aggregates.errors import DomainError
 from careerflow.validation import error_message
+from words.messages import Invalid, Message
 
 COLUMNS = ("employee_id", "period", "metric", "value", "source", "item")
 
@@ -76,7 +69,7 @@ class IngestError(DomainError):
         return error
 
 
-def _field_errors(line: int, exc: ValidationError) -> list[Message]:
+def field_errors(line: int, exc: ValidationError) -> list[Message]:
     problems = []
     for err in exc.errors():
         field = ".".join(str(p) for p in err["loc"]) or "row"
@@ -150,99 +143,3 @@ def detect_format(name: str) -> str:
     raise DomainError(
         "{name}: unknown file type {suffix!r}; use .csv or .jsonl", name=name, suffix=suffix
     )
-
-
-class IngestService:
-    def __init__(self, people: People, metrics: Metrics) -> None:
-        self.people = people
-        self.metrics = metrics
-
-    def ledger(self, employee_id: str) -> MetricLedger | None:
-        found: MetricLedger | None = self.metrics.find(ledger_uuid(employee_id))
-        return found
-
-    def validate(
-        self, data: bytes, fmt: str, catalog: MetricCatalog, source_name: str
-    ) -> list[Measurement]:
-        raw_rows, problems = parse_rows(data, fmt)
-        measurements: list[Measurement] = []
-        known: dict[str, bool] = {}
-        for line, row in raw_rows:
-            try:
-                m = Measurement.model_validate(row)
-            except ValidationError as exc:
-                problems.extend(_field_errors(line, exc))
-                continue
-            definition = catalog.metrics.get(m.metric)
-            if definition is None:
-                unknown_metric = Message(
-                    "unknown metric {metric!r}; add it to the metric catalog (publish a new "
-                    "metric_catalog version) or fix the name",
-                    metric=m.metric,
-                )
-                problems.append(file_problem(line, "metric", unknown_metric))
-                continue
-            wrong_value = value_problem(m.metric, definition, m.value)
-            if wrong_value is not None:
-                problems.append(file_problem(line, "value", wrong_value))
-                continue
-            if definition.window == "items" and not m.item:
-                needs_item = Message("{metric} needs the item (e.g. the course)", metric=m.metric)
-                problems.append(file_problem(line, "item", needs_item))
-                continue
-            if m.employee_id not in known:
-                known[m.employee_id] = employee_uuid(m.employee_id) in self.people.repository
-            if not known[m.employee_id]:
-                unknown_employee = Message(
-                    "unknown employee {employee_id!r}", employee_id=m.employee_id
-                )
-                problems.append(file_problem(line, "employee_id", unknown_employee))
-                continue
-            measurements.append(m)
-        if not raw_rows and not problems:
-            problems.append(file_problem(1, "file", Message("no rows")))
-        if problems:
-            raise IngestError.of(source_name, problems)
-        return measurements
-
-    def ingest(
-        self,
-        principal: Principal,
-        data: bytes,
-        fmt: str,
-        catalog: MetricCatalog,
-        source_name: str = "upload",
-        batch_id: str | None = None,
-    ) -> IngestResult:
-        principal.require(
-            AccessRole.hr,
-            AccessRole.integration,
-            AccessRole.system,
-            action=Message("ingest metrics"),
-        )
-        measurements = self.validate(data, fmt, catalog, source_name)
-        # The batch is its content: the same export ingested twice is one batch.
-        batch = batch_id or "sha256:" + hashlib.sha256(data).hexdigest()[:32]
-        by_employee: dict[str, list[Measurement]] = defaultdict(list)
-        for m in measurements:
-            by_employee[m.employee_id].append(m)
-        ledgers: list[MetricLedger] = []
-        with command_context(
-            actor=principal.person_id, role=principal.role.value, command_id=batch
-        ):
-            for employee_id in sorted(by_employee):
-                ledger = self.ledger(employee_id) or MetricLedger(employee_id=employee_id)
-                if ledger.record(batch, by_employee[employee_id]):
-                    ledgers.append(ledger)
-        written = sum(len(ledger.pending_events) for ledger in ledgers)
-        # One save, one transaction: all of the file or none of it.
-        recordings = self.metrics.save(*ledgers) if ledgers else []
-        return IngestResult(
-            batch_id=batch,
-            rows=len(measurements),
-            employees=len(by_employee),
-            events_written=written,
-            already_ingested=not ledgers,
-            notification_id=recordings[-1].notification.id if recordings else None,
-            employee_ids=[ledger.employee_id for ledger in ledgers],
-        )

@@ -1,8 +1,10 @@
-"""The organisation: teams and employees."""
+"""The organisation's commands on the event store: teams and employees, imported and
+moved by HR, and each person's profile language."""
 
 from __future__ import annotations
 
 from datetime import date
+from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -10,11 +12,10 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError, c
 from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
 from aggregates.organisation import ORGANISATION_ID, Organisation
-from careerflow.apps import People
-from careerflow.messages import Message
+from careerflow.applications.files import one_a_line
+from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.ingest import one_a_line
-from projections.people import profile_locale as profile_locale
+from words.messages import Message
 
 
 class TeamIn(BaseModel):
@@ -62,18 +63,20 @@ class LanguageSetting(BaseModel):
     changed: bool
 
 
-class PeopleService:
-    def __init__(self, app: People) -> None:
-        self.app = app
+class People(PydanticApplication):
+    """Employees and the organisation's teams."""
+
+    name = "people"
+    snapshotting_intervals: ClassVar[dict[type[Any], int]] = {Organisation: 50}
 
     def get(self, employee_id: str) -> Employee:
-        employee: Employee | None = self.app.find(employee_uuid(employee_id))
+        employee: Employee | None = self.find(employee_uuid(employee_id))
         if employee is None:
             raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
         return employee
 
     def exists(self, employee_id: str) -> bool:
-        return employee_uuid(employee_id) in self.app.repository
+        return employee_uuid(employee_id) in self.repository
 
     def import_org(self, principal: Principal, data: OrgImport) -> ImportResult:
         """Creates or updates teams and employees in one transaction; re-importing the same
@@ -115,7 +118,7 @@ class PeopleService:
             if org.pending_events:
                 changed.append(org)
             for e in data.employees:
-                employee: Employee | None = self.app.find(employee_uuid(e.employee_id))
+                employee: Employee | None = self.find(employee_uuid(e.employee_id))
                 if employee is not None:
                     if employee.move(e.team_id, e.manager_id):
                         moved += 1
@@ -123,7 +126,7 @@ class PeopleService:
                     continue
                 changed.append(Employee(**e.model_dump()))
                 added += 1
-        recordings = self.app.save(*changed) if changed else []
+        recordings = self.save(*changed) if changed else []
         return ImportResult(
             teams_changed=teams_changed,
             employees_added=added,
@@ -152,12 +155,12 @@ class PeopleService:
         with command_context(actor=principal.person_id, role=principal.role.value):
             changed = employee.set_language(language)
         if changed:
-            self.app.save(employee)
+            self.save(employee)
         return LanguageSetting(employee_id=employee_id, language=employee.locale, changed=changed)
 
     def organisation_exists(self) -> bool:
-        return ORGANISATION_ID in self.app.repository
+        return ORGANISATION_ID in self.repository
 
     def _organisation(self) -> Organisation | None:
-        org: Organisation | None = self.app.find(ORGANISATION_ID)
+        org: Organisation | None = self.find(ORGANISATION_ID)
         return org

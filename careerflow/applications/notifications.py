@@ -3,16 +3,14 @@ recipient, delivery outcomes recorded by the delivery activities."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from typing import Any
 from uuid import UUID
 
 from eventsourcing.persistence import IntegrityError
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from activities.notifications import NotificationRef
 from aggregates.base import (
     DomainError,
     EventMeta,
@@ -22,10 +20,20 @@ from aggregates.base import (
     current_meta,
 )
 from aggregates.notification import Notification, notification_uuid
-from careerflow.apps import Notifications
-from careerflow.messages import Message
+from aggregates.notification_rules import NotificationRef
+from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from projections.notifications import inbox_rows
+from words.messages import Message
+
+InboxRows = Callable[[str, bool, int], list[Any]]
+"""(recipient id, unread only, limit) -> their notifications from the read model, newest
+first (rows with a `read_at`)."""
+
+
+def no_inbox(recipient_id: str, unread_only: bool = False, limit: int = 200) -> list[Any]:
+    """The default read: no read model (a standalone application)."""
+    return []
+
 
 # Who may read anyone's inbox (managers see their own only: a notification may name
 # things about its recipient that are not the manager's business).
@@ -39,13 +47,27 @@ class ReadResult(BaseModel):
     position: int | None = None
 
 
-class NotificationService:
-    def __init__(self, app: Notifications, read_pool: ConnectionPool) -> None:
-        self.app = app
-        self.pool = read_pool
+class Notifications(PydanticApplication):
+    """One notification per idempotency key: the in-app inbox and delivery outcomes.
+
+    Collaborator: `inbox_rows`, a person's notifications from the read side."""
+
+    name = "notifications"
+
+    def __init__(
+        self, env: Mapping[str, str] | None = None, *, inbox_rows: InboxRows = no_inbox
+    ) -> None:
+        super().__init__(env=env)
+        self.wire(inbox_rows=inbox_rows)
+
+    def wire(self, *, inbox_rows: InboxRows = no_inbox) -> None:
+        """The constructor's collaborator, for the store, which opens every application
+        before wiring them (careerflow.services.registry)."""
+        self.inbox_rows = inbox_rows
 
     # -- commands --------------------------------------------------------------------
-    def notify(
+    # Not `notify`: the library's Application calls its own `notify` hook on every save.
+    def create(
         self,
         principal: Principal,
         key: str,
@@ -69,7 +91,7 @@ class NotificationService:
                 key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref
             )
         try:
-            recordings = self.app.save(notification)
+            recordings = self.save(notification)
         except IntegrityError:
             # Someone created the same key between our check and our save.
             return self._existing(self.get(ident), recipient_id, kind)
@@ -147,13 +169,12 @@ class NotificationService:
                 person_id=principal.person_id,
                 owner_id=person_id,
             )
-        with self.pool.connection() as conn:
-            rows = inbox_rows(conn, person_id, unread_only, limit)
+        rows = self.inbox_rows(person_id, unread_only, limit)
         return [{**dict(r), "read": r["read_at"] is not None} for r in rows]
 
     # -- helpers ---------------------------------------------------------------------
     def _find(self, ident: UUID) -> Notification | None:
-        found: Notification | None = self.app.find(ident)
+        found: Notification | None = self.find(ident)
         return found
 
     def _visible(self, principal: Principal, notification_id: UUID) -> Notification:
@@ -193,7 +214,7 @@ class NotificationService:
             if not changed:
                 return None
             try:
-                recordings = self.app.save(notification)
+                recordings = self.save(notification)
             except IntegrityError:
                 if attempt == _CONFLICT_RETRIES - 1:
                     raise
