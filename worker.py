@@ -81,7 +81,7 @@ def build_worker(
             *PlanActivities(services).all(),
             *CycleActivities(services, client, task_queue).all(),
             *AssessmentActivities(services).all(),
-            *SupportActivities(services).all(),
+            *SupportActivities(services.store.support).all(),
             working_day_deadlines,
         ],
         activity_executor=executor,

@@ -9,6 +9,7 @@ from aggregates.metric_ledger import MetricLedger
 from aggregates.organisation import Organisation
 from aggregates.policy import PolicyDocument
 from careerflow.applications.promotions import Promotions as Promotions
+from careerflow.applications.support import Support as Support
 from careerflow.eventstore import PydanticApplication
 
 
@@ -61,12 +62,6 @@ class Audit(PydanticApplication):
     """What auditors did: each history read, export, verification and replay."""
 
     name = "audit"
-
-
-class Support(PydanticApplication):
-    """Support requests from the field to the product, after-sales and finance teams."""
-
-    name = "support"
 
 
 class Assessments(PydanticApplication):

@@ -33,7 +33,6 @@ from careerflow.services.assessments import (
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
-from careerflow.services.support import SupportCommands
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -100,7 +99,7 @@ def world(pg: PostgresSettings) -> Iterator[World]:
         CycleCommands(s).close_month("E1", MONTH, "month-close-E1-2030-01")
 
         # A support request raised on a Monday morning, acknowledged, answered, confirmed.
-        support = SupportCommands(s)
+        support = s.store.support
         raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
         support.raise_request(
             REQUEST, _person("E1"), "product", "when can product answer?", "Lianxin", raised,

@@ -25,6 +25,7 @@ from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.promotions import wire as wire_promotions
 from careerflow.services.queries import QueryService
 from careerflow.services.reevaluation import ReevaluationService
+from careerflow.services.support import wire as wire_support
 from careerflow.services.support_queries import SupportQueries
 from careerflow.services.time_travel import TimeTravelService
 from careerflow.services.tokens import TokenService
@@ -58,6 +59,7 @@ class Services:
         self.notifications = NotificationService(store.notifications, self.read_pool)
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
+        wire_support(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

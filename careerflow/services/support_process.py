@@ -15,7 +15,7 @@ from aggregates.base import DomainError, NotFoundError
 from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.services.registry import Services
-from careerflow.services.support import REQUEST_ID, SupportCommands, SupportInfo, support_info
+from careerflow.services.support import REQUEST_ID, SupportInfo, support_info
 from careerflow.services.updates import as_domain_error, execute_update
 from workflows.support_request import (
     RepStep,
@@ -35,7 +35,7 @@ class SupportProcessService:
         self.services = services
         self.client = client
         self.task_queue = task_queue
-        self.commands = SupportCommands(services)
+        self.commands = services.store.support  # wired by the registry
 
     async def raise_request(
         self,
@@ -53,7 +53,7 @@ class SupportProcessService:
                 request_id=request_id,
             )
         rid = request_id or new_request_id()
-        existing = self.commands.find(rid)
+        existing = self.commands.find_request(rid)
         if existing is not None:
             if existing.employee_id != principal.person_id:
                 raise DomainError(
@@ -131,7 +131,7 @@ class SupportProcessService:
             )
         except NotFoundError:
             # A finished request: say why from its record rather than "not running".
-            request = self.commands.find(request_id)
+            request = self.commands.find_request(request_id)
             if request is not None:
                 self.commands.check(request, arg.principal, action, arg.text)
             raise

@@ -28,7 +28,6 @@ from careerflow.services.assessments import (
     SealedRating,
 )
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.support import SupportCommands
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
 from tests.workflows.promotion_support import ingest
@@ -92,7 +91,7 @@ async def subjects(api: ApiStack) -> None:
     await asyncio.to_thread(api.caught_up)
     CycleCommands(s).close_month("E1", MONTH, "month-close-audit")
     raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)
-    support = SupportCommands(s)
+    support = s.store.support
     support.raise_request(
         REQUEST, _person("E1"), "product", "a customised service?", None, raised, "support-x"
     )
