@@ -80,7 +80,7 @@ def build_worker(
             *PromotionActivities(services).all(),
             *PlanActivities(services).all(),
             *CycleActivities(services, client, task_queue).all(),
-            *AssessmentActivities(services).all(),
+            *AssessmentActivities(services.store.assessments).all(),
             *SupportActivities(services.store.support).all(),
             working_day_deadlines,
         ],

@@ -8,6 +8,7 @@ from typing import Any, ClassVar
 from aggregates.metric_ledger import MetricLedger
 from aggregates.organisation import Organisation
 from aggregates.policy import PolicyDocument
+from careerflow.applications.assessments import Assessments as Assessments
 from careerflow.applications.promotions import Promotions as Promotions
 from careerflow.applications.support import Support as Support
 from careerflow.eventstore import PydanticApplication
@@ -62,12 +63,6 @@ class Audit(PydanticApplication):
     """What auditors did: each history read, export, verification and replay."""
 
     name = "audit"
-
-
-class Assessments(PydanticApplication):
-    """360° competency assessment rounds and their ratings."""
-
-    name = "assessments"
 
 
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (

@@ -113,15 +113,13 @@ def _placeholder(model: CompetencyModel) -> dict[str, RatingItem]:
 
 
 def assessment_checks(services: Services, round_id: str) -> list[DecisionCheck]:
-    from careerflow.services.assessments import AssessmentCommands
-
     rnd: AssessmentRound | None = services.store.assessments.find(round_uuid(round_id))
     if rnd is None or not rnd.closed:
         raise NotFoundError(
             "no closed assessment round {round_id!r}: results exist only once a round has closed",
             round_id=round_id,
         )
-    model, version = AssessmentCommands(services).model(rnd.model_key, rnd.model_version)
+    model, version = services.store.assessments.model(rnd.model_key, rnd.model_version)
     versions = {f"competency_model/{rnd.model_key}": version}
     sealed: dict[tuple[str, str], tuple[int, bool, list[dict[str, RatingItem]]]] = {}
     recorded_gaps: list[CompetencyGap] = []

@@ -13,6 +13,7 @@ from aggregates.documents import MetricCatalog, parse_document
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
 from careerflow.services.assessment_queries import AssessmentQueries
+from careerflow.services.assessments import wire as wire_assessments
 from careerflow.services.cycle_queries import CycleQueries
 from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.history import HistoryService
@@ -60,6 +61,7 @@ class Services:
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
         wire_support(self)
+        wire_assessments(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

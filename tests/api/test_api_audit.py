@@ -15,12 +15,12 @@ import psycopg
 import pytest
 
 import tests.api.test_matrix as matrix
+from activities.assessments import AssessmentActivities
 from aggregates.competency import RatingItem
 from careerflow.api.auth import COOKIE
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
-    AssessmentCommands,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -96,7 +96,7 @@ async def subjects(api: ApiStack) -> None:
         REQUEST, _person("E1"), "product", "a customised service?", None, raised, "support-x"
     )
     support.acknowledge(REQUEST, _person("PD01"), "ack", raised + timedelta(minutes=5))
-    commands = AssessmentCommands(s)
+    commands = AssessmentActivities(s.store.assessments)
     opened = datetime.now(UTC) - timedelta(days=9)
     deadline = opened + timedelta(days=7)
     commands.open(
