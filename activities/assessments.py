@@ -1,9 +1,11 @@
 """Activities of the 360° assessment round workflow: each runs one idempotent command.
 
 The inputs and results here are the workflow's contract, with the pure helpers it shares
-with the commands (`ballot_key`, `closed_message`, `sealed_order`): the workflow imports
-only this module (never the services), so it stays free of the event store and database.
-careerflow.services.assessments and .assessment_batches import them back."""
+with the commands (`ballot_key`, `sealed_order`; `closed_message` and `RoundRequest` are the
+domain's, aggregates.assessment_rules): the workflow imports only this module (never the
+application), so it stays free of the event store and database. The activities run the
+Assessments application's commands (careerflow.applications.assessments) and map what
+they return to these contracts; careerflow.services.assessments imports them back."""
 
 from __future__ import annotations
 

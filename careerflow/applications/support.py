@@ -34,6 +34,11 @@ REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
 MAX_CUSTOMER = 200
 
 
+def taken(request_id: str) -> DomainError:
+    """The refusal of a request id someone else raised."""
+    return DomainError("support request id {request_id!r} is already taken", request_id=request_id)
+
+
 def iso_week(moment: datetime, time_zone: str) -> str:
     iso = moment.astimezone(ZoneInfo(time_zone)).isocalendar()
     return f"{iso.year}-W{iso.week:02d}"
@@ -99,6 +104,19 @@ class Support(PydanticApplication):
         return found
 
     # -- checks (nothing is recorded) ------------------------------------------------------
+    def claim(self, request_id: str, principal: Principal) -> SupportRequest | None:
+        """The request this rep already raised under `request_id` (a retry), or None for
+        a new one; refuses an id that is malformed or someone else's."""
+        if not REQUEST_ID.fullmatch(request_id):
+            raise DomainError(
+                "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}",
+                request_id=request_id,
+            )
+        existing = self.find_request(request_id)
+        if existing is not None and existing.employee_id != principal.person_id:
+            raise taken(request_id)
+        return existing
+
     def check_raise(
         self, principal: Principal, category: str, text: str, customer: str | None
     ) -> tuple[SupportProcess, int]:
@@ -148,18 +166,9 @@ class Support(PydanticApplication):
         now: datetime,
         workflow_id: str,
     ) -> SupportRequest:
-        existing = self.find_request(request_id)
+        existing = self.claim(request_id, principal)
         if existing is not None:
-            if existing.employee_id != principal.person_id:
-                raise DomainError(
-                    "support request id {request_id!r} is already taken", request_id=request_id
-                )
             return existing
-        if not REQUEST_ID.fullmatch(request_id):
-            raise DomainError(
-                "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}",
-                request_id=request_id,
-            )
         process, version = self.check_raise(principal, category, text, customer)
         company, _ = self.policies.promotion_process()
         route = process.categories[category]
