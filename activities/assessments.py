@@ -1,12 +1,15 @@
 """Activities of the 360° assessment round workflow: each runs one idempotent command.
 
 The inputs and results here are the workflow's contract, with the pure helpers it shares
-with the commands (`ballot_key`, `closed_message`, `sealed_order`): the workflow imports
-only this module (never the services), so it stays free of the event store and database.
-careerflow.services.assessments and .assessment_batches import them back."""
+with the commands (`ballot_key`, `sealed_order`; `closed_message` and `RoundRequest` are the
+domain's, aggregates.assessment_rules): the workflow imports only this module (never the
+application), so it stays free of the event store and database. The activities run the
+Assessments application's commands (careerflow.applications.assessments) and map what
+they return to these contracts; careerflow.services.assessments imports them back."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -15,33 +18,26 @@ from pydantic import BaseModel, Field
 from temporalio import activity
 
 from activities.errors import business_errors_are_final
-from aggregates.assessment_rules import RaterTask
-from aggregates.competency import AnonymousGroup, CompetencyGap, CompetencyModel, Group
+
+# What HR asks for is the domain's (the Assessments application takes it); re-exported here.
+from aggregates.assessment_rules import ANONYMOUS_DEFAULT as ANONYMOUS_DEFAULT
+from aggregates.assessment_rules import RaterTask, local_label
+from aggregates.assessment_rules import RoundRequest as RoundRequest
+from aggregates.assessment_rules import closed_message as closed_message
+from aggregates.competency import CompetencyGap, CompetencyModel, Group
 from aggregates.ratings import RatingItem
 from careerflow.principal import Principal
-from words.messages import Message
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from aggregates.assessment_round import AssessmentRound
+    from careerflow.applications.assessment_results import Note
+    from careerflow.applications.assessments import Assessments
 
-ANONYMOUS_DEFAULT: tuple[AnonymousGroup, ...] = ("peers", "reports")
 PAGE = 100
 """Raters (task notices, reminders) or people (results) per page."""
 
 
 # -- one history: the round's task list crosses Temporal (rounds started before paging) --
-class RoundRequest(BaseModel):
-    """What HR asks for: the people (or a team), the deadline and who is anonymous."""
-
-    round_id: str
-    title: str = ""
-    employee_ids: list[str] = Field(default_factory=list)
-    team_id: str | None = None
-    deadline: datetime
-    anonymous: list[AnonymousGroup] = Field(default_factory=lambda: list(ANONYMOUS_DEFAULT))
-    model_key: str = "default"
-
-
 class OpenRound(BaseModel):
     request: RoundRequest
     started_by: Principal
@@ -155,24 +151,6 @@ def sealed_order(s: SealedRating) -> tuple[Any, ...]:
     )
 
 
-def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> Message:
-    """Why a rating after the deadline is not taken (the same words everywhere)."""
-    if grace:
-        return Message(
-            "round {round_id} closed at {close}: the deadline was {deadline} and late "
-            "ratings were taken until the close; the results are published",
-            round_id=round_id,
-            close=close,
-            deadline=deadline,
-        )
-    return Message(
-        "the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
-        "accepted, and the results are published at the close",
-        round_id=round_id,
-        deadline=deadline,
-    )
-
-
 # -- rounds of any size: ids, counts and pages cross Temporal, never the task list -------
 class RoundBrief(BaseModel):
     """What the round workflow keeps about its round: counts, times and the model."""
@@ -268,71 +246,180 @@ class NotesPage(BaseModel):
     next: str | None
 
 
-class AssessmentActivities:
-    def __init__(self, services: Services) -> None:
-        # Imported here: the commands bring the event store and the database, which the
-        # workflow (importing this module's contracts) must not load.
-        from careerflow.services.assessment_batches import RoundBatches
-        from careerflow.services.assessments import AssessmentCommands
+def round_info(rnd: AssessmentRound, model: CompetencyModel, version: int) -> RoundInfo:
+    return RoundInfo(
+        round_id=rnd.round_id,
+        workflow_id=rnd.workflow_id,
+        title=rnd.title,
+        model=model,
+        model_version=version,
+        tasks=rnd.tasks,
+        completed=rnd.completed,
+        ratees=[r.employee_id for r in rnd.ratees],
+        deadline=rnd.deadline,
+        close_at=rnd.close_at,
+        reminders=rnd.reminders,
+        time_zone=rnd.time_zone,
+        deadline_label=local_label(rnd.deadline, rnd.time_zone),
+        close_label=local_label(rnd.close_at, rnd.time_zone),
+        started_by=rnd.started_by,
+        closed=rnd.closed,
+    )
 
-        self.commands = AssessmentCommands(services)
-        self.batches = RoundBatches(services, self.commands)
+
+def round_brief(rnd: AssessmentRound, model: CompetencyModel, version: int) -> RoundBrief:
+    return RoundBrief(
+        round_id=rnd.round_id,
+        workflow_id=rnd.workflow_id,
+        title=rnd.title,
+        model=model,
+        model_version=version,
+        asked=len(rnd.tasks),
+        rated=len(rnd.completed),
+        ratees=len(rnd.ratees),
+        raters=len({t.rater_id for t in rnd.tasks}),
+        deadline=rnd.deadline,
+        close_at=rnd.close_at,
+        reminders=rnd.reminders,
+        deadline_label=local_label(rnd.deadline, rnd.time_zone),
+        close_label=local_label(rnd.close_at, rnd.time_zone),
+        started_by=rnd.started_by,
+        closed=rnd.closed,
+    )
+
+
+def profile_notes(notes: list[Note]) -> list[ProfileNote]:
+    return [ProfileNote(**note._asdict()) for note in notes]
+
+
+class AssessmentActivities:
+    """Built on the Assessments application (careerflow.applications.assessments), wired
+    with its collaborators by whoever opens the engine (worker.py, the tests); each
+    activity maps the application's domain values to the workflow's contract."""
+
+    def __init__(self, assessments: Assessments) -> None:
+        self.assessments = assessments
+
+    def _info(self, rnd: AssessmentRound) -> RoundInfo:
+        return round_info(rnd, *self.assessments.model(rnd.model_key, rnd.model_version))
+
+    def _brief(self, rnd: AssessmentRound) -> RoundBrief:
+        return round_brief(rnd, *self.assessments.model(rnd.model_key, rnd.model_version))
 
     @activity.defn(name="assessment_open")
     @business_errors_are_final
     def open(self, request: OpenRound) -> RoundInfo:
-        return self.commands.open(request)
+        return self._info(
+            self.assessments.open_round(
+                request.request, request.started_by, request.workflow_id, request.now
+            )
+        )
 
     @activity.defn(name="assessment_rate")
     @business_errors_are_final
     def rate(self, request: RateCommand) -> RatingReceipt:
-        return self.commands.rate(request)
+        rated = self.assessments.rate(
+            request.round_id,
+            request.principal,
+            request.ratee_id,
+            request.ratings,
+            request.key,
+            request.now,
+        )
+        return RatingReceipt(
+            round_id=request.round_id,
+            ratee_id=rated.task.ratee_id,
+            group=rated.task.group,
+            anonymous=rated.task.anonymous,
+            late=rated.late,
+            remaining=rated.remaining,
+        )
 
     @activity.defn(name="assessment_remind")
     @business_errors_are_final
     def remind(self, request: RemindRound) -> Reminders:
-        return self.commands.remind(request.round_id, request.index)
+        rnd, pending = self.assessments.remind(request.round_id, request.index)
+        return Reminders(
+            round_id=request.round_id,
+            index=request.index,
+            raters=[RaterReminder(rater_id=r, ratees=ratees) for r, ratees in pending.items()],
+            deadline_label=local_label(rnd.deadline, rnd.time_zone),
+        )
 
     @activity.defn(name="assessment_deadline")
     @business_errors_are_final
     def deadline(self, request: RoundRef) -> RoundInfo:
-        return self.commands.pass_deadline(request.round_id)
+        return self._info(self.assessments.pass_deadline(request.round_id))
 
     @activity.defn(name="assessment_close")
     @business_errors_are_final
     def close(self, request: CloseRound) -> CloseSummary:
-        return self.commands.close(request)
+        sealed: dict[tuple[str, str], list[dict[str, RatingItem]]] = defaultdict(list)
+        for s in sorted(request.sealed, key=sealed_order):
+            sealed[(s.ratee_id, s.group)].append(dict(s.ratings))
+        rnd, model, gaps = self.assessments.close_round(request.round_id, sealed, request.now)
+        return CloseSummary(
+            round_id=rnd.round_id,
+            title=rnd.title,
+            started_by=rnd.started_by,
+            asked=len(rnd.tasks),
+            rated=len(rnd.completed),
+            late=rnd.late,
+            notes=profile_notes(self.assessments.all_notes(rnd, model)),
+            gaps=gaps,
+        )
 
     # -- compact steps: rounds of any size (ids, counts and pages cross Temporal) ---------
     @activity.defn(name="assessment_open_brief")
     @business_errors_are_final
     def open_brief(self, request: OpenRound) -> RoundBrief:
-        return self.batches.open(request)
+        self.assessments.open_round(
+            request.request, request.started_by, request.workflow_id, request.now
+        )
+        return self._brief(self.assessments.current(request.request.round_id))
 
     @activity.defn(name="assessment_raters")
     @business_errors_are_final
     def raters(self, request: RoundPage) -> RaterPage:
-        return self.batches.raters(request)
+        raters, after, label = self.assessments.raters(
+            request.round_id, request.after, request.limit, request.reminder
+        )
+        return RaterPage(
+            raters=[RaterReminder(rater_id=r, ratees=ratees) for r, ratees in raters.items()],
+            next=after,
+            deadline_label=label,
+        )
 
     @activity.defn(name="assessment_deadline_brief")
     @business_errors_are_final
     def deadline_brief(self, request: RoundRef) -> RoundBrief:
-        return self.batches.pass_deadline(request.round_id)
+        return self._brief(self.assessments.pass_deadline(request.round_id))
 
     @activity.defn(name="assessment_seal")
     @business_errors_are_final
     def seal(self, request: SealPage) -> SealProgress:
-        return self.batches.seal(request)
+        profiles, ratees = self.assessments.seal(request.round_id, request.ballots, request.upto)
+        return SealProgress(profiles=profiles, ratees=ratees)
 
     @activity.defn(name="assessment_finish")
     @business_errors_are_final
     def finish(self, request: FinishRound) -> RoundClosed:
-        return self.batches.finish(request)
+        rnd, _, gaps = self.assessments.finish(request.round_id, request.now)
+        return RoundClosed(
+            round_id=rnd.round_id,
+            title=rnd.title,
+            started_by=rnd.started_by,
+            asked=len(rnd.tasks),
+            rated=len(rnd.completed),
+            late=rnd.late,
+            gaps=gaps,
+        )
 
     @activity.defn(name="assessment_notes")
     @business_errors_are_final
     def notes(self, request: RoundPage) -> NotesPage:
-        return self.batches.notes(request)
+        notes, after = self.assessments.notes(request.round_id, request.after, request.limit)
+        return NotesPage(notes=profile_notes(notes), next=after)
 
     def all(self) -> list[Callable[..., Any]]:
         return [

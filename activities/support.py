@@ -14,10 +14,12 @@ from temporalio import activity
 
 from activities.errors import business_errors_are_final
 from aggregates.support_rules import SlaReminder, SupportStatus
+from aggregates.support_rules import local_label as local_label
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from aggregates.support_request import SupportRequest
+    from careerflow.applications.support import Support
 
 
 class SupportInfo(BaseModel):
@@ -102,55 +104,100 @@ class SupportClockStep(BaseModel):
     now: datetime
 
 
-class SupportActivities:
-    def __init__(self, services: Services) -> None:
-        # Imported here: the commands bring the event store, which the workflow (importing
-        # this module's contracts) must not load.
-        from careerflow.services.support import SupportCommands
+def support_info(request: SupportRequest) -> SupportInfo:
+    """The contract's view of the aggregate the Support application returns."""
+    r, c = request.routing, request.clock
+    return SupportInfo(
+        request_id=request.request_id,
+        workflow_id=request.workflow_id,
+        employee_id=request.employee_id,
+        text=request.text,
+        customer=request.customer,
+        category=r.category,
+        category_label=r.category_label,
+        team=r.team,
+        team_label=r.team_label,
+        lead_id=r.lead_id,
+        members=list(r.members),
+        escalate_to=list(r.escalate_to),
+        response_minutes_allowed=r.response_minutes,
+        process_version=r.process_version,
+        close_unconfirmed_after_hours=r.close_unconfirmed_after_hours,
+        status=request.status,
+        raised_at=c.raised_at,
+        week=c.week,
+        due_at=c.due_at,
+        due_label=local_label(c.due_at, r.time_zone),
+        time_zone=r.time_zone,
+        reminders=list(c.reminders),
+        breached_at=request.breached_at,
+        acknowledged_by=request.acknowledged_by,
+        acknowledged_at=request.acknowledged_at,
+        response_minutes=request.response_minutes,
+        sla_met=request.sla_met,
+        answer=request.answer,
+        answered_by=request.answered_by,
+        answered_at=request.answered_at,
+        answers=request.answers,
+        reopens=request.reopens,
+        finished_at=request.finished_at,
+    )
 
-        self.commands = SupportCommands(services)
+
+class SupportActivities:
+    """Built on the Support application (careerflow.applications.support), wired with
+    its collaborators by whoever opens the engine (worker.py, the tests)."""
+
+    def __init__(self, support: Support) -> None:
+        self.support = support
 
     @activity.defn(name="support_raise")
     @business_errors_are_final
     def raise_request(self, request: RaiseSupport) -> SupportInfo:
-        return self.commands.raise_request(
-            request.request_id,
-            request.principal,
-            request.category,
-            request.text,
-            request.customer,
-            request.now,
-            request.workflow_id,
+        return support_info(
+            self.support.raise_request(
+                request.request_id,
+                request.principal,
+                request.category,
+                request.text,
+                request.customer,
+                request.now,
+                request.workflow_id,
+            )
         )
 
     @activity.defn(name="support_act")
     @business_errors_are_final
     def act(self, request: SupportAction) -> SupportInfo:
-        c, r = self.commands, request
+        s, r = self.support, request
         if r.action == "acknowledge":
-            return c.acknowledge(r.request_id, r.principal, r.key, r.now)
-        if r.action == "answer":
-            return c.answer(r.request_id, r.principal, r.key, r.text, r.now)
-        if r.action == "confirm":
-            return c.confirm(r.request_id, r.principal, r.key, r.now)
-        return c.reopen(r.request_id, r.principal, r.key, r.text, r.now)
+            done = s.acknowledge(r.request_id, r.principal, r.key, r.now)
+        elif r.action == "answer":
+            done = s.answer(r.request_id, r.principal, r.key, r.text, r.now)
+        elif r.action == "confirm":
+            done = s.confirm(r.request_id, r.principal, r.key, r.now)
+        else:
+            done = s.reopen(r.request_id, r.principal, r.key, r.text, r.now)
+        return support_info(done)
 
     @activity.defn(name="support_remind")
     @business_errors_are_final
     def remind(self, request: SupportReminder) -> SupportInfo:
-        return self.commands.remind(
-            request.request_id, request.key, request.percent, request.recipients, request.now
+        return support_info(
+            self.support.remind(
+                request.request_id, request.key, request.percent, request.recipients, request.now
+            )
         )
 
     @activity.defn(name="support_breach")
     @business_errors_are_final
     def breach(self, request: SupportClockStep) -> SupportInfo:
-        return self.commands.breach(request.request_id, request.now)
+        return support_info(self.support.breach(request.request_id, request.now))
 
     @activity.defn(name="support_close_unconfirmed")
     @business_errors_are_final
     def close_unconfirmed(self, request: SupportClockStep) -> SupportInfo:
-        return self.commands.close_unconfirmed(request.request_id, request.now)
+        return support_info(self.support.close_unconfirmed(request.request_id, request.now))
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.raise_request, self.act, self.remind, self.breach, self.close_unconfirmed]

@@ -17,7 +17,7 @@ from uuid import UUID
 
 from eventsourcing.domain import event
 
-from aggregates.assessment_rules import RaterTask, task_key
+from aggregates.assessment_rules import RaterTask, already_rated, task_key
 from aggregates.base import Aggregate, DomainError, Immutable, stable_id
 from aggregates.competency import CompetencyGap, CompetencyProfile, Group, RatingItem
 
@@ -142,12 +142,8 @@ class AssessmentRound(Aggregate):
                 "round {round_id} is closed; ratings are no longer taken", round_id=self.round_id
             )
         if self.is_done(task.key):
-            raise DomainError(
-                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
-                rater_id=task.rater_id,
-                ratee_id=task.ratee_id,
-                round_id=self.round_id,
-            )
+            refusal = already_rated(task.rater_id, task.ratee_id, self.round_id)
+            raise DomainError(refusal)
         if task.anonymous:
             self._task_completed(command=command, task=task, late=late)
         else:

@@ -25,9 +25,14 @@ from aggregates.support_rules import (
     ACTIONS,
     FINISHED,
     WITH_TEAM,
+    RequestFacts,
     SlaClock,
     SlaReminder,
     SupportStatus,
+    acknowledge_refusal,
+    answer_refusal,
+    confirm_refusal,
+    reopen_refusal,
 )
 
 # The plain values live in support_rules (pure, for the workflow's contracts).
@@ -114,93 +119,35 @@ class SupportRequest(Aggregate):
         self.reopens = 0
         self.finished_at: datetime | None = None
 
-    # -- who may do what (the same checks the workflow's validators make) ---------------
-    def check_team(self, person_id: str, action: str) -> None:
+    # -- who may do what (support_rules decides; the workflow's validators ask the same) --
+    def facts(self) -> RequestFacts:
         r = self.routing
-        if not r.on_team(person_id):
-            raise DomainError(
-                "{person_id} is not on the {team} ({people}); only the team a request is "
-                "routed to may {action} it",
-                person_id=person_id,
-                team=r.team_label["en"],
-                people=", ".join(r.people()),
-                action=ACTIONS[action],
-            )
-
-    def check_rep(self, person_id: str, action: str) -> None:
-        if person_id != self.employee_id:
-            raise DomainError(
-                "{person_id} cannot {action} {employee_id}'s support request "
-                "{request_id}; only the rep who raised it may",
-                person_id=person_id,
-                action=ACTIONS[action],
-                employee_id=self.employee_id,
-                request_id=self.request_id,
-            )
+        return RequestFacts(
+            request_id=self.request_id,
+            employee_id=self.employee_id,
+            status=self.status,
+            team_label=r.team_label,
+            lead_id=r.lead_id,
+            members=r.members,
+            acknowledged_by=self.acknowledged_by,
+            acknowledged_at=self.acknowledged_at,
+        )
 
     def check_acknowledge(self, person_id: str) -> None:
-        self.check_team(person_id, "acknowledge")
-        self._require_unfinished()
-        if self.acknowledged_at is not None:
-            raise DomainError(
-                "support request {request_id} was already acknowledged by "
-                "{acknowledged_by} at {acknowledged_at}; "
-                "a request is acknowledged once",
-                request_id=self.request_id,
-                acknowledged_by=self.acknowledged_by,
-                acknowledged_at=self.acknowledged_at.isoformat(),
-            )
+        if refusal := acknowledge_refusal(self.facts(), person_id):
+            raise DomainError(refusal)
 
     def check_answer(self, person_id: str, text: str) -> None:
-        self.check_team(person_id, "answer")
-        self._require_unfinished()
-        if self.acknowledged_at is None:
-            raise DomainError(
-                "support request {request_id} is not acknowledged yet; "
-                "acknowledge it before answering",
-                request_id=self.request_id,
-            )
-        if self.status == "answered":
-            raise DomainError(
-                "support request {request_id} is answered and waits for "
-                "{employee_id} to confirm or reopen it",
-                request_id=self.request_id,
-                employee_id=self.employee_id,
-            )
-        if not text.strip():
-            raise DomainError("an answer needs text for the rep")
+        if refusal := answer_refusal(self.facts(), person_id, text):
+            raise DomainError(refusal)
 
     def check_confirm(self, person_id: str) -> None:
-        self.check_rep(person_id, "confirm")
-        self._require_unfinished()
-        if self.status != "answered":
-            raise DomainError(
-                "support request {request_id} has no answer to confirm yet (it is {status})",
-                request_id=self.request_id,
-                status=self.status,
-            )
+        if refusal := confirm_refusal(self.facts(), person_id):
+            raise DomainError(refusal)
 
     def check_reopen(self, person_id: str, reason: str) -> None:
-        self.check_rep(person_id, "reopen")
-        self._require_unfinished()
-        if self.status != "answered":
-            raise DomainError(
-                "support request {request_id} has no answer to reopen "
-                "(it is {status}); it is still with the {team}",
-                request_id=self.request_id,
-                status=self.status,
-                team=self.routing.team_label["en"],
-            )
-        if not reason.strip():
-            raise DomainError("reopening needs a reason that tells the team what is missing")
-
-    def _require_unfinished(self) -> None:
-        if self.status in FINISHED:
-            raise DomainError(
-                "support request {request_id} is {status}",
-                request_id=self.request_id,
-                status=self.status,
-            )
+        if refusal := reopen_refusal(self.facts(), person_id, reason):
+            raise DomainError(refusal)
 
     # -- the team ----------------------------------------------------------------------
     def acknowledge(

@@ -4,11 +4,13 @@ writers of independent streams don't queue on one table lock."""
 from __future__ import annotations
 
 from careerflow.applications.access import Access as Access
+from careerflow.applications.assessments import Assessments as Assessments
 from careerflow.applications.metrics import Metrics as Metrics
 from careerflow.applications.notifications import Notifications as Notifications
 from careerflow.applications.people import People as People
 from careerflow.applications.policies import Policies as Policies
 from careerflow.applications.promotions import Promotions as Promotions
+from careerflow.applications.support import Support as Support
 from careerflow.eventstore import PydanticApplication
 
 
@@ -28,18 +30,6 @@ class Audit(PydanticApplication):
     """What auditors did: each history read, export, verification and replay."""
 
     name = "audit"
-
-
-class Support(PydanticApplication):
-    """Support requests from the field to the product, after-sales and finance teams."""
-
-    name = "support"
-
-
-class Assessments(PydanticApplication):
-    """360° competency assessment rounds and their ratings."""
-
-    name = "assessments"
 
 
 APPLICATION_CLASSES: tuple[type[PydanticApplication], ...] = (

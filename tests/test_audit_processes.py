@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from activities.assessments import AssessmentActivities
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
 from aggregates.ladder import Role
@@ -23,7 +24,6 @@ from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
-    AssessmentCommands,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -33,7 +33,6 @@ from careerflow.services.assessments import (
 )
 from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
-from careerflow.services.support import SupportCommands
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -100,7 +99,7 @@ def world(pg: PostgresSettings) -> Iterator[World]:
         CycleCommands(s).close_month("E1", MONTH, "month-close-E1-2030-01")
 
         # A support request raised on a Monday morning, acknowledged, answered, confirmed.
-        support = SupportCommands(s)
+        support = s.store.support
         raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)  # 09:30 in Shanghai
         support.raise_request(
             REQUEST, _person("E1"), "product", "when can product answer?", "Lianxin", raised,
@@ -111,7 +110,7 @@ def world(pg: PostgresSettings) -> Iterator[World]:
         support.confirm(REQUEST, _person("E1"), "ok", raised + timedelta(hours=2))
 
         # A round for E1: self, manager, and three anonymous peers, closed.
-        commands = AssessmentCommands(s)
+        commands = AssessmentActivities(s.store.assessments)
         opened = datetime.now(UTC) - timedelta(days=10)
         deadline = opened + timedelta(days=7)
         commands.open(
@@ -238,7 +237,7 @@ def test_a_round_with_a_hidden_group_reevaluates_from_its_count(world: World) ->
     """Two anonymous raters are sealed with their count only; the re-evaluation rebuilds
     the hidden group from that count and still comes out identical."""
     s = world.services
-    commands = AssessmentCommands(s)
+    commands = AssessmentActivities(s.store.assessments)
     opened = datetime.now(UTC) - timedelta(days=10)
     deadline = opened + timedelta(days=7)
     commands.open(
@@ -266,12 +265,12 @@ def test_a_round_with_a_hidden_group_reevaluates_from_its_count(world: World) ->
     commands.close(CloseRound(round_id="hidden", sealed=sealed, now=deadline))
     result = s.reevaluation.reevaluate(AUDITOR, "assessment", "hidden")
     assert result.identical, result.decisions
-    groups = s.store.assessments.find(commands.get("hidden").id).profiles["E1"]
+    groups = s.store.assessments.find(s.store.assessments.get("hidden").id).profiles["E1"]
     assert groups.competencies[0].groups[-1].hidden is True
 
 
 def test_an_open_round_is_not_reevaluated(world: World) -> None:
-    commands = AssessmentCommands(world.services)
+    commands = AssessmentActivities(world.services.store.assessments)
     now = datetime.now(UTC)
     commands.open(
         OpenRound(

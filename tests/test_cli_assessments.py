@@ -15,10 +15,10 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.assessments import AssessmentActivities
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
-    AssessmentCommands,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -47,7 +47,7 @@ def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
 
 def close_a_round(services: Services, round_id: str) -> None:
     """E1 rated by self, manager and two anonymous peers (hidden), closed yesterday."""
-    commands = AssessmentCommands(services)
+    commands = AssessmentActivities(services.store.assessments)
     now = datetime.now(UTC)
     opened_at, deadline = now - timedelta(days=5), now - timedelta(days=1)
     commands.open(

@@ -44,12 +44,17 @@ with workflow.unsafe.imports_passed_through():
         SealedRating,
         SealPage,
         ballot_key,
-        closed_message,
         sealed_order,
     )
-    from aggregates.assessment_rules import RaterTask, task_key
-    from aggregates.ratings import rating_problems
-    from careerflow.principal import AccessRole
+    from aggregates.assessment_rules import (
+        RaterTask,
+        already_rated,
+        closed_refusal,
+        no_task,
+        rater_refusal,
+        rating_refusal,
+        task_key,
+    )
     from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import busy, refuse, refused
@@ -445,12 +450,7 @@ class AssessmentRoundWorkflow:
         key = task_key(request.principal.person_id, request.ratee_id)
         task = self.tasks[key]
         if key in self.done:  # a second rating accepted in the same moment as the first
-            raise refuse(
-                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
-                rater_id=task.rater_id,
-                ratee_id=task.ratee_id,
-                round_id=info.round_id,
-            )
+            raise refused(already_rated(task.rater_id, task.ratee_id, info.round_id))
         self.done.add(key)  # claimed before anything is awaited
         try:
             receipt = await run(
@@ -479,11 +479,8 @@ class AssessmentRoundWorkflow:
         rater, until the close."""
         key = task_key(request.principal.person_id, request.ratee_id)
         if key in self.in_flight:
-            raise refuse(
-                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
-                rater_id=request.principal.person_id,
-                ratee_id=request.ratee_id,
-                round_id=c.brief.round_id,
+            raise refused(
+                already_rated(request.principal.person_id, request.ratee_id, c.brief.round_id)
             )
         self.in_flight.add(key)
         try:
@@ -509,26 +506,22 @@ class AssessmentRoundWorkflow:
     def _check_bounded(self, c: Carry, request: RateRequest) -> None:
         b = c.brief
         p = request.principal
-        if p.role not in (AccessRole.employee, AccessRole.manager):
-            raise refuse(
-                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
-                role=p.role.value,
-                person_id=p.person_id,
-                round_id=b.round_id,
-            )
-        if self.closing or workflow.now() >= b.close_at:
-            raise refused(
-                closed_message(b.round_id, b.deadline_label, b.close_label, b.close_at > b.deadline)
-            )
+        if refusal := rater_refusal(p.role.value, p.person_id, b.round_id):
+            raise refused(refusal)
+        now = workflow.now()
+        closed = closed_refusal(
+            b.round_id, self.closing, now, b.deadline, b.close_at, b.deadline_label, b.close_label
+        )
+        if closed:
+            raise refused(closed)
         if self.handing_over:
             message = Message(
                 "round {round_id} is starting a fresh history; rate again in a moment",
                 round_id=b.round_id,
             )
             raise busy(message, BUSY)
-        problems = rating_problems(b.model, request.ratings)
-        if problems:
-            raise refuse("the rating was not taken: {problems}", problems=problems)
+        if refusal := rating_refusal(b.model, request.ratings):
+            raise refused(refusal)
 
     @rate.validator
     def _check_rate(self, request: RateRequest) -> None:
@@ -540,40 +533,26 @@ class AssessmentRoundWorkflow:
             raise busy(message, BUSY)
         info = self._require_info()
         p = request.principal
-        if p.role not in (AccessRole.employee, AccessRole.manager):
-            raise refuse(
-                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
-                role=p.role.value,
-                person_id=p.person_id,
-                round_id=info.round_id,
-            )
+        if refusal := rater_refusal(p.role.value, p.person_id, info.round_id):
+            raise refused(refusal)
         key = task_key(p.person_id, request.ratee_id)
         if key not in self.tasks:
-            raise refuse(
-                "{person_id} has no rating task for {ratee_id} in round {round_id}",
-                person_id=p.person_id,
-                ratee_id=request.ratee_id,
-                round_id=info.round_id,
-            )
+            raise refused(no_task(p.person_id, request.ratee_id, info.round_id))
         if key in self.done:
-            raise refuse(
-                "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final",
-                rater_id=p.person_id,
-                ratee_id=request.ratee_id,
-                round_id=info.round_id,
-            )
-        if self.closing or workflow.now() >= info.close_at:
-            raise refused(
-                closed_message(
-                    info.round_id,
-                    info.deadline_label,
-                    info.close_label,
-                    info.close_at > info.deadline,
-                )
-            )
-        problems = rating_problems(info.model, request.ratings)
-        if problems:
-            raise refuse("the rating was not taken: {problems}", problems=problems)
+            raise refused(already_rated(p.person_id, request.ratee_id, info.round_id))
+        closed = closed_refusal(
+            info.round_id,
+            self.closing,
+            workflow.now(),
+            info.deadline,
+            info.close_at,
+            info.deadline_label,
+            info.close_label,
+        )
+        if closed:
+            raise refused(closed)
+        if refusal := rating_refusal(info.model, request.ratings):
+            raise refused(refusal)
 
     @workflow.query
     def state(self) -> RoundState:

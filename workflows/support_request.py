@@ -30,8 +30,8 @@ with workflow.unsafe.imports_passed_through():
         SupportInfo,
         SupportReminder,
     )
-    from aggregates.support_rules import ACTIONS
-    from careerflow.principal import AccessRole, Principal
+    from aggregates.support_rules import action_refusal
+    from careerflow.principal import Principal
     from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import refuse, refused
@@ -373,17 +373,7 @@ class SupportRequestWorkflow:
 
     @acknowledge.validator
     def _check_acknowledge(self, request: TeamStep) -> None:
-        info = self._require_info()
-        self._check_team(info, request.principal, "acknowledge")
-        if info.acknowledged_at is not None:
-            raise refuse(
-                "support request {request_id} was already acknowledged by "
-                "{acknowledged_by} at {acknowledged_at}; "
-                "a request is acknowledged once",
-                request_id=info.request_id,
-                acknowledged_by=info.acknowledged_by,
-                acknowledged_at=info.acknowledged_at.isoformat(),
-            )
+        self._check(request.principal, "acknowledge", "")
 
     @workflow.update
     async def answer(self, request: TeamStep) -> SupportInfo:
@@ -391,23 +381,7 @@ class SupportRequestWorkflow:
 
     @answer.validator
     def _check_answer(self, request: TeamStep) -> None:
-        info = self._require_info()
-        self._check_team(info, request.principal, "answer")
-        if info.acknowledged_at is None:
-            raise refuse(
-                "support request {request_id} is not acknowledged yet; "
-                "acknowledge it before answering",
-                request_id=info.request_id,
-            )
-        if info.status == "answered":
-            raise refuse(
-                "support request {request_id} is answered and waits for "
-                "{employee_id} to confirm or reopen it",
-                request_id=info.request_id,
-                employee_id=info.employee_id,
-            )
-        if not request.text.strip():
-            raise refuse("an answer needs text for the rep")
+        self._check(request.principal, "answer", request.text)
 
     @workflow.update
     async def confirm(self, request: RepStep) -> SupportInfo:
@@ -415,14 +389,7 @@ class SupportRequestWorkflow:
 
     @confirm.validator
     def _check_confirm(self, request: RepStep) -> None:
-        info = self._require_info()
-        self._check_rep(info, request.principal, "confirm")
-        if info.status != "answered":
-            raise refuse(
-                "support request {request_id} has no answer to confirm yet (it is {status})",
-                request_id=info.request_id,
-                status=info.status,
-            )
+        self._check(request.principal, "confirm", "")
 
     @workflow.update
     async def reopen(self, request: RepStep) -> SupportInfo:
@@ -430,70 +397,13 @@ class SupportRequestWorkflow:
 
     @reopen.validator
     def _check_reopen(self, request: RepStep) -> None:
+        self._check(request.principal, "reopen", request.text)
+
+    def _check(self, p: Principal, action: Action, text: str) -> None:
+        """The validators' one check (aggregates.support_rules decides, as the aggregate's)."""
         info = self._require_info()
-        self._check_rep(info, request.principal, "reopen")
-        if info.status != "answered":
-            raise refuse(
-                "support request {request_id} has no answer to reopen "
-                "(it is {status}); it is still with the {team}",
-                request_id=info.request_id,
-                status=info.status,
-                team=info.team_label,
-            )
-        if not request.text.strip():
-            raise refuse("reopening needs a reason that tells the team what is missing")
-
-    @staticmethod
-    def _check_team(info: SupportInfo, p: Principal, action: str) -> None:
-        if p.role not in (AccessRole.employee, AccessRole.manager, AccessRole.hr):
-            raise refuse(
-                "{role} {person_id} may not {action} support requests; "
-                "support-team members act as themselves (employee, manager or HR)",
-                role=p.role.value,
-                person_id=p.person_id,
-                action=ACTIONS[action],
-            )
-        if not info.on_team(p.person_id):
-            raise refuse(
-                "{person_id} is not on the {team} ({people}); only the team a request is "
-                "routed to may {action} it",
-                person_id=p.person_id,
-                team=info.team_label,
-                people=", ".join(info.team_people()),
-                action=ACTIONS[action],
-            )
-        if info.status in ("resolved", "closed"):
-            raise refuse(
-                "support request {request_id} is {status}",
-                request_id=info.request_id,
-                status=info.status,
-            )
-
-    @staticmethod
-    def _check_rep(info: SupportInfo, p: Principal, action: str) -> None:
-        if p.role != AccessRole.employee:
-            raise refuse(
-                "{role} {person_id} may not {action} support requests; "
-                "reps raise, confirm and reopen their own requests",
-                role=p.role.value,
-                person_id=p.person_id,
-                action=ACTIONS[action],
-            )
-        if p.person_id != info.employee_id:
-            raise refuse(
-                "{person_id} cannot {action} {employee_id}'s support request "
-                "{request_id}; only the rep who raised it may",
-                person_id=p.person_id,
-                action=ACTIONS[action],
-                employee_id=info.employee_id,
-                request_id=info.request_id,
-            )
-        if info.status in ("resolved", "closed"):
-            raise refuse(
-                "support request {request_id} is {status}",
-                request_id=info.request_id,
-                status=info.status,
-            )
+        if refusal := action_refusal(info, p.role.value, p.person_id, action, text):
+            raise refused(refusal)
 
     @workflow.query
     def current(self) -> SupportInfo | None:

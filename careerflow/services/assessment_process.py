@@ -12,11 +12,12 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from aggregates.assessment_rules import rater_refusal
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import AssessmentCommands, RatingReceipt, RoundRequest
+from careerflow.services.assessments import RatingReceipt, RoundRequest
 from careerflow.services.registry import Services
 from careerflow.services.updates import as_domain_error
 from workflows.assessment_round import (
@@ -54,13 +55,13 @@ class AssessmentProcessService:
         self.services = services
         self.client = client
         self.task_queue = task_queue
-        self.commands = AssessmentCommands(services)
+        self.commands = services.store.assessments  # wired by the registry
 
     async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
         """HR starts a round. The request is checked here first (every reason at once,
         nothing started); starting a running round again returns it."""
         principal.require(AccessRole.hr, action=Message("start 360° assessment rounds"))
-        existing = self.commands.find(request.round_id)
+        existing = self.commands.find_round(request.round_id)
         if existing is not None and existing.closed:
             raise DomainError(
                 "round {round_id} already ran and closed; choose another round id",
@@ -99,13 +100,8 @@ class AssessmentProcessService:
     ) -> RatingReceipt:
         """A rater's rating of one person: every competency on the scale, comments
         optional; final once taken."""
-        if principal.role not in (AccessRole.employee, AccessRole.manager):
-            raise DomainError(
-                "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves",
-                role=principal.role.value,
-                person_id=principal.person_id,
-                round_id=round_id,
-            )
+        if refusal := rater_refusal(principal.role.value, principal.person_id, round_id):
+            raise DomainError(refusal)
         handle = self.client.get_workflow_handle(assessment_workflow_id(round_id))
         request = RateRequest(principal=principal, ratee_id=ratee_id, ratings=ratings)
         for attempt in range(HANDOVER_TRIES):
@@ -132,5 +128,5 @@ class AssessmentProcessService:
 
     def _handing_over(self, round_id: str) -> bool:
         """The round is open in the store, so its workflow is between two runs."""
-        rnd = self.commands.find(round_id)
+        rnd = self.commands.find_round(round_id)
         return rnd is not None and not rnd.closed and datetime.now(UTC) < rnd.close_at

@@ -15,7 +15,9 @@ from careerflow.audit.reevaluation import ReevaluationService
 from careerflow.audit.time_travel import TimeTravelService
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
+from careerflow.services.assessments import wire as wire_assessments
 from careerflow.services.promotions import wire as wire_promotions
+from careerflow.services.support import wire as wire_support
 from careerflow.store import Store
 from projections.access import token_list
 from projections.assessment_queries import AssessmentQueries
@@ -81,6 +83,8 @@ class Services:
         self.notifications = store.notifications
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
+        wire_support(self)
+        wire_assessments(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

@@ -11,11 +11,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
-from aggregates.base import DomainError, NotFoundError
+from aggregates.base import NotFoundError
+from careerflow.applications.support import taken
 from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.services.registry import Services
-from careerflow.services.support import REQUEST_ID, SupportCommands, SupportInfo, support_info
+from careerflow.services.support import SupportInfo, support_info
 from careerflow.services.updates import as_domain_error, execute_update
 from workflows.support_request import (
     RepStep,
@@ -35,7 +36,7 @@ class SupportProcessService:
         self.services = services
         self.client = client
         self.task_queue = task_queue
-        self.commands = SupportCommands(services)
+        self.commands = services.store.support  # wired by the registry
 
     async def raise_request(
         self,
@@ -47,18 +48,9 @@ class SupportProcessService:
     ) -> SupportInfo:
         """Raises a request and returns it as recorded (routing, SLA due time). Raising
         again with the same `request_id` returns the same request (a retry is safe)."""
-        if request_id is not None and not REQUEST_ID.fullmatch(request_id):
-            raise DomainError(
-                "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}",
-                request_id=request_id,
-            )
         rid = request_id or new_request_id()
-        existing = self.commands.find(rid)
+        existing = self.commands.claim(rid, principal)
         if existing is not None:
-            if existing.employee_id != principal.person_id:
-                raise DomainError(
-                    "support request id {request_id!r} is already taken", request_id=rid
-                )
             return support_info(existing)
         self.commands.check_raise(principal, category, text, customer)
         try:
@@ -77,15 +69,13 @@ class SupportProcessService:
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
         except WorkflowAlreadyStartedError:
-            raise DomainError(
-                "support request id {request_id!r} is already taken", request_id=rid
-            ) from None
+            raise taken(rid) from None
         try:
             info = await handle.execute_update(SupportRequestWorkflow.raised)
         except WorkflowUpdateFailedError as exc:
             raise as_domain_error(exc) from None
         if info.employee_id != principal.person_id:
-            raise DomainError("support request id {request_id!r} is already taken", request_id=rid)
+            raise taken(rid)
         return info
 
     async def acknowledge(self, principal: Principal, request_id: str) -> SupportInfo:
@@ -131,7 +121,7 @@ class SupportProcessService:
             )
         except NotFoundError:
             # A finished request: say why from its record rather than "not running".
-            request = self.commands.find(request_id)
+            request = self.commands.find_request(request_id)
             if request is not None:
                 self.commands.check(request, arg.principal, action, arg.text)
             raise

@@ -20,13 +20,13 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
+from activities.assessments import AssessmentActivities
 from aggregates.competency import RatingItem
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
-    AssessmentCommands,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -81,7 +81,7 @@ async def _caught_up(api: ApiStack) -> None:
 def _closed_round(api: ApiStack, round_id: str) -> None:
     """E1 (self, manager S001, three of four anonymous peers) and S001 (self, manager
     M001, two of five anonymous reports), closed three days ago."""
-    commands = AssessmentCommands(api.services)
+    commands = AssessmentActivities(api.services.store.assessments)
     now = datetime.now(UTC)
     opened_at, deadline = now - timedelta(days=10), now - timedelta(days=3)
     commands.open(

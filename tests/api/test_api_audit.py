@@ -15,12 +15,12 @@ import psycopg
 import pytest
 
 import tests.api.test_matrix as matrix
+from activities.assessments import AssessmentActivities
 from aggregates.competency import RatingItem
 from careerflow.api.auth import COOKIE
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
-    AssessmentCommands,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -28,7 +28,6 @@ from careerflow.services.assessments import (
     SealedRating,
 )
 from careerflow.services.cycles import CycleCommands
-from careerflow.services.support import SupportCommands
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
 from tests.workflows.promotion_support import ingest
@@ -92,12 +91,12 @@ async def subjects(api: ApiStack) -> None:
     await asyncio.to_thread(api.caught_up)
     CycleCommands(s).close_month("E1", MONTH, "month-close-audit")
     raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)
-    support = SupportCommands(s)
+    support = s.store.support
     support.raise_request(
         REQUEST, _person("E1"), "product", "a customised service?", None, raised, "support-x"
     )
     support.acknowledge(REQUEST, _person("PD01"), "ack", raised + timedelta(minutes=5))
-    commands = AssessmentCommands(s)
+    commands = AssessmentActivities(s.store.assessments)
     opened = datetime.now(UTC) - timedelta(days=9)
     deadline = opened + timedelta(days=7)
     commands.open(

@@ -109,7 +109,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         activities=[
             notifications.create_notification,
             notifications.deliver_notification,
-            *AssessmentActivities(services).all(),
+            *AssessmentActivities(services.store.assessments).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,

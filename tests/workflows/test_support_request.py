@@ -71,7 +71,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         activities=[
             notifications.create_notification,
             notifications.deliver_notification,
-            *SupportActivities(services).all(),
+            *SupportActivities(services.store.support).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,
