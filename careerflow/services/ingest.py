@@ -19,6 +19,7 @@ from aggregates.base import DomainError, command_context
 from aggregates.documents import Measurement, MetricCatalog, value_problem
 from aggregates.employee import employee_uuid
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
+from aggregates.not_found import unknown_employee
 from careerflow.apps import Metrics, People
 from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
@@ -38,6 +39,14 @@ def one_a_line(lines: Sequence[Message]) -> Message:
 def file_problem(line: int, field: str, problem: Message) -> Message:
     """One problem of a file: `line N: field: what is wrong`."""
     return Message("line {line}: {field}: {problem}", line=line, field=field, problem=problem)
+
+
+def require_ingester(principal: Principal) -> None:
+    """Integrations and HR (or the engine) ingest metric exports; the API checks it before
+    it reads the file, the import activity again when it records."""
+    principal.require(
+        AccessRole.hr, AccessRole.integration, AccessRole.system, action=Message("ingest metrics")
+    )
 
 
 class IngestError(DomainError):
@@ -193,10 +202,8 @@ class IngestService:
             if m.employee_id not in known:
                 known[m.employee_id] = employee_uuid(m.employee_id) in self.people.repository
             if not known[m.employee_id]:
-                unknown_employee = Message(
-                    "unknown employee {employee_id!r}", employee_id=m.employee_id
-                )
-                problems.append(file_problem(line, "employee_id", unknown_employee))
+                unknown = unknown_employee(m.employee_id).message
+                problems.append(file_problem(line, "employee_id", unknown))
                 continue
             measurements.append(m)
         if not raw_rows and not problems:
@@ -214,12 +221,7 @@ class IngestService:
         source_name: str = "upload",
         batch_id: str | None = None,
     ) -> IngestResult:
-        principal.require(
-            AccessRole.hr,
-            AccessRole.integration,
-            AccessRole.system,
-            action=Message("ingest metrics"),
-        )
+        require_ingester(principal)
         measurements = self.validate(data, fmt, catalog, source_name)
         # The batch is its content: the same export ingested twice is one batch.
         batch = batch_id or "sha256:" + hashlib.sha256(data).hexdigest()[:32]

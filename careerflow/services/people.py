@@ -6,9 +6,10 @@ from datetime import date
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aggregates.base import DomainError, NotFoundError, PermissionDeniedError, command_context
+from aggregates.base import DomainError, PermissionDeniedError, command_context
 from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
+from aggregates.not_found import unknown_employee
 from aggregates.organisation import ORGANISATION_ID, Organisation
 from careerflow.apps import People
 from careerflow.messages import Message
@@ -69,7 +70,7 @@ class PeopleService:
     def get(self, employee_id: str) -> Employee:
         employee: Employee | None = self.app.find(employee_uuid(employee_id))
         if employee is None:
-            raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
+            raise unknown_employee(employee_id)
         return employee
 
     def exists(self, employee_id: str) -> bool:

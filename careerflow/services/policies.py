@@ -7,7 +7,7 @@ from typing import Any, TypeVar, cast
 from pydantic import BaseModel, TypeAdapter, ValidationError
 from pydantic_core import ErrorDetails
 
-from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.base import DomainError, command_context
 from aggregates.competency import CompetencyModel, competency_model_problems
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import (
@@ -20,6 +20,7 @@ from aggregates.goals import GoalCascade
 from aggregates.incentives import BonusRules, CommissionRules
 from aggregates.kpi_weights import KpiWeights, kpi_problems, weighted_twice
 from aggregates.ladder import Role
+from aggregates.not_found import unpublished_policy
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
 from aggregates.process import AccessRules, PromotionProcess
@@ -50,6 +51,26 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def require_publisher(principal: Principal) -> None:
+    """HR (or the engine) publishes policy documents."""
+    principal.require(AccessRole.hr, AccessRole.system, action=Message("publish policy documents"))
+
+
+def not_valid(kind: str, key: str, problems: list[Message]) -> Message:
+    """A draft that does not validate, with every problem (the API and the CLI say it)."""
+    return Message("{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems)
+
+
+def not_fitting(kind: str, key: str, problems: list[Message]) -> Message:
+    """A valid draft that contradicts the documents in force."""
+    return Message(
+        "{kind}/{key} does not fit the policies in force: {problems}",
+        kind=kind,
+        key=key,
+        problems=problems,
+    )
+
+
 def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseModel:
     model = DOCUMENT_MODELS.get(kind)
     if model is None:
@@ -62,9 +83,8 @@ def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseMode
         parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
     except ValidationError as exc:
         problems = [field_problem(err) for err in exc.errors()]
-        raise DomainError(
-            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems
-        ) from None
+        refusal = not_valid(kind, key, problems)
+        raise DomainError(refusal) from None
     if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
         raise DomainError(
             "plan_template/{key} names role {role}; they must match",
@@ -102,18 +122,12 @@ class PolicyService:
     def publish(
         self, principal: Principal, kind: str, key: str, document: dict[str, Any], note: str
     ) -> int:
-        principal.require(
-            AccessRole.hr, AccessRole.system, action=Message("publish policy documents")
-        )
+        require_publisher(principal)
         parsed = validate_document(kind, key, document)
         problems = self._consistency(parsed)
         if problems:
-            raise DomainError(
-                "{kind}/{key} does not fit the policies in force: {problems}",
-                kind=kind,
-                key=key,
-                problems=problems,
-            )
+            refusal = not_fitting(kind, key, problems)
+            raise DomainError(refusal)
         data = parsed.model_dump(mode="json")
         with command_context(actor=principal.person_id, role=principal.role.value):
             # Freshly loaded, never the kept copy: a failed save must not leave its
@@ -218,13 +232,13 @@ class PolicyService:
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None or doc.current is None:
-            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
+            raise unpublished_policy(kind, key)
         return doc.current
 
     def version(self, kind: str, key: str, version: int) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None:
-            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
+            raise unpublished_policy(kind, key)
         return doc.get_version(version)
 
     def _get(self, kind: str, key: str) -> PolicyDocument | None:

@@ -19,10 +19,9 @@ from activities.metrics import IngestRequest
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
 from careerflow.messages import Message
-from careerflow.principal import AccessRole
 from careerflow.services import updates
 from careerflow.services.access import require_visible
-from careerflow.services.ingest import IngestError, IngestResult
+from careerflow.services.ingest import IngestError, IngestResult, require_ingester
 from projections.metrics import measurements_of
 from workflows.metric_import import MetricImportWorkflow
 
@@ -143,9 +142,7 @@ async def post_export(
     ),
 ) -> IngestResult | JSONResponse:
     """Integrations and HR: ingest a metric export, all rows or none (idempotent per batch)."""
-    caller.require(
-        AccessRole.hr, AccessRole.integration, AccessRole.system, action=Message("ingest metrics")
-    )
+    require_ingester(caller)  # 403 before the file is read
     fmt = _body_format(request)
     data = await request.body()
     if fmt == "rows":
