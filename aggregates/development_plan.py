@@ -13,6 +13,11 @@ from eventsourcing.domain import event
 from aggregates.base import Aggregate, DomainError, stable_id
 from aggregates.ladder import Role
 from aggregates.plan_progress import PlanProgress
+from aggregates.plan_rules import (
+    adjustment_reason_refusal,
+    closed_refusal,
+    hand_confirmation_refusal,
+)
 from aggregates.plan_template import Milestone
 
 
@@ -104,12 +109,8 @@ class DevelopmentPlan(Aggregate):
     def check_confirmation(self, milestone_id: str) -> None:
         self._require_open()
         milestone = self.milestone(milestone_id)
-        if milestone.kind != "confirmed":
-            raise DomainError(
-                "milestone {milestone_id!r} is measured from the metrics ledger; "
-                "only milestones of kind 'confirmed' are confirmed by hand",
-                milestone_id=milestone_id,
-            )
+        if refusal := hand_confirmation_refusal(milestone_id, milestone.kind == "confirmed"):
+            raise DomainError(refusal)
         if milestone_id in self.confirmed:
             raise DomainError(
                 "milestone {milestone_id!r} is already confirmed", milestone_id=milestone_id
@@ -135,8 +136,8 @@ class DevelopmentPlan(Aggregate):
         reason: str,
     ) -> None:
         self._require_open()
-        if not reason.strip():
-            raise DomainError("an adjustment needs a reason; it is part of the plan's record")
+        if refusal := adjustment_reason_refusal(reason):
+            raise DomainError(refusal)
         if action == "add":
             if milestone is None:
                 raise DomainError("adding needs the milestone")
@@ -221,5 +222,5 @@ class DevelopmentPlan(Aggregate):
         self.closed = True
 
     def _require_open(self) -> None:
-        if self.closed:
-            raise DomainError("the development plan is closed")
+        if refusal := closed_refusal(self.closed):
+            raise DomainError(refusal)

@@ -24,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 
-from aggregates.ladder import Role
+from aggregates.ladder import Role, promoted_to_refusal
 from words.messages import LANGUAGES, Invalid, Message
 
 # --------------------------------------------------------------------------- labels
@@ -98,6 +98,30 @@ def period_kind(period: str) -> PeriodKind:
         "invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'",
         period=period,
     )
+
+
+_SHAPES: dict[str, re.Pattern[str]] = {
+    "week": re.compile(r"\d{4}-W\d{2}"),
+    "month": re.compile(r"\d{4}-\d{2}"),
+    "day": _DAY,
+}
+
+
+def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
+    """Why `value` is not a `kind` period (a week, a month or a day), or None when it is
+    one: the one parse of a period the API and the CLI both ask for."""
+    if not _SHAPES[kind].fullmatch(value):
+        return Message(
+            "expected a {kind} like {example!r}, got {value!r}",
+            kind=kind,
+            example=example,
+            value=value,
+        )
+    try:
+        period_kind(value)
+    except Invalid as exc:  # the right shape, but no such week, month or day
+        return exc.message
+    return None
 
 
 def month_of(period: str) -> str:
@@ -431,8 +455,8 @@ class PromotionCriteria(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> PromotionCriteria:
-        if self.target_role == Role.sales_rep:
-            raise Invalid("sales_rep is the entry rung: nobody is promoted to it")
+        if refusal := promoted_to_refusal(self.target_role):
+            raise Invalid(refusal)
         ids = _criterion_ids(self.criteria)
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

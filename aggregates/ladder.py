@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from words.messages import Message
+
 
 class Role(StrEnum):
     """Rungs of the sales ladder, lowest first (declaration order is the ladder order)."""
@@ -37,3 +39,11 @@ def next_role(role: Role | str) -> Role | None:
 def is_next_rung(current: Role | str, target: Role | str) -> bool:
     """True when `target` is exactly one rung above `current` (no skipping, no demotion)."""
     return next_role(current) == Role(target)
+
+
+def promoted_to_refusal(role: Role) -> Message | None:
+    """Nobody is promoted to the entry rung (promotion criteria and plan templates name
+    the rung a promotion leads to)."""
+    if role == LADDER[0]:
+        return Message("sales_rep is the entry rung: nobody is promoted to it")
+    return None

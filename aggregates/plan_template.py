@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 from pydantic import Field, model_validator
 
 from aggregates.documents import Frozen, Label, MetricCatalog, Op, Unit
-from aggregates.ladder import Role
+from aggregates.ladder import Role, promoted_to_refusal
 from words.messages import Invalid, Message
 
 # --------------------------------------------------------------------------- measures
@@ -133,8 +133,8 @@ class PlanTemplate(Frozen):
 
     @model_validator(mode="after")
     def _check(self) -> PlanTemplate:
-        if self.role == Role.sales_rep:
-            raise Invalid("sales_rep is the entry rung: nobody is promoted to it")
+        if refusal := promoted_to_refusal(self.role):
+            raise Invalid(refusal)
         ids = [m.id for m in self.milestones]
         duplicates = sorted({i for i in ids if ids.count(i) > 1})
         if duplicates:

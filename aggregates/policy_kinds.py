@@ -40,6 +40,21 @@ DOCUMENT_MODELS: dict[str, type[BaseModel]] = {
 }
 
 
+def not_valid(kind: str, key: str, problems: list[Message]) -> Message:
+    """A draft that does not validate, with every problem (the API and the CLI say it)."""
+    return Message("{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems)
+
+
+def not_fitting(kind: str, key: str, problems: list[Message]) -> Message:
+    """A valid draft that contradicts the documents in force."""
+    return Message(
+        "{kind}/{key} does not fit the policies in force: {problems}",
+        kind=kind,
+        key=key,
+        problems=problems,
+    )
+
+
 def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseModel:
     model = DOCUMENT_MODELS.get(kind)
     if model is None:
@@ -52,9 +67,7 @@ def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseMode
         parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
     except ValidationError as exc:
         problems = [field_problem(err) for err in exc.errors()]
-        raise DomainError(
-            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=problems
-        ) from None
+        raise DomainError(not_valid(kind, key, problems)) from None
     if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
         raise DomainError(
             "plan_template/{key} names role {role}; they must match",

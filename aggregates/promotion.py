@@ -21,7 +21,17 @@ from aggregates.ladder import Role
 
 # Also imported from here: the pure parts live apart so that workflows need not import
 # eventsourcing (and CriterionResult lives in aggregates.criteria for the same reason).
-from aggregates.promotion_rules import CLOSED, Stage, StepKind, reused_command
+from aggregates.promotion_rules import CLOSED as CLOSED  # re-exported
+from aggregates.promotion_rules import (
+    Stage,
+    StepKind,
+    closed_refusal,
+    manager_review_refusal,
+    override_refusal,
+    rejection_refusal,
+    reused_command,
+    withdraw_refusal,
+)
 
 
 def application_uuid(application_id: str) -> UUID:
@@ -99,12 +109,10 @@ class PromotionApplication(Aggregate):
             raise DomainError(
                 "round {round} of this application has already been decided", round=round_
             )
-        if self.stage != Stage.manager_review or round_ != self.round:
-            raise DomainError(
-                "the application is at stage {stage}, not manager review", stage=self.stage.value
-            )
-        if not approve and not comment.strip():
-            raise DomainError("a rejection needs a comment that tells the applicant why")
+        if refusal := manager_review_refusal(self.stage, this_round=round_ == self.round):
+            raise DomainError(refusal)
+        if refusal := rejection_refusal(approve, comment):
+            raise DomainError(refusal)
 
     def decide(
         self, round_: int, approve: bool, comment: str, decided_by: str, as_hr: bool
@@ -170,8 +178,8 @@ class PromotionApplication(Aggregate):
         target = Stage.approved if approve else Stage.declined
         if self.stage == target:
             return False
-        if not reason.strip():
-            raise DomainError("an override needs a reason; it is part of the audit record")
+        if refusal := override_refusal(reason):
+            raise DomainError(refusal)
         allowed = Stage.returned if approve else Stage.hr_review
         if self.stage != allowed or self.round != round_:
             if approve:
@@ -197,8 +205,8 @@ class PromotionApplication(Aggregate):
         if self.stage == Stage.withdrawn:
             return False
         self._require_open()
-        if self.stage == Stage.approved:
-            raise DomainError("the promotion is already announced; it can no longer be withdrawn")
+        if refusal := withdraw_refusal(self.stage):
+            raise DomainError(refusal)
         self._withdrawn(by=by, reason=reason)
         return True
 
@@ -234,8 +242,8 @@ class PromotionApplication(Aggregate):
         self.stage = Stage.promoted
 
     def _require_open(self) -> None:
-        if self.stage in CLOSED:
-            raise DomainError("the application is closed ({stage})", stage=self.stage.value)
+        if refusal := closed_refusal(self.stage):
+            raise DomainError(refusal)
 
 
 # -- a command sent again ---------------------------------------------------------------

@@ -80,3 +80,41 @@ class CommandResult(BaseModel):
     # and the plan template that the development plan will follow, if there is one.
     effective_at: datetime | None = None
     plan_template_version: int | None = None
+
+
+# -- the refusals the application and the workflow's validators both say ----------------
+# Each rule is decided here once: the aggregate raises DomainError(refusal), a workflow
+# validator raises refused(refusal), in the order each already checks its rules.
+def closed_refusal(stage: Stage) -> Message | None:
+    """A closed application (promoted, rejected, declined or withdrawn) takes no step."""
+    if stage in CLOSED:
+        return Message("the application is closed ({stage})", stage=stage.value)
+    return None
+
+
+def manager_review_refusal(stage: Stage, this_round: bool = True) -> Message | None:
+    """The manager decides an application at stage manager review, in its current round."""
+    if stage != Stage.manager_review or not this_round:
+        return Message("the application is at stage {stage}, not manager review", stage=stage.value)
+    return None
+
+
+def rejection_refusal(approve: bool, comment: str) -> Message | None:
+    """A rejection tells the applicant why."""
+    if not approve and not comment.strip():
+        return Message("a rejection needs a comment that tells the applicant why")
+    return None
+
+
+def override_refusal(reason: str) -> Message | None:
+    """An HR override is part of the audit record: it needs a reason."""
+    if not reason.strip():
+        return Message("an override needs a reason; it is part of the audit record")
+    return None
+
+
+def withdraw_refusal(stage: Stage) -> Message | None:
+    """An announced promotion is no longer withdrawn."""
+    if stage == Stage.approved:
+        return Message("the promotion is already announced; it can no longer be withdrawn")
+    return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from contextlib import AbstractContextManager
 from enum import StrEnum
 
@@ -10,6 +11,16 @@ from pydantic import BaseModel, ConfigDict
 from aggregates.errors import PermissionDeniedError
 from aggregates.meta import EventMeta, command_context
 from words.messages import Invalid, Message
+
+
+def unknown_role(role: str, roles: Iterable[StrEnum]) -> Invalid:
+    """The refusal of a role that is not one of `roles` (an access role, or a rung of the
+    career ladder): the CLI and the principal's parse say it alike."""
+    return Invalid(
+        "unknown role {role!r}; use one of: {valid}",
+        role=role,
+        valid=", ".join(r.value for r in roles),
+    )
 
 
 class AccessRole(StrEnum):
@@ -32,15 +43,12 @@ class Principal(BaseModel):
         """`hr:H001` → HR person H001. The local operator's stack commands take this form
         (`--as`); business commands act as the principal of a token instead."""
         role, sep, person = text.partition(":")
-        valid = ", ".join(r.value for r in AccessRole)
         if not sep or not person:
             raise Invalid("expected ROLE:PERSON_ID (e.g. hr:H001), got {text!r}", text=text)
         try:
             access = AccessRole(role.strip().lower())
         except ValueError:
-            raise Invalid(
-                "unknown role {role!r}; use one of: {valid}", role=role, valid=valid
-            ) from None
+            raise unknown_role(role, AccessRole) from None
         return cls(person_id=person.strip(), role=access)
 
     def require(self, *roles: AccessRole, action: Message) -> None:

@@ -26,6 +26,7 @@ from __future__ import annotations
 import math
 import re
 from collections.abc import Mapping
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -388,6 +389,19 @@ DETAILS: dict[str, Message] = {
 # ctx keys whose value is pydantic's list of choices: "'a', 'b' or 'c'".
 _CHOICES = ("expected", "expected_schemes")
 _CHOICE = re.compile(r"'(?:[^'\\]|\\.)*'|\"(?:[^\"\\]|\\.)*\"|[-+\w.]+")
+
+
+def parse_day(option: str, text: str) -> date | None:
+    """An optional day given as YYYY-MM-DD ('' for none): the one parse the CLI's options
+    and the pages' query parameters share; `option` names where it came from."""
+    if not text:
+        return None
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise Invalid(
+            "{option} {text!r} is not a day; use YYYY-MM-DD", option=option, text=text
+        ) from None
 
 
 def error_message(error: Mapping[str, Any]) -> Message:

@@ -11,7 +11,7 @@ from typing import Any
 from psycopg import Connection
 from psycopg.rows import DictRow
 
-from aggregates.base import NotFoundError
+from aggregates.not_found import employee_not_visible
 from careerflow.principal import AccessRole, Principal
 
 EVERYONE = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
@@ -55,7 +55,7 @@ def require_visible(conn: Connection[DictRow], principal: Principal, employee_id
         "SELECT 1 FROM rm_employee WHERE employee_id = %s", (employee_id,)
     ).fetchone()
     if row is None or not can_see(conn, principal, employee_id):
-        raise NotFoundError("no employee {employee_id!r} that you can see", employee_id=employee_id)
+        raise employee_not_visible(employee_id)
 
 
 # The parts of a bonus or commission result that are pay: the money, whether the sales

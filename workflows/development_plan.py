@@ -24,13 +24,18 @@ with workflow.unsafe.imports_passed_through():
         PlanInfo,
         PlanOutcome,
     )
+    from aggregates.plan_rules import (
+        adjustment_reason_refusal,
+        closed_refusal,
+        hand_confirmation_refusal,
+    )
     from aggregates.plan_template import Milestone
     from careerflow.principal import AccessRole, Principal
     from words.messages import Message
     from workflows.notify import notify
     from workflows.plan_start import StartPlan
     from workflows.plan_start import plan_workflow_id as plan_workflow_id  # re-exported
-    from workflows.refusals import refuse
+    from workflows.refusals import refuse, refused
     from workflows.steps import run
 
 HR_INBOX = "HR"
@@ -177,12 +182,9 @@ class DevelopmentPlanWorkflow:
             raise refuse(
                 "the plan has no milestone {milestone_id!r}", milestone_id=request.milestone_id
             )
-        if request.milestone_id not in self.info.confirmable:
-            raise refuse(
-                "milestone {milestone_id!r} is measured from the metrics ledger; "
-                "only milestones of kind 'confirmed' are confirmed by hand",
-                milestone_id=request.milestone_id,
-            )
+        by_hand = request.milestone_id in self.info.confirmable
+        if refusal := hand_confirmation_refusal(request.milestone_id, by_hand):
+            raise refused(refusal)
 
     @workflow.update
     async def adjust(self, request: AdjustRequest) -> PlanInfo:
@@ -209,12 +211,12 @@ class DevelopmentPlanWorkflow:
         self._check_manager(request.principal)
         if request.action not in ("add", "move", "drop"):
             raise refuse("unknown action {action!r}; use add, move or drop", action=request.action)
-        if not request.reason.strip():
-            raise refuse("an adjustment needs a reason; it is part of the plan's record")
+        if refusal := adjustment_reason_refusal(request.reason):
+            raise refused(refusal)
 
     def _check_manager(self, p: Principal) -> None:
-        if self.closed:
-            raise refuse("the development plan is closed")
+        if refusal := closed_refusal(self.closed):
+            raise refused(refusal)
         if self.info is None:
             raise refuse("the plan is still being set up; try again in a moment")
         if p.role == AccessRole.hr:

@@ -34,7 +34,17 @@ with workflow.unsafe.imports_passed_through():
     )
     from aggregates.ladder import ROLE_LABELS, Role
     from aggregates.process import PromotionProcess
-    from aggregates.promotion_rules import ACTIONS, Stage, StepKind, reused_command
+    from aggregates.promotion_rules import (
+        ACTIONS,
+        Stage,
+        StepKind,
+        closed_refusal,
+        manager_review_refusal,
+        override_refusal,
+        rejection_refusal,
+        reused_command,
+        withdraw_refusal,
+    )
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from words.messages import Message
     from workflows.notify import notify
@@ -363,10 +373,8 @@ class PromotionWorkflow:
         if self._repeats(decision):
             return  # answered with the recorded outcome, whatever the stage now
         self._refuse_if_closed()
-        if self.stage != Stage.manager_review:
-            raise refuse(
-                "the application is at stage {stage}, not manager review", stage=self.stage.value
-            )
+        if refusal := manager_review_refusal(self.stage):
+            raise refused(refusal)
         if self.decision is not None or self.busy:
             raise refuse("round {round} has already been decided", round=self.round)
         p = decision.principal
@@ -381,8 +389,8 @@ class PromotionWorkflow:
                 employee_id=self.start.employee_id,
                 manager_id=self.manager_id,
             )
-        if not decision.approve and not decision.comment.strip():
-            raise refuse("a rejection needs a comment that tells the applicant why")
+        if refusal := rejection_refusal(decision.approve, decision.comment):
+            raise refused(refusal)
 
     @workflow.update
     async def resubmit(self, request: Resubmit) -> PromotionStatus:
@@ -421,8 +429,8 @@ class PromotionWorkflow:
     @withdraw.validator
     def _check_withdraw(self, request: Withdraw) -> None:
         self._refuse_if_closed()
-        if self.stage == Stage.approved:
-            raise refuse("the promotion is already announced; it can no longer be withdrawn")
+        if refusal := withdraw_refusal(self.stage):
+            raise refused(refusal)
         if self.busy:
             raise refuse("a decision is being recorded; try again in a moment")
         self._require_applicant_or_hr(request.principal, "withdraw")
@@ -463,8 +471,8 @@ class PromotionWorkflow:
             )
         if self.hr is not None or self.busy:
             raise refuse("HR has already reviewed this round")
-        if review.action == "override" and not review.text.strip():
-            raise refuse("an override needs a reason; it is part of the audit record")
+        if review.action == "override" and (refusal := override_refusal(review.text)):
+            raise refused(refusal)
         if review.action == "confirm" and self.stage != Stage.hr_review:
             raise refuse("HR confirms at stage hr_review, not {stage}", stage=self.stage.value)
         if review.action == "override":
@@ -530,8 +538,9 @@ class PromotionWorkflow:
     def _refuse_if_closed(self) -> None:
         if self.withdrawn:
             raise refuse("the application was withdrawn")
-        if self.stage in (Stage.promoted, Stage.rejected, Stage.declined):
-            raise refuse("the application is closed ({stage})", stage=self.stage.value)
+        # Stage.withdrawn comes only with self.withdrawn, said above in its own words.
+        if refusal := closed_refusal(self.stage):
+            raise refused(refusal)
 
     def _require_applicant_or_hr(self, p: Principal, action: str) -> None:
         if p.role == AccessRole.hr:

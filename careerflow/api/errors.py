@@ -125,6 +125,13 @@ def refusal(
     return response
 
 
+def rule_refusal(
+    request: Request, detail: Message, errors: Sequence[tuple[str, Message]] = ()
+) -> JSONResponse:
+    """A business rule refused the request (422); nothing was changed."""
+    return refusal(request, 422, Message("Refused"), detail, errors)
+
+
 def validation_refusal(
     request: Request,
     errors: Sequence[Any],
@@ -160,8 +167,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DomainError)
     async def _refused(request: Request, exc: DomainError) -> JSONResponse:
-        # A business rule refused the request; nothing was changed.
-        return refusal(request, 422, Message("Refused"), exc.message)
+        return rule_refusal(request, exc.message)
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> JSONResponse:

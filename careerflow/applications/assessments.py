@@ -53,7 +53,7 @@ from words.catalogue import in_every_language
 from words.messages import Message
 
 if TYPE_CHECKING:
-    from careerflow.services.policies import PolicyService
+    from careerflow.applications.policies import Policies
 
 MAX_RATEES = 5000
 """One round is one workflow chain (continued as new, so its history stays bounded), but
@@ -122,7 +122,7 @@ class Assessments(PydanticApplication):
         self,
         env: Mapping[str, str] | None = None,
         *,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
         roster: Roster | None = None,
         catalog: Callable[[], MetricCatalog] | None = None,
         record_levels: RecordLevels | None = None,
@@ -140,7 +140,7 @@ class Assessments(PydanticApplication):
     def wire(
         self,
         *,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
         roster: Roster | None = None,
         catalog: Callable[[], MetricCatalog] | None = None,
         record_levels: RecordLevels | None = None,
@@ -154,7 +154,7 @@ class Assessments(PydanticApplication):
 
     # -- collaborators ---------------------------------------------------------------------
     @property
-    def policies(self) -> PolicyService:
+    def policies(self) -> Policies:
         assert self._policies is not None, "Assessments needs policies= to read the policies"
         return self._policies
 

@@ -16,6 +16,7 @@ from aggregates.documents import Measurement, MetricCatalog, value_problem
 from aggregates.employee import employee_uuid
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.metric_rules import IngestResult
+from aggregates.not_found import unknown_employee
 from careerflow.applications.files import IngestError as IngestError
 from careerflow.applications.files import detect_format as detect_format
 from careerflow.applications.files import field_errors, file_problem, parse_rows
@@ -24,6 +25,14 @@ from careerflow.applications.people import People
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
 from words.messages import Message
+
+
+def require_ingester(principal: Principal) -> None:
+    """Integrations and HR (or the engine) ingest metric exports; the API checks it before
+    it reads the file, the import activity again when it records."""
+    principal.require(
+        AccessRole.hr, AccessRole.integration, AccessRole.system, action=Message("ingest metrics")
+    )
 
 
 class Metrics(PydanticApplication):
@@ -86,10 +95,8 @@ class Metrics(PydanticApplication):
             if m.employee_id not in known:
                 known[m.employee_id] = employee_uuid(m.employee_id) in self.people.repository
             if not known[m.employee_id]:
-                unknown_employee = Message(
-                    "unknown employee {employee_id!r}", employee_id=m.employee_id
-                )
-                problems.append(file_problem(line, "employee_id", unknown_employee))
+                unknown = unknown_employee(m.employee_id).message
+                problems.append(file_problem(line, "employee_id", unknown))
                 continue
             measurements.append(m)
         if not raw_rows and not problems:
@@ -107,12 +114,7 @@ class Metrics(PydanticApplication):
         source_name: str = "upload",
         batch_id: str | None = None,
     ) -> IngestResult:
-        principal.require(
-            AccessRole.hr,
-            AccessRole.integration,
-            AccessRole.system,
-            action=Message("ingest metrics"),
-        )
+        require_ingester(principal)
         measurements = self.validate(data, fmt, catalog, source_name)
         # The batch is its content: the same export ingested twice is one batch.
         batch = batch_id or "sha256:" + hashlib.sha256(data).hexdigest()[:32]

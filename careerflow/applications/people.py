@@ -8,9 +8,10 @@ from typing import Any, ClassVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from aggregates.base import DomainError, NotFoundError, PermissionDeniedError, command_context
+from aggregates.base import DomainError, PermissionDeniedError, command_context
 from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
+from aggregates.not_found import unknown_employee
 from aggregates.organisation import ORGANISATION_ID, Organisation
 from careerflow.applications.files import one_a_line
 from careerflow.eventstore import PydanticApplication
@@ -72,7 +73,7 @@ class People(PydanticApplication):
     def get(self, employee_id: str) -> Employee:
         employee: Employee | None = self.find(employee_uuid(employee_id))
         if employee is None:
-            raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
+            raise unknown_employee(employee_id)
         return employee
 
     def exists(self, employee_id: str) -> bool:

@@ -8,7 +8,7 @@ from typing import Any, ClassVar, TypeVar, cast
 
 from pydantic import BaseModel
 
-from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.base import DomainError, command_context
 from aggregates.competency import CompetencyModel, competency_model_problems
 from aggregates.documents import (
     MetricCatalog,
@@ -17,11 +17,12 @@ from aggregates.documents import (
     consistency_problems,
 )
 from aggregates.kpi_weights import KpiWeights, kpi_problems, weighted_twice
+from aggregates.not_found import unpublished_policy
 from aggregates.plan_template import PlanTemplate, plan_template_problems
 from aggregates.policy import PolicyDocument, PolicyVersion, policy_uuid
 from aggregates.policy_kinds import DOCUMENT_MODELS as DOCUMENT_MODELS
 from aggregates.policy_kinds import field_problem as field_problem
-from aggregates.policy_kinds import validate_document
+from aggregates.policy_kinds import not_fitting, validate_document
 from aggregates.process import PromotionProcess
 from aggregates.seed_policies import seed_documents
 from aggregates.training_rules import TrainingRules, training_rule_problems
@@ -30,6 +31,11 @@ from careerflow.principal import AccessRole, Principal
 from words.messages import Message
 
 M = TypeVar("M", bound=BaseModel)
+
+
+def require_publisher(principal: Principal) -> None:
+    """HR (or the engine) publishes policy documents."""
+    principal.require(AccessRole.hr, AccessRole.system, action=Message("publish policy documents"))
 
 
 class Policies(PydanticApplication):
@@ -49,18 +55,12 @@ class Policies(PydanticApplication):
     def publish(
         self, principal: Principal, kind: str, key: str, document: dict[str, Any], note: str
     ) -> int:
-        principal.require(
-            AccessRole.hr, AccessRole.system, action=Message("publish policy documents")
-        )
+        require_publisher(principal)
         parsed = validate_document(kind, key, document)
         problems = self._consistency(parsed)
         if problems:
-            raise DomainError(
-                "{kind}/{key} does not fit the policies in force: {problems}",
-                kind=kind,
-                key=key,
-                problems=problems,
-            )
+            refusal = not_fitting(kind, key, problems)
+            raise DomainError(refusal)
         data = parsed.model_dump(mode="json")
         with command_context(actor=principal.person_id, role=principal.role.value):
             # Freshly loaded, never the kept copy: a failed save must not leave its
@@ -169,13 +169,13 @@ class Policies(PydanticApplication):
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None or doc.current is None:
-            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
+            raise unpublished_policy(kind, key)
         return doc.current
 
     def version(self, kind: str, key: str, version: int) -> PolicyVersion:
         doc = self._get(kind, key)
         if doc is None:
-            raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
+            raise unpublished_policy(kind, key)
         return doc.get_version(version)
 
     def _get(self, kind: str, key: str) -> PolicyDocument | None:

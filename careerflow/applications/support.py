@@ -28,7 +28,7 @@ from careerflow.office_hours import add_office_minutes, office_minutes_between
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.policies import PolicyService
+    from careerflow.applications.policies import Policies
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{3,39}$")
 MAX_CUSTOMER = 200
@@ -57,7 +57,7 @@ class Support(PydanticApplication):
         env: Mapping[str, str] | None = None,
         *,
         employee: Callable[[str], Employee] | None = None,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
     ) -> None:
         super().__init__(env=env)
         self.wire(employee=employee, policies=policies)
@@ -66,7 +66,7 @@ class Support(PydanticApplication):
         self,
         *,
         employee: Callable[[str], Employee] | None = None,
-        policies: PolicyService | None = None,
+        policies: Policies | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
         before the services on them exist (careerflow.services.support.wire)."""
@@ -79,7 +79,7 @@ class Support(PydanticApplication):
         return self._employee(employee_id)
 
     @property
-    def policies(self) -> PolicyService:
+    def policies(self) -> Policies:
         assert self._policies is not None, "Support needs policies= to read the policies"
         return self._policies
 

@@ -19,7 +19,7 @@ from careerflow.cli.common import (
     _moment,
     _plain,
 )
-from careerflow.messages import Message
+from careerflow.messages import Invalid, Message
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
@@ -144,13 +144,14 @@ def audit_items_command(
     from datetime import date
 
     from careerflow.audit.index import audit_items
+    from careerflow.validation import parse_day
 
     days: list[date | None] = []
     for name, text in (("--since", since), ("--until", until)):
         try:
-            days.append(date.fromisoformat(text) if text else None)
-        except ValueError:
-            _fail(Message("{option} {text!r} is not a day; use YYYY-MM-DD", option=name, text=text))
+            days.append(parse_day(name, text))
+        except Invalid as exc:
+            _fail(exc.message)
     _act(
         token,
         lambda s, p: audit_items(

@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 
     from temporalio.client import Client
 
+    from aggregates.documents import PeriodKind
     from careerflow.config import Settings
     from careerflow.services.registry import Services
 
@@ -171,29 +172,13 @@ def _items(values: list[str], option: str) -> dict[str, float]:
     return items
 
 
-def _period_arg(value: str, kind: str, example: str) -> str:
-    from aggregates.documents import period_kind
+def _period_arg(value: str, kind: PeriodKind, example: str) -> str:
+    """The API's parse of a period (aggregates.documents.period_problem), said here."""
+    from aggregates.documents import period_problem
 
-    try:
-        actual = period_kind(value)
-    except ValueError as exc:
-        _fail(
-            Message(
-                "{error}; expected a {kind} like {example!r}",
-                error=_said(exc),
-                kind=kind,
-                example=example,
-            )
-        )
-    if actual != kind:
-        _fail(
-            Message(
-                "expected a {kind} like {example!r}, got {value!r}",
-                kind=kind,
-                example=example,
-                value=value,
-            )
-        )
+    problem = period_problem(value, kind, example)
+    if problem is not None:
+        _fail(problem)
     return value
 
 

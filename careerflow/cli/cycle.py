@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 import typer
 
@@ -172,7 +172,7 @@ def cycle_launch(
     as_json: JsonOption = False,
 ) -> None:
     """HR: start the week's cycles (or a month close) for every rep now."""
-    kind = "month" if month else "week"
+    kind: Literal["month", "week"] = "month" if month else "week"
     if period:
         _period_arg(period, kind, "2026-11" if month else "2026-W48")
     workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))

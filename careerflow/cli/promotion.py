@@ -8,7 +8,7 @@ import typer
 
 from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _lang, _run
 from careerflow.messages import Message
-from careerflow.principal import Principal
+from careerflow.principal import Principal, unknown_role
 
 if TYPE_CHECKING:
     from temporalio.client import Client
@@ -86,13 +86,7 @@ def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOpt
     try:
         role = Role(target) if target else None
     except ValueError:
-        _fail(
-            Message(
-                "unknown role {role!r}; use one of: {valid}",
-                role=target,
-                valid=", ".join(r.value for r in Role),
-            )
-        )
+        _fail(unknown_role(target, Role).message)
     _promotion_call(token, lambda f, p: f.start(p, employee_id, role))
 
 

@@ -26,6 +26,7 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.cycles import cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings
+from aggregates.not_found import unknown_employee
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleCommands, CycleInfo
@@ -92,6 +93,18 @@ def monthly_schedule(settings: WeeklyCycleSettings, task_queue: str) -> Schedule
     )
 
 
+def require_launcher(principal: Principal) -> None:
+    """HR launches a week's cycles or a month close by hand (the API checks it first)."""
+    principal.require(AccessRole.hr, action=Message("launch weekly cycles"))
+
+
+def require_schedule_manager(principal: Principal) -> None:
+    """HR (or the engine) creates and updates the cycle schedules."""
+    principal.require(
+        AccessRole.hr, AccessRole.system, action=Message("manage the cycle schedules")
+    )
+
+
 class CycleProcessService:
     def __init__(self, services: Services, client: Client, task_queue: str) -> None:
         self.services = services
@@ -102,9 +115,7 @@ class CycleProcessService:
     async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
         """Creates both schedules, or brings them in line with the weekly_cycle document
         in force (run again after publishing a new version)."""
-        principal.require(
-            AccessRole.hr, AccessRole.system, action=Message("manage the cycle schedules")
-        )
+        require_schedule_manager(principal)
         settings, _ = self.commands.settings()
         out = []
         for schedule_id, schedule in (
@@ -134,7 +145,7 @@ class CycleProcessService:
         self, principal: Principal, kind: str = "week", period: str | None = None
     ) -> str:
         """Starts the fan-out now (HR), e.g. to catch up a week the schedule missed."""
-        principal.require(AccessRole.hr, action=Message("launch weekly cycles"))
+        require_launcher(principal)
         launch = Launch(kind="month" if kind == "month" else "week", period=period)
         workflow_id = f"cycle-launch-{launch.kind}-{period or 'current'}"
         await self.client.start_workflow(
@@ -173,7 +184,7 @@ class CycleProcessService:
 
     async def _update(self, employee_id: str, week: str, update: Any, arg: Any) -> CycleInfo:
         if not self.services.people.exists(employee_id):
-            raise NotFoundError("unknown employee {employee_id!r}", employee_id=employee_id)
+            raise unknown_employee(employee_id)
         try:
             result: CycleInfo = await execute_update(
                 self.client,

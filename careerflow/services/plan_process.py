@@ -25,6 +25,11 @@ from workflows.development_plan import (
 )
 
 
+def require_plan_starter(principal: Principal) -> None:
+    """HR starts development plans by hand (the API checks it before any lookup)."""
+    principal.require(AccessRole.hr, action=Message("start development plans"))
+
+
 class PlanProcessService:
     def __init__(self, services: Services, client: Client, task_queue: str) -> None:
         self.services = services
@@ -34,7 +39,7 @@ class PlanProcessService:
     async def start(
         self, principal: Principal, employee_id: str, effective_date: date, role: Role | None
     ) -> str:
-        principal.require(AccessRole.hr, action=Message("start development plans"))
+        require_plan_starter(principal)
         employee = self.services.people.get(employee_id)
         plan_role = role or Role(employee.role)
         PlanCommands(self.services).template(plan_role)  # a clear error if none exists

@@ -22,6 +22,7 @@ from aggregates.promotion import (
     recorded_steps,
     repeated_step,
 )
+from aggregates.promotion_rules import closed_refusal
 from careerflow.applications.promotions import check_can_apply
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
@@ -100,7 +101,9 @@ def steerable_application(
 def closed(application: PromotionApplication) -> DomainError:
     # A later application for the same role would share the workflow: never steer it
     # through an old id.
-    return DomainError("the application is closed ({stage})", stage=Stage(application.stage).value)
+    refusal = closed_refusal(Stage(application.stage))
+    assert refusal is not None  # called for a closed application only
+    return DomainError(refusal)
 
 
 class PromotionProcessService:

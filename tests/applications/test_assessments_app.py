@@ -11,7 +11,6 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
-from careerflow.services.policies import PolicyService
 
 from aggregates.assessment_round import AssessmentRound, Ratee, round_uuid
 from aggregates.assessment_rules import RoundRequest
@@ -86,7 +85,7 @@ class World:
 
 def build(env: dict[str, str]) -> Iterator[World]:
     policies_app = Policies(env=env)
-    policies = PolicyService(policies_app)
+    policies = policies_app
     policies.seed(HR)
 
     def catalog() -> MetricCatalog:

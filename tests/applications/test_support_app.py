@@ -10,12 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any, ClassVar
 
 import pytest
-from careerflow.services.people import EmployeeIn, OrgImport, PeopleService, TeamIn
-from careerflow.services.policies import PolicyService
 
 from aggregates.base import DomainError, NotFoundError
 from aggregates.ladder import Role
 from aggregates.support_request import SupportRequest, support_uuid
+from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.applications.support import Support
 from careerflow.apps import People, Policies
 from careerflow.config import PostgresSettings
@@ -49,8 +48,8 @@ class World:
 def build(env: dict[str, str]) -> Iterator[World]:
     people_app = People(env=env)
     policies_app = Policies(env=env)
-    people = PeopleService(people_app)
-    policies = PolicyService(policies_app)
+    people = people_app
+    policies = policies_app
     policies.seed(HR)
     people.import_org(
         HR,

@@ -17,8 +17,9 @@ from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _render
 from careerflow.audit.index import audit_items
-from careerflow.messages import Message
+from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
+from careerflow.validation import parse_day
 from projections.cycles import cycle_record
 from projections.plans import plan_record
 
@@ -32,11 +33,9 @@ def _require_audit(caller: Principal) -> None:
 
 def _day(option: str, text: str) -> date | None:
     try:
-        return date.fromisoformat(text) if text else None
-    except ValueError:
-        raise DomainError(
-            Message("{option} {text!r} is not a day; use YYYY-MM-DD", option=option, text=text)
-        ) from None
+        return parse_day(option, text)
+    except Invalid as exc:
+        raise DomainError(exc.message) from None
 
 
 @router.get("/audit", response_class=HTMLResponse)

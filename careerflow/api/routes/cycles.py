@@ -5,7 +5,6 @@ plans and feedback go to the week's workflow as Updates (CycleProcessService).""
 
 from __future__ import annotations
 
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Literal, cast
 
@@ -17,14 +16,20 @@ from pydantic import AfterValidator, BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
-from aggregates.base import NotFoundError, PermissionDeniedError
-from aggregates.documents import PeriodKind, period_kind
+from aggregates.base import PermissionDeniedError
+from aggregates.documents import PeriodKind, period_problem
+from aggregates.not_found import employee_not_visible
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
 from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
+from careerflow.services.cycle_process import (
+    MONTHLY_SCHEDULE_ID,
+    WEEKLY_SCHEDULE_ID,
+    require_launcher,
+    require_schedule_manager,
+)
 from careerflow.services.cycles import CycleCommands, CycleInfo
 from projections.cycles import week_of
 from projections.month_statements import BonusStatement
@@ -42,33 +47,9 @@ MONTH_EXAMPLE = "2026-11"
 
 
 # -- path parameters -----------------------------------------------------------------
-_SHAPES: dict[str, re.Pattern[str]] = {
-    "week": re.compile(r"\d{4}-W\d{2}"),
-    "month": re.compile(r"\d{4}-\d{2}"),
-}
-
-
-def _period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
-    """Why `value` is not a `kind` period, or None when it is one."""
-    if not _SHAPES[kind].fullmatch(value):
-        return Message(
-            "expected a {kind} like {example!r}, got {value!r}",
-            kind=kind,
-            example=example,
-            value=value,
-        )
-    try:
-        period_kind(value)
-    except Invalid as exc:  # the right shape, but no such week or month
-        return exc.message
-    except ValueError as exc:
-        return Message.verbatim(str(exc))
-    return None
-
-
 def _valid(kind: PeriodKind, example: str) -> AfterValidator:
     def check(value: str) -> str:
-        message = _period_problem(value, kind, example)
+        message = period_problem(value, kind, example)
         if message is not None:
             raise Invalid(message)
         return value
@@ -166,7 +147,7 @@ def _require_plan_author(caller: Principal, employee_id: str) -> None:
             employee_id=employee_id,
         )
     if caller.person_id != employee_id:
-        raise NotFoundError("no employee {employee_id!r} that you can see", employee_id=employee_id)
+        raise employee_not_visible(employee_id)
 
 
 def _require_feedback_giver(
@@ -275,7 +256,7 @@ def completion_rates(week: Week, caller: Caller, ctx: Context) -> CompletionRate
 def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
     example = MONTH_EXAMPLE if body.kind == "month" else WEEK_EXAMPLE
     if body.period is not None:
-        problem = _period_problem(body.period, body.kind, example)
+        problem = period_problem(body.period, body.kind, example)
         if problem is not None:
             raise RequestValidationError(  # errors.py says the Message in the caller's language
                 [{"loc": ("body", "period"), "msg": problem, "type": "value_error"}]
@@ -298,7 +279,7 @@ async def launch(body: LaunchBody, caller: Caller, ctx: Context) -> LaunchAccept
     """Start a week's cycles or a month close for every active rep now.
 
     HR only. Launching a period again starts nobody twice."""
-    caller.require(AccessRole.hr, action=Message("launch weekly cycles"))
+    require_launcher(caller)  # before the period is resolved: 403 first
     period = await run_in_threadpool(_resolve_period, ctx, body)
     cycles = await ctx.cycles()
     workflow_id = await cycles.launch(caller, body.kind, period)
@@ -332,7 +313,7 @@ async def ensure_schedules(caller: Caller, ctx: Context) -> list[CycleSchedule]:
     """Create the schedules, or bring them in line with the weekly_cycle document.
 
     HR only; run again after publishing a new weekly_cycle version."""
-    caller.require(AccessRole.hr, action=Message("manage the cycle schedules"))
+    require_schedule_manager(caller)  # before Temporal is asked
     cycles = await ctx.cycles()
     states = await cycles.ensure_schedules(caller)
     return [CycleSchedule(created=True, **s.model_dump()) for s in states]

@@ -20,8 +20,8 @@ from aggregates.metric_rules import IngestResult
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
 from careerflow.applications.files import IngestError
+from careerflow.applications.metrics import require_ingester
 from careerflow.messages import Message
-from careerflow.principal import AccessRole
 from careerflow.services import updates
 from projections.metrics import measurements_of
 from projections.visibility import require_visible
@@ -144,9 +144,7 @@ async def post_export(
     ),
 ) -> IngestResult | JSONResponse:
     """Integrations and HR: ingest a metric export, all rows or none (idempotent per batch)."""
-    caller.require(
-        AccessRole.hr, AccessRole.integration, AccessRole.system, action=Message("ingest metrics")
-    )
+    require_ingester(caller)  # 403 before the file is read
     fmt = _body_format(request)
     data = await request.body()
     if fmt == "rows":

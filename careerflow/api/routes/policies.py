@@ -12,11 +12,13 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, NotFoundError
-from aggregates.policy_kinds import DOCUMENT_MODELS, validate_document
+from aggregates.not_found import unpublished_policy
+from aggregates.policy_kinds import DOCUMENT_MODELS, not_fitting, not_valid, validate_document
 from careerflow.api import i18n
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
-from careerflow.api.errors import FieldProblem, Problem, refusal, request_lang
+from careerflow.api.errors import FieldProblem, Problem, request_lang, rule_refusal
+from careerflow.applications.policies import require_publisher
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.validation import error_message, field_of
@@ -158,7 +160,7 @@ def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[P
     with ctx.services.read_pool.connection() as conn:
         rows = policies_view.document_versions(conn, kind, key)
     if not rows:
-        raise NotFoundError("no {kind}/{key} has been published", kind=kind, key=key)
+        raise unpublished_policy(kind, key)
     return [PolicyVersionInfo.model_validate(r) for r in rows]
 
 
@@ -203,17 +205,10 @@ def _refusal(
         for f, m in problems
     ]
     if all(f == "document" for f, _ in problems):
-        detail = Message(
-            "{kind}/{key} does not fit the policies in force: {problems}",
-            kind=kind,
-            key=key,
-            problems=listed,
-        )
+        detail = not_fitting(kind, key, listed)
     else:
-        detail = Message(
-            "{kind}/{key} is not valid: {problems}", kind=kind, key=key, problems=listed
-        )
-    return refusal(request, 422, Message("Refused"), detail, problems)
+        detail = not_valid(kind, key, listed)
+    return rule_refusal(request, detail, problems)
 
 
 @router.post(
@@ -225,7 +220,7 @@ def publish_policy(
     request: Request, kind: str, key: str, body: PublishRequest, caller: Caller, ctx: Context
 ) -> Published | JSONResponse:
     """HR: publish a new version; it is in force at once (identical content: no change)."""
-    _require_hr(caller, Message("publish policy documents"))
+    require_publisher(caller)  # 403 before the draft's problems (422)
     problems = _problems(ctx, kind, key, body.document)
     if problems:
         return _refusal(request, kind, key, problems)

@@ -366,13 +366,15 @@ async def hr_review(
 
 
 # -- read models --------------------------------------------------------------------------
+# Who may read what is decided by the read queries (services.promotion_queries): they
+# refuse a role that may never see a view (403) before any lookup, as the CLI says it.
 @router.get(
     "/applications",
     response_model=list[ApplicationSummary],
     summary="List the applications you may see",
 )
 def list_applications(
-    caller: Annotated[Principal, _role(*READERS, action=Message("see promotion applications"))],
+    caller: Caller,
     ctx: Context,
     stage: Annotated[Stage | None, Query(description="Only applications at this stage.")] = None,
 ) -> list[ApplicationSummary]:
@@ -389,7 +391,7 @@ def list_applications(
 )
 def get_application(
     application_id: str,
-    caller: Annotated[Principal, _role(*READERS, action=Message("see promotion applications"))],
+    caller: Caller,
     ctx: Context,
 ) -> ApplicationDetail:
     """One application: its stage, the evaluation of every criterion and the timeline of
@@ -401,9 +403,7 @@ def get_application(
 
 @router.get("/pipeline", response_model=Pipeline, summary="Open applications by stage and age")
 def pipeline(
-    caller: Annotated[
-        Principal, _role(AccessRole.hr, AccessRole.auditor, action=Message("see the pipeline"))
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> Pipeline:
     """HR's pipeline: open applications by stage, each with its age in working days."""
@@ -414,9 +414,7 @@ def pipeline(
     "/cycle-times", response_model=CycleTimes, summary="Cycle times against the working-day target"
 )
 def cycle_times(
-    caller: Annotated[
-        Principal, _role(AccessRole.hr, AccessRole.auditor, action=Message("see cycle times"))
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> CycleTimes:
     """Working days from application to decision, and the median against the
@@ -428,7 +426,7 @@ def cycle_times(
     "/returned", response_model=list[ReturnedApplication], summary="Returned applications and why"
 )
 def returned(
-    caller: Annotated[Principal, _role(*READERS, action=Message("see returned applications"))],
+    caller: Caller,
     ctx: Context,
 ) -> list[ReturnedApplication]:
     """Returned applications and why ("why was I not promoted?"), newest first; each

@@ -1,0 +1,170 @@
+"""Each rule once (issue 17, step 5): a refusal is decided in one place (the aggregate or a
+pure guard in the domain) and said by every face, so its text (the msgid) is written in one
+module. This scans the engine as docs/layers-plan.md §1.5 measured it: the first argument of
+every call to Message, the DomainError family, refuse and Invalid (words.messages.KEYWORDS),
+and fails when a msgid is written in more than one module.
+
+ALLOWED lists the duplicates that remain, each with why or who removes it. A new duplicate
+fails: decide the rule once (a guard returning `Message | None` in aggregates/, or a shared
+parser in careerflow/validation.py) and call it from both places. An entry that is no
+longer a duplicate fails too, so the list only shrinks."""
+
+from __future__ import annotations
+
+import ast
+from collections.abc import Iterable
+from pathlib import Path
+
+from words.messages import KEYWORDS
+
+ROOT = Path(__file__).resolve().parent.parent
+SOURCES = ("words", "aggregates", "activities", "projections", "workflows", "careerflow")
+
+# Not rules: a template that only frames other text, or a word said in several sentences.
+WORDS = "a word or frame, not a rule"
+# Duplicates other engineers of issue 17 are removing (the lead prunes this after merging).
+CYCLES = "weekly cycle: services/cycles.py <-> workflows/weekly_cycle.py (weekly cycle helper)"
+ASSESSMENTS = "assessments: services <-> workflows/assessment_round.py (assessments helper)"
+SUPPORT = "support: aggregates/services <-> workflows/support_request.py (support helper)"
+PLANS = "plans: services/plans.py <-> workflows/development_plan.py (plans helper)"
+# Not-found texts whose lookups sit in modules being moved: the mover raises the shared
+# constructor (aggregates/not_found.py) or shares one lookup.
+MOVING = "a lookup in a *_queries or audit module being moved; use aggregates/not_found.py"
+
+ALLOWED: dict[str, str] = {
+    # -- frames and words
+    "{text}": WORDS,
+    "{field}: {problem}": WORDS,
+    "Value error, {error}": WORDS + " (pydantic's prefix, said by validation and ingest)",
+    "{label} {value} of {target}": WORDS + " (a progress line: plans and criteria)",
+    "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}": CYCLES,
+    "met": CYCLES,
+    "not met": CYCLES,
+    "acknowledge": SUPPORT,
+    "answer": SUPPORT,
+    "confirm": SUPPORT,
+    "reopen": SUPPORT,
+    # -- the weekly cycle
+    "feedback needs a comment for the rep": CYCLES,
+    "next week's plan was not taken: {problems}": CYCLES,
+    "the plan was not taken: {problems}": CYCLES,
+    "{role} {person_id} cannot submit {employee_id}'s weekly plan; reps submit their own plan": (
+        CYCLES + "; api/routes/cycles.py then calls the same guard"
+    ),
+    "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
+    "only the rep's manager gives weekly feedback": CYCLES,
+    "no weekly cycle for {employee_id} in week {week}": CYCLES + "; " + MOVING,
+    "{employee_id}'s month {month} is not closed": CYCLES + "; " + MOVING,
+    # -- assessments
+    "the rating was not taken: {problems}": ASSESSMENTS,
+    "{person_id} has no rating task for {ratee_id} in round {round_id}": ASSESSMENTS,
+    "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final": ASSESSMENTS,
+    "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves": (ASSESSMENTS),
+    "no assessment round {round_id!r}": ASSESSMENTS + "; " + MOVING,
+    "unknown employee {employee_id!r}": (
+        ASSESSMENTS + ": services/assessments.py raises aggregates.not_found.unknown_employee"
+    ),
+    # -- support requests
+    "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}": SUPPORT,
+    "support request id {request_id!r} is already taken": SUPPORT,
+    "an answer needs text for the rep": SUPPORT,
+    "reopening needs a reason that tells the team what is missing": SUPPORT,
+    "support request {request_id} has no answer to confirm yet (it is {status})": SUPPORT,
+    "support request {request_id} has no answer to reopen (it is {status}); "
+    "it is still with the {team}": SUPPORT,
+    "support request {request_id} is answered and waits for {employee_id} "
+    "to confirm or reopen it": SUPPORT,
+    "support request {request_id} is not acknowledged yet; acknowledge it before answering": (
+        SUPPORT
+    ),
+    "support request {request_id} is {status}": SUPPORT,
+    "support request {request_id} was already acknowledged by {acknowledged_by} at "
+    "{acknowledged_at}; a request is acknowledged once": SUPPORT,
+    "{person_id} cannot {action} {employee_id}'s support request {request_id}; "
+    "only the rep who raised it may": SUPPORT,
+    "{person_id} is not on the {team} ({people}); "
+    "only the team a request is routed to may {action} it": SUPPORT,
+    "{role} {person_id} may not {action} support requests; "
+    "reps raise, confirm and reopen their own requests": SUPPORT,
+    "{role} {person_id} may not {action} support requests; "
+    "support-team members act as themselves (employee, manager or HR)": SUPPORT,
+    "no support request {request_id!r}": SUPPORT + "; " + MOVING + " (reevaluation_processes)",
+    # -- development plans
+    "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
+    "only the manager or HR may do this": PLANS,
+    "start development plans": (
+        PLANS + ": services/plans.py's open() (HR or the engine) beside "
+        "services/plan_process.require_plan_starter (HR, by hand)"
+    ),
+    # -- promotions
+    "no application {application_id!r} that you can see": (
+        "services/promotion_queries.py (being moved into projections/) and "
+        "services/promotion_process.py: one visibility lookup once it has moved"
+    ),
+    "see the pool": (
+        "api/routes/promotions.py names every role that sees the pool (managers too); "
+        "projections/readiness_queries.py's refusal omits managers: fix it there, then drop "
+        "the route's check (projections helper)"
+    ),
+}
+
+
+def modules() -> Iterable[Path]:
+    for source in SOURCES:
+        yield from sorted((ROOT / source).rglob("*.py"))
+
+
+def called_name(call: ast.Call) -> str | None:
+    if isinstance(call.func, ast.Name):
+        return call.func.id
+    if isinstance(call.func, ast.Attribute):
+        return call.func.attr
+    return None
+
+
+def msgids(source: str) -> set[str]:
+    """The templates one module writes: the literal first argument of each keyword call."""
+    found = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and called_name(node) in KEYWORDS and node.args:
+            first = node.args[0]
+            if isinstance(first, ast.Constant) and isinstance(first.value, str):
+                found.add(first.value)
+    return found
+
+
+def written_in(files: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """msgid → the modules (of `files`: name, source) that write it, for those in two or more."""
+    where: dict[str, list[str]] = {}
+    for name, source in files:
+        for msgid in msgids(source):
+            where.setdefault(msgid, []).append(name)
+    return {m: sorted(names) for m, names in where.items() if len(names) > 1}
+
+
+def engine_duplicates() -> dict[str, list[str]]:
+    return written_in((str(p.relative_to(ROOT)), p.read_text()) for p in modules())
+
+
+def test_each_refusal_is_written_in_one_module() -> None:
+    found = engine_duplicates()
+    new = {m: where for m, where in found.items() if m not in ALLOWED}
+    assert not new, (
+        "msgids written in more than one module: decide the rule once (a pure guard in "
+        "aggregates/ or one parser in careerflow/validation.py) and call it from each face:\n"
+        + "\n".join(f"  {m!r}: {', '.join(where)}" for m, where in sorted(new.items()))
+    )
+
+
+def test_the_allowed_duplicates_are_still_duplicates() -> None:
+    found = engine_duplicates()
+    gone = sorted(m for m in ALLOWED if m not in found)
+    assert not gone, f"no longer written twice: remove from ALLOWED: {gone}"
+
+
+def test_a_new_duplicate_is_found() -> None:
+    a = 'raise DomainError("the plan is closed")\nx = Message("{text}", text="t")\n'
+    b = 'raise refuse("the plan is closed")\nMessage(f"not {a}")\n'
+    c = 'Invalid("the plan is closed", x=1)\nNotFoundError("no {x}", x=1)\n'
+    found = written_in([("aggregates/a.py", a), ("workflows/b.py", b), ("careerflow/c.py", c)])
+    assert found == {"the plan is closed": ["aggregates/a.py", "careerflow/c.py", "workflows/b.py"]}
