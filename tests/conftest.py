@@ -26,6 +26,24 @@ TEST_CODEC_KEYS = CodecKeys("tests", bytes(range(32)))
 TEST_DATA_CONVERTER = data_converter(EncryptionCodec(TEST_CODEC_KEYS))
 
 
+# Fixtures that start a real server (PostgreSQL, Temporal); a test that needs one, directly or
+# through another fixture, is marked `servers`. The fast tier, `-m "not servers"`, runs the
+# rest: the domain, the words, the layers, and the applications on in-memory persistence.
+SERVER_FIXTURES = frozenset({"pg_server", "env", "dev_env"})
+# Directories whose tests start whole stacks (subprocesses) or a browser themselves.
+SERVER_DIRS = ("fault", "browser", "workflows")
+SERVER_MODULES = ("test_stack.py",)  # supervises real PostgreSQL and Temporal processes
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    tests = Path(__file__).resolve().parent
+    for item in items:
+        uses = set(getattr(item, "fixturenames", ()))
+        parts = item.path.resolve().relative_to(tests).parts
+        if uses & SERVER_FIXTURES or parts[0] in SERVER_DIRS or parts[-1] in SERVER_MODULES:
+            item.add_marker(pytest.mark.servers)
+
+
 def missing_real_part(reason: str) -> None:
     """Skips (with the reason) where a real part is missing; in CI that is a failure."""
     if os.environ.get("CI"):
