@@ -67,7 +67,8 @@ def validate_document(kind: str, key: str, document: dict[str, Any]) -> BaseMode
         parsed = TypeAdapter(model).validate_python({"kind": kind, **document})
     except ValidationError as exc:
         problems = [field_problem(err) for err in exc.errors()]
-        raise DomainError(not_valid(kind, key, problems)) from None
+        refusal = not_valid(kind, key, problems)
+        raise DomainError(refusal) from None
     if isinstance(parsed, PlanTemplate) and parsed.role.value != key:
         raise DomainError(
             "plan_template/{key} names role {role}; they must match",

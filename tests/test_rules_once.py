@@ -40,10 +40,6 @@ ALLOWED: dict[str, str] = {
     "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}": CYCLES,
     "met": CYCLES,
     "not met": CYCLES,
-    "acknowledge": SUPPORT,
-    "answer": SUPPORT,
-    "confirm": SUPPORT,
-    "reopen": SUPPORT,
     # -- the weekly cycle
     "feedback needs a comment for the rep": CYCLES,
     "next week's plan was not taken: {problems}": CYCLES,
@@ -56,38 +52,12 @@ ALLOWED: dict[str, str] = {
     "no weekly cycle for {employee_id} in week {week}": CYCLES + "; " + MOVING,
     "{employee_id}'s month {month} is not closed": CYCLES + "; " + MOVING,
     # -- assessments
-    "the rating was not taken: {problems}": ASSESSMENTS,
-    "{person_id} has no rating task for {ratee_id} in round {round_id}": ASSESSMENTS,
-    "{rater_id} already rated {ratee_id} in round {round_id}; ratings are final": ASSESSMENTS,
-    "{role} {person_id} cannot rate in round {round_id}; raters rate for themselves": (ASSESSMENTS),
     "no assessment round {round_id!r}": ASSESSMENTS + "; " + MOVING,
     "unknown employee {employee_id!r}": (
         ASSESSMENTS + ": services/assessments.py raises aggregates.not_found.unknown_employee"
     ),
     # -- support requests
-    "a support request id is 4-40 letters, digits, '-' or '_', got {request_id!r}": SUPPORT,
-    "support request id {request_id!r} is already taken": SUPPORT,
-    "an answer needs text for the rep": SUPPORT,
-    "reopening needs a reason that tells the team what is missing": SUPPORT,
-    "support request {request_id} has no answer to confirm yet (it is {status})": SUPPORT,
-    "support request {request_id} has no answer to reopen (it is {status}); "
-    "it is still with the {team}": SUPPORT,
-    "support request {request_id} is answered and waits for {employee_id} "
-    "to confirm or reopen it": SUPPORT,
-    "support request {request_id} is not acknowledged yet; acknowledge it before answering": (
-        SUPPORT
     ),
-    "support request {request_id} is {status}": SUPPORT,
-    "support request {request_id} was already acknowledged by {acknowledged_by} at "
-    "{acknowledged_at}; a request is acknowledged once": SUPPORT,
-    "{person_id} cannot {action} {employee_id}'s support request {request_id}; "
-    "only the rep who raised it may": SUPPORT,
-    "{person_id} is not on the {team} ({people}); "
-    "only the team a request is routed to may {action} it": SUPPORT,
-    "{role} {person_id} may not {action} support requests; "
-    "reps raise, confirm and reopen their own requests": SUPPORT,
-    "{role} {person_id} may not {action} support requests; "
-    "support-team members act as themselves (employee, manager or HR)": SUPPORT,
     "no support request {request_id!r}": SUPPORT + "; " + MOVING + " (reevaluation_processes)",
     # -- development plans
     "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
