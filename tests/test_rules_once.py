@@ -57,7 +57,6 @@ ALLOWED: dict[str, str] = {
         ASSESSMENTS + ": services/assessments.py raises aggregates.not_found.unknown_employee"
     ),
     # -- support requests
-    ),
     "no support request {request_id!r}": SUPPORT + "; " + MOVING + " (reevaluation_processes)",
     # -- development plans
     "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
