@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from aggregates.metric_ledger import MetricLedger
 from aggregates.organisation import Organisation
 from aggregates.policy import PolicyDocument
+from careerflow.applications.cycles import Cycles as Cycles
+from careerflow.applications.plans import Plans as Plans
 from careerflow.applications.promotions import Promotions as Promotions
 from careerflow.eventstore import PydanticApplication
 
@@ -37,18 +39,6 @@ class Notifications(PydanticApplication):
     """One notification per idempotency key: the in-app inbox and delivery outcomes."""
 
     name = "notifications"
-
-
-class Plans(PydanticApplication):
-    """Development plans, one aggregate each."""
-
-    name = "plans"
-
-
-class Cycles(PydanticApplication):
-    """Weekly performance cycles and month closes (bonus, commission, training)."""
-
-    name = "cycles"
 
 
 class Access(PydanticApplication):

@@ -30,7 +30,6 @@ from careerflow.services.assessments import (
     SealedRating,
     sealed_order,
 )
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.people import EmployeeIn, OrgImport
 from careerflow.services.registry import Services
 from careerflow.services.support import SupportCommands
@@ -97,7 +96,7 @@ def world(pg: PostgresSettings) -> Iterator[World]:
         ]
         ingest(s, rows)
         rm.wait_caught_up(s.store.applications())
-        CycleCommands(s).close_month("E1", MONTH, "month-close-E1-2030-01")
+        s.store.cycles.close_month("E1", MONTH, "month-close-E1-2030-01")
 
         # A support request raised on a Monday morning, acknowledged, answered, confirmed.
         support = SupportCommands(s)

@@ -25,12 +25,13 @@ with workflow.unsafe.imports_passed_through():
         PlanOutcome,
     )
     from aggregates.plan_template import Milestone
-    from careerflow.principal import AccessRole, Principal
+    from aggregates.plan_values import plan_steerer_refusal
+    from careerflow.principal import Principal
     from words.messages import Message
     from workflows.notify import notify
     from workflows.plan_start import StartPlan
     from workflows.plan_start import plan_workflow_id as plan_workflow_id  # re-exported
-    from workflows.refusals import refuse
+    from workflows.refusals import refuse, refused
     from workflows.steps import run
 
 HR_INBOX = "HR"
@@ -217,14 +218,7 @@ class DevelopmentPlanWorkflow:
             raise refuse("the development plan is closed")
         if self.info is None:
             raise refuse("the plan is still being set up; try again in a moment")
-        if p.role == AccessRole.hr:
-            return
-        if not (p.role == AccessRole.manager and p.person_id == self.info.manager_id):
-            raise refuse(
-                "{role} {person_id} is not {employee_id}'s manager "
-                "({manager_id}); only the manager or HR may do this",
-                role=p.role.value,
-                person_id=p.person_id,
-                employee_id=self.info.employee_id,
-                manager_id=self.info.manager_id,
-            )
+        if refusal := plan_steerer_refusal(
+            p.role.value, p.person_id, self.info.employee_id, self.info.manager_id
+        ):
+            raise refused(refusal)

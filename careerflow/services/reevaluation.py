@@ -37,7 +37,7 @@ from aggregates.training_rules import TrainingRules, check_rules
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services import reevaluation_processes
-from careerflow.services.cycles import CycleCommands, period_value
+from careerflow.services.cycles import period_value, summed
 from careerflow.services.decision_checks import DecisionCheck, check_decision
 from words.catalogue import in_every_language
 
@@ -225,8 +225,7 @@ class ReevaluationService:
             else None
         )
         measurements = ledger.measurements() if ledger else []
-        catalog = CycleCommands(self.s).catalog()
-        summed = CycleCommands(self.s)._summed
+        catalog = self.s.store.cycles.catalog()
         monthly_sales = {
             m: v
             for m in sorted(

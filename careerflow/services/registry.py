@@ -14,12 +14,14 @@ from careerflow.config import Settings
 from careerflow.engine import store_from_settings
 from careerflow.services.assessment_queries import AssessmentQueries
 from careerflow.services.cycle_queries import CycleQueries
+from careerflow.services.cycles import wire as wire_cycles
 from careerflow.services.goal_queries import GoalQueries
 from careerflow.services.history import HistoryService
 from careerflow.services.ingest import IngestService
 from careerflow.services.notifications import NotificationService
 from careerflow.services.people import PeopleService
 from careerflow.services.plan_queries import PlanQueries
+from careerflow.services.plans import wire as wire_plans
 from careerflow.services.policies import PolicyService
 from careerflow.services.promotion_queries import PromotionQueries
 from careerflow.services.promotions import wire as wire_promotions
@@ -58,6 +60,8 @@ class Services:
         self.notifications = NotificationService(store.notifications, self.read_pool)
         # The store opens the applications first; their collaborators are the services.
         wire_promotions(self)
+        wire_plans(self)
+        wire_cycles(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

@@ -27,7 +27,7 @@ from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import require_visible
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from careerflow.services.cycle_queries import BonusStatement, CompletionRates, RepWeek, TeamBoard
-from careerflow.services.cycles import CycleCommands, CycleInfo
+from careerflow.services.cycles import CycleInfo
 from projections.cycles import week_of
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
@@ -279,7 +279,7 @@ def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
                 [{"loc": ("body", "period"), "msg": problem, "type": "value_error"}]
             )
         return body.period
-    commands = CycleCommands(ctx.services)
+    commands = ctx.services.store.cycles
     now = datetime.now(UTC)
     if body.kind == "month":
         return commands.previous_month(now)

@@ -25,7 +25,7 @@ from careerflow.api.errors import problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.access import can_see
-from careerflow.services.plans import PlanCommands, PlanInfo
+from careerflow.services.plans import PlanInfo
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or plan", "the plan's rules")
@@ -149,7 +149,7 @@ def _visible_plan(*roles: AccessRole, action: Message, open_only: bool = False) 
     def lookup(plan_id: str, caller: Caller, ctx: Context) -> VisiblePlan:
         caller.require(*roles, action=action)
         try:
-            plan = PlanCommands(ctx.services).get(plan_id)
+            plan = ctx.services.store.plans.get(plan_id)
         except NotFoundError:
             raise _missing(plan_id) from None
         with ctx.services.read_pool.connection() as conn:
@@ -176,7 +176,7 @@ async def start_plan(
     """HR starts a development plan for any employee from the role's plan template.
     Idempotent: the same employee and start date give the same plan."""
     employee = ctx.services.people.get(body.employee_id)  # 404 for an unknown employee
-    commands = PlanCommands(ctx.services)
+    commands = ctx.services.store.plans
     effective = body.effective_date or commands.local_date(datetime.now(UTC))
     role = body.role or Role(employee.role)
     flow = await ctx.plans()
