@@ -14,61 +14,18 @@ from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.errors import business_errors_are_final
-from aggregates.weekly_cycle_rules import Deadlines, ReportLine
+from aggregates.weekly_cycle_rules import CycleInfo as CycleInfo
+from aggregates.weekly_cycle_rules import Deadlines as Deadlines
+from aggregates.weekly_cycle_rules import MonthOutcome as MonthOutcome
+from aggregates.weekly_cycle_rules import ReportLine as ReportLine
+from aggregates.weekly_cycle_rules import Roster as Roster
+from aggregates.weekly_cycle_rules import WeeklyReport as WeeklyReport
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
     from temporalio.client import Client
 
-    from careerflow.services.registry import Services
-
-
-class CycleInfo(BaseModel):
-    """What the cycle workflow and its validators need to know about one week."""
-
-    cycle_id: str
-    employee_id: str
-    week: str
-    manager_id: str | None
-    team_id: str
-    time_zone: str
-    deadlines: Deadlines
-    deadline_labels: dict[str, str]
-    plan_items: list[str]
-    targets: dict[str, float]
-    max_plan_factor: float
-    plan: dict[str, float] | None
-    plan_source: str | None
-    reported: bool
-    feedback_given: bool
-    feedback_missed: bool
-
-
-class WeeklyReport(BaseModel):
-    cycle_id: str
-    employee_id: str
-    manager_id: str | None
-    week: str
-    lines: list[ReportLine]
-    met: int
-    total: int
-
-
-class Roster(BaseModel):
-    period: str
-    employee_ids: list[str]
-    settings_version: int | None
-
-
-class MonthOutcome(BaseModel):
-    employee_id: str
-    manager_id: str | None
-    month: str
-    bonus: float
-    commission: float
-    currency: str
-    recommendations: list[dict[str, str]]
-    """course, rule_id, alert_manager ("yes"/""), reason_en, reason_zh."""
+    from careerflow.applications.cycles import Cycles
 
 
 class CycleRef(BaseModel):
@@ -146,12 +103,10 @@ def month_close_workflow_id(employee_id: str, month: str) -> str:
 
 
 class CycleActivities:
-    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
-        # Imported here, not at the top: workflows import this module for its contracts,
-        # and the commands bring the event store and the read side with them.
-        from careerflow.services.cycles import CycleCommands
-
-        self.commands = CycleCommands(services)
+    def __init__(self, cycles: Cycles, client: Client, task_queue: str) -> None:
+        # The commands are the Cycles application's (careerflow.applications.cycles), its
+        # collaborators wired by the caller; this module only maps contracts to them.
+        self.commands = cycles
         self.client = client
         self.task_queue = task_queue
 
@@ -207,7 +162,7 @@ class CycleActivities:
     @activity.defn(name="cycle_open")
     @business_errors_are_final
     def open(self, request: CycleRef) -> CycleInfo:
-        return self.commands.open(request.employee_id, request.week, request.workflow_id)
+        return self.commands.open_week(request.employee_id, request.week, request.workflow_id)
 
     @activity.defn(name="cycle_submit_plan")
     @business_errors_are_final

@@ -15,35 +15,13 @@ from temporalio import activity
 from activities.errors import business_errors_are_final
 from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
+from aggregates.plan_values import PlanInfo as PlanInfo
+from aggregates.plan_values import PlanOutcome as PlanOutcome
+from aggregates.plan_values import PlanReminder as PlanReminder
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
-
-
-class PlanInfo(BaseModel):
-    plan_id: str
-    employee_id: str
-    manager_id: str | None
-    effective_date: date
-    end_date: date
-    milestones: list[str]
-    confirmable: list[str]
-
-
-class PlanReminder(BaseModel):
-    milestone_id: str
-    key: str
-    text: dict[str, str]
-
-
-class PlanOutcome(BaseModel):
-    overall: str
-    finished: bool
-    reminders: list[PlanReminder]
-    newly_overdue: list[PlanReminder]
-    manager_id: str | None
-    employee_id: str
+    from careerflow.applications.plans import Plans
 
 
 class OpenPlan(BaseModel):
@@ -80,17 +58,15 @@ class AdjustPlan(BaseModel):
 
 
 class PlanActivities:
-    def __init__(self, services: Services) -> None:
-        # Imported here: the commands bring the event store, which the workflow (importing
-        # this module's contracts) must not load.
-        from careerflow.services.plans import PlanCommands
-
-        self.commands = PlanCommands(services)
+    def __init__(self, plans: Plans) -> None:
+        # The commands are the Plans application's (careerflow.applications.plans), its
+        # collaborators wired by the caller; this module only maps contracts to them.
+        self.commands = plans
 
     @activity.defn(name="plan_open")
     @business_errors_are_final
     def open(self, request: OpenPlan) -> PlanInfo:
-        return self.commands.open(
+        return self.commands.open_plan(
             request.principal,
             request.plan_id,
             request.employee_id,
@@ -129,7 +105,7 @@ class PlanActivities:
     @activity.defn(name="plan_close")
     @business_errors_are_final
     def close(self, request: EvaluatePlan) -> PlanOutcome:
-        return self.commands.close(request.plan_id, self.commands.local_date(request.now))
+        return self.commands.close_plan(request.plan_id, self.commands.local_date(request.now))
 
     def all(self) -> list[Callable[..., Any]]:
         return [self.open, self.evaluate, self.confirm, self.adjust, self.close]

@@ -26,7 +26,6 @@ from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle
 from bench.common import Lab, Report, stopwatch
 from bench.org import AsyncCommitView, catch_up, load_org
 from careerflow.engine import open_store
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, reset_read_models
@@ -46,7 +45,7 @@ def _weeks(n: int) -> list[str]:
 def write_cycles(services: Services, rep_ids: list[str], weeks: list[str]) -> int:
     """Four events per rep and week, through the `cycles` application."""
     settings = WeeklyCycleSettings()
-    commands = CycleCommands(services)
+    commands = services.store.cycles
     written = 0
     pending: list[WeeklyCycle] = []
     with command_context(actor="bench", role="system"):

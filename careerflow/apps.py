@@ -5,25 +5,15 @@ from __future__ import annotations
 
 from careerflow.applications.access import Access as Access
 from careerflow.applications.assessments import Assessments as Assessments
+from careerflow.applications.cycles import Cycles as Cycles
 from careerflow.applications.metrics import Metrics as Metrics
 from careerflow.applications.notifications import Notifications as Notifications
 from careerflow.applications.people import People as People
+from careerflow.applications.plans import Plans as Plans
 from careerflow.applications.policies import Policies as Policies
 from careerflow.applications.promotions import Promotions as Promotions
 from careerflow.applications.support import Support as Support
 from careerflow.eventstore import PydanticApplication
-
-
-class Plans(PydanticApplication):
-    """Development plans, one aggregate each."""
-
-    name = "plans"
-
-
-class Cycles(PydanticApplication):
-    """Weekly performance cycles and month closes (bonus, commission, training)."""
-
-    name = "cycles"
 
 
 class Audit(PydanticApplication):

@@ -31,7 +31,6 @@ from careerflow.services.assessments import (
     SealedRating,
     sealed_order,
 )
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -96,7 +95,7 @@ def world(pg: PostgresSettings) -> Iterator[World]:
         ]
         ingest(s, rows)
         rm.wait_caught_up(s.store.applications())
-        CycleCommands(s).close_month("E1", MONTH, "month-close-E1-2030-01")
+        s.store.cycles.close_month("E1", MONTH, "month-close-E1-2030-01")
 
         # A support request raised on a Monday morning, acknowledged, answered, confirmed.
         support = s.store.support

@@ -15,12 +15,12 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
 from aggregates.month_close import month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
+from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 
 HR = DEMO_HR
@@ -92,7 +92,7 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
 
 
 @pytest.fixture
-def cycles(services: Services) -> CycleCommands:
+def cycles(services: Services) -> Cycles:
     # E1's previous year: 100,000 a month; the seed cascade adds 20%.
     ingest(
         services,
@@ -106,7 +106,7 @@ def cycles(services: Services) -> CycleCommands:
             ("E1", WEEK, "sales_amount", 35_000),
         ],
     )
-    return CycleCommands(services)
+    return services.store.cycles
 
 
 def head(services: Services) -> int:
@@ -122,18 +122,18 @@ def event_names(events: list[Any]) -> list[str]:
     return [type(e).__name__ for e in events]
 
 
-def opened(cycles: CycleCommands, employee_id: str = "E1", week: str = WEEK) -> WeeklyCycle:
-    cycles.open(employee_id, week, f"wf-{employee_id}-{week}")
+def opened(cycles: Cycles, employee_id: str = "E1", week: str = WEEK) -> WeeklyCycle:
+    cycles.open_week(employee_id, week, f"wf-{employee_id}-{week}")
     return cycles.get(employee_id, week)
 
 
-def planned(cycles: CycleCommands) -> WeeklyCycle:
+def planned(cycles: Cycles) -> WeeklyCycle:
     opened(cycles)
     cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
     return cycles.get("E1", WEEK)
 
 
-def reported(cycles: CycleCommands) -> WeeklyCycle:
+def reported(cycles: Cycles) -> WeeklyCycle:
     planned(cycles)
     cycles.build_report("E1", WEEK)
     return cycles.get("E1", WEEK)
@@ -142,8 +142,8 @@ def reported(cycles: CycleCommands) -> WeeklyCycle:
 # --------------------------------------------------------------------------- open
 
 
-def test_open_takes_targets_from_the_cascade(services: Services, cycles: CycleCommands) -> None:
-    info = cycles.open("E1", WEEK, "wf-1")
+def test_open_takes_targets_from_the_cascade(services: Services, cycles: Cycles) -> None:
+    info = cycles.open_week("E1", WEEK, "wf-1")
     assert info.cycle_id == "E1/2026-W10"
     assert (info.manager_id, info.team_id) == ("M", "T1")
     assert info.time_zone == "Asia/Shanghai"
@@ -171,34 +171,32 @@ def test_open_takes_targets_from_the_cascade(services: Services, cycles: CycleCo
     assert event.meta.role == "system"
 
 
-def test_opening_twice_records_one_week(services: Services, cycles: CycleCommands) -> None:
-    first = cycles.open("E1", WEEK, "wf-1")
+def test_opening_twice_records_one_week(services: Services, cycles: Cycles) -> None:
+    first = cycles.open_week("E1", WEEK, "wf-1")
     before = head(services)
-    again = cycles.open("E1", WEEK, "wf-1-retry")
+    again = cycles.open_week("E1", WEEK, "wf-1-retry")
     assert again == first
     assert head(services) == before
     assert len(stored(services, "E1", WEEK)) == 1
 
 
-def test_a_new_hire_gets_the_role_default(services: Services, cycles: CycleCommands) -> None:
+def test_a_new_hire_gets_the_role_default(services: Services, cycles: Cycles) -> None:
     cycle = opened(cycles, "E3")
     assert cycle.targets.baseline.source == "role_default"
     assert cycle.targets.monthly_sales_target == 96_000  # 80,000 + 20%
     assert cycle.manager_id == "M2"
 
 
-def test_open_refuses_a_bad_week_and_unknown_people(
-    services: Services, cycles: CycleCommands
-) -> None:
+def test_open_refuses_a_bad_week_and_unknown_people(services: Services, cycles: Cycles) -> None:
     with pytest.raises(DomainError, match="needs an ISO week 'YYYY-Www', got '2026-03'"):
-        cycles.open("E1", "2026-03", "wf")
+        cycles.open_week("E1", "2026-03", "wf")
     with pytest.raises(NotFoundError, match="unknown employee 'E404'"):
-        cycles.open("E404", WEEK, "wf")
+        cycles.open_week("E404", WEEK, "wf")
     assert head(services) == 0
 
 
 def test_a_new_cascade_version_sets_the_next_weeks_targets(
-    services: Services, cycles: CycleCommands
+    services: Services, cycles: Cycles
 ) -> None:
     opened(cycles)
     version = services.policies.publish(
@@ -213,7 +211,7 @@ def test_a_new_cascade_version_sets_the_next_weeks_targets(
 
 
 def test_a_plan_deadline_on_a_published_holiday_moves_to_the_next_working_day(
-    services: Services, cycles: CycleCommands
+    services: Services, cycles: Cycles
 ) -> None:
     # HR publishes the company calendar: Monday 9 March off (W11), and the whole working
     # week of W12 off (16-20 March: no working day before Friday's report).
@@ -225,22 +223,22 @@ def test_a_plan_deadline_on_a_published_holiday_moves_to_the_next_working_day(
         {"extra_holidays": [d.isoformat() for d in off]},
         "company days off",
     )
-    moved = cycles.open("E1", NEXT_WEEK, "wf-moved")
+    moved = cycles.open_week("E1", NEXT_WEEK, "wf-moved")
     assert moved.deadlines.plan_reminder == utc(2026, 3, 10, 4)  # Tue 12:00 Shanghai
     assert moved.deadlines.plan_deadline == utc(2026, 3, 10, 10)  # Tue 18:00 Shanghai
     assert moved.deadlines.report_at == utc(2026, 3, 13, 10)  # the report stays Friday
     assert moved.deadline_labels["plan_deadline"] == "Tue 18:00"
-    kept = cycles.open("E1", "2026-W12", "wf-kept")
+    kept = cycles.open_week("E1", "2026-W12", "wf-kept")
     assert kept.deadlines.plan_deadline == utc(2026, 3, 16, 10)  # no day to move to
     assert kept.deadline_labels["plan_deadline"] == "Mon 18:00"
     # A week the calendar leaves alone keeps its Monday.
-    assert cycles.open("E1", WEEK, "wf-plain").deadlines.plan_deadline == PLAN_DEADLINE
+    assert cycles.open_week("E1", WEEK, "wf-plain").deadlines.plan_deadline == PLAN_DEADLINE
 
 
 # --------------------------------------------------------------------------- Monday
 
 
-def test_a_rep_submits_their_own_plan(services: Services, cycles: CycleCommands) -> None:
+def test_a_rep_submits_their_own_plan(services: Services, cycles: Cycles) -> None:
     opened(cycles)
     info = cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
     assert info.plan == PLAN and info.plan_source == "submitted"
@@ -268,7 +266,7 @@ def test_a_rep_submits_their_own_plan(services: Services, cycles: CycleCommands)
     ],
 )
 def test_only_the_rep_submits_the_plan(
-    services: Services, cycles: CycleCommands, who: Principal, message: str
+    services: Services, cycles: Cycles, who: Principal, message: str
 ) -> None:
     cycle = opened(cycles)
     before = head(services)
@@ -282,7 +280,7 @@ def test_only_the_rep_submits_the_plan(
 
 
 def test_reusing_someone_elses_command_key_is_still_refused(
-    services: Services, cycles: CycleCommands
+    services: Services, cycles: Cycles
 ) -> None:
     opened(cycles)
     cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
@@ -290,7 +288,7 @@ def test_reusing_someone_elses_command_key_is_still_refused(
         cycles.submit_plan("E1", WEEK, E2, "plan-1", PLAN, MONDAY_MORNING)
 
 
-def test_a_plan_with_negative_numbers_is_refused(services: Services, cycles: CycleCommands) -> None:
+def test_a_plan_with_negative_numbers_is_refused(services: Services, cycles: Cycles) -> None:
     cycle = opened(cycles)
     before = head(services)
     bad = {**PLAN, "customer_visits": -10.0}
@@ -318,7 +316,7 @@ def test_a_plan_with_negative_numbers_is_refused(services: Services, cycles: Cyc
     ],
 )
 def test_other_bad_plans_are_refused(
-    services: Services, cycles: CycleCommands, items: dict[str, float], expected: str
+    services: Services, cycles: Cycles, items: dict[str, float], expected: str
 ) -> None:
     opened(cycles)
     before = head(services)
@@ -329,7 +327,7 @@ def test_other_bad_plans_are_refused(
 
 
 @pytest.mark.parametrize("now", [PLAN_DEADLINE, utc(2026, 3, 3, 1)])
-def test_a_late_plan_is_refused(services: Services, cycles: CycleCommands, now: datetime) -> None:
+def test_a_late_plan_is_refused(services: Services, cycles: Cycles, now: datetime) -> None:
     opened(cycles)
     before = head(services)
     with pytest.raises(DomainError) as info:
@@ -343,7 +341,7 @@ def test_a_late_plan_is_refused(services: Services, cycles: CycleCommands, now: 
 
 
 def test_the_targets_become_the_plan_when_nothing_was_submitted(
-    services: Services, cycles: CycleCommands
+    services: Services, cycles: Cycles
 ) -> None:
     cycle = opened(cycles)
     info = cycles.default_plan("E1", WEEK)
@@ -364,7 +362,7 @@ def test_the_targets_become_the_plan_when_nothing_was_submitted(
     assert head(services) == before
 
 
-def test_no_default_once_the_rep_has_a_plan(services: Services, cycles: CycleCommands) -> None:
+def test_no_default_once_the_rep_has_a_plan(services: Services, cycles: Cycles) -> None:
     planned(cycles)
     before = head(services)
     info = cycles.default_plan("E1", WEEK)
@@ -375,7 +373,7 @@ def test_no_default_once_the_rep_has_a_plan(services: Services, cycles: CycleCom
 # --------------------------------------------------------------------------- Friday
 
 
-def test_the_report_is_built_from_the_ledger(services: Services, cycles: CycleCommands) -> None:
+def test_the_report_is_built_from_the_ledger(services: Services, cycles: Cycles) -> None:
     planned(cycles)
     report = cycles.build_report("E1", WEEK)
     lines = {line.item: line for line in report.lines}
@@ -399,7 +397,7 @@ def test_the_report_is_built_from_the_ledger(services: Services, cycles: CycleCo
     assert head(services) == before
 
 
-def test_no_report_without_a_plan(services: Services, cycles: CycleCommands) -> None:
+def test_no_report_without_a_plan(services: Services, cycles: Cycles) -> None:
     opened(cycles)
     before = head(services)
     with pytest.raises(DomainError, match="has no plan yet"):
@@ -407,7 +405,7 @@ def test_no_report_without_a_plan(services: Services, cycles: CycleCommands) -> 
     assert head(services) == before
 
 
-def test_no_plan_after_the_report(services: Services, cycles: CycleCommands) -> None:
+def test_no_plan_after_the_report(services: Services, cycles: Cycles) -> None:
     reported(cycles)
     before = head(services)
     with pytest.raises(DomainError, match=r"plan deadline .* has passed"):
@@ -418,7 +416,7 @@ def test_no_plan_after_the_report(services: Services, cycles: CycleCommands) -> 
 # --------------------------------------------------------------------------- the weekend
 
 
-def test_only_the_reps_manager_gives_feedback(services: Services, cycles: CycleCommands) -> None:
+def test_only_the_reps_manager_gives_feedback(services: Services, cycles: Cycles) -> None:
     cycle = reported(cycles)
     before = head(services)
     for who in (M2, E1, HR):
@@ -434,7 +432,7 @@ def test_only_the_reps_manager_gives_feedback(services: Services, cycles: CycleC
     assert cycles.get("E1", WEEK).version == cycle.version
 
 
-def test_feedback_agrees_next_weeks_plan(services: Services, cycles: CycleCommands) -> None:
+def test_feedback_agrees_next_weeks_plan(services: Services, cycles: Cycles) -> None:
     reported(cycles)
     info = cycles.give_feedback(
         "E1", WEEK, M, "fb-1", "Good visits; more new customers.", NEXT_PLAN, SATURDAY
@@ -456,7 +454,7 @@ def test_feedback_agrees_next_weeks_plan(services: Services, cycles: CycleComman
     assert cycles.get("E1", WEEK).feedback == "Good visits; more new customers."
 
     # Next week opens with the agreed plan, recorded in its Opened event.
-    nxt = cycles.open("E1", NEXT_WEEK, "wf-next")
+    nxt = cycles.open_week("E1", NEXT_WEEK, "wf-next")
     assert (nxt.plan, nxt.plan_source) == (NEXT_PLAN, "agreed")
     (opened_event,) = stored(services, "E1", NEXT_WEEK)
     assert opened_event.agreed_plan == NEXT_PLAN
@@ -469,7 +467,7 @@ def test_feedback_agrees_next_weeks_plan(services: Services, cycles: CycleComman
     assert {line.item: line.actual for line in report.lines}["customer_visits"] == 4
 
 
-def test_feedback_before_the_report_is_refused(services: Services, cycles: CycleCommands) -> None:
+def test_feedback_before_the_report_is_refused(services: Services, cycles: Cycles) -> None:
     planned(cycles)
     before = head(services)
     with pytest.raises(DomainError, match="not reported yet; feedback opens with the report"):
@@ -478,7 +476,7 @@ def test_feedback_before_the_report_is_refused(services: Services, cycles: Cycle
 
 
 def test_feedback_refuses_a_bad_next_plan_and_an_empty_comment(
-    services: Services, cycles: CycleCommands
+    services: Services, cycles: Cycles
 ) -> None:
     reported(cycles)
     before = head(services)
@@ -491,7 +489,7 @@ def test_feedback_refuses_a_bad_next_plan_and_an_empty_comment(
     assert head(services) == before
 
 
-def test_missing_feedback_is_recorded(services: Services, cycles: CycleCommands) -> None:
+def test_missing_feedback_is_recorded(services: Services, cycles: Cycles) -> None:
     reported(cycles)
     # After the deadline the manager is refused ...
     before = head(services)
@@ -511,12 +509,10 @@ def test_missing_feedback_is_recorded(services: Services, cycles: CycleCommands)
         cycles.give_feedback("E1", WEEK, M, "fb-2", "sorry", None, SATURDAY)
     assert head(services) == mark
     # No agreed plan for next week: it starts empty.
-    assert cycles.open("E1", NEXT_WEEK, "wf-next").plan is None
+    assert cycles.open_week("E1", NEXT_WEEK, "wf-next").plan is None
 
 
-def test_an_agreed_plan_is_never_silently_dropped(
-    services: Services, cycles: CycleCommands
-) -> None:
+def test_an_agreed_plan_is_never_silently_dropped(services: Services, cycles: Cycles) -> None:
     try:
         services.policies.publish(
             HR,
@@ -528,7 +524,7 @@ def test_an_agreed_plan_is_never_silently_dropped(
     except DomainError:
         return  # refused: such a calendar cannot lose an agreed plan
     reported(cycles)
-    cycles.open("E1", NEXT_WEEK, "wf-next")  # Monday 08:00 local: the launcher opens W11
+    cycles.open_week("E1", NEXT_WEEK, "wf-next")  # Monday 08:00 local: the launcher opens W11
     monday_10 = utc(2026, 3, 9, 2)  # Monday 10:00 local: feedback is still open
     try:
         cycles.give_feedback("E1", WEEK, M, "fb-1", "ok", NEXT_PLAN, monday_10)
@@ -537,7 +533,7 @@ def test_an_agreed_plan_is_never_silently_dropped(
     assert cycles.get("E1", NEXT_WEEK).plan == NEXT_PLAN
 
 
-def test_no_miss_once_feedback_was_given(services: Services, cycles: CycleCommands) -> None:
+def test_no_miss_once_feedback_was_given(services: Services, cycles: Cycles) -> None:
     reported(cycles)
     cycles.give_feedback("E1", WEEK, M, "fb-1", "fine", None, SATURDAY)
     before = head(services)
@@ -546,7 +542,7 @@ def test_no_miss_once_feedback_was_given(services: Services, cycles: CycleComman
     assert head(services) == before
 
 
-def test_commands_on_a_week_that_was_never_opened(cycles: CycleCommands) -> None:
+def test_commands_on_a_week_that_was_never_opened(cycles: Cycles) -> None:
     with pytest.raises(NotFoundError, match="no weekly cycle for E1 in week 2026-W10"):
         cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
 
@@ -555,7 +551,7 @@ def test_commands_on_a_week_that_was_never_opened(cycles: CycleCommands) -> None
 
 
 @pytest.fixture
-def month(services: Services) -> CycleCommands:
+def month(services: Services) -> Cycles:
     """0% individual growth; E1's previous-year mean is 1,000,000, so March's target is
     1,000,000; E1 sells 1,200,000 with 78% retention. E2 (no history: the role default)
     has retention below target in February and March; E3 only in March."""
@@ -583,14 +579,14 @@ def month(services: Services) -> CycleCommands:
             ("E3", MONTH, "retention_rate", 70),
         ],
     )
-    return CycleCommands(services)
+    return services.store.cycles
 
 
 def month_events(services: Services, employee_id: str) -> list[Any]:
     return list(services.store.cycles.events.get(month_close_uuid(employee_id, MONTH)))
 
 
-def test_month_close_pays_the_seed_bonus(services: Services, month: CycleCommands) -> None:
+def test_month_close_pays_the_seed_bonus(services: Services, month: Cycles) -> None:
     outcome = month.close_month("E1", MONTH, "wf-month")
     assert outcome.bonus == 7_700  # 5,000 + 1% of 200,000, +10% for 78% retention
     assert outcome.commission == 6_800  # 2,000 + 2,300 (big clients) + 2,500 (repurchase)
@@ -630,7 +626,7 @@ def test_month_close_pays_the_seed_bonus(services: Services, month: CycleCommand
     assert opened_event.meta.workflow_id == "wf-month"
 
 
-def test_closing_a_month_twice_writes_nothing_new(services: Services, month: CycleCommands) -> None:
+def test_closing_a_month_twice_writes_nothing_new(services: Services, month: Cycles) -> None:
     first = month.close_month("E1", MONTH, "wf-month")
     before = head(services)
     # Even when the ledger changes afterwards: the month stays as it was closed.
@@ -641,7 +637,7 @@ def test_closing_a_month_twice_writes_nothing_new(services: Services, month: Cyc
     assert month.get_month("E1", MONTH).bonus.amount == 7_700  # type: ignore[union-attr]
 
 
-def test_a_missed_target_pays_no_bonus(services: Services, month: CycleCommands) -> None:
+def test_a_missed_target_pays_no_bonus(services: Services, month: Cycles) -> None:
     outcome = month.close_month("E2", MONTH, "wf-month")
     assert outcome.bonus == 0
     (line,) = month.get_month("E2", MONTH).bonus.lines  # type: ignore[union-attr]
@@ -649,7 +645,7 @@ def test_a_missed_target_pays_no_bonus(services: Services, month: CycleCommands)
     assert line.text["en"] == "sales 50,000 below the target 80,000 (short 30,000): no bonus"
 
 
-def test_training_from_shortfalls(services: Services, month: CycleCommands) -> None:
+def test_training_from_shortfalls(services: Services, month: Cycles) -> None:
     e2 = month.close_month("E2", MONTH, "wf-month")
     assert [(r["course"], r["alert_manager"]) for r in e2.recommendations] == [
         ("Prospecting Skills", ""),  # 10 new customers against 16
@@ -676,7 +672,7 @@ def test_training_from_shortfalls(services: Services, month: CycleCommands) -> N
     assert e3.manager_id == "M2"
 
 
-def test_a_month_close_needs_a_month(services: Services, month: CycleCommands) -> None:
+def test_a_month_close_needs_a_month(services: Services, month: Cycles) -> None:
     before = head(services)
     with pytest.raises(DomainError, match="needs a month 'YYYY-MM', got '2026-W10'"):
         month.close_month("E1", WEEK, "wf")

@@ -20,7 +20,6 @@ from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
@@ -141,9 +140,9 @@ def build(services: Services) -> None:
     services.ingest.ingest(
         HR, ("\n".join(lines) + "\n").encode(), "csv", services.catalog(), "test.csv"
     )
-    c = CycleCommands(services)
+    c = services.store.cycles
     # E3's previous week ends with an agreed plan for WEEK.
-    c.open("E3", PREVIOUS, "wf-E3-W46")
+    c.open_week("E3", PREVIOUS, "wf-E3-W46")
     c.submit_plan(
         "E3",
         PREVIOUS,
@@ -163,7 +162,7 @@ def build(services: Services) -> None:
         W46_WEEKEND,
     )
     for e in ("E1", "E2", "E3", "E4", "E5", "E6", "F1"):
-        c.open(e, WEEK, f"wf-{e}-W47")
+        c.open_week(e, WEEK, f"wf-{e}-W47")
     plans = {
         "E1": {"customer_visits": 12, "new_customers": 4, "sales_amount": 30_000},
         "E4": {"customer_visits": 10, "new_customers": 2, "sales_amount": 20_000},
@@ -187,8 +186,8 @@ def build(services: Services) -> None:
     c.give_feedback("F1", WEEK, manager("S002"), "f1", "good", None, WEEKEND)
     c.miss_feedback("E2", WEEK)
     # The next week, before its report: E1's agreed plan, E4's own.
-    c.open("E1", NEXT, "wf-E1-W48")
-    c.open("E4", NEXT, "wf-E4-W48")
+    c.open_week("E1", NEXT, "wf-E1-W48")
+    c.open_week("E4", NEXT, "wf-E4-W48")
     c.submit_plan(
         "E4",
         NEXT,

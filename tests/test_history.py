@@ -17,7 +17,6 @@ from careerflow.audit.history import to_html, to_jsonl
 from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
@@ -31,8 +30,8 @@ WEEK = "2030-W10"
 def services(pg: PostgresSettings) -> Iterator[Services]:
     with Services(open_store(pg)) as s:
         build_org(s)
-        cycles = CycleCommands(s)
-        cycles.open("E1", WEEK, "cycle-E1-2030-W10")
+        cycles = s.store.cycles
+        cycles.open_week("E1", WEEK, "cycle-E1-2030-W10")
         monday = datetime(2030, 3, 4, 2, tzinfo=UTC)
         e1 = Principal(person_id="E1", role=AccessRole.employee)
         plan = {"customer_visits": 10, "new_customers": 4, "sales_amount": 25_000}

@@ -23,7 +23,6 @@ from careerflow.config import PostgresSettings
 from careerflow.engine import open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
@@ -36,9 +35,9 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 def services(pg: PostgresSettings) -> Iterator[Services]:
     with Services(open_store(pg)) as s:
         build_org(s)
-        cycles = CycleCommands(s)
+        cycles = s.store.cycles
         for e in ("E1", "E2"):
-            cycles.open(e, "2030-W10", f"cycle-{e}")
+            cycles.open_week(e, "2030-W10", f"cycle-{e}")
         cycles.submit_plan(
             "E1",
             "2030-W10",
@@ -175,8 +174,8 @@ def _predate_the_chain(services: Services) -> None:
         table = getattr(app.recorder, "events_table_name")  # noqa: B009
         sql(services, f"DELETE FROM {table}_chain")
     # Written after the upgrade: chained from the genesis hash, onto unchained streams.
-    cycles = CycleCommands(services)
-    cycles.open("E3", "2030-W10", "cycle-E3")
+    cycles = services.store.cycles
+    cycles.open_week("E3", "2030-W10", "cycle-E3")
     cycles.submit_plan(
         "E2",
         "2030-W10",

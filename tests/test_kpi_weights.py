@@ -19,7 +19,6 @@ from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -74,7 +73,7 @@ def test_a_reweighted_version_reaches_the_next_close_and_score(
 ) -> None:
     services, rm = stack
     assert services.policies.current("kpi_weights", "default").version == 1
-    cycles = CycleCommands(services)
+    cycles = services.store.cycles
 
     # Version 1: today's KPIs, equally weighted, recorded with the close and the report.
     cycles.close_month("E1", "2026-03", "month-close-E1-2026-03")

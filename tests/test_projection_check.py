@@ -66,10 +66,9 @@ def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) ->
 
 
 def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: Services) -> None:
-    from careerflow.services.cycles import CycleCommands
     from careerflow.store import application_env as env_of
 
-    CycleCommands(services).close_month("E1", "2026-10", "month-close-E1-2026-10")
+    services.store.cycles.close_month("E1", "2026-10", "month-close-E1-2026-10")
     pg = services.store.pg
     with ReadModels(pg, env_of(pg)) as rm:
         rm.wait_caught_up(services.store.applications())

@@ -19,7 +19,6 @@ from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
@@ -52,7 +51,7 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
 
 
 def test_a_month_close_reevaluates_identically(services: Services) -> None:
-    CycleCommands(services).close_month("E1", MONTH, "month-close-E1")
+    services.store.cycles.close_month("E1", MONTH, "month-close-E1")
     # Newer rules and corrected data do not touch a recorded decision.
     services.policies.publish(
         DEMO_HR, "bonus_rules", "default", BonusRules(base_bonus=9_999).model_dump(), "raise"
@@ -75,7 +74,7 @@ def test_a_month_close_reevaluates_identically(services: Services) -> None:
 def test_a_changed_rule_is_reported_field_by_field(
     services: Services, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    CycleCommands(services).close_month("E1", MONTH, "month-close-E1")
+    services.store.cycles.close_month("E1", MONTH, "month-close-E1")
     original = reevaluation.compute_bonus
 
     def without_the_excess(rules: BonusRules, version: int, inputs: Any, **words: Any) -> Any:

@@ -37,18 +37,10 @@ ALLOWED: dict[str, str] = {
     "{field}: {problem}": WORDS,
     "Value error, {error}": WORDS + " (pydantic's prefix, said by validation and ingest)",
     "{label} {value} of {target}": WORDS + " (a progress line: plans and criteria)",
-    "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}": CYCLES,
-    "met": CYCLES,
-    "not met": CYCLES,
     # -- the weekly cycle
-    "feedback needs a comment for the rep": CYCLES,
-    "next week's plan was not taken: {problems}": CYCLES,
-    "the plan was not taken: {problems}": CYCLES,
     "{role} {person_id} cannot submit {employee_id}'s weekly plan; reps submit their own plan": (
         CYCLES + "; api/routes/cycles.py then calls the same guard"
     ),
-    "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
-    "only the rep's manager gives weekly feedback": CYCLES,
     "no weekly cycle for {employee_id} in week {week}": CYCLES + "; " + MOVING,
     "{employee_id}'s month {month} is not closed": CYCLES + "; " + MOVING,
     # -- assessments
@@ -59,8 +51,6 @@ ALLOWED: dict[str, str] = {
     # -- support requests
     "no support request {request_id!r}": SUPPORT + "; " + MOVING + " (reevaluation_processes)",
     # -- development plans
-    "{role} {person_id} is not {employee_id}'s manager ({manager_id}); "
-    "only the manager or HR may do this": PLANS,
     "start development plans": (
         PLANS + ": services/plans.py's open() (HR or the engine) beside "
         "services/plan_process.require_plan_starter (HR, by hand)"

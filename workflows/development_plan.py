@@ -30,7 +30,8 @@ with workflow.unsafe.imports_passed_through():
         hand_confirmation_refusal,
     )
     from aggregates.plan_template import Milestone
-    from careerflow.principal import AccessRole, Principal
+    from aggregates.plan_values import plan_steerer_refusal
+    from careerflow.principal import Principal
     from words.messages import Message
     from workflows.notify import notify
     from workflows.plan_start import StartPlan
@@ -219,14 +220,7 @@ class DevelopmentPlanWorkflow:
             raise refused(refusal)
         if self.info is None:
             raise refuse("the plan is still being set up; try again in a moment")
-        if p.role == AccessRole.hr:
-            return
-        if not (p.role == AccessRole.manager and p.person_id == self.info.manager_id):
-            raise refuse(
-                "{role} {person_id} is not {employee_id}'s manager "
-                "({manager_id}); only the manager or HR may do this",
-                role=p.role.value,
-                person_id=p.person_id,
-                employee_id=self.info.employee_id,
-                manager_id=self.info.manager_id,
-            )
+        if refusal := plan_steerer_refusal(
+            p.role.value, p.person_id, self.info.employee_id, self.info.manager_id
+        ):
+            raise refused(refusal)

@@ -25,11 +25,19 @@ with workflow.unsafe.imports_passed_through():
         SubmitPlan,
         WeeklyReport,
     )
-    from aggregates.weekly_cycle_rules import ReportLine, plan_problems
-    from careerflow.principal import AccessRole, Principal
+    from aggregates.weekly_cycle_rules import (
+        ReportLine,
+        feedback_comment_refusal,
+        feedback_giver_refusal,
+        next_plan_refusal,
+        plan_refusal,
+        plan_submitter_refusal,
+        report_line_text,
+    )
+    from careerflow.principal import Principal
     from words.messages import Message
     from workflows.notify import notify
-    from workflows.refusals import refuse
+    from workflows.refusals import refuse, refused
     from workflows.steps import run
 
 
@@ -55,13 +63,7 @@ class CycleOutcome(BaseModel):
 def report_line(line: ReportLine) -> Message:
     """One line of the Friday report: the metric, what was planned and done, and whether
     the plan was met."""
-    return Message(
-        "{metric}: {actual:,.10g} of {planned:,.10g} planned: {result}",
-        metric=line.label,
-        actual=line.actual,
-        planned=line.planned,
-        result=Message("met") if line.met else Message("not met"),
-    )
+    return report_line_text(line.label, line.actual, line.planned, line.met)
 
 
 @workflow.defn(name=WEEKLY_CYCLE)
@@ -201,14 +203,8 @@ class WeeklyCycleWorkflow:
     def _check_plan(self, request: PlanRequest) -> None:
         info = self._require_info()
         p = request.principal
-        if not (p.role == AccessRole.employee and p.person_id == info.employee_id):
-            raise refuse(
-                "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
-                "reps submit their own plan",
-                role=p.role.value,
-                person_id=p.person_id,
-                employee_id=info.employee_id,
-            )
+        if refusal := plan_submitter_refusal(p.role.value, p.person_id, info.employee_id):
+            raise refused(refusal)
         if info.reported or workflow.now() >= info.deadlines.plan_deadline:
             raise refuse(
                 "the plan deadline for {week} ({deadline}, {time_zone}) has passed; "
@@ -217,9 +213,10 @@ class WeeklyCycleWorkflow:
                 deadline=info.deadline_labels["plan_deadline"],
                 time_zone=info.time_zone,
             )
-        problems = plan_problems(request.items, info.plan_items, info.targets, info.max_plan_factor)
-        if problems:
-            raise refuse("the plan was not taken: {problems}", problems=problems)
+        if refusal := plan_refusal(
+            request.items, info.plan_items, info.targets, info.max_plan_factor
+        ):
+            raise refused(refusal)
 
     @workflow.update
     async def give_feedback(self, request: FeedbackRequest) -> CycleInfo:
@@ -242,15 +239,10 @@ class WeeklyCycleWorkflow:
     def _check_feedback(self, request: FeedbackRequest) -> None:
         info = self._require_info()
         p = request.principal
-        if not (p.role == AccessRole.manager and p.person_id == info.manager_id):
-            raise refuse(
-                "{role} {person_id} is not {employee_id}'s manager "
-                "({manager_id}); only the rep's manager gives weekly feedback",
-                role=p.role.value,
-                person_id=p.person_id,
-                employee_id=info.employee_id,
-                manager_id=info.manager_id,
-            )
+        if refusal := feedback_giver_refusal(
+            p.role.value, p.person_id, info.employee_id, info.manager_id
+        ):
+            raise refused(refusal)
         if info.feedback_given:
             raise refuse(
                 "feedback for {week} was already given; one feedback per week", week=info.week
@@ -270,14 +262,12 @@ class WeeklyCycleWorkflow:
                 report_at=info.deadline_labels["report_at"],
                 time_zone=info.time_zone,
             )
-        if not request.text.strip():
-            raise refuse("feedback needs a comment for the rep")
-        if request.next_plan is not None:
-            problems = plan_problems(
-                request.next_plan, info.plan_items, info.targets, info.max_plan_factor
-            )
-            if problems:
-                raise refuse("next week's plan was not taken: {problems}", problems=problems)
+        if refusal := feedback_comment_refusal(request.text):
+            raise refused(refusal)
+        if refusal := next_plan_refusal(
+            request.next_plan, info.plan_items, info.targets, info.max_plan_factor
+        ):
+            raise refused(refusal)
 
     @workflow.query
     def current(self) -> CycleInfo | None:

@@ -29,7 +29,7 @@ from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleCommands, CycleInfo
+from careerflow.services.cycles import CycleInfo
 from careerflow.services.registry import Services
 from careerflow.services.updates import execute_update
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
@@ -110,7 +110,7 @@ class CycleProcessService:
         self.services = services
         self.client = client
         self.task_queue = task_queue
-        self.commands = CycleCommands(services)
+        self.commands = services.store.cycles
 
     async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
         """Creates both schedules, or brings them in line with the weekly_cycle document

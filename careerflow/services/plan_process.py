@@ -13,7 +13,7 @@ from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.plans import PlanCommands, PlanInfo
+from careerflow.services.plans import PlanInfo
 from careerflow.services.registry import Services
 from careerflow.services.updates import execute_update
 from workflows.development_plan import (
@@ -42,7 +42,7 @@ class PlanProcessService:
         require_plan_starter(principal)
         employee = self.services.people.get(employee_id)
         plan_role = role or Role(employee.role)
-        PlanCommands(self.services).template(plan_role)  # a clear error if none exists
+        self.services.store.plans.template(plan_role)  # a clear error if none exists
         workflow_id = plan_workflow_id(employee_id, effective_date)
         await self.client.start_workflow(
             DevelopmentPlanWorkflow.run,

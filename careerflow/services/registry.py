@@ -16,6 +16,8 @@ from careerflow.audit.time_travel import TimeTravelService
 from careerflow.config import Settings
 from careerflow.engine import store_from_settings
 from careerflow.services.assessments import wire as wire_assessments
+from careerflow.services.cycles import wire as wire_cycles
+from careerflow.services.plans import wire as wire_plans
 from careerflow.services.promotions import wire as wire_promotions
 from careerflow.services.support import wire as wire_support
 from careerflow.store import Store
@@ -85,6 +87,8 @@ class Services:
         wire_promotions(self)
         wire_support(self)
         wire_assessments(self)
+        wire_plans(self)
+        wire_cycles(self)
 
     @classmethod
     def open(cls, settings: Settings) -> Services:

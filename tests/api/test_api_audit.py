@@ -27,7 +27,6 @@ from careerflow.services.assessments import (
     RoundRequest,
     SealedRating,
 )
-from careerflow.services.cycles import CycleCommands
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
 from tests.workflows.promotion_support import ingest
@@ -89,7 +88,7 @@ async def subjects(api: ApiStack) -> None:
     ]
     ingest(s, rows)
     await asyncio.to_thread(api.caught_up)
-    CycleCommands(s).close_month("E1", MONTH, "month-close-audit")
+    s.store.cycles.close_month("E1", MONTH, "month-close-audit")
     raised = datetime(2030, 3, 4, 1, 30, tzinfo=UTC)
     support = s.store.support
     support.raise_request(

@@ -10,7 +10,6 @@ from typing import Any
 import pytest
 
 import tests.api
-from careerflow.services.cycles import CycleCommands
 from tests.api import matrix_audit
 from tests.api.conftest import ApiStack
 from tests.api.matrix import CALLER_NAMES, Case
@@ -33,7 +32,7 @@ CASES = all_cases()
 def closed_month(api: ApiStack) -> None:
     """Real pay on the matrix's stack: E1's month closed (bonus and commission recorded),
     so the audit reads' forbidden-field checks have figures to catch."""
-    CycleCommands(api.services).close_month("E1", matrix_audit.MONTH, "month-close-matrix")
+    api.services.store.cycles.close_month("E1", matrix_audit.MONTH, "month-close-matrix")
     api.caught_up()
 
 

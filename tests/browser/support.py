@@ -18,7 +18,6 @@ from activities.cycles import StartCycle, cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleCommands
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.registry import Services
 from projections.runner import ReadModels
@@ -59,14 +58,14 @@ async def arrange(
     ingest(services, year_of_metrics("E1", as_of, {}, mentored=2))
     ingest(services, year_of_metrics("E2", as_of, {"repurchase_rate": 55.0}, mentored=1))
 
-    commands = CycleCommands(services)
+    commands = services.store.cycles
     week = commands.settings()[0].week_of(now)
     ingest(
         services,
         [("E1", week, "customer_visits", 7.0, ""), ("E2", week, "customer_visits", 3.0, "")],
     )
     for employee in ("E1", "E2"):
-        commands.open(employee, week, f"pages-{employee}-{week}")
+        commands.open_week(employee, week, f"pages-{employee}-{week}")
         commands.default_plan(employee, week)  # the week's targets stand as the plan
 
     flow = PromotionProcessService(services, client, queue)

@@ -66,7 +66,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         activities=[
             notifications.create_notification,
             notifications.deliver_notification,
-            *PlanActivities(services).all(),
+            *PlanActivities(services.store.plans).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,

@@ -78,7 +78,7 @@ def run_worker(
             notifications.create_notification,
             notifications.deliver_notification,
             *PromotionActivities(services).all(),
-            *PlanActivities(services).all(),
+            *PlanActivities(services.store.plans).all(),
             working_day_deadlines,
         ]
     }

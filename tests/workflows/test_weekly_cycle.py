@@ -86,7 +86,7 @@ def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
         activities=[
             notifications.create_notification,
             notifications.deliver_notification,
-            *CycleActivities(services, env.client, queue).all(),
+            *CycleActivities(services.store.cycles, env.client, queue).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
         workflow_runner=WORKFLOW_RUNNER,

@@ -30,7 +30,7 @@ from careerflow.services.cycle_process import (
     require_launcher,
     require_schedule_manager,
 )
-from careerflow.services.cycles import CycleCommands, CycleInfo
+from careerflow.services.cycles import CycleInfo
 from projections.cycles import week_of
 from projections.month_statements import BonusStatement
 from projections.rep_week import RepWeek
@@ -262,7 +262,7 @@ def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
                 [{"loc": ("body", "period"), "msg": problem, "type": "value_error"}]
             )
         return body.period
-    commands = CycleCommands(ctx.services)
+    commands = ctx.services.store.cycles
     now = datetime.now(UTC)
     if body.kind == "month":
         return commands.previous_month(now)

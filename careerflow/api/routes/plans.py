@@ -25,7 +25,7 @@ from careerflow.api.errors import problem_responses
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plan_process import require_plan_starter
-from careerflow.services.plans import PlanCommands, PlanInfo
+from careerflow.services.plans import PlanInfo
 from projections.visibility import can_see
 
 # Every refusal is problem+json with a reason a person can act on.
@@ -150,7 +150,7 @@ def _visible_plan(*roles: AccessRole, action: Message, open_only: bool = False) 
     def lookup(plan_id: str, caller: Caller, ctx: Context) -> VisiblePlan:
         caller.require(*roles, action=action)
         try:
-            plan = PlanCommands(ctx.services).get(plan_id)
+            plan = ctx.services.store.plans.get(plan_id)
         except NotFoundError:
             raise _missing(plan_id) from None
         with ctx.services.read_pool.connection() as conn:
@@ -178,7 +178,7 @@ async def start_plan(
     Idempotent: the same employee and start date give the same plan."""
     require_plan_starter(caller)  # 403 before the employee is looked up
     employee = ctx.services.people.get(body.employee_id)  # 404 for an unknown employee
-    commands = PlanCommands(ctx.services)
+    commands = ctx.services.store.plans
     effective = body.effective_date or commands.local_date(datetime.now(UTC))
     role = body.role or Role(employee.role)
     flow = await ctx.plans()
