@@ -21,11 +21,10 @@ from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
 from activities.support import SupportActivities
-from careerflow.codec import engine_data_converter
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
+from careerflow.engine import Engine, connect
 from careerflow.services.calendar import warn_gaps
-from careerflow.services.registry import Services
 from workflows.assessment_round import AssessmentRoundWorkflow
 from workflows.cycle_launcher import CycleLauncherWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
@@ -60,14 +59,15 @@ INTERCEPTORS = [HeartbeatInterceptor()]
 
 def build_worker(
     client: Client,
-    services: Services,
+    engine: Engine,
     task_queue: str,
     executor: concurrent.futures.Executor,
     smtp: SmtpSettings | None = None,
     webhook: WebhookSettings | None = None,
 ) -> Worker:
-    metric_activities = MetricActivities(services)
-    notifications = NotificationActivities(services, smtp, webhook)
+    # Each activity class gets the application(s) it acts on, never the whole engine.
+    metric_activities = MetricActivities(engine.ingest, engine.catalog, engine.open_plans_of)
+    notifications = NotificationActivities(engine.notifications, engine.people, smtp, webhook)
     return Worker(
         client,
         task_queue=task_queue,
@@ -77,11 +77,11 @@ def build_worker(
             metric_activities.open_plans_of,
             notifications.create_notification,
             notifications.deliver_notification,
-            *PromotionActivities(services).all(),
-            *PlanActivities(services.store.plans).all(),
-            *CycleActivities(services.store.cycles, client, task_queue).all(),
-            *AssessmentActivities(services.store.assessments).all(),
-            *SupportActivities(services.store.support).all(),
+            *PromotionActivities(engine.store.promotions).all(),
+            *PlanActivities(engine.store.plans).all(),
+            *CycleActivities(engine.store.cycles, client, task_queue).all(),
+            *AssessmentActivities(engine.store.assessments).all(),
+            *SupportActivities(engine.store.support).all(),
             working_day_deadlines,
         ],
         activity_executor=executor,
@@ -90,25 +90,13 @@ def build_worker(
     )
 
 
-async def connect(settings: Settings) -> Client:
-    """Every engine process's Temporal client: payloads encrypted (careerflow/codec.py)."""
-    return await Client.connect(
-        settings.temporal.address,
-        namespace=settings.temporal.namespace,
-        data_converter=engine_data_converter(settings.var_dir),
-    )
-
-
-async def ensure_cycle_schedules(client: Client, services: Services, task_queue: str) -> None:
+async def ensure_cycle_schedules(client: Client, services: Engine, task_queue: str) -> None:
     """The weekly-cycle and month-close schedules exist and follow the calendar document.
     A worker must not fail to start over this (e.g. before the policies are seeded)."""
     from careerflow.principal import SYSTEM
-    from careerflow.services.cycle_process import CycleProcessService
 
     try:
-        for state in await CycleProcessService(services, client, task_queue).ensure_schedules(
-            SYSTEM
-        ):
+        for state in await services.cycle_process(client, task_queue).ensure_schedules(SYSTEM):
             log.info(
                 "schedule %s next runs %s (%s)",
                 state.schedule_id,
@@ -122,7 +110,7 @@ async def ensure_cycle_schedules(client: Client, services: Services, task_queue:
 async def main(settings: Settings) -> None:
     client = await connect(settings)
     with (
-        Services.open(settings) as services,
+        Engine.open(settings) as services,
         concurrent.futures.ThreadPoolExecutor(max_workers=16) as executor,
     ):
         worker = build_worker(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
@@ -11,7 +12,8 @@ from aggregates.metric_rules import IngestResult as IngestResult
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from aggregates.documents import MetricCatalog
+    from careerflow.applications.metrics import Metrics
 
 
 class IngestRequest(BaseModel):
@@ -27,18 +29,27 @@ class OpenPlansRequest(BaseModel):
 
 
 class MetricActivities:
-    def __init__(self, services: Services) -> None:
-        self.services = services
+    def __init__(
+        self,
+        metrics: Metrics,
+        catalog: Callable[[], MetricCatalog],
+        open_plans: Callable[[list[str]], list[str]],
+    ) -> None:
+        # The metric catalog in force and the running plans (a read-model query) come in as
+        # functions: this module is imported by workflows for its contracts.
+        self.metrics = metrics
+        self.catalog = catalog
+        self.open_plans = open_plans
 
     @activity.defn(name="ingest_metrics")
     def ingest_metrics(self, request: IngestRequest) -> IngestResult:
         # Idempotent: the batch id is the content hash (or the caller's id), and a ledger
         # skips a batch it already holds, so a retry after a crash writes nothing twice.
-        return self.services.ingest.ingest(
+        return self.metrics.ingest(
             request.principal,
             request.data.encode("utf-8"),
             request.format,
-            self.services.catalog(),
+            self.catalog(),
             source_name=request.source_name,
             batch_id=request.batch_id,
         )
@@ -46,16 +57,6 @@ class MetricActivities:
     @activity.defn(name="open_plans_of")
     def open_plans_of(self, request: OpenPlansRequest) -> list[str]:
         """The running development plans of these employees (from the read model)."""
-        # Imported here, not at the top: workflows import this module for its contracts,
-        # and the database driver has no place in their sandbox.
-        import psycopg
-
         if not request.employee_ids:
             return []
-        from projections.plans import open_plan_ids
-
-        with self.services.read_pool.connection() as conn:
-            try:
-                return open_plan_ids(conn, request.employee_ids)
-            except psycopg.errors.UndefinedTable:
-                return []  # no projection has run yet, so no plan is known
+        return self.open_plans(request.employee_ids)

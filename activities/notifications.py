@@ -28,8 +28,9 @@ from words.messages import Message
 
 if TYPE_CHECKING:
     from aggregates.notification import Notification
+    from careerflow.applications.notifications import Notifications
+    from careerflow.applications.people import People
     from careerflow.delivery import SmtpSettings, WebhookSettings
-    from careerflow.services.registry import Services
 
 CHANNELS = ("email", "webhook")
 
@@ -87,11 +88,13 @@ class Recipient(BaseModel):
 class NotificationActivities:
     def __init__(
         self,
-        services: Services,
+        notifications: Notifications,
+        people: People,
         smtp: SmtpSettings | None = None,
         webhook: WebhookSettings | None = None,
     ) -> None:
-        self.services = services
+        self.notifications = notifications
+        self.people = people
         self.smtp = smtp
         self.webhook = webhook
 
@@ -100,7 +103,7 @@ class NotificationActivities:
         # Idempotent on the key: a retry after a crash finds the notification it made.
         title, body = request.texts()
         with _activity_context():
-            return self.services.notifications.create(
+            return self.notifications.create(
                 SYSTEM, request.key, request.recipient_id, request.kind, title, body, request.ref
             )
 
@@ -119,7 +122,7 @@ class NotificationActivities:
         # workflows that import this module for its contracts.
         from careerflow.delivery import DeliveryError
 
-        notifications = self.services.notifications
+        notifications = self.notifications
         attempt = activity.info().attempt if activity.in_activity() else 1
         with _activity_context():
             notification = notifications.get(request.notification_id)
@@ -162,7 +165,7 @@ class NotificationActivities:
         """Email and locale from the people app; HR staff and other people who are not
         employees have neither (Chinese is the default language)."""
         try:
-            employee = self.services.people.get(person_id)
+            employee = self.people.get(person_id)
         except NotFoundError:
             return Recipient(person_id=person_id)
         return Recipient(

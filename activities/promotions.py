@@ -18,7 +18,7 @@ from aggregates.promotion_rules import ReportSummary as ReportSummary
 from careerflow.principal import Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.applications.promotions import Promotions
 
 
 # -- requests ------------------------------------------------------------------------------
@@ -84,10 +84,9 @@ class Announce(BaseModel):
 
 
 class PromotionActivities:
-    def __init__(self, services: Services) -> None:
-        # The commands are the Promotions application's (careerflow.applications.promotions),
-        # its collaborators wired by the store; this module only maps contracts to them.
-        self.commands = services.store.promotions
+    def __init__(self, promotions: Promotions) -> None:
+        # The commands are the Promotions application's; this class maps contracts to them.
+        self.commands = promotions
 
     @activity.defn(name="promotion_open")
     @business_errors_are_final

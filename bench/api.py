@@ -24,9 +24,8 @@ from bench.rebuild import write_cycles
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole
-from careerflow.services.registry import Services
 
 NAME = "api"
 TITLE = "API read latency of the dashboard endpoints vs a trivial endpoint"
@@ -40,7 +39,7 @@ async def _no_temporal() -> Client:
     raise RuntimeError("the read benchmark does not talk to Temporal")
 
 
-def _prepare(services: Services, rep_ids: list[str], applications: int) -> None:
+def _prepare(services: Engine, rep_ids: list[str], applications: int) -> None:
     """A week of cycles for every rep, and open applications for the pipeline."""
     write_cycles(services, rep_ids, [WEEK])
     commands = services.store.promotions
@@ -80,7 +79,7 @@ async def run(lab: Lab, reps: int, teams: int, requests: int, applications: int)
     )
     org = await asyncio.to_thread(shared_org, lab, reps, teams)
     pg = org.pg
-    with Services(open_store(pg)) as services:
+    with Engine(open_store(pg)) as services:
         key = f"{DATA_KEY}-{pg.dbname}"
         if key not in lab.cache:
             await asyncio.to_thread(_prepare, services, org.rep_ids, applications)

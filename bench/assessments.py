@@ -28,11 +28,9 @@ from bench.common import Lab, Report, stopwatch, venv_binary
 from bench.org import shared_org
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.registry import Services
 from worker import build_worker
 from workflows.assessment_round import EVENTS_PER_RUN, AssessmentRoundWorkflow, RoundOutcome
 
@@ -89,10 +87,10 @@ async def one_round(lab: Lab, env: WorkflowEnvironment, people: int, per_person:
     round_id = f"bench-{people}-{uuid.uuid4().hex[:6]}"
     ratings = {c: RatingItem(level=level) for c, level in LEVELS.items()}
     with (
-        Services(open_store(org.pg)) as services,
+        Engine(open_store(org.pg)) as services,
         concurrent.futures.ThreadPoolExecutor(16) as executor,
     ):
-        process = AssessmentProcessService(services, env.client, queue)
+        process = services.assessment_process(env.client, queue)
         async with build_worker(env.client, services, queue, executor):
             now = await env.get_current_time()
             deadline = now + timedelta(hours=12)  # no reminder left: notices, ratings, close

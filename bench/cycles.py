@@ -19,8 +19,7 @@ from typing import Any
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import shared_org
 from bench.stack import ProjectionProcess, wait_caught_up
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from worker import build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 
@@ -40,7 +39,7 @@ async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, int]:
     pattern = "%WeeklyCycle.Opened"
     before = count(pg, OPENED, (pattern,))
     with (
-        Services(open_store(pg)) as services,
+        Engine(open_store(pg)) as services,
         ProjectionProcess(pg),
         concurrent.futures.ThreadPoolExecutor(16) as executor,
     ):

@@ -25,8 +25,7 @@ from bench.org import load_org
 from bench.rebuild import write_cycles
 from bench.stack import ProjectionProcess, wait_caught_up
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.store import Store
 
 NAME = "lag"
@@ -39,7 +38,7 @@ PROBE_INTERVAL = 0.05
 class Load(threading.Thread):
     """Appends about `rate` events per second until stopped."""
 
-    def __init__(self, services: Services, rep_ids: list[str], rate: float) -> None:
+    def __init__(self, services: Engine, rep_ids: list[str], rate: float) -> None:
         super().__init__(name="bench-load", daemon=True)
         self.services = services
         self.rep_ids = rep_ids
@@ -130,7 +129,7 @@ async def run(lab: Lab, reps: int, samples: int, rate: float) -> Report:
     try:
         org = load_org(pg, reps, max(1, reps // 10))
         probes = org.supervisor_ids  # moved back and forth; nobody else writes them
-        with Services(open_store(pg)) as services, ProjectionProcess(pg):
+        with Engine(open_store(pg)) as services, ProjectionProcess(pg):
             wait_caught_up(pg, 300)
             idle = _probe(services.store, pg, probes, samples)
             load = Load(services, org.rep_ids, rate)

@@ -24,8 +24,7 @@ from careerflow.config import PostgresSettings
 from careerflow.database import schema_lock
 from careerflow.demo import generate, write_csv_stream
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.store import application_env
 from projections.base import Apply, ReadModelView
 from projections.runner import PROJECTIONS, ReadModels
@@ -112,7 +111,7 @@ def load_org(pg: PostgresSettings, reps: int, teams: int) -> LoadedOrg:
     and brings every read model, readiness included, up to date."""
     started = time.perf_counter()
     demo = generate(reps=reps, teams=teams)
-    with Services(open_store(pg)) as services:
+    with Engine(open_store(pg)) as services:
         services.policies.seed(DEMO_HR)
         services.people.import_org(DEMO_HR, demo.org)
         catalog = services.catalog()

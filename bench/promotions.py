@@ -32,9 +32,7 @@ from bench.common import Lab, Report, count, stopwatch
 from bench.org import load_org
 from bench.stack import ProjectionProcess, wait_caught_up
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
-from careerflow.services.promotion_process import PromotionProcessService
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from projections.runner import PROJECTIONS
 from worker import WORKFLOW_RUNNER, build_worker
 from workflows.promotion import PromotionWorkflow
@@ -64,10 +62,10 @@ def _events(pg: Any) -> int:
 
 
 async def _promotions(
-    client: Client, services: Services, pg: Any, reps: list[str], concurrency: int
+    client: Client, services: Engine, pg: Any, reps: list[str], concurrency: int
 ) -> tuple[float, int]:
     queue = f"bench-promotions-{uuid.uuid4().hex[:8]}"
-    process = PromotionProcessService(services, client, queue)
+    process = services.promotion_process(client, queue)
     before = _events(pg)
 
     async def one(employee_id: str) -> None:
@@ -123,7 +121,7 @@ async def run(lab: Lab, applications: int, concurrency: int) -> Report:
     try:
         org = load_org(pg, applications, max(1, applications // 10))
         reps = org.rep_ids[:applications]
-        with Services(open_store(pg)) as services, ProjectionProcess(pg):
+        with Engine(open_store(pg)) as services, ProjectionProcess(pg):
             await asyncio.to_thread(wait_caught_up, pg, 600)
             seconds, events = await _promotions(env.client, services, pg, reps, concurrency)
         bare_seconds = await _bare(env.client, len(reps), concurrency)

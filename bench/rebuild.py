@@ -25,8 +25,7 @@ from aggregates.ladder import Role
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle
 from bench.common import Lab, Report, stopwatch
 from bench.org import AsyncCommitView, catch_up, load_org
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, reset_read_models
 
@@ -42,7 +41,7 @@ def _weeks(n: int) -> list[str]:
     return [f"2026-W{w:02d}" for w in range(1, n + 1)]
 
 
-def write_cycles(services: Services, rep_ids: list[str], weeks: list[str]) -> int:
+def write_cycles(services: Engine, rep_ids: list[str], weeks: list[str]) -> int:
     """Four events per rep and week, through the `cycles` application."""
     settings = WeeklyCycleSettings()
     commands = services.store.cycles
@@ -119,7 +118,7 @@ async def run(lab: Lab, reps: int, weeks: int) -> Report:
     pg = lab.database(NAME)
     try:
         org = load_org(pg, reps, max(1, reps // 10))
-        with Services(open_store(pg)) as services:
+        with Engine(open_store(pg)) as services:
             write_cycles(services, org.rep_ids, _weeks(weeks))
             catch_up(pg)  # the cycles projected once, as in a live store
             with stopwatch() as read_time:

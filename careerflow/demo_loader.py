@@ -11,8 +11,8 @@ import orjson
 
 from careerflow.config import Settings
 from careerflow.demo import generate, write_csv_stream
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 
 log = logging.getLogger(__name__)
 
@@ -31,7 +31,7 @@ DEMO_TOKEN_HOLDERS: tuple[tuple[AccessRole, str], ...] = (
 
 
 def load_demo(settings: Settings, *, reps: int, teams: int, if_empty: bool) -> dict[str, Any]:
-    with Services.open(settings) as services:
+    with Engine.open(settings) as services:
         return load_demo_into(
             services,
             reps=reps,
@@ -41,7 +41,7 @@ def load_demo(settings: Settings, *, reps: int, teams: int, if_empty: bool) -> d
         )
 
 
-def demo_tokens(services: Services, tokens_file: Path | None) -> dict[str, str]:
+def demo_tokens(services: Engine, tokens_file: Path | None) -> dict[str, str]:
     """The demo's API tokens, issued once and kept in the var dir (demo data only: a real
     deployment's tokens are issued with `careerflow token issue` and shown once)."""
     if tokens_file is not None and tokens_file.exists():
@@ -61,7 +61,7 @@ def demo_tokens(services: Services, tokens_file: Path | None) -> dict[str, str]:
 
 
 def load_demo_into(
-    services: Services,
+    services: Engine,
     *,
     reps: int,
     teams: int,

@@ -6,8 +6,8 @@ from __future__ import annotations
 
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole
-from careerflow.services.registry import Services
 from careerflow.store import Store
 
 
@@ -22,7 +22,7 @@ class CliTokens:
     def __call__(self, who: str) -> str:
         if who not in self.issued:
             role, _, person = who.partition(":")
-            with Services(Store(self.pg)) as services:
+            with Engine(Store(self.pg)) as services:
                 issued = services.tokens.issue(DEMO_HR, person, AccessRole(role), "cli tests")
             self.issued[who] = issued.token
             self.token_ids[who] = issued.token_id

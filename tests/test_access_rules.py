@@ -8,9 +8,8 @@ import pytest
 from aggregates.base import NotFoundError
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
@@ -20,7 +19,7 @@ S001 = Principal(person_id="S001", role=AccessRole.manager)
 
 
 def test_manager_scope_follows_the_access_rules(pg: PostgresSettings) -> None:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         rm.wait_caught_up(s.store.applications())
         # M001 manages S001, who manages E1: by default M001 sees E1.

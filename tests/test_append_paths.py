@@ -25,18 +25,17 @@ from bench.appends import move as move_one
 from careerflow.applications.policies import Policies
 from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import UnpipelinedApplicationRecorder
-from careerflow.services.registry import Services
 
 AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 HR = Principal(person_id="H001", role=AccessRole.hr)
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s:
         yield s
 
 
@@ -48,7 +47,7 @@ def move(staff: list[Employee]) -> None:
 
 @pytest.mark.parametrize("pipelined", [True, False], ids=["pipelined", "in-turn"])
 def test_both_paths_chain_every_event_and_refuse_conflicts(
-    services: Services, monkeypatch: pytest.MonkeyPatch, pipelined: bool
+    services: Engine, monkeypatch: pytest.MonkeyPatch, pipelined: bool
 ) -> None:
     recorder = services.store.people.recorder
     assert isinstance(recorder, UnpipelinedApplicationRecorder)
@@ -96,7 +95,7 @@ def test_both_paths_chain_every_event_and_refuse_conflicts(
     assert counts["people"] == 6 + 6 + 3 + 1 + 1
 
 
-def test_a_version_published_elsewhere_is_seen_at_the_next_read(services: Services) -> None:
+def test_a_version_published_elsewhere_is_seen_at_the_next_read(services: Engine) -> None:
     services.policies.seed(HR)
     reader = services.policies
     first, version = reader.in_force(WeeklyCycleSettings)

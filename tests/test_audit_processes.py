@@ -21,7 +21,7 @@ from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
     CloseRound,
@@ -31,7 +31,6 @@ from careerflow.services.assessments import (
     SealedRating,
     sealed_order,
 )
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -63,13 +62,13 @@ def _rating(ci: int, rm: int, rc: int, comment: str | None = None) -> dict[str, 
 
 @dataclass
 class World:
-    services: Services
+    services: Engine
     raised_at: datetime
 
 
 @pytest.fixture
 def world(pg: PostgresSettings) -> Iterator[World]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.people.import_org(
             DEMO_HR,

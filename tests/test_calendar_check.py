@@ -22,9 +22,9 @@ import pytest
 
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole
 from careerflow.services.calendar import warn_gaps
-from careerflow.services.registry import Services
 from careerflow.store import Store
 from tests.workflows.promotion_support import build_org
 
@@ -35,10 +35,10 @@ NATIONAL_DAY_2027 = {
 
 
 @pytest.fixture
-def org(pg: PostgresSettings) -> Iterator[tuple[Services, dict[str, str]]]:
+def org(pg: PostgresSettings) -> Iterator[tuple[Engine, dict[str, str]]]:
     """The small test organisation (policies seeded: promotion_process version 1 without
     extra days) and a token per caller."""
-    with Services(Store(pg)) as services:
+    with Engine(Store(pg)) as services:
         build_org(services)
         tokens = {
             who: services.tokens.issue(DEMO_HR, person, role, "tests").token
@@ -75,7 +75,7 @@ def careerflow(
 
 
 def test_calendar_check_before_and_after_the_notice_is_published(
-    org: tuple[Services, dict[str, str]], pg: PostgresSettings, tmp_path: Path
+    org: tuple[Engine, dict[str, str]], pg: PostgresSettings, tmp_path: Path
 ) -> None:
     services, tokens = org
 
@@ -156,7 +156,7 @@ def test_calendar_check_before_and_after_the_notice_is_published(
 
 
 def test_the_worker_warns_at_start_about_a_year_not_covered(
-    org: tuple[Services, dict[str, str]], caplog: pytest.LogCaptureFixture
+    org: tuple[Engine, dict[str, str]], caplog: pytest.LogCaptureFixture
 ) -> None:
     """What worker.main logs at start (the current and next year, company time)."""
     services, _tokens = org

@@ -16,8 +16,7 @@ import pytest
 
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -323,7 +322,7 @@ def test_errors_in_the_persons_language(
     """Without CAREERFLOW_LANG, the acting person's profile locale comes before the
     terminal's; someone without an employee profile (H001 of HR) gets the terminal's."""
     with (
-        Services(open_store(loaded)) as services,
+        Engine(open_store(loaded)) as services,
         ReadModels(loaded, application_env(loaded)) as rm,
     ):
         hire_rep(services, "E00900", "T001", "S001", locale="en")

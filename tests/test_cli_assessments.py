@@ -17,6 +17,7 @@ from temporalio.testing import WorkflowEnvironment
 
 from activities.assessments import AssessmentActivities
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import (
     CloseRound,
@@ -25,7 +26,6 @@ from careerflow.services.assessments import (
     RoundRequest,
     SealedRating,
 )
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.test_cli_cycles import Cli, _terminate
@@ -38,14 +38,14 @@ HR = Principal(person_id="H001", role=AccessRole.hr)
 
 
 @pytest.fixture
-def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
-    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+def org(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels]]:
+    with Engine(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
         build_org(services)
         rm.wait_caught_up(services.store.applications(), timeout=60)
         yield services, rm
 
 
-def close_a_round(services: Services, round_id: str) -> None:
+def close_a_round(services: Engine, round_id: str) -> None:
     """E1 rated by self, manager and two anonymous peers (hidden), closed yesterday."""
     commands = AssessmentActivities(services.store.assessments)
     now = datetime.now(UTC)
@@ -84,7 +84,7 @@ def close_a_round(services: Services, round_id: str) -> None:
 
 async def test_assessments_from_the_command_line(
     dev_env: WorkflowEnvironment,
-    org: tuple[Services, ReadModels],
+    org: tuple[Engine, ReadModels],
     pg: PostgresSettings,
     tmp_path: Path,
 ) -> None:

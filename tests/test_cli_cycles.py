@@ -31,8 +31,8 @@ from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -109,8 +109,8 @@ def next_week() -> str:
 
 
 @pytest.fixture
-def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
-    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+def org(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels]]:
+    with Engine(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
         build_org(services)
         rm.wait_caught_up(services.store.applications(), timeout=60)
         yield services, rm
@@ -127,7 +127,7 @@ async def _terminate(env: WorkflowEnvironment, workflow_ids: list[str]) -> None:
 
 async def test_a_week_from_the_command_line(
     dev_env: WorkflowEnvironment,
-    org: tuple[Services, ReadModels],
+    org: tuple[Engine, ReadModels],
     pg: PostgresSettings,
     tmp_path: Path,
 ) -> None:
@@ -211,7 +211,7 @@ async def test_a_week_from_the_command_line(
     await _statement(cli, closed)
 
 
-async def _plans(cli: Cli, services: Services, week: str) -> None:
+async def _plans(cli: Cli, services: Engine, week: str) -> None:
     plan = ("cycle", "plan", "E1", week)
     # Malformed items are named; nothing reaches the workflow.
     bad = await cli.refused(*plan, "--item", "customer_visits=ten", *cli.as_("employee:E1"))

@@ -9,7 +9,7 @@ import json
 from pathlib import Path
 
 from careerflow.config import PostgresSettings
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -58,7 +58,7 @@ def test_ingest_refuses_negative_and_non_numeric_counts_and_amounts(
     assert flagged.returncode == INVALID
     assert "line 1: value: Value error, expected a number, got false" in flagged.stderr
 
-    with Services(Store(loaded)) as services:
+    with Engine(Store(loaded)) as services:
         ledger = services.ingest.ledger("E00001")
         assert ledger is not None
         assert [m for m in ledger.measurements() if m.period == "2031-01"] == []

@@ -16,7 +16,7 @@ from temporalio.testing import WorkflowEnvironment
 from aggregates.support_process import support_process_v1
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.test_cli_cycles import Cli
@@ -25,8 +25,8 @@ from worker import build_worker
 
 
 @pytest.fixture
-def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
-    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+def org(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels]]:
+    with Engine(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
         build_org(services)
         # The clock runs around the clock, so the SLA is met whenever the test runs.
         doc = support_process_v1().model_dump(mode="json")
@@ -39,7 +39,7 @@ def org(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
 
 async def test_a_support_request_from_the_command_line(
     dev_env: WorkflowEnvironment,
-    org: tuple[Services, ReadModels],
+    org: tuple[Engine, ReadModels],
     pg: PostgresSettings,
     tmp_path: Path,
 ) -> None:

@@ -38,9 +38,8 @@ from careerflow.codec import (
 )
 from careerflow.config import PostgresSettings, Settings, TemporalSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.assessment_process import AssessmentProcessService
+from careerflow.engine import Engine
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.registry import Services
 from careerflow.stack import child_env
 from careerflow.store import Store, application_env
 from careerflow.temporal_server import TemporalDevServer
@@ -114,10 +113,10 @@ def test_the_check_finds_a_round_recorded_in_clear() -> None:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
     with (
         ReadModels(pg, application_env(pg)) as read_models,
-        Services(Store(pg)) as s,
+        Engine(Store(pg)) as s,
     ):
         build_org(s)
         s.people.import_org(  # E1 gets three peers: an anonymous group that is published
@@ -140,12 +139,12 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
 
 
 async def test_a_rounds_raw_history_holds_no_rater_or_rating_in_clear(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     assert env.client.data_converter.payload_codec is not None  # the engine's converter
     queue = f"q-codec-{uuid.uuid4().hex[:8]}"
     round_id = "codec-round"
-    process = AssessmentProcessService(services, env.client, queue)
+    process = services.assessment_process(env.client, queue)
     async with worker(env, services, queue):
         start = await env.get_current_time()
         deadline = start + timedelta(days=3)

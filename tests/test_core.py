@@ -15,8 +15,8 @@ from aggregates.base import NotFoundError, PermissionDeniedError
 from careerflow.applications.files import IngestError
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR, load_demo_into
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 
@@ -25,24 +25,24 @@ INTEGRATION = Principal(person_id="crm-export", role=AccessRole.integration)
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         yield s
 
 
 @pytest.fixture
-def demo(services: Services) -> dict[str, Any]:
+def demo(services: Engine) -> dict[str, Any]:
     return load_demo_into(services, reps=30, teams=3, if_empty=False)
 
 
 @pytest.fixture
-def read_models(pg: PostgresSettings, services: Services) -> Iterator[ReadModels]:
+def read_models(pg: PostgresSettings, services: Engine) -> Iterator[ReadModels]:
     rm = ReadModels(pg, application_env(pg))
     with rm:
         yield rm
 
 
-def caught_up(rm: ReadModels, services: Services) -> None:
+def caught_up(rm: ReadModels, services: Engine) -> None:
     store = services.store
     rm.wait_caught_up(store.applications(), timeout=120)
 
@@ -70,7 +70,7 @@ CSV_OK = (
 
 
 def test_ingest_bad_file_lists_every_problem_and_writes_nothing(
-    services: Services, demo: dict[str, Any], pg: PostgresSettings
+    services: Engine, demo: dict[str, Any], pg: PostgresSettings
 ) -> None:
     before = count_events(pg, "metrics_events")
     bad = (
@@ -94,7 +94,7 @@ def test_ingest_bad_file_lists_every_problem_and_writes_nothing(
     assert count_events(pg, "metrics_events") == before
 
 
-def test_ingest_missing_column_and_bad_json(services: Services, demo: dict[str, Any]) -> None:
+def test_ingest_missing_column_and_bad_json(services: Engine, demo: dict[str, Any]) -> None:
     with pytest.raises(IngestError, match="line 1: header: missing column"):
         services.ingest.ingest(
             HR, b"employee_id,period,metric,value\n", "csv", services.catalog(), "x.csv"
@@ -111,7 +111,7 @@ def test_ingest_missing_column_and_bad_json(services: Services, demo: dict[str, 
 
 
 def test_ingest_is_idempotent_per_batch(
-    services: Services, demo: dict[str, Any], pg: PostgresSettings
+    services: Engine, demo: dict[str, Any], pg: PostgresSettings
 ) -> None:
     first = services.ingest.ingest(INTEGRATION, CSV_OK.encode(), "csv", services.catalog())
     assert first.events_written == 1 and not first.already_ingested
@@ -122,14 +122,14 @@ def test_ingest_is_idempotent_per_batch(
     assert count_events(pg, "metrics_events") == after_first
 
 
-def test_only_hr_and_integrations_ingest(services: Services, demo: dict[str, Any]) -> None:
+def test_only_hr_and_integrations_ingest(services: Engine, demo: dict[str, Any]) -> None:
     rep = Principal(person_id="E00001", role=AccessRole.employee)
     with pytest.raises(PermissionDeniedError, match="may not ingest metrics"):
         services.ingest.ingest(rep, CSV_OK.encode(), "csv", services.catalog())
 
 
 def test_read_models_follow_writes_and_answer_readiness(
-    services: Services, demo: dict[str, Any], read_models: ReadModels
+    services: Engine, demo: dict[str, Any], read_models: ReadModels
 ) -> None:
     caught_up(read_models, services)
     rep = Principal(person_id="E00001", role=AccessRole.employee)
@@ -151,7 +151,7 @@ def test_read_models_follow_writes_and_answer_readiness(
 
 
 def test_access_rules_on_readiness(
-    services: Services, demo: dict[str, Any], read_models: ReadModels
+    services: Engine, demo: dict[str, Any], read_models: ReadModels
 ) -> None:
     caught_up(read_models, services)
     rep = Principal(person_id="E00001", role=AccessRole.employee)
@@ -172,7 +172,7 @@ def test_access_rules_on_readiness(
 
 
 def test_projection_applies_a_notification_once(
-    services: Services, demo: dict[str, Any], read_models: ReadModels
+    services: Engine, demo: dict[str, Any], read_models: ReadModels
 ) -> None:
     caught_up(read_models, services)
     runner = next(r for r in read_models.runners if r.app_name == "metrics")
@@ -191,7 +191,7 @@ def test_projection_applies_a_notification_once(
 
 
 def test_rebuild_from_zero_gives_the_same_read_models(
-    pg: PostgresSettings, services: Services, demo: dict[str, Any]
+    pg: PostgresSettings, services: Engine, demo: dict[str, Any]
 ) -> None:
     rm = ReadModels(pg, application_env(pg))
     with rm:
@@ -205,7 +205,7 @@ def test_rebuild_from_zero_gives_the_same_read_models(
 
 
 def test_runner_resumes_where_it_stopped(
-    pg: PostgresSettings, services: Services, demo: dict[str, Any]
+    pg: PostgresSettings, services: Engine, demo: dict[str, Any]
 ) -> None:
     rm = ReadModels(pg, application_env(pg))
     with rm:
@@ -236,7 +236,7 @@ def _new_key(rows: list[Any]) -> bool:
 
 
 def test_new_criteria_version_reaches_everyone_and_old_version_stays(
-    services: Services, demo: dict[str, Any], read_models: ReadModels
+    services: Engine, demo: dict[str, Any], read_models: ReadModels
 ) -> None:
     caught_up(read_models, services)
     current = services.policies.current("promotion_criteria", "sales_supervisor").document
@@ -260,7 +260,7 @@ def test_new_criteria_version_reaches_everyone_and_old_version_stays(
     assert old.document == current
 
 
-def test_bad_policy_document_is_rejected_and_changes_nothing(services: Services) -> None:
+def test_bad_policy_document_is_rejected_and_changes_nothing(services: Engine) -> None:
     services.policies.seed(HR)
     from aggregates.base import DomainError
 

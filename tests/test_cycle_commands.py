@@ -19,9 +19,8 @@ from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 
 HR = DEMO_HR
 WEEK, NEXT_WEEK = "2026-W10", "2026-W11"  # Monday 2 March 2026; March has W10..W13
@@ -71,7 +70,7 @@ ORG = OrgImport(
 )
 
 
-def ingest(services: Services, rows: list[tuple[str, str, str, float]]) -> None:
+def ingest(services: Engine, rows: list[tuple[str, str, str, float]]) -> None:
     lines = ["employee_id,period,metric,value,source,item"]
     lines += [f"{e},{p},{metric},{v},crm," for e, p, metric, v in rows]
     services.ingest.ingest(
@@ -84,15 +83,15 @@ def last_year(employee_id: str, monthly_sales: float) -> list[tuple[str, str, st
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s:
         s.policies.seed(HR)
         s.people.import_org(HR, ORG)
         yield s
 
 
 @pytest.fixture
-def cycles(services: Services) -> Cycles:
+def cycles(services: Engine) -> Cycles:
     # E1's previous year: 100,000 a month; the seed cascade adds 20%.
     ingest(
         services,
@@ -109,12 +108,12 @@ def cycles(services: Services) -> Cycles:
     return services.store.cycles
 
 
-def head(services: Services) -> int:
+def head(services: Engine) -> int:
     """The cycles notification log's head: unchanged means nothing was recorded."""
     return services.store.cycles.recorder.max_notification_id() or 0
 
 
-def stored(services: Services, employee_id: str, week: str) -> list[Any]:
+def stored(services: Engine, employee_id: str, week: str) -> list[Any]:
     return list(services.store.cycles.events.get(cycle_uuid(employee_id, week)))
 
 
@@ -142,7 +141,7 @@ def reported(cycles: Cycles) -> WeeklyCycle:
 # --------------------------------------------------------------------------- open
 
 
-def test_open_takes_targets_from_the_cascade(services: Services, cycles: Cycles) -> None:
+def test_open_takes_targets_from_the_cascade(services: Engine, cycles: Cycles) -> None:
     info = cycles.open_week("E1", WEEK, "wf-1")
     assert info.cycle_id == "E1/2026-W10"
     assert (info.manager_id, info.team_id) == ("M", "T1")
@@ -171,7 +170,7 @@ def test_open_takes_targets_from_the_cascade(services: Services, cycles: Cycles)
     assert event.meta.role == "system"
 
 
-def test_opening_twice_records_one_week(services: Services, cycles: Cycles) -> None:
+def test_opening_twice_records_one_week(services: Engine, cycles: Cycles) -> None:
     first = cycles.open_week("E1", WEEK, "wf-1")
     before = head(services)
     again = cycles.open_week("E1", WEEK, "wf-1-retry")
@@ -180,14 +179,14 @@ def test_opening_twice_records_one_week(services: Services, cycles: Cycles) -> N
     assert len(stored(services, "E1", WEEK)) == 1
 
 
-def test_a_new_hire_gets_the_role_default(services: Services, cycles: Cycles) -> None:
+def test_a_new_hire_gets_the_role_default(services: Engine, cycles: Cycles) -> None:
     cycle = opened(cycles, "E3")
     assert cycle.targets.baseline.source == "role_default"
     assert cycle.targets.monthly_sales_target == 96_000  # 80,000 + 20%
     assert cycle.manager_id == "M2"
 
 
-def test_open_refuses_a_bad_week_and_unknown_people(services: Services, cycles: Cycles) -> None:
+def test_open_refuses_a_bad_week_and_unknown_people(services: Engine, cycles: Cycles) -> None:
     with pytest.raises(DomainError, match="needs an ISO week 'YYYY-Www', got '2026-03'"):
         cycles.open_week("E1", "2026-03", "wf")
     with pytest.raises(NotFoundError, match="unknown employee 'E404'"):
@@ -196,7 +195,7 @@ def test_open_refuses_a_bad_week_and_unknown_people(services: Services, cycles: 
 
 
 def test_a_new_cascade_version_sets_the_next_weeks_targets(
-    services: Services, cycles: Cycles
+    services: Engine, cycles: Cycles
 ) -> None:
     opened(cycles)
     version = services.policies.publish(
@@ -211,7 +210,7 @@ def test_a_new_cascade_version_sets_the_next_weeks_targets(
 
 
 def test_a_plan_deadline_on_a_published_holiday_moves_to_the_next_working_day(
-    services: Services, cycles: Cycles
+    services: Engine, cycles: Cycles
 ) -> None:
     # HR publishes the company calendar: Monday 9 March off (W11), and the whole working
     # week of W12 off (16-20 March: no working day before Friday's report).
@@ -238,7 +237,7 @@ def test_a_plan_deadline_on_a_published_holiday_moves_to_the_next_working_day(
 # --------------------------------------------------------------------------- Monday
 
 
-def test_a_rep_submits_their_own_plan(services: Services, cycles: Cycles) -> None:
+def test_a_rep_submits_their_own_plan(services: Engine, cycles: Cycles) -> None:
     opened(cycles)
     info = cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
     assert info.plan == PLAN and info.plan_source == "submitted"
@@ -266,7 +265,7 @@ def test_a_rep_submits_their_own_plan(services: Services, cycles: Cycles) -> Non
     ],
 )
 def test_only_the_rep_submits_the_plan(
-    services: Services, cycles: Cycles, who: Principal, message: str
+    services: Engine, cycles: Cycles, who: Principal, message: str
 ) -> None:
     cycle = opened(cycles)
     before = head(services)
@@ -280,7 +279,7 @@ def test_only_the_rep_submits_the_plan(
 
 
 def test_reusing_someone_elses_command_key_is_still_refused(
-    services: Services, cycles: Cycles
+    services: Engine, cycles: Cycles
 ) -> None:
     opened(cycles)
     cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
@@ -288,7 +287,7 @@ def test_reusing_someone_elses_command_key_is_still_refused(
         cycles.submit_plan("E1", WEEK, E2, "plan-1", PLAN, MONDAY_MORNING)
 
 
-def test_a_plan_with_negative_numbers_is_refused(services: Services, cycles: Cycles) -> None:
+def test_a_plan_with_negative_numbers_is_refused(services: Engine, cycles: Cycles) -> None:
     cycle = opened(cycles)
     before = head(services)
     bad = {**PLAN, "customer_visits": -10.0}
@@ -316,7 +315,7 @@ def test_a_plan_with_negative_numbers_is_refused(services: Services, cycles: Cyc
     ],
 )
 def test_other_bad_plans_are_refused(
-    services: Services, cycles: Cycles, items: dict[str, float], expected: str
+    services: Engine, cycles: Cycles, items: dict[str, float], expected: str
 ) -> None:
     opened(cycles)
     before = head(services)
@@ -327,7 +326,7 @@ def test_other_bad_plans_are_refused(
 
 
 @pytest.mark.parametrize("now", [PLAN_DEADLINE, utc(2026, 3, 3, 1)])
-def test_a_late_plan_is_refused(services: Services, cycles: Cycles, now: datetime) -> None:
+def test_a_late_plan_is_refused(services: Engine, cycles: Cycles, now: datetime) -> None:
     opened(cycles)
     before = head(services)
     with pytest.raises(DomainError) as info:
@@ -341,7 +340,7 @@ def test_a_late_plan_is_refused(services: Services, cycles: Cycles, now: datetim
 
 
 def test_the_targets_become_the_plan_when_nothing_was_submitted(
-    services: Services, cycles: Cycles
+    services: Engine, cycles: Cycles
 ) -> None:
     cycle = opened(cycles)
     info = cycles.default_plan("E1", WEEK)
@@ -362,7 +361,7 @@ def test_the_targets_become_the_plan_when_nothing_was_submitted(
     assert head(services) == before
 
 
-def test_no_default_once_the_rep_has_a_plan(services: Services, cycles: Cycles) -> None:
+def test_no_default_once_the_rep_has_a_plan(services: Engine, cycles: Cycles) -> None:
     planned(cycles)
     before = head(services)
     info = cycles.default_plan("E1", WEEK)
@@ -373,7 +372,7 @@ def test_no_default_once_the_rep_has_a_plan(services: Services, cycles: Cycles) 
 # --------------------------------------------------------------------------- Friday
 
 
-def test_the_report_is_built_from_the_ledger(services: Services, cycles: Cycles) -> None:
+def test_the_report_is_built_from_the_ledger(services: Engine, cycles: Cycles) -> None:
     planned(cycles)
     report = cycles.build_report("E1", WEEK)
     lines = {line.item: line for line in report.lines}
@@ -397,7 +396,7 @@ def test_the_report_is_built_from_the_ledger(services: Services, cycles: Cycles)
     assert head(services) == before
 
 
-def test_no_report_without_a_plan(services: Services, cycles: Cycles) -> None:
+def test_no_report_without_a_plan(services: Engine, cycles: Cycles) -> None:
     opened(cycles)
     before = head(services)
     with pytest.raises(DomainError, match="has no plan yet"):
@@ -405,7 +404,7 @@ def test_no_report_without_a_plan(services: Services, cycles: Cycles) -> None:
     assert head(services) == before
 
 
-def test_no_plan_after_the_report(services: Services, cycles: Cycles) -> None:
+def test_no_plan_after_the_report(services: Engine, cycles: Cycles) -> None:
     reported(cycles)
     before = head(services)
     with pytest.raises(DomainError, match=r"plan deadline .* has passed"):
@@ -416,7 +415,7 @@ def test_no_plan_after_the_report(services: Services, cycles: Cycles) -> None:
 # --------------------------------------------------------------------------- the weekend
 
 
-def test_only_the_reps_manager_gives_feedback(services: Services, cycles: Cycles) -> None:
+def test_only_the_reps_manager_gives_feedback(services: Engine, cycles: Cycles) -> None:
     cycle = reported(cycles)
     before = head(services)
     for who in (M2, E1, HR):
@@ -432,7 +431,7 @@ def test_only_the_reps_manager_gives_feedback(services: Services, cycles: Cycles
     assert cycles.get("E1", WEEK).version == cycle.version
 
 
-def test_feedback_agrees_next_weeks_plan(services: Services, cycles: Cycles) -> None:
+def test_feedback_agrees_next_weeks_plan(services: Engine, cycles: Cycles) -> None:
     reported(cycles)
     info = cycles.give_feedback(
         "E1", WEEK, M, "fb-1", "Good visits; more new customers.", NEXT_PLAN, SATURDAY
@@ -467,7 +466,7 @@ def test_feedback_agrees_next_weeks_plan(services: Services, cycles: Cycles) -> 
     assert {line.item: line.actual for line in report.lines}["customer_visits"] == 4
 
 
-def test_feedback_before_the_report_is_refused(services: Services, cycles: Cycles) -> None:
+def test_feedback_before_the_report_is_refused(services: Engine, cycles: Cycles) -> None:
     planned(cycles)
     before = head(services)
     with pytest.raises(DomainError, match="not reported yet; feedback opens with the report"):
@@ -476,7 +475,7 @@ def test_feedback_before_the_report_is_refused(services: Services, cycles: Cycle
 
 
 def test_feedback_refuses_a_bad_next_plan_and_an_empty_comment(
-    services: Services, cycles: Cycles
+    services: Engine, cycles: Cycles
 ) -> None:
     reported(cycles)
     before = head(services)
@@ -489,7 +488,7 @@ def test_feedback_refuses_a_bad_next_plan_and_an_empty_comment(
     assert head(services) == before
 
 
-def test_missing_feedback_is_recorded(services: Services, cycles: Cycles) -> None:
+def test_missing_feedback_is_recorded(services: Engine, cycles: Cycles) -> None:
     reported(cycles)
     # After the deadline the manager is refused ...
     before = head(services)
@@ -512,7 +511,7 @@ def test_missing_feedback_is_recorded(services: Services, cycles: Cycles) -> Non
     assert cycles.open_week("E1", NEXT_WEEK, "wf-next").plan is None
 
 
-def test_an_agreed_plan_is_never_silently_dropped(services: Services, cycles: Cycles) -> None:
+def test_an_agreed_plan_is_never_silently_dropped(services: Engine, cycles: Cycles) -> None:
     try:
         services.policies.publish(
             HR,
@@ -533,7 +532,7 @@ def test_an_agreed_plan_is_never_silently_dropped(services: Services, cycles: Cy
     assert cycles.get("E1", NEXT_WEEK).plan == NEXT_PLAN
 
 
-def test_no_miss_once_feedback_was_given(services: Services, cycles: Cycles) -> None:
+def test_no_miss_once_feedback_was_given(services: Engine, cycles: Cycles) -> None:
     reported(cycles)
     cycles.give_feedback("E1", WEEK, M, "fb-1", "fine", None, SATURDAY)
     before = head(services)
@@ -551,7 +550,7 @@ def test_commands_on_a_week_that_was_never_opened(cycles: Cycles) -> None:
 
 
 @pytest.fixture
-def month(services: Services) -> Cycles:
+def month(services: Engine) -> Cycles:
     """0% individual growth; E1's previous-year mean is 1,000,000, so March's target is
     1,000,000; E1 sells 1,200,000 with 78% retention. E2 (no history: the role default)
     has retention below target in February and March; E3 only in March."""
@@ -582,11 +581,11 @@ def month(services: Services) -> Cycles:
     return services.store.cycles
 
 
-def month_events(services: Services, employee_id: str) -> list[Any]:
+def month_events(services: Engine, employee_id: str) -> list[Any]:
     return list(services.store.cycles.events.get(month_close_uuid(employee_id, MONTH)))
 
 
-def test_month_close_pays_the_seed_bonus(services: Services, month: Cycles) -> None:
+def test_month_close_pays_the_seed_bonus(services: Engine, month: Cycles) -> None:
     outcome = month.close_month("E1", MONTH, "wf-month")
     assert outcome.bonus == 7_700  # 5,000 + 1% of 200,000, +10% for 78% retention
     assert outcome.commission == 6_800  # 2,000 + 2,300 (big clients) + 2,500 (repurchase)
@@ -626,7 +625,7 @@ def test_month_close_pays_the_seed_bonus(services: Services, month: Cycles) -> N
     assert opened_event.meta.workflow_id == "wf-month"
 
 
-def test_closing_a_month_twice_writes_nothing_new(services: Services, month: Cycles) -> None:
+def test_closing_a_month_twice_writes_nothing_new(services: Engine, month: Cycles) -> None:
     first = month.close_month("E1", MONTH, "wf-month")
     before = head(services)
     # Even when the ledger changes afterwards: the month stays as it was closed.
@@ -637,7 +636,7 @@ def test_closing_a_month_twice_writes_nothing_new(services: Services, month: Cyc
     assert month.get_month("E1", MONTH).bonus.amount == 7_700  # type: ignore[union-attr]
 
 
-def test_a_missed_target_pays_no_bonus(services: Services, month: Cycles) -> None:
+def test_a_missed_target_pays_no_bonus(services: Engine, month: Cycles) -> None:
     outcome = month.close_month("E2", MONTH, "wf-month")
     assert outcome.bonus == 0
     (line,) = month.get_month("E2", MONTH).bonus.lines  # type: ignore[union-attr]
@@ -645,7 +644,7 @@ def test_a_missed_target_pays_no_bonus(services: Services, month: Cycles) -> Non
     assert line.text["en"] == "sales 50,000 below the target 80,000 (short 30,000): no bonus"
 
 
-def test_training_from_shortfalls(services: Services, month: Cycles) -> None:
+def test_training_from_shortfalls(services: Engine, month: Cycles) -> None:
     e2 = month.close_month("E2", MONTH, "wf-month")
     assert [(r["course"], r["alert_manager"]) for r in e2.recommendations] == [
         ("Prospecting Skills", ""),  # 10 new customers against 16
@@ -672,7 +671,7 @@ def test_training_from_shortfalls(services: Services, month: Cycles) -> None:
     assert e3.manager_id == "M2"
 
 
-def test_a_month_close_needs_a_month(services: Services, month: Cycles) -> None:
+def test_a_month_close_needs_a_month(services: Engine, month: Cycles) -> None:
     before = head(services)
     with pytest.raises(DomainError, match="needs a month 'YYYY-MM', got '2026-W10'"):
         month.close_month("E1", WEEK, "wf")
@@ -681,7 +680,7 @@ def test_a_month_close_needs_a_month(services: Services, month: Cycles) -> None:
     assert head(services) == before
 
 
-def test_only_hr_publishes_cycle_policies(services: Services) -> None:
+def test_only_hr_publishes_cycle_policies(services: Engine) -> None:
     with pytest.raises(PermissionDeniedError):
         services.policies.publish(E1, "bonus_rules", "default", {"base_bonus": 1e9}, "mine")
     with pytest.raises(DomainError, match=r"weekly_cycle/default is not valid: .*time zone"):

@@ -19,8 +19,8 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.conftest import create_database, drop_database
@@ -105,14 +105,14 @@ MEASUREMENTS: list[Row] = [
 @dataclass
 class World:
     pg: PostgresSettings
-    services: Services
+    services: Engine
     read_models: ReadModels
 
     def caught_up(self) -> None:
         self.read_models.wait_caught_up(self.services.store.applications(), timeout=120)
 
 
-def build(services: Services) -> None:
+def build(services: Engine) -> None:
     services.policies.seed(HR)
     services.people.import_org(
         HR,
@@ -209,7 +209,7 @@ def world(pg_server: PostgresSettings) -> Iterator[World]:
                 mp.delenv(key, raising=False)
         try:
             with (
-                Services(Store(pg)) as services,
+                Engine(Store(pg)) as services,
                 ReadModels(pg, application_env(pg)) as read_models,
             ):
                 build(services)

@@ -16,9 +16,8 @@ from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -34,8 +33,8 @@ ORG = [
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         s.policies.seed(DEMO_HR)
         s.people.import_org(
             DEMO_HR,
@@ -71,7 +70,7 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
         yield s
 
 
-def test_the_cascade_adds_up_level_by_level(services: Services) -> None:
+def test_the_cascade_adds_up_level_by_level(services: Engine) -> None:
     overview = services.goal_queries.cascade(DEMO_HR, 2026)
     assert overview.cascade_version == 2
     # Company: 1,200,000 + 600,000 last year, +30%.
@@ -96,7 +95,7 @@ def test_the_cascade_adds_up_level_by_level(services: Services) -> None:
     assert (south.team.annual_target, south.gap) == (0, -80_000 * 1.2 * 12)
 
 
-def test_who_may_read_the_cascade(services: Services) -> None:
+def test_who_may_read_the_cascade(services: Engine) -> None:
     mine = services.goal_queries.cascade(Principal(person_id="S2", role=AccessRole.manager), 2026)
     assert [t.team_id for t in mine.teams] == ["T2"]
     assert {p.employee_id for p in mine.people} == {"B1"}
@@ -109,7 +108,7 @@ def test_who_may_read_the_cascade(services: Services) -> None:
 
 
 async def test_the_cascade_on_the_command_line(
-    services: Services, pg: PostgresSettings, tmp_path: Path
+    services: Engine, pg: PostgresSettings, tmp_path: Path
 ) -> None:
     tokens = CliTokens(pg)
     shown = await cli(

@@ -15,9 +15,8 @@ from aggregates.audit_action import AuditAction
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.audit.history import to_html, to_jsonl
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
@@ -27,8 +26,8 @@ WEEK = "2030-W10"
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s:
         build_org(s)
         cycles = s.store.cycles
         cycles.open_week("E1", WEEK, "cycle-E1-2030-W10")
@@ -39,7 +38,7 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
         yield s
 
 
-def test_an_ordered_history_with_who_and_which_versions(services: Services) -> None:
+def test_an_ordered_history_with_who_and_which_versions(services: Engine) -> None:
     history = services.history.history(AUDITOR, "cycle", f"E1/{WEEK}")
     assert [e.event for e in history.entries] == ["Opened", "PlanSubmitted"]
     opened, submitted = history.entries
@@ -63,7 +62,7 @@ def test_an_ordered_history_with_who_and_which_versions(services: Services) -> N
     assert policy.entries[-1].data["entry"]["version"] == 1
 
 
-def test_every_read_is_recorded(services: Services) -> None:
+def test_every_read_is_recorded(services: Engine) -> None:
     before = services.store.audit.recorder.max_notification_id() or 0
     services.history.history(AUDITOR, "cycle", f"E1/{WEEK}")
     notifications = services.store.audit.recorder.select_notifications(before + 1, 10)
@@ -73,7 +72,7 @@ def test_every_read_is_recorded(services: Services) -> None:
     assert (action.action, action.subject) == ("history", f"cycle E1/{WEEK}")
 
 
-def test_refusals(services: Services) -> None:
+def test_refusals(services: Engine) -> None:
     with pytest.raises(PermissionDeniedError):
         services.history.history(
             Principal(person_id="E1", role=AccessRole.employee), "cycle", f"E1/{WEEK}"
@@ -87,7 +86,7 @@ def test_refusals(services: Services) -> None:
 
 
 async def test_exported_from_the_command_line(
-    services: Services, pg: PostgresSettings, tmp_path: Path
+    services: Engine, pg: PostgresSettings, tmp_path: Path
 ) -> None:
     out = tmp_path / "history.html"
     shown = await cli(

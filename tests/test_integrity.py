@@ -20,10 +20,9 @@ from aggregates.base import DomainError, PermissionDeniedError
 from careerflow.audit.chain_backfill import backfill_chain
 from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
-from careerflow.services.registry import Services
 from tests.cli_tokens import CliTokens
 from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
@@ -32,8 +31,8 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s:
         build_org(s)
         cycles = s.store.cycles
         for e in ("E1", "E2"):
@@ -49,24 +48,24 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
         yield s
 
 
-def sql(services: Services, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+def sql(services: Engine, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
     with psycopg.connect(services.store.pg.conninfo(), row_factory=dict_row) as conn:
         cursor = conn.execute(statement, params)
         return cursor.fetchall() if cursor.description else []
 
 
-def positions(services: Services) -> list[int]:
+def positions(services: Engine) -> list[int]:
     return [r["notification_id"] for r in sql(
         services, "SELECT notification_id FROM people_events ORDER BY notification_id"
     )]  # fmt: skip
 
 
-def check(services: Services, **kwargs: Any) -> Any:
+def check(services: Engine, **kwargs: Any) -> Any:
     report = verify_store(services.store, services.history, AUDITOR, **kwargs)
     return report, report.first_finding
 
 
-def test_an_untouched_store_verifies_with_progress(services: Services) -> None:
+def test_an_untouched_store_verifies_with_progress(services: Engine) -> None:
     seen: list[tuple[str, int]] = []
     report, finding = check(services, progress=lambda app, n: seen.append((app, n)), batch=2)
     assert report.ok and finding is None
@@ -79,7 +78,7 @@ def test_an_untouched_store_verifies_with_progress(services: Services) -> None:
         )
 
 
-def test_an_edited_event_is_named(services: Services) -> None:
+def test_an_edited_event_is_named(services: Engine) -> None:
     target = positions(services)[2]
     sql(services, "UPDATE people_events SET state = state || '\\x20'::bytea "
         "WHERE notification_id = %s", (target,))  # fmt: skip
@@ -92,14 +91,14 @@ def test_an_edited_event_is_named(services: Services) -> None:
     )
 
 
-def test_a_deleted_event_is_named(services: Services) -> None:
+def test_a_deleted_event_is_named(services: Engine) -> None:
     target = positions(services)[3]
     sql(services, "DELETE FROM people_events WHERE notification_id = %s", (target,))
     _, finding = check(services)
     assert (finding.problem, finding.notification_id) == ("deleted", target)
 
 
-def test_an_inserted_event_is_named(services: Services) -> None:
+def test_an_inserted_event_is_named(services: Engine) -> None:
     row = sql(services, "SELECT topic, state FROM people_events ORDER BY notification_id "
               "LIMIT 1 OFFSET 2")[0]  # fmt: skip
     inserted = sql(
@@ -112,7 +111,7 @@ def test_an_inserted_event_is_named(services: Services) -> None:
     assert (finding.problem, finding.notification_id) == ("inserted", inserted)
 
 
-def test_reordered_events_are_named(services: Services) -> None:
+def test_reordered_events_are_named(services: Engine) -> None:
     first, second = positions(services)[1:3]
     for a, b in ((first, -1), (second, first), (-1, second)):
         sql(services, "UPDATE people_events SET notification_id = %s "
@@ -121,7 +120,7 @@ def test_reordered_events_are_named(services: Services) -> None:
     assert (finding.problem, finding.notification_id) == ("reordered", first)
 
 
-def test_a_recomputed_chain_is_caught_by_a_kept_head(services: Services) -> None:
+def test_a_recomputed_chain_is_caught_by_a_kept_head(services: Engine) -> None:
     report, _ = check(services)
     anchors = {a.application: (a.head_position, a.head) for a in report.applications}
     # Someone with database access edits an event and recomputes the whole chain.
@@ -145,7 +144,7 @@ def test_a_recomputed_chain_is_caught_by_a_kept_head(services: Services) -> None
 
 
 async def test_verify_from_the_command_line_with_kept_heads(
-    services: Services, tmp_path: Path
+    services: Engine, tmp_path: Path
 ) -> None:
     pg = services.store.pg
     heads = tmp_path / "heads.json"
@@ -166,7 +165,7 @@ async def test_verify_from_the_command_line_with_kept_heads(
     assert people["finding"]["notification_id"] == target
 
 
-def _predate_the_chain(services: Services) -> None:
+def _predate_the_chain(services: Engine) -> None:
     """An install from before the hash chain, upgraded: its events have no chain rows
     (the upgrade created the empty tables), and what it wrote since was chained as if the
     log began there."""
@@ -189,7 +188,7 @@ def _predate_the_chain(services: Services) -> None:
 HR = Principal(person_id="H001", role=AccessRole.hr)
 
 
-def test_a_store_from_before_the_chain_is_backfilled_and_verifies(services: Services) -> None:
+def test_a_store_from_before_the_chain_is_backfilled_and_verifies(services: Engine) -> None:
     _predate_the_chain(services)
     report, finding = check(services)
     assert not report.ok
@@ -226,7 +225,7 @@ def test_a_store_from_before_the_chain_is_backfilled_and_verifies(services: Serv
     assert (finding.problem, finding.notification_id) == ("edited", target)
 
 
-def test_a_backfill_refuses_a_tampered_store_and_changes_nothing(services: Services) -> None:
+def test_a_backfill_refuses_a_tampered_store_and_changes_nothing(services: Engine) -> None:
     _predate_the_chain(services)
     # An event slipped in after the chained ones is an insertion, not an old event.
     row = sql(services, "SELECT topic, state FROM cycles_events ORDER BY notification_id "
@@ -253,7 +252,7 @@ def test_a_backfill_refuses_a_tampered_store_and_changes_nothing(services: Servi
 
 
 async def test_verify_offers_the_backfill_and_hr_runs_it_from_the_command_line(
-    services: Services, tmp_path: Path, pg: PostgresSettings
+    services: Engine, tmp_path: Path, pg: PostgresSettings
 ) -> None:
     tokens = CliTokens(pg)
     auditor, hr = tokens.args("auditor:A001"), tokens.args("hr:H001")

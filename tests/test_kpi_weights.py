@@ -17,9 +17,8 @@ from aggregates.base import DomainError
 from aggregates.ladder import Role
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -36,8 +35,8 @@ BIG_CLIENTS: dict[str, Any] = {
 
 
 @pytest.fixture
-def stack(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def stack(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels]]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.policies.publish(
             DEMO_HR, "goal_cascade", "default", {"individual_growth_percent": 0}, "flat"
@@ -58,7 +57,7 @@ def stack(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels]]:
         yield s, rm
 
 
-def readiness(services: Services, employee_id: str) -> dict[str, Any]:
+def readiness(services: Engine, employee_id: str) -> dict[str, Any]:
     with psycopg.connect(services.store.pg.conninfo(), row_factory=dict_row) as conn:
         row = conn.execute(
             "SELECT score, potential, policy_versions FROM rm_readiness WHERE employee_id = %s",
@@ -69,7 +68,7 @@ def readiness(services: Services, employee_id: str) -> dict[str, Any]:
 
 
 def test_a_reweighted_version_reaches_the_next_close_and_score(
-    stack: tuple[Services, ReadModels],
+    stack: tuple[Engine, ReadModels],
 ) -> None:
     services, rm = stack
     assert services.policies.current("kpi_weights", "default").version == 1
@@ -152,7 +151,7 @@ def test_a_reweighted_version_reaches_the_next_close_and_score(
 
 
 def test_a_bad_kpi_document_is_refused_with_the_reason(
-    stack: tuple[Services, ReadModels],
+    stack: tuple[Engine, ReadModels],
 ) -> None:
     services, _ = stack
     short = {"kpis": [{**k, "weight_percent": 20} for k in BIG_CLIENTS["kpis"]]}

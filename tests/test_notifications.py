@@ -44,10 +44,10 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
     from careerflow.config import PostgresSettings
     from careerflow.delivery import SmtpSettings, WebhookSettings
+    from careerflow.engine import Engine
     from careerflow.eventstore import PydanticMapper
     from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
-    from careerflow.services.registry import Services
     from careerflow.store import Store, application_env
     from projections.runner import ReadModels
     from worker import INTERCEPTORS
@@ -161,8 +161,8 @@ def robot() -> Iterator[Robot]:
 
 # -- store, people, read models --------------------------------------------------------
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         s.people.import_org(
             HR,
             OrgImport(
@@ -204,12 +204,12 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
 
 
 @pytest.fixture
-def read_models(pg: PostgresSettings, services: Services) -> Iterator[ReadModels]:
+def read_models(pg: PostgresSettings, services: Engine) -> Iterator[ReadModels]:
     with ReadModels(pg, application_env(pg)) as rm:
         yield rm
 
 
-def projected(rm: ReadModels, services: Services) -> None:
+def projected(rm: ReadModels, services: Engine) -> None:
     rm.wait_caught_up([services.store.people, services.store.notifications], timeout=60)
 
 
@@ -231,7 +231,7 @@ def inbox_row(pg: PostgresSettings, notification_id: uuid.UUID) -> dict[str, Any
     return dict(row)
 
 
-def send(services: Services, key: str, recipient: str = "E1") -> uuid.UUID:
+def send(services: Engine, key: str, recipient: str = "E1") -> uuid.UUID:
     ref = services.notifications.create(
         SYSTEM, key, recipient, "promotion.reminder", TITLE, BODY, REF
     )
@@ -239,7 +239,7 @@ def send(services: Services, key: str, recipient: str = "E1") -> uuid.UUID:
 
 
 # -- creation, inbox, reading ----------------------------------------------------------
-def test_notify_is_idempotent_on_its_key(services: Services, pg: PostgresSettings) -> None:
+def test_notify_is_idempotent_on_its_key(services: Engine, pg: PostgresSettings) -> None:
     first = services.notifications.create(
         SYSTEM, "promotion/APP-1/round-1/reminder", "E1", "promotion.reminder", TITLE, BODY, REF
     )
@@ -267,7 +267,7 @@ def test_notify_is_idempotent_on_its_key(services: Services, pg: PostgresSetting
 
 
 def test_a_concurrent_create_of_the_same_key_is_already_exists(
-    services: Services, monkeypatch: pytest.MonkeyPatch, pg: PostgresSettings
+    services: Engine, monkeypatch: pytest.MonkeyPatch, pg: PostgresSettings
 ) -> None:
     # Another writer saves the same key between our existence check and our save: the
     # aggregate id is the key's, so our save fails the store's integrity check, and the
@@ -296,7 +296,7 @@ def test_a_concurrent_create_of_the_same_key_is_already_exists(
 
 
 def test_inbox_and_mark_read_by_the_recipient_only(
-    services: Services, read_models: ReadModels, pg: PostgresSettings
+    services: Engine, read_models: ReadModels, pg: PostgresSettings
 ) -> None:
     older = send(services, "k/older")
     time.sleep(0.01)
@@ -333,7 +333,7 @@ def test_inbox_and_mark_read_by_the_recipient_only(
     assert row["read_at"] == read_event_time
 
 
-def test_inbox_access_rules(services: Services, read_models: ReadModels) -> None:
+def test_inbox_access_rules(services: Engine, read_models: ReadModels) -> None:
     mine = send(services, "k/e1")
     hr_note = send(services, "k/hr", recipient="H001")
     projected(read_models, services)
@@ -351,9 +351,11 @@ def test_inbox_access_rules(services: Services, read_models: ReadModels) -> None
 
 # -- delivery --------------------------------------------------------------------------
 def test_email_in_the_recipients_language_and_webhook(
-    services: Services, smtp: Smtp, robot: Robot, read_models: ReadModels, pg: PostgresSettings
+    services: Engine, smtp: Smtp, robot: Robot, read_models: ReadModels, pg: PostgresSettings
 ) -> None:
-    acts = NotificationActivities(services, smtp.settings, robot.settings)
+    acts = NotificationActivities(
+        services.notifications, services.people, smtp.settings, robot.settings
+    )
     to_e1 = acts.create_notification(
         CreateNotification(
             key="promotion/APP-1/decided",
@@ -399,9 +401,11 @@ def test_email_in_the_recipients_language_and_webhook(
 
 
 def test_recipient_without_email_is_skipped_and_disabled_channels_too(
-    services: Services, smtp: Smtp, read_models: ReadModels, pg: PostgresSettings
+    services: Engine, smtp: Smtp, read_models: ReadModels, pg: PostgresSettings
 ) -> None:
-    acts = NotificationActivities(services, smtp.settings, webhook=None)
+    acts = NotificationActivities(
+        services.notifications, services.people, smtp.settings, webhook=None
+    )
     for_hr = send(services, "escalation/1", recipient="H001")
     report = acts.deliver_notification(DeliverNotification(notification_id=for_hr))
     assert report.outcomes == {"email": "skipped", "webhook": "skipped"}
@@ -413,10 +417,10 @@ def test_recipient_without_email_is_skipped_and_disabled_channels_too(
 
 
 def test_failing_smtp_records_the_failure_and_raises_until_it_works(
-    services: Services, smtp: Smtp, robot: Robot, read_models: ReadModels, pg: PostgresSettings
+    services: Engine, smtp: Smtp, robot: Robot, read_models: ReadModels, pg: PostgresSettings
 ) -> None:
     closed = SmtpSettings(host="127.0.0.1", port=free_port(), sender="careerflow@x.invalid")
-    broken = NotificationActivities(services, closed, robot.settings)
+    broken = NotificationActivities(services.notifications, services.people, closed, robot.settings)
     ident = send(services, "plan/P1/milestone-1/reminder")
     with pytest.raises(ApplicationError) as info:
         broken.deliver_notification(DeliverNotification(notification_id=ident))
@@ -431,7 +435,9 @@ def test_failing_smtp_records_the_failure_and_raises_until_it_works(
     assert inbox_row(pg, ident)["delivered"] == {"email": "failed", "webhook": "delivered"}
 
     # The retry (here: the mail server is back) sends email only; the webhook is done.
-    fixed = NotificationActivities(services, smtp.settings, robot.settings)
+    fixed = NotificationActivities(
+        services.notifications, services.people, smtp.settings, robot.settings
+    )
     report = fixed.deliver_notification(DeliverNotification(notification_id=ident))
     assert report.outcomes == {"email": "delivered", "webhook": "delivered"}
     assert len(smtp.mail.to("e1@example.invalid")) == 1
@@ -441,9 +447,9 @@ def test_failing_smtp_records_the_failure_and_raises_until_it_works(
 
 
 def test_webhook_errors_are_recorded_permanent_ones_are_not_retried(
-    services: Services, robot: Robot
+    services: Engine, robot: Robot
 ) -> None:
-    acts = NotificationActivities(services, None, robot.settings)
+    acts = NotificationActivities(services.notifications, services.people, None, robot.settings)
     ident = send(services, "weekly/E1/2026-W47")
     robot.answer = {"errcode": 45009, "errmsg": "api freq out of limit"}
     with pytest.raises(ApplicationError, match="errcode 45009") as info:
@@ -458,9 +464,11 @@ def test_webhook_errors_are_recorded_permanent_ones_are_not_retried(
 
 
 def test_rebuilt_inbox_is_the_same(
-    pg: PostgresSettings, services: Services, smtp: Smtp, robot: Robot
+    pg: PostgresSettings, services: Engine, smtp: Smtp, robot: Robot
 ) -> None:
-    acts = NotificationActivities(services, smtp.settings, robot.settings)
+    acts = NotificationActivities(
+        services.notifications, services.people, smtp.settings, robot.settings
+    )
     for n, recipient in enumerate(["E1", "E2", "H001"]):
         ident = send(services, f"k/{n}", recipient=recipient)
         acts.deliver_notification(DeliverNotification(notification_id=ident))
@@ -492,9 +500,11 @@ class NotifyForTestWorkflow:
 
 
 async def test_notify_from_a_workflow_creates_and_emails(
-    env: WorkflowEnvironment, services: Services, smtp: Smtp, robot: Robot
+    env: WorkflowEnvironment, services: Engine, smtp: Smtp, robot: Robot
 ) -> None:
-    acts = NotificationActivities(services, smtp.settings, robot.settings)
+    acts = NotificationActivities(
+        services.notifications, services.people, smtp.settings, robot.settings
+    )
     queue = f"notify-{uuid.uuid4()}"
     workflow_id = f"notify-test-{uuid.uuid4()}"
     key = f"promotion/{workflow_id}/announced"

@@ -13,9 +13,8 @@ import pytest
 from aggregates.base import PermissionDeniedError
 from careerflow.audit.projection_check import check_projections
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -24,21 +23,21 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         rm.wait_caught_up(s.store.applications())
         yield s
 
 
-def sql(services: Services, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
+def sql(services: Engine, statement: str, params: tuple[Any, ...] = ()) -> list[Any]:
     with psycopg.connect(services.store.pg.conninfo(), autocommit=True) as conn:
         cursor = conn.execute(statement, params or None)
         return cursor.fetchall() if cursor.description else []
 
 
-def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) -> None:
+def test_a_clean_read_model_and_three_kinds_of_difference(services: Engine) -> None:
     report = check_projections(services.store, services.history, AUDITOR)
     assert report.ok, report.differences
     assert report.rows_compared["rm_employee"] == 5
@@ -65,7 +64,7 @@ def test_a_clean_read_model_and_three_kinds_of_difference(services: Services) ->
         )
 
 
-def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: Services) -> None:
+def test_a_pay_difference_is_named_to_an_auditor_without_its_figures(services: Engine) -> None:
     from careerflow.store import application_env as env_of
 
     services.store.cycles.close_month("E1", "2026-10", "month-close-E1-2026-10")

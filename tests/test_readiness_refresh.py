@@ -19,7 +19,7 @@ import projections.readiness as readiness
 from aggregates.base import command_context
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR, load_demo_into
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.metrics import EVERYONE
 from projections.runner import ReadModels
@@ -31,8 +31,8 @@ NEW_MONTH_CSV = (
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         load_demo_into(s, reps=12, teams=2, if_empty=False)
         yield s
 
@@ -76,7 +76,7 @@ def hold_measurements(pg: PostgresSettings) -> psycopg.Connection[Any]:
     return conn
 
 
-def move_someone(services: Services) -> str:
+def move_someone(services: Engine) -> str:
     """An event the people projection applies at once, marking one employee dirty."""
     employee = services.people.get("E00002")
     other = next(t for t in ("T001", "T002") if t != employee.team_id)
@@ -95,7 +95,7 @@ def readiness_rows(pg: PostgresSettings) -> list[tuple[Any, ...]]:
 
 
 def test_nothing_is_recomputed_while_behind_then_once_for_every_mark(
-    pg: PostgresSettings, services: Services, recomputed: list[list[str]]
+    pg: PostgresSettings, services: Engine, recomputed: list[list[str]]
 ) -> None:
     with ReadModels(pg, application_env(pg), max_defer=None) as read_models:
         read_models.wait_caught_up(services.store.applications(), timeout=120)
@@ -131,7 +131,7 @@ def test_nothing_is_recomputed_while_behind_then_once_for_every_mark(
 
 
 def test_behind_for_longer_than_max_defer_recomputes_anyway(
-    pg: PostgresSettings, services: Services, recomputed: list[list[str]]
+    pg: PostgresSettings, services: Engine, recomputed: list[list[str]]
 ) -> None:
     # Writes that outpace the projections for good must not starve readiness.
     with ReadModels(pg, application_env(pg), max_defer=0.5) as read_models:

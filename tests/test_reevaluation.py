@@ -17,9 +17,8 @@ from aggregates.ladder import Role
 from careerflow.audit import reevaluation
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -30,8 +29,8 @@ MONTH = "2026-03"
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         s.policies.publish(
             DEMO_HR, "goal_cascade", "default", {"individual_growth_percent": 0}, "flat"
@@ -50,7 +49,7 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
         yield s
 
 
-def test_a_month_close_reevaluates_identically(services: Services) -> None:
+def test_a_month_close_reevaluates_identically(services: Engine) -> None:
     services.store.cycles.close_month("E1", MONTH, "month-close-E1")
     # Newer rules and corrected data do not touch a recorded decision.
     services.policies.publish(
@@ -72,7 +71,7 @@ def test_a_month_close_reevaluates_identically(services: Services) -> None:
 
 
 def test_a_changed_rule_is_reported_field_by_field(
-    services: Services, monkeypatch: pytest.MonkeyPatch
+    services: Engine, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     services.store.cycles.close_month("E1", MONTH, "month-close-E1")
     original = reevaluation.compute_bonus
@@ -97,7 +96,7 @@ def test_a_changed_rule_is_reported_field_by_field(
     assert all(d.recorded is None and d.recomputed is None for d in hidden.differences)
 
 
-def test_an_application_report_reevaluates_identically(services: Services) -> None:
+def test_an_application_report_reevaluates_identically(services: Engine) -> None:
     commands = services.store.promotions
     e2 = Principal(person_id="E2", role=AccessRole.employee)
     commands.open_application(e2, "app-E2", "E2", Role.sales_supervisor, "promotion-E2")
@@ -115,7 +114,7 @@ def test_an_application_report_reevaluates_identically(services: Services) -> No
     }
 
 
-def test_refusals(services: Services) -> None:
+def test_refusals(services: Engine) -> None:
     with pytest.raises(PermissionDeniedError):
         services.reevaluation.reevaluate(
             Principal(person_id="E1", role=AccessRole.employee), "month", f"E1/{MONTH}"

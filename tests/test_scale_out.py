@@ -44,9 +44,9 @@ from aggregates.promotion import application_uuid
 from careerflow.apps import APPLICATION_CLASSES
 from careerflow.audit.integrity import verify_store
 from careerflow.config import PostgresSettings, Settings, TemporalSettings
+from careerflow.engine import Engine
 from careerflow.principal import SYSTEM
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
-from careerflow.services.registry import Services
 from careerflow.temporal_server import TemporalDevServer, die_with_parent
 from projections.runner import PROJECTIONS, RUNNER_LOCK_KEY
 from tests.conftest import create_database, drop_database, real_binary
@@ -560,7 +560,7 @@ def test_two_workers_share_the_work_and_nothing_is_done_twice(topology: Topology
         temporal=TemporalSettings(address=address),
     )
     stored = sum(_query(pg, _count_events(app.name))[0][0] for app in APPLICATION_CLASSES)
-    with Services.open(settings) as services:
+    with Engine.open(settings) as services:
         report = verify_store(services.store, services.history, SYSTEM)
     assert report.ok, report.first_finding
     assert report.events == stored

@@ -17,9 +17,8 @@ from aggregates.seed_policies import sales_supervisor_criteria_v1
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -30,8 +29,8 @@ AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
 
 
 @pytest.fixture
-def history(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels, datetime]]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def history(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels, datetime]]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         time.sleep(0.05)
@@ -56,7 +55,7 @@ def history(pg: PostgresSettings) -> Iterator[tuple[Services, ReadModels, dateti
         yield s, rm, moment
 
 
-def test_read_models_as_they_were(history: tuple[Services, ReadModels, datetime]) -> None:
+def test_read_models_as_they_were(history: tuple[Engine, ReadModels, datetime]) -> None:
     services, _, moment = history
     now_pool = [r["employee_id"] for r in services.queries.candidate_pool(DEMO_HR)]
     then_pool = services.time_travel.candidate_pool_at(AUDITOR, moment)
@@ -74,7 +73,7 @@ def test_read_models_as_they_were(history: tuple[Services, ReadModels, datetime]
 
 
 def test_an_aggregate_at_a_version_and_a_moment(
-    history: tuple[Services, ReadModels, datetime],
+    history: tuple[Engine, ReadModels, datetime],
 ) -> None:
     services, _, moment = history
     key = "promotion_criteria/sales_supervisor"
@@ -96,7 +95,7 @@ def test_an_aggregate_at_a_version_and_a_moment(
 
 
 async def test_from_the_command_line(
-    history: tuple[Services, ReadModels, datetime], tmp_path: Path
+    history: tuple[Engine, ReadModels, datetime], tmp_path: Path
 ) -> None:
     services, _, moment = history
     pg = services.store.pg

@@ -14,17 +14,16 @@ from aggregates.seed_policies import potential_weights_v1, sales_supervisor_crit
 from careerflow.audit.what_if import what_if
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         ingest(s, year_of_metrics("E2", "2026-10", {"repurchase_rate": 55.0}, mentored=2))
@@ -41,7 +40,7 @@ def criteria_with_repurchase(threshold: float) -> dict[str, Any]:
     return doc
 
 
-def test_a_lower_threshold_makes_e2_eligible(services: Services) -> None:
+def test_a_lower_threshold_makes_e2_eligible(services: Engine) -> None:
     report = what_if(
         services.policies,
         services.read_pool,
@@ -61,7 +60,7 @@ def test_a_lower_threshold_makes_e2_eligible(services: Services) -> None:
     assert services.policies.current("promotion_criteria", "sales_supervisor").version == 1
 
 
-def test_weights_that_favour_customers_move_the_pool(services: Services) -> None:
+def test_weights_that_favour_customers_move_the_pool(services: Engine) -> None:
     weights = potential_weights_v1().model_dump(mode="json")
     weights["dimensions"]["performance"]["weight"] = 0.10
     weights["dimensions"]["customer"]["weight"] = 0.60
@@ -82,7 +81,7 @@ def test_weights_that_favour_customers_move_the_pool(services: Services) -> None
     assert all(c.in_pool_draft and not c.in_pool_now for c in report.changes)
 
 
-def test_bad_drafts_and_callers_are_refused(services: Services) -> None:
+def test_bad_drafts_and_callers_are_refused(services: Engine) -> None:
     with pytest.raises(DomainError, match="is not valid"):
         what_if(
             services.policies,

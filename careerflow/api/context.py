@@ -8,16 +8,16 @@ from collections.abc import Awaitable, Callable
 
 from temporalio.client import Client
 
+from careerflow.engine import Engine
 from careerflow.services.cycle_process import CycleProcessService
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
-from careerflow.services.registry import Services
 
 
 class ApiContext:
     def __init__(
         self,
-        services: Services,
+        services: Engine,
         connect: Callable[[], Awaitable[Client]],
         task_queue: str,
     ) -> None:
@@ -34,10 +34,10 @@ class ApiContext:
             return self._client
 
     async def promotions(self) -> PromotionProcessService:
-        return PromotionProcessService(self.services, await self.client(), self.task_queue)
+        return self.services.promotion_process(await self.client(), self.task_queue)
 
     async def plans(self) -> PlanProcessService:
-        return PlanProcessService(self.services, await self.client(), self.task_queue)
+        return self.services.plan_process(await self.client(), self.task_queue)
 
     async def cycles(self) -> CycleProcessService:
-        return CycleProcessService(self.services, await self.client(), self.task_queue)
+        return self.services.cycle_process(await self.client(), self.task_queue)

@@ -23,9 +23,9 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.api import i18n
 from careerflow.applications.access import AuthenticationError
+from careerflow.engine import Engine
 from careerflow.messages import Message
 from careerflow.principal import Principal
-from careerflow.services.registry import Services
 from careerflow.validation import error_message, field_of
 from projections.people import profile_locale
 
@@ -80,7 +80,7 @@ def caller_locale(request: Request) -> str | None:
     if caller is None:
         return None
     try:
-        services: Services = request.app.state.context.services
+        services: Engine = request.app.state.context.services
         with services.read_pool.connection() as conn:
             return profile_locale(conn, caller.person_id)
     except Exception:

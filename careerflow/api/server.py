@@ -12,15 +12,15 @@ from fastapi import FastAPI
 from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.config import Settings
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 
 log = logging.getLogger("careerflow.api")
 
 
 def build_app(settings: Settings) -> FastAPI:
-    from worker import connect
+    from careerflow.engine import connect
 
-    services = Services.open(settings)
+    services = Engine.open(settings)
     context = ApiContext(services, lambda: connect(settings), settings.temporal.task_queue)
     app = create_app(context)
 

@@ -97,7 +97,7 @@ class Access(PydanticApplication):
         token_list: TokenList = no_tokens,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before wiring them (careerflow.services.registry)."""
+        before wiring them (careerflow.wiring)."""
         self._people = people
         self.support_teams = support_teams
         self.token_list = token_list

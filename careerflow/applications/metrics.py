@@ -51,7 +51,7 @@ class Metrics(PydanticApplication):
 
     def wire(self, *, people: People | None = None) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before wiring them (careerflow.services.registry)."""
+        before wiring them (careerflow.wiring)."""
         self._people = people
 
     @property

@@ -62,7 +62,7 @@ class Notifications(PydanticApplication):
 
     def wire(self, *, inbox_rows: InboxRows = no_inbox) -> None:
         """The constructor's collaborator, for the store, which opens every application
-        before wiring them (careerflow.services.registry)."""
+        before wiring them (careerflow.wiring)."""
         self.inbox_rows = inbox_rows
 
     # -- commands --------------------------------------------------------------------

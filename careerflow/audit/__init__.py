@@ -12,4 +12,4 @@
 - `index`: what there is to audit (from `projections.audit_queries`).
 
 Each takes its collaborators (the store's applications, the read pool, the policy
-service, the history) explicitly; `careerflow.services.registry` builds them."""
+service, the history) explicitly; `careerflow.engine` builds them."""

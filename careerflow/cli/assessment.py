@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 assessment_app = typer.Typer(
@@ -35,12 +35,9 @@ assessment_app = typer.Typer(
 
 def _assessment_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
     """Runs `call` on the assessment process service (the round workflows on Temporal)."""
-    from careerflow.services.assessment_process import AssessmentProcessService
 
-    async def go(
-        services: Services, client: Client, settings: Settings, principal: Principal
-    ) -> Any:
-        flow = AssessmentProcessService(services, client, settings.temporal.task_queue)
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        flow = services.assessment_process(client, settings.temporal.task_queue)
         return await call(flow, principal)
 
     return _call_on_temporal(token, go)

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 audit_app = typer.Typer(no_args_is_help=True, help="Audit: replay, verify, export.")
@@ -256,7 +256,7 @@ def audit_replay_workflows(
 
     from careerflow.audit.workflow_replay import replay_workflows
 
-    async def replay(s: Services, client: Client, settings: Settings, p: Principal) -> Any:
+    async def replay(s: Engine, client: Client, settings: Settings, p: Principal) -> Any:
         report = await replay_workflows(p, client, timedelta(days=days), limit=limit or None)
         s.history.record(p, "replay-workflows", f"{report.replayed} histories")
         return report

@@ -19,7 +19,7 @@ from careerflow.applications.access import AuthenticationError
 from careerflow.principal import AccessRole, Principal
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 class ExitCode(IntEnum):
@@ -78,7 +78,7 @@ def forget_token() -> Path | None:
     return path
 
 
-def authenticate(services: Services, token: str) -> Principal:
+def authenticate(services: Engine, token: str) -> Principal:
     """The principal of the given token, else of the saved one; refused like the API
     refuses a bearer token (AuthenticationError: unknown, revoked, expired, malformed)."""
     text = token.strip() or saved_token()

@@ -24,7 +24,7 @@ if TYPE_CHECKING:
 
     from aggregates.documents import PeriodKind
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 TokenOption = Annotated[
@@ -55,7 +55,7 @@ JsonOption = Annotated[
 _acting: Principal | None = None  # who the command acts as: its profile says the language
 
 
-def _authenticated(services: Services, token: str) -> Principal:
+def _authenticated(services: Engine, token: str) -> Principal:
     """The token's principal, checked like the API's bearer tokens."""
     from careerflow.cli import auth as cli_auth
 
@@ -189,44 +189,43 @@ def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> Non
         typer.echo("\n".join(text(result)))
 
 
-def _act(token: str, call: Callable[[Services, Principal], Any]) -> None:
+def _act(token: str, call: Callable[[Engine, Principal], Any]) -> None:
     """Runs `call` as the token's principal on freshly opened services; prints the result."""
     _echo_json(_plain(_call(token, call)))
 
 
-def _call(token: str, call: Callable[[Services, Principal], Any]) -> Any:
+def _call(token: str, call: Callable[[Engine, Principal], Any]) -> Any:
     """Runs `call` as the token's principal on freshly opened services; returns the result."""
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
-    with Services.open(load_settings()) as services:
+    with Engine.open(load_settings()) as services:
         principal = _authenticated(services, token)
         return _run(lambda: call(services, principal))
 
 
 def _act_on_temporal(
-    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+    token: str, call: Callable[[Engine, Client, Settings, Principal], Awaitable[Any]]
 ) -> None:
     """As `_act`, for commands that start or steer workflows."""
     _echo_json(_plain(_call_on_temporal(token, call)))
 
 
 def _call_on_temporal(
-    token: str, call: Callable[[Services, Client, Settings, Principal], Awaitable[Any]]
+    token: str, call: Callable[[Engine, Client, Settings, Principal], Awaitable[Any]]
 ) -> Any:
     """As `_call`, for commands that start or steer workflows; the token is checked
     before Temporal is reached, so a refused caller starts nothing."""
     import asyncio
 
-    from careerflow.services.registry import Services
-    from worker import connect
+    from careerflow.engine import Engine, connect
 
     settings = load_settings()
 
-    async def go(services: Services, principal: Principal) -> Any:
+    async def go(services: Engine, principal: Principal) -> Any:
         client = await connect(settings)
         return await call(services, client, settings, principal)
 
-    with Services.open(settings) as services:
+    with Engine.open(settings) as services:
         principal = _authenticated(services, token)
         return _run(lambda: asyncio.run(go(services, principal)))
 

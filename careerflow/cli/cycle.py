@@ -33,9 +33,9 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
+    from careerflow.engine import Engine
     from careerflow.services.cycle_process import CycleProcessService
     from careerflow.services.cycles import CycleInfo
-    from careerflow.services.registry import Services
 
 
 cycle_app = typer.Typer(
@@ -65,12 +65,9 @@ def _cycle_call(
     token: str, call: Callable[[CycleProcessService, Principal], Awaitable[Any]]
 ) -> Any:
     """Runs `call` on the cycle process service (the workflows on Temporal)."""
-    from careerflow.services.cycle_process import CycleProcessService
 
-    async def go(
-        services: Services, client: Client, settings: Settings, principal: Principal
-    ) -> Any:
-        flow = CycleProcessService(services, client, settings.temporal.task_queue)
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        flow = services.cycle_process(client, settings.temporal.task_queue)
         return await call(flow, principal)
 
     return _call_on_temporal(token, go)

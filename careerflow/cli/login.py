@@ -15,13 +15,13 @@ from careerflow.principal import Principal
 from careerflow.runtime import load_settings
 
 if TYPE_CHECKING:
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 app = typer.Typer()  # its commands join the root's, unnamed
 
 
-def _whoami(principal: Principal, services: Services) -> dict[str, Any]:
+def _whoami(principal: Principal, services: Engine) -> dict[str, Any]:
     from projections.people import employee_name
 
     with services.read_pool.connection() as conn:
@@ -40,14 +40,14 @@ def login(
     """Check a token against the engine and save it for the next commands (mode 0600,
     $XDG_CONFIG_HOME/careerflow/token); asks for it unless given. Prints who you are."""
     from careerflow.cli import auth as cli_auth
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
     settings = load_settings()
     if demo:
         token = _demo_token(settings.var_dir / "demo-tokens.json", demo)
     if not token:
         token = typer.prompt("API token", hide_input=True, err=True)
-    with Services.open(settings) as services:
+    with Engine.open(settings) as services:
         principal = _run(lambda: services.tokens.authenticate(token))
         who = _whoami(principal, services)
     path = cli_auth.save_token(token)

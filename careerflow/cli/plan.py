@@ -15,21 +15,16 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
 
 
 def _plan_call(token: str, call: Any) -> None:
-    from careerflow.services.plan_process import PlanProcessService
 
-    async def go(
-        services: Services, client: Client, settings: Settings, principal: Principal
-    ) -> Any:
-        return await call(
-            PlanProcessService(services, client, settings.temporal.task_queue), principal
-        )
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        return await call(services.plan_process(client, settings.temporal.task_queue), principal)
 
     _act_on_temporal(token, go)
 

@@ -60,8 +60,8 @@ def policy_show(
 @policy_app.command("seed")
 def policy_seed(as_: OperatorOption = "") -> None:
     """Operator: publish the version-1 documents of domain.md where none exists."""
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
     principal = _operator(as_)
-    with Services.open(load_settings()) as services:
+    with Engine.open(load_settings()) as services:
         _echo_json(_run(lambda: services.policies.seed(principal)))

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 promotion_app = typer.Typer(no_args_is_help=True, help="Promotion applications.")
@@ -31,12 +31,9 @@ ApplicationArg = Annotated[
 def _promotion_call(token: str, call: Any) -> None:
     """Runs `call` on the promotion process service (the one the API calls: the same
     checks, the same refusals)."""
-    from careerflow.services.promotion_process import PromotionProcessService
 
-    async def go(
-        services: Services, client: Client, settings: Settings, principal: Principal
-    ) -> Any:
-        flow = PromotionProcessService(services, client, settings.temporal.task_queue)
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        flow = services.promotion_process(client, settings.temporal.task_queue)
         return await call(flow, principal)
 
     _act_on_temporal(token, go)

@@ -16,7 +16,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from careerflow.config import Settings
-    from careerflow.services.registry import Services
+    from careerflow.engine import Engine
 
 
 support_app = typer.Typer(
@@ -26,12 +26,9 @@ support_app = typer.Typer(
 
 def _support_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
     """Runs `call` on the support process service (the request workflows on Temporal)."""
-    from careerflow.services.support_process import SupportProcessService
 
-    async def go(
-        services: Services, client: Client, settings: Settings, principal: Principal
-    ) -> Any:
-        flow = SupportProcessService(services, client, settings.temporal.task_queue)
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        flow = services.support_process(client, settings.temporal.task_queue)
         return await call(flow, principal)
 
     return _call_on_temporal(token, go)

@@ -60,8 +60,8 @@ def token_bootstrap(
 ) -> None:
     """Operator: issue an HR token with direct database access, no token needed (the
     first one of an install; HR issues every other). Recorded as the operator's act."""
+    from careerflow.engine import Engine
     from careerflow.principal import AccessRole
-    from careerflow.services.registry import Services
 
     if _access_role(role) != AccessRole.hr:
         _fail(
@@ -72,7 +72,7 @@ def token_bootstrap(
             ExitCode.USAGE,
         )
     operator = _operator(as_)
-    with Services.open(load_settings()) as services:
+    with Engine.open(load_settings()) as services:
         issued = _run(
             lambda: services.tokens.issue(operator, person_id, AccessRole.hr, label, days or None)
         )

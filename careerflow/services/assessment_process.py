@@ -15,10 +15,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from aggregates.assessment_rules import rater_refusal
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
+from careerflow.applications.assessments import Assessments
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessments import RatingReceipt, RoundRequest
-from careerflow.services.registry import Services
 from careerflow.services.updates import as_domain_error
 from workflows.assessment_round import (
     BUSY,
@@ -51,11 +51,10 @@ class RoundStarted(BaseModel):
 
 
 class AssessmentProcessService:
-    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
-        self.services = services
+    def __init__(self, assessments: Assessments, client: Client, task_queue: str) -> None:
         self.client = client
         self.task_queue = task_queue
-        self.commands = services.store.assessments  # wired by the registry
+        self.commands = assessments
 
     async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
         """HR starts a round. The request is checked here first (every reason at once,

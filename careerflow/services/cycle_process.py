@@ -27,10 +27,11 @@ from activities.cycles import cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
+from careerflow.applications.cycles import Cycles
+from careerflow.applications.people import People
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycles import CycleInfo
-from careerflow.services.registry import Services
 from careerflow.services.updates import execute_update
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
@@ -106,11 +107,11 @@ def require_schedule_manager(principal: Principal) -> None:
 
 
 class CycleProcessService:
-    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
-        self.services = services
+    def __init__(self, cycles: Cycles, people: People, client: Client, task_queue: str) -> None:
+        self.people = people
         self.client = client
         self.task_queue = task_queue
-        self.commands = services.store.cycles
+        self.commands = cycles
 
     async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
         """Creates both schedules, or brings them in line with the weekly_cycle document
@@ -183,7 +184,7 @@ class CycleProcessService:
         )
 
     async def _update(self, employee_id: str, week: str, update: Any, arg: Any) -> CycleInfo:
-        if not self.services.people.exists(employee_id):
+        if not self.people.exists(employee_id):
             raise unknown_employee(employee_id)
         try:
             result: CycleInfo = await execute_update(

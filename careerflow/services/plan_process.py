@@ -11,10 +11,11 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
+from careerflow.applications.people import People
+from careerflow.applications.plans import Plans
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plans import PlanInfo
-from careerflow.services.registry import Services
 from careerflow.services.updates import execute_update
 from workflows.development_plan import (
     AdjustRequest,
@@ -31,8 +32,9 @@ def require_plan_starter(principal: Principal) -> None:
 
 
 class PlanProcessService:
-    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
-        self.services = services
+    def __init__(self, plans: Plans, people: People, client: Client, task_queue: str) -> None:
+        self.plans = plans
+        self.people = people
         self.client = client
         self.task_queue = task_queue
 
@@ -40,9 +42,9 @@ class PlanProcessService:
         self, principal: Principal, employee_id: str, effective_date: date, role: Role | None
     ) -> str:
         require_plan_starter(principal)
-        employee = self.services.people.get(employee_id)
+        employee = self.people.get(employee_id)
         plan_role = role or Role(employee.role)
-        self.services.store.plans.template(plan_role)  # a clear error if none exists
+        self.plans.template(plan_role)  # a clear error if none exists
         workflow_id = plan_workflow_id(employee_id, effective_date)
         await self.client.start_workflow(
             DevelopmentPlanWorkflow.run,

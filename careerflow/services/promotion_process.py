@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
+from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 from temporalio.client import Client
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
@@ -23,10 +24,11 @@ from aggregates.promotion import (
     repeated_step,
 )
 from aggregates.promotion_rules import closed_refusal
-from careerflow.applications.promotions import check_can_apply
+from careerflow.applications.people import People
+from careerflow.applications.policies import Policies
+from careerflow.applications.promotions import Promotions, check_can_apply
 from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from projections.visibility import can_see
 from workflows.promotion import (
@@ -58,7 +60,8 @@ class StartedApplication(BaseModel):
 
 
 def steerable_application(
-    services: Services,
+    promotions: Promotions,
+    read_pool: ConnectionPool,
     principal: Principal,
     application_id: str,
     *roles: AccessRole,
@@ -75,10 +78,10 @@ def steerable_application(
         "no application {application_id!r} that you can see", application_id=application_id
     )
     try:
-        application = services.store.promotions.get(application_id)
+        application = promotions.get(application_id)
     except NotFoundError:
         raise missing from None
-    with services.read_pool.connection() as conn:
+    with read_pool.connection() as conn:
         if not can_see(conn, principal, application.employee_id):  # type: ignore[arg-type]
             raise missing
     if (
@@ -109,12 +112,18 @@ def closed(application: PromotionApplication) -> DomainError:
 class PromotionProcessService:
     def __init__(
         self,
-        services: Services,
+        promotions: Promotions,
+        people: People,
+        policies: Policies,
+        read_pool: ConnectionPool,
         client: Client,
         task_queue: str,
         use_search_attributes: bool = True,
     ) -> None:
-        self.services = services
+        self.promotions = promotions
+        self.people = people
+        self.policies = policies
+        self.read_pool = read_pool
         self.client = client
         self.task_queue = task_queue
         self.use_search_attributes = use_search_attributes
@@ -138,19 +147,19 @@ class PromotionProcessService:
                 person_id=principal.person_id,
                 employee_id=employee_id,
             )
-        employee = self.services.people.get(employee_id)  # 404 for an unknown employee
+        employee = self.people.get(employee_id)  # 404 for an unknown employee
         target = target or next_role(employee.role)
         if target is None:
             raise DomainError(
                 "{employee_id} is on the top rung; there is no next role", employee_id=employee_id
             )
         check_can_apply(principal, employee, target)
-        commands = self.services.store.promotions
+        commands = self.promotions
         try:
             commands.policy_set(target)  # fails clearly when no criteria are published
         except NotFoundError as exc:  # the employee exists: a rule says no (422)
             raise DomainError(exc.message) from None
-        process, version = self.services.policies.promotion_process()
+        process, version = self.policies.promotion_process()
         workflow_id = promotion_workflow_id(employee_id, target)
         handle = await self.client.start_workflow(
             PromotionWorkflow.run,
@@ -346,7 +355,8 @@ class PromotionProcessService:
         saying the same, is answered with its recorded outcome instead."""
         command_id = command_id_or_new(command_id)
         application = steerable_application(
-            self.services,
+            self.promotions,
+            self.read_pool,
             principal,
             application_id,
             *roles,
@@ -379,8 +389,8 @@ class PromotionProcessService:
         """The outcome the store recorded for this command (the same id, person and
         content), None when it recorded none; the same person's id with another content
         is refused (aggregates.promotion.repeated_step)."""
-        application = self.services.store.promotions.get(application_id)
-        events = self.services.store.promotions.events.get(application_uuid(application_id))
+        application = self.promotions.get(application_id)
+        events = self.promotions.events.get(application_uuid(application_id))
         step = repeated_step(
             recorded_steps(events),  # type: ignore[arg-type]
             kind,

@@ -12,10 +12,9 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from aggregates.base import NotFoundError
-from careerflow.applications.support import taken
+from careerflow.applications.support import Support, taken
 from careerflow.messages import Message
 from careerflow.principal import Principal
-from careerflow.services.registry import Services
 from careerflow.services.support import SupportInfo, support_info
 from careerflow.services.updates import as_domain_error, execute_update
 from workflows.support_request import (
@@ -32,11 +31,10 @@ def new_request_id() -> str:
 
 
 class SupportProcessService:
-    def __init__(self, services: Services, client: Client, task_queue: str) -> None:
-        self.services = services
+    def __init__(self, support: Support, client: Client, task_queue: str) -> None:
         self.client = client
         self.task_queue = task_queue
-        self.commands = services.store.support  # wired by the registry
+        self.commands = support
 
     async def raise_request(
         self,

@@ -20,9 +20,8 @@ from careerflow.api.context import ApiContext
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.conftest import create_database, drop_database
@@ -44,7 +43,7 @@ CALLERS: dict[str, tuple[AccessRole, str]] = {
 
 @dataclass
 class ApiStack:
-    services: Services
+    services: Engine
     read_models: ReadModels
     http: httpx.AsyncClient
     temporal: Client
@@ -69,7 +68,7 @@ async def api(dev_env: WorkflowEnvironment, pg_server: PostgresSettings) -> Asyn
     queue = f"api-{uuid.uuid4().hex[:8]}"
     try:
         with (
-            Services(open_store(pg)) as services,
+            Engine(open_store(pg)) as services,
             ReadModels(pg, application_env(pg)) as read_models,
             concurrent.futures.ThreadPoolExecutor(16) as executor,
         ):

@@ -12,7 +12,6 @@ from typing import Any
 import orjson
 
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.plan_process import PlanProcessService
 from tests.api.conftest import ApiStack
 
 CSV = {"Content-Type": "text/csv"}
@@ -203,7 +202,7 @@ async def test_only_integrations_and_hr_push_and_only_known_formats(api: ApiStac
 
 
 async def test_running_development_plans_hear_about_new_metrics(api: ApiStack) -> None:
-    plans = PlanProcessService(api.services, api.temporal, api.queue)
+    plans = api.services.plan_process(api.temporal, api.queue)
     plan_id = await plans.start(DEMO_HR, "S001", date.today().replace(day=1), None)
     deadline = time.monotonic() + 60
     while True:  # the plan's aggregate is written by the workflow, then projected

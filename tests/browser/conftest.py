@@ -24,8 +24,7 @@ from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.api.conftest import CALLERS
@@ -38,7 +37,7 @@ from worker import build_worker
 @dataclass
 class Served:
     base_url: str
-    services: Services
+    services: Engine
     tokens: dict[str, str]
     arranged: Arranged
     temporal: Client
@@ -89,7 +88,7 @@ async def served(
 
     try:
         with (
-            Services(open_store(pg)) as services,
+            Engine(open_store(pg)) as services,
             ReadModels(pg, application_env(pg)) as read_models,
             concurrent.futures.ThreadPoolExecutor(16) as executor,
         ):

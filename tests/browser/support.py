@@ -17,9 +17,8 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.cycles import StartCycle, cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.promotion_process import PromotionProcessService
-from careerflow.services.registry import Services
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import ingest, year_of_metrics
 from workflows.weekly_cycle import WeeklyCycleWorkflow
@@ -50,7 +49,7 @@ async def _until(what: str, check: Any, timeout: float = 90.0) -> Any:
 
 
 async def arrange(
-    services: Services, read_models: ReadModels, client: Client, queue: str
+    services: Engine, read_models: ReadModels, client: Client, queue: str
 ) -> Arranged:
     now = datetime.now(UTC)
     # The reports evaluate the month before today.
@@ -68,7 +67,7 @@ async def arrange(
         commands.open_week(employee, week, f"pages-{employee}-{week}")
         commands.default_plan(employee, week)  # the week's targets stand as the plan
 
-    flow = PromotionProcessService(services, client, queue)
+    flow = services.promotion_process(client, queue)
     started = await flow.start(HR, "E1", Role.sales_supervisor)
     application_id = started.application_id
 
@@ -90,7 +89,7 @@ def next_week(week: str) -> str:
 
 
 async def open_running_week(
-    services: Services, client: Client, queue: str, employee_id: str, week: str
+    services: Engine, client: Client, queue: str, employee_id: str, week: str
 ) -> WorkflowHandle[Any, Any]:
     """A week whose cycle workflow runs and still takes a plan (next week's: its plan
     deadline is days ahead whatever today is), as the Monday schedule would start it.

@@ -40,8 +40,7 @@ from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.embedded import EmbeddedPostgres
-from careerflow.engine import open_store
-from careerflow.services.registry import Services
+from careerflow.engine import Engine, open_store
 from careerflow.temporal_server import TemporalDevServer, die_with_parent
 from tests.conftest import create_database, missing_real_part, real_binary
 from tests.workflows.promotion_support import year_of_metrics
@@ -270,8 +269,8 @@ class FaultStack:
     async def client(self) -> Client:
         return await Client.connect(self.temporal.address, data_converter=pydantic_data_converter)
 
-    def services(self) -> Services:
-        return Services(open_store(self.pg))
+    def services(self) -> Engine:
+        return Engine(open_store(self.pg))
 
     # -- faults ------------------------------------------------------------------------
     def restart_postgres(self, down: float) -> None:
@@ -318,7 +317,7 @@ def report_month() -> str:
 
 
 def build_org(
-    services: Services, applicants: int, per_team: int = 20, metrics: bool = True
+    services: Engine, applicants: int, per_team: int = 20, metrics: bool = True
 ) -> list[str]:
     """A region (M001) with teams of `per_team` senior reps under supervisors S001...;
     with `metrics`, every rep has a year of metrics that meets the sales-supervisor
@@ -389,7 +388,7 @@ def build_org(
 # --------------------------------------------------------------------------- the store
 
 
-def _events_table(services: Services, app: str) -> Identifier:
+def _events_table(services: Engine, app: str) -> Identifier:
     for application in services.store.applications():
         if application.name == app:
             recorder: Any = application.recorder
@@ -403,7 +402,7 @@ def event_name(topic: str) -> str:
 
 
 def stored_events(
-    services: Services, app: str
+    services: Engine, app: str
 ) -> dict[uuid.UUID, list[tuple[int, str, dict[str, Any]]]]:
     """Every stored event of one application, per aggregate in version order:
     (version, event name, state)."""
@@ -421,7 +420,7 @@ def stored_events(
     return dict(out)
 
 
-def heads(services: Services) -> dict[str, int]:
+def heads(services: Engine) -> dict[str, int]:
     """Each application's last notification id (the event store's state, in short)."""
     names = [a.name for a in services.store.applications()]
     query = SQL(" UNION ALL ").join(
@@ -434,7 +433,7 @@ def heads(services: Services) -> dict[str, int]:
         return {str(a): int(h) for a, h in conn.execute(query).fetchall()}
 
 
-def notification_problems(services: Services) -> tuple[int, list[str]]:
+def notification_problems(services: Engine) -> tuple[int, list[str]]:
     """Every notification: created once (its id is its key), each channel settled at most
     once (a skipped or delivered channel is never recorded again)."""
     problems: list[str] = []
@@ -454,7 +453,7 @@ def notification_problems(services: Services) -> tuple[int, list[str]]:
     return len(streams), problems
 
 
-def notification_keys(services: Services) -> Counter[str]:
+def notification_keys(services: Engine) -> Counter[str]:
     """How many notifications carry each key (the inbox's idempotency key)."""
     return Counter(
         events[0][2].get("key", "?")
@@ -539,9 +538,7 @@ class Applicants:
         return f"{len(self.paths)} applicants {mix}, {self.expected} promotion events expected"
 
 
-def draw_applicants(
-    services: Services, rng: random.Random, count: int, per_team: int
-) -> Applicants:
+def draw_applicants(services: Engine, rng: random.Random, count: int, per_team: int) -> Applicants:
     """Builds the organisation and draws each applicant's path."""
     reps = build_org(services, count, per_team)
     return Applicants({rep: PATHS[rng.choice(sorted(PATHS))] for rep in reps}, per_team)
@@ -562,12 +559,11 @@ class PromotionDriver:
     service the CLI and the API use, retrying whatever a fault interrupts: a call that
     failed or hung may still have happened, so the event store says what did."""
 
-    def __init__(self, services: Services, client: Client, queue: str) -> None:
-        from careerflow.services.promotion_process import PromotionProcessService
+    def __init__(self, services: Engine, client: Client, queue: str) -> None:
 
         self.services = services
         self.client = client
-        self.process = PromotionProcessService(services, client, queue)
+        self.process = services.promotion_process(client, queue)
         self.table = _events_table(services, "promotions")
         self.inbox = _events_table(services, "notifications")
         self.inbox_position = 0
@@ -738,7 +734,7 @@ class PromotionDriver:
 
 
 async def check_promotions(
-    services: Services,
+    services: Engine,
     client: Client,
     driver: PromotionDriver,
     paths: dict[str, PromotionPath],
@@ -856,7 +852,7 @@ async def run_until(
 # --------------------------------------------------------------------------- read models
 
 
-def projection_positions(services: Services) -> dict[str, int]:
+def projection_positions(services: Engine) -> dict[str, int]:
     """Each projection's tracking position, by application name."""
     from projections.runner import PROJECTIONS
 
@@ -878,14 +874,14 @@ def projection_positions(services: Services) -> dict[str, int]:
     return out
 
 
-def readiness_dirty(services: Services) -> int:
+def readiness_dirty(services: Engine) -> int:
     with psycopg.connect(services.store.pg.conninfo()) as conn:
         row = conn.execute("SELECT count(*) FROM rm_readiness_dirty").fetchone()
     return int(row[0]) if row else 0
 
 
 def wait_projected(
-    services: Services, target: dict[str, int], runner: EngineProcess, timeout: float = 240.0
+    services: Engine, target: dict[str, int], runner: EngineProcess, timeout: float = 240.0
 ) -> None:
     """Until every projection reached `target` (application heads) and no readiness row
     waits for its refresh."""

@@ -25,8 +25,8 @@ import schemathesis
 from hypothesis import strategies as st
 from schemathesis.core.result import Ok
 
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole
-from careerflow.services.registry import Services
 from tests.fault.conftest import HR, FaultStack, build_org, heads, say
 
 EXAMPLES = 5  # per operation
@@ -36,7 +36,7 @@ QUIET_FOR = 0.5  # seconds without a new event: the work an accepted call starte
 
 
 def wait_quiet(
-    services: Services, quiet_for: float = QUIET_FOR, timeout: float = 30.0
+    services: Engine, quiet_for: float = QUIET_FOR, timeout: float = 30.0
 ) -> dict[str, int]:
     """Heads once nothing has been written for `quiet_for` seconds."""
     last = heads(services)

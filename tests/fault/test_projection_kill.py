@@ -14,8 +14,8 @@ import time
 from typing import Any
 
 from careerflow.audit.projection_check import check_projections
+from careerflow.engine import Engine
 from careerflow.principal import SYSTEM
-from careerflow.services.registry import Services
 from tests.fault.conftest import (
     HR,
     Clock,
@@ -32,7 +32,7 @@ REPS = 400
 MONTHLY_BATCHES = 8
 
 
-def import_months(services: Services, reps: list[str], months: list[str]) -> int:
+def import_months(services: Engine, reps: list[str], months: list[str]) -> int:
     """One metric export per month for every rep: a ledger event per rep and month.
     Returns the rows imported."""
     events = 0

@@ -26,9 +26,8 @@ from temporalio.client import Client
 from careerflow.audit.projection_check import check_projections
 from careerflow.codec import engine_data_converter
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import SYSTEM, AccessRole
-from careerflow.services.registry import Services
 from careerflow.stack import READY_MESSAGE
 from tests.conftest import ROOT, real_binary
 from tests.fault.conftest import (
@@ -204,7 +203,7 @@ async def test_each_child_killed_during_100_promotions_is_restarted_and_nothing_
     rng = random.Random(SEED)
     now = Clock()
     queue = "careerflow"  # the stack's default task queue
-    with Services(open_store(supervised.pg())) as services:
+    with Engine(open_store(supervised.pg())) as services:
         applicants = draw_applicants(services, rng, APPLICANTS, PER_TEAM)
         expected = applicants.expected
         token = services.tokens.issue(HR, "H001", AccessRole.hr, "fault probe").token

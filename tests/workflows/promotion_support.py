@@ -8,7 +8,7 @@ from aggregates.documents import months_back
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 
 TEAM = [
     ("M001", "区域经理", Role.sales_manager, "R01", None),
@@ -26,7 +26,7 @@ GOOD = {
 }
 
 
-def build_org(services: Services) -> None:
+def build_org(services: Engine) -> None:
     services.policies.seed(DEMO_HR)
     services.people.import_org(
         DEMO_HR,
@@ -52,7 +52,7 @@ def build_org(services: Services) -> None:
 
 
 def hire_rep(
-    services: Services, employee_id: str, team_id: str, manager_id: str, locale: str
+    services: Engine, employee_id: str, team_id: str, manager_id: str, locale: str
 ) -> None:
     """One more sales rep, with their profile's language."""
     services.people.import_org(
@@ -73,7 +73,7 @@ def hire_rep(
     )
 
 
-def ingest(services: Services, rows: list[tuple[str, str, str, float, str]]) -> None:
+def ingest(services: Engine, rows: list[tuple[str, str, str, float, str]]) -> None:
     lines = ["employee_id,period,metric,value,source,item"]
     lines += [f"{e},{p},{m},{v},crm,{item}" for e, p, m, v, item in rows]
     services.ingest.ingest(

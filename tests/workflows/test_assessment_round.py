@@ -35,10 +35,9 @@ from aggregates.seed_policies import competency_model_v1, sales_supervisor_crite
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.registry import Services
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
@@ -76,8 +75,8 @@ def read_models(pg: PostgresSettings) -> Iterator[ReadModels]:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         build_org(s)
         # Two more reps in S001's team: E1 has four peers, S001 five reports.
         s.people.import_org(
@@ -100,8 +99,8 @@ def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services
         yield s
 
 
-def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
-    notifications = NotificationActivities(services)
+def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
+    notifications = NotificationActivities(services.notifications, services.people)
     return Worker(
         env.client,
         task_queue=queue,
@@ -135,7 +134,7 @@ async def eventually(check: Callable[[], Any], timeout: float = 60.0) -> Any:
         await asyncio.sleep(0.2)
 
 
-def inbox(services: Services, recipient: str, kind: str) -> list[dict[str, Any]]:
+def inbox(services: Engine, recipient: str, kind: str) -> list[dict[str, Any]]:
     with services.read_pool.connection() as conn:
         rows: Any = conn.execute(
             "SELECT key, body FROM rm_inbox WHERE recipient_id = %s AND kind = %s ORDER BY key",
@@ -144,18 +143,18 @@ def inbox(services: Services, recipient: str, kind: str) -> list[dict[str, Any]]
     return list(rows)
 
 
-def the_round(services: Services, round_id: str) -> AssessmentRound:
+def the_round(services: Engine, round_id: str) -> AssessmentRound:
     found: AssessmentRound = services.store.assessments.repository.get(round_uuid(round_id))
     return found
 
 
-def event_data(services: Services, round_id: str) -> list[tuple[str, dict[str, Any]]]:
+def event_data(services: Engine, round_id: str) -> list[tuple[str, dict[str, Any]]]:
     events = services.store.assessments.events.get(round_uuid(round_id))
     return [(type(e).__qualname__.split(".")[-1], e.model_dump(mode="json")) for e in events]
 
 
 async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_ratings(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     # A competency level becomes part of the supervisor criteria (a new version).
     base = sales_supervisor_criteria_v1()
@@ -184,7 +183,7 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
     )
     queue = f"q-assess-{os.getpid()}"
     round_id = "2026-big-client"
-    process = AssessmentProcessService(services, env.client, queue)
+    process = services.assessment_process(env.client, queue)
     async with worker(env, services, queue):
         start = await env.get_current_time()
         deadline = start + timedelta(days=5)
@@ -413,7 +412,7 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
 
 
 async def test_a_grace_period_takes_late_ratings_marked_late(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     model = competency_model_v1().model_copy(update={"late_grace_hours": 24})
     services.policies.publish(
@@ -421,7 +420,7 @@ async def test_a_grace_period_takes_late_ratings_marked_late(
     )
     queue = f"q-assess-grace-{os.getpid()}"
     round_id = "2026-grace"
-    process = AssessmentProcessService(services, env.client, queue)
+    process = services.assessment_process(env.client, queue)
     async with worker(env, services, queue):
         start = await env.get_current_time()
         deadline = start + timedelta(hours=12)  # both reminders would be in the past

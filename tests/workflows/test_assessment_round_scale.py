@@ -27,10 +27,9 @@ from bench.assessments import round_result
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.assessments import RoundRequest
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.test_assessment_round import (
@@ -65,8 +64,8 @@ def person(person_id: str) -> Principal:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s, ReadModels(pg, application_env(pg)) as read_models:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s, ReadModels(pg, application_env(pg)) as read_models:
         s.policies.seed(DEMO_HR)
         hired = date(2020, 1, 1)
         employees = [
@@ -112,12 +111,12 @@ def services(pg: PostgresSettings) -> Iterator[Services]:
 
 
 async def test_a_round_for_500_people_keeps_every_history_bounded_and_anonymity(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-assess-500-{os.getpid()}"
     round_id = "org-500"
     everyone = [e for t in range(1, TEAMS + 1) for e in reps_of(t)]
-    process = AssessmentProcessService(services, env.client, queue)
+    process = services.assessment_process(env.client, queue)
     async with worker(env, services, queue):
         start = await env.get_current_time()
         deadline = start + timedelta(hours=12)  # no reminder left before it: fewer notices

@@ -27,13 +27,12 @@ from aggregates.weekly_cycle import cycle_uuid
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycle_process import (
     MONTHLY_SCHEDULE_ID,
     WEEKLY_SCHEDULE_ID,
-    CycleProcessService,
 )
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from worker import build_worker
@@ -44,8 +43,8 @@ REPS = [f"R{i:03d}" for i in range(1, 12)]
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         s.policies.seed(DEMO_HR)
         s.people.import_org(
             DEMO_HR,
@@ -86,10 +85,10 @@ async def _terminate_cycles(env: WorkflowEnvironment, week: str) -> None:
 
 
 async def test_schedules_follow_the_calendar_document(
-    dev_env: WorkflowEnvironment, services: Services
+    dev_env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-{uuid.uuid4().hex[:8]}"
-    process = CycleProcessService(services, dev_env.client, queue)
+    process = services.cycle_process(dev_env.client, queue)
     employee = Principal(person_id="R001", role=AccessRole.employee)
     with pytest.raises(PermissionDeniedError):
         await process.ensure_schedules(employee)
@@ -131,10 +130,10 @@ async def _wait_for(check: Any, timeout: float = 60.0) -> None:
 
 
 async def test_a_triggered_schedule_launches_the_week(
-    dev_env: WorkflowEnvironment, services: Services
+    dev_env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-{uuid.uuid4().hex[:8]}"
-    process = CycleProcessService(services, dev_env.client, queue)
+    process = services.cycle_process(dev_env.client, queue)
     with concurrent.futures.ThreadPoolExecutor(8) as executor:
         async with build_worker(dev_env.client, services, queue, executor):
             await process.ensure_schedules(DEMO_HR)
@@ -157,7 +156,7 @@ async def test_a_triggered_schedule_launches_the_week(
 
 
 async def test_the_launcher_fans_out_in_batches_across_runs(
-    dev_env: WorkflowEnvironment, services: Services
+    dev_env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-{uuid.uuid4().hex[:8]}"
     week = "2030-W10"  # a fixed week: the deadlines are far away, nothing fires meanwhile

@@ -24,8 +24,8 @@ from aggregates.development_plan import DevelopmentPlan, plan_uuid
 from aggregates.ladder import Role
 from aggregates.plan_template import add_months
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
@@ -51,14 +51,14 @@ def read_models(pg: PostgresSettings) -> Iterator[ReadModels]:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         build_org(s)
         yield s
 
 
-def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
-    notifications = NotificationActivities(services)
+def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
+    notifications = NotificationActivities(services.notifications, services.people)
     return Worker(
         env.client,
         task_queue=queue,
@@ -102,7 +102,7 @@ async def move_to(env: WorkflowEnvironment, day: date, hour: int = 12) -> None:
         await env.sleep(moment - now)
 
 
-def plan_events(services: Services, plan_id: str) -> list[object]:
+def plan_events(services: Engine, plan_id: str) -> list[object]:
     return list(services.store.plans.events.get(plan_uuid(plan_id)))
 
 
@@ -110,13 +110,13 @@ def names(events: list[object]) -> list[str]:
     return [type(e).__qualname__.split(".")[-1] for e in events]
 
 
-def plan(services: Services, plan_id: str) -> DevelopmentPlan:
+def plan(services: Engine, plan_id: str) -> DevelopmentPlan:
     found: DevelopmentPlan = services.store.plans.repository.get(plan_uuid(plan_id))
     return found
 
 
 async def test_twelve_months_of_a_supervisor_plan(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     now = (await env.get_current_time()).astimezone(SHANGHAI)
     effective = add_months(date(now.year, now.month, 1), 1)

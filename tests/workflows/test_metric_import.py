@@ -14,22 +14,22 @@ from activities.metrics import IngestRequest
 from aggregates.metric_rules import IngestResult
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import load_demo_into
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import Store
 from worker import build_worker
 from workflows.metric_import import MetricImportWorkflow
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         load_demo_into(s, reps=10, teams=2, if_empty=False)
         yield s
 
 
 async def test_metric_import_records_once_and_rejects_bad_files(
-    dev_env: WorkflowEnvironment, services: Services
+    dev_env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"test-{uuid.uuid4()}"
     integration = Principal(person_id="crm", role=AccessRole.integration)

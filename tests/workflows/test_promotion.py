@@ -29,9 +29,9 @@ from aggregates.ladder import Role
 from aggregates.notification import notification_uuid
 from aggregates.promotion import PromotionApplication, Stage, application_uuid
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.promotions import CommandResult
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from careerflow.workdays import add_working_days
 from projections.runner import ReadModels
@@ -55,9 +55,9 @@ SUPERVISOR = Principal(person_id="S001", role=AccessRole.manager)
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
     # The projections run too: top-percent rules rank against the read model.
-    with Services(Store(pg)) as s, ReadModels(pg, application_env(pg)):
+    with Engine(Store(pg)) as s, ReadModels(pg, application_env(pg)):
         build_org(s)
         yield s
 
@@ -69,15 +69,15 @@ def activity_name(fn: object) -> str:
 
 
 def run_worker(
-    client: Client, services: Services, queue: str, extra: list[object] | None = None
+    client: Client, services: Engine, queue: str, extra: list[object] | None = None
 ) -> Worker:
-    notifications = NotificationActivities(services)
+    notifications = NotificationActivities(services.notifications, services.people)
     activities = {
         activity_name(a): a
         for a in [
             notifications.create_notification,
             notifications.deliver_notification,
-            *PromotionActivities(services).all(),
+            *PromotionActivities(services.store.promotions).all(),
             *PlanActivities(services.store.plans).all(),
             working_day_deadlines,
         ]
@@ -109,7 +109,7 @@ async def keep_history(
         (HISTORIES / f"promotion_{name}.json").write_text(history.to_json())
 
 
-async def end_plan(env: WorkflowEnvironment, services: Services, status: PromotionStatus) -> None:
+async def end_plan(env: WorkflowEnvironment, services: Engine, status: PromotionStatus) -> None:
     """An approved promotion leaves its development plan running; stop it here, or its
     timers (with no worker left to serve them) would hold the test server's clock."""
     effective = application(services, status).effective_date
@@ -156,20 +156,20 @@ async def until_stage(
     raise AssertionError(f"stage stayed {status.stage}, expected {stage}")
 
 
-def application(services: Services, status: PromotionStatus) -> PromotionApplication:
+def application(services: Engine, status: PromotionStatus) -> PromotionApplication:
     found: PromotionApplication = services.store.promotions.repository.get(
         application_uuid(status.application_id)
     )
     return found
 
 
-def event_names(services: Services, status: PromotionStatus) -> list[str]:
+def event_names(services: Engine, status: PromotionStatus) -> list[str]:
     events = services.store.promotions.events.get(application_uuid(status.application_id))
     return [type(e).__qualname__.split(".")[-1] for e in events]
 
 
 async def test_sla_reminder_and_escalation_skip_weekend_and_holiday_then_promote(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     began = next_dec_30(await env.get_current_time())
     await move_to(env, began)
@@ -256,7 +256,7 @@ async def test_sla_reminder_and_escalation_skip_weekend_and_holiday_then_promote
     assert ("E1", "promotion.announced") in inbox_kinds
 
 
-def _notifications(services: Services) -> list[dict[str, str]]:
+def _notifications(services: Engine) -> list[dict[str, str]]:
     out = []
     for notification in services.store.notifications.recorder.select_notifications(
         start=1, limit=1000
@@ -268,7 +268,7 @@ def _notifications(services: Services) -> list[dict[str, str]]:
 
 
 async def test_return_resubmit_on_fresh_data_then_approve(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     now = await env.get_current_time()
     as_of = f"{now.year:04d}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
@@ -344,7 +344,7 @@ async def test_return_resubmit_on_fresh_data_then_approve(
 
 
 async def test_withdraw_and_deciding_a_withdrawn_application(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-{uuid.uuid4()}"
     async with run_worker(env.client, services, queue):
@@ -373,7 +373,7 @@ async def test_withdraw_and_deciding_a_withdrawn_application(
 
 
 async def test_hr_override_promotes_despite_unmet_criteria_with_a_reason(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     queue = f"q-{uuid.uuid4()}"
     async with run_worker(env.client, services, queue):
@@ -409,9 +409,9 @@ async def test_hr_override_promotes_despite_unmet_criteria_with_a_reason(
 
 
 async def test_a_decision_activity_retried_after_its_write_records_one_event(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
-    real = PromotionActivities(services)
+    real = PromotionActivities(services.store.promotions)
     crashed: list[int] = []
 
     @activity.defn(name="promotion_record_decision")

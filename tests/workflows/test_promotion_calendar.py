@@ -17,7 +17,7 @@ from aggregates.ladder import Role
 from aggregates.promotion import Stage
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
@@ -40,8 +40,8 @@ NATIONAL_DAY_2027 = {
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(Store(pg)) as s, ReadModels(pg, application_env(pg)):
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s, ReadModels(pg, application_env(pg)):
         build_org(s)
         yield s
 
@@ -50,7 +50,7 @@ def at(month: int, day: int, hour: int, minute: int = 0) -> datetime:
     return datetime(2027, month, day, hour, minute, tzinfo=SHANGHAI)
 
 
-async def reminded(services: Services, status: object, expected: list[str]) -> list[str]:
+async def reminded(services: Engine, status: object, expected: list[str]) -> list[str]:
     """The application's reminders once the activities after a timer have written."""
     found: list[str] = []
     for _ in range(100):
@@ -62,7 +62,7 @@ async def reminded(services: Services, status: object, expected: list[str]) -> l
 
 
 async def test_reminder_and_escalation_across_the_2027_national_day_week(
-    env: WorkflowEnvironment, services: Services
+    env: WorkflowEnvironment, services: Engine
 ) -> None:
     began = at(9, 30, 10)  # Thursday, the last working day before the holiday
     if await env.get_current_time() > began:

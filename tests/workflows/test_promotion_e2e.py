@@ -20,8 +20,8 @@ from activities.metrics import IngestRequest
 from aggregates.plan_template import add_months
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -66,7 +66,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
 ) -> None:
     address = dev_env.client.service_client.config.target_host
     queue = f"careerflow-{uuid.uuid4().hex[:8]}"
-    with Services(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
+    with Engine(Store(pg)) as services, ReadModels(pg, application_env(pg)) as rm:
         build_org(services)
         as_of = "2026-10"  # the reports use the month before today
         now = await dev_env.get_current_time()

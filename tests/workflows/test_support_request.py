@@ -25,9 +25,8 @@ from activities.support import SupportActivities
 from aggregates.base import DomainError
 from aggregates.support_request import SupportRequest, support_uuid
 from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.registry import Services
-from careerflow.services.support_process import SupportProcessService
 from careerflow.store import Store, application_env
 from careerflow.workdays import is_working_day
 from projections.runner import ReadModels
@@ -55,15 +54,15 @@ def read_models(pg: PostgresSettings) -> Iterator[ReadModels]:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         build_org(s)  # publishes the version-1 policies, support_process included
         read_models.wait_caught_up(s.store.applications(), timeout=60)
         yield s
 
 
-def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
-    notifications = NotificationActivities(services)
+def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
+    notifications = NotificationActivities(services.notifications, services.people)
     return Worker(
         env.client,
         task_queue=queue,
@@ -104,17 +103,17 @@ async def next_working_day_10(env: WorkflowEnvironment) -> datetime:
     return datetime(day.year, day.month, day.day, 10, 0, tzinfo=SHANGHAI)
 
 
-def request(services: Services, request_id: str) -> SupportRequest:
+def request(services: Engine, request_id: str) -> SupportRequest:
     found: SupportRequest = services.store.support.repository.get(support_uuid(request_id))
     return found
 
 
-def names(services: Services, request_id: str) -> list[str]:
+def names(services: Engine, request_id: str) -> list[str]:
     events = services.store.support.events.get(support_uuid(request_id))
     return [type(e).__qualname__.split(".")[-1] for e in events]
 
 
-def inbox(services: Services, recipient: str, kind: str) -> list[dict[str, Any]]:
+def inbox(services: Engine, recipient: str, kind: str) -> list[dict[str, Any]]:
     with services.read_pool.connection() as conn:
         rows: Any = conn.execute(
             "SELECT key, body FROM rm_inbox WHERE recipient_id = %s AND kind = %s ORDER BY key",
@@ -130,13 +129,13 @@ async def record(env: WorkflowEnvironment, request_id: str, name: str) -> None:
 
 
 async def test_sla_met_and_every_refusal_records_nothing(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     start = await next_working_day_10(env)
     queue = f"q-support-met-{os.getpid()}"
     async with worker(env, services, queue):
         await move_to(env, start)
-        flow = SupportProcessService(services, env.client, queue)
+        flow = services.support_process(env.client, queue)
         # Raising is checked before anything starts.
         with pytest.raises(DomainError, match="unknown support category 'legal'"):
             await flow.raise_request(rep("E1"), "legal", "a contract review")
@@ -248,13 +247,13 @@ async def test_sla_met_and_every_refusal_records_nothing(
 
 
 async def test_reminders_then_the_breach_and_its_escalation(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     start = await next_working_day_10(env)
     queue = f"q-support-breach-{os.getpid()}"
     async with worker(env, services, queue):
         await move_to(env, start)
-        flow = SupportProcessService(services, env.client, queue)
+        flow = services.support_process(env.client, queue)
         info = await flow.raise_request(
             rep("E2"), "after_sales", "The client's installation fails", request_id="SR-LATE-1"
         )
@@ -324,7 +323,7 @@ async def test_reminders_then_the_breach_and_its_escalation(
         await record(env, "SR-LATE-1", "support_breached_escalated")
 
 
-def await_first_title(services: Services, recipient: str) -> str:
+def await_first_title(services: Engine, recipient: str) -> str:
     with services.read_pool.connection() as conn:
         row: Any = conn.execute(
             "SELECT title FROM rm_inbox WHERE recipient_id = %s AND kind = 'support.escalation'",
@@ -334,13 +333,13 @@ def await_first_title(services: Services, recipient: str) -> str:
 
 
 async def test_product_answers_within_30_minutes_the_others_within_the_hour(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     start = await next_working_day_10(env)
     queue = f"q-support-product-{os.getpid()}"
     async with worker(env, services, queue):
         await move_to(env, start)
-        flow = SupportProcessService(services, env.client, queue)
+        flow = services.support_process(env.client, queue)
         product = await flow.raise_request(
             rep("E1"), "product", "Custom report format", request_id="SR-PROD-1"
         )
@@ -383,13 +382,13 @@ async def test_product_answers_within_30_minutes_the_others_within_the_hour(
 
 
 async def test_reopened_answered_again_then_closed_unconfirmed(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     start = await next_working_day_10(env)
     queue = f"q-support-reopen-{os.getpid()}"
     async with worker(env, services, queue):
         await move_to(env, start)
-        flow = SupportProcessService(services, env.client, queue)
+        flow = services.support_process(env.client, queue)
         await flow.raise_request(
             rep("E1"), "finance", "Can the client pay in two instalments?", request_id="SR-RE-1"
         )

@@ -33,9 +33,8 @@ from aggregates.month_close import MonthClose, month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
+from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycle_process import CycleProcessService
-from careerflow.services.registry import Services
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
@@ -62,8 +61,8 @@ def read_models(pg: PostgresSettings) -> Iterator[ReadModels]:
 
 
 @pytest.fixture
-def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services]:
-    with Services(Store(pg)) as s:
+def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Engine]:
+    with Engine(Store(pg)) as s:
         build_org(s)
         # No growth: a previous-year mean of 1,000,000 is then exactly the monthly target.
         s.policies.publish(
@@ -77,8 +76,8 @@ def services(pg: PostgresSettings, read_models: ReadModels) -> Iterator[Services
         yield s
 
 
-def worker(env: WorkflowEnvironment, services: Services, queue: str) -> Worker:
-    notifications = NotificationActivities(services)
+def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
+    notifications = NotificationActivities(services.notifications, services.people)
     return Worker(
         env.client,
         task_queue=queue,
@@ -126,17 +125,17 @@ async def eventually(check: Callable[[], Any], timeout: float = 60.0) -> Any:
         await asyncio.sleep(0.2)
 
 
-def cycle(services: Services, employee: str, week: str) -> WeeklyCycle | None:
+def cycle(services: Engine, employee: str, week: str) -> WeeklyCycle | None:
     found: WeeklyCycle | None = services.store.cycles.find(cycle_uuid(employee, week))
     return found
 
 
-def names(services: Services, employee: str, week: str) -> list[str]:
+def names(services: Engine, employee: str, week: str) -> list[str]:
     events = services.store.cycles.events.get(cycle_uuid(employee, week))
     return [type(e).__qualname__.split(".")[-1] for e in events]
 
 
-def inbox(services: Services, recipient: str, kind: str) -> list[dict[str, Any]]:
+def inbox(services: Engine, recipient: str, kind: str) -> list[dict[str, Any]]:
     with services.read_pool.connection() as conn:
         rows: Any = conn.execute(
             "SELECT key, body FROM rm_inbox WHERE recipient_id = %s AND kind = %s",
@@ -158,7 +157,7 @@ async def next_monday_8(env: WorkflowEnvironment) -> datetime:
 
 
 async def test_a_full_week(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels, tmp_path: Path
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels, tmp_path: Path
 ) -> None:
     start = await next_monday_8(env)
     week = iso_week(start.date())
@@ -335,7 +334,7 @@ async def test_a_full_week(
         await second.terminate("test over")
         # E1's week is closed; the service explains a second feedback from the record.
         # (Last: the test server stops skipping time after an update to a closed workflow.)
-        process = CycleProcessService(services, env.client, queue)
+        process = services.cycle_process(env.client, queue)
         with pytest.raises(DomainError, match="already gave feedback for week"):
             await process.give_feedback(S001, "E1", week, "again")
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
@@ -348,7 +347,7 @@ async def test_a_full_week(
 
 
 async def test_a_full_month_then_the_month_close(
-    env: WorkflowEnvironment, services: Services, read_models: ReadModels
+    env: WorkflowEnvironment, services: Engine, read_models: ReadModels
 ) -> None:
     now = (await env.get_current_time()).astimezone(SHANGHAI)
     # A whole month of weeks, two months ahead: the week test (same server) runs the next

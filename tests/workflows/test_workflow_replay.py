@@ -20,9 +20,8 @@ from activities.cycles import StartCycle
 from aggregates.base import PermissionDeniedError
 from careerflow.audit.workflow_replay import replay_query, replay_workflows
 from careerflow.config import PostgresSettings
-from careerflow.engine import open_store
+from careerflow.engine import Engine, open_store
 from careerflow.principal import SYSTEM, AccessRole, Principal
-from careerflow.services.registry import Services
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
@@ -50,15 +49,15 @@ class ReorderedCycle(WeeklyCycleWorkflow):
 
 
 @pytest.fixture
-def services(pg: PostgresSettings) -> Iterator[Services]:
-    with Services(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
+def services(pg: PostgresSettings) -> Iterator[Engine]:
+    with Engine(open_store(pg)) as s, ReadModels(pg, application_env(pg)) as rm:
         build_org(s)
         rm.wait_caught_up(s.store.applications())
         yield s
 
 
 async def test_live_histories_replay_and_a_change_is_caught(
-    dev_env: WorkflowEnvironment, services: Services, pg: PostgresSettings, tmp_path: Path
+    dev_env: WorkflowEnvironment, services: Engine, pg: PostgresSettings, tmp_path: Path
 ) -> None:
     queue = f"q-{uuid.uuid4().hex[:8]}"
     week = "2031-W10"  # far ahead: the weeks stay open, waiting on their timers

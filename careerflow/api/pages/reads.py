@@ -14,7 +14,7 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import NotFoundError
 from aggregates.process import PromotionProcess
 from careerflow.api.context import ApiContext
-from careerflow.services.registry import Services
+from careerflow.engine import Engine
 from projections.policies import latest_document
 
 
@@ -23,7 +23,7 @@ def _context(request: Request) -> ApiContext:
     return ctx
 
 
-def _services(request: Request) -> Services:
+def _services(request: Request) -> Engine:
     return _context(request).services
 
 
@@ -36,17 +36,17 @@ def _optional(call: Callable[[], Any]) -> Any:
 
 
 # -- read-model documents the query services do not expose -----------------------------
-def _document(services: Services, kind: str) -> dict[str, Any] | None:
+def _document(services: Engine, kind: str) -> dict[str, Any] | None:
     with services.read_pool.connection() as conn:
         return latest_document(conn, kind)
 
 
-def _process(services: Services) -> PromotionProcess:
+def _process(services: Engine) -> PromotionProcess:
     doc = _document(services, "promotion_process")
     return PromotionProcess.model_validate(doc) if doc else PromotionProcess()
 
 
-def _metric_labels(services: Services) -> dict[str, Any]:
+def _metric_labels(services: Engine) -> dict[str, Any]:
     """Each metric's bilingual label from the metric catalogue in force."""
     doc = _document(services, "metric_catalog") or {}
     return {name: m.get("label") for name, m in (doc.get("metrics") or {}).items()}

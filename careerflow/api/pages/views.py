@@ -15,14 +15,14 @@ from aggregates.process import PromotionProcess
 from careerflow.api import i18n
 from careerflow.api.pages.reads import _document
 from careerflow.api.pages.rendering import _gettext
+from careerflow.engine import Engine
 from careerflow.messages import Message
-from careerflow.services.registry import Services
 from careerflow.workdays import add_working_days, working_days_between
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 
 
-def _week(services: Services, request: Request) -> str:
+def _week(services: Engine, request: Request) -> str:
     asked = request.query_params.get("week", "")
     if asked:
         if not _WEEK.match(asked):

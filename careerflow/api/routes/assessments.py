@@ -88,7 +88,7 @@ def _require_rater(caller: Principal) -> None:
 
 
 async def _process(ctx: Context) -> AssessmentProcessService:
-    return AssessmentProcessService(ctx.services, await ctx.client(), ctx.task_queue)
+    return ctx.services.assessment_process(await ctx.client(), ctx.task_queue)
 
 
 # -- HR: rounds --------------------------------------------------------------------------

@@ -104,7 +104,7 @@ def _require_actor(ctx: ApiContext, caller: Principal, request_id: str, action: 
 
 
 async def _process(ctx: ApiContext) -> SupportProcessService:
-    return SupportProcessService(ctx.services, await ctx.client(), ctx.task_queue)
+    return ctx.services.support_process(await ctx.client(), ctx.task_queue)
 
 
 # -- the rep -------------------------------------------------------------------------
