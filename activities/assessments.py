@@ -5,7 +5,7 @@ with the commands (`ballot_key`, `sealed_order`; `closed_message` and `RoundRequ
 domain's, aggregates.assessment_rules): the workflow imports only this module (never the
 application), so it stays free of the event store and database. The activities run the
 Assessments application's commands (careerflow.applications.assessments) and map what
-they return to these contracts; careerflow.services.assessments imports them back."""
+they return to these contracts."""
 
 from __future__ import annotations
 

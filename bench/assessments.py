@@ -24,13 +24,13 @@ from temporalio.client import WorkflowHandle
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
+from activities.assessments import RoundRequest
 from bench.common import Lab, Report, stopwatch, venv_binary
 from bench.org import shared_org
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import RoundRequest
 from worker import build_worker
 from workflows.assessment_round import EVENTS_PER_RUN, AssessmentRoundWorkflow, RoundOutcome
 

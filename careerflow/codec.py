@@ -35,7 +35,7 @@ from temporalio.converter import (
 )
 
 from aggregates.base import DomainError
-from careerflow.messages import Message
+from words.messages import Message
 
 log = logging.getLogger("careerflow.codec")
 

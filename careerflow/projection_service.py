@@ -14,10 +14,10 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
 from careerflow.engine import prepare_database
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels, runner_lock
+from words.messages import Message
 
 log = logging.getLogger(__name__)
 

@@ -30,7 +30,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from careerflow.messages import Invalid, Message
+from words.messages import Invalid, Message
 
 # One template per pydantic-core error type (typing.get_args(core_schema.ErrorType)). The
 # value of each placeholder is the name of the ctx key it is filled from.

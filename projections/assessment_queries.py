@@ -29,10 +29,10 @@ from aggregates.competency import (
     gap_summary,
 )
 from aggregates.documents import MetricCatalog
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.visibility import reports_of, require_visible
 from words.catalogue import in_every_language
+from words.messages import Message
 
 READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
 

@@ -6,9 +6,9 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.visibility import reports_of, require_visible
+from words.messages import Message
 
 
 class PlanQueries:

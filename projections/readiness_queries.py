@@ -9,9 +9,9 @@ from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
 from aggregates.evaluation import candidate_pool
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.visibility import reports_of, require_visible
+from words.messages import Message
 
 
 class QueryService:

@@ -14,7 +14,15 @@ from pathlib import Path
 
 import pytest
 
-from activities.assessments import AssessmentActivities
+from activities.assessments import (
+    AssessmentActivities,
+    CloseRound,
+    OpenRound,
+    RateCommand,
+    RoundRequest,
+    SealedRating,
+    sealed_order,
+)
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
 from aggregates.ladder import Role
@@ -23,14 +31,6 @@ from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import (
-    CloseRound,
-    OpenRound,
-    RateCommand,
-    RoundRequest,
-    SealedRating,
-    sealed_order,
-)
 from careerflow.store import application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens

@@ -15,17 +15,17 @@ from pathlib import Path
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
-from activities.assessments import AssessmentActivities
-from careerflow.config import PostgresSettings
-from careerflow.engine import Engine
-from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import (
+from activities.assessments import (
+    AssessmentActivities,
     CloseRound,
     OpenRound,
     RateCommand,
     RoundRequest,
     SealedRating,
 )
+from careerflow.config import PostgresSettings
+from careerflow.engine import Engine
+from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.test_cli_cycles import Cli, _terminate

@@ -21,6 +21,7 @@ from temporalio.client import WorkflowHistory
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
+from activities.assessments import RoundRequest
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.codec import (
@@ -39,7 +40,6 @@ from careerflow.codec import (
 from careerflow.config import PostgresSettings, Settings, TemporalSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
-from careerflow.services.assessments import RoundRequest
 from careerflow.stack import child_env
 from careerflow.store import Store, application_env
 from careerflow.temporal_server import TemporalDevServer

@@ -15,9 +15,10 @@ import pytest
 from activities.notifications import CreateNotification, MessageIn
 from aggregates.base import PermissionDeniedError
 from careerflow.api import i18n
-from careerflow.messages import Message, in_every_language, is_label
 from careerflow.principal import AccessRole, Principal
 from tests.test_engine_messages import ROOT, python_files
+from words.catalogue import in_every_language
+from words.messages import Message, is_label
 
 ROLE = {"en": "Sales Supervisor", "zh": "销售主管"}
 

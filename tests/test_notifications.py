@@ -46,10 +46,10 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.delivery import SmtpSettings, WebhookSettings
     from careerflow.engine import Engine
     from careerflow.eventstore import PydanticMapper
-    from careerflow.messages import Message
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from careerflow.store import Store, application_env
     from projections.runner import ReadModels
+    from words.messages import Message
     from worker import INTERCEPTORS
 
 from workflows.notify import notify

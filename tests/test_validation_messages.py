@@ -29,7 +29,6 @@ from pydantic import (
 )
 from pydantic_core import PydanticCustomError, core_schema
 
-from careerflow.messages import Invalid, Message
 from careerflow.validation import (
     COUNTED,
     DETAILS,
@@ -41,6 +40,7 @@ from careerflow.validation import (
     field_of,
 )
 from tests.test_engine_messages import placeholders
+from words.messages import Invalid, Message
 
 ERROR_TYPES: tuple[str, ...] = typing.get_args(core_schema.ErrorType)
 

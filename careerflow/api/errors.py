@@ -24,10 +24,10 @@ from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.api import i18n
 from careerflow.applications.access import AuthenticationError
 from careerflow.engine import Engine
-from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.validation import error_message, field_of
 from projections.people import profile_locale
+from words.messages import Message
 
 PROBLEM = "application/problem+json"
 log = logging.getLogger("careerflow.api")

@@ -73,7 +73,7 @@ class Circle(NamedTuple):
 
 
 class Roster(Protocol):
-    """The employee directory's reads a round needs (careerflow.services.assessments
+    """The employee directory's reads a round needs (careerflow.wiring
     reads them from the people read model)."""
 
     def employees(self, ids: list[str]) -> Mapping[str, Mapping[str, Any]]:
@@ -146,7 +146,7 @@ class Assessments(PydanticApplication):
         record_levels: RecordLevels | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before the services on them exist (careerflow.services.assessments.wire)."""
+        before their collaborators exist (careerflow.wiring)."""
         self._policies = policies
         self._roster = roster
         self._catalog = catalog

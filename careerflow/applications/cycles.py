@@ -95,7 +95,7 @@ class Cycles(PydanticApplication):
         active_in_roles: ActiveInRoles | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before the services on them exist (careerflow.services.cycles.wire)."""
+        before their collaborators exist (careerflow.wiring)."""
         self._employee = employee
         self._policies = policies
         self.ledger: Callable[[str], MetricLedger | None] = ledger or no_ledger

@@ -19,9 +19,9 @@ from aggregates.plan_progress import PlanProgress, due_for_reminder, evaluate_pl
 from aggregates.plan_template import Milestone, PlanTemplate, plan_month_bounds
 from aggregates.plan_values import PlanInfo, PlanOutcome, PlanReminder, plan_steerer_refusal
 from careerflow.eventstore import PydanticApplication
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
 from words.catalogue import in_every_language
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
@@ -64,7 +64,7 @@ class Plans(PydanticApplication):
         ledger: Callable[[str], MetricLedger | None] | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before the services on them exist (careerflow.services.plans.wire)."""
+        before their collaborators exist (careerflow.wiring)."""
         self._employee = employee
         self._policies = policies
         self.ledger: Callable[[str], MetricLedger | None] = ledger or no_ledger

@@ -33,9 +33,9 @@ from aggregates.promotion import (
 )
 from aggregates.promotion_rules import CommandResult, ReportSummary
 from careerflow.eventstore import PydanticApplication
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal, workflow_step
 from words.catalogue import in_every_language
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
@@ -127,7 +127,7 @@ class Promotions(PydanticApplication):
         role_percentiles: RolePercentiles = no_ranks,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before the services on them exist (careerflow.services.promotions.wire)."""
+        before their collaborators exist (careerflow.wiring)."""
         self._employee = employee
         self._save_employee = save_employee
         self._policies = policies

@@ -69,7 +69,7 @@ class Support(PydanticApplication):
         policies: Policies | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
-        before the services on them exist (careerflow.services.support.wire)."""
+        before their collaborators exist (careerflow.wiring)."""
         self._employee = employee
         self._policies = policies
 

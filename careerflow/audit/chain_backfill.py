@@ -24,9 +24,9 @@ from pydantic import BaseModel
 
 from aggregates.base import DomainError
 from careerflow.audit.integrity import events_with_chain
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, event_hash, log_hash, stream_hash
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.audit.history import HistoryService

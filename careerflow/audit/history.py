@@ -32,9 +32,9 @@ from aggregates.support_request import support_uuid
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.audit.views import AuditView
 from careerflow.eventstore import PydanticApplication
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.visibility import reports_of
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.store import Store

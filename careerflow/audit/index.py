@@ -12,9 +12,9 @@ from typing import TYPE_CHECKING
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.audit_queries import ITEM_KINDS, AuditQueries
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.audit.history import HistoryService

@@ -19,9 +19,9 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Composed, Identifier
 from pydantic import BaseModel
 
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.recorders import GENESIS, chain_table_name, event_hash, log_hash, stream_hash
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.audit.history import HistoryService

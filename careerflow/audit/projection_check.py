@@ -11,12 +11,12 @@ from psycopg.rows import dict_row
 from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel
 
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.cycles import MONTH_STATEMENT_TABLE
 from projections.runner import PROJECTIONS, ReadModels, scratch_schema
 from projections.schema import READ_MODEL_TABLES
 from projections.visibility import PAY_FIELDS, sees_pay
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.audit.history import HistoryService

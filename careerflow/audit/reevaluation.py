@@ -37,9 +37,9 @@ from aggregates.promotion import PromotionApplication, application_uuid
 from aggregates.training_rules import TrainingRules, check_rules
 from careerflow.audit import reevaluation_processes
 from careerflow.audit.decision_checks import DecisionCheck, check_decision
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from words.catalogue import in_every_language
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.people import People

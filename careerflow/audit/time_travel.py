@@ -19,12 +19,12 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError, DomainEvent, NotFoundError
-from careerflow.messages import Message
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from projections.base import ReadModelView
 from projections.readiness import ReadinessRefresher
 from projections.readiness_queries import QueryService
 from projections.runner import PROJECTIONS, scratch_schema
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.audit.history import HistoryService

@@ -17,10 +17,10 @@ from aggregates.base import DomainError
 from aggregates.documents import PotentialWeights, PromotionCriteria
 from aggregates.evaluation import candidate_pool
 from aggregates.ladder import Role
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.people import active_staff
 from projections.readiness import assess_employees, latest_month, load_policy_set
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies

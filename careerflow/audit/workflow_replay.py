@@ -11,8 +11,8 @@ from pydantic import BaseModel
 from temporalio.client import Client, WorkflowHistory
 from temporalio.worker import Replayer
 
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from words.messages import Message
 
 
 class ReplayFailure(BaseModel):

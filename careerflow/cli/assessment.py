@@ -16,8 +16,8 @@ from careerflow.cli.common import (
     _output,
 )
 from careerflow.cli.text import _num, _table, _when
-from careerflow.messages import Message
 from careerflow.principal import Principal
+from words.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
@@ -65,7 +65,7 @@ def assessment_start(
     """HR: start a round; raters (self, manager, peers, reports) are told whom to rate."""
     from datetime import datetime
 
-    from careerflow.services.assessments import ANONYMOUS_DEFAULT, RoundRequest
+    from activities.assessments import ANONYMOUS_DEFAULT, RoundRequest
 
     try:
         when = datetime.fromisoformat(deadline)

@@ -19,8 +19,8 @@ from careerflow.cli.common import (
     _moment,
     _plain,
 )
-from careerflow.messages import Invalid, Message
 from careerflow.principal import Principal
+from words.messages import Invalid, Message
 
 if TYPE_CHECKING:
     from temporalio.client import Client

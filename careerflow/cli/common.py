@@ -13,9 +13,9 @@ import typer
 
 from aggregates.base import DomainError
 from careerflow.cli.auth import ExitCode, exit_code
-from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.runtime import load_settings
+from words.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable

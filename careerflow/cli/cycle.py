@@ -32,10 +32,10 @@ if TYPE_CHECKING:
 
     from temporalio.client import Client
 
+    from aggregates.weekly_cycle_rules import CycleInfo
     from careerflow.config import Settings
     from careerflow.engine import Engine
     from careerflow.services.cycle_process import CycleProcessService
-    from careerflow.services.cycles import CycleInfo
 
 
 cycle_app = typer.Typer(

@@ -10,9 +10,9 @@ import typer
 
 from careerflow.cli.auth import ExitCode
 from careerflow.cli.common import TokenOption, _act, _echo_json, _fail, _run
-from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.runtime import load_settings
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.engine import Engine

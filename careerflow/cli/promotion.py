@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _lang, _run
-from careerflow.messages import Message
 from careerflow.principal import Principal, unknown_role
+from words.messages import Message
 
 if TYPE_CHECKING:
     from temporalio.client import Client

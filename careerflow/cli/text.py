@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from aggregates.weekly_cycle_rules import CycleInfo
     from careerflow.services.cycle_process import ScheduleState
-    from careerflow.services.cycles import CycleInfo
     from projections.goal_queries import CascadeOverview
     from projections.month_statements import BonusStatement
     from projections.rep_week import RepWeek

@@ -17,8 +17,8 @@ from careerflow.cli.common import (
     _plain,
     _run,
 )
-from careerflow.messages import Message
 from careerflow.runtime import load_settings
+from words.messages import Message
 
 token_app = typer.Typer(no_args_is_help=True, help="API tokens (issued by HR).")
 

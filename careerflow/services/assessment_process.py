@@ -12,14 +12,14 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
+from activities.assessments import RatingReceipt, RoundRequest
 from aggregates.assessment_rules import rater_refusal
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import RatingItem
 from careerflow.applications.assessments import Assessments
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import RatingReceipt, RoundRequest
 from careerflow.services.updates import as_domain_error
+from words.messages import Message
 from workflows.assessment_round import (
     BUSY,
     AssessmentRoundWorkflow,

@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 
 from aggregates.base import DomainError
 from careerflow.applications.policies import Policies
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import Coverage, coverage
+from words.messages import Message
 
 FIRST_YEAR, LAST_YEAR = 1950, 2100  # the range the holiday libraries compute at all
 

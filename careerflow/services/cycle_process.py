@@ -27,12 +27,12 @@ from activities.cycles import cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
+from aggregates.weekly_cycle_rules import CycleInfo
 from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import People
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycles import CycleInfo
 from careerflow.services.updates import execute_update
+from words.messages import Message
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
 

@@ -11,12 +11,12 @@ from temporalio.common import WorkflowIDConflictPolicy
 
 from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
+from aggregates.plan_values import PlanInfo
 from careerflow.applications.people import People
 from careerflow.applications.plans import Plans
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.plans import PlanInfo
 from careerflow.services.updates import execute_update
+from words.messages import Message
 from workflows.development_plan import (
     AdjustRequest,
     ConfirmRequest,

@@ -27,10 +27,10 @@ from aggregates.promotion_rules import closed_refusal
 from careerflow.applications.people import People
 from careerflow.applications.policies import Policies
 from careerflow.applications.promotions import Promotions, check_can_apply
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from projections.visibility import can_see
+from words.messages import Message
 from workflows.promotion import (
     HrReview,
     ManagerDecision,

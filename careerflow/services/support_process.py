@@ -11,12 +11,12 @@ from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
+from activities.support import SupportInfo, support_info
 from aggregates.base import NotFoundError
 from careerflow.applications.support import Support, taken
-from careerflow.messages import Message
 from careerflow.principal import Principal
-from careerflow.services.support import SupportInfo, support_info
 from careerflow.services.updates import as_domain_error, execute_update
+from words.messages import Message
 from workflows.support_request import (
     RepStep,
     StartSupport,

@@ -13,7 +13,7 @@ from temporalio.exceptions import ApplicationError
 from temporalio.service import RPCError, RPCStatusCode
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
-from careerflow.messages import Message
+from words.messages import Message
 
 # A command id a caller chose (an API Idempotency-Key, a page's form id, `--command-id`):
 # it becomes part of a Temporal Update id and is recorded on the event.

@@ -34,8 +34,8 @@ from aggregates.documents import (
 from aggregates.evaluation import evaluate_criteria
 from aggregates.ladder import Role
 from aggregates.seed_policies import competency_model_v1, metric_catalog_v1
-from careerflow.messages import Message
 from words.catalogue import in_every_language
+from words.messages import Message
 
 MODEL = competency_model_v1()
 CATALOG = metric_catalog_v1()

@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime, plan_problems
 from aggregates.ladder import Role
-from careerflow.messages import Message
+from words.messages import Message
 
 SETTINGS = WeeklyCycleSettings()
 TARGETS = {"customer_visits": 10.0, "new_customers": 4.0, "sales_amount": 27_692.31}

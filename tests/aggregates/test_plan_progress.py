@@ -35,8 +35,8 @@ from aggregates.plan_template import (
     plan_template_problems,
 )
 from aggregates.seed_policies import metric_catalog_v1, sales_supervisor_plan_v1, seed_documents
-from careerflow.messages import Message
 from words.catalogue import in_every_language
+from words.messages import Message
 
 CATALOG = metric_catalog_v1()
 PLAN = sales_supervisor_plan_v1()

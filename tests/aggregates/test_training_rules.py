@@ -16,7 +16,7 @@ from aggregates.training_rules import (
     check_rules,
     training_rule_problems,
 )
-from careerflow.messages import Message
+from words.messages import Message
 
 RULES = training_rules_v1()
 TARGETS = {

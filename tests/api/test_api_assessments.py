@@ -20,13 +20,8 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
-from activities.assessments import AssessmentActivities
-from aggregates.competency import RatingItem
-from aggregates.ladder import Role
-from careerflow.applications.people import EmployeeIn, OrgImport
-from careerflow.demo_loader import DEMO_HR
-from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import (
+from activities.assessments import (
+    AssessmentActivities,
     CloseRound,
     OpenRound,
     RateCommand,
@@ -34,6 +29,11 @@ from careerflow.services.assessments import (
     SealedRating,
     sealed_order,
 )
+from aggregates.competency import RatingItem
+from aggregates.ladder import Role
+from careerflow.applications.people import EmployeeIn, OrgImport
+from careerflow.demo_loader import DEMO_HR
+from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_assessments import HIDDEN_SECRET, anonymity_cases
 from workflows.assessment_round import AssessmentRoundWorkflow, assessment_workflow_id

@@ -15,18 +15,18 @@ import psycopg
 import pytest
 
 import tests.api.test_matrix as matrix
-from activities.assessments import AssessmentActivities
-from aggregates.competency import RatingItem
-from careerflow.api.auth import COOKIE
-from careerflow.api.errors import LANG_COOKIE
-from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import (
+from activities.assessments import (
+    AssessmentActivities,
     CloseRound,
     OpenRound,
     RateCommand,
     RoundRequest,
     SealedRating,
 )
+from aggregates.competency import RatingItem
+from careerflow.api.auth import COOKIE
+from careerflow.api.errors import LANG_COOKIE
+from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
 from tests.workflows.promotion_support import ingest

@@ -24,7 +24,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
-from activities.assessments import AssessmentActivities
+from activities.assessments import AssessmentActivities, RoundRequest
 from activities.notifications import NotificationActivities
 from aggregates.assessment_round import AssessmentRound, round_uuid
 from aggregates.base import DomainError
@@ -37,7 +37,6 @@ from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import RoundRequest
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels

@@ -21,6 +21,7 @@ from typing import Any
 import pytest
 from temporalio.testing import WorkflowEnvironment
 
+from activities.assessments import RoundRequest
 from aggregates.assessment_round import round_uuid
 from aggregates.ladder import Role
 from bench.assessments import round_result
@@ -29,7 +30,6 @@ from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessments import RoundRequest
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.test_assessment_round import (

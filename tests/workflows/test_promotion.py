@@ -28,10 +28,10 @@ from aggregates.employee import employee_uuid
 from aggregates.ladder import Role
 from aggregates.notification import notification_uuid
 from aggregates.promotion import PromotionApplication, Stage, application_uuid
+from aggregates.promotion_rules import CommandResult
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.promotions import CommandResult
 from careerflow.store import Store, application_env
 from careerflow.workdays import add_working_days
 from projections.runner import ReadModels

@@ -13,9 +13,9 @@ from temporalio.client import WorkflowHistory
 from temporalio.worker import Replayer
 from temporalio.workflow import NondeterminismError
 
-from careerflow.messages import Message
-from careerflow.services.plans import PlanOutcome
+from aggregates.plan_values import PlanOutcome
 from tests.conftest import TEST_DATA_CONVERTER
+from words.messages import Message
 from worker import WORKFLOW_RUNNER, WORKFLOWS
 from workflows.development_plan import HR_INBOX, DevelopmentPlanWorkflow, StartPlan
 from workflows.notify import notify

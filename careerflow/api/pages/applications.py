@@ -15,8 +15,8 @@ from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
 from careerflow.api.pages.rendering import _gettext, _render
 from careerflow.api.pages.views import _sla
-from careerflow.messages import Message
 from careerflow.principal import AccessRole
+from words.messages import Message
 
 
 # -- one application, and the manager's decision ---------------------------------------

@@ -17,11 +17,11 @@ from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _render
 from careerflow.audit.index import audit_items
-from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.validation import parse_day
 from projections.cycles import cycle_record
 from projections.plans import plan_record
+from words.messages import Invalid, Message
 
 AUDIT_KINDS = ("application", "cycle", "month", "plan", "support", "assessment")
 

@@ -19,9 +19,9 @@ from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _WEEK, _chart, _short, _week
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections.people import profile_locale
+from words.messages import Message
 
 
 # -- the employee ----------------------------------------------------------------------

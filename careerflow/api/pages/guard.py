@@ -28,9 +28,9 @@ from careerflow.api.pages.rendering import (
     _secured,
 )
 from careerflow.applications.access import AuthenticationError
-from careerflow.messages import Message
 from careerflow.principal import Principal
 from careerflow.validation import error_message, field_of
+from words.messages import Message
 
 log = logging.getLogger("careerflow.pages")
 

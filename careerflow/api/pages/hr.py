@@ -14,10 +14,10 @@ from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart
-from careerflow.messages import Message
 from careerflow.principal import AccessRole
 from careerflow.services.calendar import CalendarService
 from projections.policies import criteria_versions, published_documents
+from words.messages import Message
 
 STAGE_ORDER = ("reporting", "manager_review", "returned", "hr_review", "approved")
 AGE_BUCKETS: tuple[tuple[str, float], ...] = (

@@ -13,8 +13,8 @@ from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _metric_labels, _optional, _process, _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart, _sla, _week
-from careerflow.messages import Message
 from careerflow.principal import AccessRole
+from words.messages import Message
 
 
 # -- the manager -----------------------------------------------------------------------

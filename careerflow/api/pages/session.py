@@ -17,7 +17,7 @@ from careerflow.api.pages.guard import _caller, _check_csrf, _safe_next, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import CSRF_COOKIE, HOME, _cookie, _gettext, _render
 from careerflow.applications.access import AuthenticationError
-from careerflow.messages import Message
+from words.messages import Message
 
 SESSION_SECONDS = 8 * 3600
 LANG_SECONDS = 365 * 24 * 3600

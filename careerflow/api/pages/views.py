@@ -16,8 +16,8 @@ from careerflow.api import i18n
 from careerflow.api.pages.reads import _document
 from careerflow.api.pages.rendering import _gettext
 from careerflow.engine import Engine
-from careerflow.messages import Message
 from careerflow.workdays import add_working_days, working_days_between
+from words.messages import Message
 
 _WEEK = re.compile(r"^\d{4}-W\d{2}$")
 

@@ -12,13 +12,13 @@ from typing import Annotated
 from fastapi import APIRouter, Path, status
 from pydantic import AfterValidator, BaseModel, Field
 
+from activities.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
 from aggregates.base import PermissionDeniedError
 from aggregates.competency import AnonymousGroup, RatingItem
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService, RoundStarted
-from careerflow.services.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
 from projections.assessment_queries import (
     GapReport,
     MyTasks,

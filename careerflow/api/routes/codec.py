@@ -30,8 +30,8 @@ from aggregates.base import DomainError
 from careerflow.api.auth import Context, bearer, principal
 from careerflow.api.errors import problem_responses
 from careerflow.codec import CODEC_PATH
-from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole
+from words.messages import Invalid, Message
 
 router = APIRouter(prefix="/codec", tags=["codec"])
 

@@ -19,10 +19,10 @@ from temporalio.service import RPCError, RPCStatusCode
 from aggregates.base import PermissionDeniedError
 from aggregates.documents import PeriodKind, period_problem
 from aggregates.not_found import employee_not_visible
+from aggregates.weekly_cycle_rules import CycleInfo
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
-from careerflow.messages import Invalid, Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycle_process import (
     MONTHLY_SCHEDULE_ID,
@@ -30,12 +30,12 @@ from careerflow.services.cycle_process import (
     require_launcher,
     require_schedule_manager,
 )
-from careerflow.services.cycles import CycleInfo
 from projections.cycles import week_of
 from projections.month_statements import BonusStatement
 from projections.rep_week import RepWeek
 from projections.team_board import CompletionRates, TeamBoard
 from projections.visibility import require_visible
+from words.messages import Invalid, Message
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).

@@ -21,10 +21,10 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
 from careerflow.applications.files import IngestError
 from careerflow.applications.metrics import require_ingester
-from careerflow.messages import Message
 from careerflow.services import updates
 from projections.metrics import measurements_of
 from projections.visibility import require_visible
+from words.messages import Message
 from workflows.metric_import import MetricImportWorkflow
 
 router = APIRouter(tags=["metrics"])

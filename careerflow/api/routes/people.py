@@ -25,11 +25,11 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import Problem, problem_responses
 from careerflow.applications.people import ImportResult, LanguageSetting, OrgImport
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from projections import people as people_view
 from projections.visibility import EVERYONE, reports_of
 from words.catalogue import in_every_language, said_in
+from words.messages import Message
 
 router = APIRouter(tags=["people"])
 

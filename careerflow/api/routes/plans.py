@@ -20,13 +20,13 @@ from aggregates.development_plan import DevelopmentPlan
 from aggregates.ladder import Role
 from aggregates.plan_progress import PlanProgress
 from aggregates.plan_template import Milestone
+from aggregates.plan_values import PlanInfo
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plan_process import require_plan_starter
-from careerflow.services.plans import PlanInfo
 from projections.visibility import can_see
+from words.messages import Message
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or plan", "the plan's rules")

@@ -19,10 +19,10 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import FieldProblem, Problem, request_lang, rule_refusal
 from careerflow.applications.policies import require_publisher
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
 from careerflow.validation import error_message, field_of
 from projections import policies as policies_view
+from words.messages import Message
 
 router = APIRouter(tags=["policies"])
 

@@ -23,8 +23,8 @@ from aggregates.ladder import Role
 from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
+from words.messages import Message
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or application", "the promotion process's rules")

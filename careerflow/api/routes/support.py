@@ -11,13 +11,12 @@ from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from activities.support import SupportInfo
 from aggregates.base import PermissionDeniedError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
-from careerflow.messages import Message
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.support import SupportInfo
 from careerflow.services.support_process import SupportProcessService
 from projections.support_queries import (
     Compliance,
@@ -25,6 +24,7 @@ from projections.support_queries import (
     SupportRequestView,
     TeamQueue,
 )
+from words.messages import Message
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).
