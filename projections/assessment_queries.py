@@ -29,6 +29,7 @@ from aggregates.competency import (
     gap_summary,
 )
 from aggregates.documents import MetricCatalog
+from aggregates.not_found import no_assessment_round
 from careerflow.principal import AccessRole, Principal
 from projections.visibility import reports_of, require_visible
 from words.catalogue import in_every_language
@@ -182,7 +183,7 @@ class AssessmentQueries:
             "SELECT * FROM rm_assessment_round WHERE round_id = %s", (round_id,)
         ).fetchone()
         if row is None:
-            raise NotFoundError("no assessment round {round_id!r}", round_id=round_id)
+            raise no_assessment_round(round_id)
         return dict(row)
 
     def progress(self, principal: Principal, round_id: str) -> RoundProgress:

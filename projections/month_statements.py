@@ -9,9 +9,9 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from aggregates.base import NotFoundError
 from aggregates.goals import Targets
 from aggregates.incentives import BonusInputs, CommissionInputs, Line
+from aggregates.not_found import month_not_closed
 from aggregates.training_rules import Recommendation, RuleCheck
 from careerflow.principal import Principal
 from projections.cycle_reads import CycleReads, checked_period
@@ -68,11 +68,7 @@ class MonthStatementQueries(CycleReads):
                 (employee_id, month),
             ).fetchone()
             if row is None:
-                raise NotFoundError(
-                    "{employee_id}'s month {month} is not closed",
-                    employee_id=employee_id,
-                    month=month,
-                )
+                raise month_not_closed(employee_id, month)
             visible = self._sees_pay(conn, principal, employee_id)
 
         def shown(value: Any) -> Any:

@@ -9,7 +9,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
-from aggregates.base import NotFoundError
+from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
@@ -47,10 +47,7 @@ class PromotionQueries:
                 "SELECT * FROM rm_application WHERE application_id = %s", (application_id,)
             ).fetchone()
             if row is None or not can_see(conn, principal, row["employee_id"]):  # type: ignore[arg-type]
-                raise NotFoundError(
-                    "no application {application_id!r} that you can see",
-                    application_id=application_id,
-                )
+                raise application_not_visible(application_id)
             steps = conn.execute(
                 "SELECT seq, at, kind, actor, actor_role, round, comment, detail "
                 "FROM rm_application_step WHERE application_id = %s ORDER BY seq",

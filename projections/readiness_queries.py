@@ -79,6 +79,13 @@ class QueryService:
     def candidate_pool(self, principal: Principal) -> list[dict[str, Any]]:
         """The top share (policy `pool_top_fraction`) by potential score; HR and auditors
         see the whole pool, managers the members among their reports."""
+        if principal.role != AccessRole.system:
+            principal.require(
+                AccessRole.manager,
+                AccessRole.hr,
+                AccessRole.auditor,
+                action=Message("see the pool"),
+            )
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id "
@@ -93,7 +100,5 @@ class QueryService:
             visible: set[str] | None = None
             if principal.role == AccessRole.manager:
                 visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
-            elif principal.role not in (AccessRole.hr, AccessRole.auditor, AccessRole.system):
-                principal.require(AccessRole.hr, AccessRole.auditor, action=Message("see the pool"))
         by_id = {r["employee_id"]: r for r in rows}
         return [dict(by_id[e]) for e in pool if visible is None or e in visible]

@@ -13,7 +13,6 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from pydantic import BaseModel
 
-from aggregates.base import NotFoundError
 from aggregates.documents import months_back
 from aggregates.goals import Targets
 from aggregates.incentives import (
@@ -26,6 +25,7 @@ from aggregates.incentives import (
     compute_bonus,
     compute_commission,
 )
+from aggregates.not_found import no_weekly_cycle
 from aggregates.weekly_cycle_rules import ReportLine
 from careerflow.principal import Principal
 from projections.cycle_reads import (
@@ -148,11 +148,7 @@ class RepWeekQueries(CycleReads):
                 (employee_id, week),
             ).fetchone()
             if row is None:
-                raise NotFoundError(
-                    "no weekly cycle for {employee_id} in week {week}",
-                    employee_id=employee_id,
-                    week=week,
-                )
+                raise no_weekly_cycle(employee_id, week)
             catalog = self._catalog(conn)
             month = row["month"]
             window = months_back(month, BIG_DEAL_WINDOW_MONTHS)

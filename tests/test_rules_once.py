@@ -4,10 +4,10 @@ module. This scans the engine as docs/layers-plan.md §1.5 measured it: the firs
 every call to Message, the DomainError family, refuse and Invalid (words.messages.KEYWORDS),
 and fails when a msgid is written in more than one module.
 
-ALLOWED lists the duplicates that remain, each with why or who removes it. A new duplicate
-fails: decide the rule once (a guard returning `Message | None` in aggregates/, or a shared
-parser in careerflow/validation.py) and call it from both places. An entry that is no
-longer a duplicate fails too, so the list only shrinks."""
+ALLOWED lists the templates that are words or frames, not rules. A new duplicate fails:
+decide the rule once (a guard returning `Message | None` in aggregates/, a not-found
+constructor in aggregates/not_found.py, or a shared parser in careerflow/validation.py) and
+call it from every place. An entry that is no longer a duplicate fails too."""
 
 from __future__ import annotations
 
@@ -22,49 +22,11 @@ SOURCES = ("words", "aggregates", "activities", "projections", "workflows", "car
 
 # Not rules: a template that only frames other text, or a word said in several sentences.
 WORDS = "a word or frame, not a rule"
-# Duplicates other engineers of issue 17 are removing (the lead prunes this after merging).
-CYCLES = "weekly cycle: services/cycles.py <-> workflows/weekly_cycle.py (weekly cycle helper)"
-ASSESSMENTS = "assessments: services <-> workflows/assessment_round.py (assessments helper)"
-SUPPORT = "support: aggregates/services <-> workflows/support_request.py (support helper)"
-PLANS = "plans: services/plans.py <-> workflows/development_plan.py (plans helper)"
-# Not-found texts whose lookups sit in modules being moved: the mover raises the shared
-# constructor (aggregates/not_found.py) or shares one lookup.
-MOVING = "a lookup in a *_queries or audit module being moved; use aggregates/not_found.py"
-
 ALLOWED: dict[str, str] = {
-    # -- frames and words
     "{text}": WORDS,
     "{field}: {problem}": WORDS,
     "Value error, {error}": WORDS + " (pydantic's prefix, said by validation and ingest)",
     "{label} {value} of {target}": WORDS + " (a progress line: plans and criteria)",
-    # -- the weekly cycle
-    "{role} {person_id} cannot submit {employee_id}'s weekly plan; reps submit their own plan": (
-        CYCLES + "; api/routes/cycles.py then calls the same guard"
-    ),
-    "no weekly cycle for {employee_id} in week {week}": CYCLES + "; " + MOVING,
-    "{employee_id}'s month {month} is not closed": CYCLES + "; " + MOVING,
-    # -- assessments
-    "no assessment round {round_id!r}": ASSESSMENTS + "; " + MOVING,
-    "unknown employee {employee_id!r}": (
-        ASSESSMENTS + ": services/assessments.py raises aggregates.not_found.unknown_employee"
-    ),
-    # -- support requests
-    "no support request {request_id!r}": SUPPORT + "; " + MOVING + " (reevaluation_processes)",
-    # -- development plans
-    "start development plans": (
-        PLANS + ": services/plans.py's open() (HR or the engine) beside "
-        "services/plan_process.require_plan_starter (HR, by hand)"
-    ),
-    # -- promotions
-    "no application {application_id!r} that you can see": (
-        "services/promotion_queries.py (being moved into projections/) and "
-        "services/promotion_process.py: one visibility lookup once it has moved"
-    ),
-    "see the pool": (
-        "api/routes/promotions.py names every role that sees the pool (managers too); "
-        "projections/readiness_queries.py's refusal omits managers: fix it there, then drop "
-        "the route's check (projections helper)"
-    ),
 }
 
 

@@ -41,6 +41,7 @@ from aggregates.competency import (
     gap_summary,
 )
 from aggregates.documents import MetricCatalog
+from aggregates.not_found import no_assessment_round, unknown_employee
 from careerflow.applications.assessment_results import (
     Note,
     ledger_rows,
@@ -192,7 +193,7 @@ class Assessments(PydanticApplication):
     def get(self, round_id: str) -> AssessmentRound:
         found = self.find_round(round_id)
         if found is None:
-            raise NotFoundError("no assessment round {round_id!r}", round_id=round_id)
+            raise no_assessment_round(round_id)
         return found
 
     @contextmanager
@@ -230,11 +231,7 @@ class Assessments(PydanticApplication):
                 raise DomainError("team {team_id!r} has no active member", team_id=request.team_id)
             ids += [e for e in team if e not in ids]
         found = self.roster.employees(ids)
-        problems = [
-            Message("unknown employee {employee_id!r}", employee_id=e)
-            for e in ids
-            if e not in found
-        ]
+        problems = [unknown_employee(e).message for e in ids if e not in found]
         problems += [
             Message("{employee_id} has left", employee_id=e)
             for e in ids

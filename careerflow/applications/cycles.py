@@ -25,6 +25,7 @@ from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
 from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
+from aggregates.not_found import month_not_closed, no_weekly_cycle
 from aggregates.periods import SUMMED_UNITS, period_value
 from aggregates.training_rules import TrainingRules, check_rules
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
@@ -162,11 +163,7 @@ class Cycles(PydanticApplication):
     def get(self, employee_id: str, week: str) -> WeeklyCycle:
         cycle: WeeklyCycle | None = self.find(cycle_uuid(employee_id, week))
         if cycle is None:
-            raise NotFoundError(
-                "no weekly cycle for {employee_id} in week {week}",
-                employee_id=employee_id,
-                week=week,
-            )
+            raise no_weekly_cycle(employee_id, week)
         return cycle
 
     def info(self, cycle: WeeklyCycle, settings: WeeklyCycleSettings | None = None) -> CycleInfo:
@@ -470,9 +467,7 @@ class Cycles(PydanticApplication):
     def get_month(self, employee_id: str, month: str) -> MonthClose:
         closed: MonthClose | None = self.find(month_close_uuid(employee_id, month))
         if closed is None:
-            raise NotFoundError(
-                "{employee_id}'s month {month} is not closed", employee_id=employee_id, month=month
-            )
+            raise month_not_closed(employee_id, month)
         return closed
 
     @staticmethod

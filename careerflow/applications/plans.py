@@ -36,6 +36,12 @@ def plan_end(effective_date: date, months: int) -> date:
     return plan_month_bounds(effective_date, months)[1]
 
 
+def require_plan_starter(principal: Principal, *, by_hand: bool = True) -> None:
+    """HR starts development plans by hand; the engine too, after a promotion."""
+    roles = (AccessRole.hr,) if by_hand else (AccessRole.hr, AccessRole.system)
+    principal.require(*roles, action=Message("start development plans"))
+
+
 class Plans(PydanticApplication):
     """Development plans, one aggregate each.
 
@@ -137,9 +143,7 @@ class Plans(PydanticApplication):
         existing: DevelopmentPlan | None = self.find(plan_uuid(plan_id))
         if existing is not None:
             return self.info(existing)
-        principal.require(
-            AccessRole.hr, AccessRole.system, action=Message("start development plans")
-        )
+        require_plan_starter(principal, by_hand=False)
         employee = self.employee(employee_id)
         template, version = self.template(role)
         with self._context(principal, workflow_id, "open"):

@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from aggregates.base import DomainError, EventMeta, NotFoundError, command_context
 from aggregates.employee import Employee
+from aggregates.not_found import no_support_request
 from aggregates.support_process import HR_INBOX, SupportProcess
 from aggregates.support_request import (
     Routing,
@@ -100,7 +101,7 @@ class Support(PydanticApplication):
     def get(self, request_id: str) -> SupportRequest:
         found = self.find_request(request_id)
         if found is None:
-            raise NotFoundError("no support request {request_id!r}", request_id=request_id)
+            raise no_support_request(request_id)
         return found
 
     # -- checks (nothing is recorded) ------------------------------------------------------

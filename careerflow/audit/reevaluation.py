@@ -31,6 +31,7 @@ from aggregates.kpi_weights import KpiWeights, score_month
 from aggregates.ladder import Role
 from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.month_close import MonthClose, month_close_uuid
+from aggregates.not_found import month_not_closed
 from aggregates.periods import is_summed, period_value
 from aggregates.policy import PolicyDocument, policy_uuid
 from aggregates.promotion import PromotionApplication, application_uuid
@@ -225,9 +226,7 @@ class ReevaluationService:
     def _month(self, employee_id: str, month: str) -> list[DecisionCheck]:
         closed: MonthClose | None = self.store.cycles.find(month_close_uuid(employee_id, month))
         if closed is None or closed.bonus is None or closed.commission is None:
-            raise NotFoundError(
-                "{employee_id}'s month {month} is not closed", employee_id=employee_id, month=month
-            )
+            raise month_not_closed(employee_id, month)
         recorded_targets = closed.targets
         cascade_version = recorded_targets.cascade_version
         cascade = GoalCascade.model_validate(

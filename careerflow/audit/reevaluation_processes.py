@@ -27,6 +27,7 @@ from aggregates.competency import (
     build_profile,
     gap_summary,
 )
+from aggregates.not_found import no_support_request
 from aggregates.support_process import SupportProcess
 from aggregates.support_request import Routing, SlaClock, SlaReminder, SupportRequest, support_uuid
 from careerflow.audit.decision_checks import DecisionCheck, check_decision
@@ -46,7 +47,7 @@ def _event_name(event: object) -> str:
 def support_checks(store: Store, policies: Policies, request_id: str) -> list[DecisionCheck]:
     request: SupportRequest | None = store.support.find(support_uuid(request_id))
     if request is None:
-        raise NotFoundError("no support request {request_id!r}", request_id=request_id)
+        raise no_support_request(request_id)
     recorded = request.routing
     version = recorded.process_version
     process = SupportProcess.model_validate(

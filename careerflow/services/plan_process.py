@@ -13,8 +13,8 @@ from aggregates.ladder import Role
 from aggregates.plan_template import Milestone
 from aggregates.plan_values import PlanInfo
 from careerflow.applications.people import People
-from careerflow.applications.plans import Plans
-from careerflow.principal import AccessRole, Principal
+from careerflow.applications.plans import Plans, require_plan_starter
+from careerflow.principal import Principal
 from careerflow.services.updates import execute_update
 from words.messages import Message
 from workflows.development_plan import (
@@ -24,11 +24,6 @@ from workflows.development_plan import (
     StartPlan,
     plan_workflow_id,
 )
-
-
-def require_plan_starter(principal: Principal) -> None:
-    """HR starts development plans by hand (the API checks it before any lookup)."""
-    principal.require(AccessRole.hr, action=Message("start development plans"))
 
 
 class PlanProcessService:

@@ -14,6 +14,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role, next_role
+from aggregates.not_found import application_not_visible
 from aggregates.promotion import (
     CLOSED,
     PromotionApplication,
@@ -74,9 +75,8 @@ def steerable_application(
     application (404 exactly like an unknown id), the applicant or HR where it must be
     theirs (403), and it is still open (422). Read from the event store: no lag."""
     principal.require(*roles, action=action)
-    missing = NotFoundError(  # the read model's words, so unknown and hidden look alike
-        "no application {application_id!r} that you can see", application_id=application_id
-    )
+    # The read model's words, so an unknown and a hidden application look alike.
+    missing = application_not_visible(application_id)
     try:
         application = promotions.get(application_id)
     except NotFoundError:

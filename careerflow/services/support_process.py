@@ -13,10 +13,10 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.support import SupportInfo, support_info
 from aggregates.base import NotFoundError
+from aggregates.not_found import no_support_request
 from careerflow.applications.support import Support, taken
 from careerflow.principal import Principal
 from careerflow.services.updates import as_domain_error, execute_update
-from words.messages import Message
 from workflows.support_request import (
     RepStep,
     StartSupport,
@@ -115,7 +115,7 @@ class SupportProcessService:
                 update,
                 arg,
                 SupportInfo,
-                Message("no support request {request_id!r}", request_id=request_id),
+                no_support_request(request_id).message,
             )
         except NotFoundError:
             # A finished request: say why from its record rather than "not running".

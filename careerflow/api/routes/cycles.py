@@ -19,7 +19,7 @@ from temporalio.service import RPCError, RPCStatusCode
 from aggregates.base import PermissionDeniedError
 from aggregates.documents import PeriodKind, period_problem
 from aggregates.not_found import employee_not_visible
-from aggregates.weekly_cycle_rules import CycleInfo
+from aggregates.weekly_cycle_rules import CycleInfo, plan_submitter_refusal
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
@@ -139,13 +139,9 @@ def _require_plan_author(caller: Principal, employee_id: str) -> None:
     """Reps submit their own plan; another person's id is unknown to a rep."""
     _refuse_read_only(caller, Message("submit weekly plans"))
     if caller.role != AccessRole.employee:
-        raise PermissionDeniedError(
-            "{role} {person_id} cannot submit {employee_id}'s weekly plan; "
-            "reps submit their own plan",
-            role=caller.role.value,
-            person_id=caller.person_id,
-            employee_id=employee_id,
-        )
+        refusal = plan_submitter_refusal(caller.role.value, caller.person_id, employee_id)
+        assert refusal is not None  # only a rep submits
+        raise PermissionDeniedError(refusal)
     if caller.person_id != employee_id:
         raise employee_not_visible(employee_id)
 

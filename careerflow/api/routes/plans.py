@@ -23,8 +23,8 @@ from aggregates.plan_template import Milestone
 from aggregates.plan_values import PlanInfo
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.applications.plans import require_plan_starter
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.plan_process import require_plan_starter
 from projections.visibility import can_see
 from words.messages import Message
 

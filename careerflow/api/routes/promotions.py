@@ -439,12 +439,7 @@ def returned(
     "/candidate-pool", response_model=list[PoolMember], summary="The promotion candidate pool"
 )
 def candidate_pool(
-    caller: Annotated[
-        Principal,
-        _role(
-            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see the pool")
-        ),
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> list[PoolMember]:
     """The promotion candidate pool: the top share by potential score. HR and auditors
