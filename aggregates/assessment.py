@@ -8,6 +8,7 @@ from collections.abc import Iterable, Mapping
 
 from pydantic import Field
 
+from aggregates.criteria_evaluation import CriteriaEvaluation, EvaluationContext, evaluate_criteria
 from aggregates.documents import (
     Frozen,
     Measurement,
@@ -16,14 +17,7 @@ from aggregates.documents import (
     PromotionCriteria,
     TopPercentStreak,
 )
-from aggregates.evaluation import (
-    CriteriaEvaluation,
-    EvaluationContext,
-    PotentialScore,
-    evaluate_criteria,
-    potential_score,
-    window_values,
-)
+from aggregates.evaluation import PotentialScore, potential_score, window_values
 from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import Role, next_role
 from words.messages import Labeller

@@ -24,6 +24,7 @@ from aggregates.competency import (
     gap_summary,
     rating_problems,
 )
+from aggregates.criteria_evaluation import evaluate_criteria
 from aggregates.documents import (
     CompetencyLevel,
     Measurement,
@@ -31,7 +32,6 @@ from aggregates.documents import (
     consistency_problems,
     parse_document,
 )
-from aggregates.evaluation import evaluate_criteria
 from aggregates.ladder import Role
 from aggregates.seed_policies import competency_model_v1, metric_catalog_v1
 from words.catalogue import in_every_language

@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from aggregates.criteria_evaluation import CriteriaEvaluation, EvaluationContext, evaluate_criteria
 from aggregates.documents import (
     AnyOf,
     CoursesCompleted,
@@ -24,11 +25,8 @@ from aggregates.documents import (
     period_kind,
 )
 from aggregates.evaluation import (
-    CriteriaEvaluation,
-    EvaluationContext,
     PotentialScore,
     candidate_pool,
-    evaluate_criteria,
     percentile_ranks,
     potential_score,
     team_ranks,

@@ -13,13 +13,9 @@ from psycopg.rows import DictRow
 from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.base import NotFoundError
+from aggregates.criteria_evaluation import CriteriaEvaluation
 from aggregates.documents import Label
-from aggregates.evaluation import (
-    CriteriaEvaluation,
-    PotentialScore,
-    Suggestion,
-    weakest_indicators,
-)
+from aggregates.evaluation import PotentialScore, Suggestion, weakest_indicators
 from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext

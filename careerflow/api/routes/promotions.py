@@ -18,7 +18,8 @@ from fastapi import APIRouter, Depends, Header, Query
 from pydantic import BaseModel, Field
 
 from aggregates.base import DomainError
-from aggregates.evaluation import CriteriaEvaluation, CriterionResult
+from aggregates.criteria import CriterionResult
+from aggregates.criteria_evaluation import CriteriaEvaluation
 from aggregates.ladder import Role
 from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
