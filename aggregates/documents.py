@@ -73,11 +73,37 @@ _DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
 
 PeriodKind = Literal["month", "week", "day"]
 
+# A week as people mistype it: "2026-48", "2026-w48", "2026W48", "2026-W8".
+_WEEKISH = re.compile(r"^(\d{4})(?:-[Ww]?|[Ww])(\d{1,2})$")
+
+
+def meant_week(value: str) -> str | None:
+    """The ISO week `value` was meant to be ("2026-W48" for "2026-48"), or None. A
+    "2026-11" may be a month: it gets no hint."""
+    m = _WEEKISH.match(value.strip())
+    if m is None or _WEEK.match(value):
+        return None
+    year, week = int(m.group(1)), int(m.group(2))
+    if "w" not in value.lower() and week <= 12:
+        return None
+    try:
+        date.fromisocalendar(year, week, 1)
+    except ValueError:
+        return None
+    return f"{year:04d}-W{week:02d}"
+
 
 def period_kind(period: str) -> PeriodKind:
     """Classify and validate a period: "2026-10", "2026-W43" (ISO week) or "2026-10-15"."""
     if m := _MONTH.match(period):
         if not 1 <= int(m.group(2)) <= 12:
+            if week := meant_week(period):
+                raise Invalid(
+                    "invalid month period {period!r}: month must be 01..12; "
+                    "for an ISO week use {week!r}",
+                    period=period,
+                    week=week,
+                )
             raise Invalid("invalid month period {period!r}: month must be 01..12", period=period)
         return "month"
     if m := _WEEK.match(period):
@@ -94,6 +120,8 @@ def period_kind(period: str) -> PeriodKind:
         except ValueError:
             raise Invalid("invalid day period {period!r}: no such date", period=period) from None
         return "day"
+    if week := meant_week(period):
+        raise Invalid("invalid period {period!r}: use {week!r}", period=period, week=week)
     raise Invalid(
         "invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'",
         period=period,
@@ -109,8 +137,17 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 
 def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
     """Why `value` is not a `kind` period (a week, a month or a day), or None when it is
-    one: the one parse of a period the API and the CLI both ask for."""
+    one: the one parse of a period the API and the CLI both ask for. A week typed as
+    "2026-48" is told "use '2026-W48'"."""
     if not _SHAPES[kind].fullmatch(value):
+        week = meant_week(value)
+        if week is not None and kind == "week":
+            return Message(
+                "expected a week like {example!r}, got {value!r}; use {week!r}",
+                example=example,
+                value=value,
+                week=week,
+            )
         return Message(
             "expected a {kind} like {example!r}, got {value!r}",
             kind=kind,

@@ -221,7 +221,7 @@ async def _plans(cli: Cli, services: Engine, week: str) -> None:
     twice = await cli.refused(*plan, *PLAN, "--item", "new_customers=3", *cli.as_("employee:E1"))
     assert "--item new_customers is given twice" in twice
     week_bad = await cli.refused("cycle", "plan", "E1", "2026-48", *PLAN, *cli.as_("employee:E1"))
-    assert "expected a week like '2026-W48'" in week_bad
+    assert "expected a week like '2026-W48', got '2026-48'; use '2026-W48'" in week_bad
 
     # The cycle's own rules: the numbers, and whose plan it is.
     negative = await cli.refused(

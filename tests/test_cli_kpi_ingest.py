@@ -1,7 +1,8 @@
 """The command line for issue 16's items 8 and 9, run as a user would: HR publishes
 re-weighted KPIs with `careerflow policy publish kpi_weights` (a bad document is refused
 with the reason), and `careerflow ingest` refuses a file with a negative or non-numeric
-count or amount whole, naming line and field."""
+count or amount whole, naming line and field; and issue 18's: it reads a GBK CSV and a
+workbook, and says what is wrong with a short row or a week typed without its W."""
 
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.test_cli import INVALID, cli, loaded, tokens  # noqa: F401 (fixtures)
+from tests.workbooks import workbook
 
 BIG_CLIENTS = {
     "kpis": [
@@ -113,3 +115,67 @@ def test_hr_publishes_reweighted_kpis_from_the_command_line(
     assert mine.returncode == 0, mine.stderr
     readiness = json.loads(mine.stdout)
     assert readiness["policy_versions"]["kpi_weights/default"] == 2
+
+
+def test_ingest_reads_a_gbk_csv_and_a_workbook_and_says_what_is_wrong_with_a_row(
+    loaded: PostgresSettings,  # noqa: F811
+    tokens: CliTokens,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Issue 18: what Excel on Chinese Windows saves as CSV is GBK; a workbook is read
+    from its first sheet; a short row says how many columns it has, a week typed without
+    its W is told the right way, in the caller's language, and nothing is stored."""
+    crm = tokens.args("integration:crm")
+    bad = tmp_path / "短行.csv"
+    bad.write_bytes(
+        (
+            "employee_id,period,metric,value,source,item\n"
+            "E00001,2031-02,course_completed,80,lms,团队管理\n"
+            "E00001,2031-02\n"
+            "E00001,2031-48,customer_visits,3,crm\n"
+        ).encode("gbk")
+    )
+    refused = cli(loaded, tmp_path, "ingest", str(bad), *crm)
+    assert refused.returncode == INVALID, refused.stderr
+    assert "nothing was ingested, 2 problem(s)" in refused.stderr
+    assert "line 3: row has 2 of 6 columns" in refused.stderr
+    assert "line 4: period: Value error, invalid month period '2031-48'" in refused.stderr
+    assert "for an ISO week use '2031-W48'" in refused.stderr
+    in_chinese = cli(loaded, tmp_path, "ingest", str(bad), *crm, lang="zh")
+    assert in_chinese.returncode == INVALID
+    assert "第 3 行：该行有 2 列，应为 6 列" in in_chinese.stderr
+    assert "请写作 '2031-W48'" in in_chinese.stderr
+
+    good = tmp_path / "导出.csv"
+    good.write_bytes(
+        (
+            "employee_id,period,metric,value,source,item\n"
+            "E00001,2031-02,course_completed,80,lms,团队管理\n"
+        ).encode("gbk")
+    )
+    done = cli(loaded, tmp_path, "ingest", str(good), *crm)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout)["events_written"] == 1
+
+    book = tmp_path / "export.xlsx"
+    book.write_bytes(
+        workbook(
+            ["employee_id", "period", "metric", "value", "source"],
+            ["E00001", "2031-03", "customer_visits", 9, "crm"],
+        )
+    )
+    read = cli(loaded, tmp_path, "ingest", str(book), *crm)
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout)["rows"] == 1
+
+    with Engine(Store(loaded)) as services:
+        ledger = services.ingest.ledger("E00001")
+        assert ledger is not None
+        assert sorted(
+            (m.period, m.metric, m.value, m.item)
+            for m in ledger.measurements()
+            if m.period.startswith("2031-0")
+        ) == [
+            ("2031-02", "course_completed", 80.0, "团队管理"),
+            ("2031-03", "customer_visits", 9.0, None),
+        ]

@@ -1,4 +1,4 @@
-"""Metric ingestion's commands on the event store: CSV or JSON-lines exports, validated
+"""Metric ingestion's commands on the event store: CSV, XLSX or JSON-lines exports, validated
 row by row, written all or nothing, idempotent per batch. Collaborator: the People
 application (which employees exist)."""
 
@@ -18,8 +18,8 @@ from aggregates.metric_ledger import MetricLedger, ledger_uuid
 from aggregates.metric_rules import IngestResult
 from aggregates.not_found import unknown_employee
 from careerflow.applications.files import IngestError as IngestError
+from careerflow.applications.files import as_utf8, field_errors, file_problem, parse_rows
 from careerflow.applications.files import detect_format as detect_format
-from careerflow.applications.files import field_errors, file_problem, parse_rows
 from careerflow.applications.files import one_a_line as one_a_line
 from careerflow.applications.people import People
 from careerflow.eventstore import PydanticApplication
@@ -116,8 +116,11 @@ class Metrics(PydanticApplication):
     ) -> IngestResult:
         require_ingester(principal)
         measurements = self.validate(data, fmt, catalog, source_name)
-        # The batch is its content: the same export ingested twice is one batch.
-        batch = batch_id or "sha256:" + hashlib.sha256(data).hexdigest()[:32]
+        # The batch is its content: the same export ingested twice is one batch (the same
+        # file in GBK or as a workbook through the CLI or the API's import workflow: the
+        # UTF-8 text the workflow carries).
+        text, _ = as_utf8(data, fmt)
+        batch = batch_id or "sha256:" + hashlib.sha256(text).hexdigest()[:32]
         by_employee: dict[str, list[Measurement]] = defaultdict(list)
         for m in measurements:
             by_employee[m.employee_id].append(m)

@@ -18,7 +18,7 @@ def ingest(
     token: TokenOption = "",
     batch: Annotated[str, typer.Option(help="Batch id; default: the file's hash.")] = "",
 ) -> None:
-    """Ingest a CSV or JSON-lines metric export: all rows or none."""
+    """Ingest a metric export (CSV in UTF-8 or GBK, XLSX, or JSON lines): all rows or none."""
     from careerflow.applications.files import detect_format
 
     _act(

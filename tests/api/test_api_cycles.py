@@ -149,9 +149,10 @@ async def test_a_week_through_the_api(api: ApiStack, periods: Periods) -> None:
     # Malformed requests name the field; nothing reaches the workflow.
     bad_week = await api.call("employee:E1", "PUT", f"{API}/cycles/E1/2026-48/plan", json={})
     assert bad_week.status_code == 422
-    assert {"field": "path.week", "message": "expected a week like '2026-W48', got '2026-48'"} in (
-        bad_week.json()["errors"]
-    )
+    assert {
+        "field": "path.week",
+        "message": "expected a week like '2026-W48', got '2026-48'; use '2026-W48'",
+    } in bad_week.json()["errors"]
     no_such_week = await api.call("employee:E1", "GET", f"{API}/cycles/E1/2026-W54")
     assert no_such_week.status_code == 422
     assert "invalid ISO week period '2026-W54': no such week" in no_such_week.json()["detail"]

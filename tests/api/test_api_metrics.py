@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import time
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import orjson
 
 from careerflow.demo_loader import DEMO_HR
 from tests.api.conftest import ApiStack
+from tests.workbooks import workbook
 
 CSV = {"Content-Type": "text/csv"}
 NDJSON = {"Content-Type": "application/x-ndjson"}
@@ -276,3 +277,81 @@ async def test_a_negative_or_non_numeric_count_or_amount_refuses_the_whole_file(
 
     api.caught_up()
     assert await measurements(api, "hr:H001", "E3", period="2026-05") == []
+
+
+XLSX = {"Content-Type": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"}
+
+
+async def test_an_xlsx_workbook_and_a_gbk_csv_are_exports_too(api: ApiStack) -> None:
+    """Issue 18: HR uploads what Excel saved: a workbook (first sheet, header row) or a
+    "CSV" in GBK from Excel on Chinese Windows; a short row and a week without its W are
+    refused with the line, in the caller's language, and nothing is stored."""
+    book = workbook(
+        ["employee_id", "period", "metric", "value", "source", "item"],
+        ["E3", "2026-04", "customer_visits", 6, "crm"],
+        ["E3", datetime(2026, 4, 1), "course_completed", 0.88, "lms", "团队管理"],
+        formats={"B3": "yyyy-mm", "D3": "0%"},
+    )
+    sent = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=book, headers=XLSX
+    )
+    assert sent.status_code == 200, sent.text
+    assert (sent.json()["rows"], sent.json()["employee_ids"]) == (2, ["E3"])
+
+    gbk = (
+        "employee_id,period,metric,value,source,item\n"
+        "E3,2026-03,course_completed,75,lms,大客户资源协调\n"
+    )
+    pushed = await api.call(
+        "hr:H001", "POST", "/api/v1/metrics/exports", content=gbk.encode("gbk"), headers=CSV
+    )
+    assert pushed.status_code == 200, pushed.text
+    # The same file in UTF-8 is the same batch: the import carried it as UTF-8.
+    utf8 = await api.call(
+        "hr:H001", "POST", "/api/v1/metrics/exports", content=gbk.encode(), headers=CSV
+    )
+    assert utf8.json()["already_ingested"] and utf8.json()["batch_id"] == pushed.json()["batch_id"]
+
+    api.caught_up()
+    april = await measurements(api, "hr:H001", "E3", period="2026-04")
+    assert {(m["metric"], m["value"], m["item"]) for m in april} == {
+        ("customer_visits", 6.0, None),
+        ("course_completed", 88.0, "团队管理"),
+    }
+    march = await measurements(api, "hr:H001", "E3", period="2026-03")
+    assert [(m["value"], m["item"]) for m in march] == [(75.0, "大客户资源协调")]
+
+    bad = workbook(
+        ["employee_id", "period", "metric", "value", "source"],
+        ["E3", "2026-02", "customer_visits", 6, "crm"],
+        ["E3", "2026-48", "customer_visits", 6, "crm"],
+    )
+    refused = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=bad, headers=XLSX
+    )
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["errors"] == [
+        {
+            "field": "line 3: period",
+            "message": "Value error, invalid month period '2026-48': month must be 01..12; "
+            "for an ISO week use '2026-W48'",
+        }
+    ]
+    short = "employee_id,period,metric,value,source\nE3,2026-02,customer_visits,6,crm\nE3,2026-02\n"
+    in_chinese = await api.call(
+        "integration:crm",
+        "POST",
+        "/api/v1/metrics/exports",
+        content=short.encode("gbk"),
+        headers={**CSV, "Cookie": "careerflow_lang=zh"},
+    )
+    assert in_chinese.status_code == 422, in_chinese.text
+    assert in_chinese.headers["content-language"].startswith("zh")
+    assert "第 3 行：该行有 2 列，应为 5 列" in in_chinese.json()["detail"]
+    english = await api.call(
+        "integration:crm", "POST", "/api/v1/metrics/exports", content=short.encode(), headers=CSV
+    )
+    assert "line 3: row has 2 of 5 columns" in english.json()["detail"]
+
+    api.caught_up()
+    assert await measurements(api, "hr:H001", "E3", period="2026-02") == []

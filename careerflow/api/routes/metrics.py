@@ -19,7 +19,7 @@ from activities.metrics import IngestRequest
 from aggregates.metric_rules import IngestResult
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
-from careerflow.applications.files import IngestError
+from careerflow.applications.files import IngestError, as_utf8
 from careerflow.applications.metrics import require_ingester
 from careerflow.services import updates
 from projections.metrics import measurements_of
@@ -29,9 +29,11 @@ from workflows.metric_import import MetricImportWorkflow
 
 router = APIRouter(tags=["metrics"])
 
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 # Content type -> ingest format ("rows": a JSON body {"rows": [...]}).
 FORMATS: dict[str, str] = {
     "text/csv": "csv",
+    XLSX: "xlsx",
     "application/x-ndjson": "jsonl",
     "application/jsonl": "jsonl",
     "application/x-jsonlines": "jsonl",
@@ -80,9 +82,11 @@ _CSV_EXAMPLE = "employee_id,period,metric,value,source,item\nE1,2026-10,customer
 EXPORT_BODY: dict[str, Any] = {
     "required": True,
     "description": "The export file as sent by the source system (CSV with a header line, "
-    "or JSON lines), or JSON rows. All rows are stored or none.",
+    "in UTF-8 or another encoding such as GBK; an XLSX workbook, its first sheet with a "
+    "header row; or JSON lines), or JSON rows. All rows are stored or none.",
     "content": {
         "text/csv": {"schema": {"type": "string"}, "example": _CSV_EXAMPLE},
+        XLSX: {"schema": {"type": "string", "format": "binary"}},
         "application/x-ndjson": {
             "schema": {"type": "string", "description": "one MeasurementRow object per line"}
         },
@@ -111,8 +115,8 @@ def _body_format(request: Request) -> str:
         raise HTTPException(
             415,
             Message(
-                "unsupported content type {media!r}: send the export as text/csv or "
-                'application/x-ndjson, or JSON {{"rows": [...]}} as application/json',
+                "unsupported content type {media!r}: send the export as text/csv, an XLSX "
+                'workbook or application/x-ndjson, or JSON {{"rows": [...]}} as application/json',
                 media=media or "(none)",
             ),  # said in the caller's language by errors.py
         )
@@ -158,6 +162,8 @@ async def post_export(
         await run_in_threadpool(ctx.services.ingest.validate, data, fmt, catalog, "upload")
     except IngestError as exc:
         return _file_problem(request, exc)
+    # The workflow carries text: a GBK CSV as UTF-8, a workbook's first sheet as CSV.
+    data, fmt = await run_in_threadpool(as_utf8, data, fmt)
     key = hashlib.sha256((batch_id or "").encode() + b"\0" + data).hexdigest()[:32]
     client = await ctx.client()
     handle = await client.start_workflow(
