@@ -14,6 +14,7 @@ from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
 from projections.visibility import EVERYONE, can_see, reports_of
+from words.catalogue import said_line
 from words.messages import Message
 
 OPEN_STAGES = ("reporting", "manager_review", "returned", "hr_review", "approved")
@@ -38,9 +39,11 @@ class PromotionQueries:
         ).fetchone()
         return PromotionProcess.model_validate(row["document"]) if row else PromotionProcess()
 
-    def application(self, principal: Principal, application_id: str) -> dict[str, Any]:
-        """Status and every step (who, when, comment); applicant, manager chain, HR and
-        auditors only."""
+    def application(
+        self, principal: Principal, application_id: str, lang: str = "en"
+    ) -> dict[str, Any]:
+        """Status and every step (who, when, comment, the unmet criteria said in `lang`);
+        applicant, manager chain, HR and auditors only."""
         _require_reader(principal, Message("see promotion applications"))
         with self.pool.connection() as conn:
             row: Any = conn.execute(
@@ -53,7 +56,7 @@ class PromotionQueries:
                 "FROM rm_application_step WHERE application_id = %s ORDER BY seq",
                 (application_id,),
             ).fetchall()
-        return {**dict(row), "timeline": [dict(s) for s in steps]}
+        return {**dict(row), "timeline": [_said_step(dict(s), lang) for s in steps]}
 
     def applications(self, principal: Principal, stage: str | None = None) -> list[dict[str, Any]]:
         _require_reader(principal, Message("see promotion applications"))
@@ -138,3 +141,10 @@ class PromotionQueries:
                 for r in rows
                 if can_see(conn, principal, r["employee_id"])  # type: ignore[arg-type]
             ]
+
+
+def _said_step(step: dict[str, Any], lang: str) -> dict[str, Any]:
+    detail = step.get("detail")
+    if isinstance(detail, dict) and detail.get("unmet"):
+        step["detail"] = {**detail, "unmet": [said_line(u, lang) for u in detail["unmet"]]}
+    return step

@@ -11,7 +11,6 @@ from psycopg.types.json import Jsonb
 
 from aggregates.promotion import PromotionApplication
 from projections.base import TimelineHandlers, event_of, handles
-from words.catalogue import said_in
 
 
 class PromotionsProjection(TimelineHandlers):
@@ -126,7 +125,8 @@ class PromotionsProjection(TimelineHandlers):
                 value = getattr(e, field)
                 detail[field] = value.isoformat() if hasattr(value, "isoformat") else value
         if kind == "Returned":
-            detail["unmet"] = [said_in(r.message(verbose=True), "en") for r in e.unmet]
+            # Messages, said in the reader's language when read (promotion_queries).
+            detail["unmet"] = [r.message(verbose=True).to_json() for r in e.unmet]
         if kind == "Submitted" and e.report.assessment.evaluation is not None:
             detail["eligible"] = e.report.assessment.evaluation.eligible
             detail["policy_versions"] = e.report.assessment.policy_versions

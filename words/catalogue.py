@@ -71,6 +71,14 @@ def said_in(message: Message, lang: str) -> str:
     return say(message, lang)
 
 
+def said_line(line: Any, lang: str) -> str:
+    """A line a read model stored: a message (its JSON, said now in `lang`), else the text
+    as stored (rows projected before lines were stored as messages)."""
+    if Message.is_json(line):
+        return say(Message.from_json(line), lang)
+    return str(line)
+
+
 def in_every_language(message: Message) -> Label:
     """The message said in every language the engine speaks: for texts stored as they
     were shown (notifications, evaluation details). Not for workflow code."""

@@ -191,6 +191,42 @@ TERMS: dict[str, str] = {
     "awaiting_confirmation": N_("awaiting confirmation"),
     "confirmed": N_("confirmed"),
     "not_started": N_("not started"),
+    # month close events (the pay statement's derivation)
+    "KpisScored": N_("KPIs scored"),
+    "BonusComputed": N_("Bonus computed"),
+    "CommissionComputed": N_("Commission computed"),
+    "TrainingRulesChecked": N_("Training rules checked"),
+    "TrainingRecommended": N_("Training recommended"),
+    # people, their metrics and the policies
+    "Hired": N_("Hired"),
+    "RoleChanged": N_("Role changed"),
+    "Moved": N_("Moved to another team"),
+    "LanguageSet": N_("Language set"),
+    "Left": N_("Left"),
+    "MetricsRecorded": N_("Metrics recorded"),
+    "Created": N_("Created"),
+    "VersionPublished": N_("Version published"),
+    # support request events and states
+    "Raised": N_("Raised"),
+    "Acknowledged": N_("Acknowledged"),
+    "Answered": N_("Answered"),
+    "Confirmed": N_("Confirmed"),
+    "Reopened": N_("Reopened"),
+    "Breached": N_("SLA breached"),
+    "ClosedUnconfirmed": N_("Closed unconfirmed"),
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "answered": N_("answered"),
+    "reopened": N_("reopened"),
+    "resolved": N_("resolved"),
+    # 360° round events and states
+    "RatingRecorded": N_("Rating recorded"),
+    "AnonymousTaskCompleted": N_("Anonymous rating completed"),
+    "RemindersSent": N_("Reminders sent"),
+    "DeadlinePassed": N_("Deadline passed"),
+    "GroupSealed": N_("Rater group sealed"),
+    "ProfileComputed": N_("Profile computed"),
+    "late ratings": N_("late ratings"),
     # the manager's SLA clock
     "on time": N_("on time"),
     "reminded": N_("reminded"),
@@ -209,6 +245,8 @@ TERMS: dict[str, str] = {
     "plan": N_("development plan"),
     "support": N_("support request"),
     "assessment": N_("360° assessment round"),
+    "policy": N_("policy"),
+    "token": N_("access token"),
 }
 
 

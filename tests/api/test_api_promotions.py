@@ -268,6 +268,18 @@ async def test_returned_resubmitted_and_approved_by_hr_override(api: ApiStack) -
     timeline = (await api.call("employee:E2", "GET", f"{APPLICATIONS}/{application_id}")).json()
     returned_step = next(s for s in timeline["timeline"] if s["kind"] == "Returned")
     assert any("repurchase" in line for line in returned_step["detail"]["unmet"])
+    # Stored as messages, the unmet criteria are said in the reader's language.
+    zh = await api.call(
+        "employee:E2",
+        "GET",
+        f"{APPLICATIONS}/{application_id}",
+        headers={"Accept-Language": "zh-CN", "Cookie": "careerflow_lang=zh"},
+    )
+    zh_step = next(s for s in zh.json()["timeline"] if s["kind"] == "Returned")
+    assert zh_step["detail"]["unmet"] and all(
+        any("\u4e00" <= ch <= "\u9fff" for ch in line) for line in zh_step["detail"]["unmet"]
+    ), zh_step["detail"]["unmet"]
+    assert zh_step["detail"]["unmet"] != returned_step["detail"]["unmet"]
 
     # Resubmission: the applicant (or HR), not the manager, not another employee.
     problem(

@@ -11,7 +11,7 @@ Pages speak Simplified Chinese or English (careerflow.api.i18n: gettext catalogu
 Jinja environment per language): the language switch's cookie, else the person's
 employee profile, else the browser's Accept-Language, else Chinese. Numbers, money and
 dates follow the language; times are shown in the company's time zone (the
-promotion_process document's). Messages from the domain services stay English.
+promotion_process document's). Engine messages are said in the page's language when shown.
 
     /login, /logout                  sign in with a token / sign out
     /lang/{zh|en}?next=…             the language switch (a cookie), back to the page

@@ -13,7 +13,7 @@ from aggregates.base import DomainError
 from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
-from careerflow.api.pages.rendering import _gettext, _render
+from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _sla
 from careerflow.principal import AccessRole
 from words.messages import Message
@@ -24,7 +24,7 @@ from words.messages import Message
 def application_page(request: Request, application_id: str, decided: str = "") -> Response:
     caller = _caller(request)
     s = _services(request)
-    record = s.promotion_queries.application(caller, application_id)
+    record = s.promotion_queries.application(caller, application_id, _lang(request))
     can_decide = (
         caller.role == AccessRole.manager
         and record["stage"] == "manager_review"

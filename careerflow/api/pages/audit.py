@@ -15,7 +15,7 @@ from aggregates.base import DomainError, NotFoundError
 from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
-from careerflow.api.pages.rendering import _gettext, _render
+from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.audit.index import audit_items
 from careerflow.principal import AccessRole, Principal
 from careerflow.validation import parse_day
@@ -79,7 +79,7 @@ def audit_item(request: Request, kind: str, item_id: str) -> Response:
     timeline: list[dict[str, Any]] | None = None
     record: dict[str, Any] = {}
     if kind == "application":
-        record = s.promotion_queries.application(caller, item_id)
+        record = s.promotion_queries.application(caller, item_id, _lang(request))
         timeline = record.pop("timeline")
     elif kind in ("cycle", "plan"):
         find = cycle_record if kind == "cycle" else plan_record

@@ -69,7 +69,7 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
     plans = s.plan_queries.plans_of(caller, employee_id)
     mine = [a for a in s.promotion_queries.applications(caller) if a["employee_id"] == employee_id]
     applications = [
-        s.promotion_queries.application(caller, a["application_id"]) for a in reversed(mine)
+        s.promotion_queries.application(caller, a["application_id"], lang) for a in reversed(mine)
     ]
     own = caller.person_id == employee_id
     inbox = s.notifications.inbox(caller, employee_id, limit=20) if own else None

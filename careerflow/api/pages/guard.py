@@ -116,7 +116,7 @@ def _caller(request: Request) -> Principal:
         raise PermissionDeniedError(
             Message.verbatim(  # already in the page's language
                 _("%(role)s tokens are for the API; the dashboards are for people")
-                % {"role": principal.role.value}
+                % {"role": i18n.term(principal.role.value, _)}
             )
         )
     request.state.caller = principal

@@ -15,7 +15,7 @@ from careerflow.api.errors import LANG_COOKIE
 from careerflow.api.i18n import N_
 from careerflow.api.pages.guard import _caller, _check_csrf, _safe_next, router
 from careerflow.api.pages.reads import _services
-from careerflow.api.pages.rendering import CSRF_COOKIE, HOME, _cookie, _gettext, _render
+from careerflow.api.pages.rendering import CSRF_COOKIE, HOME, _cookie, _gettext, _lang, _render
 from careerflow.applications.access import AuthenticationError
 from words.messages import Message
 
@@ -50,12 +50,13 @@ def login(
     try:
         principal = _services(request).tokens.authenticate(token)
     except AuthenticationError as exc:
-        error = str(exc) if token.strip() else _("Paste the token HR gave you.")
+        said = i18n.say(exc, _lang(request))
+        error = said if token.strip() else _("Paste the token HR gave you.")
         context = {"next": target, "note": None, "error": error}
         return _render(request, "login.html", context, status=401)
     if principal.role not in HOME:
         error = _("%(role)s tokens are for the API; the dashboards are for people") % {
-            "role": principal.role.value
+            "role": i18n.term(principal.role.value, _)
         }
         context = {"next": target, "note": None, "error": error}
         return _render(request, "login.html", context, status=403)

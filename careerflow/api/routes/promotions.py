@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from typing import Annotated, Any, Literal, TypeVar
 
-from fastapi import APIRouter, Depends, Header, Query
+from fastapi import APIRouter, Depends, Header, Query, Request
 from pydantic import BaseModel, Field
 
 from aggregates.base import DomainError
@@ -23,7 +23,7 @@ from aggregates.criteria_evaluation import CriteriaEvaluation
 from aggregates.ladder import Role
 from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
-from careerflow.api.errors import problem_responses
+from careerflow.api.errors import problem_responses, request_lang
 from careerflow.principal import AccessRole, Principal
 from words.messages import Message
 
@@ -394,11 +394,13 @@ def get_application(
     application_id: str,
     caller: Caller,
     ctx: Context,
+    request: Request,
 ) -> ApplicationDetail:
     """One application: its stage, the evaluation of every criterion and the timeline of
     every step (who, when, comment). The applicant, their manager chain, HR and
     auditors only."""
-    row = ctx.services.promotion_queries.application(caller, application_id)
+    lang = request_lang(request)  # the unmet criteria, said in the caller's language
+    row = ctx.services.promotion_queries.application(caller, application_id, lang)
     return ApplicationDetail.model_validate(row)
 
 
