@@ -58,3 +58,15 @@ def test_a_word_is_said_in_chinese() -> None:
     zh = i18n.gettext_for("zh")
     assert i18n.term("Acknowledged", zh) != "Acknowledged"
     assert i18n.term("VersionPublished", zh) != "Version published"
+
+
+def test_course_markers_become_citations_on_pages_and_plain_elsewhere() -> None:
+    label = {"en": "next month's course *Repurchase Techniques* <b>", "zh": "课程*复购技巧*"}
+    assert str(i18n.marked_html(i18n.label(label, "en"))) == (
+        "next month&#39;s course <cite>Repurchase Techniques</cite> &lt;b&gt;"
+    )
+    assert i18n.unmarked(i18n.label(label, "zh")) == "课程复购技巧"
+    from careerflow.api.pages.rendering import TEMPLATE_SETS
+
+    shown = TEMPLATE_SETS["en"].env.from_string("{{ x|label }}").render(x=label)
+    assert "*" not in shown and "<cite>Repurchase Techniques</cite>" in shown

@@ -40,6 +40,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from markupsafe import Markup, escape
 
 from aggregates.ladder import ROLE_LABELS, Role
 
@@ -267,6 +268,20 @@ def label(value: Any, lang: str) -> str:
         other = SOURCE_LANG if lang != SOURCE_LANG else DEFAULT_LANG
         return str(value.get(lang) or value.get(other) or next(iter(value.values()), ""))
     return "" if value is None else str(value)
+
+
+_MARKED = re.compile(r"\*([^*\n]+)\*")
+
+
+def unmarked(text: str) -> str:
+    """A label without its markers (`course *Prospecting Skills*` → `course Prospecting
+    Skills`): for charts, files and the terminal."""
+    return _MARKED.sub(r"\1", text)
+
+
+def marked_html(text: str) -> Markup:
+    """A label for a page: escaped, its `*Course*` markers as <cite> (course titles)."""
+    return Markup(_MARKED.sub(r"<cite>\1</cite>", str(escape(text))))
 
 
 def role_label(value: Any, lang: str) -> str:

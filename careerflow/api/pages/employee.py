@@ -81,7 +81,7 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
         ranks = readiness["indicator_ranks"]
         charts["indicators"] = _chart(
             lang,
-            [_short(i18n.label(indicators[n].get("label"), lang)) for n in names],
+            [_short(i18n.unmarked(i18n.label(indicators[n].get("label"), lang))) for n in names],
             [{"label": _("score (0–10)"), "data": [indicators[n]["score"] for n in names]}],
             notes=[
                 _("rank %(rank)s of %(size)s")
@@ -98,7 +98,7 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
         goals = [line.planned if line.planned is not None else line.target for line in lines]
         charts["week"] = _chart(
             lang,
-            [_short(i18n.label(line.label, lang)) for line in lines],
+            [_short(i18n.unmarked(i18n.label(line.label, lang))) for line in lines],
             [
                 {
                     "label": _("actual (percent of plan)"),

@@ -93,7 +93,7 @@ def _environment(lang: str) -> Environment:
         return Markup('<time datetime="{}">{}</time>').format(iso, text)
 
     env.filters.update(
-        label=lambda value: i18n.label(value, lang),
+        label=lambda value: i18n.marked_html(i18n.label(value, lang)),
         role=lambda value: i18n.role_label(value, lang),
         term=lambda value: i18n.term(value, gettext),
         num=lambda value, digits=2: i18n.number(value, lang, digits),
