@@ -23,6 +23,7 @@ from aggregates.process import PromotionProcess
 from careerflow.api import i18n
 from careerflow.api.errors import request_lang
 from careerflow.api.i18n import Gettext
+from careerflow.api.pages import nav
 from careerflow.api.pages.reads import _process, _services
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import new_command_id
@@ -113,6 +114,8 @@ def _environment(lang: str) -> Environment:
         # A form's command id, new each time the form is shown: sent again (a retried
         # post), the step is answered with its recorded outcome (services.updates).
         new_command_id=new_command_id,
+        nav_links=nav.links,
+        nav_current=nav.current,
     )
     return env
 

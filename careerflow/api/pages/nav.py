@@ -1,0 +1,33 @@
+"""The pages each role reaches from the header, in order: one list, drawn inline on a
+desktop and as a menu on a phone (base.html). A screen adds its entry here."""
+
+from __future__ import annotations
+
+from careerflow.api.i18n import N_
+from careerflow.principal import AccessRole, Principal
+
+Link = tuple[str, str]
+"""(path, label): the label is a msgid, said in the page's language by the template."""
+
+_REP: list[Link] = [("/employee", N_("My page"))]
+_MANAGER: list[Link] = [("/manager", N_("My team"))]
+_HR: list[Link] = [("/hr", N_("HR"))]
+_AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
+
+NAV: dict[AccessRole, list[Link]] = {
+    AccessRole.employee: _REP,
+    AccessRole.manager: [*_REP, *_MANAGER],
+    AccessRole.hr: [*_HR, *_AUDIT],
+    AccessRole.auditor: [*_HR, *_AUDIT],
+}
+
+
+def links(caller: Principal | None) -> list[Link]:
+    """The header's links for the person signed in (none before signing in)."""
+    return NAV.get(caller.role, []) if caller is not None else []
+
+
+def current(path: str, links: list[Link]) -> str | None:
+    """The link the page at `path` belongs to: the longest one that prefixes it."""
+    found = [p for p, _ in links if path == p or path.startswith(p.rstrip("/") + "/")]
+    return max(found, key=len) if found else None
