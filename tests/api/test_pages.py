@@ -216,6 +216,14 @@ async def test_the_manager_sees_the_team_and_the_approval_waiting(site: Site) ->
         assert 'id="inbox"' not in report.text  # not the report's inbox
         assert (await client.get("/hr")).status_code == 403
 
+        # A week without cycles says when they open, not that nobody is behind.
+        future = (await client.get("/manager?week=2099-W10")).text
+        assert "This week's cycles open" in future and "Nobody has a plan yet" in future
+        assert "Nobody is behind plan" not in future
+        past = (await client.get("/manager?week=2020-W10")).text
+        assert "Nobody has a weekly cycle in 2020-W10" in past
+        assert "Nobody is behind plan" not in past
+
     async with site.session("manager:M001") as client:
         html = (await client.get("/manager")).text
         # Not M001's to decide: listed as waiting on S001, without a form.

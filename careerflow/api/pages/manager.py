@@ -10,7 +10,13 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
 from careerflow.api.pages.guard import _caller, router
-from careerflow.api.pages.reads import _metric_labels, _optional, _process, _services
+from careerflow.api.pages.reads import (
+    _metric_labels,
+    _optional,
+    _process,
+    _services,
+    _week_opens,
+)
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart, _sla, _week
 from careerflow.principal import AccessRole
@@ -73,6 +79,10 @@ def manager_page(request: Request) -> Response:
             "pool": pool,
             "plans": plans,
             "at_risk": at_risk,
+            # Empty states say when cycles open, not that nobody is behind.
+            "opens_at": _week_opens(s, week),
+            "any_cycle": board is not None and any(r.has_cycle for r in board.rows),
+            "now": now,
             "process": process,
             "metrics": _metric_labels(s),
             "inbox": s.notifications.inbox(caller, caller.person_id, limit=10),

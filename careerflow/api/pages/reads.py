@@ -6,12 +6,16 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from datetime import date, datetime
+from datetime import time as clock
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from fastapi import Request
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import NotFoundError
+from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.process import PromotionProcess
 from careerflow.api.context import ApiContext
 from careerflow.engine import Engine
@@ -44,6 +48,23 @@ def _document(services: Engine, kind: str) -> dict[str, Any] | None:
 def _process(services: Engine) -> PromotionProcess:
     doc = _document(services, "promotion_process")
     return PromotionProcess.model_validate(doc) if doc else PromotionProcess()
+
+
+def _cycle_settings(services: Engine) -> WeeklyCycleSettings:
+    doc = _document(services, "weekly_cycle")
+    return WeeklyCycleSettings.model_validate(doc) if doc else WeeklyCycleSettings()
+
+
+def _week_opens(services: Engine, week: str) -> datetime | None:
+    """When `week`'s cycles open (the weekly-cycle document's start, in its zone)."""
+    try:
+        year, number = (int(part) for part in week.split("-W"))
+        monday = date.fromisocalendar(year, number, 1)
+    except ValueError:
+        return None
+    settings = _cycle_settings(services)
+    local = datetime.combine(monday, clock(0), ZoneInfo(settings.time_zone))
+    return local + settings.week_starts.offset
 
 
 def _metric_labels(services: Engine) -> dict[str, Any]:
