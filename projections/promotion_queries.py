@@ -63,8 +63,9 @@ class PromotionQueries:
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, a.round, "
-                "a.started_at, a.stage_since, a.manager_id, a.eligible "
+                "a.started_at, a.stage_since, a.manager_id, m.name AS manager_name, a.eligible "
                 "FROM rm_application a JOIN rm_employee e USING (employee_id) "
+                "LEFT JOIN rm_employee m ON m.employee_id = a.manager_id "
                 "WHERE (%(stage)s::text IS NULL OR a.stage = %(stage)s) ORDER BY a.started_at",
                 {"stage": stage},
             ).fetchall()
@@ -84,8 +85,10 @@ class PromotionQueries:
         with self.pool.connection() as conn:
             process = self._process(conn)
             rows: Any = conn.execute(
-                "SELECT application_id, employee_id, target_role, stage, stage_since, started_at "
-                "FROM rm_application WHERE stage = ANY(%s) ORDER BY stage_since",
+                "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, "
+                "a.stage_since, a.started_at FROM rm_application a "
+                "LEFT JOIN rm_employee e USING (employee_id) "
+                "WHERE a.stage = ANY(%s) ORDER BY a.stage_since",
                 (list(OPEN_STAGES),),
             ).fetchall()
         stages: dict[str, list[dict[str, Any]]] = {s: [] for s in OPEN_STAGES}
@@ -131,8 +134,10 @@ class PromotionQueries:
         _require_reader(principal, Message("see returned applications"))
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
-                "SELECT application_id, employee_id, target_role, stage, round, returned_count, "
-                "unmet FROM rm_application WHERE returned_count > 0 ORDER BY stage_since DESC"
+                "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, a.round, "
+                "a.returned_count, a.unmet FROM rm_application a "
+                "LEFT JOIN rm_employee e USING (employee_id) "
+                "WHERE a.returned_count > 0 ORDER BY a.stage_since DESC"
             ).fetchall()
             if principal.role in EVERYONE:
                 return [dict(r) for r in rows]

@@ -227,7 +227,7 @@ async def test_the_manager_sees_the_team_and_the_approval_waiting(site: Site) ->
     async with site.session("manager:M001") as client:
         html = (await client.get("/manager")).text
         # Not M001's to decide: listed as waiting on S001, without a form.
-        assert "Waiting on other managers" in html and "with S001" in html
+        assert "Waiting on other managers" in html and f"with {NAMES['S001']}" in html
         assert f"/applications/{site.application_id}/decide" not in html
 
 

@@ -40,7 +40,6 @@ def hr_page(request: Request) -> Response:
     _ = _gettext(request)
     pipeline = s.promotion_queries.pipeline(caller)
     cycle_times = s.promotion_queries.cycle_times(caller)
-    names = {a["employee_id"]: a["name"] for a in s.promotion_queries.applications(caller)}
     with s.read_pool.connection() as conn:
         criteria = criteria_versions(conn)
         documents = published_documents(conn)
@@ -79,7 +78,6 @@ def hr_page(request: Request) -> Response:
             "pipeline": pipeline,
             "stages": stages,
             "cycle_times": cycle_times,
-            "names": names,
             "pool": s.queries.candidate_pool(caller),
             "returned": s.promotion_queries.returned(caller),
             "criteria": criteria,

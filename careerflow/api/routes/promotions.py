@@ -164,6 +164,7 @@ class ApplicationDetail(BaseModel):
     stage_since: datetime
     decided_at: datetime | None
     manager_id: str | None
+    manager_name: str | None = None
     eligible: bool | None
     score: float | None = Field(description="Potential score (0..10) in the latest report.")
     evaluation: CriteriaEvaluation | None = Field(
@@ -192,6 +193,7 @@ class ApplicationSummary(BaseModel):
 class PipelineApplication(BaseModel):
     application_id: str
     employee_id: str
+    name: str | None = None
     target_role: Role
     stage: Stage
     stage_since: datetime
@@ -228,6 +230,7 @@ class CycleTimes(BaseModel):
 class ReturnedApplication(BaseModel):
     application_id: str
     employee_id: str
+    name: str | None = None
     target_role: Role
     stage: Stage
     round: int
