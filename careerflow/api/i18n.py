@@ -248,6 +248,22 @@ TERMS: dict[str, str] = {
     "assessment": N_("360° assessment round"),
     "policy": N_("policy"),
     "token": N_("access token"),
+    # policy documents (kinds) and the key most of them have
+    "metric_catalog": N_("metric catalogue"),
+    "potential_weights": N_("potential weights"),
+    "kpi_weights": N_("KPI weights"),
+    "promotion_criteria": N_("promotion criteria"),
+    "promotion_process": N_("promotion process"),
+    "plan_template": N_("development plan template"),
+    "goal_cascade": N_("goal cascade"),
+    "bonus_rules": N_("bonus rules"),
+    "commission_rules": N_("commission rules"),
+    "training_rules": N_("training rules"),
+    "weekly_cycle": N_("weekly cycle calendar"),
+    "access_rules": N_("access rules"),
+    "competency_model": N_("competency model"),
+    "support_process": N_("support process"),
+    "default": N_("default"),
 }
 
 
@@ -260,6 +276,17 @@ def term(value: Any, gettext: Gettext) -> str:
     """A state or kind in the page's language (unknown ones as words, untranslated)."""
     key = str(value or "")
     return gettext(TERMS[key]) if key in TERMS else words(key)
+
+
+def document_name(kind: Any, key: Any, gettext: Gettext, lang: str) -> str:
+    """A policy document by name: its kind's word and its key (a role by the ladder's
+    name, `default` as a word): "promotion criteria · Sales Supervisor"."""
+    key_text = str(key or "")
+    try:
+        said_key = label(ROLE_LABELS[Role(key_text)], lang)
+    except ValueError:
+        said_key = term(key_text, gettext)
+    return f"{term(kind, gettext)} · {said_key}"
 
 
 def label(value: Any, lang: str) -> str:

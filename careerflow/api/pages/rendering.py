@@ -97,6 +97,8 @@ def _environment(lang: str) -> Environment:
         label=lambda value: i18n.marked_html(i18n.label(value, lang)),
         role=lambda value: i18n.role_label(value, lang),
         term=lambda value: i18n.term(value, gettext),
+        document=lambda kind, key: i18n.document_name(kind, key, gettext, lang),
+        data=lambda value: Markup('<span translate="no">{}</span>').format(value),
         num=lambda value, digits=2: i18n.number(value, lang, digits),
         money=lambda value, currency=None: i18n.money(value, currency, lang),
         when=when,
