@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 
 from aggregates.errors import PermissionDeniedError
 from aggregates.meta import EventMeta, command_context
-from words.messages import Invalid, Message
+from words.messages import Invalid, Message, role_word, role_words
 
 
 def unknown_role(role: str, roles: Iterable[StrEnum]) -> Invalid:
@@ -55,10 +55,10 @@ class Principal(BaseModel):
         if self.role not in roles:
             raise PermissionDeniedError(
                 "{role} {person_id} may not {action}; this needs one of these roles: {allowed}",
-                role=self.role.value,
+                role=role_word(self.role.value),
                 person_id=self.person_id,
                 action=action,
-                allowed=", ".join(r.value for r in roles),
+                allowed=role_words(r.value for r in roles),
             )
 
 

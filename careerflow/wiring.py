@@ -16,13 +16,14 @@ from psycopg_pool import ConnectionPool
 from aggregates.assessment_round import Ratee
 from aggregates.documents import MetricCatalog
 from aggregates.ladder import Role
+from careerflow.applications.access import TokenQuery
 from careerflow.applications.assessments import Circle
 from careerflow.applications.cycles import ActiveInRoles
 from careerflow.applications.promotions import RolePercentiles
 from careerflow.principal import SYSTEM
 from careerflow.store import Store
 from projections import people as people_view
-from projections.access import token_list
+from projections.access import token_list, token_page
 from projections.notifications import inbox_rows
 from projections.plans import open_plan_ids
 from projections.policies import support_teams
@@ -105,6 +106,11 @@ def wire(store: Store, read_pool: ConnectionPool, catalog: Callable[[], MetricCa
         with read_pool.connection() as conn:
             return token_list(conn)
 
+    def token_pages(query: TokenQuery) -> dict[str, Any]:
+        with read_pool.connection() as conn:
+            role = query.role.value if query.role else ""
+            return token_page(conn, query.q, role, query.state, query.limit, query.cursor)
+
     def teams() -> dict[str, Any]:
         with read_pool.connection() as conn:
             return support_teams(conn)
@@ -118,7 +124,7 @@ def wire(store: Store, read_pool: ConnectionPool, catalog: Callable[[], MetricCa
 
     people, policies, ledger = store.people, store.policies, store.metrics.ledger
     store.metrics.wire(people=people)
-    store.access.wire(people=people, support_teams=teams, token_list=tokens)
+    store.access.wire(people=people, support_teams=teams, token_list=tokens, token_page=token_pages)
     store.notifications.wire(inbox_rows=inbox)
     store.promotions.wire(
         employee=people.get,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 from psycopg import Connection, Cursor
@@ -62,3 +63,60 @@ def token_list(conn: Connection[Any]) -> list[Any]:
         "revoked_at FROM rm_token ORDER BY issued_at, token_id"
     ).fetchall()
     return rows
+
+
+TOKEN_STATES = ("active", "revoked", "expired", "all")
+
+
+def token_page(
+    conn: Connection[Any],
+    q: str = "",
+    role: str = "",
+    state: str = "all",
+    limit: int = 50,
+    cursor: str = "",
+) -> dict[str, Any]:
+    """One page of tokens, newest first, with the holder's name: filtered by a search on
+    the person, their name or the label, by role and by state; `cursor` is the last row
+    of the page before (`issued_at|token_id`). Returns rows, the total that match and
+    the next page's cursor (empty on the last page)."""
+    where = ["TRUE"]
+    args: dict[str, Any] = {"now": datetime.now(UTC)}
+    if q.strip():
+        where.append("(t.person_id ILIKE %(q)s OR e.name ILIKE %(q)s OR t.label ILIKE %(q)s)")
+        args["q"] = f"%{q.strip()}%"
+    if role:
+        where.append("t.role = %(role)s")
+        args["role"] = role
+    if state == "active":
+        where.append("t.revoked_at IS NULL AND (t.expires_at IS NULL OR t.expires_at > %(now)s)")
+    elif state == "revoked":
+        where.append("t.revoked_at IS NOT NULL")
+    elif state == "expired":
+        where.append("t.revoked_at IS NULL AND t.expires_at <= %(now)s")
+    base = (
+        "FROM rm_token t LEFT JOIN rm_employee e ON e.employee_id = t.person_id WHERE "
+        + " AND ".join(where)
+    )
+    total = conn.execute("SELECT count(*) AS n " + base, args).fetchone()
+    page_where = ""
+    if cursor:
+        at, _, token_id = cursor.partition("|")
+        page_where = " AND (t.issued_at, t.token_id) < (%(at)s::timestamptz, %(after)s)"
+        args |= {"at": at, "after": token_id}
+    rows: list[Any] = conn.execute(
+        "SELECT t.token_id, t.person_id, e.name, t.role, t.label, t.issued_by, t.issued_at, "
+        "t.expires_at, t.revoked_at, t.revoke_reason "
+        + base
+        + page_where
+        + " ORDER BY t.issued_at DESC, t.token_id DESC LIMIT %(limit)s",
+        args | {"limit": limit + 1},
+    ).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    last = rows[-1] if more and rows else None
+    return {
+        "rows": rows,
+        "total": int(total["n"]) if total else 0,
+        "next_cursor": f"{last['issued_at'].isoformat()}|{last['token_id']}" if last else "",
+    }

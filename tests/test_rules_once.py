@@ -27,6 +27,8 @@ ALLOWED: dict[str, str] = {
     "{field}: {problem}": WORDS,
     "Value error, {error}": WORDS + " (pydantic's prefix, said by validation and ingest)",
     "{label} {value} of {target}": WORDS + " (a progress line: plans and criteria)",
+    "manager": WORDS + " (the 360° rater group and the access role)",
+    "{first}, {rest}": WORDS + " (a list: criteria and roles)",
 }
 
 

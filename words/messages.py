@@ -22,7 +22,7 @@ by the sandbox) and every face use it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 Gettext = Callable[[str], str]
@@ -206,3 +206,35 @@ class Invalid(ValueError):
     def __reduce__(self) -> tuple[Any, ...]:
         # Rebuilt from the Message, not from the English text (pickling across processes).
         return (type(self), (self.message,), self.__dict__)
+
+
+# -- the access roles as words ----------------------------------------------------------
+# For messages that name who was refused ("员工 E1 无权…"): each role value as a message,
+# so it is said in the reader's language; English keeps the role's own value, as the API
+# and CLI always said it. (Here, not in a module of their own: the workflow sandbox
+# imports words.messages already.)
+def _access_roles() -> dict[str, Message]:
+    return {
+        "employee": Message("employee"),
+        "manager": Message("manager"),
+        "hr": Message("hr"),
+        "auditor": Message("auditor"),
+        "system": Message("system"),
+        "integration": Message("integration"),
+    }
+
+
+def role_word(value: str) -> Message | str:
+    """A role value as a message said in the reader's language."""
+    return _access_roles().get(value, value)
+
+
+def role_words(values: Iterable[str]) -> Message | str:
+    """Several roles, listed in each language's way ("hr, auditor")."""
+    said = [role_word(v) for v in values]
+    if not said:
+        return ""
+    listed = said[-1]
+    for word in reversed(said[:-1]):
+        listed = Message("{first}, {rest}", first=word, rest=listed)
+    return listed

@@ -248,6 +248,10 @@ TERMS: dict[str, str] = {
     "assessment": N_("360° assessment round"),
     "policy": N_("policy"),
     "token": N_("access token"),
+    # a token's state
+    "revoked": N_("revoked"),
+    "expired": N_("expired"),
+    "active": N_("active"),
     # policy documents (kinds) and the key most of them have
     "metric_catalog": N_("metric catalogue"),
     "potential_weights": N_("potential weights"),

@@ -9,26 +9,31 @@ import re
 import secrets
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from aggregates.access_token import AccessToken, token_uuid
 from aggregates.base import DomainError, NotFoundError, command_context
 from careerflow.applications.people import People
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from words.messages import Message
+from words.messages import Message, role_word
 
 SupportTeams = Callable[[], dict[str, Any]]
 """() -> the support teams of the support_process document in force, by team id."""
 TokenList = Callable[[], list[Any]]
+TokenPageReader = Callable[["TokenQuery"], dict[str, Any]]
 """() -> HR's list of tokens, one row (a mapping of TokenInfo's fields) each."""
 
 
 def no_support_teams() -> dict[str, Any]:
     """The default read: no support teams (a standalone application)."""
     return {}
+
+
+def no_token_page(query: TokenQuery) -> dict[str, Any]:
+    return {"rows": [], "total": 0, "next_cursor": ""}
 
 
 def no_tokens() -> list[Any]:
@@ -54,6 +59,17 @@ class IssuedToken(BaseModel):
     expires_at: datetime | None
 
 
+class TokenQuery(BaseModel):
+    """Which tokens, one page at a time (HR's list): a search on the person, their name
+    or the label, a role, a state, the page size and where the page starts."""
+
+    q: str = ""
+    role: AccessRole | None = None
+    state: Literal["active", "revoked", "expired", "all"] = "all"
+    limit: int = Field(50, ge=1, le=500)
+    cursor: str = ""
+
+
 class TokenInfo(BaseModel):
     token_id: str
     person_id: str
@@ -63,6 +79,16 @@ class TokenInfo(BaseModel):
     issued_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    name: str | None = None
+    """The holder's name (people outside the organisation have none)."""
+    revoke_reason: str | None = None
+
+
+class TokenPage(BaseModel):
+    items: list[TokenInfo]
+    total: int
+    next_cursor: str
+    """The next page's cursor; empty on the last page."""
 
 
 def _hash(secret: str) -> str:
@@ -85,9 +111,15 @@ class Access(PydanticApplication):
         people: People | None = None,
         support_teams: SupportTeams = no_support_teams,
         token_list: TokenList = no_tokens,
+        token_page: TokenPageReader = no_token_page,
     ) -> None:
         super().__init__(env=env)
-        self.wire(people=people, support_teams=support_teams, token_list=token_list)
+        self.wire(
+            people=people,
+            support_teams=support_teams,
+            token_list=token_list,
+            token_page=token_page,
+        )
 
     def wire(
         self,
@@ -95,12 +127,14 @@ class Access(PydanticApplication):
         people: People | None = None,
         support_teams: SupportTeams = no_support_teams,
         token_list: TokenList = no_tokens,
+        token_page: TokenPageReader = no_token_page,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
         before wiring them (careerflow.wiring)."""
         self._people = people
         self.support_teams = support_teams
         self.token_list = token_list
+        self.token_page = token_page
 
     @property
     def people(self) -> People:
@@ -131,7 +165,7 @@ class Access(PydanticApplication):
                     "unknown employee {person_id!r}: {role} tokens are for people in "
                     "the organisation (import them first) or on a support team",
                     person_id=person_id,
-                    role=role.value,
+                    role=role_word(role.value),
                 )
         if valid_days is not None and valid_days < 1:
             raise DomainError(
@@ -181,11 +215,19 @@ class Access(PydanticApplication):
         return Principal(person_id=found.person_id, role=AccessRole(found.role))
 
     def list_tokens(self, principal: Principal) -> list[TokenInfo]:
-        principal.require(
-            AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("list API tokens")
-        )
+        _require_lister(principal)
         rows = self.token_list()
         return [TokenInfo.model_validate(r) for r in rows]
+
+    def browse(self, principal: Principal, query: TokenQuery) -> TokenPage:
+        """One page of HR's token list, newest first, with the holders' names."""
+        _require_lister(principal)
+        found = self.token_page(query)
+        return TokenPage(
+            items=[TokenInfo.model_validate(r) for r in found["rows"]],
+            total=found["total"],
+            next_cursor=found["next_cursor"],
+        )
 
     def revoke(self, principal: Principal, token_id: str, reason: str) -> bool:
         principal.require(AccessRole.hr, AccessRole.system, action=Message("revoke API tokens"))
@@ -197,3 +239,9 @@ class Access(PydanticApplication):
         if changed:
             self.save(found)
         return changed
+
+
+def _require_lister(principal: Principal) -> None:
+    principal.require(
+        AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("list API tokens")
+    )

@@ -23,7 +23,7 @@ from aggregates.notification import Notification, notification_uuid
 from aggregates.notification_rules import NotificationRef
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from words.messages import Message
+from words.messages import Message, role_word
 
 InboxRows = Callable[[str, bool, int], list[Any]]
 """(recipient id, unread only, limit) -> their notifications from the read model, newest
@@ -108,7 +108,7 @@ class Notifications(PydanticApplication):
             raise PermissionDeniedError(
                 "{role} {person_id} may not mark {recipient_id}'s notification read; "
                 "only its recipient may",
-                role=principal.role.value,
+                role=role_word(principal.role.value),
                 person_id=principal.person_id,
                 recipient_id=notification.recipient_id,
             )
@@ -165,7 +165,7 @@ class Notifications(PydanticApplication):
             raise PermissionDeniedError(
                 "{role} {person_id} may not read {owner_id}'s inbox; "
                 "only its owner, HR and auditors may",
-                role=principal.role.value,
+                role=role_word(principal.role.value),
                 person_id=principal.person_id,
                 owner_id=person_id,
             )

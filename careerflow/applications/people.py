@@ -16,7 +16,7 @@ from aggregates.organisation import ORGANISATION_ID, Organisation
 from careerflow.applications.files import one_a_line
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
-from words.messages import Message
+from words.messages import Message, role_word
 
 
 class TeamIn(BaseModel):
@@ -148,7 +148,7 @@ class People(PydanticApplication):
             raise PermissionDeniedError(
                 "{role} {person_id} may not change {employee_id}'s language: people set "
                 "their own, HR anyone's",
-                role=principal.role.value,
+                role=role_word(principal.role.value),
                 person_id=principal.person_id,
                 employee_id=employee_id,
             )

@@ -35,7 +35,7 @@ from aggregates.promotion_rules import CommandResult, ReportSummary
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal, workflow_step
 from words.catalogue import in_every_language
-from words.messages import Message
+from words.messages import Message, role_word
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
@@ -62,7 +62,7 @@ def check_can_apply(principal: Principal, employee: Employee, target: Role) -> N
         raise DomainError(
             "{role} {person_id} may not start an application for {employee_id}: "
             "HR starts applications for anyone, employees for themselves",
-            role=principal.role.value,
+            role=role_word(principal.role.value),
             person_id=principal.person_id,
             employee_id=employee.employee_id,
         )

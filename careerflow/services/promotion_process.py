@@ -31,7 +31,7 @@ from careerflow.applications.promotions import Promotions, check_can_apply
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from projections.visibility import can_see
-from words.messages import Message
+from words.messages import Message, role_word
 from workflows.promotion import (
     HrReview,
     ManagerDecision,
@@ -91,7 +91,7 @@ def steerable_application(
     ):
         raise PermissionDeniedError(
             "{role} {person_id} may not {action}: only the applicant ({employee_id}) or HR may",
-            role=principal.role.value,
+            role=role_word(principal.role.value),
             person_id=principal.person_id,
             action=action,
             employee_id=application.employee_id,
@@ -143,7 +143,7 @@ class PromotionProcessService:
             raise PermissionDeniedError(
                 "{role} {person_id} may not start an application for "
                 "{employee_id}: employees apply for themselves, HR for anyone",
-                role=principal.role.value,
+                role=role_word(principal.role.value),
                 person_id=principal.person_id,
                 employee_id=employee_id,
             )

@@ -13,12 +13,13 @@ _REP: list[Link] = [("/employee", N_("My page"))]
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
+_TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: _REP,
     AccessRole.manager: [*_REP, *_MANAGER],
-    AccessRole.hr: [*_HR, *_AUDIT],
-    AccessRole.auditor: [*_HR, *_AUDIT],
+    AccessRole.hr: [*_HR, *_TOKENS, *_AUDIT],
+    AccessRole.auditor: [*_HR, *_TOKENS, *_AUDIT],
 }
 
 
