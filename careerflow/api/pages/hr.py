@@ -96,7 +96,8 @@ def hr_page(request: Request) -> Response:
             "stages": stages,
             "cycle_times": cycle_times,
             "names": names,
-            "pool": s.queries.candidate_pool(caller),
+            # The top of the pool; the whole of it, paged, is /hr/pool.
+            "pool": s.people_queries.pool(caller, limit=10),
             "returned": s.promotion_queries.returned(caller),
             "criteria": criteria,
             "documents": documents,
