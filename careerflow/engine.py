@@ -30,6 +30,7 @@ from projections.assessment_queries import AssessmentQueries
 from projections.audit_queries import AuditQueries
 from projections.cycle_queries import CycleQueries
 from projections.goal_queries import GoalQueries
+from projections.people_queries import PeopleQueries
 from projections.plan_queries import PlanQueries
 from projections.promotion_queries import PromotionQueries
 from projections.readiness_queries import QueryService
@@ -101,6 +102,7 @@ class Engine:
         self.assessment_queries = AssessmentQueries(self.read_pool)
         self.support_queries = SupportQueries(self.read_pool)
         self.audit_queries = AuditQueries(self.read_pool)
+        self.people_queries = PeopleQueries(self.read_pool)
         self.open_plans_of = open_plans_from(self.read_pool)
         # -- audit
         self.history = HistoryService(store, self.read_pool)

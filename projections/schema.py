@@ -240,6 +240,8 @@ READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_measurement_period ON {schema}.rm_measurement (period)",
     "CREATE INDEX IF NOT EXISTS rm_employee_team ON {schema}.rm_employee (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
+    # The people directory pages by name (then id): projections/people_queries.py.
+    "CREATE INDEX IF NOT EXISTS rm_employee_name ON {schema}.rm_employee (name, employee_id)",
     "CREATE INDEX IF NOT EXISTS rm_inbox_recipient "
     "ON {schema}.rm_inbox (recipient_id, created_at DESC)",
     "CREATE INDEX IF NOT EXISTS rm_cycle_week_manager ON {schema}.rm_cycle (week, manager_id)",

@@ -41,6 +41,23 @@ LATIN_IN_CHINESE = frozenset(
         "holidays",
     }
 )
+# In the browser: the text a person reads, from the live page (the same skips).
+VISIBLE_TEXT_JS = """() => {
+  const out = [];
+  const walk = (node) => {
+    for (const child of node.childNodes) {
+      if (child.nodeType === Node.TEXT_NODE) { out.push(child.textContent); continue; }
+      if (child.nodeType !== Node.ELEMENT_NODE) continue;
+      const tag = child.tagName.toLowerCase();
+      if (tag === 'script' || tag === 'style') continue;
+      if (child.getAttribute('translate') === 'no' || child.hasAttribute('lang')) continue;
+      walk(child);
+    }
+  };
+  walk(document.body);
+  return out.join(' ');
+}"""
+
 _SKIP = {"script", "style", "template"}
 _VOID = {
     "area",
@@ -113,3 +130,15 @@ def other_language(html: str, lang: str, data: Iterable[str] = ()) -> list[str]:
         if bad:
             found.append(f"{bad[0]}: {' '.join(text.split())[:80]}")
     return found
+
+
+def readable_text(html: str) -> str:
+    return " ".join(texts_of(html))
+
+
+def foreign_words(text: str, lang: str) -> list[str]:
+    """The words of the other language in a page's readable text (empty: one language)."""
+    if lang == "en":
+        return sorted(set(CJK.findall(text)))
+    words = WORD.findall(WITH_DIGIT.sub(" ", text))
+    return sorted({w for w in words if w not in LATIN_IN_CHINESE})

@@ -78,7 +78,8 @@ def hr_page(request: Request) -> Response:
             "pipeline": pipeline,
             "stages": stages,
             "cycle_times": cycle_times,
-            "pool": s.queries.candidate_pool(caller),
+            # The top of the pool; the whole of it, paged, is /hr/pool.
+            "pool": s.people_queries.pool(caller, limit=10),
             "returned": s.promotion_queries.returned(caller),
             "criteria": criteria,
             "documents": documents,

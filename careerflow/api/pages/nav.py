@@ -14,12 +14,13 @@ _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
+_PEOPLE: list[Link] = [("/people", N_("People"))]
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: _REP,
-    AccessRole.manager: [*_REP, *_MANAGER],
-    AccessRole.hr: [*_HR, *_TOKENS, *_AUDIT],
-    AccessRole.auditor: [*_HR, *_TOKENS, *_AUDIT],
+    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE],
+    AccessRole.hr: [*_HR, *_PEOPLE, *_TOKENS, *_AUDIT],
+    AccessRole.auditor: [*_HR, *_PEOPLE, *_TOKENS, *_AUDIT],
 }
 
 

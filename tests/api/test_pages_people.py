@@ -1,0 +1,223 @@
+"""The people directory (/people) and HR's candidate pool (/hr/pool) over ASGI like a
+browser: filters, paging links that keep the filters, names (not ids) for teams, regions
+and roles, exports of every matching row as CSV (UTF-8 with a BOM) and XLSX (read back
+with openpyxl), who may see what, in English and Chinese with nothing of the other
+language on the page."""
+
+from __future__ import annotations
+
+import html as markup
+import io
+import re
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import UTC, datetime
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from openpyxl import load_workbook
+from temporalio.client import Client
+
+from careerflow.api.app import create_app
+from careerflow.api.context import ApiContext
+from careerflow.api.pages import LANG_COOKIE
+from careerflow.principal import AccessRole, Principal
+from tests.api.conftest import ApiStack
+from tests.language import foreign_words as other_language
+from tests.language import readable_text
+from tests.workflows.promotion_support import TEAM, ingest, year_of_metrics
+
+BASE = "http://careerflow.test"
+CSRF = re.compile(r'name="csrf" value="([^"]+)"')
+HR = Principal(person_id="H001", role=AccessRole.hr)
+NAMES = {e: n for e, n, _r, _t, _m in TEAM}
+EVERYONE = sorted(NAMES)
+
+
+@pytest.fixture(scope="module")
+async def app(api: ApiStack) -> FastAPI:
+    now = datetime.now(UTC)
+    as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
+    ingest(api.services, year_of_metrics("E1", as_of, {}, mentored=2))
+    ingest(api.services, year_of_metrics("E2", as_of, {"repurchase_rate": 55.0}, mentored=1))
+    api.caught_up()
+    for _attempt in range(300):
+        if api.services.people_queries.pool(HR).total:
+            break
+        await __import__("asyncio").sleep(0.2)
+
+    async def connect() -> Client:
+        return api.temporal
+
+    return create_app(ApiContext(api.services, connect, api.queue))
+
+
+@asynccontextmanager
+async def session(
+    api: ApiStack, app: FastAPI, who: str, lang: str
+) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
+        client.cookies.set(LANG_COOKIE, lang)
+        login = await client.get("/login")
+        found = CSRF.search(login.text)
+        assert found
+        response = await client.post(
+            "/login", data={"token": api.tokens[who], "csrf": found.group(1), "next": "/"}
+        )
+        assert response.status_code == 303, response.text
+        yield client
+
+
+def rows_of(page: httpx.Response) -> list[str]:
+    return re.findall(r'<tr data-employee="([^"]+)"', page.text)
+
+
+def link(page: httpx.Response, cls: str) -> str | None:
+    found = re.search(
+        rf'<a class="button[^"]*\b{cls}\b[^"]*" (?:rel="next" )?href="([^"]+)"', page.text
+    )
+    return markup.unescape(found.group(1)) if found else None
+
+
+def one_language(page: httpx.Response, lang: str, known: set[str] | None = None) -> None:
+    assert page.headers["content-language"].startswith(lang)
+    assert set(other_language(readable_text(page.text), lang)) <= (known or set()), page.url
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_searches_filters_and_pages_the_directory(
+    api: ApiStack, app: FastAPI, lang: str
+) -> None:
+    async with session(api, app, "hr:H001", lang) as client:
+        page = await client.get("/people")
+        assert page.status_code == 200
+        one_language(page, lang)
+        assert sorted(rows_of(page)) == EVERYONE
+        assert 'href="/employee/E1"' in page.text and 'href="/people"' in page.text
+        # Teams and regions by name; roles by the ladder's words.
+        e1 = page.text.split('data-employee="E1"')[1].split("</tr>")[0]
+        assert "Team 1" in e1 and "Region" in e1 and NAMES["S001"] in e1
+        assert ("Senior Sales Representative" if lang == "en" else "高级销售代表") in e1
+        assert '<details class="filters">' in page.text  # collapsed with no filter
+
+        found = await client.get("/people", params={"q": NAMES["E1"]})
+        assert rows_of(found) == ["E1"] and '<details class="filters" open>' in found.text
+        assert rows_of(await client.get("/people", params={"q": "e2"})) == ["E2"]
+        team = await client.get("/people", params={"team": "T001"})
+        assert sorted(rows_of(team)) == ["E1", "E2", "E3", "S001"]
+        assert 'value="T001" selected' in team.text
+        region = await client.get("/people", params={"region": "R01"})
+        assert sorted(rows_of(region)) == EVERYONE
+        role = await client.get("/people", params={"role": "senior_sales_rep"})
+        assert sorted(rows_of(role)) == ["E1", "E2"]
+        pool = await client.get("/people", params={"readiness": "pool"})
+        assert rows_of(pool) and set(rows_of(pool)) <= {"E1", "E2"}
+
+        # Paging: two at a time, the filter kept on every link.
+        seen: list[str] = []
+        first = await client.get("/people", params={"team": "T001", "limit": 2})
+        assert link(first, "first") is None
+        current = first
+        while True:
+            one_language(current, lang)
+            seen += rows_of(current)
+            following = link(current, "next")
+            if following is None:
+                break
+            assert "team=T001" in following and "limit=2" in following and "cursor=" in following
+            current = await client.get(following)
+            assert link(current, "first") == "/people?team=T001&limit=2"
+        assert sorted(seen) == ["E1", "E2", "E3", "S001"] and len(seen) == 4
+        assert ("3–4 of 4" if lang == "en" else "第 3–4 条，共 4 条") in markup.unescape(
+            current.text
+        )
+
+        bad = await client.get("/people", params={"cursor": "nonsense!"})
+        assert bad.status_code == 422
+        one_language(bad, lang)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_directory_exports_every_matching_row(
+    api: ApiStack, app: FastAPI, lang: str
+) -> None:
+    async with session(api, app, "hr:H001", lang) as client:
+        csv = await client.get("/people", params={"format": "csv", "limit": 1, "team": "T001"})
+        assert csv.status_code == 200
+        assert csv.content.startswith(b"\xef\xbb\xbf")
+        assert csv.headers["content-type"].startswith("text/csv")
+        disposition = csv.headers["content-disposition"]
+        assert re.fullmatch(r'attachment; filename="people-\d{4}-\d{2}-\d{2}\.csv"', disposition)
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        assert len(lines) == 5  # the header and every member of T001, not one page
+        assert lines[0].startswith("Employee id," if lang == "en" else "员工编号,")
+        assert any(line.startswith(f"E1,{NAMES['E1']},") and "Team 1" in line for line in lines)
+
+        xlsx = await client.get("/people", params={"format": "xlsx"})
+        assert xlsx.status_code == 200
+        assert 'filename="people-' in xlsx.headers["content-disposition"]
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None
+        table = [list(r) for r in sheet.iter_rows(values_only=True)]
+        assert table[0][1] == ("Name" if lang == "en" else "姓名")
+        assert sorted(r[0] for r in table[1:]) == EVERYONE
+
+
+async def test_a_manager_sees_their_reports_and_an_employee_is_refused(
+    api: ApiStack, app: FastAPI
+) -> None:
+    async with session(api, app, "manager:S001", "en") as client:
+        page = await client.get("/people")
+        assert page.status_code == 200 and sorted(rows_of(page)) == ["E1", "E2", "E3"]
+        assert 'href="/people"' in page.text  # in the manager's menu
+        csv = await client.get("/people", params={"format": "csv"})
+        assert len(csv.content.decode("utf-8-sig").splitlines()) == 4
+        pool = await client.get("/hr/pool")  # the members among their reports
+        assert pool.status_code == 200 and set(rows_of(pool)) <= {"E1", "E2", "E3"}
+    for lang, says in (("en", "may not search the people directory"), ("zh", "搜索人员名录")):
+        async with session(api, app, "employee:E1", lang) as client:
+            refused = await client.get("/people")
+            assert refused.status_code == 403
+            assert says in markup.unescape(refused.text)
+            # The refusal's list of allowed roles is said by Principal.require (role ids
+            # today; the language slice gives them their words).
+            one_language(refused, lang, {"employee", "manager", "hr", "auditor"})
+            assert '<a href="/people">' not in refused.text
+            assert (await client.get("/hr/pool")).status_code == 403
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_sorts_filters_pages_and_exports_the_pool(
+    api: ApiStack, app: FastAPI, lang: str
+) -> None:
+    async with session(api, app, "hr:H001", lang) as client:
+        hr = await client.get("/hr")
+        assert 'href="/hr/pool"' in hr.text
+        whole = await client.get("/hr/pool")
+        assert whole.status_code == 200
+        one_language(whole, lang)
+        members = rows_of(whole)
+        assert members and set(members) <= {"E1", "E2"}
+        for sort in ("team", "role"):
+            again = await client.get("/hr/pool", params={"sort": sort})
+            assert sorted(rows_of(again)) == sorted(members)
+            assert f'value="{sort}" selected' in again.text
+        assert rows_of(await client.get("/hr/pool", params={"team": "nowhere"})) == []
+        mine = await client.get("/hr/pool", params={"role": "senior_sales_rep", "limit": 1})
+        assert rows_of(mine) == members[:1]
+        if len(members) > 1:
+            following = link(mine, "next")
+            assert following and "role=senior_sales_rep" in following
+            assert rows_of(await client.get(following)) == members[1:2]
+        csv = await client.get("/hr/pool", params={"format": "csv", "limit": 1})
+        assert csv.content.startswith(b"\xef\xbb\xbf")
+        assert 'filename="candidate-pool-' in csv.headers["content-disposition"]
+        lines = csv.content.decode("utf-8-sig").splitlines()
+        assert len(lines) == 1 + len(members)
+        xlsx = await client.get("/hr/pool", params={"format": "xlsx", "sort": "team"})
+        sheet = load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None
+        assert sorted(r[1] for r in list(sheet.iter_rows(values_only=True))[1:]) == sorted(members)
+        bad = await client.get("/hr/pool", params={"sort": "salary"})
+        assert bad.status_code == 422
