@@ -23,9 +23,9 @@ def pages(who: str, application_id: str) -> list[str]:
     if role == "employee":
         return ["/employee", f"/applications/{application_id}"]
     if role == "manager":
-        return ["/manager", "/employee/E1", f"/applications/{application_id}"]
+        return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
     # The audit list and histories join when their titles and raw data are marked.
-    return ["/hr"]
+    return ["/hr", "/people", "/hr/pool", "/hr/tokens"]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
