@@ -66,6 +66,7 @@ def manager_page(request: Request) -> Response:
                 ],
                 stacked=True,
                 integer=True,
+                data_labels=True,  # the reps' names
             )
     return _render(
         request,

@@ -15,12 +15,17 @@ _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
+_REPORTS: list[Link] = [
+    ("/hr/cycles", N_("Weekly cycles")),
+    ("/hr/goals", N_("Goals")),
+    ("/hr/support", N_("Support SLA")),
+]
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: _REP,
     AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_TOKENS, *_AUDIT],
-    AccessRole.auditor: [*_HR, *_PEOPLE, *_TOKENS, *_AUDIT],
+    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_TOKENS, *_AUDIT],
+    AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_TOKENS, *_AUDIT],
 }
 
 

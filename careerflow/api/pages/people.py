@@ -7,11 +7,9 @@ everyone, a manager their reports, an employee is refused)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Annotated, Any, Literal
 from urllib.parse import urlencode
-from zoneinfo import ZoneInfo
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -19,9 +17,10 @@ from fastapi.responses import HTMLResponse, Response
 from careerflow import exports
 from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
+from careerflow.api.pages.downloads import _download
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
-from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
+from careerflow.api.pages.rendering import _gettext, _lang, _render
 from projections.people_queries import (
     POOL_SORTS,
     READINESS_CHOICES,
@@ -48,29 +47,6 @@ SORT_NAMES = {
 def _link(path: str, params: Mapping[str, object]) -> str:
     kept = {k: v for k, v in params.items() if v not in ("", None)}
     return path + ("?" + urlencode(kept) if kept else "")
-
-
-def _today(request: Request) -> Any:
-    return datetime.now(ZoneInfo(_time_zone(request))).date()
-
-
-def _download(
-    request: Request,
-    fmt: Literal["csv", "xlsx"],
-    stem: str,
-    title: str,
-    columns: list[exports.Column],
-    rows: Iterable[Mapping[str, object]],
-) -> Response:
-    body, media_type = exports.export(fmt, columns, rows, title)
-    return Response(
-        body,
-        media_type=media_type,
-        headers={
-            "Content-Disposition": exports.content_disposition(stem, fmt, _today(request)),
-            "Content-Language": i18n.HTML_LANG[_lang(request)],
-        },
-    )
 
 
 def _options(choices: Choices, lang: str, _: Gettext) -> dict[str, list[tuple[str, str, bool]]]:

@@ -100,6 +100,7 @@ def _environment(lang: str) -> Environment:
         document=lambda kind, key: i18n.document_name(kind, key, gettext, lang),
         data=lambda value: Markup('<span translate="no">{}</span>').format(value),
         num=lambda value, digits=2: i18n.number(value, lang, digits),
+        percent=lambda share: i18n.number(round(float(share) * 100), lang, 0) + "%",
         money=lambda value, currency=None: i18n.money(value, currency, lang),
         when=when,
         day=day,

@@ -1,0 +1,70 @@
+"""The goal cascade for a year: the company's target from last year's sales and the
+growth the cascade document sets, each team's target against the sum of its members'
+targets (the gap the team must find beyond them), downloadable. HR and auditors see the
+company, a manager their reports' teams."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse, Response
+
+from careerflow import exports
+from careerflow.api.pages.downloads import Format, _download
+from careerflow.api.pages.guard import _caller, router
+from careerflow.api.pages.reads import _services
+from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.views import _chart
+
+
+@router.get("/hr/goals", response_class=HTMLResponse)
+def goals_page(request: Request, year: int | None = None, format: Format = "") -> Response:
+    caller = _caller(request)
+    s = _services(request)
+    lang = _lang(request)
+    _ = _gettext(request)
+    year = year or datetime.now(UTC).year
+    cascade = s.goal_queries.cascade(caller, year)
+    rows = [
+        {
+            "team": t.name,
+            "manager": t.manager_id or "",
+            "members": t.members,
+            "team_target": t.team.annual_target,
+            "individual_targets": t.individual_targets,
+            "gap": t.gap,
+        }
+        for t in cascade.teams
+    ]
+    if format in ("csv", "xlsx"):
+        columns = [
+            exports.Column("team", _("Team")),
+            exports.Column("manager", _("Manager")),
+            exports.Column("members", _("Members")),
+            exports.Column("team_target", _("Team target")),
+            exports.Column("individual_targets", _("Members' targets")),
+            exports.Column("gap", _("Gap")),
+        ]
+        title = _("Goal cascade %(year)s") % {"year": year}
+        return _download(request, format, f"goals-{year}", title, columns, rows)
+    charts = {}
+    if cascade.teams:
+        charts["teams"] = _chart(
+            lang,
+            [t.name for t in cascade.teams],
+            [
+                {"label": _("Team target"),
+                 "data": [round(t.team.annual_target) for t in cascade.teams]},
+                {"label": _("Members' targets"),
+                 "data": [round(t.individual_targets) for t in cascade.teams], "color": "#16a34a"},
+            ],
+            horizontal=True,
+            data_labels=True,  # team names
+        )  # fmt: skip
+    return _render(
+        request,
+        "reports/goals.html",
+        {"cascade": cascade, "rows": rows, "year": year, "charts": charts},
+        caller,
+    )
