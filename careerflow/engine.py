@@ -21,6 +21,7 @@ from careerflow.config import PostgresSettings, Settings
 from careerflow.database import schema_lock
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.cycle_process import CycleProcessService
+from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.support_process import SupportProcessService
@@ -132,6 +133,9 @@ class Engine:
 
     def cycle_process(self, client: Client, task_queue: str) -> CycleProcessService:
         return CycleProcessService(self.store.cycles, self.people, client, task_queue)
+
+    def metric_import(self, client: Client, task_queue: str) -> MetricImportProcess:
+        return MetricImportProcess(self.store.metrics, self.catalog, client, task_queue)
 
     def support_process(self, client: Client, task_queue: str) -> SupportProcessService:
         return SupportProcessService(self.store.support, client, task_queue)

@@ -39,6 +39,8 @@ LATIN_IN_CHINESE = frozenset(
         "CST",
         "CN",
         "holidays",
+        "GBK",
+        "Excel",
     }
 )
 # In the browser: the text a person reads, from the live page (the same skips).

@@ -10,6 +10,7 @@ from temporalio.client import Client
 
 from careerflow.engine import Engine
 from careerflow.services.cycle_process import CycleProcessService
+from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
 
@@ -41,3 +42,6 @@ class ApiContext:
 
     async def cycles(self) -> CycleProcessService:
         return self.services.cycle_process(await self.client(), self.task_queue)
+
+    async def metric_import(self) -> MetricImportProcess:
+        return self.services.metric_import(await self.client(), self.task_queue)

@@ -53,6 +53,7 @@ from careerflow.api.pages import session, shell, employee, manager, hr, audit  #
 from careerflow.api.pages import applications  # noqa: F401
 from careerflow.api.pages import tokens  # noqa: F401
 from careerflow.api.pages import cycle_reports, goals, sla  # noqa: F401
+from careerflow.api.pages import uploads  # noqa: F401
 from careerflow.api.pages import people  # noqa: F401
 # isort: on
 

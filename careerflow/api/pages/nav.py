@@ -14,6 +14,7 @@ _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
+_UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
@@ -24,7 +25,7 @@ _REPORTS: list[Link] = [
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: _REP,
     AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_TOKENS, *_AUDIT],
+    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_UPLOADS, *_TOKENS, *_AUDIT],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_TOKENS, *_AUDIT],
 }
 

@@ -4,28 +4,21 @@ employees' running development plans re-evaluate as soon as it is stored."""
 
 from __future__ import annotations
 
-import hashlib
 from typing import Any
 
 import orjson
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field, ValidationError
-from starlette.concurrency import run_in_threadpool
-from temporalio.client import WorkflowFailureError
-from temporalio.common import WorkflowIDConflictPolicy
 
-from activities.metrics import IngestRequest
 from aggregates.metric_rules import IngestResult
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
-from careerflow.applications.files import IngestError, as_utf8
+from careerflow.applications.files import IngestError
 from careerflow.applications.metrics import require_ingester
-from careerflow.services import updates
 from projections.metrics import measurements_of
 from projections.visibility import require_visible
 from words.messages import Message
-from workflows.metric_import import MetricImportWorkflow
 
 router = APIRouter(tags=["metrics"])
 
@@ -156,38 +149,12 @@ async def post_export(
         if isinstance(converted, JSONResponse):
             return converted
         data, fmt = converted, "jsonl"
-    # Checked here first, so a bad file is refused with its lines before anything starts.
+    # Checked first, so a bad file is refused with its lines before anything starts.
+    flow = await ctx.metric_import()
     try:
-        catalog = await run_in_threadpool(ctx.services.catalog)
-        await run_in_threadpool(ctx.services.ingest.validate, data, fmt, catalog, "upload")
+        return await flow.import_file(caller, data, fmt, "upload", batch_id)
     except IngestError as exc:
         return _file_problem(request, exc)
-    # The workflow carries text: a GBK CSV as UTF-8, a workbook's first sheet as CSV.
-    data, fmt = await run_in_threadpool(as_utf8, data, fmt)
-    key = hashlib.sha256((batch_id or "").encode() + b"\0" + data).hexdigest()[:32]
-    client = await ctx.client()
-    handle = await client.start_workflow(
-        MetricImportWorkflow.run,
-        IngestRequest(
-            principal=caller,
-            data=data.decode("utf-8"),
-            format=fmt,
-            source_name="upload",
-            batch_id=batch_id,
-        ),
-        id=f"metric-import-{key}",
-        task_queue=ctx.task_queue,
-        # The same export pushed twice at once waits for the one import.
-        id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-    )
-    try:
-        result: IngestResult = await handle.result()
-    except WorkflowFailureError as exc:
-        refusal = updates.refusal(exc)
-        if refusal is None:
-            raise
-        raise refusal from None
-    return result
 
 
 @router.get(
