@@ -68,12 +68,12 @@ async def upload_metrics(
         result = await flow.import_file(caller, data, fmt, PurePath(name).name or "upload")
     except IngestError as exc:
         problems = [i18n.say(m, lang) for m in exc.messages]
-        error: Markup | str = (
+        said: Markup | str = (
             _named(_("%(name)s has %(count)s problem(s):"), name, count=len(problems))
             if problems
             else i18n.say(exc, lang)
         )
-        context = {"name": name, "problems": problems, "error": error}
+        context = {"name": name, "problems": problems, "error": said}
         return await run_in_threadpool(_page, request, caller, context, 422)
     except DomainError as exc:
         context = {"error": i18n.say(exc, lang)}
