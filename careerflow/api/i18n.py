@@ -248,6 +248,29 @@ TERMS: dict[str, str] = {
     "assessment": N_("360° assessment round"),
     "policy": N_("policy"),
     "token": N_("access token"),
+    "metrics": N_("metrics"),
+    # access tokens and employee profiles on the audit trail
+    "Issued": N_("Issued"),
+    "Revoked": N_("Revoked"),
+    "active": N_("active"),
+    "left": N_("left the company"),
+    "revoked": N_("revoked"),
+    "expired": N_("expired"),
+    # policy kinds (the policies on the audit trail)
+    "metric_catalog": N_("metric catalogue"),
+    "potential_weights": N_("potential weights"),
+    "kpi_weights": N_("KPI weights"),
+    "promotion_criteria": N_("promotion criteria"),
+    "promotion_process": N_("promotion process"),
+    "plan_template": N_("development plan template"),
+    "goal_cascade": N_("goal cascade"),
+    "bonus_rules": N_("bonus rules"),
+    "commission_rules": N_("commission rules"),
+    "training_rules": N_("training rules"),
+    "weekly_cycle": N_("weekly cycle settings"),
+    "access_rules": N_("access rules"),
+    "competency_model": N_("competency model"),
+    "support_process": N_("support process"),
 }
 
 
