@@ -14,6 +14,8 @@ from typing import Any
 
 import psycopg
 import pytest
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 
 import tests.api.test_matrix as matrix
 from activities.assessments import (
@@ -27,6 +29,7 @@ from activities.assessments import (
 from aggregates.competency import RatingItem
 from careerflow.api.auth import COOKIE
 from careerflow.api.errors import LANG_COOKIE
+from careerflow.api.pages.guard import PageRoute, _caller
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
@@ -348,6 +351,32 @@ async def test_the_audit_page_pages_exports_and_records_each_view_once(
         ("page-view", "audit items"),
         ("page-view", "employee E1"),
     ]
+
+
+async def test_the_guard_records_an_audit_page_that_does_not_record_itself(
+    api: ApiStack,
+) -> None:
+    """A page under /audit that reads nothing through the history service: its view is
+    recorded by the pages' guard (path and query), for auditors and HR only, once."""
+
+    def probe(request: Request) -> HTMLResponse:
+        _caller(request)
+        return HTMLResponse("probed")
+
+    app = api.http._transport.app  # type: ignore[attr-defined]
+    route = PageRoute("/audit/probe", probe, methods=["GET"])
+    app.router.routes.insert(0, route)
+    try:
+        before = api.services.store.audit.recorder.max_notification_id() or 0
+        for who in ("auditor:A001", "hr:H001", "employee:E1"):
+            seen = await api.call(None, "GET", "/audit/probe?x=1", headers=_page_cookie(api, who))
+            assert seen.status_code == 200 and seen.text == "probed"
+        assert _actions_since(api, before) == [
+            ("page-view", "/audit/probe", "x=1"),
+            ("page-view", "/audit/probe", "x=1"),
+        ]
+    finally:
+        app.router.routes.remove(route)
 
 
 async def test_an_upgraded_store_is_backfilled_by_hr(api: ApiStack, subjects: None) -> None:
