@@ -342,3 +342,9 @@ async def test_support_and_round_audits_from_the_command_line(
     listed = await run("items", "--kind", "support", "--person", "E1")
     assert isinstance(listed, dict)
     assert [i["ident"] for i in listed["items"]] == [REQUEST]  # type: ignore[index, union-attr]
+    # A page at a time: the policies two by two, the second page after the first.
+    first = await run("items", "--kind", "policy", "--limit", "2")
+    assert isinstance(first, dict) and first["total"] > 2 and first["next"]
+    second = await run("items", "--kind", "policy", "--limit", "2", "--cursor", str(first["next"]))
+    assert isinstance(second, dict) and second["previous"]
+    assert not {i["ident"] for i in first["items"]} & {i["ident"] for i in second["items"]}  # type: ignore[union-attr]

@@ -8,6 +8,7 @@ from typing import get_args
 
 import pytest
 
+from aggregates.access_token import AccessToken
 from aggregates.assessment_round import AssessmentRound
 from aggregates.base import Aggregate
 from aggregates.development_plan import DevelopmentPlan
@@ -15,6 +16,7 @@ from aggregates.employee import Employee
 from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose
 from aggregates.policy import PolicyDocument
+from aggregates.policy_kinds import DOCUMENT_MODELS
 from aggregates.promotion import PromotionApplication
 from aggregates.support_request import SupportRequest
 from aggregates.support_rules import SupportStatus
@@ -35,6 +37,7 @@ HISTORIES: list[type[Aggregate]] = [
     PolicyDocument,
     SupportRequest,
     AssessmentRound,
+    AccessToken,
 ]
 
 
@@ -49,6 +52,11 @@ def test_every_state_kind_and_role_has_a_word() -> None:
         *get_args(SupportStatus),
         *get_args(PlanSource),
         *SUBJECT_KINDS,
+        *DOCUMENT_MODELS,
+        "active",
+        "left",
+        "revoked",
+        "expired",
         *(role.value for role in AccessRole),
     ]
     assert [s for s in shown if s not in i18n.TERMS] == []

@@ -248,11 +248,15 @@ TERMS: dict[str, str] = {
     "assessment": N_("360° assessment round"),
     "policy": N_("policy"),
     "token": N_("access token"),
-    # a token's state
+    "metrics": N_("metrics"),
+    # access tokens and employee profiles on the audit trail
+    "Issued": N_("Issued"),
+    "Revoked": N_("Revoked"),
+    "active": N_("active"),
+    "left": N_("left the company"),
     "revoked": N_("revoked"),
     "expired": N_("expired"),
-    "active": N_("active"),
-    # policy documents (kinds) and the key most of them have
+    # policy kinds (the policies on the audit trail)
     "metric_catalog": N_("metric catalogue"),
     "potential_weights": N_("potential weights"),
     "kpi_weights": N_("KPI weights"),

@@ -1,8 +1,8 @@
 """The ordered history of any application, weekly cycle, month close, development plan,
-employee, policy, support request or 360° assessment round, straight from the event store
-(the audit record: Temporal forgets closed workflows, the store does not): each event
-with its time, actor and role, command id, workflow id, reason and the policy versions it
-names. Exported as JSON lines or as a readable HTML report; every read is itself
+employee, policy, access token, support request or 360° assessment round, straight from
+the event store (the audit record: Temporal forgets closed workflows, the store does
+not): each event with its time, actor and role, command id, workflow id, reason and the
+policy versions it names. Exported as JSON lines or as a readable HTML report; every read is itself
 recorded. What a reader sees (pay, 360° anonymity) is decided by careerflow.audit.views."""
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from aggregates.access_token import token_uuid
 from aggregates.assessment_round import round_uuid
 from aggregates.audit_action import AuditAction
 from aggregates.base import DomainError, DomainEvent, NotFoundError, command_context
@@ -40,7 +41,15 @@ if TYPE_CHECKING:
     from careerflow.store import Store
 
 SubjectKind = Literal[
-    "application", "cycle", "month", "plan", "employee", "policy", "support", "assessment"
+    "application",
+    "cycle",
+    "month",
+    "plan",
+    "employee",
+    "policy",
+    "token",
+    "support",
+    "assessment",
 ]
 SUBJECT_KINDS: tuple[str, ...] = (
     "application",
@@ -49,6 +58,7 @@ SUBJECT_KINDS: tuple[str, ...] = (
     "plan",
     "employee",
     "policy",
+    "token",
     "support",
     "assessment",
 )
@@ -137,6 +147,9 @@ class HistoryService:
         if kind == "policy":
             policy_kind, key = split("KIND/KEY (e.g. promotion_criteria/sales_supervisor)")
             return [(f"policy {ident}", store.policies, policy_uuid(policy_kind, key))]
+        if kind == "token":
+            # Issued and revoked: who for, which role, by whom (never the secret's hash).
+            return [(f"token {ident}", store.access, token_uuid(ident))]
         if kind == "support":
             return [(f"support {ident}", store.support, support_uuid(ident))]
         if kind == "assessment":

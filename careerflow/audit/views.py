@@ -21,6 +21,8 @@ from projections.visibility import redact_pay, sees_pay
 PER_RATER_EVENTS = frozenset({"RatingRecorded", "AnonymousTaskCompleted"})
 PAY_EVENTS = frozenset({"BonusComputed", "CommissionComputed"})
 PAY_STATE = ("bonus", "commission")
+# An access token's secret is shown once, when issued; its hash never leaves the store.
+SECRET_FIELDS = frozenset({"secret_hash"})
 # Of a round's state, what may be shown as it is (the rest is summarised or left out).
 _ROUND_STATE = (
     "round_id",
@@ -102,6 +104,8 @@ class AuditView:
         """An event's data as this reader sees it; None when withheld."""
         if self.kind == "month" and name in PAY_EVENTS and "result" in data:
             return {**data, "result": self._pay(data["result"])}
+        if self.kind == "token":
+            return {k: v for k, v in data.items() if k not in SECRET_FIELDS}
         if self.kind != "assessment":
             return data
         if name in PER_RATER_EVENTS:
@@ -119,6 +123,8 @@ class AuditView:
         """An aggregate's state as this reader sees it."""
         if self.kind == "month":
             return {k: (self._pay(v) if k in PAY_STATE else v) for k, v in state.items()}
+        if self.kind == "token":
+            return {k: v for k, v in state.items() if k not in SECRET_FIELDS}
         if self.kind != "assessment":
             return state
         shown = {k: state[k] for k in _ROUND_STATE if k in state}

@@ -134,13 +134,19 @@ def audit_backfill_chain(token: TokenOption = "") -> None:
 def audit_items_command(
     token: TokenOption = "",
     kind: Annotated[
-        str, typer.Option(help="application, cycle, month, plan, support or assessment")
+        str,
+        typer.Option(
+            help="application, cycle, month, plan, employee, policy, token, support or assessment"
+        ),
     ] = "",
     person: Annotated[str, typer.Option(help="Whose (a round: a person assessed).")] = "",
     since: Annotated[str, typer.Option(help="From this day (YYYY-MM-DD).")] = "",
     until: Annotated[str, typer.Option(help="To this day, inclusive (YYYY-MM-DD).")] = "",
+    limit: Annotated[int, typer.Option(help="Items on the page.")] = 100,
+    cursor: Annotated[str, typer.Option(help="`next` or `previous` of an earlier page.")] = "",
 ) -> None:
-    """What there is to audit, newest first, each with the history that tells it."""
+    """What there is to audit, newest first, a page at a time, each with the history
+    that tells it."""
     from datetime import date
 
     from careerflow.audit.index import audit_items
@@ -155,7 +161,15 @@ def audit_items_command(
     _act(
         token,
         lambda s, p: audit_items(
-            s.audit_queries, s.history, p, kind or None, person or None, days[0], days[1]
+            s.audit_queries,
+            s.history,
+            p,
+            kind or None,
+            person or None,
+            days[0],
+            days[1],
+            limit,
+            cursor or None,
         ),
     )
 

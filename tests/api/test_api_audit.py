@@ -10,9 +10,12 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import psycopg
 import pytest
+from fastapi import Request
+from fastapi.responses import HTMLResponse
 
 import tests.api.test_matrix as matrix
 from activities.assessments import (
@@ -26,6 +29,7 @@ from activities.assessments import (
 from aggregates.competency import RatingItem
 from careerflow.api.auth import COOKIE
 from careerflow.api.errors import LANG_COOKIE
+from careerflow.api.pages.guard import PageRoute, _caller
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
@@ -210,7 +214,7 @@ async def test_the_auditor_page_filters_exports_and_records_each_view(
     before = api.services.store.audit.recorder.max_notification_id() or 0
     month = await api.call(None, "GET", f"/audit/month/E1/{MONTH}", headers=auditor)
     assert month.status_code == 200, month.text
-    assert "BonusComputed" in month.text or "Bonus Computed" in month.text
+    assert "Bonus computed" in month.text  # the event said in the page's language
     assert "5830" not in month.text and 'id="pay-hidden"' in month.text
     hr_month = await api.call(
         None, "GET", f"/audit/month/E1/{MONTH}", headers=_page_cookie(api, "hr:H001")
@@ -226,6 +230,153 @@ async def test_the_auditor_page_filters_exports_and_records_each_view(
         ("page-view", f"month E1/{MONTH}"),
         ("page-view", f"assessment {ROUND}"),
     ]
+
+
+# -- the list a page at a time, the new kinds, exports and page views (issue 18, S14) ------
+async def _walk(api: ApiStack, query: str) -> tuple[list[tuple[str, str]], int, list[Any]]:
+    """Every page of the list, following `next`: the items, the total, each `previous`."""
+    seen: list[tuple[str, str]] = []
+    cursor: str | None = None
+    previous: list[Any] = []
+    while True:
+        suffix = f"&cursor={cursor}" if cursor else ""
+        page = await api.call("auditor:A001", "GET", f"{API}/audit/items?{query}{suffix}")
+        assert page.status_code == 200, page.text
+        body = page.json()
+        seen += [(i["kind"], i["ident"]) for i in body["items"]]
+        previous.append(body["previous"])
+        cursor = body["next"]
+        assert body["truncated"] is (cursor is not None)
+        if cursor is None:
+            return seen, body["total"], previous
+
+
+async def test_the_list_pages_with_a_cursor_over_every_kind(api: ApiStack, subjects: None) -> None:
+    issued = api.services.tokens.issue(HR, "E2", AccessRole.employee, "paging phone")
+    api.services.tokens.revoke(HR, issued.token_id, "lost the phone")
+    await asyncio.to_thread(api.caught_up)
+    whole = await api.call("auditor:A001", "GET", f"{API}/audit/items?limit=500")
+    everything = [(i["kind"], i["ident"]) for i in whole.json()["items"]]
+    assert whole.json()["total"] == len(everything) and whole.json()["next"] is None
+    kinds = {k for k, _ in everything}
+    assert {"employee", "policy", "token", "month", "support", "assessment"} <= kinds
+    assert ("policy", "promotion_criteria/sales_supervisor") in everything
+    assert ("employee", "E1") in everything and ("token", issued.token_id) in everything
+    # Three at a time: every item exactly once, in the same order, the same total.
+    seen, total, previous = await _walk(api, "limit=3")
+    assert seen == everything and total == len(everything)
+    assert previous[0] is None and all(previous[1:])
+    # Back from the last page: the pages before it, in order.
+    last_previous = previous[-1]
+    back = await api.call(
+        "auditor:A001", "GET", f"{API}/audit/items?limit=3&cursor={last_previous}"
+    )
+    size = len(everything) - 3 * (len(previous) - 1)
+    start = len(everything) - size - 3
+    assert [(i["kind"], i["ident"]) for i in back.json()["items"]] == everything[start:][:3]
+    assert back.json()["next"] is not None
+    # Filters hold on every page.
+    tokens, token_total, _ = await _walk(api, "kind=token&limit=2")
+    assert {k for k, _ in tokens} == {"token"} and token_total == len(tokens) >= 2
+    e2, _, _ = await _walk(api, "person=E2&limit=2")
+    assert ("token", issued.token_id) in e2 and ("employee", "E2") in e2
+    revoked = await api.call("auditor:A001", "GET", f"{API}/audit/items?kind=token&person=E2")
+    statuses = {i["ident"]: i["status"] for i in revoked.json()["items"]}
+    assert statuses[issued.token_id] == "revoked"
+    march, _, _ = await _walk(api, "since=2030-03-04&until=2030-03-04&limit=1")
+    assert march == [("support", REQUEST)]
+    bad = await api.call("auditor:A001", "GET", f"{API}/audit/items?cursor=nonsense")
+    assert bad.status_code == 422 and "is not a page of this list" in bad.text
+    # A token's history: issued and revoked, never the secret's hash.
+    history = await api.call("auditor:A001", "GET", f"{API}/audit/history/token/{issued.token_id}")
+    assert [e["event"] for e in history.json()["entries"]] == ["Issued", "Revoked"]
+    assert "secret_hash" not in history.text
+
+
+def _actions_since(api: ApiStack, before: int) -> list[tuple[str, str, str]]:
+    notifications = api.services.store.audit.recorder.select_notifications(before + 1, 50)
+    actions = [api.services.store.audit.repository.get(n.originator_id) for n in notifications]
+    return [(a.action, a.subject, a.detail) for a in actions]
+
+
+async def test_the_audit_page_pages_exports_and_records_each_view_once(
+    api: ApiStack, subjects: None
+) -> None:
+    import io
+
+    from openpyxl import load_workbook
+
+    auditor = _page_cookie(api, "auditor:A001")
+    first = await api.call(None, "GET", "/audit?person=E1&limit=2", headers=auditor)
+    assert first.status_code == 200, first.text
+    assert 'rel="next"' in first.text and 'rel="prev"' not in first.text
+    href = first.text.split('rel="next" href="')[1].split('"')[0].replace("&amp;", "&")
+    assert "person=E1" in href and "limit=2" in href and "cursor=" in href
+    second = await api.call(None, "GET", href, headers=auditor)
+    assert second.status_code == 200 and 'rel="prev"' in second.text
+    assert 'name="person" type="search" value="E1"' in second.text  # the filters kept
+    assert "?export=csv" in first.text and "?export=xlsx" in first.text
+
+    before = api.services.store.audit.recorder.max_notification_id() or 0
+    zh = {"Cookie": f"{COOKIE}={api.tokens['auditor:A001']}; {LANG_COOKIE}=zh"}
+    listing = await api.call(None, "GET", "/audit?kind=token&export=csv", headers=zh)
+    assert listing.status_code == 200
+    assert listing.content.startswith(b"\xef\xbb\xbf")
+    assert "attachment" in listing.headers["content-disposition"]
+    text = listing.content.decode("utf-8-sig")
+    assert text.splitlines()[0].startswith("类型") and "访问令牌" in text
+    assert "+08:00" in text  # the company's zone
+    sheet = await api.call(None, "GET", f"/audit/month/E1/{MONTH}?export=xlsx", headers=auditor)
+    assert sheet.headers["content-type"].startswith("application/vnd.openxmlformats")
+    rows = list(load_workbook(io.BytesIO(sheet.content)).active.iter_rows(values_only=True))
+    assert rows[0][:4] == ("#", "Record", "When", "Event")
+    bonus = [r for r in rows[1:] if r[3] == "Bonus computed"]
+    assert bonus and "5830" not in str(bonus[0][-1])  # the auditor never sees the pay
+    csv_history = await api.call(
+        None, "GET", "/audit/policy/promotion_criteria/sales_supervisor?export=csv", headers=auditor
+    )
+    assert csv_history.content.startswith(b"\xef\xbb\xbf") and "Version published" in (
+        csv_history.content.decode("utf-8-sig")
+    )
+    page = await api.call(None, "GET", "/audit?kind=policy", headers=auditor)
+    item = await api.call(None, "GET", "/audit/employee/E1", headers=auditor)
+    assert page.status_code == 200 and item.status_code == 200
+    refused = await api.call(None, "GET", "/audit?export=pdf", headers=auditor)
+    assert refused.status_code == 422
+    # Each view and export is on the record exactly once.
+    assert [(a, s) for a, s, _ in _actions_since(api, before)] == [
+        ("export-csv", "audit items"),
+        ("export-xlsx", f"month E1/{MONTH}"),
+        ("export-csv", "policy promotion_criteria/sales_supervisor"),
+        ("page-view", "audit items"),
+        ("page-view", "employee E1"),
+    ]
+
+
+async def test_the_guard_records_an_audit_page_that_does_not_record_itself(
+    api: ApiStack,
+) -> None:
+    """A page under /audit that reads nothing through the history service: its view is
+    recorded by the pages' guard (path and query), for auditors and HR only, once."""
+
+    def probe(request: Request) -> HTMLResponse:
+        _caller(request)
+        return HTMLResponse("probed")
+
+    app = api.http._transport.app  # type: ignore[attr-defined]
+    route = PageRoute("/audit/probe", probe, methods=["GET"])
+    app.router.routes.insert(0, route)
+    try:
+        before = api.services.store.audit.recorder.max_notification_id() or 0
+        for who in ("auditor:A001", "hr:H001", "employee:E1"):
+            seen = await api.call(None, "GET", "/audit/probe?x=1", headers=_page_cookie(api, who))
+            assert seen.status_code == 200 and seen.text == "probed"
+        assert _actions_since(api, before) == [
+            ("page-view", "/audit/probe", "x=1"),
+            ("page-view", "/audit/probe", "x=1"),
+        ]
+    finally:
+        app.router.routes.remove(route)
 
 
 async def test_an_upgraded_store_is_backfilled_by_hr(api: ApiStack, subjects: None) -> None:

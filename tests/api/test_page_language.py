@@ -24,8 +24,14 @@ def pages(who: str, application_id: str) -> list[str]:
         return ["/employee", f"/applications/{application_id}"]
     if role == "manager":
         return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
-    # The audit list and histories join when their titles and raw data are marked.
-    return ["/hr", "/people", "/hr/pool", "/hr/tokens"]
+    return [
+        "/hr",
+        "/people",
+        "/hr/pool",
+        "/hr/tokens",
+        "/audit",
+        f"/audit/application/{application_id}",
+    ]
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

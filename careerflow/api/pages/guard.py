@@ -13,6 +13,7 @@ from fastapi import APIRouter, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import RedirectResponse, Response
 from fastapi.routing import APIRoute
+from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from careerflow.api import i18n
@@ -28,7 +29,7 @@ from careerflow.api.pages.rendering import (
     _secured,
 )
 from careerflow.applications.access import AuthenticationError
-from careerflow.principal import Principal
+from careerflow.principal import AccessRole, Principal
 from careerflow.validation import error_message, field_of
 from words.messages import Message
 
@@ -97,9 +98,33 @@ class PageRoute(APIRoute):
                     )
                     % {"kind": type(exc).__name__},
                 )
+            if response.status_code == 200 and request.method == "GET":
+                await _record_view(request)
             return _secured(response)
 
         return guarded
+
+
+# Pages whose every view is on the audit record (AuditAction "page-view": the path and
+# the query), when an auditor or HR reads them. Not every page: each record is a write.
+RECORDED_PAGES = ("/audit",)
+RECORDED_ROLES = frozenset({AccessRole.auditor, AccessRole.hr})
+
+
+async def _record_view(request: Request) -> None:
+    """Records a successful view once: a page that put it on the record itself (with
+    what it read) says so in `request.state.audit_recorded`."""
+    path = request.url.path
+    if not any(path == p or path.startswith(p + "/") for p in RECORDED_PAGES):
+        return
+    caller: Principal | None = getattr(request.state, "caller", None)
+    if caller is None or caller.role not in RECORDED_ROLES:
+        return
+    if getattr(request.state, "audit_recorded", False):
+        return
+    history = _services(request).history
+    await run_in_threadpool(history.record, caller, "page-view", path, request.url.query)
+    request.state.audit_recorded = True
 
 
 router = APIRouter(route_class=PageRoute, include_in_schema=False)

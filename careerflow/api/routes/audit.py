@@ -15,7 +15,7 @@ from pydantic import AwareDatetime, BaseModel
 from careerflow.api.auth import Caller, Context
 from careerflow.audit.chain_backfill import BackfillReport, backfill_chain
 from careerflow.audit.history import History, to_html, to_jsonl
-from careerflow.audit.index import AuditItems, audit_items
+from careerflow.audit.index import LIMIT, MAX_LIMIT, AuditItems, audit_items
 from careerflow.audit.integrity import VerifyReport, verify_store
 from careerflow.audit.projection_check import ProjectionCheckReport, check_projections
 from careerflow.audit.reevaluation import Reevaluation
@@ -26,9 +26,17 @@ from careerflow.audit.workflow_replay import ReplayReport, replay_workflows
 router = APIRouter(prefix="/audit", tags=["audit"])
 
 Kind = Literal[
-    "application", "cycle", "month", "plan", "employee", "policy", "support", "assessment"
+    "application",
+    "cycle",
+    "month",
+    "plan",
+    "employee",
+    "policy",
+    "token",
+    "support",
+    "assessment",
 ]
-ItemKind = Literal["application", "cycle", "month", "plan", "support", "assessment"]
+ItemKind = Kind
 
 
 @router.get("/items", response_model=AuditItems)
@@ -39,12 +47,25 @@ def items(
     person: str | None = None,
     since: date | None = None,
     until: date | None = None,
+    limit: int = Query(LIMIT, ge=1, le=MAX_LIMIT, description="Items on the page."),
+    cursor: str | None = Query(
+        None, description="`next` or `previous` of an earlier page: where this page starts."
+    ),
 ) -> AuditItems:
-    """Applications, weekly cycles, month closes, development plans, support requests and
-    assessment rounds, newest first, by kind, person (for a round: a person assessed in
-    it) and date range (inclusive); each names its history."""
+    """Applications, weekly cycles, month closes, development plans, employee profiles,
+    policies, access tokens, support requests and assessment rounds, newest first, by
+    kind, person (for a round: a person assessed in it) and date range (inclusive), a
+    page at a time (`total`, and the `next`/`previous` cursors); each names its history."""
     return audit_items(
-        ctx.services.audit_queries, ctx.services.history, caller, kind, person, since, until
+        ctx.services.audit_queries,
+        ctx.services.history,
+        caller,
+        kind,
+        person,
+        since,
+        until,
+        limit,
+        cursor,
     )
 
 
