@@ -26,6 +26,7 @@ LANGS = ["en", "zh"]
 # Words a Chinese page may carry: the brand, the chart library, HR, currency codes.
 ALLOWED = {"careerflow", "Chart", "js", "HR", "CNY", "KPI"}
 LATIN = re.compile(r"[A-Za-z]{2,}")
+VOID = frozenset({"br", "img", "input", "link", "meta", "hr", "source", "wbr"})
 CJK = re.compile(r"[\u3400-\u9fff]")
 
 
@@ -33,15 +34,13 @@ class _Text(HTMLParser):
     """The text a person reads, without scripts, styles and elements marked as data
     (translate="no") or as another language (lang=)."""
 
-    VOID = {"br", "img", "input", "link", "meta", "hr", "source", "wbr"}
-
     def __init__(self) -> None:
         super().__init__()
         self.skip: list[bool] = []
         self.parts: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in self.VOID:
+        if tag in VOID:
             return
         a = dict(attrs)
         hidden = tag in ("script", "style") or a.get("translate") == "no"
@@ -49,7 +48,7 @@ class _Text(HTMLParser):
         self.skip.append(hidden or (bool(self.skip) and self.skip[-1]))
 
     def handle_endtag(self, tag: str) -> None:
-        if tag not in self.VOID and self.skip:
+        if tag not in VOID and self.skip:
             self.skip.pop()
 
     def handle_data(self, data: str) -> None:
