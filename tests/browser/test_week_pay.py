@@ -17,6 +17,7 @@ from careerflow.api import i18n
 from tests.browser.conftest import Served
 from tests.browser.support import HR, _until
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
+    DESKTOP,
     PHONE,
     SMALL_CONTROLS,
     browser,
@@ -141,4 +142,53 @@ async def test_a_rep_on_a_phone_flips_weeks_and_reads_last_months_pay(
         await checked("pay")
     finally:
         await rep.context.close()
+    assert not problems, problems
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_every_week_and_pay_page_fits_a_desktop_in_one_language(
+    browser: Browser,  # noqa: F811 (the fixture imported above)
+    served: Served,
+    closed_month: str,
+    lang: str,
+    tmp_path: Path,
+) -> None:
+    """The rep's pages and the manager's view of them at 1280 px: the typed-week hint, an
+    empty week, a month not closed; each in the language, nothing past the edge."""
+    from playwright.async_api import expect
+
+    _ = i18n.gettext_for(lang)
+    problems: list[str] = []
+    rep = await sign_in(browser, served, "employee:E1", lang, DESKTOP, tmp_path, problems)
+    boss = await sign_in(browser, served, "manager:S001", lang, DESKTOP, tmp_path, problems)
+    try:
+        pages = {
+            "week": (rep, "/week"),
+            "week-hint": (rep, "/week?week=2026-48"),
+            "week-empty": (rep, "/week?week=2099-W10"),
+            "pay": (rep, f"/pay?month={closed_month}"),
+            "pay-open": (rep, "/pay?month=2099-01"),
+            "team-week": (boss, "/week/E1"),
+            "team-pay": (boss, "/pay/E1"),
+        }
+        for name, (visit, path) in pages.items():
+            await visit.goto(path)
+            await visit.in_language()
+            await visit.fits(f"{name}, desktop")
+            assert await other_language(visit.page, lang) == [], name
+            await visit.screenshot(name)
+            if name == "week-hint":
+                hint = _("“%(asked)s” is not a week: use %(week)s.") % {
+                    "asked": "2026-48",
+                    "week": "2026-W48",
+                }
+                await expect(visit.page.locator("#week-hint")).to_contain_text(hint)
+                # The typed week is answered 422 (with the hint): the console says so.
+                problems[:] = [p for p in problems if "status of 422" not in p]
+            if name == "team-pay":
+                await expect(visit.page.locator("#bonus-lines")).to_be_visible()
+                await expect(visit.page.locator("#plan-form")).to_have_count(0)
+    finally:
+        await rep.context.close()
+        await boss.context.close()
     assert not problems, problems
