@@ -41,6 +41,7 @@ LATIN_IN_CHINESE = frozenset(
         "holidays",
         "GBK",
         "Excel",
+        "CNY",
     }
 )
 # In the browser: the text a person reads, from the live page (the same skips).

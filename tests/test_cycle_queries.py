@@ -460,6 +460,46 @@ def test_bonus_statement_redaction_and_access(world: World) -> None:
         q.bonus_statement(HR, "E1", WEEK)
 
 
+# -- 5. a rep's weeks and months -------------------------------------------------------
+def test_weeks_of_paged_newest_first_through_the_access_rules(world: World) -> None:
+    q = world.services.cycle_queries
+    first = q.weeks_of(rep("E1"), "E1", 1)
+    assert [w.week for w in first.items] == [NEXT] and first.total == 2
+    assert first.next_cursor == NEXT and first.limit == 1
+    rest = q.weeks_of(rep("E1"), "E1", 1, first.next_cursor)
+    assert [w.week for w in rest.items] == [WEEK] and rest.next_cursor is None
+    reported = rest.items[0]
+    assert (reported.plan_source, reported.reported, reported.met, reported.total) == (
+        "submitted",
+        True,
+        2,
+        3,
+    )
+    assert reported.feedback_status == "given" and reported.month == MONTH
+    e3 = q.weeks_of(manager("S001"), "E3", 10)
+    assert [w.week for w in e3.items] == [WEEK, PREVIOUS] and e3.next_cursor is None
+    assert q.weeks_of(AUDITOR, "E1").total == 2
+    for outsider in (rep("E2"), manager("S002")):
+        with pytest.raises(NotFoundError):
+            q.weeks_of(outsider, "E1")
+    with pytest.raises(DomainError, match="expected a week"):
+        q.weeks_of(HR, "E1", 10, "2026-11")
+
+
+def test_months_of_and_the_training_names(world: World) -> None:
+    q = world.services.cycle_queries
+    months = q.months_of(rep("E1"), "E1")
+    assert [m.month for m in months] == [MONTH]
+    assert q.months_of(HR, "E2") == []
+    with pytest.raises(NotFoundError):
+        q.months_of(rep("E2"), "E1")
+    statement = q.bonus_statement(rep("E1"), "E1", MONTH)
+    names = q.training_names(statement.training_rules_version)
+    assert {c.rule_id for c in statement.training_checks} <= set(names.reasons)
+    assert all({"en", "zh"} <= set(label) for label in names.reasons.values())
+    assert {r.course for r in statement.recommendations} <= set(names.courses)
+
+
 # -- rebuild ---------------------------------------------------------------------------
 def dump(pg: PostgresSettings) -> dict[str, list[dict[str, Any]]]:
     with psycopg.connect(pg.conninfo(), row_factory=dict_row) as conn:

@@ -55,6 +55,7 @@ from careerflow.api.pages import tokens  # noqa: F401
 from careerflow.api.pages import cycle_reports, goals, sla  # noqa: F401
 from careerflow.api.pages import uploads  # noqa: F401
 from careerflow.api.pages import people  # noqa: F401
+from careerflow.api.pages import week  # noqa: F401
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]

@@ -146,9 +146,11 @@ async def submit_plan(
     request: Request,
     csrf: Annotated[str, Form()] = "",
     week: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
 ) -> Response:
     """The rep's plan for the week, through the weekly-cycle workflow (its validator
-    refuses a late, defaulted or insane plan with the reason; nothing is recorded)."""
+    refuses a late, defaulted or insane plan with the reason; nothing is recorded).
+    Sent from the week page (`back=week`), the answer is that page again."""
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
     _ = await run_in_threadpool(_gettext, request)
@@ -192,6 +194,8 @@ async def submit_plan(
         return now is not None and now.plan_revisions > revisions
 
     await _until(recorded)
+    if back == "week":
+        return RedirectResponse(f"/week?week={week}&planned=1#plan", status_code=303)
     return RedirectResponse(f"/employee?week={week}&planned=1#week", status_code=303)
 
 

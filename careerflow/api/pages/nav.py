@@ -10,6 +10,7 @@ Link = tuple[str, str]
 """(path, label): the label is a msgid, said in the page's language by the template."""
 
 _REP: list[Link] = [("/employee", N_("My page"))]
+_REP_ONLY: list[Link] = [("/week", N_("My week")), ("/pay", N_("My pay"))]
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
@@ -23,7 +24,7 @@ _REPORTS: list[Link] = [
 ]
 
 NAV: dict[AccessRole, list[Link]] = {
-    AccessRole.employee: _REP,
+    AccessRole.employee: [*_REP, *_REP_ONLY],
     AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE],
     AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_UPLOADS, *_TOKENS, *_AUDIT],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_TOKENS, *_AUDIT],
