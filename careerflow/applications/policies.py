@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, ClassVar, TypeVar, cast
 
-from pydantic import BaseModel
+from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, command_context
 from aggregates.competency import CompetencyModel, competency_model_problems
@@ -28,6 +28,7 @@ from aggregates.seed_policies import seed_documents
 from aggregates.training_rules import TrainingRules, training_rule_problems
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
+from careerflow.validation import error_message, field_of
 from words.messages import Message
 
 M = TypeVar("M", bound=BaseModel)
@@ -88,6 +89,35 @@ class Policies(PydanticApplication):
     def validate(self, kind: str, key: str, document: dict[str, Any]) -> BaseModel:
         """A document parsed and checked on its own, as publishing does first."""
         return validate_document(kind, key, document)
+
+    def draft_problems(
+        self, kind: str, key: str, document: dict[str, Any]
+    ) -> list[tuple[str, Message]]:
+        """What stands between a draft and publishing, each with the field it concerns:
+        the document's fields first, then its key, then the checks against the policies
+        in force. Empty: it would publish. (The API, the pages and the CLI ask this.)"""
+        model = DOCUMENT_MODELS.get(kind)
+        if model is None:
+            kinds = ", ".join(sorted(DOCUMENT_MODELS))
+            return [
+                (
+                    "kind",
+                    Message(
+                        "unknown policy kind {kind!r}; one of: {kinds}", kind=kind, kinds=kinds
+                    ),
+                )
+            ]
+        try:
+            TypeAdapter(model).validate_python({"kind": kind, **document})
+        except ValidationError as exc:
+            return [
+                (f"document.{field_of(err, drop=())}", error_message(err)) for err in exc.errors()
+            ]
+        try:
+            parsed = validate_document(kind, key, document)
+        except DomainError as exc:
+            return [("key", exc.message)]
+        return [("document", message) for message in self.consistency_messages(parsed)]
 
     def consistency(self, parsed: BaseModel) -> list[str]:
         """What stops a parsed document from being published beside those in force

@@ -54,6 +54,7 @@ from careerflow.api.pages import applications  # noqa: F401
 from careerflow.api.pages import tokens  # noqa: F401
 from careerflow.api.pages import cycle_reports, goals, sla  # noqa: F401
 from careerflow.api.pages import uploads  # noqa: F401
+from careerflow.api.pages import policies  # noqa: F401
 from careerflow.api.pages import people  # noqa: F401
 from careerflow.api.pages import week  # noqa: F401
 # isort: on

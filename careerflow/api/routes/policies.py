@@ -9,7 +9,7 @@ from typing import Any
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
-from pydantic import BaseModel, Field, TypeAdapter, ValidationError
+from pydantic import BaseModel, Field
 
 from aggregates.base import DomainError, NotFoundError
 from aggregates.not_found import unpublished_policy
@@ -20,7 +20,6 @@ from careerflow.api.context import ApiContext
 from careerflow.api.errors import FieldProblem, Problem, request_lang, rule_refusal
 from careerflow.applications.policies import require_publisher
 from careerflow.principal import AccessRole, Principal
-from careerflow.validation import error_message, field_of
 from projections import policies as policies_view
 from words.messages import Message
 
@@ -171,25 +170,7 @@ def _require_hr(caller: Principal, action: Message) -> None:
 def _problems(
     ctx: ApiContext, kind: str, key: str, document: dict[str, Any]
 ) -> list[tuple[str, Message]]:
-    """Field-level validation problems, then the checks against the policies in force."""
-    model = DOCUMENT_MODELS.get(kind)
-    if model is None:
-        return [
-            (
-                "kind",
-                Message("unknown policy kind {kind!r}; one of: {kinds}", kind=kind, kinds=KINDS),
-            )
-        ]
-    try:
-        TypeAdapter(model).validate_python({"kind": kind, **document})
-    except ValidationError as exc:
-        return [(f"document.{field_of(err, drop=())}", error_message(err)) for err in exc.errors()]
-    try:
-        parsed = validate_document(kind, key, document)
-    except DomainError as exc:
-        return [("key", exc.message)]
-    # The same cross-document checks publishing runs (metrics and courses must exist).
-    return [("document", message) for message in ctx.services.policies.consistency_messages(parsed)]
+    return ctx.services.policies.draft_problems(kind, key, document)
 
 
 def _said(request: Request, problems: list[tuple[str, Message]]) -> list[FieldProblem]:
