@@ -17,11 +17,20 @@ from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _optional, _process, _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
-from careerflow.api.pages.views import _short
 
 # Bar colours by milestone status (red only for behind or overdue).
 COLOURS = {"done": "#16a34a", "behind": "#dc2626", "overdue": "#dc2626"}
 PLAIN = "#2563eb"
+
+
+def _narrow(text: str, width: int = 20) -> str:
+    """A chart label that fits a phone's axis: Chinese characters count twice."""
+    used = 0
+    for i, char in enumerate(text):
+        used += 2 if ord(char) >= 0x2E80 else 1
+        if used > width:
+            return text[:i].rstrip() + "…"
+    return text
 
 
 def _month_position(effective: date, today: date) -> float:
@@ -68,7 +77,7 @@ def timeline_spec(plan: dict[str, Any], rows: list[dict[str, Any]], lang: str, t
     return {
         "kind": "timeline",
         "locale": i18n.HTML_LANG[lang],
-        "labels": [_short(i18n.label(r["label"], lang)) for r in rows],
+        "labels": [_narrow(i18n.label(r["label"], lang)) for r in rows],
         "datasets": [
             {
                 "label": _("Milestone months"),

@@ -58,7 +58,7 @@
           x: {
             type: "linear", min: spec.min || 0, max: spec.max,
             ticks: {
-              stepSize: 1, autoSkip: true, maxRotation: 0,
+              stepSize: 1, autoSkip: true, maxRotation: 60, minRotation: 0,
               callback: function (value) {
                 return Number.isInteger(value) && ticks[value] !== undefined ? ticks[value] : "";
               }
@@ -69,7 +69,11 @@
                  reverse: true }
         },
         plugins: {
-          legend: { position: "bottom" },
+          // The bars' colours are their statuses (the table says them): only today's line.
+          legend: {
+            position: "bottom",
+            labels: { filter: function (entry) { return entry.datasetIndex > 0; } }
+          },
           tooltip: {
             callbacks: {
               label: function (item) {
