@@ -23,7 +23,7 @@ COLOURS = {"done": "#16a34a", "behind": "#dc2626", "overdue": "#dc2626"}
 PLAIN = "#2563eb"
 
 
-def _narrow(text: str, width: int = 20) -> str:
+def _narrow(text: str, width: int = 16) -> str:
     """A chart label that fits a phone's axis: Chinese characters count twice."""
     used = 0
     for i, char in enumerate(text):
