@@ -46,3 +46,8 @@ def application_not_visible(application_id: str) -> NotFoundError:
     return NotFoundError(
         "no application {application_id!r} that you can see", application_id=application_id
     )
+
+
+def plan_not_visible(plan_id: str) -> NotFoundError:
+    """A development plan the caller may not see, said exactly like one that does not exist."""
+    return NotFoundError("no development plan {plan_id!r} that you can see", plan_id=plan_id)

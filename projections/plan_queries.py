@@ -6,9 +6,15 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from aggregates.not_found import plan_not_visible
 from careerflow.principal import AccessRole, Principal
-from projections.visibility import reports_of, require_visible
+from projections.visibility import can_see, reports_of, require_visible
 from words.messages import Message
+
+# Who reads development plans (the employee, their manager chain, HR, auditors), said once
+# for the API and the pages.
+PLAN_READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
+SEE_PLANS = Message("see development plans")
 
 
 class PlanQueries:
@@ -24,6 +30,20 @@ class PlanQueries:
                 (employee_id,),
             ).fetchall()
         return [dict(r) for r in rows]
+
+    def plan(self, principal: Principal, plan_id: str) -> dict[str, Any]:
+        """One plan with live progress, for its employee, their manager chain, HR and
+        auditors (404 for a plan one may not see: unknown and hidden look the same)."""
+        principal.require(*PLAN_READERS, action=SEE_PLANS)
+        with self.pool.connection() as conn:
+            row: Any = conn.execute(
+                "SELECT p.*, e.name FROM rm_plan p LEFT JOIN rm_employee e USING (employee_id) "
+                "WHERE p.plan_id = %s",
+                (plan_id,),
+            ).fetchone()
+            if row is None or not can_see(conn, principal, row["employee_id"]):  # type: ignore[arg-type]
+                raise plan_not_visible(plan_id)
+        return dict(row)
 
     def team(self, principal: Principal) -> list[dict[str, Any]]:
         """Every plan among a manager's reports (HR: everyone's)."""

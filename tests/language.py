@@ -77,7 +77,7 @@ _VOID = {
     "track",
     "wbr",
 }
-_SAID_ATTRS = ("title", "aria-label", "placeholder", "alt")
+_SAID_ATTRS = ("title", "aria-label", "placeholder", "alt", "data-label")
 
 
 class _Texts(HTMLParser):

@@ -324,7 +324,9 @@ async def test_every_role_on_a_desktop(
 
         # -- HR: the pipeline chart and the criteria versions -----------------------
         hr = await visit("hr:H001")
-        pipeline = hr.page.locator("#pipeline table:not(.figures) tr", has_text=say["manager review"])
+        pipeline = hr.page.locator(
+            "#pipeline table:not(.figures) tr", has_text=say["manager review"]
+        )
         await expect(pipeline).to_contain_text("1")
         await expect(hr.page.locator("#criteria")).to_contain_text("v1")
         drawn = await charts_drawn(hr.page)

@@ -17,6 +17,7 @@ _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
 _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
+_INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
@@ -25,10 +26,10 @@ _REPORTS: list[Link] = [
 ]
 
 NAV: dict[AccessRole, list[Link]] = {
-    AccessRole.employee: [*_REP, *_REP_ONLY],
-    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT],
-    AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT],
+    AccessRole.employee: [*_REP, *_REP_ONLY, *_INBOX],
+    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_INBOX],
+    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
+    AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
 }
 
 

@@ -18,6 +18,7 @@ from pydantic import BaseModel, Field
 from aggregates.base import DomainError, NotFoundError
 from aggregates.development_plan import DevelopmentPlan
 from aggregates.ladder import Role
+from aggregates.not_found import plan_not_visible
 from aggregates.plan_progress import PlanProgress
 from aggregates.plan_template import Milestone
 from aggregates.plan_values import PlanInfo
@@ -25,6 +26,7 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.applications.plans import require_plan_starter
 from careerflow.principal import AccessRole, Principal
+from projections.plan_queries import SEE_PLANS
 from projections.visibility import can_see
 from words.messages import Message
 
@@ -133,7 +135,7 @@ def _role(*roles: AccessRole, action: Message) -> Any:
 
 
 def _missing(plan_id: str) -> NotFoundError:
-    return NotFoundError("no development plan {plan_id!r} that you can see", plan_id=plan_id)
+    return plan_not_visible(plan_id)
 
 
 @dataclass(frozen=True)
@@ -240,7 +242,7 @@ async def adjust_plan(
 # -- read models --------------------------------------------------------------------------
 @router.get("", response_model=list[PlanView], summary="An employee's plans with live progress")
 def plans_of(
-    caller: Annotated[Principal, _role(*READERS, action=Message("see development plans"))],
+    caller: Annotated[Principal, _role(*READERS, action=SEE_PLANS)],
     ctx: Context,
     employee_id: Annotated[
         str | None, Query(min_length=1, description="Whose plans; default: the caller's.")
@@ -273,9 +275,7 @@ def overview(
 
 @router.get("/{plan_id}", response_model=PlanView, summary="One development plan")
 def get_plan(
-    target: Annotated[
-        VisiblePlan, _visible_plan(*READERS, action=Message("see development plans"))
-    ],
+    target: Annotated[VisiblePlan, _visible_plan(*READERS, action=SEE_PLANS)],
     ctx: Context,
 ) -> PlanView:
     """One development plan with live progress (the employee, their manager chain, HR

@@ -11,10 +11,94 @@
     Chart.defaults.font.family = window.getComputedStyle(document.body).fontFamily;
   }
 
+  /* kind "timeline": {labels, datasets: [{label, data: [[start, due], ...], colors?}],
+     min, max, ticks: [label of month 0..max], today?, today_label?, notes?, locale, height?}
+     Floating bars on a linear axis of plan months (no time scale: no date adapter is
+     vendored); today as a vertical line. */
+  function timeline(canvas, spec) {
+    var ticks = spec.ticks || [];
+    var datasets = spec.datasets.map(function (d, i) {
+      var color = d.colors || d.color || palette[i % palette.length];
+      return {
+        type: "bar",
+        label: d.label,
+        data: d.data,
+        backgroundColor: color,
+        borderColor: color,
+        borderWidth: 0,
+        borderSkipped: false,
+        order: 1
+      };
+    });
+    if (spec.today !== null && spec.today !== undefined) {
+      var n = spec.labels.length;
+      datasets.push({
+        type: "line",
+        label: spec.today_label || "",
+        data: [{ x: spec.today, y: -0.5 }, { x: spec.today, y: n - 0.5 }],
+        yAxisID: "now",
+        borderColor: "#111827",
+        borderDash: [4, 4],
+        borderWidth: 2,
+        pointRadius: 0,
+        order: 0
+      });
+    }
+    if (spec.height) { canvas.parentNode.style.height = spec.height + "px"; }
+    new Chart(canvas, {
+      type: "bar",
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        locale: spec.locale || document.documentElement.lang || undefined,
+        indexAxis: "y",
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          x: {
+            type: "linear", min: spec.min || 0, max: spec.max,
+            ticks: {
+              stepSize: 1, autoSkip: true, maxRotation: 60, minRotation: 0,
+              callback: function (value) {
+                return Number.isInteger(value) && ticks[value] !== undefined ? ticks[value] : "";
+              }
+            }
+          },
+          y: { ticks: { autoSkip: false } },
+          now: { type: "linear", display: false, min: -0.5, max: spec.labels.length - 0.5,
+                 reverse: true }
+        },
+        plugins: {
+          // The bars' colours are their statuses (the table says them): only today's line.
+          legend: {
+            position: "bottom",
+            labels: { filter: function (entry) { return entry.datasetIndex > 0; } }
+          },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var v = item.raw;
+                if (Array.isArray(v)) {
+                  return (ticks[v[0]] || v[0]) + " – " + (ticks[v[1]] || v[1]);
+                }
+                return item.dataset.label;
+              },
+              afterLabel: function (item) {
+                return spec.notes && Array.isArray(item.raw) ? spec.notes[item.dataIndex] : "";
+              }
+            }
+          }
+        }
+      }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") { return; }
     var spec = JSON.parse(source.textContent);
+    if (spec.kind === "timeline") { timeline(canvas, spec); return; }
     var datasets = spec.datasets.map(function (d, i) {
       var color = d.color || palette[i % palette.length];
       var line = d.type === "line";
