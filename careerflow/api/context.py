@@ -12,6 +12,7 @@ from careerflow.engine import Engine
 from careerflow.services.cycle_process import CycleProcessService
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
+from careerflow.services.support_process import SupportProcessService
 
 
 class ApiContext:
@@ -41,3 +42,6 @@ class ApiContext:
 
     async def cycles(self) -> CycleProcessService:
         return self.services.cycle_process(await self.client(), self.task_queue)
+
+    async def support(self) -> SupportProcessService:
+        return self.services.support_process(await self.client(), self.task_queue)

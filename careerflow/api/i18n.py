@@ -209,6 +209,19 @@ TERMS: dict[str, str] = {
     "plan": N_("development plan"),
     "support": N_("support request"),
     "assessment": N_("360° assessment round"),
+    # support requests: states and steps
+    "open": N_("open"),
+    "acknowledged": N_("acknowledged"),
+    "answered": N_("answered"),
+    "reopened": N_("reopened"),
+    "resolved": N_("resolved"),
+    "Raised": N_("Raised"),
+    "Acknowledged": N_("Acknowledged"),
+    "Answered": N_("Answered"),
+    "Confirmed": N_("Confirmed"),
+    "Reopened": N_("Reopened"),
+    "Breached": N_("SLA breached"),
+    "ClosedUnconfirmed": N_("Closed unconfirmed"),
 }
 
 

@@ -4,19 +4,22 @@ Update (validated, then recorded by an activity that checks again)."""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
-from typing import Any
+from typing import Any, Protocol
 
 from temporalio.client import Client, WorkflowUpdateFailedError
 from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
 
 from activities.support import SupportInfo, support_info
-from aggregates.base import NotFoundError
+from aggregates.base import NotFoundError, PermissionDeniedError
 from aggregates.not_found import no_support_request
+from aggregates.support_rules import ACTIONS
 from careerflow.applications.support import Support, taken
-from careerflow.principal import Principal
+from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import as_domain_error, execute_update
+from words.messages import Message
 from workflows.support_request import (
     RepStep,
     StartSupport,
@@ -30,11 +33,63 @@ def new_request_id() -> str:
     return "SR" + uuid.uuid4().hex[:10].upper()
 
 
+class VisibleRequests(Protocol):
+    """The read side's answer to "may this person see this request" (SupportQueries)."""
+
+    def visible(self, principal: Principal, request_id: str) -> dict[str, Any] | None: ...
+
+
+def require_actor(
+    requests: VisibleRequests, principal: Principal, request_id: str, action: str
+) -> None:
+    """The request must be visible to the caller (404), and the caller the person who may
+    take this step (403). Without a read-model row yet, the workflow answers. Every face
+    (API, pages, CLI) asks this through the service's steps."""
+    if principal.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
+        raise PermissionDeniedError(
+            "{role} {person_id} may not {action} support requests; "
+            "this role changes no support request",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            action=ACTIONS[action],
+        )
+    row = requests.visible(principal, request_id)
+    if row is None:
+        return
+    if action in ("acknowledge", "answer"):
+        people = [row["lead_id"], *(m for m in row["members"] if m != row["lead_id"])]
+        if principal.person_id not in people:
+            raise PermissionDeniedError(
+                "{person_id} is not on the {team} ({people}); only the team a request is "
+                "routed to may {action} it",
+                person_id=principal.person_id,
+                team=row.get("team_label") or row["team"],
+                people=", ".join(people),
+                action=ACTIONS[action],
+            )
+    elif principal.role != AccessRole.employee or principal.person_id != row["employee_id"]:
+        raise PermissionDeniedError(
+            "{person_id} cannot {action} {employee_id}'s support request "
+            "{request_id}; only the rep who raised it may",
+            person_id=principal.person_id,
+            action=ACTIONS[action],
+            employee_id=row["employee_id"],
+            request_id=request_id,
+        )
+
+
 class SupportProcessService:
-    def __init__(self, support: Support, client: Client, task_queue: str) -> None:
+    def __init__(
+        self,
+        support: Support,
+        client: Client,
+        task_queue: str,
+        requests: VisibleRequests | None = None,
+    ) -> None:
         self.client = client
         self.task_queue = task_queue
         self.commands = support
+        self.requests = requests
 
     async def raise_request(
         self,
@@ -46,6 +101,7 @@ class SupportProcessService:
     ) -> SupportInfo:
         """Raises a request and returns it as recorded (routing, SLA due time). Raising
         again with the same `request_id` returns the same request (a retry is safe)."""
+        principal.require(AccessRole.employee, action=Message("raise support requests"))
         rid = request_id or new_request_id()
         existing = self.commands.claim(rid, principal)
         if existing is not None:
@@ -108,6 +164,8 @@ class SupportProcessService:
     async def _update(
         self, request_id: str, update: Any, arg: TeamStep | RepStep, action: str
     ) -> SupportInfo:
+        if self.requests is not None:
+            await asyncio.to_thread(require_actor, self.requests, arg.principal, request_id, action)
         try:
             result: SupportInfo = await execute_update(
                 self.client,
