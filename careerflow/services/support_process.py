@@ -15,7 +15,7 @@ from temporalio.exceptions import WorkflowAlreadyStartedError
 from activities.support import SupportInfo, support_info
 from aggregates.base import NotFoundError, PermissionDeniedError
 from aggregates.not_found import no_support_request
-from aggregates.support_rules import ACTIONS
+from aggregates.support_rules import ACTIONS, not_on_team, not_the_rep
 from careerflow.applications.support import Support, taken
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import as_domain_error, execute_update
@@ -59,23 +59,17 @@ def require_actor(
     if action in ("acknowledge", "answer"):
         people = [row["lead_id"], *(m for m in row["members"] if m != row["lead_id"])]
         if principal.person_id not in people:
-            raise PermissionDeniedError(
-                "{person_id} is not on the {team} ({people}); only the team a request is "
-                "routed to may {action} it",
-                person_id=principal.person_id,
-                team=row.get("team_label") or row["team"],
-                people=", ".join(people),
-                action=ACTIONS[action],
-            )
+            team = row.get("team_label") or row["team"]
+            refusal = not_on_team(principal.person_id, team, people, action)
+            raise PermissionDeniedError(refusal)
     elif principal.role != AccessRole.employee or principal.person_id != row["employee_id"]:
-        raise PermissionDeniedError(
-            "{person_id} cannot {action} {employee_id}'s support request "
-            "{request_id}; only the rep who raised it may",
-            person_id=principal.person_id,
-            action=ACTIONS[action],
-            employee_id=row["employee_id"],
-            request_id=request_id,
-        )
+        refusal = not_the_rep(principal.person_id, action, row["employee_id"], request_id)
+        raise PermissionDeniedError(refusal)
+
+
+def require_raiser(principal: Principal) -> None:
+    """Reps (employees) raise support requests; every face asks this."""
+    principal.require(AccessRole.employee, action=Message("raise support requests"))
 
 
 class SupportProcessService:
@@ -101,7 +95,7 @@ class SupportProcessService:
     ) -> SupportInfo:
         """Raises a request and returns it as recorded (routing, SLA due time). Raising
         again with the same `request_id` returns the same request (a retry is safe)."""
-        principal.require(AccessRole.employee, action=Message("raise support requests"))
+        require_raiser(principal)
         rid = request_id or new_request_id()
         existing = self.commands.claim(rid, principal)
         if existing is not None:

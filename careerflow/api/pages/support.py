@@ -30,6 +30,7 @@ from careerflow.api.pages.reads import _context, _document, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.support_process import require_raiser
 from projections.support_queries import SupportRequestView
 from words.messages import Message
 
@@ -121,7 +122,7 @@ def _new_form(
 @router.get("/support/new", response_class=HTMLResponse)
 def new_request(request: Request) -> Response:
     caller = _caller(request)
-    caller.require(AccessRole.employee, action=Message("raise support requests"))
+    require_raiser(caller)
     return _new_form(request, caller)
 
 
