@@ -39,12 +39,8 @@ class VisibleRequests(Protocol):
     def visible(self, principal: Principal, request_id: str) -> dict[str, Any] | None: ...
 
 
-def require_actor(
-    requests: VisibleRequests, principal: Principal, request_id: str, action: str
-) -> None:
-    """The request must be visible to the caller (404), and the caller the person who may
-    take this step (403). Without a read-model row yet, the workflow answers. Every face
-    (API, pages, CLI) asks this through the service's steps."""
+def require_acting_role(principal: Principal, action: str) -> None:
+    """Auditors, integrations and the engine's own reads change no support request."""
     if principal.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
         raise PermissionDeniedError(
             "{role} {person_id} may not {action} support requests; "
@@ -53,7 +49,21 @@ def require_actor(
             person_id=principal.person_id,
             action=ACTIONS[action],
         )
-    row = requests.visible(principal, request_id)
+
+
+def require_actor(
+    requests: VisibleRequests, principal: Principal, request_id: str, action: str
+) -> None:
+    """The caller must be the person who may take this step (403): a team member for
+    acknowledge/answer, the rep who raised it for confirm/reopen. Without a read-model row
+    the caller may see, the workflow answers. Every face (API, pages, CLI) gets this
+    through the service's steps; the API and the pages first ask the read model whether
+    the caller sees the request at all (404 otherwise)."""
+    require_acting_role(principal, action)
+    try:
+        row = requests.visible(principal, request_id)
+    except NotFoundError:
+        row = None  # a face that hides requests asks visible() first; else the engine says
     if row is None:
         return
     if action in ("acknowledge", "answer"):

@@ -9,12 +9,14 @@ from typing import Annotated
 
 from fastapi import APIRouter, Path, Query, status
 from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
 
 from activities.support import SupportInfo
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
-from careerflow.services.support_process import SupportProcessService
+from careerflow.principal import Principal
+from careerflow.services.support_process import SupportProcessService, require_acting_role
 from projections.support_queries import (
     Compliance,
     MyRequests,
@@ -65,6 +67,20 @@ async def _process(ctx: ApiContext) -> SupportProcessService:
     return await ctx.support()
 
 
+def _sees(ctx: ApiContext, caller: Principal, request_id: str, action: str) -> None:
+    """A step only on a request the caller sees (else 404, nothing said about it); the
+    roles that change nothing hear that first (403). Who may take the step: the service."""
+    require_acting_role(caller, action)
+    ctx.services.support_queries.visible(caller, request_id)
+
+
+async def _step(
+    ctx: ApiContext, caller: Principal, request_id: str, action: str
+) -> SupportProcessService:
+    await run_in_threadpool(_sees, ctx, caller, request_id, action)
+    return await ctx.support()
+
+
 # -- the rep -------------------------------------------------------------------------
 @router.post(
     "/requests",
@@ -109,7 +125,7 @@ async def confirm(request_id: RequestId, caller: Caller, ctx: Context) -> Suppor
     """The rep confirms the answer resolved the request (it is then resolved).
 
     The rep who raised it, once it is answered."""
-    return await (await _process(ctx)).confirm(caller, request_id)
+    return await (await _step(ctx, caller, request_id, "confirm")).confirm(caller, request_id)
 
 
 @router.post(
@@ -121,7 +137,9 @@ async def reopen(
     """The rep says the answer did not resolve it, with a reason; the team answers again.
 
     The rep who raised it, once it is answered."""
-    return await (await _process(ctx)).reopen(caller, request_id, body.reason)
+    return await (await _step(ctx, caller, request_id, "reopen")).reopen(
+        caller, request_id, body.reason
+    )
 
 
 # -- the team ------------------------------------------------------------------------
@@ -135,7 +153,9 @@ async def acknowledge(request_id: RequestId, caller: Caller, ctx: Context) -> Su
     are recorded.
 
     The team the request is routed to (its lead and members), once."""
-    return await (await _process(ctx)).acknowledge(caller, request_id)
+    return await (await _step(ctx, caller, request_id, "acknowledge")).acknowledge(
+        caller, request_id
+    )
 
 
 @router.post(
@@ -147,7 +167,9 @@ async def answer(
     """The team's answer to the rep (after the acknowledgement; again after a reopen).
 
     The team the request is routed to."""
-    return await (await _process(ctx)).answer(caller, request_id, body.text)
+    return await (await _step(ctx, caller, request_id, "answer")).answer(
+        caller, request_id, body.text
+    )
 
 
 @router.get("/teams/{team}/queue", response_model=TeamQueue, summary="A team's queue")
