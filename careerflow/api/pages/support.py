@@ -37,7 +37,6 @@ from words.messages import Message
 _COMMAND = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 STEPS = ("confirm", "reopen", "acknowledge", "answer")
 DONE = ("raised", *STEPS)
-WITH_TEAM = ("open", "acknowledged", "reopened")
 
 
 def _support_process(services: Engine) -> SupportProcess | None:
