@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from aggregates.meta import Immutable
@@ -116,29 +116,38 @@ def role_refusal(role: str, person_id: str, action: str) -> Message | None:
     return None
 
 
+def not_on_team(person_id: str, team: Any, people: list[str], action: str) -> Message:
+    """`team` is the team's label ({"en", "zh"}) or its key."""
+    return Message(
+        "{person_id} is not on the {team} ({people}); only the team a request is "
+        "routed to may {action} it",
+        person_id=person_id,
+        team=team,
+        people=", ".join(people),
+        action=ACTIONS[action],
+    )
+
+
+def not_the_rep(person_id: str, action: str, employee_id: str, request_id: str) -> Message:
+    return Message(
+        "{person_id} cannot {action} {employee_id}'s support request "
+        "{request_id}; only the rep who raised it may",
+        person_id=person_id,
+        action=ACTIONS[action],
+        employee_id=employee_id,
+        request_id=request_id,
+    )
+
+
 def team_refusal(request: RequestState, person_id: str, action: str) -> Message | None:
     if not request.on_team(person_id):
-        return Message(
-            "{person_id} is not on the {team} ({people}); only the team a request is "
-            "routed to may {action} it",
-            person_id=person_id,
-            team=request.team_label,
-            people=", ".join(request.team_people()),
-            action=ACTIONS[action],
-        )
+        return not_on_team(person_id, request.team_label, request.team_people(), action)
     return finished_refusal(request)
 
 
 def rep_refusal(request: RequestState, person_id: str, action: str) -> Message | None:
     if person_id != request.employee_id:
-        return Message(
-            "{person_id} cannot {action} {employee_id}'s support request "
-            "{request_id}; only the rep who raised it may",
-            person_id=person_id,
-            action=ACTIONS[action],
-            employee_id=request.employee_id,
-            request_id=request.request_id,
-        )
+        return not_the_rep(person_id, action, request.employee_id, request.request_id)
     return finished_refusal(request)
 
 

@@ -138,7 +138,7 @@ class Engine:
         return MetricImportProcess(self.store.metrics, self.catalog, client, task_queue)
 
     def support_process(self, client: Client, task_queue: str) -> SupportProcessService:
-        return SupportProcessService(self.store.support, client, task_queue)
+        return SupportProcessService(self.store.support, client, task_queue, self.support_queries)
 
     def assessment_process(self, client: Client, task_queue: str) -> AssessmentProcessService:
         return AssessmentProcessService(self.store.assessments, client, task_queue)

@@ -9,6 +9,9 @@ and compliance, and from the version that routed the request for the request its
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -25,7 +28,7 @@ from aggregates.documents import period_kind
 from aggregates.support_process import SupportProcess
 from aggregates.support_rules import local_label
 from careerflow.principal import AccessRole, Principal
-from projections.visibility import EVERYONE, can_see
+from projections.visibility import EVERYONE, can_see, reports_of
 from words.messages import Invalid, Message
 
 WITH_TEAM = ["open", "acknowledged", "reopened"]
@@ -96,6 +99,19 @@ class MyRequests(BaseModel):
     open: int
     breached: int
     requests: list[SupportRow]
+
+
+class TeamRequests(BaseModel):
+    """Requests raised by a manager's reports, newest first, one page of them."""
+
+    manager_id: str
+    total: int
+    open: int
+    breached: int
+    limit: int
+    requests: list[SupportRow]
+    next_cursor: str | None
+    """Give it back as `cursor` for the next page; None on the last one."""
 
 
 class TeamQueue(BaseModel):
@@ -212,6 +228,22 @@ def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
 
+def _cursor(raised_at: datetime, request_id: str) -> str:
+    raw = json.dumps([raised_at.isoformat(), request_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _after(cursor: str | None) -> tuple[datetime, str] | None:
+    if not cursor:
+        return None
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, rid = json.loads(raw)
+        return datetime.fromisoformat(at), str(rid)
+    except (ValueError, TypeError, binascii.Error):
+        raise DomainError("cursor: not one this list gave ({cursor!r})", cursor=cursor) from None
+
+
 _SELECT = (
     "SELECT r.*, e.name FROM rm_support_request r "
     "LEFT JOIN rm_employee e ON e.employee_id = r.employee_id "
@@ -259,6 +291,53 @@ class SupportQueries:
             requests=requests,
         )
 
+    def of_team(
+        self,
+        principal: Principal,
+        cursor: str | None = None,
+        limit: int = 25,
+        now: datetime | None = None,
+    ) -> TeamRequests:
+        """Requests raised by the manager's reports (their team, as the access rules
+        scope it), newest first, `limit` per page from `cursor`."""
+        principal.require(AccessRole.manager, action=Message("see your team's support requests"))
+        moment = now or datetime.now(UTC)
+        after = _after(cursor)
+        limit = max(1, min(limit, 100))
+        with self._connection() as conn:
+            team = sorted(reports_of(conn, principal.person_id))
+            counts = conn.execute(
+                "SELECT count(*) AS total, "
+                "count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) AS open, "
+                "count(*) FILTER (WHERE sla_met IS FALSE OR (sla_met IS NULL AND "
+                "(breached_at IS NOT NULL OR due_at < %s))) AS breached "
+                "FROM rm_support_request WHERE employee_id = ANY(%s)",
+                (moment, team),
+            ).fetchone()
+            rows = conn.execute(
+                _SELECT + "WHERE r.employee_id = ANY(%(team)s) "
+                "AND (%(at)s::timestamptz IS NULL "
+                "OR (r.raised_at, r.request_id) < (%(at)s::timestamptz, %(id)s::text)) "
+                "ORDER BY r.raised_at DESC, r.request_id DESC LIMIT %(limit)s",
+                {
+                    "team": team,
+                    "at": after[0] if after else None,
+                    "id": after[1] if after else None,
+                    "limit": limit + 1,
+                },
+            ).fetchall()
+        more = len(rows) > limit
+        rows = rows[:limit]
+        return TeamRequests(
+            manager_id=principal.person_id,
+            total=counts["total"] if counts else 0,
+            open=counts["open"] if counts else 0,
+            breached=counts["breached"] if counts else 0,
+            limit=limit,
+            requests=[SupportRow(**_row(r, moment)) for r in rows],
+            next_cursor=_cursor(rows[-1]["raised_at"], rows[-1]["request_id"]) if more else None,
+        )
+
     # -- one request ---------------------------------------------------------------------
     def request(
         self, principal: Principal, request_id: str, now: datetime | None = None
@@ -289,7 +368,8 @@ class SupportQueries:
         Raises NotFoundError when it exists but the caller may not see it."""
         with self._connection() as conn:
             r = conn.execute(
-                "SELECT request_id, employee_id, team, lead_id, members FROM rm_support_request "
+                "SELECT request_id, employee_id, team, team_label, lead_id, members "
+                "FROM rm_support_request "
                 "WHERE request_id = %s",
                 (request_id,),
             ).fetchone()

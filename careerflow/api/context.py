@@ -13,6 +13,7 @@ from careerflow.services.cycle_process import CycleProcessService
 from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
+from careerflow.services.support_process import SupportProcessService
 
 
 class ApiContext:
@@ -45,3 +46,6 @@ class ApiContext:
 
     async def metric_import(self) -> MetricImportProcess:
         return self.services.metric_import(await self.client(), self.task_queue)
+
+    async def support(self) -> SupportProcessService:
+        return self.services.support_process(await self.client(), self.task_queue)

@@ -117,7 +117,7 @@ async def test_a_request_from_raising_to_confirmation(staff: ApiStack) -> None:
     refused = await _step(api, "employee:E1", rid, "confirm", status=422)
     assert "has no answer to confirm yet" in refused["detail"]
     refused = await _step(api, "manager:S001", rid, "acknowledge", status=403)
-    assert "S001 is not on the product team (PD01, PD02)" in refused["detail"]
+    assert "S001 is not on the Product team (PD01, PD02)" in refused["detail"]
     await _step(api, "employee:E2", rid, "confirm", status=404)
     await _step(api, "auditor:A001", rid, "acknowledge", status=403)
     events = api.services.store.support.events.get(support_uuid(rid))

@@ -58,6 +58,7 @@ from careerflow.api.pages import policies  # noqa: F401
 from careerflow.api.pages import people  # noqa: F401
 from careerflow.api.pages import week  # noqa: F401
 from careerflow.api.pages import inbox, plans  # noqa: F401
+from careerflow.api.pages import support  # noqa: F401
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]

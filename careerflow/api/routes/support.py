@@ -12,19 +12,17 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from activities.support import SupportInfo
-from aggregates.base import PermissionDeniedError
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
-from careerflow.principal import AccessRole, Principal
-from careerflow.services.support_process import SupportProcessService
+from careerflow.principal import Principal
+from careerflow.services.support_process import SupportProcessService, require_acting_role
 from projections.support_queries import (
     Compliance,
     MyRequests,
     SupportRequestView,
     TeamQueue,
 )
-from words.messages import Message
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
 # visible, 422 a malformed request or a business rule that said no (with the reason).
@@ -65,46 +63,22 @@ class ReopenBody(BaseModel):
     )
 
 
-# -- access checks done before a workflow is asked ---------------------------------------
-def _require_actor(ctx: ApiContext, caller: Principal, request_id: str, action: str) -> None:
-    """The request must be visible to the caller (404), and the caller the person who may
-    take this step (403). Without a read-model row yet, the workflow answers."""
-    if caller.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
-        raise PermissionDeniedError(
-            "{role} {person_id} may not {action} support requests; "
-            "this role changes no support request",
-            role=caller.role.value,
-            person_id=caller.person_id,
-            action=action,
-        )
-    row = ctx.services.support_queries.visible(caller, request_id)
-    if row is None:
-        return
-    if action in ("acknowledge", "answer"):
-        people = [row["lead_id"], *(m for m in row["members"] if m != row["lead_id"])]
-        if caller.person_id not in people:
-            raise PermissionDeniedError(
-                "{person_id} is not on the {team} team ({members}); "
-                "only the team a request is routed to may {action} it",
-                person_id=caller.person_id,
-                team=row["team"],
-                members=", ".join(people),
-                action=action,
-            )
-    elif caller.role != AccessRole.employee or caller.person_id != row["employee_id"]:
-        raise PermissionDeniedError(
-            "{role} {person_id} cannot {action} {employee_id}'s "
-            "support request {request_id}; only the rep who raised it may",
-            role=caller.role.value,
-            person_id=caller.person_id,
-            action=action,
-            employee_id=row["employee_id"],
-            request_id=request_id,
-        )
-
-
 async def _process(ctx: ApiContext) -> SupportProcessService:
-    return ctx.services.support_process(await ctx.client(), ctx.task_queue)
+    return await ctx.support()
+
+
+def _sees(ctx: ApiContext, caller: Principal, request_id: str, action: str) -> None:
+    """A step only on a request the caller sees (else 404, nothing said about it); the
+    roles that change nothing hear that first (403). Who may take the step: the service."""
+    require_acting_role(caller, action)
+    ctx.services.support_queries.visible(caller, request_id)
+
+
+async def _step(
+    ctx: ApiContext, caller: Principal, request_id: str, action: str
+) -> SupportProcessService:
+    await run_in_threadpool(_sees, ctx, caller, request_id, action)
+    return await ctx.support()
 
 
 # -- the rep -------------------------------------------------------------------------
@@ -119,7 +93,6 @@ async def raise_request(body: RaiseBody, caller: Caller, ctx: Context) -> Suppor
     SLA and when it is due.
 
     Reps (employees) only; an unknown category or empty text is refused (422)."""
-    caller.require(AccessRole.employee, action=Message("raise support requests"))
     process = await _process(ctx)
     return await process.raise_request(
         caller, body.category, body.text, body.customer, body.request_id
@@ -152,8 +125,7 @@ async def confirm(request_id: RequestId, caller: Caller, ctx: Context) -> Suppor
     """The rep confirms the answer resolved the request (it is then resolved).
 
     The rep who raised it, once it is answered."""
-    await run_in_threadpool(_require_actor, ctx, caller, request_id, "confirm")
-    return await (await _process(ctx)).confirm(caller, request_id)
+    return await (await _step(ctx, caller, request_id, "confirm")).confirm(caller, request_id)
 
 
 @router.post(
@@ -165,8 +137,9 @@ async def reopen(
     """The rep says the answer did not resolve it, with a reason; the team answers again.
 
     The rep who raised it, once it is answered."""
-    await run_in_threadpool(_require_actor, ctx, caller, request_id, "reopen")
-    return await (await _process(ctx)).reopen(caller, request_id, body.reason)
+    return await (await _step(ctx, caller, request_id, "reopen")).reopen(
+        caller, request_id, body.reason
+    )
 
 
 # -- the team ------------------------------------------------------------------------
@@ -180,8 +153,9 @@ async def acknowledge(request_id: RequestId, caller: Caller, ctx: Context) -> Su
     are recorded.
 
     The team the request is routed to (its lead and members), once."""
-    await run_in_threadpool(_require_actor, ctx, caller, request_id, "acknowledge")
-    return await (await _process(ctx)).acknowledge(caller, request_id)
+    return await (await _step(ctx, caller, request_id, "acknowledge")).acknowledge(
+        caller, request_id
+    )
 
 
 @router.post(
@@ -193,8 +167,9 @@ async def answer(
     """The team's answer to the rep (after the acknowledgement; again after a reopen).
 
     The team the request is routed to."""
-    await run_in_threadpool(_require_actor, ctx, caller, request_id, "answer")
-    return await (await _process(ctx)).answer(caller, request_id, body.text)
+    return await (await _step(ctx, caller, request_id, "answer")).answer(
+        caller, request_id, body.text
+    )
 
 
 @router.get("/teams/{team}/queue", response_model=TeamQueue, summary="A team's queue")
