@@ -28,7 +28,10 @@ promotion_process document's). Messages from the domain services stay English.
                                       requests and 360° rounds, filtered by kind, person
                                       and dates, each with its ordered history and its
                                       exports (read-only; every view is recorded)
-    /applications/{application_id}    one application's status and timeline
+    /applications/{application_id}    one application's status and timeline (the
+                                      applicant withdraws or resubmits there)
+    /promotion, POST /promotion/apply the rep's readiness and gaps, the application for
+                                      the next role, their applications
     /manifest.webmanifest, /sw.js,   the installable app: manifest, service worker (the
     /offline                          shell and static files only) and its offline page
 
@@ -51,6 +54,7 @@ from careerflow.api.pages.rendering import STATIC, TEMPLATE_SETS, TEMPLATES
 # isort: off
 from careerflow.api.pages import session, shell, employee, manager, hr, audit  # noqa: F401
 from careerflow.api.pages import applications  # noqa: F401
+from careerflow.api.pages import promotion  # noqa: F401
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]

@@ -12,6 +12,7 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError
 from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.promotion import DONE, applicant_steps
 from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
 from careerflow.api.pages.rendering import _gettext, _render
 from careerflow.api.pages.views import _sla
@@ -21,7 +22,9 @@ from words.messages import Message
 
 # -- one application, and the manager's decision ---------------------------------------
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-def application_page(request: Request, application_id: str, decided: str = "") -> Response:
+def application_page(
+    request: Request, application_id: str, decided: str = "", done: str = ""
+) -> Response:
     caller = _caller(request)
     s = _services(request)
     record = s.promotion_queries.application(caller, application_id)
@@ -41,6 +44,8 @@ def application_page(request: Request, application_id: str, decided: str = "") -
             "can_decide": can_decide,
             "sla": sla,
             "decided": decided if decided in ("approve", "reject") else None,
+            "steps": applicant_steps(caller, record),
+            "done": done if done in DONE else None,
         },
         caller,
     )
