@@ -27,7 +27,19 @@ TAG = re.compile(r"<[^>]+>")
 LATIN = re.compile(r"[A-Za-z]{2,}")
 CJK = re.compile(r"[\u3400-\u9fff]")
 # Names that stay as they are in every language: the product, the chart library, the zone.
-ALLOWED = {"careerflow", "Chart", "js", "Asia", "Shanghai"}
+ALLOWED = {
+    "careerflow",
+    "Chart",
+    "js",
+    "Asia",
+    "Shanghai",
+    "HR",
+    "KPI",
+    "CSV",
+    "XLSX",
+    "JSON",
+    "HTML",
+}
 
 
 def other_language(page: str, lang: str) -> list[str]:
