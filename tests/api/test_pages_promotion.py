@@ -113,6 +113,20 @@ async def test_the_rep_withdraws_and_applies_again(site: Site) -> None:
             Principal(person_id="E1", role=AccessRole.employee), application_id
         )
         assert record["stage"] == "withdrawn"
+        # Sent again with its command id: the recorded outcome; a new withdrawal of the
+        # closed application: the engine's refusal, said on the same page (422).
+        again = await client.post(
+            f"/applications/{application_id}/withdraw",
+            data={"csrf": csrf_of(app_page), "reason": "下个季度再申请", "command_id": "w-1"},
+        )
+        assert again.status_code == 303, again.text
+        closed = await client.post(
+            f"/applications/{application_id}/withdraw",
+            data={"csrf": csrf_of(app_page), "reason": "再撤回一次", "command_id": "w-2"},
+        )
+        assert closed.status_code == 422, closed.text
+        assert 'id="refused"' in closed.text and 'id="timeline"' in closed.text
+        assert other_language(closed.text, "zh") == []
 
         page = await _page(client, "/promotion", "zh")
         applied = await client.post(
@@ -168,6 +182,13 @@ async def test_a_returned_application_is_resubmitted(site: Site) -> None:
         application_id = site.api.services.promotion_queries.of_employee(e2, "E2")[0][
             "application_id"
         ]
+        early = await _page(client, f"/applications/{application_id}", "en")
+        assert "/resubmit" not in early.text  # not returned yet
+        refused = await client.post(
+            f"/applications/{application_id}/resubmit",
+            data={"csrf": csrf_of(early), "command_id": "r-0"},
+        )
+        assert refused.status_code == 422 and 'id="refused"' in refused.text
     async with site.session("manager:S001", "en") as manager:
         app_page = await manager.get(f"/applications/{application_id}")
         decided = await manager.post(

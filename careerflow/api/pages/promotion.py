@@ -16,8 +16,8 @@ from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
-from aggregates.promotion_rules import CLOSED, Stage
 from careerflow.api import i18n
+from careerflow.api.pages.applications import CLOSED_STAGES, DONE, application_view
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
@@ -27,10 +27,6 @@ from words.messages import Message
 
 # A course or a term set off in a stored line: *Consultative selling*.
 _MARKED = re.compile(r"\*([^*\n]+)\*")
-# Where an application is over (the applicant has no step left on it).
-CLOSED_STAGES = frozenset(CLOSED)
-# What a done notice may say (anything else is not shown).
-DONE = ("applied", "withdrawn", "resubmitted")
 
 
 def marked(value: Any, lang: str) -> Markup:
@@ -134,17 +130,7 @@ async def apply(
     return RedirectResponse("/promotion?done=applied#applications", status_code=303)
 
 
-# -- the applicant's steps on one application -------------------------------------------
-def applicant_steps(caller: Principal, record: dict[str, Any]) -> dict[str, bool]:
-    """Which of the applicant's forms the application page shows: withdraw while it is
-    open, resubmit after a return. The engine decides; these only spare useless forms."""
-    own = caller.person_id == record["employee_id"]
-    return {
-        "withdraw": own and record["stage"] not in CLOSED_STAGES | {Stage.approved},
-        "resubmit": own and record["stage"] == "returned",
-    }
-
-
+# -- the applicant's steps on one application (the page: pages/applications.py) ------
 @router.post("/applications/{application_id}/withdraw")
 async def withdraw(
     request: Request,
@@ -159,9 +145,14 @@ async def withdraw(
     ctx = _context(request)
     s = ctx.services
     flow = await ctx.promotions()
-    status = await flow.withdraw_application(
-        caller, application_id, reason.strip(), command_id or None
-    )
+    try:
+        status = await flow.withdraw_application(
+            caller, application_id, reason.strip(), command_id or None
+        )
+    except (PermissionDeniedError, NotFoundError):
+        raise
+    except DomainError as exc:
+        return await _refused(request, caller, application_id, exc)
     await _until(lambda: _at(s, caller, application_id, status.stage.value))
     return RedirectResponse(f"/applications/{application_id}?done=withdrawn", status_code=303)
 
@@ -180,10 +171,25 @@ async def resubmit(
     ctx = _context(request)
     s = ctx.services
     flow = await ctx.promotions()
-    status = await flow.resubmit_application(caller, application_id, command_id or None)
+    try:
+        status = await flow.resubmit_application(caller, application_id, command_id or None)
+    except (PermissionDeniedError, NotFoundError):
+        raise
+    except DomainError as exc:
+        return await _refused(request, caller, application_id, exc)
     await _until(lambda: _at(s, caller, application_id, status.stage.value))
     return RedirectResponse(f"/applications/{application_id}?done=resubmitted", status_code=303)
 
 
 def _at(s: Engine, caller: Principal, application_id: str, stage: str) -> bool:
     return bool(s.promotion_queries.application(caller, application_id)["stage"] == stage)
+
+
+async def _refused(
+    request: Request, caller: Principal, application_id: str, exc: DomainError
+) -> Response:
+    """The application's page again, the engine's refusal said in its language (422)."""
+    said = i18n.say(exc, _lang(request))
+    return await run_in_threadpool(
+        lambda: application_view(request, caller, application_id, refused=said)
+    )
