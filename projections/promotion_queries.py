@@ -76,6 +76,21 @@ class PromotionQueries:
                 visible |= reports_of(conn, principal.person_id)  # type: ignore[arg-type]
         return [dict(r) for r in rows if r["employee_id"] in visible]
 
+    def of_employee(self, principal: Principal, employee_id: str) -> list[dict[str, Any]]:
+        """One employee's applications, newest first (one query; none when the caller may
+        not see the employee)."""
+        _require_reader(principal, Message("see promotion applications"))
+        with self.pool.connection() as conn:
+            if not can_see(conn, principal, employee_id):  # type: ignore[arg-type]
+                return []
+            rows: Any = conn.execute(
+                "SELECT application_id, employee_id, from_role, target_role, stage, round, "
+                "started_at, stage_since, decided_at, manager_id, eligible, returned_count "
+                "FROM rm_application WHERE employee_id = %s ORDER BY started_at DESC",
+                (employee_id,),
+            ).fetchall()
+        return [dict(r) for r in rows]
+
     def pipeline(self, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
         """HR's view: open applications by stage, each with its age in working days."""
         principal.require(

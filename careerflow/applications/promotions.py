@@ -22,7 +22,7 @@ from aggregates.documents import (
 )
 from aggregates.employee import Employee
 from aggregates.kpi_weights import KpiWeights
-from aggregates.ladder import Role, is_next_rung, next_role
+from aggregates.ladder import ROLE_LABELS, Role, is_next_rung, next_role
 from aggregates.metric_ledger import MetricLedger
 from aggregates.plan_template import add_months
 from aggregates.promotion import (
@@ -71,15 +71,15 @@ def check_can_apply(principal: Principal, employee: Employee, target: Role) -> N
     if not is_next_rung(employee.role, target):
         rung = next_role(employee.role)
         hint = (
-            Message("the next rung is {rung}", rung=rung.value)
+            Message("the next rung is {rung}", rung=ROLE_LABELS[rung])
             if rung
             else Message("they are on the top rung")
         )
         raise DomainError(
             "{employee_id} is a {role}; {target} is not the next rung ({hint})",
             employee_id=employee.employee_id,
-            role=Role(employee.role).value,
-            target=target.value,
+            role=ROLE_LABELS[Role(employee.role)],  # the rungs by name, in each language
+            target=ROLE_LABELS[Role(target)],
             hint=hint,
         )
 

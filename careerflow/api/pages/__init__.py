@@ -28,7 +28,10 @@ promotion_process document's). Engine messages are said in the page's language w
                                       requests and 360° rounds, filtered by kind, person
                                       and dates, each with its ordered history and its
                                       exports (read-only; every view is recorded)
-    /applications/{application_id}    one application's status and timeline
+    /applications/{application_id}    one application's status and timeline (the
+                                      applicant withdraws or resubmits there)
+    /promotion, POST /promotion/apply the rep's readiness and gaps, the application for
+                                      the next role, their applications
     /manifest.webmanifest, /sw.js,   the installable app: manifest, service worker (the
     /offline                          shell and static files only) and its offline page
 
@@ -59,6 +62,7 @@ from careerflow.api.pages import people  # noqa: F401
 from careerflow.api.pages import week  # noqa: F401
 from careerflow.api.pages import inbox, plans  # noqa: F401
 from careerflow.api.pages import support  # noqa: F401
+from careerflow.api.pages import promotion  # noqa: F401
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]

@@ -1,28 +1,59 @@
-"""One promotion application's status and timeline, and the manager's decision on it."""
+"""One promotion application's status and timeline, the manager's decision on it, and
+which of the applicant's steps (withdraw, resubmit: pages/promotion.py) it offers."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
+from aggregates.promotion_rules import CLOSED, Stage
 from careerflow.api import i18n
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _sla
-from careerflow.principal import AccessRole
+from careerflow.principal import AccessRole, Principal
 from words.messages import Message
+
+# Where an application is over (the applicant has no step left on it).
+CLOSED_STAGES = frozenset(CLOSED)
+# What a done notice may say (anything else is not shown).
+DONE = ("applied", "withdrawn", "resubmitted")
+
+
+def applicant_steps(caller: Principal, record: dict[str, Any]) -> dict[str, bool]:
+    """Which of the applicant's forms the application page shows: withdraw while it is
+    open, resubmit after a return. The engine decides; these only spare useless forms."""
+    own = caller.person_id == record["employee_id"]
+    return {
+        "withdraw": own and record["stage"] not in CLOSED_STAGES | {Stage.approved},
+        "resubmit": own and record["stage"] == "returned",
+    }
 
 
 # -- one application, and the manager's decision ---------------------------------------
 @router.get("/applications/{application_id}", response_class=HTMLResponse)
-def application_page(request: Request, application_id: str, decided: str = "") -> Response:
-    caller = _caller(request)
+def application_page(
+    request: Request, application_id: str, decided: str = "", done: str = ""
+) -> Response:
+    return application_view(request, _caller(request), application_id, decided, done)
+
+
+def application_view(
+    request: Request,
+    caller: Principal,
+    application_id: str,
+    decided: str = "",
+    done: str = "",
+    *,
+    refused: str | None = None,
+) -> Response:
+    """The page; `refused`: the engine's refusal of the applicant's step, said (422)."""
     s = _services(request)
     record = s.promotion_queries.application(caller, application_id, _lang(request))
     can_decide = (
@@ -41,8 +72,12 @@ def application_page(request: Request, application_id: str, decided: str = "") -
             "can_decide": can_decide,
             "sla": sla,
             "decided": decided if decided in ("approve", "reject") else None,
+            "steps": applicant_steps(caller, record),
+            "done": done if done in DONE else None,
+            "refused": refused,
         },
         caller,
+        422 if refused else 200,
     )
 
 

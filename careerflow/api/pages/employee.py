@@ -67,9 +67,9 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
     week = _week(s, request)
     rep_week = _optional(lambda: s.cycle_queries.rep_week(caller, employee_id, week))
     plans = s.plan_queries.plans_of(caller, employee_id)
-    mine = [a for a in s.promotion_queries.applications(caller) if a["employee_id"] == employee_id]
+    mine = s.promotion_queries.of_employee(caller, employee_id)  # newest first
     applications = [
-        s.promotion_queries.application(caller, a["application_id"], lang) for a in reversed(mine)
+        s.promotion_queries.application(caller, a["application_id"], lang) for a in mine
     ]
     own = caller.person_id == employee_id
     inbox = s.notifications.inbox(caller, employee_id, limit=20) if own else None

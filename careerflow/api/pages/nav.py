@@ -10,7 +10,11 @@ Link = tuple[str, str]
 """(path, label): the label is a msgid, said in the page's language by the template."""
 
 _REP: list[Link] = [("/employee", N_("My page"))]
-_REP_ONLY: list[Link] = [("/week", N_("My week")), ("/pay", N_("My pay"))]
+_REP_ONLY: list[Link] = [
+    ("/week", N_("My week")),
+    ("/pay", N_("My pay")),
+    ("/promotion", N_("My promotion")),
+]
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
