@@ -51,6 +51,7 @@ from careerflow.api.pages.rendering import STATIC, TEMPLATE_SETS, TEMPLATES
 # isort: off
 from careerflow.api.pages import session, shell, employee, manager, hr, audit  # noqa: F401
 from careerflow.api.pages import applications  # noqa: F401
+from careerflow.api.pages import problems  # noqa: F401
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]
