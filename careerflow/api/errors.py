@@ -11,7 +11,7 @@ for a call without a known caller), then Chinese. Messages are the engine's temp
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from fastapi import FastAPI, Request
@@ -316,10 +316,15 @@ def _wants_page(request: Request) -> bool:
 
 
 def _not_found_page(request: Request) -> Response:
-    """The pages' error page (error.html, in the page's language) for an unknown path."""
-    from careerflow.api.pages.problems import not_found_page  # the pages build on the API
-
-    return not_found_page(request)
+    """The pages' error page (error.html, in the page's language) for an unknown path,
+    which the pages register when they are mounted (`app.state.not_found_page`: the pages
+    build on this module, not the other way round)."""
+    page: Callable[[Request], Response] | None = getattr(request.app.state, "not_found_page", None)
+    if page is None:
+        return refusal(
+            request, 404, Message("Not found"), _http_detail(StarletteHTTPException(404))
+        )
+    return page(request)
 
 
 def _http_detail(exc: StarletteHTTPException) -> Message:

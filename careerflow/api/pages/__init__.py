@@ -51,7 +51,7 @@ from careerflow.api.pages.rendering import STATIC, TEMPLATE_SETS, TEMPLATES
 # isort: off
 from careerflow.api.pages import session, shell, employee, manager, hr, audit  # noqa: F401
 from careerflow.api.pages import applications  # noqa: F401
-from careerflow.api.pages import problems  # noqa: F401
+from careerflow.api.pages import problems
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]
@@ -61,3 +61,5 @@ def mount(app: FastAPI) -> None:
     """Adds the pages and their static files (CSS, JS, icons, the vendored chart library)."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(router)
+    # A browser asking for an unknown page gets the error page, not JSON (errors.py).
+    app.state.not_found_page = problems.not_found_page
