@@ -20,8 +20,8 @@ KIND_TEXTS: dict[str, tuple[str, str]] = {
         N_("Not authenticated"),
         N_(
             "The call carried no token, or one the engine does not know: unknown, expired "
-            "or revoked. Send a valid token as 'Authorization: Bearer <token>'; ask HR for a "
-            "new one."
+            "or revoked. Send a valid token in the Authorization header, after 'Bearer'; ask "
+            "HR for a new one."
         ),
     ),
     "forbidden": (
