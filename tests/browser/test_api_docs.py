@@ -90,3 +90,38 @@ async def test_redoc_draws_offline(browser: Browser, docs_base: str) -> None:  #
         assert elsewhere == [], elsewhere
     finally:
         await page.context.close()
+
+
+@pytest.mark.parametrize(
+    ("lang", "size", "says"),
+    [("zh", PHONE, "此地址没有页面"), ("en", DESKTOP, "There is no page at this address")],
+    ids=["zh-phone", "en-desktop"],
+)
+async def test_an_unknown_page_is_an_error_page(
+    browser: Browser,  # noqa: F811
+    docs_base: str,
+    lang: str,
+    size: dict[str, int],
+    says: str,
+) -> None:
+    """A browser sent to a path nothing answers sees the error page in its language, and
+    the problem type's page from there; an API path still answers problem+json."""
+    context = await browser.new_context(
+        viewport=size,  # type: ignore[arg-type]
+        locale={"zh": "zh-CN", "en": "en-US"}[lang],
+    )
+    try:
+        page = await context.new_page()
+        answer = await page.goto(docs_base + "/no/such/page")
+        assert answer is not None and answer.status == 404
+        assert answer.headers["content-type"].startswith("text/html")
+        assert says in await page.locator("main").inner_text()
+        assert await page.locator("html").get_attribute("lang") == {"zh": "zh-CN", "en": "en"}[lang]
+        kind = await page.goto(docs_base + "/problems/not-found")
+        assert kind is not None and kind.status == 200
+        assert "/problems/not-found" in await page.locator("main").inner_text()
+        api = await page.goto(docs_base + "/api/v1/no/such/path")
+        assert api is not None and api.status == 404
+        assert api.headers["content-type"].startswith("application/problem+json")
+    finally:
+        await context.close()
