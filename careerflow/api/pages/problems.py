@@ -99,7 +99,6 @@ def problem_kinds(request: Request) -> Response:
         "problems/kinds.html",
         {"kinds": kinds, "texts": KIND_TEXTS},
         _maybe_caller(request),
-        forms=False,
     )
 
 
@@ -118,7 +117,6 @@ def problem_kind(request: Request, kind: str) -> Response:
             "text": KIND_TEXTS[kind],
         },
         _maybe_caller(request),
-        forms=False,
     )
 
 
