@@ -19,7 +19,7 @@ from pydantic import BaseModel
 
 from careerflow.api import errors
 from careerflow.api.app import create_app
-from careerflow.api.examples import REQUEST_EXAMPLES
+from careerflow.api.examples import REQUEST_EXAMPLES, RESPONSE_EXAMPLES
 from careerflow.api.pages.problems import KIND_TEXTS
 from careerflow.api.pages.rendering import STATIC
 
@@ -88,6 +88,24 @@ def test_request_examples_are_valid_for_their_models(client: TestClient) -> None
     for name, example in REQUEST_EXAMPLES.items():
         if name in models:
             models[name].model_validate(example)
+
+
+def test_response_examples_are_valid_for_their_models(
+    client: TestClient, spec: dict[str, Any]
+) -> None:
+    """Each answer example is what its response model would send, and is in the document."""
+    models: dict[str, type[BaseModel]] = {}
+    for route in client.app.routes:  # type: ignore[attr-defined]
+        for sub in getattr(getattr(route, "original_router", None), "routes", []):
+            model = getattr(sub, "response_model", None)
+            if isinstance(model, type) and issubclass(model, BaseModel):
+                models[model.__name__] = model
+    assert set(RESPONSE_EXAMPLES) <= set(models)
+    for name, example in RESPONSE_EXAMPLES.items():
+        models[name].model_validate(example)
+    documented = str(spec["paths"])
+    for example in RESPONSE_EXAMPLES.values():
+        assert str(example) in documented
 
 
 def test_refusals_are_documented_as_problem_json_with_their_type(spec: dict[str, Any]) -> None:

@@ -114,4 +114,22 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
         "employee_id": "E00001",
         "target_role": "senior_sales_rep",
     },
+    "ApplicationStatus": {
+        "application_id": "3f1c2a9e-5b7d-4e21-9c3a-1f0e8d7b6a54",
+        "workflow_id": "promotion-3f1c2a9e-5b7d-4e21-9c3a-1f0e8d7b6a54",
+        "employee_id": "E00001",
+        "stage": "hr_review",
+        "round": 1,
+        "manager_id": "M001",
+        "command_id": "9d2e4f60-1a3b-4c5d-8e7f-0a1b2c3d4e5f",
+    },
+    "IssuedToken": {
+        "token": "cf_4k9x2m7q1p3z.Jb6vWm0T2yQe8rLs5nHd",
+        "token_id": "4k9x2m7q1p3z",
+        "person_id": "E00001",
+        "role": "employee",
+        "expires_at": "2027-03-05T00:00:00Z",
+    },
+    "Revoked": {"token_id": "4k9x2m7q1p3z", "revoked": True, "already_revoked": False},
+    "Me": {"person_id": "E00001", "role": "employee"},
 }
