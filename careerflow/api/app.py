@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from fastapi import FastAPI
 
-from careerflow.api import errors
+from careerflow.api import docs, errors
 from careerflow.api.context import ApiContext
 from careerflow.api.routes import ROUTERS
 from careerflow.api.routes.codec import install_cors
@@ -22,6 +22,9 @@ def create_app(context: ApiContext) -> FastAPI:
         description="Promotions, weekly performance cycles and development plans for "
         "sales teams. Every call acts as the person and role of its bearer token.",
         openapi_url="/openapi.json",
+        # /docs and /redoc are served from vendored assets (careerflow/api/docs.py)
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.context = context
     errors.install(app)
@@ -29,6 +32,7 @@ def create_app(context: ApiContext) -> FastAPI:
         app.include_router(router, prefix=API_PREFIX)
     # The Web UI decrypts Temporal payloads through /api/v1/codec from its own origin.
     install_cors(app, codec_origins(TemporalSettings.from_env().ui_port))
+    docs.install(app)
     _mount_pages(app)
     return app
 

@@ -63,6 +63,7 @@ from careerflow.api.pages import week  # noqa: F401
 from careerflow.api.pages import inbox, plans  # noqa: F401
 from careerflow.api.pages import support  # noqa: F401
 from careerflow.api.pages import promotion  # noqa: F401
+from careerflow.api.pages import problems
 # isort: on
 
 __all__ = ["LANG_COOKIE", "TEMPLATES", "TEMPLATE_SETS", "PageRoute", "mount", "router"]
@@ -72,3 +73,5 @@ def mount(app: FastAPI) -> None:
     """Adds the pages and their static files (CSS, JS, icons, the vendored chart library)."""
     app.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     app.include_router(router)
+    # A browser asking for an unknown page gets the error page, not JSON (errors.py).
+    app.state.not_found_page = problems.not_found_page
