@@ -155,7 +155,7 @@ def applications(say: Speaker, rows: list[dict[str, Any]]) -> list[Any]:
         Column("round", Message("round"), "num"),
         Column("started_at", Message("started"), "time"),
         Column("stage_since", Message("in this stage since"), "time"),
-        Column("manager_id", Message("manager")),
+        Column("manager_id", Message("line manager")),
     ]
     return [say.table(columns, rows, Message("promotion applications"))]
 
@@ -169,7 +169,7 @@ def application(say: Speaker, app: dict[str, Any]) -> list[Any]:
         (Message("round"), app.get("round"), "num"),
         (Message("started"), app.get("started_at"), "time"),
         (Message("in this stage since"), app.get("stage_since"), "time"),
-        (Message("manager"), app.get("manager_id"), "text"),
+        (Message("line manager"), app.get("manager_id"), "text"),
     ]
     summary = say.table(
         [Column("what", Message("field")), Column("value", Message("value"))],
