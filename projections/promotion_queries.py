@@ -9,6 +9,7 @@ from typing import Any
 
 from psycopg_pool import ConnectionPool
 
+from aggregates.base import NotFoundError
 from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
@@ -57,6 +58,22 @@ class PromotionQueries:
                 (application_id,),
             ).fetchall()
         return {**dict(row), "timeline": [_said_step(dict(s), lang) for s in steps]}
+
+    def latest_application_id(self, principal: Principal, employee_id: str) -> str:
+        """The id of the employee's latest application (by start), said as not found
+        when there is none the caller can see."""
+        _require_reader(principal, Message("see promotion applications"))
+        with self.pool.connection() as conn:
+            row: Any = conn.execute(
+                "SELECT application_id FROM rm_application WHERE employee_id = %s "
+                "ORDER BY started_at DESC LIMIT 1",
+                (employee_id,),
+            ).fetchone()
+            if row is None or not can_see(conn, principal, employee_id):  # type: ignore[arg-type]
+                raise NotFoundError(
+                    "no application of {employee_id!r} that you can see", employee_id=employee_id
+                )
+        return str(row["application_id"])
 
     def applications(self, principal: Principal, stage: str | None = None) -> list[dict[str, Any]]:
         _require_reader(principal, Message("see promotion applications"))

@@ -128,7 +128,7 @@ def test_a_claimed_identity_is_no_identity(
     assert employee.returncode == REFUSED and "may not list API tokens" in employee.stderr
     hr = tokens("hr:H001")
     caught_up(loaded)
-    listed = cli(loaded, tmp_path, "token", "list", token=hr)  # by the environment
+    listed = cli(loaded, tmp_path, "token", "list", "--json", token=hr)  # by the environment
     assert listed.returncode == 0, listed.stderr
     assert {t["person_id"] for t in json.loads(listed.stdout)} >= {"H001", "E00001"}
 
@@ -140,7 +140,7 @@ def test_an_unknown_or_revoked_token_is_refused_and_changes_nothing(
 
     def held() -> list[dict[str, object]]:
         caught_up(loaded)
-        done = cli(loaded, tmp_path, "token", "list", *hr)
+        done = cli(loaded, tmp_path, "token", "list", "--json", *hr)
         assert done.returncode == 0, done.stderr
         listed: list[dict[str, object]] = json.loads(done.stdout)
         return listed
@@ -187,7 +187,7 @@ def test_the_audit_trail_records_the_tokens_principal(
     entries = json.loads(history.stdout)["entries"]
     language = [e for e in entries if e["event"] == "LanguageSet"]
     assert [(e["actor"], e["role"]) for e in language] == [("E00002", "employee")]
-    listed = cli(loaded, tmp_path, "token", "list", *tokens.args("auditor:A001"))
+    listed = cli(loaded, tmp_path, "token", "list", "--json", *tokens.args("auditor:A001"))
     e3 = [t for t in json.loads(listed.stdout) if t["person_id"] == "E00003"]
     assert [t["issued_by"] for t in e3] == ["H001"]
 
@@ -210,7 +210,7 @@ def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path:
     # The next commands act as the saved token's principal; --token still wins.
     me = cli(loaded, tmp_path, "whoami")
     assert (json.loads(me.stdout)["person_id"], me.returncode) == ("S001", 0)
-    as_s001 = cli(loaded, tmp_path, "token", "list")
+    as_s001 = cli(loaded, tmp_path, "token", "list", "--json")
     assert as_s001.returncode == REFUSED
     assert "manager S001 may not list API tokens" in as_s001.stderr
     other = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"))
@@ -243,7 +243,7 @@ def test_the_first_hr_token_comes_from_the_operator(
     issued = json.loads(done.stdout)
     assert (issued["person_id"], issued["role"]) == ("H009", "hr")
     caught_up(loaded)
-    listed = cli(loaded, tmp_path, "token", "list", "--token", issued["token"])
+    listed = cli(loaded, tmp_path, "token", "list", "--json", "--token", issued["token"])
     assert listed.returncode == 0, listed.stderr
     mine = [t for t in json.loads(listed.stdout) if t["token_id"] == issued["token_id"]]
     assert [(t["label"], t["issued_by"]) for t in mine] == [("bootstrap", getpass.getuser())]
@@ -255,7 +255,7 @@ def test_policy_and_readiness_commands(
     unknown = cli(loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor")
     assert unknown.returncode == UNAUTHENTICATED
     shown = cli(
-        loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor",
+        loaded, tmp_path, "policy", "show", "promotion_criteria", "sales_supervisor", "--json",
         *tokens.args("employee:E00001"),
     )  # fmt: skip
     assert shown.returncode == 0, shown.stderr
@@ -278,7 +278,7 @@ def test_policy_and_readiness_commands(
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
         rm.wait_caught_up(store.applications(), timeout=120)
     me = tokens.args("employee:E00001")
-    mine = cli(loaded, tmp_path, "readiness", "E00001", *me)
+    mine = cli(loaded, tmp_path, "readiness", "E00001", "--json", *me)
     assert mine.returncode == 0, mine.stderr
     assert json.loads(mine.stdout)["employee_id"] == "E00001"
     other = cli(loaded, tmp_path, "readiness", "E00002", *me)

@@ -72,7 +72,7 @@ def test_hr_publishes_reweighted_kpis_from_the_command_line(
     tmp_path: Path,
 ) -> None:
     hr = tokens.args("hr:H001")
-    shown = cli(loaded, tmp_path, "policy", "show", "kpi_weights", "default", *hr)
+    shown = cli(loaded, tmp_path, "policy", "show", "kpi_weights", "default", "--json", *hr)
     assert shown.returncode == 0, shown.stderr
     assert json.loads(shown.stdout)["version"] == 1
 
@@ -93,7 +93,9 @@ def test_hr_publishes_reweighted_kpis_from_the_command_line(
     assert "'satisfaction' is a KPI and is weighted under customer" in twice.stderr
 
     weights = json.loads(
-        cli(loaded, tmp_path, "policy", "show", "potential_weights", "default", *hr).stdout
+        cli(
+            loaded, tmp_path, "policy", "show", "potential_weights", "default", "--json", *hr
+        ).stdout
     )["document"]
     customer = weights["dimensions"]["customer"]
     customer["indicators"] = [i for i in customer["indicators"] if i["metric"] != "satisfaction"]
@@ -111,7 +113,7 @@ def test_hr_publishes_reweighted_kpis_from_the_command_line(
 
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
         rm.wait_caught_up(store.applications(), timeout=120)
-    mine = cli(loaded, tmp_path, "readiness", "E00001", *tokens.args("employee:E00001"))
+    mine = cli(loaded, tmp_path, "readiness", "E00001", "--json", *tokens.args("employee:E00001"))
     assert mine.returncode == 0, mine.stderr
     readiness = json.loads(mine.stdout)
     assert readiness["policy_versions"]["kpi_weights/default"] == 2

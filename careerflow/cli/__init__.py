@@ -1,6 +1,7 @@
 """`careerflow` command line. Every command that changes or reads business data acts as
 the principal of an API token: --token, CAREERFLOW_TOKEN, or the one `careerflow login`
-saved. Exit codes: 2 usage, 3 no usable token, 4 refused, 5 not found, 6 invalid."""
+saved. Exit codes: 2 usage, 3 no usable token, 4 refused, 5 not found, 6 invalid,
+7 no stack to talk to."""
 
 # The docstring above is the root's --help. One module per feature, each with its own
 # Typer; the root lists the commands in the order they are added here (the unnamed ones
@@ -48,7 +49,14 @@ app.add_typer(calendar.calendar_app, name="calendar")
 
 
 def main() -> None:
-    app()
+    from careerflow.cli.common import stack_unreachable, unreachable
+
+    try:
+        app()
+    except Exception as exc:  # one line, no traceback, when there is no stack to talk to
+        if not unreachable(exc):
+            raise
+        stack_unreachable()
 
 
 __all__ = ["SYSTEM", "app", "main"]

@@ -99,10 +99,13 @@ def audit_verify(
                 )
             )
 
-    def progress(app_name: str, count: int) -> None:
+    from careerflow.cli.progress import counting
+
+    def plain(app_name: str, count: int) -> None:
         typer.echo(f"verify: {app_name}: {count} events", err=True)
 
-    report = _call(token, lambda s, p: verify_store(s.store, s.history, p, kept, progress))
+    with counting(Message("verifying"), _lang(), plain) as progress:
+        report = _call(token, lambda s, p: verify_store(s.store, s.history, p, kept, progress))
     if save_anchors is not None:
         heads = {a.application: [a.head_position, a.head] for a in report.applications}
         save_anchors.write_text(json.dumps(heads, indent=2))

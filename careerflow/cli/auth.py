@@ -32,6 +32,7 @@ class ExitCode(IntEnum):
     REFUSED = 4  # the role may not do this (403)
     NOT_FOUND = 5  # no such thing, or not one you can see (404)
     INVALID = 6  # bad input, or a business rule said no; nothing changed (422)
+    UNAVAILABLE = 7  # no stack to talk to: var/stack.json missing or unreachable (503)
 
 
 def exit_code(exc: DomainError) -> ExitCode:

@@ -203,6 +203,26 @@ def _call(token: str, call: Callable[[Engine, Principal], Any]) -> Any:
         return _run(lambda: call(services, principal))
 
 
+def _view(
+    token: str,
+    call: Callable[[Engine, Principal], Any],
+    as_json: bool,
+    draw: Callable[[Any, Any], list[Any]],
+) -> None:
+    """Runs `call` as the token's principal; prints its result as tables in the CLI's
+    language (times in the company's zone), or as JSON with --json."""
+    from careerflow.cli import tables
+    from careerflow.engine import Engine
+
+    with Engine.open(load_settings()) as services:
+        principal = _authenticated(services, token)
+        result = _run(lambda: call(services, principal))
+        if as_json:
+            _echo_json(_plain(result))
+        else:
+            tables.render(_plain(result), services, _lang(), draw)
+
+
 def _act_on_temporal(
     token: str, call: Callable[[Engine, Client, Settings, Principal], Awaitable[Any]]
 ) -> None:
@@ -254,3 +274,28 @@ def _logging() -> None:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+
+
+def unreachable(exc: BaseException) -> bool:
+    """Whether `exc` says there is no stack to talk to: no database configured (no
+    var/stack.json, no POSTGRES_HOST), or the database or Temporal not answering."""
+    import psycopg
+
+    if isinstance(exc, psycopg.OperationalError | ConnectionError):
+        return True
+    text = str(exc)
+    return isinstance(exc, RuntimeError) and (
+        text.startswith("No PostgreSQL configured") or text.startswith("Failed client connect")
+    )
+
+
+def stack_unreachable() -> None:
+    """One line in the CLI's language, no traceback, and its own exit code."""
+    from careerflow.api import i18n
+
+    message = Message(
+        "no careerflow stack to talk to: start one with `python3 run.py start` (or set "
+        "POSTGRES_HOST and TEMPORAL_ADDRESS to a running one)"
+    )
+    typer.echo(f"error: {i18n.say(message, _lang())}", err=True)
+    raise SystemExit(ExitCode.UNAVAILABLE)

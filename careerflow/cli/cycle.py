@@ -11,9 +11,12 @@ from careerflow.cli.common import (
     TokenOption,
     _call,
     _call_on_temporal,
+    _echo_json,
     _items,
+    _lang,
     _output,
     _period_arg,
+    _plain,
 )
 from careerflow.cli.text import (
     _board_text,
@@ -167,18 +170,56 @@ def cycle_launch(
         ),
     ] = "",
     as_json: JsonOption = False,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run", help="List who would get a cycle (the launch's roster); change nothing."
+        ),
+    ] = False,
 ) -> None:
     """HR: start the week's cycles (or a month close) for every rep now."""
     kind: Literal["month", "week"] = "month" if month else "week"
     if period:
         _period_arg(period, kind, "2026-11" if month else "2026-W48")
-    workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
+    if dry_run:
+        _launch_preview(token, kind, period, as_json)
+        return
+    from careerflow.cli.progress import working
+    from words.messages import Message
+
+    with working(Message("starting the launch"), _lang()):
+        workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
     result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
     default = "the current week" if kind == "week" else "the previous month"
     _output(
         result,
         as_json,
         lambda r: [f"launched {kind} {period or default}: workflow {r['workflow_id']}"],
+    )
+
+
+def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
+    from careerflow.cli import tables
+    from careerflow.services.cycle_process import launch_preview
+    from words.messages import Message
+
+    found = _call(token, lambda s, p: launch_preview(s.store.cycles, p, kind, period or None))
+    if as_json:
+        _echo_json(_plain(found))
+        return
+    say = tables.Speaker(_lang(), "UTC")
+    rows = [{"employee_id": e} for e in found.employee_ids]
+    tables.print_tables(
+        [
+            say.table([tables.EMPLOYEE], rows),
+            say.say(
+                Message(
+                    "dry run: {count} would get a cycle for {period}; nothing was started",
+                    count=len(found.employee_ids),
+                    period=found.period,
+                )
+            ),
+        ]
     )
 
 

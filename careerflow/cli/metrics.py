@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from careerflow.cli.common import TokenOption, _act
+from careerflow.cli.common import TokenOption, _call, _echo_json, _lang, _plain
+from words.messages import Message
 
 app = typer.Typer()  # its commands join the root's, unnamed
 
@@ -20,15 +21,18 @@ def ingest(
 ) -> None:
     """Ingest a metric export (CSV in UTF-8 or GBK, XLSX, or JSON lines): all rows or none."""
     from careerflow.applications.files import detect_format
+    from careerflow.cli.progress import working
 
-    _act(
-        token,
-        lambda s, p: s.ingest.ingest(
-            p,
-            file.read_bytes(),
-            detect_format(file.name),
-            s.catalog(),
-            source_name=str(file),
-            batch_id=batch or None,
-        ),
-    )
+    with working(Message("ingesting {file}", file=file.name), _lang()):
+        result = _call(
+            token,
+            lambda s, p: s.ingest.ingest(
+                p,
+                file.read_bytes(),
+                detect_format(file.name),
+                s.catalog(),
+                source_name=str(file),
+                batch_id=batch or None,
+            ),
+        )
+    _echo_json(_plain(result))

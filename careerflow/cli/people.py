@@ -6,7 +6,8 @@ from typing import Annotated
 
 import typer
 
-from careerflow.cli.common import TokenOption, _act
+from careerflow.cli import tables
+from careerflow.cli.common import JsonOption, TokenOption, _act, _view
 
 app = typer.Typer()  # its commands join the root's, unnamed
 
@@ -15,9 +16,15 @@ app = typer.Typer()  # its commands join the root's, unnamed
 def readiness(
     employee_id: str,
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Potential score and distance to the next role, from the read model."""
-    _act(token, lambda services, principal: services.queries.readiness(principal, employee_id))
+    _view(
+        token,
+        lambda services, principal: services.queries.readiness(principal, employee_id),
+        as_json,
+        tables.readiness,
+    )
 
 
 @app.command()

@@ -7,7 +7,15 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _said
+from careerflow.cli import tables
+from careerflow.cli.common import (
+    JsonOption,
+    TokenOption,
+    _act_on_temporal,
+    _fail,
+    _said,
+    _view,
+)
 from careerflow.principal import Principal
 from words.messages import Message
 
@@ -120,18 +128,33 @@ def plan_drop(
 
 
 @plan_app.command("show")
-def plan_show(employee_id: str, token: TokenOption = "") -> None:
-    """An employee's plans with live progress."""
-    _act(token, lambda services, principal: services.plan_queries.plans_of(principal, employee_id))
+def plan_show(employee_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """An employee's development plans, newest first."""
+    _view(
+        token,
+        lambda services, principal: services.plan_queries.plans_of(principal, employee_id),
+        as_json,
+        tables.plans,
+    )
 
 
 @plan_app.command("team")
-def plan_team(token: TokenOption = "") -> None:
-    """A manager's view of every plan in the team."""
-    _act(token, lambda services, principal: services.plan_queries.team(principal))
+def plan_team(token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """A manager's team plans (HR and auditors: everyone's)."""
+    _view(
+        token,
+        lambda services, principal: services.plan_queries.team(principal),
+        as_json,
+        tables.plans,
+    )
 
 
 @plan_app.command("overview")
-def plan_overview(token: TokenOption = "") -> None:
-    """HR: plans on track, at risk and overdue."""
-    _act(token, lambda services, principal: services.plan_queries.overview(principal))
+def plan_overview(token: TokenOption = "", as_json: JsonOption = False) -> None:
+    """HR: plans by status, open and closed."""
+    _view(
+        token,
+        lambda services, principal: services.plan_queries.overview(principal),
+        as_json,
+        tables.plan_overview,
+    )

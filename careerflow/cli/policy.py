@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from careerflow.cli.common import (
+    JsonOption,
     OperatorOption,
     TokenOption,
     _call,
@@ -16,9 +17,14 @@ from careerflow.cli.common import (
     _fail,
     _operator,
     _run,
+    _view,
 )
 from careerflow.runtime import load_settings
 from words.messages import Message
+
+if TYPE_CHECKING:
+    from careerflow.engine import Engine
+    from careerflow.principal import Principal
 
 policy_app = typer.Typer(no_args_is_help=True, help="Versioned policy documents.")
 
@@ -46,15 +52,38 @@ def policy_show(
     key: str,
     version: Annotated[int, typer.Option(help="A past version; default: current.")] = 0,
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Print a policy document (anyone with a token, as in the API)."""
-    found = _call(
+    from careerflow.cli import tables
+
+    _view(
         token,
         lambda s, p: (
             s.policies.version(kind, key, version) if version else s.policies.current(kind, key)
         ),
+        as_json,
+        lambda say, data: tables.policy(say, data, kind, key),
     )
-    _echo_json(found.model_dump(mode="json"))
+
+
+@policy_app.command("versions")
+def policy_versions(
+    kind: str, key: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
+    """Every published version of a document, oldest first (as the API's /versions)."""
+    from aggregates.not_found import unpublished_policy
+    from careerflow.cli import tables
+    from projections.policies import document_versions
+
+    def versions(services: Engine, principal: Principal) -> list[dict[str, Any]]:
+        with services.read_pool.connection() as conn:
+            rows = [dict(r) for r in document_versions(conn, kind, key)]
+        if not rows:
+            raise unpublished_policy(kind, key)
+        return rows
+
+    _view(token, versions, as_json, tables.policy_versions)
 
 
 @policy_app.command("seed")

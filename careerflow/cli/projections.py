@@ -24,8 +24,12 @@ def projections_rebuild(
     as_: OperatorOption = "",
 ) -> None:
     """Operator: rebuild every read model from zero (waits until it has caught up)."""
+    from careerflow.cli.common import _lang
+    from careerflow.cli.progress import working
     from careerflow.projection_service import rebuild_read_models
+    from words.messages import Message
 
     principal = _operator(as_)
-    _run(lambda: rebuild_read_models(load_settings(), principal))
+    with working(Message("rebuilding the read models"), _lang()):
+        _run(lambda: rebuild_read_models(load_settings(), principal))
     typer.echo("read models rebuilt")

@@ -6,7 +6,16 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from careerflow.cli.common import TokenOption, _act, _act_on_temporal, _fail, _lang, _run
+from careerflow.cli import tables
+from careerflow.cli.common import (
+    JsonOption,
+    TokenOption,
+    _act_on_temporal,
+    _fail,
+    _lang,
+    _run,
+    _view,
+)
 from careerflow.principal import Principal, unknown_role
 from words.messages import Message
 
@@ -160,35 +169,63 @@ def promotion_review(
 def promotion_list(
     token: TokenOption = "",
     stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Applications you may see, from the read model."""
-    _act(
+    _view(
         token,
         lambda services, principal: services.promotion_queries.applications(
             principal, stage or None
         ),
+        as_json,
+        tables.applications,
     )
 
 
 @promotion_app.command("show")
-def promotion_show(application_id: str, token: TokenOption = "") -> None:
-    """An application's status and timeline."""
-    _act(
-        token,
-        lambda services, principal: services.promotion_queries.application(
-            principal, application_id
+def promotion_show(
+    application_id: Annotated[
+        str,
+        typer.Argument(
+            help="The application's id, or an employee's id (E00001): their latest application."
         ),
-    )
+    ],
+    token: TokenOption = "",
+    as_json: JsonOption = False,
+) -> None:
+    """An application's status and timeline."""
+
+    def shown(services: Engine, principal: Principal) -> Any:
+        queries = services.promotion_queries
+        found = application_id
+        if not _is_application_id(application_id):
+            found = queries.latest_application_id(principal, application_id)
+        return queries.application(principal, found)
+
+    _view(token, shown, as_json, tables.application)
+
+
+def _is_application_id(text: str) -> bool:
+    """Application ids are the workflow's run ids (UUIDs); anything else is an employee."""
+    from uuid import UUID
+
+    try:
+        UUID(text)
+    except ValueError:
+        return False
+    return True
 
 
 @promotion_app.command("pipeline")
-def promotion_pipeline(token: TokenOption = "") -> None:
+def promotion_pipeline(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: open applications by stage and age; cycle time against the target."""
-    _act(
+    _view(
         token,
         lambda services, principal: {
             "pipeline": services.promotion_queries.pipeline(principal),
             "cycle_times": services.promotion_queries.cycle_times(principal),
             "returned": services.promotion_queries.returned(principal),
         },
+        as_json,
+        tables.pipeline,
     )

@@ -8,6 +8,7 @@ import typer
 
 from careerflow.cli.auth import ExitCode
 from careerflow.cli.common import (
+    JsonOption,
     OperatorOption,
     TokenOption,
     _act,
@@ -16,6 +17,7 @@ from careerflow.cli.common import (
     _operator,
     _plain,
     _run,
+    _view,
 )
 from careerflow.runtime import load_settings
 from words.messages import Message
@@ -92,6 +94,8 @@ def token_revoke(
 
 
 @token_app.command("list")
-def token_list(token: TokenOption = "") -> None:
+def token_list(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR and auditors: who holds which tokens (never the secrets)."""
-    _act(token, lambda s, p: s.tokens.list_tokens(p))
+    from careerflow.cli import tables
+
+    _view(token, lambda s, p: s.tokens.list_tokens(p), as_json, tables.tokens)

@@ -94,6 +94,40 @@ def monthly_schedule(settings: WeeklyCycleSettings, task_queue: str) -> Schedule
     )
 
 
+class LaunchPreview(BaseModel):
+    """`cycle launch --dry-run`: the period and who would get a cycle."""
+
+    kind: str
+    period: str
+    employee_ids: list[str]
+
+
+def launch_preview(
+    cycles: Cycles, principal: Principal, kind: str = "week", period: str | None = None
+) -> LaunchPreview:
+    """Who a launch would start a cycle (or a month close) for, changing nothing: the
+    same roster, page by page, that the launcher's `cycle_roster` activity reads (a cycle
+    already running for someone is kept, not started twice). Needs no Temporal."""
+    require_launcher(principal)
+    now = datetime.now(UTC)
+    settings, _ = cycles.settings()
+    resolved = period
+    if resolved is None and kind == "month":
+        resolved = cycles.previous_month(now)
+    employees: list[str] = []
+    after = ""
+    while True:
+        roster = cycles.roster(resolved, now, after, settings.batch_size)
+        resolved = roster.period
+        if not roster.employee_ids:
+            break
+        employees += roster.employee_ids
+        after = roster.employee_ids[-1]
+    return LaunchPreview(
+        kind="month" if kind == "month" else "week", period=resolved or "", employee_ids=employees
+    )
+
+
 def require_launcher(principal: Principal) -> None:
     """HR launches a week's cycles or a month close by hand (the API checks it first)."""
     principal.require(AccessRole.hr, action=Message("launch weekly cycles"))
@@ -157,6 +191,12 @@ class CycleProcessService:
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
         return workflow_id
+
+    def would_launch(
+        self, principal: Principal, kind: str = "week", period: str | None = None
+    ) -> LaunchPreview:
+        """Who `launch` would start a cycle for, changing nothing."""
+        return launch_preview(self.commands, principal, kind, period)
 
     async def submit_plan(
         self, principal: Principal, employee_id: str, week: str, items: dict[str, float]

@@ -267,7 +267,9 @@ async def test_promotion_from_the_command_line_to_the_read_models(
 
         store = services.store
         rm.wait_caught_up(store.applications(), timeout=60)
-        shown = await run("promotion", "show", application_id, *tokens.args("employee:E1"))
+        shown = await run(
+            "promotion", "show", application_id, "--json", *tokens.args("employee:E1")
+        )
         assert shown.returncode == 0, shown.stderr
         view = json.loads(shown.stdout)
         assert view["stage"] == "approved"
@@ -280,23 +282,38 @@ async def test_promotion_from_the_command_line_to_the_read_models(
             ("Announced", "careerflow"),
         ]
         assert view["timeline"][2]["comment"] == "approve; focus on management skills"
+        # By the employee's id: their latest application, the same view.
+        by_employee = await run("promotion", "show", "E1", "--json", *tokens.args("hr:H001"))
+        assert json.loads(by_employee.stdout)["application_id"] == application_id
+        table = await run("promotion", "show", "E1", *tokens.args("hr:H001"))
+        assert application_id in table.stdout and "approved" in table.stdout, table.stdout
         hidden = await run("promotion", "show", application_id, *tokens.args("employee:E2"))
         assert hidden.returncode == NOT_FOUND and "that you can see" in hidden.stderr
 
-        pipeline = json.loads((await run("promotion", "pipeline", *tokens.args("hr:H001"))).stdout)
+        pipeline = json.loads(
+            (await run("promotion", "pipeline", "--json", *tokens.args("hr:H001"))).stdout
+        )
         assert pipeline["pipeline"]["stages"]["approved"]["count"] == 1
         assert pipeline["cycle_times"]["median_working_days"] is not None
         assert pipeline["cycle_times"]["within_target"] is True
         denied = await run("promotion", "pipeline", *tokens.args("employee:E1"))
         assert denied.returncode == REFUSED and "may not see the pipeline" in denied.stderr
-        mine = json.loads((await run("promotion", "list", *tokens.args("manager:S001"))).stdout)
+        mine = json.loads(
+            (await run("promotion", "list", "--json", *tokens.args("manager:S001"))).stdout
+        )
         assert [a["employee_id"] for a in mine] == ["E1"]
 
-        plans = json.loads((await run("plan", "show", "E1", *tokens.args("employee:E1"))).stdout)
+        plans = json.loads(
+            (await run("plan", "show", "E1", "--json", *tokens.args("employee:E1"))).stdout
+        )
         assert [p["plan_id"] for p in plans] == [plan_id]
         assert plans[0]["confirmed"] == {"team_meetings": "S001"}
         assert {m["id"]: m["due_month"] for m in plans[0]["milestones"]}["team_goal"] == 8
-        team = json.loads((await run("plan", "team", *tokens.args("manager:S001"))).stdout)
+        team = json.loads(
+            (await run("plan", "team", "--json", *tokens.args("manager:S001"))).stdout
+        )
         assert sorted(p["employee_id"] for p in team) == ["E1", "E3"]
-        overview = json.loads((await run("plan", "overview", *tokens.args("hr:H001"))).stdout)
+        overview = json.loads(
+            (await run("plan", "overview", "--json", *tokens.args("hr:H001"))).stdout
+        )
         assert sum(overview["open"].values()) == 2

@@ -1,0 +1,73 @@
+"""Progress on standard error while a long command works (rich.progress).
+
+Shown only on a terminal: a pipe, a log or CI (CI=true) gets plain lines or nothing, so
+standard output stays the result and nothing redraws into a file."""
+
+from __future__ import annotations
+
+import os
+import sys
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from collections.abc import Callable, Iterator
+
+    from words.messages import Message
+
+
+def live() -> bool:
+    """Whether to draw: standard error is a terminal, and not CI."""
+    ci = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+    return sys.stderr.isatty() and not ci
+
+
+def _bar(lang: str) -> Any:
+    from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+    from careerflow.cli.tables import console
+
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("{task.description}"),
+        BarColumn(),
+        TextColumn("{task.completed}"),
+        TimeElapsedColumn(),
+        console=console(err=True),
+        transient=True,
+    )
+
+
+@contextmanager
+def working(what: Message, lang: str) -> Iterator[None]:
+    """A spinner with `what` (in `lang`) while the block runs; nothing off a terminal."""
+    if not live():
+        yield
+        return
+    from careerflow.api import i18n
+
+    with _bar(lang) as bar:
+        bar.add_task(i18n.say(what, lang), total=None)
+        yield
+
+
+@contextmanager
+def counting(
+    what: Message, lang: str, plain: Callable[[str, int], None] | None = None
+) -> Iterator[Callable[[str, int], None]]:
+    """A callback `(part, count)` that moves one bar per part (e.g. per application of
+    the event store); off a terminal it calls `plain` (a line per report) instead."""
+    if not live():
+        yield plain or (lambda part, count: None)
+        return
+    from careerflow.api import i18n
+
+    with _bar(lang) as bar:
+        tasks: dict[str, Any] = {}
+
+        def report(part: str, count: int) -> None:
+            if part not in tasks:
+                tasks[part] = bar.add_task(f"{i18n.say(what, lang)}: {part}", total=None)
+            bar.update(tasks[part], completed=count)
+
+        yield report
