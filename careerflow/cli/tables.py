@@ -9,7 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
-from words.messages import Message
+from words.messages import Message, role_word
 
 if TYPE_CHECKING:
     from collections.abc import Callable, Iterable
@@ -139,7 +139,10 @@ def render(
 
 # -- what each command shows -------------------------------------------------------------
 APPLICATION = Column("application_id", Message("application"))
-EMPLOYEE = Column("employee_id", Message("employee"))
+# The access role's word ("employee", 员工), said once in words.messages.
+_EMPLOYEE_WORD = role_word("employee")
+assert isinstance(_EMPLOYEE_WORD, Message)
+EMPLOYEE = Column("employee_id", _EMPLOYEE_WORD)
 NAME = Column("name", Message("name"))
 TARGET = Column("target_role", Message("target role"), "role")
 STAGE = Column("stage", Message("stage"), "term")
@@ -163,7 +166,7 @@ def applications(say: Speaker, rows: list[dict[str, Any]]) -> list[Any]:
 def application(say: Speaker, app: dict[str, Any]) -> list[Any]:
     facts = [
         (Message("application"), app.get("application_id"), "text"),
-        (Message("employee"), app.get("employee_id"), "text"),
+        (_EMPLOYEE_WORD, app.get("employee_id"), "text"),
         (Message("target role"), app.get("target_role"), "role"),
         (Message("stage"), app.get("stage"), "term"),
         (Message("round"), app.get("round"), "num"),
@@ -231,7 +234,7 @@ def pipeline(say: Speaker, data: dict[str, Any]) -> list[Any]:
 
 def readiness(say: Speaker, data: dict[str, Any]) -> list[Any]:
     facts = [
-        (Message("employee"), data.get("employee_id"), "text"),
+        (_EMPLOYEE_WORD, data.get("employee_id"), "text"),
         (Message("role"), data.get("role"), "role"),
         (Message("as of month"), data.get("as_of_month"), "text"),
         (Message("potential score"), data.get("score"), "num"),
