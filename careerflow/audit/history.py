@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterator
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Literal, cast
+from typing import TYPE_CHECKING, Any, Literal, cast, get_args
 from uuid import UUID
 
 import orjson
@@ -51,17 +51,7 @@ SubjectKind = Literal[
     "support",
     "assessment",
 ]
-SUBJECT_KINDS: tuple[str, ...] = (
-    "application",
-    "cycle",
-    "month",
-    "plan",
-    "employee",
-    "policy",
-    "token",
-    "support",
-    "assessment",
-)
+SUBJECT_KINDS: tuple[str, ...] = get_args(SubjectKind)
 _ENVELOPE = {"originator_id", "originator_version", "timestamp", "meta", "event_id"}
 
 

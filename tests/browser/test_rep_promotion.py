@@ -7,7 +7,6 @@ the phone, its controls are thumb-sized, and it has no text of the other languag
 # ruff: noqa: F811 (the shared fixtures `browser` and `chromium` are imported by name)
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -25,6 +24,7 @@ from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     chromium,
     needs_cjk_font,
 )
+from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -53,32 +53,10 @@ SAYS: dict[str, dict[str, str]] = {
         "reason": "下个季度再申请",
     },
 }
-# The page's text as read, without scripts, data without a language and the switch.
-READ_TEXT = """() => { const c = document.body.cloneNode(true);
-  c.querySelectorAll('script, style, [translate=no], [lang]').forEach(e => e.remove());
-  return c.textContent; }"""
-LATIN = re.compile(r"[A-Za-z]{2,}")
-CJK = re.compile(r"[\u3400-\u9fff]")
-ALLOWED = {
-    "careerflow",
-    "Chart",
-    "js",
-    "Asia",
-    "Shanghai",
-    "HR",
-    "KPI",
-    "CSV",
-    "XLSX",
-    "JSON",
-    "HTML",
-}
 
 
 async def other_language(visit: Visit) -> list[str]:
-    seen: str = await visit.page.evaluate(READ_TEXT)
-    if visit.lang == "zh":
-        return [w for w in LATIN.findall(seen) if w not in ALLOWED]
-    return CJK.findall(seen)
+    return foreign_words(await visit.page.evaluate(VISIBLE_TEXT_JS), visit.lang)
 
 
 async def checked(visit: Visit, name: str) -> None:

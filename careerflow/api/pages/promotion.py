@@ -6,12 +6,11 @@ queries; acts: the promotion process service the API and the CLI use."""
 
 from __future__ import annotations
 
-import re
 from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup, escape
+from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
@@ -25,15 +24,11 @@ from careerflow.engine import Engine
 from careerflow.principal import Principal
 from words.messages import Message
 
-# A course or a term set off in a stored line: *Consultative selling*.
-_MARKED = re.compile(r"\*([^*\n]+)\*")
-
 
 def marked(value: Any, lang: str) -> Markup:
-    """A stored line (a bilingual label) in the page's language, escaped, with its
-    `*X*` markers shown as citations instead of raw asterisks."""
-    text = str(escape(i18n.label(value, lang)))
-    return Markup(_MARKED.sub(r"<cite>\1</cite>", text))
+    """A stored line (a bilingual label) in the page's language, its course markers as
+    citations (the pages' `label` filter)."""
+    return i18n.marked_html(i18n.label(value, lang))
 
 
 def _criteria(results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:

@@ -14,7 +14,7 @@ from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
 from careerflow.audit.chain_backfill import BackfillReport, backfill_chain
-from careerflow.audit.history import History, to_html, to_jsonl
+from careerflow.audit.history import History, SubjectKind, to_html, to_jsonl
 from careerflow.audit.index import LIMIT, MAX_LIMIT, AuditItems, audit_items
 from careerflow.audit.integrity import VerifyReport, verify_store
 from careerflow.audit.projection_check import ProjectionCheckReport, check_projections
@@ -25,17 +25,7 @@ from careerflow.audit.workflow_replay import ReplayReport, replay_workflows
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
-Kind = Literal[
-    "application",
-    "cycle",
-    "month",
-    "plan",
-    "employee",
-    "policy",
-    "token",
-    "support",
-    "assessment",
-]
+Kind = SubjectKind
 ItemKind = Kind
 
 
