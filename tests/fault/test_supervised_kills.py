@@ -151,7 +151,8 @@ class ApiProbe:
     def __init__(self, url: str, token: str) -> None:
         self.url = url
         self.token = token
-        self.answers: list[tuple[float, bool]] = []
+        # (asked, answered, ok): a request asked before the API's kill can fail after it.
+        self.answers: list[tuple[float, float, bool]] = []
         self.details: dict[float, str] = {}
 
     async def run(self) -> None:
@@ -166,25 +167,27 @@ class ApiProbe:
                     detail = f"{answer.status_code} {answer.text[:300]}"
                 except httpx.HTTPError as exc:
                     ok, detail = False, repr(exc)
-                self.answers.append((asked, ok))
+                self.answers.append((asked, time.monotonic(), ok))
                 if not ok:
                     self.details[asked] = detail
                 await asyncio.sleep(0.1)
 
     def failures_outside(self, down_since: float | None) -> list[float]:
-        """Failed answers that were not during the API's own outage (from its kill until
-        its first good answer after it)."""
-        up = next((t for t, ok in self.answers if ok), None)  # the API's start is not a fault
+        """Failed requests that did not overlap the API's own outage (from its kill until
+        its first good answer after it): a request in flight when the API is killed fails
+        with it, whenever it was asked."""
+        up = next((a for a, _, ok in self.answers if ok), None)  # its start is not a fault
         back = None
         if down_since is not None:
-            back = next((t for t, ok in self.answers if ok and t > down_since), None)
+            back = next((a for a, _, ok in self.answers if ok and a > down_since), None)
+
+        def during_outage(asked: float, answered: float) -> bool:
+            return down_since is not None and answered >= down_since and asked <= (back or 1e18)
+
         return [
-            t
-            for t, ok in self.answers
-            if not ok
-            and up is not None
-            and t > up
-            and not (down_since is not None and down_since <= t <= (back or 1e18))
+            asked
+            for asked, answered, ok in self.answers
+            if not ok and up is not None and asked > up and not during_outage(asked, answered)
         ]
 
 
@@ -210,7 +213,7 @@ async def test_each_child_killed_during_100_promotions_is_restarted_and_nothing_
         say(f"{applicants}; stack ready and org built, {now}")
         probe = ApiProbe(f"http://127.0.0.1:{supervised.api_port}", token)
         prober = asyncio.create_task(probe.run())
-        await supervised.wait_for(lambda: any(ok for _, ok in probe.answers), "an API answer")
+        await supervised.wait_for(lambda: any(ok for _, _, ok in probe.answers), "an API answer")
         api_killed_at: float | None = None
         try:
             async with PromotionDriver(services, temporal_of, queue) as driver:
@@ -219,9 +222,9 @@ async def test_each_child_killed_during_100_promotions_is_restarted_and_nothing_
                 for victim, point in zip(rng.sample(VICTIMS, len(VICTIMS)), points, strict=True):
                     await run_until(driver, int(point * expected), timeout=240)
                     (pid,) = supervised.starts(victim)
-                    os.kill(pid, signal.SIGKILL)
                     if victim == "api":
                         api_killed_at = time.monotonic()
+                    os.kill(pid, signal.SIGKILL)
                     say(f"SIGKILL {victim} (pid {pid}) at {driver.total}/{expected} events, {now}")
                     await supervised.wait_for(
                         lambda v=victim: len(supervised.starts(v)) == 2, f"{victim} restarted"
