@@ -9,8 +9,8 @@ from collections.abc import Iterable, Mapping
 from pydantic import Field
 
 from aggregates.criteria_evaluation import CriteriaEvaluation, EvaluationContext, evaluate_criteria
+from aggregates.document_types import Frozen
 from aggregates.documents import (
-    Frozen,
     Measurement,
     MetricCatalog,
     PotentialWeights,

@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
-from aggregates.documents import Frozen, Label, MetricCatalog
+from aggregates.document_types import Frozen, Label
 from aggregates.ratings import RatingItem, rating_problems  # noqa: F401
 from words.messages import Invalid, Labeller, Message
+
+if TYPE_CHECKING:  # only a parameter type: the workflows load this module
+    from aggregates.documents import MetricCatalog
 
 Group = Literal["self", "manager", "peers", "reports"]
 GROUPS: tuple[Group, ...] = ("self", "manager", "peers", "reports")

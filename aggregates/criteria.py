@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from aggregates.documents import Frozen, Label
+from aggregates.document_types import Frozen, Label
 from words.messages import Message
 
 

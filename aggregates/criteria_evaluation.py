@@ -9,26 +9,23 @@ from typing import Literal
 
 from pydantic import Field
 
+from aggregates.calendar_periods import month_of, months_back, period_kind
 from aggregates.competency import GROUP_NAMES
 
 # Re-exported: it lives apart so that activity contracts need not import the evaluation.
 from aggregates.criteria import CriterionResult
+from aggregates.document_types import Frozen, Unit
 from aggregates.documents import (
     AnyOf,
     CompetencyLevel,
     CoursesCompleted,
     Criterion,
-    Frozen,
     Measurement,
     MetricCatalog,
     MetricThreshold,
     PromotionCriteria,
     TopPercentStreak,
-    Unit,
     WindowRule,
-    month_of,
-    months_back,
-    period_kind,
 )
 from aggregates.evaluation import (
     EPS,

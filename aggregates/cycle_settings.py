@@ -18,7 +18,7 @@ from zoneinfo import ZoneInfo
 
 from pydantic import Field, model_validator
 
-from aggregates.documents import Frozen, TimeZoneName
+from aggregates.document_types import Frozen, TimeZoneName
 from aggregates.ladder import Role
 
 # Re-exported: the plan check lives with the cycle's plain values, so that the weekly

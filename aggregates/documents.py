@@ -1,4 +1,4 @@
-"""Pure domain documents: measurements, period helpers and versioned policy documents.
+"""Pure domain documents: measurements and versioned policy documents.
 
 Policy documents are plain data (pydantic, frozen, extra="forbid") so HR can publish a new
 version without a code change; each carries a `kind` discriminator so a stored JSON
@@ -8,188 +8,21 @@ document can be parsed back with `parse_document`.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
-from datetime import date
 from typing import Annotated, Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     AfterValidator,
-    BaseModel,
     BeforeValidator,
-    ConfigDict,
     Field,
     TypeAdapter,
     model_validator,
 )
 
+from aggregates.calendar_periods import period_kind
+from aggregates.document_types import Frozen, Label, Op, Unit
 from aggregates.ladder import Role, promoted_to_refusal
 from words.messages import LANGUAGES, Invalid, Message
-
-# --------------------------------------------------------------------------- labels
-
-LANGS: tuple[str, ...] = ("en", "zh")
-
-
-def _require_langs(label: dict[str, str]) -> dict[str, str]:
-    missing = [lang for lang in LANGS if not label.get(lang, "").strip()]
-    if missing:
-        raise Invalid(
-            "label needs non-empty {missing} text, got {label!r}",
-            missing=" and ".join(missing),
-            label=label,
-        )
-    return label
-
-
-Label = Annotated[dict[str, str], AfterValidator(_require_langs)]
-
-
-def _known_zone(value: str) -> str:
-    try:
-        ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise Invalid("unknown time zone {value!r} (use an IANA name)", value=value) from None
-    return value
-
-
-# An IANA time zone name, refused with a clear message when the machine does not know it.
-TimeZoneName = Annotated[str, AfterValidator(_known_zone)]
-"""Bilingual text: {"en": ..., "zh": ...}; both keys are required and non-empty."""
-
-
-class Frozen(BaseModel):
-    """Base for every document and result: immutable, strict about unknown fields."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
-# --------------------------------------------------------------------------- periods
-
-_MONTH = re.compile(r"^(\d{4})-(\d{2})$")
-_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
-_DAY = re.compile(r"^(\d{4})-(\d{2})-(\d{2})$")
-
-PeriodKind = Literal["month", "week", "day"]
-
-# A week as people mistype it: "2026-48", "2026-w48", "2026W48", "2026-W8".
-_WEEKISH = re.compile(r"^(\d{4})(?:-[Ww]?|[Ww])(\d{1,2})$")
-
-
-def meant_week(value: str) -> str | None:
-    """The ISO week `value` was meant to be ("2026-W48" for "2026-48"), or None. A
-    "2026-11" may be a month: it gets no hint."""
-    m = _WEEKISH.match(value.strip())
-    if m is None or _WEEK.match(value):
-        return None
-    year, week = int(m.group(1)), int(m.group(2))
-    if "w" not in value.lower() and week <= 12:
-        return None
-    try:
-        date.fromisocalendar(year, week, 1)
-    except ValueError:
-        return None
-    return f"{year:04d}-W{week:02d}"
-
-
-def period_kind(period: str) -> PeriodKind:
-    """Classify and validate a period: "2026-10", "2026-W43" (ISO week) or "2026-10-15"."""
-    if m := _MONTH.match(period):
-        if not 1 <= int(m.group(2)) <= 12:
-            if week := meant_week(period):
-                raise Invalid(
-                    "invalid month period {period!r}: month must be 01..12; "
-                    "for an ISO week use {week!r}",
-                    period=period,
-                    week=week,
-                )
-            raise Invalid("invalid month period {period!r}: month must be 01..12", period=period)
-        return "month"
-    if m := _WEEK.match(period):
-        try:
-            date.fromisocalendar(int(m.group(1)), int(m.group(2)), 1)
-        except ValueError:
-            raise Invalid(
-                "invalid ISO week period {period!r}: no such week", period=period
-            ) from None
-        return "week"
-    if _DAY.match(period):
-        try:
-            date.fromisoformat(period)
-        except ValueError:
-            raise Invalid("invalid day period {period!r}: no such date", period=period) from None
-        return "day"
-    if week := meant_week(period):
-        raise Invalid("invalid period {period!r}: use {week!r}", period=period, week=week)
-    raise Invalid(
-        "invalid period {period!r}: expected 'YYYY-MM', 'YYYY-Www' (ISO week) or 'YYYY-MM-DD'",
-        period=period,
-    )
-
-
-_SHAPES: dict[str, re.Pattern[str]] = {
-    "week": re.compile(r"\d{4}-W\d{2}"),
-    "month": re.compile(r"\d{4}-\d{2}"),
-    "day": _DAY,
-}
-
-
-def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
-    """Why `value` is not a `kind` period (a week, a month or a day), or None when it is
-    one: the one parse of a period the API and the CLI both ask for. A week typed as
-    "2026-48" is told "use '2026-W48'"."""
-    if not _SHAPES[kind].fullmatch(value):
-        week = meant_week(value)
-        if week is not None and kind == "week":
-            return Message(
-                "expected a week like {example!r}, got {value!r}; use {week!r}",
-                example=example,
-                value=value,
-                week=week,
-            )
-        return Message(
-            "expected a {kind} like {example!r}, got {value!r}",
-            kind=kind,
-            example=example,
-            value=value,
-        )
-    try:
-        period_kind(value)
-    except Invalid as exc:  # the right shape, but no such week, month or day
-        return exc.message
-    return None
-
-
-def month_of(period: str) -> str:
-    """The "YYYY-MM" month a period belongs to.
-
-    An ISO week belongs to the month of its Thursday (the same rule ISO uses to give a
-    week to a year), so every week lands in exactly one month.
-    """
-    kind = period_kind(period)
-    if kind == "month":
-        return period
-    if kind == "day":
-        return period[:7]
-    year, week = int(period[:4]), int(period[6:])
-    return date.fromisocalendar(year, week, 4).strftime("%Y-%m")
-
-
-def shift_month(month: str, delta: int) -> str:
-    """`month` moved by `delta` months (negative = earlier)."""
-    if period_kind(month) != "month":
-        raise ValueError(f"expected a month period 'YYYY-MM', got {month!r}")
-    index = int(month[:4]) * 12 + int(month[5:]) - 1 + delta
-    return f"{index // 12:04d}-{index % 12 + 1:02d}"
-
-
-def months_back(as_of_month: str, n: int) -> list[str]:
-    """The `n` months ending at `as_of_month` inclusive, oldest first."""
-    if n < 1:
-        raise ValueError(f"a window needs at least 1 month, got {n}")
-    return [shift_month(as_of_month, -offset) for offset in range(n - 1, -1, -1)]
-
 
 # --------------------------------------------------------------------------- measurements
 
@@ -223,7 +56,6 @@ class Measurement(Frozen):
 
 # --------------------------------------------------------------------------- metric catalog
 
-Unit = Literal["percent", "count", "currency", "score5", "score10", "score100"]
 Direction = Literal["higher", "lower"]
 WindowRule = Literal["mean", "sum", "last", "max", "items"]
 Dimension = Literal["performance", "customer", "process", "growth", "team"]
@@ -289,7 +121,7 @@ class MetricCatalog(Frozen):
 
     kind: Literal["metric_catalog"] = "metric_catalog"
     metrics: dict[Annotated[str, Field(pattern=METRIC_NAME)], MetricDef]
-    courses: dict[str, Label] = {}
+    courses: dict[str, Label] = Field(default_factory=dict)
     """Course name (the `item` of course measurements) -> bilingual title."""
 
     def metric(self, name: str) -> MetricDef:
@@ -371,8 +203,6 @@ class PotentialWeights(Frozen):
 
 
 # --------------------------------------------------------------------------- promotion criteria
-
-Op = Literal[">=", ">", "<=", "<"]
 
 
 class _CriterionBase(Frozen):

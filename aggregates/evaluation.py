@@ -12,19 +12,15 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import Field
 
+from aggregates.calendar_periods import month_of, months_back, period_kind
+from aggregates.document_types import Frozen, Label, Unit
 from aggregates.documents import (
-    Frozen,
-    Label,
     Measurement,
     MetricCatalog,
     MetricDef,
     PotentialWeights,
-    Unit,
     WindowRule,
     dimension_name,
-    month_of,
-    months_back,
-    period_kind,
 )
 from words.messages import Labeller, Message
 

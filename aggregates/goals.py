@@ -15,7 +15,8 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from aggregates.documents import Frozen, month_of, period_kind
+from aggregates.calendar_periods import month_of, period_kind
+from aggregates.document_types import Frozen
 from aggregates.ladder import Role
 from words.messages import Invalid
 

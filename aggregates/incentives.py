@@ -13,7 +13,7 @@ from typing import Literal
 
 from pydantic import Field
 
-from aggregates.documents import Frozen
+from aggregates.document_types import Frozen
 from words.messages import Labeller, Message
 
 

@@ -12,13 +12,12 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from aggregates.document_types import Frozen, Label
 from aggregates.documents import (
     METRIC_NAME,
     Dimension,
     DimensionWeight,
-    Frozen,
     IndicatorBand,
-    Label,
     MetricCatalog,
     PotentialWeights,
 )

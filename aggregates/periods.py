@@ -6,7 +6,8 @@ from __future__ import annotations
 import math
 from datetime import date
 
-from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind
+from aggregates.calendar_periods import month_of, period_kind
+from aggregates.documents import Measurement, MetricCatalog
 
 # Rates are averaged over finer periods; amounts and counts are summed.
 SUMMED_UNITS = ("currency", "count")

@@ -35,7 +35,9 @@ from typing import Literal
 
 from pydantic import Field
 
-from aggregates.documents import Frozen, Label, Measurement, MetricCatalog, Unit, period_kind
+from aggregates.calendar_periods import period_kind
+from aggregates.document_types import Frozen, Label, Unit
+from aggregates.documents import Measurement, MetricCatalog
 from aggregates.evaluation import format_value, window_value
 from aggregates.plan_template import (
     CountMeasure,

@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import calendar
 from datetime import date, timedelta
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field, model_validator
 
-from aggregates.documents import Frozen, Label, MetricCatalog, Op, Unit
+from aggregates.document_types import Frozen, Label, Op, Unit
 from aggregates.ladder import Role, promoted_to_refusal
 from words.messages import Invalid, Message
+
+if TYPE_CHECKING:  # only a parameter type: the plan workflow loads this module
+    from aggregates.documents import MetricCatalog
 
 # --------------------------------------------------------------------------- measures
 

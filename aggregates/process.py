@@ -13,7 +13,7 @@ from typing import Any, Literal
 import holidays
 from pydantic import Field, field_validator, model_validator
 
-from aggregates.documents import Frozen, TimeZoneName
+from aggregates.document_types import Frozen, TimeZoneName
 from words.messages import Invalid
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")

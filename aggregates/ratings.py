@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
 
-from aggregates.documents import Frozen
+from aggregates.document_types import Frozen
 from words.messages import Message
 
 if TYPE_CHECKING:

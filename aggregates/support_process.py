@@ -17,7 +17,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
-from aggregates.documents import Frozen
+from aggregates.document_types import Frozen
 from words.messages import Invalid
 
 HR_INBOX = "HR"  # the HR team's shared inbox (as in the promotion and plan workflows)

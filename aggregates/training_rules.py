@@ -8,7 +8,9 @@ from typing import Literal
 
 from pydantic import Field, model_validator
 
-from aggregates.documents import Frozen, Label, MetricCatalog, shift_month
+from aggregates.calendar_periods import shift_month
+from aggregates.document_types import Frozen, Label
+from aggregates.documents import MetricCatalog
 from words.messages import Invalid, Message
 
 # Metrics that have a monthly target from the goal cascade (see month_targets).

@@ -12,7 +12,8 @@ from typing import TextIO
 
 from pydantic import BaseModel
 
-from aggregates.documents import Measurement, months_back
+from aggregates.calendar_periods import months_back
+from aggregates.documents import Measurement
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 

@@ -16,7 +16,8 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
-from aggregates.documents import Measurement, MetricCatalog, PeriodKind, period_kind
+from aggregates.calendar_periods import PeriodKind, period_kind
+from aggregates.documents import Measurement, MetricCatalog
 from aggregates.periods import SUMMED_UNITS, period_value
 from aggregates.weekly_cycle_rules import ReportLine
 from careerflow.principal import Principal

@@ -10,7 +10,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
-from aggregates.documents import month_of
+from aggregates.calendar_periods import month_of
 from aggregates.month_close import MonthClose, month_close_key
 from aggregates.weekly_cycle import WeeklyCycle, cycle_key
 from projections.base import Apply, EventHandlers, event_of, handles

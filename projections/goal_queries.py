@@ -17,7 +17,8 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
-from aggregates.documents import Measurement, month_of
+from aggregates.calendar_periods import month_of
+from aggregates.documents import Measurement
 from aggregates.goals import GoalCascade, derive_targets
 from aggregates.ladder import Role
 from aggregates.periods import period_value

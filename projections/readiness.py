@@ -16,12 +16,12 @@ from psycopg.rows import DictRow, dict_row
 from psycopg.types.json import Jsonb
 
 from aggregates.assessment import Assessment, PolicySet, VersionedCriteria, assess
+from aggregates.calendar_periods import months_back
 from aggregates.documents import (
     Measurement,
     MetricCatalog,
     PotentialWeights,
     PromotionCriteria,
-    months_back,
     parse_document,
 )
 from aggregates.evaluation import percentile_ranks

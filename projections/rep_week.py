@@ -13,7 +13,7 @@ from psycopg import Connection
 from psycopg.rows import DictRow
 from pydantic import BaseModel
 
-from aggregates.documents import months_back
+from aggregates.calendar_periods import months_back
 from aggregates.goals import Targets
 from aggregates.incentives import (
     BonusInputs,

@@ -24,7 +24,7 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
-from aggregates.documents import period_kind
+from aggregates.calendar_periods import period_kind
 from aggregates.support_process import SupportProcess
 from aggregates.support_rules import local_label
 from careerflow.principal import AccessRole, Principal

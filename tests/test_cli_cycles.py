@@ -27,7 +27,7 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from activities.cycles import cycle_workflow_id, month_close_workflow_id
-from aggregates.documents import month_of, shift_month
+from aggregates.calendar_periods import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings

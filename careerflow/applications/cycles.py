@@ -9,8 +9,9 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aggregates.base import DomainError, EventMeta, NotFoundError
+from aggregates.calendar_periods import month_of, period_kind, shift_month
 from aggregates.cycle_settings import WeeklyCycleSettings
-from aggregates.documents import Measurement, MetricCatalog, month_of, period_kind, shift_month
+from aggregates.documents import Measurement, MetricCatalog
 from aggregates.employee import Employee
 from aggregates.goals import GoalCascade, Targets, derive_targets, weeks_of_month
 from aggregates.incentives import (

@@ -10,16 +10,9 @@ from zoneinfo import ZoneInfo
 
 from aggregates.assessment import PolicySet, VersionedCriteria, assess
 from aggregates.base import DomainError, NotFoundError, command_context
+from aggregates.calendar_periods import month_of, months_back, shift_month
 from aggregates.criteria import CriterionResult
-from aggregates.documents import (
-    MetricCatalog,
-    PotentialWeights,
-    PromotionCriteria,
-    month_of,
-    months_back,
-    parse_document,
-    shift_month,
-)
+from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria, parse_document
 from aggregates.employee import Employee
 from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import ROLE_LABELS, Role, is_next_rung, next_role

@@ -19,12 +19,8 @@ from pydantic import BaseModel
 
 from aggregates.assessment import PolicySet, VersionedCriteria, assess
 from aggregates.base import DomainError, NotFoundError
-from aggregates.documents import (
-    MetricCatalog,
-    PotentialWeights,
-    PromotionCriteria,
-    month_of,
-)
+from aggregates.calendar_periods import month_of
+from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria
 from aggregates.goals import GoalCascade, derive_targets
 from aggregates.incentives import BonusRules, CommissionRules, compute_bonus, compute_commission
 from aggregates.kpi_weights import KpiWeights, score_month

@@ -22,7 +22,7 @@ if TYPE_CHECKING:
 
     from temporalio.client import Client
 
-    from aggregates.documents import PeriodKind
+    from aggregates.calendar_periods import PeriodKind
     from careerflow.config import Settings
     from careerflow.engine import Engine
 
@@ -174,7 +174,7 @@ def _items(values: list[str], option: str) -> dict[str, float]:
 
 def _period_arg(value: str, kind: PeriodKind, example: str) -> str:
     """The API's parse of a period (aggregates.documents.period_problem), said here."""
-    from aggregates.documents import period_problem
+    from aggregates.calendar_periods import period_problem
 
     problem = period_problem(value, kind, example)
     if problem is not None:

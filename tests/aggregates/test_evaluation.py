@@ -7,6 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
+from aggregates.calendar_periods import month_of, months_back, period_kind
 from aggregates.criteria_evaluation import CriteriaEvaluation, EvaluationContext, evaluate_criteria
 from aggregates.documents import (
     AnyOf,
@@ -19,10 +20,7 @@ from aggregates.documents import (
     PotentialWeights,
     PromotionCriteria,
     consistency_problems,
-    month_of,
-    months_back,
     parse_document,
-    period_kind,
 )
 from aggregates.evaluation import (
     PotentialScore,

@@ -21,8 +21,8 @@ from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
 from activities.cycles import cycle_workflow_id, month_close_workflow_id
+from aggregates.calendar_periods import month_of, shift_month
 from aggregates.cycle_settings import WeeklyCycleSettings
-from aggregates.documents import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from tests.api.conftest import ApiStack

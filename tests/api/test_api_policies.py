@@ -7,7 +7,7 @@ from __future__ import annotations
 import copy
 from typing import Any
 
-from aggregates.documents import months_back
+from aggregates.calendar_periods import months_back
 from aggregates.seed_policies import seed_documents
 from tests.api.conftest import ApiStack
 from tests.workflows.promotion_support import year_of_metrics

@@ -11,7 +11,7 @@ from typing import Any, TypeVar
 
 import httpx
 
-from aggregates.documents import shift_month
+from aggregates.calendar_periods import shift_month
 from aggregates.plan_template import add_months
 from tests.api.conftest import ApiStack
 from tests.workflows.promotion_support import ingest, year_of_metrics

@@ -34,7 +34,7 @@ from psycopg.sql import SQL, Identifier
 from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 
-from aggregates.documents import shift_month
+from aggregates.calendar_periods import shift_month
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.config import PostgresSettings

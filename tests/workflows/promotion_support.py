@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from aggregates.documents import months_back
+from aggregates.calendar_periods import months_back
 from aggregates.ladder import Role
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.demo_loader import DEMO_HR

@@ -27,7 +27,7 @@ from activities.cycles import (
 )
 from activities.notifications import NotificationActivities
 from aggregates.base import DomainError
-from aggregates.documents import shift_month
+from aggregates.calendar_periods import shift_month
 from aggregates.goals import GoalCascade, weeks_of_month
 from aggregates.month_close import MonthClose, month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid

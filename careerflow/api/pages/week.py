@@ -12,8 +12,8 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from aggregates.calendar_periods import meant_week
 from aggregates.cycle_settings import WeeklyCycleSettings
-from aggregates.documents import meant_week
 from careerflow.api.pages.employee import _plan_form
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _document, _optional, _services

@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
 from aggregates.base import PermissionDeniedError
-from aggregates.documents import PeriodKind, period_problem
+from aggregates.calendar_periods import PeriodKind, period_problem
 from aggregates.not_found import employee_not_visible
 from aggregates.weekly_cycle_rules import CycleInfo, plan_submitter_refusal
 from careerflow.api.auth import Caller, Context

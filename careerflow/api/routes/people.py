@@ -14,7 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from aggregates.base import NotFoundError
 from aggregates.criteria_evaluation import CriteriaEvaluation
-from aggregates.documents import Label
+from aggregates.document_types import Label
 from aggregates.evaluation import PotentialScore, Suggestion, weakest_indicators
 from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
