@@ -3,7 +3,7 @@ event is applied exactly once and a restarted runner resumes where it stopped.""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any, ClassVar, TypeVar
 
 from eventsourcing.persistence import Tracking
@@ -11,16 +11,12 @@ from eventsourcing.postgres import PostgresDatastore, PostgresTrackingRecorder
 from eventsourcing.projection import Projection
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier
+from psycopg.sql import SQL, Composed, Identifier
 
 from aggregates.base import Aggregate
 from projections.schema import READ_MODEL_INDEXES, READ_MODEL_TABLES
 
 Apply = Callable[[Cursor[DictRow]], None]
-
-
-class _AlreadyApplied(Exception):
-    pass
 
 
 class ReadModelView(PostgresTrackingRecorder):
@@ -38,27 +34,46 @@ class ReadModelView(PostgresTrackingRecorder):
 
     def apply(self, tracking: Tracking, change: Apply | None) -> bool:
         """Applies `change` and records `tracking` atomically; False if already applied."""
-        try:
-            with self.datastore.transaction(commit=True) as curs:
-                # Rows and tracking record commit (or vanish) together, and a lost commit
-                # is simply projected again: no need to wait for the WAL flush.
-                curs.execute("SET LOCAL synchronous_commit TO off")
-                # Tracking first: a redelivered notification stops here, changing nothing.
-                curs.execute(
-                    self.insert_tracking_statement,
-                    {
-                        "application_name": tracking.application_name,
-                        "notification_id": tracking.notification_id,
-                    },
-                    prepare=True,
-                )
-                if curs.fetchone() is None:
-                    raise _AlreadyApplied
+        return (
+            self.apply_batch(tracking.application_name, [(tracking.notification_id, change)]) == 1
+        )
+
+    def apply_batch(
+        self, application_name: str, changes: Sequence[tuple[int, Apply | None]]
+    ) -> int:
+        """Applies a batch of (notification id, change) in one transaction with one tracking
+        record, the batch's last id; returns how many changes were applied. Positions at
+        or below the recorded one are skipped, so a redelivered batch (or the part of one
+        that another runner already applied) changes nothing."""
+        if not changes:
+            return 0
+        with self.datastore.transaction(commit=True) as curs:
+            # Rows and tracking record commit (or vanish) together, and a lost commit is
+            # simply projected again: no need to wait for the WAL flush.
+            curs.execute("SET LOCAL synchronous_commit TO off")
+            # Lock this projection's position for the transaction: it is read, the rows
+            # written after it, and moved to the batch's end, all or nothing.
+            curs.execute(self._position_statement, (application_name,), prepare=True)
+            row = curs.fetchone()
+            position = int(row["notification_id"]) if row else 0
+            fresh = [(nid, change) for nid, change in changes if nid > position]
+            if not fresh:
+                return 0
+            for _, change in fresh:
                 if change is not None:
                     change(curs)
-        except _AlreadyApplied:
-            return False
-        return True
+            curs.execute(
+                self.insert_tracking_statement,
+                {"application_name": application_name, "notification_id": fresh[-1][0]},
+                prepare=True,
+            )
+        return len(fresh)
+
+    @property
+    def _position_statement(self) -> Composed:
+        return SQL("SELECT notification_id FROM {0} WHERE application_name = %s FOR UPDATE").format(
+            Identifier(self.datastore.schema, self.tracking_table_name)
+        )
 
     def reset(self, truncate: list[str]) -> None:
         """Forgets this projection's position and the rows it owns (for a rebuild)."""
@@ -129,7 +144,20 @@ class EventHandlers(Projection[ReadModelView]):
         return handler(domain_event) if handler else None
 
     def process_event(self, domain_event: Any, tracking: Tracking) -> None:
-        self.view.apply(tracking, self.change_for(domain_event))
+        self.process_batch([(domain_event, tracking)])
+
+    def begin_batch(self) -> None:
+        """Called before a batch's changes are made: a projection that does per-batch
+        work (a mark set once per batch) resets its memory of the batch here."""
+
+    def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
+        """Applies the changes of a batch of events in one transaction (projections/
+        runner.py hands over what the subscription has already fetched)."""
+        self.begin_batch()
+        self.view.apply_batch(
+            batch[0][1].application_name,
+            [(tracking.notification_id, self.change_for(event)) for event, tracking in batch],
+        )
 
 
 class TimelineHandlers(EventHandlers):

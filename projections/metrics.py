@@ -23,6 +23,16 @@ class MetricsProjection(EventHandlers):
     # Only advance tracking: a ledger opening carries no measurement.
     ignored = (event_of(MetricLedger, "Opened"),)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.begin_batch()
+
+    def begin_batch(self) -> None:
+        # Dirty marks are a set: once per batch is enough, and once the organisation is
+        # marked ('*'), the batch's other events need no checks for it.
+        self._marked: set[str] = set()
+        self._everyone_marked = False
+
     @handles(event_of(MetricLedger, "MetricsRecorded"))
     def recorded(self, e: Any) -> Apply:
         rows = [
@@ -45,7 +55,8 @@ class MetricsProjection(EventHandlers):
         def change(curs: Cursor[DictRow]) -> None:
             table = self.view.table("rm_measurement")
             dirty = self.view.table("rm_readiness_dirty")
-            previous_max = self._max_month(curs)
+            everyone = self._everyone_marked
+            previous_max = None if everyone else self._max_month(curs)
             curs.executemany(
                 SQL(
                     "INSERT INTO {0} VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
@@ -55,10 +66,13 @@ class MetricsProjection(EventHandlers):
                 ).format(table),
                 rows,
             )
+            if everyone:
+                return  # this batch already marked the whole organisation dirty
+            marks = [(emp,) for emp in employee_ids if emp not in self._marked]
             curs.executemany(
-                SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty),
-                [(emp,) for emp in employee_ids],
+                SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty), marks
             )
+            self._marked.update(employee_ids)
             # Everyone's readiness moves when the evaluation month moves, or when data
             # that others are ranked against (top-percent rules) changes.
             new_month = bool(months) and (previous_max is None or months[-1] > previous_max)
@@ -67,6 +81,7 @@ class MetricsProjection(EventHandlers):
                     SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty),
                     (EVERYONE,),
                 )
+                self._everyone_marked = True
 
         return change
 

@@ -7,15 +7,17 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import threading
 import time
 import uuid
-from collections.abc import Iterator, Sequence
+import weakref
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import psycopg
-from eventsourcing.projection import Projection, ProjectionRunner
+from eventsourcing.projection import ApplicationSubscription, Projection, ProjectionRunner
 from psycopg.rows import dict_row
 
 from careerflow.apps import (
@@ -64,6 +66,67 @@ RUNNER_LOCK_KEY = 0x6361726565720001  # "career" + 1: one active projection runn
 DERIVED_TABLES = ["rm_readiness", "rm_readiness_dirty"]
 
 
+def batch_size(env: Mapping[str, str]) -> int:
+    """Events per read-model transaction (CAREERFLOW_PROJECTION_BATCH, default 500)."""
+    raw = (
+        env.get("CAREERFLOW_PROJECTION_BATCH")
+        or os.environ.get("CAREERFLOW_PROJECTION_BATCH")
+        or "500"
+    )
+    try:
+        size = int(raw)
+    except ValueError:
+        raise ValueError(
+            f"CAREERFLOW_PROJECTION_BATCH must be a whole number of events, got {raw!r}"
+        ) from None
+    if size < 1:
+        raise ValueError(f"CAREERFLOW_PROJECTION_BATCH must be at least 1, got {size}")
+    return size
+
+
+def _fetched(subscription: ApplicationSubscription[Any]) -> bool:
+    """Whether the subscription holds another notification it has already fetched, so
+    that taking it never waits (eventsourcing's ListenNotifySubscription keeps the last
+    SELECT's rows in a list; tests/projections/test_batches.py pins this)."""
+    inner = subscription.subscription
+    held = getattr(inner, "_notifications", ())
+    return bool(getattr(inner, "_notifications_index", len(held)) < len(held))
+
+
+class BatchingRunner(ProjectionRunner[Any, ReadModelView]):
+    """A projection runner that hands its projection what the subscription has already
+    fetched (up to `size` events) as one batch: one transaction and one tracking record
+    per batch, live and catching up alike. It never waits for more events to fill a
+    batch, so live lag does not grow."""
+
+    def __init__(self, *, size: int, **kwargs: Any) -> None:
+        self.size = size  # before the base class starts the processing thread
+        super().__init__(**kwargs)
+
+    @staticmethod
+    def _process_events_loop(
+        subscription: ApplicationSubscription[Any],
+        projection: Any,
+        is_stopping: threading.Event,
+        runner: weakref.ReferenceType[Any],
+    ) -> None:
+        try:
+            live = runner()
+            size = live.size if live is not None else 1
+            del live  # the thread must not keep its runner alive
+            for first in subscription:
+                batch = [first]
+                while len(batch) < size and _fetched(subscription):
+                    batch.append(next(subscription))
+                projection.process_batch(batch)
+        except BaseException as exc:
+            live = runner()
+            if live is not None:
+                live._thread_error = exc
+        finally:
+            is_stopping.set()
+
+
 def scratch_schema(purpose: str) -> str:
     """A fresh schema name for read models rebuilt aside (e.g. "check", "asof"); named like
     the read models so an operator sees at once what a leftover one is."""
@@ -101,9 +164,11 @@ class ReadModels:
         # Constructing a runner runs the library's lazy CREATE ... IF NOT EXISTS for its
         # application and view; under the schema lock, so no other process's first
         # start is creating the same catalog entries at that moment.
+        size = batch_size(self.env)
         with schema_lock(self.pg):
             self.runners = [
-                ProjectionRunner(
+                BatchingRunner(
+                    size=size,
                     application_class=app_cls,
                     projection_class=proj_cls,
                     view_class=ReadModelView,

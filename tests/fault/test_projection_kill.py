@@ -1,7 +1,7 @@
 """The projection runner process killed (-9) while it projects a large import resumes
 where it stopped: no event skipped, none applied twice. Each read-model change and its
-tracking record are one transaction, so a kill mid-batch loses at most the uncommitted
-one, and the restarted runner takes it again.
+tracking record are one transaction per batch of events, so a kill mid-batch loses at most
+the uncommitted batch, and the restarted runner takes it again.
 
 The proof is the projection check (careerflow/audit/projection_check.py): every read
 model rebuilt from scratch from the same events must equal the live one row by row, and
@@ -30,6 +30,7 @@ from tests.fault.conftest import (
 SEED = 7
 REPS = 400
 MONTHLY_BATCHES = 8
+BATCH = 20
 
 
 def import_months(services: Engine, reps: list[str], months: list[str]) -> int:
@@ -62,7 +63,11 @@ def test_projection_runner_killed_mid_batch_resumes_without_gaps_or_double_appli
         imported = import_months(services, reps, months)
         target = heads(services)
         # Started only now, so every kill point lies in a projection still under way.
-        runner = fault_stack.projection_runner().start()
+        runner = fault_stack.projection_runner()
+        # Small batches, so that there are many transactions for a kill to fall between
+        # (and into): at the default 500 the 3,600 metric events are eight commits.
+        runner.env["CAREERFLOW_PROJECTION_BATCH"] = str(BATCH)
+        runner.start()
         say(f"projection runner started (pid {runner.pid})")
         say(
             f"imported {REPS} reps and {MONTHLY_BATCHES} monthly exports ({imported} rows): "
