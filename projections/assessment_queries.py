@@ -31,6 +31,8 @@ from aggregates.competency import (
 from aggregates.documents import MetricCatalog
 from aggregates.not_found import no_assessment_round
 from careerflow.principal import AccessRole, Principal
+from projections.people_queries import MAX_LIMIT, decode_cursor, encode_cursor
+from projections.people_queries import _bad_cursor as bad_cursor
 from projections.visibility import reports_of, require_visible
 from words.catalogue import in_every_language
 from words.messages import Message
@@ -158,6 +160,16 @@ class GapReport(BaseModel):
     closed_at: datetime | None
     assessed: int
     competencies: list[CompetencyGap]
+
+
+class RoundsPage(BaseModel):
+    """One page of rounds, newest first: a total and a cursor to the next page."""
+
+    items: list[RoundSummary]
+    total: int
+    limit: int
+    offset: int  # how many rows come before this page (for "51–100 of 1,234")
+    next_cursor: str | None
 
 
 class AssessmentQueries:
@@ -361,6 +373,72 @@ class AssessmentQueries:
             profiles=views,
             gaps=gap_summary(model, profiles, labels=in_every_language) if model else [],
         )
+
+    # -- pages: rounds paged (HR, auditors) and a team's rounds (its manager) ----------
+    def rounds_page(
+        self, principal: Principal, limit: int = 20, cursor: str | None = None
+    ) -> RoundsPage:
+        """Rounds newest first (started, then id), `limit` at a time; `cursor` is the
+        previous page's `next_cursor`."""
+        principal.require(*READERS, action=Message("see 360° assessment rounds"))
+        limit = max(1, min(MAX_LIMIT, int(limit)))
+        after = decode_cursor(cursor, 3) if cursor else []
+        where = ""
+        params: dict[str, Any] = {"limit": limit + 1}
+        if after:
+            try:
+                started = datetime.fromisoformat(str(after[0]))
+            except ValueError:
+                raise bad_cursor() from None
+            where = (
+                " WHERE started_at < %(started)s "
+                "OR (started_at = %(started)s AND round_id > %(round_id)s)"
+            )
+            params = {**params, "started": started, "round_id": str(after[1])}
+        offset = int(after[2]) if after else 0
+        with self._connection() as conn:
+            total_row = conn.execute("SELECT count(*) AS n FROM rm_assessment_round").fetchone()
+            rows = conn.execute(
+                "SELECT * FROM rm_assessment_round"
+                + where
+                + " ORDER BY started_at DESC, round_id LIMIT %(limit)s",
+                params,
+            ).fetchall()
+        more = len(rows) > limit
+        items = [_summary(r) for r in rows[:limit]]
+        last = items[-1] if items else None
+        return RoundsPage(
+            items=items,
+            total=int(total_row["n"]) if total_row else 0,
+            limit=limit,
+            offset=offset,
+            next_cursor=encode_cursor(
+                [last.started_at.isoformat(), last.round_id, offset + len(items)]
+            )
+            if more and last
+            else None,
+        )
+
+    def team_rounds(self, principal: Principal, manager_id: str) -> list[RoundSummary]:
+        """The rounds that assessed any of the manager's reports, newest first (the
+        latest 50): a manager's picker on the team's 360° page."""
+        principal.require(
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action=Message("see a team's 360° profiles"),
+        )
+        with self._connection() as conn:
+            require_visible(conn, principal, manager_id)
+            team = sorted(reports_of(conn, manager_id))
+            rows = conn.execute(
+                "SELECT * FROM rm_assessment_round r WHERE EXISTS (SELECT 1 "
+                "FROM rm_assessment_profile p WHERE p.round_id = r.round_id "
+                "AND p.employee_id = ANY(%s)) ORDER BY started_at DESC, round_id LIMIT 50",
+                (team,),
+            ).fetchall()
+        return [_summary(r) for r in rows]
 
 
 def _summary(r: Any) -> RoundSummary:

@@ -23,12 +23,19 @@ def pages(who: str, application_id: str) -> list[str]:
     if role == "employee":
         return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
     if role == "manager":
-        return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
+        return [
+            "/manager",
+            "/employee/E1",
+            f"/applications/{application_id}",
+            "/people",
+            "/team/assessments",
+        ]
     return [
         "/hr",
         "/people",
         "/hr/pool",
         "/hr/tokens",
+        "/hr/assessments",
         "/audit",
         f"/audit/application/{application_id}",
     ]
