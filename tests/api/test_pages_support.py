@@ -228,3 +228,14 @@ async def test_the_team_list_is_paged(site: Site) -> None:
     second = found.of_team(boss, first.next_cursor, limit=1)
     assert second.requests[0].request_id != first.requests[0].request_id
     assert second.requests[0].clock.raised_at <= first.requests[0].clock.raised_at
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_sees_the_sla_trend_once_there_are_requests(site: Site, lang: str) -> None:
+    # Runs after the tests above raised and answered requests: the trend chart's title
+    # carries a "%" that the templates' gettext must not take for a placeholder.
+    async with site.session("hr:H001", lang) as hr:
+        page = await hr.get("/hr/support")
+        assert page.status_code == 200, page.text
+        assert 'data-chart="chart-trend"' in page.text
+        one_language(page, lang, "/hr/support")
