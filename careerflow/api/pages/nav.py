@@ -25,6 +25,8 @@ _INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _SUPPORT: list[Link] = [("/support", N_("Support"))]
 _TEAM_SUPPORT: list[Link] = [("/team/support", N_("Team support"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
+_TEAM_PLANS: list[Link] = [("/team/plans", N_("Team plans"))]
+_START_PLAN: list[Link] = [("/hr/plans/new", N_("Start a plan"))]
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
     ("/hr/goals", N_("Goals")),
@@ -33,8 +35,25 @@ _REPORTS: list[Link] = [
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
-    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
+    AccessRole.manager: [
+        *_REP,
+        *_MANAGER,
+        *_PEOPLE,
+        *_TEAM_PLANS,
+        *_TEAM_SUPPORT,
+        *_INBOX,
+    ],
+    AccessRole.hr: [
+        *_HR,
+        *_PEOPLE,
+        *_START_PLAN,
+        *_REPORTS,
+        *_POLICIES,
+        *_UPLOADS,
+        *_TOKENS,
+        *_AUDIT,
+        *_INBOX,
+    ],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
 }
 
