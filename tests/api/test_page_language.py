@@ -23,11 +23,19 @@ def pages(who: str, application_id: str) -> list[str]:
     if role == "employee":
         return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
     if role == "manager":
-        return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
+        return [
+            "/manager",
+            "/employee/E1",
+            f"/applications/{application_id}",
+            "/people",
+            "/team/plans",
+        ]
     return [
         "/hr",
         "/people",
         "/hr/pool",
+        "/team/plans",
+        *(["/hr/plans/new?q=E", "/hr/plans/new?employee_id=E3"] if role == "hr" else []),
         "/hr/tokens",
         "/audit",
         f"/audit/application/{application_id}",
