@@ -4,12 +4,14 @@ promotion starts one itself)."""
 from __future__ import annotations
 
 import asyncio
+import re
 from datetime import date
 from typing import Any
 
 from psycopg_pool import ConnectionPool
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError
 
 from aggregates.base import DomainError, NotFoundError
 from aggregates.development_plan import DevelopmentPlan
@@ -33,6 +35,8 @@ from workflows.development_plan import (
 
 # Who steers a running plan (the workflow decides which manager: the employee's own).
 STEERERS = (AccessRole.manager, AccessRole.hr)
+# A plan's workflow id: plan-<employee id>-<first day> (workflows.plan_start).
+PLAN_ID = re.compile(r"plan-(.+)-\d{4}-\d{2}-\d{2}")
 CONFIRM = Message("confirm milestones")
 ADJUST = Message("adjust development plans")
 
@@ -101,9 +105,35 @@ class PlanProcessService:
         if self.read_pool is None:  # the workflow's validator still decides who steers
             principal.require(*STEERERS, action=action)
             return
-        await asyncio.to_thread(
-            self.visible, principal, plan_id, *STEERERS, action=action, open_only=True
-        )
+        try:
+            await asyncio.to_thread(
+                self.visible, principal, plan_id, *STEERERS, action=action, open_only=True
+            )
+        except NotFoundError:
+            if await self._setting_up(principal, plan_id):
+                raise DomainError("the plan is still being set up; try again in a moment") from None
+            raise
+
+    async def _setting_up(self, principal: Principal, plan_id: str) -> bool:
+        """The plan's workflow runs but has not stored the plan yet (its first moments),
+        for a caller who may see the plan's employee: they are told to try again; anyone
+        else hears that there is no such plan."""
+        match = PLAN_ID.fullmatch(plan_id)
+        if match is None or self.read_pool is None:
+            return False
+        try:
+            described = await self.client.get_workflow_handle(plan_id).describe()
+        except RPCError:
+            return False
+        if described.status != WorkflowExecutionStatus.RUNNING:
+            return False
+        pool = self.read_pool
+
+        def visible() -> bool:
+            with pool.connection() as conn:
+                return can_see(conn, principal, match.group(1))  # type: ignore[arg-type]
+
+        return await asyncio.to_thread(visible)
 
     async def start(
         self, principal: Principal, employee_id: str, effective_date: date, role: Role | None
