@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
+from aggregates.base import DomainError
 from aggregates.ladder import Role
 from aggregates.plan_template import add_months
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
@@ -193,9 +194,18 @@ async def test_the_manager_steers_a_plan_from_the_team_list(
             client, page, f"/plans/{plan_id}/drop", milestone_id="team_sales", reason=" "
         )
         one_language(refused, lang, 422)
-        done = await acted(client, plan_id, "drop", milestone_id="team_sales", reason="merged")
-        one_language(done, lang)
+        fresh = await client.get(f"/plans/{plan_id}")
+        first = await post(
+            client, fresh, f"/plans/{plan_id}/drop", milestone_id="team_sales", reason="merged"
+        )
+        assert first.status_code == 303, first.text[:3000]
         assert all(m["id"] != "team_sales" for m in plan_row(api, plan_id)["milestones"])
+        # The same form sent again (its command id): answered once, not refused.
+        again = await post(
+            client, fresh, f"/plans/{plan_id}/drop", milestone_id="team_sales", reason="merged"
+        )
+        assert again.status_code == 303, again.text[:3000]
+        one_language(await client.get(again.headers["location"]), lang)
 
         # Without the form token nothing happens.
         forged = await client.post(
@@ -288,3 +298,30 @@ async def test_hr_starts_a_plan_from_the_person_picker(
         everyone = await client.get("/team/plans")
         one_language(everyone, lang)
         assert f'href="/plans/{plan_id}"' in everyone.text
+
+
+def test_the_team_list_is_keyset_paged_needing_attention_first(
+    site: Site,  # noqa: F811
+    plans: dict[str, str],
+) -> None:
+    queries = PlanQueries(site.api.services.read_pool)
+    manager = Principal(person_id="S001", role=AccessRole.manager)
+    whole = queries.team(manager)
+    seen: list[dict[str, Any]] = []
+    cursor = None
+    while True:
+        found = queries.team_page(manager, limit=1, cursor=cursor)
+        assert found.total == len(whole) and len(found.items) <= 1
+        assert found.offset == len(seen)
+        seen.extend(found.items)
+        cursor = found.next_cursor
+        if cursor is None:
+            break
+    assert sorted(p["plan_id"] for p in seen) == sorted(p["plan_id"] for p in whole)
+    ranks = [(p["closed_rank"], p["status_rank"], p["name"], p["plan_id"]) for p in seen]
+    assert ranks == sorted(ranks)
+    assert {p["employee_id"] for p in seen} <= {"E1", "E2", "E3"}  # S001's reports only
+    stranger = Principal(person_id="S002", role=AccessRole.manager)
+    assert queries.team_page(stranger).total == 0
+    with pytest.raises(DomainError):
+        queries.team_page(manager, cursor="not-a-cursor")
