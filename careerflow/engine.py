@@ -129,7 +129,7 @@ class Engine:
         )
 
     def plan_process(self, client: Client, task_queue: str) -> PlanProcessService:
-        return PlanProcessService(self.store.plans, self.people, client, task_queue)
+        return PlanProcessService(self.store.plans, self.people, client, task_queue, self.read_pool)
 
     def cycle_process(self, client: Client, task_queue: str) -> CycleProcessService:
         return CycleProcessService(self.store.cycles, self.people, client, task_queue)

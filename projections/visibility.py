@@ -35,6 +35,10 @@ SELECT employee_id FROM chain
 """
 
 
+# The same, as a subquery another query can join on (`%(manager)s` is the manager's id).
+REPORTS_SQL = _REPORTS_SQL
+
+
 def reports_of(conn: Connection[DictRow], manager_id: str) -> set[str]:
     return {r["employee_id"] for r in conn.execute(_REPORTS_SQL, {"manager": manager_id})}
 

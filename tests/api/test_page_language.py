@@ -29,11 +29,14 @@ def pages(who: str, application_id: str) -> list[str]:
             f"/applications/{application_id}",
             "/people",
             "/team/assessments",
+            "/team/plans",
         ]
     return [
         "/hr",
         "/people",
         "/hr/pool",
+        "/team/plans",
+        *(["/hr/plans/new?q=E", "/hr/plans/new?employee_id=E3"] if role == "hr" else []),
         "/hr/tokens",
         "/hr/assessments",
         "/audit",

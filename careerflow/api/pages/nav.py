@@ -27,6 +27,8 @@ _TEAM_SUPPORT: list[Link] = [("/team/support", N_("Team support"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
 _ROUNDS: list[Link] = [("/hr/assessments", N_("360° rounds"))]
 _TEAM_360: list[Link] = [("/team/assessments", N_("Team 360°"))]
+_TEAM_PLANS: list[Link] = [("/team/plans", N_("Team plans"))]
+_START_PLAN: list[Link] = [("/hr/plans/new", N_("Start a plan"))]
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
     ("/hr/goals", N_("Goals")),
@@ -35,10 +37,19 @@ _REPORTS: list[Link] = [
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
-    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_TEAM_360, *_INBOX],
+    AccessRole.manager: [
+        *_REP,
+        *_MANAGER,
+        *_PEOPLE,
+        *_TEAM_PLANS,
+        *_TEAM_360,
+        *_TEAM_SUPPORT,
+        *_INBOX,
+    ],
     AccessRole.hr: [
         *_HR,
         *_PEOPLE,
+        *_START_PLAN,
         *_REPORTS,
         *_ROUNDS,
         *_POLICIES,

@@ -26,8 +26,8 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
 from careerflow.applications.plans import require_plan_starter
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.plan_process import visible_plan
 from projections.plan_queries import SEE_PLANS
-from projections.visibility import can_see
 from words.messages import Message
 
 # Every refusal is problem+json with a reason a person can act on.
@@ -35,7 +35,6 @@ PROBLEMS = problem_responses("employee or plan", "the plan's rules")
 router = APIRouter(prefix="/plans", tags=["development plans"], responses=PROBLEMS)
 
 READERS = (AccessRole.employee, AccessRole.manager, AccessRole.hr, AccessRole.auditor)
-STEERERS = (AccessRole.manager, AccessRole.hr)
 
 
 # -- requests -----------------------------------------------------------------------------
@@ -144,22 +143,15 @@ class VisiblePlan:
     plan: DevelopmentPlan
 
 
-def _visible_plan(*roles: AccessRole, action: Message, open_only: bool = False) -> Any:
-    """The plan in the path, from the event store (no read-model lag), when the caller's
-    role may `action` and the caller can see the plan's employee (and, to steer it, the
-    plan is still running)."""
+def _visible_plan(*roles: AccessRole, action: Message) -> Any:
+    """The plan in the path when the caller may read it (the service's one check:
+    careerflow.services.plan_process.visible_plan, which the pages share)."""
 
     def lookup(plan_id: str, caller: Caller, ctx: Context) -> VisiblePlan:
-        caller.require(*roles, action=action)
-        try:
-            plan = ctx.services.store.plans.get(plan_id)
-        except NotFoundError:
-            raise _missing(plan_id) from None
-        with ctx.services.read_pool.connection() as conn:
-            if not can_see(conn, caller, plan.employee_id):  # type: ignore[arg-type]
-                raise _missing(plan_id)
-        if open_only and plan.closed:
-            raise DomainError("the development plan {plan_id!r} is closed", plan_id=plan_id)
+        services = ctx.services
+        plan = visible_plan(
+            services.store.plans, services.read_pool, caller, plan_id, *roles, action=action
+        )
         return VisiblePlan(caller, plan)
 
     return Depends(lookup)
@@ -199,17 +191,16 @@ async def start_plan(
     summary="Confirm a milestone",
 )
 async def confirm_milestone(
+    plan_id: str,
     milestone_id: str,
     body: ConfirmMilestoneIn,
-    target: Annotated[
-        VisiblePlan, _visible_plan(*STEERERS, action=Message("confirm milestones"), open_only=True)
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> PlanState:
     """The employee's manager (or HR) confirms a milestone of kind 'confirmed'
     ("joined the team meetings"); measured milestones follow the metrics."""
-    flow = await ctx.plans()
-    info = await flow.confirm(target.caller, target.plan.plan_id, milestone_id, body.comment)
+    flow = await ctx.plans()  # checks the caller's role, the plan's visibility, it is open
+    info = await flow.confirm(caller, plan_id, milestone_id, body.comment)
     return _state(info)
 
 
@@ -217,19 +208,17 @@ async def confirm_milestone(
     "/{plan_id}/adjustments", response_model=PlanState, summary="Add, move or drop a milestone"
 )
 async def adjust_plan(
+    plan_id: str,
     body: AdjustPlanIn,
-    target: Annotated[
-        VisiblePlan,
-        _visible_plan(*STEERERS, action=Message("adjust development plans"), open_only=True),
-    ],
+    caller: Caller,
     ctx: Context,
 ) -> PlanState:
     """The manager (or HR) adds a milestone, moves one's due month or drops one, with a
     reason that stays in the plan's record."""
-    flow = await ctx.plans()
+    flow = await ctx.plans()  # checks the caller's role, the plan's visibility, it is open
     info = await flow.adjust(
-        target.caller,
-        target.plan.plan_id,
+        caller,
+        plan_id,
         body.action,
         body.reason,
         milestone_id=body.milestone_id,
