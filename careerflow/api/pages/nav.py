@@ -24,6 +24,7 @@ _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
 _INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _SUPPORT: list[Link] = [("/support", N_("Support"))]
 _TEAM_SUPPORT: list[Link] = [("/team/support", N_("Team support"))]
+_ASSESSMENTS: list[Link] = [("/assessments", N_("360° assessments"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
@@ -32,8 +33,21 @@ _REPORTS: list[Link] = [
 ]
 
 NAV: dict[AccessRole, list[Link]] = {
-    AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
-    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
+    AccessRole.employee: [
+        *_REP,
+        *_REP_ONLY,
+        *_SUPPORT,
+        *_ASSESSMENTS,
+        *_INBOX,
+    ],
+    AccessRole.manager: [
+        *_REP,
+        *_MANAGER,
+        *_PEOPLE,
+        *_TEAM_SUPPORT,
+        *_ASSESSMENTS,
+        *_INBOX,
+    ],
     AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
 }
