@@ -33,12 +33,8 @@ class RoundRequest(BaseModel):
 
 
 def local_label(moment: datetime, zone: str) -> str:
-    """A moment in the company's time zone, for people, with its UTC offset rather than
-    the zone's name (an English place name in a Chinese sentence): "2026-12-15 18:00
-    UTC+08:00"."""
-    local = moment.astimezone(ZoneInfo(zone))
-    offset = local.strftime("%z")
-    return f"{local.strftime('%Y-%m-%d %H:%M')} UTC{offset[:3]}:{offset[3:]}"
+    """A moment in the company's time zone, for people."""
+    return f"{moment.astimezone(ZoneInfo(zone)).strftime('%Y-%m-%d %H:%M')} ({zone})"
 
 
 def task_key(rater_id: str, ratee_id: str) -> str:

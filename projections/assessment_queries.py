@@ -396,7 +396,8 @@ class AssessmentQueries:
                 (round_id, ratee_id, principal.person_id),
             ).fetchone()
             if task is None:
-                raise NotFoundError(no_task(principal.person_id, ratee_id, round_id))
+                refusal = no_task(principal.person_id, ratee_id, round_id)
+                raise NotFoundError(refusal)
             model = _model(conn, rnd["model_key"], rnd["model_version"])
         return RatingForm(
             round_id=round_id,

@@ -21,9 +21,15 @@ DATA = list(NAMES.values())
 def pages(who: str, application_id: str) -> list[str]:
     role = who.split(":")[0]
     if role == "employee":
-        return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
+        return ["/employee", f"/applications/{application_id}", "/week", "/pay", "/assessments"]
     if role == "manager":
-        return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
+        return [
+            "/manager",
+            "/employee/E1",
+            f"/applications/{application_id}",
+            "/people",
+            "/assessments",
+        ]
     return [
         "/hr",
         "/people",
