@@ -9,6 +9,8 @@ competency model's minimum has no average (its note says why)."""
 
 from __future__ import annotations
 
+import base64
+import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -19,6 +21,7 @@ from psycopg.rows import DictRow
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from aggregates.assessment_rules import no_task
 from aggregates.base import DomainError, NotFoundError
 from aggregates.competency import (
     GROUPS,
@@ -170,6 +173,70 @@ class RoundsPage(BaseModel):
     limit: int
     offset: int  # how many rows come before this page (for "51–100 of 1,234")
     next_cursor: str | None
+
+
+class FormCompetency(BaseModel):
+    competency: str
+    label: dict[str, str]
+    description: dict[str, str]
+
+
+class FormLevel(BaseModel):
+    level: int
+    label: dict[str, str]
+
+
+class RatingForm(BaseModel):
+    """What a rater needs to rate one person: the task (done or not) and the competency
+    model at the round's version (labels, descriptions, the scale's levels)."""
+
+    round_id: str
+    title: str
+    status: str
+    deadline: datetime
+    close_at: datetime
+    time_zone: str
+    model_version: int
+    ratee_id: str
+    ratee_name: str | None
+    group: str
+    anonymous: bool
+    rated: bool
+    competencies: list[FormCompetency]
+    scale: list[FormLevel]
+    comment_max_length: int
+
+
+class ProfileRow(BaseModel):
+    """One closed round in which a person was assessed (their profile is published)."""
+
+    round_id: str
+    title: str
+    closed_at: datetime
+    gaps: int
+
+
+class ProfilesPage(BaseModel):
+    """A page of a person's closed rounds, newest first; `next_cursor` None on the last."""
+
+    items: list[ProfileRow]
+    total: int
+    limit: int
+    next_cursor: str | None
+
+
+def _encode(closed_at: datetime, round_id: str) -> str:
+    raw = json.dumps([closed_at.isoformat(), round_id]).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def _decode(cursor: str) -> tuple[datetime, str] | None:
+    try:
+        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
+        at, round_id = json.loads(raw)
+        return datetime.fromisoformat(at), str(round_id)
+    except (ValueError, TypeError):
+        return None
 
 
 class AssessmentQueries:
@@ -325,7 +392,86 @@ class AssessmentQueries:
             tasks=tasks,
         )
 
+    def rating_form(self, principal: Principal, round_id: str, ratee_id: str) -> RatingForm:
+        """The caller's own task for one person with the model's labels at the round's
+        version; not the caller's task: not found (nobody learns who rates whom)."""
+        principal.require(
+            AccessRole.employee, AccessRole.manager, action=Message("rate in 360° rounds")
+        )
+        with self._connection() as conn:
+            rnd = self._round(conn, round_id)
+            task = conn.execute(
+                "SELECT t.grp, t.anonymous, t.rated, p.name FROM rm_assessment_task t "
+                "LEFT JOIN rm_assessment_profile p "
+                "ON p.round_id = t.round_id AND p.employee_id = t.ratee_id "
+                "WHERE t.round_id = %s AND t.ratee_id = %s AND t.rater_id = %s",
+                (round_id, ratee_id, principal.person_id),
+            ).fetchone()
+            if task is None:
+                refusal = no_task(principal.person_id, ratee_id, round_id)
+                raise NotFoundError(refusal)
+            model = _model(conn, rnd["model_key"], rnd["model_version"])
+        return RatingForm(
+            round_id=round_id,
+            title=rnd["title"],
+            status=rnd["status"],
+            deadline=rnd["deadline"],
+            close_at=rnd["close_at"],
+            time_zone=rnd["time_zone"],
+            model_version=rnd["model_version"],
+            ratee_id=ratee_id,
+            ratee_name=task["name"],
+            group=task["grp"],
+            anonymous=task["anonymous"],
+            rated=task["rated"],
+            competencies=[
+                FormCompetency(competency=c.id, label=c.label, description=c.description)
+                for c in (model.competencies if model else [])
+            ],
+            scale=[FormLevel(level=x.level, label=x.label) for x in (model.scale if model else [])],
+            comment_max_length=model.comment_max_length if model else 1000,
+        )
+
     # -- profiles ----------------------------------------------------------------------
+    def profiles_of(
+        self, principal: Principal, employee_id: str, cursor: str | None = None, limit: int = 20
+    ) -> ProfilesPage:
+        """The closed rounds in which the person was assessed, newest first, paged
+        (keyset on the close time and the round id). The person, their manager chain,
+        HR and auditors."""
+        limit = max(1, min(limit, 200))
+        where = (
+            "p.employee_id = %s AND p.profile IS NOT NULL AND r.status = 'closed' "
+            "AND r.closed_at IS NOT NULL"
+        )
+        with self._connection() as conn:
+            require_visible(conn, principal, employee_id)
+            counted = conn.execute(
+                "SELECT count(*) AS n FROM rm_assessment_profile p "
+                "JOIN rm_assessment_round r USING (round_id) WHERE " + where,
+                (employee_id,),
+            ).fetchone()
+            after = _decode(cursor) if cursor else None
+            page_where, params = where, list[Any]([employee_id])
+            if after is not None:
+                page_where += " AND (r.closed_at, r.round_id) < (%s, %s)"
+                params += [after[0], after[1]]
+            rows = conn.execute(
+                "SELECT r.round_id, r.title, r.closed_at, "
+                "jsonb_array_length(coalesce(p.gaps, '[]'::jsonb)) AS gaps "
+                "FROM rm_assessment_profile p JOIN rm_assessment_round r USING (round_id) "
+                "WHERE " + page_where + " ORDER BY r.closed_at DESC, r.round_id DESC LIMIT %s",
+                [*params, limit + 1],
+            ).fetchall()
+        items = [ProfileRow.model_validate(dict(r)) for r in rows[:limit]]
+        last = items[-1] if len(rows) > limit and items else None
+        return ProfilesPage(
+            items=items,
+            total=int(counted["n"]) if counted else 0,
+            limit=limit,
+            next_cursor=_encode(last.closed_at, last.round_id) if last else None,
+        )
+
     def profile(self, principal: Principal, round_id: str, employee_id: str) -> ProfileView:
         with self._connection() as conn:
             require_visible(conn, principal, employee_id)

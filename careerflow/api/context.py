@@ -9,6 +9,7 @@ from collections.abc import Awaitable, Callable
 from temporalio.client import Client
 
 from careerflow.engine import Engine
+from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.cycle_process import CycleProcessService
 from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
@@ -49,3 +50,6 @@ class ApiContext:
 
     async def support(self) -> SupportProcessService:
         return self.services.support_process(await self.client(), self.task_queue)
+
+    async def assessments(self) -> AssessmentProcessService:
+        return self.services.assessment_process(await self.client(), self.task_queue)

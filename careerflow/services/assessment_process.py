@@ -14,12 +14,12 @@ from temporalio.service import RPCError, RPCStatusCode
 
 from activities.assessments import RatingReceipt, RoundRequest
 from aggregates.assessment_rules import rater_refusal
-from aggregates.base import DomainError, NotFoundError
+from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.competency import RatingItem
 from careerflow.applications.assessments import Assessments
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import as_domain_error
-from words.messages import Message
+from words.messages import Message, role_word
 from workflows.assessment_round import (
     BUSY,
     AssessmentRoundWorkflow,
@@ -41,6 +41,18 @@ def _busy(exc: BaseException) -> bool:
             return True
         cause = cause.__cause__ or getattr(cause, "cause", None)
     return False
+
+
+def require_rater(principal: Principal) -> None:
+    """Raters (employees and managers) rate for themselves; every face asks this first
+    (the API's route before it reaches Temporal, the rating page before it shows a form)."""
+    if principal.role not in (AccessRole.employee, AccessRole.manager):
+        raise PermissionDeniedError(
+            "{role} {person_id} may not rate in 360° rounds; "
+            "raters (employees and managers) rate for themselves",
+            role=role_word(principal.role.value),
+            person_id=principal.person_id,
+        )
 
 
 class RoundStarted(BaseModel):

@@ -21,7 +21,7 @@ DATA = list(NAMES.values())
 def pages(who: str, application_id: str) -> list[str]:
     role = who.split(":")[0]
     if role == "employee":
-        return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
+        return ["/employee", f"/applications/{application_id}", "/week", "/pay", "/assessments"]
     if role == "manager":
         return [
             "/manager",
@@ -30,6 +30,7 @@ def pages(who: str, application_id: str) -> list[str]:
             "/people",
             "/team/assessments",
             "/team/plans",
+            "/assessments",
         ]
     return [
         "/hr",

@@ -24,6 +24,7 @@ _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
 _INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _SUPPORT: list[Link] = [("/support", N_("Support"))]
 _TEAM_SUPPORT: list[Link] = [("/team/support", N_("Team support"))]
+_ASSESSMENTS: list[Link] = [("/assessments", N_("360° assessments"))]
 _PEOPLE: list[Link] = [("/people", N_("People"))]
 _ROUNDS: list[Link] = [("/hr/assessments", N_("360° rounds"))]
 _TEAM_360: list[Link] = [("/team/assessments", N_("Team 360°"))]
@@ -36,13 +37,14 @@ _REPORTS: list[Link] = [
 ]
 
 NAV: dict[AccessRole, list[Link]] = {
-    AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
+    AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_ASSESSMENTS, *_INBOX],
     AccessRole.manager: [
         *_REP,
         *_MANAGER,
         *_PEOPLE,
         *_TEAM_PLANS,
         *_TEAM_360,
+        *_ASSESSMENTS,
         *_TEAM_SUPPORT,
         *_INBOX,
     ],

@@ -13,12 +13,14 @@ from fastapi import APIRouter, Path, status
 from pydantic import AfterValidator, BaseModel, Field
 
 from activities.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
-from aggregates.base import PermissionDeniedError
 from aggregates.competency import AnonymousGroup, RatingItem
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
-from careerflow.principal import AccessRole, Principal
-from careerflow.services.assessment_process import AssessmentProcessService, RoundStarted
+from careerflow.services.assessment_process import (
+    AssessmentProcessService,
+    RoundStarted,
+    require_rater,
+)
 from projections.assessment_queries import (
     GapReport,
     MyTasks,
@@ -75,16 +77,6 @@ class RatingBody(BaseModel):
             }
         ]
     )
-
-
-def _require_rater(caller: Principal) -> None:
-    if caller.role not in (AccessRole.employee, AccessRole.manager):
-        raise PermissionDeniedError(
-            "{role} {person_id} may not rate in 360° rounds; "
-            "raters (employees and managers) rate for themselves",
-            role=caller.role.value,
-            person_id=caller.person_id,
-        )
 
 
 async def _process(ctx: Context) -> AssessmentProcessService:
@@ -147,7 +139,7 @@ async def rate(
     """The caller's rating of one person: every competency on the scale, comments
     optional, final once taken. Only a rater with a task for the person, before the
     deadline (or in the model's grace period, marked late)."""
-    _require_rater(caller)
+    require_rater(caller)  # before Temporal is asked: 403 for HR, auditors, integrations
     process = await _process(ctx)
     return await process.rate(caller, round_id, employee_id, dict(body.ratings))
 

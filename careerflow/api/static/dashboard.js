@@ -94,11 +94,48 @@
     canvas.dataset.drawn = "true";
   }
 
+  /* kind "radar" (360° profiles): {labels: [competency], datasets: [{label, data, color?,
+     dashed?}], max (the scale's top), locale}. A hidden group's figure is null (a gap in
+     its polygon; the figures table says why). */
+  function radar(canvas, spec) {
+    var datasets = spec.datasets.map(function (d, i) {
+      var color = d.color || palette[i % palette.length];
+      return {
+        label: d.label,
+        data: d.data,
+        backgroundColor: d.dashed ? "transparent" : color + "22",
+        borderColor: color,
+        borderWidth: 2,
+        borderDash: d.dashed ? [6, 4] : [],
+        pointRadius: d.dashed ? 0 : 3,
+        pointBackgroundColor: color,
+        spanGaps: false
+      };
+    });
+    if (spec.height) { canvas.parentNode.style.height = spec.height + "px"; }
+    new Chart(canvas, {
+      type: "radar",
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        locale: spec.locale || document.documentElement.lang || undefined,
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        scales: {
+          r: { min: 0, max: spec.max || 5, beginAtZero: true, ticks: { stepSize: 1 } }
+        },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") { return; }
     var spec = JSON.parse(source.textContent);
     if (spec.kind === "timeline") { timeline(canvas, spec); return; }
+    if (spec.kind === "radar") { radar(canvas, spec); return; }
     var datasets = spec.datasets.map(function (d, i) {
       var color = d.color || palette[i % palette.length];
       var line = d.type === "line";
