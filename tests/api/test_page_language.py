@@ -23,7 +23,15 @@ def pages(who: str, application_id: str) -> list[str]:
     if role == "employee":
         return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
     if role == "manager":
-        return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
+        return [
+            "/manager",
+            "/employee/E1",
+            f"/applications/{application_id}",
+            "/people",
+            "/team/week",
+            "/team/week/E1",
+            "/team/alerts",
+        ]
     return [
         "/hr",
         "/people",

@@ -16,6 +16,10 @@ _REP_ONLY: list[Link] = [
     ("/promotion", N_("My promotion")),
 ]
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
+_TEAM_WEEK: list[Link] = [
+    ("/team/week", N_("Team week")),
+    ("/team/alerts", N_("Alerts")),
+]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
@@ -33,7 +37,7 @@ _REPORTS: list[Link] = [
 
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
-    AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
+    AccessRole.manager: [*_REP, *_MANAGER, *_TEAM_WEEK, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
     AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
 }
