@@ -342,6 +342,8 @@ async def test_the_managers_alerts(site: Site, weeks: Weeks, lang: str) -> None:
     ).notification_id
     await asyncio.to_thread(site.api.caught_up)
     async with site.session("manager:S001", lang) as client:
+        board = await client.get("/team/week")
+        assert 'id="alerts-waiting"' in board.text and 'href="/team/alerts?unread=1"' in board.text
         page = await client.get("/team/alerts?unread=1")
         assert page.status_code == 200
         assert f'id="n-{alert}"' in page.text and f'id="n-{other}"' not in page.text

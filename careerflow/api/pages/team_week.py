@@ -37,9 +37,11 @@ from careerflow.api.pages.reads import (
     _week_opens,
 )
 from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
+from careerflow.api.pages.team_alerts import ALERT_KINDS
 from careerflow.api.pages.views import _WEEK, _chart
 from careerflow.api.pages.weeks import shift_week
 from careerflow.principal import AccessRole, Principal
+from projections.notifications import inbox_page
 from words.messages import Message
 
 DONE = ("feedback",)
@@ -144,6 +146,8 @@ def team_week(request: Request, done: str = "", rep: str = "") -> Response:
             data_labels=True,  # the reps' names
         )
     names = {r.employee_id: r.name or r.employee_id for r in board.rows}
+    with s.read_pool.connection() as conn:
+        unread = inbox_page(conn, caller.person_id, unread_only=True, limit=1, kinds=ALERT_KINDS)
     return _render(
         request,
         "team_week/board.html",
@@ -160,6 +164,7 @@ def team_week(request: Request, done: str = "", rep: str = "") -> Response:
             "metrics": _metric_labels(s),
             "done": done if done in DONE and rep in names else None,
             "done_name": names.get(rep),
+            "unread_alerts": unread.total,
             **_opening(request, week),
         },
         caller,
