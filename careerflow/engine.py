@@ -132,7 +132,9 @@ class Engine:
         return PlanProcessService(self.store.plans, self.people, client, task_queue, self.read_pool)
 
     def cycle_process(self, client: Client, task_queue: str) -> CycleProcessService:
-        return CycleProcessService(self.store.cycles, self.people, client, task_queue)
+        return CycleProcessService(
+            self.store.cycles, self.people, client, task_queue, self.cycle_queries
+        )
 
     def metric_import(self, client: Client, task_queue: str) -> MetricImportProcess:
         return MetricImportProcess(self.store.metrics, self.catalog, client, task_queue)

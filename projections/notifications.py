@@ -133,9 +133,11 @@ def inbox_page(
     kind: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    kinds: list[str] | None = None,
 ) -> InboxPage:
     """A page of a person's notifications, newest first, optionally only the unread and
-    of one kind; keyset paging on (created_at, notification_id) descending."""
+    of one kind (or of any of `kinds`, exact: the alerts); keyset paging on
+    (created_at, notification_id) descending."""
     where = ["recipient_id = %s"]
     params: list[Any] = [recipient_id]
     if unread_only:
@@ -143,6 +145,9 @@ def inbox_page(
     if kind:  # a kind ("plan.overdue") or a family of kinds ("plan")
         where.append("(kind = %s OR kind LIKE %s)")
         params.extend([kind, kind.replace("_", r"\_") + ".%"])
+    if kinds is not None:
+        where.append("kind = ANY(%s)")
+        params.append(list(kinds))
     counted: Any = conn.execute(
         "SELECT count(*) AS n FROM rm_inbox WHERE " + " AND ".join(where), params
     ).fetchone()

@@ -4,8 +4,9 @@ as workflow Updates."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel
 from temporalio.client import (
@@ -24,14 +25,14 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 
 from activities.cycles import cycle_workflow_id
-from aggregates.base import NotFoundError
+from aggregates.base import NotFoundError, PermissionDeniedError
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
 from aggregates.weekly_cycle_rules import CycleInfo
 from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import People
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.updates import execute_update
+from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from words.messages import Message
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
@@ -140,12 +141,68 @@ def require_schedule_manager(principal: Principal) -> None:
     )
 
 
+class WeekManagers(Protocol):
+    """The read side's answer to "who manages this rep's week" (CycleQueries): raises
+    NotFoundError for a rep the caller may not see, None before the week is read."""
+
+    def week_manager(self, principal: Principal, employee_id: str, week: str) -> Any: ...
+
+
+def refuse_read_only(principal: Principal, action: Message) -> None:
+    """Auditors, integrations and the engine's own reads change no weekly cycle."""
+    if principal.role in (AccessRole.auditor, AccessRole.integration, AccessRole.system):
+        raise PermissionDeniedError(
+            "{role} {person_id} may not {action}; this role changes no weekly cycle",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            action=action,
+        )
+
+
+def require_feedback_giver(
+    weeks: WeekManagers | None, principal: Principal, employee_id: str, week: str
+) -> None:
+    """Only the rep's manager for that week gives feedback (403), a rep the caller may
+    not see is unknown (404); without a read-model row the week's workflow answers (it
+    may not be running at all). Every face (API, pages, CLI) gets this through
+    `give_feedback`."""
+    refuse_read_only(principal, Message("give weekly feedback"))
+    if principal.role != AccessRole.manager:
+        raise PermissionDeniedError(
+            "{role} {person_id} cannot give {employee_id} weekly feedback; "
+            "only the rep's manager gives weekly feedback",
+            role=principal.role.value,
+            person_id=principal.person_id,
+            employee_id=employee_id,
+        )
+    if weeks is None:
+        return
+    row = weeks.week_manager(principal, employee_id, week)
+    if row is not None and row.manager_id != principal.person_id:
+        raise PermissionDeniedError(
+            "manager {person_id} is not {employee_id}'s manager ({manager_id}) "
+            "for {week}; only the rep's manager gives weekly feedback",
+            person_id=principal.person_id,
+            employee_id=employee_id,
+            manager_id=row.manager_id,
+            week=week,
+        )
+
+
 class CycleProcessService:
-    def __init__(self, cycles: Cycles, people: People, client: Client, task_queue: str) -> None:
+    def __init__(
+        self,
+        cycles: Cycles,
+        people: People,
+        client: Client,
+        task_queue: str,
+        weeks: WeekManagers | None = None,
+    ) -> None:
         self.people = people
         self.client = client
         self.task_queue = task_queue
         self.commands = cycles
+        self.weeks = weeks
 
     async def ensure_schedules(self, principal: Principal) -> list[ScheduleState]:
         """Creates both schedules, or brings them in line with the weekly_cycle document
@@ -215,15 +272,26 @@ class CycleProcessService:
         week: str,
         text: str,
         next_plan: dict[str, float] | None = None,
+        command_id: str | None = None,
     ) -> CycleInfo:
+        """The manager's feedback on a reported week, optionally agreeing next week's plan.
+        With a command id (a page's form id) a retried form is answered once."""
+        await asyncio.to_thread(require_feedback_giver, self.weeks, principal, employee_id, week)
+        request = FeedbackRequest(principal=principal, text=text, next_plan=next_plan)
+        ident = (
+            update_id(
+                command_id_or_new(command_id), "give_feedback", request.model_dump(mode="json")
+            )
+            if command_id
+            else None
+        )
         return await self._update(
-            employee_id,
-            week,
-            WeeklyCycleWorkflow.give_feedback,
-            FeedbackRequest(principal=principal, text=text, next_plan=next_plan),
+            employee_id, week, WeeklyCycleWorkflow.give_feedback, request, ident
         )
 
-    async def _update(self, employee_id: str, week: str, update: Any, arg: Any) -> CycleInfo:
+    async def _update(
+        self, employee_id: str, week: str, update: Any, arg: Any, ident: str | None = None
+    ) -> CycleInfo:
         if not self.people.exists(employee_id):
             raise unknown_employee(employee_id)
         try:
@@ -238,6 +306,7 @@ class CycleProcessService:
                     employee_id=employee_id,
                     week=week,
                 ),
+                ident,
             )
         except NotFoundError:
             # A finished week: say why from its record rather than "not running".

@@ -31,6 +31,9 @@ def pages(who: str, application_id: str) -> list[str]:
             "/team/assessments",
             "/team/plans",
             "/assessments",
+            "/team/week",
+            "/team/week/E1",
+            "/team/alerts",
         ]
     return [
         "/hr",

@@ -16,6 +16,10 @@ _REP_ONLY: list[Link] = [
     ("/promotion", N_("My promotion")),
 ]
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
+_TEAM_WEEK: list[Link] = [
+    ("/team/week", N_("Team week")),
+    ("/team/alerts", N_("Alerts")),
+]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
@@ -41,6 +45,7 @@ NAV: dict[AccessRole, list[Link]] = {
     AccessRole.manager: [
         *_REP,
         *_MANAGER,
+        *_TEAM_WEEK,
         *_PEOPLE,
         *_TEAM_PLANS,
         *_TEAM_360,
