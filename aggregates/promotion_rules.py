@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from aggregates.criteria import CriterionResult
 from aggregates.errors import DomainError
-from words.messages import Message
+from words.messages import Message, stage_word
 
 
 class Stage(StrEnum):
@@ -88,14 +88,16 @@ class CommandResult(BaseModel):
 def closed_refusal(stage: Stage) -> Message | None:
     """A closed application (promoted, rejected, declined or withdrawn) takes no step."""
     if stage in CLOSED:
-        return Message("the application is closed ({stage})", stage=stage.value)
+        return Message("the application is closed ({stage})", stage=stage_word(stage))
     return None
 
 
 def manager_review_refusal(stage: Stage, this_round: bool = True) -> Message | None:
     """The manager decides an application at stage manager review, in its current round."""
     if stage != Stage.manager_review or not this_round:
-        return Message("the application is at stage {stage}, not manager review", stage=stage.value)
+        return Message(
+            "the application is at stage {stage}, not manager review", stage=stage_word(stage)
+        )
     return None
 
 

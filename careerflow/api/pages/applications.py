@@ -23,7 +23,13 @@ from words.messages import Message
 # Where an application is over (the applicant has no step left on it).
 CLOSED_STAGES = frozenset(CLOSED)
 # What a done notice may say (anything else is not shown).
-DONE = ("applied", "withdrawn", "resubmitted")
+DONE = ("applied", "withdrawn", "resubmitted", "reviewed", "started")
+# HR's review: which outcomes the form offers at which stage (the engine decides; these
+# only spare forms it would refuse).
+REVIEW_OUTCOMES = {
+    "hr_review": ("confirm", "override_decline"),
+    "returned": ("override_approve",),
+}
 
 
 def applicant_steps(caller: Principal, record: dict[str, Any]) -> dict[str, bool]:
@@ -62,6 +68,7 @@ def application_view(
         and record["manager_id"] == caller.person_id
     )
     sla = _sla(record, _process(s), datetime.now(UTC)) if can_decide else None
+    review = REVIEW_OUTCOMES.get(record["stage"], ()) if caller.role == AccessRole.hr else ()
     person = _optional(lambda: s.queries.employee(caller, record["employee_id"]))
     return _render(
         request,
@@ -70,6 +77,7 @@ def application_view(
             "app": record,
             "person": person,
             "can_decide": can_decide,
+            "review": review,
             "sla": sla,
             "decided": decided if decided in ("approve", "reject") else None,
             "steps": applicant_steps(caller, record),
