@@ -24,8 +24,13 @@ def pages(who: str, application_id: str) -> list[str]:
         return ["/employee", f"/applications/{application_id}", "/week", "/pay"]
     if role == "manager":
         return ["/manager", "/employee/E1", f"/applications/{application_id}", "/people"]
+    hr_pages = ["/hr/applications/new", "/hr/applications/new?q=E"] if role == "hr" else []
     return [
         "/hr",
+        "/hr/applications",
+        "/hr/applications?stage=manager_review",
+        *hr_pages,
+        f"/applications/{application_id}",
         "/people",
         "/hr/pool",
         "/hr/tokens",
