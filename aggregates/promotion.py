@@ -30,9 +30,9 @@ from aggregates.promotion_rules import (
     override_refusal,
     rejection_refusal,
     reused_command,
+    stage_word,
     withdraw_refusal,
 )
-from words.messages import stage_word
 
 
 def application_uuid(application_id: str) -> UUID:

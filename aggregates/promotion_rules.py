@@ -13,7 +13,7 @@ from pydantic import BaseModel
 
 from aggregates.criteria import CriterionResult
 from aggregates.errors import DomainError
-from words.messages import Message, stage_word
+from words.messages import Message
 
 
 class Stage(StrEnum):
@@ -37,6 +37,26 @@ STEP_NAMES = {
     "hr_review": Message("HR review"),
     "withdrawal": Message("withdrawal"),
 }
+
+# The stages as words, for refusals that name one ("该申请已结束（已撤回）"): said in the
+# reader's language, never the stage's id in another language's sentence.
+STAGE_WORDS: dict[str, Message] = {
+    Stage.reporting: Message("reporting"),
+    Stage.manager_review: Message("manager review"),
+    Stage.returned: Message("returned"),
+    Stage.hr_review: STEP_NAMES["hr_review"],
+    Stage.approved: Message("approved"),
+    Stage.promoted: Message("promoted"),
+    Stage.rejected: Message("rejected"),
+    Stage.declined: Message("declined"),
+    Stage.withdrawn: Message("withdrawn"),
+}
+
+
+def stage_word(stage: str) -> Message | str:
+    """A stage (or its value) as a message said in the reader's language."""
+    return STAGE_WORDS.get(str(stage), str(stage))
+
 
 # The verbs a workflow refusal names, said in the reader's language like the rest of it.
 ACTIONS = {

@@ -238,25 +238,3 @@ def role_words(values: Iterable[str]) -> Message | str:
     for word in reversed(said[:-1]):
         listed = Message("{first}, {rest}", first=word, rest=listed)
     return listed
-
-
-# -- the stages of a promotion application as words -------------------------------------
-# For refusals that name a stage ("该申请已结束（已撤回）"): each stage as a message, said in
-# the reader's language, never its id in another language's sentence.
-def _stages() -> dict[str, Message]:
-    return {
-        "reporting": Message("reporting"),
-        "manager_review": Message("manager review"),
-        "returned": Message("returned"),
-        "hr_review": Message("HR review"),
-        "approved": Message("approved"),
-        "promoted": Message("promoted"),
-        "rejected": Message("rejected"),
-        "declined": Message("declined"),
-        "withdrawn": Message("withdrawn"),
-    }
-
-
-def stage_word(value: str) -> Message | str:
-    """A promotion stage (its value) as a message said in the reader's language."""
-    return _stages().get(str(value), str(value))

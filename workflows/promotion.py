@@ -43,10 +43,11 @@ with workflow.unsafe.imports_passed_through():
         override_refusal,
         rejection_refusal,
         reused_command,
+        stage_word,
         withdraw_refusal,
     )
     from careerflow.principal import SYSTEM, AccessRole, Principal
-    from words.messages import Message, stage_word
+    from words.messages import Message
     from workflows.notify import notify
     from workflows.plan_start import StartPlan, plan_workflow_id
     from workflows.refusals import refuse, refused

@@ -44,6 +44,7 @@ from workflows.promotion import (
 )
 
 APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
+START = Message("start promotion applications")  # what a refused starter may not do
 
 
 class SteeredApplication(PromotionStatus):
@@ -136,7 +137,7 @@ class PromotionProcessService:
         face: the role (403), whose application (403), the employee (404), the rung and
         the published criteria (422)."""
         if principal.role != AccessRole.system:  # the engine itself may start one too
-            principal.require(*APPLICANTS, action=Message("start promotion applications"))
+            principal.require(*APPLICANTS, action=START)
         if principal.role not in (AccessRole.hr, AccessRole.system) and (
             employee_id != principal.person_id
         ):

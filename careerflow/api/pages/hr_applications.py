@@ -28,6 +28,7 @@ from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.promotion_process import START
 from projections.promotion_queries import ApplicationRow
 from words.messages import Message
 
@@ -195,7 +196,7 @@ def _start_page(
 @router.get("/hr/applications/new", response_class=HTMLResponse)
 def new_application_page(request: Request, q: str = "") -> Response:
     caller = _caller(request)
-    caller.require(AccessRole.hr, action=Message("start promotion applications"))
+    caller.require(AccessRole.hr, action=START)  # only HR starts one for someone else
     return _start_page(request, caller, q)
 
 
