@@ -225,6 +225,23 @@ async def test_auditors_read_the_list_and_the_application_but_act_on_nothing(
     assert api.services.promotion_queries.application(HR, e1)["stage"] == "hr_review"
 
 
+def test_returned_applications_are_filtered_by_who_may_see_them(
+    api: ApiStack, arranged: dict[str, Any]
+) -> None:
+    """One query (visibility in its SQL): the applicant, their manager chain, HR and
+    auditors see E2's return; another rep does not."""
+    e2 = arranged["E2"]
+
+    def seen(role: AccessRole, person: str) -> set[str]:
+        rows = api.services.promotion_queries.returned(Principal(person_id=person, role=role))
+        return {r["application_id"] for r in rows}
+
+    assert e2 in seen(AccessRole.employee, "E2")
+    assert e2 not in seen(AccessRole.employee, "E1")
+    assert e2 in seen(AccessRole.manager, "S001") and e2 in seen(AccessRole.manager, "M001")
+    assert e2 in seen(AccessRole.hr, "H001") and e2 in seen(AccessRole.auditor, "A001")
+
+
 async def test_hr_overrides_a_return_with_a_reason_after_refusals_in_chinese(
     api: ApiStack, arranged: dict[str, Any]
 ) -> None:
@@ -339,3 +356,24 @@ async def test_hr_starts_an_application_for_someone(
         application_id = location.split("/")[2].split("?")[0]
         listed = await client.get("/hr/applications", params={"q": "S001"})
         assert application_id in rows_of(listed)
+
+
+def test_refusals_name_stages_as_words_of_the_readers_language() -> None:
+    """The engine's refusals put the stage into the sentence as a word of the reader's
+    language (as role_word does for roles), not its id: every stage has one."""
+    from aggregates.promotion_rules import STAGE_WORDS, Stage, closed_refusal
+    from aggregates.promotion_rules import manager_review_refusal as at_stage
+    from words.catalogue import say
+
+    assert set(STAGE_WORDS) == set(Stage)
+    for stage in Stage:
+        zh = say(STAGE_WORDS[stage], "zh")
+        assert zh and not re.search(r"[A-Za-z_]{3,}", zh), (stage, zh)
+    closed = closed_refusal(Stage.withdrawn)
+    assert closed is not None
+    assert say(closed, "zh") == "该申请已结束（已撤回）"
+    assert say(closed, "en") == "the application is closed (withdrawn)"
+    waiting = at_stage(Stage.hr_review)
+    assert waiting is not None
+    assert "HR 审核" in say(waiting, "zh") and "hr_review" not in say(waiting, "zh")
+    assert say(waiting, "en") == "the application is at stage HR review, not manager review"
