@@ -45,6 +45,13 @@ from workflows.promotion import (
 
 APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
 START = Message("start promotion applications")  # what a refused starter may not do
+# HR's review as every face sends it (the API's `outcome`, the page's form): the
+# workflow's action and whether it approves.
+REVIEW_OUTCOMES: dict[str, tuple[str, bool]] = {
+    "confirm": ("confirm", True),
+    "override_approve": ("override", True),
+    "override_decline": ("override", False),
+}
 
 
 class SteeredApplication(PromotionStatus):

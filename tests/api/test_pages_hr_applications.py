@@ -251,6 +251,7 @@ async def test_hr_overrides_a_return_with_a_reason_after_refusals_in_chinese(
         assert page.status_code == 200
         one_language(page, "zh")
         assert 'class="hr-review-form"' in page.text
+        assert f'<span translate="no">{NAMES["S001"]}</span>' in page.text  # the manager by name
         assert 'value="override_approve"' in page.text and 'value="confirm"' not in page.text
         token = csrf_of(page)
         # Without a reason: refused, said in Chinese (422), nothing changes.

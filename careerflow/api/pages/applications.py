@@ -4,6 +4,7 @@ which of the applicant's steps (withdraw, resubmit: pages/promotion.py) it offer
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -26,7 +27,7 @@ CLOSED_STAGES = frozenset(CLOSED)
 DONE = ("applied", "withdrawn", "resubmitted", "reviewed", "started")
 # HR's review: which outcomes the form offers at which stage (the engine decides; these
 # only spare forms it would refuse).
-REVIEW_OUTCOMES = {
+REVIEW_AT_STAGE = {
     "hr_review": ("confirm", "override_decline"),
     "returned": ("override_approve",),
 }
@@ -68,14 +69,20 @@ def application_view(
         and record["manager_id"] == caller.person_id
     )
     sla = _sla(record, _process(s), datetime.now(UTC)) if can_decide else None
-    review = REVIEW_OUTCOMES.get(record["stage"], ()) if caller.role == AccessRole.hr else ()
+    review = REVIEW_AT_STAGE.get(record["stage"], ()) if caller.role == AccessRole.hr else ()
     person = _optional(lambda: s.queries.employee(caller, record["employee_id"]))
+    names: dict[str, str] = {}  # people by name where the caller may see them (else ids)
+    for who in {record["started_by"], record["manager_id"]} - {None}:
+        found = _optional(partial(s.queries.employee, caller, who))
+        if found:
+            names[who] = found["name"]
     return _render(
         request,
         "application.html",
         {
             "app": record,
             "person": person,
+            "names": names,
             "can_decide": can_decide,
             "review": review,
             "sla": sla,

@@ -28,19 +28,13 @@ from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.promotion_process import START
+from careerflow.services.promotion_process import REVIEW_OUTCOMES, START
 from projections.promotion_queries import ApplicationRow
 from words.messages import Message
 
 Format = Literal["", "html", "csv", "xlsx"]
 Limit = Annotated[int, Query(ge=1, le=200)]
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
-# What HR's review form sends, and the call it makes (as routes/promotions.py's HrReviewIn).
-OUTCOMES: dict[str, tuple[str, bool]] = {
-    "confirm": ("confirm", True),
-    "override_approve": ("override", True),
-    "override_decline": ("override", False),
-}
 PICKER_LIMIT = 10  # people shown for a search on the start page
 
 
@@ -149,14 +143,14 @@ async def hr_review(
     ctx = _context(request)
     s = ctx.services
     try:
-        if outcome not in OUTCOMES:
+        if outcome not in REVIEW_OUTCOMES:
             _ = await run_in_threadpool(_gettext, request)
             raise DomainError(
                 Message.verbatim(  # already in the page's language
                     _("Choose confirm, approve despite the criteria, or decline.")
                 )
             )
-        action, approve = OUTCOMES[outcome]
+        action, approve = REVIEW_OUTCOMES[outcome]
         flow = await ctx.promotions()
         status = await flow.review_application(
             caller, application_id, action, approve, reason.strip(), command_id or None
