@@ -30,6 +30,7 @@ from aggregates.promotion_rules import (
     override_refusal,
     rejection_refusal,
     reused_command,
+    stage_word,
     withdraw_refusal,
 )
 
@@ -149,7 +150,7 @@ class PromotionApplication(Aggregate):
             return False
         if self.stage != Stage.hr_review or self.round != round_:
             raise DomainError(
-                "cannot return an application at stage {stage}", stage=self.stage.value
+                "cannot return an application at stage {stage}", stage=stage_word(self.stage)
             )
         self._returned(round=round_, unmet=unmet)
         return True
@@ -163,7 +164,7 @@ class PromotionApplication(Aggregate):
             return False
         if self.stage != Stage.hr_review or self.round != round_:
             raise DomainError(
-                "HR can confirm only at stage hr_review, not {stage}", stage=self.stage.value
+                "HR can confirm only at stage hr_review, not {stage}", stage=stage_word(self.stage)
             )
         self._hr_confirmed(round=round_, by=by, comment=comment)
         return True
@@ -185,13 +186,13 @@ class PromotionApplication(Aggregate):
             if approve:
                 raise DomainError(
                     "HR can override to approve only at stage {allowed}, not {stage}",
-                    allowed=allowed.value,
-                    stage=self.stage.value,
+                    allowed=stage_word(allowed),
+                    stage=stage_word(self.stage),
                 )
             raise DomainError(
                 "HR can override to decline only at stage {allowed}, not {stage}",
-                allowed=allowed.value,
-                stage=self.stage.value,
+                allowed=stage_word(allowed),
+                stage=stage_word(self.stage),
             )
         self._hr_overridden(round=round_, by=by, reason=reason, approve=approve)
         return True
@@ -220,7 +221,8 @@ class PromotionApplication(Aggregate):
             return False
         if self.stage != Stage.approved:
             raise DomainError(
-                "only an approved application is announced, not {stage}", stage=self.stage.value
+                "only an approved application is announced, not {stage}",
+                stage=stage_word(self.stage),
             )
         self._announced(effective_date=effective_date)
         return True

@@ -38,6 +38,26 @@ STEP_NAMES = {
     "withdrawal": Message("withdrawal"),
 }
 
+# The stages as words, for refusals that name one ("该申请已结束（已撤回）"): said in the
+# reader's language, never the stage's id in another language's sentence.
+STAGE_WORDS: dict[str, Message] = {
+    Stage.reporting: Message("reporting"),
+    Stage.manager_review: Message("manager review"),
+    Stage.returned: Message("returned"),
+    Stage.hr_review: STEP_NAMES["hr_review"],
+    Stage.approved: Message("approved"),
+    Stage.promoted: Message("promoted"),
+    Stage.rejected: Message("rejected"),
+    Stage.declined: Message("declined"),
+    Stage.withdrawn: Message("withdrawn"),
+}
+
+
+def stage_word(stage: str) -> Message | str:
+    """A stage (or its value) as a message said in the reader's language."""
+    return STAGE_WORDS.get(str(stage), str(stage))
+
+
 # The verbs a workflow refusal names, said in the reader's language like the rest of it.
 ACTIONS = {
     "approve": Message("approve"),
@@ -88,14 +108,16 @@ class CommandResult(BaseModel):
 def closed_refusal(stage: Stage) -> Message | None:
     """A closed application (promoted, rejected, declined or withdrawn) takes no step."""
     if stage in CLOSED:
-        return Message("the application is closed ({stage})", stage=stage.value)
+        return Message("the application is closed ({stage})", stage=stage_word(stage))
     return None
 
 
 def manager_review_refusal(stage: Stage, this_round: bool = True) -> Message | None:
     """The manager decides an application at stage manager review, in its current round."""
     if stage != Stage.manager_review or not this_round:
-        return Message("the application is at stage {stage}, not manager review", stage=stage.value)
+        return Message(
+            "the application is at stage {stage}, not manager review", stage=stage_word(stage)
+        )
     return None
 
 

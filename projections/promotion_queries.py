@@ -4,17 +4,27 @@ against the 5-working-day target, and returned applications with their reasons."
 from __future__ import annotations
 
 import statistics
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
 
 from aggregates.base import NotFoundError
 from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
-from projections.visibility import EVERYONE, can_see, reports_of
+from projections.people_queries import (
+    EXPORT_LIMIT,
+    MAX_LIMIT,
+    _bad_cursor,
+    _like,
+    decode_cursor,
+    encode_cursor,
+)
+from projections.visibility import EVERYONE, can_see, reports_of, visible_sql
 from words.catalogue import said_line
 from words.messages import Message
 
@@ -162,22 +172,150 @@ class PromotionQueries:
         }
 
     def returned(self, principal: Principal) -> list[dict[str, Any]]:
-        """Returned applications and why ("why was I not promoted?")."""
+        """Returned applications and why ("why was I not promoted?"); those the caller may
+        see, filtered by the same query (one round trip, not a check per row)."""
         _require_reader(principal, Message("see returned applications"))
+        seen, params = visible_sql(principal, "a.employee_id")
         with self.pool.connection() as conn:
             rows: Any = conn.execute(
                 "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, a.round, "
                 "a.returned_count, a.unmet FROM rm_application a "
                 "LEFT JOIN rm_employee e USING (employee_id) "
-                "WHERE a.returned_count > 0 ORDER BY a.stage_since DESC"
+                f"WHERE a.returned_count > 0 AND {seen} ORDER BY a.stage_since DESC",
+                params,
             ).fetchall()
-            if principal.role in EVERYONE:
-                return [dict(r) for r in rows]
-            return [
-                dict(r)
-                for r in rows
-                if can_see(conn, principal, r["employee_id"])  # type: ignore[arg-type]
-            ]
+        return [dict(r) for r in rows]
+
+    # -- HR's list of applications: filtered, paged ------------------------------------
+    def browse(
+        self,
+        principal: Principal,
+        stage: str = "",
+        team: str = "",
+        role: str = "",
+        q: str = "",
+        limit: int = 50,
+        cursor: str | None = None,
+    ) -> ApplicationsPage:
+        """Applications newest first (by start, then id), with names (applicant, team,
+        manager), filtered by stage, the applicant's team, the role applied for and a
+        search on the applicant's name or id or the application id; `cursor` is the
+        previous page's `next_cursor` (keyset: no page reads the whole table)."""
+        principal.require(
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action=Message("see every promotion application"),
+        )
+        limit = max(1, min(MAX_LIMIT, int(limit)))
+        where = ["TRUE"]
+        params: dict[str, Any] = {}
+        if stage:
+            where.append("a.stage = %(stage)s")
+            params["stage"] = stage
+        if team:
+            where.append("e.team_id = %(team)s")
+            params["team"] = team
+        if role:
+            where.append("a.target_role = %(role)s")
+            params["role"] = role
+        q = q.strip()
+        if q:
+            where.append(
+                "(e.name ILIKE %(q)s OR a.employee_id ILIKE %(q)s OR a.application_id ILIKE %(q)s)"
+            )
+            params["q"] = _like(q)
+        after: list[Any] = decode_cursor(cursor, 3) if cursor else []
+        if after and not (
+            isinstance(after[0], str) and isinstance(after[1], str) and isinstance(after[2], int)
+        ):
+            raise _bad_cursor()
+        clause = " WHERE " + " AND ".join(where)
+        with self.pool.connection() as conn:
+            total: Any = conn.execute(
+                "SELECT count(*) AS n " + _BROWSE_FROM + clause, params
+            ).fetchone()
+            page_clause = clause
+            if after:
+                page_clause += (
+                    " AND (a.started_at, a.application_id)"
+                    " < (%(after_at)s::timestamptz, %(after_id)s)"
+                )
+                params.update(after_at=after[0], after_id=after[1])
+            params["limit"] = limit + 1
+            rows: Any = conn.execute(
+                _BROWSE_COLUMNS
+                + _BROWSE_FROM
+                + page_clause
+                + " ORDER BY a.started_at DESC, a.application_id DESC LIMIT %(limit)s",
+                params,
+            ).fetchall()
+        more = len(rows) > limit
+        items = [ApplicationRow(**dict(r)) for r in rows[:limit]]
+        offset = int(after[2]) if after else 0
+        last = items[-1] if items else None
+        return ApplicationsPage(
+            items=items,
+            total=int(total["n"]),
+            limit=limit,
+            offset=offset,
+            next_cursor=encode_cursor(
+                [last.started_at.isoformat(), last.application_id, offset + len(items)]
+            )
+            if more and last
+            else None,
+        )
+
+    def browse_all(self, principal: Principal, **filters: Any) -> Iterator[ApplicationRow]:
+        """Every matching application, page after page (for exports)."""
+        cursor: str | None = None
+        while True:
+            page = self.browse(principal, limit=EXPORT_LIMIT, cursor=cursor, **filters)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            cursor = page.next_cursor
+
+
+class ApplicationRow(BaseModel):
+    """One application in HR's list: who (by name), their team, the step and its age."""
+
+    application_id: str
+    employee_id: str
+    name: str | None
+    team_id: str | None
+    team_name: str | None
+    from_role: str
+    target_role: str
+    stage: str
+    round: int
+    started_at: datetime
+    stage_since: datetime
+    decided_at: datetime | None
+    manager_id: str | None
+    manager_name: str | None
+    eligible: bool | None
+
+
+class ApplicationsPage(BaseModel):
+    items: list[ApplicationRow]
+    total: int
+    limit: int
+    offset: int  # rows before this page ("51–100 of 1,234")
+    next_cursor: str | None
+
+
+_BROWSE_COLUMNS = """
+SELECT a.application_id, a.employee_id, e.name, e.team_id, t.name AS team_name, a.from_role,
+       a.target_role, a.stage, a.round, a.started_at, a.stage_since, a.decided_at,
+       a.manager_id, m.name AS manager_name, a.eligible
+"""
+_BROWSE_FROM = """
+FROM rm_application a
+LEFT JOIN rm_employee e ON e.employee_id = a.employee_id
+LEFT JOIN rm_team t ON t.team_id = e.team_id
+LEFT JOIN rm_employee m ON m.employee_id = a.manager_id
+"""
 
 
 def _said_step(step: dict[str, Any], lang: str) -> dict[str, Any]:

@@ -43,6 +43,20 @@ def reports_of(conn: Connection[DictRow], manager_id: str) -> set[str]:
     return {r["employee_id"] for r in conn.execute(_REPORTS_SQL, {"manager": manager_id})}
 
 
+def visible_sql(principal: Principal, column: str) -> tuple[str, dict[str, Any]]:
+    """`can_see` as a condition on `column` (an employee id) in the caller's own query, so
+    a list is filtered by the database in one round trip instead of one check per row."""
+    if principal.role in EVERYONE:
+        return "TRUE", {}
+    if principal.role == AccessRole.manager:
+        chain = _REPORTS_SQL.replace("%(manager)s", "%(visible_me)s")
+        return (
+            f"({column} = %(visible_me)s OR {column} IN ({chain}))",
+            {"visible_me": principal.person_id},
+        )
+    return f"{column} = %(visible_me)s", {"visible_me": principal.person_id}
+
+
 def can_see(conn: Connection[DictRow], principal: Principal, employee_id: str) -> bool:
     if principal.role in EVERYONE:
         return True

@@ -43,6 +43,7 @@ with workflow.unsafe.imports_passed_through():
         override_refusal,
         rejection_refusal,
         reused_command,
+        stage_word,
         withdraw_refusal,
     )
     from careerflow.principal import SYSTEM, AccessRole, Principal
@@ -403,7 +404,8 @@ class PromotionWorkflow:
         self._refuse_if_closed()
         if self.stage != Stage.returned or self.resubmit_by is not None:
             raise refuse(
-                "only a returned application can be resubmitted ({stage})", stage=self.stage.value
+                "only a returned application can be resubmitted ({stage})",
+                stage=stage_word(self.stage),
             )
         self._require_applicant_or_hr(request.principal, "resubmit")
 
@@ -474,15 +476,17 @@ class PromotionWorkflow:
         if review.action == "override" and (refusal := override_refusal(review.text)):
             raise refused(refusal)
         if review.action == "confirm" and self.stage != Stage.hr_review:
-            raise refuse("HR confirms at stage hr_review, not {stage}", stage=self.stage.value)
+            raise refuse(
+                "HR confirms at stage hr_review, not {stage}", stage=stage_word(self.stage)
+            )
         if review.action == "override":
             needed = Stage.returned if review.approve else Stage.hr_review
             if self.stage != needed:
                 raise refuse(
                     "an override to {action} is possible at stage {needed}, not {stage}",
                     action=ACTIONS["approve" if review.approve else "decline"],
-                    needed=needed.value,
-                    stage=self.stage.value,
+                    needed=stage_word(needed),
+                    stage=stage_word(self.stage),
                 )
 
     @workflow.query

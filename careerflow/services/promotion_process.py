@@ -44,6 +44,14 @@ from workflows.promotion import (
 )
 
 APPLICANTS = (AccessRole.employee, AccessRole.manager, AccessRole.hr)
+START = Message("start promotion applications")  # what a refused starter may not do
+# HR's review as every face sends it (the API's `outcome`, the page's form): the
+# workflow's action and whether it approves.
+REVIEW_OUTCOMES: dict[str, tuple[str, bool]] = {
+    "confirm": ("confirm", True),
+    "override_approve": ("override", True),
+    "override_decline": ("override", False),
+}
 
 
 class SteeredApplication(PromotionStatus):
@@ -136,7 +144,7 @@ class PromotionProcessService:
         face: the role (403), whose application (403), the employee (404), the rung and
         the published criteria (422)."""
         if principal.role != AccessRole.system:  # the engine itself may start one too
-            principal.require(*APPLICANTS, action=Message("start promotion applications"))
+            principal.require(*APPLICANTS, action=START)
         if principal.role not in (AccessRole.hr, AccessRole.system) and (
             employee_id != principal.person_id
         ):

@@ -35,8 +35,13 @@ def pages(who: str, application_id: str) -> list[str]:
             "/team/week/E1",
             "/team/alerts",
         ]
+    hr_pages = ["/hr/applications/new", "/hr/applications/new?q=E"] if role == "hr" else []
     return [
         "/hr",
+        "/hr/applications",
+        "/hr/applications?stage=manager_review",
+        *hr_pages,
+        f"/applications/{application_id}",
         "/people",
         "/hr/pool",
         "/team/plans",

@@ -67,6 +67,7 @@ from careerflow.api.pages import rounds, team_360  # noqa: F401
 from careerflow.api.pages import team_plans  # noqa: F401
 from careerflow.api.pages import assessments  # noqa: F401
 from careerflow.api.pages import team_week, team_alerts  # noqa: F401
+from careerflow.api.pages import hr_applications  # noqa: F401
 from careerflow.api.pages import problems
 # isort: on
 

@@ -4,6 +4,7 @@ which of the applicant's steps (withdraw, resubmit: pages/promotion.py) it offer
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from functools import partial
 from typing import Annotated, Any
 
 from fastapi import Form, Request
@@ -23,7 +24,13 @@ from words.messages import Message
 # Where an application is over (the applicant has no step left on it).
 CLOSED_STAGES = frozenset(CLOSED)
 # What a done notice may say (anything else is not shown).
-DONE = ("applied", "withdrawn", "resubmitted")
+DONE = ("applied", "withdrawn", "resubmitted", "reviewed", "started")
+# HR's review: which outcomes the form offers at which stage (the engine decides; these
+# only spare forms it would refuse).
+REVIEW_AT_STAGE = {
+    "hr_review": ("confirm", "override_decline"),
+    "returned": ("override_approve",),
+}
 
 
 def applicant_steps(caller: Principal, record: dict[str, Any]) -> dict[str, bool]:
@@ -62,14 +69,22 @@ def application_view(
         and record["manager_id"] == caller.person_id
     )
     sla = _sla(record, _process(s), datetime.now(UTC)) if can_decide else None
+    review = REVIEW_AT_STAGE.get(record["stage"], ()) if caller.role == AccessRole.hr else ()
     person = _optional(lambda: s.queries.employee(caller, record["employee_id"]))
+    names: dict[str, str] = {}  # people by name where the caller may see them (else ids)
+    for who in {record["started_by"], record["manager_id"]} - {None}:
+        found = _optional(partial(s.queries.employee, caller, who))
+        if found:
+            names[who] = found["name"]
     return _render(
         request,
         "application.html",
         {
             "app": record,
             "person": person,
+            "names": names,
             "can_decide": can_decide,
+            "review": review,
             "sla": sla,
             "decided": decided if decided in ("approve", "reject") else None,
             "steps": applicant_steps(caller, record),

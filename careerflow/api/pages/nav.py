@@ -21,6 +21,7 @@ _TEAM_WEEK: list[Link] = [
     ("/team/alerts", N_("Alerts")),
 ]
 _HR: list[Link] = [("/hr", N_("HR"))]
+_APPLICATIONS: list[Link] = [("/hr/applications", N_("Applications"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
@@ -55,6 +56,7 @@ NAV: dict[AccessRole, list[Link]] = {
     ],
     AccessRole.hr: [
         *_HR,
+        *_APPLICATIONS,
         *_PEOPLE,
         *_START_PLAN,
         *_REPORTS,
@@ -67,6 +69,7 @@ NAV: dict[AccessRole, list[Link]] = {
     ],
     AccessRole.auditor: [
         *_HR,
+        *_APPLICATIONS,
         *_PEOPLE,
         *_REPORTS,
         *_ROUNDS,

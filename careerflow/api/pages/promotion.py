@@ -10,7 +10,6 @@ from typing import Annotated, Any
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
@@ -25,25 +24,6 @@ from careerflow.principal import Principal
 from words.messages import Message
 
 
-def marked(value: Any, lang: str) -> Markup:
-    """A stored line (a bilingual label) in the page's language, its course markers as
-    citations (the pages' `label` filter)."""
-    return i18n.marked_html(i18n.label(value, lang))
-
-
-def _criteria(results: list[dict[str, Any]], lang: str) -> list[dict[str, Any]]:
-    """Each criterion as shown: its label and suggestion said now, in the page's language."""
-    return [
-        {
-            **r,
-            "label_text": marked(r.get("label"), lang),
-            "suggestion_text": marked(r["suggestion"], lang) if r.get("suggestion") else None,
-            "options": _criteria(r.get("options") or [], lang),
-        }
-        for r in results
-    ]
-
-
 def _page(
     request: Request,
     caller: Principal,
@@ -52,12 +32,13 @@ def _page(
     error: str | None = None,
 ) -> Response:
     s = _services(request)
-    lang = _lang(request)
     person = _optional(lambda: s.queries.employee(caller, caller.person_id))
     readiness = _optional(lambda: s.queries.readiness(caller, caller.person_id))
     criteria: list[dict[str, Any]] = []
     if readiness and readiness.get("evaluation"):
-        criteria = _criteria(readiness["evaluation"].get("results") or [], lang)
+        # Labels and suggestions are said by the template's `label` filter (the stored
+        # bilingual line in the page's language, course markers as citations).
+        criteria = list(readiness["evaluation"].get("results") or [])
     applications = s.promotion_queries.of_employee(caller, caller.person_id)
     done = request.query_params.get("done", "")
     return _render(

@@ -25,6 +25,7 @@ from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses, request_lang
 from careerflow.principal import AccessRole, Principal
+from careerflow.services.promotion_process import REVIEW_OUTCOMES
 from words.messages import Message
 
 # Every refusal is problem+json with a reason a person can act on.
@@ -356,11 +357,7 @@ async def hr_review(
 ) -> ApplicationStatus:
     """HR confirms an application that passed every criterion, or overrides (with a
     reason): approve a returned one, or decline one that passed."""
-    action, approve = {
-        "confirm": ("confirm", True),
-        "override_approve": ("override", True),
-        "override_decline": ("override", False),
-    }[body.outcome]
+    action, approve = REVIEW_OUTCOMES[body.outcome]
     command_id = _command_id(idempotency_key, body.command_id)
     flow = await ctx.promotions()
     result = await flow.review_application(
