@@ -63,6 +63,7 @@ from careerflow.api.pages import week  # noqa: F401
 from careerflow.api.pages import inbox, plans  # noqa: F401
 from careerflow.api.pages import support  # noqa: F401
 from careerflow.api.pages import promotion  # noqa: F401
+from careerflow.api.pages import org_import  # noqa: F401
 from careerflow.api.pages import problems
 # isort: on
 

@@ -20,6 +20,7 @@ _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
+_ORG_IMPORT: list[Link] = [("/hr/import", N_("Import organisation"))]
 _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
 _INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _SUPPORT: list[Link] = [("/support", N_("Support"))]
@@ -34,7 +35,17 @@ _REPORTS: list[Link] = [
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
     AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
+    AccessRole.hr: [
+        *_HR,
+        *_PEOPLE,
+        *_REPORTS,
+        *_POLICIES,
+        *_UPLOADS,
+        *_ORG_IMPORT,
+        *_TOKENS,
+        *_AUDIT,
+        *_INBOX,
+    ],
     AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
 }
 
