@@ -38,7 +38,7 @@ def table(prefix: str, *, wrong: bool) -> str:
 
 def plain(page: httpx.Response) -> str:
     """The page's text without its tags (a field name sits in a <code> element)."""
-    return text(page).replace("<code translate=\"no\">", "").replace("</code>", "")
+    return text(page).replace('<code translate="no">', "").replace("</code>", "")
 
 
 def present(where: Site, ids: list[str]) -> dict[str, str]:

@@ -52,7 +52,7 @@ def _trend(
         [month_label(m, lang) for m in trend.months],
         datasets,
         kind="line",
-        height=300,
+        height=360,
     )
 
 
