@@ -91,6 +91,10 @@ async def test_who_sees_whose_charts(site: Site) -> None:  # noqa: F811
     async with site.session("hr:H001") as client:
         page = await client.get("/employee/E2")
         assert page.status_code == 200 and {"trend", "distribution"} <= set(charts(page))
+        # E3 has no metrics: no trend, and the page says when one comes.
+        page = await client.get("/employee/E3")
+        assert page.status_code == 200 and "trend" not in charts(page)
+        assert "the trend appears with the first monthly import" in page.text
     async with site.session("employee:E2") as client:
         assert (await client.get("/employee/E1")).status_code in (403, 404)
     rep = Principal(person_id="E2", role=AccessRole.employee)
