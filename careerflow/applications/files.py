@@ -153,10 +153,14 @@ def _sheet_rows(data: bytes) -> Iterator[tuple[int, list[str | None]]]:
         book.close()
 
 
-def _header_problems(header: Sequence[str]) -> list[Message]:
+def _header_problems(
+    header: Sequence[str],
+    columns: Sequence[str] = COLUMNS,
+    optional: frozenset[str] = OPTIONAL,
+) -> list[Message]:
     problems = []
-    missing = [c for c in COLUMNS if c not in OPTIONAL and c not in header]
-    unknown = [c for c in header if c not in COLUMNS]
+    missing = [c for c in columns if c not in optional and c not in header]
+    unknown = [c for c in header if c not in columns]
     if missing:
         problems.append(
             file_problem(
@@ -172,11 +176,13 @@ def _header_problems(header: Sequence[str]) -> list[Message]:
     return problems
 
 
-def row_width_problem(line: int, values: int, header: Sequence[str]) -> Message | None:
+def row_width_problem(
+    line: int, values: int, header: Sequence[str], optional: frozenset[str] = OPTIONAL
+) -> Message | None:
     """`line N: row has 2 of 5 columns` when a row has more values than the header has
     columns, or lacks a value of a column that must be there (a row may stop before its
     optional last columns, e.g. the item)."""
-    if values > len(header) or any(c not in OPTIONAL for c in header[values:]):
+    if values > len(header) or any(c not in optional for c in header[values:]):
         return Message(
             "line {line}: row has {values} of {columns} columns",
             line=line,
@@ -188,16 +194,18 @@ def row_width_problem(line: int, values: int, header: Sequence[str]) -> Message 
 
 def _table_rows(
     table: Iterator[tuple[int, list[str | None]]],
+    columns: Sequence[str] = COLUMNS,
+    optional: frozenset[str] = OPTIONAL,
 ) -> tuple[list[tuple[int, dict[str, Any]]], list[Message]]:
     """Rows of a table whose first row is the header (CSV or a sheet)."""
     first = next(table, None)
     header = [(c or "").strip() for c in first[1]] if first else []
-    problems = _header_problems(header)
+    problems = _header_problems(header, columns, optional)
     if problems:
         return [], problems
     rows: list[tuple[int, dict[str, Any]]] = []
     for line, values in table:
-        width = row_width_problem(line, len(values), header)
+        width = row_width_problem(line, len(values), header, optional)
         if width is not None:
             problems.append(width)
             continue
@@ -234,11 +242,18 @@ def _json_lines(text: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Messa
     return rows, problems
 
 
-def parse_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]], list[Message]]:
-    """Raw rows with their line numbers (the header is line 1 in CSV, row 1 in XLSX)."""
+def parse_rows(
+    data: bytes,
+    fmt: str,
+    columns: Sequence[str] = COLUMNS,
+    optional: frozenset[str] = OPTIONAL,
+) -> tuple[list[tuple[int, dict[str, Any]]], list[Message]]:
+    """Raw rows with their line numbers (the header is line 1 in CSV, row 1 in XLSX);
+    `columns` the table's (a metric export's unless said), `optional` those a header may
+    leave out."""
     if fmt == "xlsx":
         try:
-            return _table_rows(_sheet_rows(data))
+            return _table_rows(_sheet_rows(data), columns, optional)
         except Exception:  # openpyxl says a broken or foreign file in many ways
             return [], [file_problem(1, "file", Message("not an XLSX workbook"))]
     try:
@@ -249,7 +264,7 @@ def parse_rows(data: bytes, fmt: str) -> tuple[list[tuple[int, dict[str, Any]]],
         )
         return [], [file_problem(1, "file", not_utf8)]
     if fmt == "csv":
-        rows, problems = _table_rows(_csv_table(text))
+        rows, problems = _table_rows(_csv_table(text), columns, optional)
         if encoding is not None and problems and not rows:
             # The header did not read: the guess of the encoding may be why.
             problems.append(

@@ -3,6 +3,7 @@ moved by HR, and each person's profile language."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date
 from typing import Any, ClassVar
 
@@ -13,7 +14,7 @@ from aggregates.employee import Employee, employee_uuid
 from aggregates.ladder import Role
 from aggregates.not_found import unknown_employee
 from aggregates.organisation import ORGANISATION_ID, Organisation
-from careerflow.applications.files import one_a_line
+from careerflow.applications.files import file_problem, one_a_line
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import AccessRole, Principal
 from words.messages import Message, role_word
@@ -64,6 +65,19 @@ class LanguageSetting(BaseModel):
     changed: bool
 
 
+class OrgImportRefused(DomainError):
+    """An organisation import with problems (`messages`, one each): nothing was written."""
+
+    def __init__(self, template: str | Message, /, **params: Any) -> None:
+        super().__init__(template, **params)
+        self.messages: list[Message] = []
+
+
+def require_org_importer(principal: Principal) -> None:
+    """HR changes the organisation (and the system, loading the demo)."""
+    principal.require(AccessRole.hr, AccessRole.system, action=Message("change the organisation"))
+
+
 class People(PydanticApplication):
     """Employees and the organisation's teams."""
 
@@ -79,36 +93,55 @@ class People(PydanticApplication):
     def exists(self, employee_id: str) -> bool:
         return employee_uuid(employee_id) in self.repository
 
-    def import_org(self, principal: Principal, data: OrgImport) -> ImportResult:
+    def import_org(
+        self,
+        principal: Principal,
+        data: OrgImport,
+        lines: Mapping[str, int] | None = None,
+    ) -> ImportResult:
         """Creates or updates teams and employees in one transaction; re-importing the same
-        data writes nothing."""
-        principal.require(
-            AccessRole.hr, AccessRole.system, action=Message("change the organisation")
-        )
+        data writes nothing. `lines`: the file line of each employee id (an uploaded
+        table), so that a refusal names the line and field of each problem."""
+        require_org_importer(principal)
         ids = {e.employee_id for e in data.employees}
-        problems = [
-            Message(
-                "employee {employee_id}: manager {manager_id!r} is unknown",
-                employee_id=e.employee_id,
-                manager_id=e.manager_id,
-            )
-            for e in data.employees
-            if e.manager_id and e.manager_id not in ids and not self.exists(e.manager_id)
-        ]
         team_ids = {t.team_id for t in data.teams}
         org = self._organisation()
         known_teams = set(org.teams) if org else set()
-        problems += [
-            Message(
-                "employee {employee_id}: team {team_id!r} is unknown",
-                employee_id=e.employee_id,
-                team_id=e.team_id,
-            )
-            for e in data.employees
-            if e.team_id not in team_ids and e.team_id not in known_teams
-        ]
+        problems: list[Message] = []
+        for e in data.employees:
+            line = (lines or {}).get(e.employee_id)
+            if e.manager_id and e.manager_id not in ids and not self.exists(e.manager_id):
+                problems.append(
+                    Message(
+                        "employee {employee_id}: manager {manager_id!r} is unknown",
+                        employee_id=e.employee_id,
+                        manager_id=e.manager_id,
+                    )
+                    if line is None
+                    else file_problem(
+                        line,
+                        "manager_id",
+                        Message("unknown manager {manager_id!r}", manager_id=e.manager_id),
+                    )
+                )
+            if e.team_id not in team_ids and e.team_id not in known_teams:
+                problems.append(
+                    Message(
+                        "employee {employee_id}: team {team_id!r} is unknown",
+                        employee_id=e.employee_id,
+                        team_id=e.team_id,
+                    )
+                    if line is None
+                    else file_problem(
+                        line, "team_id", Message("unknown team {team_id!r}", team_id=e.team_id)
+                    )
+                )
         if problems:
-            raise DomainError("nothing was imported:\n{problems}", problems=one_a_line(problems))
+            refused = OrgImportRefused(
+                "nothing was imported:\n{problems}", problems=one_a_line(problems)
+            )
+            refused.messages = problems
+            raise refused
         changed: list[Organisation | Employee] = []
         added = moved = teams_changed = 0
         with command_context(actor=principal.person_id, role=principal.role.value):

@@ -50,6 +50,8 @@ def pages(who: str, application_id: str) -> list[str]:
         "/hr/assessments",
         "/audit",
         f"/audit/application/{application_id}",
+        "/employee/E1",  # the person page's charts
+        *(["/hr/import"] if role == "hr" else []),
     ]
 
 

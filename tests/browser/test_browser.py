@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import functools
+import os
 import re
 import shutil
 import subprocess
@@ -29,7 +30,7 @@ import pytest
 
 from tests.browser.conftest import Served
 from tests.browser.support import HR, NAMES, next_week, open_running_week
-from tests.conftest import missing_real_part
+from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, BrowserContext, Page
@@ -180,6 +181,20 @@ async def running_week(served: Served) -> AsyncIterator[str]:
         await handle.terminate("browser test over")
 
 
+SHOTS = ROOT / "var" / "browser"
+
+
+def shots_of_this_test() -> Path:
+    """var/browser/<module>.<test>[<params>]/ for the test running now (pytest names it in
+    PYTEST_CURRENT_TEST), made on first use."""
+    current = os.environ.get("PYTEST_CURRENT_TEST", "unknown").rsplit(" ", 1)[0]
+    module, _, test = current.partition("::")
+    name = f"{Path(module).stem}.{test}" if test else Path(module).stem
+    folder = SHOTS / re.sub(r"[^A-Za-z0-9._\[\]-]+", "-", name)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
 @dataclass
 class Visit:
     """One browser profile for one person, its console watched and its shots kept."""
@@ -194,7 +209,9 @@ class Visit:
     problems: list[str]
 
     async def screenshot(self, name: str) -> Path:
-        path = self.tmp / f"{self.size}-{self.lang}-{name}.png"
+        """Kept under the checkout's var/browser/<test>/ (git-ignored; CI keeps var/ as
+        its artifacts), named <size>-<lang>-<name>.png."""
+        path = shots_of_this_test() / f"{self.size}-{self.lang}-{name}.png"
         await self.page.screenshot(path=str(path), full_page=True)
         assert path.stat().st_size > 10_000, f"{path.name} looks empty"
         return path
@@ -305,7 +322,8 @@ async def test_every_role_on_a_desktop(
         if lang == "en":  # (in Chinese, E2's and E3's names are also everyday words)
             assert NAMES["E2"] not in body and NAMES["E3"] not in body
         drawn = await charts_drawn(page)
-        assert len(drawn) == 2 and all(drawn), drawn  # indicators, plan vs actual
+        # plan vs actual, indicators, the metric trend, the score distribution
+        assert len(drawn) == 4 and all(drawn), drawn
         assert await forms(page) == ["/logout", "/employee/language"]  # the plan was defaulted
         await employee.fits("employee")
         await employee.screenshot("employee")

@@ -68,6 +68,7 @@ from careerflow.api.pages import team_plans  # noqa: F401
 from careerflow.api.pages import assessments  # noqa: F401
 from careerflow.api.pages import team_week, team_alerts  # noqa: F401
 from careerflow.api.pages import hr_applications  # noqa: F401
+from careerflow.api.pages import org_import  # noqa: F401
 from careerflow.api.pages import problems
 # isort: on
 

@@ -16,11 +16,13 @@ from aggregates.cycle_settings import COUNT_ITEMS
 from careerflow.api import i18n
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.person_charts import person_charts
 from careerflow.api.pages.reads import _context, _optional, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _WEEK, _chart, _short, _week
 from careerflow.principal import AccessRole, Principal
 from projections.people import profile_locale
+from projections.person_charts import PersonCharts
 from words.messages import Message
 
 
@@ -120,6 +122,7 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
                 for line, goal in zip(lines, goals, strict=True)
             ],
         )
+    charts.update(person_charts(PersonCharts(s.read_pool), caller, employee_id, lang, _))
     return _render(
         request,
         "employee.html",

@@ -106,8 +106,10 @@ class PageRoute(APIRoute):
 
 
 # Pages whose every view is on the audit record (AuditAction "page-view": the path and
-# the query), when an auditor or HR reads them. Not every page: each record is a write.
-RECORDED_PAGES = ("/audit",)
+# the query), when an auditor or HR reads them: the audit pages, HR's pages and the people
+# directory, their exports included (the same GET with ?format=). Not every page (no rep
+# page): each record is an event-store write under the audit application's lock.
+RECORDED_PAGES = ("/audit", "/hr", "/people")
 RECORDED_ROLES = frozenset({AccessRole.auditor, AccessRole.hr})
 
 

@@ -25,6 +25,7 @@ _APPLICATIONS: list[Link] = [("/hr/applications", N_("Applications"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
+_ORG_IMPORT: list[Link] = [("/hr/import", N_("Import organisation"))]
 _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
 _INBOX: list[Link] = [("/inbox", N_("Inbox"))]
 _SUPPORT: list[Link] = [("/support", N_("Support"))]
@@ -63,6 +64,7 @@ NAV: dict[AccessRole, list[Link]] = {
         *_ROUNDS,
         *_POLICIES,
         *_UPLOADS,
+        *_ORG_IMPORT,
         *_TOKENS,
         *_AUDIT,
         *_INBOX,

@@ -130,12 +130,73 @@
     canvas.dataset.drawn = "true";
   }
 
+  /* kind "line": {labels, datasets: [{label, data, color?, dashed?}], locale, height?}
+     One line per series over the labels (months); a dashed dataset is a target line
+     (flat, no points). Gaps (null) are skipped over. */
+  function line(canvas, spec) {
+    var datasets = spec.datasets.map(function (d, i) {
+      var color = d.color || palette[i % palette.length];
+      return {
+        type: "line",
+        label: d.label,
+        data: d.data,
+        borderColor: color,
+        backgroundColor: color,
+        borderWidth: d.dashed ? 1.5 : 2,
+        borderDash: d.dashed ? [6, 4] : [],
+        pointRadius: d.dashed ? 0 : 3,
+        spanGaps: true,
+        tension: 0.2
+      };
+    });
+    if (spec.height) { canvas.parentNode.style.height = spec.height + "px"; }
+    new Chart(canvas, {
+      type: "line",
+      data: { labels: spec.labels, datasets: datasets },
+      options: {
+        locale: spec.locale || document.documentElement.lang || undefined,
+        responsive: true,
+        maintainAspectRatio: false,
+        animation: false,
+        interaction: { mode: "index", intersect: false },
+        scales: { x: { ticks: { autoSkip: true, maxRotation: 60 } } },
+        plugins: { legend: { position: "bottom" } }
+      }
+    });
+    canvas.dataset.drawn = "true";
+  }
+
+  /* kind "histogram": bars (bins computed by the server) touching each other; `marker`
+     {index, label} draws a triangle over one bin (e.g. the person's own score). */
+  function histogram(spec, datasets) {
+    datasets.forEach(function (d) { d.categoryPercentage = 1; d.barPercentage = 1; });
+    if (spec.marker) {
+      var top = 0;
+      spec.datasets.forEach(function (d) {
+        d.data.forEach(function (v) { if (v > top) { top = v; } });
+      });
+      datasets.push({
+        type: "line",
+        label: spec.marker.label,
+        data: spec.labels.map(function (_, i) { return i === spec.marker.index ? top : null; }),
+        showLine: false,
+        pointStyle: "triangle",
+        rotation: 180,
+        pointRadius: 9,
+        borderColor: "#111827",
+        backgroundColor: "#111827",
+        order: 0
+      });
+    }
+  }
+
   function draw(canvas) {
     var source = document.getElementById(canvas.dataset.chart);
     if (!source || typeof Chart === "undefined") { return; }
     var spec = JSON.parse(source.textContent);
     if (spec.kind === "timeline") { timeline(canvas, spec); return; }
     if (spec.kind === "radar") { radar(canvas, spec); return; }
+    if (spec.kind === "line") { line(canvas, spec); return; }
     var datasets = spec.datasets.map(function (d, i) {
       var color = d.color || palette[i % palette.length];
       var line = d.type === "line";
@@ -150,6 +211,7 @@
         order: line ? 0 : 1
       };
     });
+    if (spec.kind === "histogram") { histogram(spec, datasets); }
     var value = spec.horizontal ? "x" : "y";
     var category = spec.horizontal ? "y" : "x";
     var scales = {};

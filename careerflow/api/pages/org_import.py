@@ -1,0 +1,134 @@
+"""HR's organisation import: a file from the picker (the API's JSON, or a CSV / XLSX table
+of teams and employees, its columns documented on the page), imported all or nothing by
+the People application the API uses; a refused file lists each problem by line and field
+in the page's language, and nothing changes."""
+
+from __future__ import annotations
+
+from pathlib import PurePath
+from typing import Annotated, Any
+
+from fastapi import File, Form, Request, UploadFile
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from markupsafe import Markup, escape
+from starlette.concurrency import run_in_threadpool
+
+from aggregates.base import DomainError
+from careerflow.api import i18n
+from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.reads import _services, _until
+from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.applications.files import IngestError
+from careerflow.applications.org_files import COLUMNS, FORMATS, OrgFile, read_org_file
+from careerflow.applications.people import (
+    ImportResult,
+    OrgImportRefused,
+    require_org_importer,
+)
+from careerflow.principal import Principal
+from projections.people import employees_by_id
+from words.messages import Message
+
+LIMIT = 5 * 1024 * 1024  # a table of 50,000 people is under 5 MB
+DONE = ("teams", "added", "moved")
+
+
+def _named(template: str, name: str, **values: object) -> Markup:
+    """A sentence naming the file: the file's name is data, not words of the page."""
+    named = Markup('<span translate="no">{}</span>').format(name or "?")
+    return Markup(escape(template)) % {"name": named, **values}
+
+
+FIELD = "\x00field\x00"
+WITH_FIELD = frozenset({"line {line}: {field}: {problem}", "{field}: {problem}"})
+
+
+def _problem(message: Message, lang: str) -> Markup:
+    """A problem said in the page's language, the field's name (a column, a JSON path)
+    shown as the data it is."""
+    field = message.params.get("field") if message.template in WITH_FIELD else None
+    if field is None:
+        return Markup(escape(i18n.say(message, lang)))
+    said = i18n.say(Message(message.template, **{**message.params, "field": FIELD}), lang)
+    code = Markup('<code translate="no">{}</code>').format(field)
+    return Markup(escape(said)).replace(FIELD, code)
+
+
+def _page(
+    request: Request, caller: Principal, extra: dict[str, Any], status: int = 200
+) -> Response:
+    context = {"columns": COLUMNS, **extra}
+    return _render(request, "org_import/upload.html", context, caller, status=status)
+
+
+def _counts(request: Request) -> dict[str, int] | None:
+    if request.query_params.get("done") != "imported":
+        return None
+    counts = {}
+    for key in DONE:
+        value = request.query_params.get(key, "0")
+        counts[key] = int(value) if value.isdigit() else 0
+    return counts
+
+
+@router.get("/hr/import", response_class=HTMLResponse)
+def import_page(request: Request) -> Response:
+    caller = _caller(request)
+    require_org_importer(caller)
+    return _page(request, caller, {"done": _counts(request)})
+
+
+def _import(caller: Principal, request: Request, found: OrgFile) -> ImportResult:
+    return _services(request).people.import_org(caller, found.org, found.lines)
+
+
+def _visible(request: Request, found: OrgFile) -> bool:
+    """Read-your-writes: every imported employee in the read model, in their team."""
+    wanted = {e.employee_id: e.team_id for e in found.org.employees}
+    if not wanted:
+        return True
+    with _services(request).read_pool.connection() as conn:
+        rows = employees_by_id(conn, list(wanted))
+    return all(rows.get(i, {}).get("team_id") == team for i, team in wanted.items())
+
+
+@router.post("/hr/import", response_class=HTMLResponse)
+async def import_organisation(
+    request: Request,
+    file: Annotated[UploadFile, File()],
+    csrf: Annotated[str, Form()] = "",
+) -> Response:
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    require_org_importer(caller)
+    _ = _gettext(request)
+    lang = _lang(request)
+    name = file.filename or ""
+    fmt = FORMATS.get(PurePath(name).suffix.lower())
+    if fmt is None:
+        error = _named(_("%(name)s: choose a .csv, .xlsx or .json file."), name)
+        return await run_in_threadpool(_page, request, caller, {"error": error}, 422)
+    data = await file.read(LIMIT + 1)
+    if len(data) > LIMIT:
+        error = _named(_("%(name)s is over 5 MB; split it by team and upload each part."), name)
+        return await run_in_threadpool(_page, request, caller, {"error": error}, 422)
+    source = PurePath(name).name or "upload"
+    try:
+        found = await run_in_threadpool(read_org_file, data, fmt, source)
+        result = await run_in_threadpool(_import, caller, request, found)
+    except (IngestError, OrgImportRefused) as exc:
+        problems = [_problem(m, lang) for m in exc.messages]
+        said: Markup | str = (
+            _named(_("%(name)s has %(count)s problem(s):"), name, count=len(problems))
+            if problems
+            else i18n.say(exc, lang)
+        )
+        context = {"name": name, "problems": problems, "error": said}
+        return await run_in_threadpool(_page, request, caller, context, 422)
+    except DomainError as exc:
+        context = {"error": i18n.say(exc, lang)}
+        return await run_in_threadpool(_page, request, caller, context, 422)
+    await _until(lambda: _visible(request, found))
+    counts = (result.teams_changed, result.employees_added, result.employees_moved)
+    query = "&".join(f"{k}={v}" for k, v in zip(DONE, counts, strict=True))
+    return RedirectResponse(f"/hr/import?done=imported&{query}", status_code=303)

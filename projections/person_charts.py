@@ -1,0 +1,155 @@
+"""Reads for the charts of a person's page, through the same access rules as the page:
+the last twelve months of their percent metrics (one series each, with the threshold the
+criteria of their next rung set for it), and the potential scores of their team and of
+the organisation binned in SQL, their own score marked."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from psycopg_pool import ConnectionPool
+from pydantic import BaseModel
+
+from projections.metrics import measurements_of
+from projections.policies import latest_document
+from projections.visibility import require_visible
+
+MONTH = re.compile(r"^\d{4}-\d{2}$")
+TOP = 10.0  # the potential score is out of 10
+BINS = 10
+
+
+class MetricSeries(BaseModel):
+    metric: str
+    label: dict[str, str] | str
+    values: list[float | None]
+    target: float | None = None
+
+
+class MetricTrend(BaseModel):
+    """Months oldest first (YYYY-MM) and a series per metric measured in them."""
+
+    months: list[str]
+    series: list[MetricSeries]
+
+
+class ScoreBin(BaseModel):
+    low: float
+    high: float
+    team: int
+    organisation: int
+
+
+class ScoreDistribution(BaseModel):
+    """Potential scores in bins of one point (0–1, …, 9–10; 10 in the last)."""
+
+    bins: list[ScoreBin]
+    score: float
+    own_bin: int
+    team_id: str
+    team_size: int
+    organisation_size: int
+
+
+def _months_back(last: str, count: int) -> list[str]:
+    year, month = int(last[:4]), int(last[5:7])
+    months = []
+    for _ in range(count):
+        months.append(f"{year:04d}-{month:02d}")
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return months[::-1]
+
+
+def _thresholds(conn: Any, next_role: str | None) -> dict[str, float]:
+    """The `metric >= threshold` (or `<=`) criteria of the rung above, by metric."""
+    if not next_role:
+        return {}
+    row: Any = conn.execute(
+        "SELECT document FROM rm_policy WHERE kind = 'promotion_criteria' AND key = %s "
+        "ORDER BY version DESC LIMIT 1",
+        (next_role,),
+    ).fetchone()
+    if row is None:
+        return {}
+    found: dict[str, float] = {}
+    for criterion in row["document"].get("criteria", []):
+        if criterion.get("type") == "metric" and criterion.get("metric"):
+            found.setdefault(criterion["metric"], float(criterion["threshold"]))
+    return found
+
+
+class PersonCharts:
+    def __init__(self, pool: ConnectionPool) -> None:
+        self.pool = pool
+
+    def metric_trend(self, principal: Any, employee_id: str, months: int = 12) -> MetricTrend:
+        """The percent metrics (one scale: completion, collection, satisfaction, …) of
+        the twelve months up to the person's latest measured month."""
+        with self.pool.connection() as conn:
+            require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
+            rows = [r for r in measurements_of(conn, employee_id) if MONTH.match(r["period"])]
+            if not rows:
+                return MetricTrend(months=[], series=[])
+            catalog = latest_document(conn, "metric_catalog") or {}
+            readiness: Any = conn.execute(
+                "SELECT next_role FROM rm_readiness WHERE employee_id = %s", (employee_id,)
+            ).fetchone()
+            targets = _thresholds(conn, readiness["next_role"] if readiness else None)
+        defined = catalog.get("metrics", {})
+        percent = {m for m, d in defined.items() if d.get("unit") == "percent"}
+        shown = _months_back(max(r["period"] for r in rows), months)
+        at = {m: i for i, m in enumerate(shown)}
+        sums: dict[str, list[list[float]]] = {}
+        for r in rows:
+            if r["metric"] in percent and r["period"] in at:
+                cells = sums.setdefault(r["metric"], [[] for _ in shown])
+                cells[at[r["period"]]].append(float(r["value"]))
+        series = [
+            MetricSeries(
+                metric=metric,
+                label=defined[metric].get("label") or metric,
+                values=[round(sum(c) / len(c), 2) if c else None for c in cells],
+                target=targets.get(metric),
+            )
+            for metric, cells in sorted(sums.items(), key=lambda kv: (kv[0] not in targets, kv[0]))
+        ]
+        return MetricTrend(months=shown, series=series)
+
+    def score_distribution(self, principal: Any, employee_id: str) -> ScoreDistribution | None:
+        """None until the person has a readiness row."""
+        with self.pool.connection() as conn:
+            require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
+            own: Any = conn.execute(
+                "SELECT team_id, score FROM rm_readiness WHERE employee_id = %s", (employee_id,)
+            ).fetchone()
+            if own is None:
+                return None
+            counts: list[Any] = conn.execute(
+                "SELECT GREATEST(1, LEAST(width_bucket(r.score, 0, %(top)s, %(bins)s), %(bins)s)) "
+                "AS bin, "
+                "count(*) FILTER (WHERE r.team_id = %(team)s) AS team, count(*) AS organisation "
+                "FROM rm_readiness r JOIN rm_employee e USING (employee_id) "
+                "WHERE e.active GROUP BY 1 ORDER BY 1",
+                {"top": TOP, "bins": BINS, "team": own["team_id"]},
+            ).fetchall()
+        by_bin = {int(r["bin"]): r for r in counts}
+        width = TOP / BINS
+        bins = [
+            ScoreBin(
+                low=round((b - 1) * width, 2),
+                high=round(b * width, 2),
+                team=int(by_bin[b]["team"]) if b in by_bin else 0,
+                organisation=int(by_bin[b]["organisation"]) if b in by_bin else 0,
+            )
+            for b in range(1, BINS + 1)
+        ]
+        score = float(own["score"])
+        return ScoreDistribution(
+            bins=bins,
+            score=score,
+            own_bin=min(BINS, max(1, int(score // width) + 1)) - 1,
+            team_id=own["team_id"],
+            team_size=sum(b.team for b in bins),
+            organisation_size=sum(b.organisation for b in bins),
+        )
