@@ -14,6 +14,7 @@ from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.support_process import SupportProcessService
+from careerflow.services.verify_process import VerifyProcess
 
 
 class ApiContext:
@@ -49,3 +50,6 @@ class ApiContext:
 
     async def support(self) -> SupportProcessService:
         return self.services.support_process(await self.client(), self.task_queue)
+
+    async def verify(self) -> VerifyProcess:
+        return self.services.verify_process(await self.client(), self.task_queue)

@@ -18,6 +18,7 @@ _REP_ONLY: list[Link] = [
 _MANAGER: list[Link] = [("/manager", N_("My team"))]
 _HR: list[Link] = [("/hr", N_("HR"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
+_AUDIT_TOOLS: list[Link] = [("/audit/tools", N_("Audit tools"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
 _POLICIES: list[Link] = [("/hr/policies", N_("Policies"))]
@@ -34,8 +35,27 @@ _REPORTS: list[Link] = [
 NAV: dict[AccessRole, list[Link]] = {
     AccessRole.employee: [*_REP, *_REP_ONLY, *_SUPPORT, *_INBOX],
     AccessRole.manager: [*_REP, *_MANAGER, *_PEOPLE, *_TEAM_SUPPORT, *_INBOX],
-    AccessRole.hr: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_UPLOADS, *_TOKENS, *_AUDIT, *_INBOX],
-    AccessRole.auditor: [*_HR, *_PEOPLE, *_REPORTS, *_POLICIES, *_TOKENS, *_AUDIT, *_INBOX],
+    AccessRole.hr: [
+        *_HR,
+        *_PEOPLE,
+        *_REPORTS,
+        *_POLICIES,
+        *_UPLOADS,
+        *_TOKENS,
+        *_AUDIT,
+        *_AUDIT_TOOLS,
+        *_INBOX,
+    ],
+    AccessRole.auditor: [
+        *_HR,
+        *_PEOPLE,
+        *_REPORTS,
+        *_POLICIES,
+        *_TOKENS,
+        *_AUDIT,
+        *_AUDIT_TOOLS,
+        *_INBOX,
+    ],
 }
 
 
