@@ -31,6 +31,9 @@ def pages(who: str, application_id: str) -> list[str]:
         "/hr/tokens",
         "/audit",
         f"/audit/application/{application_id}",
+        f"/audit/application/{application_id}?version=1",
+        "/audit/tools",
+        "/audit/readiness/E1?at=2099-01-01T00:00",
     ]
 
 

@@ -263,7 +263,7 @@ def audit_item(
             "record": record,
             "timeline": timeline,
             "history": history,
-            "here": here,
+            "history_path": here,
             "reevaluates": reevaluates(kind),
             # ?at= or ?version=: the state then and the events cut there (audit_tools).
             **travel(request, caller, kind, item_id, history, at, version),

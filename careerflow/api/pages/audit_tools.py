@@ -137,7 +137,7 @@ def travel(
     tz = _time_zone(request)
     when = moment(at, tz, _)
     number = _version(version, _)
-    form = {"at": at or _now_text(tz), "version": version}
+    form = {"at": at, "version": version}
     if when is None and number is None:
         return {"travel": None, "travel_form": form}
     states = _services(request).time_travel.aggregate(caller, kind, item_id, number, when)
