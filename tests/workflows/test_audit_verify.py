@@ -18,6 +18,7 @@ from temporalio.testing import ActivityEnvironment, WorkflowEnvironment
 
 from activities.audit import AuditActivities, Progress, VerifyProgress, VerifyRequest
 from aggregates.base import NotFoundError, PermissionDeniedError
+from careerflow.audit.integrity import VerifyReport
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
@@ -107,3 +108,30 @@ async def test_verify_runs_as_a_workflow_and_names_a_tampered_event(
         row[0],
     )
     assert finding.originator_id == row[1]
+
+
+async def test_the_progress_stays_visible_between_the_activitys_own_beats(
+    dev_env: WorkflowEnvironment, services: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker's interceptor beats every few seconds on its own; its beats repeat the
+    activity's last details instead of blanking them (activities/heartbeat.py)."""
+    import time
+
+    import worker
+
+    def one_step_then_a_long_one(*args: Any, progress: Any = None, **kwargs: Any) -> Any:
+        progress("people", 7)
+        time.sleep(7)  # longer than the heartbeat timeout: only the interceptor beats
+        return VerifyReport(ok=True, events=7, applications=[])
+
+    monkeypatch.setattr(worker, "verify_store", one_step_then_a_long_one)
+    queue = f"test-{uuid.uuid4()}"
+    process = VerifyProcess(dev_env.client, queue)
+    with concurrent.futures.ThreadPoolExecutor(4) as executor:
+        async with build_worker(dev_env.client, services, queue, executor):
+            verify_id = await process.start(AUDITOR)
+            await asyncio.sleep(5.5)  # past the SDK's throttle and several interceptor beats
+            midway = await process.status(AUDITOR, verify_id)
+            seen = await follow(process, verify_id)
+    assert midway.state == "running" and midway.checked == 7 and midway.total > 7, midway
+    assert seen[-1].state == "done" and seen[-1].report is not None
