@@ -13,6 +13,7 @@ from temporalio.worker import Worker
 from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner, SandboxRestrictions
 
 from activities.assessments import AssessmentActivities
+from activities.audit import AuditActivities
 from activities.calendar import working_day_deadlines
 from activities.cycles import CycleActivities
 from activities.heartbeat import HeartbeatInterceptor
@@ -21,11 +22,13 @@ from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
 from activities.support import SupportActivities
+from careerflow.audit.integrity import count_events, verify_store
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.engine import Engine, connect
 from careerflow.services.calendar import warn_gaps
 from workflows.assessment_round import AssessmentRoundWorkflow
+from workflows.audit_verify import AuditVerifyWorkflow
 from workflows.cycle_launcher import CycleLauncherWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.metric_import import MetricImportWorkflow
@@ -45,6 +48,7 @@ WORKFLOWS: list[type] = [
     CycleLauncherWorkflow,
     AssessmentRoundWorkflow,
     SupportRequestWorkflow,
+    AuditVerifyWorkflow,
 ]
 
 # Pydantic models cross into workflow code constantly; passing the library through keeps
@@ -52,6 +56,9 @@ WORKFLOWS: list[type] = [
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic")
 )
+
+# A verification reports its progress every this many events of an application.
+VERIFY_BATCH = 1000
 
 # Every worker heartbeats its running activities (a killed worker's work resumes in seconds).
 INTERCEPTORS = [HeartbeatInterceptor()]
@@ -68,6 +75,12 @@ def build_worker(
     # Each activity class gets the application(s) it acts on, never the whole engine.
     metric_activities = MetricActivities(engine.ingest, engine.catalog, engine.open_plans_of)
     notifications = NotificationActivities(engine.notifications, engine.people, smtp, webhook)
+    audit = AuditActivities(
+        lambda principal, progress: verify_store(
+            engine.store, engine.history, principal, progress=progress, batch=VERIFY_BATCH
+        ).model_dump(mode="json"),
+        lambda: count_events(engine.store),
+    )
     return Worker(
         client,
         task_queue=task_queue,
@@ -83,6 +96,7 @@ def build_worker(
             *AssessmentActivities(engine.store.assessments).all(),
             *SupportActivities(engine.store.support).all(),
             working_day_deadlines,
+            audit.verify_event_store,
         ],
         activity_executor=executor,
         workflow_runner=WORKFLOW_RUNNER,

@@ -27,12 +27,23 @@ from temporalio.worker import (
 _BEATS_PER_TIMEOUT = 3
 
 
+class _RememberingOutbound(ActivityOutboundInterceptor):
+    """Keeps the details of the activity's own last heartbeat, so the interceptor's beats
+    repeat them (an activity that reports progress keeps it visible between its beats)."""
+
+    last: tuple[Any, ...] = ()
+
+    def heartbeat(self, *details: Any) -> None:
+        self.last = details
+        super().heartbeat(*details)
+
+
 class _HeartbeatingInbound(ActivityInboundInterceptor):
-    _outbound: ActivityOutboundInterceptor
+    _outbound: _RememberingOutbound
 
     def init(self, outbound: ActivityOutboundInterceptor) -> None:
-        self._outbound = outbound
-        super().init(outbound)
+        self._outbound = _RememberingOutbound(outbound)
+        super().init(self._outbound)
 
     async def execute_activity(self, input: ExecuteActivityInput) -> Any:
         info = self._outbound.info()
@@ -52,7 +63,7 @@ class _HeartbeatingInbound(ActivityInboundInterceptor):
         # activity context's own heartbeat, which a sync activity's wrapper makes blocking.
         while True:
             await asyncio.sleep(every.total_seconds())
-            self._outbound.heartbeat()
+            self._outbound.heartbeat(*self._outbound.last)
 
 
 class HeartbeatInterceptor(Interceptor):

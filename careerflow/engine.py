@@ -25,6 +25,7 @@ from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.support_process import SupportProcessService
+from careerflow.services.verify_process import VerifyProcess
 from careerflow.store import Store
 from careerflow.wiring import open_plans_from, wire
 from projections.assessment_queries import AssessmentQueries
@@ -144,6 +145,9 @@ class Engine:
 
     def assessment_process(self, client: Client, task_queue: str) -> AssessmentProcessService:
         return AssessmentProcessService(self.store.assessments, client, task_queue)
+
+    def verify_process(self, client: Client, task_queue: str) -> VerifyProcess:
+        return VerifyProcess(client, task_queue)
 
     def catalog(self) -> MetricCatalog:
         doc = parse_document(self.policies.current("metric_catalog", "default").document)

@@ -15,6 +15,7 @@ from careerflow.services.metric_import import MetricImportProcess
 from careerflow.services.plan_process import PlanProcessService
 from careerflow.services.promotion_process import PromotionProcessService
 from careerflow.services.support_process import SupportProcessService
+from careerflow.services.verify_process import VerifyProcess
 
 
 class ApiContext:
@@ -53,3 +54,6 @@ class ApiContext:
 
     async def assessments(self) -> AssessmentProcessService:
         return self.services.assessment_process(await self.client(), self.task_queue)
+
+    async def verify(self) -> VerifyProcess:
+        return self.services.verify_process(await self.client(), self.task_queue)

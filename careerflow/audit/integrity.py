@@ -61,6 +61,27 @@ class VerifyReport(BaseModel):
         return next((a.finding for a in self.applications if a.finding), None)
 
 
+def require_verifier(principal: Principal) -> None:
+    """Who may verify the event store (and start or follow a verification)."""
+    principal.require(
+        AccessRole.auditor,
+        AccessRole.hr,
+        AccessRole.system,
+        action=Message("verify the event store"),
+    )
+
+
+def count_events(store: Store) -> dict[str, int]:
+    """Each application's stored events (a verification's total, for its progress)."""
+    counts: dict[str, int] = {}
+    with psycopg.connect(store.pg.conninfo()) as conn:
+        for app in store.applications():
+            _, events, _, _ = events_with_chain(app.recorder)
+            row = conn.execute(SQL("SELECT count(*) FROM {0}").format(events)).fetchone()
+            counts[app.name] = int(row[0]) if row else 0
+    return counts
+
+
 def verify_store(
     store: Store,
     history: HistoryService,
@@ -70,12 +91,7 @@ def verify_store(
     batch: int = 5000,
 ) -> VerifyReport:
     """`anchors`: application -> (position, log hash) heads kept from an earlier run."""
-    principal.require(
-        AccessRole.auditor,
-        AccessRole.hr,
-        AccessRole.system,
-        action=Message("verify the event store"),
-    )
+    require_verifier(principal)
     checks = [
         _verify_application(
             store.pg, app.name, app.recorder, (anchors or {}).get(app.name), progress, batch

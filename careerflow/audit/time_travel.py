@@ -75,6 +75,10 @@ class TimeTravelService:
         self.store = store
         self.history = history
 
+    def require(self, principal: Principal) -> None:
+        """Who may travel in time (the faces ask before showing the tools)."""
+        self._require(principal)
+
     def _require(self, principal: Principal) -> None:
         principal.require(
             AccessRole.auditor, AccessRole.hr, AccessRole.system, action=Message("travel in time")
@@ -107,17 +111,17 @@ class TimeTravelService:
                 matching = [e for e in events if e.originator_version == version]
                 if not matching:
                     raise NotFoundError(
-                        "{stream} has versions 1..{last}, not {version}",
-                        stream=stream,
+                        "{ident} has versions 1..{last}, not {version}",
+                        ident=ident,
                         last=events[-1].originator_version,
                         version=version,
                     )
                 chosen = matching[0]
                 if not view.may_stop_at(_name(chosen)):
                     raise DomainError(
-                        "{stream} version {version} is a 360° rating: ratings have no "
+                        "{ident} version {version} is a 360° rating: ratings have no "
                         "moment in an audit; ask for the round at another version or a time",
-                        stream=stream,
+                        ident=ident,
                         version=version,
                     )
             elif at is not None:
@@ -143,7 +147,7 @@ class TimeTravelService:
                 )
             )
         if not states:
-            raise NotFoundError("no {kind} {ident!r} existed then", kind=kind, ident=ident)
+            raise NotFoundError("nothing of {ident!r} existed then", ident=ident)
         self.history.record(
             principal, "time-travel", f"{kind} {ident}", f"version={version} at={at}"
         )

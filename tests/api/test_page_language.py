@@ -52,6 +52,9 @@ def pages(who: str, application_id: str) -> list[str]:
         f"/audit/application/{application_id}",
         "/employee/E1",  # the person page's charts
         *(["/hr/import"] if role == "hr" else []),
+        f"/audit/application/{application_id}?version=1",
+        "/audit/tools",
+        "/audit/readiness/E1?at=2099-01-01T00:00",
     ]
 
 

@@ -269,9 +269,17 @@ async def test_the_auditor_reads_every_history_and_can_change_nothing(site: Site
         pages = [listing, history, cycle_history]
         pages.append(await client.get(f"/applications/{site.application_id}"))
         pages.append(await client.get("/employee/E1"))
+        # A history's own tools change nothing: time travel (a GET) and, for the kinds
+        # with recorded decisions, re-evaluation (a read-only POST).
+        app_path = f"/audit/application/{site.application_id}"
+        tools = {
+            app_path: [app_path, f"/audit/reevaluate/application/{site.application_id}"],
+            cycle.group(1): [cycle.group(1)],
+        }
         for page in pages:
             assert page.status_code == 200
-            assert FORM_ACTION.findall(page.text) == ["/logout"], page.url
+            expected = ["/logout", *tools.get(page.url.path, [])]
+            assert FORM_ACTION.findall(page.text) == expected, page.url
         # Pay is not for auditors.
         assert "Pay figures are shown to the person" in pages[-1].text
         assert 'class="amount"' not in pages[-1].text

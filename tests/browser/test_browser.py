@@ -357,7 +357,12 @@ async def test_every_role_on_a_desktop(
         await auditor.page.locator(f'a[href="/audit/application/{application_id}"]').click()
         await auditor.page.wait_for_url(f"**/audit/application/{application_id}")
         await expect(auditor.page.locator("#events")).to_contain_text(say["submitted"])
-        assert await forms(auditor.page) == ["/logout"]
+        # Only the history's read-only tools: time travel and re-evaluation.
+        assert await forms(auditor.page) == [
+            "/logout",
+            f"/audit/application/{application_id}",
+            f"/audit/reevaluate/application/{application_id}",
+        ]
         await auditor.fits("auditor")
         await auditor.screenshot("auditor")
 

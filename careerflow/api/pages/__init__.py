@@ -52,6 +52,7 @@ from careerflow.api.pages.rendering import STATIC, TEMPLATE_SETS, TEMPLATES
 
 # The screens add their routes to the router, in this order.
 # isort: off
+from careerflow.api.pages import audit_tools  # noqa: F401  (before audit's /audit/{kind}/…)
 from careerflow.api.pages import session, shell, employee, manager, hr, audit  # noqa: F401
 from careerflow.api.pages import applications  # noqa: F401
 from careerflow.api.pages import tokens  # noqa: F401

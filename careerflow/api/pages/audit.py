@@ -18,6 +18,7 @@ from aggregates.base import DomainError, NotFoundError
 from careerflow import exports
 from careerflow.api import i18n
 from careerflow.api.i18n import Gettext
+from careerflow.api.pages.audit_tools import reevaluates, travel  # its routes first
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
@@ -212,7 +213,9 @@ def _history_columns(_: Gettext) -> list[exports.Column]:
 
 
 @router.get("/audit/{kind}/{item_id:path}", response_class=HTMLResponse)
-def audit_item(request: Request, kind: str, item_id: str, export: str = "") -> Response:
+def audit_item(
+    request: Request, kind: str, item_id: str, export: str = "", at: str = "", version: str = ""
+) -> Response:
     caller = _caller(request)
     _require_audit(caller)
     _ = _gettext(request)
@@ -260,6 +263,10 @@ def audit_item(request: Request, kind: str, item_id: str, export: str = "") -> R
             "record": record,
             "timeline": timeline,
             "history": history,
+            "history_path": here,
+            "reevaluates": reevaluates(kind),
+            # ?at= or ?version=: the state then and the events cut there (audit_tools).
+            **travel(request, caller, kind, item_id, history, at, version),
             "exports": {
                 **{
                     f: f"/api/v1/audit/history/{kind}/{quote(item_id)}?format={f}"

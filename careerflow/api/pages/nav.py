@@ -23,6 +23,7 @@ _TEAM_WEEK: list[Link] = [
 _HR: list[Link] = [("/hr", N_("HR"))]
 _APPLICATIONS: list[Link] = [("/hr/applications", N_("Applications"))]
 _AUDIT: list[Link] = [("/audit", N_("Audit trail"))]
+_AUDIT_TOOLS: list[Link] = [("/audit/tools", N_("Audit tools"))]
 _TOKENS: list[Link] = [("/hr/tokens", N_("Tokens"))]
 _UPLOADS: list[Link] = [("/hr/metrics", N_("Upload metrics"))]
 _ORG_IMPORT: list[Link] = [("/hr/import", N_("Import organisation"))]
@@ -67,6 +68,7 @@ NAV: dict[AccessRole, list[Link]] = {
         *_ORG_IMPORT,
         *_TOKENS,
         *_AUDIT,
+        *_AUDIT_TOOLS,
         *_INBOX,
     ],
     AccessRole.auditor: [
@@ -78,6 +80,7 @@ NAV: dict[AccessRole, list[Link]] = {
         *_POLICIES,
         *_TOKENS,
         *_AUDIT,
+        *_AUDIT_TOOLS,
         *_INBOX,
     ],
 }

@@ -1,0 +1,286 @@
+"""The auditor's tools on the pages (the API's routes/audit.py, the same services):
+
+    /audit/{kind}/{id}?at=|version=   the history page travels in time: the state then
+                                      (TimeTravelService) and the events cut there
+    /audit/tools                      readiness and candidate pool at a moment, verify
+    /audit/readiness/{employee}?at=   one employee's readiness as it was at a moment
+    /audit/pool?at=                   the candidate pool as it was at a moment
+    POST /audit/reevaluate/{kind}/{id} re-runs a recorded decision (read-only): identical,
+                                      or the differences field by field
+    POST /audit/verify                starts the `audit-verify-<uuid>` workflow
+    /audit/verify/{id}                its progress (the page refreshes itself while it
+                                      runs), then the result naming a tampered event
+
+Moments are typed in the company's time zone. Every use is on the audit record once: by
+the service that does it (time travel, re-evaluation, verification)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from aggregates.base import DomainError
+from careerflow.api import i18n
+from careerflow.api.i18n import N_, Gettext
+from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.reads import _context, _services
+from careerflow.api.pages.rendering import _gettext, _render, _time_zone
+from careerflow.audit.history import History
+from careerflow.audit.reevaluation import KINDS as REEVALUATED
+from careerflow.audit.time_travel import AggregateState
+from careerflow.principal import Principal
+from words.messages import Message
+
+# The decisions a re-evaluation checks, by the name it gives them.
+DECISIONS: dict[str, str] = {
+    "targets": N_("targets"),
+    "bonus": N_("bonus"),
+    "commission": N_("commission"),
+    "kpi score": N_("KPI score"),
+    "training rules": N_("training rules"),
+    "recommendations": N_("recommendations"),
+    "routing": N_("routing"),
+    "SLA clock": N_("SLA clock"),
+    "acknowledgement": N_("acknowledgement"),
+    "response": N_("response"),
+    "gap summary": N_("gap summary"),
+}
+# What a verification found, said for the page (integrity.Problem).
+PROBLEMS: dict[str, str] = {
+    "edited": N_("an event was edited after it was recorded"),
+    "deleted": N_("an event was deleted"),
+    "inserted": N_("an event was inserted that the engine did not write"),
+    "reordered": N_("events were reordered"),
+    "head": N_("the chain was rewritten since a head kept earlier"),
+    "unchained": N_("events from before the hash chain: HR chains them, then verify again"),
+}
+MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
+
+
+def _recorded(request: Request) -> None:
+    """This view is on the record already (the service put it there)."""
+    request.state.audit_recorded = True
+
+
+def decision_name(name: str, _: Gettext) -> str:
+    """A decision in the page's language: "report round 2", "profile E1" carry a value."""
+    if name.startswith("report round "):
+        return _("report, round %(round)s") % {"round": name.removeprefix("report round ")}
+    if name.startswith("profile "):
+        return _("profile of %(who)s") % {"who": name.removeprefix("profile ")}
+    return _(DECISIONS[name]) if name in DECISIONS else i18n.term(name, _)
+
+
+def moment(text: str, tz: str, _: Gettext) -> datetime | None:
+    """A moment typed in the company's zone (a datetime-local field: 2026-11-30T18:00)."""
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        raise DomainError(
+            Message.verbatim(  # already in the page's language
+                _("“%(text)s” is not a moment: give a date and time such as %(example)s")
+                % {"text": text, "example": "2026-11-30T18:00"}
+            )
+        ) from None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=i18n.zone(tz))
+    return parsed
+
+
+def _version(text: str, _: Gettext) -> int | None:
+    text = text.strip()
+    if not text:
+        return None
+    if not text.isdigit() or int(text) < 1:
+        raise DomainError(
+            Message.verbatim(  # already in the page's language
+                _("“%(text)s” is not a version: give a number from 1") % {"text": text}
+            )
+        )
+    return int(text)
+
+
+def _now_text(tz: str) -> str:
+    return datetime.now(i18n.zone(tz)).strftime(MOMENT_FORMAT)
+
+
+def _typed(value: datetime | None, tz: str) -> str:
+    """A moment as the datetime-local field shows it, in the company's zone."""
+    local = i18n.local_time(value, tz)
+    return local.strftime(MOMENT_FORMAT) if local else ""
+
+
+def _state_rows(state: AggregateState) -> list[tuple[str, Any]]:
+    return sorted(state.state.items())
+
+
+def travel(
+    request: Request,
+    caller: Principal,
+    kind: str,
+    item_id: str,
+    history: History,
+    at: str,
+    version: str,
+) -> dict[str, Any]:
+    """The history page's context for a moment or a version: the aggregate's state then
+    and the events up to it (empty without either)."""
+    _ = _gettext(request)
+    tz = _time_zone(request)
+    when = moment(at, tz, _)
+    number = _version(version, _)
+    form = {"at": at, "version": version}
+    if when is None and number is None:
+        return {"travel": None, "travel_form": form}
+    states = _services(request).time_travel.aggregate(caller, kind, item_id, number, when)
+    if when is not None:
+        entries = [e for e in history.entries if e.at <= when]
+    else:
+        upto = {s.stream: s.version for s in states}
+        entries = [e for e in history.entries if e.version <= upto.get(e.stream, 0)]
+    return {
+        "travel": {
+            "at": when,
+            "version": number,
+            "states": [{"state": s, "rows": _state_rows(s)} for s in states],
+        },
+        "travel_form": form,
+        "history": history.model_copy(update={"entries": entries}),
+    }
+
+
+# -- the tools' page: readiness and pool at a moment, verification -------------------------
+@router.get("/audit/tools", response_class=HTMLResponse)
+def tools(request: Request) -> Response:
+    caller = _caller(request)
+    _services(request).time_travel.require(caller)
+    tz = _time_zone(request)
+    return _render(
+        request, "audit_tools/tools.html", {"now": _now_text(tz), "employee": ""}, caller
+    )
+
+
+@router.get("/audit/readiness", response_class=HTMLResponse)
+def readiness_form(request: Request, employee: str = "", at: str = "") -> Response:
+    """The tools page's form: its employee in the path."""
+    if employee.strip():
+        target = f"/audit/readiness/{quote(employee.strip())}?at={quote(at)}"
+        return RedirectResponse(target, status_code=303)
+    return tools(request)
+
+
+@router.get("/audit/readiness/{employee_id}", response_class=HTMLResponse)
+def readiness_at(request: Request, employee_id: str, at: str = "") -> Response:
+    caller = _caller(request)
+    _ = _gettext(request)
+    tz = _time_zone(request)
+    when = moment(at, tz, _)
+    found: Any = None
+    if when is not None:
+        found = _services(request).time_travel.readiness_at(caller, employee_id, when)
+        _recorded(request)
+    else:
+        _services(request).time_travel.require(caller)
+    return _render(
+        request,
+        "audit_tools/readiness.html",
+        {
+            "employee": employee_id,
+            "at_text": at or _now_text(tz),
+            "found": found,
+        },
+        caller,
+    )
+
+
+@router.get("/audit/pool", response_class=HTMLResponse)
+def pool_at(request: Request, at: str = "") -> Response:
+    caller = _caller(request)
+    _ = _gettext(request)
+    tz = _time_zone(request)
+    when = moment(at, tz, _)
+    found: Any = None
+    if when is not None:
+        found = _services(request).time_travel.candidate_pool_at(caller, when)
+        _recorded(request)
+    else:
+        _services(request).time_travel.require(caller)
+    return _render(
+        request,
+        "audit_tools/pool.html",
+        {"at_text": at or _now_text(tz), "found": found},
+        caller,
+    )
+
+
+# -- re-evaluation ---------------------------------------------------------------------------
+@router.post("/audit/reevaluate/{kind}/{item_id:path}", response_class=HTMLResponse)
+async def reevaluate(
+    request: Request, kind: str, item_id: str, csrf: Annotated[str, Form()] = ""
+) -> Response:
+    """Read-only: nothing changes, so the result is the answer to the post (no redirect)."""
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    s = _services(request)
+    result = await run_in_threadpool(s.reevaluation.reevaluate, caller, kind, item_id)
+    _ = _gettext(request)
+    return _render(
+        request,
+        "audit_tools/reevaluation.html",
+        {
+            "kind": kind,
+            "item_id": item_id,
+            "result": result,
+            "names": {d.decision: decision_name(d.decision, _) for d in result.decisions},
+            "back": f"/audit/{kind}/{quote(item_id)}",
+        },
+        caller,
+    )
+
+
+def reevaluates(kind: str) -> bool:
+    """Whether the history page offers a re-evaluation of this kind."""
+    return kind in REEVALUATED
+
+
+# -- verification with progress --------------------------------------------------------------
+@router.post("/audit/verify")
+async def start_verify(request: Request, csrf: Annotated[str, Form()] = "") -> Response:
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    verify_id = await (await _context(request).verify()).start(caller)
+    return RedirectResponse(f"/audit/verify/{verify_id}", status_code=303)
+
+
+@router.get("/audit/verify", response_class=HTMLResponse)
+def verify_form(request: Request) -> Response:
+    return tools(request)
+
+
+@router.get("/audit/verify/{verify_id}", response_class=HTMLResponse)
+async def verify_status(request: Request, verify_id: str) -> Response:
+    caller = await run_in_threadpool(_caller, request)
+    status = await (await _context(request).verify()).status(caller, verify_id)
+    _ = _gettext(request)
+    if status.state == "running":
+        # Each refresh is not a new view: the verification is recorded when it ends, and
+        # the finished page is recorded as a view.
+        _recorded(request)
+    return _render(
+        request,
+        "audit_tools/verify.html",
+        {
+            "status": status,
+            "finding": status.report.first_finding if status.report else None,
+            "problem_words": {k: _(v) for k, v in PROBLEMS.items()},
+        },
+        caller,
+    )
