@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from aggregates.notification import DeliveryStatus, Notification
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import bad_cursor
 
 
 class NotificationsProjection(EventHandlers):
@@ -133,9 +134,11 @@ def inbox_page(
     kind: str | None = None,
     limit: int = 50,
     cursor: str | None = None,
+    strict: bool = False,
 ) -> InboxPage:
     """A page of a person's notifications, newest first, optionally only the unread and
-    of one kind; keyset paging on (created_at, notification_id) descending."""
+    of one kind; keyset paging on (created_at, notification_id) descending. A cursor
+    that is not one of ours starts at the top, or is refused when `strict` (the API)."""
     where = ["recipient_id = %s"]
     params: list[Any] = [recipient_id]
     if unread_only:
@@ -148,6 +151,8 @@ def inbox_page(
     ).fetchone()
     total = int(counted["n"])
     after = _decode_cursor(cursor) if cursor else None
+    if strict and cursor and after is None:
+        raise bad_cursor()
     page_where, page_params = list(where), list(params)
     if after is not None:
         page_where.append("(created_at, notification_id) < (%s, %s)")

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from aggregates.policy import PolicyDocument
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import Key, Page, PageRequest, keyset
 
 # Kinds whose change alters everyone's readiness.
 READINESS_KINDS = frozenset(
@@ -107,6 +108,25 @@ def documents_in_force(conn: Connection[Any], kind: str | None = None) -> list[A
         params.append(kind)
     rows: list[Any] = conn.execute(sql + " ORDER BY kind, key, version DESC", params).fetchall()
     return rows
+
+
+def documents_in_force_page(
+    conn: Connection[Any], kind: str | None, page: PageRequest
+) -> Page[dict[str, Any]]:
+    """A page of the documents in force, by kind and key, optionally of one kind."""
+    rows, total, next_cursor = keyset(
+        conn,
+        name="policies",
+        select="SELECT p.kind, p.key, p.version, p.note, p.published_by, p.published_at",
+        source="FROM (SELECT DISTINCT ON (kind, key) kind, key, version, note, published_by, "
+        "published_at FROM rm_policy ORDER BY kind, key, version DESC) p "
+        "WHERE (%(kind)s::text IS NULL OR p.kind = %(kind)s)",
+        params={"kind": kind or None},
+        keys=(Key("p.kind", "text", "kind"), Key("p.key", "text", "key")),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
 def document_versions(conn: Connection[Any], kind: str, key: str) -> list[Any]:

@@ -91,14 +91,14 @@ async def publish(api: ApiStack, kind: str, key: str, document: Any, note: str =
 async def test_everyone_reads_the_documents_in_force(api: ApiStack) -> None:
     listed = await api.call("employee:E1", "GET", "/api/v1/policies")
     assert listed.status_code == 200
-    in_force = {(p["kind"], p["key"]): p for p in listed.json()}
+    in_force = {(p["kind"], p["key"]): p for p in listed.json()["items"]}
     assert set(in_force) == {*SEED, ("promotion_process", "default")}
     assert {p["version"] for p in in_force.values()} == {1}
     assert in_force[("metric_catalog", "default")]["note"] == "seed (domain.md)"
     criteria = await api.call(
         "integration:crm", "GET", "/api/v1/policies", params={"kind": "promotion_criteria"}
     )
-    assert sorted(p["key"] for p in criteria.json()) == [
+    assert sorted(p["key"] for p in criteria.json()["items"]) == [
         "sales_manager",
         "sales_supervisor",
         "senior_sales_rep",
