@@ -129,6 +129,23 @@ def documents_in_force_page(
     return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
+def document_versions_page(
+    conn: Connection[Any], kind: str, key: str, page: PageRequest
+) -> Page[dict[str, Any]]:
+    """A page of kind/key's published versions (as `document_versions`), oldest first."""
+    rows, total, next_cursor = keyset(
+        conn,
+        name="policy-versions",
+        select="SELECT version, note, published_by, published_at",
+        source="FROM rm_policy WHERE kind = %(kind)s AND key = %(key)s",
+        params={"kind": kind, "key": key},
+        keys=(Key("version", "int", "version"),),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
+
+
 def document_versions(conn: Connection[Any], kind: str, key: str) -> list[Any]:
     """Every published version of kind/key (version, note, who and when), oldest first."""
     rows: list[Any] = conn.execute(

@@ -29,6 +29,7 @@ T = TypeVar("T")
 LISTS = [
     ("hr:H001", "/tokens"),
     ("employee:E1", "/policies"),
+    ("employee:E1", "/policies/metric_catalog/default/versions"),
     ("hr:H001", "/promotions/applications"),
     ("hr:H001", "/promotions/returned"),
     ("hr:H001", "/promotions/candidate-pool"),
@@ -56,6 +57,8 @@ def _key(item: dict[str, Any]) -> str:
         return f"{item['kind']}/{item['ident']}"
     if "kind" in item and "key" in item:
         return f"{item['kind']}/{item['key']}"
+    if "employee_id" not in item:  # a policy document's version
+        return str(item["version"])
     return str(item["employee_id"])
 
 
@@ -146,6 +149,16 @@ async def test_policies_team_members_and_measurements_page(api: ApiStack) -> Non
     assert "metric_catalog/default" in policies and policies == sorted(policies)
     criteria = await check_walk(api, "hr:H001", "/policies?kind=promotion_criteria")
     assert criteria and all(p.startswith("promotion_criteria/") for p in criteria)
+    for version in (2, 3):  # a course more each time: new versions, nothing else moves
+        document = dict(api.services.policies.current("metric_catalog", "default").document)
+        courses = {**document.get("courses", {}), f"Paging {version}": {"en": "P", "zh": "P"}}
+        note = f"paging v{version}"
+        api.services.policies.publish(
+            DEMO_HR, "metric_catalog", "default", {**document, "courses": courses}, note
+        )
+    await caught_up(api)
+    versions = await check_walk(api, "auditor:A001", "/policies/metric_catalog/default/versions")
+    assert versions == ["1", "2", "3"]
 
     members = await check_walk(api, "manager:S001", "/teams/T001/members")
     assert members == ["E1", "E2", "E3", "S001"]

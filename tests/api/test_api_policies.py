@@ -179,7 +179,7 @@ async def test_a_new_criterion_reaches_readiness_and_the_old_version_stays(api: 
     versions = await api.call(
         "auditor:A001", "GET", "/api/v1/policies/promotion_criteria/sales_supervisor/versions"
     )
-    assert [(v["version"], v["note"]) for v in versions.json()] == [
+    assert [(v["version"], v["note"]) for v in versions.json()["items"]] == [
         (1, "seed (domain.md)"),
         (2, "live-stream ≥ 2%"),
     ]
@@ -249,7 +249,7 @@ async def test_publishing_is_for_hr_and_problems_name_the_field(api: ApiStack) -
         assert draft.status_code == 403, who
     api.caught_up()
     versions = await api.call("hr:H001", "GET", "/api/v1/policies/bonus_rules/default/versions")
-    assert [v["version"] for v in versions.json()] == [1]
+    assert [v["version"] for v in versions.json()["items"]] == [1]
 
 
 BIG_CLIENT_KPIS: dict[str, Any] = {

@@ -166,16 +166,24 @@ def get_policy(
 
 @router.get(
     "/policies/{kind}/{key}/versions",
-    response_model=list[PolicyVersionInfo],
-    responses={404: {"model": Problem}},
+    response_model=Page[PolicyVersionInfo],
+    summary="A policy document's versions, a page at a time",
+    responses={404: {"model": Problem}, **PAGED},
 )
-def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[PolicyVersionInfo]:
+def policy_versions(
+    kind: str, key: str, caller: Caller, ctx: Context, page: Paging
+) -> Page[PolicyVersionInfo]:
     """Every published version of a document, oldest first."""
     with ctx.services.read_pool.connection() as conn:
-        rows = policies_view.document_versions(conn, kind, key)
-    if not rows:
+        found = policies_view.document_versions_page(conn, kind, key, page)
+    if not found.total:
         raise unpublished_policy(kind, key)
-    return [PolicyVersionInfo.model_validate(r) for r in rows]
+    return Page[PolicyVersionInfo](
+        items=[PolicyVersionInfo.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
 def _require_hr(caller: Principal, action: Message) -> None:
