@@ -89,7 +89,7 @@ class Key:
 def _typed(value: Any, kind: Kind) -> Any:
     """A cursor value back as the type the SQL compares it with (refused otherwise)."""
     try:
-        if kind == "text" and isinstance(value, str):
+        if kind == "text" and isinstance(value, str) and "\x00" not in value:
             return value
         if kind == "int" and isinstance(value, int) and not isinstance(value, bool):
             return value
@@ -127,6 +127,8 @@ def keyset(
         if values[0] != name:
             raise bad_cursor()
         after = [_typed(v, k.kind) for v, k in zip(values[1:], keys, strict=True)]
+    if any(isinstance(v, str) and "\x00" in v for v in params.values()):
+        return [], 0, None  # no stored text holds a NUL (and PostgreSQL takes none)
     counted: Any = conn.execute("SELECT count(*) AS n " + source, params).fetchone()
     total = int(counted["n"]) if counted else 0
     args = dict(params)

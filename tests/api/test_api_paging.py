@@ -139,6 +139,8 @@ async def test_tokens_page_with_filters(api: ApiStack) -> None:
     assert len(e3) == 6
     assert await check_walk(api, "hr:H001", "/tokens?status=revoked&q=paging") == [revoke.token_id]
     refused(await api.call("hr:H001", "GET", f"{API}/tokens?status=lost"), "status")
+    nul = await api.call("hr:H001", "GET", f"{API}/tokens?q=%00")  # no text holds a NUL
+    assert nul.status_code == 200 and nul.json()["total"] == 0, nul.text
     # A cursor from another list (the policies') is refused here.
     other = (await api.call("hr:H001", "GET", f"{API}/policies?limit=1")).json()["next_cursor"]
     refused(await api.call("hr:H001", "GET", f"{API}/tokens?cursor={other}"), "cursor")
