@@ -179,7 +179,7 @@ class AssessmentQueries:
             ).fetchall()
         return [_summary(r) for r in rows]
 
-    def rounds_page(
+    def rounds_paged(
         self, principal: Principal, page: PageRequest, status: str | None = None
     ) -> Page[RoundSummary]:
         """A page of the rounds, newest first, optionally of one status (paged in SQL)."""

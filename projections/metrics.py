@@ -96,7 +96,7 @@ class MetricsProjection(EventHandlers):
         return any(row["hit"] for row in curs.fetchall())
 
 
-def measurements_page(
+def measurements_paged(
     conn: Connection[Any],
     employee_id: str,
     page: PageRequest,

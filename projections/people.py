@@ -119,7 +119,7 @@ def team_members(conn: Connection[Any], team_id: str) -> list[Any]:
     return rows
 
 
-def team_members_page(
+def team_members_paged(
     conn: Connection[Any],
     team_id: str,
     page: PageRequest,

@@ -62,7 +62,7 @@ class PlanQueries:
             reports = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
         return [dict(r) for r in rows if r["employee_id"] in reports]
 
-    def plans_of_page(
+    def plans_of_paged(
         self, principal: Principal, employee_id: str, page: PageRequest
     ) -> Page[dict[str, Any]]:
         """A page of one person's plans with live progress (newest first), paged in SQL."""
@@ -86,7 +86,7 @@ class PlanQueries:
             items=rows, total=total, limit=page.limit, next_cursor=next_cursor
         )
 
-    def team_page(
+    def team_paged(
         self,
         principal: Principal,
         page: PageRequest,

@@ -110,7 +110,7 @@ def documents_in_force(conn: Connection[Any], kind: str | None = None) -> list[A
     return rows
 
 
-def documents_in_force_page(
+def documents_in_force_paged(
     conn: Connection[Any], kind: str | None, page: PageRequest
 ) -> Page[dict[str, Any]]:
     """A page of the documents in force, by kind and key, optionally of one kind."""
@@ -129,7 +129,7 @@ def documents_in_force_page(
     return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
-def document_versions_page(
+def document_versions_paged(
     conn: Connection[Any], kind: str, key: str, page: PageRequest
 ) -> Page[dict[str, Any]]:
     """A page of kind/key's published versions (as `document_versions`), oldest first."""

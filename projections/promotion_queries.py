@@ -103,7 +103,7 @@ class PromotionQueries:
             visible |= reports_of(conn, principal.person_id)
         return sorted(visible)
 
-    def applications_page(
+    def applications_paged(
         self,
         principal: Principal,
         page: PageRequest,
@@ -141,7 +141,7 @@ class PromotionQueries:
             items=rows, total=total, limit=page.limit, next_cursor=next_cursor
         )
 
-    def returned_page(
+    def returned_paged(
         self, principal: Principal, page: PageRequest, person: str | None = None
     ) -> Page[dict[str, Any]]:
         """A page of the returned applications the caller may see and why, newest

@@ -105,7 +105,7 @@ class QueryService:
         by_id = {r["employee_id"]: r for r in rows}
         return [dict(by_id[e]) for e in pool if visible is None or e in visible]
 
-    def candidate_pool_page(
+    def candidate_pool_paged(
         self,
         principal: Principal,
         page: PageRequest,

@@ -317,7 +317,7 @@ class SupportQueries:
             requests=requests,
         )
 
-    def mine_page(
+    def mine_paged(
         self,
         principal: Principal,
         page: PageRequest,
@@ -513,7 +513,7 @@ class SupportQueries:
             requests=requests,
         )
 
-    def queue_page(
+    def queue_paged(
         self, principal: Principal, team: str, page: PageRequest, now: datetime | None = None
     ) -> TeamQueuePage:
         """A page of the requests waiting for the team, oldest first (paged in SQL), with

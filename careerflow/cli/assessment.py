@@ -169,7 +169,9 @@ def assessment_rounds(token: TokenOption = "", as_json: JsonOption = False) -> N
     """HR: every round with its status and counts."""
     from projections.paging import every
 
-    found = _call(token, lambda s, p: every(lambda page: s.assessment_queries.rounds_page(p, page)))
+    found = _call(
+        token, lambda s, p: every(lambda page: s.assessment_queries.rounds_paged(p, page))
+    )
     _output(
         found,
         as_json,

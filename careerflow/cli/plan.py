@@ -135,7 +135,7 @@ def plan_show(employee_id: str, token: TokenOption = "", as_json: JsonOption = F
     _view(
         token,
         lambda services, principal: every(
-            lambda page: services.plan_queries.plans_of_page(principal, employee_id, page)
+            lambda page: services.plan_queries.plans_of_paged(principal, employee_id, page)
         ),
         as_json,
         tables.plans,
@@ -150,7 +150,7 @@ def plan_team(token: TokenOption = "", as_json: JsonOption = False) -> None:
     _view(
         token,
         lambda services, principal: every(
-            lambda page: services.plan_queries.team_page(principal, page)
+            lambda page: services.plan_queries.team_paged(principal, page)
         ),
         as_json,
         tables.plans,

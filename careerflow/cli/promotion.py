@@ -178,7 +178,7 @@ def promotion_list(
     _view(
         token,
         lambda services, principal: every(
-            lambda page: services.promotion_queries.applications_page(
+            lambda page: services.promotion_queries.applications_paged(
                 principal, page, stage or None, person or None
             )
         ),

@@ -109,7 +109,7 @@ def rounds(
     ] = None,
 ) -> Page[RoundSummary]:
     """Every round with its status and counts, newest first. HR and auditors."""
-    return ctx.services.assessment_queries.rounds_page(caller, page, status)
+    return ctx.services.assessment_queries.rounds_paged(caller, page, status)
 
 
 @router.post(

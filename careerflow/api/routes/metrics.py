@@ -17,7 +17,7 @@ from careerflow.api.errors import Problem, refusal, validation_refusal
 from careerflow.api.paging import PAGED, Paging
 from careerflow.applications.files import IngestError
 from careerflow.applications.metrics import require_ingester
-from projections.metrics import measurements_page
+from projections.metrics import measurements_paged
 from projections.paging import Page
 from projections.visibility import require_visible
 from words.messages import Message
@@ -179,7 +179,7 @@ def employee_measurements(
     manager chain, HR, auditors)."""
     with ctx.services.read_pool.connection() as conn:
         require_visible(conn, caller, employee_id)  # type: ignore[arg-type]
-        found = measurements_page(conn, employee_id, page, metric, period)
+        found = measurements_paged(conn, employee_id, page, metric, period)
     return Page[MeasurementOut](
         items=[
             MeasurementOut.model_validate({**r, "item": r["item"] or None}) for r in found.items

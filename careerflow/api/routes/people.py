@@ -182,7 +182,7 @@ def team_members(
     )
     with ctx.services.read_pool.connection() as conn:
         team = _visible_team(conn, caller, team_id)  # type: ignore[arg-type]
-        found = people_view.team_members_page(
+        found = people_view.team_members_paged(
             conn, team_id, page, role.value if role else None, q or None
         )
     return TeamMembers(

@@ -258,7 +258,7 @@ def plans_of(
 ) -> Page[PlanView]:
     """One person's development plans with live progress, newest first: their own,
     their reports' (managers), anyone's (HR, auditors)."""
-    found = ctx.services.plan_queries.plans_of_page(caller, employee_id or caller.person_id, page)
+    found = ctx.services.plan_queries.plans_of_paged(caller, employee_id or caller.person_id, page)
     return Page[PlanView](
         items=[PlanView.model_validate(r) for r in found.items],
         total=found.total,
@@ -287,7 +287,7 @@ def team_plans(
 ) -> Page[TeamPlan]:
     """Every plan among a manager's reports (HR and auditors: everyone's), by employee,
     with who is on track, at risk or overdue."""
-    found = ctx.services.plan_queries.team_page(caller, page, status, person)
+    found = ctx.services.plan_queries.team_paged(caller, page, status, person)
     return Page[TeamPlan](
         items=[TeamPlan.model_validate(r) for r in found.items],
         total=found.total,

@@ -123,7 +123,7 @@ def policies_in_force(
 ) -> Page[PolicyInForce]:
     """Every policy document in force: kind, key and version, by kind and key."""
     with ctx.services.read_pool.connection() as conn:
-        found = policies_view.documents_in_force_page(conn, kind, page)
+        found = policies_view.documents_in_force_paged(conn, kind, page)
     return Page[PolicyInForce](
         items=[PolicyInForce.model_validate(r) for r in found.items],
         total=found.total,
@@ -175,7 +175,7 @@ def policy_versions(
 ) -> Page[PolicyVersionInfo]:
     """Every published version of a document, oldest first."""
     with ctx.services.read_pool.connection() as conn:
-        found = policies_view.document_versions_page(conn, kind, key, page)
+        found = policies_view.document_versions_paged(conn, kind, key, page)
     if not found.total:
         raise unpublished_policy(kind, key)
     return Page[PolicyVersionInfo](

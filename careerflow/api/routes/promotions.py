@@ -394,7 +394,7 @@ def list_applications(
 ) -> Page[ApplicationSummary]:
     """The applications the caller may see: their own, their team's (managers), or
     everyone's (HR, auditors); oldest first."""
-    found = ctx.services.promotion_queries.applications_page(
+    found = ctx.services.promotion_queries.applications_paged(
         caller, page, stage.value if stage else None, person
     )
     return _page(found, ApplicationSummary)
@@ -456,7 +456,7 @@ def returned(
 ) -> Page[ReturnedApplication]:
     """Returned applications and why ("why was I not promoted?"), newest first; each
     caller sees those they may see."""
-    found = ctx.services.promotion_queries.returned_page(caller, page, person)
+    found = ctx.services.promotion_queries.returned_paged(caller, page, person)
     return _page(found, ReturnedApplication)
 
 
@@ -477,7 +477,7 @@ def candidate_pool(
 ) -> Page[PoolMember]:
     """The promotion candidate pool: the top share by potential score, by rank. HR and
     auditors see all of it, managers the members among their reports."""
-    found = ctx.services.queries.candidate_pool_page(
+    found = ctx.services.queries.candidate_pool_paged(
         caller, page, team, role.value if role else None
     )
     return _page(found, PoolMember)

@@ -120,7 +120,7 @@ def my_requests(
     time, minutes left, breached; `open` and `breached` count all of them.
 
     Reps (employees)."""
-    return ctx.services.support_queries.mine_page(caller, page, status)
+    return ctx.services.support_queries.mine_paged(caller, page, status)
 
 
 @router.get(
@@ -198,7 +198,7 @@ def team_queue(team: Team, caller: Caller, ctx: Context, page: Paging) -> TeamQu
     with its SLA clock; `waiting` and `breached` count all of them.
 
     The team's lead and members, HR and auditors."""
-    return ctx.services.support_queries.queue_page(caller, team, page)
+    return ctx.services.support_queries.queue_paged(caller, team, page)
 
 
 @router.get("/compliance", response_model=Compliance, summary="SLA compliance")
