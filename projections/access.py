@@ -11,6 +11,7 @@ from psycopg.sql import SQL
 
 from aggregates.access_token import AccessToken
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import Key, keyset
 
 
 class AccessProjection(EventHandlers):
@@ -78,7 +79,7 @@ def token_page(
 ) -> dict[str, Any]:
     """One page of tokens, newest first, with the holder's name: filtered by a search on
     the person, their name or the label, by role and by state; `cursor` is the last row
-    of the page before (`issued_at|token_id`). Returns rows, the total that match and
+    of the page before (opaque: projections.paging). Returns rows, the total that match and
     the next page's cursor (empty on the last page)."""
     where = ["TRUE"]
     args: dict[str, Any] = {"now": datetime.now(UTC)}
@@ -94,29 +95,20 @@ def token_page(
         where.append("t.revoked_at IS NOT NULL")
     elif state == "expired":
         where.append("t.revoked_at IS NULL AND t.expires_at <= %(now)s")
-    base = (
-        "FROM rm_token t LEFT JOIN rm_employee e ON e.employee_id = t.person_id WHERE "
-        + " AND ".join(where)
+    rows, total, next_cursor = keyset(
+        conn,
+        name="tokens",
+        select="SELECT t.token_id, t.person_id, e.name, t.role, t.label, t.issued_by, "
+        "t.issued_at, t.expires_at, t.revoked_at, t.revoke_reason",
+        source="FROM rm_token t LEFT JOIN rm_employee e ON e.employee_id = t.person_id WHERE "
+        + " AND ".join(where),
+        params=args,
+        keys=(
+            Key("t.issued_at", "timestamptz", "issued_at"),
+            Key("t.token_id", "text", "token_id"),
+        ),
+        limit=limit,
+        cursor=cursor or None,
+        descending=True,
     )
-    total = conn.execute("SELECT count(*) AS n " + base, args).fetchone()
-    page_where = ""
-    if cursor:
-        at, _, token_id = cursor.partition("|")
-        page_where = " AND (t.issued_at, t.token_id) < (%(at)s::timestamptz, %(after)s)"
-        args |= {"at": at, "after": token_id}
-    rows: list[Any] = conn.execute(
-        "SELECT t.token_id, t.person_id, e.name, t.role, t.label, t.issued_by, t.issued_at, "
-        "t.expires_at, t.revoked_at, t.revoke_reason "
-        + base
-        + page_where
-        + " ORDER BY t.issued_at DESC, t.token_id DESC LIMIT %(limit)s",
-        args | {"limit": limit + 1},
-    ).fetchall()
-    more = len(rows) > limit
-    rows = rows[:limit]
-    last = rows[-1] if more and rows else None
-    return {
-        "rows": rows,
-        "total": int(total["n"]) if total else 0,
-        "next_cursor": f"{last['issued_at'].isoformat()}|{last['token_id']}" if last else "",
-    }
+    return {"rows": rows, "total": total, "next_cursor": next_cursor or ""}

@@ -34,6 +34,7 @@ from aggregates.competency import (
 from aggregates.documents import MetricCatalog
 from aggregates.not_found import no_assessment_round
 from careerflow.principal import AccessRole, Principal
+from projections.paging import Key, Page, PageRequest, keyset
 from projections.people_queries import MAX_LIMIT, decode_cursor, encode_cursor
 from projections.people_queries import _bad_cursor as bad_cursor
 from projections.visibility import reports_of, require_visible
@@ -256,6 +257,34 @@ class AssessmentQueries:
                 "SELECT * FROM rm_assessment_round ORDER BY started_at DESC, round_id"
             ).fetchall()
         return [_summary(r) for r in rows]
+
+    def rounds_paged(
+        self, principal: Principal, page: PageRequest, status: str | None = None
+    ) -> Page[RoundSummary]:
+        """A page of the rounds, newest first, optionally of one status (paged in SQL)."""
+        principal.require(*READERS, action=Message("see 360° assessment rounds"))
+        with self._connection() as conn:
+            rows, total, next_cursor = keyset(
+                conn,
+                name="rounds",
+                select="SELECT *",
+                source="FROM rm_assessment_round "
+                "WHERE (%(status)s::text IS NULL OR status = %(status)s)",
+                params={"status": status},
+                keys=(
+                    Key("started_at", "timestamptz", "started_at"),
+                    Key("round_id", "text", "round_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+                descending=True,
+            )
+        return Page[RoundSummary](
+            items=[_summary(r) for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+        )
 
     def _round(self, conn: Connection[DictRow], round_id: str) -> dict[str, Any]:
         row = conn.execute(

@@ -11,6 +11,7 @@ from psycopg.sql import SQL
 
 from aggregates.metric_ledger import MetricLedger
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import Key, Page, PageRequest, keyset
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EVERYONE = "*"
@@ -108,6 +109,34 @@ class MetricsProjection(EventHandlers):
             (metrics,),
         )
         return any(row["hit"] for row in curs.fetchall())
+
+
+def measurements_paged(
+    conn: Connection[Any],
+    employee_id: str,
+    page: PageRequest,
+    metric: str | None = None,
+    period: str | None = None,
+) -> Page[dict[str, Any]]:
+    """A page of an employee's current measurements (as `measurements_of`), by period,
+    metric and item, paged in SQL."""
+    rows, total, next_cursor = keyset(
+        conn,
+        name="measurements",
+        select="SELECT period, metric, item, value, source, batch_id",
+        source="FROM rm_measurement WHERE employee_id = %(employee)s "
+        "AND (%(metric)s::text IS NULL OR metric = %(metric)s) "
+        "AND (%(period)s::text IS NULL OR starts_with(period, %(period)s))",
+        params={"employee": employee_id, "metric": metric or None, "period": period or None},
+        keys=(
+            Key("period", "text", "period"),
+            Key("metric", "text", "metric"),
+            Key("item", "text", "item"),
+        ),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
 def measurements_of(

@@ -16,6 +16,7 @@ from pydantic import BaseModel
 
 from aggregates.notification import DeliveryStatus, Notification
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import bad_cursor
 
 
 class NotificationsProjection(EventHandlers):
@@ -134,10 +135,12 @@ def inbox_page(
     limit: int = 50,
     cursor: str | None = None,
     kinds: list[str] | None = None,
+    strict: bool = False,
 ) -> InboxPage:
     """A page of a person's notifications, newest first, optionally only the unread and
     of one kind (or of any of `kinds`, exact: the alerts); keyset paging on
-    (created_at, notification_id) descending."""
+    (created_at, notification_id) descending. A cursor that is not one of ours starts at
+    the top, or is refused when `strict` (the API)."""
     where = ["recipient_id = %s"]
     params: list[Any] = [recipient_id]
     if unread_only:
@@ -153,6 +156,8 @@ def inbox_page(
     ).fetchone()
     total = int(counted["n"])
     after = _decode_cursor(cursor) if cursor else None
+    if strict and cursor and after is None:
+        raise bad_cursor()
     page_where, page_params = list(where), list(params)
     if after is not None:
         page_where.append("(created_at, notification_id) < (%s, %s)")

@@ -11,6 +11,7 @@ from psycopg.sql import SQL
 from aggregates.employee import Employee
 from aggregates.organisation import Organisation
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import Key, Page, PageRequest, keyset
 
 
 class PeopleProjection(EventHandlers):
@@ -116,6 +117,34 @@ def team_members(conn: Connection[Any], team_id: str) -> list[Any]:
         (team_id,),
     ).fetchall()
     return rows
+
+
+def team_members_paged(
+    conn: Connection[Any],
+    team_id: str,
+    page: PageRequest,
+    role: str | None = None,
+    q: str | None = None,
+) -> Page[dict[str, Any]]:
+    """A page of a team's active members, by employee id, by role and a search on the
+    name or id (paged in SQL)."""
+    like = None
+    if q and q.strip():
+        escaped = q.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        like = f"%{escaped}%"
+    rows, total, next_cursor = keyset(
+        conn,
+        name="team-members",
+        select="SELECT employee_id, name, role, manager_id, hire_date",
+        source="FROM rm_employee WHERE team_id = %(team)s AND active "
+        "AND (%(role)s::text IS NULL OR role = %(role)s) "
+        "AND (%(q)s::text IS NULL OR name ILIKE %(q)s OR employee_id ILIKE %(q)s)",
+        params={"team": team_id, "role": role, "q": like},
+        keys=(Key("employee_id", "text", "employee_id"),),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
 def team_record(conn: Connection[Any], team_id: str) -> Any:

@@ -8,21 +8,21 @@ the top of the tree is its own region."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from typing import Any, Literal
 
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from aggregates.base import DomainError
 from aggregates.evaluation import candidate_pool
 from aggregates.ladder import LADDER
 from careerflow.principal import AccessRole, Principal
+from projections.paging import bad_cursor, decode_cursor, encode_cursor
 from projections.readiness_queries import QueryService
 from projections.visibility import reports_of
 from words.messages import Message
+
+_bad_cursor = bad_cursor  # the refusal's old name here (other query modules import it)
 
 Readiness = Literal["", "eligible", "not_eligible", "pool", "none"]
 PoolSort = Literal["score", "team", "role"]
@@ -30,11 +30,6 @@ READINESS_CHOICES: tuple[str, ...] = ("eligible", "not_eligible", "pool", "none"
 POOL_SORTS: tuple[str, ...] = ("score", "team", "role")
 MAX_LIMIT = 200
 EXPORT_LIMIT = 200  # rows per page when an export walks every page
-
-
-def _bad_cursor() -> DomainError:
-    """A `cursor` that this list did not make (edited, or from another list)."""
-    return DomainError("this list's cursor is not one it made: start again from the first page")
 
 
 class Person(BaseModel):
@@ -95,23 +90,6 @@ class Choices(BaseModel):
     teams: list[Choice]
     regions: list[Choice]
     roles: list[str]
-
-
-# -- cursors ---------------------------------------------------------------------------
-def encode_cursor(values: list[Any]) -> str:
-    raw = json.dumps(values, ensure_ascii=False, separators=(",", ":")).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def decode_cursor(cursor: str, size: int) -> list[Any]:
-    try:
-        padded = cursor + "=" * (-len(cursor) % 4)
-        values = json.loads(base64.urlsafe_b64decode(padded.encode()))
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise _bad_cursor() from exc
-    if not isinstance(values, list) or len(values) != size:
-        raise _bad_cursor()
-    return values
 
 
 def _like(text: str) -> str:
@@ -212,7 +190,7 @@ class PeopleQueries:
         if after and not (
             isinstance(after[0], str) and isinstance(after[1], str) and isinstance(after[2], int)
         ):
-            raise _bad_cursor()
+            raise bad_cursor()
         with self.db.connection() as conn:
             visible = self._visible(conn, caller)
             if visible is not None:
@@ -331,7 +309,7 @@ class PeopleQueries:
             chosen.sort(key=lambda c: (-ladder.get(c.role, -1), c.rank))
         offset = decode_cursor(cursor, 1)[0] if cursor else 0
         if not isinstance(offset, int) or offset < 0:
-            raise _bad_cursor()
+            raise bad_cursor()
         items = chosen[offset : offset + limit]
         more = offset + limit < len(chosen)
         return PoolPage(

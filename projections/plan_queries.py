@@ -9,8 +9,9 @@ from pydantic import BaseModel
 
 from aggregates.not_found import plan_not_visible
 from careerflow.principal import AccessRole, Principal
+from projections.paging import Key, Page, PageRequest, keyset
 from projections.people_queries import MAX_LIMIT, _bad_cursor, decode_cursor, encode_cursor
-from projections.visibility import REPORTS_SQL, can_see, require_visible
+from projections.visibility import REPORTS_SQL, can_see, reports_of, require_visible
 from words.messages import Message
 
 # Who reads development plans (the employee, their manager chain, HR, auditors), said once
@@ -147,6 +148,69 @@ class PlanQueries:
         return (
             " WHERE p.employee_id IN (" + REPORTS_SQL + ")",
             {"manager": principal.person_id},
+        )
+
+    def plans_of_paged(
+        self, principal: Principal, employee_id: str, page: PageRequest
+    ) -> Page[dict[str, Any]]:
+        """A page of one person's plans with live progress (newest first), paged in SQL."""
+        with self.pool.connection() as conn:
+            require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
+            rows, total, next_cursor = keyset(
+                conn,
+                name="plans",
+                select="SELECT *",
+                source="FROM rm_plan WHERE employee_id = %(employee)s",
+                params={"employee": employee_id},
+                keys=(
+                    Key("effective_date", "date", "effective_date"),
+                    Key("plan_id", "text", "plan_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+                descending=True,
+            )
+        return Page[dict[str, Any]](
+            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
+        )
+
+    def team_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        status: str | None = None,
+        person: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """A page of the plans among a manager's reports (HR, auditors: everyone's), by
+        employee, filtered by status (on track, at risk, overdue...) and person."""
+        principal.require(
+            AccessRole.manager, AccessRole.hr, AccessRole.auditor, action=Message("see team plans")
+        )
+        with self.pool.connection() as conn:
+            visible = (
+                sorted(reports_of(conn, principal.person_id))  # type: ignore[arg-type]
+                if principal.role == AccessRole.manager
+                else None
+            )
+            rows, total, next_cursor = keyset(
+                conn,
+                name="team-plans",
+                select="SELECT p.plan_id, p.employee_id, e.name, p.role, p.effective_date, "
+                "p.overall, p.done, p.total, p.overdue, p.closed",
+                source="FROM rm_plan p JOIN rm_employee e USING (employee_id) "
+                "WHERE (%(visible)s::text[] IS NULL OR p.employee_id = ANY(%(visible)s)) "
+                "AND (%(status)s::text IS NULL OR p.overall = %(status)s) "
+                "AND (%(person)s::text IS NULL OR p.employee_id = %(person)s)",
+                params={"visible": visible, "status": status, "person": person},
+                keys=(
+                    Key("p.employee_id", "text", "employee_id"),
+                    Key("p.plan_id", "text", "plan_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+        return Page[dict[str, Any]](
+            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
         )
 
     def overview(self, principal: Principal) -> dict[str, Any]:

@@ -11,6 +11,7 @@ from psycopg.types.json import Jsonb
 
 from aggregates.policy import PolicyDocument
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.paging import Key, Page, PageRequest, keyset
 
 # Kinds whose change alters everyone's readiness.
 READINESS_KINDS = frozenset(
@@ -107,6 +108,42 @@ def documents_in_force(conn: Connection[Any], kind: str | None = None) -> list[A
         params.append(kind)
     rows: list[Any] = conn.execute(sql + " ORDER BY kind, key, version DESC", params).fetchall()
     return rows
+
+
+def documents_in_force_paged(
+    conn: Connection[Any], kind: str | None, page: PageRequest
+) -> Page[dict[str, Any]]:
+    """A page of the documents in force, by kind and key, optionally of one kind."""
+    rows, total, next_cursor = keyset(
+        conn,
+        name="policies",
+        select="SELECT p.kind, p.key, p.version, p.note, p.published_by, p.published_at",
+        source="FROM (SELECT DISTINCT ON (kind, key) kind, key, version, note, published_by, "
+        "published_at FROM rm_policy ORDER BY kind, key, version DESC) p "
+        "WHERE (%(kind)s::text IS NULL OR p.kind = %(kind)s)",
+        params={"kind": kind or None},
+        keys=(Key("p.kind", "text", "kind"), Key("p.key", "text", "key")),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
+
+
+def document_versions_paged(
+    conn: Connection[Any], kind: str, key: str, page: PageRequest
+) -> Page[dict[str, Any]]:
+    """A page of kind/key's published versions (as `document_versions`), oldest first."""
+    rows, total, next_cursor = keyset(
+        conn,
+        name="policy-versions",
+        select="SELECT version, note, published_by, published_at",
+        source="FROM rm_policy WHERE kind = %(kind)s AND key = %(key)s",
+        params={"kind": kind, "key": key},
+        keys=(Key("version", "int", "version"),),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Page[dict[str, Any]](items=rows, total=total, limit=page.limit, next_cursor=next_cursor)
 
 
 def document_versions(conn: Connection[Any], kind: str, key: str) -> list[Any]:

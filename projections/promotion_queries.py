@@ -16,6 +16,7 @@ from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
+from projections.paging import Key, Page, PageRequest, keyset
 from projections.people_queries import (
     EXPORT_LIMIT,
     MAX_LIMIT,
@@ -102,6 +103,82 @@ class PromotionQueries:
             if principal.role == AccessRole.manager:
                 visible |= reports_of(conn, principal.person_id)  # type: ignore[arg-type]
         return [dict(r) for r in rows if r["employee_id"] in visible]
+
+    def _visible(self, conn: Any, principal: Principal) -> list[str] | None:
+        """None: everyone; else the employees whose applications the caller may see."""
+        if principal.role in EVERYONE:
+            return None
+        visible = {principal.person_id}
+        if principal.role == AccessRole.manager:
+            visible |= reports_of(conn, principal.person_id)
+        return sorted(visible)
+
+    def applications_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        stage: str | None = None,
+        person: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """A page of the applications the caller may see, oldest first, by stage and
+        applicant (paged in SQL)."""
+        _require_reader(principal, Message("see promotion applications"))
+        with self.pool.connection() as conn:
+            rows, total, next_cursor = keyset(
+                conn,
+                name="applications",
+                select="SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, "
+                "a.round, a.started_at, a.stage_since, a.manager_id, m.name AS manager_name, "
+                "a.eligible",
+                source="FROM rm_application a JOIN rm_employee e USING (employee_id) "
+                "LEFT JOIN rm_employee m ON m.employee_id = a.manager_id "
+                "WHERE (%(stage)s::text IS NULL OR a.stage = %(stage)s) "
+                "AND (%(person)s::text IS NULL OR a.employee_id = %(person)s) "
+                "AND (%(visible)s::text[] IS NULL OR a.employee_id = ANY(%(visible)s))",
+                params={
+                    "stage": stage,
+                    "person": person,
+                    "visible": self._visible(conn, principal),
+                },
+                keys=(
+                    Key("a.started_at", "timestamptz", "started_at"),
+                    Key("a.application_id", "text", "application_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+        return Page[dict[str, Any]](
+            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
+        )
+
+    def returned_paged(
+        self, principal: Principal, page: PageRequest, person: str | None = None
+    ) -> Page[dict[str, Any]]:
+        """A page of the returned applications the caller may see and why, newest
+        (last moved) first (paged in SQL)."""
+        _require_reader(principal, Message("see returned applications"))
+        with self.pool.connection() as conn:
+            rows, total, next_cursor = keyset(
+                conn,
+                name="returned",
+                select="SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, "
+                "a.round, a.returned_count, a.unmet, a.stage_since",
+                source="FROM rm_application a LEFT JOIN rm_employee e USING (employee_id) "
+                "WHERE a.returned_count > 0 "
+                "AND (%(person)s::text IS NULL OR a.employee_id = %(person)s) "
+                "AND (%(visible)s::text[] IS NULL OR a.employee_id = ANY(%(visible)s))",
+                params={"person": person, "visible": self._visible(conn, principal)},
+                keys=(
+                    Key("a.stage_since", "timestamptz", "stage_since"),
+                    Key("a.application_id", "text", "application_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+                descending=True,
+            )
+        return Page[dict[str, Any]](
+            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
+        )
 
     def of_employee(self, principal: Principal, employee_id: str) -> list[dict[str, Any]]:
         """One employee's applications, newest first (one query; none when the caller may

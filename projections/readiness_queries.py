@@ -3,6 +3,7 @@ the access rules."""
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from psycopg_pool import ConnectionPool
@@ -10,6 +11,7 @@ from psycopg_pool import ConnectionPool
 from aggregates.base import NotFoundError
 from aggregates.evaluation import candidate_pool
 from careerflow.principal import AccessRole, Principal
+from projections.paging import Key, Page, PageRequest, keyset
 from projections.visibility import reports_of, require_visible
 from words.messages import Message
 
@@ -102,3 +104,56 @@ class QueryService:
                 visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
         by_id = {r["employee_id"]: r for r in rows}
         return [dict(by_id[e]) for e in pool if visible is None or e in visible]
+
+    def candidate_pool_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        team: str | None = None,
+        role: str | None = None,
+    ) -> Page[dict[str, Any]]:
+        """A page of the pool (as `candidate_pool`: the top share by score, ties to the
+        lower id), by rank, filtered by team and role; ranked and paged in SQL."""
+        if principal.role != AccessRole.system:
+            principal.require(
+                AccessRole.manager,
+                AccessRole.hr,
+                AccessRole.auditor,
+                action=Message("see the pool"),
+            )
+        with self.pool.connection() as conn:
+            counted: Any = conn.execute(
+                "SELECT count(*) AS n FROM rm_readiness r JOIN rm_employee e USING (employee_id) "
+                "WHERE e.active"
+            ).fetchone()
+            weights: Any = conn.execute(
+                "SELECT document FROM rm_policy WHERE kind = 'potential_weights' "
+                "AND key = 'default' ORDER BY version DESC LIMIT 1"
+            ).fetchone()
+            fraction = weights["document"].get("pool_top_fraction", 0.10) if weights else 0.10
+            members = int(counted["n"])
+            size = max(1, math.ceil(round(fraction * members, 6))) if members else 0
+            visible: list[str] | None = None
+            if principal.role == AccessRole.manager:
+                visible = sorted(reports_of(conn, principal.person_id))  # type: ignore[arg-type]
+            rows, total, next_cursor = keyset(
+                conn,
+                name="candidate-pool",
+                select="SELECT p.rank, p.employee_id, p.score, p.role, p.team_id, p.name, "
+                "p.manager_id",
+                source="FROM (SELECT r.employee_id, r.score, r.role, r.team_id, e.name, "
+                "e.manager_id, row_number() OVER (ORDER BY round(r.score::numeric, 6) DESC, "
+                "r.employee_id) AS rank FROM rm_readiness r JOIN rm_employee e "
+                "USING (employee_id) WHERE e.active "
+                "ORDER BY round(r.score::numeric, 6) DESC, r.employee_id LIMIT %(size)s) p "
+                "WHERE (%(visible)s::text[] IS NULL OR p.employee_id = ANY(%(visible)s)) "
+                "AND (%(team)s::text IS NULL OR p.team_id = %(team)s) "
+                "AND (%(role)s::text IS NULL OR p.role = %(role)s)",
+                params={"size": size, "visible": visible, "team": team, "role": role},
+                keys=(Key("p.rank", "int", "rank"), Key("p.employee_id", "text", "employee_id")),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+        return Page[dict[str, Any]](
+            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
+        )

@@ -28,6 +28,7 @@ from aggregates.calendar_periods import period_kind
 from aggregates.support_process import SupportProcess
 from aggregates.support_rules import local_label
 from careerflow.principal import AccessRole, Principal
+from projections.paging import Key, Page, PageRequest, keyset
 from projections.visibility import EVERYONE, can_see, reports_of
 from words.messages import Invalid, Message
 
@@ -224,6 +225,31 @@ def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
 
+class MyRequestsPage(Page[SupportRow]):
+    """A page of the caller's requests (newest first), with the counts over all of them."""
+
+    employee_id: str
+    open: int
+    breached: int
+
+
+class TeamQueuePage(Page[SupportRow]):
+    """A page of the requests waiting for a team (oldest first), with its counts."""
+
+    team: str
+    team_label: dict[str, str]
+    lead_id: str | None
+    members: list[str]
+    waiting: int
+    breached: int
+
+
+_BREACHED = (
+    "count(*) FILTER (WHERE sla_met IS FALSE OR (sla_met IS NULL AND "
+    "(breached_at IS NOT NULL OR due_at < %(now)s))) AS breached"
+)
+
+
 def _median(values: list[float]) -> float | None:
     return round(statistics.median(values), 2) if values else None
 
@@ -289,6 +315,53 @@ class SupportQueries:
             open=sum(1 for r in requests if r.status not in ("resolved", "closed")),
             breached=sum(1 for r in requests if r.clock.breached),
             requests=requests,
+        )
+
+    def mine_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        status: str | None = None,
+        now: datetime | None = None,
+    ) -> MyRequestsPage:
+        """A page of the caller's own requests, newest first, with their clocks (paged in
+        SQL); `open` and `breached` count all of them."""
+        if principal.role != AccessRole.employee:
+            self.mine(principal)  # the same refusal, said once
+        moment = now or datetime.now(UTC)
+        params = {"employee": principal.person_id, "status": status, "now": moment}
+        with self._connection() as conn:
+            counts = conn.execute(
+                "SELECT count(*) FILTER (WHERE status NOT IN ('resolved', 'closed')) AS open, "
+                + _BREACHED
+                + " FROM rm_support_request WHERE employee_id = %(employee)s",
+                params,
+            ).fetchone()
+            rows, total, next_cursor = keyset(
+                conn,
+                name="my-requests",
+                select="SELECT r.*, e.name",
+                source="FROM rm_support_request r "
+                "LEFT JOIN rm_employee e ON e.employee_id = r.employee_id "
+                "WHERE r.employee_id = %(employee)s "
+                "AND (%(status)s::text IS NULL OR r.status = %(status)s)",
+                params=params,
+                keys=(
+                    Key("r.raised_at", "timestamptz", "raised_at"),
+                    Key("r.request_id", "text", "request_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+                descending=True,
+            )
+        return MyRequestsPage(
+            items=[SupportRow(**_row(r, moment)) for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            employee_id=principal.person_id,
+            open=counts["open"] if counts else 0,
+            breached=counts["breached"] if counts else 0,
         )
 
     def of_team(
@@ -438,6 +511,78 @@ class SupportQueries:
             waiting=len(requests),
             breached=sum(1 for r in requests if r.clock.breached),
             requests=requests,
+        )
+
+    def queue_paged(
+        self, principal: Principal, team: str, page: PageRequest, now: datetime | None = None
+    ) -> TeamQueuePage:
+        """A page of the requests waiting for the team, oldest first (paged in SQL), with
+        `waiting` and `breached` over all of them: its members and lead, HR, auditors."""
+        principal.require(
+            AccessRole.employee,
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            AccessRole.system,
+            action=Message("see support queues"),
+        )
+        moment = now or datetime.now(UTC)
+        params = {"team": team, "with_team": WITH_TEAM, "now": moment}
+        with self._connection() as conn:
+            process = self._process(conn)
+            defined = process.teams.get(team) if process else None
+            counts = conn.execute(
+                "SELECT count(*) AS waiting, " + _BREACHED + ", "
+                "(SELECT team_label FROM rm_support_request WHERE team = %(team)s LIMIT 1) "
+                "AS team_label FROM rm_support_request "
+                "WHERE team = %(team)s AND status = ANY(%(with_team)s)",
+                params,
+            ).fetchone()
+            waiting = counts["waiting"] if counts else 0
+            if defined is None and not waiting:
+                known = sorted(process.teams) if process else []
+                raise NotFoundError(
+                    "no support team {team!r}; teams: {teams}",
+                    team=team,
+                    teams=", ".join(known) or "-",
+                )
+            if principal.role not in EVERYONE and not (
+                defined is not None and defined.on_team(principal.person_id)
+            ):
+                raise PermissionDeniedError(
+                    "{role} {person_id} is not on the {team} team; "
+                    "a queue is for its team, HR and auditors",
+                    role=principal.role.value,
+                    person_id=principal.person_id,
+                    team=team,
+                )
+            rows, total, next_cursor = keyset(
+                conn,
+                name="team-queue",
+                select="SELECT r.*, e.name",
+                source="FROM rm_support_request r "
+                "LEFT JOIN rm_employee e ON e.employee_id = r.employee_id "
+                "WHERE r.team = %(team)s AND r.status = ANY(%(with_team)s)",
+                params=params,
+                keys=(
+                    Key("r.raised_at", "timestamptz", "raised_at"),
+                    Key("r.request_id", "text", "request_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+        label = dict(defined.label) if defined else dict(counts["team_label"] if counts else {})
+        return TeamQueuePage(
+            items=[SupportRow(**_row(r, moment)) for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            team=team,
+            team_label=label,
+            lead_id=defined.lead_id if defined else None,
+            members=list(defined.members) if defined else [],
+            waiting=waiting,
+            breached=counts["breached"] if counts else 0,
         )
 
     # -- compliance over time ------------------------------------------------------------

@@ -439,8 +439,8 @@ def test_two_workers_share_the_work_and_nothing_is_done_twice(topology: Topology
     assert len(set(applications.values())) == REPS
 
     def all_waiting_for_managers() -> bool:
-        rows = api.call("GET", "/promotions/applications", "hr:H001", stage="manager_review")
-        return len(rows) == REPS
+        page = api.call("GET", "/promotions/applications", "hr:H001", stage="manager_review")
+        return bool(page["total"] == REPS)
 
     _until("every application at manager review", all_waiting_for_managers, 90, topology.logs)
 
@@ -531,10 +531,11 @@ def test_two_workers_share_the_work_and_nothing_is_done_twice(topology: Topology
     assert not active.running() and standby.running()
 
     # (d) The API answers from those read models.
-    listed = api.call("GET", "/promotions/applications", "hr:H001")
-    assert {a["employee_id"]: a["stage"] for a in listed} == expected_stage
-    team = api.call("GET", "/promotions/applications", "manager:S001")
-    assert sorted(a["employee_id"] for a in team) == reps[::TEAMS]  # only S001's reps
+    listed = api.call("GET", "/promotions/applications", "hr:H001", limit=200)
+    assert listed["next_cursor"] is None  # one page holds them all
+    assert {a["employee_id"]: a["stage"] for a in listed["items"]} == expected_stage
+    team = api.call("GET", "/promotions/applications", "manager:S001", limit=200)
+    assert sorted(a["employee_id"] for a in team["items"]) == reps[::TEAMS]  # only S001's reps
     first = api.call("GET", f"/promotions/applications/{applications['E00001']}", "hr:H001")
     assert [s["kind"] for s in first["timeline"]] == ["Started", "Submitted", "ManagerDecided"]
     assert first["timeline"][-1]["comment"] == "not this round: grow the customer base"

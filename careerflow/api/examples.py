@@ -132,4 +132,24 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
     },
     "Revoked": {"token_id": "4k9x2m7q1p3z", "revoked": True, "already_revoked": False},
     "Me": {"person_id": "E00001", "role": "employee"},
+    # Every list answers a page: `items`, the `total` matching the filters, the `limit`
+    # and the `next_cursor` to give back as `cursor` (None on the last page).
+    "TeamMembers": {
+        "items": [
+            {
+                "employee_id": "E00001",
+                "name": "Li Wei",
+                "role": "sales_rep",
+                "manager_id": "M001",
+                "hire_date": "2024-03-01",
+            }
+        ],
+        "total": 12,
+        "limit": 1,
+        "next_cursor": "WyJ0ZWFtLW1lbWJlcnMiLCJFMDAwMDEiXQ",
+        "team_id": "T-NORTH",
+        "name": "North",
+        "manager_id": "M001",
+        "parent_team_id": None,
+    },
 }

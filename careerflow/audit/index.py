@@ -55,6 +55,8 @@ class AuditItems(BaseModel):
     """The cursor of the next (older) page; None on the last."""
     previous: str | None = None
     """The cursor of the previous (newer) page; None on the first."""
+    next_cursor: str | None = None
+    """`next`, under the name every paged list gives it."""
     truncated: bool
     """More matched than this page holds: follow `next` (or narrow the filters)."""
 
@@ -122,6 +124,7 @@ def audit_items(
         f"{' cursor=' + cursor if cursor else ''}: {len(items)} of {found.total} items",
     )
     first, last = (found.rows[0], found.rows[-1]) if found.rows else (None, None)
+    following = _cursor(last, "next") if last and found.more_after else None
     return AuditItems(
         kinds=kinds,
         person=person,
@@ -130,7 +133,8 @@ def audit_items(
         items=items,
         total=found.total,
         limit=limit,
-        next=_cursor(last, "next") if last and found.more_after else None,
+        next=following,
+        next_cursor=following,
         previous=_cursor(first, "previous") if first and found.more_before else None,
         truncated=found.more_after,
     )

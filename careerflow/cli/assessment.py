@@ -167,7 +167,11 @@ def assessment_tasks(token: TokenOption = "", as_json: JsonOption = False) -> No
 @assessment_app.command("rounds")
 def assessment_rounds(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: every round with its status and counts."""
-    found = _call(token, lambda s, p: s.assessment_queries.rounds(p))
+    from projections.paging import every
+
+    found = _call(
+        token, lambda s, p: every(lambda page: s.assessment_queries.rounds_paged(p, page))
+    )
     _output(
         found,
         as_json,

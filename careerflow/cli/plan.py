@@ -129,10 +129,14 @@ def plan_drop(
 
 @plan_app.command("show")
 def plan_show(employee_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
-    """An employee's development plans, newest first."""
+    """An employee's development plans, newest first (every page)."""
+    from projections.paging import every
+
     _view(
         token,
-        lambda services, principal: services.plan_queries.plans_of(principal, employee_id),
+        lambda services, principal: every(
+            lambda page: services.plan_queries.plans_of_paged(principal, employee_id, page)
+        ),
         as_json,
         tables.plans,
     )
@@ -140,10 +144,14 @@ def plan_show(employee_id: str, token: TokenOption = "", as_json: JsonOption = F
 
 @plan_app.command("team")
 def plan_team(token: TokenOption = "", as_json: JsonOption = False) -> None:
-    """A manager's team plans (HR and auditors: everyone's)."""
+    """A manager's team plans (HR and auditors: everyone's), every page."""
+    from projections.paging import every
+
     _view(
         token,
-        lambda services, principal: services.plan_queries.team(principal),
+        lambda services, principal: every(
+            lambda page: services.plan_queries.team_paged(principal, page)
+        ),
         as_json,
         tables.plans,
     )

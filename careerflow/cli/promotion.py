@@ -169,13 +169,18 @@ def promotion_review(
 def promotion_list(
     token: TokenOption = "",
     stage: Annotated[str, typer.Option(help="Only this stage.")] = "",
+    person: Annotated[str, typer.Option(help="Only this applicant's.")] = "",
     as_json: JsonOption = False,
 ) -> None:
-    """Applications you may see, from the read model."""
+    """Applications you may see, from the read model (every page, oldest first)."""
+    from projections.paging import every
+
     _view(
         token,
-        lambda services, principal: services.promotion_queries.applications(
-            principal, stage or None
+        lambda services, principal: every(
+            lambda page: services.promotion_queries.applications_paged(
+                principal, page, stage or None, person or None
+            )
         ),
         as_json,
         tables.applications,

@@ -95,7 +95,19 @@ def token_revoke(
 
 @token_app.command("list")
 def token_list(token: TokenOption = "", as_json: JsonOption = False) -> None:
-    """HR and auditors: who holds which tokens (never the secrets)."""
+    """HR and auditors: who holds which tokens (never the secrets), newest first: every
+    page of the list the API pages."""
+    from careerflow.applications.access import TokenInfo, TokenQuery
     from careerflow.cli import tables
 
-    _view(token, lambda s, p: s.tokens.list_tokens(p), as_json, tables.tokens)
+    def every(s: Any, p: Any) -> list[TokenInfo]:
+        found: list[TokenInfo] = []
+        cursor = ""
+        while True:
+            page = s.tokens.browse(p, TokenQuery(limit=200, cursor=cursor))
+            found += page.items
+            if not page.next_cursor:
+                return found
+            cursor = page.next_cursor
+
+    _view(token, every, as_json, tables.tokens)

@@ -48,3 +48,12 @@ class Case:
 
 
 EVERYONE_OK: dict[str, Outcome] = {c: "ok" for c in CALLER_NAMES if c != "none"}
+
+
+def paged(who: str, body: Any) -> None:
+    """A list's answer is a page: its rows, the total, the page size and the next cursor."""
+    assert set(body) >= {"items", "total", "limit", "next_cursor"}, (who, body)
+    assert isinstance(body["items"], list) and len(body["items"]) <= body["limit"], who
+    assert body["total"] >= len(body["items"]), who
+    if body["next_cursor"] is not None:  # a next page only after a full one
+        assert len(body["items"]) == body["limit"], who

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.matrix import EVERYONE_OK, Case, Outcome
+from tests.api.matrix import EVERYONE_OK, Case, Outcome, paged
 
 
 def _is_self(who: str, body: Any) -> None:
@@ -44,7 +44,10 @@ CASES = [
         json={"language": "fr"},
     ),
     Case("GET", "/me", "/me", EVERYONE_OK, check=_is_self),
-    Case("GET", "/me/inbox", "/me/inbox", EVERYONE_OK),
+    Case("GET", "/me/inbox", "/me/inbox", EVERYONE_OK, check=paged),
+    Case(
+        "GET", "/me/inbox?unread_only=true&kind=plan&limit=1", "/me/inbox", EVERYONE_OK, check=paged
+    ),
     Case(
         "POST",
         "/me/inbox/00000000-0000-0000-0000-000000000000/read",

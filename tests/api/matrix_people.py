@@ -55,7 +55,8 @@ def _is(employee_id: str) -> Any:
 
 def _members(*expected: str) -> Any:
     def check(who: str, body: Any) -> None:
-        assert [m["employee_id"] for m in body["members"]] == list(expected), who
+        assert [m["employee_id"] for m in body["items"]] == list(expected), who
+        assert body["total"] == len(expected), who
 
     return check
 

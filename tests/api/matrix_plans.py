@@ -23,13 +23,13 @@ STEERERS: dict[str, Outcome] = {"manager:S001": 404, "manager:M001": 404, "hr:H0
 
 
 def _plans_of_e1(who: str, body: Any) -> None:
-    assert all(plan["employee_id"] == "E1" for plan in body), (who, body)
+    assert all(plan["employee_id"] == "E1" for plan in body["items"]), (who, body)
 
 
 def _team_of(who: str, body: Any) -> None:
     reports = {"manager:S001": {"E1", "E2", "E3"}, "manager:M001": {"S001", "E1", "E2", "E3"}}
     if who in reports:
-        assert {plan["employee_id"] for plan in body} <= reports[who], (who, body)
+        assert {plan["employee_id"] for plan in body["items"]} <= reports[who], (who, body)
 
 
 CASES = [

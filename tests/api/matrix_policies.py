@@ -17,7 +17,7 @@ HR_ONLY: dict[str, Any] = {"hr:H001": "ok"}
 
 
 def _lists_the_catalog(who: str, body: Any) -> None:
-    assert ("metric_catalog", "default") in {(p["kind"], p["key"]) for p in body}, who
+    assert ("metric_catalog", "default") in {(p["kind"], p["key"]) for p in body["items"]}, who
 
 
 def _is_valid(who: str, body: Any) -> None:

@@ -36,7 +36,7 @@ SEES: dict[str, set[str] | None] = {
 def _only_visible_rows(who: str, body: Any) -> None:
     allowed = SEES[who]
     if allowed is not None:
-        assert {row["employee_id"] for row in body} <= allowed, (who, body)
+        assert {row["employee_id"] for row in body["items"]} <= allowed, (who, body)
 
 
 def _pipeline(who: str, body: Any) -> None:

@@ -19,12 +19,12 @@ READ_ONLY: dict[str, Outcome] = {"auditor:A001": 403, "integration:crm": 403}
 
 def _no_requests(who: str, body: Any) -> None:
     assert body["employee_id"] == who.split(":")[1]
-    assert (body["open"], body["requests"]) == (0, [])
+    assert (body["open"], body["items"], body["total"]) == (0, [], 0)
 
 
 def _empty_queue(who: str, body: Any) -> None:
     assert body["team"] == "product" and body["lead_id"] == "PD01"
-    assert (body["waiting"], body["requests"]) == (0, [])
+    assert (body["waiting"], body["items"], body["total"]) == (0, [], 0)
 
 
 def _no_compliance(who: str, body: Any) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tests.api.matrix import CALLER_NAMES, Case
+from tests.api.matrix import CALLER_NAMES, Case, paged
 
 SECRETS = {who: ["token", "secret", "secret_hash"] for who in CALLER_NAMES}
 
@@ -29,6 +29,15 @@ CASES = [
         "/tokens",
         {"hr:H001": "ok", "auditor:A001": "ok"},
         forbidden_fields=SECRETS,
+        check=paged,
+    ),
+    Case(
+        "GET",
+        "/tokens?limit=2&status=active&role=employee&q=E",
+        "/tokens",
+        {"hr:H001": "ok", "auditor:A001": "ok"},
+        forbidden_fields=SECRETS,
+        check=paged,
     ),
     # An unknown token is 404 for HR; everyone else is refused before any lookup.
     Case(

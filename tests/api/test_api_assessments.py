@@ -264,7 +264,7 @@ async def test_a_live_round_through_the_api(api: ApiStack, rounds: Rounds) -> No
         assert early.status_code == 422, (who, early.text)
         assert "is still open; results are published when it closes" in early.json()["detail"]
     listed = await api.call("hr:H001", "GET", f"{API}/assessments/rounds")
-    assert {r["round_id"]: r["status"] for r in listed.json()} == {
+    assert {r["round_id"]: r["status"] for r in listed.json()["items"]} == {
         rounds.closed: "closed",
         live: "open",
     }

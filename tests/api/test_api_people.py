@@ -99,7 +99,8 @@ async def test_how_far_am_i_from_promotion(api: ApiStack) -> None:
 async def test_a_team_is_listed_for_its_managers_and_hr(api: ApiStack) -> None:
     team = await get(api, "manager:S001", "/teams/T001/members")
     assert (team["name"], team["manager_id"], team["parent_team_id"]) == ("Team 1", "S001", "R01")
-    assert [(m["employee_id"], m["role"]) for m in team["members"]] == [
+    assert team["total"] == 4 and team["next_cursor"] is None
+    assert [(m["employee_id"], m["role"]) for m in team["items"]] == [
         ("E1", "senior_sales_rep"),
         ("E2", "senior_sales_rep"),
         ("E3", "sales_rep"),
@@ -151,7 +152,7 @@ async def test_hr_imports_the_organisation(api: ApiStack) -> None:
     }
     api.caught_up()
     assert [
-        m["employee_id"] for m in (await get(api, "manager:M001", "/teams/T002/members"))["members"]
+        m["employee_id"] for m in (await get(api, "manager:M001", "/teams/T002/members"))["items"]
     ] == ["E5", "S002"]
     assert (await get(api, "hr:H001", "/employees/E5"))["manager_name"] == "new S002"
     assert (await api.call("manager:S001", "GET", "/api/v1/employees/E5")).status_code == 404

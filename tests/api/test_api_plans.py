@@ -149,7 +149,7 @@ async def test_start_confirm_adjust_and_the_read_models(api: ApiStack) -> None:
     await caught_up(api)
     r = await api.call("employee:E1", "GET", PLANS)
     assert r.status_code == 200, r.text
-    (mine,) = r.json()
+    (mine,) = r.json()["items"]
     assert mine["plan_id"] == plan_id and mine["effective_date"] == str(effective)
     assert mine["confirmed"] == {"team_meetings": "S001"}
     by_id = {m["id"]: m for m in mine["milestones"]}
@@ -158,7 +158,7 @@ async def test_start_confirm_adjust_and_the_read_models(api: ApiStack) -> None:
     assert mine["total"] >= 1 and not mine["closed"]
     # The same plan for the manager's manager; its progress may have been re-evaluated in
     # between (the workflow evaluates after every adjustment), so compare the rest.
-    theirs = (await api.call("manager:M001", "GET", f"{PLANS}?employee_id=E1")).json()[0]
+    theirs = (await api.call("manager:M001", "GET", f"{PLANS}?employee_id=E1")).json()["items"][0]
     volatile = {"progress", "total", "done", "overall", "evaluated_on", "overdue"}
     assert {k: v for k, v in mine.items() if k not in volatile} == {
         k: v for k, v in theirs.items() if k not in volatile
@@ -176,7 +176,7 @@ async def test_start_confirm_adjust_and_the_read_models(api: ApiStack) -> None:
     for who in ("manager:S001", "manager:M001", "hr:H001", "auditor:A001"):
         r = await api.call(who, "GET", f"{PLANS}/team")
         assert r.status_code == 200, r.text
-        assert plan_id in {p["plan_id"] for p in r.json()}, who
+        assert plan_id in {p["plan_id"] for p in r.json()["items"]}, who
     problem(await api.call("employee:E1", "GET", f"{PLANS}/team"), 403, "see team plans")
 
     r = await api.call("hr:H001", "GET", f"{PLANS}/overview")

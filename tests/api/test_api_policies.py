@@ -91,14 +91,14 @@ async def publish(api: ApiStack, kind: str, key: str, document: Any, note: str =
 async def test_everyone_reads_the_documents_in_force(api: ApiStack) -> None:
     listed = await api.call("employee:E1", "GET", "/api/v1/policies")
     assert listed.status_code == 200
-    in_force = {(p["kind"], p["key"]): p for p in listed.json()}
+    in_force = {(p["kind"], p["key"]): p for p in listed.json()["items"]}
     assert set(in_force) == {*SEED, ("promotion_process", "default")}
     assert {p["version"] for p in in_force.values()} == {1}
     assert in_force[("metric_catalog", "default")]["note"] == "seed (domain.md)"
     criteria = await api.call(
         "integration:crm", "GET", "/api/v1/policies", params={"kind": "promotion_criteria"}
     )
-    assert sorted(p["key"] for p in criteria.json()) == [
+    assert sorted(p["key"] for p in criteria.json()["items"]) == [
         "sales_manager",
         "sales_supervisor",
         "senior_sales_rep",
@@ -179,7 +179,7 @@ async def test_a_new_criterion_reaches_readiness_and_the_old_version_stays(api: 
     versions = await api.call(
         "auditor:A001", "GET", "/api/v1/policies/promotion_criteria/sales_supervisor/versions"
     )
-    assert [(v["version"], v["note"]) for v in versions.json()] == [
+    assert [(v["version"], v["note"]) for v in versions.json()["items"]] == [
         (1, "seed (domain.md)"),
         (2, "live-stream ≥ 2%"),
     ]
@@ -249,7 +249,7 @@ async def test_publishing_is_for_hr_and_problems_name_the_field(api: ApiStack) -
         assert draft.status_code == 403, who
     api.caught_up()
     versions = await api.call("hr:H001", "GET", "/api/v1/policies/bonus_rules/default/versions")
-    assert [v["version"] for v in versions.json()] == [1]
+    assert [v["version"] for v in versions.json()["items"]] == [1]
 
 
 BIG_CLIENT_KPIS: dict[str, Any] = {

@@ -192,7 +192,7 @@ async def test_apply_approve_confirm_and_the_read_models(api: ApiStack) -> None:
     # Lists: each caller sees what they may.
     def ids(r: httpx.Response) -> set[str]:
         assert r.status_code == 200, r.text
-        return {a["application_id"] for a in r.json()}
+        return {a["application_id"] for a in r.json()["items"]}
 
     assert application_id in ids(await api.call("employee:E1", "GET", APPLICATIONS))
     assert application_id not in ids(await api.call("employee:E2", "GET", APPLICATIONS))
@@ -252,7 +252,7 @@ async def test_returned_resubmitted_and_approved_by_hr_override(api: ApiStack) -
 
     def returned_ids(r: httpx.Response) -> dict[str, Any]:
         assert r.status_code == 200, r.text
-        return {a["application_id"]: a for a in r.json()}
+        return {a["application_id"]: a for a in r.json()["items"]}
 
     mine = returned_ids(await api.call("employee:E2", "GET", f"{API}/promotions/returned"))
     assert mine[application_id]["returned_count"] == 1
@@ -383,8 +383,9 @@ async def test_candidate_pool_by_role(api: ApiStack) -> None:
     assert everyone.status_code == 200, everyone.text
     team = await api.call("manager:S001", "GET", f"{API}/promotions/candidate-pool")
     assert team.status_code == 200, team.text
-    assert {m["employee_id"] for m in team.json()} <= {"E1", "E2", "E3"}
-    assert {m["employee_id"] for m in team.json()} <= {m["employee_id"] for m in everyone.json()}
+    members = {m["employee_id"] for m in team.json()["items"]}
+    assert members <= {"E1", "E2", "E3"}
+    assert members <= {m["employee_id"] for m in everyone.json()["items"]}
     problem(
         await api.call("employee:E1", "GET", f"{API}/promotions/candidate-pool"), 403, "the pool"
     )

@@ -134,8 +134,8 @@ async def test_a_request_from_raising_to_confirmation(staff: ApiStack) -> None:
     assert "already acknowledged by PD01" in refused["detail"]
     await _caught_up(api)
     queue = (await api.call("employee:PD02", "GET", f"{API}/support/teams/product/queue")).json()
-    assert [r["request_id"] for r in queue["requests"]] == [rid]
-    assert queue["requests"][0]["clock"]["sla_met"] is True
+    assert [r["request_id"] for r in queue["items"]] == [rid]
+    assert queue["items"][0]["clock"]["sla_met"] is True
     forbidden = await api.call("employee:E1", "GET", f"{API}/support/teams/product/queue")
     assert forbidden.status_code == 403 and "not on the product team" in forbidden.json()["detail"]
 
@@ -164,7 +164,7 @@ async def test_a_request_from_raising_to_confirmation(staff: ApiStack) -> None:
     assert view["steps"][3]["text"] == "The client needs a delivery date too."
     assert view["clock"]["breached"] is False and view["clock"]["minutes_left"] is None
     mine = (await api.call("employee:E1", "GET", f"{API}/support/requests/mine")).json()
-    assert [(r["request_id"], r["status"]) for r in mine["requests"]] == [(rid, "resolved")]
+    assert [(r["request_id"], r["status"]) for r in mine["items"]] == [(rid, "resolved")]
     assert (mine["open"], mine["breached"]) == (0, 0)
     # A finished request: the record says why (its workflow has ended).
     refused = await _step(api, "employee:E1", rid, "confirm", status=422)
@@ -192,8 +192,8 @@ async def test_a_team_member_acts_with_their_own_role(staff: ApiStack) -> None:
     assert raised["escalate_to"] == ["S001", "HR"]
     await _caught_up(api)
     queue = (await api.call("manager:S001", "GET", f"{API}/support/teams/after_sales/queue")).json()
-    assert [r["request_id"] for r in queue["requests"]] == [rid]
-    assert queue["requests"][0]["clock"]["breached"] is False
+    assert [r["request_id"] for r in queue["items"]] == [rid]
+    assert queue["items"][0]["clock"]["breached"] is False
     await _step(api, "manager:S001", rid, "acknowledge")
     await _step(api, "manager:S001", rid, "answer", {"text": "An engineer comes at 14:00."})
     refused = await _step(api, "employee:E1", rid, "confirm", status=404)  # not E1's

@@ -27,7 +27,7 @@ async def test_an_issued_token_works_until_it_is_revoked(api: ApiStack) -> None:
     for who in ("hr:H001", "auditor:A001"):
         listed = await api.call(who, "GET", "/api/v1/tokens")
         assert listed.status_code == 200
-        mine = next(t for t in listed.json() if t["token_id"] == issued["token_id"])
+        mine = next(t for t in listed.json()["items"] if t["token_id"] == issued["token_id"])
         assert (mine["person_id"], mine["role"], mine["label"], mine["issued_by"]) == (
             "E3",
             "employee",
@@ -37,7 +37,7 @@ async def test_an_issued_token_works_until_it_is_revoked(api: ApiStack) -> None:
         assert mine["revoked_at"] is None
         secret = issued["token"].split(".", 1)[1]
         assert secret not in listed.text
-        assert all("token" not in t and "secret_hash" not in t for t in listed.json())
+        assert all("token" not in t and "secret_hash" not in t for t in listed.json()["items"])
 
     revoked = await api.call(
         "hr:H001",
@@ -59,7 +59,7 @@ async def test_an_issued_token_works_until_it_is_revoked(api: ApiStack) -> None:
     assert twice.json()["already_revoked"] is True
     api.caught_up()
     listed = await api.call("auditor:A001", "GET", "/api/v1/tokens")
-    mine = next(t for t in listed.json() if t["token_id"] == issued["token_id"])
+    mine = next(t for t in listed.json()["items"] if t["token_id"] == issued["token_id"])
     assert mine["revoked_at"] is not None
 
 

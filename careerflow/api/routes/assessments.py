@@ -9,13 +9,14 @@ import re
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path, status
+from fastapi import APIRouter, Path, Query, status
 from pydantic import AfterValidator, BaseModel, Field
 
 from activities.assessments import ANONYMOUS_DEFAULT, RatingReceipt, RoundRequest
 from aggregates.competency import AnonymousGroup, RatingItem
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.services.assessment_process import (
     AssessmentProcessService,
     RoundStarted,
@@ -29,6 +30,7 @@ from projections.assessment_queries import (
     RoundSummary,
     TeamProfiles,
 )
+from projections.paging import Page
 
 PROBLEMS = problem_responses("round, person or task", "the round's rules")
 router = APIRouter(prefix="/assessments", tags=["assessments"], responses=PROBLEMS)
@@ -84,10 +86,22 @@ async def _process(ctx: Context) -> AssessmentProcessService:
 
 
 # -- HR: rounds --------------------------------------------------------------------------
-@router.get("/rounds", response_model=list[RoundSummary], summary="Assessment rounds")
-def rounds(caller: Caller, ctx: Context) -> list[RoundSummary]:
-    """Every round with its status and counts. HR and auditors."""
-    return ctx.services.assessment_queries.rounds(caller)
+@router.get(
+    "/rounds",
+    response_model=Page[RoundSummary],
+    summary="Assessment rounds, a page at a time",
+    responses=PAGED,
+)
+def rounds(
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    status: Annotated[
+        str | None, Query(min_length=1, max_length=40, description="Only rounds in this status.")
+    ] = None,
+) -> Page[RoundSummary]:
+    """Every round with its status and counts, newest first. HR and auditors."""
+    return ctx.services.assessment_queries.rounds_paged(caller, page, status)
 
 
 @router.post(

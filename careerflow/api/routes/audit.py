@@ -13,9 +13,10 @@ from fastapi import APIRouter, Query, Response
 from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
+from careerflow.api.paging import PAGED, Paging
 from careerflow.audit.chain_backfill import BackfillReport, backfill_chain
 from careerflow.audit.history import History, SubjectKind, to_html, to_jsonl
-from careerflow.audit.index import LIMIT, MAX_LIMIT, AuditItems, audit_items
+from careerflow.audit.index import AuditItems, audit_items
 from careerflow.audit.integrity import VerifyReport, verify_store
 from careerflow.audit.projection_check import ProjectionCheckReport, check_projections
 from careerflow.audit.reevaluation import Reevaluation
@@ -29,23 +30,27 @@ Kind = SubjectKind
 ItemKind = Kind
 
 
-@router.get("/items", response_model=AuditItems)
+@router.get(
+    "/items",
+    response_model=AuditItems,
+    summary="What there is to audit, a page at a time",
+    responses=PAGED,
+)
 def items(
     caller: Caller,
     ctx: Context,
+    page: Paging,
     kind: ItemKind | None = None,
-    person: str | None = None,
+    person: str | None = Query(None, min_length=1, max_length=100),
     since: date | None = None,
     until: date | None = None,
-    limit: int = Query(LIMIT, ge=1, le=MAX_LIMIT, description="Items on the page."),
-    cursor: str | None = Query(
-        None, description="`next` or `previous` of an earlier page: where this page starts."
-    ),
 ) -> AuditItems:
     """Applications, weekly cycles, month closes, development plans, employee profiles,
     policies, access tokens, support requests and assessment rounds, newest first, by
     kind, person (for a round: a person assessed in it) and date range (inclusive), a
-    page at a time (`total`, and the `next`/`previous` cursors); each names its history."""
+    page at a time (`total`, and the `next_cursor` (also `next`) and `previous`
+    cursors; either is a `cursor`); each names its history."""
+    limit, cursor = page.limit, page.cursor
     return audit_items(
         ctx.services.audit_queries,
         ctx.services.history,

@@ -3,17 +3,20 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from typing import Annotated, Any
 from uuid import UUID
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from pydantic import BaseModel
 
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.api.routes.people import LanguageIn
 from careerflow.applications.people import LanguageSetting
 from careerflow.principal import AccessRole
+from projections.notifications import inbox_page
+from projections.paging import Page
 
 router = APIRouter(tags=["me"])
 
@@ -55,10 +58,39 @@ def set_my_language(body: LanguageIn, caller: Caller, ctx: Context) -> LanguageS
     return ctx.services.people.set_language(caller, caller.person_id, body.language)
 
 
-@router.get("/me/inbox", response_model=list[InboxItem])
-def inbox(caller: Caller, ctx: Context, unread_only: bool = False) -> list[InboxItem]:
-    rows = ctx.services.notifications.inbox(caller, caller.person_id, unread_only)
-    return [InboxItem.model_validate(r) for r in rows]
+@router.get(
+    "/me/inbox",
+    response_model=Page[InboxItem],
+    summary="My inbox, a page at a time",
+    responses=PAGED,
+)
+def inbox(
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    unread_only: bool = False,
+    kind: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            pattern=r"^[a-z_]+(\.[a-z_]+)*$",
+            description="A kind (plan.overdue) or a family of kinds (plan).",
+        ),
+    ] = None,
+) -> Page[InboxItem]:
+    """The caller's notifications, newest first, optionally only the unread and of one
+    kind."""
+    with ctx.services.read_pool.connection() as conn:
+        found = inbox_page(
+            conn, caller.person_id, unread_only, kind, page.limit, page.cursor, strict=True
+        )
+    return Page[InboxItem](
+        items=[InboxItem.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.post("/me/inbox/{notification_id}/read", response_model=ReadReceipt)

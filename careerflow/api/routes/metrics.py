@@ -14,9 +14,11 @@ from pydantic import BaseModel, Field, ValidationError
 from aggregates.metric_rules import IngestResult
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem, refusal, validation_refusal
+from careerflow.api.paging import PAGED, Paging
 from careerflow.applications.files import IngestError
 from careerflow.applications.metrics import require_ingester
-from projections.metrics import measurements_of
+from projections.metrics import measurements_paged
+from projections.paging import Page
 from projections.visibility import require_visible
 from words.messages import Message
 
@@ -159,18 +161,30 @@ async def post_export(
 
 @router.get(
     "/employees/{employee_id}/measurements",
-    response_model=list[MeasurementOut],
-    responses={404: {"model": Problem}},
+    response_model=Page[MeasurementOut],
+    summary="An employee's measurements, a page at a time",
+    responses={404: {"model": Problem}, **PAGED},
 )
 def employee_measurements(
     employee_id: str,
     caller: Caller,
     ctx: Context,
-    metric: str | None = Query(None, description="only this metric"),
-    period: str | None = Query(None, description="only periods starting with this, e.g. 2026-10"),
-) -> list[MeasurementOut]:
-    """An employee's current measurements (themselves, their manager chain, HR, auditors)."""
+    page: Paging,
+    metric: str | None = Query(None, max_length=100, description="only this metric"),
+    period: str | None = Query(
+        None, max_length=20, description="only periods starting with this, e.g. 2026-10"
+    ),
+) -> Page[MeasurementOut]:
+    """An employee's current measurements by period, metric and item (themselves, their
+    manager chain, HR, auditors)."""
     with ctx.services.read_pool.connection() as conn:
         require_visible(conn, caller, employee_id)  # type: ignore[arg-type]
-        rows = measurements_of(conn, employee_id, metric, period)
-    return [MeasurementOut.model_validate({**r, "item": r["item"] or None}) for r in rows]
+        found = measurements_paged(conn, employee_id, page, metric, period)
+    return Page[MeasurementOut](
+        items=[
+            MeasurementOut.model_validate({**r, "item": r["item"] or None}) for r in found.items
+        ],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )

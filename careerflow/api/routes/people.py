@@ -5,9 +5,9 @@ their reports (transitively), HR and auditors everyone; anything else is 404."""
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Query
 from psycopg import Connection
 from psycopg.rows import DictRow
 from pydantic import BaseModel, ConfigDict, Field
@@ -20,9 +20,11 @@ from aggregates.ladder import Role
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import Problem, problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.applications.people import ImportResult, LanguageSetting, OrgImport
 from careerflow.principal import AccessRole, Principal
 from projections import people as people_view
+from projections.paging import Page
 from projections.visibility import EVERYONE, reports_of
 from words.catalogue import in_every_language, said_in
 from words.messages import Message
@@ -89,14 +91,13 @@ class TeamMember(BaseModel):
     hire_date: date
 
 
-class TeamMembers(BaseModel):
-    """A team and its active members."""
+class TeamMembers(Page[TeamMember]):
+    """A team and a page of its active members (`items`), by employee id."""
 
     team_id: str
     name: str
     manager_id: str | None
     parent_team_id: str | None
-    members: list[TeamMember]
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeOut, responses=NOT_FOUND)
@@ -157,8 +158,20 @@ def _suggestions(ctx: ApiContext, potential: PotentialScore) -> list[Suggestion]
         return []
 
 
-@router.get("/teams/{team_id}/members", response_model=TeamMembers, responses=NOT_FOUND)
-def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
+@router.get(
+    "/teams/{team_id}/members",
+    response_model=TeamMembers,
+    summary="A team's members, a page at a time",
+    responses={**NOT_FOUND, **PAGED},
+)
+def team_members(
+    team_id: str,
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    role: Annotated[Role | None, Query(description="Only members in this role.")] = None,
+    q: Annotated[str, Query(max_length=100, description="A search on the name or id.")] = "",
+) -> TeamMembers:
     """A team's active members (its manager or anyone above, HR, auditors)."""
     caller.require(
         AccessRole.manager,
@@ -169,13 +182,18 @@ def team_members(team_id: str, caller: Caller, ctx: Context) -> TeamMembers:
     )
     with ctx.services.read_pool.connection() as conn:
         team = _visible_team(conn, caller, team_id)  # type: ignore[arg-type]
-        rows = people_view.team_members(conn, team_id)
+        found = people_view.team_members_paged(
+            conn, team_id, page, role.value if role else None, q or None
+        )
     return TeamMembers(
+        items=[TeamMember.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
         team_id=team["team_id"],
         name=team["name"],
         manager_id=team["manager_id"],
         parent_team_id=team["parent_team_id"],
-        members=[TeamMember.model_validate(r) for r in rows],
     )
 
 

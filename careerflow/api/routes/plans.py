@@ -24,9 +24,11 @@ from aggregates.plan_template import Milestone
 from aggregates.plan_values import PlanInfo
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.applications.plans import require_plan_starter
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.plan_process import visible_plan
+from projections.paging import Page
 from projections.plan_queries import SEE_PLANS
 from words.messages import Message
 
@@ -229,28 +231,58 @@ async def adjust_plan(
 
 
 # -- read models --------------------------------------------------------------------------
-@router.get("", response_model=list[PlanView], summary="An employee's plans with live progress")
+@router.get(
+    "",
+    response_model=Page[PlanView],
+    summary="An employee's plans with live progress, a page at a time",
+    responses=PAGED,
+)
 def plans_of(
     caller: Annotated[Principal, _role(*READERS, action=SEE_PLANS)],
     ctx: Context,
+    page: Paging,
     employee_id: Annotated[
         str | None, Query(min_length=1, description="Whose plans; default: the caller's.")
     ] = None,
-) -> list[PlanView]:
+) -> Page[PlanView]:
     """One person's development plans with live progress, newest first: their own,
     their reports' (managers), anyone's (HR, auditors)."""
-    rows = ctx.services.plan_queries.plans_of(caller, employee_id or caller.person_id)
-    return [PlanView.model_validate(r) for r in rows]
+    found = ctx.services.plan_queries.plans_of_paged(caller, employee_id or caller.person_id, page)
+    return Page[PlanView](
+        items=[PlanView.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
-@router.get("/team", response_model=list[TeamPlan], summary="The plans of a manager's team")
+@router.get(
+    "/team",
+    response_model=Page[TeamPlan],
+    summary="The plans of a manager's team, a page at a time",
+    responses=PAGED,
+)
 def team_plans(
     caller: Caller,  # projections.plan_queries refuses other roles (403)
     ctx: Context,
-) -> list[TeamPlan]:
-    """Every plan among a manager's reports (HR and auditors: everyone's), with who is
-    on track, at risk or overdue."""
-    return [TeamPlan.model_validate(r) for r in ctx.services.plan_queries.team(caller)]
+    page: Paging,
+    status: Annotated[
+        Literal["on_track", "at_risk", "overdue", "completed", "not_evaluated"] | None,
+        Query(description="Only plans with this overall status."),
+    ] = None,
+    person: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only this person's plans.")
+    ] = None,
+) -> Page[TeamPlan]:
+    """Every plan among a manager's reports (HR and auditors: everyone's), by employee,
+    with who is on track, at risk or overdue."""
+    found = ctx.services.plan_queries.team_paged(caller, page, status, person)
+    return Page[TeamPlan](
+        items=[TeamPlan.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get("/overview", response_model=PlansOverview, summary="HR's overview of every plan")

@@ -18,9 +18,11 @@ from careerflow.api import i18n
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import FieldProblem, Problem, request_lang, rule_refusal
+from careerflow.api.paging import PAGED, Paging
 from careerflow.applications.policies import require_publisher
 from careerflow.principal import AccessRole, Principal
 from projections import policies as policies_view
+from projections.paging import Page
 from words.messages import Message
 
 router = APIRouter(tags=["policies"])
@@ -107,14 +109,27 @@ def _current(ctx: ApiContext, kind: str, key: str) -> tuple[int, dict[str, Any]]
     return found.version, found.document
 
 
-@router.get("/policies", response_model=list[PolicyInForce])
+@router.get(
+    "/policies",
+    response_model=Page[PolicyInForce],
+    summary="Policy documents in force, a page at a time",
+    responses=PAGED,
+)
 def policies_in_force(
-    caller: Caller, ctx: Context, kind: str | None = Query(None, description=KIND_DOC)
-) -> list[PolicyInForce]:
-    """Every policy document in force: kind, key and version."""
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    kind: str | None = Query(None, max_length=100, description=KIND_DOC),
+) -> Page[PolicyInForce]:
+    """Every policy document in force: kind, key and version, by kind and key."""
     with ctx.services.read_pool.connection() as conn:
-        rows = policies_view.documents_in_force(conn, kind)
-    return [PolicyInForce.model_validate(r) for r in rows]
+        found = policies_view.documents_in_force_paged(conn, kind, page)
+    return Page[PolicyInForce](
+        items=[PolicyInForce.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
 @router.get(
@@ -151,16 +166,24 @@ def get_policy(
 
 @router.get(
     "/policies/{kind}/{key}/versions",
-    response_model=list[PolicyVersionInfo],
-    responses={404: {"model": Problem}},
+    response_model=Page[PolicyVersionInfo],
+    summary="A policy document's versions, a page at a time",
+    responses={404: {"model": Problem}, **PAGED},
 )
-def policy_versions(kind: str, key: str, caller: Caller, ctx: Context) -> list[PolicyVersionInfo]:
+def policy_versions(
+    kind: str, key: str, caller: Caller, ctx: Context, page: Paging
+) -> Page[PolicyVersionInfo]:
     """Every published version of a document, oldest first."""
     with ctx.services.read_pool.connection() as conn:
-        rows = policies_view.document_versions(conn, kind, key)
-    if not rows:
+        found = policies_view.document_versions_paged(conn, kind, key, page)
+    if not found.total:
         raise unpublished_policy(kind, key)
-    return [PolicyVersionInfo.model_validate(r) for r in rows]
+    return Page[PolicyVersionInfo](
+        items=[PolicyVersionInfo.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )
 
 
 def _require_hr(caller: Principal, action: Message) -> None:

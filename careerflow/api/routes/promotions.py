@@ -24,9 +24,13 @@ from aggregates.ladder import Role
 from aggregates.promotion import Stage
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses, request_lang
+from careerflow.api.paging import PAGED, Paging
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.promotion_process import REVIEW_OUTCOMES
+from projections.paging import Page
 from words.messages import Message
+
+_M = TypeVar("_M", bound=BaseModel)
 
 # Every refusal is problem+json with a reason a person can act on.
 PROBLEMS = problem_responses("employee or application", "the promotion process's rules")
@@ -240,6 +244,7 @@ class ReturnedApplication(BaseModel):
 
 
 class PoolMember(BaseModel):
+    rank: int | None = Field(None, description="Place in the whole pool, by score.")
     employee_id: str
     name: str
     role: Role
@@ -371,18 +376,25 @@ async def hr_review(
 # refuse a role that may never see a view (403) before any lookup, as the CLI says it.
 @router.get(
     "/applications",
-    response_model=list[ApplicationSummary],
-    summary="List the applications you may see",
+    response_model=Page[ApplicationSummary],
+    summary="List the applications you may see, a page at a time",
+    responses=PAGED,
 )
 def list_applications(
     caller: Caller,
     ctx: Context,
+    page: Paging,
     stage: Annotated[Stage | None, Query(description="Only applications at this stage.")] = None,
-) -> list[ApplicationSummary]:
+    person: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only this applicant's.")
+    ] = None,
+) -> Page[ApplicationSummary]:
     """The applications the caller may see: their own, their team's (managers), or
     everyone's (HR, auditors); oldest first."""
-    rows = ctx.services.promotion_queries.applications(caller, stage.value if stage else None)
-    return [ApplicationSummary.model_validate(r) for r in rows]
+    found = ctx.services.promotion_queries.applications_paged(
+        caller, page, stage.value if stage else None, person
+    )
+    return _page(found, ApplicationSummary)
 
 
 @router.get(
@@ -426,25 +438,52 @@ def cycle_times(
 
 
 @router.get(
-    "/returned", response_model=list[ReturnedApplication], summary="Returned applications and why"
+    "/returned",
+    response_model=Page[ReturnedApplication],
+    summary="Returned applications and why, a page at a time",
+    responses=PAGED,
 )
 def returned(
     caller: Caller,
     ctx: Context,
-) -> list[ReturnedApplication]:
+    page: Paging,
+    person: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only this applicant's.")
+    ] = None,
+) -> Page[ReturnedApplication]:
     """Returned applications and why ("why was I not promoted?"), newest first; each
     caller sees those they may see."""
-    rows = ctx.services.promotion_queries.returned(caller)
-    return [ReturnedApplication.model_validate(r) for r in rows]
+    found = ctx.services.promotion_queries.returned_paged(caller, page, person)
+    return _page(found, ReturnedApplication)
 
 
 @router.get(
-    "/candidate-pool", response_model=list[PoolMember], summary="The promotion candidate pool"
+    "/candidate-pool",
+    response_model=Page[PoolMember],
+    summary="The promotion candidate pool, a page at a time",
+    responses=PAGED,
 )
 def candidate_pool(
     caller: Caller,
     ctx: Context,
-) -> list[PoolMember]:
-    """The promotion candidate pool: the top share by potential score. HR and auditors
-    see all of it, managers the members among their reports."""
-    return [PoolMember.model_validate(r) for r in ctx.services.queries.candidate_pool(caller)]
+    page: Paging,
+    team: Annotated[
+        str | None, Query(min_length=1, max_length=100, description="Only this team's members.")
+    ] = None,
+    role: Annotated[Role | None, Query(description="Only members in this role.")] = None,
+) -> Page[PoolMember]:
+    """The promotion candidate pool: the top share by potential score, by rank. HR and
+    auditors see all of it, managers the members among their reports."""
+    found = ctx.services.queries.candidate_pool_paged(
+        caller, page, team, role.value if role else None
+    )
+    return _page(found, PoolMember)
+
+
+def _page(found: Page[dict[str, Any]], model: type[_M]) -> Page[_M]:
+    return Page[model](  # type: ignore[valid-type]
+        items=[model.model_validate(r) for r in found.items],
+        total=found.total,
+        limit=found.limit,
+        next_cursor=found.next_cursor,
+    )

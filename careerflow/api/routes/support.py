@@ -12,16 +12,18 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from activities.support import SupportInfo
+from aggregates.support_rules import SupportStatus
 from careerflow.api.auth import Caller, Context
 from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.principal import Principal
 from careerflow.services.support_process import SupportProcessService, require_acting_role
 from projections.support_queries import (
     Compliance,
-    MyRequests,
+    MyRequestsPage,
     SupportRequestView,
-    TeamQueue,
+    TeamQueuePage,
 )
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
@@ -99,13 +101,26 @@ async def raise_request(body: RaiseBody, caller: Caller, ctx: Context) -> Suppor
     )
 
 
-@router.get("/requests/mine", response_model=MyRequests, summary="My support requests")
-def my_requests(caller: Caller, ctx: Context) -> MyRequests:
+@router.get(
+    "/requests/mine",
+    response_model=MyRequestsPage,
+    summary="My support requests, a page at a time",
+    responses=PAGED,
+)
+def my_requests(
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    status: Annotated[
+        SupportStatus | None,
+        Query(description="Only requests in this status."),
+    ] = None,
+) -> MyRequestsPage:
     """The caller's requests, newest first, each with its clock: time waited, SLA due
-    time, minutes left, breached.
+    time, minutes left, breached; `open` and `breached` count all of them.
 
     Reps (employees)."""
-    return ctx.services.support_queries.mine(caller)
+    return ctx.services.support_queries.mine_paged(caller, page, status)
 
 
 @router.get(
@@ -172,13 +187,18 @@ async def answer(
     )
 
 
-@router.get("/teams/{team}/queue", response_model=TeamQueue, summary="A team's queue")
-def team_queue(team: Team, caller: Caller, ctx: Context) -> TeamQueue:
+@router.get(
+    "/teams/{team}/queue",
+    response_model=TeamQueuePage,
+    summary="A team's queue, a page at a time",
+    responses=PAGED,
+)
+def team_queue(team: Team, caller: Caller, ctx: Context, page: Paging) -> TeamQueuePage:
     """Requests waiting for the team (open, acknowledged, reopened), oldest first, each
-    with its SLA clock.
+    with its SLA clock; `waiting` and `breached` count all of them.
 
     The team's lead and members, HR and auditors."""
-    return ctx.services.support_queries.queue(caller, team)
+    return ctx.services.support_queries.queue_paged(caller, team, page)
 
 
 @router.get("/compliance", response_model=Compliance, summary="SLA compliance")

@@ -3,13 +3,17 @@ and revokes them; HR and auditors list who holds which token, never the secrets.
 
 from __future__ import annotations
 
-from fastapi import APIRouter, status
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Query, status
 from pydantic import BaseModel, Field
 
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import Problem
-from careerflow.applications.access import IssuedToken, TokenInfo
+from careerflow.api.paging import PAGED, Paging
+from careerflow.applications.access import IssuedToken, TokenInfo, TokenQuery
 from careerflow.principal import AccessRole
+from projections.paging import Page
 
 router = APIRouter(tags=["tokens"])
 
@@ -44,10 +48,32 @@ def issue_token(body: TokenRequest, caller: Caller, ctx: Context) -> IssuedToken
     )
 
 
-@router.get("/tokens", response_model=list[TokenInfo])
-def list_tokens(caller: Caller, ctx: Context) -> list[TokenInfo]:
-    """HR and auditors: every token's holder, role, label and dates (never the secret)."""
-    return ctx.services.tokens.list_tokens(caller)
+@router.get(
+    "/tokens",
+    response_model=Page[TokenInfo],
+    summary="API tokens, a page at a time",
+    responses=PAGED,
+)
+def list_tokens(
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    q: Annotated[str, Query(max_length=200, description="Person id, name or label.")] = "",
+    role: Annotated[AccessRole | None, Query(description="Only tokens of this role.")] = None,
+    status: Annotated[
+        Literal["active", "revoked", "expired", "all"], Query(description="Only these tokens.")
+    ] = "all",
+) -> Page[TokenInfo]:
+    """HR and auditors: every token's holder, role, label and dates (never the secret),
+    newest first, filtered by `q`, `role` and `status`."""
+    query = TokenQuery(q=q, role=role, state=status, limit=page.limit, cursor=page.cursor or "")
+    found = ctx.services.tokens.browse(caller, query)
+    return Page[TokenInfo](
+        items=found.items,
+        total=found.total,
+        limit=page.limit,
+        next_cursor=found.next_cursor or None,
+    )
 
 
 @router.post(
