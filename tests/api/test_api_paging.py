@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from aggregates.documents import shift_month
+from aggregates.calendar_periods import shift_month
 from aggregates.plan_template import add_months
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole
