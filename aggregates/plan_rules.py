@@ -8,6 +8,12 @@ from __future__ import annotations
 from words.messages import Message
 
 
+def setting_up_refusal() -> Message:
+    """The plan's workflow runs but has not stored the plan yet (its first moments): the
+    caller is told to try again (the workflow's validator and the plan service)."""
+    return Message("the plan is still being set up; try again in a moment")
+
+
 def closed_refusal(closed: bool) -> Message | None:
     """A closed plan takes no confirmation and no adjustment."""
     if closed:

@@ -28,6 +28,7 @@ with workflow.unsafe.imports_passed_through():
         adjustment_reason_refusal,
         closed_refusal,
         hand_confirmation_refusal,
+        setting_up_refusal,
     )
     from aggregates.plan_template import Milestone
     from aggregates.plan_values import plan_steerer_refusal
@@ -219,7 +220,7 @@ class DevelopmentPlanWorkflow:
         if refusal := closed_refusal(self.closed):
             raise refused(refusal)
         if self.info is None:
-            raise refuse("the plan is still being set up; try again in a moment")
+            raise refused(setting_up_refusal())
         if refusal := plan_steerer_refusal(
             p.role.value, p.person_id, self.info.employee_id, self.info.manager_id
         ):

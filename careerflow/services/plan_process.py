@@ -17,6 +17,7 @@ from aggregates.base import DomainError, NotFoundError
 from aggregates.development_plan import DevelopmentPlan
 from aggregates.ladder import Role
 from aggregates.not_found import plan_not_visible
+from aggregates.plan_rules import setting_up_refusal
 from aggregates.plan_template import Milestone
 from aggregates.plan_values import PlanInfo
 from careerflow.applications.people import People
@@ -111,7 +112,8 @@ class PlanProcessService:
             )
         except NotFoundError:
             if await self._setting_up(principal, plan_id):
-                raise DomainError("the plan is still being set up; try again in a moment") from None
+                refusal = setting_up_refusal()
+                raise DomainError(refusal) from None
             raise
 
     async def _setting_up(self, principal: Principal, plan_id: str) -> bool:
