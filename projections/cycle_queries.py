@@ -11,6 +11,7 @@ from pydantic import BaseModel
 
 from careerflow.principal import Principal
 from projections.cycles import week_of
+from projections.launch_roster import LaunchRosterQueries
 from projections.month_statements import MonthStatementQueries
 from projections.rep_history import RepHistoryQueries
 from projections.rep_week import RepWeekQueries
@@ -24,7 +25,13 @@ class WeekManager(BaseModel):
     manager_id: str | None
 
 
-class CycleQueries(RepWeekQueries, TeamBoardQueries, MonthStatementQueries, RepHistoryQueries):
+class CycleQueries(
+    RepWeekQueries,
+    TeamBoardQueries,
+    MonthStatementQueries,
+    RepHistoryQueries,
+    LaunchRosterQueries,
+):
     """Every cycle view on one read pool (`CycleQueries(pool).rep_week(...)`)."""
 
     def week_manager(self, principal: Principal, employee_id: str, week: str) -> WeekManager | None:

@@ -50,6 +50,15 @@ class Person(BaseModel):
     in_pool: bool = False
 
 
+class TeamManager(BaseModel):
+    """A manager to pick: who, their own team by name, how many active reports."""
+
+    employee_id: str
+    name: str
+    team_name: str | None
+    reports: int
+
+
 class DirectoryPage(BaseModel):
     items: list[Person]
     total: int
@@ -233,6 +242,30 @@ class PeopleQueries:
             offset=offset,
             next_cursor=next_cursor,
         )
+
+    def managers(self, caller: Principal, q: str = "", limit: int = 20) -> list[TeamManager]:
+        """People who manage active reports, by name, matching `q` (ILIKE on name and id):
+        HR's and auditors' picker of a manager's team (a manager sees only themself)."""
+        self._require(caller)
+        where = ["e.active"]
+        params: dict[str, Any] = {"limit": _limit(limit)}
+        if q.strip():
+            where.append("(e.name ILIKE %(q)s OR e.employee_id ILIKE %(q)s)")
+            params["q"] = _like(q.strip())
+        if caller.role == AccessRole.manager:
+            where.append("e.employee_id = %(me)s")
+            params["me"] = caller.person_id
+        with self.db.connection() as conn:
+            rows: Any = conn.execute(
+                "SELECT e.employee_id, e.name, t.name AS team_name, count(*) AS reports "
+                "FROM rm_employee e JOIN rm_employee r ON r.manager_id = e.employee_id "
+                "AND r.active LEFT JOIN rm_team t ON t.team_id = e.team_id WHERE "
+                + " AND ".join(where)
+                + " GROUP BY e.employee_id, e.name, t.name ORDER BY e.name, e.employee_id "
+                "LIMIT %(limit)s",
+                params,
+            ).fetchall()
+        return [TeamManager(**dict(r)) for r in rows]
 
     def directory_all(self, caller: Principal, **filters: Any) -> Iterator[Person]:
         """Every matching person, page after page (for exports)."""

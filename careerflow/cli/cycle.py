@@ -203,7 +203,9 @@ def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
     from careerflow.services.cycle_process import launch_preview
     from words.messages import Message
 
-    found = _call(token, lambda s, p: launch_preview(s.store.cycles, p, kind, period or None))
+    found = _call(
+        token, lambda s, p: launch_preview(s.store.cycles, p, kind, period or None, s.cycle_queries)
+    )
     if as_json:
         _echo_json(_plain(found))
         return

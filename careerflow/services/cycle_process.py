@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 from datetime import UTC, datetime
-from typing import Any, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import BaseModel
 from temporalio.client import (
@@ -21,11 +21,15 @@ from temporalio.client import (
     ScheduleSpec,
     ScheduleUpdate,
     ScheduleUpdateInput,
+    WorkflowExecutionStatus,
 )
 from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cycles import cycle_workflow_id
-from aggregates.base import NotFoundError, PermissionDeniedError
+from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
+from aggregates.calendar_periods import PeriodKind
+from aggregates.cycle_launch import checked_launch_period, launch_refusal
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
 from aggregates.weekly_cycle_rules import CycleInfo
@@ -33,8 +37,9 @@ from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import People
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
+from projections.launch_roster import TeamLaunch
 from words.messages import Message
-from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
+from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
 
 WEEKLY_SCHEDULE_ID = "careerflow-weekly-cycles"
@@ -96,15 +101,37 @@ def monthly_schedule(settings: WeeklyCycleSettings, task_queue: str) -> Schedule
 
 
 class LaunchPreview(BaseModel):
-    """`cycle launch --dry-run`: the period and who would get a cycle."""
+    """`cycle launch --dry-run`: the period and who would get a cycle; with the read side
+    at hand, per team how many would get one and how many already have one (skipped)."""
 
     kind: str
     period: str
     employee_ids: list[str]
+    teams: list[TeamLaunch] = []
+
+    @property
+    def starting(self) -> int:
+        if not self.teams:
+            return len(self.employee_ids)
+        return sum(t.starting for t in self.teams)
+
+    @property
+    def skipped(self) -> int:
+        return sum(t.already for t in self.teams)
+
+
+class LaunchReads(Protocol):
+    """The read side's count of a roster per team (CycleQueries.launch_teams)."""
+
+    def launch_teams(self, week: str | None, employee_ids: list[str]) -> list[TeamLaunch]: ...
 
 
 def launch_preview(
-    cycles: Cycles, principal: Principal, kind: str = "week", period: str | None = None
+    cycles: Cycles,
+    principal: Principal,
+    kind: str = "week",
+    period: str | None = None,
+    reads: LaunchReads | None = None,
 ) -> LaunchPreview:
     """Who a launch would start a cycle (or a month close) for, changing nothing: the
     same roster, page by page, that the launcher's `cycle_roster` activity reads (a cycle
@@ -124,9 +151,27 @@ def launch_preview(
             break
         employees += roster.employee_ids
         after = roster.employee_ids[-1]
+    teams: list[TeamLaunch] = []
+    if reads is not None:
+        teams = reads.launch_teams(resolved if kind != "month" else None, employees)
     return LaunchPreview(
-        kind="month" if kind == "month" else "week", period=resolved or "", employee_ids=employees
+        kind="month" if kind == "month" else "week",
+        period=resolved or "",
+        employee_ids=employees,
+        teams=teams,
     )
+
+
+def resolve_launch_period(cycles: Cycles, kind: PeriodKind, period: str | None) -> str:
+    """The period a launch is for: the one asked (InvalidPeriodError when it is not a
+    `kind` period: "2026-48" is told "use '2026-W48'"), else the current week / the
+    previous month in the company's time zone."""
+    if period:
+        return checked_launch_period(kind, period)
+    now = datetime.now(UTC)
+    if kind == "month":
+        return cycles.previous_month(now)
+    return cycles.settings()[0].week_of(now)
 
 
 def require_launcher(principal: Principal) -> None:
@@ -189,6 +234,29 @@ def require_feedback_giver(
         )
 
 
+class CycleReadSide(WeekManagers, LaunchReads, Protocol):
+    """What the service reads (CycleQueries)."""
+
+
+LaunchState = Literal["running", "done", "failed"]
+
+
+class LaunchStatus(BaseModel):
+    """A launch followed through its workflow: running, done (how many cycles it started
+    and how many reps it skipped, already having one) or failed."""
+
+    workflow_id: str
+    kind: str
+    period: str
+    state: LaunchState
+    started: int = 0
+    skipped: int = 0
+
+
+def launch_workflow_id(kind: str, period: str) -> str:
+    return f"cycle-launch-{kind}-{period}"
+
+
 class CycleProcessService:
     def __init__(
         self,
@@ -196,7 +264,7 @@ class CycleProcessService:
         people: People,
         client: Client,
         task_queue: str,
-        weeks: WeekManagers | None = None,
+        weeks: CycleReadSide | None = None,
     ) -> None:
         self.people = people
         self.client = client
@@ -233,27 +301,93 @@ class CycleProcessService:
             next_runs=list(description.info.next_action_times),
         )
 
-    async def launch(
-        self, principal: Principal, kind: str = "week", period: str | None = None
+    async def check_launch(
+        self,
+        principal: Principal,
+        kind: PeriodKind = "week",
+        period: str | None = None,
+        command_id: str | None = None,
     ) -> str:
-        """Starts the fan-out now (HR), e.g. to catch up a week the schedule missed."""
-        require_launcher(principal)
-        launch = Launch(kind="month" if kind == "month" else "week", period=period)
-        workflow_id = f"cycle-launch-{launch.kind}-{period or 'current'}"
+        """The period a launch would be for, or the refusal every face says: not HR
+        (403), not a period (InvalidPeriodError), a week in the past or a period already
+        launched (422). A form sent again with its command id is not "already launched"."""
+        require_launcher(principal)  # before the period is resolved: 403 first
+        resolved = await asyncio.to_thread(resolve_launch_period, self.commands, kind, period)
+        current = await asyncio.to_thread(
+            lambda: self.commands.settings()[0].week_of(datetime.now(UTC))
+        )
+        launched = await self._launched_by(launch_workflow_id(kind, resolved))
+        again = launched is not None and command_id is not None and launched == command_id
+        refusal = launch_refusal(kind, resolved, current, launched is not None and not again)
+        if refusal is not None:
+            raise DomainError(refusal)
+        return resolved
+
+    async def _launched_by(self, workflow_id: str) -> str | None:
+        """The command id that started the launch `workflow_id` ("" when none was
+        given), or None when it was never started."""
+        try:
+            described = await self.client.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+        memo = await described.memo()
+        return str(memo.get("command_id") or "")
+
+    async def launch(
+        self,
+        principal: Principal,
+        kind: str = "week",
+        period: str | None = None,
+        command_id: str | None = None,
+    ) -> str:
+        """Starts the fan-out now (HR), e.g. to catch up a week the schedule missed;
+        refused for a week in the past or a period already launched (check_launch)."""
+        which: PeriodKind = "month" if kind == "month" else "week"
+        resolved = await self.check_launch(principal, which, period, command_id)
+        launch = Launch(kind=which, period=resolved)
+        workflow_id = launch_workflow_id(which, resolved)
         await self.client.start_workflow(
             CycleLauncherWorkflow.run,
             launch,
             id=workflow_id,
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            memo={"command_id": command_id or ""},
         )
         return workflow_id
 
     def would_launch(
         self, principal: Principal, kind: str = "week", period: str | None = None
     ) -> LaunchPreview:
-        """Who `launch` would start a cycle for, changing nothing."""
-        return launch_preview(self.commands, principal, kind, period)
+        """Who `launch` would start a cycle for, per team, changing nothing."""
+        return launch_preview(self.commands, principal, kind, period, self.weeks)
+
+    async def launch_status(self, principal: Principal, kind: str, period: str) -> LaunchStatus:
+        """How a launch is going: running, or done with its counts (HR and auditors)."""
+        principal.require(
+            AccessRole.hr, AccessRole.auditor, action=Message("see how a launch is going")
+        )
+        which: PeriodKind = "month" if kind == "month" else "week"
+        resolved = checked_launch_period(which, period)
+        workflow_id = launch_workflow_id(which, resolved)
+        handle = self.client.get_workflow_handle(workflow_id)
+        try:
+            described = await handle.describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                raise NotFoundError("{period} was not launched", period=resolved) from None
+            raise
+        status = LaunchStatus(workflow_id=workflow_id, kind=which, period=resolved, state="running")
+        if described.status == WorkflowExecutionStatus.RUNNING:
+            return status
+        if described.status != WorkflowExecutionStatus.COMPLETED:
+            return status.model_copy(update={"state": "failed"})
+        summary = LaunchSummary.model_validate(await handle.result())
+        return status.model_copy(
+            update={"state": "done", "started": summary.started, "skipped": summary.skipped}
+        )
 
     async def submit_plan(
         self, principal: Principal, employee_id: str, week: str, items: dict[str, float]

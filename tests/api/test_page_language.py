@@ -34,8 +34,11 @@ def pages(who: str, application_id: str) -> list[str]:
             "/team/week",
             "/team/week/E1",
             "/team/alerts",
+            "/team/week?manager=S001",
         ]
     hr_pages = ["/hr/applications/new", "/hr/applications/new?q=E"] if role == "hr" else []
+    # HR launches a week (the preview of a week far ahead changes nothing).
+    hr_pages += ["/hr/cycles/launch", "/hr/cycles/launch?week=2099-W10"] if role == "hr" else []
     return [
         "/hr",
         "/hr/applications",
@@ -55,6 +58,10 @@ def pages(who: str, application_id: str) -> list[str]:
         f"/audit/application/{application_id}?version=1",
         "/audit/tools",
         "/audit/readiness/E1?at=2099-01-01T00:00",
+        "/hr/cycles",
+        "/team/week",  # the manager picker
+        "/team/week?manager=S001&q=S",
+        "/team/assessments?manager=S001&q=S",
     ]
 
 

@@ -14,6 +14,7 @@ from careerflow.api.pages.reads import _services, _week_opens
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart, _week
 from careerflow.api.pages.weeks import shift_week
+from careerflow.principal import AccessRole
 
 
 @router.get("/hr/cycles", response_class=HTMLResponse)
@@ -75,6 +76,9 @@ def completion_page(request: Request, format: Format = "") -> Response:
             "rows": rows,
             "charts": charts,
             "opens_at": _week_opens(s, week),
+            # HR launches a week from here (cycle_launch.py); auditors see no form.
+            "can_launch": caller.role == AccessRole.hr,
+            "launch_week": week,
         },
         caller,
     )

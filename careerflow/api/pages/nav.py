@@ -37,6 +37,7 @@ _ROUNDS: list[Link] = [("/hr/assessments", N_("360° rounds"))]
 _TEAM_360: list[Link] = [("/team/assessments", N_("Team 360°"))]
 _TEAM_PLANS: list[Link] = [("/team/plans", N_("Team plans"))]
 _START_PLAN: list[Link] = [("/hr/plans/new", N_("Start a plan"))]
+_ANY_TEAM: list[Link] = [("/team/week", N_("Team weeks"))]  # HR and auditors pick a manager
 _REPORTS: list[Link] = [
     ("/hr/cycles", N_("Weekly cycles")),
     ("/hr/goals", N_("Goals")),
@@ -62,6 +63,7 @@ NAV: dict[AccessRole, list[Link]] = {
         *_PEOPLE,
         *_START_PLAN,
         *_REPORTS,
+        *_ANY_TEAM,
         *_ROUNDS,
         *_POLICIES,
         *_UPLOADS,
@@ -76,6 +78,7 @@ NAV: dict[AccessRole, list[Link]] = {
         *_APPLICATIONS,
         *_PEOPLE,
         *_REPORTS,
+        *_ANY_TEAM,
         *_ROUNDS,
         *_POLICIES,
         *_TOKENS,

@@ -15,6 +15,7 @@ import contextlib
 import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
+from urllib.parse import quote
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
@@ -38,6 +39,7 @@ from careerflow.api.pages.reads import (
 )
 from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
 from careerflow.api.pages.team_alerts import ALERT_KINDS
+from careerflow.api.pages.team_pick import picker, team_manager
 from careerflow.api.pages.views import _WEEK, _chart
 from careerflow.api.pages.weeks import shift_week
 from careerflow.principal import AccessRole, Principal
@@ -118,14 +120,26 @@ def _opening(request: Request, week: str) -> dict[str, Any]:
 
 # -- the team's board --------------------------------------------------------------------
 @router.get("/team/week", response_class=HTMLResponse)
-def team_week(request: Request, done: str = "", rep: str = "") -> Response:
+def team_week(request: Request, done: str = "", rep: str = "", manager: str = "") -> Response:
     caller = _caller(request)
-    _require_manager(caller)
+    # A manager their own team; HR and auditors any manager's (picked); others 403.
+    manager_id = team_manager(caller, manager)
     s = _services(request)
     lang = _lang(request)
     _ = _gettext(request)
     week, hint, hint_week = _asked_week(request)
-    board = s.cycle_queries.team_board(caller, caller.person_id, week)
+    picking = picker(request, caller, manager_id)
+    if not manager_id:  # HR or an auditor who has not picked a manager yet
+        context = {
+            "week": week,
+            "board": None,
+            "hint": hint,
+            "hint_week": hint_week,
+            "manager_query": "",
+            **picking,
+        }
+        return _render(request, "team_week/board.html", context, caller, 422 if hint else 200)
+    board = s.cycle_queries.team_board(caller, manager_id, week)
     any_cycle = any(r.has_cycle for r in board.rows)
     scored = [r for r in board.rows if r.total]
     chart: dict[str, Any] | None = None
@@ -146,6 +160,7 @@ def team_week(request: Request, done: str = "", rep: str = "") -> Response:
             data_labels=True,  # the reps' names
         )
     names = {r.employee_id: r.name or r.employee_id for r in board.rows}
+    own = manager_id == caller.person_id
     with s.read_pool.connection() as conn:
         unread = inbox_page(conn, caller.person_id, unread_only=True, limit=1, kinds=ALERT_KINDS)
     return _render(
@@ -164,7 +179,10 @@ def team_week(request: Request, done: str = "", rep: str = "") -> Response:
             "metrics": _metric_labels(s),
             "done": done if done in DONE and rep in names else None,
             "done_name": names.get(rep),
-            "unread_alerts": unread.total,
+            "unread_alerts": unread.total if own else 0,
+            "own": own,
+            "manager_query": "" if own else f"&manager={quote(manager_id)}",
+            **picking,
             **_opening(request, week),
         },
         caller,

@@ -5,28 +5,26 @@ plans and feedback go to the week's workflow as Updates (CycleProcessService).""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Literal
 
 from fastapi import APIRouter, Path, status
 from fastapi.exceptions import RequestValidationError
 from pydantic import AfterValidator, BaseModel, Field
-from starlette.concurrency import run_in_threadpool
 from temporalio.service import RPCError, RPCStatusCode
 
 from aggregates.base import PermissionDeniedError
 from aggregates.calendar_periods import PeriodKind, period_problem
+from aggregates.cycle_launch import InvalidPeriodError
 from aggregates.not_found import employee_not_visible
 from aggregates.weekly_cycle_rules import CycleInfo, plan_submitter_refusal
 from careerflow.api.auth import Caller, Context
-from careerflow.api.context import ApiContext
 from careerflow.api.errors import problem_responses
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycle_process import (
     MONTHLY_SCHEDULE_ID,
     WEEKLY_SCHEDULE_ID,
     refuse_read_only,
-    require_launcher,
     require_schedule_manager,
 )
 from projections.month_statements import BonusStatement
@@ -207,22 +205,6 @@ def completion_rates(week: Week, caller: Caller, ctx: Context) -> CompletionRate
 
 
 # -- launches and schedules (HR) --------------------------------------------------------
-def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
-    example = MONTH_EXAMPLE if body.kind == "month" else WEEK_EXAMPLE
-    if body.period is not None:
-        problem = period_problem(body.period, body.kind, example)
-        if problem is not None:
-            raise RequestValidationError(  # errors.py says the Message in the caller's language
-                [{"loc": ("body", "period"), "msg": problem, "type": "value_error"}]
-            )
-        return body.period
-    commands = ctx.services.store.cycles
-    now = datetime.now(UTC)
-    if body.kind == "month":
-        return commands.previous_month(now)
-    return commands.settings()[0].week_of(now)
-
-
 @router.post(
     "/launches",
     response_model=LaunchAccepted,
@@ -232,10 +214,15 @@ def _resolve_period(ctx: ApiContext, body: LaunchBody) -> str:
 async def launch(body: LaunchBody, caller: Caller, ctx: Context) -> LaunchAccepted:
     """Start a week's cycles or a month close for every active rep now.
 
-    HR only. Launching a period again starts nobody twice."""
-    require_launcher(caller)  # before the period is resolved: 403 first
-    period = await run_in_threadpool(_resolve_period, ctx, body)
+    HR only. A week before the current one, or a period already launched, is refused
+    (422): nothing starts twice. The checks are the service's (the pages' and the CLI's)."""
     cycles = await ctx.cycles()
+    try:
+        period = await cycles.check_launch(caller, body.kind, body.period)
+    except InvalidPeriodError as exc:  # said in the caller's language, naming the field
+        raise RequestValidationError(
+            [{"loc": ("body", "period"), "msg": exc.message, "type": "value_error"}]
+        ) from None
     workflow_id = await cycles.launch(caller, body.kind, period)
     return LaunchAccepted(workflow_id=workflow_id, kind=body.kind, period=period)
 

@@ -1,0 +1,43 @@
+"""HR's manual launch of a week's cycles or a month close: which periods may be launched.
+Decided once here; the API, the pages and the CLI reach it through
+CycleProcessService.check_launch."""
+
+from __future__ import annotations
+
+from aggregates.calendar_periods import PeriodKind, period_problem
+from aggregates.errors import DomainError
+from words.messages import Message
+
+EXAMPLES: dict[PeriodKind, str] = {"week": "2026-W48", "month": "2026-11"}
+
+
+class InvalidPeriodError(DomainError):
+    """The period asked for is not a week (or month) at all: "2026-48" gets the
+    "use '2026-W48'" hint. The API names the `period` field with it."""
+
+
+def checked_launch_period(kind: PeriodKind, period: str) -> str:
+    """`period` when it is a `kind` period, else InvalidPeriodError saying why."""
+    problem = period_problem(period.strip(), kind, EXAMPLES[kind])
+    if problem is not None:
+        raise InvalidPeriodError(problem)
+    return period.strip()
+
+
+def launch_refusal(
+    kind: PeriodKind, period: str, current_week: str, launched: bool
+) -> Message | None:
+    """Why `period` may not be launched now, or None. A week before the current one is
+    over (its cycles would open closed); a period already launched starts nobody again."""
+    if kind == "week" and period < current_week:
+        return Message(
+            "week {week} is in the past; launch the current week {current} or a later one",
+            week=period,
+            current=current_week,
+        )
+    if launched:
+        return Message(
+            "{period} is already launched; launching it again would start nobody",
+            period=period,
+        )
+    return None
