@@ -120,6 +120,9 @@ async def test_readiness_and_pool_at_a_moment(site: Site, lang: str) -> None:  #
         readiness = await client.get(found.headers["location"])
         assert readiness.status_code == 200, text(readiness)
         assert 'id="readiness-result"' in readiness.text
+        # The policies by their names, not their ids (metric_catalog/default).
+        assert 'data-policy="metric_catalog/default"' in readiness.text
+        assert "metric_catalog" not in text(readiness).replace('"metric_catalog/default"', "")
         one_language(readiness, lang, "readiness at a moment")
         before = await client.get("/audit/readiness/E1?at=2000-01-01T00:00")
         assert before.status_code == 404  # no readiness before any event
