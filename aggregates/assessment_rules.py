@@ -97,14 +97,14 @@ def closed_message(round_id: str, deadline: str, close: str, grace: bool) -> Mes
             "round {round_id} closed at {close}: the deadline was {deadline} and late "
             "ratings were taken until the close; the results are published",
             round_id=round_id,
-            close=close,
-            deadline=deadline,
+            close=Message.local(close),
+            deadline=Message.local(deadline),
         )
     return Message(
-        "the deadline of round {round_id} ({deadline}) has passed; late ratings are not "
+        "the deadline of round {round_id}, {deadline}, has passed; late ratings are not "
         "accepted, and the results are published at the close",
         round_id=round_id,
-        deadline=deadline,
+        deadline=Message.local(deadline),
     )
 
 

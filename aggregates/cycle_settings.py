@@ -25,9 +25,23 @@ from aggregates.ladder import Role
 # cycle workflow's validators need not import the documents.
 from aggregates.weekly_cycle_rules import COUNT_ITEMS as COUNT_ITEMS
 from aggregates.weekly_cycle_rules import plan_problems as plan_problems
-from words.messages import Invalid
+from words.messages import Invalid, Message
 
 DAY_NAMES = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun", "next Mon")
+
+
+def step_word(name: str) -> Message:
+    """A step of the cycle's calendar as a message: English keeps the document's field
+    name (what HR edits), other languages say what it is (计划截止时间)."""
+    steps = {
+        "week_starts": Message("week_starts"),
+        "plan_reminder": Message("plan_reminder"),
+        "plan_deadline": Message("plan_deadline"),
+        "report_at": Message("report_at"),
+        "feedback_reminder": Message("feedback_reminder"),
+        "feedback_deadline": Message("feedback_deadline"),
+    }
+    return steps.get(name, Message.verbatim(name))
 
 
 class WeekTime(Frozen):
@@ -79,10 +93,10 @@ class WeeklyCycleSettings(Frozen):
             if not ta.offset < tb.offset:
                 raise Invalid(
                     "{later} ({later_at}) must come after {earlier} ({earlier_at})",
-                    later=b,
-                    later_at=tb.label(),
-                    earlier=a,
-                    earlier_at=ta.label(),
+                    later=step_word(b),
+                    later_at=Message.week_time(tb.label()),
+                    earlier=step_word(a),
+                    earlier_at=Message.week_time(ta.label()),
                 )
         next_start = self.week_starts.offset + timedelta(days=7)
         if self.feedback_deadline.offset > next_start:
@@ -90,8 +104,8 @@ class WeeklyCycleSettings(Frozen):
             raise Invalid(
                 "feedback_deadline ({feedback_deadline}) must not be after next "
                 "week's start (next {week_starts})",
-                feedback_deadline=self.feedback_deadline.label(),
-                week_starts=self.week_starts.label(),
+                feedback_deadline=Message.week_time(self.feedback_deadline.label()),
+                week_starts=Message.week_time(self.week_starts.label()),
             )
         if len(set(self.plan_items)) != len(self.plan_items):
             raise Invalid("plan_items repeats an item")

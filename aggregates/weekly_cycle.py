@@ -15,6 +15,7 @@ from aggregates.goals import Targets
 
 # Re-exported: the plain values live apart so that workflows need not import eventsourcing.
 from aggregates.weekly_cycle_rules import Deadlines, ReportLine
+from words.messages import Message
 
 PlanSource = Literal["submitted", "agreed", "defaulted"]
 
@@ -72,9 +73,9 @@ class WeeklyCycle(Aggregate):
             )
         if self.plan_source == "defaulted":
             raise DomainError(
-                "the plan deadline ({deadline}) passed; the targets were "
+                "the plan deadline, {deadline}, passed; the targets were "
                 "recorded as this week's plan",
-                deadline=late_after.isoformat(),
+                deadline=Message.moment(late_after),
             )
         self._plan_submitted(key=key, items=items, revision=len(self.commands) + 1)
         return True

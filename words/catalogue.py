@@ -20,12 +20,13 @@ from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale
-from babel.dates import format_date
+from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from babel.numbers import format_currency, format_decimal
 
-from words.messages import LANGUAGES, Label, Message
+from words.messages import LANGUAGES, WEEK_TIME, Label, Message, legacy_value
 
 # The catalogues sit with the pages' under careerflow/api/locale (a path, not an import).
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "careerflow" / "api" / "locale"
@@ -75,8 +76,23 @@ def said_line(line: Any, lang: str) -> str:
     """A line a read model stored: a message (its JSON, said now in `lang`), else the text
     as stored (rows projected before lines were stored as messages)."""
     if Message.is_json(line):
-        return say(Message.from_json(line), lang)
+        return say(upgraded(Message.from_json(line)), lang)
     return str(line)
+
+
+def upgraded(message: Message) -> Message:
+    """A stored message whose moments and zones were stored as plain English ("Fri 18:00",
+    "2026-11-23 17:30 (Asia/Shanghai)", a zone id), with those values typed so they are
+    said in the reader's language; the stored JSON itself is not changed."""
+    params: dict[str, Any] = {}
+    for name, value in message.params.items():
+        if isinstance(value, Message):
+            params[name] = upgraded(value)
+        elif isinstance(value, list):
+            params[name] = [upgraded(v) if isinstance(v, Message) else v for v in value]
+        else:
+            params[name] = legacy_value(name, value)
+    return Message(message.template, **params)
 
 
 def in_every_language(message: Message) -> Label:
@@ -86,7 +102,13 @@ def in_every_language(message: Message) -> Label:
 
 
 def typed_value(value: Mapping[str, Any], lang: str) -> str:
-    """A Message's date, number or money value (Message.date/number/money) in `lang`."""
+    """A Message's typed value (Message.date/number/money/week_time/moment/zone) in `lang`."""
+    if "$weektime" in value:
+        return week_time_text(str(value["$weektime"]), lang)
+    if "$local" in value:
+        return local_text(str(value["$local"]), value.get("zone"), lang)
+    if "$zone" in value:
+        return zone_name(value["$zone"], lang)
     if "$money" in value:
         return money(value["$money"], value.get("currency"), lang)
     if "$number" in value:
@@ -138,3 +160,47 @@ def date_text(value: Any, lang: str) -> str:
     if day is None:
         return str(value)
     return format_date(day, "long" if lang == "zh" else "medium", locale=BABEL_LOCALES[lang])
+
+
+# -- moments of the week, local times and time zones in the reader's words ------------
+_DAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
+
+
+def zone_name(time_zone: str | None, lang: str) -> str:
+    """The zone as people call it: 中国标准时间 / China Standard Time."""
+    now = datetime.now(zone(time_zone))  # standard or daylight time, as it is now
+    return str(get_timezone_name(now, "long", locale=BABEL_LOCALES[lang]))
+
+
+def week_time_text(label: str, lang: str) -> str:
+    """ "Fri 18:00" → 周五 18:00 / Fri 18:00; "next Mon 08:00" → 下周一 08:00."""
+    found = WEEK_TIME.match(label)
+    if found is None:
+        return label
+    names = get_day_names("abbreviated", locale=BABEL_LOCALES[lang])
+    day = str(names[_DAYS.index(found[2])])
+    if found[1]:
+        day = say(Message("next {day}", day=day), lang)  # 下周一 / next Mon
+    return f"{day} {found[3]}:{found[4]}"
+
+
+def local_text(local: str, time_zone: Any, lang: str) -> str:
+    """A local wall time ("2026-11-23 17:30") in its zone: 2026年11月23日 17:30（中国标准时间）
+    / Nov 23, 2026, 5:30 PM (China Standard Time)."""
+    try:
+        moment = datetime.fromisoformat(local)
+    except ValueError:
+        return f"{local} ({time_zone})"
+    locale = BABEL_LOCALES[lang]
+    day = format_date(moment, "long" if lang == "zh" else "medium", locale=locale)
+    clock = format_time(moment, "HH:mm" if lang == "zh" else "short", locale=locale)
+    said = f"{day} {clock}" if lang == "zh" else f"{day}, {clock}"
+    name = zone_name(str(time_zone) if time_zone else None, lang)
+    return say(Message("{moment} ({zone})", moment=said, zone=name), lang)

@@ -9,7 +9,8 @@ first argument of DomainError and its subclasses, of `refuse` (workflow validato
 inputs); a value that is itself a Message, or a list of Messages, is said in the same
 language; a label ({"en": ..., "zh": ...}, e.g. a name from a policy document) in that
 language; `Message.date/number/money` values in the reader's locale (2026年12月1日,
-¥1,200,000) when said through words.catalogue.
+¥1,200,000), `Message.week_time/moment/local/zone` moments and time zones in the reader's
+words (周五 18:00, 2026年11月23日 17:30（中国标准时间）) when said through words.catalogue.
 
 Texts the engine stores in both languages (notifications, readiness details, plan
 progress) are made from a Message with `words.catalogue.in_every_language`, so their words
@@ -22,7 +23,9 @@ by the sandbox) and every face use it.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 Gettext = Callable[[str], str]
@@ -32,7 +35,12 @@ Label = dict[str, str]
 
 LANGUAGES = ("zh", "en")  # those the engine speaks; English is the templates' language
 SEPARATORS = {"zh": "；"}  # between the messages of a list; "; " otherwise
-TYPED = ("$date", "$number", "$money")
+TYPED = ("$date", "$number", "$money", "$weektime", "$local", "$zone")
+# A moment of the weekly cycle's week as the cycle settings label it ("Fri 18:00",
+# "next Mon 08:00"), and a moment in a time zone as the engine labels it for people
+# ("2026-11-23 17:30 (Asia/Shanghai)"): the forms stored and carried as plain strings.
+WEEK_TIME = re.compile(r"^(next )?(Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{2}):(\d{2})$")
+LOCAL_LABEL = re.compile(r"^(\d{4}-\d{2}-\d{2} \d{2}:\d{2}) \(([A-Za-z][\w+\-/]*)\)$")
 
 # Babel keywords for the engine catalogue: callables whose first argument is a template.
 KEYWORDS = (
@@ -82,6 +90,46 @@ class Message:
     def money(amount: float, currency: str = "CNY") -> dict[str, Any]:
         """An amount of money: ¥1,200,000 / CN¥1,200,000."""
         return {"$money": amount, "currency": currency}
+
+    @staticmethod
+    def week_time(label: str) -> dict[str, Any] | str:
+        """A moment of the weekly cycle's week as WeekTime.label() says it ("Fri 18:00",
+        "next Mon 08:00"): 周五 18:00 / Fri 18:00. Anything else stays as it is."""
+        return {"$weektime": label} if WEEK_TIME.match(label) else label
+
+    @staticmethod
+    def zone(name: str) -> dict[str, Any]:
+        """A time zone by its id ("Asia/Shanghai"), said as people call it: 中国标准时间 /
+        China Standard Time."""
+        return {"$zone": str(name)}
+
+    @staticmethod
+    def moment(value: datetime | str, zone: str | None = None) -> dict[str, Any] | str:
+        """A moment in a time zone (UTC without one): said as the local date and time and
+        the zone's name (2026年11月23日 17:30（中国标准时间）); plain, as the engine labelled
+        moments before: "2026-11-23 17:30 (Asia/Shanghai)"."""
+        from datetime import UTC
+        from zoneinfo import ZoneInfo  # the standard library; only when a moment is made
+
+        if isinstance(value, str):
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                return value
+        else:
+            parsed = value
+        name = zone or "UTC"
+        aware = parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)  # stores' UTC
+        local = aware.astimezone(ZoneInfo(name))
+        return {"$local": local.strftime("%Y-%m-%d %H:%M"), "zone": name}
+
+    @staticmethod
+    def local(label: str) -> dict[str, Any] | str:
+        """A moment as the engine labels it for people ("2026-11-23 17:30 (Asia/Shanghai)",
+        aggregates' local_label) as a value said in the reader's language (see `moment`).
+        Anything else stays as it is."""
+        found = LOCAL_LABEL.match(label)
+        return {"$local": found[1], "zone": found[2]} if found else label
 
     def say(
         self, gettext: Gettext = _english, lang: str = "en", fmt: Formatter | None = None
@@ -167,6 +215,12 @@ def _said(value: Any, gettext: Gettext, lang: str, fmt: Formatter | None) -> Any
 
 
 def _plain(value: Mapping[str, Any]) -> str:
+    if "$weektime" in value:
+        return str(value["$weektime"])
+    if "$zone" in value:
+        return str(value["$zone"])
+    if "$local" in value:
+        return f"{value['$local']} ({value.get('zone') or 'UTC'})"
     if "$money" in value:
         return f"{value.get('currency', 'CNY')} {value['$money']:,}"
     if "$number" in value:
@@ -192,6 +246,18 @@ def _from_json(value: Any) -> Any:
     if isinstance(value, list):
         return [_from_json(v) for v in value]
     return value
+
+
+def legacy_value(name: str, value: Any) -> Any:
+    """A value a stored message carries in the form the engine used before it typed its
+    moments and zones (a plain "Fri 18:00", "2026-11-23 17:30 (Asia/Shanghai)", a zone id
+    as `time_zone`), as the typed value said in the reader's language; others as they are."""
+    if not isinstance(value, str):
+        return value
+    if name in ("time_zone", "zone") and "/" in value and " " not in value:
+        return Message.zone(value)
+    typed = Message.week_time(value)
+    return typed if typed is not value else Message.local(value)
 
 
 class Invalid(ValueError):

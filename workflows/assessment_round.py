@@ -394,7 +394,7 @@ class AssessmentRoundWorkflow:
                 "Rate {people} on each competency (1-{top}) by {deadline}.",
                 people=names,
                 top=info.model.top,
-                deadline=info.deadline_label,
+                deadline=Message.local(info.deadline_label),
             ),
             ref,
         )
@@ -417,7 +417,7 @@ class AssessmentRoundWorkflow:
             Message(
                 "You still have to rate {people}; the deadline is {deadline}.",
                 people=names,
-                deadline=deadline_label,
+                deadline=Message.local(deadline_label),
             ),
             ref,
         )

@@ -173,7 +173,9 @@ class SupportRequestWorkflow:
                         percent=reminder.percent,
                     ),
                     Message(
-                        "{subject}: acknowledge it by {due}", subject=subject, due=info.due_label
+                        "{subject}: acknowledge it by {due}",
+                        subject=subject,
+                        due=Message.local(info.due_label),
                     ),
                 )
         await self._until(info.due_at, self._acknowledged)
@@ -197,7 +199,7 @@ class SupportRequestWorkflow:
                             "{subject}: not acknowledged by the {team} by {due}",
                             subject=subject,
                             team=info.team_label,
-                            due=info.due_label,
+                            due=Message.local(info.due_label),
                         ),
                     )
         await workflow.wait_condition(self._acknowledged)

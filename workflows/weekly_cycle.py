@@ -96,8 +96,8 @@ class WeeklyCycleWorkflow:
                     "Your plan for {week} is due {deadline} ({time_zone}); "
                     "without it your targets become the plan.",
                     week=info.week,
-                    deadline=info.deadline_labels["plan_deadline"],
-                    time_zone=info.time_zone,
+                    deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
+                    time_zone=Message.zone(info.time_zone),
                 ),
                 ref=ref_out,
             )
@@ -143,8 +143,8 @@ class WeeklyCycleWorkflow:
                     "plan by {deadline} ({time_zone}).",
                     employee_id=info.employee_id,
                     week=info.week,
-                    deadline=info.deadline_labels["feedback_deadline"],
-                    time_zone=info.time_zone,
+                    deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
+                    time_zone=Message.zone(info.time_zone),
                 ),
                 ref=ref_out,
             )
@@ -210,8 +210,8 @@ class WeeklyCycleWorkflow:
                 "the plan deadline for {week} ({deadline}, {time_zone}) has passed; "
                 "your targets were recorded as this week's plan",
                 week=info.week,
-                deadline=info.deadline_labels["plan_deadline"],
-                time_zone=info.time_zone,
+                deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
+                time_zone=Message.zone(info.time_zone),
             )
         if refusal := plan_refusal(
             request.items, info.plan_items, info.targets, info.max_plan_factor
@@ -251,16 +251,16 @@ class WeeklyCycleWorkflow:
             raise refuse(
                 "the feedback deadline for {week} ({deadline}, {time_zone}) has passed",
                 week=info.week,
-                deadline=info.deadline_labels["feedback_deadline"],
-                time_zone=info.time_zone,
+                deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
+                time_zone=Message.zone(info.time_zone),
             )
         if not info.reported:
             raise refuse(
                 "{week} is not reported yet; feedback opens with the report "
                 "({report_at}, {time_zone})",
                 week=info.week,
-                report_at=info.deadline_labels["report_at"],
-                time_zone=info.time_zone,
+                report_at=Message.week_time(info.deadline_labels["report_at"]),
+                time_zone=Message.zone(info.time_zone),
             )
         if refusal := feedback_comment_refusal(request.text):
             raise refused(refusal)

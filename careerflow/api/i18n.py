@@ -37,9 +37,8 @@ from datetime import UTC, date, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from babel.dates import format_date, format_skeleton, format_time, get_timezone_name
+from babel.dates import format_date, format_skeleton, format_time
 from markupsafe import Markup, escape
 
 from aggregates.ladder import ROLE_LABELS, Role
@@ -61,6 +60,8 @@ from words.catalogue import money as money
 from words.catalogue import number as number
 from words.catalogue import say as say
 from words.catalogue import typed_value as typed_value
+from words.catalogue import zone as zone
+from words.catalogue import zone_name as zone_name
 from words.messages import KEYWORDS, LANGUAGES
 
 HERE = Path(__file__).resolve().parent
@@ -338,13 +339,6 @@ def month_text(value: Any, lang: str) -> str:
     return format_skeleton("yMMMM", first, locale=BABEL_LOCALES[lang])
 
 
-def zone(name: str | None) -> ZoneInfo:
-    try:
-        return ZoneInfo(name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo("UTC")
-
-
 def local_time(value: Any, time_zone: str | None) -> datetime | None:
     """An aware moment (naive ones are UTC, as the stores write them) in the zone."""
     if isinstance(value, str):
@@ -370,12 +364,6 @@ def datetime_text(value: Any, lang: str, time_zone: str | None) -> str:
     day = format_date(moment, "long" if lang == "zh" else "medium", locale=locale)
     clock = format_time(moment, "short", locale=locale)
     return f"{day} {clock}" if lang == "zh" else f"{day}, {clock}"
-
-
-def zone_name(time_zone: str | None, lang: str) -> str:
-    """The zone as people call it: 中国标准时间 / China Standard Time."""
-    now = datetime.now(zone(time_zone))  # standard or daylight time, as it is now
-    return str(get_timezone_name(now, "long", locale=BABEL_LOCALES[lang]))
 
 
 # -- the catalogue workflow ------------------------------------------------------------

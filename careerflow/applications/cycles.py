@@ -46,6 +46,7 @@ from careerflow.eventstore import PydanticApplication
 from careerflow.principal import Principal, workflow_step
 from careerflow.workdays import is_working_day
 from words.catalogue import in_every_language
+from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
@@ -119,6 +120,10 @@ class Cycles(PydanticApplication):
             return self.policies.in_force(WeeklyCycleSettings)
         except NotFoundError:
             return WeeklyCycleSettings(), None
+
+    def _zone(self) -> str:
+        """The weekly cycle's time zone, in which its moments are said."""
+        return self.settings()[0].time_zone
 
     def catalog(self) -> MetricCatalog:
         return self.policies.in_force(MetricCatalog)[0]
@@ -242,10 +247,10 @@ class Cycles(PydanticApplication):
         self._require_rep(cycle, principal)
         if now >= cycle.deadlines.plan_deadline or cycle.plan_source == "defaulted":
             raise DomainError(
-                "the plan deadline for week {week} ({deadline}) has passed; "
+                "the plan deadline for week {week}, {deadline}, has passed; "
                 "the targets were recorded as this week's plan",
                 week=cycle.week,
-                deadline=cycle.deadlines.plan_deadline.isoformat(),
+                deadline=Message.moment(cycle.deadlines.plan_deadline, self._zone()),
             )
         settings, _ = self.settings()
         if refusal := plan_refusal(
@@ -338,15 +343,15 @@ class Cycles(PydanticApplication):
             )
         if cycle.feedback_missed or now >= cycle.deadlines.feedback_deadline:
             raise DomainError(
-                "the feedback deadline for week {week} ({deadline}) has passed",
+                "the feedback deadline for week {week}, {deadline}, has passed",
                 week=cycle.week,
-                deadline=cycle.deadlines.feedback_deadline.isoformat(),
+                deadline=Message.moment(cycle.deadlines.feedback_deadline, self._zone()),
             )
         if cycle.report is None:
             raise DomainError(
-                "week {week} is not reported yet; feedback opens with the report ({report_at})",
+                "week {week} is not reported yet; feedback opens with the report at {report_at}",
                 week=cycle.week,
-                report_at=cycle.deadlines.report_at.isoformat(),
+                report_at=Message.moment(cycle.deadlines.report_at, self._zone()),
             )
 
     def give_feedback(

@@ -81,7 +81,13 @@ def _json(data: bytes, source: str) -> OrgFile:
 def _row(line: int, row: dict[str, Any]) -> tuple[TeamIn | EmployeeIn | None, list[Message]]:
     kind = (row.get("kind") or "").strip().lower()
     if kind not in KINDS:
-        problem = Message("{value!r} is neither team nor employee", value=row.get("kind") or "")
+        # The kinds are words of the file (data), said as they are in every language.
+        problem = Message(
+            "{value!r} is neither {team} nor {employee}",
+            value=row.get("kind") or "",
+            team="team",
+            employee="employee",
+        )
         return None, [file_problem(line, "kind", problem)]
     fields = TEAM_FIELDS if kind == "team" else EMPLOYEE_FIELDS
     values = {k: v.strip() for k, v in row.items() if k != "kind" and v and v.strip()}

@@ -175,7 +175,7 @@ def test_a_plan_after_the_default_is_refused() -> None:
     assert cycle.default_plan(PLAN) is True
     assert (cycle.plan, cycle.plan_source) == (PLAN, "defaulted")
     cycle.collect_events()
-    with pytest.raises(DomainError, match=r"plan deadline .* passed; the targets were recorded"):
+    with pytest.raises(DomainError, match=r"plan deadline, .* passed; the targets were recorded"):
         cycle.submit_plan("late", NEXT, DEADLINES.plan_deadline)
     assert cycle.collect_events() == []
     assert cycle.plan == PLAN and cycle.plan_source == "defaulted"

@@ -82,6 +82,10 @@ async def test_a_history_travels_to_a_version_and_a_moment(
         assert first.status_code == 200, text(first)
         assert 'id="state-then"' in first.text and event_rows(first) == 1
         assert f'<code translate="no">{app_id}</code>' in first.text  # the state's id
+        # The state's fields by their words (pages/audit_words), not the code's names.
+        stage = {"zh": "阶段", "en": "stage"}[lang]
+        assert 'data-field="stage"' in first.text and f">{stage}</td>" in first.text
+        assert '<code translate="no">stage</code>' not in first.text
         one_language(first, lang, "history at version 1")
 
         # A moment typed in the company's zone, to the second: the events up to it.
@@ -116,6 +120,9 @@ async def test_readiness_and_pool_at_a_moment(site: Site, lang: str) -> None:  #
         readiness = await client.get(found.headers["location"])
         assert readiness.status_code == 200, text(readiness)
         assert 'id="readiness-result"' in readiness.text
+        # The policies by their names, not their ids (metric_catalog/default).
+        assert 'data-policy="metric_catalog/default"' in readiness.text
+        assert "metric_catalog" not in text(readiness).replace('"metric_catalog/default"', "")
         one_language(readiness, lang, "readiness at a moment")
         before = await client.get("/audit/readiness/E1?at=2000-01-01T00:00")
         assert before.status_code == 404  # no readiness before any event
@@ -207,6 +214,9 @@ async def test_verify_shows_progress_then_names_a_tampered_event(
         done = await follow(client, where)
         assert 'data-state="done"' in done.text and 'data-ok="yes"' in done.text
         assert says["intact"] in text(done) and "http-equiv" not in done.text
+        # The stores by their words, not their tables' names.
+        assert 'data-store="people"' in done.text
+        assert {"zh": "人员与组织", "en": "people and organisation"}[lang] in text(done)
         one_language(done, lang, "verified")
 
         conninfo = site.api.services.store.pg.conninfo()

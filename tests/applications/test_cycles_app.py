@@ -259,7 +259,7 @@ class TestCycles:
         )
         self.refused(
             world,
-            r"^the plan deadline for week 2026-W10 \(2026-03-02T10:00:00\+00:00\) has passed",
+            r"^the plan deadline for week 2026-W10, 2026-03-02 18:00 \(Asia/Shanghai\), has passed",
             submit,
             "E1",
             WEEK,
@@ -431,7 +431,7 @@ class TestCycles:
         )
         self.refused(
             world,
-            r"^the feedback deadline for week 2026-W10 \(.*\) has passed$",
+            r"^the feedback deadline for week 2026-W10, .* \(Asia/Shanghai\), has passed$",
             feedback,
             "E1",
             WEEK,

@@ -47,12 +47,6 @@ COLOURS = {
 }
 
 
-def _said(exc: DomainError, lang: str, time_zone: str) -> str:
-    """A refusal in the page's language; the round's moments carry the zone's id
-    ("(Asia/Shanghai)"), said here as people call it in that language."""
-    return i18n.say(exc, lang).replace(f"({time_zone})", f"({i18n.zone_name(time_zone, lang)})")
-
-
 def _done(value: str) -> str | None:
     return value if value in DONE else None
 
@@ -153,7 +147,7 @@ async def rate(request: Request, round_id: str, ratee_id: str) -> Response:
     except DomainError as exc:
         if isinstance(exc, (NotFoundError, PermissionDeniedError)):
             raise
-        said = _said(exc, _lang(request), form.time_zone)
+        said = i18n.say(exc, _lang(request))
         return await run_in_threadpool(
             _rating_page, request, caller, round_id, ratee_id, "", said, values
         )

@@ -27,6 +27,7 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError
 from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
+from careerflow.api.pages.audit_words import STORES, field_word
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services
 from careerflow.api.pages.rendering import _gettext, _render, _time_zone
@@ -118,8 +119,10 @@ def _typed(value: datetime | None, tz: str) -> str:
     return local.strftime(MOMENT_FORMAT) if local else ""
 
 
-def _state_rows(state: AggregateState) -> list[tuple[str, Any]]:
-    return sorted(state.state.items())
+def _state_rows(state: AggregateState, _: Gettext) -> list[tuple[str, str | None, Any]]:
+    """The state's fields in order, each with its word in the page's language (None: a
+    field the words do not know, shown as its code)."""
+    return [(key, field_word(key, _), value) for key, value in sorted(state.state.items())]
 
 
 def travel(
@@ -150,7 +153,7 @@ def travel(
         "travel": {
             "at": when,
             "version": number,
-            "states": [{"state": s, "rows": _state_rows(s)} for s in states],
+            "states": [{"state": s, "rows": _state_rows(s, _)} for s in states],
         },
         "travel_form": form,
         "history": history.model_copy(update={"entries": entries}),
@@ -281,6 +284,7 @@ async def verify_status(request: Request, verify_id: str) -> Response:
             "status": status,
             "finding": status.report.first_finding if status.report else None,
             "problem_words": {k: _(v) for k, v in PROBLEMS.items()},
+            "store_words": {k: _(v) for k, v in STORES.items()},
         },
         caller,
     )

@@ -39,19 +39,34 @@ def _named(template: str, name: str, **values: object) -> Markup:
     return Markup(escape(template)) % {"name": named, **values}
 
 
-FIELD = "\x00field\x00"
-WITH_FIELD = frozenset({"line {line}: {field}: {problem}", "{field}: {problem}"})
+# The values of a problem that are words of the file, not of the page: a field's name
+# (a column, a JSON path), the value typed and the values allowed ("team", "employee").
+DATA = frozenset({"field", "value", "team", "employee"})
+
+
+def _marked(message: Message, found: list[str]) -> Message:
+    """The message with its data values (and those of the messages it holds) replaced by
+    markers ⟦n⟧ (kept by repr and by every translation), their values in `found`."""
+    params: dict[str, Any] = {}
+    for name, value in message.params.items():
+        if isinstance(value, Message):
+            value = _marked(value, found)
+        elif name in DATA and isinstance(value, str):
+            found.append(value)
+            value = f"⟦{len(found) - 1}⟧"
+        params[name] = value
+    return Message(message.template, **params)
 
 
 def _problem(message: Message, lang: str) -> Markup:
-    """A problem said in the page's language, the field's name (a column, a JSON path)
-    shown as the data it is."""
-    field = message.params.get("field") if message.template in WITH_FIELD else None
-    if field is None:
-        return Markup(escape(i18n.say(message, lang)))
-    said = i18n.say(Message(message.template, **{**message.params, "field": FIELD}), lang)
-    code = Markup('<code translate="no">{}</code>').format(field)
-    return Markup(escape(said)).replace(FIELD, code)
+    """A problem said in the page's language, the words of the file in it shown as the
+    data they are."""
+    found: list[str] = []
+    said = Markup(escape(i18n.say(_marked(message, found), lang)))
+    for index, value in enumerate(found):
+        code = Markup('<code translate="no">{}</code>').format(value)
+        said = said.replace(f"⟦{index}⟧", code)
+    return said
 
 
 def _page(

@@ -11,12 +11,9 @@ may give it and the week's window (the workflow's validator says why not).
 
 from __future__ import annotations
 
-import contextlib
-import re
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from urllib.parse import quote
-from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +23,6 @@ from aggregates.base import DomainError, NotFoundError
 from aggregates.calendar_periods import meant_week
 from aggregates.cycle_settings import COUNT_ITEMS
 from careerflow.api import i18n
-from careerflow.api.i18n import N_
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import (
     _context,
@@ -37,7 +33,7 @@ from careerflow.api.pages.reads import (
     _until,
     _week_opens,
 )
-from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
+from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.team_alerts import ALERT_KINDS
 from careerflow.api.pages.team_pick import picker, team_manager
 from careerflow.api.pages.views import _WEEK, _chart
@@ -47,42 +43,6 @@ from projections.notifications import inbox_page
 from words.messages import Message
 
 DONE = ("feedback",)
-# The week's moments as the cycle's refusals carry them ("Fri 18:00"), said in the page's
-# language; the zone by its name, a moment as a local time.
-DAYS = {
-    "Mon": N_("Mon"),
-    "Tue": N_("Tue"),
-    "Wed": N_("Wed"),
-    "Thu": N_("Thu"),
-    "Fri": N_("Fri"),
-    "Sat": N_("Sat"),
-    "Sun": N_("Sun"),
-    "next Mon": N_("next Mon"),
-}
-WEEK_TIME = re.compile(r"^(next Mon|Mon|Tue|Wed|Thu|Fri|Sat|Sun) (\d{2}:\d{2})$")
-
-
-def _said(request: Request, exc: DomainError) -> str:
-    """The engine's refusal in the page's language, its week moments, zone and times
-    said for the reader (the engine carries them as "Fri 18:00", a zone id, ISO times)."""
-    lang = _lang(request)
-    _ = _gettext(request)
-    zone = ZoneInfo(_time_zone(request))
-    params: dict[str, Any] = {}
-    for name, value in exc.message.params.items():
-        if isinstance(value, str):
-            moment = WEEK_TIME.match(value)
-            if name == "time_zone":
-                value = i18n.zone_name(value, lang)
-            elif moment:
-                value = f"{_(DAYS[moment[1]])} {moment[2]}"
-            elif "T" in value and len(value) >= 16:
-                with contextlib.suppress(ValueError):
-                    value = (
-                        datetime.fromisoformat(value).astimezone(zone).strftime("%Y-%m-%d %H:%M")
-                    )
-        params[name] = value
-    return i18n.say(Message(exc.message.template, **params), lang)
 
 
 def _asked_week(request: Request) -> tuple[str, str | None, str | None]:
@@ -337,7 +297,7 @@ async def give_feedback(
     except DomainError as exc:
         if isinstance(exc, NotFoundError):
             raise
-        said = _said(request, exc)
+        said = i18n.say(exc, _lang(request))
         return await run_in_threadpool(
             _rep_page, request, caller, employee_id, week, "", said, values
         )

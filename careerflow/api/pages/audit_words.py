@@ -1,0 +1,144 @@
+"""Words for what the audit pages show of the engine's own names: the event stores a
+verification lists (`people`, `cycles`, …) and the fields of an aggregate's state that time
+travel shows (`employee_id`, `plan_source`, …). Said in the page's language; a name the
+table does not know is shown as the code it is (translate="no"), never as English words
+on a Chinese page. tests/api/test_pages_audit_words.py walks every aggregate's fields."""
+
+from __future__ import annotations
+
+from careerflow.api.i18n import N_, Gettext
+
+# The event stores (each application's `name`), as a verification lists them.
+STORES: dict[str, str] = {
+    "access": N_("access tokens"),
+    "assessments": N_("360° assessment rounds"),
+    "audit": N_("audit actions"),
+    "cycles": N_("weekly cycles and month closes"),
+    "metrics": N_("metrics"),
+    "notifications": N_("notifications"),
+    "people": N_("people and organisation"),
+    "plans": N_("development plans"),
+    "policies": N_("policies"),
+    "promotions": N_("promotion applications"),
+    "support": N_("support requests"),
+}
+
+# The fields of the aggregates' state (vars of the aggregate, as time travel shows them).
+FIELDS: dict[str, str] = {
+    "acknowledged_at": N_("acknowledged at"),
+    "acknowledged_by": N_("acknowledged by"),
+    "action": N_("action"),
+    "active": N_("active"),
+    "adjustments": N_("adjustments"),
+    "anonymous_groups": N_("anonymous rater groups"),
+    "answer": N_("answer"),
+    "answered_at": N_("answered at"),
+    "answered_by": N_("answered by"),
+    "answers": N_("answers"),
+    "application_id": N_("application"),
+    "batches": N_("ingest batches"),
+    "body": N_("text"),
+    "bonus": N_("bonus"),
+    "breached_at": N_("SLA breached at"),
+    "checks": N_("checks"),
+    "clock": N_("SLA clock"),
+    "close_at": N_("closes at"),
+    "closed": N_("closed"),
+    "commands": N_("commands taken"),
+    "commission": N_("commission"),
+    "competencies": N_("competencies"),
+    "completed": N_("completed"),
+    "confirmed": N_("confirmed milestones"),
+    "customer": N_("customer"),
+    "deadline": N_("deadline"),
+    "deadline_passed": N_("deadline passed"),
+    "deadlines": N_("deadlines"),
+    "decided_rounds": N_("decided rounds"),
+    "deliveries": N_("deliveries"),
+    "detail": N_("detail"),
+    "effective_date": N_("effective date"),
+    "email": N_("email"),
+    "employee_id": N_("employee"),
+    "entries": N_("entries"),
+    "expires_at": N_("expires at"),
+    "feedback": N_("feedback"),
+    "feedback_by": N_("feedback by"),
+    "feedback_missed": N_("feedback missed"),
+    "finished_at": N_("finished at"),
+    "from_role": N_("from role"),
+    "hire_date": N_("hire date"),
+    "issued_by": N_("issued by"),
+    "key": N_("key"),
+    "kind": N_("kind"),
+    "kpis": N_("KPIs"),
+    "label": N_("label"),
+    "last_overall": N_("last overall status"),
+    "last_statuses": N_("last milestone statuses"),
+    "late": N_("late ratings"),
+    "ledger_version": N_("metric ledger version"),
+    "locale": N_("language"),
+    "manager_id": N_("manager"),
+    "milestones": N_("milestones"),
+    "min_group_size": N_("smallest anonymous group"),
+    "model_key": N_("competency model"),
+    "model_version": N_("competency model version"),
+    "month": N_("month"),
+    "months": N_("months"),
+    "name": N_("name"),
+    "named": N_("named raters"),
+    "next_plan": N_("next week's plan"),
+    "overdue": N_("overdue milestones"),
+    "person_id": N_("person"),
+    "plan": N_("plan"),
+    "plan_id": N_("plan"),
+    "plan_source": N_("plan source"),
+    "profiles": N_("profiles"),
+    "ratees": N_("people rated"),
+    "read": N_("read"),
+    "recipient_id": N_("recipient"),
+    "recommendations": N_("recommendations"),
+    "ref": N_("about"),
+    "reminded": N_("reminders sent"),
+    "reminders": N_("reminders"),
+    "reopens": N_("reopenings"),
+    "report": N_("report"),
+    "request_id": N_("request"),
+    "response_minutes": N_("response time allowed (minutes)"),
+    "revoked": N_("revoked"),
+    "role": N_("role"),
+    "role_history": N_("role history"),
+    "round": N_("round"),
+    "round_id": N_("round"),
+    "routing": N_("routing"),
+    "scale_top": N_("top of the scale"),
+    "sealed": N_("sealed groups"),
+    "secret_hash": N_("secret (hashed)"),
+    "sla_met": N_("SLA met"),
+    "stage": N_("stage"),
+    "started_by": N_("started by"),
+    "status": N_("status"),
+    "subject": N_("subject"),
+    "target_role": N_("target role"),
+    "targets": N_("targets"),
+    "tasks": N_("rating tasks"),
+    "team_id": N_("team"),
+    "teams": N_("teams"),
+    "text": N_("text"),
+    "time_zone": N_("time zone"),
+    "title": N_("title"),
+    "token_id": N_("token"),
+    "versions": N_("versions"),
+    "week": N_("week"),
+    "workflow_id": N_("workflow"),
+}
+
+
+def store_word(name: str, _: Gettext) -> str | None:
+    """An event store in the page's language; None for one the table does not know (the
+    page shows its name as code)."""
+    return _(STORES[name]) if name in STORES else None
+
+
+def field_word(name: str, _: Gettext) -> str | None:
+    """A state field in the page's language; None for one the table does not know."""
+    return _(FIELDS[name]) if name in FIELDS else None

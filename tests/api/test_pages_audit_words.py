@@ -1,0 +1,100 @@
+"""The audit pages say the engine's own names in the page's language (issue 18): every
+field of every aggregate's state that time travel shows, and every event store a
+verification lists, has a word in both languages; only identifiers stay as code."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+from careerflow.api import i18n
+from careerflow.api.pages.audit_words import FIELDS, STORES, field_word, store_word
+from tests.language import foreign_words
+
+ROOT = Path(__file__).resolve().parent.parent.parent
+
+
+def aggregate_fields() -> set[str]:
+    """The public attributes the aggregates set on themselves (what `vars` shows)."""
+    found: set[str] = set()
+    for path in sorted((ROOT / "aggregates").glob("*.py")):
+        tree = ast.parse(path.read_text(), str(path))
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            if not any("Aggregate" in ast.unparse(b) for b in cls.bases):
+                continue
+            for node in ast.walk(cls):
+                targets = (
+                    node.targets
+                    if isinstance(node, ast.Assign)
+                    else [node.target]
+                    if isinstance(node, ast.AnnAssign)
+                    else []
+                )
+                for t in targets:
+                    if (
+                        isinstance(t, ast.Attribute)
+                        and isinstance(t.value, ast.Name)
+                        and t.value.id == "self"
+                        and not t.attr.startswith("_")
+                    ):
+                        found.add(t.attr)
+    return found
+
+
+def store_names() -> set[str]:
+    """The `name` of every event-sourced application (its events table's prefix)."""
+    found: set[str] = set()
+    for path in [
+        *sorted((ROOT / "careerflow" / "applications").glob("*.py")),
+        ROOT / "careerflow" / "apps.py",
+    ]:
+        tree = ast.parse(path.read_text(), str(path))
+        for cls in (n for n in tree.body if isinstance(n, ast.ClassDef)):
+            for node in cls.body:
+                if (
+                    isinstance(node, ast.Assign)
+                    and [ast.unparse(t) for t in node.targets] == ["name"]
+                    and isinstance(node.value, ast.Constant)
+                ):
+                    found.add(str(node.value.value))
+    return found
+
+
+def test_the_walks_find_the_fields_and_stores() -> None:
+    assert {"employee_id", "stage", "plan_source", "deadline"} <= aggregate_fields()
+    assert {"people", "cycles", "promotions", "audit"} <= store_names()
+
+
+def test_every_state_field_has_a_word() -> None:
+    missing = sorted(aggregate_fields() - set(FIELDS))
+    assert not missing, f"state fields without a word in pages/audit_words.FIELDS: {missing}"
+
+
+def test_every_store_has_a_word() -> None:
+    missing = sorted(store_names() - set(STORES))
+    assert not missing, f"event stores without a word in pages/audit_words.STORES: {missing}"
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+def test_the_words_are_in_the_pages_language(lang: str) -> None:
+    _ = i18n.gettext_for(lang)
+    bad = []
+    for name in sorted(FIELDS):
+        said = field_word(name, _) or ""
+        if not said or foreign_words(said, lang):
+            bad.append(f"field {name}: {said!r}")
+    for name in sorted(STORES):
+        said = store_word(name, _) or ""
+        if not said or foreign_words(said, lang):
+            bad.append(f"store {name}: {said!r}")
+    assert not bad, "\n".join(bad)
+
+
+def test_an_unknown_name_is_shown_as_code() -> None:
+    _ = i18n.gettext_for("zh")
+    assert field_word("no_such_field", _) is None
+    assert store_word("no_such_store", _) is None
+    assert field_word("plan_source", _) == "计划来源"
+    assert store_word("people", _) == "人员与组织"
