@@ -72,14 +72,15 @@ _PROJECTION_OF_APP = {app_cls.name: proj_cls for app_cls, proj_cls in PROJECTION
 READINESS = "readiness"  # the refresher's lock name, beside the projections' names
 # Advisory lock keys: "cfPR" in the high half (pg_locks.classid), a CRC of schema and
 # name in the low half (objid); "cfRP" for the runner processes' shared presence lock.
-_LOCK_CLASS = 0x63665052
+LOCKS_APPLICATION = "careerflow-projections"
+LOCK_CLASS = 0x63665052
 _PRESENCE_CLASS = 0x63665250
 
 
 def lock_key(schema: str, name: str) -> int:
     """One projection's (or the refresher's) advisory lock in one schema: stable across
     releases, so old and new runner processes exclude each other during a deploy."""
-    return (_LOCK_CLASS << 32) | zlib.crc32(f"{schema}.{name}".encode())
+    return (LOCK_CLASS << 32) | zlib.crc32(f"{schema}.{name}".encode())
 
 
 class ProjectionLocks:
@@ -91,7 +92,10 @@ class ProjectionLocks:
         self.keys = {name: lock_key(schema, name) for name in names}
         self.presence = (_PRESENCE_CLASS << 32) | zlib.crc32(schema.encode())
         self.held: set[str] = set()
-        self.conn = psycopg.connect(pg.conninfo(), autocommit=True)
+        # Named after the process, so that pg_stat_activity tells who holds what.
+        self.conn = psycopg.connect(
+            pg.conninfo(), autocommit=True, application_name=f"{LOCKS_APPLICATION}/{os.getpid()}"
+        )
         if member:
             # Shared: every runner process holds it, so pg_locks counts its holders.
             self.conn.execute("SELECT pg_advisory_lock_shared(%s)", (self.presence,))
@@ -112,7 +116,7 @@ class ProjectionLocks:
             "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND granted "
             "AND database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
             "AND classid = %s::bigint::oid AND objsubid = 1",
-            (_LOCK_CLASS,),
+            (LOCK_CLASS,),
         ).fetchall()
         taken = {int(r[0]) for r in rows}
         return [n for n, k in self.keys.items() if k & 0xFFFFFFFF not in taken]
