@@ -341,15 +341,17 @@ class ReadModels:
             self._thread = None
 
     def stop(self) -> None:
-        self._stop_refresher()
-        for runner in self.runners:
-            runner.stop()  # all at once: their threads wind down side by side
-        for runner in self.runners:
-            runner.__exit__(None, None, None)
-        self.runners = []
-        if self.locks is not None:
-            self.locks.close()  # the session ends: PostgreSQL releases every lock
-            self.locks = None
+        try:
+            self._stop_refresher()
+            for runner in self.runners:
+                runner.stop()  # all at once: their threads wind down side by side
+            runners, self.runners = self.runners, []
+            for runner in runners:
+                runner.__exit__(None, None, None)
+        finally:
+            if self.locks is not None:
+                self.locks.close()  # the session ends: PostgreSQL releases every lock
+                self.locks = None
 
     def __enter__(self) -> ReadModels:
         self.start()
