@@ -398,8 +398,11 @@ class ReadModels:
         for name in reversed(held[fair:]):
             self._release(name)
             released.append(name)
-        taken = self.locks.take(
-            [n for n in self.locks.free() if n not in held][: max(0, fair - len(held))]
+        short = fair - len(held)  # below the fair share: try the free locks
+        taken = (
+            self.locks.take([n for n in self.locks.free() if n not in held][:short])
+            if short > 0
+            else []
         )
         self._start_projections([n for n in taken if n != READINESS])
         if READINESS in taken:
