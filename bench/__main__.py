@@ -17,11 +17,22 @@ from pathlib import Path
 from types import ModuleType
 from typing import Any
 
-from bench import api, appends, assessments, cycles, lag, promotions, rebuild, snapshots
+from bench import (
+    api,
+    appends,
+    assessments,
+    cycles,
+    idle,
+    lag,
+    promotions,
+    rebuild,
+    snapshots,
+)
 from bench.common import Lab, Report, machine, render
 
 BENCHMARKS: dict[str, ModuleType] = {
-    m.NAME: m for m in (promotions, appends, rebuild, lag, api, cycles, snapshots, assessments)
+    m.NAME: m
+    for m in (promotions, appends, rebuild, lag, api, cycles, snapshots, assessments, idle)
 }
 
 

@@ -16,7 +16,7 @@ from careerflow.config import PostgresSettings, Settings
 from careerflow.engine import prepare_database
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
-from projections.runner import ReadModels, runner_lock
+from projections.runner import ReadModels, all_projection_locks
 from words.messages import Message
 
 log = logging.getLogger(__name__)
@@ -69,19 +69,21 @@ def run_projection_service(settings: Settings) -> None:
 
 
 def _project_while_active(pg: PostgresSettings, env: dict[str, str], stop: threading.Event) -> None:
-    log.info("waiting to become the active projection runner")
-    with runner_lock(pg, wait=True):
-        read_models = ReadModels(pg, env)
-        try:
-            read_models.start()
-            log.info("projecting: %s", ", ".join(r.app_name for r in read_models.runners))
-            while not stop.wait(1.0):
-                read_models.check()
-        finally:
-            with contextlib.suppress(Exception):  # the database may be gone
-                read_models.stop()
-            with contextlib.suppress(Exception):
-                read_models.refresher.close()
+    # Shared: this process runs the projections whose locks it holds (a fair share of
+    # them, or all if it is alone) and competes for the others every second, so two
+    # processes split the work and one takes over what a dead one held.
+    poll = os.environ.get("CAREERFLOW_READINESS_POLL")  # seconds; unset: on progress only
+    read_models = ReadModels(pg, env, shared=True, poll=float(poll) if poll else None)
+    try:
+        read_models.start()
+        log.info("projecting: %s", ", ".join(read_models.held()) or "nothing yet (standby)")
+        while not stop.wait(1.0):
+            read_models.check()
+    finally:
+        with contextlib.suppress(Exception):  # the database may be gone
+            read_models.stop()
+        with contextlib.suppress(Exception):
+            read_models.refresher.close()
 
 
 def rebuild_read_models(settings: Settings, principal: Principal, timeout: float = 600) -> None:
@@ -90,7 +92,7 @@ def rebuild_read_models(settings: Settings, principal: Principal, timeout: float
     principal.require(AccessRole.hr, AccessRole.system, action=Message("rebuild read models"))
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
-    with runner_lock(pg, wait=False) as got:
+    with all_projection_locks(pg) as got:
         if not got:
             raise DomainError(
                 "a projection runner is running: stop it (or the stack) first, then rebuild"

@@ -44,6 +44,8 @@ from psycopg.pq import TransactionStatus
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
+from careerflow.listen import QuietSubscription
+
 GENESIS = bytes(32)
 BEGIN = SQL("BEGIN")
 COMMIT = SQL("COMMIT")
@@ -75,6 +77,10 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
     # Saves with more stored state than this are not pipelined (see the module's doc):
     # their message (about twice the state, hex in text) stays far below a socket buffer.
     pipeline_max_bytes: ClassVar[int] = 16 * 1024
+
+    def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> QuietSubscription:
+        """The projections' subscription: its listener sleeps until notified."""
+        return QuietSubscription(recorder=self, gt=gt, topics=topics)
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)

@@ -19,6 +19,10 @@ from projections.schema import READ_MODEL_INDEXES, READ_MODEL_TABLES
 Apply = Callable[[Cursor[DictRow]], None]
 
 
+# Notified in every batch's transaction (payload: the application name).
+PROGRESS_CHANNEL = "careerflow_projected"
+
+
 class ReadModelView(PostgresTrackingRecorder):
     """Every projection writes through one of these; each projection has its own
     tracking table, all share the read-model tables."""
@@ -66,6 +70,11 @@ class ReadModelView(PostgresTrackingRecorder):
                 self.insert_tracking_statement,
                 {"application_name": application_name, "notification_id": fresh[-1][0]},
                 prepare=True,
+            )
+            # Delivered at commit, to the readiness refresher of whichever runner process
+            # holds it (and to read-your-writes waiters): they wait for this, not a timer.
+            curs.execute(
+                "SELECT pg_notify(%s, %s)", (PROGRESS_CHANNEL, application_name), prepare=True
             )
         return len(fresh)
 
