@@ -9,7 +9,7 @@ import asyncio
 import time
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from temporalio.client import Client, WorkflowHandle
 from temporalio.common import WorkflowIDConflictPolicy
@@ -22,6 +22,9 @@ from careerflow.principal import AccessRole, Principal
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import ingest, year_of_metrics
 from workflows.weekly_cycle import WeeklyCycleWorkflow
+
+if TYPE_CHECKING:
+    from playwright.async_api import Page
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
 # Names in tests/workflows/promotion_support.py's organisation.
@@ -106,3 +109,21 @@ async def open_running_week(
         lambda: services.cycle_queries.rep_week(HR, employee_id, week),
     )
     return handle
+
+
+async def follow_header(page: Page, path: str) -> None:
+    """Follows the header's link to `path` as a person would: through the menu on a phone,
+    through its group's dropdown on a desktop when it sits in one (pages/nav.py)."""
+    menu = page.locator("header details.menu")
+    if await menu.is_visible():
+        if not await menu.evaluate("d => d.open"):
+            await menu.locator("summary").click()
+        await menu.locator(f'a[href="{path}"]').click()
+    else:
+        group = page.locator("header nav.sections details.group").filter(
+            has=page.locator(f'a[href="{path}"]')
+        )
+        if await group.count() and not await group.first.evaluate("d => d.open"):
+            await group.first.locator("summary").click()
+        await page.locator(f'header nav.sections a[href="{path}"]').first.click()
+    await page.wait_for_url(f"**{path}")

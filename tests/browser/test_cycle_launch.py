@@ -15,7 +15,7 @@ from temporalio.client import WorkflowExecutionStatus
 
 from activities.cycles import cycle_workflow_id
 from tests.browser.conftest import Served
-from tests.browser.support import HR, _until, next_week
+from tests.browser.support import HR, _until, follow_header, next_week
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     PHONE,
@@ -62,8 +62,7 @@ async def test_hr_previews_and_launches_a_week_on_a_phone(
             assert await other_language(page, lang) == [], name
             await hr.screenshot(name)
 
-        await page.locator("header details.menu summary").tap()
-        await page.locator('header details.menu a[href="/hr/cycles"]').tap()
+        await follow_header(page, "/hr/cycles")
         await page.wait_for_url("**/hr/cycles")
         form = page.locator("#launch-form")
         await expect(form).to_be_visible()
@@ -122,8 +121,7 @@ async def test_hr_reads_a_managers_team_week_on_a_desktop(
     hr = await sign_in(browser, served, "hr:H001", lang, DESKTOP, tmp_path, problems)
     page = hr.page
     try:
-        await page.locator('header nav.sections a[href="/team/week"]').click()
-        await page.wait_for_url("**/team/week")
+        await follow_header(page, "/team/week")
         picker = page.locator("#manager-picker")
         await expect(picker.locator("#pick-first")).to_be_visible()
         await picker.locator('input[name="q"]').fill("S001")

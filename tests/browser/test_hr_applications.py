@@ -23,7 +23,7 @@ import pytest
 
 from careerflow.principal import AccessRole, Principal
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES
+from tests.browser.support import HR, NAMES, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -111,8 +111,7 @@ async def test_hr_on_a_phone_filters_and_overrides_a_return_with_a_reason(
     visit = await sign_in(browser, served, "hr:H001", lang, PHONE, tmp_path, problems)
     page = visit.page
     try:
-        await page.locator("header details.menu summary").click()
-        await page.locator('header details.menu a[href="/hr/applications"]').click()
+        await follow_header(page, "/hr/applications")
         await page.wait_for_url("**/hr/applications")
         await expect(page.locator("h1")).to_contain_text(say["applications"])
         assert {e1, e2} <= set(await rows(visit))
@@ -172,8 +171,7 @@ async def test_hr_on_a_desktop_starts_an_application(
     visit = await sign_in(browser, served, "hr:H001", lang, DESKTOP, tmp_path, problems)
     page = visit.page
     try:
-        await page.locator('header a[href="/hr/applications"]:visible').click()
-        await page.wait_for_url("**/hr/applications")
+        await follow_header(page, "/hr/applications")
         await page.get_by_role("link", name=say["start"]).click()
         await page.wait_for_url("**/hr/applications/new")
         await checked(visit, "start")

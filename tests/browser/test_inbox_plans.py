@@ -20,7 +20,7 @@ from aggregates.plan_template import add_months
 from careerflow.principal import SYSTEM
 from projections.notifications import inbox_item
 from tests.browser.conftest import Served
-from tests.browser.support import HR
+from tests.browser.support import HR, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -119,11 +119,7 @@ async def test_the_rep_opens_a_notice_and_their_plan(
     page = visit.page
     try:
         # The inbox: the notice unread, in the page's language.
-        menu = page.locator("header details.menu summary")
-        if await menu.is_visible():  # phones: the header's links are behind the menu
-            await menu.click()
-        await page.locator('header a[href="/inbox"]:visible').first.click()
-        await page.wait_for_url("**/inbox")
+        await follow_header(page, "/inbox")
         item = page.locator(f"#n-{notice}")
         await expect(item).to_have_class("notice-item unread")
         await expect(item).to_contain_text(TITLE[lang])

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES
+from tests.browser.support import HR, NAMES, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -82,8 +82,7 @@ async def test_hr_on_a_phone_searches_filters_pages_and_downloads(
     page = visit.page
     try:
         # Phones: the header's links are behind the menu.
-        await page.locator("header details.menu summary").click()
-        await page.locator('header details.menu a[href="/people"]').click()
+        await follow_header(page, "/people")
         await page.wait_for_url("**/people")
         await expect(page.locator("h1")).to_contain_text(say["people"])
         everyone = served.services.people_queries.directory(HR).total

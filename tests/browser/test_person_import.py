@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import Served
+from tests.browser.support import follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -98,12 +99,7 @@ async def test_hr_uploads_an_org_file_fixes_its_line_and_imports(
     visit = await sign_in(browser, served, "hr:H001", lang, SIZES[lang], tmp_path, problems)
     page = visit.page
     try:
-        if visit.size == "phone":
-            await page.locator("header details.menu summary").click()
-            await page.locator('header details.menu a[href="/hr/import"]').click()
-        else:
-            await page.locator('header a[href="/hr/import"]:visible').first.click()
-        await page.wait_for_url("**/hr/import")
+        await follow_header(page, "/hr/import")
         await expect(page.locator("h1")).to_have_text(say["import"])
         await checked(visit, "org-import")
 

@@ -28,7 +28,7 @@ from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.test_api_assessments import _closed_round
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, _until
+from tests.browser.support import HR, NAMES, _until, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     DRAWN,
@@ -143,12 +143,7 @@ async def checked(visit: Visit, name: str) -> None:
 
 async def via_nav(visit: Visit, path: str) -> None:
     """The header's link (behind the menu on a phone)."""
-    page = visit.page
-    menu = page.locator("header details.menu summary")
-    if await menu.is_visible():
-        await menu.click()
-    await page.locator(f'header a[href="{path}"]:visible').first.click()
-    await page.wait_for_url(f"**{path}")
+    await follow_header(visit.page, path)
 
 
 @pytest.mark.parametrize(

@@ -25,7 +25,7 @@ from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from tests.api.test_api_assessments import _closed_round
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, _until
+from tests.browser.support import HR, NAMES, _until, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     DRAWN,
@@ -115,13 +115,7 @@ async def checked(visit: Visit, name: str) -> None:
 
 async def _nav(visit: Visit, path: str) -> None:
     """The header's link (behind the menu on a phone)."""
-    page = visit.page
-    if visit.size == "phone":
-        await page.locator("header details.menu summary").click()
-        await page.locator(f'header details.menu a[href="{path}"]').click()
-    else:
-        await page.locator(f'header a[href="{path}"]').first.click()
-    await page.wait_for_url(f"**{path}")
+    await follow_header(visit.page, path)
 
 
 @pytest.mark.parametrize(("lang", "size"), CASES, ids=["zh-phone", "en-desktop"])

@@ -18,7 +18,7 @@ import pytest
 
 from aggregates.plan_template import add_months
 from tests.browser.conftest import Served
-from tests.browser.support import HR
+from tests.browser.support import HR, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
@@ -106,11 +106,7 @@ async def test_the_manager_steers_a_plan_on_a_phone_in_chinese(
     page = visit.page
     try:
         # The team's plans from the phone's menu.
-        menu = page.locator("header details.menu summary")
-        if await menu.is_visible():
-            await menu.click()
-        await page.locator('header a[href="/team/plans"]:visible').first.click()
-        await page.wait_for_url("**/team/plans")
+        await follow_header(page, "/team/plans")
         await _one_language(page, lang)
         await visit.fits("team-plans")
         await visit.screenshot("team-plans")
@@ -175,8 +171,7 @@ async def test_hr_starts_a_plan_on_a_desktop_in_english(
     visit = await sign_in(browser, served, "hr:H001", lang, DESKTOP, tmp_path, problems)
     page = visit.page
     try:
-        await page.locator('header a[href="/hr/plans/new"]:visible').first.click()
-        await page.wait_for_url("**/hr/plans/new")
+        await follow_header(page, "/hr/plans/new")
         await page.locator("#pick input[name=q]").fill("E3")
         await page.locator("#pick button[type=submit]").click()
         await page.wait_for_url("**/hr/plans/new?q=E3")

@@ -36,7 +36,7 @@ GROUP_WORDS = {
     "self": N_("Self"),
     "manager": N_("Manager"),
     "peers": N_("Peers"),
-    "reports": N_("Reports"),
+    "reports": N_("Direct reports"),
 }
 COLOURS = {
     "self": "#2563eb",

@@ -118,6 +118,7 @@ def _environment(lang: str) -> Environment:
         # post), the step is answered with its recorded outcome (services.updates).
         new_command_id=new_command_id,
         nav_links=nav.links,
+        nav_sections=nav.sections,
         nav_current=nav.current,
     )
     return env
