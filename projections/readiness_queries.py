@@ -8,9 +8,9 @@ from typing import Any
 from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
-from aggregates.evaluation import candidate_pool
+from aggregates.evaluation import POOL_SCORE_MARGIN, pool_order, pool_size
 from careerflow.principal import AccessRole, Principal
-from projections.visibility import reports_of, require_visible
+from projections.visibility import REPORTS_SQL, require_visible
 from words.messages import Message
 
 
@@ -36,45 +36,30 @@ class QueryService:
         """Potential score with each indicator's rank in the team, and the criteria."""
         with self.pool.connection() as conn:
             require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
-            row: Any = conn.execute(
-                "SELECT * FROM rm_readiness WHERE employee_id = %s", (employee_id,)
-            ).fetchone()
+            row: Any = conn.execute(_READINESS_SQL, (employee_id,)).fetchone()
             if row is None:
                 raise NotFoundError(
                     "no readiness for {employee_id!r} yet: it appears once metrics and "
                     "policies are projected",
                     employee_id=employee_id,
                 )
-            team: Any = conn.execute(
-                "SELECT employee_id, score, potential FROM rm_readiness WHERE team_id = %s",
-                (row["team_id"],),
-            ).fetchall()
-        ranks = self._indicator_ranks(team, employee_id)
+            team: Any = conn.execute(_TEAM_RANKS_SQL, {"id": employee_id}).fetchone()
+        better: dict[str, int] = team["indicators_better"] or {}
         return {
             "employee_id": employee_id,
             "role": row["role"],
             "as_of_month": row["as_of_month"],
             "score": row["score"],
-            "team_rank": 1 + sum(1 for t in team if t["score"] > row["score"]),
-            "team_size": len(team),
-            "indicator_ranks": ranks,
+            "team_rank": 1 + int(team["better"]),
+            "team_size": int(team["team_size"]),
+            # In the order of the employee's own indicators, as before.
+            "indicator_ranks": {n: better[n] + 1 for n in row["potential"]["indicators"]},
             "potential": row["potential"],
             "next_role": row["next_role"],
             "eligible": row["eligible"],
             "evaluation": row["evaluation"],
             "policy_versions": row["policy_versions"],
         }
-
-    @staticmethod
-    def _indicator_ranks(team: list[Any], employee_id: str) -> dict[str, int]:
-        mine = next(t for t in team if t["employee_id"] == employee_id)["potential"]
-        ranks: dict[str, int] = {}
-        for name, ind in mine["indicators"].items():
-            better = sum(
-                1 for t in team if t["potential"]["indicators"][name]["score"] > ind["score"]
-            )
-            ranks[name] = better + 1
-        return ranks
 
     def candidate_pool(self, principal: Principal) -> list[dict[str, Any]]:
         """The top share (policy `pool_top_fraction`) by potential score; HR and auditors
@@ -86,19 +71,77 @@ class QueryService:
                 AccessRole.auditor,
                 action=Message("see the pool"),
             )
+        manager = principal.person_id if principal.role == AccessRole.manager else None
         with self.pool.connection() as conn:
-            rows: Any = conn.execute(
-                "SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id "
-                "FROM rm_readiness r JOIN rm_employee e USING (employee_id) WHERE e.active"
-            ).fetchall()
-            weights: Any = conn.execute(
-                "SELECT document FROM rm_policy WHERE kind = 'potential_weights' "
-                "AND key = 'default' ORDER BY version DESC LIMIT 1"
-            ).fetchone()
-            fraction = weights["document"].get("pool_top_fraction", 0.10) if weights else 0.10
-            pool = candidate_pool({r["employee_id"]: r["score"] for r in rows}, fraction)
-            visible: set[str] | None = None
-            if principal.role == AccessRole.manager:
-                visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
-        by_id = {r["employee_id"]: r for r in rows}
-        return [dict(by_id[e]) for e in pool if visible is None or e in visible]
+            members = pool_members(conn, manager)
+        return [{k: m[k] for k in _POOL_KEYS} for m in members if manager is None or m["visible"]]
+
+
+# The readiness row by its primary key: only the columns the answer shows.
+_READINESS_SQL = (
+    "SELECT employee_id, team_id, role, as_of_month, score, potential, next_role, eligible, "
+    "evaluation, policy_versions FROM rm_readiness WHERE employee_id = %s"
+)
+# The employee's ranks in their team, counted by the database (rm_readiness_team index):
+# teammates with a higher score, and per indicator teammates with a higher indicator
+# score, without sending every teammate's potential document to be decoded here.
+_TEAM_RANKS_SQL = """
+WITH me AS (
+    SELECT team_id, score, potential->'indicators' AS indicators
+    FROM rm_readiness WHERE employee_id = %(id)s
+), team AS MATERIALIZED (
+    SELECT t.score, t.potential->'indicators' AS indicators
+    FROM rm_readiness t JOIN me ON t.team_id = me.team_id
+)
+SELECT
+    (SELECT count(*) FROM team) AS team_size,
+    (SELECT count(*) FROM team, me WHERE team.score > me.score) AS better,
+    (SELECT jsonb_object_agg(i.key, (
+        SELECT count(*) FROM team
+        WHERE (team.indicators->i.key->>'score')::float8 > (i.value->>'score')::float8
+     )) FROM me, jsonb_each(me.indicators) i) AS indicators_better
+"""
+
+_POOL_KEYS = ("employee_id", "score", "role", "team_id", "name", "manager_id")
+
+# The pool's size: active employees with a readiness row; and its share in force.
+_POOL_COUNT_SQL = """
+SELECT count(*) AS n,
+       (SELECT document->'pool_top_fraction' FROM rm_policy
+        WHERE kind = 'potential_weights' AND key = 'default'
+        ORDER BY version DESC LIMIT 1) AS fraction
+FROM rm_readiness r JOIN rm_employee e USING (employee_id) WHERE e.active
+"""
+# Everyone who can be in the pool: scores down to the size-th best raw score less a
+# margin (rounding to 6 decimals can reorder scores only within it), by the score index;
+# the exact order (aggregates.evaluation.pool_order) is then taken here.
+_POOL_SQL = """
+SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id,
+       t.name AS team_name, {visible} AS visible
+FROM rm_readiness r JOIN rm_employee e USING (employee_id)
+LEFT JOIN rm_team t ON t.team_id = r.team_id
+WHERE e.active AND r.score >= (
+    SELECT r2.score FROM rm_readiness r2 JOIN rm_employee e2 USING (employee_id)
+    WHERE e2.active ORDER BY r2.score DESC OFFSET %(last)s LIMIT 1
+) - %(margin)s
+"""
+
+
+def pool_members(conn: Any, manager_id: str | None = None) -> list[dict[str, Any]]:
+    """The candidate pool in its order (`aggregates.evaluation.candidate_pool`), each
+    member with its team's name and, for `manager_id`, whether they are among the
+    manager's reports (`visible`; always True without a manager). Reads the pool's
+    members and a few more, not every readiness row."""
+    counted: Any = conn.execute(_POOL_COUNT_SQL).fetchone()
+    fraction = counted["fraction"] if counted["fraction"] is not None else 0.10
+    size = pool_size(int(counted["n"]), fraction)
+    if size == 0:
+        return []
+    params: dict[str, Any] = {"last": size - 1, "margin": POOL_SCORE_MARGIN}
+    visible = "TRUE"
+    if manager_id is not None:
+        visible = f"r.employee_id IN ({REPORTS_SQL})"
+        params["manager"] = manager_id
+    rows: Any = conn.execute(_POOL_SQL.format(visible=visible), params).fetchall()
+    rows.sort(key=lambda r: pool_order(r["employee_id"], r["score"]))
+    return [dict(r) for r in rows[:size]]
