@@ -104,25 +104,28 @@ SELECT
 
 _POOL_KEYS = ("employee_id", "score", "role", "team_id", "name", "manager_id")
 
-# The pool's size: active employees with a readiness row; and its share in force.
+# The pool's size (readiness rows less those of inactive employees, few: neither count
+# joins every row) and its share in force.
 _POOL_COUNT_SQL = """
-SELECT count(*) AS n,
+SELECT (SELECT count(*) FROM rm_readiness) AS rows,
+       (SELECT count(*) FROM rm_readiness r JOIN rm_employee e USING (employee_id)
+        WHERE NOT e.active) AS inactive,
        (SELECT document->'pool_top_fraction' FROM rm_policy
         WHERE kind = 'potential_weights' AND key = 'default'
         ORDER BY version DESC LIMIT 1) AS fraction
-FROM rm_readiness r JOIN rm_employee e USING (employee_id) WHERE e.active
 """
-# Everyone who can be in the pool: scores down to the size-th best raw score less a
-# margin (rounding to 6 decimals can reorder scores only within it), by the score index;
-# the exact order (aggregates.evaluation.pool_order) is then taken here.
+# Everyone who can be in the pool, by the score index: scores down to the size-th best
+# active one (at most `inactive` better rows belong to inactive employees, so the row
+# that many further down the index scores no higher), less a margin (rounding to 6
+# decimals reorders scores only within it); the exact order
+# (aggregates.evaluation.pool_order) and the cut are then taken here.
 _POOL_SQL = """
 SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id,
        t.name AS team_name, {visible} AS visible
 FROM rm_readiness r JOIN rm_employee e USING (employee_id)
 LEFT JOIN rm_team t ON t.team_id = r.team_id
 WHERE e.active AND r.score >= (
-    SELECT r2.score FROM rm_readiness r2 JOIN rm_employee e2 USING (employee_id)
-    WHERE e2.active ORDER BY r2.score DESC OFFSET %(last)s LIMIT 1
+    SELECT score FROM rm_readiness ORDER BY score DESC OFFSET %(last)s LIMIT 1
 ) - %(margin)s
 """
 
@@ -134,10 +137,11 @@ def pool_members(conn: Any, manager_id: str | None = None) -> list[dict[str, Any
     members and a few more, not every readiness row."""
     counted: Any = conn.execute(_POOL_COUNT_SQL).fetchone()
     fraction = counted["fraction"] if counted["fraction"] is not None else 0.10
-    size = pool_size(int(counted["n"]), fraction)
+    inactive = int(counted["inactive"])
+    size = pool_size(int(counted["rows"]) - inactive, fraction)
     if size == 0:
         return []
-    params: dict[str, Any] = {"last": size - 1, "margin": POOL_SCORE_MARGIN}
+    params: dict[str, Any] = {"last": size - 1 + inactive, "margin": POOL_SCORE_MARGIN}
     visible = "TRUE"
     if manager_id is not None:
         visible = f"r.employee_id IN ({REPORTS_SQL})"

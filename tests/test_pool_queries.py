@@ -280,8 +280,8 @@ def test_the_pool_is_the_old_pool_for_every_caller(
                 cursor: str | None = None
                 while True:
                     with pool.connection() as conn:
-                        want = old_pool_page(conn, caller, sort, role, team, 7, cursor)
-                    got = pages.pool(caller, sort, role, team, limit=7, cursor=cursor)
+                        want = old_pool_page(conn, caller, sort, role, team, 25, cursor)
+                    got = pages.pool(caller, sort, role, team, limit=25, cursor=cursor)
                     assert got.model_dump() == want, (caller, sort, role, team, cursor)
                     cursor = got.next_cursor
                     if cursor is None:
