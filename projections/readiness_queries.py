@@ -105,7 +105,8 @@ SELECT
 _POOL_KEYS = ("employee_id", "score", "role", "team_id", "name", "manager_id")
 
 # The pool's size (readiness rows less those of inactive employees, few: neither count
-# joins every row) and its share in force.
+# joins every row; every readiness row is an employee's, as the refresher writes them
+# from rm_employee and employees are never deleted) and its share in force.
 _POOL_COUNT_SQL = """
 SELECT (SELECT count(*) FROM rm_readiness) AS rows,
        (SELECT count(*) FROM rm_readiness r JOIN rm_employee e USING (employee_id)
