@@ -345,13 +345,31 @@ def candidate_pool(scores: Mapping[str, float], top_fraction: float = 0.10) -> l
     score (higher first, compared at 6 decimals) and then by employee id ascending, so a tie
     at the cut-off goes to the lower id: deterministic, and documented to HR as such.
     """
+    if not scores:
+        pool_size(0, top_fraction)  # the same refusal of a bad fraction
+        return []
+    size = pool_size(len(scores), top_fraction)
+    ordered = sorted(scores, key=lambda e: pool_order(e, scores[e]))
+    return ordered[:size]
+
+
+def pool_size(employees: int, top_fraction: float = 0.10) -> int:
+    """How many of `employees` scored employees the pool holds (`candidate_pool`)."""
     if not 0 < top_fraction <= 1:
         raise ValueError(f"top_fraction must be in (0, 1], got {top_fraction}")
-    if not scores:
-        return []
-    size = max(1, math.ceil(round(top_fraction * len(scores), _DIGITS)))
-    ordered = sorted(scores, key=lambda e: (-round(scores[e], _DIGITS), e))
-    return ordered[:size]
+    if employees <= 0:
+        return 0
+    return max(1, math.ceil(round(top_fraction * employees, _DIGITS)))
+
+
+def pool_order(employee_id: str, score: float) -> tuple[float, str]:
+    """The pool's sort key: score (higher first, at 6 decimals), then id ascending."""
+    return (-round(score, _DIGITS), employee_id)
+
+
+# A score can pass another's at 6 decimals only if it is at most this far below it: a
+# read that narrows the pool by raw score keeps everyone within it (projections).
+POOL_SCORE_MARGIN = 1e-5
 
 
 # --------------------------------------------------------------------------- suggestions

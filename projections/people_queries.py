@@ -14,11 +14,10 @@ from typing import Any, Literal
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
-from aggregates.evaluation import candidate_pool
 from aggregates.ladder import LADDER
 from careerflow.principal import AccessRole, Principal
 from projections.paging import bad_cursor, decode_cursor, encode_cursor
-from projections.readiness_queries import QueryService
+from projections.readiness_queries import pool_members
 from projections.visibility import reports_of
 from words.messages import Message
 
@@ -145,16 +144,7 @@ class PeopleQueries:
         return None
 
     def _pool_ids(self, conn: Any) -> list[str]:
-        rows: Any = conn.execute(
-            "SELECT r.employee_id, r.score FROM rm_readiness r "
-            "JOIN rm_employee e USING (employee_id) WHERE e.active"
-        ).fetchall()
-        weights: Any = conn.execute(
-            "SELECT document FROM rm_policy WHERE kind = 'potential_weights' "
-            "AND key = 'default' ORDER BY version DESC LIMIT 1"
-        ).fetchone()
-        fraction = weights["document"].get("pool_top_fraction", 0.10) if weights else 0.10
-        return candidate_pool({r["employee_id"]: r["score"] for r in rows}, fraction)
+        return [m["employee_id"] for m in pool_members(conn)]
 
     # -- the directory -----------------------------------------------------------------
     def directory(
@@ -308,18 +298,21 @@ class PeopleQueries:
         limit: int = 50,
         cursor: str | None = None,
     ) -> PoolPage:
-        """The pool (QueryService.candidate_pool: computed once, with its access rules),
-        ranked by score, then filtered, sorted (score; team by name; role from the top
-        rung down) and sliced; `cursor` is the previous page's `next_cursor`."""
+        """The pool (`pool_members`: QueryService.candidate_pool's members, order and
+        access rules), ranked by score, then filtered, sorted (score; team by name; role
+        from the top rung down) and sliced; `cursor` is the previous page's `next_cursor`."""
         limit = _limit(limit)
-        members = QueryService(self.db).candidate_pool(caller)
+        if caller.role != AccessRole.system:
+            caller.require(
+                AccessRole.manager,
+                AccessRole.hr,
+                AccessRole.auditor,
+                action=Message("see the pool"),
+            )
+        manager = caller.person_id if caller.role == AccessRole.manager else None
         with self.db.connection() as conn:
-            names: Any = conn.execute(
-                "SELECT team_id, name FROM rm_team WHERE team_id = ANY(%s)",
-                (sorted({m["team_id"] for m in members}),),
-            ).fetchall()
-        team_names = {r["team_id"]: r["name"] for r in names}
-        ranked = sorted(members, key=lambda m: (-round(m["score"], 6), m["employee_id"]))
+            members = pool_members(conn, manager)
+        # Ranked among the members the caller may see (a manager's 1 is their best).
         rows = [
             Candidate(
                 rank=i,
@@ -327,10 +320,10 @@ class PeopleQueries:
                 name=m["name"],
                 role=m["role"],
                 team_id=m["team_id"],
-                team_name=team_names.get(m["team_id"]),
+                team_name=m["team_name"],
                 score=m["score"],
             )
-            for i, m in enumerate(ranked, start=1)
+            for i, m in enumerate((m for m in members if m["visible"]), start=1)
         ]
         chosen = [
             c for c in rows if (not role or c.role == role) and (not team or c.team_id == team)

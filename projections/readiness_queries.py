@@ -3,16 +3,15 @@ the access rules."""
 
 from __future__ import annotations
 
-import math
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 
 from aggregates.base import NotFoundError
-from aggregates.evaluation import candidate_pool
+from aggregates.evaluation import POOL_SCORE_MARGIN, pool_order, pool_size
 from careerflow.principal import AccessRole, Principal
-from projections.paging import Key, Page, PageRequest, keyset
-from projections.visibility import reports_of, require_visible
+from projections.paging import Page, PageRequest, bad_cursor, decode_cursor, encode_cursor
+from projections.visibility import REPORTS_SQL, require_visible
 from words.messages import Message
 
 
@@ -38,45 +37,30 @@ class QueryService:
         """Potential score with each indicator's rank in the team, and the criteria."""
         with self.pool.connection() as conn:
             require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
-            row: Any = conn.execute(
-                "SELECT * FROM rm_readiness WHERE employee_id = %s", (employee_id,)
-            ).fetchone()
+            row: Any = conn.execute(_READINESS_SQL, (employee_id,)).fetchone()
             if row is None:
                 raise NotFoundError(
                     "no readiness for {employee_id!r} yet: it appears once metrics and "
                     "policies are projected",
                     employee_id=employee_id,
                 )
-            team: Any = conn.execute(
-                "SELECT employee_id, score, potential FROM rm_readiness WHERE team_id = %s",
-                (row["team_id"],),
-            ).fetchall()
-        ranks = self._indicator_ranks(team, employee_id)
+            team: Any = conn.execute(_TEAM_RANKS_SQL, {"id": employee_id}).fetchone()
+        better: dict[str, int] = team["indicators_better"] or {}
         return {
             "employee_id": employee_id,
             "role": row["role"],
             "as_of_month": row["as_of_month"],
             "score": row["score"],
-            "team_rank": 1 + sum(1 for t in team if t["score"] > row["score"]),
-            "team_size": len(team),
-            "indicator_ranks": ranks,
+            "team_rank": 1 + int(team["better"]),
+            "team_size": int(team["team_size"]),
+            # In the order of the employee's own indicators, as before.
+            "indicator_ranks": {n: better[n] + 1 for n in row["potential"]["indicators"]},
             "potential": row["potential"],
             "next_role": row["next_role"],
             "eligible": row["eligible"],
             "evaluation": row["evaluation"],
             "policy_versions": row["policy_versions"],
         }
-
-    @staticmethod
-    def _indicator_ranks(team: list[Any], employee_id: str) -> dict[str, int]:
-        mine = next(t for t in team if t["employee_id"] == employee_id)["potential"]
-        ranks: dict[str, int] = {}
-        for name, ind in mine["indicators"].items():
-            better = sum(
-                1 for t in team if t["potential"]["indicators"][name]["score"] > ind["score"]
-            )
-            ranks[name] = better + 1
-        return ranks
 
     def candidate_pool(self, principal: Principal) -> list[dict[str, Any]]:
         """The top share (policy `pool_top_fraction`) by potential score; HR and auditors
@@ -88,22 +72,10 @@ class QueryService:
                 AccessRole.auditor,
                 action=Message("see the pool"),
             )
+        manager = principal.person_id if principal.role == AccessRole.manager else None
         with self.pool.connection() as conn:
-            rows: Any = conn.execute(
-                "SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id "
-                "FROM rm_readiness r JOIN rm_employee e USING (employee_id) WHERE e.active"
-            ).fetchall()
-            weights: Any = conn.execute(
-                "SELECT document FROM rm_policy WHERE kind = 'potential_weights' "
-                "AND key = 'default' ORDER BY version DESC LIMIT 1"
-            ).fetchone()
-            fraction = weights["document"].get("pool_top_fraction", 0.10) if weights else 0.10
-            pool = candidate_pool({r["employee_id"]: r["score"] for r in rows}, fraction)
-            visible: set[str] | None = None
-            if principal.role == AccessRole.manager:
-                visible = reports_of(conn, principal.person_id)  # type: ignore[arg-type]
-        by_id = {r["employee_id"]: r for r in rows}
-        return [dict(by_id[e]) for e in pool if visible is None or e in visible]
+            members = pool_members(conn, manager)
+        return [{k: m[k] for k in _POOL_KEYS} for m in members if manager is None or m["visible"]]
 
     def candidate_pool_paged(
         self,
@@ -113,7 +85,9 @@ class QueryService:
         role: str | None = None,
     ) -> Page[dict[str, Any]]:
         """A page of the pool (as `candidate_pool`: the top share by score, ties to the
-        lower id), by rank, filtered by team and role; ranked and paged in SQL."""
+        lower id), by rank, filtered by team and role. The pool is a small share of the
+        organisation, read through the score index (`pool_members`); the page is cut
+        from it by rank."""
         if principal.role != AccessRole.system:
             principal.require(
                 AccessRole.manager,
@@ -121,39 +95,101 @@ class QueryService:
                 AccessRole.auditor,
                 action=Message("see the pool"),
             )
+        after = 0
+        if page.cursor:
+            name, rank = decode_cursor(page.cursor, 2)
+            if name != "candidate-pool" or not isinstance(rank, int) or isinstance(rank, bool):
+                raise bad_cursor()
+            after = rank
+        manager = principal.person_id if principal.role == AccessRole.manager else None
         with self.pool.connection() as conn:
-            counted: Any = conn.execute(
-                "SELECT count(*) AS n FROM rm_readiness r JOIN rm_employee e USING (employee_id) "
-                "WHERE e.active"
-            ).fetchone()
-            weights: Any = conn.execute(
-                "SELECT document FROM rm_policy WHERE kind = 'potential_weights' "
-                "AND key = 'default' ORDER BY version DESC LIMIT 1"
-            ).fetchone()
-            fraction = weights["document"].get("pool_top_fraction", 0.10) if weights else 0.10
-            members = int(counted["n"])
-            size = max(1, math.ceil(round(fraction * members, 6))) if members else 0
-            visible: list[str] | None = None
-            if principal.role == AccessRole.manager:
-                visible = sorted(reports_of(conn, principal.person_id))  # type: ignore[arg-type]
-            rows, total, next_cursor = keyset(
-                conn,
-                name="candidate-pool",
-                select="SELECT p.rank, p.employee_id, p.score, p.role, p.team_id, p.name, "
-                "p.manager_id",
-                source="FROM (SELECT r.employee_id, r.score, r.role, r.team_id, e.name, "
-                "e.manager_id, row_number() OVER (ORDER BY round(r.score::numeric, 6) DESC, "
-                "r.employee_id) AS rank FROM rm_readiness r JOIN rm_employee e "
-                "USING (employee_id) WHERE e.active "
-                "ORDER BY round(r.score::numeric, 6) DESC, r.employee_id LIMIT %(size)s) p "
-                "WHERE (%(visible)s::text[] IS NULL OR p.employee_id = ANY(%(visible)s)) "
-                "AND (%(team)s::text IS NULL OR p.team_id = %(team)s) "
-                "AND (%(role)s::text IS NULL OR p.role = %(role)s)",
-                params={"size": size, "visible": visible, "team": team, "role": role},
-                keys=(Key("p.rank", "int", "rank"), Key("p.employee_id", "text", "employee_id")),
-                limit=page.limit,
-                cursor=page.cursor,
-            )
+            members = pool_members(conn, manager)
+        ranked = [
+            {"rank": rank, **{k: m[k] for k in _POOL_KEYS}}
+            for rank, m in enumerate(members, 1)
+            if m["visible"]
+            and (team is None or m["team_id"] == team)
+            and (role is None or m["role"] == role)
+        ]
+        rest = [m for m in ranked if m["rank"] > after]
+        items = rest[: page.limit]
+        more = len(rest) > page.limit
+        next_cursor = encode_cursor(["candidate-pool", items[-1]["rank"]]) if more else None
         return Page[dict[str, Any]](
-            items=rows, total=total, limit=page.limit, next_cursor=next_cursor
+            items=items, total=len(ranked), limit=page.limit, next_cursor=next_cursor
         )
+
+
+# The readiness row by its primary key: only the columns the answer shows.
+_READINESS_SQL = (
+    "SELECT employee_id, team_id, role, as_of_month, score, potential, next_role, eligible, "
+    "evaluation, policy_versions FROM rm_readiness WHERE employee_id = %s"
+)
+# The employee's ranks in their team, counted by the database (rm_readiness_team index):
+# teammates with a higher score, and per indicator teammates with a higher indicator
+# score, without sending every teammate's potential document to be decoded here.
+_TEAM_RANKS_SQL = """
+WITH me AS (
+    SELECT team_id, score, potential->'indicators' AS indicators
+    FROM rm_readiness WHERE employee_id = %(id)s
+), team AS MATERIALIZED (
+    SELECT t.score, t.potential->'indicators' AS indicators
+    FROM rm_readiness t JOIN me ON t.team_id = me.team_id
+)
+SELECT
+    (SELECT count(*) FROM team) AS team_size,
+    (SELECT count(*) FROM team, me WHERE team.score > me.score) AS better,
+    (SELECT jsonb_object_agg(i.key, (
+        SELECT count(*) FROM team
+        WHERE (team.indicators->i.key->>'score')::float8 > (i.value->>'score')::float8
+     )) FROM me, jsonb_each(me.indicators) i) AS indicators_better
+"""
+
+_POOL_KEYS = ("employee_id", "score", "role", "team_id", "name", "manager_id")
+
+# The pool's size (readiness rows less those of inactive employees, few: neither count
+# joins every row; every readiness row is an employee's, as the refresher writes them
+# from rm_employee and employees are never deleted) and its share in force.
+_POOL_COUNT_SQL = """
+SELECT (SELECT count(*) FROM rm_readiness) AS rows,
+       (SELECT count(*) FROM rm_readiness r JOIN rm_employee e USING (employee_id)
+        WHERE NOT e.active) AS inactive,
+       (SELECT document->'pool_top_fraction' FROM rm_policy
+        WHERE kind = 'potential_weights' AND key = 'default'
+        ORDER BY version DESC LIMIT 1) AS fraction
+"""
+# Everyone who can be in the pool, by the score index: scores down to the size-th best
+# active one (at most `inactive` better rows belong to inactive employees, so the row
+# that many further down the index scores no higher), less a margin (rounding to 6
+# decimals reorders scores only within it); the exact order
+# (aggregates.evaluation.pool_order) and the cut are then taken here.
+_POOL_SQL = """
+SELECT r.employee_id, r.score, r.role, r.team_id, e.name, e.manager_id,
+       t.name AS team_name, {visible} AS visible
+FROM rm_readiness r JOIN rm_employee e USING (employee_id)
+LEFT JOIN rm_team t ON t.team_id = r.team_id
+WHERE e.active AND r.score >= (
+    SELECT score FROM rm_readiness ORDER BY score DESC OFFSET %(last)s LIMIT 1
+) - %(margin)s
+"""
+
+
+def pool_members(conn: Any, manager_id: str | None = None) -> list[dict[str, Any]]:
+    """The candidate pool in its order (`aggregates.evaluation.candidate_pool`), each
+    member with its team's name and, for `manager_id`, whether they are among the
+    manager's reports (`visible`; always True without a manager). Reads the pool's
+    members and a few more, not every readiness row."""
+    counted: Any = conn.execute(_POOL_COUNT_SQL).fetchone()
+    fraction = counted["fraction"] if counted["fraction"] is not None else 0.10
+    inactive = int(counted["inactive"])
+    size = pool_size(int(counted["rows"]) - inactive, fraction)
+    if size == 0:
+        return []
+    params: dict[str, Any] = {"last": size - 1 + inactive, "margin": POOL_SCORE_MARGIN}
+    visible = "TRUE"
+    if manager_id is not None:
+        visible = f"r.employee_id IN ({REPORTS_SQL})"
+        params["manager"] = manager_id
+    rows: Any = conn.execute(_POOL_SQL.format(visible=visible), params).fetchall()
+    rows.sort(key=lambda r: pool_order(r["employee_id"], r["score"]))
+    return [dict(r) for r in rows[:size]]

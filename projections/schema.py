@@ -242,6 +242,10 @@ READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
     # The people directory pages by name (then id): projections/people_queries.py.
     "CREATE INDEX IF NOT EXISTS rm_employee_name ON {schema}.rm_employee (name, employee_id)",
+    # The candidate pool walks the best scores, a readiness its team's rows
+    # (projections/readiness_queries.py): neither reads every readiness row.
+    "CREATE INDEX IF NOT EXISTS rm_readiness_score ON {schema}.rm_readiness (score DESC)",
+    "CREATE INDEX IF NOT EXISTS rm_readiness_team ON {schema}.rm_readiness (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_inbox_recipient "
     "ON {schema}.rm_inbox (recipient_id, created_at DESC)",
     "CREATE INDEX IF NOT EXISTS rm_cycle_week_manager ON {schema}.rm_cycle (week, manager_id)",
