@@ -23,6 +23,8 @@ A projection rebuilt alone leaves every other table and position as it was."""
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -34,6 +36,7 @@ from eventsourcing.projection import Projection, ProjectionRunner
 from psycopg.sql import SQL, Identifier
 
 from careerflow.config import PostgresSettings
+from careerflow.database import schema_lock
 from careerflow.eventstore import PydanticApplication
 from projections.base import EventHandlers, ReadModelView
 from projections.cycle_fold import load_cycles
@@ -86,14 +89,32 @@ def chosen(names: Sequence[str]) -> list[Pair]:
 
 
 def events_of(app: PydanticApplication, start: int, stop: int) -> Iterator[tuple[int, Any]]:
-    """(notification id, domain event) from `start` to `stop` inclusive, read in sections."""
-    while start <= stop:
-        notifications = app.recorder.select_notifications(start, SECTION, stop=stop)
-        if not notifications:
+    """(notification id, domain event) from `start` to `stop` inclusive. A thread reads
+    the next sections while this one decodes (the server's time overlaps ours)."""
+    sections: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=4)
+
+    def read() -> None:
+        at = start
+        try:
+            while at <= stop:
+                notifications = app.recorder.select_notifications(at, SECTION, stop=stop)
+                if not notifications:
+                    break
+                sections.put(notifications)
+                at = notifications[-1].id + 1
+        except BaseException as exc:  # handed to the decoding side
+            sections.put(exc)
             return
-        for n in notifications:
+        sections.put(None)
+
+    reader = threading.Thread(target=read, name="rebuild-read", daemon=True)
+    reader.start()
+    while (section := sections.get()) is not None:
+        if isinstance(section, BaseException):
+            raise section
+        for n in section:
             yield n.id, app.mapper.to_domain_event(n)
-        start = notifications[-1].id + 1
+    reader.join()
 
 
 class _Shadow:
@@ -177,7 +198,6 @@ def rebuild_online(
     result = RebuildResult(projections=[p.name for _, p in pairs])
     live = pg.schema_name or "public"
     shadow = scratch_schema("rebuild")
-    create_read_models(pg, env)  # the live tables and tracking tables exist to be swapped
     done = total = 0
 
     def moved(n: int) -> None:
@@ -187,6 +207,17 @@ def rebuild_online(
             progress(done, max(done, total))
 
     with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
+        missing = [
+            p.name
+            for _, p in pairs
+            if admin.execute(
+                "SELECT to_regclass(%s)", (f'"{live}"."{p.name}_tracking"',)
+            ).fetchone()
+            == (None,)
+        ]
+        if missing:  # a first start: the live tables and positions exist to be swapped
+            with schema_lock(pg):  # as the runner's start: one process creates them
+                create_read_models(pg, env)
         admin.execute(SQL("CREATE SCHEMA {0}").format(Identifier(shadow)))
         shadow_env = dict(env)
         shadow_env.update({f"{p.name.upper()}_POSTGRES_SCHEMA": shadow for _, p in pairs})

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import psycopg
@@ -23,6 +24,7 @@ from projections.cycle_fold import FOLDS, OPENS
 from projections.cycles import CyclesProjection
 from projections.rebuild import chosen, rebuild_online
 from projections.runner import ReadModels
+from tests.test_cli import cli
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
 
 AUDITOR = Principal(person_id="A001", role=AccessRole.auditor)
@@ -144,3 +146,16 @@ def test_one_projection_alone_leaves_the_others_untouched(
     assert rows(pg, "SELECT name FROM rm_employee WHERE employee_id = 'E3'") == [("Left alone",)]
     with pytest.raises(ValueError, match="no projection named"):
         chosen(["nonsense"])
+
+
+def test_the_command_rebuilds_one_projection_or_refuses_an_unknown_name(
+    world: tuple[Engine, ReadModels], tmp_path: Path
+) -> None:
+    services, _ = world
+    pg = services.store.pg
+    done = cli(pg, tmp_path, "projections", "rebuild", "cycles")
+    assert done.returncode == 0, done.stderr
+    assert "read models rebuilt: cycles_projection;" in done.stdout
+    refused = cli(pg, tmp_path, "projections", "rebuild", "nonsense")
+    assert refused.returncode != 0
+    assert "no projection named nonsense" in refused.stderr
