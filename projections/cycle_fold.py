@@ -1,4 +1,5 @@
-"""The set-based rebuild of the cycles projection (96% of a store's events): each
+"""The set-based rebuild of the cycles projection (96% of a store's events; and of the
+metrics projection's measurements, at the end): each
 aggregate's events folded in memory into its final row, the rows loaded with COPY into
 the shadow tables, constraints and indexes built after the load.
 
@@ -21,6 +22,7 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb, set_json_dumps
 
 from aggregates.calendar_periods import month_of
+from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key
 from aggregates.weekly_cycle import WeeklyCycle, cycle_key
 from projections.base import Apply, event_of
@@ -375,3 +377,36 @@ def load_cycles(
     finally:
         for conn in conns.values():
             conn.close()
+
+
+def _is(event: Any, kind: type) -> bool:
+    return type(event) is kind
+
+
+def load_measurements(
+    conninfo: str, schema: str, events: Iterable[tuple[int, Any]]
+) -> tuple[int, list[tuple[int, Apply | None]]]:
+    """The metrics projection set-based: each (employee, period, metric, item) keeps its
+    last recorded value (projections/metrics.py upserts in log order), loaded with COPY,
+    indexes after. Its readiness marks are not needed: the switch marks everyone."""
+    recorded = event_of(MetricLedger, "MetricsRecorded")
+    latest: dict[tuple[str, str, str, str], tuple[Any, ...]] = {}
+    for _, e in events:
+        if not _is(e, recorded):
+            continue  # a ledger's opening only advances tracking
+        for m in e.measurements:
+            key = (m.employee_id, m.period, m.metric, m.item or "")
+            latest[key] = (*key, m.value, m.source, e.batch_id, e.originator_version)
+    table = "rm_measurement"
+    with psycopg.connect(conninfo) as conn:
+        again = without_indexes(conn, schema, table)
+        columns = ["employee_id", "period", "metric", "item", "value", "source", "batch_id"]
+        columns.append("ledger_version")
+        loader = _Loader(conn, Identifier(schema, table), columns)
+        for row in latest.values():
+            loader.write(dict(zip(columns, row, strict=True)))
+        loader.finish()
+        for statement in again:
+            conn.execute(statement.encode())
+        conn.commit()
+    return len(latest), []

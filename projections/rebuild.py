@@ -39,7 +39,7 @@ from careerflow.config import PostgresSettings
 from careerflow.database import schema_lock
 from careerflow.eventstore import PydanticApplication
 from projections.base import EventHandlers, ReadModelView
-from projections.cycle_fold import load_cycles
+from projections.cycle_fold import load_cycles, load_measurements
 from projections.cycles import CyclesProjection
 from projections.metrics import MetricsProjection
 from projections.people import PeopleProjection
@@ -150,6 +150,14 @@ class _Shadow:
             self.rows += rows
             for start in range(0, len(late), BULK_BATCH):
                 self.view.apply_batch(self.name, late[start : start + BULK_BATCH])
+            if head:
+                self.view.apply_batch(self.name, [(head, None)])  # the position: the head
+            self.position = head
+        elif isinstance(self.projection, MetricsProjection):
+            rows, _ = load_measurements(
+                conninfo, schema, self._counted(events_of(self.app, 1, head))
+            )
+            self.rows += rows
             if head:
                 self.view.apply_batch(self.name, [(head, None)])  # the position: the head
             self.position = head
@@ -267,6 +275,14 @@ def _switch(
                     SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(Identifier(live, tracking))
                 )
                 s.follow(s.head())  # committed in the shadow; nothing live moves now
+                if issubclass(s.proj_cls, READINESS_INPUTS):
+                    # Before the tables' locks: the refresher takes this row, then reads.
+                    conn.execute(
+                        SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(
+                            Identifier(live, "rm_readiness_dirty")
+                        ),
+                        (EVERYONE,),
+                    )
                 conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(retired)))
                 for table in owned:
                     conn.execute(
@@ -287,16 +303,12 @@ def _switch(
                     ).format(Identifier(live, tracking)),
                     (s.name, s.position),
                 )
-                if issubclass(s.proj_cls, READINESS_INPUTS):
-                    conn.execute(
-                        SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(
-                            Identifier(live, "rm_readiness_dirty")
-                        ),
-                        (EVERYONE,),
-                    )
-        except psycopg.errors.LockNotAvailable:
-            log.warning("rebuild of %s: switch waited too long for a lock (try %d)",
-                        s.proj_cls.name, attempt)  # fmt: skip
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+            # A reader held the tables too long, or took them in the other order (the
+            # readiness refresher reads several in one transaction): all rolled back,
+            # nothing switched; try again.
+            log.warning("rebuild of %s: switch not done (%s), try %d",
+                        s.proj_cls.name, type(exc).__name__, attempt)  # fmt: skip
             if attempt == SWITCH_TRIES:
                 raise
             continue

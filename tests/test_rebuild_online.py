@@ -14,14 +14,17 @@ from typing import Any
 import psycopg
 import pytest
 
+from aggregates.metric_ledger import MetricLedger
 from bench.rebuild import write_cycles
 from careerflow.audit.projection_check import check_projections
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine, open_store
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import application_env
+from projections.base import event_of
 from projections.cycle_fold import FOLDS, OPENS
 from projections.cycles import CyclesProjection
+from projections.metrics import MetricsProjection
 from projections.rebuild import chosen, rebuild_online
 from projections.runner import ReadModels
 from tests.test_cli import cli
@@ -61,8 +64,10 @@ def positions(pg: PostgresSettings) -> dict[str, int]:
     return out
 
 
-def test_every_handled_cycle_event_has_a_fold() -> None:
+def test_every_handled_event_has_a_set_based_fold() -> None:
     assert set(CyclesProjection.handlers) == set(FOLDS) | set(OPENS)
+    # projections/cycle_fold.py load_measurements folds exactly this one.
+    assert set(MetricsProjection.handlers) == {event_of(MetricLedger, "MetricsRecorded")}
 
 
 def test_rebuilt_models_equal_a_rebuild_from_zero(world: tuple[Engine, ReadModels]) -> None:
@@ -70,7 +75,8 @@ def test_rebuilt_models_equal_a_rebuild_from_zero(world: tuple[Engine, ReadModel
     pg = services.store.pg
     before = oids(pg)
     result = rebuild_online(pg, application_env(pg))
-    assert result.events > 0 and result.rows_loaded == 3 * 8 + 1
+    measurements = rows(pg, "SELECT count(*) FROM rm_measurement")[0][0]
+    assert result.events > 0 and result.rows_loaded == 3 * 8 + 1 + measurements > 3 * 8 + 1
     after = oids(pg)
     assert after["rm_cycle"] != before["rm_cycle"]  # switched, not refilled
     assert after["rm_readiness"] == before["rm_readiness"]  # derived: recomputed in place
