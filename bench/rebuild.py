@@ -201,6 +201,7 @@ async def run(lab: Lab, reps: int, weeks: int, events: int, requests: int) -> Re
                     a.recorder.max_notification_id() or 0 for a in services.store.applications()
                 )
                 weeks = max(1, math.ceil((events - present) / (4 * len(org.rep_ids))))
+                report.params["weeks"] = weeks
             week_list = _weeks(weeks)
             with stopwatch() as write_time:
                 await asyncio.to_thread(write_cycles, services, org.rep_ids, week_list)
