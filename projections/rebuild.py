@@ -58,6 +58,7 @@ SWITCH_GAP = 2_000
 READINESS_INPUTS = (PeopleProjection, MetricsProjection, PoliciesProjection)
 LOCK_TIMEOUT = "10s"  # of the switch; it is retried if readers hold the tables longer
 SWITCH_TRIES = 5
+PROGRESS_CHANNEL = "careerflow_projected"
 
 Pair = tuple[type[PydanticApplication], type[Projection[ReadModelView]]]
 
@@ -303,6 +304,9 @@ def _switch(
                     ).format(Identifier(live, tracking)),
                     (s.name, s.position),
                 )
+                # As every projected batch does on main since session 9 (base.py's
+                # PROGRESS_CHANNEL): wakes the readiness refresher and position waiters.
+                conn.execute("SELECT pg_notify(%s, %s)", (PROGRESS_CHANNEL, s.name))
         except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
             # A reader held the tables too long, or took them in the other order (the
             # readiness refresher reads several in one transaction): all rolled back,
