@@ -16,9 +16,6 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 import psycopg
-from eventsourcing.persistence import Tracking
-from psycopg import Cursor
-from psycopg.rows import DictRow
 
 from careerflow.config import PostgresSettings
 from careerflow.database import schema_lock
@@ -26,7 +23,7 @@ from careerflow.demo import generate, write_csv_stream
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
 from careerflow.store import application_env
-from projections.base import Apply, ReadModelView
+from projections.base import ReadModelView
 from projections.runner import PROJECTIONS, ReadModels
 
 # Employees per metric export (one transaction each).
@@ -47,22 +44,6 @@ class LoadedOrg:
     seconds_projected: float
     rep_ids: list[str]
     supervisor_ids: list[str]
-
-
-class AsyncCommitView(ReadModelView):
-    """The fix for the per-event commit (see the README's profile), by hand: the
-    read-model transaction does not wait for its WAL flush (`ReadModelView.apply` does
-    this itself now). Safe for read models: rows
-    and tracking record commit or vanish together, and after a crash the runner
-    re-projects from the last tracking record that reached the disk."""
-
-    def apply(self, tracking: Tracking, change: Apply | None) -> bool:
-        def asynchronously(curs: Cursor[DictRow]) -> None:
-            curs.execute("SET LOCAL synchronous_commit TO off")
-            if change is not None:
-                change(curs)
-
-        return super().apply(tracking, asynchronously)
 
 
 def catch_up(

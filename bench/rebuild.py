@@ -1,44 +1,61 @@
-"""Projection rebuild: events per second, and the time for 1,000,000 events.
+"""Projection rebuild without downtime: events per second, the time for 1,000,000 events,
+one projection alone, and the API's latency while a rebuild runs.
 
 The store holds what a year of operation mostly writes: the demo organisation (people,
-twelve months of metrics, the seed policies) and `weeks` weekly cycles for every rep
-(opened, plan submitted, reported, feedback given: four events each).
+twelve months of metrics, the seed policies) and weekly cycles for every rep (opened,
+plan submitted, reported, feedback given: four events each), written through the bulk
+path (`Application.save` of 250 aggregates at a time). `--rebuild-events N` chooses the
+weeks so that the store holds at least N events (`--rebuild-events 1000000` measures a
+million; nothing is extrapolated then).
 
-- measured: the product's rebuild (`careerflow projections rebuild`: `ReadModels.rebuild`
-  and wait until every projection and the readiness refresher are caught up);
+- measured: the product's rebuild (`careerflow projections rebuild`:
+  `projections.rebuild.rebuild_online`, built aside and switched in) of every projection,
+  and of the cycles projection alone; readiness recomputed after, on its own row;
 - baseline: reading and decoding every event of every application through its
-  notification log (what any rebuild must do at least), no read-model writes;
-- the two fixes the README's profile proposed, done by hand: the same projections with
-  readiness recomputed once at the end (`bench.org.catch_up`); and that with read-model
-  transactions that do not wait for their WAL flush (`synchronous_commit = off`). Both
-  are the product's own behaviour now (the refresher waits until the projections have
-  caught up; `ReadModelView.apply` commits asynchronously), so these rows should be near
-  1.00x of the product's rebuild: they check that it does not fall behind again."""
+  notification log (what any rebuild must do at least), no read-model writes; for the
+  cycles projection alone, the same over the `cycles` log;
+- the API (in-process ASGI, as bench/api.py) p50/p95 while a rebuild of every projection
+  runs in another process, against the same requests before it."""
 
 from __future__ import annotations
 
+import asyncio
+import math
+import multiprocessing
+import time
 from typing import Any
+
+import httpx
+from temporalio.client import Client
 
 from aggregates.base import command_context
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.ladder import Role
 from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle
-from bench.common import Lab, Report, stopwatch
-from bench.org import AsyncCommitView, catch_up, load_org
+from bench.common import Lab, Report, p50, percentile, stopwatch
+from bench.org import load_org
+from careerflow.api.app import create_app
+from careerflow.api.context import ApiContext
+from careerflow.config import PostgresSettings
+from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
+from careerflow.principal import AccessRole
 from careerflow.store import Store, application_env
-from projections.runner import ReadModels, reset_read_models
+from projections.readiness import ReadinessRefresher
+from projections.rebuild import rebuild_online
 
 NAME = "rebuild"
-TITLE = "projection rebuild: events per second and the time for 1,000,000 events"
-DEFAULTS: dict[str, Any] = {"reps": 500, "weeks": 20}
-SMOKE: dict[str, Any] = {"reps": 10, "weeks": 2}
+TITLE = "projection rebuild without downtime: events/s, 1,000,000 events, one alone, API"
+DEFAULTS: dict[str, Any] = {"reps": 500, "weeks": 20, "events": 0, "requests": 200}
+SMOKE: dict[str, Any] = {"reps": 10, "weeks": 2, "events": 0, "requests": 5}
 MILLION = 1_000_000
 SAVE_BATCH = 250
 
 
 def _weeks(n: int) -> list[str]:
-    return [f"2026-W{w:02d}" for w in range(1, n + 1)]
+    """`n` ISO weeks, 52 a year, from 2026 backwards when more than a year is asked."""
+    first = 2026 - (n - 1) // 52
+    return [f"{first + i // 52}-W{i % 52 + 1:02d}" for i in range(n)]
 
 
 def write_cycles(services: Engine, rep_ids: list[str], weeks: list[str]) -> int:
@@ -97,60 +114,125 @@ def write_cycles(services: Engine, rep_ids: list[str], weeks: list[str]) -> int:
     return written
 
 
-def read_everything(store: Store) -> int:
-    """Every event of every application, read in sections and decoded."""
+def read_everything(store: Store) -> tuple[int, dict[str, tuple[int, float]]]:
+    """Every event of every application, read in sections and decoded; per application
+    (events, seconds) too."""
     total = 0
+    per_app: dict[str, tuple[int, float]] = {}
     for app in store.applications():
-        start = 1
+        started = time.perf_counter()
+        start, count = 1, 0
         while True:
             notifications = app.recorder.select_notifications(start, 500)
             if not notifications:
                 break
             for n in notifications:
                 app.mapper.to_domain_event(n)
-            total += len(notifications)
+            count += len(notifications)
             start = notifications[-1].id + 1
-    return total
+        per_app[app.name] = (count, time.perf_counter() - started)
+        total += count
+    return total, per_app
 
 
-async def run(lab: Lab, reps: int, weeks: int) -> Report:
-    report = Report(NAME, TITLE, {"reps": reps, "weeks": weeks})
+def _rebuild_elsewhere(pg: PostgresSettings, env: dict[str, str], out: Any) -> None:
+    """The rebuild in its own process (as the CLI runs it beside the API's processes)."""
+    result = rebuild_online(pg, env)
+    out.put(result.seconds)
+
+
+async def _no_temporal() -> Client:
+    raise RuntimeError("the rebuild benchmark does not talk to Temporal")
+
+
+async def _api_during(
+    services: Engine, pg: PostgresSettings, env: dict[str, str], rep_ids: list[str],
+    weeks: list[str], requests: int,
+) -> tuple[list[float], list[float], float]:  # fmt: skip
+    """API latencies without a rebuild (`requests`), then while one runs elsewhere."""
+    token = services.tokens.issue(DEMO_HR, "H001", AccessRole.hr, "bench").token
+    headers = {"Authorization": f"Bearer {token}"}
+    app = create_app(ApiContext(services, _no_temporal, "bench"))
+    sample = rep_ids[:: max(1, len(rep_ids) // 50)]
+    paths = [f"/api/v1/cycles/{e}/{weeks[-1]}" for e in sample] + [
+        f"/api/v1/employees/{e}/readiness" for e in sample
+    ]
+
+    async def one(http: httpx.AsyncClient, path: str) -> float:
+        started = time.perf_counter()
+        response = await http.get(path, headers=headers)
+        assert response.status_code == 200, (path, response.status_code, response.text[:300])
+        assert response.json(), path  # never an empty answer
+        return time.perf_counter() - started
+
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://bench") as http:
+        for path in paths[:5]:
+            await one(http, path)
+        before = [await one(http, paths[i % len(paths)]) for i in range(requests)]
+        context = multiprocessing.get_context("spawn")
+        out = context.Queue()
+        process = context.Process(target=_rebuild_elsewhere, args=(pg, env, out))
+        process.start()
+        during: list[float] = []
+        i = 0
+        while process.is_alive() or not during:
+            during.append(await one(http, paths[i % len(paths)]))
+            i += 1
+            if not process.is_alive() and out.empty() and process.exitcode not in (0, None):
+                break
+        process.join()
+        assert process.exitcode == 0, f"the rebuild process failed ({process.exitcode})"
+        seconds = float(out.get(timeout=10))
+    return before, during, seconds
+
+
+async def run(lab: Lab, reps: int, weeks: int, events: int, requests: int) -> Report:
+    report = Report(
+        NAME, TITLE, {"reps": reps, "weeks": weeks, "events": events, "requests": requests}
+    )
     pg = lab.database(NAME)
     try:
-        org = load_org(pg, reps, max(1, reps // 10))
+        org = await asyncio.to_thread(load_org, pg, reps, max(1, reps // 10))
+        env = application_env(pg)
         with Engine(open_store(pg)) as services:
-            write_cycles(services, org.rep_ids, _weeks(weeks))
-            catch_up(pg)  # the cycles projected once, as in a live store
+            if events:
+                present = sum(
+                    a.recorder.max_notification_id() or 0 for a in services.store.applications()
+                )
+                weeks = max(1, math.ceil((events - present) / (4 * len(org.rep_ids))))
+                report.params["weeks"] = weeks
+            week_list = _weeks(weeks)
+            with stopwatch() as write_time:
+                await asyncio.to_thread(write_cycles, services, org.rep_ids, week_list)
+            # The cycles projected once, as in a live store.
+            await asyncio.to_thread(rebuild_online, pg, env, ["cycles"])
             with stopwatch() as read_time:
-                events = read_everything(services.store)
-            baseline_rate = events / read_time()
+                total, per_app = await asyncio.to_thread(read_everything, services.store)
+            baseline_rate = total / read_time()
 
-            env = application_env(pg)
-            # The product's rebuild: forget, project again, wait until caught up.
-            read_models = ReadModels(pg, env)
-            with stopwatch() as product_time:
-                read_models.rebuild()
-                with read_models:
-                    read_models.wait_caught_up(services.store.applications(), timeout=7200)
-            read_models.refresher.close()
-            product_rate = events / product_time()
+            # The product's rebuild of every projection, alone on the machine.
+            result = await asyncio.to_thread(rebuild_online, pg, env)
+            product_rate = total / result.seconds
+            refresher = ReadinessRefresher(pg)
+            with stopwatch() as readiness_time:
+                while await asyncio.to_thread(refresher.refresh_batch) > 0:
+                    pass
+            refresher.close()
 
-            # By hand: projections first, readiness once (what the refresher now does).
-            with stopwatch() as fixed_time:
-                reset_read_models(pg, env)
-                catch_up(pg, 7200)
-            fixed_rate = events / fixed_time()
+            # The cycles projection alone.
+            alone = await asyncio.to_thread(rebuild_online, pg, env, ["cycles"])
+            cycle_events, cycle_read = per_app["cycles"]
 
-            # And read-model transactions that do not wait for their WAL flush.
-            with stopwatch() as async_time:
-                reset_read_models(pg, env)
-                catch_up(pg, 7200, view_class=AsyncCommitView)
-            async_rate = events / async_time()
+            # The API while a rebuild runs in another process.
+            before, during, during_seconds = await _api_during(
+                services, pg, env, org.rep_ids, week_list, requests
+            )
 
-        measured = events >= MILLION
-        how = "measured" if measured else f"extrapolated linearly from {events:,} events"
+        measured = total >= MILLION
+        how = "measured" if measured else f"extrapolated linearly from {total:,} events"
         report.add(
-            f"rebuild, events/s ({events:,} events)",
+            f"rebuild of every projection, events/s ({total:,} events)",
             product_rate,
             "ev/s",
             "read + decode every event, no projection",
@@ -158,29 +240,51 @@ async def run(lab: Lab, reps: int, weeks: int) -> Report:
         )
         report.add(
             f"rebuild of 1,000,000 events ({how})",
-            MILLION / product_rate,
+            result.seconds if measured else MILLION / product_rate,
             "s",
             "read + decode 1,000,000 events",
-            MILLION / baseline_rate,
+            read_time() if measured else MILLION / baseline_rate,
             higher_is_better=False,
         )
         report.add(
-            "rebuild, events/s, readiness once at the end (by hand)",
-            fixed_rate,
+            f"rebuild of the cycles projection alone, events/s ({cycle_events:,} events)",
+            cycle_events / alone.seconds,
             "ev/s",
-            "the product's rebuild (above)",
-            product_rate,
+            "read + decode the cycles log",
+            cycle_events / cycle_read,
         )
         report.add(
-            "rebuild, events/s, readiness once + asynchronous commit (by hand)",
-            async_rate,
-            "ev/s",
-            "the product's rebuild (above)",
-            product_rate,
+            "readiness recomputed for everyone after the rebuild",
+            readiness_time(),
+            "s",
+            "the rebuild itself",
+            result.seconds,
+            higher_is_better=False,
+        )
+        report.add(
+            f"API p50 during a rebuild ({len(during)} requests)",
+            p50(during) * 1000,
+            "ms",
+            "the same requests without one, p50",
+            p50(before) * 1000,
+            higher_is_better=False,
+        )
+        report.add(
+            "API p95 during a rebuild",
+            percentile(during, 95) * 1000,
+            "ms",
+            "the same requests without one, p95",
+            percentile(before, 95) * 1000,
+            higher_is_better=False,
         )
         report.note(
             f"store: {org.employees:,} people, {org.measurements:,} measurements in "
-            f"{len(org.rep_ids):,} ledgers, {weeks} weekly cycles per rep; {events:,} events"
+            f"{len(org.rep_ids):,} ledgers, {weeks} weekly cycles per rep; {total:,} events "
+            f"(cycles written in {write_time():.0f} s through the bulk path)"
+        )
+        report.note(
+            f"rows loaded with COPY: {result.rows_loaded:,}; the rebuild with the API "
+            f"sampled beside it took {during_seconds:.1f} s (its own process)."
         )
         report.note(f"1,000,000 events: {how}.")
     finally:

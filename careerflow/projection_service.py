@@ -7,6 +7,7 @@ import logging
 import os
 import signal
 import threading
+from collections.abc import Sequence
 
 import psycopg
 from eventsourcing.persistence import InterfaceError, OperationalError
@@ -15,8 +16,10 @@ from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
 from careerflow.engine import prepare_database
 from careerflow.principal import AccessRole, Principal
-from careerflow.store import Store, application_env
-from projections.runner import ReadModels, all_projection_locks
+from careerflow.store import application_env
+from projections.readiness import ReadinessRefresher
+from projections.rebuild import ProgressFn, RebuildResult, chosen, rebuild_online
+from projections.runner import ReadModels
 from words.messages import Message
 
 log = logging.getLogger(__name__)
@@ -86,19 +89,28 @@ def _project_while_active(pg: PostgresSettings, env: dict[str, str], stop: threa
             read_models.refresher.close()
 
 
-def rebuild_read_models(settings: Settings, principal: Principal, timeout: float = 600) -> None:
-    """Rebuilds from zero; needs the projection runner stopped (so nothing writes the
-    read models meanwhile), and waits until the rebuilt models have caught up."""
+def rebuild_read_models(
+    settings: Settings,
+    principal: Principal,
+    names: Sequence[str] = (),
+    progress: ProgressFn | None = None,
+) -> RebuildResult:
+    """Rebuilds the named read models (every one for none) without downtime: built
+    aside while the live ones serve and their runner keeps running, then switched in
+    (projections/rebuild.py); readiness is recomputed before this returns."""
     principal.require(AccessRole.hr, AccessRole.system, action=Message("rebuild read models"))
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
-    with all_projection_locks(pg) as got:
-        if not got:
-            raise DomainError(
-                "a projection runner is running: stop it (or the stack) first, then rebuild"
-            )
-        read_models = ReadModels(pg, env)
-        read_models.rebuild()
-        with Store(pg, settings.cipher_key) as store, read_models:
-            read_models.wait_caught_up(store.applications(), timeout)
-        read_models.refresher.close()
+    try:
+        chosen(names)
+    except ValueError as exc:
+        raise DomainError(str(exc)) from None
+    result = rebuild_online(pg, env, names, progress)
+    refresher = ReadinessRefresher(pg)
+    try:
+        # A running refresher would do it too; sharing the dirty marks is safe.
+        while refresher.refresh_batch() > 0:
+            pass
+    finally:
+        refresher.close()
+    return result

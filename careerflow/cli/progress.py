@@ -71,3 +71,49 @@ def counting(
             bar.update(tasks[part], completed=count)
 
         yield report
+
+
+@contextmanager
+def rated(what: Message, lang: str, unit: str = "events") -> Iterator[Callable[[int, int], None]]:
+    """A callback `(done, total)` drawing one bar with the rate (`unit`/s) and the time
+    left at that rate; nothing off a terminal."""
+    if not live():
+        yield lambda done, total: None
+        return
+    from rich.progress import (
+        BarColumn,
+        MofNCompleteColumn,
+        Progress,
+        ProgressColumn,
+        TextColumn,
+        TimeElapsedColumn,
+        TimeRemainingColumn,
+    )
+    from rich.text import Text
+
+    from careerflow.api import i18n
+    from careerflow.cli.tables import console
+
+    class Rate(ProgressColumn):
+        def render(self, task: Any) -> Text:
+            speed = task.finished_speed or task.speed
+            return Text(f"{speed:,.0f} {unit}/s" if speed else f"– {unit}/s")
+
+    bar = Progress(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        Rate(),
+        TimeElapsedColumn(),
+        TextColumn("ETA"),
+        TimeRemainingColumn(),
+        console=console(err=True),
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(i18n.say(what, lang), total=None)
+
+        def report(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=max(total, done))
+
+        yield report

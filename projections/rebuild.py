@@ -1,0 +1,320 @@
+"""Rebuilds read models without downtime (blue/green): new versions of the chosen
+projections' tables are built in a shadow schema while the old ones keep serving, caught
+up with the live log, then switched in one transaction.
+
+1. Shadow: a fresh schema holds a view of each chosen projection (all read-model tables
+   with the current DDL, and its own tracking table). The events stay where they are.
+2. Bulk: the cycles projection (most of any store) is folded per aggregate and loaded
+   with COPY, indexes after (projections/cycle_fold.py); the others run their batched
+   handlers into the shadow, in large transactions.
+3. Catch up: the shadow follows the log until it is a batch or less behind.
+4. Switch, one transaction: the live tracking table of the projection is locked (the
+   live runner's batch takes its position FOR UPDATE first, so it waits; readers of
+   positions do not), the last events are projected into the shadow, the live tables
+   move to a retired schema and the shadow ones take their place (indexes and
+   constraints move with them), and the live position becomes the shadow's. A reader
+   waits for that commit at most, and then sees the new tables; the live runner's
+   waiting batch finds the moved position and skips what the shadow already holds.
+   Readiness (derived from people, metrics and policies) is marked dirty for everyone
+   in the same transaction: the old scores serve until the refresher recomputes them.
+
+A projection rebuilt alone leaves every other table and position as it was."""
+
+from __future__ import annotations
+
+import logging
+import queue
+import threading
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import psycopg
+from eventsourcing.persistence import InfrastructureFactory, Tracking
+from eventsourcing.projection import Projection, ProjectionRunner
+from psycopg.sql import SQL, Identifier
+
+from careerflow.config import PostgresSettings
+from careerflow.database import schema_lock
+from careerflow.eventstore import PydanticApplication
+from projections.base import EventHandlers, ReadModelView
+from projections.cycle_fold import load_cycles, load_measurements
+from projections.cycles import CyclesProjection
+from projections.metrics import MetricsProjection
+from projections.people import PeopleProjection
+from projections.policies import PoliciesProjection
+from projections.readiness import EVERYONE
+from projections.runner import PROJECTIONS, create_read_models, scratch_schema
+
+log = logging.getLogger(__name__)
+
+# (events done, events in all so far): called as the rebuild moves.
+ProgressFn = Callable[[int, int], None]
+SECTION = 500  # notifications read per query, as the subscription does
+BULK_BATCH = 5_000  # events per shadow transaction while catching up in bulk
+# Switch once the shadow is this close to the head: the rest is projected under the lock.
+SWITCH_GAP = 2_000
+READINESS_INPUTS = (PeopleProjection, MetricsProjection, PoliciesProjection)
+LOCK_TIMEOUT = "10s"  # of the switch; it is retried if readers hold the tables longer
+SWITCH_TRIES = 5
+PROGRESS_CHANNEL = "careerflow_projected"
+
+Pair = tuple[type[PydanticApplication], type[Projection[ReadModelView]]]
+
+
+@dataclass
+class RebuildResult:
+    projections: list[str]
+    events: int = 0
+    rows_loaded: int = 0
+    positions: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def chosen(names: Sequence[str]) -> list[Pair]:
+    """The projections named (by projection or application name, e.g. "cycles" or
+    "cycles_projection"); every one for no names."""
+    if not names:
+        return list(PROJECTIONS)
+    by_name: dict[str, Pair] = {}
+    for app_cls, proj_cls in PROJECTIONS:
+        by_name[proj_cls.name] = by_name[app_cls.name.lower()] = (app_cls, proj_cls)
+        by_name[proj_cls.name.removesuffix("_projection")] = (app_cls, proj_cls)
+    unknown = [n for n in names if n.lower() not in by_name]
+    if unknown:
+        known = ", ".join(p.name.removesuffix("_projection") for _, p in PROJECTIONS)
+        raise ValueError(f"no projection named {', '.join(unknown)} (known: {known})")
+    picked = {by_name[n.lower()] for n in names}
+    return [pair for pair in PROJECTIONS if pair in picked]
+
+
+def events_of(app: PydanticApplication, start: int, stop: int) -> Iterator[tuple[int, Any]]:
+    """(notification id, domain event) from `start` to `stop` inclusive. A thread reads
+    the next sections while this one decodes (the server's time overlaps ours)."""
+    sections: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=4)
+
+    def read() -> None:
+        at = start
+        try:
+            while at <= stop:
+                notifications = app.recorder.select_notifications(at, SECTION, stop=stop)
+                if not notifications:
+                    break
+                sections.put(notifications)
+                at = notifications[-1].id + 1
+        except BaseException as exc:  # handed to the decoding side
+            sections.put(exc)
+            return
+        sections.put(None)
+
+    reader = threading.Thread(target=read, name="rebuild-read", daemon=True)
+    reader.start()
+    while (section := sections.get()) is not None:
+        if isinstance(section, BaseException):
+            raise section
+        for n in section:
+            yield n.id, app.mapper.to_domain_event(n)
+    reader.join()
+
+
+class _Shadow:
+    """One projection being rebuilt: its application (read side), its shadow view."""
+
+    def __init__(self, pair: Pair, env: dict[str, str], progress: Callable[[int], None]) -> None:
+        app_cls, proj_cls = pair
+        self.proj_cls = proj_cls
+        self.app: PydanticApplication = app_cls(env)
+        self.factory = InfrastructureFactory[ReadModelView].construct(
+            env=ProjectionRunner._construct_env(proj_cls.name, env)
+        )
+        self.view = self.factory.tracking_recorder(ReadModelView)
+        self.projection = proj_cls(view=self.view)
+        self.position = 0
+        self.rows = 0
+        self._progress = progress
+
+    @property
+    def name(self) -> str:
+        return self.app.name
+
+    def head(self) -> int:
+        return self.app.recorder.max_notification_id() or 0
+
+    def bulk(self, conninfo: str, schema: str) -> None:
+        """From zero to the head as it is now, set-based where that pays."""
+        head = self.head()
+        if isinstance(self.projection, CyclesProjection):
+            rows, late = load_cycles(
+                conninfo, schema, self.projection, self._counted(events_of(self.app, 1, head))
+            )
+            self.rows += rows
+            for start in range(0, len(late), BULK_BATCH):
+                self.view.apply_batch(self.name, late[start : start + BULK_BATCH])
+            if head:
+                self.view.apply_batch(self.name, [(head, None)])  # the position: the head
+            self.position = head
+        elif isinstance(self.projection, MetricsProjection):
+            rows, _ = load_measurements(
+                conninfo, schema, self._counted(events_of(self.app, 1, head))
+            )
+            self.rows += rows
+            if head:
+                self.view.apply_batch(self.name, [(head, None)])  # the position: the head
+            self.position = head
+        else:
+            self.follow(head)
+
+    def follow(self, stop: int, size: int = BULK_BATCH) -> None:
+        """Projects the events after the shadow's position up to `stop` with the batched
+        handlers (one transaction and tracking record per batch)."""
+        projection = self.projection
+        assert isinstance(projection, EventHandlers)
+        batch: list[tuple[Any, Tracking]] = []
+        for nid, event in self._counted(events_of(self.app, self.position + 1, stop)):
+            batch.append((event, Tracking(application_name=self.name, notification_id=nid)))
+            if len(batch) >= size:
+                projection.process_batch(batch)
+                batch = []
+        if batch:
+            projection.process_batch(batch)
+        self.position = max(self.position, self.view.max_tracking_id(self.name) or 0)
+
+    def _counted(self, events: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+        done = 0
+        for item in events:
+            yield item
+            done += 1
+            if done % SECTION == 0:
+                self._progress(SECTION)
+        self._progress(done % SECTION)
+
+    def close(self) -> None:
+        self.factory.close()
+        self.app.close()
+
+
+def rebuild_online(
+    pg: PostgresSettings,
+    env: dict[str, str],
+    names: Sequence[str] = (),
+    progress: ProgressFn | None = None,
+) -> RebuildResult:
+    """Rebuilds the named projections (every one for none) aside and switches them in;
+    the live read models serve throughout and their runner may keep running."""
+    pairs = chosen(names)
+    started = time.monotonic()
+    result = RebuildResult(projections=[p.name for _, p in pairs])
+    live = pg.schema_name or "public"
+    shadow = scratch_schema("rebuild")
+    done = total = 0
+
+    def moved(n: int) -> None:
+        nonlocal done
+        done += n
+        if progress is not None:
+            progress(done, max(done, total))
+
+    with psycopg.connect(pg.conninfo(), autocommit=True) as admin:
+        missing = [
+            p.name
+            for _, p in pairs
+            if admin.execute(
+                "SELECT to_regclass(%s)", (f'"{live}"."{p.name}_tracking"',)
+            ).fetchone()
+            == (None,)
+        ]
+        if missing:  # a first start: the live tables and positions exist to be swapped
+            with schema_lock(pg):  # as the runner's start: one process creates them
+                create_read_models(pg, env)
+        admin.execute(SQL("CREATE SCHEMA {0}").format(Identifier(shadow)))
+        shadow_env = dict(env)
+        shadow_env.update({f"{p.name.upper()}_POSTGRES_SCHEMA": shadow for _, p in pairs})
+        shadows: list[_Shadow] = []
+        try:
+            shadows = [_Shadow(pair, shadow_env, moved) for pair in pairs]
+            total = sum(s.head() for s in shadows)
+            for s in shadows:
+                s.bulk(pg.conninfo(), shadow)
+                result.rows_loaded += s.rows
+            for s in shadows:
+                # Catch up until close to the head: the switch holds the live runner of
+                # this projection back only while it projects that last stretch.
+                while (head := s.head()) - s.position > SWITCH_GAP:
+                    total += head - s.position
+                    s.follow(head)
+                _switch(pg, live, shadow, s, admin)
+                result.positions[s.proj_cls.name] = s.position
+        finally:
+            for s in shadows:
+                s.close()
+            admin.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(shadow)))
+    result.events = done
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def _switch(
+    pg: PostgresSettings,
+    live: str,
+    shadow: str,
+    s: _Shadow,
+    admin: psycopg.Connection[Any],
+) -> None:
+    """The atomic part: under the lock of the live position, the last events into the
+    shadow, the tables swapped, the position moved with them."""
+    owned: list[str] = list(getattr(s.proj_cls, "owned_tables", []))
+    tracking = s.view.tracking_table_name
+    for attempt in range(1, SWITCH_TRIES + 1):
+        retired = scratch_schema("retired")
+        try:
+            with psycopg.connect(pg.conninfo()) as conn, conn.transaction():
+                conn.execute(f"SET LOCAL lock_timeout = '{LOCK_TIMEOUT}'")
+                # Blocks the live runner's next batch of this projection (it locks its
+                # position row FOR UPDATE first); plain reads of positions go on.
+                conn.execute(
+                    SQL("LOCK TABLE {0} IN EXCLUSIVE MODE").format(Identifier(live, tracking))
+                )
+                s.follow(s.head())  # committed in the shadow; nothing live moves now
+                if issubclass(s.proj_cls, READINESS_INPUTS):
+                    # Before the tables' locks: the refresher takes this row, then reads.
+                    conn.execute(
+                        SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(
+                            Identifier(live, "rm_readiness_dirty")
+                        ),
+                        (EVERYONE,),
+                    )
+                conn.execute(SQL("CREATE SCHEMA {0}").format(Identifier(retired)))
+                for table in owned:
+                    conn.execute(
+                        SQL("ALTER TABLE {0} SET SCHEMA {1}").format(
+                            Identifier(live, table), Identifier(retired)
+                        )
+                    )
+                    conn.execute(
+                        SQL("ALTER TABLE {0} SET SCHEMA {1}").format(
+                            Identifier(shadow, table), Identifier(live)
+                        )
+                    )
+                conn.execute(
+                    SQL(
+                        "INSERT INTO {0} (application_name, notification_id) VALUES (%s, %s) "
+                        "ON CONFLICT (application_name) DO UPDATE "
+                        "SET notification_id = EXCLUDED.notification_id"
+                    ).format(Identifier(live, tracking)),
+                    (s.name, s.position),
+                )
+                # As every projected batch does on main since session 9 (base.py's
+                # PROGRESS_CHANNEL): wakes the readiness refresher and position waiters.
+                conn.execute("SELECT pg_notify(%s, %s)", (PROGRESS_CHANNEL, s.name))
+        except (psycopg.errors.LockNotAvailable, psycopg.errors.DeadlockDetected) as exc:
+            # A reader held the tables too long, or took them in the other order (the
+            # readiness refresher reads several in one transaction): all rolled back,
+            # nothing switched; try again.
+            log.warning("rebuild of %s: switch not done (%s), try %d",
+                        s.proj_cls.name, type(exc).__name__, attempt)  # fmt: skip
+            if attempt == SWITCH_TRIES:
+                raise
+            continue
+        admin.execute(SQL("DROP SCHEMA IF EXISTS {0} CASCADE").format(Identifier(retired)))
+        return
