@@ -11,6 +11,7 @@ from psycopg.sql import SQL
 
 from aggregates.metric_ledger import MetricLedger
 from projections.base import Apply, EventHandlers, event_of, handles
+from projections.metric_ranks import record_values
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EVERYONE = "*"
@@ -18,7 +19,7 @@ EVERYONE = "*"
 
 class MetricsProjection(EventHandlers):
     name = "metrics_projection"
-    owned_tables: ClassVar[list[str]] = ["rm_measurement"]
+    owned_tables: ClassVar[list[str]] = ["rm_measurement", "rm_metric_rank"]
     aggregates = (MetricLedger,)
     # Only advance tracking: a ledger opening carries no measurement.
     ignored = (event_of(MetricLedger, "Opened"),)
@@ -65,6 +66,17 @@ class MetricsProjection(EventHandlers):
                     "batch_id = EXCLUDED.batch_id, ledger_version = EXCLUDED.ledger_version"
                 ).format(table),
                 rows,
+            )
+            # The monthly ranking that promotion reports read (projections.metric_ranks).
+            record_values(
+                curs,
+                self.view.table("rm_metric_rank"),
+                self.view.table("rm_employee"),
+                (
+                    (m.metric, m.period, m.employee_id, m.value)
+                    for m in e.measurements
+                    if not m.item and MONTH.match(m.period)
+                ),
             )
             if everyone:
                 return  # this batch already marked the whole organisation dirty

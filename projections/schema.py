@@ -62,6 +62,21 @@ READ_MODEL_TABLES: dict[str, str] = {
             evaluation jsonb,
             policy_versions jsonb NOT NULL
         )""",
+    # Each month's values of each metric with the employee's role and whether they are
+    # active: the population that top-percent rules rank against, so that one employee's
+    # percentile is two index counts (projections.metric_ranks), not a scan of every peer.
+    # The metrics projection writes the values, the people projection the role and
+    # `active` (both under one advisory lock). `value` is the rank key (rounded).
+    "rm_metric_rank": """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_metric_rank (
+            metric text NOT NULL,
+            period text NOT NULL,
+            employee_id text NOT NULL,
+            role text,
+            active boolean NOT NULL,
+            value double precision NOT NULL,
+            PRIMARY KEY (metric, period, employee_id)
+        )""",
     # Employees whose readiness must be recomputed; filled in the same transaction as
     # the rows that made it stale, drained by the refresher.
     "rm_readiness_dirty": """
@@ -238,6 +253,16 @@ READ_MODEL_INDEXES: list[str] = [
     "ON {schema}.rm_measurement (metric, period)",
     # The latest month on record is asked for on every metric event (bench/README.md).
     "CREATE INDEX IF NOT EXISTS rm_measurement_period ON {schema}.rm_measurement (period)",
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_peers "
+    "ON {schema}.rm_metric_rank (metric, period, role, value) WHERE active",
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_employee ON {schema}.rm_metric_rank (employee_id)",
+    # A store projected before rm_metric_rank existed: filled once from the rows there.
+    "INSERT INTO {schema}.rm_metric_rank "
+    "SELECT m.metric, m.period, m.employee_id, e.role, coalesce(e.active, false), "
+    "round(m.value::numeric, 6)::double precision FROM {schema}.rm_measurement m "
+    "LEFT JOIN {schema}.rm_employee e USING (employee_id) "
+    "WHERE m.item = '' AND m.period ~ '^[0-9]{{4}}-[0-9]{{2}}$' "
+    "AND NOT EXISTS (SELECT 1 FROM {schema}.rm_metric_rank) ON CONFLICT DO NOTHING",
     "CREATE INDEX IF NOT EXISTS rm_employee_team ON {schema}.rm_employee (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
     # The people directory pages by name (then id): projections/people_queries.py.
