@@ -5,21 +5,25 @@ every peer's measurements (projections.readiness.role_percentiles, which the ref
 still uses for everyone at once; both give the same percentiles: tests/test_metric_ranks.py).
 
 Consistency between the two projections: each takes the same transaction-scoped advisory
-lock before it touches the ranking, and reads the other's table only after it holds it.
-Whichever commits first, the second sees its rows (READ COMMITTED: every statement after
-the lock has a new snapshot), so a value is never left with a stale role."""
+lock before its batch writes anything (`RankingLock`), so their batches run one after
+the other: whichever commits first, the second sees its rows (READ COMMITTED: every
+statement after the lock has a new snapshot), and a value is never left with a stale
+role. Taken first, before any other row lock, it adds no lock cycle (taken later, it
+deadlocked against the readiness marks both projections write)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Sequence
+from typing import Any, ClassVar
 
+from eventsourcing.persistence import Tracking
 from psycopg import Connection, Cursor
 from psycopg.rows import DictRow
 from psycopg.sql import SQL, Identifier
 
 from aggregates.evaluation import percentile_of_rank, rank_key
 from aggregates.ladder import Role
+from projections.base import Apply, EventHandlers
 
 RANK_LOCK_KEY = 0x6361726565720010  # "career" + 16 (1-3: runner, refresher, schema)
 
@@ -29,6 +33,37 @@ Value = tuple[str, str, str, float]
 
 def lock_ranking(curs: Cursor[DictRow]) -> None:
     curs.execute("SELECT pg_advisory_xact_lock(%s)", (RANK_LOCK_KEY,))
+
+
+class RankingLock(EventHandlers):
+    """A batch with an event of `ranking_events` (empty: any event) takes the ranking
+    lock at its first change, before anything else is written; other batches do not (a
+    projection held behind does not hold the other one's moves and renames)."""
+
+    ranking_events: ClassVar[tuple[type, ...]] = ()
+
+    def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
+        self._lock_batch = not self.ranking_events or any(
+            isinstance(event, self.ranking_events) for event, _ in batch
+        )
+        super().process_batch(batch)
+
+    def begin_batch(self) -> None:
+        super().begin_batch()
+        self._ranking_locked = False
+
+    def change_for(self, domain_event: Any) -> Apply | None:
+        change = super().change_for(domain_event)
+        if change is None or not getattr(self, "_lock_batch", True):
+            return change
+
+        def locked(curs: Cursor[DictRow]) -> None:
+            if not getattr(self, "_ranking_locked", False):
+                lock_ranking(curs)
+                self._ranking_locked = True
+            change(curs)
+
+        return locked
 
 
 def record_values(
@@ -43,7 +78,6 @@ def record_values(
     if not latest:
         return
     keys = list(latest)
-    lock_ranking(curs)
     curs.execute(
         SQL(
             "INSERT INTO {0} (metric, period, employee_id, role, active, value) "
@@ -68,7 +102,6 @@ def record_employee(
 ) -> None:
     """The people projection's part, after it changed an employee's row: their values take
     the role and `active` now projected (`where` selects them in `rm_employee` e)."""
-    lock_ranking(curs)
     curs.execute(
         SQL(
             "UPDATE {0} r SET role = e.role, active = e.active FROM {1} e "

@@ -10,14 +10,14 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from aggregates.metric_ledger import MetricLedger
-from projections.base import Apply, EventHandlers, event_of, handles
-from projections.metric_ranks import record_values
+from projections.base import Apply, event_of, handles
+from projections.metric_ranks import RankingLock, record_values
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EVERYONE = "*"
 
 
-class MetricsProjection(EventHandlers):
+class MetricsProjection(RankingLock):
     name = "metrics_projection"
     owned_tables: ClassVar[list[str]] = ["rm_measurement", "rm_metric_rank"]
     aggregates = (MetricLedger,)
@@ -29,6 +29,7 @@ class MetricsProjection(EventHandlers):
         self.begin_batch()
 
     def begin_batch(self) -> None:
+        super().begin_batch()
         # Dirty marks are a set: once per batch is enough, and once the organisation is
         # marked ('*'), the batch's other events need no checks for it.
         self._marked: set[str] = set()

@@ -10,14 +10,20 @@ from psycopg.sql import SQL
 
 from aggregates.employee import Employee
 from aggregates.organisation import Organisation
-from projections.base import Apply, EventHandlers, event_of, handles
-from projections.metric_ranks import record_employee
+from projections.base import Apply, event_of, handles
+from projections.metric_ranks import RankingLock, record_employee
 
 
-class PeopleProjection(EventHandlers):
+class PeopleProjection(RankingLock):
     name = "people_projection"
     owned_tables: ClassVar[list[str]] = ["rm_team", "rm_employee"]
     aggregates = (Organisation, Employee)
+    # The events that change what the monthly ranking keeps (projections.metric_ranks).
+    ranking_events: ClassVar[tuple[type, ...]] = (
+        event_of(Employee, "Hired"),
+        event_of(Employee, "RoleChanged"),
+        event_of(Employee, "Left"),
+    )
     # Only advance tracking: the organisation's founding names no team or person.
     ignored = (event_of(Organisation, "Founded"),)
 

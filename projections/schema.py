@@ -253,16 +253,6 @@ READ_MODEL_INDEXES: list[str] = [
     "ON {schema}.rm_measurement (metric, period)",
     # The latest month on record is asked for on every metric event (bench/README.md).
     "CREATE INDEX IF NOT EXISTS rm_measurement_period ON {schema}.rm_measurement (period)",
-    "CREATE INDEX IF NOT EXISTS rm_metric_rank_peers "
-    "ON {schema}.rm_metric_rank (metric, period, role, value) WHERE active",
-    "CREATE INDEX IF NOT EXISTS rm_metric_rank_employee ON {schema}.rm_metric_rank (employee_id)",
-    # A store projected before rm_metric_rank existed: filled once from the rows there.
-    "INSERT INTO {schema}.rm_metric_rank "
-    "SELECT m.metric, m.period, m.employee_id, e.role, coalesce(e.active, false), "
-    "round(m.value::numeric, 6)::double precision FROM {schema}.rm_measurement m "
-    "LEFT JOIN {schema}.rm_employee e USING (employee_id) "
-    "WHERE m.item = '' AND m.period ~ '^[0-9]{{4}}-[0-9]{{2}}$' "
-    "AND NOT EXISTS (SELECT 1 FROM {schema}.rm_metric_rank) ON CONFLICT DO NOTHING",
     "CREATE INDEX IF NOT EXISTS rm_employee_team ON {schema}.rm_employee (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",
     # The people directory pages by name (then id): projections/people_queries.py.
@@ -392,4 +382,26 @@ READ_MODEL_INDEXES += [
     "ON {schema}.rm_assessment_task (rater_id, round_id)",
     "CREATE INDEX IF NOT EXISTS rm_assessment_profile_employee "
     "ON {schema}.rm_assessment_profile (employee_id)",
+]
+
+# The monthly ranking's indexes and one-time fill come last: a view creating its tables
+# locks each table it indexes, while running projections write rm_employee and
+# rm_measurement before rm_metric_rank; the same order here keeps that free of lock
+# cycles (indexing rm_metric_rank before rm_employee deadlocked against the people
+# projection).
+READ_MODEL_INDEXES += [
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_peers "
+    "ON {schema}.rm_metric_rank (metric, period, role, value) WHERE active",
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_employee ON {schema}.rm_metric_rank (employee_id)",
+    # A store projected before rm_metric_rank existed: filled once from the rows there.
+    # Only then is the INSERT run at all (an INSERT locks its table even when it writes
+    # nothing, and views create their tables concurrently: that deadlocked).
+    "DO $fill$ BEGIN IF NOT EXISTS (SELECT 1 FROM {schema}.rm_metric_rank) "
+    "AND EXISTS (SELECT 1 FROM {schema}.rm_measurement) THEN "
+    "INSERT INTO {schema}.rm_metric_rank "
+    "SELECT m.metric, m.period, m.employee_id, e.role, coalesce(e.active, false), "
+    "round(m.value::numeric, 6)::double precision FROM {schema}.rm_measurement m "
+    "LEFT JOIN {schema}.rm_employee e USING (employee_id) "
+    "WHERE m.item = '' AND m.period ~ '^[0-9]{{4}}-[0-9]{{2}}$' ON CONFLICT DO NOTHING; "
+    "END IF; END $fill$",
 ]
