@@ -277,7 +277,7 @@ def potential_score(
 def _sort_key(value: float, direction: str) -> float:
     if direction not in ("higher", "lower"):
         raise ValueError(f"direction must be 'higher' or 'lower', got {direction!r}")
-    return -round(value, _DIGITS) if direction == "higher" else round(value, _DIGITS)
+    return -rank_key(value) if direction == "higher" else rank_key(value)
 
 
 def _competition_ranks(values: Mapping[str, float | None], direction: str) -> dict[str, int]:
@@ -323,9 +323,20 @@ def percentile_ranks(
     n = len(present)
     ranks = _competition_ranks(present, direction)
     return {
-        e: round(100.0 * (n - ranks[e] + 1) / n, _DIGITS) if e in present else 0.0
+        e: percentile_of_rank(ranks[e], n) if e in present else 0.0
         for e in sorted(values_by_employee)
     }
+
+
+def rank_key(value: float) -> float:
+    """The value as ranks compare it (rounded: float-noise immunity); a read model that
+    ranks by counting (projections.metric_ranks) stores this."""
+    return round(value, _DIGITS)
+
+
+def percentile_of_rank(rank: int, n: int) -> float:
+    """The percentile (100 = best) of competition rank `rank` among `n` values."""
+    return round(100.0 * (n - rank + 1) / n, _DIGITS)
 
 
 def team_averages(values_by_employee: Mapping[str, Mapping[str, float | None]]) -> dict[str, float]:

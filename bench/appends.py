@@ -1,5 +1,5 @@
 """Event appends per second through the application (pydantic event → orjson → our
-recorder: table lock, NOTIFY, insert, ids, and the hash chain), against raw psycopg
+recorder's one statement: table lock, NOTIFY, insert, ids, and the hash chain), against raw psycopg
 inserts of the very same stored rows into a table of the same shape, in transactions of
 the same size (no lock, no chain, no serialisation).
 
@@ -143,9 +143,9 @@ async def run(lab: Lab, events: int, batch: int, streams: int) -> Report:
                     len(rows) / raw_seconds,
                 )
         report.note(
-            "application = `Application.save`: pydantic event → orjson → LOCK TABLE, NOTIFY, "
-            "INSERT ... unnest, ids, hash chain (one SELECT of the heads + one INSERT) in one "
-            "transaction; pipelined (2 round trips) up to 16 KiB of events, else 5 round trips."
+            "application = `Application.save`: pydantic event → orjson → one statement in "
+            "autocommit, the recorder's PL/pgSQL append function: LOCK TABLE, NOTIFY, INSERT "
+            "... unnest (binary arrays), ids, hash chain rows; one round trip per save."
         )
     finally:
         lab.drop(pg)

@@ -7,8 +7,13 @@ from typing import Any, ClassVar, cast
 from uuid import UUID
 
 import orjson
-from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.application import (
+    AggregateNotFoundError,
+    Application,
+    ProcessingEvent,
+    Recording,
+)
+from eventsourcing.domain import CollectEventsProtocol, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
@@ -54,6 +59,34 @@ class PydanticMapper(Mapper[Any]):
         return cast(dict[str, Any], self.transcoder.decode(stored_state))
 
 
+class CollectingEvent(ProcessingEvent[Any]):
+    """The library's ProcessingEvent, asking the (runtime-checkable, structural, so slow:
+    ~40 µs) Protocol questions once per class instead of once per saved object: a third
+    of the Python time of a 100-aggregate save went there."""
+
+    _is_event: ClassVar[dict[type, bool]] = {}
+    _collects: ClassVar[dict[type, bool]] = {}
+
+    def collect_events(self, *objs: Any, **kwargs: Any) -> None:
+        for obj in objs:
+            if obj is None:
+                continue
+            cls = type(obj)
+            is_event = self._is_event.get(cls)
+            if is_event is None:
+                is_event = self._is_event[cls] = isinstance(obj, DomainEventProtocol)
+            if is_event:
+                self.events.append(obj)
+                continue
+            collects = self._collects.get(cls)
+            if collects is None:
+                collects = self._collects[cls] = isinstance(obj, CollectEventsProtocol)
+            if collects:
+                self.events.extend(obj.collect_events())
+            self.aggregates[obj.id] = obj
+        self.saved_kwargs.update(kwargs)
+
+
 class PydanticApplication(Application[Any]):
     env: ClassVar[dict[str, str]] = {
         "TRANSCODER_TOPIC": get_topic(OrjsonTranscoder),
@@ -61,6 +94,16 @@ class PydanticApplication(Application[Any]):
     }
     # Sections of 10 make projection catch-up needlessly chatty.
     log_section_size = 500
+
+    def save(self, *objs: Any, **kwargs: Any) -> list[Recording[Any]]:
+        """The library's save (same steps, same order) with `CollectingEvent`."""
+        processing_event = CollectingEvent()
+        processing_event.collect_events(*objs, **kwargs)
+        recordings = self._record(processing_event)
+        self._take_snapshots(processing_event)
+        self._notify(recordings)
+        self.notify(processing_event.events)  # the library's deprecated hook, as it does
+        return recordings
 
     def find(self, ident: UUID) -> Any | None:
         """The aggregate, or None; one read (`ident in repository` then `get` is two)."""

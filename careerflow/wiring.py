@@ -24,20 +24,21 @@ from careerflow.principal import SYSTEM
 from careerflow.store import Store
 from projections import people as people_view
 from projections.access import token_list, token_page
+from projections.metric_ranks import employee_percentiles
 from projections.notifications import inbox_rows
 from projections.plans import open_plan_ids
 from projections.policies import support_teams
-from projections.readiness import role_percentiles
 
 
 def percentiles_from(read_pool: ConnectionPool) -> RolePercentiles:
-    """Ranks against the whole organisation from the read model (projections.readiness)."""
+    """One employee's ranks against the whole organisation, from the monthly ranking the
+    projections keep (projections.metric_ranks): two index counts per month."""
 
     def read(
-        metric: str, role: Role, months: list[str], direction: str
-    ) -> dict[str, dict[str, float]]:
+        metric: str, role: Role, months: list[str], direction: str, employee_id: str
+    ) -> dict[str, float]:
         with read_pool.connection() as conn:
-            return role_percentiles(conn, metric, role, months, direction)  # type: ignore[arg-type]
+            return employee_percentiles(conn, metric, role, months, direction, employee_id)
 
     return read
 

@@ -10,16 +10,17 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL
 
 from aggregates.metric_ledger import MetricLedger
-from projections.base import Apply, EventHandlers, event_of, handles
+from projections.base import Apply, event_of, handles
+from projections.metric_ranks import RankingLock, record_values
 from projections.paging import Key, Page, PageRequest, keyset
 
 MONTH = re.compile(r"^\d{4}-\d{2}$")
 EVERYONE = "*"
 
 
-class MetricsProjection(EventHandlers):
+class MetricsProjection(RankingLock):
     name = "metrics_projection"
-    owned_tables: ClassVar[list[str]] = ["rm_measurement"]
+    owned_tables: ClassVar[list[str]] = ["rm_measurement", "rm_metric_rank"]
     aggregates = (MetricLedger,)
     # Only advance tracking: a ledger opening carries no measurement.
     ignored = (event_of(MetricLedger, "Opened"),)
@@ -29,6 +30,7 @@ class MetricsProjection(EventHandlers):
         self.begin_batch()
 
     def begin_batch(self) -> None:
+        super().begin_batch()
         # Dirty marks are a set: once per batch is enough, and once the organisation is
         # marked ('*'), the batch's other events need no checks for it.
         self._marked: set[str] = set()
@@ -66,6 +68,17 @@ class MetricsProjection(EventHandlers):
                     "batch_id = EXCLUDED.batch_id, ledger_version = EXCLUDED.ledger_version"
                 ).format(table),
                 rows,
+            )
+            # The monthly ranking that promotion reports read (projections.metric_ranks).
+            record_values(
+                curs,
+                self.view.table("rm_metric_rank"),
+                self.view.table("rm_employee"),
+                (
+                    (m.metric, m.period, m.employee_id, m.value)
+                    for m in e.measurements
+                    if not m.item and MONTH.match(m.period)
+                ),
             )
             if everyone:
                 return  # this batch already marked the whole organisation dirty

@@ -10,14 +10,21 @@ from psycopg.sql import SQL
 
 from aggregates.employee import Employee
 from aggregates.organisation import Organisation
-from projections.base import Apply, EventHandlers, event_of, handles
+from projections.base import Apply, event_of, handles
+from projections.metric_ranks import RankingLock, record_employee
 from projections.paging import Key, Page, PageRequest, keyset
 
 
-class PeopleProjection(EventHandlers):
+class PeopleProjection(RankingLock):
     name = "people_projection"
     owned_tables: ClassVar[list[str]] = ["rm_team", "rm_employee"]
     aggregates = (Organisation, Employee)
+    # The events that change what the monthly ranking keeps (projections.metric_ranks).
+    ranking_events: ClassVar[tuple[type, ...]] = (
+        event_of(Employee, "Hired"),
+        event_of(Employee, "RoleChanged"),
+        event_of(Employee, "Left"),
+    )
     # Only advance tracking: the organisation's founding names no team or person.
     ignored = (event_of(Organisation, "Founded"),)
 
@@ -59,12 +66,14 @@ class PeopleProjection(EventHandlers):
                 ),
             )
             self._mark_dirty(curs, "employee_id = %s", (e.employee_id,))
+            # Values projected before the employee: they now rank in their role.
+            self._rank(curs, "e.employee_id = %s", (e.employee_id,))
 
         return change
 
     @handles(event_of(Employee, "RoleChanged"))
     def _Employee_RoleChanged(self, e: Any) -> Apply:
-        return self._update(e, "role = %s", (str(e.role),))
+        return self._update(e, "role = %s", (str(e.role),), ranks=True)
 
     @handles(event_of(Employee, "Moved"))
     def _Employee_Moved(self, e: Any) -> Apply:
@@ -76,9 +85,11 @@ class PeopleProjection(EventHandlers):
 
     @handles(event_of(Employee, "Left"))
     def _Employee_Left(self, e: Any) -> Apply:
-        return self._update(e, "active = false", ())
+        return self._update(e, "active = false", (), ranks=True)
 
-    def _update(self, e: Any, assignments: str, params: tuple[Any, ...]) -> Apply:
+    def _update(
+        self, e: Any, assignments: str, params: tuple[Any, ...], ranks: bool = False
+    ) -> Apply:
         def change(curs: Cursor[DictRow]) -> None:
             curs.execute(
                 SQL(
@@ -87,8 +98,15 @@ class PeopleProjection(EventHandlers):
                 (*params, e.originator_version, e.originator_id),
             )
             self._mark_dirty(curs, "aggregate_id = %s", (e.originator_id,))
+            if ranks:  # the role or `active` that the monthly ranking keeps changed
+                self._rank(curs, "e.aggregate_id = %s", (e.originator_id,))
 
         return change
+
+    def _rank(self, curs: Cursor[DictRow], where: str, params: tuple[Any, ...]) -> None:
+        record_employee(
+            curs, self.view.table("rm_metric_rank"), self.view.table("rm_employee"), where, params
+        )
 
     def _mark_dirty(self, curs: Cursor[DictRow], where: str, params: tuple[Any, ...]) -> None:
         curs.execute(

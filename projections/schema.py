@@ -62,6 +62,21 @@ READ_MODEL_TABLES: dict[str, str] = {
             evaluation jsonb,
             policy_versions jsonb NOT NULL
         )""",
+    # Each month's values of each metric with the employee's role and whether they are
+    # active: the population that top-percent rules rank against, so that one employee's
+    # percentile is two index counts (projections.metric_ranks), not a scan of every peer.
+    # The metrics projection writes the values, the people projection the role and
+    # `active` (both under one advisory lock). `value` is the rank key (rounded).
+    "rm_metric_rank": """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_metric_rank (
+            metric text NOT NULL,
+            period text NOT NULL,
+            employee_id text NOT NULL,
+            role text,
+            active boolean NOT NULL,
+            value double precision NOT NULL,
+            PRIMARY KEY (metric, period, employee_id)
+        )""",
     # Employees whose readiness must be recomputed; filled in the same transaction as
     # the rows that made it stale, drained by the refresher.
     "rm_readiness_dirty": """
@@ -371,4 +386,26 @@ READ_MODEL_INDEXES += [
     "ON {schema}.rm_assessment_task (rater_id, round_id)",
     "CREATE INDEX IF NOT EXISTS rm_assessment_profile_employee "
     "ON {schema}.rm_assessment_profile (employee_id)",
+]
+
+# The monthly ranking's indexes and one-time fill come last: a view creating its tables
+# locks each table it indexes, while running projections write rm_employee and
+# rm_measurement before rm_metric_rank; the same order here keeps that free of lock
+# cycles (indexing rm_metric_rank before rm_employee deadlocked against the people
+# projection).
+READ_MODEL_INDEXES += [
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_peers "
+    "ON {schema}.rm_metric_rank (metric, period, role, value) WHERE active",
+    "CREATE INDEX IF NOT EXISTS rm_metric_rank_employee ON {schema}.rm_metric_rank (employee_id)",
+    # A store projected before rm_metric_rank existed: filled once from the rows there.
+    # Only then is the INSERT run at all (an INSERT locks its table even when it writes
+    # nothing, and views create their tables concurrently: that deadlocked).
+    "DO $fill$ BEGIN IF NOT EXISTS (SELECT 1 FROM {schema}.rm_metric_rank) "
+    "AND EXISTS (SELECT 1 FROM {schema}.rm_measurement) THEN "
+    "INSERT INTO {schema}.rm_metric_rank "
+    "SELECT m.metric, m.period, m.employee_id, e.role, coalesce(e.active, false), "
+    "round(m.value::numeric, 6)::double precision FROM {schema}.rm_measurement m "
+    "LEFT JOIN {schema}.rm_employee e USING (employee_id) "
+    "WHERE m.item = '' AND m.period ~ '^[0-9]{{4}}-[0-9]{{2}}$' ON CONFLICT DO NOTHING; "
+    "END IF; END $fill$",
 ]

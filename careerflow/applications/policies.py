@@ -3,9 +3,12 @@ commands, and the documents in force for every other command."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, ClassVar, TypeVar, cast
+from uuid import UUID
 
+from eventsourcing.postgres import PostgresApplicationRecorder
+from psycopg.sql import SQL, Identifier
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from aggregates.base import DomainError, command_context
@@ -195,6 +198,51 @@ class Policies(PydanticApplication):
         if parsed is None:  # documents are frozen models: one parse serves every reader
             parsed = self._parsed[cache_key] = model.model_validate(current.document)
         return cast(M, parsed), current.version
+
+    def in_force_each(
+        self, wanted: Sequence[tuple[type[BaseModel], str]]
+    ) -> list[tuple[BaseModel | None, int | None]]:
+        """Each (model, key)'s document in force, parsed, with its version ((None, None)
+        while none is published): what `in_force_if_any` gives for each, with one query
+        for all their stream versions instead of one per document (a promotion report
+        asks for four). Kept documents and parsed versions are shared with the others."""
+        kinds = [(model.model_fields["kind"].default, key) for model, key in wanted]
+        latest = self._stream_versions([policy_uuid(kind, key) for kind, key in kinds])
+        found: list[tuple[BaseModel | None, int | None]] = []
+        for (model, key), (kind, _) in zip(wanted, kinds, strict=True):
+            ident = policy_uuid(kind, key)
+            version = latest.get(ident)
+            doc = self._read.get((kind, key)) if version is not None else None
+            if version is not None and (doc is None or doc.version != version):
+                doc = self.find(ident)
+                if doc is not None:
+                    self._read[(kind, key)] = doc
+            if doc is None or doc.current is None:
+                found.append((None, None))
+                continue
+            cache_key = (model, key, doc.current.version)
+            parsed = self._parsed.get(cache_key)
+            if parsed is None:  # frozen models: one parse serves every reader
+                parsed = self._parsed[cache_key] = model.model_validate(doc.current.document)
+            found.append((parsed, doc.current.version))
+        return found
+
+    def _stream_versions(self, idents: list[UUID]) -> dict[UUID, int]:
+        """The last stored version of each of these documents' streams, in one query."""
+        recorder = self.recorder
+        if not isinstance(recorder, PostgresApplicationRecorder):  # in-memory: tests
+            heads = {ident: recorder.select_events(ident, desc=True, limit=1) for ident in idents}
+            return {ident: last[0].originator_version for ident, last in heads.items() if last}
+        with recorder.datastore.get_connection() as conn:
+            rows = conn.execute(
+                SQL(
+                    "SELECT originator_id, max(originator_version) AS version FROM {0} "
+                    "WHERE originator_id = ANY(%s) GROUP BY originator_id"
+                ).format(Identifier(recorder.datastore.schema, recorder.events_table_name)),
+                (idents,),
+                prepare=True,
+            ).fetchall()
+        return {UUID(str(row["originator_id"])): int(row["version"]) for row in rows}
 
     def current(self, kind: str, key: str) -> PolicyVersion:
         doc = self._get(kind, key)

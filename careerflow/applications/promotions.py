@@ -12,11 +12,12 @@ from aggregates.assessment import PolicySet, VersionedCriteria, assess
 from aggregates.base import DomainError, NotFoundError, command_context
 from aggregates.calendar_periods import month_of, months_back, shift_month
 from aggregates.criteria import CriterionResult
-from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria, parse_document
+from aggregates.documents import MetricCatalog, PotentialWeights, PromotionCriteria
 from aggregates.employee import Employee
 from aggregates.kpi_weights import KpiWeights
 from aggregates.ladder import ROLE_LABELS, Role, is_next_rung, next_role
 from aggregates.metric_ledger import MetricLedger
+from aggregates.not_found import unpublished_policy
 from aggregates.plan_template import add_months
 from aggregates.promotion import (
     ApplicationReport,
@@ -33,11 +34,14 @@ from words.messages import Message, role_word
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
 
-RolePercentiles = Callable[[str, Role, list[str], str], dict[str, dict[str, float]]]
-"""(metric, role, months, direction) -> employee -> month -> percentile among active peers."""
+RolePercentiles = Callable[[str, Role, list[str], str, str], dict[str, float]]
+"""(metric, role, months, direction, employee_id) -> month -> the employee's percentile
+among the active peers of the role (from the read side's monthly ranking)."""
 
 
-def no_ranks(metric: str, role: Role, months: list[str], direction: str) -> dict[str, Any]:
+def no_ranks(
+    metric: str, role: Role, months: list[str], direction: str, employee_id: str
+) -> dict[str, float]:
     """The default read: no organisation to rank against (a standalone application)."""
     return {}
 
@@ -126,6 +130,7 @@ class Promotions(PydanticApplication):
         self._policies = policies
         self.ledger: Callable[[str], MetricLedger | None] = ledger or no_ledger
         self.role_percentiles = role_percentiles
+        self._policy_sets: dict[tuple[Any, ...], PolicySet] = {}
 
     # -- collaborators ---------------------------------------------------------------------
     def employee(self, employee_id: str) -> Employee:
@@ -156,25 +161,41 @@ class Promotions(PydanticApplication):
         )
 
     def policy_set(self, target: Role) -> PolicySet:
-        catalog_v = self.policies.current("metric_catalog", "default")
-        weights_v = self.policies.current("potential_weights", "default")
-        criteria_v = self.policies.current("promotion_criteria", target.value)
-        catalog = parse_document(catalog_v.document)
-        weights = parse_document(weights_v.document)
-        criteria = parse_document(criteria_v.document)
-        assert isinstance(catalog, MetricCatalog)
-        assert isinstance(weights, PotentialWeights)
-        assert isinstance(criteria, PromotionCriteria)
-        kpis, kpis_version = self.policies.in_force_if_any(KpiWeights)
-        return PolicySet(
-            catalog=catalog,
-            catalog_version=catalog_v.version,
-            weights=weights,
-            weights_version=weights_v.version,
-            kpis=kpis,
-            kpis_version=kpis_version,
-            criteria={target: VersionedCriteria(version=criteria_v.version, document=criteria)},
+        """The documents in force: one query for their versions, then parsed documents
+        (and the set itself) kept per version, since a published version never changes."""
+        (catalog, catalog_v), (weights, weights_v), (criteria, criteria_v), (kpis, kpis_v) = (
+            self.policies.in_force_each(
+                [
+                    (MetricCatalog, "default"),
+                    (PotentialWeights, "default"),
+                    (PromotionCriteria, target.value),
+                    (KpiWeights, "default"),
+                ]
+            )
         )
+        if catalog is None:
+            raise unpublished_policy("metric_catalog", "default")
+        if weights is None:
+            raise unpublished_policy("potential_weights", "default")
+        if criteria is None:
+            raise unpublished_policy("promotion_criteria", target.value)
+        assert isinstance(catalog, MetricCatalog) and catalog_v is not None
+        assert isinstance(weights, PotentialWeights) and weights_v is not None
+        assert isinstance(criteria, PromotionCriteria) and criteria_v is not None
+        assert kpis is None or isinstance(kpis, KpiWeights)
+        key = (target, catalog_v, weights_v, criteria_v, kpis_v)
+        kept = self._policy_sets.get(key)
+        if kept is None:
+            kept = self._policy_sets[key] = PolicySet(
+                catalog=catalog,
+                catalog_version=catalog_v,
+                weights=weights,
+                weights_version=weights_v,
+                kpis=kpis,
+                kpis_version=kpis_v,
+                criteria={target: VersionedCriteria(version=criteria_v, document=criteria)},
+            )
+        return kept
 
     # -- commands --------------------------------------------------------------------------
     def open_application(
@@ -227,8 +248,9 @@ class Promotions(PydanticApplication):
             if month_of(e.measurement.period) <= as_of_month
         ]
         entries.sort(key=lambda e: e.version)
-        everyone = self._percentiles(policies, target, Role(employee.role), as_of_month)
-        percentiles = {m: p.get(employee.employee_id, {}) for m, p in everyone.items()}
+        percentiles = self._percentiles(
+            policies, target, Role(employee.role), as_of_month, employee.employee_id
+        )
         assessment = assess(
             employee.employee_id,
             Role(employee.role),
@@ -263,13 +285,15 @@ class Promotions(PydanticApplication):
         )
 
     def _percentiles(
-        self, policies: PolicySet, target: Role, role: Role, as_of_month: str
-    ) -> dict[str, dict[str, dict[str, float]]]:
+        self, policies: PolicySet, target: Role, role: Role, as_of_month: str, employee_id: str
+    ) -> dict[str, dict[str, float]]:
+        """metric -> month -> the employee's percentile among active peers of their role."""
         metrics = policies.streak_metrics(target)
         if not metrics:
             return {}
-        # Ranks against the whole organisation come from the read side (the projection of
-        # every ledger); they are recorded in the report, so the decision can be replayed.
+        # Ranks against the whole organisation come from the read side (the monthly
+        # ranking the projections keep); they are recorded in the report, so the decision
+        # can be replayed.
         return {
             m: self.role_percentiles(
                 m,
@@ -278,6 +302,7 @@ class Promotions(PydanticApplication):
                 policies.catalog.metrics[m].direction
                 if m in policies.catalog.metrics
                 else "higher",
+                employee_id,
             )
             for m in sorted(metrics)
         }
