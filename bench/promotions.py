@@ -3,9 +3,10 @@ same shape.
 
 Each application runs the whole rejected path of `PromotionApplication` on the dev
 server with the real worker: started by HR through `PromotionProcessService`, the report
-built from the ledger and evaluated, the manager notified (created + delivered), the
-decision sent as an Update once the workflow is at manager review, the applicant told;
-the workflow completes. The clock stops when every workflow has finished and the
+built from the ledger and evaluated (saved with the opening), the manager notified
+(created with both channels skipped: no SMTP or webhook here), the decision sent as an
+Update once the workflow is at manager review, the applicant told; the workflow
+completes. Those steps are local activities since the workflow's patches. The clock stops when every workflow has finished and the
 projection runner (a separate process) has every event in the read models, readiness
 included. (The approved path ends with a timer until the 1st of next month, which the
 dev server does not skip; the rejected path is the longest one that completes.)
