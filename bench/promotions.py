@@ -6,10 +6,11 @@ server with the real worker: started by HR through `PromotionProcessService`, th
 built from the ledger and evaluated (saved with the opening), the manager notified
 (created with both channels skipped: no SMTP or webhook here), the decision sent as an
 Update once the workflow is at manager review, the applicant told; the workflow
-completes. Those steps are local activities since the workflow's patches. The clock stops when every workflow has finished and the
-projection runner (a separate process) has every event in the read models, readiness
-included. (The approved path ends with a timer until the 1st of next month, which the
-dev server does not skip; the rejected path is the longest one that completes.)
+completes. Those steps are local activities since the workflow's patches. The clock
+stops when every workflow has finished and the projection runner (a separate process)
+has every event in the read models, readiness included. (The approved path ends with
+a timer until the 1st of next month, which the dev server does not skip; the rejected
+path is the longest one that completes.)
 
 The baselines run `bench.bare.BarePromotion` through the same driver: the same seven
 steps, local activity, timer, query polling and Update, with no-op activities — no
