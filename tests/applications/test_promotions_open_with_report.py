@@ -36,9 +36,7 @@ def saves(world: World) -> list[int]:
 
 
 def shape(events: list[Any]) -> list[tuple[str, str | None, str | None, str | None]]:
-    return [
-        (type(e).__name__, e.meta.actor, e.meta.command_id, e.meta.workflow_id) for e in events
-    ]
+    return [(type(e).__name__, e.meta.actor, e.meta.command_id, e.meta.workflow_id) for e in events]
 
 
 def test_one_save_the_same_events_as_two_steps(world: World) -> None:
