@@ -18,7 +18,13 @@ from careerflow.engine import prepare_database
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import application_env
 from projections.readiness import ReadinessRefresher
-from projections.rebuild import ProgressFn, RebuildResult, chosen, rebuild_online
+from projections.rebuild import (
+    ProgressFn,
+    RebuildResult,
+    known_names,
+    rebuild_online,
+    unknown_names,
+)
 from projections.runner import ReadModels
 from words.messages import Message
 
@@ -101,10 +107,12 @@ def rebuild_read_models(
     principal.require(AccessRole.hr, AccessRole.system, action=Message("rebuild read models"))
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
-    try:
-        chosen(names)
-    except ValueError as exc:
-        raise DomainError(str(exc)) from None
+    if unknown := unknown_names(names):
+        raise DomainError(
+            "no projection named {unknown} (known: {known})",
+            unknown=", ".join(unknown),
+            known=", ".join(known_names()),
+        )
     result = rebuild_online(pg, env, names, progress)
     refresher = ReadinessRefresher(pg)
     try:

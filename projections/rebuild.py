@@ -72,19 +72,33 @@ class RebuildResult:
     seconds: float = 0.0
 
 
+def _by_name() -> dict[str, Pair]:
+    by_name: dict[str, Pair] = {}
+    for app_cls, proj_cls in PROJECTIONS:
+        by_name[proj_cls.name] = by_name[app_cls.name.lower()] = (app_cls, proj_cls)
+        by_name[proj_cls.name.removesuffix("_projection")] = (app_cls, proj_cls)
+    return by_name
+
+
+def known_names() -> list[str]:
+    """The projections' short names ("cycles", "people", ...), as the CLI takes them."""
+    return [p.name.removesuffix("_projection") for _, p in PROJECTIONS]
+
+
+def unknown_names(names: Sequence[str]) -> list[str]:
+    """The names that are no projection's (by projection or application name)."""
+    by_name = _by_name()
+    return [n for n in names if n.lower() not in by_name]
+
+
 def chosen(names: Sequence[str]) -> list[Pair]:
     """The projections named (by projection or application name, e.g. "cycles" or
     "cycles_projection"); every one for no names."""
     if not names:
         return list(PROJECTIONS)
-    by_name: dict[str, Pair] = {}
-    for app_cls, proj_cls in PROJECTIONS:
-        by_name[proj_cls.name] = by_name[app_cls.name.lower()] = (app_cls, proj_cls)
-        by_name[proj_cls.name.removesuffix("_projection")] = (app_cls, proj_cls)
-    unknown = [n for n in names if n.lower() not in by_name]
-    if unknown:
-        known = ", ".join(p.name.removesuffix("_projection") for _, p in PROJECTIONS)
-        raise ValueError(f"no projection named {', '.join(unknown)} (known: {known})")
+    if unknown := unknown_names(names):
+        raise ValueError(f"no projection named {', '.join(unknown)} (known: {known_names()})")
+    by_name = _by_name()
     picked = {by_name[n.lower()] for n in names}
     return [pair for pair in PROJECTIONS if pair in picked]
 
