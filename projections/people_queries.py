@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from aggregates.ladder import LADDER
 from careerflow.principal import AccessRole, Principal
 from projections.paging import bad_cursor, decode_cursor, encode_cursor
-from projections.readiness_queries import pool_members
+from projections.readiness_queries import pool_members, require_pool_reader
 from projections.visibility import reports_of
 from words.messages import Message
 
@@ -302,13 +302,7 @@ class PeopleQueries:
         access rules), ranked by score, then filtered, sorted (score; team by name; role
         from the top rung down) and sliced; `cursor` is the previous page's `next_cursor`."""
         limit = _limit(limit)
-        if caller.role != AccessRole.system:
-            caller.require(
-                AccessRole.manager,
-                AccessRole.hr,
-                AccessRole.auditor,
-                action=Message("see the pool"),
-            )
+        require_pool_reader(caller)
         manager = caller.person_id if caller.role == AccessRole.manager else None
         with self.db.connection() as conn:
             members = pool_members(conn, manager)

@@ -15,6 +15,18 @@ from projections.visibility import REPORTS_SQL, require_visible
 from words.messages import Message
 
 
+def require_pool_reader(principal: Principal) -> None:
+    """Who may see the candidate pool: managers (their reports in it), HR, auditors and
+    the engine itself."""
+    if principal.role != AccessRole.system:
+        principal.require(
+            AccessRole.manager,
+            AccessRole.hr,
+            AccessRole.auditor,
+            action=Message("see the pool"),
+        )
+
+
 class QueryService:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
@@ -65,13 +77,7 @@ class QueryService:
     def candidate_pool(self, principal: Principal) -> list[dict[str, Any]]:
         """The top share (policy `pool_top_fraction`) by potential score; HR and auditors
         see the whole pool, managers the members among their reports."""
-        if principal.role != AccessRole.system:
-            principal.require(
-                AccessRole.manager,
-                AccessRole.hr,
-                AccessRole.auditor,
-                action=Message("see the pool"),
-            )
+        require_pool_reader(principal)
         manager = principal.person_id if principal.role == AccessRole.manager else None
         with self.pool.connection() as conn:
             members = pool_members(conn, manager)
@@ -88,13 +94,7 @@ class QueryService:
         lower id), by rank, filtered by team and role. The pool is a small share of the
         organisation, read through the score index (`pool_members`); the page is cut
         from it by rank."""
-        if principal.role != AccessRole.system:
-            principal.require(
-                AccessRole.manager,
-                AccessRole.hr,
-                AccessRole.auditor,
-                action=Message("see the pool"),
-            )
+        require_pool_reader(principal)
         after = 0
         if page.cursor:
             name, rank = decode_cursor(page.cursor, 2)
