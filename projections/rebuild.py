@@ -41,6 +41,7 @@ from careerflow.eventstore import PydanticApplication
 from projections.base import EventHandlers, ReadModelView
 from projections.cycle_fold import load_cycles, load_measurements
 from projections.cycles import CyclesProjection
+from projections.metric_ranks import RANK_LOCK_KEY
 from projections.metrics import MetricsProjection
 from projections.people import PeopleProjection
 from projections.policies import PoliciesProjection
@@ -259,6 +260,8 @@ def rebuild_online(
                     s.follow(head)
                 _switch(pg, live, shadow, s, admin)
                 result.positions[s.proj_cls.name] = s.position
+            if any(p in (MetricsProjection, PeopleProjection) for _, p in pairs):
+                _refill_ranking(pg, live)
         finally:
             for s in shadows:
                 s.close()
@@ -266,6 +269,28 @@ def rebuild_online(
     result.events = done
     result.seconds = time.monotonic() - started
     return result
+
+
+def _refill_ranking(pg: PostgresSettings, live: str) -> None:
+    """rm_metric_rank is derived from rm_measurement and rm_employee, which two different
+    projections own (the bulk load fills neither side of it): once they are switched in,
+    it is refilled from them under the ranking lock the live projections take before
+    writing it, so no batch interleaves."""
+    ranks, measurements, employees = (
+        Identifier(live, t) for t in ("rm_metric_rank", "rm_measurement", "rm_employee")
+    )
+    with psycopg.connect(pg.conninfo()) as conn:
+        conn.execute("SELECT pg_advisory_xact_lock(%s)", (RANK_LOCK_KEY,))
+        conn.execute(SQL("DELETE FROM {0}").format(ranks))
+        conn.execute(
+            SQL(
+                "INSERT INTO {0} SELECT m.metric, m.period, m.employee_id, e.role, "
+                "coalesce(e.active, false), round(m.value::numeric, 6)::double precision "
+                "FROM {1} m LEFT JOIN {2} e USING (employee_id) "
+                "WHERE m.item = '' AND m.period ~ '^[0-9]{{4}}-[0-9]{{2}}$'"
+            ).format(ranks, measurements, employees)
+        )
+        conn.commit()
 
 
 def _switch(

@@ -19,7 +19,7 @@ import pytest
 from careerflow.api import i18n
 from tests.api.test_pages_team_week import reported_week, stop
 from tests.browser.conftest import Served
-from tests.browser.support import HR
+from tests.browser.support import HR, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     HOMES,
@@ -90,12 +90,7 @@ async def test_a_manager_gives_weekend_feedback_and_agrees_next_weeks_plan(
             await boss.screenshot(name)
 
         # -- the team week, from the menu --------------------------------------------
-        if phone:
-            await page.locator("header details.menu summary").tap()
-            await page.locator('header details.menu a[href="/team/week"]').tap()
-        else:
-            await page.locator('header nav.sections a[href="/team/week"]').click()
-        await page.wait_for_url("**/team/week")
+        await follow_header(page, "/team/week")
         await expect(page.locator("h1")).to_contain_text(week)
         await expect(page.locator("#board table.board tbody tr")).to_have_count(3)
         await expect(page.locator("#totals")).to_be_visible()
