@@ -105,7 +105,8 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[AssessmentRoundWorkflow],
         activities=[
-            *notifications.all(),
+            notifications.create_notification,
+            notifications.deliver_notification,
             *AssessmentActivities(services.store.assessments).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

@@ -64,7 +64,8 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[DevelopmentPlanWorkflow],
         activities=[
-            *notifications.all(),
+            notifications.create_notification,
+            notifications.deliver_notification,
             *PlanActivities(services.store.plans).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

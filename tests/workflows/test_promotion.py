@@ -75,7 +75,8 @@ def run_worker(
     activities = {
         activity_name(a): a
         for a in [
-            *notifications.all(),
+            notifications.create_notification,
+            notifications.deliver_notification,
             *PromotionActivities(services.store.promotions).all(),
             *PlanActivities(services.store.plans).all(),
             working_day_deadlines,

@@ -68,7 +68,8 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[SupportRequestWorkflow],
         activities=[
-            *notifications.all(),
+            notifications.create_notification,
+            notifications.deliver_notification,
             *SupportActivities(services.store.support).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

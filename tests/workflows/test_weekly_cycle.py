@@ -83,7 +83,8 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[WeeklyCycleWorkflow, MonthCloseWorkflow, CycleLauncherWorkflow],
         activities=[
-            *notifications.all(),
+            notifications.create_notification,
+            notifications.deliver_notification,
             *CycleActivities(services.store.cycles, env.client, queue).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
