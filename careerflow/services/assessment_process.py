@@ -68,12 +68,9 @@ class AssessmentProcessService:
         self.task_queue = task_queue
         self.commands = assessments
 
-    async def start_round(
-        self, principal: Principal, request: RoundRequest, events_per_run: int | None = None
-    ) -> RoundStarted:
+    async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
         """HR starts a round. The request is checked here first (every reason at once,
-        nothing started); starting a running round again returns it. `events_per_run`:
-        where a run continues as new (default EVENTS_PER_RUN; tests make it smaller)."""
+        nothing started); starting a running round again returns it."""
         principal.require(AccessRole.hr, action=Message("start 360° assessment rounds"))
         existing = self.commands.find_round(request.round_id)
         if existing is not None and existing.closed:
@@ -88,12 +85,7 @@ class AssessmentProcessService:
         try:
             await self.client.start_workflow(
                 AssessmentRoundWorkflow.run,
-                StartRound(
-                    request=request,
-                    started_by=principal,
-                    bounded=True,
-                    **({"events_per_run": events_per_run} if events_per_run else {}),
-                ),
+                StartRound(request=request, started_by=principal, bounded=True),
                 id=workflow_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,
