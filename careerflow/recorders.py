@@ -166,11 +166,11 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
             )
         )
 
-    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def subscribe(self, gt: int | None = None, topics: Sequence[str] = ()) -> QuietSubscription:
         """The projections' subscription: its listener sleeps until notified."""
         return QuietSubscription(recorder=self, gt=gt, topics=topics)
 
+    @retry((InterfaceError, OperationalError), max_attempts=10, wait=0.2)
     def insert_events(
         self, stored_events: Sequence[StoredEvent], **kwargs: Any
     ) -> Sequence[int] | None:
