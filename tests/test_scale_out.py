@@ -363,9 +363,11 @@ async def _histories(address: str, workflow_ids: list[str], timeout: float) -> l
                 history.started_by.append(started.identity)
                 history.attempts.append(started.attempt)
             elif event.HasField("workflow_task_started_event_attributes"):
-                history.workflow_tasks_by.append(
-                    event.workflow_task_started_event_attributes.identity
-                )
+                # The server records a few workflow tasks without a poller identity (one it
+                # started itself on a completion); they are no third worker, so not counted.
+                identity = event.workflow_task_started_event_attributes.identity
+                if identity:
+                    history.workflow_tasks_by.append(identity)
         out.append(history)
     return out
 
