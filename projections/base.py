@@ -159,14 +159,22 @@ class EventHandlers(Projection[ReadModelView]):
         """Called before a batch's changes are made: a projection that does per-batch
         work (a mark set once per batch) resets its memory of the batch here."""
 
+    def end_batch(self) -> Apply | None:
+        """The change made once after a batch's changes, in its transaction (for work
+        that the batch's changes collected, such as dirty marks); None: nothing."""
+        return None
+
     def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
         """Applies the changes of a batch of events in one transaction (projections/
         runner.py hands over what the subscription has already fetched)."""
         self.begin_batch()
-        self.view.apply_batch(
-            batch[0][1].application_name,
-            [(tracking.notification_id, self.change_for(event)) for event, tracking in batch],
-        )
+        changes = [(t.notification_id, self.change_for(event)) for event, t in batch]
+        finish = self.end_batch()
+        if finish is not None:
+            # Under the last event's position: it runs when any of the batch is fresh,
+            # after the changes that ran (a redelivered part collects nothing).
+            changes.append((changes[-1][0], finish))
+        self.view.apply_batch(batch[0][1].application_name, changes)
 
 
 class TimelineHandlers(EventHandlers):

@@ -28,6 +28,25 @@ class PeopleProjection(RankingLock):
     # Only advance tracking: the organisation's founding names no team or person.
     ignored = (event_of(Organisation, "Founded"),)
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.begin_batch()
+
+    def begin_batch(self) -> None:
+        super().begin_batch()
+        # Whose readiness the batch's changes touched, marked dirty once at its end.
+        self._dirty_ids: set[str] = set()
+        self._dirty_aggregates: set[Any] = set()
+
+    def end_batch(self) -> Apply | None:
+        def mark(curs: Cursor[DictRow]) -> None:
+            if self._dirty_ids:
+                self._mark_dirty(curs, "employee_id = ANY(%s)", (sorted(self._dirty_ids),))
+            if self._dirty_aggregates:
+                self._mark_dirty(curs, "aggregate_id = ANY(%s)", (list(self._dirty_aggregates),))
+
+        return mark
+
     @handles(event_of(Organisation, "TeamDefined"))
     def _Organisation_TeamDefined(self, e: Any) -> Apply:
         team = e.team
@@ -65,7 +84,7 @@ class PeopleProjection(RankingLock):
                     e.originator_version,
                 ),
             )
-            self._mark_dirty(curs, "employee_id = %s", (e.employee_id,))
+            self._dirty_ids.add(e.employee_id)
             # Values projected before the employee: they now rank in their role.
             self._rank(curs, "e.employee_id = %s", (e.employee_id,))
 
@@ -97,7 +116,7 @@ class PeopleProjection(RankingLock):
                 ).format(self.view.table("rm_employee")),
                 (*params, e.originator_version, e.originator_id),
             )
-            self._mark_dirty(curs, "aggregate_id = %s", (e.originator_id,))
+            self._dirty_aggregates.add(e.originator_id)
             if ranks:  # the role or `active` that the monthly ranking keeps changed
                 self._rank(curs, "e.aggregate_id = %s", (e.originator_id,))
 

@@ -14,13 +14,14 @@ from eventsourcing.persistence import ListenNotifySubscription, Tracking
 from psycopg import Cursor
 from psycopg.rows import DictRow, dict_row
 
-from careerflow.apps import Metrics
+from careerflow.apps import Metrics, People
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import load_demo_into
 from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.base import ReadModelView
 from projections.metrics import MetricsProjection
+from projections.people import PeopleProjection
 from projections.runner import BatchingRunner, ReadModels, batch_size
 
 APP = "test_app"
@@ -124,6 +125,44 @@ def test_the_runner_hands_over_what_was_fetched_in_batches_of_at_most_n(
         assert max(sizes) == 7
         assert len(sizes) < head
         assert runner.view.max_tracking_id("metrics") == head
+
+
+def test_readiness_dirty_marks_are_written_once_per_batch(
+    pg: PostgresSettings, services: Engine
+) -> None:
+    load_demo_into(services, reps=30, teams=3, if_empty=False)  # hires, moves, languages
+    head = services.store.people.recorder.max_notification_id() or 0
+    marks: list[int] = []  # dirty-mark statements per batch
+    batches: list[int] = []
+
+    class Counting(PeopleProjection):
+        name = "batch_marks_projection"
+
+        def process_batch(self, batch: Sequence[tuple[Any, Tracking]]) -> None:
+            batches.append(len(batch))
+            marks.append(0)
+            super().process_batch(batch)
+
+        def _mark_dirty(self, curs: Cursor[DictRow], where: str, params: tuple[Any, ...]) -> None:
+            marks[-1] += 1
+            super()._mark_dirty(curs, where, params)
+
+    with BatchingRunner(
+        size=10,
+        application_class=People,
+        projection_class=Counting,
+        view_class=ReadModelView,
+        env=application_env(pg),
+    ) as runner:
+        runner.wait(head, timeout=60)
+    assert len(batches) > 3
+    # At most one statement per kind of mark (by employee id, by aggregate) per batch,
+    # however many of its events touched someone.
+    assert max(marks) <= 2 < max(batches)
+    with psycopg.connect(pg.conninfo()) as conn:
+        employees = {r[0] for r in conn.execute("SELECT employee_id FROM rm_employee")}
+        dirty = {r[0] for r in conn.execute("SELECT employee_id FROM rm_readiness_dirty")}
+    assert len(employees) >= 30 and employees <= dirty
 
 
 def test_the_subscription_keeps_what_it_fetched_where_the_runner_looks() -> None:
