@@ -134,6 +134,21 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
     },
     "Revoked": {"token_id": "4k9x2m7q1p3z", "revoked": True, "already_revoked": False},
     "Me": {"person_id": "E00001", "role": "employee"},
+    "ProfilesPage": {
+        "items": [
+            {
+                "round_id": "2026-q4-big-client",
+                "title": "Big-client competencies Q4",
+                "closed_at": "2026-12-16T10:00:00Z",
+                "gaps": 1,
+            }
+        ],
+        "total": 3,
+        "limit": 1,
+        "next_cursor": (
+            "WyJwcm9maWxlcyIsIjIwMjYtMTItMTZUMTA6MDA6MDArMDA6MDAiLCIyMDI2LXE0LWJpZy1jbGllbnQiXQ"
+        ),
+    },
     "VerifyStarted": {
         "verify_id": _VERIFY_ID,
         "status_url": f"/api/v1/audit/verifications/{_VERIFY_ID}",
