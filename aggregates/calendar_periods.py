@@ -90,11 +90,17 @@ def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None
                 value=value,
                 week=week,
             )
+        # One message per kind, so the kind is said in the reader's language too.
+        if kind == "month":
+            return Message(
+                "expected a month like {example!r}, got {value!r}", example=example, value=value
+            )
+        if kind == "day":
+            return Message(
+                "expected a day like {example!r}, got {value!r}", example=example, value=value
+            )
         return Message(
-            "expected a {kind} like {example!r}, got {value!r}",
-            kind=kind,
-            example=example,
-            value=value,
+            "expected a week like {example!r}, got {value!r}", example=example, value=value
         )
     try:
         period_kind(value)

@@ -71,6 +71,7 @@ from careerflow.api.pages import team_week, team_alerts  # noqa: F401
 from careerflow.api.pages import hr_applications  # noqa: F401
 from careerflow.api.pages import org_import  # noqa: F401
 from careerflow.api.pages import cycle_launch  # noqa: F401
+from careerflow.api.pages import months  # noqa: F401
 from careerflow.api.pages import problems
 # isort: on
 
