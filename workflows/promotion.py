@@ -367,7 +367,7 @@ class PromotionWorkflow:
             return await self._outcome(decision)
         self.busy = True
         try:
-            await self._step(
+            await self._command(
                 PromotionActivities.record_decision,
                 RecordDecision(
                     application_id=self.application_id,
@@ -430,7 +430,7 @@ class PromotionWorkflow:
     async def withdraw(self, request: Withdraw) -> PromotionStatus:
         self.busy = True
         try:
-            await self._step(
+            await self._command(
                 PromotionActivities.record_withdrawal,
                 RecordWithdrawal(
                     application_id=self.application_id,
@@ -460,7 +460,7 @@ class PromotionWorkflow:
             return await self._outcome(review)
         self.busy = True
         try:
-            await self._step(
+            await self._command(
                 PromotionActivities.record_hr_review,
                 RecordHrReview(
                     application_id=self.application_id,
@@ -518,6 +518,14 @@ class PromotionWorkflow:
         regular activity in histories from before it."""
         if workflow.patched(PATCH_LOCAL_STEPS):
             return await run_local(method, arg)
+        return await run(method, arg)
+
+    async def _command(self, method: Callable[[PromotionActivities, A], R], arg: A) -> R:
+        """A step that a person's update asked for: always a regular activity. A local one
+        would write its event before the history records the update, and a workflow task
+        lost to a server restart would then lose the update but keep the event (the store
+        decided, the workflow still waiting); a regular activity is scheduled in the
+        history before it runs, so the two cannot part (tests/fault/test_restarts.py)."""
         return await run(method, arg)
 
     def _status(self) -> PromotionStatus:
