@@ -88,8 +88,7 @@ def build_worker(
         activities=[
             metric_activities.ingest_metrics,
             metric_activities.open_plans_of,
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *PromotionActivities(engine.store.promotions).all(),
             *PlanActivities(engine.store.plans).all(),
             *CycleActivities(engine.store.cycles, client, task_queue).all(),

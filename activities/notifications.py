@@ -11,6 +11,7 @@ its `notification_id`, so receivers can drop duplicates."""
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
@@ -73,6 +74,23 @@ class DeliverNotification(BaseModel):
     channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
 
 
+class SendNotification(CreateNotification):
+    """Create a notification and settle, in the same save, every channel that has
+    nothing to send to; the channels left need `deliver_notification`."""
+
+    channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
+
+
+class Created(BaseModel):
+    """What `create_and_settle` answers: the notification and the channels still to
+    deliver (none when every channel was skipped or settled before)."""
+
+    notification_id: UUID
+    created: bool
+    pending: list[str]
+    position: int | None = None
+
+
 class DeliveryReport(BaseModel):
     notification_id: UUID
     outcomes: dict[str, DeliveryStatus]  # channel → status after this attempt
@@ -107,17 +125,48 @@ class NotificationActivities:
                 SYSTEM, request.key, request.recipient_id, request.kind, title, body, request.ref
             )
 
+    @activity.defn(name="notification_create_and_settle")
+    def create_and_settle(self, request: SendNotification) -> Created:
+        """One save: the Created event carries the channels skipped (not configured, no
+        address), so a notification with nothing to send is done here. Short, on the
+        store only and idempotent on the key: fit for a local activity. Sending stays in
+        `deliver_notification` (a regular activity: SMTP and webhooks are slow)."""
+        channels = _known(request.channels)
+        title, body = request.texts()
+        with _activity_context(f"notify/{request.key}"):
+            recipient = self._recipient(request.recipient_id)
+            skipped = {
+                channel: reason
+                for channel in channels
+                if (reason := self._skip_reason(channel, recipient)) is not None
+            }
+            ref = self.notifications.create(
+                SYSTEM,
+                request.key,
+                request.recipient_id,
+                request.kind,
+                title,
+                body,
+                request.ref,
+                skipped=skipped,
+            )
+            if ref.created:
+                pending = [c for c in channels if c not in skipped]
+            else:  # made before (a retry, or the key reused): what it still lacks
+                existing = self.notifications.get(ref.notification_id)
+                pending = [c for c in channels if not existing.is_settled(c)]
+        return Created(
+            notification_id=ref.notification_id,
+            created=ref.created,
+            pending=pending,
+            position=ref.position,
+        )
+
     @activity.defn(name="deliver_notification")
     def deliver_notification(self, request: DeliverNotification) -> DeliveryReport:
         """Sends on every channel not yet settled and records each outcome; raises while
         a channel failed in a way a retry can fix, so Temporal retries."""
-        unknown = sorted(set(request.channels) - set(CHANNELS))
-        if unknown:
-            raise ApplicationError(
-                f"unknown channels {unknown}; known: {list(CHANNELS)}",
-                type="DeliveryError",
-                non_retryable=True,
-            )
+        _known(request.channels)
         # The channels' clients (SMTP, httpx): imported where they are used, not by the
         # workflows that import this module for its contracts.
         from careerflow.delivery import DeliveryError
@@ -159,6 +208,10 @@ class NotificationActivities:
                 if channel in final.deliveries
             },
         )
+
+    def all(self) -> list[Callable[..., Any]]:
+        """Every notification activity, for a worker to register."""
+        return [self.create_notification, self.create_and_settle, self.deliver_notification]
 
     # -- helpers ---------------------------------------------------------------------
     def _recipient(self, person_id: str) -> Recipient:
@@ -224,14 +277,28 @@ class NotificationActivities:
         )
 
 
-def _activity_context() -> AbstractContextManager[EventMeta]:
-    """Stamps the workflow and activity on the events the services write."""
+def _known(channels: list[str]) -> list[str]:
+    """The channels asked for, each once, all of them known (else a final error)."""
+    unknown = sorted(set(channels) - set(CHANNELS))
+    if unknown:
+        raise ApplicationError(
+            f"unknown channels {unknown}; known: {list(CHANNELS)}",
+            type="DeliveryError",
+            non_retryable=True,
+        )
+    return list(dict.fromkeys(channels))
+
+
+def _activity_context(command: str | None = None) -> AbstractContextManager[EventMeta]:
+    """Stamps the workflow and activity on the events the services write. `command`
+    names the step when the activity id cannot: a local activity's id is a sequence
+    number of its own, which may equal a regular activity's in the same workflow."""
     if not activity.in_activity():
         return contextlib.nullcontext(current_meta())
     info = activity.info()
     return command_context(
         actor=SYSTEM.person_id,
         role=SYSTEM.role.value,
-        command_id=f"{info.workflow_id}/{info.activity_id}",
+        command_id=f"{info.workflow_id}/{command or info.activity_id}",
         workflow_id=info.workflow_id,
     )

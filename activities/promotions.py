@@ -32,6 +32,12 @@ class OpenApplication(BaseModel):
     workflow_id: str
 
 
+class OpenWithReport(OpenApplication):
+    """Opening and the first round's report, in one save."""
+
+    as_of: date
+
+
 class SubmitReport(BaseModel):
     application_id: str
     round: int
@@ -97,6 +103,18 @@ class PromotionActivities:
             request.employee_id,
             request.target_role,
             request.workflow_id,
+        )
+
+    @activity.defn(name="promotion_open_with_report")
+    @business_errors_are_final
+    def open_with_report(self, request: OpenWithReport) -> ReportSummary:
+        return self.commands.open_with_report(
+            request.principal,
+            request.application_id,
+            request.employee_id,
+            request.target_role,
+            request.workflow_id,
+            request.as_of,
         )
 
     @activity.defn(name="promotion_submit_report")
@@ -172,6 +190,7 @@ class PromotionActivities:
     def all(self) -> list[Callable[..., Any]]:
         return [
             self.open,
+            self.open_with_report,
             self.submit_report,
             self.record_decision,
             self.record_reminder,

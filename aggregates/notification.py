@@ -54,6 +54,7 @@ class Notification(Aggregate):
         title: dict[str, str],
         body: dict[str, str],
         ref: dict[str, str] | None = None,
+        skipped: dict[str, str] | None = None,
     ) -> None:
         check_bilingual("title", title)
         check_bilingual("body", body)
@@ -66,7 +67,13 @@ class Notification(Aggregate):
         # No clock readings in the state: an event's apply does not see its timestamp
         # (the read model takes times from the events themselves).
         self.read = False
-        self.deliveries: dict[str, DeliveryOutcome] = {}
+        # Channels with nothing to send to (not configured, no address) are settled at
+        # creation, channel -> reason: one event, not a DeliverySkipped per channel.
+        # Events recorded before this field have none (their skips are events).
+        self.deliveries: dict[str, DeliveryOutcome] = {
+            channel: DeliveryOutcome(status=DeliveryStatus.skipped, detail=reason, attempts=0)
+            for channel, reason in (skipped or {}).items()
+        }
 
     @property
     def created(self) -> datetime:

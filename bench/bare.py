@@ -1,6 +1,10 @@
 """Bare Temporal workflows for the promotion baseline: the promotion's shape (the same
 activities, local activity, timer, query and Update) with no-op activities, so no event
-is written and no read model touched. Kept light: the sandbox re-imports this module."""
+is written and no read model touched. Kept light: the sandbox re-imports this module.
+
+Two shapes, same run: every step a regular activity (the promotion before its
+local-steps patch), or every step a local activity (the most a workflow of this shape
+can gain from local activities)."""
 
 from __future__ import annotations
 
@@ -15,6 +19,11 @@ from temporalio import activity, workflow
 BEFORE_DECISION = 4
 IN_DECISION = 1
 AFTER_DECISION = 2
+
+
+class BareStart(BaseModel):
+    workflow_id: str
+    local: bool = False  # every step as a local activity
 
 
 class Step(BaseModel):
@@ -35,25 +44,30 @@ def noop_local(step: Step) -> Step:
 @workflow.defn(name="BenchBarePromotion")
 class BarePromotion:
     @workflow.init
-    def __init__(self, workflow_id: str) -> None:
-        self.workflow_id = workflow_id
+    def __init__(self, start: BareStart) -> None:
+        self.workflow_id = start.workflow_id
+        self.local = start.local
         self.stage = "starting"
         self.decided = False
 
     async def _steps(self, n: int) -> None:
         for i in range(n):
-            await workflow.execute_activity(
-                noop,
-                Step(workflow_id=self.workflow_id, n=i),
-                start_to_close_timeout=timedelta(seconds=60),
-            )
+            step = Step(workflow_id=self.workflow_id, n=i)
+            if self.local:
+                await workflow.execute_local_activity(
+                    noop_local, step, start_to_close_timeout=timedelta(seconds=60)
+                )
+            else:
+                await workflow.execute_activity(
+                    noop, step, start_to_close_timeout=timedelta(seconds=60)
+                )
 
     @workflow.run
-    async def run(self, workflow_id: str) -> str:
+    async def run(self, start: BareStart) -> str:
         await self._steps(BEFORE_DECISION)
         await workflow.execute_local_activity(
             noop_local,
-            Step(workflow_id=workflow_id, n=0),
+            Step(workflow_id=start.workflow_id, n=0),
             start_to_close_timeout=timedelta(seconds=10),
         )
         self.stage = "manager_review"

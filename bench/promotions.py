@@ -3,16 +3,19 @@ same shape.
 
 Each application runs the whole rejected path of `PromotionApplication` on the dev
 server with the real worker: started by HR through `PromotionProcessService`, the report
-built from the ledger and evaluated, the manager notified (created + delivered), the
-decision sent as an Update once the workflow is at manager review, the applicant told;
-the workflow completes. The clock stops when every workflow has finished and the
-projection runner (a separate process) has every event in the read models, readiness
-included. (The approved path ends with a timer until the 1st of next month, which the
-dev server does not skip; the rejected path is the longest one that completes.)
+built from the ledger and evaluated (saved with the opening), the manager notified
+(created with both channels skipped: no SMTP or webhook here), the decision sent as an
+Update once the workflow is at manager review, the applicant told; the workflow
+completes. Those steps are local activities since the workflow's patches. The clock
+stops when every workflow has finished and the projection runner (a separate process)
+has every event in the read models, readiness included. (The approved path ends with
+a timer until the 1st of next month, which the dev server does not skip; the rejected
+path is the longest one that completes.)
 
-The baseline runs `bench.bare.BarePromotion` through the same driver: the same seven
-activities, local activity, timer, query polling and Update, with no-op activities — no
-event written, no read model."""
+The baselines run `bench.bare.BarePromotion` through the same driver: the same seven
+steps, local activity, timer, query polling and Update, with no-op activities — no
+event written, no read model — once with every step a regular activity and once with
+every step a local activity."""
 
 from __future__ import annotations
 
@@ -27,7 +30,7 @@ from temporalio.worker import Worker
 
 from aggregates.ladder import Role, next_role
 from aggregates.promotion import Stage
-from bench.bare import BarePromotion, noop, noop_local
+from bench.bare import BarePromotion, BareStart, noop, noop_local
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import load_org
 from bench.stack import ProjectionProcess, wait_caught_up
@@ -89,12 +92,14 @@ async def _promotions(
     return elapsed(), _events(pg) - before
 
 
-async def _bare(client: Client, n: int, concurrency: int) -> float:
+async def _bare(client: Client, n: int, concurrency: int, local: bool) -> float:
     queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
     run = uuid.uuid4().hex[:6]
 
     async def one(ident: str) -> None:
-        handle = await client.start_workflow(BarePromotion.run, ident, id=ident, task_queue=queue)
+        handle = await client.start_workflow(
+            BarePromotion.run, BareStart(workflow_id=ident, local=local), id=ident, task_queue=queue
+        )
         while await handle.query(BarePromotion.current) != "manager_review":
             await asyncio.sleep(POLL)
         await handle.execute_update(BarePromotion.decide, "not this year")
@@ -124,13 +129,22 @@ async def run(lab: Lab, applications: int, concurrency: int) -> Report:
         with Engine(open_store(pg)) as services, ProjectionProcess(pg):
             await asyncio.to_thread(wait_caught_up, pg, 600)
             seconds, events = await _promotions(env.client, services, pg, reps, concurrency)
-        bare_seconds = await _bare(env.client, len(reps), concurrency)
+        bare_seconds = await _bare(env.client, len(reps), concurrency, local=False)
+        local_seconds = await _bare(env.client, len(reps), concurrency, local=True)
+        engine = "promotions end to end (events written, read models updated)"
         report.add(
-            "promotions end to end (events written, read models updated)",
+            engine,
             len(reps) / seconds,
             "wf/s",
-            "bare workflows, same activities, no events",
+            "bare workflows, same steps as regular activities, no events",
             len(reps) / bare_seconds,
+        )
+        report.add(
+            engine,
+            len(reps) / seconds,
+            "wf/s",
+            "bare workflows, same steps as local activities, no events",
+            len(reps) / local_seconds,
         )
         report.note(
             f"{len(reps)} applications, {concurrency} in flight; {events / len(reps):.1f} "

@@ -30,7 +30,7 @@ class NotificationsProjection(EventHandlers):
             curs.execute(
                 SQL(
                     "INSERT INTO {0} (notification_id, key, recipient_id, kind, title, body, "
-                    "ref, created_at) VALUES (%s, %s, %s, %s, %s, %s, %s, %s) "
+                    "ref, created_at, delivered) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s) "
                     "ON CONFLICT (notification_id) DO NOTHING"
                 ).format(self.view.table("rm_inbox")),
                 (
@@ -42,6 +42,13 @@ class NotificationsProjection(EventHandlers):
                     Jsonb(e.body),
                     Jsonb(e.ref) if e.ref is not None else None,
                     e.timestamp,
+                    # Channels skipped at creation: the same row as DeliverySkipped events
+                    # gave before they became a field of Created (older events lack it).
+                    Jsonb(
+                        dict.fromkeys(
+                            getattr(e, "skipped", None) or {}, DeliveryStatus.skipped.value
+                        )
+                    ),
                 ),
             )
 

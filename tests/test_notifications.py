@@ -36,7 +36,9 @@ with workflow.unsafe.imports_passed_through():
     from activities.notifications import (
         CreateNotification,
         DeliverNotification,
+        MessageIn,
         NotificationActivities,
+        SendNotification,
     )
     from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
     from aggregates.ladder import Role
@@ -486,6 +488,77 @@ def test_rebuilt_inbox_is_the_same(
     assert dump_inbox(pg) == before
 
 
+def settle(acts: NotificationActivities, key: str, recipient: str) -> Any:
+    return acts.create_and_settle(
+        SendNotification(
+            key=key,
+            recipient_id=recipient,
+            kind="promotion.reminder",
+            title=MessageIn.model_validate(ANNOUNCED.to_json()),
+            body=MessageIn.model_validate(PROMOTED.to_json()),
+            ref=REF,
+        )
+    )
+
+
+def events_of(pg: PostgresSettings, ident: uuid.UUID) -> list[str]:
+    with psycopg.connect(pg.conninfo()) as conn:
+        rows = conn.execute(
+            "SELECT topic FROM notifications_events WHERE originator_id = %s "
+            "ORDER BY originator_version",
+            (ident,),
+        ).fetchall()
+    return [str(r[0]).rsplit(".", 1)[-1] for r in rows]
+
+
+def test_idle_channels_are_settled_in_the_created_event_same_inbox_row(
+    services: Engine, smtp: Smtp, read_models: ReadModels, pg: PostgresSettings
+) -> None:
+    """One save for a notification with nothing to send: the skipped channels are a field
+    of Created, not a DeliverySkipped event each; the inbox row is the one the old events
+    (create, then deliver recording the skips) give."""
+    acts = NotificationActivities(services.notifications, services.people, smtp.settings, None)
+    old = send(services, "old/1", recipient="H001")
+    acts.deliver_notification(DeliverNotification(notification_id=old))
+    new = settle(acts, "new/1", "H001")
+    assert new.created and new.pending == []
+    assert events_of(pg, old) == ["Created", "DeliverySkipped", "DeliverySkipped"]
+    assert events_of(pg, new.notification_id) == ["Created"]
+    before, after = (services.notifications.get(i) for i in (old, new.notification_id))
+    assert after.deliveries == before.deliveries
+    assert after.is_settled("email") and after.is_settled("webhook")
+    projected(read_models, services)
+    rows = [inbox_row(pg, i) for i in (old, new.notification_id)]
+    assert (
+        rows[0]["delivered"] == rows[1]["delivered"] == {"email": "skipped", "webhook": "skipped"}
+    )
+    # Again (a retried local activity): nothing new, nothing left to deliver.
+    again = settle(acts, "new/1", "H001")
+    assert (again.created, again.pending) == (False, [])
+    assert events_of(pg, new.notification_id) == ["Created"]
+
+
+def test_configured_channels_are_left_to_the_delivery(
+    services: Engine, smtp: Smtp, read_models: ReadModels, pg: PostgresSettings
+) -> None:
+    acts = NotificationActivities(services.notifications, services.people, smtp.settings, None)
+    made = settle(acts, "new/2", "E1")
+    assert made.pending == ["email"]  # the webhook is not configured: settled at creation
+    assert settle(acts, "new/2", "E1").pending == ["email"]  # not delivered yet
+    report = acts.deliver_notification(
+        DeliverNotification(notification_id=made.notification_id, channels=made.pending)
+    )
+    assert report.outcomes == {"email": "delivered"}
+    assert len(smtp.mail.to("e1@example.invalid")) == 1
+    assert settle(acts, "new/2", "E1").pending == []
+    assert events_of(pg, made.notification_id) == ["Created", "Delivered"]
+    projected(read_models, services)
+    assert inbox_row(pg, made.notification_id)["delivered"] == {
+        "email": "delivered",
+        "webhook": "skipped",
+    }
+
+
 def dump_inbox(pg: PostgresSettings) -> list[dict[str, Any]]:
     with psycopg.connect(pg.conninfo(), row_factory=dict_row) as conn:
         return [dict(r) for r in conn.execute("SELECT * FROM rm_inbox ORDER BY key")]
@@ -513,7 +586,7 @@ async def test_notify_from_a_workflow_creates_and_emails(
             env.client,
             task_queue=queue,
             workflows=[NotifyForTestWorkflow],
-            activities=[acts.create_notification, acts.deliver_notification],
+            activities=acts.all(),
             activity_executor=executor,
             interceptors=INTERCEPTORS,
         ):

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import timedelta
+from uuid import UUID
 
 from temporalio import workflow
 from temporalio.common import RetryPolicy
 from temporalio.exceptions import ActivityError
 
-from workflows.steps import HEARTBEAT
+from workflows.steps import HEARTBEAT, LOCAL_TIMEOUT
 
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import (
@@ -22,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         DeliverNotification,
         MessageIn,
         NotificationActivities,
+        SendNotification,
     )
     from words.messages import Message
 
@@ -31,6 +33,10 @@ _NOT_RETRYABLE = ["DomainError", "NotFoundError", "PermissionDeniedError"]
 CREATE_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1), non_retryable_error_types=_NOT_RETRYABLE
 )
+# Patch id: creation as a local activity whose one save settles the channels with nothing
+# to send to (no DeliverySkipped events); delivery only for the channels left.
+PATCH_ONE_STEP = "notify-create-and-settle-locally"
+
 DELIVER_RETRY = RetryPolicy(
     maximum_interval=timedelta(minutes=1),
     maximum_attempts=10,
@@ -53,15 +59,38 @@ async def notify(
 
     Creation is retried until the store takes it (a database outage is waited out).
     Delivery gives up after DELIVER_RETRY's attempts; a failed delivery is recorded on
-    the notification (and shown in the inbox) but does not fail the calling workflow."""
+    the notification (and shown in the inbox) but does not fail the calling workflow.
+
+    Runs before PATCH_ONE_STEP (replayed histories) made a regular activity to create
+    and another to deliver, which recorded a DeliverySkipped event per idle channel."""
+    title_in = MessageIn.model_validate(title.to_json())
+    body_in = MessageIn.model_validate(body.to_json())
+    if workflow.patched(PATCH_ONE_STEP):
+        created = await workflow.execute_local_activity_method(
+            NotificationActivities.create_and_settle,
+            SendNotification(
+                key=key,
+                recipient_id=recipient_id,
+                kind=kind,
+                title=title_in,
+                body=body_in,
+                ref=ref,
+                channels=list(channels),
+            ),
+            start_to_close_timeout=LOCAL_TIMEOUT,
+            retry_policy=CREATE_RETRY,
+        )
+        if created.pending:
+            await _deliver(key, recipient_id, kind, created.notification_id, created.pending)
+        return
     ref_out = await workflow.execute_activity_method(
         NotificationActivities.create_notification,
         CreateNotification(
             key=key,
             recipient_id=recipient_id,
             kind=kind,
-            title=MessageIn.model_validate(title.to_json()),
-            body=MessageIn.model_validate(body.to_json()),
+            title=title_in,
+            body=body_in,
             ref=ref,
         ),
         start_to_close_timeout=timedelta(seconds=30),
@@ -70,10 +99,16 @@ async def notify(
     )
     # Delivered even when the key existed: channels already delivered are not resent,
     # so this only finishes what an earlier caller left undone.
+    await _deliver(key, recipient_id, kind, ref_out.notification_id, list(channels))
+
+
+async def _deliver(
+    key: str, recipient_id: str, kind: str, notification_id: UUID, channels: list[str]
+) -> None:
     try:
         await workflow.execute_activity_method(
             NotificationActivities.deliver_notification,
-            DeliverNotification(notification_id=ref_out.notification_id, channels=list(channels)),
+            DeliverNotification(notification_id=notification_id, channels=channels),
             # Each channel has its own network timeout (SMTP 30 s, webhook 10 s).
             start_to_close_timeout=timedelta(minutes=2),
             heartbeat_timeout=HEARTBEAT,

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Literal
+from typing import Literal, TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -23,6 +23,7 @@ with workflow.unsafe.imports_passed_through():
         Announce,
         CommandResult,
         OpenApplication,
+        OpenWithReport,
         PromotionActivities,
         RecordDecision,
         RecordHrReview,
@@ -51,14 +52,19 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notify import notify
     from workflows.plan_start import StartPlan, plan_workflow_id
     from workflows.refusals import refuse, refused
-    from workflows.steps import run
+    from workflows.steps import run, run_local
 
 STAGE = SearchAttributeKey.for_keyword("CareerflowStage")
 STAGE_SINCE = SearchAttributeKey.for_datetime("CareerflowStageSince")
 KIND = SearchAttributeKey.for_keyword("CareerflowKind")
+A = TypeVar("A")
+R = TypeVar("R")
 HR_INBOX = "HR"  # the HR team's shared inbox
 # Patch ids: each names a change made while applications were running.
 PATCH_PLAN_HANDOFF = "promotion-starts-development-plan"
+# The event-writing steps (short, idempotent commands on the store) as local activities,
+# and the opening saved with the first report as one step.
+PATCH_LOCAL_STEPS = "promotion-local-steps"
 
 
 class StartPromotion(BaseModel):
@@ -137,20 +143,21 @@ class PromotionWorkflow:
     # -- the process -------------------------------------------------------------------
     @workflow.run
     async def run(self, start: StartPromotion) -> PromotionStatus:
-        await run(
-            PromotionActivities.open,
-            OpenApplication(
-                principal=start.started_by,
-                application_id=self.application_id,
-                employee_id=start.employee_id,
-                target_role=start.target_role,
-                workflow_id=self.workflow_id,
-            ),
+        opened = OpenApplication(
+            principal=start.started_by,
+            application_id=self.application_id,
+            employee_id=start.employee_id,
+            target_role=start.target_role,
+            workflow_id=self.workflow_id,
         )
+        # Histories from before the patch opened in a step of its own.
+        together = workflow.patched(PATCH_LOCAL_STEPS)
+        if not together:
+            await run(PromotionActivities.open, opened)
         requested_by = start.started_by
         while True:
             self.round += 1
-            summary = await self._submit(requested_by)
+            summary = await self._submit(requested_by, opened if together else None)
             await self._manager_review()
             if self.withdrawn:
                 return self._status()
@@ -197,16 +204,26 @@ class PromotionWorkflow:
             requested_by, self.resubmit_by, self.decision = self.resubmit_by, None, None
         return await self._announce_and_promote()
 
-    async def _submit(self, requested_by: Principal) -> ReportSummary:
-        summary: ReportSummary = await run(
-            PromotionActivities.submit_report,
-            SubmitReport(
-                application_id=self.application_id,
-                round=self.round,
-                as_of=workflow.now().date(),
-                requested_by=requested_by,
-            ),
-        )
+    async def _submit(
+        self, requested_by: Principal, opened: OpenApplication | None = None
+    ) -> ReportSummary:
+        """The round's report; in round 1 after the patch, with the opening (one save)."""
+        summary: ReportSummary
+        if opened is not None and self.round == 1:
+            summary = await self._step(
+                PromotionActivities.open_with_report,
+                OpenWithReport(**opened.model_dump(), as_of=workflow.now().date()),
+            )
+        else:
+            summary = await self._step(
+                PromotionActivities.submit_report,
+                SubmitReport(
+                    application_id=self.application_id,
+                    round=self.round,
+                    as_of=workflow.now().date(),
+                    requested_by=requested_by,
+                ),
+            )
         self.manager_id = summary.manager_id
         self.managers_manager_id = summary.managers_manager_id
         self._set_stage(Stage.manager_review)
@@ -255,7 +272,7 @@ class PromotionWorkflow:
 
     async def _reminder(self, kind: str, recipients: list[str]) -> None:
         key = f"round-{self.round}/{kind}"
-        await run(
+        await self._step(
             PromotionActivities.record_reminder,
             RecordReminder(
                 application_id=self.application_id, key=key, kind=kind, recipients=recipients
@@ -276,7 +293,7 @@ class PromotionWorkflow:
             )
 
     async def _return(self, summary: ReportSummary) -> None:
-        await run(
+        await self._step(
             PromotionActivities.return_application,
             ReturnApplication(
                 application_id=self.application_id, round=self.round, unmet=summary.unmet
@@ -301,7 +318,7 @@ class PromotionWorkflow:
         )
 
     async def _announce_and_promote(self) -> PromotionStatus:
-        result: CommandResult = await run(
+        result: CommandResult = await self._step(
             PromotionActivities.announce,
             Announce(application_id=self.application_id, today=workflow.now().date()),
         )
@@ -339,7 +356,7 @@ class PromotionWorkflow:
         wait = (result.effective_at - workflow.now()).total_seconds()
         if wait > 0:
             await workflow.sleep(timedelta(seconds=wait))
-        await run(PromotionActivities.complete, self.application_id)
+        await self._step(PromotionActivities.complete, self.application_id)
         self._set_stage(Stage.promoted)
         return self._status()
 
@@ -350,7 +367,7 @@ class PromotionWorkflow:
             return await self._outcome(decision)
         self.busy = True
         try:
-            await run(
+            await self._command(
                 PromotionActivities.record_decision,
                 RecordDecision(
                     application_id=self.application_id,
@@ -413,7 +430,7 @@ class PromotionWorkflow:
     async def withdraw(self, request: Withdraw) -> PromotionStatus:
         self.busy = True
         try:
-            await run(
+            await self._command(
                 PromotionActivities.record_withdrawal,
                 RecordWithdrawal(
                     application_id=self.application_id,
@@ -443,7 +460,7 @@ class PromotionWorkflow:
             return await self._outcome(review)
         self.busy = True
         try:
-            await run(
+            await self._command(
                 PromotionActivities.record_hr_review,
                 RecordHrReview(
                     application_id=self.application_id,
@@ -495,6 +512,22 @@ class PromotionWorkflow:
         return self._status()
 
     # -- helpers -----------------------------------------------------------------------
+    async def _step(self, method: Callable[[PromotionActivities, A], R], arg: A) -> R:
+        """An event-writing step: a local activity after PATCH_LOCAL_STEPS (a short,
+        idempotent command on the store: no round trip through the server's history), a
+        regular activity in histories from before it."""
+        if workflow.patched(PATCH_LOCAL_STEPS):
+            return await run_local(method, arg)
+        return await run(method, arg)
+
+    async def _command(self, method: Callable[[PromotionActivities, A], R], arg: A) -> R:
+        """A step that a person's update asked for: always a regular activity. A local one
+        would write its event before the history records the update, and a workflow task
+        lost to a server restart would then lose the update but keep the event (the store
+        decided, the workflow still waiting); a regular activity is scheduled in the
+        history before it runs, so the two cannot part (tests/fault/test_restarts.py)."""
+        return await run(method, arg)
+
     def _status(self) -> PromotionStatus:
         return PromotionStatus(
             application_id=self.application_id,

@@ -76,8 +76,11 @@ class Notifications(PydanticApplication):
         title: dict[str, str],
         body: dict[str, str],
         ref: dict[str, str] | None = None,
+        skipped: Mapping[str, str] | None = None,
     ) -> NotificationRef:
-        """Idempotent on `key`: the same key again returns the existing notification."""
+        """Idempotent on `key`: the same key again returns the existing notification.
+        `skipped`: channels with nothing to send to (channel -> why), settled in the
+        Created event itself."""
         principal.require(*SENDERS, action=Message("send notifications"))
         for name, value in (("key", key), ("recipient_id", recipient_id), ("kind", kind)):
             if not value.strip():
@@ -88,7 +91,13 @@ class Notifications(PydanticApplication):
             return self._existing(existing, recipient_id, kind)
         with self._context(principal, command_id=key):
             notification = Notification(
-                key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref
+                key=key,
+                recipient_id=recipient_id,
+                kind=kind,
+                title=title,
+                body=body,
+                ref=ref,
+                skipped=dict(skipped) if skipped else None,
             )
         try:
             recordings = self.save(notification)

@@ -4,6 +4,7 @@ each method is one idempotent command, safe to run again after a crash."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -37,6 +38,11 @@ if TYPE_CHECKING:
 RolePercentiles = Callable[[str, Role, list[str], str, str], dict[str, float]]
 """(metric, role, months, direction, employee_id) -> month -> the employee's percentile
 among the active peers of the role (from the read side's monthly ranking)."""
+
+
+# The application open_with_report has opened and not yet saved, for `get` (per thread:
+# activities run concurrently on one Promotions).
+_UNSAVED: ContextVar[PromotionApplication | None] = ContextVar("unsaved_application", default=None)
 
 
 def no_ranks(
@@ -144,6 +150,9 @@ class Promotions(PydanticApplication):
 
     # -- helpers ---------------------------------------------------------------------------
     def get(self, application_id: str) -> PromotionApplication:
+        unsaved = _UNSAVED.get()
+        if unsaved is not None and unsaved.application_id == application_id:
+            return unsaved  # opened by open_with_report, saved with its report
         found: PromotionApplication | None = self.find(application_uuid(application_id))
         if found is None:
             raise NotFoundError(
@@ -407,6 +416,50 @@ class Promotions(PydanticApplication):
                 self._save_employee(employee)
             changed = application.complete()
         return self._save(application, changed)
+
+    def open_with_report(
+        self,
+        principal: Principal,
+        application_id: str,
+        employee_id: str,
+        target: Role,
+        workflow_id: str,
+        as_of: date,
+    ) -> ReportSummary:
+        """Opens the application and submits its first report in one save (one lock, one
+        commit): the same Started and Submitted events, each with its own metadata, as
+        `open_application` then `submit_report` for round 1. Idempotent like them: once
+        saved, a retry records nothing and answers the report again."""
+        if self.find(application_uuid(application_id)) is not None:
+            return self.submit_report(application_id, 1, as_of, principal)
+        employee = self.employee(employee_id)
+        check_can_apply(principal, employee, target)
+        with command_context(
+            actor=principal.person_id,
+            role=principal.role.value,
+            command_id=f"{workflow_id}/open",
+            workflow_id=workflow_id,
+        ):
+            application = PromotionApplication(
+                application_id=application_id,
+                employee_id=employee_id,
+                from_role=Role(employee.role),
+                target_role=target,
+                started_by=principal.person_id,
+                workflow_id=workflow_id,
+            )
+        # submit_report reads the application through `get`: this one, not yet saved.
+        token = _UNSAVED.set(application)
+        try:
+            return self.submit_report(application_id, 1, as_of, principal)
+        except DomainError:
+            # The report is refused: the opening alone is still recorded, as the two
+            # steps did (the refusal comes before Submitted is triggered).
+            if len(application.pending_events) == 1:
+                self.save(application)
+            raise
+        finally:
+            _UNSAVED.reset(token)
 
     def _context(
         self,

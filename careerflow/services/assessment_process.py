@@ -68,9 +68,12 @@ class AssessmentProcessService:
         self.task_queue = task_queue
         self.commands = assessments
 
-    async def start_round(self, principal: Principal, request: RoundRequest) -> RoundStarted:
+    async def start_round(
+        self, principal: Principal, request: RoundRequest, events_per_run: int | None = None
+    ) -> RoundStarted:
         """HR starts a round. The request is checked here first (every reason at once,
-        nothing started); starting a running round again returns it."""
+        nothing started); starting a running round again returns it. `events_per_run`:
+        where a run continues as new (default EVENTS_PER_RUN; tests make it smaller)."""
         principal.require(AccessRole.hr, action=Message("start 360° assessment rounds"))
         existing = self.commands.find_round(request.round_id)
         if existing is not None and existing.closed:
@@ -85,7 +88,12 @@ class AssessmentProcessService:
         try:
             await self.client.start_workflow(
                 AssessmentRoundWorkflow.run,
-                StartRound(request=request, started_by=principal, bounded=True),
+                StartRound(
+                    request=request,
+                    started_by=principal,
+                    bounded=True,
+                    **({"events_per_run": events_per_run} if events_per_run else {}),
+                ),
                 id=workflow_id,
                 task_queue=self.task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE_FAILED_ONLY,

@@ -105,8 +105,7 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[AssessmentRoundWorkflow],
         activities=[
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *AssessmentActivities(services.store.assessments).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

@@ -64,8 +64,7 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[DevelopmentPlanWorkflow],
         activities=[
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *PlanActivities(services.store.plans).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

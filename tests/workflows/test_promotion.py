@@ -75,8 +75,7 @@ def run_worker(
     activities = {
         activity_name(a): a
         for a in [
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *PromotionActivities(services.store.promotions).all(),
             *PlanActivities(services.store.plans).all(),
             working_day_deadlines,

@@ -68,8 +68,7 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[SupportRequestWorkflow],
         activities=[
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *SupportActivities(services.store.support).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),

@@ -83,8 +83,7 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
         task_queue=queue,
         workflows=[WeeklyCycleWorkflow, MonthCloseWorkflow, CycleLauncherWorkflow],
         activities=[
-            notifications.create_notification,
-            notifications.deliver_notification,
+            *notifications.all(),
             *CycleActivities(services.store.cycles, env.client, queue).all(),
         ],
         activity_executor=concurrent.futures.ThreadPoolExecutor(8),
