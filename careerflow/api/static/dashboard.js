@@ -130,9 +130,30 @@
     canvas.dataset.drawn = "true";
   }
 
-  /* kind "line": {labels, datasets: [{label, data, color?, dashed?}], locale, height?}
+  /* kind "line": {labels, datasets: [{label, data, color?, dashed?, shown?}], locale,
+     height?, axis?: {min, max, ticks: [value], labels: [text]}}
      One line per series over the labels (months); a dashed dataset is a target line
-     (flat, no points). Gaps (null) are skipped over. */
+     (flat, no points). Gaps (null) are skipped over. The server formats the value axis's
+     ticks (`axis`) and each figure (`shown`) in the page's language and unit (money,
+     percent, count), so the chart says them as the page does. */
+  function valueAxis(axis) {
+    if (!axis) { return {}; }
+    return {
+      min: axis.min,
+      max: axis.max,
+      afterBuildTicks: function (scale) {
+        scale.ticks = axis.ticks.map(function (v) { return { value: v }; });
+      },
+      ticks: {
+        autoSkip: false,
+        callback: function (value) {
+          var i = axis.ticks.indexOf(value);
+          return i >= 0 ? axis.labels[i] : "";
+        }
+      }
+    };
+  }
+
   function line(canvas, spec) {
     var datasets = spec.datasets.map(function (d, i) {
       var color = d.color || palette[i % palette.length];
@@ -159,8 +180,19 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },
-        scales: { x: { ticks: { autoSkip: true, maxRotation: 60 } } },
-        plugins: { legend: { position: "bottom" } }
+        scales: { x: { ticks: { autoSkip: true, maxRotation: 60 } }, y: valueAxis(spec.axis) },
+        plugins: {
+          legend: { position: "bottom" },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var shown = spec.datasets[item.datasetIndex].shown;
+                var text = shown ? shown[item.dataIndex] : item.formattedValue;
+                return item.dataset.label + ": " + text;
+              }
+            }
+          }
+        }
       }
     });
     canvas.dataset.drawn = "true";
