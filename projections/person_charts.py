@@ -1,7 +1,8 @@
 """Reads for the charts of a person's page, through the same access rules as the page:
 the last twelve months of every metric they have (one series each with its unit, and the
-threshold the criteria of their next rung set for it), and the potential scores of their team and of
-the organisation binned in SQL, their own score marked."""
+threshold the criteria of their next rung set for it where a month can be held to it),
+and the potential scores of their team and of the organisation binned in SQL, their own
+score marked."""
 
 from __future__ import annotations
 
@@ -68,8 +69,10 @@ def _months_back(last: str, count: int) -> list[str]:
     return months[::-1]
 
 
-def _thresholds(conn: Any, next_role: str | None) -> dict[str, float]:
-    """The `metric >= threshold` (or `<=`) criteria of the rung above, by metric."""
+def _thresholds(conn: Any, next_role: str | None, defined: dict[str, Any]) -> dict[str, float]:
+    """The `metric >= threshold` (or `<=`) criteria of the rung above, by metric, where a
+    month's figure can be held to them: a mean, the last or the best month; a sum or a set
+    of items counts over the whole window, so it has no monthly line."""
     if not next_role:
         return {}
     row: Any = conn.execute(
@@ -81,8 +84,12 @@ def _thresholds(conn: Any, next_role: str | None) -> dict[str, float]:
         return {}
     found: dict[str, float] = {}
     for criterion in row["document"].get("criteria", []):
-        if criterion.get("type") == "metric" and criterion.get("metric"):
-            found.setdefault(criterion["metric"], float(criterion["threshold"]))
+        metric = criterion.get("metric")
+        if criterion.get("type") != "metric" or metric not in defined:
+            continue
+        window = criterion.get("window") or defined[metric].get("window", "mean")
+        if window in ("mean", "last", "max"):
+            found.setdefault(metric, float(criterion["threshold"]))
     return found
 
 
@@ -133,7 +140,7 @@ class PersonCharts:
             readiness: Any = conn.execute(
                 "SELECT next_role FROM rm_readiness WHERE employee_id = %s", (employee_id,)
             ).fetchone()
-            targets = _thresholds(conn, readiness["next_role"] if readiness else None)
+            targets = _thresholds(conn, readiness["next_role"] if readiness else None, defined)
         last = max(r["period"] for r in rows if MONTH.match(r["period"]))
         shown = _months_back(last, months)
         inside = [r for r in rows if month_of(r["period"]) in shown]

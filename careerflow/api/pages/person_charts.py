@@ -14,6 +14,7 @@ from typing import Any
 
 from babel.dates import format_skeleton
 
+from aggregates.periods import SUMMED_UNITS
 from careerflow.api import i18n
 from careerflow.api.i18n import N_
 from careerflow.api.pages.views import _chart, _short
@@ -57,7 +58,9 @@ def axis(values: list[float], unit: str, lang: str, count: int = 4) -> dict[str,
     """A value axis of about `count` round steps from zero (or the lowest negative value)
     past the highest value, its ticks labelled by `unit_text` so the chart and the page
     say numbers alike; scores run to their scale's top."""
-    top = max([*values, TOPS.get(unit, 0.0), 0.0])
+    # A tenth of headroom so the highest line is not drawn on the frame; a score's scale
+    # runs to its top.
+    top = TOPS.get(unit) or max([v * 1.1 for v in values] + [0.0])
     low = min([*values, 0.0])
     span = (top - low) or 1.0
     rough = span / count
@@ -125,7 +128,10 @@ def _trends(
                     datasets,
                     kind="line",
                     axis=axis(drawn, unit, lang),
-                    height=200 + 22 * math.ceil(len(datasets) / 2),
+                    gaps=unit in SUMMED_UNITS,
+                    # The plot keeps its height on a phone, where the legend has a
+                    # line per metric.
+                    height=190 + 24 * len(mine),
                 ),
             }
         )
