@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import html as markup
 import re
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import UTC, datetime
 
@@ -89,3 +89,29 @@ def csrf_of(page: httpx.Response) -> str:
     found = CSRF.search(page.text)
     assert found, "the page has no form token"
     return found.group(1)
+
+
+async def paged(
+    client: httpx.AsyncClient,
+    path: str,
+    params: dict[str, str | int],
+    rows: Callable[[httpx.Response], list[str]],
+    check: Callable[[httpx.Response], None],
+) -> tuple[list[str], httpx.Response]:
+    """Every page of a list from its first (`params`: the filters and the limit) by its
+    "next" links, which keep the filters; each later page's "first" link leads back.
+    `check` each page; the rows seen in order, and the last page."""
+    query = "&".join(f"{k}={v}" for k, v in params.items())
+    current = await client.get(path, params=params)
+    assert link(current, "first") is None
+    seen: list[str] = []
+    while True:
+        check(current)
+        seen += rows(current)
+        following = link(current, "next")
+        if following is None:
+            return seen, current
+        assert all(f"{k}={v}" in following for k, v in params.items()), following
+        assert "cursor=" in following, following
+        current = await client.get(following)
+        assert link(current, "first") == f"{path}?{query}"

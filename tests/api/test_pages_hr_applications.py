@@ -23,7 +23,7 @@ from openpyxl import load_workbook
 
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
-from tests.api.site import a_year_of_metrics, csrf_of, link, signed_in, web_app
+from tests.api.site import a_year_of_metrics, csrf_of, paged, signed_in, web_app
 from tests.language import other_language
 from tests.workflows.promotion_support import TEAM
 
@@ -109,18 +109,13 @@ async def test_hr_lists_filters_and_pages_the_applications(
         assert e1 not in rows_of(role) and e2 not in rows_of(role)
 
         # One at a time: the filter is kept on every link, every row seen once.
-        seen: list[str] = []
-        current = await client.get("/hr/applications", params={"team": "T001", "limit": 1})
-        assert link(current, "first") is None
-        while True:
-            one_language(current, lang)
-            seen += rows_of(current)
-            following = link(current, "next")
-            if following is None:
-                break
-            assert "team=T001" in following and "limit=1" in following and "cursor=" in following
-            current = await client.get(following)
-            assert link(current, "first") == "/hr/applications?team=T001&limit=1"
+        seen, _last = await paged(
+            client,
+            "/hr/applications",
+            {"team": "T001", "limit": 1},
+            rows_of,
+            lambda page: one_language(page, lang),
+        )
         assert len(seen) == len(set(seen)) >= 2 and {e1, e2} <= set(seen)
 
         bad = await client.get("/hr/applications", params={"cursor": "nonsense!"})

@@ -18,7 +18,7 @@ from openpyxl import load_workbook
 
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
-from tests.api.site import a_year_of_metrics, link, signed_in, web_app
+from tests.api.site import a_year_of_metrics, link, paged, signed_in, web_app
 from tests.language import foreign_words as other_language
 from tests.language import readable_text
 from tests.workflows.promotion_support import TEAM
@@ -77,19 +77,13 @@ async def test_hr_searches_filters_and_pages_the_directory(
         assert rows_of(pool) and set(rows_of(pool)) <= {"E1", "E2"}
 
         # Paging: two at a time, the filter kept on every link.
-        seen: list[str] = []
-        first = await client.get("/people", params={"team": "T001", "limit": 2})
-        assert link(first, "first") is None
-        current = first
-        while True:
-            one_language(current, lang)
-            seen += rows_of(current)
-            following = link(current, "next")
-            if following is None:
-                break
-            assert "team=T001" in following and "limit=2" in following and "cursor=" in following
-            current = await client.get(following)
-            assert link(current, "first") == "/people?team=T001&limit=2"
+        seen, current = await paged(
+            client,
+            "/people",
+            {"team": "T001", "limit": 2},
+            rows_of,
+            lambda p: one_language(p, lang),
+        )
         assert sorted(seen) == ["E1", "E2", "E3", "S001"] and len(seen) == 4
         assert ("3–4 of 4" if lang == "en" else "第 3–4 条，共 4 条") in markup.unescape(
             current.text

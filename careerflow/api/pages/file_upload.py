@@ -1,7 +1,8 @@
-"""What HR's file uploads share (the organisation import, the metric upload): the file
-from the picker checked for its kind and size before it is read, and a refusal turned
-into the page's problem list (`templates/upload.html`), each line's problem in the
-page's language, the file's own words shown as data. Nothing is imported on a refusal."""
+"""What HR's file uploads share (the organisation import, the metric upload): the caller
+and the form checked, the file from the picker checked for its kind and size before it
+is read, and a refusal turned into the page's problem list (`templates/upload.html`),
+each line's problem in the page's language, the file's own words shown as data.
+Nothing is imported on a refusal."""
 
 from __future__ import annotations
 
@@ -17,6 +18,8 @@ from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
 from careerflow.api import i18n
+from careerflow.api.pages.guard import _caller, _check_csrf
+from careerflow.api.pages.rendering import _gettext, _lang
 from careerflow.principal import Principal
 from words.messages import Message
 
@@ -41,35 +44,56 @@ class Received:
         return PurePath(self.name).name or "upload"
 
 
+@dataclass(frozen=True)
+class Accepted:
+    """What a page takes: file kinds by suffix, a size limit, and what it says of a file
+    of another kind or too large (msgids marked with N_, with %(name)s)."""
+
+    formats: dict[str, str]
+    limit: int
+    wrong_kind: str
+    too_big: str
+
+
 async def received(
-    file: UploadFile, formats: dict[str, str], limit: int, wrong_kind: str, too_big: str
-) -> Received | Markup:
-    """The file, or why it is refused before its lines are read: a kind not in `formats`
-    (by suffix) or more than `limit` bytes (`wrong_kind`, `too_big`: translated sentences
-    with %(name)s)."""
+    request: Request,
+    file: UploadFile,
+    csrf: str,
+    accepted: Accepted,
+    page: Page,
+    require: Callable[[Principal], None] | None = None,
+) -> tuple[Principal, Received] | Response:
+    """The caller (signed in, the form's token checked, allowed by `require`) and the
+    file, or the page again saying why the file is refused before its lines are read."""
+    caller = await run_in_threadpool(_caller, request)
+    _check_csrf(request, csrf)
+    if require is not None:
+        require(caller)
+    _ = _gettext(request)
     name = file.filename or ""
-    fmt = formats.get(PurePath(name).suffix.lower())
+    fmt = accepted.formats.get(PurePath(name).suffix.lower())
     if fmt is None:
-        return named(wrong_kind, name)
-    data = await file.read(limit + 1)
-    if len(data) > limit:
-        return named(too_big, name)
-    return Received(name, fmt, data)
+        return await refused(page, request, caller, {"error": named(_(accepted.wrong_kind), name)})
+    data = await file.read(accepted.limit + 1)
+    if len(data) > accepted.limit:
+        return await refused(page, request, caller, {"error": named(_(accepted.too_big), name)})
+    return caller, Received(name, fmt, data)
 
 
 def refusal(
+    request: Request,
     exc: DomainError,
     name: str,
-    lang: str,
-    _: Callable[[str], str],
     say: Callable[[Message, str], Markup | str] = i18n.say,
 ) -> dict[str, Any]:
     """The page's context for a refused file: its problems one a line (`say` each in
     the page's language) under a sentence naming the file, or the refusal itself where
     it lists none (`messages` is the problem list of an import's refusal)."""
+    lang = _lang(request)
     problems = [say(m, lang) for m in getattr(exc, "messages", [])]
     if not problems:
         return {"name": name, "problems": [], "error": i18n.say(exc, lang)}
+    _ = _gettext(request)
     error = named(_("%(name)s has %(count)s problem(s):"), name, count=len(problems))
     return {"name": name, "problems": problems, "error": error}
 

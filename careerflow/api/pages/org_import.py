@@ -14,17 +14,23 @@ from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
 from careerflow.api import i18n
-from careerflow.api.pages.file_upload import received, refusal, refused
-from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.i18n import N_
+from careerflow.api.pages.file_upload import Accepted, received, refusal, refused
+from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services, _until
-from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.rendering import _render
 from careerflow.applications.org_files import COLUMNS, FORMATS, OrgFile, read_org_file
 from careerflow.applications.people import ImportResult, require_org_importer
 from careerflow.principal import Principal
 from projections.people import employees_by_id
 from words.messages import Message
 
-LIMIT = 5 * 1024 * 1024  # a table of 50,000 people is under 5 MB
+ACCEPTED = Accepted(
+    FORMATS,
+    5 * 1024 * 1024,  # a table of 50,000 people is under 5 MB
+    N_("%(name)s: choose a .csv, .xlsx or .json file."),
+    N_("%(name)s is over 5 MB; split it by team and upload each part."),
+)
 DONE = ("teams", "added", "moved")
 
 
@@ -102,24 +108,15 @@ async def import_organisation(
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    caller = await run_in_threadpool(_caller, request)
-    _check_csrf(request, csrf)
-    require_org_importer(caller)
-    _ = _gettext(request)
-    got = await received(
-        file,
-        FORMATS,
-        LIMIT,
-        _("%(name)s: choose a .csv, .xlsx or .json file."),
-        _("%(name)s is over 5 MB; split it by team and upload each part."),
-    )
-    if isinstance(got, Markup):
-        return await refused(_page, request, caller, {"error": got})
+    taken = await received(request, file, csrf, ACCEPTED, _page, require_org_importer)
+    if isinstance(taken, Response):
+        return taken
+    caller, got = taken
     try:
         found = await run_in_threadpool(read_org_file, got.data, got.fmt, got.source)
         result = await run_in_threadpool(_import, caller, request, found)
     except DomainError as exc:
-        context = refusal(exc, got.name, _lang(request), _, _problem)
+        context = refusal(request, exc, got.name, _problem)
         return await refused(_page, request, caller, context)
     await _until(lambda: _visible(request, found))
     counts = (result.teams_changed, result.employees_added, result.employees_moved)

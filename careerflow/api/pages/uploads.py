@@ -8,19 +8,23 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
 from fastapi.responses import HTMLResponse, Response
-from markupsafe import Markup
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
-from careerflow.api.pages.file_upload import received, refusal, refused
-from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.i18n import N_
+from careerflow.api.pages.file_upload import Accepted, received, refusal, refused
+from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _context
-from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.rendering import _render
 from careerflow.applications.metrics import require_ingester
 from careerflow.principal import Principal
 
-SUFFIXES = {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"}
-LIMIT = 20 * 1024 * 1024  # an export of a year of a large organisation fits well under this
+ACCEPTED = Accepted(
+    {".csv": "csv", ".xlsx": "xlsx", ".jsonl": "jsonl", ".ndjson": "jsonl"},
+    20 * 1024 * 1024,  # an export of a year of a large organisation fits well under this
+    N_("%(name)s: choose a .csv, .xlsx or .jsonl export."),
+    N_("%(name)s is over 20 MB; split it by month and upload each part."),
+)
 
 
 def _page(
@@ -42,23 +46,15 @@ async def upload_metrics(
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    caller = await run_in_threadpool(_caller, request)
-    _check_csrf(request, csrf)
-    _ = _gettext(request)
-    got = await received(
-        file,
-        SUFFIXES,
-        LIMIT,
-        _("%(name)s: choose a .csv, .xlsx or .jsonl export."),
-        _("%(name)s is over 20 MB; split it by month and upload each part."),
-    )
-    if isinstance(got, Markup):
-        return await refused(_page, request, caller, {"error": got})
+    taken = await received(request, file, csrf, ACCEPTED, _page)
+    if isinstance(taken, Response):
+        return taken
+    caller, got = taken
     flow = await _context(request).metric_import()
     try:
         result = await flow.import_file(caller, got.data, got.fmt, got.source)
     except DomainError as exc:
-        context = refusal(exc, got.name, _lang(request), _)
+        context = refusal(request, exc, got.name)
         return await refused(_page, request, caller, context)
     context = {"name": got.name, "result": result}
     return await run_in_threadpool(_page, request, caller, context)
