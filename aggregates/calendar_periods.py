@@ -77,6 +77,20 @@ _SHAPES: dict[str, re.Pattern[str]] = {
 }
 
 
+def expected_kind(kind: PeriodKind, example: str, value: str) -> Message:
+    """`value` is not a `kind` period: one sentence per kind, so the kind is said in the
+    reader's language too."""
+    if kind == "month":
+        return Message(
+            "expected a month like {example!r}, got {value!r}", example=example, value=value
+        )
+    if kind == "day":
+        return Message(
+            "expected a day like {example!r}, got {value!r}", example=example, value=value
+        )
+    return Message("expected a week like {example!r}, got {value!r}", example=example, value=value)
+
+
 def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None:
     """Why `value` is not a `kind` period (a week, a month or a day), or None when it is
     one: the one parse of a period the API and the CLI both ask for. A week typed as
@@ -90,12 +104,7 @@ def period_problem(value: str, kind: PeriodKind, example: str) -> Message | None
                 value=value,
                 week=week,
             )
-        return Message(
-            "expected a {kind} like {example!r}, got {value!r}",
-            kind=kind,
-            example=example,
-            value=value,
-        )
+        return expected_kind(kind, example, value)
     try:
         period_kind(value)
     except Invalid as exc:  # the right shape, but no such week, month or day

@@ -4,7 +4,7 @@ CycleProcessService.check_launch."""
 
 from __future__ import annotations
 
-from aggregates.calendar_periods import PeriodKind, period_problem
+from aggregates.calendar_periods import PeriodKind, period_problem, shift_month
 from aggregates.errors import DomainError
 from words.messages import Message
 
@@ -25,19 +25,41 @@ def checked_launch_period(kind: PeriodKind, period: str) -> str:
 
 
 def launch_refusal(
-    kind: PeriodKind, period: str, current_week: str, launched: bool
+    kind: PeriodKind,
+    period: str,
+    current_week: str,
+    launched: bool,
+    current_month: str | None = None,
+    statements: int = 0,
 ) -> Message | None:
     """Why `period` may not be launched now, or None. A week before the current one is
-    over (its cycles would open closed); a period already launched starts nobody again."""
+    over (its cycles would open closed); a month not over yet has no final figures to pay
+    on (closing it would fix pay on part of its sales); a period already launched, or a
+    month whose statements are already out (the schedule closed it), starts nobody again.
+    `current_month` is the company's local month (None: not checked)."""
     if kind == "week" and period < current_week:
         return Message(
             "week {week} is in the past; launch the current week {current} or a later one",
             week=period,
             current=current_week,
         )
+    if kind == "month" and current_month is not None and period >= current_month:
+        return Message(
+            "month {month} is not over yet; a month is closed once it has ended "
+            "(the latest month you can close now is {latest})",
+            month=period,
+            latest=shift_month(current_month, -1),
+        )
     if launched:
         return Message(
             "{period} is already launched; launching it again would start nobody",
             period=period,
+        )
+    if kind == "month" and statements:
+        return Message(
+            "month {month} is already closed ({count} statements); closing it again "
+            "would produce no statement",
+            month=period,
+            count=statements,
         )
     return None

@@ -9,8 +9,6 @@ competency model's minimum has no average (its note says why)."""
 
 from __future__ import annotations
 
-import base64
-import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
@@ -224,20 +222,6 @@ class ProfilesPage(BaseModel):
     total: int
     limit: int
     next_cursor: str | None
-
-
-def _encode(closed_at: datetime, round_id: str) -> str:
-    raw = json.dumps([closed_at.isoformat(), round_id]).encode()
-    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
-
-
-def _decode(cursor: str) -> tuple[datetime, str] | None:
-    try:
-        raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
-        at, round_id = json.loads(raw)
-        return datetime.fromisoformat(at), str(round_id)
-    except (ValueError, TypeError):
-        return None
 
 
 class AssessmentQueries:
@@ -468,37 +452,31 @@ class AssessmentQueries:
         """The closed rounds in which the person was assessed, newest first, paged
         (keyset on the close time and the round id). The person, their manager chain,
         HR and auditors."""
-        limit = max(1, min(limit, 200))
-        where = (
-            "p.employee_id = %s AND p.profile IS NOT NULL AND r.status = 'closed' "
-            "AND r.closed_at IS NOT NULL"
-        )
+        limit = max(1, min(limit, MAX_LIMIT))
         with self._connection() as conn:
             require_visible(conn, principal, employee_id)
-            counted = conn.execute(
-                "SELECT count(*) AS n FROM rm_assessment_profile p "
-                "JOIN rm_assessment_round r USING (round_id) WHERE " + where,
-                (employee_id,),
-            ).fetchone()
-            after = _decode(cursor) if cursor else None
-            page_where, params = where, list[Any]([employee_id])
-            if after is not None:
-                page_where += " AND (r.closed_at, r.round_id) < (%s, %s)"
-                params += [after[0], after[1]]
-            rows = conn.execute(
-                "SELECT r.round_id, r.title, r.closed_at, "
-                "jsonb_array_length(coalesce(p.gaps, '[]'::jsonb)) AS gaps "
-                "FROM rm_assessment_profile p JOIN rm_assessment_round r USING (round_id) "
-                "WHERE " + page_where + " ORDER BY r.closed_at DESC, r.round_id DESC LIMIT %s",
-                [*params, limit + 1],
-            ).fetchall()
-        items = [ProfileRow.model_validate(dict(r)) for r in rows[:limit]]
-        last = items[-1] if len(rows) > limit and items else None
+            rows, total, next_cursor = keyset(
+                conn,
+                name="profiles",
+                select="SELECT r.round_id, r.title, r.closed_at, "
+                "jsonb_array_length(coalesce(p.gaps, '[]'::jsonb)) AS gaps",
+                source="FROM rm_assessment_profile p JOIN rm_assessment_round r USING (round_id) "
+                "WHERE p.employee_id = %(employee_id)s AND p.profile IS NOT NULL "
+                "AND r.status = 'closed' AND r.closed_at IS NOT NULL",
+                params={"employee_id": employee_id},
+                keys=(
+                    Key("r.closed_at", "timestamptz", "closed_at"),
+                    Key("r.round_id", "text", "round_id"),
+                ),
+                limit=limit,
+                cursor=cursor,
+                descending=True,
+            )
         return ProfilesPage(
-            items=items,
-            total=int(counted["n"]) if counted else 0,
+            items=[ProfileRow.model_validate(r) for r in rows],
+            total=total,
             limit=limit,
-            next_cursor=_encode(last.closed_at, last.round_id) if last else None,
+            next_cursor=next_cursor,
         )
 
     def profile(self, principal: Principal, round_id: str, employee_id: str) -> ProfileView:

@@ -3,7 +3,7 @@ access rules: a rep's week (plan vs actual, expected pay, rank in the team;
 projections.rep_week), a manager's team board and HR's completion rates
 (projections.team_board) and a closed month's bonus statement
 (projections.month_statements); a rep's weeks and closed months
-(projections.rep_history)."""
+(projections.rep_history); the months closed (projections.month_close_queries)."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from pydantic import BaseModel
 from careerflow.principal import Principal
 from projections.cycles import week_of
 from projections.launch_roster import LaunchRosterQueries
+from projections.month_close_queries import MonthCloseQueries
 from projections.month_statements import MonthStatementQueries
 from projections.rep_history import RepHistoryQueries
 from projections.rep_week import RepWeekQueries
@@ -31,6 +32,7 @@ class CycleQueries(
     MonthStatementQueries,
     RepHistoryQueries,
     LaunchRosterQueries,
+    MonthCloseQueries,
 ):
     """Every cycle view on one read pool (`CycleQueries(pool).rep_week(...)`)."""
 

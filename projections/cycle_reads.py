@@ -16,13 +16,13 @@ from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
-from aggregates.calendar_periods import PeriodKind, period_kind
+from aggregates.calendar_periods import PeriodKind, expected_kind, period_kind
 from aggregates.documents import Measurement, MetricCatalog
 from aggregates.periods import SUMMED_UNITS, period_value
 from aggregates.weekly_cycle_rules import ReportLine
 from careerflow.principal import Principal
 from projections.visibility import pay_visible
-from words.messages import Invalid, Message
+from words.messages import Invalid
 
 FeedbackStatus = Literal["pending", "given", "missed"]
 
@@ -47,19 +47,8 @@ def checked_period(value: str, kind: PeriodKind, example: str) -> str:
     except Invalid as exc:
         raise DomainError(exc.message) from None
     if actual != kind:
-        expected = {
-            "month": Message(
-                "expected a month like {example!r}, got {value!r}", example=example, value=value
-            ),
-            "week": Message(
-                "expected a week like {example!r}, got {value!r}", example=example, value=value
-            ),
-            "day": Message(
-                "expected a day like {example!r}, got {value!r}", example=example, value=value
-            ),
-        }
-        message = expected[kind]
-        raise DomainError(message)
+        refusal = expected_kind(kind, example, value)  # said once (aggregates)
+        raise DomainError(refusal)
     return value
 
 

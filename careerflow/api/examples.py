@@ -107,6 +107,8 @@ REQUEST_EXAMPLES: dict[str, Any] = {
     },
 }
 
+_VERIFY_ID = "audit-verify-3f1c2a9e-5b7d-4e21-9c3a-1f0e8d7b6a54"
+
 RESPONSE_EXAMPLES: dict[str, Any] = {
     "StartedApplicationOut": {
         "application_id": "3f1c2a9e-5b7d-4e21-9c3a-1f0e8d7b6a54",
@@ -132,6 +134,33 @@ RESPONSE_EXAMPLES: dict[str, Any] = {
     },
     "Revoked": {"token_id": "4k9x2m7q1p3z", "revoked": True, "already_revoked": False},
     "Me": {"person_id": "E00001", "role": "employee"},
+    "ProfilesPage": {
+        "items": [
+            {
+                "round_id": "2026-q4-big-client",
+                "title": "Big-client competencies Q4",
+                "closed_at": "2026-12-16T10:00:00Z",
+                "gaps": 1,
+            }
+        ],
+        "total": 3,
+        "limit": 1,
+        "next_cursor": (
+            "WyJwcm9maWxlcyIsIjIwMjYtMTItMTZUMTA6MDA6MDArMDA6MDAiLCIyMDI2LXE0LWJpZy1jbGllbnQiXQ"
+        ),
+    },
+    "VerifyStarted": {
+        "verify_id": _VERIFY_ID,
+        "status_url": f"/api/v1/audit/verifications/{_VERIFY_ID}",
+    },
+    "VerifyStatus": {
+        "verify_id": _VERIFY_ID,
+        "state": "running",
+        "checked": 1200,
+        "total": 4800,
+        "report": None,
+        "percent": 25,
+    },
     # Every list answers a page: `items`, the `total` matching the filters, the `limit`
     # and the `next_cursor` to give back as `cursor` (None on the last page).
     "TeamMembers": {

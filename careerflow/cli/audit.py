@@ -81,10 +81,29 @@ def audit_verify(
     save_anchors: Annotated[
         Path | None, typer.Option(help="Write this run's heads here, to keep elsewhere.")
     ] = None,
+    background: Annotated[
+        bool,
+        typer.Option(
+            "--background",
+            help="Start the verification as a workflow and print its id at once; follow "
+            "it with `audit verification ID` (the pages' and the API's verification).",
+        ),
+    ] = False,
 ) -> None:
     """Walk the event store's hash chains and name the first event that was edited,
     deleted, inserted or reordered; exits 1 if any was. Progress goes to stderr."""
     from careerflow.audit.integrity import verify_store
+
+    if background:
+        if anchors is not None or save_anchors is not None:
+            _fail(Message("--background keeps no heads; drop --anchors and --save-anchors"))
+
+        async def start(s: Engine, client: Client, settings: Settings, p: Principal) -> Any:
+            verify_id = await s.verify_process(client, settings.temporal.task_queue).start(p)
+            return {"verify_id": verify_id}
+
+        _echo_json(_call_on_temporal(token, start))
+        return
 
     kept: dict[str, tuple[int, str]] = {}
     if anchors is not None:
@@ -120,6 +139,23 @@ def audit_verify(
                 "backfill-chain` once, then verify passes"
             )
             typer.echo(f"hint: {i18n.say(hint, _lang())}", err=True)
+        raise typer.Exit(1)
+
+
+@audit_app.command("verification")
+def audit_verification(
+    verify_id: Annotated[str, typer.Argument(help="The id `audit verify --background` printed")],
+    token: TokenOption = "",
+) -> None:
+    """A background verification: running (events checked of the total), done (its
+    report) or failed; exits 1 when it failed or found a tampered event."""
+
+    async def status(s: Engine, client: Client, settings: Settings, p: Principal) -> Any:
+        return await s.verify_process(client, settings.temporal.task_queue).status(p, verify_id)
+
+    found = _call_on_temporal(token, status)
+    _echo_json(_plain(found))
+    if found.state == "failed" or (found.report is not None and not found.report.ok):
         raise typer.Exit(1)
 
 

@@ -125,6 +125,8 @@ class LaunchReads(Protocol):
 
     def launch_teams(self, week: str | None, employee_ids: list[str]) -> list[TeamLaunch]: ...
 
+    def month_statements(self, month: str) -> int: ...
+
 
 def launch_preview(
     cycles: Cycles,
@@ -251,6 +253,9 @@ class LaunchStatus(BaseModel):
     state: LaunchState
     started: int = 0
     skipped: int = 0
+    launched_by: str | None = None
+    """Who launched it by hand (None: the schedule, or a launch from before this was kept)."""
+    launched_at: datetime | None = None
 
 
 def launch_workflow_id(kind: str, period: str) -> str:
@@ -313,12 +318,19 @@ class CycleProcessService:
         launched (422). A form sent again with its command id is not "already launched"."""
         require_launcher(principal)  # before the period is resolved: 403 first
         resolved = await asyncio.to_thread(resolve_launch_period, self.commands, kind, period)
-        current = await asyncio.to_thread(
-            lambda: self.commands.settings()[0].week_of(datetime.now(UTC))
-        )
+        now = datetime.now(UTC)
+        settings = (await asyncio.to_thread(self.commands.settings))[0]
+        current = settings.week_of(now)
         launched = await self._launched_by(launch_workflow_id(kind, resolved))
         again = launched is not None and command_id is not None and launched == command_id
-        refusal = launch_refusal(kind, resolved, current, launched is not None and not again)
+        month, statements = None, 0
+        if kind == "month":  # not over yet, or closed by the schedule already
+            month = settings.local_date(now).strftime("%Y-%m")
+            if self.weeks is not None and not again:
+                statements = await asyncio.to_thread(self.weeks.month_statements, resolved)
+        refusal = launch_refusal(
+            kind, resolved, current, launched is not None and not again, month, statements
+        )
         if refusal is not None:
             raise DomainError(refusal)
         return resolved
@@ -354,7 +366,7 @@ class CycleProcessService:
             id=workflow_id,
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            memo={"command_id": command_id or ""},
+            memo={"command_id": command_id or "", "launched_by": principal.person_id},
         )
         return workflow_id
 
@@ -379,7 +391,15 @@ class CycleProcessService:
             if exc.status == RPCStatusCode.NOT_FOUND:
                 raise NotFoundError("{period} was not launched", period=resolved) from None
             raise
-        status = LaunchStatus(workflow_id=workflow_id, kind=which, period=resolved, state="running")
+        memo = await described.memo()
+        status = LaunchStatus(
+            workflow_id=workflow_id,
+            kind=which,
+            period=resolved,
+            state="running",
+            launched_by=str(memo.get("launched_by") or "") or None,
+            launched_at=described.start_time,
+        )
         if described.status == WorkflowExecutionStatus.RUNNING:
             return status
         if described.status != WorkflowExecutionStatus.COMPLETED:

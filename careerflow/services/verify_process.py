@@ -8,7 +8,7 @@ from __future__ import annotations
 import uuid
 from typing import Literal
 
-from pydantic import BaseModel
+from pydantic import BaseModel, computed_field
 from temporalio.api.enums.v1 import PendingActivityState
 from temporalio.client import Client, WorkflowExecutionStatus, WorkflowFailureError
 from temporalio.service import RPCError, RPCStatusCode
@@ -24,12 +24,16 @@ State = Literal["running", "done", "failed"]
 
 
 class VerifyStatus(BaseModel):
+    """Running (events checked of the total), done (the report, the same as a synchronous
+    verification's) or failed (the workflow ended without a report)."""
+
     verify_id: str
     state: State
     checked: int = 0
     total: int = 0
     report: VerifyReport | None = None
 
+    @computed_field  # type: ignore[prop-decorator]
     @property
     def percent(self) -> int:
         if self.state == "done":

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from tests.api.matrix import CALLER_NAMES, Case, Outcome
+from tests.api.matrix import CALLER_NAMES, Case, Outcome, paged
 
 ROUND = "never-started"  # no such round on the matrix's stack
 RATING = {
@@ -99,6 +99,30 @@ CASES = [
         default=404,
         forbidden_fields=NOBODY_SEES_RATERS,
     ),
+    # A person's closed rounds: none yet on this stack; whoever may not see E1 gets 404.
+    Case(
+        "GET",
+        "/assessments/people/E1/profiles",
+        "/assessments/people/{employee_id}/profiles",
+        SEES_E1,
+        default=404,
+        check=_no_rounds,
+    ),
+    Case(
+        "GET",
+        "/assessments/people/S001/profiles?limit=1",
+        "/assessments/people/{employee_id}/profiles",
+        SEES_S001,
+        default=404,
+        check=_no_rounds,
+    ),
+    Case(
+        "GET",
+        "/assessments/people/E1/profiles?cursor=bm9wZQ",
+        "/assessments/people/{employee_id}/profiles",
+        {who: "refused" for who in SEES_E1},
+        default=404,
+    ),
     Case(
         "GET",
         f"/assessments/rounds/{ROUND}/teams/S001",
@@ -170,11 +194,30 @@ def _gaps(who: str, body: Any) -> None:
     assert rc["text"]["en"] == "50% (1 of 2) have a resource coordination gap"
 
 
+def _closed_rounds(round_id: str) -> Any:
+    def check(who: str, body: Any) -> None:
+        paged(who, body)
+        assert [r["round_id"] for r in body["items"]] == [round_id], (who, body)
+        assert body["total"] == 1 and body["next_cursor"] is None, (who, body)
+        assert body["items"][0]["gaps"] >= 1, (who, body)
+
+    return check
+
+
 def anonymity_cases(round_id: str) -> list[Case]:
     """A closed round's reads as every caller: who sees what, and that nothing in any
     answer identifies an anonymous rater."""
     base = f"/assessments/rounds/{round_id}"
     return [
+        Case(
+            "GET",
+            "/assessments/people/E1/profiles",
+            "/assessments/people/{employee_id}/profiles",
+            SEES_E1,
+            default=404,
+            forbidden_fields=NOBODY_SEES_RATERS,
+            check=_closed_rounds(round_id),
+        ),
         Case(
             "GET",
             f"{base}/profiles/E1",

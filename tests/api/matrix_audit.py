@@ -86,6 +86,10 @@ def _nothing_to_chain(who: str, body: Any) -> None:
     assert body["chained"] == 0, body
 
 
+def _started(who: str, body: Any) -> None:
+    assert body["verify_id"].startswith("audit-verify-"), body
+
+
 def _items(who: str, body: Any) -> None:
     assert {"application", "month", "support", "assessment"} <= set(body["kinds"])
     assert any(i["kind"] == "month" and i["ident"] == f"E1/{MONTH}" for i in body["items"])
@@ -111,6 +115,19 @@ CASES = [
     ),
     Case("POST", "/audit/replay-workflows?limit=5", "/audit/replay-workflows", READERS),
     Case("POST", "/audit/verify", "/audit/verify", READERS, json={"anchors": {}}),
+    Case(
+        "POST",
+        "/audit/verifications",
+        "/audit/verifications",
+        READERS,
+        check=_started,
+    ),
+    Case(
+        "GET",
+        "/audit/verifications/audit-verify-none",
+        "/audit/verifications/{verify_id}",
+        {"auditor:A001": 404, "hr:H001": 404},
+    ),
     Case("POST", "/audit/check-projections", "/audit/check-projections", READERS),
     Case(
         "GET",

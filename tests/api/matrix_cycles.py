@@ -114,6 +114,14 @@ CASES = [
         {"hr:H001": "refused"},
         json={"kind": "week", "period": "2026-11"},
     ),
+    # A month not over yet is refused (its pay would be fixed on part of its sales).
+    Case(
+        "POST",
+        "/cycles/launches",
+        "/cycles/launches",
+        {"hr:H001": "refused"},
+        json={"kind": "month", "period": "2999-01"},
+    ),
     Case(
         "GET",
         "/cycles/schedules",

@@ -10,12 +10,14 @@ from __future__ import annotations
 import asyncio
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from typing import Any
 
 import psycopg
 import pytest
 from fastapi import Request
 from fastapi.responses import HTMLResponse
+from temporalio.testing import WorkflowEnvironment
 
 import tests.api.test_matrix as matrix
 from activities.assessments import (
@@ -33,6 +35,7 @@ from careerflow.api.pages.guard import PageRoute, _caller
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
+from tests.test_cli_cycles import Cli
 from tests.workflows.promotion_support import ingest
 
 API = "/api/v1"
@@ -377,6 +380,65 @@ async def test_the_guard_records_an_audit_page_that_does_not_record_itself(
         ]
     finally:
         app.router.routes.remove(route)
+
+
+async def _verification_ends(api: ApiStack, who: str, verify_id: str) -> dict[str, Any]:
+    """Follows a background verification through the API to its end; while it runs the
+    answer says how far it got."""
+    for _ in range(300):
+        answer = await api.call(who, "GET", f"{API}/audit/verifications/{verify_id}")
+        assert answer.status_code == 200, answer.text
+        body: dict[str, Any] = answer.json()
+        assert body["verify_id"] == verify_id
+        if body["state"] != "running":
+            return body
+        assert body["report"] is None and 0 <= body["checked"] <= max(body["total"], 0)
+        assert 0 <= body["percent"] < 100
+        await asyncio.sleep(0.2)
+    raise AssertionError("the verification did not end")
+
+
+async def test_a_background_verification_is_started_and_followed(
+    api: ApiStack, dev_env: WorkflowEnvironment, tmp_path: Path
+) -> None:
+    """The auditor starts one (202, its id), reads its progress then its report, the same
+    as the synchronous verification's; HR follows it too; others are refused and an
+    unknown id is unknown. The CLI starts one the API follows and follows one the API
+    started."""
+    started = await api.call("auditor:A001", "POST", f"{API}/audit/verifications")
+    assert started.status_code == 202, started.text
+    verify_id = started.json()["verify_id"]
+    assert verify_id.startswith("audit-verify-")
+    assert started.json()["status_url"] == f"{API}/audit/verifications/{verify_id}"
+    done = await _verification_ends(api, "hr:H001", verify_id)
+    assert done["state"] == "done" and done["percent"] == 100, done
+    assert done["report"]["ok"] is True and done["checked"] == done["total"] > 0
+    direct = (await api.call("auditor:A001", "POST", f"{API}/audit/verify", json={})).json()
+    assert [a["application"] for a in done["report"]["applications"]] == [
+        a["application"] for a in direct["applications"]
+    ]
+    for who in ("employee:E1", "manager:M001", "integration:crm"):
+        refused = await api.call(who, "POST", f"{API}/audit/verifications")
+        assert refused.status_code == 403, (who, refused.text)
+        assert refused.headers["content-type"].startswith("application/problem+json")
+        hidden = await api.call(who, "GET", f"{API}/audit/verifications/{verify_id}")
+        assert hidden.status_code == 403, (who, hidden.text)
+    for unknown in ("audit-verify-nope", "promotion-x"):
+        missing = await api.call("auditor:A001", "GET", f"{API}/audit/verifications/{unknown}")
+        assert missing.status_code == 404, missing.text
+        assert missing.headers["content-type"].startswith("application/problem+json")
+
+    cli = Cli(api.services.store.pg, dev_env, api.queue, tmp_path)
+    read = await cli("audit", "verification", verify_id, *cli.as_("auditor:A001"))
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout)["report"]["ok"] is True
+    bg = await cli("audit", "verify", "--background", *cli.as_("hr:H001"))
+    assert bg.returncode == 0, bg.stderr
+    from_cli = json.loads(bg.stdout)["verify_id"]
+    assert (await _verification_ends(api, "auditor:A001", from_cli))["report"]["ok"] is True
+    refused_cli = await cli("audit", "verify", "--background", *cli.as_("employee:E1"))
+    assert refused_cli.returncode != 0 and refused_cli.stdout == ""
+    assert "verify the event store" in refused_cli.stderr
 
 
 async def test_an_upgraded_store_is_backfilled_by_hr(api: ApiStack, subjects: None) -> None:

@@ -24,6 +24,8 @@ promotion_process document's). Engine messages are said in the page's language w
                                       who lags, candidate pool, plans at risk
     /hr                               pipeline by stage and age, cycle times, pool,
                                       returned applications, criteria versions
+    /hr/months[/{month}[/close]]      the months, a month's close previewed, confirmed
+                                      and followed (HR; auditors read)
     /audit, /audit/{kind}/{id}        applications, cycles, month closes, plans, support
                                       requests and 360° rounds, filtered by kind, person
                                       and dates, each with its ordered history and its
@@ -71,6 +73,7 @@ from careerflow.api.pages import team_week, team_alerts  # noqa: F401
 from careerflow.api.pages import hr_applications  # noqa: F401
 from careerflow.api.pages import org_import  # noqa: F401
 from careerflow.api.pages import cycle_launch  # noqa: F401
+from careerflow.api.pages import months  # noqa: F401
 from careerflow.api.pages import problems
 # isort: on
 

@@ -36,6 +36,7 @@ _REPORTS = Section(
     N_("Overviews"),
     [
         ("/hr/cycles", N_("Weekly cycles")),
+        ("/hr/months", N_("Month close")),
         ("/hr/goals", N_("Goals")),
         ("/hr/support", N_("Support SLA")),
     ],

@@ -25,6 +25,7 @@ from careerflow.services.assessment_process import (
 from projections.assessment_queries import (
     GapReport,
     MyTasks,
+    ProfilesPage,
     ProfileView,
     RoundProgress,
     RoundSummary,
@@ -171,6 +172,23 @@ def profile(
     minimum group size), the overall level, the target, the gap and its courses. The
     person, their manager chain, HR and auditors, once the round has closed."""
     return ctx.services.assessment_queries.profile(caller, round_id, employee_id)
+
+
+@router.get(
+    "/people/{employee_id}/profiles",
+    response_model=ProfilesPage,
+    summary="A person's closed rounds, a page at a time",
+    responses=PAGED,
+)
+def profiles_of(
+    employee_id: EmployeeId, caller: Caller, ctx: Context, page: Paging
+) -> ProfilesPage:
+    """The closed rounds in which the person was assessed (their profile is published),
+    newest first, with how many gaps each found; read one with
+    `/rounds/{round_id}/profiles/{employee_id}`. The person, their manager chain, HR and
+    auditors; anyone else gets 404, as for a person who does not exist."""
+    queries = ctx.services.assessment_queries
+    return queries.profiles_of(caller, employee_id, page.cursor, page.limit)
 
 
 @router.get(

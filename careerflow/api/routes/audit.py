@@ -7,9 +7,9 @@ and 360° anonymity are applied by careerflow.audit, the same for every format."
 from __future__ import annotations
 
 from datetime import date, timedelta
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Path, Query, Response, status
 from pydantic import AwareDatetime, BaseModel
 
 from careerflow.api.auth import Caller, Context
@@ -23,6 +23,7 @@ from careerflow.audit.reevaluation import Reevaluation
 from careerflow.audit.time_travel import AggregateState, ReadModelAt
 from careerflow.audit.what_if import WhatIfReport, what_if
 from careerflow.audit.workflow_replay import ReplayReport, replay_workflows
+from careerflow.services.verify_process import VerifyStatus
 
 router = APIRouter(prefix="/audit", tags=["audit"])
 
@@ -105,6 +106,48 @@ def verify(caller: Caller, ctx: Context, request: VerifyRequest | None = None) -
     edited, deleted, inserted or reordered (and a chain rewritten since a kept head)."""
     kept = {k: (a.position, a.head) for k, a in (request.anchors if request else {}).items()}
     return verify_store(ctx.services.store, ctx.services.history, caller, kept)
+
+
+class VerifyStarted(BaseModel):
+    """A verification running in the background; follow it at `status_url`."""
+
+    verify_id: str
+    status_url: str
+
+
+VerifyId = Annotated[
+    str,
+    Path(
+        description="A verification's id, as POST /audit/verifications answered it",
+        examples=["audit-verify-3f1c2a9e-5b7d-4e21-9c3a-1f0e8d7b6a54"],
+    ),
+]
+
+
+@router.post(
+    "/verifications",
+    response_model=VerifyStarted,
+    status_code=status.HTTP_202_ACCEPTED,
+    summary="Start a verification of the hash chains in the background",
+)
+async def start_verification(caller: Caller, ctx: Context) -> VerifyStarted:
+    """Starts the same walk as `POST /audit/verify` as a workflow and answers at once
+    with its id (202); a large store is verified without holding the request open.
+    Auditors and HR; any API replica answers for it afterwards."""
+    verify_id = await (await ctx.verify()).start(caller)
+    return VerifyStarted(verify_id=verify_id, status_url=f"/api/v1/audit/verifications/{verify_id}")
+
+
+@router.get(
+    "/verifications/{verify_id}",
+    response_model=VerifyStatus,
+    summary="A background verification's progress or result",
+)
+async def verification(verify_id: VerifyId, caller: Caller, ctx: Context) -> VerifyStatus:
+    """`running` with the events checked so far of the `total`, `done` with the report
+    (as `POST /audit/verify` answers it) or `failed`. Auditors and HR; an unknown id is
+    404."""
+    return await (await ctx.verify()).status(caller, verify_id)
 
 
 @router.post("/backfill-chain", response_model=BackfillReport)

@@ -1,0 +1,52 @@
+"""The months HR closes, from the statements read model: per month how many bonus
+statements the close produced and when (the first and the last). Read for HR's month
+close page (careerflow.services.month_close) and for the launch check's "already
+closed" (a month the schedule closed has statements but no manual launch)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel
+
+from projections.cycle_reads import CycleReads
+
+
+class ClosedMonth(BaseModel):
+    month: str
+    statements: int
+    first_closed_at: datetime
+    last_closed_at: datetime
+
+
+class MonthCloseQueries(CycleReads):
+    def closed_months(self, limit: int = 24) -> list[ClosedMonth]:
+        """The latest `limit` months with statements, newest first. The caller checks who
+        may ask (HR and auditors: MonthCloseService); no pay is read."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                "SELECT month, count(*) AS statements, min(closed_at) AS first_closed_at, "
+                "max(closed_at) AS last_closed_at FROM rm_month_statement "
+                "GROUP BY month ORDER BY month DESC LIMIT %s",
+                (limit,),
+            ).fetchall()
+        return [ClosedMonth.model_validate(dict(r)) for r in rows]
+
+    def closed_month(self, month: str) -> ClosedMonth | None:
+        """`month`'s statements so far (None: none yet)."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT month, count(*) AS statements, min(closed_at) AS first_closed_at, "
+                "max(closed_at) AS last_closed_at FROM rm_month_statement WHERE month = %s "
+                "GROUP BY month",
+                (month,),
+            ).fetchone()
+        return ClosedMonth.model_validate(dict(row)) if row else None
+
+    def month_statements(self, month: str) -> int:
+        """How many statements `month`'s close has produced so far."""
+        with self._connection() as conn:
+            row = conn.execute(
+                "SELECT count(*) AS n FROM rm_month_statement WHERE month = %s", (month,)
+            ).fetchone()
+        return int(row["n"]) if row else 0
