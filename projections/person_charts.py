@@ -1,16 +1,22 @@
 """Reads for the charts of a person's page, through the same access rules as the page:
-the last twelve months of their percent metrics (one series each, with the threshold the
-criteria of their next rung set for it), and the potential scores of their team and of
-the organisation binned in SQL, their own score marked."""
+the last twelve months of every metric they have (one series each with its unit, and the
+threshold the criteria of their next rung set for it where a month can be held to it),
+and the potential scores of their team and of the organisation binned in SQL, their own
+score marked."""
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
 from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
+from aggregates.calendar_periods import month_of
+from aggregates.document_types import Unit
+from aggregates.documents import Measurement
+from aggregates.periods import SUMMED_UNITS, period_value
 from projections.metrics import measurements_of
 from projections.policies import latest_document
 from projections.visibility import require_visible
@@ -23,12 +29,14 @@ BINS = 10
 class MetricSeries(BaseModel):
     metric: str
     label: dict[str, str] | str
+    unit: Unit
     values: list[float | None]
     target: float | None = None
 
 
 class MetricTrend(BaseModel):
-    """Months oldest first (YYYY-MM) and a series per metric measured in them."""
+    """Months oldest first (YYYY-MM) and a series per metric measured in them, those
+    the next rung's criteria name first."""
 
     months: list[str]
     series: list[MetricSeries]
@@ -61,8 +69,10 @@ def _months_back(last: str, count: int) -> list[str]:
     return months[::-1]
 
 
-def _thresholds(conn: Any, next_role: str | None) -> dict[str, float]:
-    """The `metric >= threshold` (or `<=`) criteria of the rung above, by metric."""
+def _thresholds(conn: Any, next_role: str | None, defined: dict[str, Any]) -> dict[str, float]:
+    """The `metric >= threshold` (or `<=`) criteria of the rung above, by metric, where a
+    month's figure can be held to them: a mean, the last or the best month; a sum or a set
+    of items counts over the whole window, so it has no monthly line."""
     if not next_role:
         return {}
     row: Any = conn.execute(
@@ -74,9 +84,42 @@ def _thresholds(conn: Any, next_role: str | None) -> dict[str, float]:
         return {}
     found: dict[str, float] = {}
     for criterion in row["document"].get("criteria", []):
-        if criterion.get("type") == "metric" and criterion.get("metric"):
-            found.setdefault(criterion["metric"], float(criterion["threshold"]))
+        metric = criterion.get("metric")
+        if criterion.get("type") != "metric" or metric not in defined:
+            continue
+        window = criterion.get("window") or defined[metric].get("window", "mean")
+        if window in ("mean", "last", "max"):
+            found.setdefault(metric, float(criterion["threshold"]))
     return found
+
+
+def _month_value(
+    rows: list[Any], metric: str, definition: dict[str, Any], month: str
+) -> float | None:
+    """A month's figure by the period rule the reports use (amounts and counts summed,
+    rates averaged); an "items" metric counts its distinct items (courses completed) or,
+    for scores, averages them."""
+    mine = [r for r in rows if r["metric"] == metric and month_of(r["period"]) == month]
+    if not mine:
+        return None
+    unit = definition["unit"]
+    if definition.get("window") == "items":
+        if unit == "count":
+            return float(len({r["item"] for r in mine}))
+        return round(math.fsum(float(r["value"]) for r in mine) / len(mine), 2)
+    measured = [
+        Measurement(
+            employee_id="-",
+            period=r["period"],
+            metric=metric,
+            value=float(r["value"]),
+            item=r["item"],
+            source=r["source"] or "-",
+        )
+        for r in mine
+    ]
+    value = period_value(measured, metric, month, unit in SUMMED_UNITS)
+    return None if value is None else round(value, 2)
 
 
 class PersonCharts:
@@ -84,35 +127,32 @@ class PersonCharts:
         self.pool = pool
 
     def metric_trend(self, principal: Any, employee_id: str, months: int = 12) -> MetricTrend:
-        """The percent metrics (one scale: completion, collection, satisfaction, …) of
-        the twelve months up to the person's latest measured month."""
+        """Every metric of the catalog the person has, over the twelve months up to their
+        latest month of monthly figures (weeks and days inside a month roll up into it)."""
         with self.pool.connection() as conn:
             require_visible(conn, principal, employee_id)  # type: ignore[arg-type]
-            rows = [r for r in measurements_of(conn, employee_id) if MONTH.match(r["period"])]
-            if not rows:
-                return MetricTrend(months=[], series=[])
+            rows = measurements_of(conn, employee_id)
             catalog = latest_document(conn, "metric_catalog") or {}
+            defined: dict[str, Any] = catalog.get("metrics", {})
+            rows = [r for r in rows if r["metric"] in defined]
+            if not any(MONTH.match(r["period"]) for r in rows):
+                return MetricTrend(months=[], series=[])
             readiness: Any = conn.execute(
                 "SELECT next_role FROM rm_readiness WHERE employee_id = %s", (employee_id,)
             ).fetchone()
-            targets = _thresholds(conn, readiness["next_role"] if readiness else None)
-        defined = catalog.get("metrics", {})
-        percent = {m for m, d in defined.items() if d.get("unit") == "percent"}
-        shown = _months_back(max(r["period"] for r in rows), months)
-        at = {m: i for i, m in enumerate(shown)}
-        sums: dict[str, list[list[float]]] = {}
-        for r in rows:
-            if r["metric"] in percent and r["period"] in at:
-                cells = sums.setdefault(r["metric"], [[] for _ in shown])
-                cells[at[r["period"]]].append(float(r["value"]))
+            targets = _thresholds(conn, readiness["next_role"] if readiness else None, defined)
+        last = max(r["period"] for r in rows if MONTH.match(r["period"]))
+        shown = _months_back(last, months)
+        inside = [r for r in rows if month_of(r["period"]) in shown]
         series = [
             MetricSeries(
                 metric=metric,
                 label=defined[metric].get("label") or metric,
-                values=[round(sum(c) / len(c), 2) if c else None for c in cells],
+                unit=defined[metric]["unit"],
+                values=[_month_value(inside, metric, defined[metric], m) for m in shown],
                 target=targets.get(metric),
             )
-            for metric, cells in sorted(sums.items(), key=lambda kv: (kv[0] not in targets, kv[0]))
+            for metric in sorted({r["metric"] for r in inside}, key=lambda m: (m not in targets, m))
         ]
         return MetricTrend(months=shown, series=series)
 

@@ -10,25 +10,21 @@ from __future__ import annotations
 
 import html as markup
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from temporalio.client import Client
 
 from careerflow.api import i18n
-from careerflow.api.app import create_app
-from careerflow.api.context import ApiContext
 from careerflow.api.pages import LANG_COOKIE
 from careerflow.principal import AccessRole
 from tests.api.conftest import ApiStack
+from tests.api.site import browser, signed_in, web_app
+from tests.api.site import csrf_of as csrf_of
 from tests.browser.support import HR, NAMES, Arranged, arrange, next_week, open_running_week
 
-BASE = "http://careerflow.test"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]*)"')
 
 
@@ -45,26 +41,13 @@ class Site:
     def client(self, lang: str | None = "en", **headers: str) -> httpx.AsyncClient:
         """A browser-like client; `lang` is the language switch's cookie (None: never
         switched, so the profile or the browser's Accept-Language decides)."""
-        client = httpx.AsyncClient(
-            transport=httpx.ASGITransport(app=self.app), base_url=BASE, headers=headers
-        )
-        if lang:
-            client.cookies.set(LANG_COOKIE, lang)
-        return client
+        return browser(self.app, lang, **headers)
 
-    @asynccontextmanager
-    async def session(
+    def session(
         self, who: str, lang: str | None = "en", **headers: str
-    ) -> AsyncIterator[httpx.AsyncClient]:
+    ) -> AbstractAsyncContextManager[httpx.AsyncClient]:
         """A browser-like client signed in through the login form."""
-        async with self.client(lang, **headers) as client:
-            login = await client.get("/login")
-            response = await client.post(
-                "/login",
-                data={"token": self.api.tokens[who], "csrf": csrf_of(login), "next": "/"},
-            )
-            assert response.status_code == 303, response.text
-            yield client
+        return signed_in(self.app, self.api, who, lang, **headers)
 
 
 def text(page: httpx.Response) -> str:
@@ -72,20 +55,10 @@ def text(page: httpx.Response) -> str:
     return markup.unescape(page.text)
 
 
-def csrf_of(page: httpx.Response) -> str:
-    found = CSRF.search(page.text)
-    assert found, "the page has no form token"
-    return found.group(1)
-
-
 @pytest.fixture(scope="module")
 async def site(api: ApiStack) -> Site:
-    async def connect() -> Client:
-        return api.temporal
-
     arranged = await arrange(api.services, api.read_models, api.temporal, api.queue)
-    app = create_app(ApiContext(api.services, connect, api.queue))
-    return Site(api, app, arranged)
+    return Site(api, web_app(api), arranged)
 
 
 async def test_not_signed_in_goes_to_the_login_page(site: Site) -> None:

@@ -15,27 +15,18 @@ import csv
 import html as markup
 import io
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 import pytest
-from fastapi import FastAPI
 from openpyxl import load_workbook
-from temporalio.client import Client
 
-from careerflow.api.app import create_app
-from careerflow.api.context import ApiContext
-from careerflow.api.pages import LANG_COOKIE
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
+from tests.api.site import a_year_of_metrics, csrf_of, paged, signed_in, web_app
 from tests.language import other_language
-from tests.workflows.promotion_support import TEAM, ingest, year_of_metrics
+from tests.workflows.promotion_support import TEAM
 
-BASE = "http://careerflow.test"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 HR = Principal(person_id="H001", role=AccessRole.hr)
 S001 = Principal(person_id="S001", role=AccessRole.manager)
 NAMES = {e: n for e, n, _r, _t, _m in TEAM}
@@ -56,11 +47,7 @@ async def _stage(api: ApiStack, application_id: str, stage: str) -> None:
 
 @pytest.fixture(scope="module")
 async def arranged(api: ApiStack) -> dict[str, Any]:
-    now = datetime.now(UTC)
-    as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
-    ingest(api.services, year_of_metrics("E1", as_of, {}, mentored=2))
-    ingest(api.services, year_of_metrics("E2", as_of, {"repurchase_rate": 55.0}, mentored=1))
-    api.caught_up()
+    a_year_of_metrics(api)
     flow = api.services.promotion_process(api.temporal, api.queue)
     ids = {}
     for who in ("E1", "E2"):
@@ -70,50 +57,17 @@ async def arranged(api: ApiStack) -> dict[str, Any]:
     for who, stage in (("E1", "hr_review"), ("E2", "returned")):
         await flow.decide_application(S001, ids[who], True, "ok")
         await _stage(api, ids[who], stage)
-
-    async def connect() -> Client:
-        return api.temporal
-
-    return {"app": create_app(ApiContext(api.services, connect, api.queue)), **ids}
-
-
-@asynccontextmanager
-async def session(
-    app: FastAPI, api: ApiStack, who: str, lang: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        client.cookies.set(LANG_COOKIE, lang)
-        login = await client.get("/login")
-        found = CSRF.search(login.text)
-        assert found
-        response = await client.post(
-            "/login", data={"token": api.tokens[who], "csrf": found.group(1), "next": "/"}
-        )
-        assert response.status_code == 303, response.text
-        yield client
+    return {"app": web_app(api), **ids}
 
 
 def rows_of(page: httpx.Response) -> list[str]:
     return re.findall(r'<tr data-application="([^"]+)"', page.text)
 
 
-def link(page: httpx.Response, cls: str) -> str | None:
-    found = re.search(
-        rf'<a class="button[^"]*\b{cls}\b[^"]*" (?:rel="next" )?href="([^"]+)"', page.text
-    )
-    return markup.unescape(found.group(1)) if found else None
-
-
 def one_language(page: httpx.Response, lang: str) -> None:
     assert page.headers["content-language"].startswith(lang)
     found = other_language(page.text, lang, NAMES.values())
     assert not found, (page.url, sorted(set(found)))
-
-
-def csrf_of(page: httpx.Response) -> str:
-    found = CSRF.search(page.text)
-    assert found, "the page has no form token"
-    return found.group(1)
 
 
 def refused(page: httpx.Response) -> str:
@@ -127,7 +81,7 @@ async def test_hr_lists_filters_and_pages_the_applications(
     api: ApiStack, arranged: dict[str, Any], lang: str
 ) -> None:
     e1, e2 = arranged["E1"], arranged["E2"]
-    async with session(arranged["app"], api, "hr:H001", lang) as client:
+    async with signed_in(arranged["app"], api, "hr:H001", lang) as client:
         page = await client.get("/hr/applications")
         assert page.status_code == 200, page.text
         one_language(page, lang)
@@ -155,18 +109,13 @@ async def test_hr_lists_filters_and_pages_the_applications(
         assert e1 not in rows_of(role) and e2 not in rows_of(role)
 
         # One at a time: the filter is kept on every link, every row seen once.
-        seen: list[str] = []
-        current = await client.get("/hr/applications", params={"team": "T001", "limit": 1})
-        assert link(current, "first") is None
-        while True:
-            one_language(current, lang)
-            seen += rows_of(current)
-            following = link(current, "next")
-            if following is None:
-                break
-            assert "team=T001" in following and "limit=1" in following and "cursor=" in following
-            current = await client.get(following)
-            assert link(current, "first") == "/hr/applications?team=T001&limit=1"
+        seen, _last = await paged(
+            client,
+            "/hr/applications",
+            {"team": "T001", "limit": 1},
+            rows_of,
+            lambda page: one_language(page, lang),
+        )
         assert len(seen) == len(set(seen)) >= 2 and {e1, e2} <= set(seen)
 
         bad = await client.get("/hr/applications", params={"cursor": "nonsense!"})
@@ -179,7 +128,7 @@ async def test_the_list_exports_every_matching_row(
     api: ApiStack, arranged: dict[str, Any], lang: str
 ) -> None:
     e1, e2 = arranged["E1"], arranged["E2"]
-    async with session(arranged["app"], api, "hr:H001", lang) as client:
+    async with signed_in(arranged["app"], api, "hr:H001", lang) as client:
         got = await client.get("/hr/applications", params={"stage": "returned", "format": "csv"})
         assert got.status_code == 200
         assert got.headers["content-type"].startswith("text/csv")
@@ -203,7 +152,7 @@ async def test_auditors_read_the_list_and_the_application_but_act_on_nothing(
     api: ApiStack, arranged: dict[str, Any]
 ) -> None:
     e1 = arranged["E1"]
-    async with session(arranged["app"], api, "auditor:A001", "zh") as client:
+    async with signed_in(arranged["app"], api, "auditor:A001", "zh") as client:
         page = await client.get("/hr/applications")
         assert page.status_code == 200
         one_language(page, "zh")
@@ -246,7 +195,7 @@ async def test_hr_overrides_a_return_with_a_reason_after_refusals_in_chinese(
     api: ApiStack, arranged: dict[str, Any]
 ) -> None:
     e2 = arranged["E2"]
-    async with session(arranged["app"], api, "hr:H001", "zh") as client:
+    async with signed_in(arranged["app"], api, "hr:H001", "zh") as client:
         page = await client.get(f"/applications/{e2}")
         assert page.status_code == 200
         one_language(page, "zh")
@@ -297,7 +246,7 @@ async def test_hr_confirms_once_and_a_second_decision_is_refused(
     api: ApiStack, arranged: dict[str, Any]
 ) -> None:
     e1 = arranged["E1"]
-    async with session(arranged["app"], api, "hr:H001", "en") as client:
+    async with signed_in(arranged["app"], api, "hr:H001", "en") as client:
         page = await client.get(f"/applications/{e1}")
         one_language(page, "en")
         assert 'value="confirm"' in page.text and 'value="override_decline"' in page.text
@@ -323,7 +272,7 @@ async def test_hr_confirms_once_and_a_second_decision_is_refused(
 async def test_hr_starts_an_application_for_someone(
     api: ApiStack, arranged: dict[str, Any], lang: str
 ) -> None:
-    async with session(arranged["app"], api, "hr:H001", lang) as client:
+    async with signed_in(arranged["app"], api, "hr:H001", lang) as client:
         empty = await client.get("/hr/applications/new")
         assert empty.status_code == 200
         one_language(empty, lang)

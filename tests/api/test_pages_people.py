@@ -6,30 +6,23 @@ language on the page."""
 
 from __future__ import annotations
 
+import asyncio
 import html as markup
 import io
 import re
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
-from datetime import UTC, datetime
 
 import httpx
 import pytest
 from fastapi import FastAPI
 from openpyxl import load_workbook
-from temporalio.client import Client
 
-from careerflow.api.app import create_app
-from careerflow.api.context import ApiContext
-from careerflow.api.pages import LANG_COOKIE
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
+from tests.api.site import a_year_of_metrics, link, paged, signed_in, web_app
 from tests.language import foreign_words as other_language
 from tests.language import readable_text
-from tests.workflows.promotion_support import TEAM, ingest, year_of_metrics
+from tests.workflows.promotion_support import TEAM
 
-BASE = "http://careerflow.test"
-CSRF = re.compile(r'name="csrf" value="([^"]+)"')
 HR = Principal(person_id="H001", role=AccessRole.hr)
 NAMES = {e: n for e, n, _r, _t, _m in TEAM}
 EVERYONE = sorted(NAMES)
@@ -37,47 +30,16 @@ EVERYONE = sorted(NAMES)
 
 @pytest.fixture(scope="module")
 async def app(api: ApiStack) -> FastAPI:
-    now = datetime.now(UTC)
-    as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
-    ingest(api.services, year_of_metrics("E1", as_of, {}, mentored=2))
-    ingest(api.services, year_of_metrics("E2", as_of, {"repurchase_rate": 55.0}, mentored=1))
-    api.caught_up()
+    a_year_of_metrics(api)
     for _attempt in range(300):
         if api.services.people_queries.pool(HR).total:
             break
-        await __import__("asyncio").sleep(0.2)
-
-    async def connect() -> Client:
-        return api.temporal
-
-    return create_app(ApiContext(api.services, connect, api.queue))
-
-
-@asynccontextmanager
-async def session(
-    api: ApiStack, app: FastAPI, who: str, lang: str
-) -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=BASE) as client:
-        client.cookies.set(LANG_COOKIE, lang)
-        login = await client.get("/login")
-        found = CSRF.search(login.text)
-        assert found
-        response = await client.post(
-            "/login", data={"token": api.tokens[who], "csrf": found.group(1), "next": "/"}
-        )
-        assert response.status_code == 303, response.text
-        yield client
+        await asyncio.sleep(0.2)
+    return web_app(api)
 
 
 def rows_of(page: httpx.Response) -> list[str]:
     return re.findall(r'<tr data-employee="([^"]+)"', page.text)
-
-
-def link(page: httpx.Response, cls: str) -> str | None:
-    found = re.search(
-        rf'<a class="button[^"]*\b{cls}\b[^"]*" (?:rel="next" )?href="([^"]+)"', page.text
-    )
-    return markup.unescape(found.group(1)) if found else None
 
 
 def one_language(page: httpx.Response, lang: str, known: set[str] | None = None) -> None:
@@ -89,7 +51,7 @@ def one_language(page: httpx.Response, lang: str, known: set[str] | None = None)
 async def test_hr_searches_filters_and_pages_the_directory(
     api: ApiStack, app: FastAPI, lang: str
 ) -> None:
-    async with session(api, app, "hr:H001", lang) as client:
+    async with signed_in(app, api, "hr:H001", lang) as client:
         page = await client.get("/people")
         assert page.status_code == 200
         one_language(page, lang)
@@ -115,19 +77,13 @@ async def test_hr_searches_filters_and_pages_the_directory(
         assert rows_of(pool) and set(rows_of(pool)) <= {"E1", "E2"}
 
         # Paging: two at a time, the filter kept on every link.
-        seen: list[str] = []
-        first = await client.get("/people", params={"team": "T001", "limit": 2})
-        assert link(first, "first") is None
-        current = first
-        while True:
-            one_language(current, lang)
-            seen += rows_of(current)
-            following = link(current, "next")
-            if following is None:
-                break
-            assert "team=T001" in following and "limit=2" in following and "cursor=" in following
-            current = await client.get(following)
-            assert link(current, "first") == "/people?team=T001&limit=2"
+        seen, current = await paged(
+            client,
+            "/people",
+            {"team": "T001", "limit": 2},
+            rows_of,
+            lambda p: one_language(p, lang),
+        )
         assert sorted(seen) == ["E1", "E2", "E3", "S001"] and len(seen) == 4
         assert ("3–4 of 4" if lang == "en" else "第 3–4 条，共 4 条") in markup.unescape(
             current.text
@@ -142,7 +98,7 @@ async def test_hr_searches_filters_and_pages_the_directory(
 async def test_the_directory_exports_every_matching_row(
     api: ApiStack, app: FastAPI, lang: str
 ) -> None:
-    async with session(api, app, "hr:H001", lang) as client:
+    async with signed_in(app, api, "hr:H001", lang) as client:
         csv = await client.get("/people", params={"format": "csv", "limit": 1, "team": "T001"})
         assert csv.status_code == 200
         assert csv.content.startswith(b"\xef\xbb\xbf")
@@ -167,7 +123,7 @@ async def test_the_directory_exports_every_matching_row(
 async def test_a_manager_sees_their_reports_and_an_employee_is_refused(
     api: ApiStack, app: FastAPI
 ) -> None:
-    async with session(api, app, "manager:S001", "en") as client:
+    async with signed_in(app, api, "manager:S001", "en") as client:
         page = await client.get("/people")
         assert page.status_code == 200 and sorted(rows_of(page)) == ["E1", "E2", "E3"]
         assert 'href="/people"' in page.text  # in the manager's menu
@@ -176,7 +132,7 @@ async def test_a_manager_sees_their_reports_and_an_employee_is_refused(
         pool = await client.get("/hr/pool")  # the members among their reports
         assert pool.status_code == 200 and set(rows_of(pool)) <= {"E1", "E2", "E3"}
     for lang, says in (("en", "may not search the people directory"), ("zh", "搜索人员名录")):
-        async with session(api, app, "employee:E1", lang) as client:
+        async with signed_in(app, api, "employee:E1", lang) as client:
             refused = await client.get("/people")
             assert refused.status_code == 403
             assert says in markup.unescape(refused.text)
@@ -191,7 +147,7 @@ async def test_a_manager_sees_their_reports_and_an_employee_is_refused(
 async def test_hr_sorts_filters_pages_and_exports_the_pool(
     api: ApiStack, app: FastAPI, lang: str
 ) -> None:
-    async with session(api, app, "hr:H001", lang) as client:
+    async with signed_in(app, api, "hr:H001", lang) as client:
         hr = await client.get("/hr")
         assert 'href="/hr/pool"' in hr.text
         whole = await client.get("/hr/pool")

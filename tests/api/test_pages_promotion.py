@@ -10,12 +10,10 @@ import re
 
 import httpx
 import pytest
-from temporalio.client import Client
 
-from careerflow.api.app import create_app
-from careerflow.api.context import ApiContext
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
+from tests.api.site import web_app
 from tests.api.test_pages import Site, csrf_of, text
 from tests.browser.support import NAMES, arrange
 from tests.language import other_language as one_language_check
@@ -33,12 +31,8 @@ def other_language(page: str, lang: str) -> list[str]:
 
 @pytest.fixture(scope="module")
 async def site(api: ApiStack) -> Site:
-    async def connect() -> Client:
-        return api.temporal
-
     arranged = await arrange(api.services, api.read_models, api.temporal, api.queue)
-    app = create_app(ApiContext(api.services, connect, api.queue))
-    return Site(api, app, arranged)
+    return Site(api, web_app(api), arranged)
 
 
 async def _page(client: httpx.AsyncClient, path: str, lang: str) -> httpx.Response:

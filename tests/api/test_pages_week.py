@@ -9,15 +9,13 @@ from __future__ import annotations
 
 import asyncio
 import re
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 
 import pytest
-from temporalio.client import Client
 
 from careerflow.api import i18n
-from careerflow.api.app import create_app
-from careerflow.api.context import ApiContext
 from tests.api.conftest import ApiStack
+from tests.api.site import last_month, web_app
 from tests.api.test_pages import FORM_ACTION, Site, csrf_of, text
 from tests.browser.support import HR, arrange, next_week, open_running_week
 from tests.language import other_language
@@ -39,11 +37,6 @@ def previous_week(week: str) -> str:
     return f"{iso.year}-W{iso.week:02d}"
 
 
-def last_month() -> str:
-    now = datetime.now(UTC)
-    return f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
-
-
 async def arrange_history(api: ApiStack, week: str) -> str:
     """E1's week before this one (targets as the plan) and last month closed."""
     commands = api.services.store.cycles
@@ -58,13 +51,9 @@ async def arrange_history(api: ApiStack, week: str) -> str:
 
 @pytest.fixture(scope="module")
 async def site(api: ApiStack) -> Site:
-    async def connect() -> Client:
-        return api.temporal
-
     arranged = await arrange(api.services, api.read_models, api.temporal, api.queue)
     await arrange_history(api, arranged.week)
-    app = create_app(ApiContext(api.services, connect, api.queue))
-    return Site(api, app, arranged)
+    return Site(api, web_app(api), arranged)
 
 
 def says(lang: str) -> dict[str, str]:

@@ -5,7 +5,8 @@
   problem on the page (nothing imported), uploads the fixed file and sees what was
   imported; the people are then in the read model, in their team;
 - a person's page (a desktop in English; a phone in Chinese) draws the twelve-month
-  metric trend (a line chart) and the potential-score distribution (team and
+  metric trend (a line chart per unit: percentages, counts, scores, each axis labelled in
+  its unit) and the potential-score distribution (team and
   organisation, the person marked) with Chart.js, each with its figures table.
 
 Every page fits the window, has no text of the other language, thumb-sized controls on
@@ -45,11 +46,14 @@ SAYS = {
            "nothing": None, "trend": "近十二个月的指标"},
 }  # fmt: skip
 SIZES = {"zh": PHONE, "en": DESKTOP}
-CHARTS = """() => ['trend', 'distribution'].map(name => {
-  const canvas = document.querySelector(`canvas[data-chart="chart-${name}"]`);
-  const chart = canvas && window.Chart && window.Chart.getChart(canvas);
+CHARTS = """() => [...document.querySelectorAll('canvas[data-chart]')]
+  .filter(c => /^chart-(trend-|distribution)/.test(c.dataset.chart)).map(canvas => {
+  const name = canvas.dataset.chart.slice("chart-".length);
+  const chart = window.Chart && window.Chart.getChart(canvas);
+  const y = chart && chart.scales.y;
   return chart ? {name, type: chart.config.type, datasets: chart.data.datasets.length,
-                  labels: chart.data.labels.length} : {name, missing: true};
+                  labels: chart.data.labels.length,
+                  ticks: y ? y.ticks.map(t => t.label) : []} : {name, missing: true};
 })"""
 
 
@@ -153,16 +157,27 @@ async def test_a_persons_page_draws_the_trend_and_the_distribution(
         await visit.goto("/employee/E1")
         await expect(page.locator("#trend h2")).to_have_text(SAYS[lang]["trend"])
         await page.wait_for_function(
-            "() => document.querySelectorAll('canvas[data-chart][data-drawn=\"true\"]').length >= 4"
+            "() => document.querySelectorAll('canvas[data-chart][data-drawn=\"true\"]').length >= 6"
         )
-        drawn = await page.evaluate(CHARTS)
-        assert drawn == [
-            {"name": "trend", "type": "line", "datasets": drawn[0].get("datasets"), "labels": 12},
-            # team, organisation and the person's marker over ten one-point bands
-            {"name": "distribution", "type": "bar", "datasets": 3, "labels": 10},
-        ], drawn
-        assert drawn[0]["datasets"] >= 2  # a metric and its target line at least
-        await expect(page.locator("#trend details.figures")).to_have_count(1)
+        drawn = {d.pop("name"): d for d in await page.evaluate(CHARTS)}
+        # A chart per unit of E1's metrics (percentages, counts, scores out of 10), its
+        # axis labelled in the unit; then the distribution.
+        assert list(drawn) == ["trend-percent", "trend-count", "trend-score10", "distribution"]
+        for name in ("trend-percent", "trend-count", "trend-score10"):
+            assert drawn[name]["type"] == "line" and drawn[name]["labels"] == 12, drawn
+        assert drawn["trend-percent"]["datasets"] >= 2  # a metric and its target line at least
+        assert drawn["trend-percent"]["ticks"] == ["0%", "50%", "100%", "150%"], drawn
+        assert all(t.isdigit() for t in drawn["trend-count"]["ticks"]), drawn  # whole steps
+        assert drawn["trend-score10"]["ticks"][-1] == "10", drawn
+        # team, organisation and the person's marker over ten one-point bands
+        assert drawn["distribution"] == {
+            "type": "bar",
+            "datasets": 3,
+            "labels": 10,
+            "ticks": drawn["distribution"]["ticks"],
+        }, drawn
+        await expect(page.locator("#trend details.figures")).to_have_count(3)
+        await expect(page.locator("#trend h3")).to_have_count(3)
         await expect(page.locator("#distribution details.figures")).to_have_count(1)
         await checked(visit, "person-charts")
         assert not problems, problems

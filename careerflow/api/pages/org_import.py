@@ -5,7 +5,6 @@ in the page's language, and nothing changes."""
 
 from __future__ import annotations
 
-from pathlib import PurePath
 from typing import Annotated, Any
 
 from fastapi import File, Form, Request, UploadFile
@@ -15,28 +14,24 @@ from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
 from careerflow.api import i18n
-from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.i18n import N_
+from careerflow.api.pages.file_upload import Accepted, received, refusal, refused
+from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services, _until
-from careerflow.api.pages.rendering import _gettext, _lang, _render
-from careerflow.applications.files import IngestError
+from careerflow.api.pages.rendering import _render
 from careerflow.applications.org_files import COLUMNS, FORMATS, OrgFile, read_org_file
-from careerflow.applications.people import (
-    ImportResult,
-    OrgImportRefused,
-    require_org_importer,
-)
+from careerflow.applications.people import ImportResult, require_org_importer
 from careerflow.principal import Principal
 from projections.people import employees_by_id
 from words.messages import Message
 
-LIMIT = 5 * 1024 * 1024  # a table of 50,000 people is under 5 MB
+ACCEPTED = Accepted(
+    FORMATS,
+    5 * 1024 * 1024,  # a table of 50,000 people is under 5 MB
+    N_("%(name)s: choose a .csv, .xlsx or .json file."),
+    N_("%(name)s is over 5 MB; split it by team and upload each part."),
+)
 DONE = ("teams", "added", "moved")
-
-
-def _named(template: str, name: str, **values: object) -> Markup:
-    """A sentence naming the file: the file's name is data, not words of the page."""
-    named = Markup('<span translate="no">{}</span>').format(name or "?")
-    return Markup(escape(template)) % {"name": named, **values}
 
 
 # The values of a problem that are words of the file, not of the page: a field's name
@@ -113,36 +108,16 @@ async def import_organisation(
     file: Annotated[UploadFile, File()],
     csrf: Annotated[str, Form()] = "",
 ) -> Response:
-    caller = await run_in_threadpool(_caller, request)
-    _check_csrf(request, csrf)
-    require_org_importer(caller)
-    _ = _gettext(request)
-    lang = _lang(request)
-    name = file.filename or ""
-    fmt = FORMATS.get(PurePath(name).suffix.lower())
-    if fmt is None:
-        error = _named(_("%(name)s: choose a .csv, .xlsx or .json file."), name)
-        return await run_in_threadpool(_page, request, caller, {"error": error}, 422)
-    data = await file.read(LIMIT + 1)
-    if len(data) > LIMIT:
-        error = _named(_("%(name)s is over 5 MB; split it by team and upload each part."), name)
-        return await run_in_threadpool(_page, request, caller, {"error": error}, 422)
-    source = PurePath(name).name or "upload"
+    taken = await received(request, file, csrf, ACCEPTED, _page, require_org_importer)
+    if isinstance(taken, Response):
+        return taken
+    caller, got = taken
     try:
-        found = await run_in_threadpool(read_org_file, data, fmt, source)
+        found = await run_in_threadpool(read_org_file, got.data, got.fmt, got.source)
         result = await run_in_threadpool(_import, caller, request, found)
-    except (IngestError, OrgImportRefused) as exc:
-        problems = [_problem(m, lang) for m in exc.messages]
-        said: Markup | str = (
-            _named(_("%(name)s has %(count)s problem(s):"), name, count=len(problems))
-            if problems
-            else i18n.say(exc, lang)
-        )
-        context = {"name": name, "problems": problems, "error": said}
-        return await run_in_threadpool(_page, request, caller, context, 422)
     except DomainError as exc:
-        context = {"error": i18n.say(exc, lang)}
-        return await run_in_threadpool(_page, request, caller, context, 422)
+        context = refusal(request, exc, got.name, _problem)
+        return await refused(_page, request, caller, context)
     await _until(lambda: _visible(request, found))
     counts = (result.teams_changed, result.employees_added, result.employees_moved)
     query = "&".join(f"{k}={v}" for k, v in zip(DONE, counts, strict=True))

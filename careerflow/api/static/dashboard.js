@@ -130,9 +130,31 @@
     canvas.dataset.drawn = "true";
   }
 
-  /* kind "line": {labels, datasets: [{label, data, color?, dashed?}], locale, height?}
+  /* kind "line": {labels, datasets: [{label, data, color?, dashed?, shown?}], locale,
+     height?, gaps?, axis?: {min, max, ticks: [value], labels: [text]}}
      One line per series over the labels (months); a dashed dataset is a target line
-     (flat, no points). Gaps (null) are skipped over. */
+     (flat, no points, out of the legend). Gaps (null) are bridged, or left open with
+     `gaps` (amounts and counts: a month without any is not half of its neighbours). The server formats the value axis's
+     ticks (`axis`) and each figure (`shown`) in the page's language and unit (money,
+     percent, count), so the chart says them as the page does. */
+  function valueAxis(axis) {
+    if (!axis) { return {}; }
+    return {
+      min: axis.min,
+      max: axis.max,
+      afterBuildTicks: function (scale) {
+        scale.ticks = axis.ticks.map(function (v) { return { value: v }; });
+      },
+      ticks: {
+        autoSkip: false,
+        callback: function (value) {
+          var i = axis.ticks.indexOf(value);
+          return i >= 0 ? axis.labels[i] : "";
+        }
+      }
+    };
+  }
+
   function line(canvas, spec) {
     var datasets = spec.datasets.map(function (d, i) {
       var color = d.color || palette[i % palette.length];
@@ -145,7 +167,7 @@
         borderWidth: d.dashed ? 1.5 : 2,
         borderDash: d.dashed ? [6, 4] : [],
         pointRadius: d.dashed ? 0 : 3,
-        spanGaps: true,
+        spanGaps: !spec.gaps,
         tension: 0.2
       };
     });
@@ -159,8 +181,26 @@
         maintainAspectRatio: false,
         animation: false,
         interaction: { mode: "index", intersect: false },
-        scales: { x: { ticks: { autoSkip: true, maxRotation: 60 } } },
-        plugins: { legend: { position: "bottom" } }
+        // Months flat, as many as fit (a phone shows every second or third).
+        scales: { x: { ticks: { autoSkip: true, maxRotation: 0, autoSkipPadding: 8 } },
+                  y: valueAxis(spec.axis) },
+        plugins: {
+          // A target line shares its metric's colour; the caption says what dashes mean
+          // and the figures table and tooltip give its value: the legend names metrics.
+          legend: {
+            position: "bottom",
+            labels: { filter: function (entry) { return !spec.datasets[entry.datasetIndex].dashed; } }
+          },
+          tooltip: {
+            callbacks: {
+              label: function (item) {
+                var shown = spec.datasets[item.datasetIndex].shown;
+                var text = shown ? shown[item.dataIndex] : item.formattedValue;
+                return item.dataset.label + ": " + text;
+              }
+            }
+          }
+        }
       }
     });
     canvas.dataset.drawn = "true";
