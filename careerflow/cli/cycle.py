@@ -221,6 +221,18 @@ def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
                     period=found.period,
                 )
             ),
+            *(
+                [
+                    say.say(
+                        Message(
+                            "{period} is already launched; launching it again would start nobody",
+                            period=found.period,
+                        )
+                    )
+                ]
+                if found.launched
+                else []
+            ),
         ]
     )
 
