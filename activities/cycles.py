@@ -155,9 +155,14 @@ class CycleActivities:
         period = request.period
         if period is None and request.kind == "month":
             period = self.commands.previous_month(request.now)
-        return self.commands.roster(
+        roster = self.commands.roster(
             period, request.now, request.after, request.limit or settings.batch_size
         )
+        if not request.after:
+            # The launch's first read: the period is launched, whoever started it.
+            workflow_id = activity.info().workflow_id or ""
+            self.commands.record_launch(request.kind, roster.period, workflow_id)
+        return roster
 
     @activity.defn(name="cycle_open")
     @business_errors_are_final

@@ -4,6 +4,11 @@ CycleProcessService.check_launch."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
+from eventsourcing.domain import event
+
+from aggregates.base import Aggregate, stable_id
 from aggregates.calendar_periods import PeriodKind, period_problem, shift_month
 from aggregates.errors import DomainError
 from words.messages import Message
@@ -63,3 +68,27 @@ def launch_refusal(
             count=statements,
         )
     return None
+
+
+def launch_key(kind: PeriodKind, period: str) -> str:
+    return f"{kind}/{period}"
+
+
+def launch_uuid(kind: PeriodKind, period: str) -> UUID:
+    return stable_id("cycle-launch", launch_key(kind, period))
+
+
+class CycleLaunch(Aggregate):
+    """A period's launch, recorded once by the launcher's first roster read, whichever
+    way it was started (HR's page/API/CLI, or the Monday schedule, whose run has a
+    workflow id of its own): "already launched" is read from here."""
+
+    @staticmethod
+    def create_id(kind: PeriodKind, period: str, *_: object, **__: object) -> UUID:
+        return launch_uuid(kind, period)
+
+    @event("Started")
+    def __init__(self, kind: PeriodKind, period: str, workflow_id: str) -> None:
+        self.kind = kind
+        self.period = period
+        self.workflow_id = workflow_id

@@ -23,6 +23,7 @@ from activities.assessments import (
     RoundRequest,
     SealedRating,
 )
+from careerflow.api import i18n
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
@@ -35,6 +36,12 @@ from worker import build_worker
 from workflows.assessment_round import assessment_workflow_id
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
+# Data of no language in the output: the rounds' ids (and the live round's workflow id),
+# build_org's names, the competencies' course keys.
+DATA = ("assessment-cli-live", "cli-live", "cli-closed", "达标者", "复购不足", "新人")
+DATA += ("Big-Client Resource Coordination", "Cross-Department Communication Skills")
+DATA += ("Customer Needs Discovery", "Big-Client Negotiation Skills")
+DATA += ("Customer Relationship Management", "Sales Team Management")
 
 
 @pytest.fixture
@@ -106,11 +113,14 @@ async def test_assessments_from_the_command_line(
                     "--deadline", "2030-01-01T00:00", *cli.as_("hr:H001"),
                 )  # fmt: skip
                 assert "with its time zone" in naive
-                started = await cli.ok(
+                started = await cli.said(
                     "assessment", "start", live, "--employee", "E1", "--deadline", deadline,
-                    "--title", "CLI round", *cli.as_("hr:H001"),
+                    "--title", "CLI round", *cli.as_("hr:H001"), data=DATA, langs=["zh"],
                 )  # fmt: skip
-                assert f"round {live} started for 1 people" in started
+                assert f"评估轮次 {live} 已开始，共 1 人" in started["zh"]
+                # The deadline in the company's time zone, as the pages say it.
+                due = i18n.datetime_text(deadline, "zh", "Asia/Shanghai")
+                assert f"截止 {due}" in started["zh"], started["zh"]
 
                 levels = ["--level", "customer_insight=4", "--level", "relationship_maintenance=3"]
                 partial = await cli.refused(
@@ -124,17 +134,27 @@ async def test_assessments_from_the_command_line(
                     *cli.as_("manager:S001"),
                 )  # fmt: skip
                 assert "rating of E1 taken (manager); 0 still to rate" in rated
-                peer = await cli.ok(
+                peer = await cli.said(
                     "assessment", "rate", live, "E1", *levels,
                     "--level", "resource_coordination=3", *cli.as_("employee:E2"),
+                    data=DATA, langs=["zh"],
                 )  # fmt: skip
-                assert "(peers, anonymous)" in peer
+                assert "对 E1 的评价已收到（同事, 匿名）" in peer["zh"]
                 rm.wait_caught_up(services.store.applications(), timeout=60)
-                progress = await cli.ok("assessment", "progress", live, *cli.as_("hr:H001"))
+                said = await cli.said(
+                    "assessment", "progress", live, *cli.as_("hr:H001"), data=DATA
+                )
+                progress = said["en"]
                 assert "manager 1/1: S001" in progress
                 assert "peers 1/2 (anonymous)" in progress and "E2" not in progress
-                tasks = await cli.ok("assessment", "tasks", *cli.as_("employee:E3"))
-                assert "1 rating(s) to give" in tasks
+                assert "上级 1/1: S001" in said["zh"] and "同事 1/2（匿名）" in said["zh"]
+                assert f"deadline {i18n.datetime_text(deadline, 'en', 'Asia/Shanghai')}" in progress
+                tasks = await cli.said("assessment", "tasks", *cli.as_("employee:E3"), data=DATA)
+                assert "1 rating(s) to give" in tasks["en"]
+                assert "待完成评价 1 份" in tasks["zh"]
+                assert tasks["zh"].splitlines()[1].split() == [
+                    "轮次", "人员", "身份", "已完成", "截止时间"
+                ]  # fmt: skip
                 early = await cli.refused("assessment", "profile", live, "E1", *cli.as_("hr:H001"))
                 assert "is still open" in early
         finally:
@@ -150,14 +170,22 @@ async def test_assessments_from_the_command_line(
     peers = next(g for g in rc["groups"] if g["group"] == "peers")
     assert peers["hidden"] is True and peers["average"] is None and peers["raters"] is None
     assert "peer secret" not in profile
-    text = await cli.ok("assessment", "profile", "cli-closed", "E1", *cli.as_("manager:S001"))
+    said = await cli.said(
+        "assessment", "profile", "cli-closed", "E1", *cli.as_("manager:S001"), data=DATA
+    )
+    text = said["en"]
     assert "peers hidden (hidden: fewer than 3 raters)" in text
     assert "Cross-Department Communication Skills, Big-Client Resource Coordination" in text
+    assert "同事 不可见（" in said["zh"] and "推荐课程：" in said["zh"]
     other = await cli.refused("assessment", "profile", "cli-closed", "E1", *cli.as_("employee:E2"))
     assert "no employee 'E1' that you can see" in other
-    gaps = await cli.ok("assessment", "gaps", "cli-closed", *cli.as_("hr:H001"))
-    assert "100% (1 of 1) have a resource coordination gap" in gaps
-    team = await cli.ok("assessment", "team", "cli-closed", "S001", *cli.as_("manager:M001"))
-    assert "E1" in team
-    rounds = await cli.ok("assessment", "rounds", *cli.as_("hr:H001"))
-    assert "cli-closed" in rounds and "closed" in rounds
+    gaps = await cli.said("assessment", "gaps", "cli-closed", *cli.as_("hr:H001"), data=DATA)
+    assert "100% (1 of 1) have a resource coordination gap" in gaps["en"]
+    assert "评估轮次 cli-closed：已评估 1 人" in gaps["zh"]
+    team = await cli.said(
+        "assessment", "team", "cli-closed", "S001", *cli.as_("manager:M001"), data=DATA
+    )
+    assert "E1" in team["en"] and "E1" in team["zh"]
+    rounds = await cli.said("assessment", "rounds", *cli.as_("hr:H001"), data=DATA)
+    assert "cli-closed" in rounds["en"] and "closed" in rounds["en"]
+    assert rounds["zh"].splitlines()[0].split()[:3] == ["轮次", "状态", "人数"]

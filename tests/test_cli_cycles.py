@@ -17,7 +17,7 @@ import os
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -29,6 +29,7 @@ from temporalio.testing import WorkflowEnvironment
 from activities.cycles import cycle_workflow_id, month_close_workflow_id
 from aggregates.calendar_periods import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
+from careerflow.api import i18n
 from careerflow.cli.auth import ExitCode
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine
@@ -37,6 +38,7 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.conftest import TEST_CODEC_KEYS
+from tests.language import foreign_words
 from tests.workflows.promotion_support import build_org, ingest
 from worker import build_worker
 from workflows.weekly_cycle import WeeklyCycleWorkflow
@@ -46,6 +48,18 @@ REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycl
 PLAN = ("--item", "customer_visits=10", "--item", "new_customers=4")
 PLAN += ("--item", "sales_amount=25000")
 REFUSALS = {ExitCode.UNAUTHENTICATED, ExitCode.REFUSED, ExitCode.NOT_FOUND, ExitCode.INVALID}
+# Data of no language the cycle commands print: build_org's names, the plan items, the
+# training course's title and the schedules' ids.
+DATA = ("达标者", "复购不足", "新人", "customer_visits", "new_customers", "sales_amount")
+DATA += ("Prospecting Skills", "Team", WEEKLY_SCHEDULE_ID, MONTHLY_SCHEDULE_ID)
+
+
+def one_language(text: str, lang: str, data: Iterable[str] = ()) -> list[str]:
+    """The words of the other language in a command's output (tests/language.py's
+    checker), `data` left out; empty: the output speaks `lang` only."""
+    for name in sorted(data, key=len, reverse=True):
+        text = text.replace(name, " ")
+    return foreign_words(text, lang)
 
 
 class Cli:
@@ -73,11 +87,11 @@ class Cli:
     def as_(self, who: str) -> tuple[str, str]:
         return self.tokens.args(who)
 
-    async def __call__(self, *args: str) -> subprocess.CompletedProcess[str]:
+    async def __call__(self, *args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
         return await asyncio.to_thread(
             subprocess.run,
             [sys.executable, "-m", "careerflow", *args],
-            env=self.env,
+            env={**self.env, "CAREERFLOW_LANG": lang},
             capture_output=True,
             text=True,
             timeout=120,
@@ -88,6 +102,19 @@ class Cli:
         done = await self(*args)
         assert done.returncode == 0, f"{args}: {done.stderr}"
         return done.stdout
+
+    async def said(
+        self, *args: str, data: Iterable[str] = (), langs: Iterable[str] = ("en", "zh")
+    ) -> dict[str, str]:
+        """The command's output in each language, each checked to be in one language
+        (`data`: names and other data of no language, e.g. plan items, left out)."""
+        out = {}
+        for lang in langs:
+            done = await self(*args, lang=lang)
+            assert done.returncode == 0, f"{args} ({lang}): {done.stderr}"
+            assert one_language(done.stdout, lang, data) == [], (lang, done.stdout)
+            out[lang] = done.stdout
+        return out
 
     async def refused(self, *args: str, code: int | None = None) -> str:
         """A refusal: the exit code of its kind (`code` if given), nothing on stdout, the
@@ -246,7 +273,7 @@ async def _plans(cli: Cli, services: Engine, week: str) -> None:
     assert lines[2].split()[:2] == ["customer_visits", "10"]
     assert lines[3].split()[:2] == ["new_customers", "4"]
     assert lines[4].split()[:2] == ["sales_amount", "25,000"]
-    assert "plan deadline: Mon 18:00 (Asia/Shanghai)" in lines[5]
+    assert lines[5].startswith("plan deadline: ")
 
     # A revision before the deadline replaces the plan; --json prints the full record.
     revised = json.loads(
@@ -266,6 +293,27 @@ async def _plans(cli: Cli, services: Engine, week: str) -> None:
         "E1",
         week,
     )
+    # The same plan once more in each language: its words, and the deadline (Monday
+    # 18:00 in Shanghai) in the company's time zone, said as the pages say it.
+    deadline = datetime.fromisoformat(revised["deadlines"]["plan_deadline"])
+    assert (deadline.astimezone(SHANGHAI).weekday(), deadline.astimezone(SHANGHAI).hour) == (
+        0,
+        18,
+    )
+    said = await cli.said(
+        *plan,
+        *("--item", "customer_visits=12", "--item", "new_customers=4"),
+        *("--item", "sales_amount=25000", *cli.as_("employee:E1")),
+        data=DATA,
+    )
+    for lang, heading, when in (
+        ("en", f"plan recorded: E1, week {week} (submitted)", "plan deadline: "),
+        ("zh", f"计划已记录：E1，第 {week} 周（已提交）", "计划截止："),
+    ):
+        lines = said[lang].splitlines()
+        assert lines[0] == heading
+        assert lines[5].startswith(when + i18n.datetime_text(deadline, lang, "Asia/Shanghai"))
+    assert "18:00" in said["zh"] and "6:00\u202fPM" in said["en"]  # CLDR's narrow space
 
 
 async def _feedback_refusals(cli: Cli, week: str) -> None:
@@ -280,7 +328,9 @@ async def _feedback_refusals(cli: Cli, week: str) -> None:
 
 async def _read_models(cli: Cli, week: str, month: str) -> None:
     # The rep's own week: plan vs live actual, expected pay, rank, feedback.
-    shown = (await cli.ok("cycle", "show", "E1", week, *cli.as_("employee:E1"))).splitlines()
+    week_said = await cli.said("cycle", "show", "E1", week, *cli.as_("employee:E1"), data=DATA)
+    assert "计划：已提交 " in week_said["zh"] and "反馈：待给出（截止 " in week_said["zh"]
+    shown = week_said["en"].splitlines()
     assert shown[0].startswith(f"E1 达标者 · week {week} (month {month}) · team T001")
     assert shown[1].startswith("plan: submitted ")
     rows = {line.split()[0]: line.split() for line in shown[3:6]}
@@ -315,7 +365,9 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
     assert as_json["feedback"]["status"] == "pending"
 
     # The manager's board: E1 planned, E2 and E3 not yet.
-    board = (await cli.ok("cycle", "board", "S001", week, *cli.as_("manager:S001"))).splitlines()
+    board_said = await cli.said("cycle", "board", "S001", week, *cli.as_("manager:S001"), data=DATA)
+    assert board_said["zh"].splitlines()[0] == f"S001 的团队 · 第 {week} 周"
+    board = board_said["en"].splitlines()
     assert board[0] == f"team of S001 · week {week}"
     assert board[1].split() == ["employee", "name", "cycle", "plan", "met", "behind", "feedback"]
     assert board[2].split()[:5] == ["E1", "达标者", "yes", "submitted", "0/3"]
@@ -332,11 +384,13 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
     assert "employee E1 may not see a team's weekly board" in not_mine
 
     # HR's completion rates; an employee is refused.
-    completion = (await cli.ok("cycle", "completion", week, *cli.as_("hr:H001"))).splitlines()
+    completion_said = await cli.said("cycle", "completion", week, *cli.as_("hr:H001"), data=DATA)
+    completion = completion_said["en"].splitlines()
     assert completion[0] == f"completion · week {week}"
     team = completion[2].split()
     assert team[:6] == ["T001", "Team", "1", "3", "1", "(33%)"]
-    assert completion[3].split()[:4] == ["all", "3", "1", "(33%)"]
+    assert completion[3].split()[:5] == ["all", "teams", "3", "1", "(33%)"]
+    assert completion_said["zh"].splitlines()[3].split()[:4] == ["全部团队", "3", "1", "(33%)"]
     rates = json.loads(await cli.ok("cycle", "completion", week, *cli.as_("hr:H001"), "--json"))
     assert rates["overall"]["plans_submitted"] == 1
     assert rates["overall"]["plans_missing"] == 2
@@ -351,7 +405,12 @@ async def _read_models(cli: Cli, week: str, month: str) -> None:
 
 async def _statement(cli: Cli, month: str) -> None:
     # The seed's rules on E1's month: 150,000 sold against 120,000, retention 80%.
-    lines = (await cli.ok("cycle", "statement", "E1", month, *cli.as_("employee:E1"))).splitlines()
+    statement_said = await cli.said(
+        "cycle", "statement", "E1", month, *cli.as_("employee:E1"), data=DATA
+    )
+    zh = statement_said["zh"].splitlines()
+    assert zh[3] == "奖金（规则第 1 版）：" and zh[7] == "  合计 5,830 CNY（销售目标已达成）"
+    lines = statement_said["en"].splitlines()
     assert lines[0] == f"statement E1/{month}: E1 达标者 · {month} · team T001 · manager S001"
     assert lines[2] == "targets: monthly sales 120,000; retention 75% (goal cascade v1)"
     assert lines[3:] == [
@@ -392,16 +451,21 @@ async def test_the_schedules_from_the_command_line(
     refused = await cli.refused("cycle", "schedules", *cli.as_("auditor:A001"))
     assert "auditor A001 may not manage the cycle schedules" in refused
     try:
-        text = (await cli.ok("cycle", "schedules", *cli.as_("hr:H001"))).splitlines()
+        said = await cli.said("cycle", "schedules", *cli.as_("hr:H001"), data=DATA)
+        text = said["en"].splitlines()
         headers = [line for line in text if not line.startswith(" ")]
         assert headers == [
-            f"{WEEKLY_SCHEDULE_ID} (time zone Asia/Shanghai)",
-            f"{MONTHLY_SCHEDULE_ID} (time zone Asia/Shanghai)",
+            f"{WEEKLY_SCHEDULE_ID} (time zone China Standard Time)",
+            f"{MONTHLY_SCHEDULE_ID} (time zone China Standard Time)",
         ]
         runs = [line for line in text if line.startswith("  next run: ")]
         assert len(runs) >= 2
-        weekly_first = text[1]
-        assert weekly_first.startswith("  next run: Mon ") and " 08:00 CST = " in weekly_first
+        zh = said["zh"].splitlines()
+        assert zh[0] == f"{WEEKLY_SCHEDULE_ID}（时区 中国标准时间）"
+        assert zh[1].startswith("  下次运行：") and " 08:00（中国标准时间）" in zh[1]
+        assert (
+            text[1].startswith("  next run: ") and ", 8:00\u202fAM (China Standard Time)" in text[1]
+        )
 
         # Again (now an update of the existing schedules), as JSON.
         states = json.loads(await cli.ok("cycle", "schedules", *cli.as_("hr:H001"), "--json"))

@@ -9,7 +9,8 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING
 
 from aggregates.base import DomainError, EventMeta, NotFoundError
-from aggregates.calendar_periods import month_of, period_kind, shift_month
+from aggregates.calendar_periods import PeriodKind, month_of, period_kind, shift_month
+from aggregates.cycle_launch import CycleLaunch, launch_uuid
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.documents import Measurement, MetricCatalog
 from aggregates.employee import Employee
@@ -148,6 +149,17 @@ class Cycles(PydanticApplication):
         """The month before the company's local date at `now` (the month to close)."""
         settings, _ = self.settings()
         return shift_month(settings.local_date(now).strftime("%Y-%m"), -1)
+
+    # -- launches --------------------------------------------------------------------
+    def record_launch(self, kind: PeriodKind, period: str, workflow_id: str) -> None:
+        """Records that `period` was launched (once; a retry or a second run changes
+        nothing): the launcher's first roster read calls it, whoever started it."""
+        if self.find(launch_uuid(kind, period)) is None:
+            self.save(CycleLaunch(kind=kind, period=period, workflow_id=workflow_id))
+
+    def launched(self, kind: PeriodKind, period: str) -> bool:
+        """Whether a launch of `period` has run, by any workflow id (the schedule's too)."""
+        return self.find(launch_uuid(kind, period)) is not None
 
     # -- targets ---------------------------------------------------------------------
     def targets(self, employee_id: str, team_id: str, role: Role, period: str) -> Targets:

@@ -13,9 +13,9 @@ from careerflow.cli.common import (
     _call_on_temporal,
     _fail,
     _items,
-    _output,
+    _spoken,
 )
-from careerflow.cli.text import _num, _table, _when
+from careerflow.cli.text import _noted, _num, _said_table, _when
 from careerflow.principal import Principal
 from words.messages import Message
 
@@ -24,6 +24,7 @@ if TYPE_CHECKING:
 
     from temporalio.client import Client
 
+    from careerflow.cli.tables import Speaker
     from careerflow.config import Settings
     from careerflow.engine import Engine
 
@@ -31,6 +32,19 @@ if TYPE_CHECKING:
 assessment_app = typer.Typer(
     no_args_is_help=True, help="360° competency assessments: rounds, ratings, profiles, gaps."
 )
+
+
+# The rater groups' words (aggregates.competency.Group).
+GROUPS = {
+    "self": Message("self"),
+    "manager": Message("manager"),
+    "peers": Message("peers"),
+    "reports": Message("direct reports"),
+}
+
+
+def _group(say: Speaker, group: str) -> str:
+    return say.say(GROUPS[group]) if group in GROUPS else group
 
 
 def _assessment_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) -> Any:
@@ -92,12 +106,20 @@ def assessment_start(
         model_key=model,
     )
     started = _assessment_call(token, lambda f, p: f.start_round(p, request))
-    _output(
+    _spoken(
         started,
         as_json,
-        lambda r: [
-            f"round {r.round_id} started for {r.ratees} people: workflow {r.workflow_id}, "
-            f"deadline {_when(r.deadline)}"
+        lambda say, r: [
+            say.say(
+                Message(
+                    "round {round} started for {people} people: workflow {workflow_id}, "
+                    "deadline {deadline}",
+                    round=r.round_id,
+                    people=r.ratees,
+                    workflow_id=r.workflow_id,
+                    deadline=_when(say, r.deadline),
+                )
+            )
         ],
     )
 
@@ -134,29 +156,52 @@ def assessment_rate(
         _fail(Message("levels are whole numbers on the scale (e.g. --level customer_insight=4)"))
     ratings = {k: RatingItem(level=int(v), comment=notes.get(k)) for k, v in levels.items()}
     receipt = _assessment_call(token, lambda f, p: f.rate(p, round_id, employee_id, ratings))
-    _output(
-        receipt,
-        as_json,
-        lambda r: [
-            f"rating of {r.ratee_id} taken ({r.group}{', anonymous' if r.anonymous else ''}"
-            f"{', late' if r.late else ''}); {r.remaining} still to rate in round {r.round_id}"
-        ],
-    )
+
+    def taken(say: Speaker, r: Any) -> list[str]:
+        notes = [_group(say, r.group)]
+        notes += [say.say(Message("anonymous"))] if r.anonymous else []
+        notes += [say.say(Message("late"))] if r.late else []
+        return [
+            say.say(
+                Message(
+                    "rating of {ratee} taken ({notes}); {remaining} still to rate in round {round}",
+                    ratee=r.ratee_id,
+                    notes=", ".join(notes),
+                    remaining=r.remaining,
+                    round=r.round_id,
+                )
+            )
+        ]
+
+    _spoken(receipt, as_json, taken)
 
 
 @assessment_app.command("tasks")
 def assessment_tasks(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The ratings you are asked to give, and which are done."""
     tasks = _call(token, lambda s, p: s.assessment_queries.my_tasks(p))
-    _output(
+    _spoken(
         tasks,
         as_json,
-        lambda t: [
-            f"{t.open} rating(s) to give",
-            *_table(
-                ["round", "person", "as", "done", "deadline"],
+        lambda say, t: [
+            say.say(Message("{count} rating(s) to give", count=t.open)),
+            *_said_table(
+                say,
                 [
-                    [x.round_id, x.ratee_id, x.group, "yes" if x.rated else "no", _when(x.deadline)]
+                    Message("round"),
+                    Message("person"),
+                    Message("as"),
+                    Message("done"),
+                    Message("deadline"),
+                ],
+                [
+                    [
+                        x.round_id,
+                        x.ratee_id,
+                        _group(say, x.group),
+                        say.cell(x.rated, "yes"),
+                        _when(say, x.deadline),
+                    ]
                     for x in t.tasks
                 ],
             ),
@@ -172,19 +217,27 @@ def assessment_rounds(token: TokenOption = "", as_json: JsonOption = False) -> N
     found = _call(
         token, lambda s, p: every(lambda page: s.assessment_queries.rounds_paged(p, page))
     )
-    _output(
+    _spoken(
         found,
         as_json,
-        lambda rs: _table(
-            ["round", "status", "people", "rated", "late", "deadline"],
+        lambda say, rs: _said_table(
+            say,
+            [
+                Message("round"),
+                Message("status"),
+                Message("people"),
+                Message("rated"),
+                Message("late"),
+                Message("deadline"),
+            ],
             [
                 [
                     r.round_id,
-                    r.status,
+                    say.cell(r.status, "term"),
                     str(r.ratees),
                     f"{r.rated}/{r.asked}",
                     str(r.late),
-                    _when(r.deadline),
+                    _when(say, r.deadline),
                 ]
                 for r in rs
             ],
@@ -199,42 +252,73 @@ def assessment_progress(
     """HR: who has rated (counts only for anonymous groups)."""
     progress = _call(token, lambda s, p: s.assessment_queries.progress(p, round_id))
 
-    def lines(pr: Any) -> list[str]:
+    def lines(say: Speaker, pr: Any) -> list[str]:
         out = [
-            f"round {pr.round.round_id} ({pr.round.status}): {pr.round.rated} of "
-            f"{pr.round.asked} ratings in, {pr.round.late} late, "
-            f"deadline {_when(pr.round.deadline)}"
+            say.say(
+                Message(
+                    "round {round} ({status}): {rated} of {asked} ratings in, {late} late, "
+                    "deadline {deadline}",
+                    round=pr.round.round_id,
+                    status=say.cell(pr.round.status, "term"),
+                    rated=pr.round.rated,
+                    asked=pr.round.asked,
+                    late=pr.round.late,
+                    deadline=_when(say, pr.round.deadline),
+                )
+            )
         ]
+        pending = say.say(Message("not rated yet"))
         for r in pr.ratees:
             parts = []
             for g in r.groups:
+                counted = f"{_group(say, g.group)} {g.rated}/{g.asked}"
                 if g.raters is None:
-                    parts.append(f"{g.group} {g.rated}/{g.asked} (anonymous)")
+                    parts.append(_noted(say, counted, say.say(Message("anonymous"))))
                 else:
                     who = ", ".join(
-                        f"{x.employee_id}{'' if x.rated else ' (pending)'}" for x in g.raters
+                        x.employee_id if x.rated else _noted(say, x.employee_id, pending)
+                        for x in g.raters
                     )
-                    parts.append(f"{g.group} {g.rated}/{g.asked}: {who}")
+                    parts.append(f"{counted}: {who}")
             out.append(f"  {r.employee_id} {r.name}: " + "; ".join(parts))
         return out
 
-    _output(progress, as_json, lines)
+    _spoken(progress, as_json, lines)
 
 
-def _profile_lines(p: Any) -> list[str]:
-    out = [f"{p.employee_id} {p.name} · round {p.round_id} · levels of {p.scale_top}"]
+def _profile_lines(say: Speaker, p: Any) -> list[str]:
+    out = [
+        say.say(
+            Message(
+                "{who} · round {round} · levels of {top}",
+                who=" ".join([p.employee_id, p.name]),
+                round=p.round_id,
+                top=p.scale_top,
+            )
+        )
+    ]
+    hidden = say.say(Message("hidden"))
     for c in p.competencies:
         groups = ", ".join(
-            f"{g.group} {'hidden (' + g.note['en'] + ')' if g.hidden else _num(g.average)}"
+            f"{_group(say, g.group)} "
+            + (_noted(say, hidden, say.cell(g.note, "label")) if g.hidden else _num(g.average))
             for g in c.groups
         )
-        mark = "-" if c.below_target is None else ("below target" if c.below_target else "met")
-        out.append(
-            f"  {c.label['en']}: overall {_num(c.overall)} (target {_num(c.target)}, {mark}); "
-            f"{groups}"
+        mark = "-"
+        if c.below_target is not None:
+            mark = say.say(Message("below target") if c.below_target else Message("met"))
+        said = Message(
+            "{competency}: overall {overall} (target {target}, {mark}); {groups}",
+            competency=say.cell(c.label, "label"),
+            overall=_num(c.overall),
+            target=_num(c.target),
+            mark=mark,
+            groups=groups,
         )
+        out.append(f"  {say.say(said)}")
     if p.courses:
-        out.append("recommended: " + ", ".join(c.title["en"] for c in p.courses))
+        courses = ", ".join(say.cell(c.title, "label") for c in p.courses)
+        out.append(say.say(Message("recommended: {courses}", courses=courses)))
     return out
 
 
@@ -244,7 +328,7 @@ def assessment_profile(
 ) -> None:
     """A person's competency profile of a closed round."""
     profile = _call(token, lambda s, p: s.assessment_queries.profile(p, round_id, employee_id))
-    _output(profile, as_json, _profile_lines)
+    _spoken(profile, as_json, _profile_lines)
 
 
 @assessment_app.command("team")
@@ -253,12 +337,12 @@ def assessment_team(
 ) -> None:
     """A manager's team profiles of a closed round, with the team's gaps."""
     team = _call(token, lambda s, p: s.assessment_queries.team(p, round_id, manager_id))
-    _output(
+    _spoken(
         team,
         as_json,
-        lambda t: [
-            *(line for p in t.profiles for line in _profile_lines(p)),
-            *(g.text["en"] for g in t.gaps),
+        lambda say, t: [
+            *(line for p in t.profiles for line in _profile_lines(say, p)),
+            *(say.cell(g.text, "label") for g in t.gaps),
         ],
     )
 
@@ -267,11 +351,18 @@ def assessment_team(
 def assessment_gaps(round_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: per competency the share below target and the courses it recommends."""
     report = _call(token, lambda s, p: s.assessment_queries.gaps(p, round_id))
-    _output(
-        report,
-        as_json,
-        lambda r: [
-            f"round {r.round_id}: {r.assessed} people assessed",
-            *(f"  {g.text['en']}; courses: {', '.join(g.courses) or '-'}" for g in r.competencies),
-        ],
-    )
+
+    def lines(say: Speaker, r: Any) -> list[str]:
+        out = [
+            say.say(
+                Message(
+                    "round {round}: {count} people assessed", round=r.round_id, count=r.assessed
+                )
+            )
+        ]
+        for g in r.competencies:
+            courses = say.say(Message("courses: {courses}", courses=", ".join(g.courses) or "-"))
+            out.append(f"  {say.cell(g.text, 'label')}; {courses}")
+        return out
+
+    _spoken(report, as_json, lines)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from temporalio.client import Client
 
     from aggregates.calendar_periods import PeriodKind
+    from careerflow.cli.tables import Speaker
     from careerflow.config import Settings
     from careerflow.engine import Engine
 
@@ -53,6 +54,15 @@ JsonOption = Annotated[
 
 
 _acting: Principal | None = None  # who the command acts as: its profile says the language
+_zone: str | None = None  # the company's time zone, read by the command's call
+
+
+def _remember_zone(services: Engine) -> None:
+    """Reads the company's time zone while the services are open (for `_spoken`)."""
+    from careerflow.cli.tables import company_zone
+
+    global _zone
+    _zone = company_zone(services)
 
 
 def _authenticated(services: Engine, token: str) -> Principal:
@@ -189,6 +199,18 @@ def _output(result: Any, as_json: bool, text: Callable[[Any], list[str]]) -> Non
         typer.echo("\n".join(text(result)))
 
 
+def _spoken(result: Any, as_json: bool, text: Callable[[Speaker, Any], list[str]]) -> None:
+    """As `_output`, the lines said by a Speaker (careerflow.cli.tables): in the CLI's
+    language, times in the company's time zone (read while the command ran)."""
+    from careerflow.cli.tables import Speaker
+
+    if as_json:
+        _echo_json(_plain(result))
+        return
+    say = Speaker(_lang(), _zone or "UTC")
+    typer.echo("\n".join(text(say, result)))
+
+
 def _act(token: str, call: Callable[[Engine, Principal], Any]) -> None:
     """Runs `call` as the token's principal on freshly opened services; prints the result."""
     _echo_json(_plain(_call(token, call)))
@@ -200,7 +222,9 @@ def _call(token: str, call: Callable[[Engine, Principal], Any]) -> Any:
 
     with Engine.open(load_settings()) as services:
         principal = _authenticated(services, token)
-        return _run(lambda: call(services, principal))
+        result = _run(lambda: call(services, principal))
+        _remember_zone(services)
+        return result
 
 
 def _view(
@@ -247,7 +271,9 @@ def _call_on_temporal(
 
     with Engine.open(settings) as services:
         principal = _authenticated(services, token)
-        return _run(lambda: asyncio.run(go(services, principal)))
+        result = _run(lambda: asyncio.run(go(services, principal)))
+        _remember_zone(services)
+        return result
 
 
 def _plain(result: Any) -> Any:

@@ -14,28 +14,29 @@ from careerflow.cli.common import (
     _echo_json,
     _items,
     _lang,
-    _output,
     _period_arg,
     _plain,
+    _spoken,
 )
 from careerflow.cli.text import (
     _board_text,
     _completion_text,
+    _feedback_text,
     _goals_text,
-    _num,
+    _launched_text,
     _plan_text,
     _rep_week_text,
     _schedules_text,
     _statement_text,
 )
 from careerflow.principal import Principal
+from words.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from temporalio.client import Client
 
-    from aggregates.weekly_cycle_rules import CycleInfo
     from careerflow.config import Settings
     from careerflow.engine import Engine
     from careerflow.services.cycle_process import CycleProcessService
@@ -88,7 +89,7 @@ def cycle_plan(
     _period_arg(week, "week", "2026-W48")
     items = _items(item or [], "--item")
     info = _cycle_call(token, lambda f, p: f.submit_plan(p, employee_id, week, items))
-    _output(info, as_json, lambda i: _plan_text(i, "plan recorded"))
+    _spoken(info, as_json, lambda say, i: _plan_text(say, i, Message("plan recorded")))
 
 
 @cycle_app.command("feedback")
@@ -104,15 +105,7 @@ def cycle_feedback(
     _period_arg(week, "week", "2026-W48")
     next_plan = _items(next_, "--next") if next_ else None
     info = _cycle_call(token, lambda f, p: f.give_feedback(p, employee_id, week, text, next_plan))
-
-    def lines(i: CycleInfo) -> list[str]:
-        out = [f"feedback recorded for {i.employee_id}, week {i.week}"]
-        if next_plan is not None:
-            agreed = ", ".join(f"{k} {_num(v)}" for k, v in next_plan.items())
-            out.append(f"next week's plan agreed: {agreed}")
-        return out
-
-    _output(info, as_json, lines)
+    _spoken(info, as_json, lambda say, i: _feedback_text(say, i, next_plan))
 
 
 @cycle_app.command("show")
@@ -121,7 +114,7 @@ def cycle_show(
 ) -> None:
     """A rep's week: plan vs actual, expected pay, rank in the team, feedback."""
     week_view = _call(token, lambda s, p: s.cycle_queries.rep_week(p, employee_id, week))
-    _output(week_view, as_json, _rep_week_text)
+    _spoken(week_view, as_json, _rep_week_text)
 
 
 @cycle_app.command("board")
@@ -130,14 +123,14 @@ def cycle_board(
 ) -> None:
     """A manager's team board for a week: who planned, who lags, feedback."""
     board = _call(token, lambda s, p: s.cycle_queries.team_board(p, manager_id, week))
-    _output(board, as_json, _board_text)
+    _spoken(board, as_json, _board_text)
 
 
 @cycle_app.command("completion")
 def cycle_completion(week: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR: plans, reports and feedback per team for a week."""
     rates = _call(token, lambda s, p: s.cycle_queries.completion_rates(p, week))
-    _output(rates, as_json, _completion_text)
+    _spoken(rates, as_json, _completion_text)
 
 
 @cycle_app.command("statement")
@@ -146,14 +139,14 @@ def cycle_statement(
 ) -> None:
     """A closed month's bonus and commission with their derivation, and training."""
     statement = _call(token, lambda s, p: s.cycle_queries.bonus_statement(p, employee_id, month))
-    _output(statement, as_json, _statement_text)
+    _spoken(statement, as_json, _statement_text)
 
 
 @cycle_app.command("goals")
 def cycle_goals(year: int, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The goal cascade for a year: company, team and individual targets."""
     overview = _call(token, lambda s, p: s.goal_queries.cascade(p, year))
-    _output(overview, as_json, _goals_text)
+    _spoken(overview, as_json, _goals_text)
 
 
 @cycle_app.command("launch")
@@ -185,23 +178,17 @@ def cycle_launch(
         _launch_preview(token, kind, period, as_json)
         return
     from careerflow.cli.progress import working
-    from words.messages import Message
 
     with working(Message("starting the launch"), _lang()):
         workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
     result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
-    default = "the current week" if kind == "week" else "the previous month"
-    _output(
-        result,
-        as_json,
-        lambda r: [f"launched {kind} {period or default}: workflow {r['workflow_id']}"],
-    )
+    _spoken(result, as_json, lambda say, r: _launched_text(say, kind, period, r["workflow_id"]))
 
 
 def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
     from careerflow.cli import tables
+    from careerflow.cli.common import _zone
     from careerflow.services.cycle_process import launch_preview
-    from words.messages import Message
 
     found = _call(
         token, lambda s, p: launch_preview(s.store.cycles, p, kind, period or None, s.cycle_queries)
@@ -209,7 +196,7 @@ def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
     if as_json:
         _echo_json(_plain(found))
         return
-    say = tables.Speaker(_lang(), "UTC")
+    say = tables.Speaker(_lang(), _zone or "UTC")
     rows = [{"employee_id": e} for e in found.employee_ids]
     tables.print_tables(
         [
@@ -221,6 +208,18 @@ def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
                     period=found.period,
                 )
             ),
+            *(
+                [
+                    say.say(
+                        Message(
+                            "{period} is already launched; launching it again would start nobody",
+                            period=found.period,
+                        )
+                    )
+                ]
+                if found.launched
+                else []
+            ),
         ]
     )
 
@@ -231,4 +230,4 @@ def cycle_schedules(token: TokenOption = "", as_json: JsonOption = False) -> Non
 
     Run again after publishing a new weekly_cycle document to move them."""
     states = _cycle_call(token, lambda f, p: f.ensure_schedules(p))
-    _output(states, as_json, _schedules_text)
+    _spoken(states, as_json, _schedules_text)

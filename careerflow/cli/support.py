@@ -6,15 +6,17 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from careerflow.cli.common import JsonOption, TokenOption, _call, _call_on_temporal, _output
-from careerflow.cli.text import _num, _share, _table, _when
+from careerflow.cli.common import JsonOption, TokenOption, _call, _call_on_temporal, _spoken
+from careerflow.cli.text import _num, _said_table, _share, _when
 from careerflow.principal import Principal
+from words.messages import Message
 
 if TYPE_CHECKING:
     from collections.abc import Awaitable, Callable
 
     from temporalio.client import Client
 
+    from careerflow.cli.tables import Speaker
     from careerflow.config import Settings
     from careerflow.engine import Engine
 
@@ -34,40 +36,69 @@ def _support_call(token: str, call: Callable[[Any, Principal], Awaitable[Any]]) 
     return _call_on_temporal(token, go)
 
 
-def _support_text(info: Any, title: str) -> list[str]:
+def _support_text(say: Speaker, info: Any, title: Message) -> list[str]:
     out = [
-        f"{title}: {info.request_id} ({info.category_label['en']}) · {info.status}",
-        f"team {info.team} ({', '.join(info.team_people())}) · response SLA "
-        f"{info.response_minutes_allowed} min, due {info.due_label}",
+        say.say(
+            Message(
+                "{title}: {request} ({category}) · {status}",
+                title=title,
+                request=info.request_id,
+                category=say.cell(info.category_label, "label"),
+                status=say.cell(info.status, "term"),
+            )
+        ),
+        say.say(
+            Message(
+                "team {team} ({people}) · response SLA {minutes} min, due {due}",
+                team=say.cell(info.team_label, "label") or info.team,
+                people=", ".join(info.team_people()),
+                minutes=info.response_minutes_allowed,
+                due=_when(say, info.due_at),
+            )
+        ),
     ]
     if info.acknowledged_by:
-        met = "met" if info.sla_met else "missed"
         out.append(
-            f"acknowledged by {info.acknowledged_by} after {_num(info.response_minutes)} "
-            f"min: SLA {met}"
+            say.say(
+                Message(
+                    "acknowledged by {by} after {minutes} min: SLA {met}",
+                    by=info.acknowledged_by,
+                    minutes=_num(info.response_minutes),
+                    met=Message("met") if info.sla_met else Message("missed"),
+                )
+            )
         )
     if info.answer:
-        out.append(f"answer ({info.answered_by}): {info.answer}")
+        out.append(
+            say.say(Message("answer ({by}): {text}", by=info.answered_by or "-", text=info.answer))
+        )
     return out
 
 
-def _support_rows(rows: list[Any], who: bool) -> list[str]:
+def _support_rows(say: Speaker, rows: list[Any], who: bool) -> list[str]:
+    def sla(r: Any) -> str:
+        if r.clock.breached:
+            return say.say(Message("BREACHED"))
+        return say.say(Message("met")) if r.clock.sla_met else "-"
+
     table = [
         [
             r.request_id,
             *([r.employee_id] if who else []),
-            r.category,
-            r.status,
-            _when(r.clock.raised_at),
-            r.clock.due_label,
+            say.cell(r.category_label, "label") or r.category,
+            say.cell(r.status, "term"),
+            _when(say, r.clock.raised_at),
+            _when(say, r.clock.due_at),
             _num(r.clock.waited_minutes),
             "-" if r.clock.minutes_left is None else _num(r.clock.minutes_left),
-            "BREACHED" if r.clock.breached else ("met" if r.clock.sla_met else "-"),
+            sla(r),
         ]
         for r in rows
     ]
-    headers = ["request", *(["rep"] if who else []), "category", "status", "raised"]
-    return _table([*headers, "due", "waited min", "min left", "SLA"], table)
+    headers = [Message("request"), *([Message("rep")] if who else [])]
+    headers += [Message("category"), Message("status"), Message("raised at"), Message("due")]
+    headers += [Message("waited min"), Message("min left"), Message("SLA")]
+    return _said_table(say, headers, table)
 
 
 @support_app.command("raise")
@@ -86,14 +117,14 @@ def support_raise(
         token,
         lambda f, p: f.raise_request(p, category, text, customer or None, request_id or None),
     )
-    _output(info, as_json, lambda i: _support_text(i, "raised"))
+    _spoken(info, as_json, lambda say, i: _support_text(say, i, Message("raised")))
 
 
 @support_app.command("ack")
 def support_ack(request_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A support-team member takes a request (response time and SLA are recorded)."""
     info = _support_call(token, lambda f, p: f.acknowledge(p, request_id))
-    _output(info, as_json, lambda i: _support_text(i, "acknowledged"))
+    _spoken(info, as_json, lambda say, i: _support_text(say, i, Message("acknowledged")))
 
 
 @support_app.command("answer")
@@ -102,14 +133,14 @@ def support_answer(
 ) -> None:
     """The team's answer to the rep (after acknowledging; again after a reopen)."""
     info = _support_call(token, lambda f, p: f.answer(p, request_id, text))
-    _output(info, as_json, lambda i: _support_text(i, "answered"))
+    _spoken(info, as_json, lambda say, i: _support_text(say, i, Message("answered")))
 
 
 @support_app.command("confirm")
 def support_confirm(request_id: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The rep confirms the answer resolved the request."""
     info = _support_call(token, lambda f, p: f.confirm(p, request_id))
-    _output(info, as_json, lambda i: _support_text(i, "confirmed"))
+    _spoken(info, as_json, lambda say, i: _support_text(say, i, Message("confirmed")))
 
 
 @support_app.command("reopen")
@@ -121,19 +152,27 @@ def support_reopen(
 ) -> None:
     """The rep says the answer did not resolve it; the team answers again."""
     info = _support_call(token, lambda f, p: f.reopen(p, request_id, reason))
-    _output(info, as_json, lambda i: _support_text(i, "reopened"))
+    _spoken(info, as_json, lambda say, i: _support_text(say, i, Message("reopened")))
 
 
 @support_app.command("mine")
 def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A rep's requests with their clocks: time waited, SLA due, minutes left, breached."""
     mine = _call(token, lambda s, p: s.support_queries.mine(p))
-    _output(
+    _spoken(
         mine,
         as_json,
-        lambda m: [
-            f"{m.employee_id}: {len(m.requests)} requests, {m.open} open, {m.breached} breached",
-            *_support_rows(m.requests, who=False),
+        lambda say, m: [
+            say.say(
+                Message(
+                    "{employee_id}: {count} requests, {open} open, {breached} breached",
+                    employee_id=m.employee_id,
+                    count=len(m.requests),
+                    open=m.open,
+                    breached=m.breached,
+                )
+            ),
+            *_support_rows(say, m.requests, who=False),
         ],
     )
 
@@ -142,12 +181,19 @@ def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
 def support_queue(team: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A team's open requests, oldest first, with their SLA clocks."""
     queue = _call(token, lambda s, p: s.support_queries.queue(p, team))
-    _output(
+    _spoken(
         queue,
         as_json,
-        lambda q: [
-            f"{q.team_label.get('en', q.team)}: {q.waiting} waiting, {q.breached} breached",
-            *_support_rows(q.requests, who=True),
+        lambda say, q: [
+            say.say(
+                Message(
+                    "{team}: {waiting} waiting, {breached} breached",
+                    team=say.cell(q.team_label, "label") or q.team,
+                    waiting=q.waiting,
+                    breached=q.breached,
+                )
+            ),
+            *_support_rows(say, q.requests, who=True),
         ],
     )
 
@@ -166,7 +212,7 @@ def support_compliance(
         lambda s, p: s.support_queries.compliance(p, since or None, until or None, team or None),
     )
 
-    def lines(c: Any) -> list[str]:
+    def lines(say: Speaker, c: Any) -> list[str]:
         rows = [
             [
                 w.week,
@@ -180,7 +226,11 @@ def support_compliance(
             ]
             for w in c.weeks
         ]
-        headers = ["week", "team", "requests", "met", "breached", "pending", "met %"]
-        return _table([*headers, "median min"], rows) if rows else ["no support requests"]
+        headers = [Message("week"), Message("team"), Message("requests"), Message("met")]
+        headers += [Message("breached"), Message("pending"), Message("met %")]
+        headers += [Message("median min")]
+        if not rows:
+            return [say.say(Message("no support requests"))]
+        return _said_table(say, headers, rows)
 
-    _output(report, as_json, lines)
+    _spoken(report, as_json, lines)

@@ -1,11 +1,16 @@
-"""Text output: numbers, moments and tables as the commands print them."""
+"""Text output: numbers, moments and tables as the commands print them, said by a Speaker
+(careerflow.cli.tables): words from the engine catalogue in the CLI's language, states
+from the pages' terms, times in the company's time zone."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from words.messages import Message
+
 if TYPE_CHECKING:
     from aggregates.weekly_cycle_rules import CycleInfo
+    from careerflow.cli.tables import Speaker
     from careerflow.services.cycle_process import ScheduleState
     from projections.goal_queries import CascadeOverview
     from projections.month_statements import BonusStatement
@@ -23,14 +28,20 @@ def _share(x: float | None) -> str:
     return "-" if x is None else f"{x * 100:.0f}%"
 
 
-def _when(moment: Any) -> str:
-    from datetime import UTC
+def _when(say: Speaker, moment: Any) -> str:
+    """A moment in the company's time zone, in the CLI's language."""
+    return say.cell(moment, "time")
 
-    return "-" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+def _met(say: Speaker, met: bool | None) -> str:
+    if met is None:
+        return "-"
+    return say.say(Message("met") if met else Message("not met"))
 
 
-def _met(met: bool | None) -> str:
-    return "-" if met is None else ("met" if met else "not met")
+def _noted(say: Speaker, text: str, note: str) -> str:
+    """`text (note)`, with the language's own brackets (全角 in Chinese)."""
+    return say.say(Message("{text} ({note})", text=text, note=note))
 
 
 def _width(text: str) -> int:
@@ -49,100 +60,250 @@ def _table(headers: list[str], rows: list[list[str]]) -> list[str]:
     return [line(headers), *(line(r) for r in rows)]
 
 
-def _plan_text(info: CycleInfo, title: str) -> list[str]:
+def _said_table(say: Speaker, headers: list[Message], rows: list[list[str]]) -> list[str]:
+    """A table whose header words are said in the CLI's language."""
+    return _table([say.say(h) for h in headers], rows)
+
+
+def _plan_text(say: Speaker, info: CycleInfo, title: Message) -> list[str]:
     plan = info.plan or {}
     rows = [
         [item, _num(plan.get(item)), _num(info.targets.get(item))]
         for item in dict.fromkeys([*info.plan_items, *plan])
     ]
+    source = say.cell(info.plan_source, "term") if info.plan_source else None
+    headers = [Message("item"), Message("planned"), Message("target")]
     return [
-        f"{title}: {info.employee_id}, week {info.week} ({info.plan_source or 'no plan'})",
-        *(f"  {x}" for x in _table(["item", "planned", "target"], rows)),
-        f"plan deadline: {info.deadline_labels.get('plan_deadline', '-')} ({info.time_zone}); "
-        "a new plan before then replaces this one",
+        say.say(
+            Message(
+                "{title}: {employee_id}, week {week} ({source})",
+                title=title,
+                employee_id=info.employee_id,
+                week=info.week,
+                source=source or Message("no plan"),
+            )
+        ),
+        *(f"  {x}" for x in _said_table(say, headers, rows)),
+        say.say(
+            Message(
+                "plan deadline: {deadline}; a new plan before then replaces this one",
+                deadline=_when(say, info.deadlines.plan_deadline),
+            )
+        ),
     ]
 
 
-def _rep_week_text(w: RepWeek) -> list[str]:
+def _feedback_text(say: Speaker, info: CycleInfo, next_plan: dict[str, float] | None) -> list[str]:
+    out = [
+        say.say(
+            Message(
+                "feedback recorded for {employee_id}, week {week}",
+                employee_id=info.employee_id,
+                week=info.week,
+            )
+        )
+    ]
+    if next_plan is not None:
+        out.append(_agreed(say, next_plan))
+    return out
+
+
+def _agreed(say: Speaker, plan: dict[str, float]) -> str:
+    agreed = ", ".join(f"{k} {_num(v)}" for k, v in plan.items())
+    return say.say(Message("next week's plan agreed: {agreed}", agreed=agreed))
+
+
+def _launched_text(say: Speaker, kind: str, period: str, workflow_id: str) -> list[str]:
+    if kind == "month":
+        text = Message(
+            "launched month {period}: workflow {workflow_id}",
+            period=period or Message("the previous month"),
+            workflow_id=workflow_id,
+        )
+    else:
+        text = Message(
+            "launched week {period}: workflow {workflow_id}",
+            period=period or Message("the current week"),
+            workflow_id=workflow_id,
+        )
+    return [say.say(text)]
+
+
+def _rep_week_text(say: Speaker, w: RepWeek) -> list[str]:
     who = f"{w.employee_id} {w.name}" if w.name else w.employee_id
     out = [
-        f"{who} · week {w.week} (month {w.month}) · team {w.team_id} · "
-        f"manager {w.manager_id or '-'}"
+        say.say(
+            Message(
+                "{who} · week {week} (month {month}) · team {team} · manager {manager}",
+                who=who,
+                week=w.week,
+                month=w.month,
+                team=w.team_id,
+                manager=w.manager_id or "-",
+            )
+        )
     ]
     if w.plan_source is None:
         out.append(
-            f"plan: not submitted yet; due {_when(w.deadlines.plan_deadline)} "
-            "(then the targets become the plan)"
+            say.say(
+                Message(
+                    "plan: not submitted yet; due {due} (then the targets become the plan)",
+                    due=_when(say, w.deadlines.plan_deadline),
+                )
+            )
         )
     else:
-        late = " (late)" if w.plan_late else ""
-        revised = f" (version {w.plan_revisions})" if w.plan_revisions > 1 else ""
-        out.append(f"plan: {w.plan_source} {_when(w.plan_at)}{late}{revised}")
+        notes = []
+        if w.plan_late:
+            notes.append(say.say(Message("late")))
+        if w.plan_revisions > 1:
+            notes.append(say.say(Message("version {n}", n=w.plan_revisions)))
+        plan = say.say(
+            Message(
+                "plan: {source} {at}",
+                source=say.cell(w.plan_source, "term"),
+                at=_when(say, w.plan_at),
+            )
+        )
+        for note in notes:
+            plan = _noted(say, plan, note)
+        out.append(plan)
     rows = []
     for line in w.lines:
-        result = _met(line.met)
+        result = _met(say, line.met)
         if line.reported_met is not None:
-            result += f" (report: {_num(line.reported_actual)}, {_met(line.reported_met)})"
+            result += " " + say.say(
+                Message(
+                    "(report: {actual}, {met})",
+                    actual=_num(line.reported_actual),
+                    met=_met(say, line.reported_met),
+                )
+            )
         rows.append([line.item, _num(line.target), _num(line.planned), _num(line.actual), result])
-    out += [f"  {x}" for x in _table(["item", "target", "planned", "actual", "result"], rows)]
+    headers = [
+        Message("item"),
+        Message("target"),
+        Message("planned"),
+        Message("actual"),
+        Message("result"),
+    ]
+    out += [f"  {x}" for x in _said_table(say, headers, rows)]
     if w.total:
-        out.append(f"{w.met} of {w.total} planned items met{'; lagging' if w.lagging else ''}")
+        met = Message("{met} of {total} planned items met", met=w.met, total=w.total)
+        out.append(say.say(met) + ("; " + say.say(Message("lagging")) if w.lagging else ""))
     out.append(
-        f"report: built {_when(w.reported_at)}"
+        say.say(Message("report: built {at}", at=_when(say, w.reported_at)))
         if w.reported
-        else f"report: due {_when(w.deadlines.report_at)}"
+        else say.say(Message("report: due {at}", at=_when(say, w.deadlines.report_at)))
     )
     pay = w.expected
     if pay.redacted:
-        bonus = commission = "hidden"
+        bonus = commission = say.say(Message("hidden"))
     else:
         bonus = f"{_num(pay.bonus.amount)} {pay.bonus.currency}" if pay.bonus else "-"
         commission = (
             f"{_num(pay.commission.amount)} {pay.commission.currency}" if pay.commission else "-"
         )
     out.append(
-        f"expected for {pay.month} so far: sales {_num(pay.month_sales)} of target "
-        f"{_num(pay.sales_target)}; bonus {bonus}; commission {commission}"
+        say.say(
+            Message(
+                "expected for {month} so far: sales {sales} of target {target}; bonus {bonus}; "
+                "commission {commission}",
+                month=pay.month,
+                sales=_num(pay.month_sales),
+                target=_num(pay.sales_target),
+                bonus=bonus,
+                commission=commission,
+            )
+        )
     )
-    out.append(f"rank in team {w.rank.team_id}: {w.rank.text['en']}")
-    fb = w.feedback
-    if fb.status == "given":
-        out.append(f"feedback: given by {fb.by} {_when(fb.at)}: {fb.text}")
-        if fb.next_plan:
-            agreed = ", ".join(f"{k} {_num(v)}" for k, v in fb.next_plan.items())
-            out.append(f"next week's plan agreed: {agreed}")
-    elif fb.status == "pending":
-        out.append(f"feedback: pending (due {_when(w.deadlines.feedback_deadline)})")
-    else:
-        out.append("feedback: missed")
+    out.append(
+        say.say(
+            Message(
+                "rank in team {team}: {rank}",
+                team=w.rank.team_id,
+                rank=say.cell(w.rank.text, "label"),
+            )
+        )
+    )
+    out += _feedback_lines(say, w)
     return out
 
 
-def _board_text(b: TeamBoard) -> list[str]:
+def _feedback_lines(say: Speaker, w: RepWeek) -> list[str]:
+    fb = w.feedback
+    if fb.status == "given":
+        out = [
+            say.say(
+                Message(
+                    "feedback: given by {by} {at}: {text}",
+                    by=fb.by or "-",
+                    at=_when(say, fb.at),
+                    text=fb.text or "",
+                )
+            )
+        ]
+        if fb.next_plan:
+            out.append(_agreed(say, fb.next_plan))
+        return out
+    if fb.status == "pending":
+        due = _when(say, w.deadlines.feedback_deadline)
+        return [say.say(Message("feedback: pending (due {due})", due=due))]
+    return [say.say(Message("feedback: missed"))]
+
+
+def _board_text(say: Speaker, b: TeamBoard) -> list[str]:
     rows = [
         [
             r.employee_id,
             r.name or "",
-            "yes" if r.has_cycle else "no",
-            r.plan_source or ("not planned" if r.has_cycle else "-"),
+            say.cell(r.has_cycle, "yes"),
+            say.cell(r.plan_source, "term")
+            if r.plan_source
+            else (say.say(Message("not planned")) if r.has_cycle else "-"),
             f"{r.met}/{r.total}" if r.total is not None else "-",
             ", ".join(r.behind) or "-",
-            r.feedback or "-",
+            say.cell(r.feedback, "term"),
         ]
         for r in b.rows
     ]
     t = b.totals
+    headers = [
+        Message("employee"),
+        Message("name"),
+        Message("cycle"),
+        Message("plan"),
+        Message("met"),
+        Message("behind"),
+        Message("feedback"),
+    ]
     return [
-        f"team of {b.manager_id} · week {b.week}",
-        *_table(["employee", "name", "cycle", "plan", "met", "behind", "feedback"], rows),
-        f"reps {t.reps} · with a cycle {t.with_cycle} · planned {t.planned} (submitted "
-        f"{t.submitted}, agreed {t.agreed}, defaulted {t.defaulted}) · not planned "
-        f"{t.not_planned} · reported {t.reported} · lagging {t.lagging} · feedback given "
-        f"{t.feedback_given}, missed {t.feedback_missed}, pending {t.feedback_pending}",
+        say.say(Message("team of {manager} · week {week}", manager=b.manager_id, week=b.week)),
+        *_said_table(say, headers, rows),
+        say.say(
+            Message(
+                "reps {reps} · with a cycle {with_cycle} · planned {planned} (submitted "
+                "{submitted}, agreed {agreed}, defaulted {defaulted}) · not planned "
+                "{not_planned} · reported {reported} · lagging {lagging} · feedback given "
+                "{given}, missed {missed}, pending {pending}",
+                reps=t.reps,
+                with_cycle=t.with_cycle,
+                planned=t.planned,
+                submitted=t.submitted,
+                agreed=t.agreed,
+                defaulted=t.defaulted,
+                not_planned=t.not_planned,
+                reported=t.reported,
+                lagging=t.lagging,
+                given=t.feedback_given,
+                missed=t.feedback_missed,
+                pending=t.feedback_pending,
+            )
+        ),
     ]
 
 
-def _completion_text(c: CompletionRates) -> list[str]:
+def _completion_text(say: Speaker, c: CompletionRates) -> list[str]:
     def cells(x: Completion) -> list[str]:
         return [
             str(x.cycles),
@@ -156,19 +317,30 @@ def _completion_text(c: CompletionRates) -> list[str]:
             f"{x.feedback_pending} ({_share(x.feedback_pending_share)})",
         ]
 
-    headers = ["team", "name", "cycles", "submitted", "agreed", "defaulted", "no plan"]
-    headers += ["reported", "fb given", "fb missed", "fb pending"]
+    headers = [Message("team"), Message("name"), Message("cycles"), Message("submitted")]
+    headers += [Message("agreed"), Message("defaulted"), Message("no plan")]
+    headers += [Message("reported"), Message("feedback given"), Message("feedback missed")]
+    headers += [Message("feedback pending")]
     rows = [[t.team_id, t.team_name or "", *cells(t)] for t in c.teams]
-    rows.append(["all", "", *cells(c.overall)])
-    return [f"completion · week {c.week}", *_table(headers, rows)]
+    rows.append([say.say(Message("all teams")), "", *cells(c.overall)])
+    title = say.say(Message("completion · week {week}", week=c.week))
+    return [title, *_said_table(say, headers, rows)]
 
 
-def _goals_text(c: CascadeOverview) -> list[str]:
+def _goals_text(say: Speaker, c: CascadeOverview) -> list[str]:
     money = "{:,.0f}".format
     out = [
-        f"goal cascade {c.year} (version {c.cascade_version}) · company: last year "
-        f"{money(c.company.previous_year_sales)}, +{c.company.growth_percent:g}% -> "
-        f"{money(c.company.annual_target)}"
+        say.say(
+            Message(
+                "goal cascade {year} (version {version}) · company: last year {last}, "
+                "+{growth}% -> {target}",
+                year=c.year,
+                version=c.cascade_version,
+                last=money(c.company.previous_year_sales),
+                growth=format(c.company.growth_percent, "g"),
+                target=money(c.company.annual_target),
+            )
+        )
     ]
     rows = [
         [
@@ -182,61 +354,120 @@ def _goals_text(c: CascadeOverview) -> list[str]:
         ]
         for t in c.teams
     ]
-    out += _table(
-        ["team", "name", "people", "last year", "team target", "individual sum", "gap"], rows
+    out += _said_table(
+        say,
+        [
+            Message("team"),
+            Message("name"),
+            Message("people"),
+            Message("last year"),
+            Message("team target"),
+            Message("individual sum"),
+            Message("gap"),
+        ],
+        rows,
     )
+    sources = {
+        "previous_year": Message("previous year"),
+        "recent_months": Message("recent months"),
+        "role_default": Message("role default"),
+    }
     people = [
-        [p.employee_id, p.team_id, f"+{p.growth_percent:g}%", p.baseline_source,
+        [p.employee_id, p.team_id, f"+{p.growth_percent:g}%",
+         say.say(sources[p.baseline_source]) if p.baseline_source in sources
+         else p.baseline_source,
          money(p.monthly_sales_target), money(p.annual_target)]
         for p in c.people
     ]  # fmt: skip
-    out += _table(["employee", "team", "growth", "baseline", "monthly", "annual"], people)
+    headers = [Message("employee"), Message("team"), Message("growth rate"), Message("baseline")]
+    out += _said_table(say, [*headers, Message("monthly"), Message("annual")], people)
     return out
 
 
-def _statement_text(s: BonusStatement) -> list[str]:
+def _statement_text(say: Speaker, s: BonusStatement) -> list[str]:
     who = f"{s.employee_id} {s.name}" if s.name else s.employee_id
     out = [
-        f"statement {s.statement_id}: {who} · {s.month} · team {s.team_id} · "
-        f"manager {s.manager_id or '-'}",
-        f"closed {_when(s.closed_at)} (ledger version {s.ledger_version})",
-        f"targets: monthly sales {_num(s.targets.monthly_sales_target)}; retention "
-        f"{_num(s.targets.retention_target_percent)}% (goal cascade v{s.targets.cascade_version})",
+        say.say(
+            Message(
+                "statement {statement}: {who} · {month} · team {team} · manager {manager}",
+                statement=s.statement_id,
+                who=who,
+                month=s.month,
+                team=s.team_id,
+                manager=s.manager_id or "-",
+            )
+        ),
+        say.say(
+            Message(
+                "closed {at} (ledger version {version})",
+                at=_when(say, s.closed_at),
+                version=s.ledger_version,
+            )
+        ),
+        say.say(
+            Message(
+                "targets: monthly sales {sales}; retention {retention}% (goal cascade v{version})",
+                sales=_num(s.targets.monthly_sales_target),
+                retention=_num(s.targets.retention_target_percent),
+                version=s.targets.cascade_version,
+            )
+        ),
     ]
     for title, figures, met in (
-        ("bonus", s.bonus, s.bonus.target_met),
-        ("commission", s.commission, None),
+        (Message("bonus"), s.bonus, s.bonus.target_met),
+        (Message("commission"), s.commission, None),
     ):
-        version = f" (rules v{figures.rules_version})" if figures.rules_version else ""
+        name = say.say(title)
+        if figures.rules_version:
+            name = say.say(
+                Message("{name} (rules v{version})", name=name, version=figures.rules_version)
+            )
         if s.redacted:
-            out.append(f"{title}{version}: hidden")
+            out.append(say.say(Message("{name}: hidden", name=name)))
             continue
-        out.append(f"{title}{version}:")
+        out.append(say.say(Message("{name}:", name=name)))
         # The amount in a column of its own: a line may say its figure too ("= 530").
         for line in figures.lines or []:
-            out.append(f"  {_num(line.amount):>10}  {line.text.get('en', line.key)}")
-        target = "" if met is None else (" (sales target met)" if met else " (target not met)")
-        out.append(f"  total {_num(figures.amount)} {figures.currency or ''}".rstrip() + target)
+            out.append(f"  {_num(line.amount):>10}  {say.cell(line.text, 'label') or line.key}")
+        total = say.say(
+            Message(
+                "total {amount} {currency}",
+                amount=_num(figures.amount),
+                currency=figures.currency or "",
+            )
+        ).rstrip()
+        if met is not None:
+            target = Message("sales target met") if met else Message("target not met")
+            total = _noted(say, total, say.say(target))
+        out.append(f"  {total}")
     if s.recommendations:
-        out.append("training:")
+        out.append(say.say(Message("training:")))
         for r in s.recommendations:
-            alert = " (manager alerted)" if r.alert_manager else ""
-            out.append(f"  {r.course}: {r.reason.get('en', r.rule_id)}{alert}")
+            reason = say.cell(r.reason, "label") if r.reason else r.rule_id
+            if r.alert_manager:
+                reason = _noted(say, reason, say.say(Message("manager alerted")))
+            out.append(f"  {r.course}: {reason}")
     else:
-        out.append("training: no recommendation")
+        out.append(say.say(Message("training: no recommendation")))
     return out
 
 
-def _schedules_text(states: list[ScheduleState]) -> list[str]:
-    from zoneinfo import ZoneInfo
-
+def _schedules_text(say: Speaker, states: list[ScheduleState]) -> list[str]:
     out = []
     for state in states:
-        out.append(f"{state.schedule_id} (time zone {state.time_zone})")
-        zone = ZoneInfo(state.time_zone)
+        out.append(
+            say.say(
+                Message(
+                    "{schedule} (time zone {zone})",
+                    schedule=state.schedule_id,
+                    zone=Message.zone(state.time_zone),
+                )
+            )
+        )
         for run in state.next_runs:
-            local = run.astimezone(zone).strftime("%a %Y-%m-%d %H:%M %Z")
-            out.append(f"  next run: {local} = {_when(run)}")
+            # In the schedule's own zone (it fires there), said in the CLI's language.
+            at = Message.moment(run, state.time_zone)
+            out.append("  " + say.say(Message("next run: {at}", at=at)))
         if not state.next_runs:
-            out.append("  no next run")
+            out.append("  " + say.say(Message("no next run")))
     return out

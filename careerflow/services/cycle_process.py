@@ -108,6 +108,8 @@ class LaunchPreview(BaseModel):
     period: str
     employee_ids: list[str]
     teams: list[TeamLaunch] = []
+    # Launched already (by HR or by the schedule): a launch now would be refused.
+    launched: bool = False
 
     @property
     def starting(self) -> int:
@@ -156,11 +158,13 @@ def launch_preview(
     teams: list[TeamLaunch] = []
     if reads is not None:
         teams = reads.launch_teams(resolved if kind != "month" else None, employees)
+    which: PeriodKind = "month" if kind == "month" else "week"
     return LaunchPreview(
-        kind="month" if kind == "month" else "week",
+        kind=which,
         period=resolved or "",
         employee_ids=employees,
         teams=teams,
+        launched=bool(resolved) and cycles.launched(which, resolved or ""),
     )
 
 
@@ -323,14 +327,17 @@ class CycleProcessService:
         current = settings.week_of(now)
         launched = await self._launched_by(launch_workflow_id(kind, resolved))
         again = launched is not None and command_id is not None and launched == command_id
+        already = launched is not None and not again
+        if launched is None:
+            # The schedule's run has a workflow id of its own (its time appended): the
+            # event store's record of the launch says whether the period was launched.
+            already = await asyncio.to_thread(self.commands.launched, kind, resolved)
         month, statements = None, 0
         if kind == "month":  # not over yet, or closed by the schedule already
             month = settings.local_date(now).strftime("%Y-%m")
             if self.weeks is not None and not again:
                 statements = await asyncio.to_thread(self.weeks.month_statements, resolved)
-        refusal = launch_refusal(
-            kind, resolved, current, launched is not None and not again, month, statements
-        )
+        refusal = launch_refusal(kind, resolved, current, already, month, statements)
         if refusal is not None:
             raise DomainError(refusal)
         return resolved

@@ -326,3 +326,36 @@ async def test_the_api_keeps_its_launch_checks(site: Site) -> None:  # noqa: F81
         "hr:H001", "POST", "/api/v1/cycles/launches", json={"kind": "week", "period": past}
     )
     assert old.status_code == 422 and "is in the past" in old.json()["detail"]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_week_the_schedule_launched_is_refused_on_the_form(
+    site: Site,  # noqa: F811
+    arranged: dict[str, Any],
+    lang: str,
+) -> None:
+    """The Monday schedule's launch has a workflow id of its own (its time appended); its
+    launcher's first roster read records the launch in the event store, and the preview
+    and a launch of that week are refused as already launched (no workflow is started
+    under the page's id). tests/workflows/test_cycle_schedule.py triggers the real
+    schedule; here the record is made as that roster read makes it."""
+    api = site.api
+    week = next_week(next_week(next_week(site.arranged.week)))
+    await asyncio.to_thread(
+        api.services.store.cycles.record_launch, "week", week, "cycle-launch-week-scheduled"
+    )
+    said = _engine(
+        lang, "{period} is already launched; launching it again would start nobody", period=week
+    )
+    async with site.session("hr:H001", lang) as client:
+        preview = await client.get(f"/hr/cycles/launch?week={week}")
+        assert preview.status_code == 422 and said in text(preview)
+        assert 'id="launch-now"' not in preview.text
+        assert other_language(preview.text, lang, DATA) == []
+        form = await client.get("/hr/cycles/launch")
+        posted = await client.post(
+            "/hr/cycles/launch",
+            data={"csrf": csrf_of(form), "week": week, "command_id": f"c-{lang}"},
+        )
+        assert posted.status_code == 422 and said in text(posted)
+    assert not await _launched(site, week)

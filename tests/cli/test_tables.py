@@ -156,6 +156,31 @@ def test_cycle_launch_dry_run_changes_nothing(
     assert _recorded(loaded) == before  # nothing recorded
 
 
+def test_cycle_launch_dry_run_says_a_launched_week_is_launched(
+    loaded: PostgresSettings,  # noqa: F811
+    tokens: CliTokens,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """A week the launcher recorded (as its first roster read does, whoever started it:
+    the Monday schedule too) is said to be launched already, in each language."""
+    caught_up(loaded)
+    hr = tokens.args("hr:H001")
+    with Engine(Store(loaded)) as services:
+        services.store.cycles.record_launch("week", "2030-W07", "cycle-launch-week-2030-W07-x")
+    args = ("cycle", "launch", "--dry-run", "--period")
+    en = cli(loaded, tmp_path, *args, "2030-W07", *hr)
+    assert en.returncode == 0, en.stderr
+    assert "2030-W07 is already launched; launching it again would start nobody" in en.stdout
+    zh = cli(loaded, tmp_path, *args, "2030-W07", *hr, lang="zh")
+    assert zh.returncode == 0 and "2030-W07" in zh.stdout and "试运行" in zh.stdout
+    no_english_words(zh.stdout)
+    assert "already launched" not in zh.stdout
+    other = cli(loaded, tmp_path, *args, "2030-W08", *hr)
+    assert "already launched" not in other.stdout
+    preview = json.loads(cli(loaded, tmp_path, *args, "2030-W07", "--json", *hr).stdout)
+    assert preview["launched"] is True
+
+
 def _recorded(pg: PostgresSettings) -> int:
     """Rows in every event table of the test's schema."""
     import psycopg

@@ -17,10 +17,11 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
 from activities.cycles import cycle_workflow_id
-from aggregates.base import PermissionDeniedError
+from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime
 from aggregates.ladder import Role
 from aggregates.weekly_cycle import cycle_uuid
@@ -32,6 +33,9 @@ from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycle_process import (
     MONTHLY_SCHEDULE_ID,
     WEEKLY_SCHEDULE_ID,
+    CycleProcessService,
+    launch_preview,
+    launch_workflow_id,
 )
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
@@ -149,10 +153,32 @@ async def test_a_triggered_schedule_launches_the_week(
                     WEEKLY_SCHEDULE_ID
                 ).describe()
                 assert description.info.num_actions == 1
+                await _launched_by_the_schedule(services, process, dev_env, week)
             finally:
                 for schedule_id in (WEEKLY_SCHEDULE_ID, MONTHLY_SCHEDULE_ID):
                     await dev_env.client.get_schedule_handle(schedule_id).delete()
                 await _terminate_cycles(dev_env, week)
+
+
+async def _launched_by_the_schedule(
+    services: Engine, process: CycleProcessService, env: WorkflowEnvironment, week: str
+) -> None:
+    """The schedule's run has a workflow id of its own, yet HR's launch of the same week
+    is refused (every face asks check_launch) and the dry run says it is launched."""
+    said = f"{week} is already launched; launching it again would start nobody"
+    with pytest.raises(DomainError) as refused:
+        await process.check_launch(DEMO_HR, "week", week)
+    assert str(refused.value) == said
+    with pytest.raises(DomainError) as again:
+        await process.launch(DEMO_HR, "week", week, "a-new-form")
+    assert str(again.value) == said
+    with pytest.raises(RPCError):  # nothing was started under the manual launch's id
+        await env.client.get_workflow_handle(launch_workflow_id("week", week)).describe()
+    preview = launch_preview(services.store.cycles, DEMO_HR, "week", week)
+    assert preview.launched and preview.period == week
+    # A week nobody launched is not "launched".
+    later = launch_preview(services.store.cycles, DEMO_HR, "week", "2030-W20")
+    assert not later.launched
 
 
 async def test_the_launcher_fans_out_in_batches_across_runs(
