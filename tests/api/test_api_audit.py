@@ -35,6 +35,7 @@ from careerflow.api.pages.guard import PageRoute, _caller
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.matrix_audit import pay_cases
+from tests.language import other_language
 from tests.test_cli_cycles import Cli
 from tests.workflows.promotion_support import ingest
 
@@ -439,6 +440,31 @@ async def test_a_background_verification_is_started_and_followed(
     refused_cli = await cli("audit", "verify", "--background", *cli.as_("employee:E1"))
     assert refused_cli.returncode != 0 and refused_cli.stdout == ""
     assert "verify the event store" in refused_cli.stderr
+
+
+async def test_a_verification_that_ended_without_a_report_is_failed(api: ApiStack) -> None:
+    """An operator terminates a running verification (or its activity gives up): the API
+    and the page say it failed, with no report, and the page asks to start again, in each
+    language; nothing is said done."""
+    started = await api.call("auditor:A001", "POST", f"{API}/audit/verifications")
+    assert started.status_code == 202, started.text
+    verify_id = started.json()["verify_id"]
+    handle = api.temporal.get_workflow_handle(verify_id)
+    await handle.terminate(reason="stopped by the operator (test)")
+
+    answer = await api.call("auditor:A001", "GET", f"{API}/audit/verifications/{verify_id}")
+    assert answer.status_code == 200, answer.text
+    body = answer.json()
+    assert body["state"] == "failed" and body["report"] is None, body
+    assert body["percent"] < 100
+
+    for lang, says in (("en", "did not finish; start it again"), ("zh", "核验未能完成")):
+        cookie = {"Cookie": f"{COOKIE}={api.tokens['auditor:A001']}; {LANG_COOKIE}={lang}"}
+        page = await api.call(None, "GET", f"/audit/verify/{verify_id}", headers=cookie)
+        assert page.status_code == 200, page.text
+        assert 'data-state="failed"' in page.text and says in page.text
+        assert 'http-equiv="refresh"' not in page.text  # it no longer refreshes itself
+        assert other_language(page.text, lang) == []
 
 
 async def test_an_upgraded_store_is_backfilled_by_hr(api: ApiStack, subjects: None) -> None:
