@@ -162,6 +162,9 @@ class GapReport(BaseModel):
     closed_at: datetime | None
     assessed: int
     competencies: list[CompetencyGap]
+    courses: dict[str, dict[str, str]] = {}
+    """Each recommended course's title by language (the metric catalogue's; the course id
+    itself when the catalogue has none), so every face says a course by its name."""
 
 
 class RoundsPage(BaseModel):
@@ -355,7 +358,8 @@ class AssessmentQueries:
         principal.require(*READERS, action=Message("see a 360° round's gap summary"))
         with self._connection() as conn:
             rnd = self._round(conn, round_id)
-        _require_closed(rnd)
+            _require_closed(rnd)
+            catalog = _catalog(conn)
         competencies = [CompetencyGap.model_validate(g) for g in rnd["gap_summary"] or []]
         return GapReport(
             round_id=round_id,
@@ -363,6 +367,7 @@ class AssessmentQueries:
             closed_at=rnd["closed_at"],
             assessed=max((g.assessed for g in competencies), default=0),
             competencies=competencies,
+            courses={c: _course_title(catalog, c) for g in competencies for c in g.courses},
         )
 
     # -- a rater's tasks ---------------------------------------------------------------
@@ -633,6 +638,12 @@ def _catalog(conn: Connection[DictRow]) -> MetricCatalog | None:
     return MetricCatalog.model_validate(row["document"]) if row else None
 
 
+def _course_title(catalog: MetricCatalog | None, course: str) -> dict[str, str]:
+    """A course's title by language; its id where the catalogue does not name it."""
+    found = catalog.courses.get(course) if catalog else None
+    return found or {"en": course, "zh": course}
+
+
 def _model(conn: Connection[DictRow], key: str, version: int) -> CompetencyModel | None:
     row = conn.execute(
         "SELECT document FROM rm_policy WHERE kind = 'competency_model' AND key = %s "
@@ -656,11 +667,5 @@ def _view(rnd: dict[str, Any], row: dict[str, Any], catalog: MetricCatalog | Non
         scale_top=profile.scale_top,
         competencies=profile.competencies,
         gaps=profile.gaps,
-        courses=[
-            CourseRef(
-                course=c,
-                title=catalog.courses.get(c, {"en": c, "zh": c}) if catalog else {"en": c, "zh": c},
-            )
-            for c in profile.courses
-        ],
+        courses=[CourseRef(course=c, title=_course_title(catalog, c)) for c in profile.courses],
     )

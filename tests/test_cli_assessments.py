@@ -182,6 +182,9 @@ async def test_assessments_from_the_command_line(
     gaps = await cli.said("assessment", "gaps", "cli-closed", *cli.as_("hr:H001"), data=DATA)
     assert "100% (1 of 1) have a resource coordination gap" in gaps["en"]
     assert "评估轮次 cli-closed：已评估 1 人" in gaps["zh"]
+    # The courses by their names in the CLI's language, never the catalogue's ids.
+    assert "Big-Client Resource Coordination" in gaps["en"]
+    assert "大客户资源协调" in gaps["zh"] and "Big-Client" not in gaps["zh"]
     team = await cli.said(
         "assessment", "team", "cli-closed", "S001", *cli.as_("manager:M001"), data=DATA
     )

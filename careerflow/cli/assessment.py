@@ -361,7 +361,8 @@ def assessment_gaps(round_id: str, token: TokenOption = "", as_json: JsonOption 
             )
         ]
         for g in r.competencies:
-            courses = say.say(Message("courses: {courses}", courses=", ".join(g.courses) or "-"))
+            titles = [say.cell(r.courses.get(c, {"en": c, "zh": c}), "label") for c in g.courses]
+            courses = say.say(Message("courses: {courses}", courses=", ".join(titles) or "-"))
             out.append(f"  {say.cell(g.text, 'label')}; {courses}")
         return out
 

@@ -42,6 +42,7 @@ SAYS = {
         "anonymous": "anonymous: counts only",
         "team": "The team's gaps",
         "header": "Competency",
+        "course": "Big-Client Resource Coordination",
         "not allowed": "Not allowed",
     },
     "zh": {
@@ -55,6 +56,7 @@ SAYS = {
         "anonymous": "匿名：仅显示人数",
         "team": "团队差距",
         "header": "能力",
+        "course": "大客户资源协调",
         "not allowed": "无权访问",
     },
 }
@@ -156,6 +158,8 @@ async def test_a_closed_rounds_progress_gaps_and_exports(site: Site, lang: str) 
         one_language(page, lang, "a closed round")
         body = text(page)
         assert 'data-chart="chart-gaps"' in page.text and says["gap words"] in body
+        courses = re.findall(r'<td data-label="[^"]*" class="courses">(.*?)</td>', page.text)
+        assert any(says["course"] in c for c in courses), courses
         assert 'data-employee="E1"' in page.text and 'data-employee="S001"' in page.text
         # E1's peers (E2, E3, E4) rated anonymously: their names are never listed.
         peers = re.search(r'<li data-group="peers">(.*?)</li>', page.text, re.S)
@@ -169,6 +173,7 @@ async def test_a_closed_rounds_progress_gaps_and_exports(site: Site, lang: str) 
                 head = got.content.decode("utf-8-sig").splitlines()[0]
                 if table == "gaps":
                     assert says["header"] in head
+                    assert says["course"] in got.content.decode("utf-8-sig")
             else:
                 assert got.content.startswith(b"PK")
         rounds = await hr.get("/hr/assessments?format=csv")

@@ -279,6 +279,7 @@ def _round_export(
     request: Request,
     found: RoundProgress,
     gaps: list[CompetencyGap],
+    courses: dict[str, dict[str, str]],
     fmt: Literal["csv", "xlsx"],
     table: str,
 ) -> Response:
@@ -294,6 +295,7 @@ def _round_export(
             exports.Column("share", _("Share below target")),
             exports.Column("average", _("Average level")),
             exports.Column("text", _("In words")),
+            exports.Column("courses", _("Suggested courses")),
         ]
         rows = [
             {
@@ -304,6 +306,10 @@ def _round_export(
                 "share": g.share,
                 "average": g.average,
                 "text": i18n.unmarked(i18n.label(g.text, lang)),
+                "courses": "; ".join(
+                    i18n.unmarked(i18n.label(courses.get(c, {"en": c, "zh": c}), lang))
+                    for c in g.courses
+                ),
             }
             for g in gaps
         ]
@@ -331,9 +337,11 @@ def round_page(
     _ = _gettext(request)
     found = s.assessment_queries.progress(caller, round_id)
     closed = found.round.status == "closed"
-    gaps = s.assessment_queries.gaps(caller, round_id).competencies if closed else []
+    report = s.assessment_queries.gaps(caller, round_id) if closed else None
+    gaps = report.competencies if report else []
+    courses = report.courses if report else {}
     if format in ("csv", "xlsx"):
-        return _round_export(request, found, gaps, format, table)
+        return _round_export(request, found, gaps, courses, format, table)
     base = f"/hr/assessments/{round_id}"
     title = _("Share of people below the target level (%)")
     return _render(
@@ -344,6 +352,7 @@ def round_page(
             "r": found.round,
             "closed": closed,
             "gaps": gaps,
+            "courses": courses,
             "gaps_chart": _gaps_chart(lang, gaps, title),
             "chart_title": title,
             "group_word": lambda g: group_word(g, _),
