@@ -270,9 +270,10 @@ async def _plans(cli: Cli, services: Engine, week: str) -> None:
     lines = recorded.splitlines()
     assert lines[0] == f"plan recorded: E1, week {week} (submitted)"
     assert lines[1].split() == ["item", "planned", "target"]
-    assert lines[2].split()[:2] == ["customer_visits", "10"]
-    assert lines[3].split()[:2] == ["new_customers", "4"]
-    assert lines[4].split()[:2] == ["sales_amount", "25,000"]
+    # Plan items by their catalogue labels, in the CLI's language.
+    assert lines[2].split()[:3] == ["customer", "visits", "10"]
+    assert lines[3].split()[:3] == ["new", "customers", "4"]
+    assert lines[4].split()[:3] == ["sales", "amount", "25,000"]
     assert lines[5].startswith("plan deadline: ")
 
     # A revision before the deadline replaces the plan; --json prints the full record.
@@ -313,6 +314,8 @@ async def _plans(cli: Cli, services: Engine, week: str) -> None:
         lines = said[lang].splitlines()
         assert lines[0] == heading
         assert lines[5].startswith(when + i18n.datetime_text(deadline, lang, "Asia/Shanghai"))
+    assert said["zh"].splitlines()[2].split()[:2] == ["客户拜访次数", "12"]
+    assert "customer_visits" not in said["zh"] and "customer_visits" not in said["en"]
     assert "18:00" in said["zh"] and "6:00\u202fPM" in said["en"]  # CLDR's narrow space
 
 

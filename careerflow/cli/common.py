@@ -55,14 +55,16 @@ JsonOption = Annotated[
 
 _acting: Principal | None = None  # who the command acts as: its profile says the language
 _zone: str | None = None  # the company's time zone, read by the command's call
+_metrics: dict[str, dict[str, str]] = {}  # each metric's label by language, read with it
 
 
 def _remember_zone(services: Engine) -> None:
-    """Reads the company's time zone while the services are open (for `_spoken`)."""
-    from careerflow.cli.tables import company_zone
+    """Reads the company's time zone and metric labels while the services are open (for
+    `_spoken`)."""
+    from careerflow.cli.tables import company_words
 
-    global _zone
-    _zone = company_zone(services)
+    global _zone, _metrics
+    _zone, _metrics = company_words(services)
 
 
 def _authenticated(services: Engine, token: str) -> Principal:
@@ -207,7 +209,7 @@ def _spoken(result: Any, as_json: bool, text: Callable[[Speaker, Any], list[str]
     if as_json:
         _echo_json(_plain(result))
         return
-    say = Speaker(_lang(), _zone or "UTC")
+    say = Speaker(_lang(), _zone or "UTC", _metrics)
     typer.echo("\n".join(text(say, result)))
 
 

@@ -48,23 +48,42 @@ def console(err: bool = False) -> Console:
 
 def company_zone(services: Engine) -> str:
     """The company's time zone: the promotion_process document's, as the pages use."""
+    return company_words(services)[0]
+
+
+def company_words(services: Engine) -> tuple[str, dict[str, dict[str, str]]]:
+    """The company's time zone (the promotion_process document's, as the pages use) and
+    each metric's label by language (the metric catalogue's), read in one connection."""
+    from aggregates.documents import MetricCatalog
     from aggregates.process import PromotionProcess
     from projections.policies import latest_document
 
     with services.read_pool.connection() as conn:
         doc = latest_document(conn, "promotion_process")
-    return (PromotionProcess.model_validate(doc) if doc else PromotionProcess()).time_zone
+        catalog = latest_document(conn, "metric_catalog")
+    zone = (PromotionProcess.model_validate(doc) if doc else PromotionProcess()).time_zone
+    metrics = MetricCatalog.model_validate(catalog).metrics if catalog else {}
+    return zone, {name: dict(m.label) for name, m in metrics.items()}
 
 
 class Speaker:
     """Says cells, headers and lines in one language and one time zone."""
 
-    def __init__(self, lang: str, time_zone: str) -> None:
+    def __init__(
+        self, lang: str, time_zone: str, metrics: dict[str, dict[str, str]] | None = None
+    ) -> None:
         from careerflow.api import i18n
 
         self.lang = lang
         self.time_zone = time_zone
+        self.metrics = metrics or {}
         self.gettext = i18n.gettext_for(lang)
+
+    def metric(self, name: str) -> str:
+        """A metric (a plan item) by its catalogue label; its id when the catalogue has
+        none (a metric retired since)."""
+        label = self.metrics.get(name)
+        return self.cell(label, "label") if label else name
 
     def say(self, message: Message) -> str:
         from careerflow.api import i18n
@@ -134,7 +153,8 @@ def render(
 ) -> None:
     """`draw`'s tables of a plain (JSON-ready) result, in `lang`, times in the company's
     time zone."""
-    print_tables(draw(Speaker(lang, company_zone(services)), plain))
+    zone, metrics = company_words(services)
+    print_tables(draw(Speaker(lang, zone, metrics), plain))
 
 
 # -- what each command shows -------------------------------------------------------------

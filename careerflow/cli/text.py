@@ -68,7 +68,7 @@ def _said_table(say: Speaker, headers: list[Message], rows: list[list[str]]) -> 
 def _plan_text(say: Speaker, info: CycleInfo, title: Message) -> list[str]:
     plan = info.plan or {}
     rows = [
-        [item, _num(plan.get(item)), _num(info.targets.get(item))]
+        [say.metric(item), _num(plan.get(item)), _num(info.targets.get(item))]
         for item in dict.fromkeys([*info.plan_items, *plan])
     ]
     source = say.cell(info.plan_source, "term") if info.plan_source else None
@@ -109,7 +109,7 @@ def _feedback_text(say: Speaker, info: CycleInfo, next_plan: dict[str, float] | 
 
 
 def _agreed(say: Speaker, plan: dict[str, float]) -> str:
-    agreed = ", ".join(f"{k} {_num(v)}" for k, v in plan.items())
+    agreed = ", ".join(f"{say.metric(k)} {_num(v)}" for k, v in plan.items())
     return say.say(Message("next week's plan agreed: {agreed}", agreed=agreed))
 
 
