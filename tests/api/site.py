@@ -6,6 +6,7 @@ and E2 (misses repurchase), and a page's paging links."""
 from __future__ import annotations
 
 import html as markup
+import json
 import re
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -115,3 +116,19 @@ async def paged(
         assert "cursor=" in following, following
         current = await client.get(following)
         assert link(current, "first") == f"{path}?{query}"
+
+
+def assert_parts_sum_to_the_score(page: str) -> None:
+    """The potential score's weighted parts are drawn: one bar per dimension, the points
+    each adds (score × weight) stacked on the points it could still add (weight × 10);
+    the points added sum to the score shown."""
+    spec = json.loads(
+        re.search(
+            r'<script type="application/json" id="chart-parts">(.*?)</script>', page, re.S
+        ).group(1)  # type: ignore[union-attr]
+    )
+    earned, still = spec["datasets"][0]["data"], spec["datasets"][1]["data"]
+    assert spec["stacked"] and len(spec["labels"]) == len(earned) == len(still) >= 4
+    assert round(sum(e + s for e, s in zip(earned, still, strict=True)), 1) == 10.0
+    score = re.search(r'<span class="score">([\d.]+)</span>', page)
+    assert score and abs(sum(earned) - float(score.group(1))) < 0.02 * len(earned)

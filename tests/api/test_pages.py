@@ -21,7 +21,7 @@ from careerflow.api import i18n
 from careerflow.api.pages import LANG_COOKIE
 from careerflow.principal import AccessRole
 from tests.api.conftest import ApiStack
-from tests.api.site import browser, signed_in, web_app
+from tests.api.site import assert_parts_sum_to_the_score, browser, signed_in, web_app
 from tests.api.site import csrf_of as csrf_of
 from tests.browser.support import HR, NAMES, Arranged, arrange, next_week, open_running_week
 
@@ -130,6 +130,7 @@ async def test_the_employee_sees_their_own_dashboard_and_nobody_else(site: Site)
             assert NAMES[other] not in html, f"{other}'s name leaked onto E1's page"
         # Potential with each indicator's rank, drawn as a chart from the read model.
         assert 'data-chart="chart-indicators"' in html and "Rank 1 of" in html
+        assert_parts_sum_to_the_score(html)  # the score's four weighted parts, drawn
         assert "1 of 4</td>" in html  # an indicator's rank among the team's four
         # Distance to the next role: criteria with ✓/✗.
         assert "Sales Supervisor" in html and "✓" in html

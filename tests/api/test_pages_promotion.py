@@ -13,7 +13,7 @@ import pytest
 
 from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
-from tests.api.site import web_app
+from tests.api.site import assert_parts_sum_to_the_score, web_app
 from tests.api.test_pages import Site, csrf_of, text
 from tests.browser.support import NAMES, arrange
 from tests.language import other_language as one_language_check
@@ -58,6 +58,7 @@ async def test_a_rep_not_yet_eligible_sees_the_gaps_first(site: Site, lang: str)
         else:
             assert "项条件未达成" in html and "差距与建议" in html
         assert 'action="/promotion/apply"' in html and 'name="command_id"' in html
+        assert_parts_sum_to_the_score(page.text)
 
 
 async def test_the_rep_withdraws_and_applies_again(site: Site) -> None:

@@ -1,7 +1,8 @@
 """The rep's promotion page in a real headless Chromium on a 360 px phone, in Chinese and
 in English: E1 (eligible in the arranged data) withdraws the application that is open
 and applies again from /promotion, then sees the new one at manager review; E2 reads
-their gaps (criteria not met, each with its suggestion) before the form. Every page fits
+their gaps (criteria not met, each with its suggestion) and the potential score's weighted
+parts (a chart) before the form. Every page fits
 the phone, its controls are thumb-sized, and it has no text of the other language."""
 
 # ruff: noqa: F811 (the shared fixtures `browser` and `chromium` are imported by name)
@@ -21,6 +22,7 @@ from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     SMALL_CONTROLS,
     Visit,
     browser,
+    charts_drawn,
     chromium,
     needs_cjk_font,
 )
@@ -165,6 +167,10 @@ async def test_a_rep_not_yet_eligible_sees_the_gaps(
         assert await page.locator("#readiness tr.unmet").count() >= 1
         await expect(page.locator("#readiness tr.unmet .suggestion").first).to_be_visible()
         assert "*" not in await readiness.inner_text()  # course markers shown, not raw
+        # The potential score's weighted parts, drawn as a chart on the phone.
+        parts = page.locator('#readiness canvas[data-chart="chart-parts"]')
+        await expect(parts).to_be_visible()
+        assert await charts_drawn(page) == [True], "the parts chart was not drawn"
         # The gaps come before the form, which the engine answers (not the page).
         boxes = [await page.locator(s).bounding_box() for s in ("#readiness", "#apply")]
         assert boxes[0] and boxes[1] and boxes[0]["y"] < boxes[1]["y"], boxes

@@ -16,7 +16,7 @@ from aggregates.cycle_settings import COUNT_ITEMS
 from careerflow.api import i18n
 from careerflow.api.errors import LANG_COOKIE
 from careerflow.api.pages.guard import _caller, _check_csrf, router
-from careerflow.api.pages.person_charts import person_charts
+from careerflow.api.pages.person_charts import person_charts, potential_parts
 from careerflow.api.pages.reads import _context, _optional, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _WEEK, _chart, _short, _week
@@ -78,6 +78,9 @@ def _employee_page(request: Request, caller: Principal, employee_id: str) -> Res
 
     charts: dict[str, Any] = {}
     if readiness is not None:
+        parts = potential_parts(lang, readiness["potential"], _)
+        if parts is not None:
+            charts["parts"] = parts
         indicators = readiness["potential"].get("indicators", {})
         names = list(indicators)
         ranks = readiness["indicator_ranks"]

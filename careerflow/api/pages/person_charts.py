@@ -182,3 +182,51 @@ def person_charts(
         charts["distribution"] = _distribution(found, lang, _)
         charts["scores"] = found
     return charts
+
+
+def potential_parts(lang: str, potential: dict[str, Any], _: Any) -> dict[str, Any] | None:
+    """The potential score's weighted parts (one bar per dimension, the policy's weights):
+    the points each dimension adds to the score (its score of 10 × its weight) and the
+    points it could still add; the earned parts sum to the score. None before a score."""
+    dimensions = list((potential.get("dimensions") or {}).values())
+    if not dimensions:
+        return None
+    earned = [round(d["weight"] * d["score"], 2) for d in dimensions]
+    return _chart(
+        lang,
+        [
+            _("%(dimension)s (weight %(weight)s)")
+            % {
+                "dimension": _short(i18n.unmarked(i18n.label(d["label"], lang))),
+                "weight": _percent(d["weight"], lang),
+            }
+            for d in dimensions
+        ],
+        [
+            {"label": _("points in the score"), "data": earned},
+            {
+                "label": _("points still open"),
+                "data": [
+                    round(d["weight"] * 10 - e, 2) for d, e in zip(dimensions, earned, strict=True)
+                ],
+                "color": "#cbd5e1",
+            },
+        ],
+        notes=[
+            _("%(score)s of 10 × %(weight)s = %(points)s points")
+            % {
+                "score": i18n.number(d["score"], lang),
+                "weight": _percent(d["weight"], lang),
+                "points": i18n.number(e, lang),
+            }
+            for d, e in zip(dimensions, earned, strict=True)
+        ],
+        stacked=True,
+        horizontal=True,
+        height=60 + 32 * len(dimensions),
+    )
+
+
+def _percent(share: float, lang: str) -> str:
+    """A share as the pages' `percent` filter says it (40%)."""
+    return i18n.number(round(float(share) * 100), lang, 0) + "%"

@@ -17,6 +17,7 @@ from aggregates.ladder import Role
 from careerflow.api import i18n
 from careerflow.api.pages.applications import CLOSED_STAGES, DONE, application_view
 from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.person_charts import potential_parts
 from careerflow.api.pages.reads import _context, _optional, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.engine import Engine
@@ -40,6 +41,9 @@ def _page(
         # bilingual line in the page's language, course markers as citations).
         criteria = list(readiness["evaluation"].get("results") or [])
     applications = s.promotion_queries.of_employee(caller, caller.person_id)
+    parts = None
+    if readiness:
+        parts = potential_parts(_lang(request), readiness["potential"], _gettext(request))
     done = request.query_params.get("done", "")
     return _render(
         request,
@@ -47,6 +51,7 @@ def _page(
         {
             "person": person,
             "readiness": readiness,
+            "parts": parts,
             "criteria": criteria,
             "gaps": [c for c in criteria if not c["met"]],
             "applications": applications,
