@@ -1,9 +1,9 @@
 """The rep's promotion page in a real headless Chromium on a 360 px phone, in Chinese and
 in English: E1 (eligible in the arranged data) withdraws the application that is open
 and applies again from /promotion, then sees the new one at manager review; E2 reads
-their gaps (criteria not met, each with its suggestion) and the potential score's weighted
-parts (a chart) before the form. Every page fits
-the phone, its controls are thumb-sized, and it has no text of the other language."""
+their gaps (criteria not met, each with its suggestion) and the potential score's
+weighted parts (a chart) before the form. Every page fits the phone, its controls are
+thumb-sized, and it has no text of the other language."""
 
 # ruff: noqa: F811 (the shared fixtures `browser` and `chromium` are imported by name)
 from __future__ import annotations
