@@ -56,10 +56,7 @@ def launch_refusal(
             latest=shift_month(current_month, -1),
         )
     if launched:
-        return Message(
-            "{period} is already launched; launching it again would start nobody",
-            period=period,
-        )
+        return already_launched(period)
     if kind == "month" and statements:
         return Message(
             "month {month} is already closed ({count} statements); closing it again "
@@ -72,6 +69,13 @@ def launch_refusal(
 
 def launch_key(kind: PeriodKind, period: str) -> str:
     return f"{kind}/{period}"
+
+
+def already_launched(period: str) -> Message:
+    """A period launched before (by HR or the schedule): launching again starts nobody."""
+    return Message(
+        "{period} is already launched; launching it again would start nobody", period=period
+    )
 
 
 def launch_uuid(kind: PeriodKind, period: str) -> UUID:

@@ -139,6 +139,11 @@ class ProjectionLocks:
         self.held.discard(name)
 
     def close(self) -> None:
+        """Gives every lock (and the presence) up before the session ends: closing alone
+        returns before the server has ended the session, so another runner checking at
+        once would still count this one and find its locks taken."""
+        with contextlib.suppress(psycopg.Error):
+            self.conn.execute("SELECT pg_advisory_unlock_all()")
         with contextlib.suppress(psycopg.Error):
             self.conn.close()
         self.held.clear()

@@ -186,6 +186,7 @@ def cycle_launch(
 
 
 def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
+    from aggregates.cycle_launch import already_launched
     from careerflow.cli import tables
     from careerflow.cli.common import _zone
     from careerflow.services.cycle_process import launch_preview
@@ -208,18 +209,7 @@ def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:
                     period=found.period,
                 )
             ),
-            *(
-                [
-                    say.say(
-                        Message(
-                            "{period} is already launched; launching it again would start nobody",
-                            period=found.period,
-                        )
-                    )
-                ]
-                if found.launched
-                else []
-            ),
+            *([say.say(already_launched(found.period))] if found.launched else []),
         ]
     )
 

@@ -98,6 +98,11 @@ async def stop(handles: list[WorkflowHandle[Any, Any]]) -> None:
             pass
 
 
+def over_week(week: str) -> str:
+    """A week whose feedback window has closed whatever day it is: two before `week`."""
+    return previous_week(previous_week(week))
+
+
 @dataclass
 class Weeks:
     week: str
@@ -113,12 +118,14 @@ async def weeks(site: Site) -> Any:  # noqa: F811
         await reported_week(api.services, api.temporal, api.queue, rep, week)
         for rep in ("E1", "E2")
     ]
-    # E3's next week runs, not reported yet; E1's week before is over (reported, closed).
+    # E3's next week runs, not reported yet; E1's week two before is over (reported, its
+    # feedback window closed: the week just before may still take weekend feedback when
+    # the arranged week is already next week's, as on a Sunday).
     handles.append(
         await open_running_week(api.services, api.temporal, api.queue, "E3", next_week(week))
     )
     await _workflow_ready(api.temporal, "E3", next_week(week))
-    before = previous_week(week)
+    before = over_week(week)
     commands = api.services.store.cycles
     commands.open_week("E1", before, f"pages-E1-{before}")
     commands.default_plan("E1", before)
@@ -209,7 +216,7 @@ async def test_refusals_are_said_on_the_same_form(
 ) -> None:
     week = weeks.week
     later = next_week(week)
-    before = previous_week(week)
+    before = over_week(week)
     async with site.session("manager:S001", lang) as client:
         token = csrf_of(await client.get("/team/week"))
         post = {"csrf": token, "text": "ok", "agree": ""}
@@ -224,7 +231,7 @@ async def test_refusals_are_said_on_the_same_form(
             assert "is not reported yet" in text(early)
         assert other_language(early.text, lang, DATA) == []
 
-        # Outside the window: E1's week before is over.
+        # Outside the window: E1's week two before is over.
         closed = await client.post("/team/week/E1", data={**post, "week": before})
         assert closed.status_code == 422 and 'id="feedback-refused"' in closed.text
         if lang == "en":

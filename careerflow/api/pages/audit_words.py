@@ -88,6 +88,7 @@ FIELDS: dict[str, str] = {
     "named": N_("named raters"),
     "next_plan": N_("next week's plan"),
     "overdue": N_("overdue milestones"),
+    "period": N_("period"),
     "person_id": N_("person"),
     "plan": N_("plan"),
     "plan_id": N_("plan"),
