@@ -30,7 +30,7 @@ if TYPE_CHECKING:
 # Each run uploads its own month (a file imported before changes nothing).
 RUNS = [("zh", "phone", 3), ("en", "desktop", 4), ("en", "phone", 5), ("zh", "desktop", 6)]
 LINE_3 = {"zh": "第 3 行：该行有 2 列，应为 5 列", "en": "line 3: row has 2 of 5 columns"}
-IMPORTED = {"zh": "1", "en": "imported: 1 rows for 1 people"}
+IMPORTED = {"zh": "已导入：1 行，涉及 1 人", "en": "imported: 1 rows for 1 people"}
 
 
 def stored(served: Served, period: str) -> list[object]:
