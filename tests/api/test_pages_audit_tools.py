@@ -166,6 +166,21 @@ async def test_a_reevaluation_says_identical_or_shows_the_differences(
         assert '<code translate="no">as_of_month</code>' in differs.text
         assert "1999-01" in differs.text
         one_language(differs, lang, "differing re-evaluation")
+        # The differences downloaded: the same rows, the headers in the page's language.
+        assert 'id="differences-export"' in differs.text
+        said = i18n.gettext_for(lang)
+        for fmt in ("csv", "xlsx"):
+            got = await client.post(target, data={"csrf": csrf_of(page), "format": fmt})
+            rows = _table(got)
+            words = ("Decision", "Field", "Recorded", "Recomputed")
+            assert rows[0] == [said(w) for w in words], fmt
+            moved_row = next(r for r in rows[1:] if r[1] == "as_of_month")
+            assert moved_row[3] == '"1999-01"' and moved_row[2] != moved_row[3]
+        async with site.session("employee:E1", lang) as rep:
+            home = await rep.get("/")
+            home = await rep.get(home.headers["location"]) if home.is_redirect else home
+            refused = await rep.post(target, data={"csrf": csrf_of(home), "format": "csv"})
+            assert refused.status_code == 403
 
         forged = await client.post(target, data={"csrf": "forged"})
         assert forged.status_code == 403

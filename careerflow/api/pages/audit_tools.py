@@ -17,6 +17,7 @@ the service that does it (time travel, re-evaluation, verification)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Annotated, Any, Literal
 from urllib.parse import quote, urlencode
@@ -36,6 +37,7 @@ from careerflow.api.pages.reads import _context, _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
 from careerflow.audit.history import History
 from careerflow.audit.reevaluation import KINDS as REEVALUATED
+from careerflow.audit.reevaluation import Reevaluation
 from careerflow.audit.time_travel import AggregateState
 from careerflow.principal import Principal
 from words.messages import Message
@@ -306,16 +308,55 @@ def pool_at(request: Request, at: str = "", format: Format = "") -> Response:
 
 
 # -- re-evaluation ---------------------------------------------------------------------------
+def _differences_export(
+    request: Request, kind: str, item_id: str, result: Reevaluation, fmt: Literal["csv", "xlsx"]
+) -> Response:
+    """The differences table: decision by name, field, recorded and recomputed (JSON)."""
+    _ = _gettext(request)
+
+    def cell(value: Any) -> str:
+        if value is None and result.pay_redacted:
+            return _("hidden")
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+    rows = (
+        {
+            "decision": decision_name(d.decision, _),
+            "path": f.path,
+            "recorded": cell(f.recorded),
+            "recomputed": cell(f.recomputed),
+        }
+        for d in result.decisions
+        if not d.identical
+        for f in d.differences
+    )
+    columns = [
+        exports.Column("decision", _("Decision")),
+        exports.Column("path", _("Field")),
+        exports.Column("recorded", _("Recorded")),
+        exports.Column("recomputed", _("Recomputed")),
+    ]
+    title = _("Differences")
+    return _download(request, fmt, f"reevaluation-{kind}-{item_id}", title, columns, rows)
+
+
 @router.post("/audit/reevaluate/{kind}/{item_id:path}", response_class=HTMLResponse)
 async def reevaluate(
-    request: Request, kind: str, item_id: str, csrf: Annotated[str, Form()] = ""
+    request: Request,
+    kind: str,
+    item_id: str,
+    csrf: Annotated[str, Form()] = "",
+    format: Annotated[Format, Form()] = "",
 ) -> Response:
-    """Read-only: nothing changes, so the result is the answer to the post (no redirect)."""
+    """Read-only: nothing changes, so the result is the answer to the post (no redirect);
+    with format=csv|xlsx the differences are downloaded instead."""
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
     s = _services(request)
     result = await run_in_threadpool(s.reevaluation.reevaluate, caller, kind, item_id)
     _ = _gettext(request)
+    if format in ("csv", "xlsx"):
+        return await run_in_threadpool(_differences_export, request, kind, item_id, result, format)
     return _render(
         request,
         "audit_tools/reevaluation.html",
