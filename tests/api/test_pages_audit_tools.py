@@ -8,11 +8,15 @@ Every page is checked to hold no text of the other language."""
 from __future__ import annotations
 
 import asyncio
+import csv
 import html as markup
+import io
 import re
+from datetime import datetime
 from typing import Any
 
 import httpx
+import openpyxl
 import psycopg
 import pytest
 
@@ -162,6 +166,21 @@ async def test_a_reevaluation_says_identical_or_shows_the_differences(
         assert '<code translate="no">as_of_month</code>' in differs.text
         assert "1999-01" in differs.text
         one_language(differs, lang, "differing re-evaluation")
+        # The differences downloaded: the same rows, the headers in the page's language.
+        assert 'id="differences-export"' in differs.text
+        said = i18n.gettext_for(lang)
+        for fmt in ("csv", "xlsx"):
+            got = await client.post(target, data={"csrf": csrf_of(page), "format": fmt})
+            rows = _table(got)
+            words = ("Decision", "Field", "Recorded", "Recomputed")
+            assert rows[0] == [said(w) for w in words], fmt
+            moved_row = next(r for r in rows[1:] if r[1] == "as_of_month")
+            assert moved_row[3] == '"1999-01"' and moved_row[2] != moved_row[3]
+        async with site.session("employee:E1", lang) as rep:
+            home = await rep.get("/")
+            home = await rep.get(home.headers["location"]) if home.is_redirect else home
+            refused = await rep.post(target, data={"csrf": csrf_of(home), "format": "csv"})
+            assert refused.status_code == 403
 
         forged = await client.post(target, data={"csrf": "forged"})
         assert forged.status_code == 403
@@ -246,3 +265,46 @@ async def test_verify_shows_progress_then_names_a_tampered_event(
         named = found.text.split('id="tampered-event"', 1)[1].split("</td>", 1)[0]
         assert f"{row[1]} v{row[2]}" in named
         one_language(found, lang, "tampered")
+
+
+def _table(got: httpx.Response) -> list[list[str]]:
+    assert got.status_code == 200, text(got)
+    assert "attachment" in got.headers["content-disposition"]
+    if got.content.startswith(b"PK"):
+        sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
+        return [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_readiness_and_pool_at_a_moment_download(site: Site, lang: str) -> None:  # noqa: F811
+    said = i18n.gettext_for(lang)
+    moment = "2099-01-01T00:00"
+    when = datetime.fromisoformat(moment).replace(tzinfo=i18n.zone("Asia/Shanghai"))
+    travel = site.api.services.time_travel
+    async with site.session("auditor:A001", lang) as client:
+        page = await client.get(f"/audit/readiness/E1?at={moment}")
+        assert "format=csv" in page.text and "export-xlsx" in page.text
+        got = _table(await client.get(f"/audit/readiness/E1?at={moment}&format=csv"))
+        assert got[0] == [said("Field"), said("Value")]
+        fields = dict((r[0], r[1]) for r in got[1:])
+        r = travel.readiness_at(AUDITOR, "E1", when).result
+        assert fields[said("Role")] == i18n.role_label(r["role"], lang)
+        assert fields[said("Eligible")] == (said("yes") if r["eligible"] else said("no"))
+        assert "metric_catalog" not in fields[said("Policy versions")]
+        xlsx = await client.get(f"/audit/readiness/E1?at={moment}&format=xlsx")
+        assert _table(xlsx) == got
+
+        pool = _table(await client.get(f"/audit/pool?at={moment}&format=csv"))
+        words = ("Employee", "Name", "Role", "Team", "Potential score")
+        assert pool[0] == [said(w) for w in words]
+        then = travel.candidate_pool_at(AUDITOR, when).result
+        assert [row[0] for row in pool[1:]] == [c["employee_id"] for c in then]
+        for row, c in zip(pool[1:], then, strict=True):
+            assert row[1] == c["name"] and row[2] == i18n.role_label(c["role"], lang)
+        assert _table(await client.get(f"/audit/pool?at={moment}&format=xlsx")) == pool
+    async with site.session("employee:E1", lang) as rep:
+        for path in (f"/audit/pool?at={moment}&format=csv", "/audit/readiness/E1?format=csv"):
+            assert (await rep.get(path)).status_code == 403, path

@@ -12,12 +12,15 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import csv
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
+import openpyxl
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
@@ -264,3 +267,53 @@ async def test_hr_closes_a_month_then_a_second_close_is_refused(
             period=month,
         )
         assert said in text(fresh) and 'id="close-now"' not in fresh.text
+
+
+def _csv(got: httpx.Response) -> list[list[str]]:
+    assert got.status_code == 200, got.text
+    assert "attachment" in got.headers["content-disposition"]
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+def _xlsx(got: httpx.Response) -> list[list[str]]:
+    assert got.status_code == 200 and got.content.startswith(b"PK")
+    sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+    assert sheet is not None
+    return [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_downloads_the_months_and_a_close_preview(
+    site: Site,  # noqa: F811
+    months: dict[str, Any],
+    lang: str,
+) -> None:
+    previous = months["previous"]
+    async with site.session("hr:H001", lang) as client:
+        page = await client.get("/hr/months")
+        assert 'href="/hr/months?format=csv"' in page.text
+        listed = _csv(await client.get("/hr/months?format=csv"))
+        words = ["Month", "State", "Statements", "Closed by", "Closed at"]
+        assert listed[0] == [_(lang, w) for w in words]
+        rows = {r[0]: r for r in listed[1:]}
+        assert rows[months["current"]][1] == _(lang, "Not over yet")
+        assert rows[months["by_schedule"]][1] == _(lang, "Closed")
+        assert rows[months["by_schedule"]][3] == _(lang, "the monthly schedule")
+        assert _xlsx(await client.get("/hr/months?format=xlsx")) == listed
+
+        preview = await client.get(f"/hr/months/{previous}/close")
+        assert f'href="/hr/months/{previous}/close?format=xlsx"' in preview.text
+        teams = _csv(await client.get(f"/hr/months/{previous}/close?format=csv"))
+        header = [_(lang, w) for w in ("Team", "Team id", "Would get a statement")]
+        assert teams[0] == header
+        flow = site.api.services.cycle_process(site.api.temporal, site.api.queue)
+        would = flow.would_launch(HR, "month", previous)
+        assert teams[1:] == [
+            [t.team_name or t.team_id, t.team_id, str(t.starting)] for t in would.teams
+        ]
+        assert _xlsx(await client.get(f"/hr/months/{previous}/close?format=xlsx")) == teams
+        assert site.api.services.cycle_queries.month_statements(previous) == 0
+    async with site.session("employee:E1", lang) as rep:
+        for path in ("/hr/months?format=csv", f"/hr/months/{previous}/close?format=csv"):
+            assert (await rep.get(path)).status_code == 403

@@ -10,19 +10,25 @@ a workflow's deadline. Every page holds one language only."""
 from __future__ import annotations
 
 import contextlib
+import csv
 import html as markup
+import io
 import re
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 from aggregates.ladder import Role
+from careerflow.api import i18n
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.demo_loader import DEMO_HR
+from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.test_api_assessments import _closed_round
 from tests.api.test_pages_support import FORM_ACTION, Site, csrf_of, one_language
@@ -228,3 +234,48 @@ async def test_the_rounds_page_pages(site: Site) -> None:
         second = queries.rounds_page(DEMO_HR, limit=1, cursor=first.next_cursor)
         assert second.offset == 1 and second.items[0].round_id != first.items[0].round_id
     assert datetime.now(UTC) > first.items[0].started_at
+
+
+def _table(got: httpx.Response) -> list[list[str]]:
+    assert got.status_code == 200, got.text
+    assert "attachment" in got.headers["content-disposition"]
+    if got.content.startswith(b"PK"):
+        sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
+        return [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_team_360_profiles_download(site: Site, lang: str) -> None:
+    said = i18n.gettext_for(lang)
+    manager = Principal(person_id="S001", role=AccessRole.manager)
+    team = site.api.services.assessment_queries.team(manager, CLOSED, "S001")
+    e1 = next(p for p in team.profiles if p.employee_id == "E1")
+    async with site.session("manager:S001", lang) as client:
+        page = await client.get(f"/team/assessments?round={CLOSED}")
+        assert f'href="/team/assessments?round={CLOSED}&amp;format=csv"' in page.text
+        got = _table(await client.get(f"/team/assessments?round={CLOSED}&format=csv"))
+        assert got[0][:2] == [said("Person"), said("Employee id")]
+        assert got[0][-1] == said("Gaps") and says_competency(got[0][2], e1, lang)
+        row = next(r for r in got[1:] if r[1] == "E1")
+        assert row[0] == e1.name
+        first = e1.competencies[0]
+        expected = (
+            i18n.number(first.overall, lang, 1)
+            if first.overall is not None
+            else said("not enough ratings")
+        )
+        assert row[2] == expected
+        xlsx = await client.get(f"/team/assessments?round={CLOSED}&format=xlsx")
+        assert _table(xlsx) == got
+    async with site.session("hr:H001", lang) as hr:
+        asked = f"/team/assessments?round={CLOSED}&manager=S001&format=csv"
+        assert _table(await hr.get(asked)) == got
+    async with site.session("employee:E1", lang) as rep:
+        assert (await rep.get(f"/team/assessments?round={CLOSED}&format=csv")).status_code == 403
+
+
+def says_competency(header: str, profile: Any, lang: str) -> bool:
+    return i18n.unmarked(i18n.label(profile.competencies[0].label, lang)) in header

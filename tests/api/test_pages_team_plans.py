@@ -8,17 +8,21 @@ Chinese and English, each without words of the other."""
 from __future__ import annotations
 
 import asyncio
+import csv
+import io
 import re
 from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import httpx
+import openpyxl
 import pytest
 
 from aggregates.base import DomainError
 from aggregates.ladder import Role
 from aggregates.plan_template import add_months
+from careerflow.api import i18n
 from careerflow.applications.people import EmployeeIn, OrgImport, TeamIn
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
@@ -325,3 +329,42 @@ def test_the_team_list_is_keyset_paged_needing_attention_first(
     assert queries.team_page(stranger).total == 0
     with pytest.raises(DomainError):
         queries.team_page(manager, cursor="not-a-cursor")
+
+
+def _table(got: httpx.Response) -> list[list[str]]:
+    assert got.status_code == 200, got.text[:3000]
+    assert "attachment" in got.headers["content-disposition"]
+    if got.content.startswith(b"PK"):
+        sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
+        return [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_downloads_every_plan_of_the_organisation(
+    site: Site,  # noqa: F811
+    plans: dict[str, str],
+    lang: str,
+) -> None:
+    said = i18n.gettext_for(lang)
+    whole = PlanQueries(site.api.services.read_pool).team(HR)
+    async with site.session("hr:H001", lang) as client:
+        page = await client.get("/team/plans")
+        assert 'href="/team/plans?format=csv"' in page.text
+        got = _table(await client.get("/team/plans?format=csv"))
+        words = ("Person", "Employee id", "Plan", "Status", "Milestones done", "Overdue")
+        assert got[0] == [said(w) for w in words]
+        assert sorted(r[1] for r in got[1:]) == sorted(p["employee_id"] for p in whole)
+        plan = plan_row(site.api, plans[lang])
+        row = next(r for r in got[1:] if r[1] == plan["employee_id"])
+        assert row[0] == NAMES[plan["employee_id"]]
+        assert i18n.role_label(plan["role"], lang) in row[2]
+        assert row[4] == said("%(done)s of %(total)s") % {
+            "done": plan["done"],
+            "total": plan["total"],
+        }
+        assert _table(await client.get("/team/plans?format=xlsx")) == got
+    async with site.session(f"employee:{PERSON[lang]}", lang) as rep:
+        assert (await rep.get("/team/plans?format=csv")).status_code == 403

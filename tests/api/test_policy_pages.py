@@ -6,13 +6,19 @@ not publish; both languages on one page each."""
 from __future__ import annotations
 
 import copy
+import csv
+import io
 import re
 from typing import Any
 
+import openpyxl
 import orjson
 import pytest
 
 from aggregates.seed_policies import seed_documents
+from careerflow import exports
+from careerflow.api import i18n
+from careerflow.api.pages.policies import compare
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401
 from tests.browser.support import NAMES
 from tests.language import other_language
@@ -91,5 +97,68 @@ async def test_auditors_read_in_one_language_and_may_not_publish(
             assert 'name="action"' not in page.text
         refused = await client.post(
             PAGE, data={"csrf": csrf_of(page), "document": "{}", "action": "publish"}
+        )
+        assert refused.status_code == 403
+
+
+def _table(got: Any) -> list[list[str]]:
+    assert got.status_code == 200, got.text[:3000]
+    assert "attachment" in got.headers["content-disposition"]
+    if got.content.startswith(b"PK"):
+        sheet = openpyxl.load_workbook(io.BytesIO(got.content)).active
+        assert sheet is not None
+        return [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+    assert got.content.startswith(b"\xef\xbb\xbf")
+    return list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_downloads_the_comparison_and_the_what_if_changes(
+    site: Site,  # noqa: F811
+    lang: str,
+) -> None:
+    said = i18n.gettext_for(lang)
+    policies = site.api.services.policies
+    current = policies.current("promotion_criteria", "sales_supervisor")
+    async with site.session("hr:H001", lang) as client:
+        page = await client.get(PAGE)
+        a, b = 1, current.version
+        assert f'href="{PAGE}?a={max(1, b - 1)}&amp;b={b}&amp;format=csv"' in page.text
+        got = _table(await client.get(f"{PAGE}?a={a}&b={b}&format=csv"))
+        assert got[0] == [said("Field"), f"v{a}", f"v{b}", said("Changed")]
+        one = policies.version("promotion_criteria", "sales_supervisor", a).document
+        expected = [
+            [r["path"], r["a"], r["b"], said("yes") if r["changed"] else said("no")]
+            for r in compare(one, current.document)
+        ]
+        assert got[1:] == [[exports.cell_text(v) for v in row] for row in expected]
+        assert _table(await client.get(f"{PAGE}?a={a}&b={b}&format=xlsx")) == got
+
+        # The what-if: E1's eligibility changes whichever way the version in force is.
+        strict = any(
+            c.get("id") == "repurchase" and c.get("threshold") == 99
+            for c in current.document["criteria"]
+        )
+        draft = orjson.dumps(criteria() if strict else stricter_repurchase()).decode()
+        form = {"csrf": csrf_of(page), "document": draft}
+        tried = await client.post(PAGE, data={**form, "action": "what-if"})
+        assert 'value="what-if-csv"' in tried.text
+        changes = _table(await client.post(PAGE, data={**form, "action": "what-if-csv"}))
+        words = ("Person", "Employee id", "Score", "Eligible", "Candidate pool")
+        assert changes[0] == [said(w) for w in words]
+        e1 = next(r for r in changes[1:] if r[1] == "E1")
+        flip = (said("no"), said("yes")) if strict else (said("yes"), said("no"))
+        assert e1[0] == NAMES["E1"] and e1[3] == f"{flip[0]} → {flip[1]}"
+        xlsx = await client.post(PAGE, data={**form, "action": "what-if-xlsx"})
+        assert _table(xlsx) == changes
+        assert policies.current("promotion_criteria", "sales_supervisor").version == b
+    async with site.session("employee:E1", lang) as rep:
+        # The export is allowed exactly as the page is (policy documents are readable).
+        shown = (await rep.get(PAGE)).status_code
+        assert (await rep.get(f"{PAGE}?format=csv")).status_code == shown
+        home = await rep.get("/")
+        home = await rep.get(home.headers["location"]) if home.is_redirect else home
+        refused = await rep.post(
+            PAGE, data={"csrf": csrf_of(home), "document": draft, "action": "what-if-csv"}
         )
         assert refused.status_code == 403

@@ -4,8 +4,11 @@ with nothing changed, revoking with a reason; auditors read, reps are refused.""
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
+import openpyxl
 import pytest
 
 from careerflow.applications.access import TokenQuery
@@ -127,3 +130,42 @@ def test_the_pages_walk_every_token_once(site: Site) -> None:  # noqa: F811
     assert managers.items and all(t.role == "manager" for t in managers.items)
     named = tokens.browse(HR, TokenQuery(q=NAMES["E1"], limit=500))
     assert {t.person_id for t in named.items} == {"E1"}
+
+
+@pytest.mark.parametrize(
+    ("lang", "header"),
+    [
+        ("en", ["Holder", "Employee id", "Role", "Label", "Issued", "Issued by"]),
+        ("zh", None),
+    ],
+)
+async def test_hr_downloads_every_token_without_secrets(
+    site: Site,  # noqa: F811
+    lang: str,
+    header: list[str] | None,
+) -> None:
+    async with site.session("hr:H001", lang) as client:
+        page = await client.get("/hr/tokens")
+        assert 'href="/hr/tokens?format=csv"' in page.text
+        got = await client.get("/hr/tokens?format=csv&q=E1")
+        assert got.status_code == 200 and "attachment" in got.headers["content-disposition"]
+        assert got.content.startswith(b"\xef\xbb\xbf")
+        lines = list(csv.reader(io.StringIO(got.content.decode("utf-8-sig"))))
+        if header:
+            assert lines[0][:6] == header
+        else:
+            assert re.search(r"[\u4e00-\u9fff]", lines[0][0]) and "Holder" not in lines[0]
+        rows = [r for r in lines[1:] if r[1] == "E1"]
+        assert rows and rows[0][0] == NAMES["E1"]
+        assert "employee" not in rows[0][2] or lang == "en"
+        assert "cf_" not in got.content.decode("utf-8-sig")
+        every = site.api.services.tokens.browse(HR, TokenQuery(q="E1", limit=500)).total
+        assert len(lines) - 1 == every
+        xlsx = await client.get("/hr/tokens?format=xlsx&q=E1")
+        assert xlsx.status_code == 200 and xlsx.content.startswith(b"PK")
+        sheet = openpyxl.load_workbook(io.BytesIO(xlsx.content)).active
+        assert sheet is not None
+        read = [["" if c is None else str(c) for c in r] for r in sheet.iter_rows(values_only=True)]
+        assert read == lines
+    async with site.session("employee:E1", lang) as rep:
+        assert (await rep.get("/hr/tokens?format=csv")).status_code == 403

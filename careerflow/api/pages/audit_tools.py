@@ -5,6 +5,7 @@
     /audit/tools                      readiness and candidate pool at a moment, verify
     /audit/readiness/{employee}?at=   one employee's readiness as it was at a moment
     /audit/pool?at=                   the candidate pool as it was at a moment
+    ...&format=csv|xlsx               either of them downloaded
     POST /audit/reevaluate/{kind}/{id} re-runs a recorded decision (read-only): identical,
                                       or the differences field by field
     POST /audit/verify                starts the `audit-verify-<uuid>` workflow
@@ -16,23 +17,27 @@ the service that does it (time travel, re-evaluation, verification)."""
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
-from typing import Annotated, Any
-from urllib.parse import quote
+from typing import Annotated, Any, Literal
+from urllib.parse import quote, urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
+from careerflow import exports
 from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
 from careerflow.api.pages.audit_words import STORES, field_word
+from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services
-from careerflow.api.pages.rendering import _gettext, _render, _time_zone
+from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
 from careerflow.audit.history import History
 from careerflow.audit.reevaluation import KINDS as REEVALUATED
+from careerflow.audit.reevaluation import Reevaluation
 from careerflow.audit.time_travel import AggregateState
 from careerflow.principal import Principal
 from words.messages import Message
@@ -180,16 +185,86 @@ def readiness_form(request: Request, employee: str = "", at: str = "") -> Respon
     return tools(request)
 
 
+def _export_urls(path: str, at: str) -> dict[str, str]:
+    return {f: f"{path}?{urlencode({'at': at, 'format': f})}" for f in ("csv", "xlsx")}
+
+
+def _readiness_export(
+    request: Request, employee_id: str, found: Any, fmt: Literal["csv", "xlsx"]
+) -> Response:
+    """The readiness table as it was: one line per field, said as the page says it."""
+    lang = _lang(request)
+    _ = _gettext(request)
+    r = found.result
+
+    def document(key: str) -> str:
+        kind, _slash, doc_key = key.partition("/")
+        return i18n.document_name(kind, doc_key or "default", _, lang)
+
+    versions = ", ".join(f"{document(k)} v{v}" for k, v in (r.get("policy_versions") or {}).items())
+    pairs = [
+        (_("Employee"), employee_id),
+        (_("Role"), i18n.role_label(r.get("role"), lang)),
+        (
+            _("Next role"),
+            i18n.role_label(r["next_role"], lang) if r.get("next_role") else _("none"),
+        ),
+        (
+            _("Data up to"),
+            i18n.month_text(r["as_of_month"], lang) if r.get("as_of_month") else _("none"),
+        ),
+        (_("Potential score"), i18n.number(r.get("score"), lang)),
+        (
+            _("Rank in the team"),
+            _("%(rank)s of %(size)s") % {"rank": r.get("team_rank"), "size": r.get("team_size")},
+        ),
+        (_("Eligible"), _("yes") if r.get("eligible") else _("no")),
+        (_("Policy versions"), versions),
+    ]
+    columns = [exports.Column("field", _("Field")), exports.Column("value", _("Value"))]
+    rows = ({"field": f, "value": v} for f, v in pairs)
+    title = _("Readiness at a moment")
+    return _download(request, fmt, f"readiness-{employee_id}", title, columns, rows)
+
+
+def _pool_export(request: Request, found: Any, fmt: Literal["csv", "xlsx"]) -> Response:
+    lang = _lang(request)
+    _ = _gettext(request)
+    columns = [
+        exports.Column("employee_id", _("Employee")),
+        exports.Column("name", _("Name")),
+        exports.Column("role", _("Role")),
+        exports.Column("team_id", _("Team")),
+        exports.Column("score", _("Potential score")),
+    ]
+    rows = (
+        {
+            "employee_id": c.get("employee_id"),
+            "name": c.get("name"),
+            "role": i18n.role_label(c.get("role"), lang),
+            "team_id": c.get("team_id"),
+            "score": i18n.number(c.get("score"), lang),
+        }
+        for c in found.result
+    )
+    return _download(
+        request, fmt, "candidate-pool-at", _("Candidate pool at a moment"), columns, rows
+    )
+
+
 @router.get("/audit/readiness/{employee_id}", response_class=HTMLResponse)
-def readiness_at(request: Request, employee_id: str, at: str = "") -> Response:
+def readiness_at(request: Request, employee_id: str, at: str = "", format: Format = "") -> Response:
     caller = _caller(request)
     _ = _gettext(request)
     tz = _time_zone(request)
+    at = at or (_now_text(tz) if format in ("csv", "xlsx") else "")
     when = moment(at, tz, _)
     found: Any = None
     if when is not None:
         found = _services(request).time_travel.readiness_at(caller, employee_id, when)
         _recorded(request)
+        if format in ("csv", "xlsx"):
+            return _readiness_export(request, employee_id, found, format)
     else:
         _services(request).time_travel.require(caller)
     return _render(
@@ -199,42 +274,89 @@ def readiness_at(request: Request, employee_id: str, at: str = "") -> Response:
             "employee": employee_id,
             "at_text": at or _now_text(tz),
             "found": found,
+            "export_urls": _export_urls(f"/audit/readiness/{quote(employee_id)}", at),
         },
         caller,
     )
 
 
 @router.get("/audit/pool", response_class=HTMLResponse)
-def pool_at(request: Request, at: str = "") -> Response:
+def pool_at(request: Request, at: str = "", format: Format = "") -> Response:
     caller = _caller(request)
     _ = _gettext(request)
     tz = _time_zone(request)
+    at = at or (_now_text(tz) if format in ("csv", "xlsx") else "")
     when = moment(at, tz, _)
     found: Any = None
     if when is not None:
         found = _services(request).time_travel.candidate_pool_at(caller, when)
         _recorded(request)
+        if format in ("csv", "xlsx"):
+            return _pool_export(request, found, format)
     else:
         _services(request).time_travel.require(caller)
     return _render(
         request,
         "audit_tools/pool.html",
-        {"at_text": at or _now_text(tz), "found": found},
+        {
+            "at_text": at or _now_text(tz),
+            "found": found,
+            "export_urls": _export_urls("/audit/pool", at),
+        },
         caller,
     )
 
 
 # -- re-evaluation ---------------------------------------------------------------------------
+def _differences_export(
+    request: Request, kind: str, item_id: str, result: Reevaluation, fmt: Literal["csv", "xlsx"]
+) -> Response:
+    """The differences table: decision by name, field, recorded and recomputed (JSON)."""
+    _ = _gettext(request)
+
+    def cell(value: Any) -> str:
+        if value is None and result.pay_redacted:
+            return _("hidden")
+        return json.dumps(value, ensure_ascii=False, sort_keys=True, default=str)
+
+    rows = (
+        {
+            "decision": decision_name(d.decision, _),
+            "path": f.path,
+            "recorded": cell(f.recorded),
+            "recomputed": cell(f.recomputed),
+        }
+        for d in result.decisions
+        if not d.identical
+        for f in d.differences
+    )
+    columns = [
+        exports.Column("decision", _("Decision")),
+        exports.Column("path", _("Field")),
+        exports.Column("recorded", _("Recorded")),
+        exports.Column("recomputed", _("Recomputed")),
+    ]
+    title = _("Differences")
+    return _download(request, fmt, f"reevaluation-{kind}-{item_id}", title, columns, rows)
+
+
 @router.post("/audit/reevaluate/{kind}/{item_id:path}", response_class=HTMLResponse)
 async def reevaluate(
-    request: Request, kind: str, item_id: str, csrf: Annotated[str, Form()] = ""
+    request: Request,
+    kind: str,
+    item_id: str,
+    csrf: Annotated[str, Form()] = "",
+    format: Annotated[Format, Form()] = "",
 ) -> Response:
-    """Read-only: nothing changes, so the result is the answer to the post (no redirect)."""
+    """Read-only: nothing changes, so the result is the answer to the post (no redirect);
+    with format=csv|xlsx the differences are downloaded instead."""
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
     s = _services(request)
     result = await run_in_threadpool(s.reevaluation.reevaluate, caller, kind, item_id)
     _ = _gettext(request)
+    if format in ("csv", "xlsx"):
+        return await run_in_threadpool(_differences_export, request, kind, item_id, result, format)
     return _render(
         request,
         "audit_tools/reevaluation.html",

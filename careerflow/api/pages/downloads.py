@@ -22,6 +22,12 @@ def _today(request: Request) -> Any:
     return datetime.now(ZoneInfo(_time_zone(request))).date()
 
 
+def _local(value: datetime | None, zone: str) -> str:
+    """A moment in the company's zone as ISO-8601 (exports)."""
+    moment = i18n.local_time(value, zone)
+    return moment.isoformat(timespec="minutes") if moment else ""
+
+
 def _download(
     request: Request,
     fmt: Literal["csv", "xlsx"],

@@ -13,12 +13,15 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
+from careerflow import exports
 from careerflow.api import i18n
+from careerflow.api.i18n import Gettext
+from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.applications.policies import require_publisher
-from careerflow.audit.what_if import what_if
+from careerflow.audit.what_if import EmployeeChange, WhatIfReport, what_if
 from careerflow.principal import AccessRole, Principal
 from projections.policies import document_versions, published_documents
 
@@ -50,6 +53,64 @@ def compare(a: dict[str, Any], b: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
+def _compare_export(
+    request: Request, kind: str, key: str, a: int, b: int, rows: list[dict[str, Any]]
+) -> Response:
+    _ = _gettext(request)
+    columns = [
+        exports.Column("path", _("Field")),
+        exports.Column("a", f"v{a}"),
+        exports.Column("b", f"v{b}"),
+        exports.Column("changed", _("Changed")),
+    ]
+    said = ({**r, "changed": _("yes") if r["changed"] else _("no")} for r in rows)
+    title = i18n.document_name(kind, key, _, _lang(request))
+    return _download(request, fmt_of(request), f"{kind}-{key}-v{a}-v{b}", title, columns, said)
+
+
+def fmt_of(request: Request) -> Literal["csv", "xlsx"]:
+    return "xlsx" if request.query_params.get("format") == "xlsx" else "csv"
+
+
+def _yes(value: bool | None, _: Gettext) -> str:
+    return _("yes") if value else _("no")
+
+
+def _pool_change(c: EmployeeChange, _: Gettext) -> str:
+    if c.in_pool_draft and not c.in_pool_now:
+        return _("joins")
+    if c.in_pool_now and not c.in_pool_draft:
+        return _("leaves")
+    return _("no change")
+
+
+def _what_if_export(
+    request: Request, kind: str, key: str, report: WhatIfReport, fmt: Literal["csv", "xlsx"]
+) -> Response:
+    """The what-if changes table, said as the page says it."""
+    lang = _lang(request)
+    _ = _gettext(request)
+    columns = [
+        exports.Column("name", _("Person")),
+        exports.Column("employee_id", _("Employee id")),
+        exports.Column("score", _("Score")),
+        exports.Column("eligible", _("Eligible")),
+        exports.Column("pool", _("Candidate pool")),
+    ]
+    rows = (
+        {
+            "name": c.name,
+            "employee_id": c.employee_id,
+            "score": f"{i18n.number(c.score_now, lang, 1)} → {i18n.number(c.score_draft, lang, 1)}",
+            "eligible": f"{_yes(c.eligible_now, _)} → {_yes(c.eligible_draft, _)}",
+            "pool": _pool_change(c, _),
+        }
+        for c in report.changes
+    )
+    title = _("What if it were in force")
+    return _download(request, fmt, f"what-if-{kind}-{key}", title, columns, rows)
+
+
 @router.get("/hr/policies", response_class=HTMLResponse)
 def policies_page(request: Request) -> Response:
     caller = _caller(request)
@@ -78,6 +139,9 @@ def _document_page(
     except DomainError:
         doc_a = doc_b = current
         a = b = current.version
+    rows = compare(doc_a.document, doc_b.document)
+    if params.get("format") in ("csv", "xlsx"):
+        return _compare_export(request, kind, key, a, b, rows)
     draft = extra.pop("draft", None)
     if draft is None:
         draft = orjson.dumps(current.document, option=orjson.OPT_INDENT_2).decode()
@@ -93,7 +157,10 @@ def _document_page(
             "b": b,
             "note_a": doc_a.note,
             "note_b": doc_b.note,
-            "rows": compare(doc_a.document, doc_b.document),
+            "rows": rows,
+            "export_urls": {
+                f: f"/hr/policies/{kind}/{key}?a={a}&b={b}&format={f}" for f in ("csv", "xlsx")
+            },
             "draft": draft,
             "can_publish": caller.role in (AccessRole.hr, AccessRole.system),
             "what_if_kind": kind in WHAT_IF_KINDS,
@@ -106,7 +173,8 @@ def _document_page(
 
 
 @router.get("/hr/policies/{kind}/{key}", response_class=HTMLResponse)
-def document_page(request: Request, kind: str, key: str) -> Response:
+def document_page(request: Request, kind: str, key: str, format: Format = "") -> Response:
+    # ?format=csv|xlsx: the side-by-side comparison downloaded (_document_page reads it).
     return _document_page(request, _caller(request), kind, key, {})
 
 
@@ -118,7 +186,9 @@ async def draft_action(
     csrf: Annotated[str, Form()] = "",
     document: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
-    action: Annotated[Literal["check", "what-if", "publish"], Form()] = "check",
+    action: Annotated[
+        Literal["check", "what-if", "what-if-csv", "what-if-xlsx", "publish"], Form()
+    ] = "check",
 ) -> Response:
     caller = await run_in_threadpool(_caller, request)
     _check_csrf(request, csrf)
@@ -150,13 +220,17 @@ async def draft_action(
         return await run_in_threadpool(again, {"problems": problems})
     if action == "check":
         return await run_in_threadpool(again, {"checked": True}, 200)
-    if action == "what-if":
+    if action in ("what-if", "what-if-csv", "what-if-xlsx"):
         if kind not in WHAT_IF_KINDS:
             error = _("What-if covers promotion criteria and potential weights only.")
             return await run_in_threadpool(again, {"problems": [error]})
         report = await run_in_threadpool(
             what_if, s.policies, s.read_pool, s.history, caller, kind, key, parsed
         )
+        if action == "what-if-csv":
+            return await run_in_threadpool(_what_if_export, request, kind, key, report, "csv")
+        if action == "what-if-xlsx":
+            return await run_in_threadpool(_what_if_export, request, kind, key, report, "xlsx")
         return await run_in_threadpool(again, {"report": report}, 200)
     before = s.policies.current(kind, key).version
     version = await run_in_threadpool(s.policies.publish, caller, kind, key, parsed, note.strip())

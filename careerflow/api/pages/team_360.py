@@ -6,15 +6,21 @@ says what happens next. Reads only projections.assessment_queries (its access an
 anonymity rules).
 
     /team/assessments[?round=][&manager=]   (HR and auditors: any manager's team)
+    ...&format=csv|xlsx                      the chosen closed round's profiles
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
 
+from aggregates.competency import CompetencyScore
+from careerflow import exports
+from careerflow.api import i18n
+from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
@@ -32,8 +38,53 @@ def _chosen(rounds: list[RoundSummary], asked: str) -> RoundSummary | None:
     return closed[0] if closed else (rounds[0] if rounds else None)
 
 
+def _export(
+    request: Request, chosen: RoundSummary, team: TeamProfiles, fmt: Literal["csv", "xlsx"]
+) -> Response:
+    """The profiles table: a person, each competency's overall level (or that there are
+    not enough ratings), and the gaps by name, said in the page's language."""
+    lang = _lang(request)
+    _ = _gettext(request)
+    competencies = team.profiles[0].competencies if team.profiles else []
+    joiner = "、" if lang == "zh" else ", "
+
+    def said(value: object) -> str:
+        return i18n.unmarked(i18n.label(value, lang))
+
+    def target(c: CompetencyScore) -> str:
+        return i18n.number(c.target, lang, 1)
+
+    columns = [
+        exports.Column("name", _("Person")),
+        exports.Column("employee_id", _("Employee id")),
+        *(
+            exports.Column(
+                c.competency, f"{said(c.label)} ({_('target %(level)s') % {'level': target(c)}})"
+            )
+            for c in competencies
+        ),
+        exports.Column("gaps", _("Gaps")),
+    ]
+    rows: list[dict[str, object]] = []
+    for p in team.profiles:
+        row: dict[str, object] = {"name": p.name, "employee_id": p.employee_id}
+        for c in p.competencies:
+            row[c.competency] = (
+                i18n.number(c.overall, lang, 1)
+                if c.overall is not None
+                else _("not enough ratings")
+            )
+        gaps = [said(c.label) for c in p.competencies if c.competency in p.gaps]
+        row["gaps"] = joiner.join(gaps) if gaps else _("none")
+        rows.append(row)
+    stem = f"team-360-{team.manager_id}-{chosen.round_id}"
+    return _download(request, fmt, stem, _("Team 360°"), columns, rows)
+
+
 @router.get("/team/assessments", response_class=HTMLResponse)
-def team_assessments(request: Request, round: str = "", manager: str = "") -> Response:
+def team_assessments(
+    request: Request, round: str = "", manager: str = "", format: Format = ""
+) -> Response:
     caller = _caller(request)
     # A manager their own team; HR and auditors any manager's (picked); others 403.
     manager_id = team_manager(caller, manager)
@@ -49,9 +100,18 @@ def team_assessments(request: Request, round: str = "", manager: str = "") -> Re
     team: TeamProfiles | None = None
     if chosen is not None and chosen.status == "closed":
         team = queries.team(caller, chosen.round_id, manager_id)
+    if format in ("csv", "xlsx") and chosen is not None and team is not None:
+        return _export(request, chosen, team, format)
+    own = manager_id == caller.person_id
+    kept = {"round": chosen.round_id if chosen else "", "manager": "" if own else manager_id}
+    export_urls = {
+        f: "/team/assessments?" + urlencode({k: v for k, v in {**kept, "format": f}.items() if v})
+        for f in ("csv", "xlsx")
+    }
     context: dict[str, Any] = {
         **picking,
-        "own": manager_id == caller.person_id,
+        "own": own,
+        "export_urls": export_urls,
         "manager_id": manager_id,
         "rounds": rounds,
         "chosen": chosen,

@@ -7,6 +7,7 @@ path, which checks the caller (role, visibility, the plan still running) and who
 workflow decides which manager steers.
 
     /team/plans                       the manager's team's plans (HR, auditors: all), paged
+    /team/plans?format=csv|xlsx       every one of them, downloaded
     POST /plans/{id}/{step}           confirm, move, add, drop (the handler is in plans.py,
                                       on the plan page; its forms' context is plan_forms)
     /hr/plans/new, POST /hr/plans     HR starts a plan: person picker, template by name
@@ -16,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import UTC, date, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
@@ -26,7 +27,9 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role
 from aggregates.plan_template import add_months
+from careerflow import exports
 from careerflow.api import i18n
+from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _optional, _process, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
@@ -41,9 +44,60 @@ DONE = ("started", *STEPS)
 
 
 # -- the team's plans --------------------------------------------------------------------
+def plan_status(p: dict[str, Any], _: Callable[[str], str]) -> str:
+    """A plan's status as the team list says it (team_plans/team.html)."""
+    if p.get("closed"):
+        outcome = p.get("outcome")
+        return _("closed") + (": " + i18n.term(outcome, _) if outcome else "")
+    if p.get("overall") == "not_evaluated":
+        return _("not evaluated yet")
+    return i18n.term(p.get("overall"), _)
+
+
+def _team_export(request: Request, caller: Principal, fmt: Literal["csv", "xlsx"]) -> Response:
+    """Every plan the caller sees (page after page of the list's own query, its order)."""
+    lang = _lang(request)
+    _ = _gettext(request)
+    queries = _services(request).plan_queries
+    found: list[dict[str, Any]] = []
+    cursor: str | None = None
+    while True:
+        page = queries.team_page(caller, limit=500, cursor=cursor)
+        found += page.items
+        cursor = page.next_cursor
+        if cursor is None:
+            break
+    rows = (
+        {
+            "name": p["name"],
+            "employee_id": p["employee_id"],
+            "plan": _("%(role)s from %(date)s")
+            % {
+                "role": i18n.role_label(p["role"], lang),
+                "date": i18n.date_text(p["effective_date"], lang),
+            },
+            "status": plan_status(p, _),
+            "done": _("%(done)s of %(total)s") % {"done": p["done"], "total": p["total"]},
+            "overdue": len(p["overdue"] or []),
+        }
+        for p in found
+    )
+    columns = [
+        exports.Column("name", _("Person")),
+        exports.Column("employee_id", _("Employee id")),
+        exports.Column("plan", _("Plan")),
+        exports.Column("status", _("Status")),
+        exports.Column("done", _("Milestones done")),
+        exports.Column("overdue", _("Overdue")),
+    ]
+    return _download(request, fmt, "team-plans", _("Team plans"), columns, rows)
+
+
 @router.get("/team/plans", response_class=HTMLResponse)
-def team_plans(request: Request, cursor: str = "") -> Response:
+def team_plans(request: Request, cursor: str = "", format: Format = "") -> Response:
     caller = _caller(request)
+    if format in ("csv", "xlsx"):
+        return _team_export(request, caller, format)
     found = _services(request).plan_queries.team_page(caller, cursor=cursor or None)
     return _render(
         request,
@@ -53,6 +107,7 @@ def team_plans(request: Request, cursor: str = "") -> Response:
             "first_url": "/team/plans" if cursor else None,
             "next_url": f"/team/plans?cursor={found.next_cursor}" if found.next_cursor else None,
             "starts": caller.role == AccessRole.hr,
+            "export_urls": {f: f"/team/plans?format={f}" for f in ("csv", "xlsx")},
         },
         caller,
     )

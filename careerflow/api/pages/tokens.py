@@ -5,7 +5,8 @@ rules are the Tokens application's, said in the page's language."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
+from urllib.parse import urlencode
 
 from fastapi import Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -13,11 +14,13 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from aggregates.base import DomainError
+from careerflow import exports
 from careerflow.api import i18n
+from careerflow.api.pages.downloads import Format, _download, _local
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _services, _until
-from careerflow.api.pages.rendering import _gettext, _lang, _render
-from careerflow.applications.access import TokenQuery
+from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
+from careerflow.applications.access import TokenInfo, TokenQuery
 from careerflow.principal import AccessRole, Principal
 
 ISSUABLE = (
@@ -42,11 +45,72 @@ def _query(request: Request) -> TokenQuery:
         return TokenQuery()  # a hand-edited address: the whole list, first page
 
 
+def _state(token: TokenInfo, now: datetime) -> str:
+    if token.revoked_at:
+        return "revoked"
+    if token.expires_at and token.expires_at < now:
+        return "expired"
+    return "active"
+
+
+def _export(request: Request, caller: Principal, fmt: Literal["csv", "xlsx"]) -> Response:
+    """Every matching token (never a secret: only hashes are stored), page after page."""
+    _ = _gettext(request)
+    zone = _time_zone(request)
+    tokens = _services(request).tokens
+    query = _query(request).model_copy(update={"cursor": "", "limit": 500})
+    now = datetime.now(UTC)
+    found: list[TokenInfo] = []
+    while True:
+        page = tokens.browse(caller, query)
+        found += page.items
+        if not page.next_cursor:
+            break
+        query = query.model_copy(update={"cursor": page.next_cursor})
+    rows = (
+        {
+            "holder": t.name or t.person_id,
+            "person_id": t.person_id,
+            "role": i18n.term(t.role, _),
+            "label": t.label,
+            "issued": _local(t.issued_at, zone),
+            "issued_by": t.issued_by,
+            "expires": _local(t.expires_at, zone) if t.expires_at else _("never"),
+            "state": i18n.term(_state(t, now), _),
+            "revoked": _local(t.revoked_at, zone),
+            "reason": t.revoke_reason or "",
+        }
+        for t in found
+    )
+    columns = [
+        exports.Column("holder", _("Holder")),
+        exports.Column("person_id", _("Employee id")),
+        exports.Column("role", _("Role")),
+        exports.Column("label", _("Label")),
+        exports.Column("issued", _("Issued")),
+        exports.Column("issued_by", _("Issued by")),
+        exports.Column("expires", _("Expires")),
+        exports.Column("state", _("State")),
+        exports.Column("revoked", _("Revoked")),
+        exports.Column("reason", _("Reason")),
+    ]
+    return _download(request, fmt, "api-tokens", _("API tokens"), columns, rows)
+
+
 def _list(
     request: Request, caller: Principal, extra: dict[str, Any], status: int = 200
 ) -> Response:
     query = _query(request)
     found = _services(request).tokens.browse(caller, query)
+    kept = {
+        "q": query.q,
+        "role": query.role.value if query.role else "",
+        "state": query.state if query.state != "all" else "",
+    }
+    export_urls = {
+        f: "/hr/tokens?" + urlencode({k: v for k, v in {**kept, "format": f}.items() if v})
+        for f in ("csv", "xlsx")
+    }
     return _render(
         request,
         "tokens/list.html",
@@ -58,6 +122,7 @@ def _list(
             "can_change": caller.role == AccessRole.hr,
             "done": request.query_params.get("done", ""),
             "now": datetime.now(UTC),
+            "export_urls": export_urls,
             **extra,
         },
         caller,
@@ -66,8 +131,11 @@ def _list(
 
 
 @router.get("/hr/tokens", response_class=HTMLResponse)
-def tokens_page(request: Request) -> Response:
-    return _list(request, _caller(request), {})
+def tokens_page(request: Request, format: Format = "") -> Response:
+    caller = _caller(request)
+    if format in ("csv", "xlsx"):
+        return _export(request, caller, format)
+    return _list(request, caller, {})
 
 
 @router.post("/hr/tokens", response_class=HTMLResponse)
