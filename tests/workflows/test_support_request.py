@@ -235,9 +235,12 @@ async def test_sla_met_and_every_refusal_records_nothing(
             "Answered",
             "Confirmed",
         ]
-        assert services.support_queries.queue_paged(
-            staff("PD03"), "product", PageRequest(), now=later
-        ).waiting == 0
+        assert (
+            services.support_queries.queue_paged(
+                staff("PD03"), "product", PageRequest(), now=later
+            ).waiting
+            == 0
+        )
         compliance = services.support_queries.compliance(HR, now=later)
         (week,) = compliance.weeks
         assert (week.team, week.count, week.met, week.breached) == ("product", 1, 1, 0)
