@@ -16,11 +16,10 @@ from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
-from projections.paging import Key, Page, PageRequest, every, keyset
+from projections.paging import Key, Page, PageRequest, bad_cursor, every, keyset
 from projections.people_queries import (
     EXPORT_LIMIT,
     MAX_LIMIT,
-    _bad_cursor,
     _like,
     decode_cursor,
     encode_cursor,
@@ -373,7 +372,7 @@ class PromotionQueries:
         if after and not (
             isinstance(after[0], str) and isinstance(after[1], str) and isinstance(after[2], int)
         ):
-            raise _bad_cursor()
+            raise bad_cursor()
         clause = " WHERE " + " AND ".join(where)
         with self.pool.connection() as conn:
             total: Any = conn.execute(
