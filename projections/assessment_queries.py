@@ -32,9 +32,7 @@ from aggregates.competency import (
 from aggregates.documents import MetricCatalog
 from aggregates.not_found import no_assessment_round
 from careerflow.principal import AccessRole, Principal
-from projections.paging import Key, Page, PageRequest, keyset
-from projections.people_queries import MAX_LIMIT, decode_cursor, encode_cursor
-from projections.people_queries import _bad_cursor as bad_cursor
+from projections.paging import MAX_LIMIT, Key, Page, PageRequest, every, keyset, rows_before
 from projections.visibility import reports_of, require_visible
 from words.catalogue import in_every_language
 from words.messages import Message
@@ -104,6 +102,15 @@ class RoundProgress(BaseModel):
     ratees: list[RateeProgress]
 
 
+class RoundProgressPage(Page[RateeProgress]):
+    """A page of a round's people (by id), each with their groups' progress, beside the
+    round's summary and its totals per group (over every person)."""
+
+    round: RoundSummary
+    share_rated: float | None
+    groups: list[GroupTotal]
+
+
 class MyTask(BaseModel):
     """One rating the caller is asked to give (their own task: whether it is done)."""
 
@@ -123,6 +130,14 @@ class MyTasks(BaseModel):
     person_id: str
     open: int
     tasks: list[MyTask]
+
+
+class MyTasksPage(Page[MyTask]):
+    """A page of the caller's rating tasks (latest deadline first); `open` counts every
+    task not yet rated in a round still open."""
+
+    person_id: str
+    open: int
 
 
 class CourseRef(BaseModel):
@@ -237,14 +252,6 @@ class AssessmentQueries:
             yield cast(Connection[DictRow], conn)
 
     # -- rounds (HR) ---------------------------------------------------------------------
-    def rounds(self, principal: Principal) -> list[RoundSummary]:
-        principal.require(*READERS, action=Message("see 360° assessment rounds"))
-        with self._connection() as conn:
-            rows = conn.execute(
-                "SELECT * FROM rm_assessment_round ORDER BY started_at DESC, round_id"
-            ).fetchall()
-        return [_summary(r) for r in rows]
-
     def rounds_paged(
         self, principal: Principal, page: PageRequest, status: str | None = None
     ) -> Page[RoundSummary]:
@@ -255,13 +262,9 @@ class AssessmentQueries:
                 conn,
                 name="rounds",
                 select="SELECT *",
-                source="FROM rm_assessment_round "
-                "WHERE (%(status)s::text IS NULL OR status = %(status)s)",
+                source=_ROUNDS_SOURCE,
                 params={"status": status},
-                keys=(
-                    Key("started_at", "timestamptz", "started_at"),
-                    Key("round_id", "text", "round_id"),
-                ),
+                keys=_ROUNDS_KEYS,
                 limit=page.limit,
                 cursor=page.cursor,
                 descending=True,
@@ -282,74 +285,56 @@ class AssessmentQueries:
         return dict(row)
 
     def progress(self, principal: Principal, round_id: str) -> RoundProgress:
-        """Who has rated: by name for named groups, counts only for anonymous ones."""
+        """Every person's progress (exports, the CLI): the pages of `progress_paged`."""
+        first = self.progress_paged(principal, round_id, PageRequest(limit=1))
+        ratees = every(lambda page: self.progress_paged(principal, round_id, page))
+        return RoundProgress(
+            round=first.round, share_rated=first.share_rated, groups=first.groups, ratees=ratees
+        )
+
+    def progress_paged(
+        self, principal: Principal, round_id: str, page: PageRequest
+    ) -> RoundProgressPage:
+        """Who has rated, a page of people at a time (by id): by name for named groups,
+        counts only for anonymous ones; the group totals count every person."""
         principal.require(*READERS, action=Message("see a 360° round's progress"))
         with self._connection() as conn:
             rnd = self._round(conn, round_id)
-            ratees = conn.execute(
-                "SELECT employee_id, name, team_id FROM rm_assessment_profile "
-                "WHERE round_id = %s ORDER BY employee_id",
-                (round_id,),
-            ).fetchall()
+            ratees, total, next_cursor = keyset(
+                conn,
+                name=f"progress:{round_id}",
+                select="SELECT employee_id, name, team_id",
+                source="FROM rm_assessment_profile WHERE round_id = %(round_id)s",
+                params={"round_id": round_id},
+                keys=(Key("employee_id", "text", "employee_id"),),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
             tasks = conn.execute(
                 "SELECT t.ratee_id, t.rater_id, t.grp, t.anonymous, t.rated, t.late, e.name "
                 "FROM rm_assessment_task t LEFT JOIN rm_employee e ON e.employee_id = t.rater_id "
-                "WHERE t.round_id = %s ORDER BY t.ratee_id, t.rater_id",
+                "WHERE t.round_id = %s AND t.ratee_id = ANY(%s) ORDER BY t.ratee_id, t.rater_id",
+                (round_id, [r["employee_id"] for r in ratees]),
+            ).fetchall()
+            sums = conn.execute(
+                "SELECT grp, bool_or(anonymous) AS anonymous, count(*) AS asked, "
+                "count(*) FILTER (WHERE rated) AS rated FROM rm_assessment_task "
+                "WHERE round_id = %s GROUP BY grp",
                 (round_id,),
             ).fetchall()
         by_ratee: dict[str, dict[str, list[dict[str, Any]]]] = {}
         for t in tasks:
             by_ratee.setdefault(t["ratee_id"], {}).setdefault(t["grp"], []).append(dict(t))
-        totals: dict[str, GroupTotal] = {}
-        out: list[RateeProgress] = []
-        for r in ratees:
-            groups: list[GroupProgress] = []
-            for group in GROUPS:
-                rows = by_ratee.get(r["employee_id"], {}).get(group, [])
-                if not rows:
-                    continue
-                anonymous = bool(rows[0]["anonymous"])
-                rated = sum(1 for x in rows if x["rated"])
-                groups.append(
-                    GroupProgress(
-                        group=group,
-                        anonymous=anonymous,
-                        asked=len(rows),
-                        rated=rated,
-                        raters=None
-                        if anonymous
-                        else [
-                            RaterStatus(
-                                employee_id=x["rater_id"],
-                                name=x["name"],
-                                rated=x["rated"],
-                                late=x["late"],
-                            )
-                            for x in rows
-                        ],
-                    )
-                )
-                total = totals.setdefault(
-                    group, GroupTotal(group=group, anonymous=anonymous, asked=0, rated=0)
-                )
-                total.asked += len(rows)
-                total.rated += rated
-            out.append(
-                RateeProgress(
-                    employee_id=r["employee_id"],
-                    name=r["name"],
-                    team_id=r["team_id"],
-                    asked=sum(g.asked for g in groups),
-                    rated=sum(g.rated for g in groups),
-                    groups=groups,
-                )
-            )
+        totals = {r["grp"]: GroupTotal(group=r["grp"], **{k: r[k] for k in _SUMS}) for r in sums}
         summary = _summary(rnd)
-        return RoundProgress(
+        return RoundProgressPage(
+            items=[_ratee(r, by_ratee.get(r["employee_id"], {})) for r in ratees],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
             round=summary,
             share_rated=round(summary.rated / summary.asked, 4) if summary.asked else None,
             groups=[totals[g] for g in GROUPS if g in totals],
-            ratees=out,
         )
 
     def gaps(self, principal: Principal, round_id: str) -> GapReport:
@@ -372,6 +357,14 @@ class AssessmentQueries:
 
     # -- a rater's tasks ---------------------------------------------------------------
     def my_tasks(self, principal: Principal) -> MyTasks:
+        """Every task of the caller (their page, the CLI): the pages of `tasks_paged`."""
+        first = self.tasks_paged(principal, PageRequest(limit=1))
+        tasks = every(lambda page: self.tasks_paged(principal, page))
+        return MyTasks(person_id=principal.person_id, open=first.open, tasks=tasks)
+
+    def tasks_paged(self, principal: Principal, page: PageRequest) -> MyTasksPage:
+        """A page of the ratings the caller is asked to give, latest deadline first (then
+        round and person, descending), paged in SQL; `open` counts all of them."""
         principal.require(
             AccessRole.employee,
             AccessRole.manager,
@@ -379,35 +372,40 @@ class AssessmentQueries:
             AccessRole.auditor,
             action=Message("see 360° rating tasks"),
         )
+        params = {"rater": principal.person_id}
         with self._connection() as conn:
-            rows = conn.execute(
-                "SELECT t.round_id, r.title, r.status, r.deadline, r.close_at, t.ratee_id, "
-                "p.name AS ratee_name, t.grp, t.anonymous, t.rated "
-                "FROM rm_assessment_task t JOIN rm_assessment_round r USING (round_id) "
+            counted = conn.execute(
+                "SELECT count(*) AS n FROM rm_assessment_task t "
+                "JOIN rm_assessment_round r USING (round_id) "
+                "WHERE t.rater_id = %(rater)s AND NOT t.rated AND r.status <> 'closed'",
+                params,
+            ).fetchone()
+            rows, total, next_cursor = keyset(
+                conn,
+                name="my-tasks",
+                select="SELECT t.round_id, r.title, r.status, r.deadline, r.close_at, "
+                't.ratee_id, p.name AS ratee_name, t.grp AS "group", t.anonymous, t.rated',
+                source="FROM rm_assessment_task t JOIN rm_assessment_round r USING (round_id) "
                 "LEFT JOIN rm_assessment_profile p "
                 "ON p.round_id = t.round_id AND p.employee_id = t.ratee_id "
-                "WHERE t.rater_id = %s ORDER BY r.deadline DESC, t.round_id, t.ratee_id",
-                (principal.person_id,),
-            ).fetchall()
-        tasks = [
-            MyTask(
-                round_id=r["round_id"],
-                title=r["title"],
-                status=r["status"],
-                deadline=r["deadline"],
-                close_at=r["close_at"],
-                ratee_id=r["ratee_id"],
-                ratee_name=r["ratee_name"],
-                group=r["grp"],
-                anonymous=r["anonymous"],
-                rated=r["rated"],
+                "WHERE t.rater_id = %(rater)s",
+                params=params,
+                keys=(
+                    Key("r.deadline", "timestamptz", "deadline"),
+                    Key("t.round_id", "text", "round_id"),
+                    Key("t.ratee_id", "text", "ratee_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+                descending=True,
             )
-            for r in rows
-        ]
-        return MyTasks(
+        return MyTasksPage(
+            items=[MyTask.model_validate(r) for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
             person_id=principal.person_id,
-            open=sum(1 for t in tasks if not t.rated and t.status != "closed"),
-            tasks=tasks,
+            open=int(counted["n"]) if counted else 0,
         )
 
     def rating_form(self, principal: Principal, round_id: str, ratee_id: str) -> RatingForm:
@@ -537,45 +535,20 @@ class AssessmentQueries:
         self, principal: Principal, limit: int = 20, cursor: str | None = None
     ) -> RoundsPage:
         """Rounds newest first (started, then id), `limit` at a time; `cursor` is the
-        previous page's `next_cursor`."""
-        principal.require(*READERS, action=Message("see 360° assessment rounds"))
+        previous page's `next_cursor` (the API's list: the same keyset and cursors)."""
         limit = max(1, min(MAX_LIMIT, int(limit)))
-        after = decode_cursor(cursor, 3) if cursor else []
-        where = ""
-        params: dict[str, Any] = {"limit": limit + 1}
-        if after:
-            try:
-                started = datetime.fromisoformat(str(after[0]))
-            except ValueError:
-                raise bad_cursor() from None
-            where = (
-                " WHERE started_at < %(started)s "
-                "OR (started_at = %(started)s AND round_id > %(round_id)s)"
-            )
-            params = {**params, "started": started, "round_id": str(after[1])}
-        offset = int(after[2]) if after else 0
+        found = self.rounds_paged(principal, PageRequest(limit=limit, cursor=cursor))
         with self._connection() as conn:
-            total_row = conn.execute("SELECT count(*) AS n FROM rm_assessment_round").fetchone()
-            rows = conn.execute(
-                "SELECT * FROM rm_assessment_round"
-                + where
-                + " ORDER BY started_at DESC, round_id LIMIT %(limit)s",
-                params,
-            ).fetchall()
-        more = len(rows) > limit
-        items = [_summary(r) for r in rows[:limit]]
-        last = items[-1] if items else None
-        return RoundsPage(
-            items=items,
-            total=int(total_row["n"]) if total_row else 0,
-            limit=limit,
-            offset=offset,
-            next_cursor=encode_cursor(
-                [last.started_at.isoformat(), last.round_id, offset + len(items)]
+            offset = rows_before(
+                conn,
+                name="rounds",
+                source=_ROUNDS_SOURCE,
+                params={"status": None},
+                keys=_ROUNDS_KEYS,
+                cursor=cursor,
+                descending=True,
             )
-            if more and last
-            else None,
-        )
+        return RoundsPage(**found.model_dump(), offset=offset)
 
     def team_rounds(self, principal: Principal, manager_id: str) -> list[RoundSummary]:
         """The rounds that assessed any of the manager's reports, newest first (the
@@ -597,6 +570,48 @@ class AssessmentQueries:
                 (team,),
             ).fetchall()
         return [_summary(r) for r in rows]
+
+
+_ROUNDS_SOURCE = "FROM rm_assessment_round WHERE (%(status)s::text IS NULL OR status = %(status)s)"
+_ROUNDS_KEYS = (
+    Key("started_at", "timestamptz", "started_at"),
+    Key("round_id", "text", "round_id"),
+)
+_SUMS = ("anonymous", "asked", "rated")
+
+
+def _ratee(r: Any, tasks: dict[str, list[dict[str, Any]]]) -> RateeProgress:
+    """One person's progress from their tasks by group (raters named only in named groups)."""
+    groups: list[GroupProgress] = []
+    for group in GROUPS:
+        rows = tasks.get(group, [])
+        if not rows:
+            continue
+        anonymous = bool(rows[0]["anonymous"])
+        groups.append(
+            GroupProgress(
+                group=group,
+                anonymous=anonymous,
+                asked=len(rows),
+                rated=sum(1 for x in rows if x["rated"]),
+                raters=None
+                if anonymous
+                else [
+                    RaterStatus(
+                        employee_id=x["rater_id"], name=x["name"], rated=x["rated"], late=x["late"]
+                    )
+                    for x in rows
+                ],
+            )
+        )
+    return RateeProgress(
+        employee_id=r["employee_id"],
+        name=r["name"],
+        team_id=r["team_id"],
+        asked=sum(g.asked for g in groups),
+        rated=sum(g.rated for g in groups),
+        groups=groups,
+    )
 
 
 def _summary(r: Any) -> RoundSummary:

@@ -23,6 +23,7 @@ from aggregates.goals import GoalCascade, derive_targets
 from aggregates.ladder import Role
 from aggregates.periods import period_value
 from careerflow.principal import AccessRole, Principal
+from projections.paging import Key, Page, PageRequest, every, keyset
 from projections.visibility import EVERYONE, reports_of
 
 
@@ -61,6 +62,21 @@ class CascadeOverview(BaseModel):
     people: list[PersonGoal]
 
 
+class TeamTargets(TeamGoal):
+    """A team's goal with the individual targets of its reps."""
+
+    people: list[PersonGoal]
+
+
+class CascadePage(Page[TeamTargets]):
+    """A page of the cascade's teams (by id), each with its reps' targets, beside the
+    company level (over every team)."""
+
+    year: int
+    cascade_version: int
+    company: Level
+
+
 class GoalQueries:
     def __init__(self, pool: ConnectionPool) -> None:
         self.pool = pool
@@ -71,8 +87,22 @@ class GoalQueries:
             yield cast(Connection[DictRow], conn)
 
     def cascade(self, principal: Principal, year: int) -> CascadeOverview:
-        """HR and auditors see the whole company; a manager sees the teams of their
-        reports (and the company level); employees use their own week view instead."""
+        """Every team the caller may see (the goals page's export, the CLI): the pages of
+        `cascade_paged`."""
+        first = self.cascade_paged(principal, year, PageRequest(limit=1))
+        teams = every(lambda page: self.cascade_paged(principal, year, page))
+        return CascadeOverview(
+            year=year,
+            cascade_version=first.cascade_version,
+            company=first.company,
+            teams=[TeamGoal.model_validate(t.model_dump(exclude={"people"})) for t in teams],
+            people=[p for t in teams for p in t.people],
+        )
+
+    def cascade_paged(self, principal: Principal, year: int, page: PageRequest) -> CascadePage:
+        """A page of teams (by id) with their targets and their reps'. HR and auditors
+        see the whole company; a manager the teams of their reports (and the company
+        level); employees use their own week view instead."""
         if not 2000 <= year <= 2100:
             raise DomainError("year {year} is out of range; give a year like 2026", year=year)
         if principal.role not in (*EVERYONE, AccessRole.manager):
@@ -89,6 +119,24 @@ class GoalQueries:
                 raise NotFoundError("no goal_cascade has been published")
             cascade = GoalCascade.model_validate(row["document"])
             version = int(row["version"])
+            visible = (
+                None
+                if principal.role in EVERYONE
+                else sorted(reports_of(conn, principal.person_id) | {principal.person_id})
+            )
+            shown, total, next_cursor = keyset(
+                conn,
+                name=f"goals:{year}",
+                select="SELECT team_id",
+                source="FROM (SELECT DISTINCT team_id FROM rm_employee WHERE active "
+                "AND (%(visible)s::text[] IS NULL OR employee_id = ANY(%(visible)s))) t "
+                "WHERE TRUE",
+                params={"visible": visible},
+                keys=(Key("team_id", "text", "team_id"),),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+            # The company level sums everyone's last year: every active person's sales.
             staff: list[Any] = conn.execute(
                 "SELECT e.employee_id, e.team_id, e.role, t.name, t.manager_id "
                 "FROM rm_employee e LEFT JOIN rm_team t USING (team_id) WHERE e.active "
@@ -101,13 +149,9 @@ class GoalQueries:
                 (f"{year - 2:04d}", f"{year:04d}"),
             ).fetchall():
                 sales[m["employee_id"]].append(Measurement.model_validate(m))
-            visible = (
-                None
-                if principal.role in EVERYONE
-                else reports_of(conn, principal.person_id) | {principal.person_id}
-            )
         months = [f"{year - 1}-{m:02d}" for m in range(1, 13)]
         all_months = sorted({f"{y}-{m:02d}" for y in (year - 2, year - 1) for m in range(1, 13)})
+        on_page = {r["team_id"] for r in shown}
         people: list[PersonGoal] = []
         previous: dict[str, float] = {}
         for s in staff:
@@ -118,6 +162,8 @@ class GoalQueries:
                 if (value := period_value(ledger, "sales_amount", month, summed=True)) is not None
             }
             previous[s["employee_id"]] = math.fsum(monthly.get(m, 0.0) for m in months)
+            if s["team_id"] not in on_page:
+                continue
             if not any(month_of(m.period) < f"{year}-01" for m in ledger) and Role(
                 s["role"]
             ) not in (Role.sales_rep, Role.senior_sales_rep):
@@ -138,34 +184,37 @@ class GoalQueries:
             )
         teams: dict[str, list[Any]] = defaultdict(list)
         for s in staff:
-            teams[s["team_id"]].append(s)
-        individual: dict[str, float] = defaultdict(float)
-        for p in people:
-            individual[p.team_id] += p.annual_target
-        team_goals = []
-        for team_id, members in sorted(teams.items()):
-            if visible is not None and not any(m["employee_id"] in visible for m in members):
-                continue
-            before = math.fsum(previous[m["employee_id"]] for m in members)
-            level = _level(before, cascade.team_growth_percent)
-            team_goals.append(
-                TeamGoal(
-                    team_id=team_id,
-                    name=members[0]["name"] or team_id,
+            if s["team_id"] in on_page:
+                teams[s["team_id"]].append(s)
+        items = []
+        for r in shown:
+            members = teams[r["team_id"]]
+            mine = [p for p in people if p.team_id == r["team_id"]]
+            individual = math.fsum(p.annual_target for p in mine)
+            level = _level(
+                math.fsum(previous[m["employee_id"]] for m in members),
+                cascade.team_growth_percent,
+            )
+            items.append(
+                TeamTargets(
+                    team_id=r["team_id"],
+                    name=members[0]["name"] or r["team_id"],
                     manager_id=members[0]["manager_id"],
                     members=len(members),
                     team=level,
-                    individual_targets=round(individual[team_id], 2),
-                    gap=round(level.annual_target - individual[team_id], 2),
+                    individual_targets=round(individual, 2),
+                    gap=round(level.annual_target - individual, 2),
+                    people=mine,
                 )
             )
-        shown = {t.team_id for t in team_goals}
-        return CascadeOverview(
+        return CascadePage(
+            items=items,
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
             year=year,
             cascade_version=version,
             company=_level(math.fsum(previous.values()), cascade.company_growth_percent),
-            teams=team_goals,
-            people=[p for p in people if p.team_id in shown],
         )
 
 

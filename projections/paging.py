@@ -21,6 +21,7 @@ from pydantic import BaseModel, Field
 from aggregates.base import DomainError
 
 T = TypeVar("T")
+P = TypeVar("P", bound="Page[Any]")
 LIMIT = 50
 MAX_LIMIT = 200
 
@@ -73,7 +74,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
-Kind = Literal["text", "int", "timestamptz", "date", "numeric"]
+Kind = Literal["text", "int", "timestamptz", "date", "numeric", "float"]
 
 
 @dataclass(frozen=True)
@@ -97,6 +98,8 @@ def _typed(value: Any, kind: Kind) -> Any:
             return datetime.fromisoformat(value)
         if kind == "date" and isinstance(value, str):
             return date.fromisoformat(value)
+        if kind == "float" and isinstance(value, int | float) and not isinstance(value, bool):
+            return float(value)
         if kind == "numeric" and isinstance(value, str | int | float):
             return Decimal(str(value))
     except ValueError:
@@ -121,12 +124,7 @@ def keyset(
     total matching `source`, and the next page's cursor. `name` ties cursors to the
     list that made them. `source` ends in a WHERE clause (`WHERE TRUE` for none)."""
     limit = max(1, int(limit))
-    after: list[Any] = []
-    if cursor:
-        values = decode_cursor(cursor, len(keys) + 1)
-        if values[0] != name:
-            raise bad_cursor()
-        after = [_typed(v, k.kind) for v, k in zip(values[1:], keys, strict=True)]
+    after = _after(cursor, name, keys) if cursor else []
     if any(isinstance(v, str) and "\x00" in v for v in params.values()):
         return [], 0, None  # no stored text holds a NUL (and PostgreSQL takes none)
     counted: Any = conn.execute("SELECT count(*) AS n " + source, params).fetchone()
@@ -151,6 +149,70 @@ def keyset(
     return rows, total, next_cursor
 
 
+def rows_before(
+    conn: Any,
+    *,
+    name: str,
+    source: str,
+    params: dict[str, Any],
+    keys: Sequence[Key],
+    cursor: str | None,
+    descending: bool = False,
+) -> int:
+    """How many rows of `source` come before the page that `cursor` starts (0 for the
+    first page): for "51-100 of 1,234" beside a keyset page, without an offset in the
+    cursor."""
+    if not cursor:
+        return 0
+    after = _after(cursor, name, keys)
+    left = ", ".join(k.expr for k in keys)
+    right = ", ".join(f"%(_after{i})s" for i in range(len(keys)))
+    args = dict(params) | {f"_after{i}": v for i, v in enumerate(after)}
+    found: Any = conn.execute(
+        f"SELECT count(*) AS n {source} AND ({left}) {'>=' if descending else '<='} ({right})",
+        args,
+    ).fetchone()
+    return int(found["n"]) if found else 0
+
+
+def _after(cursor: str, name: str, keys: Sequence[Key]) -> list[Any]:
+    """The sort key a cursor of the list `name` holds, typed (refused otherwise)."""
+    values = decode_cursor(cursor, len(keys) + 1)
+    if values[0] != name:
+        raise bad_cursor()
+    return [_typed(v, k.kind) for v, k in zip(values[1:], keys, strict=True)]
+
+
+def sorted_page(
+    items: Sequence[T],
+    *,
+    name: str,
+    key: Callable[[T], tuple[Any, ...]],
+    kinds: Sequence[Kind],
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[T], int, int, str | None]:
+    """One page of a list computed in Python (a rank, a derived target), by `key` (its
+    last part unique): the rows after the cursor's key, the total, how many rows come
+    before the page, and the next page's cursor. Like `keyset`, the cursor holds the
+    last row's key (so a row added or gone elsewhere moves no other row) and is tied to
+    `name`."""
+    limit = max(1, int(limit))
+    ordered = sorted(items, key=key)
+    start = 0
+    if cursor:
+        keys = [Key(f"_{i}", kind, f"_{i}") for i, kind in enumerate(kinds)]
+        after = tuple(_after(cursor, name, keys))
+        try:
+            start = next((i for i, row in enumerate(ordered) if key(row) > after), len(ordered))
+        except TypeError:
+            raise bad_cursor() from None
+    rows = list(ordered[start : start + limit])
+    more = start + limit < len(ordered)
+    next_cursor = encode_cursor([name, *key(rows[-1])]) if more and rows else None
+    return rows, len(ordered), start, next_cursor
+
+
 def every(fetch: Callable[[PageRequest], Page[T]], limit: int = MAX_LIMIT) -> list[T]:
     """Every row of a paged list, page after page (exports, the CLI's `--all`)."""
     found: list[T] = []
@@ -161,3 +223,16 @@ def every(fetch: Callable[[PageRequest], Page[T]], limit: int = MAX_LIMIT) -> li
         if page.next_cursor is None:
             return found
         cursor = page.next_cursor
+
+
+def whole(fetch: Callable[[PageRequest], P], limit: int = MAX_LIMIT) -> P:
+    """The first page's envelope (its counts beside the rows) holding every row, page
+    after page: the CLI's tables, which list everything they are asked for."""
+    first = fetch(PageRequest(limit=limit))
+    items = list(first.items)
+    cursor = first.next_cursor
+    while cursor is not None:
+        page = fetch(PageRequest(limit=limit, cursor=cursor))
+        items += page.items
+        cursor = page.next_cursor
+    return first.model_copy(update={"items": items, "next_cursor": None})

@@ -21,8 +21,6 @@ from projections.readiness_queries import pool_members, require_pool_reader
 from projections.visibility import reports_of
 from words.messages import Message
 
-_bad_cursor = bad_cursor  # the refusal's old name here (other query modules import it)
-
 Readiness = Literal["", "eligible", "not_eligible", "pool", "none"]
 PoolSort = Literal["score", "team", "role"]
 READINESS_CHOICES: tuple[str, ...] = ("eligible", "not_eligible", "pool", "none")

@@ -9,8 +9,16 @@ from pydantic import BaseModel
 
 from aggregates.not_found import plan_not_visible
 from careerflow.principal import AccessRole, Principal
-from projections.paging import Key, Page, PageRequest, keyset
-from projections.people_queries import MAX_LIMIT, _bad_cursor, decode_cursor, encode_cursor
+from projections.paging import (
+    MAX_LIMIT,
+    Key,
+    Page,
+    PageRequest,
+    bad_cursor,
+    decode_cursor,
+    encode_cursor,
+    keyset,
+)
 from projections.visibility import REPORTS_SQL, can_see, reports_of, require_visible
 from words.messages import Message
 
@@ -86,7 +94,7 @@ class PlanQueries:
             all(isinstance(v, int) for v in (after[0], after[1], after[4]))
             and all(isinstance(v, str) for v in (after[2], after[3]))
         ):
-            raise _bad_cursor()
+            raise bad_cursor()
         ranked = (
             "SELECT p.plan_id, p.employee_id, e.name, p.role, p.effective_date, p.overall, "
             "p.done, p.total, p.overdue, p.closed, p.outcome, "

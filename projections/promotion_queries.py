@@ -16,11 +16,10 @@ from aggregates.not_found import application_not_visible
 from aggregates.process import PromotionProcess
 from careerflow.principal import AccessRole, Principal
 from careerflow.workdays import working_days_between
-from projections.paging import Key, Page, PageRequest, keyset
+from projections.paging import Key, Page, PageRequest, bad_cursor, every, keyset
 from projections.people_queries import (
     EXPORT_LIMIT,
     MAX_LIMIT,
-    _bad_cursor,
     _like,
     decode_cursor,
     encode_cursor,
@@ -196,57 +195,124 @@ class PromotionQueries:
         return [dict(r) for r in rows]
 
     def pipeline(self, principal: Principal, now: datetime | None = None) -> dict[str, Any]:
-        """HR's view: open applications by stage, each with its age in working days."""
+        """HR's view: open applications by stage, each with its age in working days (HR's
+        dashboard charts every one; the CLI): the pages of `pipeline_paged`."""
+        moment = now or datetime.now(UTC)
+        first = self.pipeline_paged(principal, PageRequest(limit=1), now=moment)
+        rows = every(lambda page: self.pipeline_paged(principal, page, now=moment))
+        stages: dict[str, list[dict[str, Any]]] = {s: [] for s in OPEN_STAGES}
+        for r in rows:
+            stages[r["stage"]].append(r)
+        return {
+            "stages": {s: {"count": len(v), "applications": v} for s, v in stages.items()},
+            "target_working_days": first.target_working_days,
+        }
+
+    def pipeline_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        stage: str | None = None,
+        now: datetime | None = None,
+    ) -> PipelinePage:
+        """A page of the open applications, longest in their stage first (paged in SQL),
+        each with its age in working days, beside the count per stage (of all of them)."""
         principal.require(
             AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("see the pipeline")
         )
         moment = now or datetime.now(UTC)
+        params = {"open": list(OPEN_STAGES), "stage": stage}
         with self.pool.connection() as conn:
             process = self._process(conn)
-            rows: Any = conn.execute(
-                "SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, "
-                "a.stage_since, a.started_at FROM rm_application a "
-                "LEFT JOIN rm_employee e USING (employee_id) "
-                "WHERE a.stage = ANY(%s) ORDER BY a.stage_since",
-                (list(OPEN_STAGES),),
+            counts: Any = conn.execute(
+                "SELECT stage, count(*) AS n FROM rm_application WHERE stage = ANY(%(open)s) "
+                "GROUP BY stage",
+                params,
             ).fetchall()
-        stages: dict[str, list[dict[str, Any]]] = {s: [] for s in OPEN_STAGES}
-        for r in rows:
-            age = working_days_between(r["stage_since"], moment, process, process.time_zone)
-            stages[r["stage"]].append({**dict(r), "age_working_days": age})
-        return {
-            "stages": {s: {"count": len(v), "applications": v} for s, v in stages.items()},
-            "target_working_days": process.target_working_days,
-        }
+            rows, total, next_cursor = keyset(
+                conn,
+                name="pipeline",
+                select="SELECT a.application_id, a.employee_id, e.name, a.target_role, a.stage, "
+                "a.stage_since, a.started_at",
+                source="FROM rm_application a LEFT JOIN rm_employee e USING (employee_id) "
+                "WHERE a.stage = ANY(%(open)s) "
+                "AND (%(stage)s::text IS NULL OR a.stage = %(stage)s)",
+                params=params,
+                keys=(
+                    Key("a.stage_since", "timestamptz", "stage_since"),
+                    Key("a.application_id", "text", "application_id"),
+                ),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+        counted = {r["stage"]: int(r["n"]) for r in counts}
+        return PipelinePage(
+            items=[
+                {
+                    **r,
+                    "age_working_days": working_days_between(
+                        r["stage_since"], moment, process, process.time_zone
+                    ),
+                }
+                for r in rows
+            ],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            stages={s: counted.get(s, 0) for s in OPEN_STAGES},
+            target_working_days=process.target_working_days,
+        )
 
     def cycle_times(self, principal: Principal) -> dict[str, Any]:
-        """Working days from application to decision, with the median against the target."""
+        """Working days from application to decision, with the median against the target
+        (HR's dashboard charts every one; the CLI): the pages of `cycle_times_paged`."""
+        first = self.cycle_times_paged(principal, PageRequest(limit=1))
+        rows = every(lambda page: self.cycle_times_paged(principal, page))
+        return {**first.model_dump(exclude={"items", "total", "limit", "next_cursor"}),
+                "applications": rows}  # fmt: skip
+
+    def cycle_times_paged(self, principal: Principal, page: PageRequest) -> CycleTimesPage:
+        """A page of the decided applications, in the order decided (paged in SQL), each
+        with its working days from application to decision; the median (of all of them)
+        against the target beside it."""
         principal.require(
             AccessRole.hr, AccessRole.auditor, AccessRole.system, action=Message("see cycle times")
         )
         with self.pool.connection() as conn:
             process = self._process(conn)
-            rows: Any = conn.execute(
-                "SELECT application_id, employee_id, stage, started_at, decided_at "
-                "FROM rm_application WHERE decided_at IS NOT NULL ORDER BY decided_at"
+            spans: Any = conn.execute(
+                "SELECT started_at, decided_at FROM rm_application WHERE decided_at IS NOT NULL"
             ).fetchall()
-        items = [
-            {
-                **dict(r),
-                "working_days": working_days_between(
-                    r["started_at"], r["decided_at"], process, process.time_zone
+            rows, total, next_cursor = keyset(
+                conn,
+                name="cycle-times",
+                select="SELECT application_id, employee_id, stage, started_at, decided_at",
+                source="FROM rm_application WHERE decided_at IS NOT NULL",
+                params={},
+                keys=(
+                    Key("decided_at", "timestamptz", "decided_at"),
+                    Key("application_id", "text", "application_id"),
                 ),
-            }
-            for r in rows
-        ]
-        days = [i["working_days"] for i in items]
-        median = statistics.median(days) if days else None
-        return {
-            "applications": items,
-            "median_working_days": median,
-            "target_working_days": process.target_working_days,
-            "within_target": None if median is None else median <= process.target_working_days,
-        }
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+
+        def days(r: Any) -> float:
+            return working_days_between(
+                r["started_at"], r["decided_at"], process, process.time_zone
+            )
+
+        every_days = [days(r) for r in spans]
+        median = statistics.median(every_days) if every_days else None
+        return CycleTimesPage(
+            items=[{**r, "working_days": days(r)} for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            median_working_days=median,
+            target_working_days=process.target_working_days,
+            within_target=None if median is None else median <= process.target_working_days,
+        )
 
     def returned(self, principal: Principal) -> list[dict[str, Any]]:
         """Returned applications and why ("why was I not promoted?"); those the caller may
@@ -306,7 +372,7 @@ class PromotionQueries:
         if after and not (
             isinstance(after[0], str) and isinstance(after[1], str) and isinstance(after[2], int)
         ):
-            raise _bad_cursor()
+            raise bad_cursor()
         clause = " WHERE " + " AND ".join(where)
         with self.pool.connection() as conn:
             total: Any = conn.execute(
@@ -352,6 +418,21 @@ class PromotionQueries:
             if page.next_cursor is None:
                 return
             cursor = page.next_cursor
+
+
+class PipelinePage(Page[dict[str, Any]]):
+    """A page of open applications with their ages, beside the count per open stage."""
+
+    stages: dict[str, int]
+    target_working_days: float
+
+
+class CycleTimesPage(Page[dict[str, Any]]):
+    """A page of decided applications with their working days, beside the median."""
+
+    median_working_days: float | None
+    target_working_days: float
+    within_target: bool | None
 
 
 class ApplicationRow(BaseModel):

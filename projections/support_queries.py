@@ -12,7 +12,6 @@ from __future__ import annotations
 import base64
 import binascii
 import json
-import statistics
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -28,7 +27,7 @@ from aggregates.calendar_periods import period_kind
 from aggregates.support_process import SupportProcess
 from aggregates.support_rules import local_label
 from careerflow.principal import AccessRole, Principal
-from projections.paging import Key, Page, PageRequest, keyset
+from projections.paging import Key, Page, PageRequest, every, keyset
 from projections.visibility import EVERYONE, can_see, reports_of
 from words.messages import Invalid, Message
 
@@ -95,13 +94,6 @@ class SupportRequestView(SupportRow):
     steps: list[SupportStep]
 
 
-class MyRequests(BaseModel):
-    employee_id: str
-    open: int
-    breached: int
-    requests: list[SupportRow]
-
-
 class TeamRequests(BaseModel):
     """Requests raised by a manager's reports, newest first, one page of them."""
 
@@ -113,17 +105,6 @@ class TeamRequests(BaseModel):
     requests: list[SupportRow]
     next_cursor: str | None
     """Give it back as `cursor` for the next page; None on the last one."""
-
-
-class TeamQueue(BaseModel):
-    team: str
-    team_label: dict[str, str]
-    lead_id: str | None
-    members: list[str]
-    waiting: int
-    breached: int
-    requests: list[SupportRow]
-    """Requests with the team (open, acknowledged, reopened), oldest first."""
 
 
 class ComplianceWeek(BaseModel):
@@ -154,6 +135,15 @@ class Compliance(BaseModel):
     since: str | None
     until: str | None
     weeks: list[ComplianceWeek]
+    teams: list[ComplianceTotal]
+
+
+class CompliancePage(Page[ComplianceWeek]):
+    """A page of the rows per week and team (by week, then team), beside the totals per
+    team over every week in range (what the charts draw)."""
+
+    since: str | None
+    until: str | None
     teams: list[ComplianceTotal]
 
 
@@ -250,10 +240,6 @@ _BREACHED = (
 )
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 2) if values else None
-
-
 def _cursor(raised_at: datetime, request_id: str) -> str:
     raw = json.dumps([raised_at.isoformat(), request_id]).encode()
     return base64.urlsafe_b64encode(raw).decode().rstrip("=")
@@ -294,29 +280,6 @@ class SupportQueries:
         return SupportProcess.model_validate(row["document"]) if row else None
 
     # -- the rep -------------------------------------------------------------------------
-    def mine(self, principal: Principal, now: datetime | None = None) -> MyRequests:
-        """The caller's own requests, newest first, with their clocks."""
-        if principal.role != AccessRole.employee:
-            raise PermissionDeniedError(
-                "{role} {person_id} has no support requests of their own; "
-                "reps raise them (team queues: /support/teams/<team>/queue)",
-                role=principal.role.value,
-                person_id=principal.person_id,
-            )
-        moment = now or datetime.now(UTC)
-        with self._connection() as conn:
-            rows = conn.execute(
-                _SELECT + "WHERE r.employee_id = %s ORDER BY r.raised_at DESC, r.request_id",
-                (principal.person_id,),
-            ).fetchall()
-        requests = [SupportRow(**_row(r, moment)) for r in rows]
-        return MyRequests(
-            employee_id=principal.person_id,
-            open=sum(1 for r in requests if r.status not in ("resolved", "closed")),
-            breached=sum(1 for r in requests if r.clock.breached),
-            requests=requests,
-        )
-
     def mine_paged(
         self,
         principal: Principal,
@@ -327,7 +290,12 @@ class SupportQueries:
         """A page of the caller's own requests, newest first, with their clocks (paged in
         SQL); `open` and `breached` count all of them."""
         if principal.role != AccessRole.employee:
-            self.mine(principal)  # the same refusal, said once
+            raise PermissionDeniedError(
+                "{role} {person_id} has no support requests of their own; "
+                "reps raise them (team queues: /support/teams/<team>/queue)",
+                role=principal.role.value,
+                person_id=principal.person_id,
+            )
         moment = now or datetime.now(UTC)
         params = {"employee": principal.person_id, "status": status, "now": moment}
         with self._connection() as conn:
@@ -465,54 +433,6 @@ class SupportQueries:
         return can_see(conn, principal, r["employee_id"])
 
     # -- a team --------------------------------------------------------------------------
-    def queue(self, principal: Principal, team: str, now: datetime | None = None) -> TeamQueue:
-        """Requests waiting for the team, oldest first: its members and lead, HR, auditors."""
-        principal.require(
-            AccessRole.employee,
-            AccessRole.manager,
-            AccessRole.hr,
-            AccessRole.auditor,
-            AccessRole.system,
-            action=Message("see support queues"),
-        )
-        moment = now or datetime.now(UTC)
-        with self._connection() as conn:
-            process = self._process(conn)
-            defined = process.teams.get(team) if process else None
-            rows = conn.execute(
-                _SELECT + "WHERE r.team = %s AND r.status = ANY(%s) "
-                "ORDER BY r.raised_at, r.request_id",
-                (team, WITH_TEAM),
-            ).fetchall()
-            if defined is None and not rows:
-                known = sorted(process.teams) if process else []
-                raise NotFoundError(
-                    "no support team {team!r}; teams: {teams}",
-                    team=team,
-                    teams=", ".join(known) or "-",
-                )
-            if principal.role not in EVERYONE and not (
-                defined is not None and defined.on_team(principal.person_id)
-            ):
-                raise PermissionDeniedError(
-                    "{role} {person_id} is not on the {team} team; "
-                    "a queue is for its team, HR and auditors",
-                    role=principal.role.value,
-                    person_id=principal.person_id,
-                    team=team,
-                )
-        requests = [SupportRow(**_row(r, moment)) for r in rows]
-        label = dict(defined.label) if defined else dict(rows[0]["team_label"])
-        return TeamQueue(
-            team=team,
-            team_label=label,
-            lead_id=defined.lead_id if defined else None,
-            members=list(defined.members) if defined else [],
-            waiting=len(requests),
-            breached=sum(1 for r in requests if r.clock.breached),
-            requests=requests,
-        )
-
     def queue_paged(
         self, principal: Principal, team: str, page: PageRequest, now: datetime | None = None
     ) -> TeamQueuePage:
@@ -594,9 +514,28 @@ class SupportQueries:
         team: str | None = None,
         now: datetime | None = None,
     ) -> Compliance:
+        """Every week's row with the totals per team (the SLA page, the CLI): the pages
+        of `compliance_paged`."""
+        moment = now or datetime.now(UTC)
+        first = self.compliance_paged(principal, PageRequest(limit=1), since, until, team, moment)
+        weeks = every(
+            lambda page: self.compliance_paged(principal, page, since, until, team, moment)
+        )
+        return Compliance(since=first.since, until=first.until, weeks=weeks, teams=first.teams)
+
+    def compliance_paged(
+        self,
+        principal: Principal,
+        page: PageRequest,
+        since: str | None = None,
+        until: str | None = None,
+        team: str | None = None,
+        now: datetime | None = None,
+    ) -> CompliancePage:
         """Per team and week (the week the request was raised, company time): requests,
-        SLA met, breached, pending and the median response. HR and auditors see every
-        team, a team's lead and members their own."""
+        SLA met, breached, pending and the median response, a page of rows at a time (by
+        week, then team; grouped and paged in SQL), with the totals per team. HR and
+        auditors see every team, a team's lead and members their own."""
         principal.require(
             AccessRole.employee,
             AccessRole.manager,
@@ -609,81 +548,118 @@ class SupportQueries:
         with self._connection() as conn:
             process = self._process(conn)
             labels = {k: dict(t.label) for k, t in (process.teams if process else {}).items()}
-            if principal.role in EVERYONE:
-                allowed: set[str] | None = None
-            else:
-                allowed = {
-                    k
-                    for k, t in (process.teams if process else {}).items()
-                    if t.on_team(principal.person_id)
-                }
-                if not allowed:
-                    raise PermissionDeniedError(
-                        "{role} {person_id} is on no support team; "
-                        "compliance is for HR, auditors and each team's own people",
-                        role=principal.role.value,
-                        person_id=principal.person_id,
-                    )
+            allowed = self._compliance_scope(conn, principal, process, labels, team)
             since, until = _week(since, "since"), _week(until, "until")
-            if team is not None:
-                exists = (
-                    team in labels
-                    or conn.execute(
-                        "SELECT 1 FROM rm_support_request WHERE team = %s LIMIT 1", (team,)
-                    ).fetchone()
-                )
-                if not exists:
-                    raise NotFoundError("no support team {team!r}", team=team)
-                if allowed is not None and team not in allowed:
-                    raise PermissionDeniedError(
-                        "{role} {person_id} is not on the {team} team; "
-                        "compliance is for HR, auditors and each team's own people",
-                        role=principal.role.value,
-                        person_id=principal.person_id,
-                        team=team,
-                    )
-            rows = conn.execute(
-                "SELECT team, team_label, week, due_at, sla_met, breached_at, response_minutes "
-                "FROM rm_support_request WHERE (%(team)s::text IS NULL OR team = %(team)s) "
-                "AND (%(allowed)s::text[] IS NULL OR team = ANY(%(allowed)s)) "
-                "AND (%(since)s::text IS NULL OR week >= %(since)s) "
-                "AND (%(until)s::text IS NULL OR week <= %(until)s)",
-                {
-                    "team": team,
-                    "allowed": sorted(allowed) if allowed is not None else None,
-                    "since": since,
-                    "until": until,
-                },
-            ).fetchall()
-        weeks: dict[tuple[str, str], list[Any]] = {}
-        teams: dict[str, list[Any]] = {}
-        for r in rows:
-            weeks.setdefault((r["week"], r["team"]), []).append(r)
-            teams.setdefault(r["team"], []).append(r)
-            labels.setdefault(r["team"], dict(r["team_label"]))
-
-        def counts(group: list[Any]) -> dict[str, Any]:
-            met = sum(1 for r in group if r["sla_met"])
-            breached = sum(1 for r in group if _breached(r, moment))
-            responses = [r["response_minutes"] for r in group if r["response_minutes"] is not None]
-            return {
-                "count": len(group),
-                "met": met,
-                "breached": breached,
-                "pending": len(group) - met - breached,
-                "met_share": _share(met, met + breached),
-                "median_response_minutes": _median(responses),
+            params = {
+                "team": team,
+                "allowed": sorted(allowed) if allowed is not None else None,
+                "since": since,
+                "until": until,
+                "now": moment,
             }
-
-        return Compliance(
+            rows, total, next_cursor = keyset(
+                conn,
+                name="compliance",
+                select="SELECT *",
+                source=f"FROM (SELECT week, team, {_COUNTS} {_IN_RANGE} GROUP BY week, team) g "
+                "WHERE TRUE",
+                params=params,
+                keys=(Key("week", "text", "week"), Key("team", "text", "team")),
+                limit=page.limit,
+                cursor=page.cursor,
+            )
+            teams = conn.execute(
+                f"SELECT team, min(team_label::text) AS label, {_COUNTS} {_IN_RANGE} "
+                "GROUP BY team ORDER BY team",
+                params,
+            ).fetchall()
+        return CompliancePage(
+            items=[ComplianceWeek(**_counted(r)) for r in rows],
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
             since=since,
             until=until,
-            weeks=[
-                ComplianceWeek(team=t, week=w, **counts(group))
-                for (w, t), group in sorted(weeks.items())
-            ],
             teams=[
-                ComplianceTotal(team=t, team_label=labels[t], **counts(group))
-                for t, group in sorted(teams.items())
+                ComplianceTotal(
+                    **_counted(r),
+                    team_label=labels.get(r["team"]) or json.loads(r["label"] or "{}"),
+                )
+                for r in teams
             ],
         )
+
+    def _compliance_scope(
+        self,
+        conn: Connection[DictRow],
+        principal: Principal,
+        process: SupportProcess | None,
+        labels: dict[str, dict[str, str]],
+        team: str | None,
+    ) -> set[str] | None:
+        """The teams the caller may see (None: every team), after the refusals: on no
+        team, an unknown team, a team not theirs."""
+        if principal.role in EVERYONE:
+            allowed: set[str] | None = None
+        else:
+            allowed = {
+                k
+                for k, t in (process.teams if process else {}).items()
+                if t.on_team(principal.person_id)
+            }
+            if not allowed:
+                raise PermissionDeniedError(
+                    "{role} {person_id} is on no support team; "
+                    "compliance is for HR, auditors and each team's own people",
+                    role=principal.role.value,
+                    person_id=principal.person_id,
+                )
+        if team is not None:
+            exists = (
+                team in labels
+                or conn.execute(
+                    "SELECT 1 FROM rm_support_request WHERE team = %s LIMIT 1", (team,)
+                ).fetchone()
+            )
+            if not exists:
+                raise NotFoundError("no support team {team!r}", team=team)
+            if allowed is not None and team not in allowed:
+                raise PermissionDeniedError(
+                    "{role} {person_id} is not on the {team} team; "
+                    "compliance is for HR, auditors and each team's own people",
+                    role=principal.role.value,
+                    person_id=principal.person_id,
+                    team=team,
+                )
+        return allowed
+
+
+# Compliance counts, grouped in SQL: met, breached (as `_breached` says it), pending and
+# the median response (percentile_cont(0.5): the statistics module's median).
+_COUNTS = (
+    "count(*) AS count, count(*) FILTER (WHERE sla_met IS TRUE) AS met, "
+    + _BREACHED.removesuffix(" AS breached")
+    + " AS breached, "
+    "percentile_cont(0.5) WITHIN GROUP (ORDER BY response_minutes) AS median_response"
+)
+_IN_RANGE = (
+    "FROM rm_support_request WHERE (%(team)s::text IS NULL OR team = %(team)s) "
+    "AND (%(allowed)s::text[] IS NULL OR team = ANY(%(allowed)s)) "
+    "AND (%(since)s::text IS NULL OR week >= %(since)s) "
+    "AND (%(until)s::text IS NULL OR week <= %(until)s)"
+)
+
+
+def _counted(r: Any) -> dict[str, Any]:
+    met, breached, count = int(r["met"]), int(r["breached"]), int(r["count"])
+    median = r["median_response"]
+    return {
+        "team": r["team"],
+        **({"week": r["week"]} if "week" in r else {}),
+        "count": count,
+        "met": met,
+        "breached": breached,
+        "pending": count - met - breached,
+        "met_share": _share(met, met + breached),
+        "median_response_minutes": None if median is None else round(float(median), 2),
+    }

@@ -158,7 +158,9 @@ def support_reopen(
 @support_app.command("mine")
 def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A rep's requests with their clocks: time waited, SLA due, minutes left, breached."""
-    mine = _call(token, lambda s, p: s.support_queries.mine(p))
+    from projections.paging import whole
+
+    mine = _call(token, lambda s, p: whole(lambda page: s.support_queries.mine_paged(p, page)))
     _spoken(
         mine,
         as_json,
@@ -167,12 +169,12 @@ def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
                 Message(
                     "{employee_id}: {count} requests, {open} open, {breached} breached",
                     employee_id=m.employee_id,
-                    count=len(m.requests),
+                    count=m.total,
                     open=m.open,
                     breached=m.breached,
                 )
             ),
-            *_support_rows(say, m.requests, who=False),
+            *_support_rows(say, m.items, who=False),
         ],
     )
 
@@ -180,7 +182,11 @@ def support_mine(token: TokenOption = "", as_json: JsonOption = False) -> None:
 @support_app.command("queue")
 def support_queue(team: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """A team's open requests, oldest first, with their SLA clocks."""
-    queue = _call(token, lambda s, p: s.support_queries.queue(p, team))
+    from projections.paging import whole
+
+    queue = _call(
+        token, lambda s, p: whole(lambda page: s.support_queries.queue_paged(p, team, page))
+    )
     _spoken(
         queue,
         as_json,
@@ -193,7 +199,7 @@ def support_queue(team: str, token: TokenOption = "", as_json: JsonOption = Fals
                     breached=q.breached,
                 )
             ),
-            *_support_rows(say, q.requests, who=True),
+            *_support_rows(say, q.items, who=True),
         ],
     )
 

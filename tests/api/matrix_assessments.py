@@ -48,7 +48,7 @@ def _no_rounds(who: str, body: Any) -> None:
 
 
 def _no_tasks(who: str, body: Any) -> None:
-    assert body["tasks"] == [] and body["open"] == 0
+    assert (body["items"], body["total"], body["open"]) == ([], 0, 0)
 
 
 CASES = [
@@ -187,6 +187,7 @@ def _team(who: str, body: Any) -> None:
 def _progress(who: str, body: Any) -> None:
     anonymous_everywhere(who, body)
     assert body["round"]["status"] == "closed"
+    assert body["total"] == len(body["items"]) and body["next_cursor"] is None, body
 
 
 def _gaps(who: str, body: Any) -> None:

@@ -12,11 +12,12 @@ YEAR = 2026
 
 def _teams(who: str, body: Any) -> None:
     assert body["year"] == YEAR and body["cascade_version"] >= 1
-    teams = [t["team_id"] for t in body["teams"]]
+    teams = [t["team_id"] for t in body["items"]]
+    assert body["total"] == len(teams) and body["next_cursor"] is None
     # S001 sees the team of their reports; M001 (transitively) also their own region.
     expected = {"manager:S001": ["T001"]}.get(who, ["R01", "T001"])
     assert teams == expected, teams
-    assert {p["team_id"] for p in body["people"]} <= set(teams)
+    assert all(p["team_id"] == t["team_id"] for t in body["items"] for p in t["people"])
 
 
 CASES = [

@@ -243,7 +243,7 @@ async def test_a_live_round_through_the_api(api: ApiStack, rounds: Rounds) -> No
     # Progress: named groups by name, the anonymous peers as counts only.
     progress = await api.call("hr:H001", "GET", f"{API}/assessments/rounds/{live}/progress")
     assert progress.status_code == 200, progress.text
-    groups = {g["group"]: g for g in progress.json()["ratees"][0]["groups"]}
+    groups = {g["group"]: g for g in progress.json()["items"][0]["groups"]}
     assert (groups["peers"]["asked"], groups["peers"]["rated"]) == (4, 1)
     assert groups["peers"]["anonymous"] is True and groups["peers"]["raters"] is None
     assert groups["manager"]["raters"] == [
@@ -252,7 +252,7 @@ async def test_a_live_round_through_the_api(api: ApiStack, rounds: Rounds) -> No
     assert groups["self"]["raters"][0]["rated"] is False
     # E2's own task list says done; nobody learns when.
     tasks = await api.call("employee:E2", "GET", f"{API}/assessments/tasks")
-    mine = [t for t in tasks.json()["tasks"] if t["round_id"] == live]
+    mine = [t for t in tasks.json()["items"] if t["round_id"] == live]
     assert [(t["ratee_id"], t["group"], t["rated"]) for t in mine] == [("E1", "peers", True)]
     # No results before the close, for anyone.
     for who, path in (

@@ -324,12 +324,20 @@ async def test_the_goal_cascade(api: ApiStack, periods: Periods) -> None:
     # Only E1 sold last year: the company's +30% is on E1's sales.
     assert body["company"]["previous_year_sales"] == periods.baseline
     assert body["company"]["annual_target"] == round(periods.baseline * 1.3, 2)
-    assert [t["team_id"] for t in body["teams"]] == ["R01", "T001"]
-    people = {p["employee_id"]: p for p in body["people"]}
+    assert [t["team_id"] for t in body["items"]] == ["R01", "T001"] and body["total"] == 2
+    people = {p["employee_id"]: p for t in body["items"] for p in t["people"]}
     assert people["E1"]["team_id"] == "T001" and people["E1"]["monthly_sales_target"] > 0
 
     team = (await api.call("manager:S001", "GET", f"{API}/goals/{year}")).json()
-    assert [t["team_id"] for t in team["teams"]] == ["T001"]
+    assert [t["team_id"] for t in team["items"]] == ["T001"]
+    # A page of one team: the company level on each page, the next team after the cursor.
+    first = (await api.call("hr:H001", "GET", f"{API}/goals/{year}?limit=1")).json()
+    assert [t["team_id"] for t in first["items"]] == ["R01"] and first["total"] == 2
+    assert first["company"] == body["company"]
+    cursor = first["next_cursor"]
+    second = await api.call("hr:H001", "GET", f"{API}/goals/{year}?limit=1&cursor={cursor}")
+    assert [t["team_id"] for t in second.json()["items"]] == ["T001"]
+    assert second.json()["next_cursor"] is None
     refused = await api.call("employee:E1", "GET", f"{API}/goals/{year}")
     assert refused.status_code == 403
     assert "your own targets are in your weekly view" in refused.json()["detail"]

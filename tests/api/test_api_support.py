@@ -172,11 +172,11 @@ async def test_a_request_from_raising_to_confirmation(staff: ApiStack) -> None:
 
     # Compliance: HR sees every team, the product team its own, a rep nothing.
     compliance = (await api.call("hr:H001", "GET", f"{API}/support/compliance")).json()
-    product = [w for w in compliance["weeks"] if w["team"] == "product"]
+    product = [w for w in compliance["items"] if w["team"] == "product"]
     assert [(w["count"], w["met"], w["breached"]) for w in product] == [(1, 1, 0)]
     assert product[0]["median_response_minutes"] is not None
     own = (await api.call("employee:PD01", "GET", f"{API}/support/compliance")).json()
-    assert {w["team"] for w in own["weeks"]} == {"product"}
+    assert {w["team"] for w in own["items"]} == {"product"}
     refused_c = await api.call("employee:PD01", "GET", f"{API}/support/compliance?team=finance")
     assert refused_c.status_code == 403
     assert (await api.call("employee:E1", "GET", f"{API}/support/compliance")).status_code == 403

@@ -15,6 +15,7 @@ import pytest
 
 from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
+from projections.paging import PageRequest
 from projections.policies import latest_document
 from tests.api.test_api_support import _process
 from tests.api.test_pages_support import other_language
@@ -179,8 +180,8 @@ async def test_a_rep_raises_on_a_phone_and_the_team_answers(
             if lang == "zh"
             else ["Raised", "Acknowledged", "Answered", "Confirmed"]
         )
-        mine = queries.mine(rep_principal)
-        assert rid in [r.request_id for r in mine.requests]
+        mine = queries.mine_paged(rep_principal, PageRequest())
+        assert rid in [r.request_id for r in mine.items]
     finally:
         await rep.context.close()
         await team.context.close()

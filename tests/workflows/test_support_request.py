@@ -29,6 +29,7 @@ from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from careerflow.store import Store, application_env
 from careerflow.workdays import is_working_day
+from projections.paging import PageRequest
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
@@ -224,8 +225,8 @@ async def test_sla_met_and_every_refusal_records_nothing(
         # The read models: the rep's requests, the team's queue, compliance.
         read_models.wait_caught_up(services.store.applications())
         later = start + timedelta(hours=2)
-        mine = services.support_queries.mine(rep("E1"), now=later)
-        (row,) = mine.requests
+        mine = services.support_queries.mine_paged(rep("E1"), PageRequest(), now=later)
+        (row,) = mine.items
         assert (row.status, row.clock.sla_met, row.clock.breached) == ("resolved", True, False)
         assert 10 <= row.clock.waited_minutes < 11 and row.clock.minutes_left is None
         assert [s.kind for s in services.support_queries.request(HR, "SR-MET-1").steps] == [
@@ -234,7 +235,12 @@ async def test_sla_met_and_every_refusal_records_nothing(
             "Answered",
             "Confirmed",
         ]
-        assert services.support_queries.queue(staff("PD03"), "product", now=later).waiting == 0
+        assert (
+            services.support_queries.queue_paged(
+                staff("PD03"), "product", PageRequest(), now=later
+            ).waiting
+            == 0
+        )
         compliance = services.support_queries.compliance(HR, now=later)
         (week,) = compliance.weeks
         assert (week.team, week.count, week.met, week.breached) == ("product", 1, 1, 0)
@@ -279,8 +285,10 @@ async def test_reminders_then_the_breach_and_its_escalation(
         # The queue shows it breached; the late acknowledgement misses the SLA.
         read_models.wait_caught_up(services.store.applications())
         now = start + timedelta(minutes=62)
-        board = services.support_queries.queue(staff("AS03"), "after_sales", now=now)
-        (row,) = board.requests
+        board = services.support_queries.queue_paged(
+            staff("AS03"), "after_sales", PageRequest(), now=now
+        )
+        (row,) = board.items
         assert (row.request_id, row.clock.breached, row.clock.reminders_sent) == (
             "SR-LATE-1",
             True,
@@ -353,8 +361,10 @@ async def test_product_answers_within_30_minutes_the_others_within_the_hour(
         await eventually(lambda: inbox(services, "FN01", "support.sla_reminder"))
         assert "Breached" not in names(services, "SR-FIN-1")
         read_models.wait_caught_up(services.store.applications())
-        mine = services.support_queries.mine(rep("E1"), now=start + timedelta(minutes=32))
-        clocks = {r.request_id: r.clock for r in mine.requests}
+        mine = services.support_queries.mine_paged(
+            rep("E1"), PageRequest(), now=start + timedelta(minutes=32)
+        )
+        clocks = {r.request_id: r.clock for r in mine.items}
         assert (clocks["SR-PROD-1"].breached, clocks["SR-FIN-1"].breached) == (True, False)
         assert clocks["SR-FIN-1"].minutes_left == pytest.approx(28, abs=0.2)
         assert clocks["SR-PROD-1"].waited_minutes == pytest.approx(32, abs=0.2)

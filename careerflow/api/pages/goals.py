@@ -16,16 +16,31 @@ from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart
+from projections.goal_queries import CascadeOverview
+from projections.paging import PageRequest
+
+PAGE = 25  # teams on a page
 
 
 @router.get("/hr/goals", response_class=HTMLResponse)
-def goals_page(request: Request, year: int | None = None, format: Format = "") -> Response:
+def goals_page(
+    request: Request, year: int | None = None, format: Format = "", cursor: str = ""
+) -> Response:
     caller = _caller(request)
     s = _services(request)
     lang = _lang(request)
     _ = _gettext(request)
     year = year or datetime.now(UTC).year
-    cascade = s.goal_queries.cascade(caller, year)
+    exporting = format in ("csv", "xlsx")
+    # The page shows a page of teams (prev/next); a download has every team.
+    cascade = (
+        s.goal_queries.cascade(caller, year)
+        if exporting
+        else s.goal_queries.cascade_paged(
+            caller, year, PageRequest(limit=PAGE, cursor=cursor or None)
+        )
+    )
+    teams = cascade.teams if isinstance(cascade, CascadeOverview) else cascade.items
     rows = [
         {
             "team": t.name,
@@ -35,7 +50,7 @@ def goals_page(request: Request, year: int | None = None, format: Format = "") -
             "individual_targets": t.individual_targets,
             "gap": t.gap,
         }
-        for t in cascade.teams
+        for t in teams
     ]
     if format in ("csv", "xlsx"):
         columns = [
@@ -49,15 +64,15 @@ def goals_page(request: Request, year: int | None = None, format: Format = "") -
         title = _("Goal cascade %(year)s") % {"year": year}
         return _download(request, format, f"goals-{year}", title, columns, rows)
     charts = {}
-    if cascade.teams:
+    if teams:
         charts["teams"] = _chart(
             lang,
-            [t.name for t in cascade.teams],
+            [t.name for t in teams],
             [
                 {"label": _("Team target"),
-                 "data": [round(t.team.annual_target) for t in cascade.teams]},
+                 "data": [round(t.team.annual_target) for t in teams]},
                 {"label": _("Members' targets"),
-                 "data": [round(t.individual_targets) for t in cascade.teams], "color": "#16a34a"},
+                 "data": [round(t.individual_targets) for t in teams], "color": "#16a34a"},
             ],
             horizontal=True,
             data_labels=True,  # team names
@@ -65,6 +80,13 @@ def goals_page(request: Request, year: int | None = None, format: Format = "") -
     return _render(
         request,
         "reports/goals.html",
-        {"cascade": cascade, "rows": rows, "year": year, "charts": charts},
+        {
+            "cascade": cascade,
+            "teams": teams,
+            "rows": rows,
+            "year": year,
+            "charts": charts,
+            "first": not cursor,
+        },
         caller,
     )

@@ -41,6 +41,7 @@ from careerflow.api.pages.views import _chart
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
 from projections.assessment_queries import RoundProgress
+from projections.paging import every
 
 GROUP_WORDS = {
     "self": N_("self"),
@@ -137,7 +138,7 @@ def _rounds_export(request: Request, caller: Principal, fmt: Literal["csv", "xls
             "rated": r.rated,
             "late": r.late,
         }
-        for r in s.assessment_queries.rounds(caller)
+        for r in every(lambda page: s.assessment_queries.rounds_paged(caller, page))
     )
     columns = [
         exports.Column("round_id", _("Round")),

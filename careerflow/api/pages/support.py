@@ -31,12 +31,14 @@ from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.support_process import require_raiser
+from projections.paging import PageRequest
 from projections.support_queries import SupportRequestView
 from words.messages import Message
 
 _COMMAND = re.compile(r"^[0-9a-fA-F-]{32,36}$")
 STEPS = ("confirm", "reopen", "acknowledge", "answer")
 DONE = ("raised", *STEPS)
+PAGE = 25  # requests on a page of a rep's requests or a team's queue
 
 
 def _support_process(services: Engine) -> SupportProcess | None:
@@ -69,17 +71,21 @@ def _done(value: str) -> str | None:
 
 # -- the rep's requests ----------------------------------------------------------------
 @router.get("/support", response_class=HTMLResponse)
-def my_requests(request: Request, done: str = "") -> Response:
+def my_requests(request: Request, done: str = "", cursor: str = "") -> Response:
     caller = _caller(request)
     s = _services(request)
     teams = _my_teams(s, caller)
     if caller.role == AccessRole.manager and not teams:
         return RedirectResponse("/team/support", status_code=303)
-    mine = s.support_queries.mine(caller) if caller.role == AccessRole.employee else None
+    mine = (
+        s.support_queries.mine_paged(caller, PageRequest(limit=PAGE, cursor=cursor or None))
+        if caller.role == AccessRole.employee
+        else None
+    )
     return _render(
         request,
         "support/mine.html",
-        {"mine": mine, "teams": teams, "done": _done(done)},
+        {"mine": mine, "teams": teams, "done": _done(done), "first": not cursor},
         caller,
     )
 
@@ -155,10 +161,11 @@ async def raise_request(
 
 # -- a team's queue and the manager's view (before /support/{id}) -----------------------
 @router.get("/support/queue/{team}", response_class=HTMLResponse)
-def team_queue(request: Request, team: str) -> Response:
+def team_queue(request: Request, team: str, cursor: str = "") -> Response:
     caller = _caller(request)
-    queue = _services(request).support_queries.queue(caller, team)
-    return _render(request, "support/queue.html", {"queue": queue}, caller)
+    page = PageRequest(limit=PAGE, cursor=cursor or None)
+    queue = _services(request).support_queries.queue_paged(caller, team, page)
+    return _render(request, "support/queue.html", {"queue": queue, "first": not cursor}, caller)
 
 
 @router.get("/team/support", response_class=HTMLResponse)

@@ -24,10 +24,10 @@ from careerflow.services.assessment_process import (
 )
 from projections.assessment_queries import (
     GapReport,
-    MyTasks,
+    MyTasksPage,
     ProfilesPage,
     ProfileView,
-    RoundProgress,
+    RoundProgressPage,
     RoundSummary,
     TeamProfiles,
 )
@@ -120,12 +120,16 @@ async def start_round(body: RoundBody, caller: Caller, ctx: Context) -> RoundSta
 
 
 @router.get(
-    "/rounds/{round_id}/progress", response_model=RoundProgress, summary="A round's progress"
+    "/rounds/{round_id}/progress",
+    response_model=RoundProgressPage,
+    summary="A round's progress, a page of people at a time",
+    responses=PAGED,
 )
-def progress(round_id: RoundId, caller: Caller, ctx: Context) -> RoundProgress:
-    """Who has rated: by name for named groups (self, manager), counts only for
-    anonymous groups. HR and auditors."""
-    return ctx.services.assessment_queries.progress(caller, round_id)
+def progress(round_id: RoundId, caller: Caller, ctx: Context, page: Paging) -> RoundProgressPage:
+    """Who has rated, a page of people at a time (by id): by name for named groups
+    (self, manager), counts only for anonymous groups. The round's summary and its
+    totals per group (over every person) come with each page. HR and auditors."""
+    return ctx.services.assessment_queries.progress_paged(caller, round_id, page)
 
 
 @router.get("/rounds/{round_id}/gaps", response_model=GapReport, summary="A round's gaps")
@@ -137,10 +141,16 @@ def gaps(round_id: RoundId, caller: Caller, ctx: Context) -> GapReport:
 
 
 # -- raters ------------------------------------------------------------------------------
-@router.get("/tasks", response_model=MyTasks, summary="My rating tasks")
-def my_tasks(caller: Caller, ctx: Context) -> MyTasks:
-    """The ratings the caller is asked to give, and which are done."""
-    return ctx.services.assessment_queries.my_tasks(caller)
+@router.get(
+    "/tasks",
+    response_model=MyTasksPage,
+    summary="My rating tasks, a page at a time",
+    responses=PAGED,
+)
+def my_tasks(caller: Caller, ctx: Context, page: Paging) -> MyTasksPage:
+    """The ratings the caller is asked to give, and which are done, latest deadline
+    first; `open` counts every task still to rate in a round still open."""
+    return ctx.services.assessment_queries.tasks_paged(caller, page)
 
 
 @router.post(

@@ -206,13 +206,11 @@ class PipelineApplication(BaseModel):
     age_working_days: float = Field(description="Working days in the current stage.")
 
 
-class PipelineStage(BaseModel):
-    count: int
-    applications: list[PipelineApplication]
+class Pipeline(Page[PipelineApplication]):
+    """A page of the open applications (longest in their stage first), beside the count
+    of open applications per stage (all of them: what the dashboard's chart draws)."""
 
-
-class Pipeline(BaseModel):
-    stages: dict[str, PipelineStage] = Field(description="Open applications by stage.")
+    stages: dict[str, int] = Field(description="Open applications per stage (all pages).")
     target_working_days: float
 
 
@@ -225,8 +223,10 @@ class CycleTime(BaseModel):
     working_days: float
 
 
-class CycleTimes(BaseModel):
-    applications: list[CycleTime]
+class CycleTimes(Page[CycleTime]):
+    """A page of the decided applications (in the order decided), beside the median of
+    all of them against the target."""
+
     median_working_days: float | None
     target_working_days: float
     within_target: bool | None = Field(description="The median is within the target.")
@@ -416,25 +416,38 @@ def get_application(
     return ApplicationDetail.model_validate(row)
 
 
-@router.get("/pipeline", response_model=Pipeline, summary="Open applications by stage and age")
+@router.get(
+    "/pipeline",
+    response_model=Pipeline,
+    summary="Open applications by stage and age, a page at a time",
+    responses=PAGED,
+)
 def pipeline(
     caller: Caller,
     ctx: Context,
+    page: Paging,
+    stage: Annotated[Stage | None, Query(description="Only applications at this stage.")] = None,
 ) -> Pipeline:
-    """HR's pipeline: open applications by stage, each with its age in working days."""
-    return Pipeline.model_validate(ctx.services.promotion_queries.pipeline(caller))
+    """HR's pipeline: a page of open applications, longest in their stage first, each
+    with its age in working days; the count per stage (of all of them) on every page."""
+    found = ctx.services.promotion_queries.pipeline_paged(
+        caller, page, stage.value if stage else None
+    )
+    return Pipeline.model_validate(found.model_dump())
 
 
 @router.get(
-    "/cycle-times", response_model=CycleTimes, summary="Cycle times against the working-day target"
+    "/cycle-times",
+    response_model=CycleTimes,
+    summary="Cycle times against the working-day target, a page at a time",
+    responses=PAGED,
 )
-def cycle_times(
-    caller: Caller,
-    ctx: Context,
-) -> CycleTimes:
-    """Working days from application to decision, and the median against the
-    5-working-day target."""
-    return CycleTimes.model_validate(ctx.services.promotion_queries.cycle_times(caller))
+def cycle_times(caller: Caller, ctx: Context, page: Paging) -> CycleTimes:
+    """A page of the decided applications (in the order decided) with their working
+    days from application to decision; the median of all of them against the
+    5-working-day target on every page."""
+    found = ctx.services.promotion_queries.cycle_times_paged(caller, page)
+    return CycleTimes.model_validate(found.model_dump())
 
 
 @router.get(

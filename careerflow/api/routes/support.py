@@ -20,7 +20,7 @@ from careerflow.api.paging import PAGED, Paging
 from careerflow.principal import Principal
 from careerflow.services.support_process import SupportProcessService, require_acting_role
 from projections.support_queries import (
-    Compliance,
+    CompliancePage,
     MyRequestsPage,
     SupportRequestView,
     TeamQueuePage,
@@ -201,16 +201,23 @@ def team_queue(team: Team, caller: Caller, ctx: Context, page: Paging) -> TeamQu
     return ctx.services.support_queries.queue_paged(caller, team, page)
 
 
-@router.get("/compliance", response_model=Compliance, summary="SLA compliance")
+@router.get(
+    "/compliance",
+    response_model=CompliancePage,
+    summary="SLA compliance, a page of weeks at a time",
+    responses=PAGED,
+)
 def compliance(
     caller: Caller,
     ctx: Context,
+    page: Paging,
     since: WeekQuery = None,
     until: WeekQuery = None,
     team: Annotated[str | None, Query(description="Only this team")] = None,
-) -> Compliance:
-    """Per team and week: requests raised, SLA met, breached, pending and the median
-    response in minutes; with totals per team.
+) -> CompliancePage:
+    """Per team and week (by week, then team), a page of rows at a time: requests
+    raised, SLA met, breached, pending and the median response in minutes; with the
+    totals per team over the whole range on every page.
 
     HR and auditors see every team; a team's lead and members their own."""
-    return ctx.services.support_queries.compliance(caller, since, until, team)
+    return ctx.services.support_queries.compliance_paged(caller, page, since, until, team)
