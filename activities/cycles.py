@@ -87,6 +87,8 @@ MONTH_CLOSE = "MonthClose"
 class StartCycle(BaseModel):
     employee_id: str
     week: str
+    # The week as the launcher's batch opened it (None: the workflow opens it itself).
+    opened: CycleInfo | None = None
 
 
 def cycle_workflow_id(employee_id: str, week: str) -> str:
@@ -102,6 +104,10 @@ def month_close_workflow_id(employee_id: str, month: str) -> str:
     return f"month-close-{employee_id}-{month}"
 
 
+# Workflow starts in flight at once in a batch.
+STARTS_AT_ONCE = 50
+
+
 class CycleActivities:
     def __init__(self, cycles: Cycles, client: Client, task_queue: str) -> None:
         # The commands are the Cycles application's (careerflow.applications.cycles), its
@@ -115,14 +121,31 @@ class CycleActivities:
         """Starts one workflow per rep, independent of the launcher (no parent to outlive).
         Idempotent: the workflow id is the rep's period, and an id already used (running
         or finished) is left alone, so a retried batch or a re-run launch starts nothing twice.
+        A week's batch first opens every rep's week in one save (`Cycles.open_weeks`: a
+        week open already is answered as it is) and hands each workflow its week.
         """
+
+        opened: dict[str, CycleInfo] = {}
+        if request.kind == "week":
+            # Every rep's week opened first, with one save for the batch; each workflow
+            # gets its week in its input and does not open it again.
+            opened = await asyncio.to_thread(
+                self.commands.open_weeks,
+                request.employee_ids,
+                request.period,
+                lambda employee_id: cycle_workflow_id(employee_id, request.period),
+            )
 
         async def start(employee_id: str) -> bool:
             try:
                 if request.kind == "week":
                     await self.client.start_workflow(
                         WEEKLY_CYCLE,
-                        StartCycle(employee_id=employee_id, week=request.period),
+                        StartCycle(
+                            employee_id=employee_id,
+                            week=request.period,
+                            opened=opened.get(employee_id),
+                        ),
                         id=cycle_workflow_id(employee_id, request.period),
                         task_queue=self.task_queue,
                         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -141,8 +164,8 @@ class CycleActivities:
 
         # Bounded concurrency: a batch is a few hundred starts.
         results: list[bool] = []
-        for offset in range(0, len(request.employee_ids), 50):
-            chunk = request.employee_ids[offset : offset + 50]
+        for offset in range(0, len(request.employee_ids), STARTS_AT_ONCE):
+            chunk = request.employee_ids[offset : offset + STARTS_AT_ONCE]
             results += await asyncio.gather(*(start(e) for e in chunk))
             activity.heartbeat(offset)
         started = sum(results)

@@ -38,7 +38,12 @@ with workflow.unsafe.imports_passed_through():
     from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import refuse, refused
-    from workflows.steps import run
+    from workflows.steps import run, run_local
+
+# Patch ids: each names a change made while weeks were running.
+# The week opened by the launcher's batch and handed over in the input, or else opened by
+# a local activity (before: a regular activity in every week's workflow).
+PATCH_OPENED_BY_BATCH = "cycle-opened-by-batch"
 
 
 class PlanRequest(BaseModel):
@@ -71,7 +76,8 @@ class WeeklyCycleWorkflow:
     @workflow.init
     def __init__(self, start: StartCycle) -> None:
         self.start = start
-        self.info: CycleInfo | None = None
+        # Handed over when the launcher's batch opened the week (PATCH_OPENED_BY_BATCH).
+        self.info: CycleInfo | None = start.opened
         self.commands = 0
 
     @workflow.run
@@ -79,7 +85,14 @@ class WeeklyCycleWorkflow:
         ref = CycleRef(
             employee_id=start.employee_id, week=start.week, workflow_id=workflow.info().workflow_id
         )
-        self.info = await run(CycleActivities.open, ref)
+        if workflow.patched(PATCH_OPENED_BY_BATCH):
+            # Opened by the launcher's batch (one save for many reps), else here as a
+            # local activity: a short idempotent command (an open week is answered as is).
+            if start.opened is None:
+                self.info = await run_local(CycleActivities.open, ref)
+        else:  # histories from before the patch opened in a regular activity
+            self.info = await run(CycleActivities.open, ref)
+        assert self.info is not None
         info = self.info
         base = f"cycle/{info.cycle_id}"
         ref_out = {"type": "cycle", "id": info.cycle_id}

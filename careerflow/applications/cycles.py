@@ -5,14 +5,14 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
-from datetime import date, datetime, timedelta
-from typing import TYPE_CHECKING
+from datetime import datetime
+from typing import TYPE_CHECKING, NamedTuple
 
 from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.calendar_periods import PeriodKind, month_of, period_kind, shift_month
 from aggregates.cycle_launch import CycleLaunch, launch_uuid
 from aggregates.cycle_settings import WeeklyCycleSettings
-from aggregates.documents import Measurement, MetricCatalog
+from aggregates.documents import MetricCatalog
 from aggregates.employee import Employee
 from aggregates.goals import GoalCascade, Targets, derive_targets, weeks_of_month
 from aggregates.incentives import (
@@ -29,8 +29,9 @@ from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.not_found import month_not_closed, no_weekly_cycle
 from aggregates.periods import SUMMED_UNITS, period_value
+from aggregates.process import PromotionProcess
 from aggregates.training_rules import TrainingRules, check_rules
-from aggregates.weekly_cycle import Deadlines, ReportLine, WeeklyCycle, cycle_key, cycle_uuid
+from aggregates.weekly_cycle import Deadlines, WeeklyCycle, cycle_key, cycle_uuid
 from aggregates.weekly_cycle_rules import (
     CycleInfo,
     MonthOutcome,
@@ -41,7 +42,12 @@ from aggregates.weekly_cycle_rules import (
     next_plan_refusal,
     plan_refusal,
     plan_submitter_refusal,
-    report_line_text,
+)
+from careerflow.applications.cycle_values import (
+    month_outcome,
+    month_targets_for,
+    previous_week,
+    report_line,
 )
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import Principal, workflow_step
@@ -51,6 +57,16 @@ from words.messages import Message
 
 if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
+
+
+class WeekDocuments(NamedTuple):
+    """The documents a week opens with, read once per command (or per batch)."""
+
+    settings: WeeklyCycleSettings
+    settings_version: int | None
+    targets: tuple[GoalCascade, int, MetricCatalog]
+    company: PromotionProcess
+
 
 ActiveInRoles = Callable[[list[str], str, int], list[str]]
 """(roles, after, limit) -> the next `limit` active employee ids in those roles, by id."""
@@ -162,9 +178,19 @@ class Cycles(PydanticApplication):
         return self.find(launch_uuid(kind, period)) is not None
 
     # -- targets ---------------------------------------------------------------------
-    def targets(self, employee_id: str, team_id: str, role: Role, period: str) -> Targets:
-        cascade, version = self.policies.in_force(GoalCascade)
-        catalog = self.catalog()
+    def targets(
+        self,
+        employee_id: str,
+        team_id: str,
+        role: Role,
+        period: str,
+        documents: tuple[GoalCascade, int, MetricCatalog] | None = None,
+    ) -> Targets:
+        """`documents`: the goal cascade (with its version) and the metric catalog in
+        force, when the caller read them already (a batch reads them once)."""
+        if documents is None:
+            documents = (*self.policies.in_force(GoalCascade), self.catalog())
+        cascade, version, catalog = documents
         ledger = self.ledger(employee_id)
         measurements = ledger.measurements() if ledger else []
         months = sorted({month_of(m.period) for m in measurements if m.metric == "sales_amount"})
@@ -215,6 +241,52 @@ class Cycles(PydanticApplication):
         existing: WeeklyCycle | None = self.find(cycle_uuid(employee_id, week))
         if existing is not None:
             return self.info(existing)
+        settings, _ = self.settings()
+        cycle = self._new_week(employee_id, week, workflow_id, self._week_documents())
+        self.save(cycle)
+        return self.info(cycle, settings)
+
+    def open_weeks(
+        self, employee_ids: list[str], week: str, workflow_id: Callable[[str], str]
+    ) -> dict[str, CycleInfo]:
+        """Opens many reps' weeks with ONE save (one transaction, one table lock), the
+        documents read once: the launcher's batch. A week open already is answered as it
+        is; a rep whose week cannot open (left, unknown) is left out, and their workflow's
+        own open step says why. Idempotent: a second run saves nothing new; two runs at
+        once conflict on a stream version, and the loser's retry finds them open."""
+        if period_kind(week) != "week":
+            raise DomainError(
+                "a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}", week=week
+            )
+        settings, _ = self.settings()
+        documents = self._week_documents()
+        opened: dict[str, CycleInfo] = {}
+        new: list[WeeklyCycle] = []
+        for employee_id in employee_ids:
+            existing: WeeklyCycle | None = self.find(cycle_uuid(employee_id, week))
+            if existing is not None:
+                opened[employee_id] = self.info(existing, settings)
+                continue
+            try:
+                cycle = self._new_week(employee_id, week, workflow_id(employee_id), documents)
+            except DomainError:
+                continue
+            new.append(cycle)
+            opened[employee_id] = self.info(cycle, settings)
+        if new:
+            self.save(*new)
+        return opened
+
+    def _week_documents(self) -> WeekDocuments:
+        settings, version = self.settings()
+        cascade, cascade_version = self.policies.in_force(GoalCascade)
+        company, _ = self.policies.promotion_process()
+        return WeekDocuments(settings, version, (cascade, cascade_version, self.catalog()), company)
+
+    def _new_week(
+        self, employee_id: str, week: str, workflow_id: str, documents: WeekDocuments
+    ) -> WeeklyCycle:
+        """A rep's week, opened and not yet saved (DomainError when it cannot open)."""
         if period_kind(week) != "week":
             raise DomainError(
                 "a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}", week=week
@@ -222,11 +294,13 @@ class Cycles(PydanticApplication):
         employee = self.employee(employee_id)
         if not employee.active:
             raise DomainError("{employee_id} has left; no weekly cycle", employee_id=employee_id)
-        settings, version = self.settings()
-        targets = self.targets(employee_id, employee.team_id, Role(employee.role), week)
+        settings = documents.settings
+        targets = self.targets(
+            employee_id, employee.team_id, Role(employee.role), week, documents.targets
+        )
         previous: WeeklyCycle | None = self.find(cycle_uuid(employee_id, previous_week(week)))
         agreed = previous.next_plan if previous is not None else None
-        company, _ = self.policies.promotion_process()
+        company = documents.company
         plan_reminder, plan_deadline = settings.plan_moments(
             week, lambda day: is_working_day(day, company)
         )
@@ -238,19 +312,17 @@ class Cycles(PydanticApplication):
             feedback_deadline=settings.at(week, settings.feedback_deadline),
         )
         with self._context(None, workflow_id, "open"):
-            cycle = WeeklyCycle(
+            return WeeklyCycle(
                 employee_id=employee_id,
                 week=week,
                 manager_id=employee.manager_id,
                 team_id=employee.team_id,
                 targets=targets,
-                settings_version=version,
+                settings_version=documents.settings_version,
                 deadlines=deadlines,
                 workflow_id=workflow_id,
                 agreed_plan=agreed,
             )
-        self.save(cycle)
-        return self.info(cycle, settings)
 
     def check_plan(
         self, cycle: WeeklyCycle, principal: Principal, items: dict[str, float], now: datetime
@@ -493,64 +565,3 @@ class Cycles(PydanticApplication):
         principal: Principal | None, workflow_id: str, step: str, reason: str | None = None
     ) -> AbstractContextManager[EventMeta]:
         return workflow_step(principal, workflow_id, step, reason)
-
-
-def month_targets_for(targets: Targets, weeks: int) -> dict[str, float]:
-    """A month's targets per training-rule metric (see training_rules.TARGETED_METRICS)."""
-    return {
-        "sales_amount": targets.monthly_sales_target,
-        "customer_visits": targets.weekly["customer_visits"] * weeks,
-        "new_customers": targets.monthly_new_customers(weeks),
-        "retention_rate": targets.retention_target_percent,
-    }
-
-
-def previous_week(week: str) -> str:
-    monday = date.fromisocalendar(int(week[:4]), int(week[6:]), 1) - timedelta(days=7)
-    iso = monday.isocalendar()
-    return f"{iso.year}-W{iso.week:02d}"
-
-
-def report_line(
-    catalog: MetricCatalog,
-    item: str,
-    planned: float,
-    measurements: list[Measurement],
-    week: str,
-    summed: bool,
-) -> ReportLine:
-    actual = period_value(measurements, item, week, summed) or 0.0
-    definition = catalog.metrics.get(item)
-    label = definition.label if definition else {"en": item, "zh": item}
-    higher = definition is None or definition.direction == "higher"
-    met = actual >= planned if higher else actual <= planned
-    return ReportLine(
-        item=item,
-        label=label,
-        planned=planned,
-        actual=actual,
-        met=met,
-        text=in_every_language(report_line_text(dict(label), actual, planned, met)),
-    )
-
-
-def month_outcome(closed: MonthClose) -> MonthOutcome:
-    assert closed.bonus is not None and closed.commission is not None
-    return MonthOutcome(
-        employee_id=closed.employee_id,
-        manager_id=closed.manager_id,
-        month=closed.month,
-        bonus=closed.bonus.amount,
-        commission=closed.commission.amount,
-        currency=closed.bonus.currency,
-        recommendations=[
-            {
-                "rule_id": r.rule_id,
-                "course": r.course,
-                "alert_manager": "yes" if r.alert_manager else "",
-                "reason_en": r.reason["en"],
-                "reason_zh": r.reason["zh"],
-            }
-            for r in closed.recommendations
-        ],
-    )
