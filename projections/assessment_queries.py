@@ -133,7 +133,7 @@ class MyTasks(BaseModel):
 
 
 class MyTasksPage(Page[MyTask]):
-    """A page of the caller's rating tasks (latest deadline first); `open` counts every
+    """A page of the caller's rating tasks (soonest deadline first); `open` counts every
     task not yet rated in a round still open."""
 
     person_id: str
@@ -363,8 +363,8 @@ class AssessmentQueries:
         return MyTasks(person_id=principal.person_id, open=first.open, tasks=tasks)
 
     def tasks_paged(self, principal: Principal, page: PageRequest) -> MyTasksPage:
-        """A page of the ratings the caller is asked to give, latest deadline first (then
-        round and person, descending), paged in SQL; `open` counts all of them."""
+        """A page of the ratings the caller is asked to give, soonest deadline first (then
+        round and person), paged in SQL; `open` counts all of them."""
         principal.require(
             AccessRole.employee,
             AccessRole.manager,
@@ -397,7 +397,6 @@ class AssessmentQueries:
                 ),
                 limit=page.limit,
                 cursor=page.cursor,
-                descending=True,
             )
         return MyTasksPage(
             items=[MyTask.model_validate(r) for r in rows],

@@ -322,9 +322,9 @@ async def test_every_role_on_a_desktop(
         if lang == "en":  # (in Chinese, E2's and E3's names are also everyday words)
             assert NAMES["E2"] not in body and NAMES["E3"] not in body
         drawn = await charts_drawn(page)
-        # plan vs actual, indicators, the metric trend (percentages, counts, scores out of
-        # 10: a chart each), the score distribution
-        assert len(drawn) == 6 and all(drawn), drawn
+        # the potential score's weighted parts, plan vs actual, indicators, the metric
+        # trend (percentages, counts, scores out of 10: a chart each), the distribution
+        assert len(drawn) == 7 and all(drawn), drawn
         assert await forms(page) == ["/logout", "/employee/language"]  # the plan was defaulted
         await employee.fits("employee")
         await employee.screenshot("employee")

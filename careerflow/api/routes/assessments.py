@@ -148,7 +148,7 @@ def gaps(round_id: RoundId, caller: Caller, ctx: Context) -> GapReport:
     responses=PAGED,
 )
 def my_tasks(caller: Caller, ctx: Context, page: Paging) -> MyTasksPage:
-    """The ratings the caller is asked to give, and which are done, latest deadline
+    """The ratings the caller is asked to give, and which are done, soonest deadline
     first; `open` counts every task still to rate in a round still open."""
     return ctx.services.assessment_queries.tasks_paged(caller, page)
 
