@@ -183,7 +183,11 @@ class PeopleQueries:
             where.append("r.eligible IS FALSE")
         elif readiness == "none":
             where.append("(r.employee_id IS NULL OR r.eligible IS NULL)")
-        after: list[Any] = decode_cursor(cursor, 3) if cursor else []
+        # The cursor names its list, so another list's cursor of the same shape is refused.
+        named: list[Any] = decode_cursor(cursor, 4) if cursor else []
+        if named and named[0] != "directory":
+            raise bad_cursor()
+        after = named[1:]
         if after and not (
             isinstance(after[0], str) and isinstance(after[1], str) and isinstance(after[2], int)
         ):
@@ -219,7 +223,7 @@ class PeopleQueries:
         offset = int(after[2]) if after else 0
         items = [Person(**dict(r), in_pool=r["employee_id"] in in_pool) for r in rows]
         next_cursor = (
-            encode_cursor([items[-1].name, items[-1].employee_id, offset + len(items)])
+            encode_cursor(["directory", items[-1].name, items[-1].employee_id, offset + len(items)])
             if more and items
             else None
         )

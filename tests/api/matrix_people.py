@@ -83,6 +83,13 @@ CASES = [
     ),
     Case("GET", "/employees/E2/readiness", "/employees/{employee_id}/readiness", SEES_E2, 404),
     Case("GET", "/employees/NOPE/readiness", "/employees/{employee_id}/readiness", {}, 404),
+    # The directory: managers see their reports, HR and auditors everyone.
+    Case(
+        "GET",
+        "/employees",
+        "/employees",
+        {**NO_TEAMS, "manager:S001": OK, "manager:M001": OK, "hr:H001": OK, "auditor:A001": OK},
+    ),
     Case(
         "GET",
         "/teams/T001/members",

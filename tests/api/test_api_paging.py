@@ -42,6 +42,7 @@ LISTS = [
     ("employee:E1", "/support/requests/mine"),
     ("hr:H001", "/support/teams/product/queue"),
     ("hr:H001", "/teams/T001/members"),
+    ("hr:H001", "/employees"),
 ]
 
 
@@ -168,6 +169,20 @@ async def test_policies_team_members_and_measurements_page(api: ApiStack) -> Non
     assert seniors == ["E1", "E2"]
     assert await check_walk(api, "hr:H001", "/teams/T001/members?q=s00") == ["S001"]
     refused(await api.call("hr:H001", "GET", f"{API}/teams/T001/members?role=king"), "role")
+
+    # The people directory: by name then id, the same rows as the /people page.
+    everyone = await check_walk(api, "hr:H001", "/employees")
+    by_query = api.services.people_queries.directory(DEMO_HR, limit=200).items
+    assert everyone == [p.employee_id for p in by_query] and "E1" in everyone
+    team = await check_walk(api, "manager:S001", "/employees?team=T001")
+    assert set(team) == {"E1", "E2", "E3"}  # their reports, not themselves
+    assert await check_walk(api, "auditor:A001", "/employees?q=s00") == ["S001"]
+    seniors = await check_walk(api, "hr:H001", "/employees?role=senior_sales_rep")
+    assert set(seniors) == {"E1", "E2"}
+    assert await check_walk(api, "hr:H001", "/employees?readiness=pool&q=nobody") == []
+    refused(await api.call("hr:H001", "GET", f"{API}/employees?readiness=soon"), "readiness")
+    employee = await api.call("employee:E1", "GET", f"{API}/employees")
+    assert employee.status_code == 403, employee.text
 
     month = shift_month(f"{datetime.now(UTC):%Y-%m}", -1)
     ingest(api.services, year_of_metrics("E1", month, {}, mentored=2))

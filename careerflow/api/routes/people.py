@@ -25,6 +25,7 @@ from careerflow.applications.people import ImportResult, LanguageSetting, OrgImp
 from careerflow.principal import AccessRole, Principal
 from projections import people as people_view
 from projections.paging import Page
+from projections.people_queries import Person
 from projections.visibility import EVERYONE, reports_of
 from words.catalogue import in_every_language, said_in
 from words.messages import Message
@@ -98,6 +99,54 @@ class TeamMembers(Page[TeamMember]):
     name: str
     manager_id: str | None
     parent_team_id: str | None
+
+
+class Directory(Page[Person]):
+    """A page of the people directory: active people by name (then id)."""
+
+    offset: int = Field(description="How many rows come before this page (for 51-100 of N).")
+
+
+ReadinessFilter = Literal["eligible", "not_eligible", "pool", "none"]
+
+
+@router.get(
+    "/employees",
+    response_model=Directory,
+    summary="The people directory, a page at a time",
+    responses=PAGED,
+)
+def directory(
+    caller: Caller,
+    ctx: Context,
+    page: Paging,
+    q: Annotated[str, Query(max_length=100, description="A search on the name or id.")] = "",
+    team: Annotated[str, Query(max_length=100, description="Only this team's members.")] = "",
+    role: Annotated[Role | None, Query(description="Only people in this role.")] = None,
+    region: Annotated[
+        str, Query(max_length=100, description="Only people in this region (a top team).")
+    ] = "",
+    readiness: Annotated[
+        ReadinessFilter | None,
+        Query(
+            description="eligible (ready for the next role), not_eligible, pool (in the "
+            "candidate pool) or none (no readiness yet)."
+        ),
+    ] = None,
+) -> Directory:
+    """Active people matching the filters, as the /people page lists them: managers see
+    their reports (transitively), HR and auditors everyone; employees are refused."""
+    found = ctx.services.people_queries.directory(
+        caller,
+        q=q,
+        team=team,
+        role=role.value if role else "",
+        region=region,
+        readiness=readiness or "",
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return Directory.model_validate(found.model_dump())
 
 
 @router.get("/employees/{employee_id}", response_model=EmployeeOut, responses=NOT_FOUND)
