@@ -12,6 +12,7 @@ from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.weekly_cycle_rules import ReportLine
 from careerflow.principal import AccessRole, Principal
 from projections.cycle_reads import CycleReads, FeedbackStatus, Ledger, checked_period, live_lines
+from projections.paging import Page, PageRequest, sorted_page
 from projections.visibility import require_visible
 from words.messages import Message
 
@@ -86,6 +87,21 @@ class CompletionRates(BaseModel):
     overall: Completion
 
 
+class TeamBoardPage(Page[BoardRow]):
+    """A page of a team's board (by employee id), beside the totals of the whole team."""
+
+    manager_id: str
+    week: str
+    totals: BoardTotals
+
+
+class CompletionPage(Page[TeamCompletion]):
+    """A page of the completion rates per team (by team id), beside the overall rates."""
+
+    week: str
+    overall: Completion
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -148,6 +164,29 @@ class TeamBoardQueries(CycleReads):
         rows.sort(key=lambda r: r.employee_id)
         return TeamBoard(manager_id=manager_id, week=week, rows=rows, totals=_totals(rows))
 
+    def team_board_page(
+        self, principal: Principal, manager_id: str, week: str, page: PageRequest
+    ) -> TeamBoardPage:
+        """A page of `team_board`'s rows (the API's list); the totals count the team."""
+        board = self.team_board(principal, manager_id, week)
+        rows, total, _, next_cursor = sorted_page(
+            board.rows,
+            name="team-board",
+            key=lambda r: (r.employee_id,),
+            kinds=("text",),
+            limit=page.limit,
+            cursor=page.cursor,
+        )
+        return TeamBoardPage(
+            items=rows,
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            manager_id=board.manager_id,
+            week=board.week,
+            totals=board.totals,
+        )
+
     @staticmethod
     def _board_row(ledger: Ledger, c: Any) -> BoardRow:
         plan: dict[str, float] | None = c["plan"]
@@ -205,6 +244,26 @@ class TeamBoardQueries(CycleReads):
         ]
         overall = {k: sum(getattr(t, k) for t in teams) for k in _COUNTS}
         return CompletionRates(week=week, teams=teams, overall=Completion(**_completion(overall)))
+
+    def completion_page(self, principal: Principal, week: str, page: PageRequest) -> CompletionPage:
+        """A page of `completion_rates`' teams (the API's list); `overall` counts them all."""
+        rates = self.completion_rates(principal, week)
+        teams, total, _, next_cursor = sorted_page(
+            rates.teams,
+            name="completion",
+            key=lambda t: (t.team_id,),
+            kinds=("text",),
+            limit=page.limit,
+            cursor=page.cursor,
+        )
+        return CompletionPage(
+            items=teams,
+            total=total,
+            limit=page.limit,
+            next_cursor=next_cursor,
+            week=rates.week,
+            overall=rates.overall,
+        )
 
 
 _COUNTS = (

@@ -26,12 +26,12 @@ SEES_E1: dict[str, Outcome] = {who: "ok" for who in (*PAY_SEEN, "auditor:A001")}
 
 def _board_of_s001(who: str, body: Any) -> None:
     assert body["manager_id"] == "S001" and body["week"] == WEEK
-    assert [r["employee_id"] for r in body["rows"]] == ["E1", "E2", "E3"]
-    assert not any(r["has_cycle"] for r in body["rows"])
+    assert [r["employee_id"] for r in body["items"]] == ["E1", "E2", "E3"]
+    assert not any(r["has_cycle"] for r in body["items"]) and body["totals"]["reps"] == 3
 
 
 def _no_completion(who: str, body: Any) -> None:
-    assert body["week"] == WEEK and body["teams"] == []
+    assert body["week"] == WEEK and body["items"] == [] and body["total"] == 0
     assert body["overall"]["cycles"] == 0
 
 

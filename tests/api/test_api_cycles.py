@@ -243,7 +243,7 @@ async def test_a_week_through_the_api(api: ApiStack, periods: Periods) -> None:
     # The manager's board: E1 planned, E2 and E3 not yet.
     board = await api.call("manager:S001", "GET", f"{API}/cycles/weeks/{week}/teams/S001")
     assert board.status_code == 200, board.text
-    rows = {r["employee_id"]: r for r in board.json()["rows"]}
+    rows = {r["employee_id"]: r for r in board.json()["items"]}
     assert sorted(rows) == ["E1", "E2", "E3"]
     assert (rows["E1"]["planned"], rows["E1"]["plan_source"]) == (True, "submitted")
     assert (rows["E1"]["met"], rows["E1"]["total"]) == (0, 3)
@@ -263,7 +263,8 @@ async def test_a_week_through_the_api(api: ApiStack, periods: Periods) -> None:
     overall = rates.json()["overall"]
     assert (overall["cycles"], overall["plans_submitted"], overall["plans_missing"]) == (3, 1, 2)
     assert overall["feedback_pending"] == 3 and overall["submitted_share"] == 0.3333
-    assert [t["team_id"] for t in rates.json()["teams"]] == ["T001"]
+    assert [t["team_id"] for t in rates.json()["items"]] == ["T001"]
+    assert rates.json()["total"] == 1 and rates.json()["next_cursor"] is None
     refused = await api.call("employee:E1", "GET", f"{API}/cycles/weeks/{week}/completion")
     assert refused.status_code == 403
     assert "employee E1 may not see cycle completion rates" in refused.json()["detail"]

@@ -24,6 +24,8 @@ from tests.workflows.promotion_support import ingest, year_of_metrics
 
 API = "/api/v1"
 T = TypeVar("T")
+_year, _week, _ = date.today().isocalendar()
+WEEK = f"{_year}-W{_week:02d}"
 
 # Every paged list, as a caller who may read it (data or not): bad cursors and limits.
 LISTS = [
@@ -43,6 +45,8 @@ LISTS = [
     ("hr:H001", "/support/teams/product/queue"),
     ("hr:H001", "/teams/T001/members"),
     ("hr:H001", "/employees"),
+    ("manager:S001", f"/cycles/weeks/{WEEK}/teams/S001"),
+    ("hr:H001", f"/cycles/weeks/{WEEK}/completion"),
 ]
 
 
@@ -183,6 +187,12 @@ async def test_policies_team_members_and_measurements_page(api: ApiStack) -> Non
     refused(await api.call("hr:H001", "GET", f"{API}/employees?readiness=soon"), "readiness")
     employee = await api.call("employee:E1", "GET", f"{API}/employees")
     assert employee.status_code == 403, employee.text
+
+    # A team's weekly board: a page of reps, the totals of the whole team on each page.
+    board = await check_walk(api, "manager:S001", f"/cycles/weeks/{WEEK}/teams/S001")
+    assert board == ["E1", "E2", "E3"]
+    one = await api.call("hr:H001", "GET", f"{API}/cycles/weeks/{WEEK}/teams/S001?limit=1")
+    assert one.json()["totals"]["reps"] == 3 and len(one.json()["items"]) == 1
 
     month = shift_month(f"{datetime.now(UTC):%Y-%m}", -1)
     ingest(api.services, year_of_metrics("E1", month, {}, mentored=2))

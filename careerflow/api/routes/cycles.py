@@ -20,6 +20,7 @@ from aggregates.not_found import employee_not_visible
 from aggregates.weekly_cycle_rules import CycleInfo, plan_submitter_refusal
 from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses
+from careerflow.api.paging import PAGED, Paging
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.cycle_process import (
     MONTHLY_SCHEDULE_ID,
@@ -29,7 +30,7 @@ from careerflow.services.cycle_process import (
 )
 from projections.month_statements import BonusStatement
 from projections.rep_week import RepWeek
-from projections.team_board import CompletionRates, TeamBoard
+from projections.team_board import CompletionPage, TeamBoardPage
 from words.messages import Invalid, Message
 
 # Every refusal is problem+json: 401 no token, 403 not allowed, 404 unknown or not
@@ -187,21 +188,33 @@ def bonus_statement(
 
 # -- teams and the company -------------------------------------------------------------
 @router.get(
-    "/weeks/{week}/teams/{manager_id}", response_model=TeamBoard, summary="A team's weekly board"
+    "/weeks/{week}/teams/{manager_id}",
+    response_model=TeamBoardPage,
+    summary="A team's weekly board, a page of reps at a time",
+    responses=PAGED,
 )
-def team_board(week: Week, manager_id: ManagerId, caller: Caller, ctx: Context) -> TeamBoard:
-    """A manager's team board for a week: who planned, who lags, feedback.
+def team_board(
+    week: Week, manager_id: ManagerId, caller: Caller, ctx: Context, page: Paging
+) -> TeamBoardPage:
+    """A manager's team board for a week: who planned, who lags, feedback; a page of
+    reps by employee id, the totals over the whole team.
 
     The manager, their manager chain, HR and auditors."""
-    return ctx.services.cycle_queries.team_board(caller, manager_id, week)
+    return ctx.services.cycle_queries.team_board_page(caller, manager_id, week, page)
 
 
-@router.get("/weeks/{week}/completion", response_model=CompletionRates, summary="Completion rates")
-def completion_rates(week: Week, caller: Caller, ctx: Context) -> CompletionRates:
-    """Plans submitted, agreed and defaulted, reports and feedback per team for a week.
+@router.get(
+    "/weeks/{week}/completion",
+    response_model=CompletionPage,
+    summary="Completion rates, a page of teams at a time",
+    responses=PAGED,
+)
+def completion_rates(week: Week, caller: Caller, ctx: Context, page: Paging) -> CompletionPage:
+    """Plans submitted, agreed and defaulted, reports and feedback per team for a week (a
+    page of teams by team id), and overall (every team).
 
     HR and auditors."""
-    return ctx.services.cycle_queries.completion_rates(caller, week)
+    return ctx.services.cycle_queries.completion_page(caller, week, page)
 
 
 # -- launches and schedules (HR) --------------------------------------------------------
