@@ -327,3 +327,31 @@ def test_refusals_name_stages_as_words_of_the_readers_language() -> None:
     assert waiting is not None
     assert "HR 审核" in say(waiting, "zh") and "hr_review" not in say(waiting, "zh")
     assert say(waiting, "en") == "the application is at stage HR review, not manager review"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_hr_dashboard_names_a_few_per_stage_and_pages_the_returned(
+    api: ApiStack, arranged: dict[str, Any], lang: str
+) -> None:
+    """The dashboard lists no stage or return in full: a stage names its longest waiting
+    and links to the filtered list; returned applications come a page at a time."""
+    e1, e2 = arranged["E1"], arranged["E2"]
+    async with signed_in(arranged["app"], api, "hr:H001", lang) as client:
+        page = await client.get("/hr")
+        assert page.status_code == 200
+        one_language(page, lang)
+        pipeline = page.text.split('id="pipeline"')[1].split("</section>")[0]
+        assert f'href="/applications/{e1}"' in pipeline
+        stage = api.services.promotion_queries.application(HR, e1)["stage"]  # as tests left it
+        assert f'href="/hr/applications?stage={stage}"' in pipeline
+        listed = await client.get(f"/hr/applications?stage={stage}")
+        assert e1 in rows_of(listed)
+        returned = page.text.split('id="returned"')[1].split("</section>")[0]
+        assert f'href="/applications/{e2}"' in returned
+        assert ("1 returned" if lang == "en" else "已退回 1 个") in returned
+        assert 'rel="next"' not in returned  # one return: one page
+        one = await client.get("/hr?returned_limit=1")
+        assert f'href="/applications/{e2}"' in one.text and 'rel="next"' not in one.text
+        bad = await client.get("/hr?returned_cursor=nonsense")
+        assert bad.status_code == 422
+        one_language(bad, lang)

@@ -4,9 +4,10 @@ returned applications, plans, the published documents and the calendar's gaps.""
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import Annotated, Any
+from urllib.parse import urlencode
 
-from fastapi import Request
+from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
 
 from careerflow.api import i18n
@@ -17,6 +18,7 @@ from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.views import _chart
 from careerflow.principal import AccessRole
 from careerflow.services.calendar import CalendarService
+from projections.paging import PageRequest
 from projections.policies import criteria_versions, published_documents
 from words.messages import Message
 
@@ -28,11 +30,16 @@ AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     (N_("3–5 working days"), 5),
     (N_("5 or more (past the target)"), float("inf")),
 )
+NAMED_PER_STAGE = 5  # the longest waiting; the rest are one link away (/hr/applications)
 
 
 # -- HR --------------------------------------------------------------------------------
 @router.get("/hr", response_class=HTMLResponse)
-def hr_page(request: Request) -> Response:
+def hr_page(
+    request: Request,
+    returned_cursor: str = "",
+    returned_limit: Annotated[int, Query(ge=1, le=50)] = 10,
+) -> Response:
     caller = _caller(request)
     caller.require(AccessRole.hr, AccessRole.auditor, action=Message("open HR's dashboard"))
     s = _services(request)
@@ -40,6 +47,9 @@ def hr_page(request: Request) -> Response:
     _ = _gettext(request)
     pipeline = s.promotion_queries.pipeline(caller)
     cycle_times = s.promotion_queries.cycle_times(caller)
+    returned = s.promotion_queries.returned_paged(
+        caller, PageRequest(limit=returned_limit, cursor=returned_cursor or None)
+    )
     with s.read_pool.connection() as conn:
         criteria = criteria_versions(conn)
         documents = published_documents(conn)
@@ -80,7 +90,13 @@ def hr_page(request: Request) -> Response:
             "cycle_times": cycle_times,
             # The top of the pool; the whole of it, paged, is /hr/pool.
             "pool": s.people_queries.pool(caller, limit=10),
-            "returned": s.promotion_queries.returned(caller),
+            "named_per_stage": NAMED_PER_STAGE,
+            # Returned applications a page at a time, newest first.
+            "returned": returned,
+            "returned_first_url": _returned_link(returned_limit, "") if returned_cursor else None,
+            "returned_next_url": _returned_link(returned_limit, returned.next_cursor)
+            if returned.next_cursor
+            else None,
             "criteria": criteria,
             "documents": documents,
             "plans_overview": s.plan_queries.overview(caller),
@@ -90,6 +106,13 @@ def hr_page(request: Request) -> Response:
         },
         caller,
     )
+
+
+def _returned_link(limit: int, cursor: str) -> str:
+    kept = {k: v for k, v in (("returned_cursor", cursor), ("returned_limit", limit)) if v}
+    if kept.get("returned_limit") == 10:
+        del kept["returned_limit"]
+    return "/hr" + ("?" + urlencode(kept) if kept else "") + "#returned"
 
 
 def _cycle_time_distribution(
