@@ -179,7 +179,7 @@ async def test_only_hr_imports(site: Site) -> None:  # noqa: F811
             assert (await client.get("/hr/import")).status_code == 403, who
 
 
-async def test_hr_page_views_are_on_the_audit_record_and_a_reps_are_not(
+async def test_hr_and_auditor_page_views_are_on_the_audit_record_and_a_reps_are_not(
     site: Site,  # noqa: F811
 ) -> None:
     recorder = site.api.services.store.audit.recorder
@@ -188,11 +188,21 @@ async def test_hr_page_views_are_on_the_audit_record_and_a_reps_are_not(
         assert (await client.get("/people?q=E")).status_code == 200
         assert (await client.get("/hr/pool")).status_code == 200
         assert (await client.get("/people?format=csv")).status_code == 200
+        assert (await client.get("/employee/E1")).status_code == 200  # a person's page
+        assert (await client.get("/support")).status_code == 200
+        assert (await client.get("/problems")).status_code == 200  # nobody's data: not
+        assert (await client.get("/employee/NOPE")).status_code == 404  # not a view
         assert _actions_since(site.api, before) == [
             ("page-view", "/people", "q=E"),
             ("page-view", "/hr/pool", ""),
             ("page-view", "/people", "format=csv"),
+            ("page-view", "/employee/E1", ""),
+            ("page-view", "/support", ""),
         ]
+    async with site.session("auditor:A001") as client:
+        before = recorder.max_notification_id() or 0
+        assert (await client.get("/employee/E2")).status_code == 200
+        assert _actions_since(site.api, before) == [("page-view", "/employee/E2", "")]
     async with site.session("employee:E1") as client:
         before = recorder.max_notification_id() or 0
         assert (await client.get("/employee")).status_code == 200

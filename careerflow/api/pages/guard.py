@@ -105,11 +105,12 @@ class PageRoute(APIRoute):
         return guarded
 
 
-# Pages whose every view is on the audit record (AuditAction "page-view": the path and
-# the query), when an auditor or HR reads them: the audit pages, HR's pages and the people
-# directory, their exports included (the same GET with ?format=). Not every page (no rep
-# page): each record is an event-store write under the audit application's lock.
-RECORDED_PAGES = ("/audit", "/hr", "/people")
+# Every page view by an auditor or HR is on the audit record (AuditAction "page-view": the
+# path and the query), exports included (the same GET with ?format=): they read other
+# people's data. Pages that read nothing of anyone's are left out. Reps' and managers'
+# views are not recorded: each record is an event-store write under the audit
+# application's lock, and they see only themselves and their teams.
+NOT_RECORDED = ("/login", "/logout", "/lang", "/offline", "/problems", "/docs", "/redoc")
 RECORDED_ROLES = frozenset({AccessRole.auditor, AccessRole.hr})
 
 
@@ -117,7 +118,7 @@ async def _record_view(request: Request) -> None:
     """Records a successful view once: a page that put it on the record itself (with
     what it read) says so in `request.state.audit_recorded`."""
     path = request.url.path
-    if not any(path == p or path.startswith(p + "/") for p in RECORDED_PAGES):
+    if any(path == p or path.startswith(p + "/") for p in NOT_RECORDED):
         return
     caller: Principal | None = getattr(request.state, "caller", None)
     if caller is None or caller.role not in RECORDED_ROLES:
