@@ -74,14 +74,24 @@ async def test_hr_checks_tries_and_publishes_a_draft(site: Site) -> None:  # noq
         policies = site.api.services.policies
         assert policies.current("promotion_criteria", "sales_supervisor").version == 1
 
-        published = await post(draft, "publish", "repurchase 99%")
+        # Publish asks first, showing the fields it changes; nothing is published yet.
+        asked = await post(draft, "publish", "repurchase 99%")
+        assert asked.status_code == 200 and 'id="confirm"' in asked.text
+        assert "Publish version 2?" in text(asked)
+        assert re.search(r"criteria\[\d+\]\.threshold", asked.text)
+        assert 'name="note" value="repurchase 99%"' in asked.text
+        assert policies.current("promotion_criteria", "sales_supervisor").version == 1
+        published = await post(draft, "confirm", "repurchase 99%")
         assert published.status_code == 303, published.text
         assert published.headers["location"].endswith("?done=published&a=1&b=2")
         after = await client.get(published.headers["location"])
         assert "Version 2 is published and in force." in after.text
         assert "1 fields differ" in after.text and "repurchase 99%" in after.text
         same = await post(draft, "publish")
-        assert "nothing was published" in same.text
+        assert "nothing was published" in same.text and 'id="confirm"' not in same.text
+        again = await post(draft, "confirm")  # confirmed twice (a second tab): no new version
+        assert "nothing was published" in again.text, text(again)[:3000]
+        assert policies.current("promotion_criteria", "sales_supervisor").version == 2
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])

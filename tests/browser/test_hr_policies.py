@@ -107,6 +107,11 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await form.locator("#document").fill(draft)
         await form.locator('input[name="note"]').fill(NOTE[lang])
         await form.locator('button[value="publish"]').click()
+        confirm = page.locator("#confirm")  # asked first, the changed field shown
+        await expect(confirm.locator("tr.changed")).to_have_count(1)
+        await checked("confirm")
+        assert policies.current(KIND, KEY).version == before.version  # not yet
+        await confirm.locator('button[value="confirm"]').click()
         await page.wait_for_url("**done=published**")
         published = page.locator("#published")
         await expect(published).to_be_visible()

@@ -187,7 +187,7 @@ async def draft_action(
     document: Annotated[str, Form()] = "",
     note: Annotated[str, Form()] = "",
     action: Annotated[
-        Literal["check", "what-if", "what-if-csv", "what-if-xlsx", "publish"], Form()
+        Literal["check", "what-if", "what-if-csv", "what-if-xlsx", "publish", "confirm"], Form()
     ] = "check",
 ) -> Response:
     caller = await run_in_threadpool(_caller, request)
@@ -198,7 +198,8 @@ async def draft_action(
     s = _services(request)
 
     def again(extra: dict[str, Any], status: int = 422) -> Response:
-        return _document_page(request, caller, kind, key, {"draft": document, **extra}, status)
+        kept = {"draft": document, "note": note, **extra}
+        return _document_page(request, caller, kind, key, kept, status)
 
     try:
         parsed = orjson.loads(document)
@@ -232,7 +233,15 @@ async def draft_action(
         if action == "what-if-xlsx":
             return await run_in_threadpool(_what_if_export, request, kind, key, report, "xlsx")
         return await run_in_threadpool(again, {"report": report}, 200)
-    before = s.policies.current(kind, key).version
+    current = await run_in_threadpool(s.policies.current, kind, key)
+    if action == "publish":  # first the changes, to confirm: a version is never taken back
+        stored = s.policies.validate(kind, key, parsed).model_dump(mode="json")  # as kept
+        changes = [r for r in compare(current.document, stored) if r["changed"]]
+        if not changes:
+            return await run_in_threadpool(again, {"unchanged": True}, 200)
+        confirm = {"version": current.version + 1, "changes": changes}
+        return await run_in_threadpool(again, {"confirm": confirm}, 200)
+    before = current.version
     version = await run_in_threadpool(s.policies.publish, caller, kind, key, parsed, note.strip())
     if version == before:
         return await run_in_threadpool(again, {"unchanged": True}, 200)
