@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
+from typing import TypeVar
 
 from pydantic import BaseModel
 from temporalio import workflow
@@ -44,6 +45,10 @@ with workflow.unsafe.imports_passed_through():
 # The week opened by the launcher's batch and handed over in the input, or else opened by
 # a local activity (before: a regular activity in every week's workflow).
 PATCH_OPENED_BY_BATCH = "cycle-opened-by-batch"
+# The steps a timer starts (the defaulted plan, the Friday report, the missed feedback)
+# as local activities: short idempotent commands on one aggregate, no history round trip.
+PATCH_TIMER_STEPS_LOCAL = "cycle-timer-steps-local"
+R = TypeVar("R")
 
 
 class PlanRequest(BaseModel):
@@ -116,7 +121,7 @@ class WeeklyCycleWorkflow:
             )
         await self._until(info.deadlines.plan_deadline, self._planned)
         if not self._planned():
-            self.info = await run(CycleActivities.default_plan, ref)
+            self.info = await self._step(CycleActivities.default_plan, ref)
             await notify(
                 key=f"{base}/plan-defaulted",
                 recipient_id=info.employee_id,
@@ -132,7 +137,7 @@ class WeeklyCycleWorkflow:
 
         # Friday: the report from whatever the ledger holds by then.
         await self._until(info.deadlines.report_at, lambda: False)
-        report: WeeklyReport = await run(CycleActivities.report, ref)
+        report: WeeklyReport = await self._step(CycleActivities.report, ref)
         self.info = self.info.model_copy(update={"reported": True})
         await notify(
             key=f"{base}/report",
@@ -165,7 +170,7 @@ class WeeklyCycleWorkflow:
         # then refused by the validator with the reason).
         await self._until(info.deadlines.feedback_deadline, lambda: False)
         if not self._fed_back():
-            self.info = await run(CycleActivities.feedback_missed, ref)
+            self.info = await self._step(CycleActivities.feedback_missed, ref)
         await workflow.wait_condition(workflow.all_handlers_finished)
         assert self.info is not None
         return CycleOutcome(
@@ -175,6 +180,13 @@ class WeeklyCycleWorkflow:
             total=report.total,
             feedback="given" if self.info.feedback_given else "missed",
         )
+
+    async def _step(self, method: Callable[[CycleActivities, CycleRef], R], ref: CycleRef) -> R:
+        """A timer-driven step: local since PATCH_TIMER_STEPS_LOCAL, a regular activity in
+        histories from before it (which replay as they ran)."""
+        if workflow.patched(PATCH_TIMER_STEPS_LOCAL):
+            return await run_local(method, ref)
+        return await run(method, ref)
 
     def _planned(self) -> bool:
         return self.info is not None and self.info.plan is not None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import json
 import os
 import time
 from collections.abc import Callable, Iterator
@@ -39,10 +40,16 @@ from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest
+from tests.workflows.test_promotion_local_steps import local_activities, patches, scheduled
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.month_close import MonthCloseWorkflow
-from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
+from workflows.weekly_cycle import (
+    PATCH_TIMER_STEPS_LOCAL,
+    FeedbackRequest,
+    PlanRequest,
+    WeeklyCycleWorkflow,
+)
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HISTORIES = Path(__file__).with_name("histories")
@@ -305,6 +312,13 @@ async def test_a_full_week(
         for handle in (e2, e3):
             result = await handle.result()
             assert (result.plan_source, result.feedback) == ("defaulted", "missed")
+        # The steps the timers start run as local activities (PATCH_TIMER_STEPS_LOCAL); no
+        # regular activity is scheduled for them.
+        history = json.loads((await e2.fetch_history()).to_json())
+        assert PATCH_TIMER_STEPS_LOCAL in patches(history)
+        timed = ["cycle_default_plan", "cycle_report", "cycle_feedback_missed"]
+        assert [a for a in local_activities(history) if a in timed] == timed
+        assert not set(scheduled(history)) & set(timed), scheduled(history)
         assert names(services, "E2", week) == [
             "Opened",
             "PlanDefaulted",
