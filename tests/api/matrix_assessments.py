@@ -181,7 +181,8 @@ def _s001_profile(who: str, body: Any) -> None:
 
 def _team(who: str, body: Any) -> None:
     anonymous_everywhere(who, body)
-    assert [p["employee_id"] for p in body["profiles"]] == ["E1"]
+    assert [p["employee_id"] for p in body["items"]] == ["E1"]
+    assert body["total"] == 1 and body["next_cursor"] is None, (who, body)
 
 
 def _progress(who: str, body: Any) -> None:

@@ -1,9 +1,9 @@
 """The lists paged by issue 18's second round, walked page by page through the API on
 real PostgreSQL (and the Temporal dev server for the support requests and the
-applications): a rater's tasks, a round's progress, SLA compliance, the goal cascade,
-the pipeline and cycle times. Small pages give every row once, in the order of one big
-page, with the same total and summary on every page; a cursor from another list, or
-edited, is refused (422)."""
+applications): a rater's tasks, a round's progress, a team's 360° profiles, SLA
+compliance, the goal cascade, the pipeline and cycle times. Small pages give every row
+once, in the order of one big page, with the same total and summary on every page; a
+cursor from another list, or edited, is refused (422)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,16 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import quote
 
-from activities.assessments import AssessmentActivities, OpenRound, RoundRequest
+from activities.assessments import (
+    AssessmentActivities,
+    CloseRound,
+    OpenRound,
+    RateCommand,
+    RoundRequest,
+)
 from aggregates.base import DomainError
 from aggregates.calendar_periods import shift_month
+from aggregates.competency import RatingItem
 from careerflow.principal import AccessRole, Principal
 from projections.paging import decode_cursor, encode_cursor
 from tests.api.conftest import ApiStack
@@ -134,6 +141,74 @@ async def test_tasks_and_progress_page(api: ApiStack) -> None:
     assert groups["peers"]["anonymous"] is True
     await check_walk(api, "auditor:A001", path, person, same, limit=3)
     refused(await api.call("employee:E1", "GET", f"{API}{path}?limit=0"), "limit")
+
+
+def _closed_team_round(api: ApiStack, round_id: str) -> None:
+    """A closed round over S001's reports E1, E2 and E3, each rated by themself and by
+    S001 (named groups: every profile has an overall level); E2 below target."""
+    commands = AssessmentActivities(api.services.store.assessments)
+    now = datetime.now(UTC)
+    opened_at, deadline = now - timedelta(days=10), now - timedelta(days=3)
+    commands.open(
+        OpenRound(
+            request=RoundRequest(
+                round_id=round_id, employee_ids=["E1", "E2", "E3"], deadline=deadline
+            ),
+            started_by=HR,
+            workflow_id=f"paging-{round_id}",
+            now=opened_at,
+        )
+    )
+    levels = {"E1": 4, "E2": 1, "E3": 5}
+    raters = [(Principal(person_id=e, role=AccessRole.employee), e) for e in levels]
+    raters += [(Principal(person_id="S001", role=AccessRole.manager), e) for e in levels]
+    for i, (who, ratee) in enumerate(raters):
+        level = levels[ratee]
+        commands.rate(
+            RateCommand(
+                round_id=round_id,
+                principal=who,
+                ratee_id=ratee,
+                ratings={
+                    c: RatingItem(level=level)
+                    for c in (
+                        "customer_insight",
+                        "relationship_maintenance",
+                        "resource_coordination",
+                    )
+                },
+                key=f"{round_id}-{i}",
+                now=opened_at + timedelta(hours=i + 1),
+            )
+        )
+    commands.close(CloseRound(round_id=round_id, sealed=[], now=deadline))
+
+
+async def test_team_profiles_page(api: ApiStack) -> None:
+    team_round = "2026-team-paging"
+    _closed_team_round(api, team_round)
+    await caught_up(api)
+
+    def person(p: dict[str, Any]) -> str:
+        return str(p["employee_id"])
+
+    same = ("round_id", "manager_id", "gaps")
+    path = f"/assessments/rounds/{team_round}/teams/S001"
+    people, summary = await check_walk(api, "manager:S001", path, person, same)
+    assert people == ["E1", "E2", "E3"]
+    # The team's gaps count every profile, not the page's one.
+    assert {g["assessed"] for g in summary["gaps"]} == {3}, summary
+    assert all(g["below_target"] >= 1 for g in summary["gaps"]), summary
+    hr, _ = await check_walk(api, "hr:H001", path, person, same, limit=2)
+    assert hr == people
+    # Another team's cursor, or another round's, is refused on this list.
+    first = (await api.call("manager:S001", "GET", f"{API}{path}?limit=1")).json()
+    other = path.replace("/teams/S001", "/teams/M001")
+    refused(
+        await api.call("hr:H001", "GET", f"{API}{other}?cursor={quote(first['next_cursor'])}"),
+        "cursor",
+    )
+    refused(await api.call("manager:S001", "GET", f"{API}{path}?limit=201"), "limit")
 
 
 async def test_compliance_pages(api: ApiStack) -> None:

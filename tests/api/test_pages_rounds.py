@@ -236,6 +236,58 @@ async def test_the_rounds_page_pages(site: Site) -> None:
     assert datetime.now(UTC) > first.items[0].started_at
 
 
+NEXT = re.compile(r'<a class="button next" rel="next" href="([^"]+)"')
+FIRST = re.compile(r'<a class="button secondary first" href="([^"]+)"')
+
+
+async def _walk(client: httpx.AsyncClient, url: str, same: re.Pattern[str]) -> list[str]:
+    """Every person on a paged table, following its Next links: each page's figures
+    (matched by `same`) are those of the first page, and the pages after it link back."""
+    people: list[str] = []
+    figures: set[str] = set()
+    for index in range(100):
+        page = await client.get(url)
+        assert page.status_code == 200, (url, page.text)
+        found = same.search(page.text)
+        assert found, url
+        figures.add(found.group(0))
+        people += re.findall(r'<tr data-employee="([^"]+)"', page.text)
+        assert bool(FIRST.search(page.text)) == (index > 0), url  # back to the first
+        more = NEXT.search(page.text)
+        if more is None:
+            assert len(figures) == 1, figures
+            return people
+        url = markup.unescape(more.group(1))
+    raise AssertionError(f"no last page: {url}")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_rounds_people_and_a_teams_profiles_page(site: Site, lang: str) -> None:
+    """A round's people and a team's profiles a page at a time: every person once, and
+    the summary, group totals and gaps count everyone on every page."""
+    summary = re.compile(r'<section class="card" id="summary">.*?</section>', re.S)
+    async with site.session("hr:H001", lang) as hr:
+        people = await _walk(hr, f"/hr/assessments/{CLOSED}?limit=1", summary)
+        assert people == ["E1", "S001"]
+        first = await hr.get(f"/hr/assessments/{CLOSED}?limit=1")
+        assert FIRST.search(first.text) is None and NEXT.search(first.text)
+        assert "1–1" in text(first) and 'data-chart="chart-gaps"' in first.text
+        one_language(first, lang, "a round's first page")
+        whole = await hr.get(f"/hr/assessments/{CLOSED}")
+        assert NEXT.search(whole.text) is None
+        assert re.findall(r'<tr data-employee="([^"]+)"', whole.text) == people
+        refused = await hr.get(f"/hr/assessments/{CLOSED}?cursor=bm9wZQ")
+        assert refused.status_code == 422
+    gaps = re.compile(r'<section class="card" id="team-gaps">.*?</section>', re.S)
+    async with site.session("manager:M001", lang) as upper:
+        url = f"/team/assessments?round={CLOSED}&limit=1"
+        profiles = await _walk(upper, url, gaps)
+        assert profiles == ["E1", "S001"]  # M001's chain: S001 and S001's report E1
+        second = await upper.get(markup.unescape(NEXT.findall((await upper.get(url)).text)[0]))
+        assert 'data-chart="chart-team-gaps"' in second.text
+        one_language(second, lang, "a team's second page")
+
+
 def _table(got: httpx.Response) -> list[list[str]]:
     assert got.status_code == 200, got.text
     assert "attachment" in got.headers["content-disposition"]

@@ -29,7 +29,8 @@ from careerflow.api.pages.reads import _context, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.principal import Principal
 from careerflow.services.assessment_process import require_rater
-from projections.assessment_queries import ProfileView, RatingForm
+from projections.assessment_profiles import ProfileView
+from projections.assessment_tasks import RatingForm
 
 DONE = ("rated",)
 GROUP_WORDS = {

@@ -5,13 +5,14 @@ as counts only, each person's done and outstanding), the gaps once it has closed
 have a resource coordination gap", a chart and its figures) and the exports. Auditors
 read the same pages without the form.
 
-Reads come from projections.assessment_queries; a round starts through
+Reads come from projections.assessment_rounds; a round starts through
 AssessmentProcessService.start_round, the API's path (POST /api/v1/assessments/rounds),
 which decides every refusal; the page says it in its language, on the same form (422).
 
     /hr/assessments[?cursor=&format=csv|xlsx]        the rounds and the start form
     POST /hr/assessments                             start a round
-    /hr/assessments/{round}[?format=&table=gaps]     progress, gaps, exports
+    /hr/assessments/{round}[?cursor=&limit=]          progress (50 people a page), gaps
+    /hr/assessments/{round}?format=csv|xlsx[&table=gaps]  exports (every person)
 """
 
 from __future__ import annotations
@@ -35,12 +36,13 @@ from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
 from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
+from careerflow.api.pages.people import Limit
 from careerflow.api.pages.reads import _context, _services, _until
 from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
 from careerflow.api.pages.views import _chart
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
-from projections.assessment_queries import RoundProgress
+from projections.assessment_rounds import RoundProgress, RoundProgressView
 from projections.paging import every
 
 GROUP_WORDS = {
@@ -52,6 +54,8 @@ GROUP_WORDS = {
 ANONYMOUS_CHOICES = ("peers", "reports")
 _SPLIT = re.compile(r"[\s,;，；、]+")
 BELOW_COLOUR = "#dc2626"
+PEOPLE_PAGE = 50
+"""People on a round's page (its progress table), the API's default page."""
 
 
 def _link(path: str, params: Mapping[str, object]) -> str:
@@ -330,20 +334,31 @@ def _round_export(
 
 @router.get("/hr/assessments/{round_id}", response_class=HTMLResponse)
 def round_page(
-    request: Request, round_id: str, format: Format = "", table: str = "", done: str = ""
+    request: Request,
+    round_id: str,
+    format: Format = "",
+    table: str = "",
+    done: str = "",
+    cursor: str = "",
+    limit: Limit = PEOPLE_PAGE,
 ) -> Response:
     caller = _caller(request)
     s = _services(request)
     lang = _lang(request)
     _ = _gettext(request)
-    found = s.assessment_queries.progress(caller, round_id)
+    # The page shows a page of people; the summary, its groups and the gaps count all.
+    found: RoundProgressView = s.assessment_queries.progress_page(
+        caller, round_id, limit=limit, cursor=cursor or None
+    )
     closed = found.round.status == "closed"
     report = s.assessment_queries.gaps(caller, round_id) if closed else None
     gaps = report.competencies if report else []
     courses = report.courses if report else {}
-    if format in ("csv", "xlsx"):
-        return _round_export(request, found, gaps, courses, format, table)
+    if format in ("csv", "xlsx"):  # every person, page after page
+        everyone = s.assessment_queries.progress(caller, round_id)
+        return _round_export(request, everyone, gaps, courses, format, table)
     base = f"/hr/assessments/{round_id}"
+    kept = {"limit": limit if limit != PEOPLE_PAGE else ""}
     title = _("Share of people below the target level (%)")
     return _render(
         request,
@@ -358,6 +373,10 @@ def round_page(
             "chart_title": title,
             "group_word": lambda g: group_word(g, _),
             "done": done if done == "started" else "",
+            "first_url": _link(base, kept) if cursor else None,
+            "next_url": _link(base, {**kept, "cursor": found.next_cursor})
+            if found.next_cursor
+            else None,
             "export_urls": {f: f"{base}?format={f}" for f in ("csv", "xlsx")},
             "gap_export_urls": {f: f"{base}?format={f}&table=gaps" for f in ("csv", "xlsx")},
         },

@@ -5,8 +5,10 @@ chart and its figures. An open round says when its results are published; no rou
 says what happens next. Reads only projections.assessment_queries (its access and
 anonymity rules).
 
-    /team/assessments[?round=][&manager=]   (HR and auditors: any manager's team)
-    ...&format=csv|xlsx                      the chosen closed round's profiles
+    /team/assessments[?round=][&manager=][&cursor=&limit=]
+        a page of profiles, 50 by default (HR and auditors: any manager's team)
+    ...&format=csv|xlsx
+        every profile of the chosen round
 """
 
 from __future__ import annotations
@@ -22,11 +24,16 @@ from careerflow import exports
 from careerflow.api import i18n
 from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, router
+from careerflow.api.pages.people import Limit
 from careerflow.api.pages.reads import _services
 from careerflow.api.pages.rendering import _gettext, _lang, _render
 from careerflow.api.pages.rounds import _gaps_chart
 from careerflow.api.pages.team_pick import picker, team_manager
-from projections.assessment_queries import RoundSummary, TeamProfiles
+from projections.assessment_profiles import TeamProfiles, TeamProfilesView
+from projections.assessment_rounds import RoundSummary
+
+PAGE = 50
+"""Profiles on the team's page (the API's default page)."""
 
 
 def _chosen(rounds: list[RoundSummary], asked: str) -> RoundSummary | None:
@@ -83,7 +90,12 @@ def _export(
 
 @router.get("/team/assessments", response_class=HTMLResponse)
 def team_assessments(
-    request: Request, round: str = "", manager: str = "", format: Format = ""
+    request: Request,
+    round: str = "",
+    manager: str = "",
+    format: Format = "",
+    cursor: str = "",
+    limit: Limit = PAGE,
 ) -> Response:
     caller = _caller(request)
     # A manager their own team; HR and auditors any manager's (picked); others 403.
@@ -97,26 +109,34 @@ def team_assessments(
         return _render(request, "rounds/team.html", {"picking_only": True, **picking}, caller)
     rounds = queries.team_rounds(caller, manager_id)
     chosen = _chosen(rounds, round)
-    team: TeamProfiles | None = None
-    if chosen is not None and chosen.status == "closed":
-        team = queries.team(caller, chosen.round_id, manager_id)
-    if format in ("csv", "xlsx") and chosen is not None and team is not None:
-        return _export(request, chosen, team, format)
+    closed = chosen is not None and chosen.status == "closed"
+    if format in ("csv", "xlsx") and chosen is not None and closed:  # every profile
+        return _export(request, chosen, queries.team(caller, chosen.round_id, manager_id), format)
+    team: TeamProfilesView | None = None
+    if chosen is not None and closed:  # a page of profiles; the gaps count every one
+        team = queries.team_page(
+            caller, chosen.round_id, manager_id, limit=limit, cursor=cursor or None
+        )
     own = manager_id == caller.person_id
     kept = {"round": chosen.round_id if chosen else "", "manager": "" if own else manager_id}
-    export_urls = {
-        f: "/team/assessments?" + urlencode({k: v for k, v in {**kept, "format": f}.items() if v})
-        for f in ("csv", "xlsx")
-    }
+
+    def link(**more: str) -> str:
+        chosen_params = {k: v for k, v in {**kept, **more}.items() if v}
+        return "/team/assessments" + ("?" + urlencode(chosen_params) if chosen_params else "")
+
+    export_urls = {f: link(format=f) for f in ("csv", "xlsx")}
+    paged = {"limit": str(limit) if limit != PAGE else ""}
     context: dict[str, Any] = {
         **picking,
         "own": own,
         "export_urls": export_urls,
+        "first_url": link(**paged) if cursor else None,
+        "next_url": link(**paged, cursor=team.next_cursor) if team and team.next_cursor else None,
         "manager_id": manager_id,
         "rounds": rounds,
         "chosen": chosen,
         "team": team,
-        "competencies": team.profiles[0].competencies if team and team.profiles else [],
+        "competencies": team.items[0].competencies if team and team.items else [],
         "gaps_chart": _gaps_chart(lang, team.gaps, title) if team else None,
         "chart_title": title,
     }

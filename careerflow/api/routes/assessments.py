@@ -22,15 +22,9 @@ from careerflow.services.assessment_process import (
     RoundStarted,
     require_rater,
 )
-from projections.assessment_queries import (
-    GapReport,
-    MyTasksPage,
-    ProfilesPage,
-    ProfileView,
-    RoundProgressPage,
-    RoundSummary,
-    TeamProfiles,
-)
+from projections.assessment_profiles import ProfilesPage, ProfileView, TeamProfilesPage
+from projections.assessment_rounds import GapReport, RoundProgressPage, RoundSummary
+from projections.assessment_tasks import MyTasksPage
 from projections.paging import Page
 
 PROBLEMS = problem_responses("round, person or task", "the round's rules")
@@ -203,10 +197,14 @@ def profiles_of(
 
 @router.get(
     "/rounds/{round_id}/teams/{manager_id}",
-    response_model=TeamProfiles,
-    summary="A team's competency profiles",
+    response_model=TeamProfilesPage,
+    summary="A team's competency profiles, a page at a time",
+    responses=PAGED,
 )
-def team(round_id: RoundId, manager_id: ManagerId, caller: Caller, ctx: Context) -> TeamProfiles:
-    """The profiles of the manager's reports and the team's gaps. The manager, their
-    manager chain, HR and auditors, once the round has closed."""
-    return ctx.services.assessment_queries.team(caller, round_id, manager_id)
+def team(
+    round_id: RoundId, manager_id: ManagerId, caller: Caller, ctx: Context, page: Paging
+) -> TeamProfilesPage:
+    """The profiles of the manager's reports, a page of people at a time (by id), and
+    the team's gaps (over every profile) with each page. The manager, their manager
+    chain, HR and auditors, once the round has closed."""
+    return ctx.services.assessment_queries.team_paged(caller, round_id, manager_id, page)
