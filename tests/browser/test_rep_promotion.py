@@ -1,9 +1,9 @@
-"""The rep's promotion page in a real headless Chromium on a 360 px phone, in Chinese and
-in English: E1 (eligible in the arranged data) withdraws the application that is open
-and applies again from /promotion, then sees the new one at manager review; E2 reads
-their gaps (criteria not met, each with its suggestion) and the potential score's
-weighted parts (a chart) before the form. Every page fits the phone, its controls are
-thumb-sized, and it has no text of the other language."""
+"""The rep's promotion page in a real headless Chromium on a 360 px phone and on a
+desktop, in Chinese and in English: E1 (eligible in the arranged data) withdraws the
+application that is open and applies again from /promotion, then sees the new one at
+manager review; E2 reads their gaps (criteria not met, each with its suggestion) and the
+potential score's weighted parts (a chart) before the form. Every page fits its screen,
+a phone's controls are thumb-sized, and it has no text of the other language."""
 
 # ruff: noqa: F811 (the shared fixtures `browser` and `chromium` are imported by name)
 from __future__ import annotations
@@ -17,6 +17,7 @@ from tests.browser.conftest import Served
 from tests.browser.support import HR, NAMES
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     BROWSER_LOCALE,
+    DESKTOP,
     HTML_LANG,
     PHONE,
     SMALL_CONTROLS,
@@ -29,7 +30,7 @@ from tests.browser.test_browser import (  # noqa: F401 (fixtures)
 from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser
+    from playwright.async_api import Browser, Locator
 
 SAYS: dict[str, dict[str, str]] = {
     "en": {
@@ -62,32 +63,45 @@ async def other_language(visit: Visit) -> list[str]:
 
 
 async def checked(visit: Visit, name: str) -> None:
-    """Fits the phone, thumb-sized controls, one language, a screenshot."""
-    await visit.fits(f"{name}, phone")
-    assert await visit.page.evaluate(SMALL_CONTROLS) == [], name
+    """Fits the screen, thumb-sized controls on a phone, one language, a screenshot."""
+    await visit.fits(f"{name}, {visit.size}")
+    if visit.size == "phone":
+        assert await visit.page.evaluate(SMALL_CONTROLS) == [], name
     assert await other_language(visit) == [], name
     await visit.screenshot(name)
 
 
-async def rep_on_a_phone(
-    browser: Browser, served: Served, who: str, lang: str, tmp: Path, problems: list[str]
+async def press(visit: Visit, target: Locator) -> None:
+    """A thumb's tap on a phone, a click on a desktop."""
+    await (target.tap() if visit.size == "phone" else target.click())
+
+
+async def rep_signs_in(
+    browser: Browser,
+    served: Served,
+    who: str,
+    lang: str,
+    tmp: Path,
+    problems: list[str],
+    size: str = "phone",
 ) -> Visit:
-    """A fresh phone speaking `lang`, /promotion, the login form, and back (the switch on
-    the page where the profile's language won)."""
+    """A fresh phone (or desktop) speaking `lang`, /promotion, the login form, and back
+    (the switch on the page where the profile's language won)."""
     needs_cjk_font(lang)
+    phone = size == "phone"
     context = await browser.new_context(
-        viewport=PHONE,
+        viewport=PHONE if phone else DESKTOP,
         locale=BROWSER_LOCALE[lang],
         timezone_id="Asia/Shanghai",
-        is_mobile=True,
-        has_touch=True,
+        is_mobile=phone,
+        has_touch=phone,
     )
     page = await context.new_page()
     page.on(
         "console", lambda m: problems.append(f"console: {m.text}") if m.type == "error" else None
     )
     page.on("pageerror", lambda error: problems.append(f"page error: {error}"))
-    visit = Visit(served, context, page, who, lang, "phone", tmp, problems)
+    visit = Visit(served, context, page, who, lang, size, tmp, problems)
     home = served.base_url + "/promotion"
     await page.goto(home)
     assert "/login?next=" in page.url, page.url
@@ -101,15 +115,17 @@ async def rep_on_a_phone(
     return visit
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_the_rep_applies_on_a_phone(
-    browser: Browser, served: Served, lang: str, tmp_path: Path
+@pytest.mark.parametrize(
+    ("lang", "size"), [("zh", "phone"), ("en", "phone"), ("zh", "desktop"), ("en", "desktop")]
+)
+async def test_the_rep_applies_on_a_phone_and_a_desktop(
+    browser: Browser, served: Served, lang: str, size: str, tmp_path: Path
 ) -> None:
     from playwright.async_api import expect
 
     say = SAYS[lang]
     problems: list[str] = []
-    visit = await rep_on_a_phone(browser, served, "employee:E1", lang, tmp_path, problems)
+    visit = await rep_signs_in(browser, served, "employee:E1", lang, tmp_path, problems, size)
     page = visit.page
     try:
         # Readiness first: eligible, every criterion met.
@@ -121,11 +137,13 @@ async def test_the_rep_applies_on_a_phone(
         await checked(visit, "promotion-open")
         # The open application (the arranged one, or the last run's): withdrawn first.
         for a in still_open:
-            await page.locator(f'#applications a[href="/applications/{a["application_id"]}"]').tap()
+            await press(
+                visit, page.locator(f'#applications a[href="/applications/{a["application_id"]}"]')
+            )
             form = page.locator("form.withdraw-form")
             await form.locator('input[name="reason"]').fill(say["reason"])
             await checked(visit, "withdraw-form")
-            await form.get_by_role("button", name=say["withdraw"]).tap()
+            await press(visit, form.get_by_role("button", name=say["withdraw"]))
             await page.wait_for_url("**?done=withdrawn")
             await expect(page.locator(".notice")).to_contain_text(say["withdrawn"])
             await expect(page.locator("form.withdraw-form")).to_have_count(0)
@@ -135,7 +153,7 @@ async def test_the_rep_applies_on_a_phone(
         # Apply for the next role from the phone.
         apply = page.get_by_role("button", name=say["apply"])
         await expect(apply).to_be_visible()
-        await apply.tap()
+        await press(visit, apply)
         await page.wait_for_url("**/promotion?done=applied*")
         await expect(page.locator(".notice")).to_contain_text(say["applied"])
         mine = served.services.promotion_queries.of_employee(HR, "E1")
@@ -151,14 +169,14 @@ async def test_the_rep_applies_on_a_phone(
     assert not problems, problems
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize(("lang", "size"), [("zh", "phone"), ("en", "desktop")])
 async def test_a_rep_not_yet_eligible_sees_the_gaps(
-    browser: Browser, served: Served, lang: str, tmp_path: Path
+    browser: Browser, served: Served, lang: str, size: str, tmp_path: Path
 ) -> None:
     from playwright.async_api import expect
 
     problems: list[str] = []
-    visit = await rep_on_a_phone(browser, served, "employee:E2", lang, tmp_path, problems)
+    visit = await rep_signs_in(browser, served, "employee:E2", lang, tmp_path, problems, size)
     page = visit.page
     try:
         assert NAMES["E2"] in await page.locator("p.sub").inner_text()
