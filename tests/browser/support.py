@@ -20,11 +20,14 @@ from aggregates.ladder import Role
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
 from projections.runner import ReadModels
+from tests.language import other_language
 from tests.workflows.promotion_support import ingest, year_of_metrics
 from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
+
+    from tests.browser.test_browser import Visit
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
 # Names in tests/workflows/promotion_support.py's organisation.
@@ -127,3 +130,19 @@ async def follow_header(page: Page, path: str) -> None:
             await group.first.locator("summary").click()
         await page.locator(f'header nav.sections a[href="{path}"]').first.click()
     await page.wait_for_url(f"**{path}")
+
+
+async def checked(visit: Visit, name: str) -> None:
+    """What every page of a job passes: in the visit's language (the html's lang, and no
+    text or said attribute of the other language; the organisation's names are data),
+    nothing past the window's edge, thumb-sized controls on a phone; then a screenshot
+    under var/browser/."""
+    from tests.browser.test_browser import SMALL_CONTROLS
+
+    await visit.in_language()
+    await visit.fits(f"{name}, {visit.size}")
+    if visit.size == "phone":  # desktop links are text-sized on purpose
+        assert await visit.page.evaluate(SMALL_CONTROLS) == [], f"{name}: small controls"
+    found = other_language(await visit.page.content(), visit.lang, NAMES.values())
+    assert found == [], f"{name} ({visit.lang}): text of the other language: {found[:20]}"
+    await visit.screenshot(name)
