@@ -17,8 +17,10 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.cycles import StartCycle, cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
+from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
+from projections.policies import latest_document
 from projections.runner import ReadModels
 from tests.language import other_language
 from tests.workflows.promotion_support import ingest, year_of_metrics
@@ -27,6 +29,7 @@ from workflows.weekly_cycle import WeeklyCycleWorkflow
 if TYPE_CHECKING:
     from playwright.async_api import Page
 
+    from tests.browser.conftest import Served
     from tests.browser.test_browser import Visit
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
@@ -146,3 +149,24 @@ async def checked(visit: Visit, name: str) -> None:
     found = other_language(await visit.page.content(), visit.lang, NAMES.values())
     assert found == [], f"{name} ({visit.lang}): text of the other language: {found[:20]}"
     await visit.screenshot(name)
+
+
+async def staff_support(served: Served) -> Served:
+    """Support staffed: the support_process version the API tests publish (the product
+    team's lead PD01 and member PD02, S001 on after-sales, the clock around the clock),
+    and PD01's and PD02's tokens issued."""
+    from tests.api.test_api_support import _process
+
+    services = served.services
+    services.policies.publish(DEMO_HR, "support_process", "default", _process(), "staff")
+    for person in ("PD01", "PD02"):
+        token = services.tokens.issue(DEMO_HR, person, AccessRole.employee, "browser test")
+        served.tokens[f"employee:{person}"] = token.token
+
+    def published() -> bool:
+        with services.read_pool.connection() as conn:
+            doc = latest_document(conn, "support_process")
+        return bool(doc and doc["teams"]["product"]["lead_id"] == "PD01")
+
+    await _until("the support_process version 2", published)
+    return served
