@@ -4,9 +4,10 @@ company's target and each team's against its members' (a chart drawn); HR raises
 company's, the teams' and the reps' growth by ten points in the goal cascade's policy
 page (published with a note), and /hr/goals, loaded again, shows the new version's
 growth and the members' higher targets (the read model, not the page, computed them);
-the previous year's cascade is a click away. Each run puts the old cascade back afterwards (the served stack is shared by
-the module's runs). Every page fits the window, has thumb-sized controls on a phone and
-no text of the other language; screenshots are kept under var/browser/."""
+the previous year's cascade is a click away. Each run puts the old cascade back
+afterwards (the served stack is shared by the module's runs). Every page fits the
+window, has thumb-sized controls on a phone and no text of the other language;
+screenshots are kept under var/browser/."""
 
 from __future__ import annotations
 
