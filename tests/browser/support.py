@@ -17,14 +17,20 @@ from temporalio.common import WorkflowIDConflictPolicy
 from activities.cycles import StartCycle, cycle_workflow_id
 from aggregates.base import NotFoundError
 from aggregates.ladder import Role
+from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
 from careerflow.principal import AccessRole, Principal
+from projections.policies import latest_document
 from projections.runner import ReadModels
+from tests.language import other_language
 from tests.workflows.promotion_support import ingest, year_of_metrics
 from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 if TYPE_CHECKING:
     from playwright.async_api import Page
+
+    from tests.browser.conftest import Served
+    from tests.browser.test_browser import Visit
 
 HR = Principal(person_id="H001", role=AccessRole.hr)
 # Names in tests/workflows/promotion_support.py's organisation.
@@ -127,3 +133,40 @@ async def follow_header(page: Page, path: str) -> None:
             await group.first.locator("summary").click()
         await page.locator(f'header nav.sections a[href="{path}"]').first.click()
     await page.wait_for_url(f"**{path}")
+
+
+async def checked(visit: Visit, name: str) -> None:
+    """What every page of a job passes: in the visit's language (the html's lang, and no
+    text or said attribute of the other language; the organisation's names are data),
+    nothing past the window's edge, thumb-sized controls on a phone; then a screenshot
+    under var/browser/."""
+    from tests.browser.test_browser import SMALL_CONTROLS
+
+    await visit.in_language()
+    await visit.fits(f"{name}, {visit.size}")
+    if visit.size == "phone":  # desktop links are text-sized on purpose
+        assert await visit.page.evaluate(SMALL_CONTROLS) == [], f"{name}: small controls"
+    found = other_language(await visit.page.content(), visit.lang, NAMES.values())
+    assert found == [], f"{name} ({visit.lang}): text of the other language: {found[:20]}"
+    await visit.screenshot(name)
+
+
+async def staff_support(served: Served) -> Served:
+    """Support staffed: the support_process version the API tests publish (the product
+    team's lead PD01 and member PD02, S001 on after-sales, the clock around the clock),
+    and PD01's and PD02's tokens issued."""
+    from tests.api.test_api_support import _process
+
+    services = served.services
+    services.policies.publish(DEMO_HR, "support_process", "default", _process(), "staff")
+    for person in ("PD01", "PD02"):
+        token = services.tokens.issue(DEMO_HR, person, AccessRole.employee, "browser test")
+        served.tokens[f"employee:{person}"] = token.token
+
+    def published() -> bool:
+        with services.read_pool.connection() as conn:
+            doc = latest_document(conn, "support_process")
+        return bool(doc and doc["teams"]["product"]["lead_id"] == "PD01")
+
+    await _until("the support_process version 2", published)
+    return served

@@ -46,6 +46,7 @@ FLAGS = [
 ]
 HOMES = {
     "employee:E1": "/employee",
+    "employee:E2": "/employee",
     "manager:S001": "/manager",
     "hr:H001": "/hr",
     "auditor:A001": "/audit",

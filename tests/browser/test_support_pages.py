@@ -13,14 +13,11 @@ from typing import TYPE_CHECKING
 
 import pytest
 
-from careerflow.demo_loader import DEMO_HR
 from careerflow.principal import AccessRole, Principal
 from projections.paging import PageRequest
-from projections.policies import latest_document
-from tests.api.test_api_support import _process
 from tests.api.test_pages_support import other_language
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, _until
+from tests.browser.support import HR, NAMES, staff_support
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     HOMES,
@@ -70,19 +67,7 @@ SAYS = {
 @pytest.fixture(scope="module")
 async def staffed(served: Served) -> Served:
     """The product team named (version 2) and its lead's and member's tokens issued."""
-    services = served.services
-    services.policies.publish(DEMO_HR, "support_process", "default", _process(), "staff")
-    for person in ("PD01", "PD02"):
-        token = services.tokens.issue(DEMO_HR, person, AccessRole.employee, "browser test")
-        served.tokens[f"employee:{person}"] = token.token
-
-    def published() -> bool:
-        with services.read_pool.connection() as conn:
-            doc = latest_document(conn, "support_process")
-        return bool(doc and doc["teams"]["product"]["lead_id"] == "PD01")
-
-    await _until("the support_process version 2", published)
-    return served
+    return await staff_support(served)
 
 
 async def checked(visit: Visit, name: str) -> None:

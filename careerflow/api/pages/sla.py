@@ -59,6 +59,7 @@ def compliance_page(
                     "label": names.get(t.team, t.team),
                     "data": [share.get((t.team, w)) for w in weeks],
                     "type": "line",
+                    "points": True,  # a week alone, between weeks without any, shows
                     "color": PALETTE[i % len(PALETTE)],
                 }
                 for i, t in enumerate(found.teams)

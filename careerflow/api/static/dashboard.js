@@ -247,7 +247,9 @@
         backgroundColor: line ? color : color + "cc",
         borderColor: color,
         borderWidth: line ? 2 : 0,
-        pointRadius: line ? 0 : undefined,
+        // A line over bars is a level (no points); a trend of its own (`points`) marks
+        // each figure, or a week alone (its neighbours without figures) draws nothing.
+        pointRadius: line ? (d.points ? 3 : 0) : undefined,
         order: line ? 0 : 1
       };
     });
