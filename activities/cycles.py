@@ -59,6 +59,17 @@ class RosterRequest(BaseModel):
     now: datetime
     after: str
     limit: int | None = None
+    launched_by: str | None = None  # who launched it by hand (None: the schedule)
+
+
+class LaunchFinished(BaseModel):
+    """A launch whose roster is exhausted: how many workflows it started, how many reps
+    it skipped (having one already)."""
+
+    kind: Literal["week", "month"]
+    period: str
+    started: int
+    skipped: int
 
 
 class CloseMonth(BaseModel):
@@ -184,8 +195,19 @@ class CycleActivities:
         if not request.after:
             # The launch's first read: the period is launched, whoever started it.
             workflow_id = activity.info().workflow_id or ""
-            self.commands.record_launch(request.kind, roster.period, workflow_id)
+            self.commands.record_launch(
+                request.kind, roster.period, workflow_id, request.launched_by
+            )
         return roster
+
+    @activity.defn(name="cycle_launch_finished")
+    @business_errors_are_final
+    def launch_finished(self, request: LaunchFinished) -> None:
+        """Records the launch's end once (the launcher, when its roster is exhausted)."""
+        workflow_id = activity.info().workflow_id or ""
+        self.commands.finish_launch(
+            request.kind, request.period, workflow_id, request.started, request.skipped
+        )
 
     @activity.defn(name="cycle_open")
     @business_errors_are_final
@@ -241,6 +263,7 @@ class CycleActivities:
         return [
             self.start_batch,
             self.roster,
+            self.launch_finished,
             self.open,
             self.submit_plan,
             self.default_plan,

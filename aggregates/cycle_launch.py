@@ -85,14 +85,44 @@ def launch_uuid(kind: PeriodKind, period: str) -> UUID:
 class CycleLaunch(Aggregate):
     """A period's launch, recorded once by the launcher's first roster read, whichever
     way it was started (HR's page/API/CLI, or the Monday schedule, whose run has a
-    workflow id of its own): "already launched" is read from here."""
+    workflow id of its own): "already launched" is read from here. `launched_by` is the
+    person who launched it by hand (None: the schedule, or a launch recorded before it
+    was kept); `Finished` is recorded once, when the launcher's roster is exhausted, with
+    how many workflows it started and how many reps it skipped (having one already)."""
 
     @staticmethod
     def create_id(kind: PeriodKind, period: str, *_: object, **__: object) -> UUID:
         return launch_uuid(kind, period)
 
-    @event("Started")
-    def __init__(self, kind: PeriodKind, period: str, workflow_id: str) -> None:
+    class Started(Aggregate.Created):
+        """Declared (not derived from `__init__`): `launched_by` has a default, so the
+        events stored before it was kept still load."""
+
+        kind: PeriodKind
+        period: str
+        workflow_id: str
+        launched_by: str | None = None
+
+    @event(Started)
+    def __init__(
+        self, kind: PeriodKind, period: str, workflow_id: str, launched_by: str | None = None
+    ) -> None:
         self.kind = kind
         self.period = period
         self.workflow_id = workflow_id
+        self.launched_by = launched_by
+        self.finished = False
+        self.started = 0
+        self.skipped = 0
+
+    def finish(self, started: int, skipped: int) -> None:
+        """Records the launch's end once: a second finish (a retried activity, a launch
+        run again) changes nothing."""
+        if not getattr(self, "finished", False):
+            self._finished(started=started, skipped=skipped)
+
+    @event("Finished")
+    def _finished(self, started: int, skipped: int) -> None:
+        self.finished = True
+        self.started = started
+        self.skipped = skipped

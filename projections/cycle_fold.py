@@ -22,11 +22,12 @@ from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb, set_json_dumps
 
 from aggregates.calendar_periods import month_of
+from aggregates.cycle_launch import CycleLaunch, launch_key
 from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key
 from aggregates.weekly_cycle import WeeklyCycle, cycle_key
 from projections.base import Apply, event_of
-from projections.cycles import MONTH_STATEMENT_TABLE, CyclesProjection, _json
+from projections.cycles import LAUNCH_TABLE, MONTH_STATEMENT_TABLE, CyclesProjection, _json
 
 Row = dict[str, Any]
 Fold = Callable[[Row, Any], None]
@@ -111,6 +112,26 @@ def _statement_row(e: Any) -> Row:
     }
 
 
+def _launch_row(e: Any) -> Row:
+    return {
+        "launch_id": launch_key(e.kind, e.period),
+        "aggregate_id": e.originator_id,
+        "kind": e.kind,
+        "period": e.period,
+        "workflow_id": e.workflow_id,
+        "launched_by": getattr(e, "launched_by", None),
+        "launched_at": e.timestamp,
+        "finished_at": None,
+        "started": 0,
+        "skipped": 0,
+    }
+
+
+def _launch_finished(row: Row, e: Any) -> None:
+    if row["finished_at"] is None:
+        row.update(finished_at=e.timestamp, started=e.started, skipped=e.skipped)
+
+
 def _plan_submitted(row: Row, e: Any) -> None:
     row.update(
         plan=_text(dict(e.items)),
@@ -193,6 +214,7 @@ def _training_recommended(row: Row, e: Any) -> None:
 OPENS: dict[type, tuple[str, Callable[[Any], Row]]] = {
     event_of(WeeklyCycle, "Opened"): (CYCLE_TABLE, _cycle_row),
     event_of(MonthClose, "Opened"): (MONTH_STATEMENT_TABLE, _statement_row),
+    event_of(CycleLaunch, "Started"): (LAUNCH_TABLE, _launch_row),
 }
 FOLDS: dict[type, Fold] = {
     event_of(WeeklyCycle, "PlanSubmitted"): _plan_submitted,
@@ -204,10 +226,15 @@ FOLDS: dict[type, Fold] = {
     event_of(MonthClose, "CommissionComputed"): _commission,
     event_of(MonthClose, "TrainingRulesChecked"): _training_checked,
     event_of(MonthClose, "TrainingRecommended"): _training_recommended,
+    event_of(CycleLaunch, "Finished"): _launch_finished,
 }
-# After these a week's row changes no more in practice: written out at once.
-FINISHING = {event_of(WeeklyCycle, "FeedbackGiven"), event_of(WeeklyCycle, "FeedbackMissed")}
-KEYS = {CYCLE_TABLE: "cycle_id", MONTH_STATEMENT_TABLE: "statement_id"}
+# After these a week's (or a launch's) row changes no more: written out at once.
+FINISHING = {
+    event_of(WeeklyCycle, "FeedbackGiven"),
+    event_of(WeeklyCycle, "FeedbackMissed"),
+    event_of(CycleLaunch, "Finished"),
+}
+KEYS = {CYCLE_TABLE: "cycle_id", MONTH_STATEMENT_TABLE: "statement_id", LAUNCH_TABLE: "launch_id"}
 
 
 class _Loader:
@@ -354,7 +381,7 @@ def load_cycles(
     """Folds `events` (notification id, domain event) into the empty shadow tables of
     `schema`, then builds their constraints and indexes; returns the rows loaded and the
     changes still to apply through the handlers, in log order."""
-    tables = [CYCLE_TABLE, MONTH_STATEMENT_TABLE]
+    tables = [CYCLE_TABLE, MONTH_STATEMENT_TABLE, LAUNCH_TABLE]
     conns = {t: psycopg.connect(conninfo) for t in tables}
     for conn in conns.values():
         # jsonb the same (jsonb keeps values, not text), several times faster to write.

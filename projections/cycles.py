@@ -11,11 +11,13 @@ from psycopg.sql import SQL
 from psycopg.types.json import Jsonb
 
 from aggregates.calendar_periods import month_of
+from aggregates.cycle_launch import CycleLaunch, launch_key
 from aggregates.month_close import MonthClose, month_close_key
 from aggregates.weekly_cycle import WeeklyCycle, cycle_key
 from projections.base import Apply, EventHandlers, event_of, handles
 
 MONTH_STATEMENT_TABLE = "rm_month_statement"  # the statements' table (pay in its columns)
+LAUNCH_TABLE = "rm_cycle_launch"  # the periods launched (HR's months read it)
 
 
 def _json(value: Any) -> Jsonb | None:
@@ -33,8 +35,8 @@ def _plain(value: Any) -> Any:
 
 class CyclesProjection(EventHandlers):
     name = "cycles_projection"
-    owned_tables: ClassVar[list[str]] = ["rm_cycle", "rm_month_statement"]
-    aggregates = (WeeklyCycle, MonthClose)
+    owned_tables: ClassVar[list[str]] = ["rm_cycle", "rm_month_statement", LAUNCH_TABLE]
+    aggregates = (WeeklyCycle, MonthClose, CycleLaunch)
     # Only advance tracking: the KPI score is not on the statement yet.
     ignored = (event_of(MonthClose, "KpisScored"),)
 
@@ -193,6 +195,34 @@ class CyclesProjection(EventHandlers):
             "rm_month_statement",
             "UPDATE {0} SET " + assignments + " WHERE aggregate_id = %s",
             (*params, e.originator_id),
+        )
+
+    # -- the launches ----------------------------------------------------------------
+    @handles(event_of(CycleLaunch, "Started"))
+    def _CycleLaunch_Started(self, e: Any) -> Apply:
+        return self._sql(
+            LAUNCH_TABLE,
+            "INSERT INTO {0} (launch_id, aggregate_id, kind, period, workflow_id, "
+            "launched_by, launched_at) VALUES (%s, %s, %s, %s, %s, %s, %s) "
+            "ON CONFLICT DO NOTHING",
+            (
+                launch_key(e.kind, e.period),
+                e.originator_id,
+                e.kind,
+                e.period,
+                e.workflow_id,
+                getattr(e, "launched_by", None),
+                e.timestamp,
+            ),
+        )
+
+    @handles(event_of(CycleLaunch, "Finished"))
+    def _CycleLaunch_Finished(self, e: Any) -> Apply:
+        return self._sql(
+            LAUNCH_TABLE,
+            "UPDATE {0} SET finished_at = %s, started = %s, skipped = %s "
+            "WHERE aggregate_id = %s AND finished_at IS NULL",
+            (e.timestamp, e.started, e.skipped, e.originator_id),
         )
 
 

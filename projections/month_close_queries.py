@@ -19,6 +19,25 @@ class ClosedMonth(BaseModel):
     last_closed_at: datetime
 
 
+class LaunchRecord(BaseModel):
+    """A period's launch as recorded: `finished_at` None while its launcher runs (or
+    if it died before finishing); `launched_by` None for the schedule's."""
+
+    kind: str
+    period: str
+    workflow_id: str
+    launched_by: str | None
+    launched_at: datetime
+    finished_at: datetime | None
+    started: int
+    skipped: int
+
+
+LAUNCH_COLUMNS = (
+    "kind, period, workflow_id, launched_by, launched_at, finished_at, started, skipped"
+)
+
+
 class MonthCloseQueries(CycleReads):
     def closed_months(self, limit: int = 24) -> list[ClosedMonth]:
         """The latest `limit` months with statements, newest first. The caller checks who
@@ -50,3 +69,14 @@ class MonthCloseQueries(CycleReads):
                 "SELECT count(*) AS n FROM rm_month_statement WHERE month = %s", (month,)
             ).fetchone()
         return int(row["n"]) if row else 0
+
+    def month_launches(self, months: list[str]) -> dict[str, LaunchRecord]:
+        """The recorded launches of `months` (closes), by month; a month never launched
+        is not in it."""
+        with self._connection() as conn:
+            rows = conn.execute(
+                f"SELECT {LAUNCH_COLUMNS} FROM rm_cycle_launch "
+                "WHERE kind = 'month' AND period = ANY(%s)",
+                (months,),
+            ).fetchall()
+        return {r["period"]: LaunchRecord.model_validate(dict(r)) for r in rows}

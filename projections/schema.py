@@ -227,6 +227,23 @@ READ_MODEL_TABLES["rm_month_statement"] = """
             UNIQUE (employee_id, month)
         )"""
 
+# One row per launched period (a week's cycles or a month close), by HR or the schedule:
+# who launched it by hand (NULL: the schedule), when, and once the launcher's roster is
+# exhausted, when it finished and how many workflows it started and reps it skipped.
+READ_MODEL_TABLES["rm_cycle_launch"] = """
+        CREATE TABLE IF NOT EXISTS {schema}.rm_cycle_launch (
+            launch_id text PRIMARY KEY,
+            aggregate_id uuid NOT NULL UNIQUE,
+            kind text NOT NULL,
+            period text NOT NULL,
+            workflow_id text NOT NULL,
+            launched_by text,
+            launched_at timestamptz NOT NULL,
+            finished_at timestamptz,
+            started integer NOT NULL DEFAULT 0,
+            skipped integer NOT NULL DEFAULT 0
+        )"""
+
 
 # API tokens for HR's list: who holds which role, until when; never the secret's hash.
 READ_MODEL_TABLES["rm_token"] = """

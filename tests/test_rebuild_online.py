@@ -41,6 +41,10 @@ def world(pg: PostgresSettings) -> Iterator[tuple[Engine, ReadModels]]:
         ingest(s, year_of_metrics("E1", "2026-10", {}, mentored=2))
         write_cycles(s, REPS, [f"2026-W{w:02d}" for w in range(1, 9)])
         s.store.cycles.close_month("E1", "2026-10", "month-close-E1-2026-10")
+        # Launches: a month's by HR, finished; a week's by the schedule, still running.
+        s.store.cycles.record_launch("month", "2026-10", "cycle-launch-month-2026-10", "H001")
+        s.store.cycles.finish_launch("month", "2026-10", "cycle-launch-month-2026-10", 1, 0)
+        s.store.cycles.record_launch("week", "2026-W08", "cycle-weekly-2026-W08")
         rm.wait_caught_up(s.store.applications())
         yield s, rm
 
@@ -76,7 +80,11 @@ def test_rebuilt_models_equal_a_rebuild_from_zero(world: tuple[Engine, ReadModel
     before = oids(pg)
     result = rebuild_online(pg, application_env(pg))
     measurements = rows(pg, "SELECT count(*) FROM rm_measurement")[0][0]
-    assert result.events > 0 and result.rows_loaded == 3 * 8 + 1 + measurements > 3 * 8 + 1
+    loaded = 3 * 8 + 1 + 2  # weeks, the statement, the launches
+    assert result.events > 0 and result.rows_loaded == loaded + measurements > loaded
+    launches = rows(pg, "SELECT launch_id, launched_by, started, finished_at IS NOT NULL "
+                    "FROM rm_cycle_launch ORDER BY 1")  # fmt: skip
+    assert launches == [("month/2026-10", "H001", 1, True), ("week/2026-W08", None, 0, False)]
     after = oids(pg)
     assert after["rm_cycle"] != before["rm_cycle"]  # switched, not refilled
     assert after["rm_readiness"] == before["rm_readiness"]  # derived: recomputed in place
@@ -150,7 +158,7 @@ def test_one_projection_alone_leaves_the_others_untouched(
     assert result.projections == ["cycles_projection"]
     after = oids(pg)
     changed = {t for t in before if before[t] != after.get(t)}
-    assert changed == {"rm_cycle", "rm_month_statement"}
+    assert changed == {"rm_cycle", "rm_month_statement", "rm_cycle_launch"}
     assert positions(pg) == at
     assert rows(pg, "SELECT name FROM rm_employee WHERE employee_id = 'E3'") == [("Left alone",)]
     with pytest.raises(ValueError, match="no projection named"):

@@ -17,6 +17,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cycles import (
         BatchStarted,
         CycleActivities,
+        LaunchFinished,
         Roster,
         RosterRequest,
         StartBatch,
@@ -32,6 +33,7 @@ class Launch(BaseModel):
     batches_per_run: int = 5
     started: int = 0
     skipped: int = 0
+    launched_by: str | None = None  # who launched it by hand (None: the schedule)
 
 
 class LaunchSummary(BaseModel):
@@ -54,10 +56,23 @@ class CycleLauncherWorkflow:
                     now=workflow.now(),
                     after=launch.after,
                     limit=launch.batch_size,
+                    launched_by=launch.launched_by,
                 ),
             )
             launch.period = roster.period
             if not roster.employee_ids:
+                # Histories committed before the launch's end was recorded replay as they
+                # ran; the read model of launches (HR's months) reads this.
+                if workflow.patched("launch-finish-recorded"):
+                    await run(
+                        CycleActivities.launch_finished,
+                        LaunchFinished(
+                            kind=launch.kind,
+                            period=roster.period,
+                            started=launch.started,
+                            skipped=launch.skipped,
+                        ),
+                    )
                 return LaunchSummary(
                     kind=launch.kind,
                     period=roster.period,

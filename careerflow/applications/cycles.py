@@ -167,11 +167,32 @@ class Cycles(PydanticApplication):
         return shift_month(settings.local_date(now).strftime("%Y-%m"), -1)
 
     # -- launches --------------------------------------------------------------------
-    def record_launch(self, kind: PeriodKind, period: str, workflow_id: str) -> None:
+    def record_launch(
+        self, kind: PeriodKind, period: str, workflow_id: str, launched_by: str | None = None
+    ) -> None:
         """Records that `period` was launched (once; a retry or a second run changes
-        nothing): the launcher's first roster read calls it, whoever started it."""
+        nothing): the launcher's first roster read calls it, whoever started it
+        (`launched_by`: the person who launched it by hand; None: the schedule)."""
         if self.find(launch_uuid(kind, period)) is None:
-            self.save(CycleLaunch(kind=kind, period=period, workflow_id=workflow_id))
+            self.save(
+                CycleLaunch(
+                    kind=kind, period=period, workflow_id=workflow_id, launched_by=launched_by
+                )
+            )
+
+    def finish_launch(
+        self, kind: PeriodKind, period: str, workflow_id: str, started: int, skipped: int
+    ) -> None:
+        """Records that `period`'s launch has started every rep's workflow (once: a retry
+        or a second run changes nothing; a launch never recorded is recorded now)."""
+        launch = self.find(launch_uuid(kind, period))
+        if launch is None:
+            self.record_launch(kind, period, workflow_id)
+            launch = self.find(launch_uuid(kind, period))
+        assert isinstance(launch, CycleLaunch)
+        if not launch.finished:
+            launch.finish(started, skipped)
+            self.save(launch)
 
     def launched(self, kind: PeriodKind, period: str) -> bool:
         """Whether a launch of `period` has run, by any workflow id (the schedule's too)."""

@@ -365,7 +365,7 @@ class CycleProcessService:
         refused for a week in the past or a period already launched (check_launch)."""
         which: PeriodKind = "month" if kind == "month" else "week"
         resolved = await self.check_launch(principal, which, period, command_id)
-        launch = Launch(kind=which, period=resolved)
+        launch = Launch(kind=which, period=resolved, launched_by=principal.person_id)
         workflow_id = launch_workflow_id(which, resolved)
         await self.client.start_workflow(
             CycleLauncherWorkflow.run,
@@ -391,18 +391,27 @@ class CycleProcessService:
         which: PeriodKind = "month" if kind == "month" else "week"
         resolved = checked_launch_period(which, period)
         workflow_id = launch_workflow_id(which, resolved)
+        found = await self.followed(workflow_id, which, resolved)
+        if found is None:
+            raise NotFoundError("{period} was not launched", period=resolved)
+        return found
+
+    async def followed(self, workflow_id: str, kind: str, period: str) -> LaunchStatus | None:
+        """The launch workflow `workflow_id` as Temporal says it is (None: no such
+        workflow). The months page asks this only of a launch its read model still shows
+        running (to tell one that died); the caller checks who may ask."""
         handle = self.client.get_workflow_handle(workflow_id)
         try:
             described = await handle.describe()
         except RPCError as exc:
             if exc.status == RPCStatusCode.NOT_FOUND:
-                raise NotFoundError("{period} was not launched", period=resolved) from None
+                return None
             raise
         memo = await described.memo()
         status = LaunchStatus(
             workflow_id=workflow_id,
-            kind=which,
-            period=resolved,
+            kind=kind,
+            period=period,
             state="running",
             launched_by=str(memo.get("launched_by") or "") or None,
             launched_at=described.start_time,

@@ -2,8 +2,11 @@
 closed, or a close that failed), who closed each and when, and how many bonus statements
 it produced; a close previewed and started through CycleProcessService, so the refusals
 (a month not over yet, a month already closed or launched, not HR) are the API's
-(POST /cycles/launches) and the CLI's (`cycle launch --month`). Reads only the statements
-read model and the launch workflows: every API replica answers alike."""
+(POST /cycles/launches) and the CLI's (`cycle launch --month`). Reads the statements and
+the launches read models (rm_month_statement, rm_cycle_launch): every API replica answers
+alike. Temporal is asked only of a launch the read model still shows running (to tell
+one that died, or one that finished moments ago), and by the one-month page of a month
+with no launch recorded yet (a close started a moment ago, before its first roster read)."""
 
 from __future__ import annotations
 
@@ -13,7 +16,6 @@ from typing import Literal, Protocol
 
 from pydantic import BaseModel
 
-from aggregates.base import NotFoundError
 from aggregates.calendar_periods import shift_month
 from aggregates.cycle_launch import checked_launch_period
 from careerflow.principal import AccessRole, Principal
@@ -21,8 +23,9 @@ from careerflow.services.cycle_process import (
     CycleProcessService,
     LaunchPreview,
     LaunchStatus,
+    launch_workflow_id,
 )
-from projections.month_close_queries import ClosedMonth
+from projections.month_close_queries import ClosedMonth, LaunchRecord
 from words.messages import Message
 
 MonthState = Literal["not_over", "open", "closing", "closed", "failed"]
@@ -36,10 +39,13 @@ class MonthCloseReads(Protocol):
 
     def closed_month(self, month: str) -> ClosedMonth | None: ...
 
+    def month_launches(self, months: list[str]) -> dict[str, LaunchRecord]: ...
+
 
 class MonthView(BaseModel):
     """One month as HR sees it. `closed_by` is the person who closed it by hand; a month
-    closed with no such launch was closed by the monthly schedule (`by_schedule`)."""
+    closed with no such launch (or by the schedule's launch) was closed by the monthly
+    schedule (`by_schedule`)."""
 
     month: str
     state: MonthState
@@ -82,11 +88,36 @@ class MonthCloseService:
         settings, _ = self.flow.commands.settings()
         return settings.local_date(datetime.now(UTC)).strftime("%Y-%m")
 
-    async def _launch(self, principal: Principal, month: str) -> LaunchStatus | None:
-        try:
-            return await self.flow.launch_status(principal, "month", month)
-        except NotFoundError:
-            return None
+    async def _launch(
+        self, month: str, record: LaunchRecord | None, unrecorded: bool = False
+    ) -> LaunchStatus | None:
+        """`month`'s launch as its read model row says; Temporal is asked only while the
+        row shows it running (a launcher that died is "failed", one that finished since
+        is "done"), or, when `unrecorded`, for a month with no row yet (a close started a
+        moment ago)."""
+        if record is None:
+            if not unrecorded:
+                return None
+            found = await self.flow.followed(launch_workflow_id("month", month), "month", month)
+            return found
+        recorded = LaunchStatus(
+            workflow_id=record.workflow_id,
+            kind=record.kind,
+            period=record.period,
+            state="done" if record.finished_at is not None else "running",
+            started=record.started,
+            skipped=record.skipped,
+            launched_by=record.launched_by,
+            launched_at=record.launched_at,
+        )
+        if record.finished_at is not None:
+            return recorded
+        found = await self.flow.followed(record.workflow_id, "month", month)
+        if found is None:  # not running anywhere, and it never finished
+            return recorded.model_copy(update={"state": "failed"})
+        return recorded.model_copy(
+            update={"state": found.state, "started": found.started, "skipped": found.skipped}
+        )
 
     def _view(
         self, month: str, current: str, closed: ClosedMonth | None, launch: LaunchStatus | None
@@ -99,7 +130,7 @@ class MonthCloseService:
             statements=statements,
             closed_at=closed.last_closed_at if closed else None,
             closed_by=by_hand,
-            by_schedule=statements > 0 and launch is None,
+            by_schedule=statements > 0 and by_hand is None,
             launched_at=launch.launched_at if launch is not None else None,
             started=launch.started if launch is not None else 0,
             skipped=launch.skipped if launch is not None else 0,
@@ -113,7 +144,8 @@ class MonthCloseService:
         closed = {c.month: c for c in await asyncio.to_thread(self.reads.closed_months)}
         months = sorted({shift_month(current, -i) for i in range(SHOWN)} | set(closed))[::-1]
         past = [m for m in months if m < current]
-        launches = await asyncio.gather(*(self._launch(principal, m) for m in past))
+        records = await asyncio.to_thread(self.reads.month_launches, past)
+        launches = await asyncio.gather(*(self._launch(m, records.get(m)) for m in past))
         found = dict(zip(past, launches, strict=True))
         return [self._view(m, current, closed.get(m), found.get(m)) for m in months]
 
@@ -124,7 +156,10 @@ class MonthCloseService:
         month = checked_launch_period("month", month)
         current = await asyncio.to_thread(self._current_month)
         closed = await asyncio.to_thread(self.reads.closed_month, month)
-        launch = await self._launch(principal, month) if month < current else None
+        launch = None
+        if month < current:
+            records = await asyncio.to_thread(self.reads.month_launches, [month])
+            launch = await self._launch(month, records.get(month), unrecorded=True)
         return self._view(month, current, closed, launch)
 
     async def preview(self, principal: Principal, month: str) -> LaunchPreview:

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from aggregates.calendar_periods import period_problem
-from aggregates.cycle_launch import launch_refusal
+from aggregates.cycle_launch import CycleLaunch, launch_refusal
 
 NOW_WEEK, NOW_MONTH = "2026-W49", "2026-12"
 
@@ -49,3 +49,22 @@ def test_a_malformed_period_names_its_kind() -> None:
         problem = period_problem("nope", kind, example)  # type: ignore[arg-type]
         assert problem is not None
         assert problem.template == f"expected a {kind} like {{example!r}}, got {{value!r}}"
+
+
+def test_a_launch_is_finished_once_and_who_launched_it_is_kept() -> None:
+    launch = CycleLaunch(kind="month", period="2026-11", workflow_id="w", launched_by="H001")
+    launch.finish(started=3, skipped=1)
+    launch.finish(started=9, skipped=9)  # a retried or second finish changes nothing
+    events = launch.collect_events()
+    assert [type(e).__name__ for e in events] == ["Started", "Finished"]
+    again = events[1].mutate(events[0].mutate(None))
+    assert again is not None
+    assert (again.launched_by, again.finished, again.started, again.skipped) == ("H001", True, 3, 1)
+
+
+def test_a_start_stored_before_launched_by_was_kept_still_loads() -> None:
+    started = CycleLaunch(kind="week", period="2026-W48", workflow_id="w").collect_events()[0]
+    stored = started.model_dump()
+    del stored["launched_by"]
+    loaded = type(started).model_validate(stored).mutate(None)
+    assert loaded is not None and loaded.launched_by is None and not loaded.finished

@@ -22,12 +22,16 @@ from typing import Any
 import httpx
 import openpyxl
 import pytest
+from temporalio.api.common.v1 import WorkflowExecution
+from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.cycles import month_close_workflow_id
 from aggregates.calendar_periods import shift_month
 from careerflow.api import i18n
 from careerflow.api.pages.months import UNCONFIRMED
+from projections.month_close_queries import LaunchRecord
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401 (the module's stack)
 from tests.browser.support import HR, NAMES, _until
 from tests.language import other_language
@@ -259,6 +263,24 @@ async def test_hr_closes_a_month_then_a_second_close_is_refused(
         assert row.startswith("closed") and "H001" in row and str(len(reps)) in row
         one_language(listed, lang, "months after the close")
 
+        # The launch is a read model row: who launched it, finished, with its counts.
+        def finished_launch() -> LaunchRecord | None:
+            found = api.services.cycle_queries.month_launches([month]).get(month)
+            return found if found is not None and found.finished_at is not None else None
+
+        launch: LaunchRecord = await _until("the launch's end", finished_launch)
+        assert (launch.launched_by, launch.started, launch.skipped) == ("H001", len(reps), 0)
+        assert launch.workflow_id == f"cycle-launch-month-{month}"
+        # Read from it, not from the launcher: with the workflow gone from Temporal, the
+        # months and the month still say closed, by H001, with the counts.
+        await _forget(api.temporal, launch.workflow_id)
+        listed = await client.get("/hr/months")
+        row = _row(listed, month)
+        assert row.startswith("closed") and "H001" in row and str(len(reps)) in row
+        page = await client.get(f"/hr/months/{month}")
+        assert 'data-state="closed"' in page.text
+        assert 'id="closed-by"><span translate="no">H001' in page.text
+
         fresh = await client.get(f"/hr/months/{month}/close")  # a new form: refused
         assert fresh.status_code == 422
         said = engine(
@@ -267,6 +289,31 @@ async def test_hr_closes_a_month_then_a_second_close_is_refused(
             period=month,
         )
         assert said in text(fresh) and 'id="close-now"' not in fresh.text
+
+
+async def _forget(temporal: Any, workflow_id: str) -> None:
+    """Deletes a finished workflow from Temporal, and waits until it is gone."""
+    await temporal.workflow_service.delete_workflow_execution(
+        DeleteWorkflowExecutionRequest(
+            namespace=temporal.namespace,
+            workflow_execution=WorkflowExecution(workflow_id=workflow_id),
+        )
+    )
+
+    async def gone() -> bool:
+        try:
+            await temporal.get_workflow_handle(workflow_id).describe()
+        except RPCError as exc:
+            if exc.status == RPCStatusCode.NOT_FOUND:
+                return True
+            raise
+        return False
+
+    for _attempt in range(100):
+        if await gone():
+            return
+        await asyncio.sleep(0.2)
+    raise AssertionError(f"{workflow_id} was not deleted")
 
 
 def _csv(got: httpx.Response) -> list[list[str]]:

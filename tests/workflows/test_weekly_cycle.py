@@ -29,6 +29,7 @@ from activities.cycles import (
 from activities.notifications import NotificationActivities
 from aggregates.base import DomainError
 from aggregates.calendar_periods import shift_month
+from aggregates.cycle_launch import CycleLaunch, launch_uuid
 from aggregates.goals import GoalCascade, weeks_of_month
 from aggregates.month_close import MonthClose, month_close_uuid
 from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
@@ -417,8 +418,14 @@ async def test_a_full_month_then_the_month_close(
             *(int(x) for x in shift_month(month, 1).split("-")), 3, 9, 5, tzinfo=SHANGHAI
         )
         await move_to(env, close_day)
-        summary = await launch(env, Launch(kind="month"), f"launch-month-{month}", queue)
+        summary = await launch(
+            env, Launch(kind="month", launched_by="H001"), f"launch-month-{month}", queue
+        )
         assert (summary.period, summary.started) == (month, 3)
+        # The launch is recorded with who launched it, and finished once with its counts.
+        recorded: CycleLaunch = services.store.cycles.repository.get(launch_uuid("month", month))
+        assert (recorded.launched_by, recorded.finished) == ("H001", True)
+        assert (recorded.started, recorded.skipped, recorded.version) == (3, 0, 2)
         for e in ("E1", "E2", "E3"):
             await env.client.get_workflow_handle(month_close_workflow_id(e, month)).result()
 
@@ -456,6 +463,15 @@ async def test_a_full_month_then_the_month_close(
         )
         assert (again.started, again.skipped) == (0, 3)
         assert {e: closed(e).version for e in versions} == versions
+        # Finished is recorded once: the second launch's end changes nothing.
+        store = services.store.cycles.repository.event_store
+        launch_events = list(store.get(launch_uuid("month", month)))
+        assert [type(e).__name__ for e in launch_events] == ["Started", "Finished"]
+        assert (launch_events[1].started, launch_events[1].skipped) == (3, 0)
+        read_models.wait_caught_up(services.store.applications(), timeout=60)
+        row = services.cycle_queries.month_launches([month])[month]
+        assert (row.launched_by, row.started, row.skipped) == ("H001", 3, 0)
+        assert row.finished_at is not None
         await move_to(env, close_day + timedelta(days=7))
         for week in weeks:
             for e in ("E1", "E2", "E3"):
