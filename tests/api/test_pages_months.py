@@ -309,7 +309,7 @@ async def _forget(temporal: Any, workflow_id: str) -> None:
             raise
         return False
 
-    for _attempt in range(100):
+    for _attempt in range(600):
         if await gone():
             return
         await asyncio.sleep(0.2)
