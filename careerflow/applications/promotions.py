@@ -207,6 +207,32 @@ class Promotions(PydanticApplication):
         return kept
 
     # -- commands --------------------------------------------------------------------------
+    def _new_application(
+        self,
+        principal: Principal,
+        application_id: str,
+        employee_id: str,
+        target: Role,
+        workflow_id: str,
+    ) -> PromotionApplication:
+        """A new application (not saved), once the rules allow `principal` to start it."""
+        employee = self.employee(employee_id)
+        check_can_apply(principal, employee, target)
+        with command_context(
+            actor=principal.person_id,
+            role=principal.role.value,
+            command_id=f"{workflow_id}/open",
+            workflow_id=workflow_id,
+        ):
+            return PromotionApplication(
+                application_id=application_id,
+                employee_id=employee_id,
+                from_role=Role(employee.role),
+                target_role=target,
+                started_by=principal.person_id,
+                workflow_id=workflow_id,
+            )
+
     def open_application(
         self,
         principal: Principal,
@@ -218,22 +244,9 @@ class Promotions(PydanticApplication):
         existing: PromotionApplication | None = self.find(application_uuid(application_id))
         if existing is not None:
             return self._save(existing, False)
-        employee = self.employee(employee_id)
-        check_can_apply(principal, employee, target)
-        with command_context(
-            actor=principal.person_id,
-            role=principal.role.value,
-            command_id=f"{workflow_id}/open",
-            workflow_id=workflow_id,
-        ):
-            application = PromotionApplication(
-                application_id=application_id,
-                employee_id=employee_id,
-                from_role=Role(employee.role),
-                target_role=target,
-                started_by=principal.person_id,
-                workflow_id=workflow_id,
-            )
+        application = self._new_application(
+            principal, application_id, employee_id, target, workflow_id
+        )
         return self._save(application, True)
 
     def submit_report(
@@ -432,22 +445,9 @@ class Promotions(PydanticApplication):
         saved, a retry records nothing and answers the report again."""
         if self.find(application_uuid(application_id)) is not None:
             return self.submit_report(application_id, 1, as_of, principal)
-        employee = self.employee(employee_id)
-        check_can_apply(principal, employee, target)
-        with command_context(
-            actor=principal.person_id,
-            role=principal.role.value,
-            command_id=f"{workflow_id}/open",
-            workflow_id=workflow_id,
-        ):
-            application = PromotionApplication(
-                application_id=application_id,
-                employee_id=employee_id,
-                from_role=Role(employee.role),
-                target_role=target,
-                started_by=principal.person_id,
-                workflow_id=workflow_id,
-            )
+        application = self._new_application(
+            principal, application_id, employee_id, target, workflow_id
+        )
         # submit_report reads the application through `get`: this one, not yet saved.
         token = _UNSAVED.set(application)
         try:
