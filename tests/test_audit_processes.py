@@ -319,7 +319,8 @@ async def test_support_and_round_audits_from_the_command_line(
     auditor = CliTokens(pg).args("auditor:A001")
 
     async def run(*args: str) -> dict[str, object] | list[object]:
-        done = await cli(pg, "localhost:1", "unused", tmp_path, "audit", *args, *auditor)
+        as_json = () if args[0] == "history" else ("--json",)
+        done = await cli(pg, "localhost:1", "unused", tmp_path, "audit", *args, *as_json, *auditor)
         assert done.returncode == 0, done.stderr
         parsed: dict[str, object] | list[object] = json.loads(done.stdout)
         return parsed
