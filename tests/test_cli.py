@@ -231,9 +231,9 @@ def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path:
     assert as_s001.returncode == REFUSED
     assert "manager S001 may not list API tokens" in as_s001.stderr
     other = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"))
-    assert other.stdout.startswith("you are E00001 (") and "acting as employee" in other.stdout
+    assert other.stdout.startswith("you are E00001") and "acting as employee" in other.stdout
     in_zh = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"), lang="zh")
-    assert in_zh.stdout.startswith("你是 E00001（") and "身份为员工" in in_zh.stdout
+    assert in_zh.stdout.startswith("你是 E00001") and "身份为员工" in in_zh.stdout
 
     out = cli(loaded, tmp_path, "logout", lang="zh")
     assert out.stdout == f"已退出登录：已删除 {saved}\n"
