@@ -68,7 +68,10 @@ def audit_history(
         data = to_html(history).encode()
     if out is not None:
         out.write_bytes(data)
-        typer.echo(f"wrote {len(history.entries)} events to {out}")
+        from careerflow.api import i18n
+
+        wrote = Message("wrote {count} events to {out}", count=len(history.entries), out=str(out))
+        typer.echo(i18n.say(wrote, _lang()))
     else:
         typer.echo(data.decode())
 

@@ -105,3 +105,65 @@ def _without_progress(done: CompletedProcess[str]) -> CompletedProcess[str]:
     application, as before): the statement is on standard output."""
     lines = [x for x in done.stderr.splitlines() if not x.startswith("verify: ")]
     return CompletedProcess(done.args, done.returncode, done.stdout, "\n".join(lines))
+
+
+def test_ingest_draws_a_bar_with_counts_on_a_terminal(
+    loaded: PostgresSettings,  # noqa: F811
+    tokens: CliTokens,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    """Standard error a terminal: a bar with the people ingested of those in the file;
+    standard output (a pipe) is the statement alone."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    export = tmp_path / "two.csv"
+    export.write_text(
+        "employee_id,period,metric,value,source\n"
+        "E00001,2031-04,customer_visits,7,crm\n"
+        "E00002,2031-04,customer_visits,8,crm\n"
+    )
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CAREERFLOW_")}
+    env.update(loaded.eventsourcing_env())
+    env.update(
+        CAREERFLOW_VAR_DIR=str(tmp_path / "var"),
+        XDG_CONFIG_HOME=str(tmp_path / "config"),
+        CAREERFLOW_LANG="en",
+        COLUMNS="120",
+        PYTHONUTF8="1",
+    )
+    env.pop("CI", None)
+    terminal, side = pty.openpty()
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "careerflow",
+            "ingest",
+            str(export),
+            *tokens.args("integration:crm"),
+        ],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=side,
+        stdin=subprocess.DEVNULL,
+        text=True,
+    ) as done:
+        os.close(side)
+        drawn = b""
+        while True:
+            try:
+                chunk = os.read(terminal, 4096)
+            except OSError:  # the command closed the terminal: it is done
+                break
+            if not chunk:
+                break
+            drawn += chunk
+        out = done.stdout.read() if done.stdout else ""
+    os.close(terminal)
+    assert done.returncode == 0, drawn
+    screen = drawn.decode("utf-8", "replace")
+    assert "ingesting two.csv" in screen and "2/2" in screen and "people/s" in screen, screen
+    assert out.startswith("ingested batch ") and "2 rows for 2 people" in out, out

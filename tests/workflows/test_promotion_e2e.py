@@ -184,6 +184,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                         "plan", "confirm", plan_id, "team_meetings", *tokens.args("manager:S001")
                     )
                 assert confirmed.returncode == 0, confirmed.stderr
+                assert f"development plan {plan_id} of E1: " in confirmed.stdout
                 measured = await run(
                     "plan", "confirm", plan_id, "mentoring", *tokens.args("manager:S001")
                 )
@@ -197,8 +198,10 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "--reason",
                     "reorganisation",
                     *tokens.args("manager:S001"),
+                    lang="zh",
                 )
                 assert moved.returncode == 0, moved.stderr
+                assert f"E1 的发展计划 {plan_id}：" in moved.stdout and "待确认：" in moved.stdout
                 extra = tmp_path / "milestone.json"
                 extra.write_text(
                     json.dumps(
