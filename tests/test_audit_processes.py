@@ -319,7 +319,8 @@ async def test_support_and_round_audits_from_the_command_line(
     auditor = CliTokens(pg).args("auditor:A001")
 
     async def run(*args: str) -> dict[str, object] | list[object]:
-        done = await cli(pg, "localhost:1", "unused", tmp_path, "audit", *args, *auditor)
+        as_json = () if args[0] == "history" else ("--json",)
+        done = await cli(pg, "localhost:1", "unused", tmp_path, "audit", *args, *as_json, *auditor)
         assert done.returncode == 0, done.stderr
         parsed: dict[str, object] | list[object] = json.loads(done.stdout)
         return parsed
@@ -336,6 +337,16 @@ async def test_support_and_round_audits_from_the_command_line(
     for kind, ident in (("support", REQUEST), ("assessment", ROUND)):
         result = await run("reevaluate", kind, ident)
         assert isinstance(result, dict) and result["identical"] is True
+    # Without --json: said in the CLI's language.
+    for lang, statement in (
+        ("en", f"{REQUEST}: re-evaluated, identical to the recorded outcome"),
+        ("zh", f"{REQUEST}：已重新评估，与记录的结果一致"),
+    ):
+        done = await cli(
+            pg, "localhost:1", "unused", tmp_path, "audit", "reevaluate", "support", REQUEST,
+            *auditor, lang=lang,
+        )  # fmt: skip
+        assert done.returncode == 0 and statement in done.stdout, done.stdout + done.stderr
     month = await run("history", "month", f"E1/{MONTH}")
     assert isinstance(month, dict) and month["pay_redacted"] is True
     assert "5830" not in json.dumps(month)

@@ -66,7 +66,7 @@ def cli(
 
 @pytest.fixture
 def loaded(pg: PostgresSettings, tmp_path: Path) -> PostgresSettings:
-    done = cli(pg, tmp_path, "demo", "load", "--reps", "12", "--teams", "2")
+    done = cli(pg, tmp_path, "demo", "load", "--reps", "12", "--teams", "2", "--json")
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     assert summary["organisation"]["employees_added"] == 12 + 2 + 1
@@ -104,11 +104,20 @@ def test_ingest_from_the_command_line(
         '{"employee_id": "E00001", "period": "2026-11", "metric": "customer_visits",'
         ' "value": 10, "source": "crm"}\n'
     )
-    done = cli(loaded, tmp_path, "ingest", str(good), *crm)
+    done = cli(loaded, tmp_path, "ingest", str(good), "--json", *crm)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["events_written"] == 1
-    again = cli(loaded, tmp_path, "ingest", str(good), *crm)
+    batch = json.loads(done.stdout)["batch_id"]
+    again = cli(loaded, tmp_path, "ingest", str(good), "--json", *crm)
     assert json.loads(again.stdout)["already_ingested"] is True
+    # Without --json, a statement in the CLI's language (no bar off a terminal).
+    said = {
+        "en": f"batch {batch} was already ingested; nothing written (1 rows)",
+        "zh": f"批次 {batch} 此前已导入；未写入任何数据（1 行）",
+    }
+    for lang, statement in said.items():
+        text = cli(loaded, tmp_path, "ingest", str(good), *crm, lang=lang)
+        assert (text.returncode, text.stdout, text.stderr) == (0, statement + "\n", "")
 
 
 def test_a_claimed_identity_is_no_identity(
@@ -162,6 +171,7 @@ def test_an_unknown_or_revoked_token_is_refused_and_changes_nothing(
         loaded, tmp_path, "token", "revoke", tokens.token_ids["hr:H002"], "--reason", "left", *hr
     )
     assert revoked.returncode == 0, revoked.stderr
+    assert revoked.stdout == f"token {tokens.token_ids['hr:H002']} revoked\n"
     before = held()
     refused = cli(loaded, tmp_path, *issue, "--token", other)
     assert refused.returncode == UNAUTHENTICATED
@@ -174,11 +184,18 @@ def test_the_audit_trail_records_the_tokens_principal(
 ) -> None:
     done = cli(loaded, tmp_path, "language", "en", *tokens.args("employee:E00002"))
     assert done.returncode == 0, done.stderr
-    issued = cli(
-        loaded, tmp_path, "token", "issue", "E00003", "--role", "employee",
-        *tokens.args("hr:H001"),
-    )  # fmt: skip
-    assert issued.returncode == 0, issued.stderr
+    said = {
+        "en": ("issued to E00003 as employee; expires ", "the token (shown this once"),
+        "zh": ("已为 E00003 签发令牌", "，角色为员工；", "令牌（仅显示这一次"),
+    }
+    for lang, parts in said.items():
+        issued = cli(
+            loaded, tmp_path, "token", "issue", "E00003", "--role", "employee",
+            *tokens.args("hr:H001"), lang=lang,
+        )  # fmt: skip
+        assert issued.returncode == 0, issued.stderr
+        assert all(p in issued.stdout for p in parts), issued.stdout
+        assert re.search(r"^  cf_\w{12}\.\S{43}$", issued.stdout, re.M), issued.stdout
     caught_up(loaded)
     history = cli(
         loaded, tmp_path, "audit", "history", "employee", "E00002", *tokens.args("auditor:A001")
@@ -189,7 +206,7 @@ def test_the_audit_trail_records_the_tokens_principal(
     assert [(e["actor"], e["role"]) for e in language] == [("E00002", "employee")]
     listed = cli(loaded, tmp_path, "token", "list", "--json", *tokens.args("auditor:A001"))
     e3 = [t for t in json.loads(listed.stdout) if t["person_id"] == "E00003"]
-    assert [t["issued_by"] for t in e3] == ["H001"]
+    assert [t["issued_by"] for t in e3] == ["H001", "H001"]
 
 
 def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path: Path) -> None:
@@ -199,7 +216,7 @@ def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path:
     assert not saved.exists()
 
     token = tokens("manager:S001")
-    done = cli(loaded, tmp_path, "login", stdin=token + "\n")  # asked for, not echoed
+    done = cli(loaded, tmp_path, "login", "--json", stdin=token + "\n")  # asked, not echoed
     assert done.returncode == 0, done.stderr
     who = json.loads(done.stdout)
     assert (who["person_id"], who["role"], who["saved_in"]) == ("S001", "manager", str(saved))
@@ -208,16 +225,18 @@ def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path:
     assert saved.read_text().strip() == token and token not in done.stdout + done.stderr
 
     # The next commands act as the saved token's principal; --token still wins.
-    me = cli(loaded, tmp_path, "whoami")
+    me = cli(loaded, tmp_path, "whoami", "--json")
     assert (json.loads(me.stdout)["person_id"], me.returncode) == ("S001", 0)
     as_s001 = cli(loaded, tmp_path, "token", "list", "--json")
     assert as_s001.returncode == REFUSED
     assert "manager S001 may not list API tokens" in as_s001.stderr
     other = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"))
-    assert json.loads(other.stdout)["person_id"] == "E00001"
+    assert other.stdout.startswith("you are E00001") and "acting as employee" in other.stdout
+    in_zh = cli(loaded, tmp_path, "whoami", *tokens.args("employee:E00001"), lang="zh")
+    assert in_zh.stdout.startswith("你是 E00001") and "身份为员工" in in_zh.stdout
 
-    out = cli(loaded, tmp_path, "logout")
-    assert json.loads(out.stdout) == {"logged_out": True, "removed": str(saved)}
+    out = cli(loaded, tmp_path, "logout", lang="zh")
+    assert out.stdout == f"已退出登录：已删除 {saved}\n"
     assert not saved.exists()
     gone = cli(loaded, tmp_path, "whoami")
     assert gone.returncode == UNAUTHENTICATED and "no token" in gone.stderr
@@ -225,7 +244,8 @@ def test_login_and_logout(loaded: PostgresSettings, tokens: CliTokens, tmp_path:
     # The demo's printed tokens (var/demo-tokens.json) are what README readers paste.
     demo = cli(loaded, tmp_path, "login", "--demo", "hr:H001")
     assert demo.returncode == 0, demo.stderr
-    assert json.loads(demo.stdout)["role"] == "hr"
+    assert demo.stdout.startswith("you are H001") and "acting as HR" in demo.stdout
+    assert f"token saved in {saved}" in demo.stdout
     assert (
         saved.read_text().strip()
         == json.loads((tmp_path / "var" / "demo-tokens.json").read_text())["hr:H001"]
@@ -238,7 +258,7 @@ def test_the_first_hr_token_comes_from_the_operator(
     """`token bootstrap` needs no token (direct database access): the operator's act."""
     only_hr = cli(loaded, tmp_path, "token", "bootstrap", "E00001", "--role", "employee")
     assert only_hr.returncode == USAGE and "bootstrap issues HR tokens only" in only_hr.stderr
-    done = cli(loaded, tmp_path, "token", "bootstrap", "H009", "--role", "hr")
+    done = cli(loaded, tmp_path, "token", "bootstrap", "H009", "--role", "hr", "--json")
     assert done.returncode == 0, done.stderr
     issued = json.loads(done.stdout)
     assert (issued["person_id"], issued["role"]) == ("H009", "hr")
@@ -359,7 +379,7 @@ def test_a_person_sets_their_language(
         return done.stderr
 
     assert CJK.search(refusal())
-    done = cli(loaded, tmp_path, "language", "en", *e2, lang="")
+    done = cli(loaded, tmp_path, "language", "en", "--json", *e2, lang="")
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout) == {"employee_id": "E00002", "language": "en", "changed": True}
     with Store(loaded) as store, ReadModels(loaded, application_env(loaded)) as rm:
@@ -379,5 +399,7 @@ def test_a_person_sets_their_language(
         unknown.returncode == INVALID
         and "unknown language 'fr'; choose one of: zh, en" in unknown.stderr
     )
-    hr_done = cli(loaded, tmp_path, "language", "zh", *hr, "--employee", "E00002")
-    assert json.loads(hr_done.stdout)["changed"] is True
+    hr_done = cli(loaded, tmp_path, "language", "zh", *hr, "--employee", "E00002", lang="zh")
+    assert hr_done.stdout == "E00002 的语言已设为中文\n"
+    again = cli(loaded, tmp_path, "language", "zh", *hr, "--employee", "E00002", lang="en")
+    assert again.stdout == "E00002's language was already Chinese\n"

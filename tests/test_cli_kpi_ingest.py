@@ -155,7 +155,7 @@ def test_ingest_reads_a_gbk_csv_and_a_workbook_and_says_what_is_wrong_with_a_row
             "E00001,2031-02,course_completed,80,lms,团队管理\n"
         ).encode("gbk")
     )
-    done = cli(loaded, tmp_path, "ingest", str(good), *crm)
+    done = cli(loaded, tmp_path, "ingest", str(good), "--json", *crm)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["events_written"] == 1
 
@@ -166,7 +166,7 @@ def test_ingest_reads_a_gbk_csv_and_a_workbook_and_says_what_is_wrong_with_a_row
             ["E00001", "2031-03", "customer_visits", 9, "crm"],
         )
     )
-    read = cli(loaded, tmp_path, "ingest", str(book), *crm)
+    read = cli(loaded, tmp_path, "ingest", str(book), "--json", *crm)
     assert read.returncode == 0, read.stderr
     assert json.loads(read.stdout)["rows"] == 1
 

@@ -150,14 +150,14 @@ async def test_verify_from_the_command_line_with_kept_heads(
     heads = tmp_path / "heads.json"
     auditor = CliTokens(pg).args("auditor:A001")
     first = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify",
-                      "--save-anchors", str(heads), *auditor)  # fmt: skip
+                      "--save-anchors", str(heads), "--json", *auditor)  # fmt: skip
     assert first.returncode == 0, first.stderr
     assert "verify: people:" in first.stderr
     assert json.loads(first.stdout)["ok"] is True
     target = positions(services)[2]
     sql(services, "DELETE FROM people_events WHERE notification_id = %s", (target,))
     second = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify",
-                       "--anchors", str(heads), *auditor)  # fmt: skip
+                       "--anchors", str(heads), "--json", *auditor)  # fmt: skip
     assert second.returncode == 1
     report = json.loads(second.stdout)
     people = next(a for a in report["applications"] if a["application"] == "people")
@@ -257,15 +257,19 @@ async def test_verify_offers_the_backfill_and_hr_runs_it_from_the_command_line(
     tokens = CliTokens(pg)
     auditor, hr = tokens.args("auditor:A001"), tokens.args("hr:H001")
     _predate_the_chain(services)
-    refused = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify", *auditor)
+    refused = await cli(
+        pg, "localhost:1", "unused", tmp_path, "audit", "verify", "--json", *auditor
+    )
     assert refused.returncode == 1
     assert "careerflow audit backfill-chain" in refused.stderr
     assert json.loads(refused.stdout)["applications"][0]["finding"]["problem"] == "unchained"
     denied = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "backfill-chain", *auditor)
     assert denied.returncode != 0 and "may not" in denied.stderr
-    done = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "backfill-chain", *hr)
+    done = await cli(
+        pg, "localhost:1", "unused", tmp_path, "audit", "backfill-chain", "--json", *hr
+    )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["chained"] > 0
-    clean = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify", *auditor)
+    clean = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "verify", "--json", *auditor)
     assert clean.returncode == 0, clean.stdout[-2000:]
     assert json.loads(clean.stdout)["ok"] is True

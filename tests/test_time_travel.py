@@ -101,7 +101,7 @@ async def test_from_the_command_line(
     pg = services.store.pg
     auditor = CliTokens(pg).args("auditor:A001")
     shown = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "pool-at",
-                      moment.isoformat(), *auditor)  # fmt: skip
+                      moment.isoformat(), "--json", *auditor)  # fmt: skip
     assert shown.returncode == 0, shown.stderr
     assert [r["employee_id"] for r in json.loads(shown.stdout)["result"]] == ["E1"]
     naive = await cli(pg, "localhost:1", "unused", tmp_path, "audit", "pool-at",

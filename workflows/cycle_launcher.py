@@ -45,6 +45,21 @@ class LaunchSummary(BaseModel):
 
 @workflow.defn(name="CycleLauncher")
 class CycleLauncherWorkflow:
+    @workflow.init
+    def __init__(self, launch: Launch) -> None:
+        self.launch = launch
+
+    @workflow.query
+    def progress(self) -> LaunchSummary:
+        """How far the fan-out is: cycles started and reps skipped so far (this run
+        carries the counts of the runs before it)."""
+        return LaunchSummary(
+            kind=self.launch.kind,
+            period=self.launch.period or "",
+            started=self.launch.started,
+            skipped=self.launch.skipped,
+        )
+
     @workflow.run
     async def run(self, launch: Launch) -> LaunchSummary:
         for _ in range(launch.batches_per_run):

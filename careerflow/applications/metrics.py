@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 from pydantic import ValidationError
@@ -113,7 +113,10 @@ class Metrics(PydanticApplication):
         catalog: MetricCatalog,
         source_name: str = "upload",
         batch_id: str | None = None,
+        progress: Callable[[int, int], None] | None = None,
     ) -> IngestResult:
+        """Records the file's rows on each person's ledger, in one transaction; `progress`
+        hears (people done, people in the file) as the ledgers are recorded."""
         require_ingester(principal)
         measurements = self.validate(data, fmt, catalog, source_name)
         # The batch is its content: the same export ingested twice is one batch (the same
@@ -128,10 +131,12 @@ class Metrics(PydanticApplication):
         with command_context(
             actor=principal.person_id, role=principal.role.value, command_id=batch
         ):
-            for employee_id in sorted(by_employee):
+            for done, employee_id in enumerate(sorted(by_employee), start=1):
                 ledger = self.ledger(employee_id) or MetricLedger(employee_id=employee_id)
                 if ledger.record(batch, by_employee[employee_id]):
                     ledgers.append(ledger)
+                if progress is not None:
+                    progress(done, len(by_employee))
         written = sum(len(ledger.pending_events) for ledger in ledgers)
         # One save, one transaction: all of the file or none of it.
         recordings = self.save(*ledgers) if ledgers else []

@@ -8,16 +8,18 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from careerflow.cli import audit_statements as said
 from careerflow.cli.common import (
+    JsonOption,
     TokenOption,
     _act,
     _call,
     _call_on_temporal,
-    _echo_json,
     _fail,
     _lang,
     _moment,
     _plain,
+    _stated,
 )
 from careerflow.principal import Principal
 from words.messages import Invalid, Message
@@ -66,7 +68,10 @@ def audit_history(
         data = to_html(history).encode()
     if out is not None:
         out.write_bytes(data)
-        typer.echo(f"wrote {len(history.entries)} events to {out}")
+        from careerflow.api import i18n
+
+        wrote = Message("wrote {count} events to {out}", count=len(history.entries), out=str(out))
+        typer.echo(i18n.say(wrote, _lang()))
     else:
         typer.echo(data.decode())
 
@@ -89,6 +94,7 @@ def audit_verify(
             "it with `audit verification ID` (the pages' and the API's verification).",
         ),
     ] = False,
+    as_json: JsonOption = False,
 ) -> None:
     """Walk the event store's hash chains and name the first event that was edited,
     deleted, inserted or reordered; exits 1 if any was. Progress goes to stderr."""
@@ -102,7 +108,7 @@ def audit_verify(
             verify_id = await s.verify_process(client, settings.temporal.task_queue).start(p)
             return {"verify_id": verify_id}
 
-        _echo_json(_call_on_temporal(token, start))
+        _stated(_call_on_temporal(token, start), as_json, said.verify_started)
         return
 
     kept: dict[str, tuple[int, str]] = {}
@@ -128,7 +134,7 @@ def audit_verify(
     if save_anchors is not None:
         heads = {a.application: [a.head_position, a.head] for a in report.applications}
         save_anchors.write_text(json.dumps(heads, indent=2))
-    _echo_json(_plain(report))
+    _stated(report, as_json, said.verified)
     if not report.ok:
         finding = report.first_finding
         if finding is not None and finding.problem == "unchained":
@@ -146,6 +152,7 @@ def audit_verify(
 def audit_verification(
     verify_id: Annotated[str, typer.Argument(help="The id `audit verify --background` printed")],
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """A background verification: running (events checked of the total), done (its
     report) or failed; exits 1 when it failed or found a tampered event."""
@@ -154,19 +161,19 @@ def audit_verification(
         return await s.verify_process(client, settings.temporal.task_queue).status(p, verify_id)
 
     found = _call_on_temporal(token, status)
-    _echo_json(_plain(found))
+    _stated(found, as_json, said.verification)
     if found.state == "failed" or (found.report is not None and not found.report.ok):
         raise typer.Exit(1)
 
 
 @audit_app.command("backfill-chain")
-def audit_backfill_chain(token: TokenOption = "") -> None:
+def audit_backfill_chain(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """HR, once after upgrading an install from before the hash chain: chain the events
     that have none, so `audit verify` passes (refused, changing nothing, if the store
     shows anything else; recorded). Keep the new heads it prints."""
     from careerflow.audit.chain_backfill import backfill_chain
 
-    _act(token, lambda s, p: backfill_chain(s.store, s.history, p))
+    _act(token, lambda s, p: backfill_chain(s.store, s.history, p), as_json, said.backfilled)
 
 
 @audit_app.command("items")
@@ -183,6 +190,7 @@ def audit_items_command(
     until: Annotated[str, typer.Option(help="To this day, inclusive (YYYY-MM-DD).")] = "",
     limit: Annotated[int, typer.Option(help="Items on the page.")] = 100,
     cursor: Annotated[str, typer.Option(help="`next` or `previous` of an earlier page.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """What there is to audit, newest first, a page at a time, each with the history
     that tells it."""
@@ -210,6 +218,8 @@ def audit_items_command(
             limit,
             cursor or None,
         ),
+        as_json,
+        said.items,
     )
 
 
@@ -223,11 +233,12 @@ def audit_reevaluate(
         ),
     ],
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Re-run a recorded decision from its recorded inputs and policy versions; exits 1
     and lists the differing fields if the outcome is not identical."""
     result = _call(token, lambda s, p: s.reevaluation.reevaluate(p, kind, ident))
-    _echo_json(_plain(result))
+    _stated(result, as_json, said.reevaluated)
     if not result.identical:
         raise typer.Exit(1)
 
@@ -238,6 +249,7 @@ def audit_what_if(
     key: Annotated[str, typer.Argument(help="the target role, or default for weights")],
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Evaluate a draft document against every employee before publishing it: who would
     become (in)eligible, who joins or leaves the candidate pool."""
@@ -247,7 +259,12 @@ def audit_what_if(
         draft = json.loads(file.read_text(encoding="utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         _fail(Message("{file}: not a JSON document ({error})", file=str(file), error=str(exc)))
-    _act(token, lambda s, p: what_if(s.policies, s.read_pool, s.history, p, kind, key, draft))
+    _act(
+        token,
+        lambda s, p: what_if(s.policies, s.read_pool, s.history, p, kind, key, draft),
+        as_json,
+        said.what_if,
+    )
 
 
 @audit_app.command("state")
@@ -262,37 +279,49 @@ def audit_state(
     token: TokenOption = "",
     version: Annotated[int, typer.Option(help="This version (0: latest).")] = 0,
     at: Annotated[str, typer.Option(help="As of this moment (ISO 8601 with a zone).")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """An aggregate's state at a version or as of a moment."""
     moment = _moment(at) if at else None
     _act(
         token,
         lambda s, p: s.time_travel.aggregate(p, kind, ident, version or None, moment),
+        as_json,
+        said.states,
     )
 
 
 @audit_app.command("readiness-at")
-def audit_readiness_at(employee_id: str, at: str, token: TokenOption = "") -> None:
+def audit_readiness_at(
+    employee_id: str, at: str, token: TokenOption = "", as_json: JsonOption = False
+) -> None:
     """One employee's readiness as it was at a moment, rebuilt from the events up to it."""
     moment = _moment(at)
-    _act(token, lambda s, p: s.time_travel.readiness_at(p, employee_id, moment))
+    _act(
+        token,
+        lambda s, p: s.time_travel.readiness_at(p, employee_id, moment),
+        as_json,
+        said.read_model_at,
+    )
 
 
 @audit_app.command("pool-at")
-def audit_pool_at(at: str, token: TokenOption = "") -> None:
+def audit_pool_at(at: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The candidate pool as it was at a moment, rebuilt from the events up to it."""
     moment = _moment(at)
-    _act(token, lambda s, p: s.time_travel.candidate_pool_at(p, moment))
+    _act(
+        token, lambda s, p: s.time_travel.candidate_pool_at(p, moment), as_json, said.read_model_at
+    )
 
 
 @audit_app.command("check-projections")
-def audit_check_projections(token: TokenOption = "") -> None:
+def audit_check_projections(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """Rebuild every read model into a scratch schema and diff it against the live one,
     row by row; exits 1 on any difference."""
     from careerflow.audit.projection_check import check_projections
 
     report = _call(token, lambda s, p: check_projections(s.store, s.history, p))
-    _echo_json(_plain(report))
+    _stated(report, as_json, said.projections_checked)
     if not report.ok:
         raise typer.Exit(1)
 
@@ -302,6 +331,7 @@ def audit_replay_workflows(
     token: TokenOption = "",
     days: Annotated[int, typer.Option(help="Also workflows closed in the last N days.")] = 7,
     limit: Annotated[int, typer.Option(help="At most this many histories (0: all).")] = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Replay running and recently closed workflows against this code (before a deploy);
     exits 1 when any history no longer replays."""
@@ -315,6 +345,6 @@ def audit_replay_workflows(
         return report
 
     report = _call_on_temporal(token, replay)
-    _echo_json(_plain(report))
+    _stated(report, as_json, said.replayed)
     if report.failures:
         raise typer.Exit(1)

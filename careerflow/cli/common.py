@@ -213,9 +213,20 @@ def _spoken(result: Any, as_json: bool, text: Callable[[Speaker, Any], list[str]
     typer.echo("\n".join(text(say, result)))
 
 
-def _act(token: str, call: Callable[[Engine, Principal], Any]) -> None:
-    """Runs `call` as the token's principal on freshly opened services; prints the result."""
-    _echo_json(_plain(_call(token, call)))
+def _stated(result: Any, as_json: bool, text: Callable[[Speaker, Any], list[str]]) -> None:
+    """As `_spoken`, the lines said from the result as plain data (what --json prints)."""
+    _spoken(_plain(result), as_json, text)
+
+
+def _act(
+    token: str,
+    call: Callable[[Engine, Principal], Any],
+    as_json: bool,
+    text: Callable[[Speaker, Any], list[str]],
+) -> None:
+    """Runs `call` as the token's principal on freshly opened services; says the result
+    (`text` of its plain data), or prints it as JSON with --json."""
+    _stated(_call(token, call), as_json, text)
 
 
 def _call(token: str, call: Callable[[Engine, Principal], Any]) -> Any:
@@ -250,10 +261,13 @@ def _view(
 
 
 def _act_on_temporal(
-    token: str, call: Callable[[Engine, Client, Settings, Principal], Awaitable[Any]]
+    token: str,
+    call: Callable[[Engine, Client, Settings, Principal], Awaitable[Any]],
+    as_json: bool,
+    text: Callable[[Speaker, Any], list[str]],
 ) -> None:
     """As `_act`, for commands that start or steer workflows."""
-    _echo_json(_plain(_call_on_temporal(token, call)))
+    _stated(_call_on_temporal(token, call), as_json, text)
 
 
 def _call_on_temporal(

@@ -177,12 +177,48 @@ def cycle_launch(
     if dry_run:
         _launch_preview(token, kind, period, as_json)
         return
-    from careerflow.cli.progress import working
+    from careerflow.cli.progress import live, rated
 
-    with working(Message("starting the launch"), _lang()):
-        workflow_id = _cycle_call(token, lambda f, p: f.launch(p, kind, period or None))
+    with rated(Message("launching cycles"), _lang(), _said_reps()) as progress:
+        workflow_id = _cycle_call(
+            token, lambda f, p: _launching(f, p, kind, period, progress if live() else None)
+        )
     result = {"workflow_id": workflow_id, "kind": kind, "period": period or None}
     _spoken(result, as_json, lambda say, r: _launched_text(say, kind, period, r["workflow_id"]))
+
+
+def _said_reps() -> str:
+    from careerflow.api import i18n
+
+    return i18n.say(Message("reps"), _lang())
+
+
+async def _launching(
+    flow: CycleProcessService,
+    principal: Principal,
+    kind: str,
+    period: str,
+    progress: Callable[[int, int], None] | None,
+) -> str:
+    """Starts the launch; with `progress` (on a terminal), follows it until it is done:
+    the reps it has started a cycle for (or skipped) of those the roster names."""
+    import asyncio
+
+    if progress is None:
+        return await flow.launch(principal, kind, period or None)
+    roster = flow.would_launch(principal, kind, period or None)
+    workflow_id = await flow.launch(principal, kind, period or None)
+    total, done, still = len(roster.employee_ids), -1, 0
+    while still < 120:  # a minute without a step: left to run on, no longer followed
+        status = await flow.launch_status(principal, kind, roster.period)
+        if status.state != "running":
+            break
+        now = status.started + status.skipped
+        still = still + 1 if now == done else 0
+        done = now
+        progress(done, total)
+        await asyncio.sleep(0.5)
+    return workflow_id
 
 
 def _launch_preview(token: str, kind: str, period: str, as_json: bool) -> None:

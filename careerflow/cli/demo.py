@@ -7,7 +7,8 @@ from typing import Annotated
 
 import typer
 
-from careerflow.cli.common import _echo_json, _run
+from careerflow.cli import statements
+from careerflow.cli.common import JsonOption, _run, _stated
 from careerflow.runtime import load_settings
 
 demo_app = typer.Typer(no_args_is_help=True, help="The demo organisation.")
@@ -18,6 +19,7 @@ def demo_load(
     if_empty: Annotated[bool, typer.Option("--if-empty", help="Skip if data exists.")] = False,
     reps: Annotated[int, typer.Option(help="Sales reps (without managers).")] = 0,
     teams: Annotated[int, typer.Option(help="Teams.")] = 0,
+    as_json: JsonOption = False,
 ) -> None:
     """Load the deterministic demo organisation and 12 months of metrics."""
     from careerflow.demo_loader import load_demo
@@ -31,7 +33,7 @@ def demo_load(
             if_empty=if_empty,
         )
     )
-    _echo_json(summary)
+    _stated(summary, as_json, statements.demo_loaded)
 
 
 @demo_app.command("export")
@@ -45,4 +47,9 @@ def demo_export(
 
     org = generate(reps=reps, teams=teams)
     write_csv(org.measurements, out)
-    typer.echo(f"wrote {len(org.measurements)} rows to {out}")
+    from careerflow.api import i18n
+    from careerflow.cli.common import _lang
+    from words.messages import Message
+
+    wrote = Message("wrote {rows} rows to {out}", rows=len(org.measurements), out=str(out))
+    typer.echo(i18n.say(wrote, _lang()))

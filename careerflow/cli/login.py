@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from careerflow.cli import statements
 from careerflow.cli.auth import ExitCode
-from careerflow.cli.common import TokenOption, _act, _echo_json, _fail, _run
+from careerflow.cli.common import JsonOption, TokenOption, _act, _fail, _run, _stated
 from careerflow.principal import Principal
 from careerflow.runtime import load_settings
 from words.messages import Message
@@ -36,6 +37,7 @@ def login(
         str,
         typer.Option(help="Use the demo's token of ROLE:ID (var/demo-tokens.json), e.g. hr:H001."),
     ] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Check a token against the engine and save it for the next commands (mode 0600,
     $XDG_CONFIG_HOME/careerflow/token); asks for it unless given. Prints who you are."""
@@ -51,7 +53,7 @@ def login(
         principal = _run(lambda: services.tokens.authenticate(token))
         who = _whoami(principal, services)
     path = cli_auth.save_token(token)
-    _echo_json({**who, "saved_in": str(path)})
+    _stated({**who, "saved_in": str(path)}, as_json, statements.who)
 
 
 def _demo_token(path: Path, who: str) -> str:
@@ -76,15 +78,16 @@ def _demo_token(path: Path, who: str) -> str:
 
 
 @app.command()
-def logout() -> None:
+def logout(as_json: JsonOption = False) -> None:
     """Forget the token `careerflow login` saved (it stays valid: HR revokes tokens)."""
     from careerflow.cli import auth as cli_auth
 
     path = cli_auth.forget_token()
-    _echo_json({"logged_out": path is not None, "removed": str(path) if path else None})
+    result = {"logged_out": path is not None, "removed": str(path) if path else None}
+    _stated(result, as_json, statements.logged_out)
 
 
 @app.command()
-def whoami(token: TokenOption = "") -> None:
+def whoami(token: TokenOption = "", as_json: JsonOption = False) -> None:
     """Who the commands act as: the token's person and role."""
-    _act(token, lambda s, p: _whoami(p, s))
+    _act(token, lambda s, p: _whoami(p, s), as_json, statements.who)

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from careerflow.cli import tables
+from careerflow.cli import statements, tables
 from careerflow.cli.common import JsonOption, TokenOption, _act, _view
 
 app = typer.Typer()  # its commands join the root's, unnamed
@@ -34,6 +34,7 @@ def language(
         str, typer.Option("--employee", help="Whose profile (HR); default: your own.")
     ] = "",
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Set a profile's language: notifications, and the pages, the API and these commands
     unless switched (CAREERFLOW_LANG), follow it. People set their own, HR anyone's."""
@@ -42,4 +43,6 @@ def language(
         lambda services, principal: services.people.set_language(
             principal, employee or principal.person_id, language
         ),
+        as_json,
+        statements.language_set,
     )

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from careerflow.cli import tables
+from careerflow.cli import statements, tables
 from careerflow.cli.common import (
     JsonOption,
     TokenOption,
@@ -29,12 +29,12 @@ if TYPE_CHECKING:
 plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
 
 
-def _plan_call(token: str, call: Any) -> None:
+def _plan_call(token: str, call: Any, as_json: bool, text: Any = statements.plan_changed) -> None:
 
     async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
         return await call(services.plan_process(client, settings.temporal.task_queue), principal)
 
-    _act_on_temporal(token, go)
+    _act_on_temporal(token, go, as_json, text)
 
 
 @plan_app.command("start")
@@ -43,6 +43,7 @@ def plan_start(
     token: TokenOption = "",
     effective: Annotated[str, typer.Option(help="Start date, YYYY-MM-DD.")] = "",
     role: Annotated[str, typer.Option(help="Template role; default: the current role.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """HR starts a development plan for any employee."""
     from datetime import date
@@ -60,7 +61,12 @@ def plan_start(
                 roles=", ".join(r.value for r in Role),
             )
         )
-    _plan_call(token, lambda f, p: f.start(p, employee_id, day, plan_role))
+    _plan_call(
+        token,
+        lambda f, p: f.start(p, employee_id, day, plan_role),
+        as_json,
+        statements.plan_started,
+    )
 
 
 @plan_app.command("confirm")
@@ -69,9 +75,10 @@ def plan_confirm(
     milestone_id: str,
     token: TokenOption = "",
     comment: Annotated[str, typer.Option(help="What was achieved.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """The manager (or HR) confirms a milestone of kind 'confirmed'."""
-    _plan_call(token, lambda f, p: f.confirm(p, plan_id, milestone_id, comment))
+    _plan_call(token, lambda f, p: f.confirm(p, plan_id, milestone_id, comment), as_json)
 
 
 @plan_app.command("move")
@@ -81,6 +88,7 @@ def plan_move(
     due_month: int,
     token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Move a milestone's due month (manager or HR, with a reason)."""
     _plan_call(
@@ -88,6 +96,7 @@ def plan_move(
         lambda f, p: f.adjust(
             p, plan_id, "move", reason, milestone_id=milestone_id, due_month=due_month
         ),
+        as_json,
     )
 
 
@@ -97,6 +106,7 @@ def plan_add(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Add a milestone (a JSON file in the plan template's milestone shape)."""
     from pydantic import ValidationError
@@ -113,7 +123,9 @@ def plan_add(
             for e in exc.errors()
         ]
         _fail(Message("{file}: not a milestone: {problems}", file=str(file), problems=problems))
-    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone))
+    _plan_call(
+        token, lambda f, p: f.adjust(p, plan_id, "add", reason, milestone=milestone), as_json
+    )
 
 
 @plan_app.command("drop")
@@ -122,9 +134,14 @@ def plan_drop(
     milestone_id: str,
     token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Required.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Drop a milestone (manager or HR, with a reason)."""
-    _plan_call(token, lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id))
+    _plan_call(
+        token,
+        lambda f, p: f.adjust(p, plan_id, "drop", reason, milestone_id=milestone_id),
+        as_json,
+    )
 
 
 @plan_app.command("show")

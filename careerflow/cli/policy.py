@@ -13,10 +13,10 @@ from careerflow.cli.common import (
     OperatorOption,
     TokenOption,
     _call,
-    _echo_json,
     _fail,
     _operator,
     _run,
+    _stated,
     _view,
 )
 from careerflow.runtime import load_settings
@@ -36,6 +36,7 @@ def policy_publish(
     file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, readable=True)],
     token: TokenOption = "",
     note: Annotated[str, typer.Option(help="Why this version.")] = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Publish a new version of a policy document (JSON file)."""
     try:
@@ -43,7 +44,21 @@ def policy_publish(
     except json.JSONDecodeError as exc:
         _fail(Message("{file}: not valid JSON: {error}", file=str(file), error=str(exc)))
     version = _call(token, lambda s, p: s.policies.publish(p, kind, key, document, note))
-    typer.echo(f"{kind}/{key} version {version} is in force")
+    result = {"kind": kind, "key": key, "version": version}
+    _stated(
+        result,
+        as_json,
+        lambda say, r: [
+            say.say(
+                Message(
+                    "{kind}/{key} version {version} is in force",
+                    kind=kind,
+                    key=key,
+                    version=version,
+                )
+            )
+        ],
+    )
 
 
 @policy_app.command("show")
@@ -87,10 +102,12 @@ def policy_versions(
 
 
 @policy_app.command("seed")
-def policy_seed(as_: OperatorOption = "") -> None:
+def policy_seed(as_: OperatorOption = "", as_json: JsonOption = False) -> None:
     """Operator: publish the version-1 documents of domain.md where none exists."""
+    from careerflow.cli import statements
     from careerflow.engine import Engine
 
     principal = _operator(as_)
     with Engine.open(load_settings()) as services:
-        _echo_json(_run(lambda: services.policies.seed(principal)))
+        published = _run(lambda: services.policies.seed(principal))
+    _stated(published, as_json, statements.seeded)

@@ -39,19 +39,6 @@ def _bar(lang: str) -> Any:
 
 
 @contextmanager
-def working(what: Message, lang: str) -> Iterator[None]:
-    """A spinner with `what` (in `lang`) while the block runs; nothing off a terminal."""
-    if not live():
-        yield
-        return
-    from careerflow.api import i18n
-
-    with _bar(lang) as bar:
-        bar.add_task(i18n.say(what, lang), total=None)
-        yield
-
-
-@contextmanager
 def counting(
     what: Message, lang: str, plain: Callable[[str, int], None] | None = None
 ) -> Iterator[Callable[[str, int], None]]:

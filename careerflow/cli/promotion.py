@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from careerflow.cli import tables
+from careerflow.cli import statements, tables
 from careerflow.cli.common import (
     JsonOption,
     TokenOption,
@@ -37,7 +37,7 @@ ApplicationArg = Annotated[
 ]
 
 
-def _promotion_call(token: str, call: Any) -> None:
+def _promotion_call(token: str, call: Any, as_json: bool, text: Any) -> None:
     """Runs `call` on the promotion process service (the one the API calls: the same
     checks, the same refusals)."""
 
@@ -45,7 +45,7 @@ def _promotion_call(token: str, call: Any) -> None:
         flow = services.promotion_process(client, settings.temporal.task_queue)
         return await call(flow, principal)
 
-    _act_on_temporal(token, go)
+    _act_on_temporal(token, go, as_json, text)
 
 
 CommandIdOption = Annotated[
@@ -59,7 +59,7 @@ CommandIdOption = Annotated[
 ]
 
 
-def _promotion_step(token: str, command_id: str, call: Any) -> None:
+def _promotion_step(token: str, command_id: str, call: Any, as_json: bool) -> None:
     """A step on an application under a command id (a fresh one unless given); when its
     answer is lost, says how to send the same command again safely."""
     from careerflow.api import i18n
@@ -67,7 +67,9 @@ def _promotion_step(token: str, command_id: str, call: Any) -> None:
 
     command_id = _run(lambda: command_id_or_new(command_id or None))
     try:
-        _promotion_call(token, lambda f, p: call(f, p, command_id))
+        _promotion_call(
+            token, lambda f, p: call(f, p, command_id), as_json, statements.application_steered
+        )
     except (typer.Exit, SystemExit):
         raise  # answered: done, or refused
     except BaseException:
@@ -85,7 +87,12 @@ def _promotion_step(token: str, command_id: str, call: Any) -> None:
 
 
 @promotion_app.command("start")
-def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOption = "") -> None:
+def promotion_start(
+    employee_id: str,
+    token: TokenOption = "",
+    target: TargetOption = "",
+    as_json: JsonOption = False,
+) -> None:
     """Start an application (HR for anyone, employees for themselves); idempotent."""
     from aggregates.ladder import Role
 
@@ -93,7 +100,9 @@ def promotion_start(employee_id: str, token: TokenOption = "", target: TargetOpt
         role = Role(target) if target else None
     except ValueError:
         _fail(unknown_role(target, Role).message)
-    _promotion_call(token, lambda f, p: f.start(p, employee_id, role))
+    _promotion_call(
+        token, lambda f, p: f.start(p, employee_id, role), as_json, statements.application_started
+    )
 
 
 @promotion_app.command("decide")
@@ -103,21 +112,28 @@ def promotion_decide(
     approve: Annotated[bool, typer.Option("--approve/--reject", help="The decision.")] = True,
     comment: Annotated[str, typer.Option(help="Required when rejecting.")] = "",
     command_id: CommandIdOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """The manager's decision (or HR acting for the manager)."""
     _promotion_step(
         token,
         command_id,
         lambda f, p, c: f.decide_application(p, application_id, approve, comment, c),
+        as_json,
     )
 
 
 @promotion_app.command("resubmit")
 def promotion_resubmit(
-    application_id: ApplicationArg, token: TokenOption = "", command_id: CommandIdOption = ""
+    application_id: ApplicationArg,
+    token: TokenOption = "",
+    command_id: CommandIdOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Resubmit a returned application; it is re-evaluated on fresh data."""
-    _promotion_step(token, command_id, lambda f, p, c: f.resubmit_application(p, application_id, c))
+    _promotion_step(
+        token, command_id, lambda f, p, c: f.resubmit_application(p, application_id, c), as_json
+    )
 
 
 @promotion_app.command("withdraw")
@@ -126,10 +142,14 @@ def promotion_withdraw(
     token: TokenOption = "",
     reason: Annotated[str, typer.Option(help="Why.")] = "",
     command_id: CommandIdOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """Withdraw an application (the applicant or HR)."""
     _promotion_step(
-        token, command_id, lambda f, p, c: f.withdraw_application(p, application_id, reason, c)
+        token,
+        command_id,
+        lambda f, p, c: f.withdraw_application(p, application_id, reason, c),
+        as_json,
     )
 
 
@@ -142,6 +162,7 @@ def promotion_review(
     ] = "confirm",
     reason: Annotated[str, typer.Option(help="Required for an override.")] = "",
     command_id: CommandIdOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """HR's review: confirm a pass, or override (with a reason)."""
     choices = {
@@ -162,6 +183,7 @@ def promotion_review(
         token,
         command_id,
         lambda f, p, c: f.review_application(p, application_id, kind, approve, reason, c),
+        as_json,
     )
 
 

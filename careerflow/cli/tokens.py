@@ -6,17 +6,18 @@ from typing import Annotated, Any
 
 import typer
 
+from careerflow.cli import statements
 from careerflow.cli.auth import ExitCode
 from careerflow.cli.common import (
     JsonOption,
     OperatorOption,
     TokenOption,
     _act,
-    _echo_json,
     _fail,
     _operator,
-    _plain,
+    _remember_zone,
     _run,
+    _stated,
     _view,
 )
 from careerflow.runtime import load_settings
@@ -46,10 +47,16 @@ def token_issue(
     token: TokenOption = "",
     label: Annotated[str, typer.Option(help="What the token is for.")] = "",
     days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
+    as_json: JsonOption = False,
 ) -> None:
     """HR: issue an API token for a person and role; the token is shown once."""
     access = _access_role(role)
-    _act(token, lambda s, p: s.tokens.issue(p, person_id, access, label, days or None))
+    _act(
+        token,
+        lambda s, p: s.tokens.issue(p, person_id, access, label, days or None),
+        as_json,
+        statements.token_issued,
+    )
 
 
 @token_app.command("bootstrap")
@@ -59,6 +66,7 @@ def token_bootstrap(
     as_: OperatorOption = "",
     label: Annotated[str, typer.Option(help="What the token is for.")] = "bootstrap",
     days: Annotated[int, typer.Option(help="Days until it expires (0: never).")] = 90,
+    as_json: JsonOption = False,
 ) -> None:
     """Operator: issue an HR token with direct database access, no token needed (the
     first one of an install; HR issues every other). Recorded as the operator's act."""
@@ -78,7 +86,8 @@ def token_bootstrap(
         issued = _run(
             lambda: services.tokens.issue(operator, person_id, AccessRole.hr, label, days or None)
         )
-    _echo_json(_plain(issued))
+        _remember_zone(services)
+    _stated(issued, as_json, statements.token_issued)
 
 
 @token_app.command("revoke")
@@ -86,10 +95,14 @@ def token_revoke(
     token_id: str,
     reason: Annotated[str, typer.Option(help="Why (recorded).")],
     token: TokenOption = "",
+    as_json: JsonOption = False,
 ) -> None:
     """HR: revoke an API token (by its id, the part after cf_ and before the dot)."""
     _act(
-        token, lambda s, p: {"token_id": token_id, "revoked": s.tokens.revoke(p, token_id, reason)}
+        token,
+        lambda s, p: {"token_id": token_id, "revoked": s.tokens.revoke(p, token_id, reason)},
+        as_json,
+        statements.token_revoked,
     )
 
 

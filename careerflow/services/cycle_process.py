@@ -22,6 +22,7 @@ from temporalio.client import (
     ScheduleUpdate,
     ScheduleUpdateInput,
     WorkflowExecutionStatus,
+    WorkflowQueryFailedError,
 )
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
@@ -417,13 +418,23 @@ class CycleProcessService:
             launched_at=described.start_time,
         )
         if described.status == WorkflowExecutionStatus.RUNNING:
-            return status
+            return await self._so_far(status)
         if described.status != WorkflowExecutionStatus.COMPLETED:
             return status.model_copy(update={"state": "failed"})
         summary = LaunchSummary.model_validate(await handle.result())
         return status.model_copy(
             update={"state": "done", "started": summary.started, "skipped": summary.skipped}
         )
+
+    async def _so_far(self, status: LaunchStatus) -> LaunchStatus:
+        """A running launch with its counts so far (the launcher's progress query); as
+        it was when no worker answers in time."""
+        handle = self.client.get_workflow_handle_for(CycleLauncherWorkflow.run, status.workflow_id)
+        try:
+            counts = await asyncio.wait_for(handle.query(CycleLauncherWorkflow.progress), 5)
+        except (RPCError, TimeoutError, WorkflowQueryFailedError):
+            return status
+        return status.model_copy(update={"started": counts.started, "skipped": counts.skipped})
 
     async def submit_plan(
         self, principal: Principal, employee_id: str, week: str, items: dict[str, float]

@@ -198,6 +198,17 @@ async def test_the_launcher_fans_out_in_batches_across_runs(
                 summary = await handle.result()
                 # 11 reps in batches of 3, two batches a run: four batches, two new runs.
                 assert (summary.period, summary.started, summary.skipped) == (week, 11, 0)
+                # The progress the CLI's bar follows: the latest run's counts carry the
+                # earlier runs' (a closed run answers too, while a worker runs).
+                latest = dev_env.client.get_workflow_handle_for(
+                    CycleLauncherWorkflow.run, handle.id
+                )
+                so_far = await latest.query(CycleLauncherWorkflow.progress)
+                assert (so_far.period, so_far.started, so_far.skipped) == (week, 11, 0)
+                first_run = dev_env.client.get_workflow_handle_for(
+                    CycleLauncherWorkflow.run, handle.id, run_id=handle.first_execution_run_id
+                )
+                assert (await first_run.query(CycleLauncherWorkflow.progress)).started == 6
                 first = await dev_env.client.get_workflow_handle(
                     handle.id, run_id=handle.first_execution_run_id
                 ).describe()

@@ -36,7 +36,7 @@ REFUSED, NOT_FOUND, INVALID = ExitCode.REFUSED, ExitCode.NOT_FOUND, ExitCode.INV
 
 
 async def cli(
-    pg: PostgresSettings, address: str, queue: str, tmp: Path, *args: str
+    pg: PostgresSettings, address: str, queue: str, tmp: Path, *args: str, lang: str = "en"
 ) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CAREERFLOW_", "TEMPORAL_"))}
     env.update(pg.eventsourcing_env())
@@ -46,7 +46,7 @@ async def cli(
             "TEMPORAL_TASK_QUEUE": queue,
             "CAREERFLOW_VAR_DIR": str(tmp / "var"),
             "XDG_CONFIG_HOME": str(tmp / "config"),  # no saved token of the caller's
-            "CAREERFLOW_LANG": "en",  # the tests read the English messages
+            "CAREERFLOW_LANG": lang,  # the tests read the English messages, unless told
             **TEST_CODEC_KEYS.env(),  # the dev server's payloads are encrypted
         }
     )
@@ -73,8 +73,8 @@ async def test_promotion_from_the_command_line_to_the_read_models(
         as_of = f"{now.year}-{now.month - 1:02d}" if now.month > 1 else f"{now.year - 1}-12"
         ingest(services, year_of_metrics("E1", as_of, {}, mentored=2))
 
-        async def run(*args: str) -> subprocess.CompletedProcess[str]:
-            return await cli(pg, address, queue, tmp_path, *args)
+        async def run(*args: str, lang: str = "en") -> subprocess.CompletedProcess[str]:
+            return await cli(pg, address, queue, tmp_path, *args, lang=lang)
 
         tokens = CliTokens(pg)
 
@@ -91,14 +91,27 @@ async def test_promotion_from_the_command_line_to_the_read_models(
 
         with concurrent.futures.ThreadPoolExecutor(8) as executor:
             async with build_worker(dev_env.client, services, queue, executor):
-                started = await run("promotion", "start", "E1", *tokens.args("employee:E1"))
+                started = await run(
+                    "promotion", "start", "E1", "--json", *tokens.args("employee:E1")
+                )
                 assert started.returncode == 0, started.stderr
                 first = json.loads(started.stdout)
                 again = json.loads(
-                    (await run("promotion", "start", "E1", *tokens.args("hr:H001"))).stdout
+                    (
+                        await run("promotion", "start", "E1", "--json", *tokens.args("hr:H001"))
+                    ).stdout
                 )
                 assert again["application_id"] == first["application_id"]  # one open application
                 application_id = first["application_id"]
+                # Said, not dumped, without --json: in English and in Chinese.
+                said = {
+                    "en": f"application {application_id} for E1 (target Sales Supervisor) started",
+                    "zh": f"已为 E1 发起申请 {application_id}（目标职位：销售主管）",
+                }
+                for lang, statement in said.items():
+                    text = await run("promotion", "start", "E1", *tokens.args("hr:H001"), lang=lang)
+                    assert text.returncode == 0, text.stderr
+                    assert statement in text.stdout and "{" not in text.stdout, text.stdout
 
                 handle = dev_env.client.get_workflow_handle_for(
                     PromotionWorkflow.run, first["workflow_id"]
@@ -121,6 +134,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "--approve",
                     "--comment",
                     "approve; focus on management skills",
+                    "--json",
                     *tokens.args("manager:S001"),
                 )
                 assert decided.returncode == 0, decided.stderr
@@ -130,9 +144,11 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                 )
                 assert twice.returncode == INVALID and "not manager review" in twice.stderr
 
-                reviewed = await run("promotion", "review", application_id, *tokens.args("hr:H001"))
+                reviewed = await run(
+                    "promotion", "review", application_id, *tokens.args("hr:H001"), lang="zh"
+                )
                 assert reviewed.returncode == 0, reviewed.stderr
-                assert json.loads(reviewed.stdout)["stage"] == "approved"
+                assert f"E1 的申请 {application_id} 现处于已批准阶段（第 1 轮）" in reviewed.stdout
 
                 # The Web UI's list: by stage, no personal data in the attributes.
                 listed = []
@@ -168,6 +184,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                         "plan", "confirm", plan_id, "team_meetings", *tokens.args("manager:S001")
                     )
                 assert confirmed.returncode == 0, confirmed.stderr
+                assert f"development plan {plan_id} of E1: " in confirmed.stdout
                 measured = await run(
                     "plan", "confirm", plan_id, "mentoring", *tokens.args("manager:S001")
                 )
@@ -181,8 +198,10 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "--reason",
                     "reorganisation",
                     *tokens.args("manager:S001"),
+                    lang="zh",
                 )
                 assert moved.returncode == 0, moved.stderr
+                assert f"E1 的发展计划 {plan_id}：" in moved.stdout and "待确认：" in moved.stdout
                 extra = tmp_path / "milestone.json"
                 extra.write_text(
                     json.dumps(
@@ -203,6 +222,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     str(extra),
                     "--reason",
                     "new region",
+                    "--json",
                     *tokens.args("hr:H001"),
                 )
                 assert added.returncode == 0, added.stderr

@@ -94,7 +94,7 @@ async def test_live_histories_replay_and_a_change_is_caught(
             # The same from the command line, as an auditor: exit 0 and the counts.
             shown = await cli(
                 pg, client.service_client.config.target_host, queue, tmp_path,
-                "audit", "replay-workflows", *CliTokens(pg).args("auditor:A001"),
+                "audit", "replay-workflows", "--json", *CliTokens(pg).args("auditor:A001"),
             )  # fmt: skip
             assert shown.returncode == 0, shown.stderr
             assert json.loads(shown.stdout)["failures"] == []

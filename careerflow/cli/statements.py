@@ -1,0 +1,209 @@
+"""What the action commands say when they are done: one statement (or a small table) in
+the CLI's language, times in the company's time zone; `--json` prints the result instead.
+
+Each function takes the Speaker and the result as plain data (what `--json` prints)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from careerflow.cli.text import _said_table, _when
+from words.messages import Message
+
+if TYPE_CHECKING:
+    from careerflow.cli.tables import Speaker
+
+
+def _person(say: Speaker, person_id: str, name: str | None = None) -> str:
+    return say.say(Message("{id} ({name})", id=person_id, name=name)) if name else person_id
+
+
+def token_issued(say: Speaker, t: dict[str, Any]) -> list[str]:
+    expires = (
+        say.say(Message("expires {at}", at=_when(say, t["expires_at"])))
+        if t.get("expires_at")
+        else say.say(Message("never expires"))
+    )
+    return [
+        say.say(
+            Message(
+                "token {token_id} issued to {person} as {role}; {expires}",
+                token_id=t["token_id"],
+                person=t["person_id"],
+                role=say.cell(t["role"], "term"),
+                expires=expires,
+            )
+        ),
+        say.say(Message("the token (shown this once, keep it safe):")),
+        f"  {t['token']}",
+    ]
+
+
+def token_revoked(say: Speaker, r: dict[str, Any]) -> list[str]:
+    if r["revoked"]:
+        return [say.say(Message("token {token_id} revoked", token_id=r["token_id"]))]
+    return [say.say(Message("token {token_id} was already revoked", token_id=r["token_id"]))]
+
+
+def who(say: Speaker, w: dict[str, Any]) -> list[str]:
+    out = [
+        say.say(
+            Message(
+                "you are {person}, acting as {role}",
+                person=_person(say, w["person_id"], w.get("name")),
+                role=say.cell(w["role"], "term"),
+            )
+        )
+    ]
+    if w.get("saved_in"):
+        out.append(say.say(Message("token saved in {path}", path=w["saved_in"])))
+    return out
+
+
+def logged_out(say: Speaker, r: dict[str, Any]) -> list[str]:
+    if r["logged_out"]:
+        return [say.say(Message("logged out: removed {path}", path=r["removed"]))]
+    return [say.say(Message("no saved token; nothing to remove"))]
+
+
+def language_set(say: Speaker, r: dict[str, Any]) -> list[str]:
+    said = say.say(Message("Chinese") if r["language"] == "zh" else Message("English"))
+    if r["changed"]:
+        text = Message(
+            "{employee_id}'s language is now {language}",
+            employee_id=r["employee_id"],
+            language=said,
+        )
+    else:
+        text = Message(
+            "{employee_id}'s language was already {language}",
+            employee_id=r["employee_id"],
+            language=said,
+        )
+    return [say.say(text)]
+
+
+def ingested(say: Speaker, r: dict[str, Any]) -> list[str]:
+    if r["already_ingested"]:
+        return [
+            say.say(
+                Message(
+                    "batch {batch} was already ingested; nothing written ({rows} rows)",
+                    batch=r["batch_id"],
+                    rows=r["rows"],
+                )
+            )
+        ]
+    return [
+        say.say(
+            Message(
+                "ingested batch {batch}: {rows} rows for {employees} people, {events} events "
+                "written",
+                batch=r["batch_id"],
+                rows=r["rows"],
+                employees=r["employees"],
+                events=r["events_written"],
+            )
+        )
+    ]
+
+
+def seeded(say: Speaker, published: dict[str, int]) -> list[str]:
+    if not published:
+        return [say.say(Message("every policy document exists already; nothing published"))]
+    rows = [[name, str(version)] for name, version in published.items()]
+    return [
+        say.say(Message("published {count} policy documents:", count=len(published))),
+        *(f"  {x}" for x in _said_table(say, [Message("document"), Message("version")], rows)),
+    ]
+
+
+def demo_loaded(say: Speaker, d: dict[str, Any]) -> list[str]:
+    tokens = len(d.get("api_tokens") or {})
+    if "skipped" in d:
+        return [
+            say.say(
+                Message(
+                    "the organisation exists already; the demo was not loaded ({tokens} demo "
+                    "tokens)",
+                    tokens=tokens,
+                )
+            )
+        ]
+    org, metrics = d["organisation"], d["metrics"]
+    return [
+        say.say(
+            Message(
+                "demo loaded: {people} people added, {policies} policy documents published, "
+                "{rows} metric rows ingested ({events} events); {tokens} demo tokens",
+                people=org.get("employees_added", 0),
+                policies=len(d.get("policies_published") or {}),
+                rows=metrics["rows"],
+                events=metrics["events_written"],
+                tokens=tokens,
+            )
+        )
+    ]
+
+
+_NEXT = {
+    "reporting": Message("the readiness report is being built"),
+    "manager_review": Message("manager review is next"),
+    "hr_review": Message("HR review is next"),
+    "returned": Message("it was returned to the applicant"),
+}
+
+
+def application_started(say: Speaker, a: dict[str, Any]) -> list[str]:
+    return [
+        say.say(
+            Message(
+                "application {application} for {employee} (target {role}) started; manager "
+                "review follows the readiness report",
+                application=a["application_id"],
+                employee=a["employee_id"],
+                role=say.cell(a["target_role"], "role"),
+            )
+        ),
+        say.say(Message("workflow {workflow_id}", workflow_id=a["workflow_id"])),
+    ]
+
+
+def application_steered(say: Speaker, a: dict[str, Any]) -> list[str]:
+    stage = a["stage"]
+    text = Message(
+        "application {application} of {employee} is now at {stage} (round {round})",
+        application=a["application_id"],
+        employee=a["employee_id"],
+        stage=say.cell(stage, "term"),
+        round=a["round"],
+    )
+    out = [say.say(text)]
+    if stage in _NEXT:
+        out.append(say.say(_NEXT[stage]))
+    if a.get("command_id"):
+        out.append(say.say(Message("command id {command_id}", command_id=a["command_id"])))
+    return out
+
+
+def plan_started(say: Speaker, plan_id: str) -> list[str]:
+    return [say.say(Message("development plan {plan_id} started", plan_id=plan_id))]
+
+
+def plan_changed(say: Speaker, p: dict[str, Any]) -> list[str]:
+    return [
+        say.say(
+            Message(
+                "development plan {plan_id} of {employee}: {start} to {end}; milestones "
+                "{milestones}",
+                plan_id=p["plan_id"],
+                employee=p["employee_id"],
+                start=p["effective_date"],
+                end=p["end_date"],
+                milestones=", ".join(p["milestones"]) or "-",
+            )
+        ),
+        say.say(
+            Message("to confirm: {confirmable}", confirmable=", ".join(p["confirmable"]) or "-")
+        ),
+    ]
