@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -133,6 +134,18 @@ async def follow_header(page: Page, path: str) -> None:
             await group.first.locator("summary").click()
         await page.locator(f'header nav.sections a[href="{path}"]').first.click()
     await page.wait_for_url(f"**{path}")
+    await one_language(page)
+
+
+async def one_language(page: Page, lang: str | None = None, data: Iterable[str] = ()) -> None:
+    """No text (nor said attribute) of the other language on the page as it is now: of
+    `lang`, or of the language its html says when not given. The organisation's names
+    (NAMES) and `data` are data."""
+    if lang is None:
+        said = await page.locator("html").get_attribute("lang") or ""
+        lang = "zh" if said.startswith("zh") else "en"
+    found = other_language(await page.content(), lang, [*NAMES.values(), *data])
+    assert found == [], f"{page.url} ({lang}): text of the other language: {found[:20]}"
 
 
 async def checked(visit: Visit, name: str) -> None:
@@ -146,8 +159,7 @@ async def checked(visit: Visit, name: str) -> None:
     await visit.fits(f"{name}, {visit.size}")
     if visit.size == "phone":  # desktop links are text-sized on purpose
         assert await visit.page.evaluate(SMALL_CONTROLS) == [], f"{name}: small controls"
-    found = other_language(await visit.page.content(), visit.lang, NAMES.values())
-    assert found == [], f"{name} ({visit.lang}): text of the other language: {found[:20]}"
+    await visit.speaks()
     await visit.screenshot(name)
 
 

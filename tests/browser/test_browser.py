@@ -22,14 +22,14 @@ import re
 import shutil
 import subprocess
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, next_week, open_running_week
+from tests.browser.support import HR, NAMES, next_week, one_language, open_running_week
 from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
@@ -208,6 +208,7 @@ class Visit:
     size: str
     tmp: Path
     problems: list[str]
+    data: list[str] = field(default_factory=list)  # strings on its pages that are data
 
     async def screenshot(self, name: str) -> Path:
         """Kept under the checkout's var/browser/<test>/ (git-ignored; CI keeps var/ as
@@ -228,8 +229,21 @@ class Visit:
 
         await expect(self.page.locator("html")).to_have_attribute("lang", HTML_LANG[self.lang])
 
+    async def speaks(self) -> None:
+        """No text of the other language on the page now (names of the organisation and
+        the visit's `data` are data)."""
+        await one_language(self.page, self.lang, self.data)
+
     async def goto(self, path: str) -> None:
+        """Opens the page and checks it is in one language."""
         await self.page.goto(self.served.base_url + path)
+        await self.speaks()
+
+    async def arrive(self, url: str | re.Pattern[str]) -> None:
+        """After a click that changes the URL: waits for `url`, then checks the page is in
+        one language."""
+        await self.page.wait_for_url(url)
+        await self.speaks()
 
 
 async def sign_in(
@@ -267,6 +281,7 @@ async def sign_in(
     await page.goto(home)
     assert "/login?next=" in page.url, f"{who}: not sent to the login page ({page.url})"
     await visit.in_language()  # nobody known yet: the browser's language
+    await visit.speaks()
     await page.fill("#token", served.tokens[who])
     await page.get_by_role("button", name=SAYS[lang]["sign in"]).click()
     await page.wait_for_url(home)
@@ -275,6 +290,7 @@ async def sign_in(
         await page.locator(f'header nav.langs a[hreflang="{lang}"]').click()
         await page.wait_for_url(home)
     await visit.in_language()
+    await visit.speaks()
     await expect(page.get_by_role("button", name=SAYS[lang]["sign out"])).to_be_visible()
     return visit
 
@@ -357,7 +373,7 @@ async def test_every_role_on_a_desktop(
         # -- the auditor: the application's history, nothing to press ---------------
         auditor = await visit("auditor:A001")
         await auditor.page.locator(f'a[href="/audit/application/{application_id}"]').click()
-        await auditor.page.wait_for_url(f"**/audit/application/{application_id}")
+        await auditor.arrive(f"**/audit/application/{application_id}")
         await expect(auditor.page.locator("#events")).to_contain_text(say["submitted"])
         # Only the history's read-only tools: time travel and re-evaluation.
         assert await forms(auditor.page) == [
@@ -370,7 +386,7 @@ async def test_every_role_on_a_desktop(
 
         # -- signing out --------------------------------------------------------------
         await page.get_by_role("button", name=say["sign out"]).click()
-        await page.wait_for_url("**/login?reason=out")
+        await employee.arrive("**/login?reason=out")
         await employee.goto("/employee")
         assert "/login" in page.url
     finally:
@@ -412,7 +428,7 @@ async def test_the_rep_and_the_manager_on_a_phone(
         await form.locator('input[name="item.new_customers"]').fill("4")
         await employee.screenshot("plan-form")
         await form.get_by_role("button", name=say["submit plan"]).tap()
-        await page.wait_for_url("**planned=1**")
+        await employee.arrive("**planned=1**")
         await expect(page.locator("#week .notice")).to_contain_text(say["plan recorded"])
         rep_week = served.services.cycle_queries.rep_week(HR, "E1", running_week)
         planned = {line.item: line.planned for line in rep_week.lines}
@@ -439,7 +455,7 @@ async def test_the_rep_and_the_manager_on_a_phone(
             # -- the decision, from the phone -------------------------------------------
             await row.locator('input[name="comment"]').fill("可以带团队了")
             await approve.tap()
-            await mpage.wait_for_url(f"**/applications/{application_id}?decided=approve")
+            await manager.arrive(f"**/applications/{application_id}?decided=approve")
             await expect(mpage.locator(".notice")).to_contain_text(say["hr review"])
             timeline = mpage.locator("#timeline")
             await expect(timeline).to_contain_text(say["manager decided"])
