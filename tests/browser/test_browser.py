@@ -33,7 +33,7 @@ from tests.browser.support import HR, NAMES, next_week, one_language, open_runni
 from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, Locator, Page
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -53,6 +53,7 @@ HOMES = {
 }
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 BROWSER_LOCALE = {"en": "en-US", "zh": "zh-CN"}
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 # What each language says, for the assertions.
@@ -228,6 +229,10 @@ class Visit:
         from playwright.async_api import expect
 
         await expect(self.page.locator("html")).to_have_attribute("lang", HTML_LANG[self.lang])
+
+    async def press(self, target: Locator) -> None:
+        """A thumb's tap on a phone, a click on a desktop."""
+        await (target.tap() if self.size == "phone" else target.click())
 
     async def speaks(self) -> None:
         """No text of the other language on the page now (names of the organisation and
