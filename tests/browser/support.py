@@ -158,7 +158,8 @@ async def checked(visit: Visit, name: str) -> None:
     await visit.in_language()
     await visit.fits(f"{name}, {visit.size}")
     if visit.size == "phone":  # desktop links are text-sized on purpose
-        assert await visit.page.evaluate(SMALL_CONTROLS) == [], f"{name}: small controls"
+        small = await visit.page.evaluate(SMALL_CONTROLS)
+        assert small == [], f"{name}: small controls {small}"
     await visit.speaks()
     await visit.screenshot(name)
 
