@@ -21,7 +21,7 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -259,9 +259,12 @@ async def sign_in(
     viewport: dict[str, int],
     tmp: Path,
     problems: list[str],
+    data: Iterable[str] = (),
 ) -> Visit:
     """A fresh browser profile speaking `lang`, the role's home page, the login form, and
-    back; where the person's profile says otherwise, the language switch on the page."""
+    back; where the person's profile says otherwise, the language switch on the page.
+    `data`: strings its pages show as written (free text people typed), not checked for
+    their language."""
     from playwright.async_api import expect
 
     needs_cjk_font(lang)
@@ -281,7 +284,8 @@ async def sign_in(
 
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(f"{who} ({lang}): page error: {error}"))
-    visit = Visit(served, context, page, who, lang, "phone" if phone else "desktop", tmp, problems)
+    size = "phone" if phone else "desktop"
+    visit = Visit(served, context, page, who, lang, size, tmp, problems, list(data))
     home = served.base_url + HOMES[who]
     await page.goto(home)
     assert "/login?next=" in page.url, f"{who}: not sent to the login page ({page.url})"
