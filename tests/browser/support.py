@@ -119,13 +119,17 @@ async def open_running_week(
 
 
 async def follow_header(page: Page, path: str) -> None:
-    """Follows the header's link to `path` as a person would: through the menu on a phone,
-    through its group's dropdown on a desktop when it sits in one (pages/nav.py)."""
+    """Follows the header's link to `path` as a person would: through the menu on a phone
+    (tapped on a touch screen), through its group's dropdown on a desktop when it sits in
+    one (pages/nav.py); then checks the page is in one language."""
     menu = page.locator("header details.menu")
     if await menu.is_visible():
+        touch = await page.evaluate("() => navigator.maxTouchPoints > 0")
         if not await menu.evaluate("d => d.open"):
-            await menu.locator("summary").click()
-        await menu.locator(f'a[href="{path}"]').click()
+            summary = menu.locator("summary")
+            await (summary.tap() if touch else summary.click())
+        link = menu.locator(f'a[href="{path}"]')
+        await (link.tap() if touch else link.click())
     else:
         group = page.locator("header nav.sections details.group").filter(
             has=page.locator(f'a[href="{path}"]')
