@@ -29,7 +29,14 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, next_week, one_language, open_running_week
+from tests.browser.support import (
+    HR,
+    NAMES,
+    checked,
+    next_week,
+    one_language,
+    open_running_week,
+)
 from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
@@ -352,8 +359,7 @@ async def test_every_role_on_a_desktop(
         # trend (percentages, counts, scores out of 10: a chart each), the distribution
         assert len(drawn) == 7 and all(drawn), drawn
         assert await forms(page) == ["/logout", "/employee/language"]  # the plan was defaulted
-        await employee.fits("employee")
-        await employee.screenshot("employee")
+        await checked(employee, "employee")
 
         # -- the manager: the approval waiting with its SLA clock -------------------
         manager = await visit("manager:S001")
@@ -364,8 +370,7 @@ async def test_every_role_on_a_desktop(
         await expect(manager.page.locator("#board")).to_contain_text(NAMES["E2"])
         drawn = await charts_drawn(manager.page)
         assert drawn and all(drawn), drawn
-        await manager.fits("manager")
-        await manager.screenshot("manager")
+        await checked(manager, "manager")
 
         # -- HR: the pipeline chart and the criteria versions -----------------------
         hr = await visit("hr:H001")
@@ -376,8 +381,7 @@ async def test_every_role_on_a_desktop(
         await expect(hr.page.locator("#criteria")).to_contain_text("v1")
         drawn = await charts_drawn(hr.page)
         assert drawn and all(drawn), drawn
-        await hr.fits("hr")
-        await hr.screenshot("hr")
+        await checked(hr, "hr")
 
         # -- the auditor: the application's history, nothing to press ---------------
         auditor = await visit("auditor:A001")
@@ -390,8 +394,7 @@ async def test_every_role_on_a_desktop(
             f"/audit/application/{application_id}",
             f"/audit/reevaluate/application/{application_id}",
         ]
-        await auditor.fits("auditor")
-        await auditor.screenshot("auditor")
+        await checked(auditor, "auditor")
 
         # -- signing out --------------------------------------------------------------
         await page.get_by_role("button", name=say["sign out"]).click()
@@ -422,28 +425,23 @@ async def test_the_rep_and_the_manager_on_a_phone(
         page = employee.page
         await expect(page.locator("#week h2")).to_contain_text(say["this week"])
         await expect(page.locator("#week table.lines tbody tr")).to_have_count(3)
-        await employee.fits("employee, phone")
-        assert await page.evaluate(SMALL_CONTROLS) == []
-        await employee.screenshot("employee")
+        await checked(employee, "employee")
 
         # -- and submits next week's plan with the form -----------------------------
         await employee.goto(f"/employee?week={running_week}")
         form = page.locator("#plan-form")
         await expect(form).to_be_visible()
-        await employee.fits("plan form, phone")
-        assert await page.evaluate(SMALL_CONTROLS) == []
         visits = "15" if lang == "en" else "16"
         await form.locator('input[name="item.customer_visits"]').fill(visits)
         await form.locator('input[name="item.new_customers"]').fill("4")
-        await employee.screenshot("plan-form")
+        await checked(employee, "plan-form")
         await form.get_by_role("button", name=say["submit plan"]).tap()
         await employee.arrive("**planned=1**")
         await expect(page.locator("#week .notice")).to_contain_text(say["plan recorded"])
         rep_week = served.services.cycle_queries.rep_week(HR, "E1", running_week)
         planned = {line.item: line.planned for line in rep_week.lines}
         assert planned["customer_visits"] == float(visits), planned
-        await employee.fits("plan submitted, phone")
-        await employee.screenshot("plan-submitted")
+        await checked(employee, "plan-submitted")
 
         # -- the manager reads the board and the approval waiting --------------------
         mpage = manager.page
@@ -452,11 +450,9 @@ async def test_the_rep_and_the_manager_on_a_phone(
         await expect(row).to_contain_text(NAMES["E1"])
         approve = row.get_by_role("button", name=say["approve"])
         await expect(approve).to_be_visible()
-        await manager.fits("manager, phone")
-        assert await mpage.evaluate(SMALL_CONTROLS) == []
         drawn = await charts_drawn(mpage)
         assert drawn and all(drawn), drawn
-        await manager.screenshot("manager")
+        await checked(manager, "manager")
         box = await approve.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, box
 
@@ -470,15 +466,13 @@ async def test_the_rep_and_the_manager_on_a_phone(
             await expect(timeline).to_contain_text(say["manager decided"])
             await expect(timeline).to_contain_text("可以带团队了")
             await expect(mpage.locator("form.decide")).to_have_count(0)
-            await manager.fits("application, phone")
-            await manager.screenshot("approved")
+            await checked(manager, "approved")
             await manager.goto("/manager")
             await expect(mpage.locator(f'tr[data-application="{application_id}"]')).to_have_count(0)
             await employee.goto("/employee")
             await expect(page.locator("#applications")).to_contain_text(say["hr review"])
             await expect(page.locator("#applications")).to_contain_text("可以带团队了")
-            await employee.fits("employee after the decision, phone")
-            await employee.screenshot("employee-after")
+            await checked(employee, "employee-after")
     finally:
         await employee.context.close()
         await manager.context.close()
@@ -524,8 +518,7 @@ async def test_installed_it_keeps_only_the_shell_and_works_offline(
         await visit.goto("/employee")
         await expect(page.locator("h1")).to_have_text("您已离线")
         assert NAMES["E1"] not in await page.locator("body").inner_text()
-        await visit.fits("offline page, phone")
-        await visit.screenshot("offline")
+        await checked(visit, "offline")
         await visit.context.set_offline(False)
         await visit.goto("/employee")
         await expect(page.locator("h1")).to_contain_text(NAMES["E1"])
