@@ -6,6 +6,7 @@ week whose cycle workflow is running."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -139,6 +140,19 @@ async def follow_header(page: Page, path: str) -> None:
         await page.locator(f'header nav.sections a[href="{path}"]').first.click()
     await page.wait_for_url(f"**{path}")
     await one_language(page)
+
+
+HTML_LANG = re.compile(r"<html[^>]*\slang=\"([^\"]+)\"")
+
+
+def mixed(html: str, data: Iterable[str] = ()) -> list[str]:
+    """The texts of a served page in the other language than the one its html says (the
+    organisation's names and `data` are data); empty for a page that says none."""
+    said = HTML_LANG.search(html)
+    if said is None:
+        return []
+    lang = "zh" if said.group(1).startswith("zh") else "en"
+    return other_language(html, lang, [*NAMES.values(), *data])
 
 
 async def one_language(page: Page, lang: str | None = None, data: Iterable[str] = ()) -> None:

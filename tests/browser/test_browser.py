@@ -33,6 +33,7 @@ from tests.browser.support import (
     HR,
     NAMES,
     checked,
+    mixed,
     next_week,
     one_language,
     open_running_week,
@@ -40,7 +41,7 @@ from tests.browser.support import (
 from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Locator, Page
+    from playwright.async_api import Browser, BrowserContext, Locator, Page, Response
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -272,6 +273,7 @@ async def sign_in(
     back; where the person's profile says otherwise, the language switch on the page.
     `data`: strings its pages show as written (free text people typed), not checked for
     their language."""
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import expect
 
     needs_cjk_font(lang)
@@ -293,6 +295,23 @@ async def sign_in(
     page.on("pageerror", lambda error: problems.append(f"{who} ({lang}): page error: {error}"))
     size = "phone" if phone else "desktop"
     visit = Visit(served, context, page, who, lang, size, tmp, problems, list(data))
+
+    async def loaded(response: Response) -> None:
+        """Every page the browser loads, whatever led there (a link, a form, a redirect,
+        a refresh): in one language, the one its html says."""
+        if response.request.resource_type != "document" or 300 <= response.status < 400:
+            return
+        if "text/html" not in (await response.header_value("content-type") or ""):
+            return
+        try:
+            html = await response.text()
+        except PlaywrightError:  # gone with a later navigation
+            return
+        found = mixed(html, visit.data)
+        if found:
+            problems.append(f"{who}: {response.url}: text of the other language: {found[:5]}")
+
+    page.on("response", loaded)
     home = served.base_url + HOMES[who]
     await page.goto(home)
     assert "/login?next=" in page.url, f"{who}: not sent to the login page ({page.url})"
