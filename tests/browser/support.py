@@ -6,7 +6,9 @@ week whose cycle workflow is running."""
 from __future__ import annotations
 
 import asyncio
+import re
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -118,13 +120,17 @@ async def open_running_week(
 
 
 async def follow_header(page: Page, path: str) -> None:
-    """Follows the header's link to `path` as a person would: through the menu on a phone,
-    through its group's dropdown on a desktop when it sits in one (pages/nav.py)."""
+    """Follows the header's link to `path` as a person would: through the menu on a phone
+    (tapped on a touch screen), through its group's dropdown on a desktop when it sits in
+    one (pages/nav.py); then checks the page is in one language."""
     menu = page.locator("header details.menu")
     if await menu.is_visible():
+        touch = await page.evaluate("() => navigator.maxTouchPoints > 0")
         if not await menu.evaluate("d => d.open"):
-            await menu.locator("summary").click()
-        await menu.locator(f'a[href="{path}"]').click()
+            summary = menu.locator("summary")
+            await (summary.tap() if touch else summary.click())
+        link = menu.locator(f'a[href="{path}"]')
+        await (link.tap() if touch else link.click())
     else:
         group = page.locator("header nav.sections details.group").filter(
             has=page.locator(f'a[href="{path}"]')
@@ -133,6 +139,31 @@ async def follow_header(page: Page, path: str) -> None:
             await group.first.locator("summary").click()
         await page.locator(f'header nav.sections a[href="{path}"]').first.click()
     await page.wait_for_url(f"**{path}")
+    await one_language(page)
+
+
+HTML_LANG = re.compile(r"<html[^>]*\slang=\"([^\"]+)\"")
+
+
+def mixed(html: str, data: Iterable[str] = ()) -> list[str]:
+    """The texts of a served page in the other language than the one its html says (the
+    organisation's names and `data` are data); empty for a page that says none."""
+    said = HTML_LANG.search(html)
+    if said is None:
+        return []
+    lang = "zh" if said.group(1).startswith("zh") else "en"
+    return other_language(html, lang, [*NAMES.values(), *data])
+
+
+async def one_language(page: Page, lang: str | None = None, data: Iterable[str] = ()) -> None:
+    """No text (nor said attribute) of the other language on the page as it is now: of
+    `lang`, or of the language its html says when not given. The organisation's names
+    (NAMES) and `data` are data."""
+    if lang is None:
+        said = await page.locator("html").get_attribute("lang") or ""
+        lang = "zh" if said.startswith("zh") else "en"
+    found = other_language(await page.content(), lang, [*NAMES.values(), *data])
+    assert found == [], f"{page.url} ({lang}): text of the other language: {found[:20]}"
 
 
 async def checked(visit: Visit, name: str) -> None:
@@ -145,9 +176,9 @@ async def checked(visit: Visit, name: str) -> None:
     await visit.in_language()
     await visit.fits(f"{name}, {visit.size}")
     if visit.size == "phone":  # desktop links are text-sized on purpose
-        assert await visit.page.evaluate(SMALL_CONTROLS) == [], f"{name}: small controls"
-    found = other_language(await visit.page.content(), visit.lang, NAMES.values())
-    assert found == [], f"{name} ({visit.lang}): text of the other language: {found[:20]}"
+        small = await visit.page.evaluate(SMALL_CONTROLS)
+        assert small == [], f"{name}: small controls {small}"
+    await visit.speaks()
     await visit.screenshot(name)
 
 

@@ -20,15 +20,13 @@ import worker
 from careerflow.api import i18n
 from careerflow.principal import AccessRole, Principal
 from tests.browser.conftest import Served
+from tests.browser.support import checked
 from tests.browser.test_browser import (  # noqa: F401
-    DESKTOP,
-    PHONE,
-    Visit,
+    SIZES,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -56,13 +54,6 @@ SAYS = {
         "edited": "有事件在记录后被修改",
     },
 }
-SIZES = {"phone": PHONE, "desktop": DESKTOP}
-
-
-async def one_language(visit: Visit, what: str) -> None:
-    text: str = await visit.page.evaluate(VISIBLE_TEXT_JS)
-    found = foreign_words(text, visit.lang)
-    assert not found, f"{what} ({visit.lang}): text of the other language: {found[:20]}"
 
 
 @pytest.mark.parametrize(("lang", "size"), [("zh", "phone"), ("en", "desktop")])
@@ -87,14 +78,12 @@ async def test_the_auditor_travels_in_time_and_reevaluates(
         await expect(events).to_have_count(len(entries))
         form = page.locator("#travel-form")
         await form.locator("input[name=version]").fill("1")
-        await form.get_by_role("button", name=says["show"]).click()
-        await page.wait_for_url(re.compile(r"version=1"))
+        await visit.press(form.get_by_role("button", name=says["show"]))
+        await visit.arrive(re.compile(r"version=1"))
         await expect(page.locator("#state-then")).to_be_visible()
         await expect(events).to_have_count(1)
         await expect(page.locator("#state-then table.state")).to_contain_text(app_id)
-        await one_language(visit, "a history at version 1")
-        await visit.fits("a history at version 1")
-        await visit.screenshot("travel-version")
+        await checked(visit, "travel-version")
 
         # A moment typed in the company's zone (the minute after the first event).
         tz = "Asia/Shanghai"
@@ -105,22 +94,19 @@ async def test_the_auditor_travels_in_time_and_reevaluates(
         form = page.locator("#travel-form")
         await form.locator("input[name=version]").fill("")
         await form.locator("input[name=at]").fill(moment.strftime("%Y-%m-%dT%H:%M"))
-        await form.get_by_role("button", name=says["show"]).click()
-        await page.wait_for_url(re.compile(r"at=\d{4}-\d\d-\d\dT\d\d"))
+        await visit.press(form.get_by_role("button", name=says["show"]))
+        await visit.arrive(re.compile(r"at=\d{4}-\d\d-\d\dT\d\d"))
         await expect(page.locator("#state-then")).to_be_visible()
         await expect(events).to_have_count(expected)
-        await one_language(visit, "a history at a moment")
-        await visit.fits("a history at a moment")
+        await checked(visit, "travel-moment")
 
-        await page.get_by_role("button", name=says["reevaluate"]).click()
-        await page.wait_for_url(re.compile(r"/audit/reevaluate/application/"))
+        await visit.press(page.get_by_role("button", name=says["reevaluate"]))
+        await visit.arrive(re.compile(r"/audit/reevaluate/application/"))
         verdict = page.locator("#verdict")
         await expect(verdict).to_have_attribute("data-identical", "yes")
         await expect(verdict).to_contain_text(says["identical"])
         await expect(page.locator("#decisions tbody tr")).to_have_count(1)
-        await one_language(visit, "a re-evaluation")
-        await visit.fits("a re-evaluation")
-        await visit.screenshot("reevaluation")
+        await checked(visit, "reevaluation")
         assert not problems, problems
     finally:
         await visit.context.close()
@@ -154,21 +140,17 @@ async def test_the_auditor_verifies_with_progress_and_sees_a_tampered_event(
     says = SAYS[lang]
     try:
         await visit.goto("/audit/tools")
-        await one_language(visit, "the audit tools")
-        await visit.fits("the audit tools")
-        await page.get_by_role("button", name=says["verify"]).click()
+        await checked(visit, "tools")
+        await visit.press(page.get_by_role("button", name=says["verify"]))
         await page.wait_for_url(re.compile(r"/audit/verify/audit-verify-"))
         box = page.locator("#verification")
         await expect(box).to_have_attribute("data-state", "running")
         await expect(page.locator("#checked")).to_contain_text(says["checked"], timeout=20_000)
         await expect(page.locator("#progress")).to_be_visible()
-        await one_language(visit, "a verification running")
-        await visit.fits("a verification running")
-        await visit.screenshot("verify-running")
+        await checked(visit, "verify-running")
         await expect(box).to_have_attribute("data-state", "done", timeout=60_000)
         await expect(page.locator("#verdict")).to_contain_text(says["intact"])
-        await one_language(visit, "a verification done")
-        await visit.fits("a verification done")
+        await checked(visit, "verify-done")
 
         with psycopg.connect(served.services.store.pg.conninfo(), autocommit=True) as conn:
             row = conn.execute(
@@ -183,7 +165,7 @@ async def test_the_auditor_verifies_with_progress_and_sees_a_tampered_event(
             )
         try:
             await visit.goto("/audit/tools")
-            await page.get_by_role("button", name=says["verify"]).click()
+            await visit.press(page.get_by_role("button", name=says["verify"]))
             await page.wait_for_url(re.compile(r"/audit/verify/audit-verify-"))
             await expect(box).to_have_attribute("data-state", "done", timeout=60_000)
         finally:
@@ -196,9 +178,7 @@ async def test_the_auditor_verifies_with_progress_and_sees_a_tampered_event(
         await expect(page.locator("#verdict")).to_contain_text(says["tampered"])
         await expect(page.locator("#problem")).to_have_text(says["edited"])
         await expect(page.locator("#tampered-event")).to_have_text(f"{row[1]} v{row[2]}")
-        await one_language(visit, "a tampered store")
-        await visit.fits("a tampered store")
-        await visit.screenshot("verify-tampered")
+        await checked(visit, "verify-tampered")
         assert not problems, problems
     finally:
         await visit.context.close()

@@ -21,19 +21,27 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, next_week, open_running_week
+from tests.browser.support import (
+    HR,
+    NAMES,
+    checked,
+    mixed,
+    next_week,
+    one_language,
+    open_running_week,
+)
 from tests.conftest import ROOT, missing_real_part
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, BrowserContext, Page
+    from playwright.async_api import Browser, BrowserContext, Locator, Page, Response
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [
@@ -53,6 +61,7 @@ HOMES = {
 }
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 360, "height": 740}
+SIZES = {"phone": PHONE, "desktop": DESKTOP}
 BROWSER_LOCALE = {"en": "en-US", "zh": "zh-CN"}
 HTML_LANG = {"en": "en", "zh": "zh-CN"}
 # What each language says, for the assertions.
@@ -208,6 +217,7 @@ class Visit:
     size: str
     tmp: Path
     problems: list[str]
+    data: list[str] = field(default_factory=list)  # strings on its pages that are data
 
     async def screenshot(self, name: str) -> Path:
         """Kept under the checkout's var/browser/<test>/ (git-ignored; CI keeps var/ as
@@ -228,8 +238,25 @@ class Visit:
 
         await expect(self.page.locator("html")).to_have_attribute("lang", HTML_LANG[self.lang])
 
+    async def press(self, target: Locator) -> None:
+        """A thumb's tap on a phone, a click on a desktop."""
+        await (target.tap() if self.size == "phone" else target.click())
+
+    async def speaks(self) -> None:
+        """No text of the other language on the page now (names of the organisation and
+        the visit's `data` are data)."""
+        await one_language(self.page, self.lang, self.data)
+
     async def goto(self, path: str) -> None:
+        """Opens the page and checks it is in one language."""
         await self.page.goto(self.served.base_url + path)
+        await self.speaks()
+
+    async def arrive(self, url: str | re.Pattern[str]) -> None:
+        """After a click that changes the URL: waits for `url`, then checks the page is in
+        one language."""
+        await self.page.wait_for_url(url)
+        await self.speaks()
 
 
 async def sign_in(
@@ -240,9 +267,13 @@ async def sign_in(
     viewport: dict[str, int],
     tmp: Path,
     problems: list[str],
+    data: Iterable[str] = (),
 ) -> Visit:
     """A fresh browser profile speaking `lang`, the role's home page, the login form, and
-    back; where the person's profile says otherwise, the language switch on the page."""
+    back; where the person's profile says otherwise, the language switch on the page.
+    `data`: strings its pages show as written (free text people typed), not checked for
+    their language."""
+    from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import expect
 
     needs_cjk_font(lang)
@@ -262,11 +293,30 @@ async def sign_in(
 
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(f"{who} ({lang}): page error: {error}"))
-    visit = Visit(served, context, page, who, lang, "phone" if phone else "desktop", tmp, problems)
+    size = "phone" if phone else "desktop"
+    visit = Visit(served, context, page, who, lang, size, tmp, problems, list(data))
+
+    async def loaded(response: Response) -> None:
+        """Every page the browser loads, whatever led there (a link, a form, a redirect,
+        a refresh): in one language, the one its html says."""
+        if response.request.resource_type != "document" or 300 <= response.status < 400:
+            return
+        if "text/html" not in (await response.header_value("content-type") or ""):
+            return
+        try:
+            html = await response.text()
+        except PlaywrightError:  # gone with a later navigation
+            return
+        found = mixed(html, visit.data)
+        if found:
+            problems.append(f"{who}: {response.url}: text of the other language: {found[:5]}")
+
+    page.on("response", loaded)
     home = served.base_url + HOMES[who]
     await page.goto(home)
     assert "/login?next=" in page.url, f"{who}: not sent to the login page ({page.url})"
     await visit.in_language()  # nobody known yet: the browser's language
+    await visit.speaks()
     await page.fill("#token", served.tokens[who])
     await page.get_by_role("button", name=SAYS[lang]["sign in"]).click()
     await page.wait_for_url(home)
@@ -275,6 +325,7 @@ async def sign_in(
         await page.locator(f'header nav.langs a[hreflang="{lang}"]').click()
         await page.wait_for_url(home)
     await visit.in_language()
+    await visit.speaks()
     await expect(page.get_by_role("button", name=SAYS[lang]["sign out"])).to_be_visible()
     return visit
 
@@ -327,8 +378,7 @@ async def test_every_role_on_a_desktop(
         # trend (percentages, counts, scores out of 10: a chart each), the distribution
         assert len(drawn) == 7 and all(drawn), drawn
         assert await forms(page) == ["/logout", "/employee/language"]  # the plan was defaulted
-        await employee.fits("employee")
-        await employee.screenshot("employee")
+        await checked(employee, "employee")
 
         # -- the manager: the approval waiting with its SLA clock -------------------
         manager = await visit("manager:S001")
@@ -339,8 +389,7 @@ async def test_every_role_on_a_desktop(
         await expect(manager.page.locator("#board")).to_contain_text(NAMES["E2"])
         drawn = await charts_drawn(manager.page)
         assert drawn and all(drawn), drawn
-        await manager.fits("manager")
-        await manager.screenshot("manager")
+        await checked(manager, "manager")
 
         # -- HR: the pipeline chart and the criteria versions -----------------------
         hr = await visit("hr:H001")
@@ -351,13 +400,12 @@ async def test_every_role_on_a_desktop(
         await expect(hr.page.locator("#criteria")).to_contain_text("v1")
         drawn = await charts_drawn(hr.page)
         assert drawn and all(drawn), drawn
-        await hr.fits("hr")
-        await hr.screenshot("hr")
+        await checked(hr, "hr")
 
         # -- the auditor: the application's history, nothing to press ---------------
         auditor = await visit("auditor:A001")
         await auditor.page.locator(f'a[href="/audit/application/{application_id}"]').click()
-        await auditor.page.wait_for_url(f"**/audit/application/{application_id}")
+        await auditor.arrive(f"**/audit/application/{application_id}")
         await expect(auditor.page.locator("#events")).to_contain_text(say["submitted"])
         # Only the history's read-only tools: time travel and re-evaluation.
         assert await forms(auditor.page) == [
@@ -365,12 +413,11 @@ async def test_every_role_on_a_desktop(
             f"/audit/application/{application_id}",
             f"/audit/reevaluate/application/{application_id}",
         ]
-        await auditor.fits("auditor")
-        await auditor.screenshot("auditor")
+        await checked(auditor, "auditor")
 
         # -- signing out --------------------------------------------------------------
         await page.get_by_role("button", name=say["sign out"]).click()
-        await page.wait_for_url("**/login?reason=out")
+        await employee.arrive("**/login?reason=out")
         await employee.goto("/employee")
         assert "/login" in page.url
     finally:
@@ -397,28 +444,23 @@ async def test_the_rep_and_the_manager_on_a_phone(
         page = employee.page
         await expect(page.locator("#week h2")).to_contain_text(say["this week"])
         await expect(page.locator("#week table.lines tbody tr")).to_have_count(3)
-        await employee.fits("employee, phone")
-        assert await page.evaluate(SMALL_CONTROLS) == []
-        await employee.screenshot("employee")
+        await checked(employee, "employee")
 
         # -- and submits next week's plan with the form -----------------------------
         await employee.goto(f"/employee?week={running_week}")
         form = page.locator("#plan-form")
         await expect(form).to_be_visible()
-        await employee.fits("plan form, phone")
-        assert await page.evaluate(SMALL_CONTROLS) == []
         visits = "15" if lang == "en" else "16"
         await form.locator('input[name="item.customer_visits"]').fill(visits)
         await form.locator('input[name="item.new_customers"]').fill("4")
-        await employee.screenshot("plan-form")
+        await checked(employee, "plan-form")
         await form.get_by_role("button", name=say["submit plan"]).tap()
-        await page.wait_for_url("**planned=1**")
+        await employee.arrive("**planned=1**")
         await expect(page.locator("#week .notice")).to_contain_text(say["plan recorded"])
         rep_week = served.services.cycle_queries.rep_week(HR, "E1", running_week)
         planned = {line.item: line.planned for line in rep_week.lines}
         assert planned["customer_visits"] == float(visits), planned
-        await employee.fits("plan submitted, phone")
-        await employee.screenshot("plan-submitted")
+        await checked(employee, "plan-submitted")
 
         # -- the manager reads the board and the approval waiting --------------------
         mpage = manager.page
@@ -427,11 +469,9 @@ async def test_the_rep_and_the_manager_on_a_phone(
         await expect(row).to_contain_text(NAMES["E1"])
         approve = row.get_by_role("button", name=say["approve"])
         await expect(approve).to_be_visible()
-        await manager.fits("manager, phone")
-        assert await mpage.evaluate(SMALL_CONTROLS) == []
         drawn = await charts_drawn(mpage)
         assert drawn and all(drawn), drawn
-        await manager.screenshot("manager")
+        await checked(manager, "manager")
         box = await approve.bounding_box()
         assert box and box["height"] >= 44 and box["width"] >= 44, box
 
@@ -439,21 +479,19 @@ async def test_the_rep_and_the_manager_on_a_phone(
             # -- the decision, from the phone -------------------------------------------
             await row.locator('input[name="comment"]').fill("可以带团队了")
             await approve.tap()
-            await mpage.wait_for_url(f"**/applications/{application_id}?decided=approve")
+            await manager.arrive(f"**/applications/{application_id}?decided=approve")
             await expect(mpage.locator(".notice")).to_contain_text(say["hr review"])
             timeline = mpage.locator("#timeline")
             await expect(timeline).to_contain_text(say["manager decided"])
             await expect(timeline).to_contain_text("可以带团队了")
             await expect(mpage.locator("form.decide")).to_have_count(0)
-            await manager.fits("application, phone")
-            await manager.screenshot("approved")
+            await checked(manager, "approved")
             await manager.goto("/manager")
             await expect(mpage.locator(f'tr[data-application="{application_id}"]')).to_have_count(0)
             await employee.goto("/employee")
             await expect(page.locator("#applications")).to_contain_text(say["hr review"])
             await expect(page.locator("#applications")).to_contain_text("可以带团队了")
-            await employee.fits("employee after the decision, phone")
-            await employee.screenshot("employee-after")
+            await checked(employee, "employee-after")
     finally:
         await employee.context.close()
         await manager.context.close()
@@ -499,8 +537,7 @@ async def test_installed_it_keeps_only_the_shell_and_works_offline(
         await visit.goto("/employee")
         await expect(page.locator("h1")).to_have_text("您已离线")
         assert NAMES["E1"] not in await page.locator("body").inner_text()
-        await visit.fits("offline page, phone")
-        await visit.screenshot("offline")
+        await checked(visit, "offline")
         await visit.context.set_offline(False)
         await visit.goto("/employee")
         await expect(page.locator("h1")).to_contain_text(NAMES["E1"])

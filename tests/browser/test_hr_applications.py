@@ -23,18 +23,15 @@ import pytest
 
 from careerflow.principal import AccessRole, Principal
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, follow_header
+from tests.browser.support import HR, NAMES, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
-    SMALL_CONTROLS,
     Visit,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS
-from tests.language import foreign_words as other_language
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -76,17 +73,6 @@ async def arranged(served: Served) -> dict[str, Any]:
         await flow.decide_application(S001, application_id, True, "ok")
         await _stage(served, application_id, stage)
     return {"E1": e1, "E2": e2}
-
-
-async def checked(visit: Visit, name: str) -> None:
-    """Fits the window, one language, thumb-sized controls on a phone; a screenshot."""
-    await visit.fits(name)
-    text: str = await visit.page.evaluate(VISIBLE_TEXT_JS)
-    assert other_language(text, visit.lang) == [], f"{name}: {other_language(text, visit.lang)}"
-    if visit.size == "phone":
-        small: list[str] = await visit.page.evaluate(SMALL_CONTROLS)
-        assert not small, f"{name}: controls under 44 px: {small}"
-    await visit.screenshot(name)
 
 
 async def rows(visit: Visit) -> list[str]:

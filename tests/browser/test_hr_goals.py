@@ -95,15 +95,19 @@ async def test_hr_raises_the_growth_and_reads_the_cascade(
 
         # -- the growth raised in the goal cascade's policy page -----------------------
         await follow_header(page, "/hr/policies")
-        await page.locator(f'#policies a[href="{POLICY}"]').click()
-        await page.wait_for_url(f"**{POLICY}")
+        await hr.press(page.locator(f'#policies a[href="{POLICY}"]'))
+        await hr.arrive(f"**{POLICY}")
         await checked(hr, "goal-cascade-policy")
         form = page.locator("#draft form.draft")
         draft = json.dumps(raised(before.document), ensure_ascii=False, indent=2)
         await form.locator("#document").fill(draft)
         await form.locator('input[name="note"]').fill(NOTE[lang])
-        await form.locator('button[value="publish"]').click()
-        await page.wait_for_url("**done=published**")
+        await hr.press(form.locator('button[value="publish"]'))
+        confirm = page.locator("#confirm")  # asked first, the changed fields shown
+        await expect(confirm.locator('button[value="confirm"]')).to_be_visible()
+        await checked(hr, "goal-cascade-confirm")
+        await hr.press(confirm.locator('button[value="confirm"]'))
+        await hr.arrive("**done=published**")
         await expect(page.locator("#published")).to_contain_text(str(before.version + 1))
         await checked(hr, "goal-cascade-published")
         await _until(
@@ -126,8 +130,8 @@ async def test_hr_raises_the_growth_and_reads_the_cascade(
         await checked(hr, "goals-raised")
 
         # -- and last year's, a click away ----------------------------------------------
-        await page.get_by_role("link", name=say["previous"]).click()
-        await page.wait_for_url(f"**/hr/goals?year={year - 1}")
+        await hr.press(page.get_by_role("link", name=say["previous"]))
+        await hr.arrive(f"**/hr/goals?year={year - 1}")
         await expect(page.locator("h1 small")).to_have_text(str(year - 1))
         await checked(hr, "goals-last-year")
         assert problems == []

@@ -16,16 +16,13 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, follow_header
+from tests.browser.support import HR, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    SMALL_CONTROLS,
+    SIZES,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -58,30 +55,20 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
     policies = served.services.policies
     before = policies.current(KIND, KEY)
     problems: list[str] = []
-    viewport = PHONE if size == "phone" else DESKTOP
+    viewport = SIZES[size]
     hr = await sign_in(browser, served, "hr:H001", lang, viewport, tmp_path, problems)
     page = hr.page
     page.on("dialog", lambda dialog: dialog.accept())
     try:
-
-        async def checked(name: str) -> None:
-            await hr.in_language()
-            await hr.fits(f"{name}, {hr.size}")
-            if size == "phone":
-                assert await page.evaluate(SMALL_CONTROLS) == [], name
-            said: str = await page.evaluate(VISIBLE_TEXT_JS)
-            assert foreign_words(said, lang) == [], name
-            await hr.screenshot(f"policy-{name}")
-
         await follow_header(page, "/hr/policies")
         listed = page.locator(f'#policies a[href="{PAGE}"]')
         await expect(listed).to_be_visible()
-        await checked("list")
+        await checked(hr, "policy-list")
         await listed.click()
         await page.wait_for_url(f"**{PAGE}")
         await expect(page.locator("#compare table.side-by-side")).to_be_visible()
         await expect(page.locator("#versions ol.versions li")).to_have_count(before.version)
-        await checked("document")
+        await checked(hr, "policy-document")
 
         # The draft: checked, then tried out.
         draft = json.dumps(stricter(before.document), ensure_ascii=False, indent=2)
@@ -90,7 +77,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await form.locator('button[value="check"]').click()
         await expect(page.locator("#checked")).to_be_visible()
         await expect(page.locator("#checked")).to_contain_text(str(before.version + 1))
-        await checked("checked")
+        await checked(hr, "policy-checked")
 
         await page.locator("#draft form.draft #document").fill(draft)
         await page.locator('#draft form.draft button[value="what-if"]').click()
@@ -99,7 +86,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         e1 = tried.locator("tbody tr").filter(has=page.locator("small.id", has_text="E1"))
         await expect(e1).to_have_count(1)
         await expect(e1.locator("strong")).to_have_count(1)  # eligible: yes → no
-        await checked("what-if")
+        await checked(hr, "policy-what-if")
         assert policies.current(KIND, KEY).version == before.version  # nothing published
 
         # Published with a note: in force.
@@ -109,7 +96,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await form.locator('button[value="publish"]').click()
         confirm = page.locator("#confirm")  # asked first, the changed field shown
         await expect(confirm.locator("tr.changed")).to_have_count(1)
-        await checked("confirm")
+        await checked(hr, "policy-confirm")
         assert policies.current(KIND, KEY).version == before.version  # not yet
         await confirm.locator('button[value="confirm"]').click()
         await page.wait_for_url("**done=published**")
@@ -118,7 +105,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await expect(published).to_contain_text(str(before.version + 1))
         await expect(page.locator("#versions")).to_contain_text(NOTE[lang])
         await expect(page.locator("#compare tr.changed")).to_have_count(1)
-        await checked("published")
+        await checked(hr, "policy-published")
         now = policies.current(KIND, KEY)
         assert now.version == before.version + 1 and now.note == NOTE[lang]
         assert now.document == stricter(before.document)
@@ -126,7 +113,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await follow_header(page, "/hr/policies")
         row = page.locator("#policies tbody tr").filter(has=page.locator(f'a[href="{PAGE}"]'))
         await expect(row).to_contain_text(f"v{before.version + 1}")
-        await checked("in-force")
+        await checked(hr, "policy-in-force")
         assert problems == []
     finally:
         await hr.context.close()

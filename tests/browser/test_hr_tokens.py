@@ -11,17 +11,14 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import follow_header
+from tests.browser.support import checked, follow_header, one_language
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     BROWSER_LOCALE,
-    DESKTOP,
-    PHONE,
-    SMALL_CONTROLS,
+    SIZES,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -44,23 +41,13 @@ async def test_hr_issues_and_revokes_a_token(
     from playwright.async_api import expect
 
     problems: list[str] = []
-    viewport = PHONE if size == "phone" else DESKTOP
+    viewport = SIZES[size]
     hr = await sign_in(browser, served, "hr:H001", lang, viewport, tmp_path, problems)
     page = hr.page
     try:
-
-        async def checked(name: str) -> None:
-            await hr.in_language()
-            await hr.fits(f"{name}, {hr.size}")
-            if size == "phone":
-                assert await page.evaluate(SMALL_CONTROLS) == [], name
-            said: str = await page.evaluate(VISIBLE_TEXT_JS)
-            assert foreign_words(said, lang) == [], name
-            await hr.screenshot(f"tokens-{name}")
-
         await follow_header(page, "/hr/tokens")
         await expect(page.locator("#issue")).to_be_visible()
-        await checked("list")
+        await checked(hr, "tokens-list")
 
         # Issue one for E2: the secret is shown once.
         form = page.locator("#issue form")
@@ -76,7 +63,7 @@ async def test_hr_issues_and_revokes_a_token(
         token_id = token[3:].split(".")[0]
         row = page.locator(f"#token-{token_id}")
         await expect(row).to_be_visible()
-        await checked("issued")
+        await checked(hr, "tokens-issued")
 
         # Listed, and not shown again.
         await page.goto(f"{served.base_url}/hr/tokens?q=E2")
@@ -92,7 +79,7 @@ async def test_hr_issues_and_revokes_a_token(
         row = page.locator(f"#token-{token_id}")
         await expect(row).to_contain_text(SAY[lang]["reason"])
         await expect(row.locator("form.revoke")).to_have_count(0)
-        await checked("revoked")
+        await checked(hr, "tokens-revoked")
 
         # The revoked token no longer signs anyone in.
         other = await browser.new_context(viewport=viewport, locale=BROWSER_LOCALE[lang])
@@ -103,8 +90,7 @@ async def test_hr_issues_and_revokes_a_token(
             await login.locator("form.login-form button").click()
             await expect(login.locator("p.error[role=alert]")).to_be_visible()
             assert "/login" in login.url
-            said: str = await login.evaluate(VISIBLE_TEXT_JS)
-            assert foreign_words(said, lang) == [], "refused login"
+            await one_language(login, lang)
             assert await login.evaluate("document.cookie") == ""
         finally:
             await other.close()

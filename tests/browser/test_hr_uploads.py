@@ -13,16 +13,13 @@ import pytest
 
 from projections.metrics import measurements_of
 from tests.browser.conftest import Served
-from tests.browser.support import _until, follow_header
+from tests.browser.support import _until, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    SMALL_CONTROLS,
+    SIZES,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -59,19 +56,10 @@ async def test_hr_uploads_a_bad_then_a_good_metric_file(
         f"E3,{bad_period},customer_visits,6,crm\nE3,{bad_period}\n"
     )
     problems: list[str] = []
-    viewport = PHONE if size == "phone" else DESKTOP
+    viewport = SIZES[size]
     hr = await sign_in(browser, served, "hr:H001", lang, viewport, tmp_path, problems)
     page = hr.page
     try:
-
-        async def checked(name: str) -> None:
-            await hr.in_language()
-            await hr.fits(f"{name}, {hr.size}")
-            if size == "phone":
-                assert await page.evaluate(SMALL_CONTROLS) == [], name
-            said: str = await page.evaluate(VISIBLE_TEXT_JS)
-            assert foreign_words(said, lang) == [], name
-            await hr.screenshot(f"upload-{name}")
 
         async def upload(name: str, body: str) -> None:
             await page.locator("#file").set_input_files(
@@ -82,7 +70,7 @@ async def test_hr_uploads_a_bad_then_a_good_metric_file(
 
         await follow_header(page, "/hr/metrics")
         await expect(page.locator("#upload")).to_be_visible()
-        await checked("form")
+        await checked(hr, "upload-form")
 
         # A short line: refused with its line, nothing imported.
         await upload("short.csv", short)
@@ -90,7 +78,7 @@ async def test_hr_uploads_a_bad_then_a_good_metric_file(
         await expect(refused).to_be_visible()
         await expect(refused).to_contain_text(LINE_3[lang])
         await expect(page.locator("#imported")).to_have_count(0)
-        await checked("refused")
+        await checked(hr, "upload-refused")
 
         # A good one: accepted.
         await upload("good.csv", good)
@@ -98,7 +86,7 @@ async def test_hr_uploads_a_bad_then_a_good_metric_file(
         await expect(imported).to_be_visible()
         await expect(imported).to_contain_text(IMPORTED[lang])
         await expect(page.locator("#problems")).to_have_count(0)
-        await checked("imported")
+        await checked(hr, "upload-imported")
         await _until(f"E3's {good_period}", lambda: stored(served, good_period))
         assert stored(served, bad_period) == []
         assert [p for p in problems if "status of 422" not in p] == []

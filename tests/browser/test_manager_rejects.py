@@ -66,6 +66,10 @@ SAYS = {
     },
 }
 
+# The manager's comments, free text as typed: the rep's notices quote them (an earlier
+# run's in the other language too).
+COMMENTS = tuple(says[key] for says in SAYS.values() for key in ("comment", "keep going"))
+
 
 def waiting_for_the_manager(served: Served, rep: str = "E1") -> str | None:
     """The rep's application at manager review: E1's arranged one, or the last run's."""
@@ -93,8 +97,12 @@ async def test_the_manager_rejects_and_the_rep_applies_again(
     assert application_id
     viewport = PHONE if size == "phone" else DESKTOP
     problems: list[str] = []
-    manager = await sign_in(browser, served, "manager:S001", lang, viewport, tmp_path, problems)
-    rep = await sign_in(browser, served, "employee:E1", lang, viewport, tmp_path, problems)
+    manager = await sign_in(
+        browser, served, "manager:S001", lang, viewport, tmp_path, problems, COMMENTS
+    )
+    rep = await sign_in(
+        browser, served, "employee:E1", lang, viewport, tmp_path, problems, COMMENTS
+    )
     try:
         # -- the manager finds the application waiting, opens it and rejects it --------
         mpage = manager.page
@@ -175,8 +183,12 @@ async def test_the_managers_approval_returns_it_and_the_rep_resubmits(
     queries = served.services.promotion_queries
     viewport = PHONE if size == "phone" else DESKTOP
     problems: list[str] = []
-    rep = await sign_in(browser, served, "employee:E2", lang, viewport, tmp_path, problems)
-    manager = await sign_in(browser, served, "manager:S001", lang, viewport, tmp_path, problems)
+    rep = await sign_in(
+        browser, served, "employee:E2", lang, viewport, tmp_path, problems, COMMENTS
+    )
+    manager = await sign_in(
+        browser, served, "manager:S001", lang, viewport, tmp_path, problems, COMMENTS
+    )
     page, mpage = rep.page, manager.page
     try:
         application_id = waiting_for_the_manager(served, "E2")

@@ -19,27 +19,19 @@ from temporalio.client import WorkflowExecutionStatus
 from activities.cycles import month_close_workflow_id
 from aggregates.calendar_periods import shift_month
 from tests.browser.conftest import Served
-from tests.browser.support import HR, _until, follow_header
+from tests.browser.support import HR, _until, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    SMALL_CONTROLS,
+    SIZES,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
+    from playwright.async_api import Browser
 
 # Each run closes its own past month (the current month is never closeable).
 RUNS = [("zh", "phone", 1), ("en", "desktop", 2), ("en", "phone", 3), ("zh", "desktop", 4)]
-
-
-async def other_language(page: Page, lang: str) -> list[str]:
-    said: str = await page.evaluate(VISIBLE_TEXT_JS)
-    return foreign_words(said, lang)
 
 
 @pytest.mark.parametrize(("lang", "size", "back"), RUNS)
@@ -62,23 +54,14 @@ async def test_hr_closes_a_month(
         *(month_close_workflow_id(e, month) for e in reps.employee_ids),
     ]
     problems: list[str] = []
-    viewport = PHONE if size == "phone" else DESKTOP
+    viewport = SIZES[size]
     hr = await sign_in(browser, served, "hr:H001", lang, viewport, tmp_path, problems)
     page = hr.page
     try:
-
-        async def checked(name: str) -> None:
-            await hr.in_language()
-            await hr.fits(f"{name}, {hr.size}")
-            if size == "phone":  # thumb-sized where a thumb is used
-                assert await page.evaluate(SMALL_CONTROLS) == [], name
-            assert await other_language(page, lang) == [], name
-            await hr.screenshot(f"month-{name}")
-
         await follow_header(page, "/hr/months")
         row = page.locator(f"#month-{month}")
         await expect(row).to_have_attribute("data-state", "open")
-        await checked("months")
+        await checked(hr, "month-months")
 
         # The preview: per team, who would get a statement; nothing closes.
         await row.locator(f"#close-{month}").click()
@@ -87,7 +70,7 @@ async def test_hr_closes_a_month(
         await expect(page.locator("#preview table.launch-teams tbody tr")).to_have_count(
             len(reps.teams)
         )
-        await checked("preview")
+        await checked(hr, "month-preview")
         assert served.services.cycle_queries.month_statements(month) == 0
 
         # Confirm, then close: the month's page refreshes itself until it is closed.
@@ -99,7 +82,7 @@ async def test_hr_closes_a_month(
         await expect(closed).to_be_visible(timeout=90_000)
         await expect(page.locator("#statements")).to_have_text(str(len(reps.employee_ids)))
         await expect(page.locator("#closed-by")).to_have_text("H001")
-        await checked("closed")
+        await checked(hr, "month-closed")
         await _until(
             "the month's statements",
             lambda: served.services.cycle_queries.month_statements(month) == len(reps.employee_ids),
@@ -113,7 +96,7 @@ async def test_hr_closes_a_month(
         await page.goto(f"{served.base_url}/hr/months/{month}/close")
         await expect(page.locator("#refusal")).to_be_visible()
         await expect(page.locator("#close-now")).to_have_count(0)
-        await checked("refused")
+        await checked(hr, "month-refused")
         assert [p for p in problems if "status of 422" not in p] == []  # the refusal's 422
     finally:
         await hr.context.close()

@@ -19,18 +19,15 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, follow_header
+from tests.browser.support import HR, NAMES, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
-    SMALL_CONTROLS,
     Visit,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS
-from tests.language import foreign_words as other_language
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -46,17 +43,6 @@ SAYS = {
            "id": "员工编号", "name": "姓名"},
 }  # fmt: skip
 DATED = r"\d{4}-\d{2}-\d{2}"
-
-
-async def checked(visit: Visit, name: str) -> None:
-    """Fits the window, one language, thumb-sized controls on a phone; a screenshot."""
-    await visit.fits(name)
-    text: str = await visit.page.evaluate(VISIBLE_TEXT_JS)
-    assert other_language(text, visit.lang) == [], f"{name}: {other_language(text, visit.lang)}"
-    if visit.size == "phone":
-        small: list[str] = await visit.page.evaluate(SMALL_CONTROLS)
-        assert not small, f"{name}: controls under 44 px: {small}"
-    await visit.screenshot(name)
 
 
 async def rows(visit: Visit) -> list[str]:

@@ -20,18 +20,15 @@ from typing import TYPE_CHECKING, Any
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import follow_header
+from tests.browser.support import checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401  (fixtures)
     DESKTOP,
     PHONE,
-    SMALL_CONTROLS,
     Visit,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS
-from tests.language import foreign_words as other_language
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -65,18 +62,6 @@ def org_table(prefix: str, *, wrong: bool) -> str:
         + f"employee,{prefix}T,{prefix}1,孙一,sales_rep,S001,,{day},,zh\n"
         + f"employee,{prefix}T,{prefix}2,周二,sales_rep,{prefix}1,,2025-04-01,,en\n"
     )
-
-
-async def checked(visit: Visit, name: str) -> None:
-    """Fits the window, one language, thumb-sized controls on a phone; a screenshot."""
-    await visit.fits(name)
-    text: str = await visit.page.evaluate(VISIBLE_TEXT_JS)
-    foreign = other_language(text, visit.lang)
-    assert foreign == [], f"{name}: {foreign}"
-    if visit.size == "phone":
-        small: list[str] = await visit.page.evaluate(SMALL_CONTROLS)
-        assert not small, f"{name}: controls under 44 px: {small}"
-    await visit.screenshot(name)
 
 
 def teams_of(served: Served, ids: list[str]) -> dict[str, str]:

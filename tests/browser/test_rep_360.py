@@ -28,19 +28,17 @@ from careerflow.principal import AccessRole, Principal
 from tests.api.conftest import ApiStack
 from tests.api.test_api_assessments import _closed_round
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES, _until, follow_header
+from tests.browser.support import HR, NAMES, _until, checked, follow_header
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     DESKTOP,
     DRAWN,
     HOMES,
     PHONE,
-    SMALL_CONTROLS,
     Visit,
     browser,
     chromium,
     sign_in,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 from workflows.assessment_round import assessment_workflow_id
 
 if TYPE_CHECKING:
@@ -128,17 +126,6 @@ async def rounds(served: Served) -> AsyncIterator[Rounds]:
         with contextlib.suppress(Exception):
             if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
                 await handle.terminate("test over")
-
-
-async def checked(visit: Visit, name: str) -> None:
-    """Fits the window, thumb-sized controls on a phone, one language, a screenshot."""
-    await visit.in_language()
-    await visit.fits(f"{visit.who} {name}")
-    if visit.size == "phone":
-        assert await visit.page.evaluate(SMALL_CONTROLS) == [], name
-    found = foreign_words(await visit.page.evaluate(VISIBLE_TEXT_JS), visit.lang)
-    assert not found, f"{name} ({visit.lang}): text of the other language: {found[:20]}"
-    await visit.screenshot(name)
 
 
 async def via_nav(visit: Visit, path: str) -> None:

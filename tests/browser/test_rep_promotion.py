@@ -14,20 +14,18 @@ from typing import TYPE_CHECKING
 import pytest
 
 from tests.browser.conftest import Served
-from tests.browser.support import HR, NAMES
+from tests.browser.support import HR, NAMES, checked
 from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     BROWSER_LOCALE,
     DESKTOP,
     HTML_LANG,
     PHONE,
-    SMALL_CONTROLS,
     Visit,
     browser,
     charts_drawn,
     chromium,
     needs_cjk_font,
 )
-from tests.language import VISIBLE_TEXT_JS, foreign_words
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Locator
@@ -56,19 +54,6 @@ SAYS: dict[str, dict[str, str]] = {
         "reason": "下个季度再申请",
     },
 }
-
-
-async def other_language(visit: Visit) -> list[str]:
-    return foreign_words(await visit.page.evaluate(VISIBLE_TEXT_JS), visit.lang)
-
-
-async def checked(visit: Visit, name: str) -> None:
-    """Fits the screen, thumb-sized controls on a phone, one language, a screenshot."""
-    await visit.fits(f"{name}, {visit.size}")
-    if visit.size == "phone":
-        assert await visit.page.evaluate(SMALL_CONTROLS) == [], name
-    assert await other_language(visit) == [], name
-    await visit.screenshot(name)
 
 
 async def press(visit: Visit, target: Locator) -> None:

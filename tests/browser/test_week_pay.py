@@ -1,8 +1,10 @@
-"""The rep's week and pay in a real headless Chromium on a 360 px phone, in Chinese and in
-English: from the menu to the week, back a week and forward again with the links, then to
-the pay statement of last month (closed through the month-close command, as the month
-close workflow does), its derivation lines as the read model has them; thumb-sized
-controls, nothing past the right edge, and no word of the other language on any page."""
+"""The rep's week and pay in a real headless Chromium, on a 360 px phone in Chinese and on
+a desktop in English: from the header (the phone's menu) to the week, back a week and
+forward again with the links, then to the pay statement of last month (closed through the
+month-close command, as the month close workflow does), its derivation lines as the read
+model has them; thumb-sized controls on a phone, nothing past the right edge, and no word
+of the other language on any page. Then every week and pay page of the rep and of the
+manager's view of them, on a phone in English and on a desktop in Chinese."""
 
 from __future__ import annotations
 
@@ -14,26 +16,11 @@ import pytest
 
 from careerflow.api import i18n
 from tests.browser.conftest import Served
-from tests.browser.support import HR, _until
-from tests.browser.test_browser import (  # noqa: F401 (fixtures)
-    DESKTOP,
-    PHONE,
-    SMALL_CONTROLS,
-    browser,
-    chromium,
-    sign_in,
-)
-from tests.language import VISIBLE_TEXT_JS, foreign_words
+from tests.browser.support import HR, _until, checked, follow_header
+from tests.browser.test_browser import SIZES, browser, chromium, sign_in  # noqa: F401
 
 if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
-
-
-# The text a person reads (no scripts, no data marked translate="no", no element in
-# another language such as the language switch), and the words of the other language.
-async def other_language(page: Page, lang: str) -> list[str]:
-    said: str = await page.evaluate(VISIBLE_TEXT_JS)
-    return foreign_words(said, lang)
+    from playwright.async_api import Browser
 
 
 def previous_week(week: str) -> str:
@@ -60,12 +47,13 @@ async def closed_month(served: Served) -> str:
     return month
 
 
-@pytest.mark.parametrize("lang", ["zh", "en"])
-async def test_a_rep_on_a_phone_flips_weeks_and_reads_last_months_pay(
+@pytest.mark.parametrize(("lang", "size"), [("zh", "phone"), ("en", "desktop")])
+async def test_a_rep_flips_weeks_and_reads_last_months_pay(
     browser: Browser,  # noqa: F811 (the fixture imported above)
     served: Served,
     closed_month: str,
     lang: str,
+    size: str,
     tmp_path: Path,
 ) -> None:
     from playwright.async_api import expect
@@ -74,42 +62,30 @@ async def test_a_rep_on_a_phone_flips_weeks_and_reads_last_months_pay(
     week = served.arranged.week
     before = previous_week(week)
     problems: list[str] = []
-    rep = await sign_in(browser, served, "employee:E1", lang, PHONE, tmp_path, problems)
+    rep = await sign_in(browser, served, "employee:E1", lang, SIZES[size], tmp_path, problems)
     page = rep.page
     try:
-
-        async def checked(name: str) -> None:
-            await rep.in_language()
-            await rep.fits(f"{name}, phone")
-            assert await page.evaluate(SMALL_CONTROLS) == [], name
-            assert await other_language(page, lang) == [], name
-            await rep.screenshot(name)
-
-        # -- the week, from the menu -------------------------------------------------
-        await page.locator("header details.menu summary").tap()
-        await page.locator('header details.menu a[href="/week"]').tap()
-        await page.wait_for_url("**/week")
+        # -- the week, from the header (the phone's menu) -----------------------------
+        await follow_header(page, "/week")
         await expect(page.locator("h1")).to_contain_text(week)
         await expect(page.locator("#week-lines tbody tr")).to_have_count(3)
         history = page.locator("#history table.weeks tbody tr")
         await expect(history).to_have_count(2)
-        await checked("week")
+        await checked(rep, "week")
 
         # -- back a week, and forward again -----------------------------------------
-        await page.locator("nav.week-flip a[rel=prev]").tap()
-        await page.wait_for_url(f"**/week?week={before}")
+        await rep.press(page.locator("nav.week-flip a[rel=prev]"))
+        await rep.arrive(f"**/week?week={before}")
         await expect(page.locator("h1")).to_contain_text(before)
         plan = _("Plan: %(source)s") % {"source": _("defaulted to the targets")}
         await expect(page.locator("#plan")).to_contain_text(plan)
-        await checked("week-before")
-        await page.locator("nav.week-flip a[rel=next]").tap()
-        await page.wait_for_url(f"**/week?week={week}")
+        await checked(rep, "week-before")
+        await rep.press(page.locator("nav.week-flip a[rel=next]"))
+        await rep.arrive(f"**/week?week={week}")
         await expect(page.locator("#week-lines tbody tr")).to_have_count(3)
 
         # -- last month's statement ---------------------------------------------------
-        await page.locator("header details.menu summary").tap()
-        await page.locator('header details.menu a[href="/pay"]').tap()
-        await page.wait_for_url("**/pay")
+        await follow_header(page, "/pay")
         statement = served.services.cycle_queries.bonus_statement(HR, "E1", closed_month)
         assert statement.bonus.lines and statement.commission.lines is not None
         await expect(page.locator("#bonus-lines tbody tr")).to_have_count(
@@ -124,28 +100,30 @@ async def test_a_rep_on_a_phone_flips_weeks_and_reads_last_months_pay(
         await expect(page.locator("#statement")).to_contain_text(versions)
         await expect(page.locator("#statement")).to_contain_text(_("Training verdicts"))
         await expect(page.locator(f'#months a[href="/pay?month={closed_month}"]')).to_be_visible()
-        await checked("pay")
+        await checked(rep, "pay")
     finally:
         await rep.context.close()
     assert not problems, problems
 
 
-@pytest.mark.parametrize("lang", ["en", "zh"])
-async def test_every_week_and_pay_page_fits_a_desktop_in_one_language(
+@pytest.mark.parametrize(("lang", "size"), [("en", "phone"), ("zh", "desktop")])
+async def test_every_week_and_pay_page_fits_the_window_in_one_language(
     browser: Browser,  # noqa: F811 (the fixture imported above)
     served: Served,
     closed_month: str,
     lang: str,
+    size: str,
     tmp_path: Path,
 ) -> None:
-    """The rep's pages and the manager's view of them at 1280 px: the typed-week hint, an
-    empty week, a month not closed; each in the language, nothing past the edge."""
+    """The rep's pages and the manager's view of them: the typed-week hint, an empty
+    week, a month not closed; each in the language, nothing past the edge, thumb-sized
+    controls on a phone."""
     from playwright.async_api import expect
 
     _ = i18n.gettext_for(lang)
     problems: list[str] = []
-    rep = await sign_in(browser, served, "employee:E1", lang, DESKTOP, tmp_path, problems)
-    boss = await sign_in(browser, served, "manager:S001", lang, DESKTOP, tmp_path, problems)
+    rep = await sign_in(browser, served, "employee:E1", lang, SIZES[size], tmp_path, problems)
+    boss = await sign_in(browser, served, "manager:S001", lang, SIZES[size], tmp_path, problems)
     try:
         pages = {
             "week": (rep, "/week"),
@@ -158,10 +136,7 @@ async def test_every_week_and_pay_page_fits_a_desktop_in_one_language(
         }
         for name, (visit, path) in pages.items():
             await visit.goto(path)
-            await visit.in_language()
-            await visit.fits(f"{name}, desktop")
-            assert await other_language(visit.page, lang) == [], name
-            await visit.screenshot(name)
+            await checked(visit, name)
             if name == "week-hint":
                 hint = _("“%(asked)s” is not a week: use %(week)s.") % {
                     "asked": "2026-48",
