@@ -430,10 +430,10 @@ async def test_a_background_verification_is_started_and_followed(
         assert missing.headers["content-type"].startswith("application/problem+json")
 
     cli = Cli(api.services.store.pg, dev_env, api.queue, tmp_path)
-    read = await cli("audit", "verification", verify_id, *cli.as_("auditor:A001"))
+    read = await cli("audit", "verification", verify_id, "--json", *cli.as_("auditor:A001"))
     assert read.returncode == 0, read.stderr
     assert json.loads(read.stdout)["report"]["ok"] is True
-    bg = await cli("audit", "verify", "--background", *cli.as_("hr:H001"))
+    bg = await cli("audit", "verify", "--background", "--json", *cli.as_("hr:H001"))
     assert bg.returncode == 0, bg.stderr
     from_cli = json.loads(bg.stdout)["verify_id"]
     assert (await _verification_ends(api, "auditor:A001", from_cli))["report"]["ok"] is True

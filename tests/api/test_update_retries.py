@@ -168,7 +168,7 @@ async def test_retried_across_rounds_and_after_the_workflow_closed(
     s001, e2 = cli.as_("manager:S001"), cli.as_("employee:E2")
 
     async def decide(*args: str) -> tuple[int, dict[str, Any] | str]:
-        done = await cli("promotion", "decide", application_id, *args, *s001)
+        done = await cli("promotion", "decide", application_id, "--json", *args, *s001)
         return done.returncode, json.loads(done.stdout) if done.returncode == 0 else done.stderr
 
     # A decision without a command id gets a fresh one, in the answer: retry with it.
@@ -184,7 +184,9 @@ async def test_retried_across_rounds_and_after_the_workflow_closed(
 
     # Resubmitted: round 2 waits for the manager; round 1's decision sent again is round
     # 1's answer and decides nothing in round 2.
-    resubmitted = await cli("promotion", "resubmit", application_id, "--command-id", "re-1", *e2)
+    resubmitted = await cli(
+        "promotion", "resubmit", application_id, "--json", "--command-id", "re-1", *e2
+    )
     assert resubmitted.returncode == 0, resubmitted.stderr
     assert json.loads(resubmitted.stdout)["stage"] == "manager_review"
     assert await decide("--approve", "--comment", "approve", "--command-id", round_1) == (
