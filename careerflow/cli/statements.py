@@ -119,7 +119,11 @@ def seeded(say: Speaker, published: dict[str, int]) -> list[str]:
 
 
 def demo_loaded(say: Speaker, d: dict[str, Any]) -> list[str]:
-    tokens = len(d.get("api_tokens") or {})
+    """What the demo loader did, then its ready tokens one per line (role:person, token):
+    what `careerflow start` prints for people to sign in with."""
+    ready: dict[str, str] = d.get("api_tokens") or {}
+    tokens = len(ready)
+    keys = [f"  {who}  {token}" for who, token in sorted(ready.items())]
     if "skipped" in d:
         return [
             say.say(
@@ -128,7 +132,8 @@ def demo_loaded(say: Speaker, d: dict[str, Any]) -> list[str]:
                     "tokens)",
                     tokens=tokens,
                 )
-            )
+            ),
+            *keys,
         ]
     org, metrics = d["organisation"], d["metrics"]
     return [
@@ -142,7 +147,8 @@ def demo_loaded(say: Speaker, d: dict[str, Any]) -> list[str]:
                 events=metrics["events_written"],
                 tokens=tokens,
             )
-        )
+        ),
+        *keys,
     ]
 
 

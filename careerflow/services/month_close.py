@@ -2,11 +2,11 @@
 closed, or a close that failed), who closed each and when, and how many bonus statements
 it produced; a close previewed and started through CycleProcessService, so the refusals
 (a month not over yet, a month already closed or launched, not HR) are the API's
-(POST /cycles/launches) and the CLI's (`cycle launch --month`). Reads the statements and
-the launches read models (rm_month_statement, rm_cycle_launch): every API replica answers
-alike. Temporal is asked only of a launch the read model still shows running (to tell
-one that died, or one that finished moments ago), and by the one-month page of a month
-with no launch recorded yet (a close started a moment ago, before its first roster read)."""
+(POST /cycles/launches) and the CLI's (`cycle launch --month`). Reads the read models of
+the bonus statements and of the launches: every API replica answers alike. Temporal is
+asked only of a launch the read model still shows running (to tell one that died, or one
+that finished moments ago), and by the one-month page of a month with no launch recorded
+yet (a close started a moment ago, before its first roster read)."""
 
 from __future__ import annotations
 

@@ -5,6 +5,7 @@ before; and no progress bar off a terminal (standard error stays empty)."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from pathlib import Path
 from subprocess import CompletedProcess
@@ -42,7 +43,11 @@ def test_operator_commands_say_what_they_did(
     for lang in ("en", "zh"):
         assert seeded[lang] in said(cli(loaded, tmp_path, "policy", "seed", lang=lang), lang)
         loaded_again = cli(loaded, tmp_path, "demo", "load", "--if-empty", lang=lang)
-        assert demo[lang] in said(loaded_again, lang)
+        # Then the ready tokens, one per line: the key to sign in with (`login --demo`) is
+        # an id in every language.
+        keys = re.findall(r"^  (\S+)  cf_\S+$", loaded_again.stdout, re.M)
+        assert "hr:H001" in keys, loaded_again.stdout
+        assert demo[lang] in said(loaded_again, lang, keys)
     as_json = cli(loaded, tmp_path, "policy", "seed", "--json")
     assert json.loads(as_json.stdout) == {}
 
