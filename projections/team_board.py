@@ -3,8 +3,9 @@ feedback) and HR's completion rates per team, from the read model."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from datetime import date
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import BaseModel
 
@@ -15,6 +16,8 @@ from projections.cycle_reads import CycleReads, FeedbackStatus, Ledger, checked_
 from projections.paging import Page, PageRequest, sorted_page
 from projections.visibility import require_visible
 from words.messages import Message
+
+T = TypeVar("T")
 
 
 class BoardRow(BaseModel):
@@ -102,6 +105,22 @@ class CompletionPage(Page[TeamCompletion]):
     overall: Completion
 
 
+def _by_id(
+    items: Sequence[T], name: str, key: Callable[[T], str], page: PageRequest
+) -> dict[str, Any]:
+    """The paging fields (items, total, limit, next_cursor) of a page of rows computed in
+    Python, ordered by one id."""
+    rows, total, _, next_cursor = sorted_page(
+        items,
+        name=name,
+        key=lambda row: (key(row),),
+        kinds=("text",),
+        limit=page.limit,
+        cursor=page.cursor,
+    )
+    return {"items": rows, "total": total, "limit": page.limit, "next_cursor": next_cursor}
+
+
 def _share(part: int, whole: int) -> float | None:
     return round(part / whole, 4) if whole else None
 
@@ -169,19 +188,8 @@ class TeamBoardQueries(CycleReads):
     ) -> TeamBoardPage:
         """A page of `team_board`'s rows (the API's list); the totals count the team."""
         board = self.team_board(principal, manager_id, week)
-        rows, total, _, next_cursor = sorted_page(
-            board.rows,
-            name="team-board",
-            key=lambda r: (r.employee_id,),
-            kinds=("text",),
-            limit=page.limit,
-            cursor=page.cursor,
-        )
         return TeamBoardPage(
-            items=rows,
-            total=total,
-            limit=page.limit,
-            next_cursor=next_cursor,
+            **_by_id(board.rows, "team-board", lambda r: r.employee_id, page),
             manager_id=board.manager_id,
             week=board.week,
             totals=board.totals,
@@ -248,19 +256,8 @@ class TeamBoardQueries(CycleReads):
     def completion_page(self, principal: Principal, week: str, page: PageRequest) -> CompletionPage:
         """A page of `completion_rates`' teams (the API's list); `overall` counts them all."""
         rates = self.completion_rates(principal, week)
-        teams, total, _, next_cursor = sorted_page(
-            rates.teams,
-            name="completion",
-            key=lambda t: (t.team_id,),
-            kinds=("text",),
-            limit=page.limit,
-            cursor=page.cursor,
-        )
         return CompletionPage(
-            items=teams,
-            total=total,
-            limit=page.limit,
-            next_cursor=next_cursor,
+            **_by_id(rates.teams, "completion", lambda t: t.team_id, page),
             week=rates.week,
             overall=rates.overall,
         )

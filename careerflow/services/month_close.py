@@ -98,8 +98,7 @@ class MonthCloseService:
         if record is None:
             if not unrecorded:
                 return None
-            found = await self.flow.followed(launch_workflow_id("month", month), "month", month)
-            return found
+            return await self.flow.followed(launch_workflow_id("month", month), "month", month)
         recorded = LaunchStatus(
             workflow_id=record.workflow_id,
             kind=record.kind,

@@ -31,6 +31,7 @@ AGE_BUCKETS: tuple[tuple[str, float], ...] = (
     (N_("5 or more (past the target)"), float("inf")),
 )
 NAMED_PER_STAGE = 5  # the longest waiting; the rest are one link away (/hr/applications)
+RETURNED_LIMIT = 10  # returned applications per page of the dashboard
 
 
 # -- HR --------------------------------------------------------------------------------
@@ -38,7 +39,7 @@ NAMED_PER_STAGE = 5  # the longest waiting; the rest are one link away (/hr/appl
 def hr_page(
     request: Request,
     returned_cursor: str = "",
-    returned_limit: Annotated[int, Query(ge=1, le=50)] = 10,
+    returned_limit: Annotated[int, Query(ge=1, le=50)] = RETURNED_LIMIT,
 ) -> Response:
     caller = _caller(request)
     caller.require(AccessRole.hr, AccessRole.auditor, action=Message("open HR's dashboard"))
@@ -109,9 +110,10 @@ def hr_page(
 
 
 def _returned_link(limit: int, cursor: str) -> str:
-    kept = {k: v for k, v in (("returned_cursor", cursor), ("returned_limit", limit)) if v}
-    if kept.get("returned_limit") == 10:
-        del kept["returned_limit"]
+    """The dashboard at a page of returned applications (the default size left out)."""
+    kept: dict[str, str | int] = {"returned_cursor": cursor} if cursor else {}
+    if limit != RETURNED_LIMIT:
+        kept["returned_limit"] = limit
     return "/hr" + ("?" + urlencode(kept) if kept else "") + "#returned"
 
 
