@@ -372,6 +372,55 @@ def without_indexes(conn: psycopg.Connection[Any], schema: str, table: str) -> l
     return again
 
 
+TABLES = [CYCLE_TABLE, MONTH_STATEMENT_TABLE, LAUNCH_TABLE]
+
+
+def _connect(conninfo: str) -> psycopg.Connection[Any]:
+    conn = psycopg.connect(conninfo)
+    # jsonb the same (jsonb keeps values, not text), several times faster to write.
+    set_json_dumps(lambda obj: orjson.dumps(obj).decode(), context=conn)
+    return conn
+
+
+def unindexed(conninfo: str, schema: str) -> dict[str, list[str]]:
+    """Drops the shadow tables' constraints and indexes before a load; per table, the
+    statements that make them again (`reindexed`)."""
+    with psycopg.connect(conninfo) as conn:
+        return {t: without_indexes(conn, schema, t) for t in TABLES}
+
+
+def reindexed(conninfo: str, again: dict[str, list[str]]) -> None:
+    with psycopg.connect(conninfo) as conn:
+        for statements in again.values():
+            for statement in statements:
+                conn.execute(statement.encode())
+        conn.commit()
+
+
+def fold_into(
+    conninfo: str,
+    schema: str,
+    projection: CyclesProjection,
+    events: Iterable[tuple[int, Any]],
+) -> tuple[int, list[tuple[int, Apply | None]]]:
+    """Folds `events` into the shadow tables of `schema` (their indexes dropped), one COPY
+    stream per table; returns the rows loaded and the changes left to the handlers. Several
+    processes may each fold the events of their own aggregates at once."""
+    conns = {t: _connect(conninfo) for t in TABLES}
+    try:
+        loaders = {
+            t: _Loader(conns[t], Identifier(schema, t), columns_of(conns[t], schema, t))
+            for t in TABLES
+        }
+        fold = CycleFold(projection, loaders)
+        for notification_id, event in events:
+            fold.add(notification_id, event)
+        return fold.finish(), fold.late
+    finally:
+        for conn in conns.values():
+            conn.close()
+
+
 def load_cycles(
     conninfo: str,
     schema: str,
@@ -381,29 +430,10 @@ def load_cycles(
     """Folds `events` (notification id, domain event) into the empty shadow tables of
     `schema`, then builds their constraints and indexes; returns the rows loaded and the
     changes still to apply through the handlers, in log order."""
-    tables = [CYCLE_TABLE, MONTH_STATEMENT_TABLE, LAUNCH_TABLE]
-    conns = {t: psycopg.connect(conninfo) for t in tables}
-    for conn in conns.values():
-        # jsonb the same (jsonb keeps values, not text), several times faster to write.
-        set_json_dumps(lambda obj: orjson.dumps(obj).decode(), context=conn)
-    try:
-        again = {t: without_indexes(conns[t], schema, t) for t in tables}
-        loaders = {
-            t: _Loader(conns[t], Identifier(schema, t), columns_of(conns[t], schema, t))
-            for t in tables
-        }
-        fold = CycleFold(projection, loaders)
-        for notification_id, event in events:
-            fold.add(notification_id, event)
-        rows = fold.finish()
-        for t in tables:
-            for statement in again[t]:
-                conns[t].execute(statement.encode())
-            conns[t].commit()
-        return rows, fold.late
-    finally:
-        for conn in conns.values():
-            conn.close()
+    again = unindexed(conninfo, schema)
+    rows, late = fold_into(conninfo, schema, projection, events)
+    reindexed(conninfo, again)
+    return rows, late
 
 
 def _is(event: Any, kind: type) -> bool:

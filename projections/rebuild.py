@@ -23,8 +23,6 @@ A projection rebuilt alone leaves every other table and position as it was."""
 from __future__ import annotations
 
 import logging
-import queue
-import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -38,9 +36,11 @@ from psycopg.sql import SQL, Identifier
 from careerflow.config import PostgresSettings
 from careerflow.database import schema_lock
 from careerflow.eventstore import PydanticApplication
-from projections.base import EventHandlers, ReadModelView
+from projections.base import Apply, EventHandlers, ReadModelView
 from projections.cycle_fold import load_cycles, load_measurements
+from projections.cycle_parts import Parts, processes_for, start_parts
 from projections.cycles import CyclesProjection
+from projections.log_reading import SECTION, events_at, events_of
 from projections.metric_ranks import RANK_LOCK_KEY
 from projections.metrics import MetricsProjection
 from projections.people import PeopleProjection
@@ -52,7 +52,6 @@ log = logging.getLogger(__name__)
 
 # (events done, events in all so far): called as the rebuild moves.
 ProgressFn = Callable[[int, int], None]
-SECTION = 500  # notifications read per query, as the subscription does
 BULK_BATCH = 5_000  # events per shadow transaction while catching up in bulk
 # Switch once the shadow is this close to the head: the rest is projected under the lock.
 SWITCH_GAP = 2_000
@@ -104,35 +103,6 @@ def chosen(names: Sequence[str]) -> list[Pair]:
     return [pair for pair in PROJECTIONS if pair in picked]
 
 
-def events_of(app: PydanticApplication, start: int, stop: int) -> Iterator[tuple[int, Any]]:
-    """(notification id, domain event) from `start` to `stop` inclusive. A thread reads
-    the next sections while this one decodes (the server's time overlaps ours)."""
-    sections: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=4)
-
-    def read() -> None:
-        at = start
-        try:
-            while at <= stop:
-                notifications = app.recorder.select_notifications(at, SECTION, stop=stop)
-                if not notifications:
-                    break
-                sections.put(notifications)
-                at = notifications[-1].id + 1
-        except BaseException as exc:  # handed to the decoding side
-            sections.put(exc)
-            return
-        sections.put(None)
-
-    reader = threading.Thread(target=read, name="rebuild-read", daemon=True)
-    reader.start()
-    while (section := sections.get()) is not None:
-        if isinstance(section, BaseException):
-            raise section
-        for n in section:
-            yield n.id, app.mapper.to_domain_event(n)
-    reader.join()
-
-
 class _Shadow:
     """One projection being rebuilt: its application (read side), its shadow view."""
 
@@ -145,9 +115,11 @@ class _Shadow:
         )
         self.view = self.factory.tracking_recorder(ReadModelView)
         self.projection = proj_cls(view=self.view)
+        self.env = env
         self.position = 0
         self.rows = 0
         self._progress = progress
+        self._parts: Parts | None = None
 
     @property
     def name(self) -> str:
@@ -157,28 +129,46 @@ class _Shadow:
         return self.app.recorder.max_notification_id() or 0
 
     def bulk(self, conninfo: str, schema: str) -> None:
-        """From zero to the head as it is now, set-based where that pays."""
+        """From zero to the head as it is now, set-based where that pays. A large cycles
+        log is folded by several processes: `finish_bulk` waits for them."""
         head = self.head()
         if isinstance(self.projection, CyclesProjection):
+            parts = processes_for(self.env, head)
+            if parts > 1:
+                app_cls = type(self.app)
+                self._parts = start_parts(app_cls, self.env, conninfo, schema, head, parts)
+                self.position = head
+                return
             rows, late = load_cycles(
                 conninfo, schema, self.projection, self._counted(events_of(self.app, 1, head))
             )
-            self.rows += rows
-            for start in range(0, len(late), BULK_BATCH):
-                self.view.apply_batch(self.name, late[start : start + BULK_BATCH])
-            if head:
-                self.view.apply_batch(self.name, [(head, None)])  # the position: the head
-            self.position = head
+            self._settle(head, rows, late)
         elif isinstance(self.projection, MetricsProjection):
             rows, _ = load_measurements(
                 conninfo, schema, self._counted(events_of(self.app, 1, head))
             )
-            self.rows += rows
-            if head:
-                self.view.apply_batch(self.name, [(head, None)])  # the position: the head
-            self.position = head
+            self._settle(head, rows, [])
         else:
             self.follow(head)
+
+    def finish_bulk(self) -> None:
+        if self._parts is None:
+            return
+        parts, self._parts = self._parts, None
+        rows, late_ids = parts.finish(self._progress)
+        assert isinstance(self.projection, CyclesProjection)
+        late = [(nid, self.projection.change_for(e)) for nid, e in events_at(self.app, late_ids)]
+        self._settle(self.position, rows, late)
+
+    def _settle(self, head: int, rows: int, late: list[tuple[int, Apply | None]]) -> None:
+        """The bulk's rows counted, the changes left to the handlers applied in log
+        order, the shadow's position set to the head the bulk went to."""
+        self.rows += rows
+        for start in range(0, len(late), BULK_BATCH):
+            self.view.apply_batch(self.name, late[start : start + BULK_BATCH])
+        if head:
+            self.view.apply_batch(self.name, [(head, None)])  # the position: the head
+        self.position = head
 
     def follow(self, stop: int, size: int = BULK_BATCH) -> None:
         """Projects the events after the shadow's position up to `stop` with the batched
@@ -205,6 +195,8 @@ class _Shadow:
         self._progress(done % SECTION)
 
     def close(self) -> None:
+        if self._parts is not None:  # stopped by an error elsewhere
+            self._parts.pool.shutdown(cancel_futures=True)
         self.factory.close()
         self.app.close()
 
@@ -249,8 +241,11 @@ def rebuild_online(
         try:
             shadows = [_Shadow(pair, shadow_env, moved) for pair in pairs]
             total = sum(s.head() for s in shadows)
-            for s in shadows:
+            # A split fold first: its processes run while this one does the others.
+            for s in sorted(shadows, key=lambda s: not isinstance(s.projection, CyclesProjection)):
                 s.bulk(pg.conninfo(), shadow)
+            for s in shadows:
+                s.finish_bulk()
                 result.rows_loaded += s.rows
             for s in shadows:
                 # Catch up until close to the head: the switch holds the live runner of
