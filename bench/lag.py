@@ -3,9 +3,9 @@ read model, p50/p95, with the projection runner in its own process (as deployed)
 
 A probe moves an employee to another team (`people` application, one event) and polls
 `rm_employee` until the new team shows. Under load, a writer appends weekly-cycle events
-(four per rep, `cycles`, one save a round) and one-day metric batches (`metrics`, which also mark the
-employee's readiness for a recompute) at `rate` events per second meanwhile. The baseline
-is the same probe with nothing else writing."""
+(four per rep, `cycles`, one save a round) and one-day metric batches (`metrics`, which
+also mark the employee's readiness for a recompute) at `rate` events per second
+meanwhile. The baseline is the same probe with nothing else writing."""
 
 from __future__ import annotations
 
