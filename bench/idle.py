@@ -62,19 +62,28 @@ def server_pids(pg: PostgresSettings) -> list[int]:
                 stat = (proc / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster:
+            # Not the backend of the connection that asked (it is ending).
+            if int(stat.rsplit(")", 1)[1].split()[1]) == postmaster and int(proc.name) != backend:
                 children.append(int(proc.name))
     return [postmaster, *children]
 
 
-def total_cpu(pids: list[int]) -> float:
-    total = 0.0
-    for pid in pids:
+def server_cpu(pg: PostgresSettings) -> dict[int, float]:
+    """Run time of each live server process."""
+    found: dict[int, float] = {}
+    for pid in server_pids(pg):
         try:
-            total += cpu_seconds(pid)
+            found[pid] = cpu_seconds(pid)
         except OSError:
             continue  # a backend that ended
-    return total
+    return found
+
+
+def server_delta(before: dict[int, float], after: dict[int, float]) -> float:
+    """The server's run time between two readings: every process alive at the second
+    (one started in between counts whole). A backend that ended in between took its
+    time along, so comparing the two sums could subtract it."""
+    return sum(t - before.get(pid, 0.0) for pid, t in after.items())
 
 
 def runner_env(pg: PostgresSettings, poll: str | None) -> dict[str, str]:
@@ -110,11 +119,10 @@ def measure(
                 time.sleep(0.1)
             wait_caught_up(pg, 300)
         time.sleep(settle)
-        server = server_pids(pg)
         started = time.monotonic()
-        own0, server0 = cpu_seconds(proc.pid), total_cpu(server)
+        own0, server0 = cpu_seconds(proc.pid), server_cpu(pg)
         time.sleep(seconds)
-        own1, server1 = cpu_seconds(proc.pid), total_cpu(server)
+        own1, server1 = cpu_seconds(proc.pid), server_cpu(pg)
         elapsed = time.monotonic() - started
     finally:
         proc.terminate()
@@ -124,7 +132,7 @@ def measure(
             proc.kill()
             proc.wait(10)
         log_path.unlink(missing_ok=True)
-    return 100 * (own1 - own0) / elapsed, 100 * (server1 - server0) / elapsed
+    return 100 * (own1 - own0) / elapsed, 100 * server_delta(server0, server1) / elapsed
 
 
 async def run(lab: Lab, seconds: float, settle: float) -> Report:
