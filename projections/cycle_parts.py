@@ -28,9 +28,11 @@ MAX_PROCESSES = 4
 
 
 def processes_for(env: Mapping[str, str], events: int) -> int:
-    """How many processes fold a log of `events` events (1: in this process)."""
-    start = int(env.get(PARALLEL_FROM_ENV) or PARALLEL_FROM)
-    wanted = int(env.get(PROCESSES_ENV) or min(os.cpu_count() or 1, MAX_PROCESSES))
+    """How many processes fold a log of `events` events (1: in this process); the
+    variables are read from `env`, else from the process environment."""
+    named = {**os.environ, **env}
+    start = int(named.get(PARALLEL_FROM_ENV) or PARALLEL_FROM)
+    wanted = int(named.get(PROCESSES_ENV) or min(os.cpu_count() or 1, MAX_PROCESSES))
     return wanted if events >= start and wanted > 1 else 1
 
 
