@@ -5,7 +5,10 @@ process). Indexes are dropped before and built once after; the few events the fo
 to the handlers are applied afterwards in log order, as a single fold does.
 
 Used from `CAREERFLOW_REBUILD_PARALLEL_FROM` events (default 100,000) with
-`CAREERFLOW_REBUILD_PROCESSES` processes (default: the cores, at most 4)."""
+`CAREERFLOW_REBUILD_PROCESSES` processes (default: half the cores, at most 4; 1 means no
+split). Half: every fold process keeps the server busy with its COPY and reads too. On
+a 2-core machine with the server beside it, two processes took 46.9 s for a million
+events where one took 41.0 s (bench/README.md), so there the default is no split."""
 
 from __future__ import annotations
 
@@ -32,7 +35,7 @@ def processes_for(env: Mapping[str, str], events: int) -> int:
     variables are read from `env`, else from the process environment."""
     named = {**os.environ, **env}
     start = int(named.get(PARALLEL_FROM_ENV) or PARALLEL_FROM)
-    wanted = int(named.get(PROCESSES_ENV) or min(os.cpu_count() or 1, MAX_PROCESSES))
+    wanted = int(named.get(PROCESSES_ENV) or min((os.cpu_count() or 1) // 2, MAX_PROCESSES))
     return wanted if events >= start and wanted > 1 else 1
 
 
