@@ -84,7 +84,11 @@ class MetricsProjection(RankingLock):
                 return  # this batch already marked the whole organisation dirty
             marks = [(emp,) for emp in employee_ids if emp not in self._marked]
             curs.executemany(
-                SQL("INSERT INTO {0} VALUES (%s) ON CONFLICT DO NOTHING").format(dirty), marks
+                SQL(
+                    "INSERT INTO {0} VALUES (%s) ON CONFLICT (employee_id) "
+                    "DO UPDATE SET marked = clock_timestamp()"  # again: recomputed after
+                ).format(dirty),
+                marks,
             )
             self._marked.update(employee_ids)
             # Everyone's readiness moves when the evaluation month moves, or when data

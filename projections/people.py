@@ -131,7 +131,9 @@ class PeopleProjection(RankingLock):
         curs.execute(
             SQL(
                 "INSERT INTO {0} SELECT employee_id FROM {1} WHERE " + where + " "
-                "ON CONFLICT DO NOTHING"
+                'ORDER BY employee_id COLLATE "C" '
+                # Marked again: the refresher recomputes it after what it computes now.
+                "ON CONFLICT (employee_id) DO UPDATE SET marked = clock_timestamp()"
             ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee")),
             params,
         )

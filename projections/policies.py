@@ -51,7 +51,8 @@ class PoliciesProjection(EventHandlers):
                     SQL(
                         "INSERT INTO {0} SELECT employee_id FROM {1} "
                         # Ascending, as every other marker: no deadlock with them.
-                        'ORDER BY employee_id COLLATE "C" ON CONFLICT DO NOTHING'
+                        'ORDER BY employee_id COLLATE "C" ON CONFLICT (employee_id) '
+                        "DO UPDATE SET marked = clock_timestamp()"
                     ).format(self.view.table("rm_readiness_dirty"), self.view.table("rm_employee"))
                 )
 

@@ -196,41 +196,64 @@ class ReadinessRefresher:
         """Recomputes up to `limit` dirty employees; returns how many were handled."""
         conn = self._connection()
         try:
-            with conn.transaction():
-                return self._refresh(conn, limit)
+            return self._refresh(conn, limit)
         except psycopg.errors.UndefinedTable:
+            conn.rollback()
             return 0  # the projections have not created the tables yet
 
     def _refresh(self, conn: Connection[DictRow], limit: int) -> int:
-        conn.execute("SELECT pg_advisory_xact_lock(%s)", (REFRESH_LOCK_KEY,))
-        # '*' first, whatever the collation sorts first: an employee marked both on their
-        # own and by '*' is recomputed once, not once per mark. Marked in ascending order,
-        # as the projections mark theirs, so that waiting on each other cannot deadlock.
-        everyone = 0
-        if conn.execute(
+        # One refresher at a time, over the three steps below; it blocks no projection.
+        conn.execute("SELECT pg_advisory_lock(%s)", (REFRESH_LOCK_KEY,))
+        conn.commit()
+        try:
+            with conn.transaction():
+                everyone = self._expand_everyone(conn)
+            # Reading and computing hold no lock a projection could wait for: a mark made
+            # meanwhile updates its row's `marked`, and only the marks read here, still
+            # as read, are deleted with the results (a projection marking one of them
+            # again leaves it for the next batch). The old way claimed the marks first
+            # and held them while computing: a projection marking one waited that long.
+            with conn.transaction():
+                marks = conn.execute(
+                    "SELECT employee_id, marked FROM rm_readiness_dirty "
+                    'ORDER BY employee_id COLLATE "C" LIMIT %s',
+                    (limit,),
+                ).fetchall()
+                if not marks:
+                    return everyone
+                ids = [m["employee_id"] for m in marks]
+                computed = self._compute(conn, ids)
+            with conn.transaction():
+                self._store(conn, ids, computed)
+                # Rows a projection holds (marking them again) are skipped, not waited for.
+                conn.execute(
+                    "DELETE FROM rm_readiness_dirty WHERE (employee_id, marked) IN ("
+                    "SELECT employee_id, marked FROM rm_readiness_dirty "
+                    "WHERE (employee_id, marked) IN (SELECT * FROM unnest(%s::text[], "
+                    "%s::timestamptz[])) FOR UPDATE SKIP LOCKED)",
+                    (ids, [m["marked"] for m in marks]),
+                )
+            return len(ids)
+        finally:
+            conn.execute("SELECT pg_advisory_unlock(%s)", (REFRESH_LOCK_KEY,))
+            conn.commit()
+
+    def _expand_everyone(self, conn: Connection[DictRow]) -> int:
+        """A '*' mark becomes a mark for every employee (ascending, as every marker)."""
+        if not conn.execute(
             "SELECT 1 FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,)
         ).fetchone():
-            conn.execute(
-                "INSERT INTO rm_readiness_dirty SELECT employee_id FROM rm_employee "
-                'ORDER BY employee_id COLLATE "C" ON CONFLICT DO NOTHING'
-            )
-            everyone = conn.execute(
-                "DELETE FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,)
-            ).rowcount
-        # Claimed (deleted) before their inputs are read: a projection marking one of them
-        # again meanwhile waits for this transaction, and its mark then stays for the
-        # next batch (deleting the marks at the end, as before, could drop such a mark).
-        # Nothing below waits for a projection's transaction.
-        ids = sorted(
-            r["employee_id"]
-            for r in conn.execute(
-                "DELETE FROM rm_readiness_dirty WHERE employee_id IN (SELECT employee_id "
-                "FROM rm_readiness_dirty ORDER BY employee_id LIMIT %s) RETURNING employee_id",
-                (limit,),
-            )
+            return 0
+        conn.execute(
+            "INSERT INTO rm_readiness_dirty SELECT employee_id FROM rm_employee "
+            'ORDER BY employee_id COLLATE "C" '
+            "ON CONFLICT (employee_id) DO UPDATE SET marked = clock_timestamp()"
         )
-        if not ids:
-            return everyone
+        return conn.execute(
+            "DELETE FROM rm_readiness_dirty WHERE employee_id = %s", (EVERYONE,)
+        ).rowcount
+
+    def _compute(self, conn: Connection[DictRow], ids: list[str]) -> list[tuple[Any, ...]]:
         policies = load_policy_set(conn)
         as_of = latest_month(conn)
         employees = {
@@ -261,6 +284,11 @@ class ReadinessRefresher:
                         Jsonb(a.policy_versions),
                     )
                 )
+        return computed
+
+    def _store(
+        self, conn: Connection[DictRow], ids: list[str], computed: list[tuple[Any, ...]]
+    ) -> None:
         conn.execute("DELETE FROM rm_readiness WHERE employee_id = ANY(%s)", (ids,))
         if computed:
             with conn.cursor() as cur:
@@ -268,4 +296,3 @@ class ReadinessRefresher:
                     "INSERT INTO rm_readiness VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
                     computed,
                 )
-        return len(ids)

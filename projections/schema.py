@@ -78,10 +78,12 @@ READ_MODEL_TABLES: dict[str, str] = {
             PRIMARY KEY (metric, period, employee_id)
         )""",
     # Employees whose readiness must be recomputed; filled in the same transaction as
-    # the rows that made it stale, drained by the refresher.
+    # the rows that made it stale, drained by the refresher. A mark made again moves
+    # `marked`: the refresher deletes only the marks it read, as it read them.
     "rm_readiness_dirty": """
         CREATE TABLE IF NOT EXISTS {schema}.rm_readiness_dirty (
-            employee_id text PRIMARY KEY
+            employee_id text PRIMARY KEY,
+            marked timestamptz NOT NULL DEFAULT clock_timestamp()
         )""",
     # The in-app inbox: one row per notification; `delivered` maps a channel to its
     # latest outcome (delivered, skipped or failed). Times are the events' timestamps.
@@ -263,6 +265,12 @@ READ_MODEL_TABLES["rm_token"] = """
 
 
 READ_MODEL_INDEXES: list[str] = [
+    # Tables made before `marked` existed get it (every existing mark: made now). Looked
+    # up first: an ALTER, even one with nothing to do, would lock the table at every start.
+    "DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_attribute WHERE attrelid = "
+    "'{schema}.rm_readiness_dirty'::regclass AND attname = 'marked' AND NOT attisdropped) "
+    "THEN ALTER TABLE {schema}.rm_readiness_dirty "
+    "ADD COLUMN marked timestamptz NOT NULL DEFAULT clock_timestamp(); END IF; END $$",
     "CREATE INDEX IF NOT EXISTS rm_plan_manager ON {schema}.rm_plan (manager_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_employee ON {schema}.rm_application (employee_id)",
     "CREATE INDEX IF NOT EXISTS rm_application_stage ON {schema}.rm_application (stage)",

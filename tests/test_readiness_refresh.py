@@ -22,7 +22,7 @@ from careerflow.demo_loader import DEMO_HR, load_demo_into
 from careerflow.engine import Engine
 from careerflow.store import Store, application_env
 from projections.metrics import EVERYONE
-from projections.runner import ReadModels
+from projections.runner import ReadModels, create_read_models
 
 # A new month: the metrics projection marks everyone dirty ('*') when it applies this.
 NEW_MONTH_CSV = (
@@ -149,3 +149,54 @@ def test_behind_for_longer_than_max_defer_recomputes_anyway(
             held.close()
         read_models.wait_caught_up(services.store.applications(), timeout=120)
         assert not dirty(pg)
+
+
+def test_a_mark_made_while_the_refresher_computes_neither_waits_nor_is_lost(
+    pg: PostgresSettings, services: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The refresher reads its marks and computes without holding them: the people
+    projection marking one of them meanwhile goes through at once (the lag bench's
+    probe waited for whole recomputes before), and that newer mark stays for the next
+    batch instead of being deleted with the results computed before it."""
+    with ReadModels(pg, application_env(pg)) as read_models:
+        read_models.wait_caught_up(services.store.applications(), timeout=120)
+    query(pg, "DELETE FROM rm_readiness_dirty")
+    query(pg, "INSERT INTO rm_readiness_dirty (employee_id) VALUES ('E00002'), ('E00003')")
+    real = readiness.assess_employees
+    marked_again: list[str] = []
+
+    def mark_during_the_compute(conn: Any, policies: Any, roles: Any, as_of: Any) -> Any:
+        result = real(conn, policies, roles, as_of)
+        with psycopg.connect(pg.conninfo()) as other, other.transaction():
+            # Would fail rather than wait, were the mark held by the refresher.
+            other.execute("SET LOCAL lock_timeout = '2s'")
+            other.execute(
+                "INSERT INTO rm_readiness_dirty VALUES ('E00002') ON CONFLICT (employee_id) "
+                "DO UPDATE SET marked = clock_timestamp()"
+            )
+        marked_again.append("E00002")
+        return result
+
+    monkeypatch.setattr(readiness, "assess_employees", mark_during_the_compute)
+    refresher = readiness.ReadinessRefresher(pg)
+    try:
+        assert refresher.refresh_batch() == 2
+        assert marked_again == ["E00002"]
+        assert dirty(pg) == {"E00002"}  # E00003 done; E00002 marked again after the read
+        monkeypatch.setattr(readiness, "assess_employees", real)
+        assert refresher.refresh_batch() == 1
+        assert dirty(pg) == set()
+    finally:
+        refresher.close()
+    assert {r[0] for r in readiness_rows(pg)} >= {"E00002", "E00003"}
+
+
+def test_a_mark_table_from_before_gets_its_column(pg: PostgresSettings) -> None:
+    """A store projected before marks had `marked`: the column is added at start, the
+    marks kept (as made now)."""
+    query(pg, "DROP TABLE IF EXISTS rm_readiness_dirty")
+    query(pg, "CREATE TABLE rm_readiness_dirty (employee_id text PRIMARY KEY)")
+    query(pg, "INSERT INTO rm_readiness_dirty VALUES ('E00007')")
+    create_read_models(pg, application_env(pg))
+    rows = query(pg, "SELECT employee_id, marked IS NOT NULL FROM rm_readiness_dirty")
+    assert rows == [("E00007", True)]
