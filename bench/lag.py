@@ -60,14 +60,16 @@ class Load(threading.Thread):
         day = 0
         # A round: one week's cycle for `size` reps (4 events each) and a day's figures for
         # them (1 event each), ~10 rounds a second at the offered rate. The writer keeps
-        # the ledgers it wrote (nobody else writes them) rather than reading each again.
+        # the ledgers it wrote (nobody else writes them) and each rep's employee and
+        # targets rather than reading them again.
         size = max(10, round(self.rate / 50))
         ledgers: dict[str, MetricLedger] = {}
+        known: dict[str, tuple[Any, Any]] = {}
         while not self.stop.is_set():
             week += 1
             reps = [self.rep_ids[(week * size + i) % len(self.rep_ids)] for i in range(size)]
             self.written += write_cycles(
-                self.services, reps, [f"{2027 + week // 52}-W{week % 52 + 1:02d}"]
+                self.services, reps, [f"{2027 + week // 52}-W{week % 52 + 1:02d}"], known
             )
             day += 1
             changed = []

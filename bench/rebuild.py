@@ -58,16 +58,28 @@ def _weeks(n: int) -> list[str]:
     return [f"{first + i // 52}-W{i % 52 + 1:02d}" for i in range(n)]
 
 
-def write_cycles(services: Engine, rep_ids: list[str], weeks: list[str]) -> int:
-    """Four events per rep and week, through the `cycles` application."""
+def write_cycles(
+    services: Engine,
+    rep_ids: list[str],
+    weeks: list[str],
+    known: dict[str, tuple[Any, Any]] | None = None,
+) -> int:
+    """Four events per rep and week, through the `cycles` application. `known` keeps each
+    rep's employee and targets between calls (a writer that calls again and again)."""
     settings = WeeklyCycleSettings()
     commands = services.store.cycles
     written = 0
     pending: list[WeeklyCycle] = []
+    known = {} if known is None else known
     with command_context(actor="bench", role="system"):
         for employee_id in rep_ids:
-            employee = services.people.get(employee_id)
-            base = commands.targets(employee_id, employee.team_id, Role(employee.role), weeks[0])
+            if employee_id not in known:
+                employee = services.people.get(employee_id)
+                known[employee_id] = (
+                    employee,
+                    commands.targets(employee_id, employee.team_id, Role(employee.role), weeks[0]),
+                )
+            employee, base = known[employee_id]
             for week in weeks:
                 targets = base.model_copy(update={"period": week})
                 plan: dict[str, float] = {
