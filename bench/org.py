@@ -6,7 +6,7 @@ The read models are then brought up to date by the product's projections and its
 readiness refresher, run in the order a bulk load wants (`catch_up`): projections first,
 readiness once at the end. Run concurrently, as the runner does during a live bulk
 import, the refresher recomputes the whole organisation again and again while metric
-events still arrive (see bench/README.md, "profile")."""
+events still arrive (see bench/HISTORY.md, "Profile")."""
 
 from __future__ import annotations
 

@@ -444,7 +444,7 @@ class ReadModels:
         # notification log, never while one is behind: each metric event of a bulk
         # import or a rebuild may mark the whole organisation dirty again ('*'), so
         # recomputing while they catch up redoes everyone once per such event (4.4x the
-        # projections' own CPU in bench/README.md's profile). The dirty marks are a set:
+        # projections' own CPU in bench/HISTORY.md's profile). The dirty marks are a set:
         # the one recompute after catching up covers them all. Only if the projections
         # stay behind for longer than `max_defer` (writes outpacing them for good) is it
         # recomputed anyway, paced to at most a fifth of the time.

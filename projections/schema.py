@@ -276,7 +276,7 @@ READ_MODEL_INDEXES: list[str] = [
     "CREATE INDEX IF NOT EXISTS rm_application_stage ON {schema}.rm_application (stage)",
     "CREATE INDEX IF NOT EXISTS rm_measurement_metric_period "
     "ON {schema}.rm_measurement (metric, period)",
-    # The latest month on record is asked for on every metric event (bench/README.md).
+    # The latest month on record is asked for on every metric event (bench/HISTORY.md).
     "CREATE INDEX IF NOT EXISTS rm_measurement_period ON {schema}.rm_measurement (period)",
     "CREATE INDEX IF NOT EXISTS rm_employee_team ON {schema}.rm_employee (team_id)",
     "CREATE INDEX IF NOT EXISTS rm_employee_manager ON {schema}.rm_employee (manager_id)",

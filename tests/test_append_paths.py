@@ -1,5 +1,5 @@
 """The hash-chain recorder's write path and the policy document cache, on the real
-PostgreSQL (bench/README.md's profile: an append cost nine round trips, then two; the
+PostgreSQL (bench/HISTORY.md's profile: an append cost nine round trips, then two; the
 weekly launch read the same policy documents four times per rep).
 
 - Every save is one statement (a PL/pgSQL function): small and big saves write the

@@ -1,6 +1,6 @@
 """The readiness refresher waits for the projections: while any projection is behind its
 notification log nothing is recomputed, and once they have caught up one recompute
-covers every dirty mark (bench/README.md's profile: recomputing while a bulk import is
+covers every dirty mark (bench/HISTORY.md's profile: recomputing while a bulk import is
 projected redid the whole organisation once per metric event). Through the real runner
 on the embedded PostgreSQL; a projection is held behind by a table lock that blocks its
 writes (SHARE mode: reads, the refresher's included, go on)."""
