@@ -30,7 +30,7 @@ from careerflow.store import Store
 
 NAME = "lag"
 TITLE = "projection lag (event appended → visible in the read model) under load"
-DEFAULTS: dict[str, Any] = {"reps": 200, "samples": 200, "rate": 200}
+DEFAULTS: dict[str, Any] = {"reps": 200, "samples": 200, "rate": 1000}
 SMOKE: dict[str, Any] = {"reps": 10, "samples": 10, "rate": 20}
 PROBE_INTERVAL = 0.05
 
