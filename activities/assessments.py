@@ -125,7 +125,9 @@ class CloseRound(BaseModel):
 class ProfileNote(BaseModel):
     employee_id: str
     gaps: list[str]
-    title: dict[str, str]
+    # A message's JSON (words.messages.as_message), or the title said in every language
+    # (histories from before titles kept the round's typed title apart).
+    title: dict[str, Any]
     body: dict[str, str]
 
 

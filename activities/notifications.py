@@ -25,7 +25,6 @@ from aggregates.meta import EventMeta, command_context, current_meta
 from aggregates.notification_rules import DeliveryStatus, language_of
 from aggregates.notification_rules import NotificationRef as NotificationRef
 from careerflow.principal import SYSTEM
-from words.messages import Message
 
 if TYPE_CHECKING:
     from aggregates.notification import Notification
@@ -50,23 +49,20 @@ class CreateNotification(BaseModel):
     key: str  # idempotency key, e.g. "promotion/<application-id>/round-1/reminder"
     recipient_id: str
     kind: str  # e.g. "promotion.reminder"
-    # A Message, said here in every language through the engine catalogue; or texts
-    # already in each language ({"en": ..., "zh": ...}: histories from before messages).
+    # A Message, stored as it is and said when read in the reader's language (what
+    # people typed kept apart as Message.quote values); or texts already in each language
+    # ({"en": ..., "zh": ...}: histories from before messages).
     title: MessageIn | dict[str, str] = Field(union_mode="left_to_right")
     body: MessageIn | dict[str, str] = Field(union_mode="left_to_right")
     ref: dict[str, str] | None = None  # e.g. {"type": "promotion", "id": ...}
 
-    def texts(self) -> tuple[dict[str, str], dict[str, str]]:
-        """Title and body in every language."""
-        return _in_every_language(self.title), _in_every_language(self.body)
+    def texts(self) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Title and body as the notification stores them."""
+        return _stored(self.title), _stored(self.body)
 
 
-def _in_every_language(text: MessageIn | dict[str, str]) -> dict[str, str]:
-    if isinstance(text, MessageIn):
-        from words.catalogue import in_every_language  # Babel: not for the workflows
-
-        return in_every_language(Message.from_json(text.model_dump()))
-    return text
+def _stored(text: MessageIn | dict[str, str]) -> dict[str, Any]:
+    return text.model_dump() if isinstance(text, MessageIn) else dict(text)
 
 
 class DeliverNotification(BaseModel):
@@ -240,8 +236,10 @@ class NotificationActivities:
 
     def _send(self, channel: str, notification: Notification, recipient: Recipient) -> str:
         from careerflow.delivery import messenger_payload, post_webhook, send_email
+        from words.catalogue import stored_label, stored_text  # Babel: not for workflows
 
-        title, body = notification.text(recipient.locale)
+        lang = language_of(recipient.locale)
+        title, body = (stored_text(t, lang) for t in (notification.title, notification.body))
         if channel == "email":
             assert self.smtp is not None and recipient.email
             return send_email(
@@ -252,7 +250,7 @@ class NotificationActivities:
                 headers={
                     "X-Careerflow-Notification": str(notification.id),
                     "X-Careerflow-Kind": notification.kind,
-                    "Content-Language": language_of(recipient.locale),
+                    "Content-Language": lang,
                 },
             )
         assert self.webhook is not None
@@ -267,9 +265,9 @@ class NotificationActivities:
                     "key": notification.key,
                     "kind": notification.kind,
                     "recipient_id": notification.recipient_id,
-                    "language": language_of(recipient.locale),
-                    "title": notification.title,
-                    "body": notification.body,
+                    "language": lang,
+                    "title": stored_label(notification.title),
+                    "body": stored_label(notification.body),
                     "ref": notification.ref,
                     "created": notification.created.isoformat(),
                 },

@@ -4,6 +4,7 @@ recipient, delivered over channels (email, webhook) with every outcome recorded.
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 from uuid import UUID
 
 from eventsourcing.domain import event
@@ -12,11 +13,23 @@ from aggregates.base import Aggregate, DomainError, Immutable, PermissionDeniedE
 
 # Also imported from here: the pure parts live apart so that workflows need not import
 # eventsourcing.
-from aggregates.notification_rules import LANGUAGES, DeliveryStatus, language_of
+from aggregates.notification_rules import LANGUAGES, DeliveryStatus
+from aggregates.notification_rules import language_of as language_of
+from words.messages import Message, as_message
 
 
 def notification_uuid(key: str) -> UUID:
     return stable_id("notification", key)
+
+
+def check_text(field: str, text: dict[str, Any]) -> None:
+    """A title or body: a Message's JSON with a template, or (as notifications stored
+    them before their message) a text in every language."""
+    if Message.is_json(text):
+        if not str(text["template"]).strip():
+            raise DomainError("notification {field} needs text", field=field)
+        return
+    check_bilingual(field, text)
 
 
 def check_bilingual(field: str, text: dict[str, str]) -> None:
@@ -51,18 +64,22 @@ class Notification(Aggregate):
         key: str,
         recipient_id: str,
         kind: str,
-        title: dict[str, str],
-        body: dict[str, str],
+        title: dict[str, Any],
+        body: dict[str, Any],
         ref: dict[str, str] | None = None,
         skipped: dict[str, str] | None = None,
     ) -> None:
-        check_bilingual("title", title)
-        check_bilingual("body", body)
+        # Title and body are messages (words.messages.Message's JSON), said when read in
+        # the reader's language; what people typed is kept apart in them (Message.quote).
+        # Events recorded before hold the texts said in every language ({"en", "zh"}):
+        # the state holds those as messages too (words.messages.as_message).
+        check_text("title", title)
+        check_text("body", body)
         self.key = key
         self.recipient_id = recipient_id
         self.kind = kind
-        self.title = dict(title)
-        self.body = dict(body)
+        self.title: dict[str, Any] = as_message(title).to_json()
+        self.body: dict[str, Any] = as_message(body).to_json()
         self.ref = dict(ref) if ref else None
         # No clock readings in the state: an event's apply does not see its timestamp
         # (the read model takes times from the events themselves).
@@ -79,10 +96,9 @@ class Notification(Aggregate):
     def created(self) -> datetime:
         return self.created_on
 
-    def text(self, locale: str | None) -> tuple[str, str]:
-        """Title and body in the language of `locale`."""
-        lang = language_of(locale)
-        return self.title[lang], self.body[lang]
+    def message(self) -> tuple[Message, Message]:
+        """Title and body as messages (said by the reader: the domain reads no catalogue)."""
+        return as_message(self.title), as_message(self.body)
 
     # -- read ------------------------------------------------------------------------
     def mark_read(self, reader_id: str) -> bool:

@@ -17,7 +17,7 @@ from aggregates.base import PermissionDeniedError
 from careerflow.api import i18n
 from careerflow.principal import AccessRole, Principal
 from tests.test_engine_messages import ROOT, python_files
-from words.catalogue import in_every_language
+from words.catalogue import in_every_language, stored_label
 from words.messages import Message, is_label
 
 ROLE = {"en": "Sales Supervisor", "zh": "销售主管"}
@@ -77,8 +77,11 @@ def test_a_notification_is_made_from_messages_or_from_texts_in_both_languages() 
     )
     assert isinstance(request.title, MessageIn) and isinstance(request.body, dict)
     made_title, made_body = request.texts()
-    assert made_title == in_every_language(title)
+    # The message is stored as it is (said when read); the old texts as they were.
+    assert made_title == title.to_json()
+    assert stored_label(made_title) == in_every_language(title)
     assert made_body == {"en": "as it was", "zh": "原样"}
+    assert stored_label(made_body) == made_body
     # Through Temporal's JSON and back, each keeps its shape.
     again = CreateNotification.model_validate_json(request.model_dump_json())
     assert again.texts() == (made_title, made_body)

@@ -26,7 +26,7 @@ from babel import Locale
 from babel.dates import format_date, format_time, get_day_names, get_timezone_name
 from babel.numbers import format_currency, format_decimal
 
-from words.messages import LANGUAGES, WEEK_TIME, Label, Message, legacy_value
+from words.messages import LANGUAGES, WEEK_TIME, Label, Message, as_message, legacy_value
 
 # The catalogues sit with the pages' under careerflow/api/locale (a path, not an import).
 LOCALE_DIR = Path(__file__).resolve().parent.parent / "careerflow" / "api" / "locale"
@@ -101,8 +101,43 @@ def in_every_language(message: Message) -> Label:
     return {lang: said_in(message, lang) for lang in LANGUAGES}
 
 
+def stored_text(text: Mapping[str, Any], lang: str) -> str:
+    """A stored text (a Message's JSON, or a text stored said in each language: see
+    words.messages.as_message) in `lang`, typed text as it was typed."""
+    return say(upgraded(as_message(text)), lang)
+
+
+def stored_label(text: Mapping[str, Any]) -> Label:
+    """A stored text in every language the engine speaks."""
+    return {lang: stored_text(text, lang) for lang in LANGUAGES}
+
+
+# Where a quoted (typed) value stands in a sentence said by `said_apart`: characters of
+# Unicode's private use area, which no catalogue or escaping touches.
+QUOTE_OPEN, QUOTE_CLOSE = "\ue000", "\ue001"
+
+
+def said_apart(text: Mapping[str, Any], lang: str) -> tuple[str, list[str]]:
+    """A stored text in `lang` with each quoted value (Message.quote: what a person
+    typed) left out: the sentence holds QUOTE_OPEN index QUOTE_CLOSE where the i-th
+    typed text stands, so a page can show it as data."""
+    quotes: list[str] = []
+
+    def apart(value: Mapping[str, Any], lang: str) -> str:
+        if "$quote" in value:
+            quotes.append(str(value["$quote"]))
+            return f"{QUOTE_OPEN}{len(quotes) - 1}{QUOTE_CLOSE}"
+        return typed_value(value, lang)
+
+    message = upgraded(as_message(text))
+    return message.say(engine_translations(lang).gettext, lang, apart), quotes
+
+
 def typed_value(value: Mapping[str, Any], lang: str) -> str:
-    """A Message's typed value (Message.date/number/money/week_time/moment/zone) in `lang`."""
+    """A Message's typed value (Message.date/number/money/week_time/moment/zone, a quote)
+    in `lang`."""
+    if "$quote" in value:
+        return str(value["$quote"])
     if "$weektime" in value:
         return week_time_text(str(value["$weektime"]), lang)
     if "$local" in value:

@@ -12,9 +12,11 @@ language; `Message.date/number/money` values in the reader's locale (2026年12�
 ¥1,200,000), `Message.week_time/moment/local/zone` moments and time zones in the reader's
 words (周五 18:00, 2026年11月23日 17:30（中国标准时间）) when said through words.catalogue.
 
-Texts the engine stores in both languages (notifications, readiness details, plan
-progress) are made from a Message with `words.catalogue.in_every_language`, so their words
-live in the catalogue too, not in dictionaries in the code. The domain returns Messages and
+Texts the engine stores in both languages (readiness details, plan progress) are made from
+a Message with `words.catalogue.in_every_language`, so their words live in the catalogue
+too, not in dictionaries in the code. Notifications store the Message itself (its JSON) and
+are said when read; what people typed goes in as `Message.quote`, apart from the sentence,
+so a page shows it as data. The domain returns Messages and
 never reads the catalogue itself.
 
 Imports nothing of the engine and no heavy library: the domain, workflow code (re-imported
@@ -35,7 +37,7 @@ Label = dict[str, str]
 
 LANGUAGES = ("zh", "en")  # those the engine speaks; English is the templates' language
 SEPARATORS = {"zh": "；"}  # between the messages of a list; "; " otherwise
-TYPED = ("$date", "$number", "$money", "$weektime", "$local", "$zone")
+TYPED = ("$date", "$number", "$money", "$weektime", "$local", "$zone", "$quote")
 # A moment of the weekly cycle's week as the cycle settings label it ("Fri 18:00",
 # "next Mon 08:00"), and a moment in a time zone as the engine labels it for people
 # ("2026-11-23 17:30 (Asia/Shanghai)"): the forms stored and carried as plain strings.
@@ -96,6 +98,13 @@ class Message:
         """A moment of the weekly cycle's week as WeekTime.label() says it ("Fri 18:00",
         "next Mon 08:00"): 周五 18:00 / Fri 18:00. Anything else stays as it is."""
         return {"$weektime": label} if WEEK_TIME.match(label) else label
+
+    @staticmethod
+    def quote(text: str) -> dict[str, Any]:
+        """Text a person typed (a comment, an answer, a round's title): said as it is in
+        every language, and kept apart from the sentence around it so a page can show it
+        as data (translate="no"), not as words of the page's language."""
+        return {"$quote": str(text)}
 
     @staticmethod
     def zone(name: str) -> dict[str, Any]:
@@ -186,6 +195,16 @@ class Message:
         return cls.verbatim(text)
 
 
+def as_message(text: Mapping[str, Any]) -> Message:
+    """A text stored to be said later: a Message's JSON (template and values, typed text
+    kept apart as `Message.quote`), or a text stored already said in each language
+    ({"en": ..., "zh": ...}: notifications from before they stored their message), said
+    in the reader's language as it was stored."""
+    if Message.is_json(text):
+        return Message.from_json(text)
+    return Message("{text}", text=dict(text))
+
+
 # Says a Message in every language the engine speaks: words.catalogue.in_every_language.
 # The domain functions that make stored texts take one from their caller, so the domain
 # returns Messages and never reads the catalogue itself.
@@ -215,6 +234,8 @@ def _said(value: Any, gettext: Gettext, lang: str, fmt: Formatter | None) -> Any
 
 
 def _plain(value: Mapping[str, Any]) -> str:
+    if "$quote" in value:
+        return str(value["$quote"])
     if "$weektime" in value:
         return str(value["$weektime"])
     if "$zone" in value:

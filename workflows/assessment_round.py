@@ -55,7 +55,7 @@ with workflow.unsafe.imports_passed_through():
         rating_refusal,
         task_key,
     )
-    from words.messages import Message
+    from words.messages import Message, as_message
     from workflows.notify import notify
     from workflows.refusals import busy, refuse, refused
     from workflows.steps import run
@@ -292,7 +292,7 @@ class AssessmentRoundWorkflow:
             key=f"{base}/closed",
             recipient_id=summary.started_by,
             kind="assessment.closed",
-            title=Message("360° round closed: {title}", title=summary.title),
+            title=Message("360° round closed: {title}", title=Message.quote(summary.title)),
             body=Message(
                 "{rated} of {asked} ratings in ({late} late); {gaps}",
                 rated=summary.rated,
@@ -352,7 +352,7 @@ class AssessmentRoundWorkflow:
                     f"{base}/profile/{note.employee_id}",
                     note.employee_id,
                     "assessment.profile",
-                    Message("{text}", text=note.title),
+                    as_message(note.title),
                     Message("{text}", text=note.body),
                     ref,
                 )
@@ -389,7 +389,7 @@ class AssessmentRoundWorkflow:
             f"{base}/task/{rater}",
             rater,
             "assessment.task",
-            Message("360° assessment: {title}", title=info.title),
+            Message("360° assessment: {title}", title=Message.quote(info.title)),
             Message(
                 "Rate {people} on each competency (1-{top}) by {deadline}.",
                 people=names,

@@ -613,9 +613,13 @@ class PromotionWorkflow:
         return True
 
     async def _tell_applicant(self, what: str, title: Message, why: str) -> None:
-        # The decider's own words, shown as they wrote them.
+        # The decider's own words, shown as they wrote them (typed text: kept apart).
         await self._notify(
-            self.start.employee_id, what, f"promotion.{what}", title, Message.verbatim(why)
+            self.start.employee_id,
+            what,
+            f"promotion.{what}",
+            title,
+            Message("{text}", text=Message.quote(why)),
         )
 
     def _applicant(self) -> Message:

@@ -133,15 +133,15 @@ class SupportRequestWorkflow:
                 Message(
                     "{subject} (customer: {customer}): {text} · respond within {minutes} minutes",
                     subject=subject,
-                    customer=info.customer,
-                    text=info.text,
+                    customer=Message.quote(info.customer),
+                    text=Message.quote(info.text),
                     minutes=info.response_minutes_allowed,
                 )
                 if info.customer
                 else Message(
                     "{subject}: {text} · respond within {minutes} minutes",
                     subject=subject,
-                    text=info.text,
+                    text=Message.quote(info.text),
                     minutes=info.response_minutes_allowed,
                 ),
             )
@@ -236,7 +236,7 @@ class SupportRequestWorkflow:
                     "{subject}: {answer} · confirm it resolved your request, "
                     "or reopen it with what is missing.",
                     subject=subject,
-                    answer=answered.answer,
+                    answer=Message.quote(answered.answer or ""),
                 ),
             )
             assert answered.answered_at is not None

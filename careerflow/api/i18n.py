@@ -51,8 +51,11 @@ from words.catalogue import (
     ENGINE_DOMAIN,
     ENGINE_MAPPING,
     LOCALE_DIR,
+    QUOTE_CLOSE,
+    QUOTE_OPEN,
     SOURCE_LANG,
     date_text,
+    said_apart,
 )
 from words.catalogue import ENGINE_POT as ENGINE_POT
 from words.catalogue import engine_translations as engine_translations
@@ -318,6 +321,25 @@ def unmarked(text: str) -> str:
 def marked_html(text: str) -> Markup:
     """A label for a page: escaped, its `*Course*` markers as <cite> (course titles)."""
     return Markup(_MARKED.sub(r"<cite>\1</cite>", str(escape(text))))
+
+
+_QUOTED = re.compile(f"{QUOTE_OPEN}(\\d+){QUOTE_CLOSE}")
+
+
+def notice_html(value: Any, lang: str) -> Markup:
+    """A notification's title or body as stored (its message, or its text in every
+    language as stored before) for a page, in `lang`: escaped, course titles as <cite>,
+    and what people typed (Message.quote) as data, in <q translate="no">: not words of
+    the page, so neither translated nor held to the page's language."""
+    if not isinstance(value, dict):
+        return marked_html(label(value, lang))
+    sentence, quotes = said_apart(value, lang)
+    marked = str(marked_html(sentence))
+
+    def quoted(found: re.Match[str]) -> str:
+        return str(Markup('<q class="typed" translate="no">{}</q>').format(quotes[int(found[1])]))
+
+    return Markup(_QUOTED.sub(quoted, marked))
 
 
 def role_label(value: Any, lang: str) -> str:

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime
-from typing import NamedTuple
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 import orjson
@@ -28,11 +28,13 @@ from words.messages import Label, Message
 
 
 class Note(NamedTuple):
-    """One person's results, said in every language (activities' ProfileNote)."""
+    """One person's results (activities' ProfileNote): the title a message's JSON (the
+    round's title, typed by HR, kept apart: Message.quote), the body said in every
+    language."""
 
     employee_id: str
     gaps: list[str]
-    title: Label
+    title: dict[str, Any]
     body: Label
 
 
@@ -138,7 +140,7 @@ def profile_note(
     return Note(
         employee_id=profile.employee_id,
         gaps=profile.gaps,
-        title=in_every_language(Message("Your 360° results: {title}", title=rnd.title)),
+        title=Message("Your 360° results: {title}", title=Message.quote(rnd.title)).to_json(),
         body=in_every_language(Message("{text}", text=lines)),  # joined as each language joins
     )
 

@@ -42,6 +42,10 @@ SENDERS = (AccessRole.system, AccessRole.hr)
 _CONFLICT_RETRIES = 5
 
 
+def _stored(text: Message | Mapping[str, Any]) -> dict[str, Any]:
+    return text.to_json() if isinstance(text, Message) else dict(text)
+
+
 class ReadResult(BaseModel):
     changed: bool
     position: int | None = None
@@ -73,14 +77,17 @@ class Notifications(PydanticApplication):
         key: str,
         recipient_id: str,
         kind: str,
-        title: dict[str, str],
-        body: dict[str, str],
+        title: Message | Mapping[str, Any],
+        body: Message | Mapping[str, Any],
         ref: dict[str, str] | None = None,
         skipped: Mapping[str, str] | None = None,
     ) -> NotificationRef:
         """Idempotent on `key`: the same key again returns the existing notification.
-        `skipped`: channels with nothing to send to (channel -> why), settled in the
-        Created event itself."""
+        Title and body are messages (or their JSON), stored as such and said when read
+        in the reader's language; what people typed goes in as `Message.quote` values,
+        apart from the sentence. (Texts already said in every language, {"en", "zh"},
+        are taken too.) `skipped`: channels with nothing to send to (channel -> why),
+        settled in the Created event itself."""
         principal.require(*SENDERS, action=Message("send notifications"))
         for name, value in (("key", key), ("recipient_id", recipient_id), ("kind", kind)):
             if not value.strip():
@@ -94,8 +101,8 @@ class Notifications(PydanticApplication):
                 key=key,
                 recipient_id=recipient_id,
                 kind=kind,
-                title=title,
-                body=body,
+                title=_stored(title),
+                body=_stored(body),
                 ref=ref,
                 skipped=dict(skipped) if skipped else None,
             )

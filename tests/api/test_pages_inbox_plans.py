@@ -15,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 import httpx
 import pytest
+from markupsafe import escape
 
 from aggregates.plan_template import add_months
 from careerflow.principal import SYSTEM, AccessRole, Principal
@@ -22,6 +23,7 @@ from projections.notifications import inbox_page
 from tests.api.conftest import ApiStack
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401
 from tests.language import other_language
+from words.messages import Message
 
 TITLES = {
     "promotion": {"en": "Your application moved on", "zh": "您的晋升申请有了进展"},
@@ -163,6 +165,51 @@ async def test_the_inbox_marks_read_and_opens_what_a_notice_is_about(
         assert TITLES["promotion"][lang] not in text(page)
         stranger = await other.post(f"/inbox/{promotion}/open", data={"csrf": csrf_of(page)})
         assert stranger.status_code in (403, 404)
+
+
+# What people typed, in both languages at once: words of the other language on any page
+# unless the page shows them as data.
+TYPED = "Bring the signed 合同 by Friday"
+ROUND = "Q4 复盘 review"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_typed_text_in_a_notice_is_shown_as_data(
+    site: Site,  # noqa: F811
+    lang: str,
+) -> None:
+    """A notice stores what a person typed apart from its sentence (Message.quote): the
+    inbox and the home page say the sentence in the reader's language and show the typed
+    text as typed, in an element marked translate="no", so the page passes the language
+    check with no list of exempt strings; the API says it in every language."""
+    api = site.api
+    made = api.services.notifications.create(
+        SYSTEM,
+        f"test-pages-inbox/typed/{uuid.uuid4()}",
+        "E2",
+        "promotion.rejected",
+        Message("360° assessment: {title}", title=Message.quote(ROUND)),
+        Message("{text}", text=Message.quote(TYPED)),
+        {"type": "promotion", "id": site.application_id},
+    )
+    await asyncio.to_thread(api.caught_up)
+    assert other_language(f"<p>{TYPED}</p>", lang) and other_language(f"<p>{ROUND}</p>", lang)
+    async with site.session("employee:E2", lang) as client:
+        for path in ("/inbox", "/employee"):
+            page = await client.get(path)
+            assert page.status_code == 200, page.text[:2000]
+            # The home page's <title> names its person (E2, 复购不足): data, not a notice.
+            assert not other_language(page.text, lang, ["复购不足"]), path
+            assert f'<q class="typed" translate="no">{escape(TYPED)}</q>' in page.text, path
+            assert f'<q class="typed" translate="no">{escape(ROUND)}</q>' in page.text, path
+            assert ("360°评估：" if lang == "zh" else "360° assessment: ") in text(page)
+    listed = await api.call("employee:E2", "GET", "/api/v1/me/inbox", params={"limit": 100})
+    assert listed.status_code == 200, listed.text
+    (item,) = [
+        i for i in listed.json()["items"] if i["notification_id"] == str(made.notification_id)
+    ]
+    assert item["title"] == {"en": f"360° assessment: {ROUND}", "zh": f"360°评估：{ROUND}"}
+    assert item["body"] == {"en": TYPED, "zh": TYPED}
 
 
 def test_inbox_pages_are_keyset_paged(site: Site) -> None:  # noqa: F811

@@ -222,7 +222,9 @@ class TestAssessments:
         assert len(world.events()) == recorded
         notes = world.assessments.all_notes(rnd, model)
         assert [n.employee_id for n in notes] == ["E1"]
-        assert set(notes[0].title) == {"en", "zh"}
+        # The round's title, typed by HR, stays apart from the sentence around it.
+        assert notes[0].title["params"]["title"] == {"$quote": rnd.title}
+        assert set(notes[0].body) == {"en", "zh"}
         with pytest.raises(DomainError, match=r"has passed|closed at"):
             world.assessments.rate(ROUND, person("E1"), "E1", world.ratings(), "late", DEADLINE)
 

@@ -17,6 +17,8 @@ from careerflow.applications.notifications import Notifications
 from careerflow.config import PostgresSettings
 from careerflow.principal import SYSTEM, AccessRole, Principal
 from careerflow.store import application_env
+from words.catalogue import said_apart, stored_label, stored_text
+from words.messages import Message
 
 HR = Principal(person_id="H1", role=AccessRole.hr)
 E1 = Principal(person_id="E1", role=AccessRole.employee)
@@ -68,7 +70,46 @@ class TestNotifications:
         assert first.notification_id == notification_uuid("k1")
         created = notifications.get(first.notification_id)
         assert (created.recipient_id, created.ref) == ("E1", {"type": "promotion"})
-        assert created.text("en-US") == ("Reminder", "Submit your report")
+        assert stored_text(created.title, "en") == "Reminder"
+        assert stored_text(created.body, "zh") == "请提交报告"
+
+    def test_a_notification_stored_said_in_every_language_still_loads(
+        self, notifications: Notifications
+    ) -> None:
+        """Events recorded before notifications stored their message hold the title and
+        body said in every language ({"en", "zh"}): they load, and read as they were."""
+        ident = self.created(notifications)
+        (stored,) = notifications.repository.event_store.get(ident)
+        assert (stored.title, stored.body) == (TITLE, BODY)  # the old shape, as recorded
+        loaded = notifications.get(ident)
+        assert stored_label(loaded.title) == TITLE and stored_label(loaded.body) == BODY
+        title, body = loaded.message()
+        assert (str(title), str(body)) == ("Reminder", "Submit your report")
+        assert said_apart(loaded.body, "zh") == ("请提交报告", [])
+
+    def test_typed_text_is_kept_apart_from_the_sentence(self, notifications: Notifications) -> None:
+        """What a person typed goes in as a quoted value: stored apart from the sentence,
+        said as typed in each language, and findable on its own."""
+        typed = "Bring the 杭州 quote"
+        ident = notifications.create(
+            SYSTEM,
+            "k-typed",
+            "E1",
+            "promotion.rejected",
+            Message("Your promotion application was not approved"),
+            Message("{text}", text=Message.quote(typed)),
+        ).notification_id
+        (stored,) = notifications.repository.event_store.get(ident)
+        assert stored.body == {"template": "{text}", "params": {"text": {"$quote": typed}}}
+        loaded = notifications.get(ident)
+        assert stored_text(loaded.title, "zh") == "你的晋升申请未获批准"
+        assert stored_label(loaded.body) == {"en": typed, "zh": typed}
+        sentence, quotes = said_apart(loaded.body, "en")
+        assert quotes == [typed] and typed not in sentence
+        with pytest.raises(DomainError, match="notification title needs text"):
+            notifications.create(
+                SYSTEM, "k-empty", "E1", "x", {"template": " ", "params": {}}, BODY
+            )
 
     def test_create_refusals(self, notifications: Notifications) -> None:
         self.created(notifications)

@@ -142,7 +142,7 @@ async def test_the_auditor_verifies_with_progress_and_sees_a_tampered_event(
         await visit.goto("/audit/tools")
         await checked(visit, "tools")
         await visit.press(page.get_by_role("button", name=says["verify"]))
-        await page.wait_for_url(re.compile(r"/audit/verify/audit-verify-"))
+        await visit.arrive(re.compile(r"/audit/verify/audit-verify-"))
         box = page.locator("#verification")
         await expect(box).to_have_attribute("data-state", "running")
         await expect(page.locator("#checked")).to_contain_text(says["checked"], timeout=20_000)
@@ -166,7 +166,7 @@ async def test_the_auditor_verifies_with_progress_and_sees_a_tampered_event(
         try:
             await visit.goto("/audit/tools")
             await visit.press(page.get_by_role("button", name=says["verify"]))
-            await page.wait_for_url(re.compile(r"/audit/verify/audit-verify-"))
+            await visit.arrive(re.compile(r"/audit/verify/audit-verify-"))
             await expect(box).to_have_attribute("data-state", "done", timeout=60_000)
         finally:
             with psycopg.connect(served.services.store.pg.conninfo(), autocommit=True) as conn:

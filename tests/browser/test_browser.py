@@ -252,10 +252,10 @@ class Visit:
         await self.page.goto(self.served.base_url + path)
         await self.speaks()
 
-    async def arrive(self, url: str | re.Pattern[str]) -> None:
-        """After a click that changes the URL: waits for `url`, then checks the page is in
-        one language."""
-        await self.page.wait_for_url(url)
+    async def arrive(self, url: str | re.Pattern[str], timeout: float | None = None) -> None:
+        """After a click that changes the URL: waits for `url` (up to `timeout` ms, else
+        Playwright's default), then checks the page is in one language."""
+        await self.page.wait_for_url(url, timeout=timeout)
         await self.speaks()
 
 

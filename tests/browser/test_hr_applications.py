@@ -98,7 +98,7 @@ async def test_hr_on_a_phone_filters_and_overrides_a_return_with_a_reason(
     page = visit.page
     try:
         await follow_header(page, "/hr/applications")
-        await page.wait_for_url("**/hr/applications")
+        await visit.arrive("**/hr/applications")
         await expect(page.locator("h1")).to_contain_text(say["applications"])
         assert {e1, e2} <= set(await rows(visit))
         await expect(page.locator("details.filters")).not_to_have_attribute("open", "")
@@ -108,13 +108,13 @@ async def test_hr_on_a_phone_filters_and_overrides_a_return_with_a_reason(
         await page.get_by_text(say["filters"]).click()
         await page.locator('select[name="stage"]').select_option("hr_review")
         await page.get_by_role("button", name=say["search"], exact=True).click()
-        await page.wait_for_url(re.compile(r"stage=hr_review"))
+        await visit.arrive(re.compile(r"stage=hr_review"))
         assert await rows(visit) == [e1]
         await expect(page.locator(f'tr[data-application="{e1}"]')).to_contain_text("HR 审核")
         await checked(visit, "applications-hr-review")
         await page.locator('select[name="stage"]').select_option("returned")
         await page.get_by_role("button", name=say["search"], exact=True).click()
-        await page.wait_for_url(re.compile(r"stage=returned"))
+        await visit.arrive(re.compile(r"stage=returned"))
         assert await rows(visit) == [e2]
         row = page.locator(f'tr[data-application="{e2}"]')
         await expect(row).to_contain_text("已退回")
@@ -122,14 +122,14 @@ async def test_hr_on_a_phone_filters_and_overrides_a_return_with_a_reason(
 
         # E2's application: approve despite the unmet criterion, with a reason.
         await row.get_by_role("link", name=NAMES["E2"]).click()
-        await page.wait_for_url(f"**/applications/{e2}")
+        await visit.arrive(f"**/applications/{e2}")
         form = page.locator("form.hr-review-form")
         await expect(form.locator('input[value="override_approve"]')).to_be_checked()
         await checked(visit, "application-review")
         why = "客户结果突出，复购正在改善"
         await form.locator("textarea[name=reason]").fill(why)
         await form.get_by_role("button", name=say["review"]).click()
-        await page.wait_for_url(re.compile(r"done=reviewed"))
+        await visit.arrive(re.compile(r"done=reviewed"))
         await expect(page.locator("#done")).to_contain_text(say["reviewed"])
         await expect(page.locator("#done")).to_contain_text(say["approved"])
         await expect(page.locator("form.hr-review-form")).to_have_count(0)
@@ -159,16 +159,16 @@ async def test_hr_on_a_desktop_starts_an_application(
     try:
         await follow_header(page, "/hr/applications")
         await page.get_by_role("link", name=say["start"]).click()
-        await page.wait_for_url("**/hr/applications/new")
+        await visit.arrive("**/hr/applications/new")
         await checked(visit, "start")
         await page.locator('input[name="q"]').fill(NAMES["S001"])
         await page.get_by_role("button", name=say["search"], exact=True).click()
-        await page.wait_for_url(re.compile(r"/hr/applications/new\?q="))
+        await visit.arrive(re.compile(r"/hr/applications/new\?q="))
         row = page.locator('#picker tr[data-employee="S001"]')
         await expect(row).to_contain_text("Sales Supervisor")
         await checked(visit, "start-found")
         await row.get_by_role("button", name=say["start for"]).click()
-        await page.wait_for_url(re.compile(r"/applications/[^/?]+\?done=started"))
+        await visit.arrive(re.compile(r"/applications/[^/?]+\?done=started"))
         await expect(page.locator("#done")).to_contain_text(say["started"])
         await checked(visit, "started")
         application_id = page.url.split("/applications/")[1].split("?")[0]

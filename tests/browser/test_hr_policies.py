@@ -65,7 +65,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await expect(listed).to_be_visible()
         await checked(hr, "policy-list")
         await listed.click()
-        await page.wait_for_url(f"**{PAGE}")
+        await hr.arrive(f"**{PAGE}")
         await expect(page.locator("#compare table.side-by-side")).to_be_visible()
         await expect(page.locator("#versions ol.versions li")).to_have_count(before.version)
         await checked(hr, "policy-document")
@@ -99,7 +99,7 @@ async def test_hr_tries_and_publishes_a_stricter_criterion(
         await checked(hr, "policy-confirm")
         assert policies.current(KIND, KEY).version == before.version  # not yet
         await confirm.locator('button[value="confirm"]').click()
-        await page.wait_for_url("**done=published**")
+        await hr.arrive("**done=published**")
         published = page.locator("#published")
         await expect(published).to_be_visible()
         await expect(published).to_contain_text(str(before.version + 1))

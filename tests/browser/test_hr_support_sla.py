@@ -134,7 +134,7 @@ async def test_hr_reads_and_filters_the_sla_report(
         await form.locator('select[name="team"]').select_option("product")
         await checked(hr, "sla-filter-form")
         await form.get_by_role("button", name=say["show"]).click()
-        await page.wait_for_url("**/hr/support?*team=product*")
+        await hr.arrive("**/hr/support?*team=product*")
         await expect(rows).to_have_count(1)
         await expect(rows.first.locator("td.head")).to_have_text(say["product"])
         assert await charts_drawn(page) == [True]

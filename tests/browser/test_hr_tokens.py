@@ -74,7 +74,7 @@ async def test_hr_issues_and_revokes_a_token(
         row = page.locator(f"#token-{token_id}")
         await row.locator('input[name="reason"]').fill(SAY[lang]["reason"])
         await row.locator("form.revoke button").click()
-        await page.wait_for_url("**done=revoked**")
+        await hr.arrive("**done=revoked**")
         await page.goto(f"{served.base_url}/hr/tokens?state=revoked&q=E2")
         row = page.locator(f"#token-{token_id}")
         await expect(row).to_contain_text(SAY[lang]["reason"])

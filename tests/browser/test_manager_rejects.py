@@ -66,10 +66,6 @@ SAYS = {
     },
 }
 
-# The manager's comments, free text as typed: the rep's notices quote them (an earlier
-# run's in the other language too).
-COMMENTS = tuple(says[key] for says in SAYS.values() for key in ("comment", "keep going"))
-
 
 def waiting_for_the_manager(served: Served, rep: str = "E1") -> str | None:
     """The rep's application at manager review: E1's arranged one, or the last run's."""
@@ -97,12 +93,8 @@ async def test_the_manager_rejects_and_the_rep_applies_again(
     assert application_id
     viewport = PHONE if size == "phone" else DESKTOP
     problems: list[str] = []
-    manager = await sign_in(
-        browser, served, "manager:S001", lang, viewport, tmp_path, problems, COMMENTS
-    )
-    rep = await sign_in(
-        browser, served, "employee:E1", lang, viewport, tmp_path, problems, COMMENTS
-    )
+    manager = await sign_in(browser, served, "manager:S001", lang, viewport, tmp_path, problems)
+    rep = await sign_in(browser, served, "employee:E1", lang, viewport, tmp_path, problems)
     try:
         # -- the manager finds the application waiting, opens it and rejects it --------
         mpage = manager.page
@@ -110,13 +102,13 @@ async def test_the_manager_rejects_and_the_rep_applies_again(
         await expect(row).to_contain_text(NAMES["E1"])
         await checked(manager, "manager-waiting")
         await row.locator(f'a[href="/applications/{application_id}"]').click()
-        await mpage.wait_for_url(f"**/applications/{application_id}")
+        await manager.arrive(f"**/applications/{application_id}")
         decide = mpage.locator("#decide form.decide")
         await expect(decide).to_be_visible()
         await checked(manager, "application-to-decide")
         await decide.locator('input[name="comment"]').fill(say["comment"])
         await decide.get_by_role("button", name=say["reject"]).click()
-        await mpage.wait_for_url(f"**/applications/{application_id}?decided=reject")
+        await manager.arrive(f"**/applications/{application_id}?decided=reject")
         await expect(mpage.locator(".notice")).to_contain_text(say["rejected"])
         await expect(mpage.locator("#timeline")).to_contain_text(say["comment"])
         await expect(mpage.locator("form.decide")).to_have_count(0)
@@ -136,7 +128,7 @@ async def test_the_manager_rejects_and_the_rep_applies_again(
         await expect(listed).to_contain_text(say["rejected"])
         await checked(rep, "promotion-rejected")
         await link.click()
-        await page.wait_for_url(f"**/applications/{application_id}")
+        await rep.arrive(f"**/applications/{application_id}")
         await expect(page.locator("#timeline")).to_contain_text(say["comment"])
         await expect(page.locator("#applicant")).to_have_count(0)  # nothing left to do here
         await checked(rep, "rep-reads-the-rejection")
@@ -145,7 +137,7 @@ async def test_the_manager_rejects_and_the_rep_applies_again(
         await rep.goto("/promotion")
         before = {a["application_id"] for a in queries.of_employee(HR, "E1")}
         await page.get_by_role("button", name=say["apply"]).click()
-        await page.wait_for_url("**/promotion?done=applied*")
+        await rep.arrive("**/promotion?done=applied*")
         await expect(page.locator(".notice")).to_contain_text(say["applied"])
         new = [a for a in queries.of_employee(HR, "E1") if a["application_id"] not in before]
         assert len(new) == 1, new
@@ -183,19 +175,15 @@ async def test_the_managers_approval_returns_it_and_the_rep_resubmits(
     queries = served.services.promotion_queries
     viewport = PHONE if size == "phone" else DESKTOP
     problems: list[str] = []
-    rep = await sign_in(
-        browser, served, "employee:E2", lang, viewport, tmp_path, problems, COMMENTS
-    )
-    manager = await sign_in(
-        browser, served, "manager:S001", lang, viewport, tmp_path, problems, COMMENTS
-    )
+    rep = await sign_in(browser, served, "employee:E2", lang, viewport, tmp_path, problems)
+    manager = await sign_in(browser, served, "manager:S001", lang, viewport, tmp_path, problems)
     page, mpage = rep.page, manager.page
     try:
         application_id = waiting_for_the_manager(served, "E2")
         if application_id is None:  # the first run: E2 applies, criteria not met
             await follow_header(page, "/promotion")
             await page.get_by_role("button", name=say["apply"]).click()
-            await page.wait_for_url("**/promotion?done=applied*")
+            await rep.arrive("**/promotion?done=applied*")
             application_id = waiting_for_the_manager(served, "E2")
             assert application_id
         before = queries.application(HR, application_id)
@@ -206,12 +194,12 @@ async def test_the_managers_approval_returns_it_and_the_rep_resubmits(
         await expect(row).to_contain_text(NAMES["E2"])
         await expect(row).to_contain_text(say["not met"])
         await row.locator(f'a[href="/applications/{application_id}"]').click()
-        await mpage.wait_for_url(f"**/applications/{application_id}")
+        await manager.arrive(f"**/applications/{application_id}")
         await expect(mpage.locator("#evaluation li.unmet").first).to_be_visible()
         decide = mpage.locator("#decide form.decide")
         await decide.locator('input[name="comment"]').fill(say["keep going"])
         await decide.get_by_role("button", name=say["approve"]).click()
-        await mpage.wait_for_url(f"**/applications/{application_id}?decided=approve")
+        await manager.arrive(f"**/applications/{application_id}?decided=approve")
         await expect(mpage.locator(".notice")).to_contain_text(say["returned"])
         await checked(manager, "approved-returned")
         assert queries.application(HR, application_id)["stage"] == "returned"
@@ -223,13 +211,13 @@ async def test_the_managers_approval_returns_it_and_the_rep_resubmits(
         await expect(listed).to_contain_text(say["returned"])
         await checked(rep, "promotion-returned")
         await listed.locator(link).click()
-        await page.wait_for_url(f"**/applications/{application_id}")
+        await rep.arrive(f"**/applications/{application_id}")
         await expect(page.locator("#timeline")).to_contain_text(say["keep going"])
         resubmit = page.locator("#applicant form.resubmit-form")
         await expect(resubmit).to_be_visible()
         await checked(rep, "returned-application")
         await resubmit.get_by_role("button", name=say["resubmit"]).click()
-        await page.wait_for_url(f"**/applications/{application_id}?done=resubmitted")
+        await rep.arrive(f"**/applications/{application_id}?done=resubmitted")
         await expect(page.locator(".notice")).to_contain_text(say["resubmitted"])
         await expect(page.locator("#applicant form.resubmit-form")).to_have_count(0)
         await checked(rep, "resubmitted")

@@ -65,7 +65,7 @@ async def test_hr_closes_a_month(
 
         # The preview: per team, who would get a statement; nothing closes.
         await row.locator(f"#close-{month}").click()
-        await page.wait_for_url(f"**/hr/months/{month}/close")
+        await hr.arrive(f"**/hr/months/{month}/close")
         await expect(page.locator("#preview")).to_be_visible()
         await expect(page.locator("#preview table.launch-teams tbody tr")).to_have_count(
             len(reps.teams)
@@ -76,7 +76,7 @@ async def test_hr_closes_a_month(
         # Confirm, then close: the month's page refreshes itself until it is closed.
         await page.locator("#confirm").check()
         await page.locator("#close-now button").click()
-        await page.wait_for_url(f"**/hr/months/{month}?done=closing")
+        await hr.arrive(f"**/hr/months/{month}?done=closing")
         await expect(page.locator("#done")).to_be_visible()
         closed = page.locator('#month-state[data-state="closed"]')
         await expect(closed).to_be_visible(timeout=90_000)
@@ -90,7 +90,7 @@ async def test_hr_closes_a_month(
 
         # The months list shows it closed; closing it again is refused on the page.
         await page.locator("a.back").click()
-        await page.wait_for_url("**/hr/months")
+        await hr.arrive("**/hr/months")
         await expect(page.locator(f"#month-{month}")).to_have_attribute("data-state", "closed")
         await expect(page.locator(f"#close-{month}")).to_have_count(0)
         await page.goto(f"{served.base_url}/hr/months/{month}/close")

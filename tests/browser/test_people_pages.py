@@ -69,7 +69,7 @@ async def test_hr_on_a_phone_searches_filters_pages_and_downloads(
     try:
         # Phones: the header's links are behind the menu.
         await follow_header(page, "/people")
-        await page.wait_for_url("**/people")
+        await visit.arrive("**/people")
         await expect(page.locator("h1")).to_contain_text(say["people"])
         everyone = served.services.people_queries.directory(HR).total
         assert len(await rows(visit)) == everyone
@@ -82,7 +82,7 @@ async def test_hr_on_a_phone_searches_filters_pages_and_downloads(
         await page.get_by_text(say["filters"]).click()
         await page.locator('input[name="q"]').fill(NAMES["E1"])
         await page.get_by_role("button", name=say["search"], exact=True).click()
-        await page.wait_for_url(re.compile(r"/people\?q="))
+        await visit.arrive(re.compile(r"/people\?q="))
         assert await rows(visit) == ["E1"]
         row = page.locator('tr[data-employee="E1"]')
         await expect(row.locator('a[href="/employee/E1"]')).to_have_text(NAMES["E1"])
@@ -91,11 +91,11 @@ async def test_hr_on_a_phone_searches_filters_pages_and_downloads(
 
         # Filter by team (the search cleared first).
         await page.get_by_role("link", name=say["clear"], exact=True).click()
-        await page.wait_for_url("**/people")
+        await visit.arrive("**/people")
         await page.get_by_text(say["filters"]).click()
         await page.locator('select[name="team"]').select_option("T001")
         await page.get_by_role("button", name=say["search"], exact=True).click()
-        await page.wait_for_url(re.compile(r"team=T001"))
+        await visit.arrive(re.compile(r"team=T001"))
         team = served.services.people_queries.directory(HR, team="T001")
         assert sorted(await rows(visit)) == sorted(p.employee_id for p in team.items)
         await expect(page.locator('select[name="team"]')).to_have_value("T001")
@@ -105,14 +105,14 @@ async def test_hr_on_a_phone_searches_filters_pages_and_downloads(
         seen = await rows(visit)
         assert len(seen) == 2
         await page.get_by_role("link", name=say["next"]).click()
-        await page.wait_for_url(re.compile(r"cursor="))
+        await visit.arrive(re.compile(r"cursor="))
         assert "team=T001" in page.url
         second = await rows(visit)
         assert second and not set(second) & set(seen)
         await expect(page.locator("nav.pager .range")).to_contain_text(say["of"])
         await checked(visit, "people-page-2")
         await page.get_by_role("link", name=say["first"]).click()
-        await page.wait_for_url(re.compile(r"limit=2$"))
+        await visit.arrive(re.compile(r"limit=2$"))
         assert await rows(visit) == seen
 
         # The CSV of every member of the team, not only this page's two.
@@ -150,14 +150,14 @@ async def test_hr_on_a_desktop_sorts_the_pool_and_downloads_it(
     page = visit.page
     try:
         await page.get_by_role("link", name=say["pool"]).click()
-        await page.wait_for_url("**/hr/pool")
+        await visit.arrive("**/hr/pool")
         pool = served.services.people_queries.pool(HR)
         assert await rows(visit) == [c.employee_id for c in pool.items]
         # Wider screens show the filters without unfolding them.
         await expect(page.locator('select[name="sort"]')).to_be_visible()
         await page.locator('select[name="sort"]').select_option("team")
         await page.get_by_role("button", name=say["show"], exact=True).click()
-        await page.wait_for_url(re.compile(r"sort=team"))
+        await visit.arrive(re.compile(r"sort=team"))
         by_team = served.services.people_queries.pool(HR, sort="team")
         assert await rows(visit) == [c.employee_id for c in by_team.items]
         await checked(visit, "pool")

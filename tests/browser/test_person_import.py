@@ -111,7 +111,7 @@ async def test_hr_uploads_an_org_file_fixes_its_line_and_imports(
             "#file", files=[{"name": "org.csv", "mimeType": "text/csv", "buffer": good}]
         )
         await page.get_by_role("button", name=say["button"], exact=True).click()
-        await page.wait_for_url("**/hr/import?done=imported*")
+        await visit.arrive("**/hr/import?done=imported*")
         await expect(page.locator("#imported")).to_have_text(say["done"])
         await checked(visit, "org-import-done")
         assert teams_of(served, [f"{prefix}1", f"{prefix}2"]) == {

@@ -152,7 +152,7 @@ async def test_a_rep_rates_a_colleague(
         await expect(page.locator("h1")).to_have_text(say["nav"])
         await checked(rep, "assessments")
         await page.locator(f'#tasks a[href="{path}"]').click()
-        await page.wait_for_url(f"**{path}")
+        await rep.arrive(f"**{path}")
         await expect(page.locator("h1")).to_contain_text(NAMES[ratee])
         await checked(rep, "rating-form")
         boxes = await page.evaluate(LEVEL_BOXES)
@@ -168,7 +168,7 @@ async def test_a_rep_rates_a_colleague(
         await checked(rep, "rating-filled")
         button = page.get_by_role("button", name=say["send"])
         await (button.tap() if size == "phone" else button.click())
-        await page.wait_for_url("**?done=rated")
+        await rep.arrive("**?done=rated")
         await expect(page.locator(".notice")).to_have_text(say["sent"])
         await expect(page.locator("form.rating-form")).to_have_count(0)  # final: read-only
         await checked(rep, "rated")
@@ -195,7 +195,7 @@ async def test_a_rep_opens_a_closed_rounds_radar(
         link = page.locator(f'#profiles a[href="/assessments/{CLOSED}/profile"]')
         await expect(link).to_have_text(say["open profile"])
         await link.click()
-        await page.wait_for_url(f"**/assessments/{CLOSED}/profile")
+        await rep.arrive(f"**/assessments/{CLOSED}/profile")
         await expect(page.locator("h1")).to_have_text(say["profile"])
         await page.wait_for_function(
             "() => document.querySelector('canvas[data-chart]')"

@@ -129,7 +129,7 @@ async def test_the_rep_applies_on_a_phone_and_a_desktop(
             await form.locator('input[name="reason"]').fill(say["reason"])
             await checked(visit, "withdraw-form")
             await press(visit, form.get_by_role("button", name=say["withdraw"]))
-            await page.wait_for_url("**?done=withdrawn")
+            await visit.arrive("**?done=withdrawn")
             await expect(page.locator(".notice")).to_contain_text(say["withdrawn"])
             await expect(page.locator("form.withdraw-form")).to_have_count(0)
             await checked(visit, "withdrawn")
@@ -139,7 +139,7 @@ async def test_the_rep_applies_on_a_phone_and_a_desktop(
         apply = page.get_by_role("button", name=say["apply"])
         await expect(apply).to_be_visible()
         await press(visit, apply)
-        await page.wait_for_url("**/promotion?done=applied*")
+        await visit.arrive("**/promotion?done=applied*")
         await expect(page.locator(".notice")).to_contain_text(say["applied"])
         mine = served.services.promotion_queries.of_employee(HR, "E1")
         new = [a for a in mine if a["application_id"] not in before]

@@ -100,7 +100,7 @@ async def arranged(served: Served) -> Served:
     return served
 
 
-# The rounds' titles HR types: data, quoted in the notices (the raters' pages).
+# The rounds' titles HR types (the notices keep them apart, shown as data).
 TITLES = ("Browser en", "Browser zh")
 
 
@@ -123,7 +123,7 @@ async def test_hr_starts_a_round_and_sees_progress_and_gaps(
     served = arranged
     live = f"browser-live-{lang}"
     problems: list[str] = []
-    visit = await sign_in(browser, served, "hr:H001", lang, size, tmp_path, problems, TITLES)
+    visit = await sign_in(browser, served, "hr:H001", lang, size, tmp_path, problems)
     page = visit.page
     try:
         await _nav(visit, "/hr/assessments")
@@ -139,7 +139,7 @@ async def test_hr_starts_a_round_and_sees_progress_and_gaps(
         await form.locator('input[name="employee_ids"]').fill("E2, E3")
         await form.locator('input[name="deadline"]').fill(deadline.strftime("%Y-%m-%dT%H:%M"))
         await visit.press(form.get_by_role("button", name=say["start"]))
-        await page.wait_for_url(f"**/hr/assessments/{live}?done=started", timeout=60_000)
+        await visit.arrive(f"**/hr/assessments/{live}?done=started", timeout=60_000)
         await visit.speaks()
         await expect(page.locator(".notice")).to_contain_text(say["started"])
         await expect(page.locator('tr[data-employee="E2"]')).to_have_count(1)
@@ -182,7 +182,7 @@ async def test_a_manager_opens_the_teams_360(
     say = SAYS[lang]
     served = arranged
     problems: list[str] = []
-    visit = await sign_in(browser, served, "manager:S001", lang, size, tmp_path, problems, TITLES)
+    visit = await sign_in(browser, served, "manager:S001", lang, size, tmp_path, problems)
     page = visit.page
     try:
         await _nav(visit, "/team/assessments")

@@ -60,10 +60,6 @@ SAYS = {
     },
 }
 
-# The team's answers, free text as written: the rep's notices quote them (an earlier
-# run's in the other language too).
-ANSWERS = ("A proposal by Friday.", "20 号交付")
-
 
 @pytest.fixture(scope="module")
 async def staffed(served: Served) -> Served:
@@ -87,12 +83,8 @@ async def test_a_rep_raises_and_the_team_answers(
     rep_principal = Principal(person_id="E1", role=AccessRole.employee)
     problems: list[str] = []
     other = "desktop" if size == "phone" else "phone"  # the team's lead on the other size
-    rep = await sign_in(
-        browser, served, "employee:E1", lang, SIZES[size], tmp_path, problems, ANSWERS
-    )
-    team = await sign_in(
-        browser, served, "employee:PD01", lang, SIZES[other], tmp_path, problems, ANSWERS
-    )
+    rep = await sign_in(browser, served, "employee:E1", lang, SIZES[size], tmp_path, problems)
+    team = await sign_in(browser, served, "employee:PD01", lang, SIZES[other], tmp_path, problems)
     words = f"{lang}: 客户需要定制化服务，产品团队何时能答复？"
     try:
         # -- the rep raises a request from the phone -----------------------------------
@@ -168,9 +160,7 @@ async def test_a_rep_raises_and_the_team_answers(
         await team.context.close()
 
     # -- the manager sees it among the team's requests ---------------------------------
-    boss = await sign_in(
-        browser, served, "manager:S001", lang, SIZES[size], tmp_path, problems, ANSWERS
-    )
+    boss = await sign_in(browser, served, "manager:S001", lang, SIZES[size], tmp_path, problems)
     try:
         await boss.goto("/team/support")
         row = boss.page.locator(

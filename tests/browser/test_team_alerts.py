@@ -106,7 +106,7 @@ async def test_the_manager_reads_and_opens_alerts(
         # -- from the team week's notice to the unread alerts -------------------------
         await follow_header(page, "/team/week")
         await page.locator('#alerts-waiting a[href="/team/alerts?unread=1"]').click()
-        await page.wait_for_url("**/team/alerts?unread=1")
+        await manager.arrive("**/team/alerts?unread=1")
         await expect(page.locator("h1")).to_have_text(say["alerts"])
         first, second = page.locator(f"#n-{training}"), page.locator(f"#n-{reminder}")
         await expect(first).to_have_class("notice-item unread")
@@ -117,20 +117,20 @@ async def test_the_manager_reads_and_opens_alerts(
 
         # -- the training alert marked read -----------------------------------------
         await first.get_by_role("button", name=say["mark read"]).click()
-        await page.wait_for_url("**/team/alerts?unread=1&done=read")
+        await manager.arrive("**/team/alerts?unread=1&done=read")
         await expect(page.locator("p.notice")).to_have_text(say["marked"])
         await expect(first).to_have_count(0)
         await expect(second).to_have_count(1)
         await checked(manager, "alert-marked-read")
         await page.get_by_role("link", name=say["all"]).click()
-        await page.wait_for_url("**/team/alerts")
+        await manager.arrive("**/team/alerts")
         await expect(first).to_have_class("notice-item read")
         await expect(first.get_by_role("button", name=say["mark read"])).to_have_count(0)
         await checked(manager, "alerts-all")
 
         # -- the reminder opened: the application it is about, and read ---------------
         await second.get_by_role("button", name=say["reminder"]).click()
-        await page.wait_for_url(f"**/applications/{application_id}")
+        await manager.arrive(f"**/applications/{application_id}")
         await expect(page.locator("#decide")).to_be_visible()
         await checked(manager, "alert-opened")
         await manager.goto("/team/alerts?unread=1")

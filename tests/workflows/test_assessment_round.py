@@ -41,6 +41,7 @@ from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
+from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.assessment_round import (
     AssessmentRoundWorkflow,
@@ -231,7 +232,7 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
         assert rnd.reminders == [deadline - timedelta(hours=72), deadline - timedelta(hours=24)]
         # Every rater is told whom to rate.
         notice = await eventually(lambda: inbox(services, "E2", "assessment.task"))
-        assert "Rate E1, S001 on each competency (1-5)" in notice[0]["body"]["en"]
+        assert "Rate E1, S001 on each competency (1-5)" in stored_text(notice[0]["body"], "en")
         await eventually(lambda: inbox(services, "M001", "assessment.task"))
 
         # Refusals, each with its reason, change nothing.
@@ -297,7 +298,7 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
         await eventually(lambda: inbox(services, "E5", "assessment.reminder"))
         await eventually(lambda: inbox(services, "E4", "assessment.reminder"))
         reminded = inbox(services, "E3", "assessment.reminder")
-        assert reminded and "You still have to rate S001" in reminded[0]["body"]["en"]
+        assert reminded and "You still have to rate S001" in stored_text(reminded[0]["body"], "en")
         for done in ("E1", "E2", "S001", "M001"):
             assert inbox(services, done, "assessment.reminder") == []
 
@@ -327,9 +328,10 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
         ]
         assert e1.courses[0].title["zh"] == "跨部门沟通技巧"
         note = await eventually(lambda: inbox(services, "E1", "assessment.profile"))
-        assert "resource coordination 2.33/5 (target 3.5): below target" in note[0]["body"]["en"]
-        assert "*Big-Client Resource Coordination*" in note[0]["body"]["en"]
-        assert "《跨部门沟通技巧》" in note[0]["body"]["zh"]
+        said = stored_text(note[0]["body"], "en")
+        assert "resource coordination 2.33/5 (target 3.5): below target" in said
+        assert "*Big-Client Resource Coordination*" in stored_text(note[0]["body"], "en")
+        assert "《跨部门沟通技巧》" in stored_text(note[0]["body"], "zh")
 
         # S001's two anonymous reports: hidden, the overall from the manager alone.
         s1 = services.assessment_queries.profile(S001, round_id, "S001")
@@ -395,7 +397,7 @@ async def test_a_round_reminds_closes_hides_small_groups_and_refuses_late_rating
         assert (rc_gap.assessed, rc_gap.below_target) == (2, 1)
         assert rc_gap.text["en"] == "50% (1 of 2) have a resource coordination gap"
         closed = await eventually(lambda: inbox(services, "H001", "assessment.closed"))
-        assert "9 of 13 ratings in (0 late)" in closed[0]["body"]["en"]
+        assert "9 of 13 ratings in (0 late)" in stored_text(closed[0]["body"], "en")
 
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
             history = await handle.fetch_history()

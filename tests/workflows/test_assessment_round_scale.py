@@ -41,6 +41,7 @@ from tests.workflows.test_assessment_round import (
     the_round,
     worker,
 )
+from words.catalogue import stored_text
 from workflows.assessment_round import (
     EVENTS_PER_RUN,
     AssessmentRoundWorkflow,
@@ -195,7 +196,8 @@ async def test_a_round_for_500_people_keeps_every_history_bounded_and_anonymity(
     assert inbox(services, "S050", "assessment.task")
     assert inbox(services, "E0500", "assessment.task")
     note = await eventually(lambda: inbox(services, "E0001", "assessment.profile"))
-    assert "resource coordination" in note[0]["body"]["en"]
+    assert "resource coordination" in stored_text(note[0]["body"], "en")
     assert await eventually(lambda: inbox(services, "E0500", "assessment.profile"))
     closed = await eventually(lambda: inbox(services, "H001", "assessment.closed"))
-    assert "392 of 5500 ratings in (0 late)" in closed[0]["body"]["en"].replace(",", "")
+    said = stored_text(closed[0]["body"], "en")
+    assert "392 of 5500 ratings in (0 late)" in said.replace(",", "")

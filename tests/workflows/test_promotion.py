@@ -36,6 +36,7 @@ from careerflow.store import Store, application_env
 from careerflow.workdays import add_working_days
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org, ingest, year_of_metrics
+from words.catalogue import stored_label, stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.development_plan import DevelopmentPlanWorkflow, plan_workflow_id
 from workflows.promotion import (
@@ -333,11 +334,14 @@ async def test_return_resubmit_on_fresh_data_then_approve(
     told = services.notifications.get(
         notification_uuid(f"promotion/{status.application_id}/round-1/returned")
     )
-    assert told.body["en"].startswith("Not yet met: ")
-    assert "mentored 1 of 2 (needs ≥ 2) ✗" in told.body["en"]
-    assert told.body["zh"].startswith("尚未达到：")
-    assert "带教新人 1/2（要求 ≥ 2） ✗" in told.body["zh"]
-    assert told.title == {"en": "Your application was returned", "zh": "你的晋升申请已退回"}
+    assert stored_text(told.body, "en").startswith("Not yet met: ")
+    assert "mentored 1 of 2 (needs ≥ 2) ✗" in stored_text(told.body, "en")
+    assert stored_text(told.body, "zh").startswith("尚未达到：")
+    assert "带教新人 1/2（要求 ≥ 2） ✗" in stored_text(told.body, "zh")
+    assert stored_label(told.title) == {
+        "en": "Your application was returned",
+        "zh": "你的晋升申请已退回",
+    }
     resubmitted = [e for e in events if type(e).__qualname__.endswith("Submitted")][1]
     assert resubmitted.meta.actor == "E2"  # type: ignore[attr-defined]
 
@@ -433,4 +437,10 @@ async def test_a_decision_activity_retried_after_its_write_records_one_event(
         await keep_history(handle, "rejected_after_activity_retry")
     assert crashed == [1]
     assert result.stage == Stage.rejected
+    # The manager's words reach the applicant apart from the sentence: data, as typed.
+    told = services.notifications.get(
+        notification_uuid(f"promotion/{status.application_id}/rejected")
+    )
+    assert told.body == {"template": "{text}", "params": {"text": {"$quote": "not yet"}}}
+    assert stored_text(told.body, "zh") == "not yet"
     assert event_names(services, status) == ["Started", "Submitted", "ManagerDecided"]

@@ -32,6 +32,7 @@ from careerflow.workdays import is_working_day
 from projections.paging import PageRequest
 from projections.runner import ReadModels
 from tests.workflows.promotion_support import build_org
+from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.support_request import SupportOutcome, SupportRequestWorkflow, support_workflow_id
 
@@ -200,7 +201,10 @@ async def test_sla_met_and_every_refusal_records_nothing(
         with pytest.raises(DomainError, match="waits for E1 to confirm or reopen"):
             await flow.answer(staff("PD01"), "SR-MET-1", "more")
         note = await eventually(lambda: inbox(services, "E1", "support.answered"))
-        assert "solution proposal by Friday" in note[0]["body"]["en"]
+        assert "solution proposal by Friday" in stored_text(note[0]["body"], "en")
+        # The team's words are kept apart from the sentence: data, said as typed.
+        typed = "Yes: a solution proposal by Friday; call me today."
+        assert note[0]["body"]["params"]["answer"] == {"$quote": typed}
         confirmed = await flow.confirm(rep("E1"), "SR-MET-1")
         assert confirmed.status == "resolved"
         handle = env.client.get_workflow_handle_for(
@@ -278,7 +282,7 @@ async def test_reminders_then_the_breach_and_its_escalation(
         await eventually(lambda: "Breached" in names(services, "SR-LATE-1"))
         lead = await eventually(lambda: inbox(services, "AS01", "support.escalation"))
         assert "60-minute SLA" in await_first_title(services, "AS01")
-        assert "SR-LATE-1" in lead[0]["body"]["en"]
+        assert "SR-LATE-1" in stored_text(lead[0]["body"], "en")
         await eventually(lambda: inbox(services, "HR", "support.escalation"))
         assert inbox(services, "AS02", "support.escalation") == []
 
@@ -336,7 +340,7 @@ def await_first_title(services: Engine, recipient: str) -> str:
             "SELECT title FROM rm_inbox WHERE recipient_id = %s AND kind = 'support.escalation'",
             (recipient,),
         ).fetchone()
-    return str(row["title"]["en"])
+    return str(stored_text(row["title"], "en"))
 
 
 async def test_product_answers_within_30_minutes_the_others_within_the_hour(

@@ -95,6 +95,7 @@ def _environment(lang: str) -> Environment:
 
     env.filters.update(
         label=lambda value: i18n.marked_html(i18n.label(value, lang)),
+        notice=lambda value: i18n.notice_html(value, lang),
         role=lambda value: i18n.role_label(value, lang),
         term=lambda value: i18n.term(value, gettext),
         document=lambda kind, key: i18n.document_name(kind, key, gettext, lang),

@@ -17,6 +17,7 @@ from careerflow.applications.people import LanguageSetting
 from careerflow.principal import AccessRole
 from projections.notifications import inbox_page
 from projections.paging import Page
+from words.catalogue import stored_label
 
 router = APIRouter(tags=["me"])
 
@@ -86,7 +87,13 @@ def inbox(
             conn, caller.person_id, unread_only, kind, page.limit, page.cursor, strict=True
         )
     return Page[InboxItem](
-        items=[InboxItem.model_validate(r) for r in found.items],
+        items=[
+            # Stored as messages: said here in every language, typed text as it was typed.
+            InboxItem.model_validate(
+                {**r, "title": stored_label(r["title"]), "body": stored_label(r["body"])}
+            )
+            for r in found.items
+        ],
         total=found.total,
         limit=found.limit,
         next_cursor=found.next_cursor,
