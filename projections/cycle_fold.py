@@ -21,7 +21,6 @@ from typing import Any
 import orjson
 import psycopg
 from eventsourcing.persistence import Mapper, Notification
-from psycopg.copy import QueuedLibpqWriter
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb, set_json_dumps
 from pydantic import TypeAdapter
@@ -248,11 +247,7 @@ class _Loader:
         if self.copy is None:
             cols = SQL(", ").join(Identifier(c) for c in self.columns)
             cursor = self.conn.cursor()
-            # Sent by a worker thread: the fold goes on while the server takes the rows.
-            self._cm = cursor.copy(
-                SQL("COPY {0} ({1}) FROM STDIN").format(self.table, cols),
-                writer=QueuedLibpqWriter(cursor),
-            )
+            self._cm = cursor.copy(SQL("COPY {0} ({1}) FROM STDIN").format(self.table, cols))
             self.copy = self._cm.__enter__()
         values = self.values(row)
         self.copy.write_row(values if len(self.columns) > 1 else (values,))
