@@ -5,6 +5,8 @@ the shadow tables, constraints and indexes built after the load.
 
 The folds mirror projections/cycles.py's handlers column for column (the rebuild tests
 compare the result with a from-zero rebuild through the handlers, md5 over each table).
+A weekly cycle's event of the current shape is folded from its stored JSON without
+being constructed (projections/cycle_stored.py); any other event is constructed first.
 An event of the projection that has no fold here, or one for an aggregate whose row was
 already written out, is applied afterwards through its handler, in log order: correct
 for any event, just not set-based."""
@@ -13,20 +15,23 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any
 
 import orjson
 import psycopg
-from psycopg.copy import QueuedLibpqWriter
+from eventsourcing.persistence import Mapper, Notification
 from psycopg.sql import SQL, Identifier
 from psycopg.types.json import Jsonb, set_json_dumps
+from pydantic import TypeAdapter
 
-from aggregates.calendar_periods import month_of
 from aggregates.cycle_launch import CycleLaunch, launch_key
 from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key
-from aggregates.weekly_cycle import WeeklyCycle, cycle_key
+from aggregates.weekly_cycle import ReportLine, WeeklyCycle, cycle_key
+from careerflow.eventstore import PydanticMapper
 from projections.base import Apply, event_of
+from projections.cycle_stored import PENDING, STORED, moment, week_month
 from projections.cycles import LAUNCH_TABLE, MONTH_STATEMENT_TABLE, CyclesProjection, _json
 
 Row = dict[str, Any]
@@ -38,12 +43,13 @@ CYCLE_TABLE = "rm_cycle"
 MAX_OPEN = 50_000
 
 
+_LINES = TypeAdapter(list[ReportLine])
+
+
 def _text(value: Any) -> str:
-    """A pydantic model (or a list of them) as JSON text for a jsonb column of the COPY:
+    """A pydantic model (or a plain value) as JSON text for a jsonb column of the COPY:
     pydantic's JSON mode, the same values as projections/cycles.py's `_json`, without
-    building the Python objects first (the fold's hottest part)."""
-    if isinstance(value, list):
-        return "[" + ",".join(_text(v) for v in value) + "]"
+    building the Python objects first."""
     if hasattr(value, "model_dump_json"):
         return str(value.model_dump_json())
     return orjson.dumps(value).decode()
@@ -57,7 +63,7 @@ def _cycle_row(e: Any) -> Row:
         "workflow_id": e.workflow_id,
         "employee_id": e.employee_id,
         "week": e.week,
-        "month": month_of(e.week),
+        "month": week_month(e.week),
         "manager_id": e.manager_id,
         "team_id": e.team_id,
         "targets": _text(e.targets),
@@ -68,19 +74,7 @@ def _cycle_row(e: Any) -> Row:
         "feedback_deadline": e.deadlines.feedback_deadline,
         "plan": _text(agreed) if agreed else None,
         "plan_source": "agreed" if agreed else None,
-        "plan_revisions": 0,
-        "plan_at": None,
-        "plan_late": None,
-        "report": None,
-        "met": None,
-        "total": None,
-        "report_ledger_version": None,
-        "reported_at": None,
-        "feedback_status": "pending",
-        "feedback": None,
-        "feedback_by": None,
-        "feedback_at": None,
-        "next_plan": None,
+        **PENDING,
     }
 
 
@@ -138,7 +132,7 @@ def _plan_submitted(row: Row, e: Any) -> None:
         plan_source="submitted",
         plan_revisions=e.revision,
         plan_at=e.timestamp,
-        plan_late=e.timestamp > row["plan_deadline"],
+        plan_late=e.timestamp > moment(row["plan_deadline"]),
     )
 
 
@@ -153,7 +147,7 @@ def _plan_defaulted(row: Row, e: Any) -> None:
 
 def _report_built(row: Row, e: Any) -> None:
     row.update(
-        report=_text(list(e.lines)),
+        report=_LINES.dump_json(list(e.lines)).decode(),
         met=sum(1 for line in e.lines if line.met),
         total=len(e.lines),
         report_ledger_version=e.ledger_version,
@@ -244,6 +238,7 @@ class _Loader:
         self.conn = conn
         self.table = table
         self.columns = columns
+        self.values = itemgetter(*columns)  # a row's values in column order, as a tuple
         self.rows = 0
         self.copy: Any = None
         self._cm: Any = None
@@ -252,13 +247,10 @@ class _Loader:
         if self.copy is None:
             cols = SQL(", ").join(Identifier(c) for c in self.columns)
             cursor = self.conn.cursor()
-            # Sent by a worker thread: the fold goes on while the server takes the rows.
-            self._cm = cursor.copy(
-                SQL("COPY {0} ({1}) FROM STDIN").format(self.table, cols),
-                writer=QueuedLibpqWriter(cursor),
-            )
+            self._cm = cursor.copy(SQL("COPY {0} ({1}) FROM STDIN").format(self.table, cols))
             self.copy = self._cm.__enter__()
-        self.copy.write_row([row[c] for c in self.columns])
+        values = self.values(row)
+        self.copy.write_row(values if len(self.columns) > 1 else (values,))
         self.rows += 1
 
     def finish(self) -> None:
@@ -280,20 +272,33 @@ class CycleFold:
     keys: dict[str, set[str]] = field(default_factory=dict)
     late: list[tuple[int, Apply | None]] = field(default_factory=list)
 
+    def add_stored(self, notification: Notification, mapper: PydanticMapper) -> None:
+        """A stored event: a weekly cycle's of the current shape folded from its stored
+        dict (projections/cycle_stored.py), any other constructed and `add`ed."""
+        way = STORED.get(notification.topic)
+        if way is not None:
+            state = mapper.decode_state(notification)
+            if way.accepts(state):
+                aggregate = notification.originator_id
+                if way.opens is not None:
+                    self._open(CYCLE_TABLE, aggregate, way.opens(aggregate, state))
+                    return
+                held = self.open.get(aggregate)
+                if held is not None and way.fold is not None:
+                    way.fold(held[1], state)
+                    if way.finishing:
+                        self._write(aggregate)
+                    return
+        # Not folded here (an older shape, no open row): the event itself, as always.
+        self.add(notification.id, mapper.to_domain_event(notification))
+
     def add(self, notification_id: int, event: Any) -> None:
         kind = type(event)
         aggregate = event.originator_id
         opens = OPENS.get(kind)
         if opens is not None:
             table, make = opens
-            row = make(event)
-            seen = self.keys.setdefault(table, set())
-            # ON CONFLICT DO NOTHING: the first row of a key or an aggregate stays.
-            if row[KEYS[table]] in seen or aggregate in self.open or aggregate in self.written:
-                return
-            seen.add(row[KEYS[table]])
-            self.open[aggregate] = (table, row)
-            self._bound()
+            self._open(table, aggregate, make(event))
             return
         fold = FOLDS.get(kind)
         held = self.open.get(aggregate)
@@ -309,6 +314,15 @@ class CycleFold:
             self._write(aggregate)  # its row first, then this event on top of it
         if fold is None or aggregate in self.written:
             self.late.append((notification_id, change))
+
+    def _open(self, table: str, aggregate: Any, row: Row) -> None:
+        seen = self.keys.setdefault(table, set())
+        # ON CONFLICT DO NOTHING: the first row of a key or an aggregate stays.
+        if row[KEYS[table]] in seen or aggregate in self.open or aggregate in self.written:
+            return
+        seen.add(row[KEYS[table]])
+        self.open[aggregate] = (table, row)
+        self._bound()
 
     def _write(self, aggregate: Any) -> None:
         table, row = self.open.pop(aggregate)
@@ -401,11 +415,14 @@ def fold_into(
     conninfo: str,
     schema: str,
     projection: CyclesProjection,
-    events: Iterable[tuple[int, Any]],
+    stored: Iterable[Notification],
+    mapper: Mapper[Any],
 ) -> tuple[int, list[tuple[int, Apply | None]]]:
-    """Folds `events` into the shadow tables of `schema` (their indexes dropped), one COPY
-    stream per table; returns the rows loaded and the changes left to the handlers. Several
-    processes may each fold the events of their own aggregates at once."""
+    """Folds the `stored` events (in log order, decoded by the application's `mapper`)
+    into the shadow tables of `schema` (their indexes dropped), one COPY stream per table;
+    returns the rows loaded and the changes left to the handlers. Several processes may
+    each fold the events of their own aggregates at once."""
+    assert isinstance(mapper, PydanticMapper)
     conns = {t: _connect(conninfo) for t in TABLES}
     try:
         loaders = {
@@ -413,8 +430,9 @@ def fold_into(
             for t in TABLES
         }
         fold = CycleFold(projection, loaders)
-        for notification_id, event in events:
-            fold.add(notification_id, event)
+        add = fold.add_stored
+        for notification in stored:
+            add(notification, mapper)
         return fold.finish(), fold.late
     finally:
         for conn in conns.values():
@@ -425,13 +443,14 @@ def load_cycles(
     conninfo: str,
     schema: str,
     projection: CyclesProjection,
-    events: Iterable[tuple[int, Any]],
+    stored: Iterable[Notification],
+    mapper: Mapper[Any],
 ) -> tuple[int, list[tuple[int, Apply | None]]]:
-    """Folds `events` (notification id, domain event) into the empty shadow tables of
+    """Folds the `stored` events (see `fold_into`) into the empty shadow tables of
     `schema`, then builds their constraints and indexes; returns the rows loaded and the
     changes still to apply through the handlers, in log order."""
     again = unindexed(conninfo, schema)
-    rows, late = fold_into(conninfo, schema, projection, events)
+    rows, late = fold_into(conninfo, schema, projection, stored, mapper)
     reindexed(conninfo, again)
     return rows, late
 

@@ -17,17 +17,18 @@ import os
 from collections.abc import Callable, Iterator, Mapping
 from concurrent.futures import FIRST_EXCEPTION, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, TypeVar, cast
 
 from careerflow.eventstore import PydanticApplication
 from projections.cycle_fold import fold_into, reindexed, unindexed
 from projections.cycles import CyclesProjection
-from projections.log_reading import SECTION, events_of
+from projections.log_reading import SECTION, notifications_of
 
 PARALLEL_FROM_ENV = "CAREERFLOW_REBUILD_PARALLEL_FROM"
 PROCESSES_ENV = "CAREERFLOW_REBUILD_PROCESSES"
 PARALLEL_FROM = 100_000
 MAX_PROCESSES = 4
+T = TypeVar("T")
 
 
 def processes_for(env: Mapping[str, str], events: int) -> int:
@@ -47,7 +48,7 @@ def _remember(counter: Any) -> None:
     _done = counter
 
 
-def _counted(events: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+def _counted(events: Iterator[T]) -> Iterator[T]:
     n = 0
     for item in events:
         yield item
@@ -70,13 +71,15 @@ def _fold_part(
     parts: int,
 ) -> tuple[int, list[int]]:
     """In a part's process: rows loaded and the notification ids left to the handlers."""
-    app = app_cls(env)
+    # The tables exist (the parent's application made them): several processes running
+    # the library's CREATE OR REPLACE FUNCTION at once fail ("tuple concurrently updated").
+    app = app_cls({**env, "CREATE_TABLE": "no"})
     try:
         # The fold asks the projection only whether an event has a handler: the changes
         # it makes are run by the parent's projection, which has the shadow view.
         projection = CyclesProjection(view=cast(Any, None))
-        events = _counted(events_of(app, 1, head, part, parts))
-        rows, late = fold_into(conninfo, schema, projection, events)
+        stored = _counted(notifications_of(app, 1, head, part, parts))
+        rows, late = fold_into(conninfo, schema, projection, stored, app.mapper)
         return rows, [nid for nid, _ in late]
     finally:
         app.close()

@@ -46,12 +46,12 @@ def _part_section(
         ]
 
 
-def events_of(
+def notifications_of(
     app: PydanticApplication, start: int, stop: int, part: int = 0, parts: int = 1
-) -> Iterator[tuple[int, Any]]:
-    """(notification id, domain event) from `start` to `stop` inclusive, in log order;
-    with `parts` > 1 only those of the aggregates in `part`."""
-    sections: queue.Queue[Sequence[Any] | BaseException | None] = queue.Queue(maxsize=4)
+) -> Iterator[Notification]:
+    """The stored events from `start` to `stop` inclusive, in log order, not decoded; with
+    `parts` > 1 only those of the aggregates in `part`."""
+    sections: queue.Queue[Sequence[Notification] | BaseException | None] = queue.Queue(maxsize=4)
 
     def read() -> None:
         at = start
@@ -75,9 +75,18 @@ def events_of(
     while (section := sections.get()) is not None:
         if isinstance(section, BaseException):
             raise section
-        for n in section:
-            yield n.id, app.mapper.to_domain_event(n)
+        yield from section
     reader.join()
+
+
+def events_of(
+    app: PydanticApplication, start: int, stop: int, part: int = 0, parts: int = 1
+) -> Iterator[tuple[int, Any]]:
+    """(notification id, domain event) from `start` to `stop` inclusive, in log order;
+    with `parts` > 1 only those of the aggregates in `part`."""
+    decode = app.mapper.to_domain_event
+    for n in notifications_of(app, start, stop, part, parts):
+        yield n.id, decode(n)
 
 
 def events_at(app: PydanticApplication, ids: Sequence[int]) -> Iterator[tuple[int, Any]]:

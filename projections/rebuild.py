@@ -26,7 +26,7 @@ import logging
 import time
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import psycopg
 from eventsourcing.persistence import InfrastructureFactory, Tracking
@@ -40,7 +40,7 @@ from projections.base import Apply, EventHandlers, ReadModelView
 from projections.cycle_fold import load_cycles, load_measurements
 from projections.cycle_parts import Parts, processes_for, start_parts
 from projections.cycles import CyclesProjection
-from projections.log_reading import SECTION, events_at, events_of
+from projections.log_reading import SECTION, events_at, events_of, notifications_of
 from projections.metric_ranks import RANK_LOCK_KEY
 from projections.metrics import MetricsProjection
 from projections.people import PeopleProjection
@@ -60,6 +60,7 @@ LOCK_TIMEOUT = "10s"  # of the switch; it is retried if readers hold the tables 
 SWITCH_TRIES = 5
 PROGRESS_CHANNEL = "careerflow_projected"
 
+T = TypeVar("T")
 Pair = tuple[type[PydanticApplication], type[Projection[ReadModelView]]]
 
 
@@ -139,9 +140,8 @@ class _Shadow:
                 self._parts = start_parts(app_cls, self.env, conninfo, schema, head, parts)
                 self.position = head
                 return
-            rows, late = load_cycles(
-                conninfo, schema, self.projection, self._counted(events_of(self.app, 1, head))
-            )
+            stored = self._counted(notifications_of(self.app, 1, head))
+            rows, late = load_cycles(conninfo, schema, self.projection, stored, self.app.mapper)
             self._settle(head, rows, late)
         elif isinstance(self.projection, MetricsProjection):
             rows, _ = load_measurements(
@@ -185,7 +185,7 @@ class _Shadow:
             projection.process_batch(batch)
         self.position = max(self.position, self.view.max_tracking_id(self.name) or 0)
 
-    def _counted(self, events: Iterator[tuple[int, Any]]) -> Iterator[tuple[int, Any]]:
+    def _counted(self, events: Iterator[T]) -> Iterator[T]:
         done = 0
         for item in events:
             yield item
