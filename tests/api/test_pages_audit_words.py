@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from careerflow.api import i18n
-from careerflow.api.pages.audit_words import FIELDS, STORES, field_word, store_word
+from careerflow.api.audit_words import FIELDS, STORES, field_word, store_word
 from tests.language import foreign_words
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -69,12 +69,12 @@ def test_the_walks_find_the_fields_and_stores() -> None:
 
 def test_every_state_field_has_a_word() -> None:
     missing = sorted(aggregate_fields() - set(FIELDS))
-    assert not missing, f"state fields without a word in pages/audit_words.FIELDS: {missing}"
+    assert not missing, f"state fields without a word in audit_words.FIELDS: {missing}"
 
 
 def test_every_store_has_a_word() -> None:
     missing = sorted(store_names() - set(STORES))
-    assert not missing, f"event stores without a word in pages/audit_words.STORES: {missing}"
+    assert not missing, f"event stores without a word in audit_words.STORES: {missing}"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
