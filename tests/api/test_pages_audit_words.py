@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from careerflow.api import i18n
+from careerflow.api import audit_words, i18n
 from careerflow.api.audit_words import FIELDS, STORES, field_word, store_word
 from tests.language import foreign_words
 
@@ -89,6 +89,11 @@ def test_the_words_are_in_the_pages_language(lang: str) -> None:
         said = store_word(name, _) or ""
         if not said or foreign_words(said, lang):
             bad.append(f"store {name}: {said!r}")
+    # What the CLI says too: workflow types, verification findings, projection differences.
+    for table in (audit_words.WORKFLOWS, audit_words.PROBLEMS, audit_words.DIFFERENCES):
+        for name, word in sorted(table.items()):
+            if foreign_words(_(word), lang):
+                bad.append(f"{name}: {_(word)!r}")
     assert not bad, "\n".join(bad)
 
 
@@ -98,3 +103,17 @@ def test_an_unknown_name_is_shown_as_code() -> None:
     assert store_word("no_such_store", _) is None
     assert field_word("plan_source", _) == "计划来源"
     assert store_word("people", _) == "人员与组织"
+
+
+def test_every_workflow_type_has_a_word() -> None:
+    """A replay counts the histories by workflow type (each @workflow.defn's name): the
+    CLI says each by its word."""
+    from temporalio.workflow import _Definition
+
+    from careerflow.api.audit_words import WORKFLOWS
+    from worker import WORKFLOWS as REGISTERED
+
+    names = {_Definition.must_from_class(w).name for w in REGISTERED}
+    assert {"PromotionApplication", "WeeklyCycle"} <= names
+    missing = sorted(n for n in names if n not in WORKFLOWS)
+    assert not missing, f"workflow types without a word in audit_words.WORKFLOWS: {missing}"
