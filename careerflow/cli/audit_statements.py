@@ -290,9 +290,9 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
         for key, value in sorted(s["state"].items()):
             word = field_word(key, say.gettext) or key
             if _nested(value):
-                count = Message("{count} fields", count=len(value))
+                count = Message("fields: {count}", count=len(value))
                 if isinstance(value, list):
-                    count = Message("{count} items", count=len(value))
+                    count = Message("items: {count}", count=len(value))
                 rows.append([word, say.say(count)])
                 nested.append((word, value))
             else:
@@ -361,7 +361,7 @@ def pool_at(say: Speaker, r: dict[str, Any]) -> list[str]:
     members = r["result"] or []
     head = [
         _rebuilt(say, r),
-        say.say(Message("{count} people in the candidate pool", count=len(members))),
+        say.say(Message("people in the candidate pool: {count}", count=len(members))),
     ]
     if not members:
         return head

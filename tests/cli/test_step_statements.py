@@ -181,7 +181,7 @@ async def test_audit_reads_are_tables_in_words(
         assert all(w in text for w in words[lang]) and score in text, text
     pool = ("audit", "pool-at", now, *auditor)
     members = json.loads((await cli(*pool, "--json")).stdout)["result"]
-    heads = {"en": f"{len(members)} people in the candidate pool", "zh": "候选人池"}
+    heads = {"en": f"people in the candidate pool: {len(members)}", "zh": "候选人池人数："}
     for lang in LANGS:
         text = stated(await cli(*pool, lang=lang), lang)
         assert heads[lang] in text and all(m["employee_id"] in text for m in members), text
