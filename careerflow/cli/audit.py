@@ -301,7 +301,7 @@ def audit_readiness_at(
         token,
         lambda s, p: s.time_travel.readiness_at(p, employee_id, moment),
         as_json,
-        said.read_model_at,
+        said.readiness_at,
     )
 
 
@@ -309,9 +309,7 @@ def audit_readiness_at(
 def audit_pool_at(at: str, token: TokenOption = "", as_json: JsonOption = False) -> None:
     """The candidate pool as it was at a moment, rebuilt from the events up to it."""
     moment = _moment(at)
-    _act(
-        token, lambda s, p: s.time_travel.candidate_pool_at(p, moment), as_json, said.read_model_at
-    )
+    _act(token, lambda s, p: s.time_travel.candidate_pool_at(p, moment), as_json, said.pool_at)
 
 
 @audit_app.command("check-projections")

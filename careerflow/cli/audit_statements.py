@@ -1,11 +1,14 @@
-"""What the audit commands say when they are done (`--json` prints the reports)."""
+"""What the audit commands say when they are done (`--json` prints the reports): the
+engine's own names (event stores, state fields, workflow types, …) by the audit's words
+(careerflow.api.audit_words, the pages' too), read when a statement is said (the
+catalogue is not loaded for every command)."""
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from careerflow.cli.text import _said_table, _when
-from words.messages import Message
+from careerflow.cli.text import _num, _said_table, _when
+from words.messages import SEPARATORS, Message
 
 if TYPE_CHECKING:
     from careerflow.cli.tables import Speaker
@@ -15,17 +18,39 @@ def _indented(lines: list[str]) -> list[str]:
     return [f"  {x}" for x in lines]
 
 
+def _store(say: Speaker, name: str) -> str:
+    """An event store by its word (its name, the code it is, when the words lack it)."""
+    from careerflow.api.audit_words import store_word
+
+    return store_word(name, say.gettext) or name
+
+
+def _problem(say: Speaker, problem: str) -> str:
+    """What a verification found, in words."""
+    from careerflow.api.audit_words import PROBLEMS
+
+    return say.gettext(PROBLEMS[problem]) if problem in PROBLEMS else say.cell(problem, "term")
+
+
+def _document(say: Speaker, key: str) -> str:
+    """A policy document ("promotion_criteria/sales_supervisor") by its name."""
+    from careerflow.api import i18n
+
+    kind, _slash, doc_key = key.partition("/")
+    return i18n.document_name(kind, doc_key or "default", say.gettext, say.lang)
+
+
 def verified(say: Speaker, r: dict[str, Any]) -> list[str]:
     rows = [
         [
-            a["application"],
+            _store(say, a["application"]),
             str(a["events"]),
             str(a["head_position"]),
             say.say(Message("tampered")) if a.get("finding") else say.say(Message("intact")),
         ]
         for a in r["applications"]
     ]
-    headers = [Message("application"), Message("events"), Message("head"), Message("chain")]
+    headers = [Message("event store"), Message("events"), Message("head"), Message("chain")]
     out = [
         say.say(
             Message("hash chain intact: {events} events checked", events=r["events"])
@@ -41,8 +66,8 @@ def verified(say: Speaker, r: dict[str, Any]) -> list[str]:
                 say.say(
                     Message(
                         "first finding in {application}: {problem} at event {position}",
-                        application=f["application"],
-                        problem=say.cell(f["problem"], "term"),
+                        application=_store(say, f["application"]),
+                        problem=_problem(say, f["problem"]),
                         position=f["notification_id"] if f["notification_id"] is not None else "-",
                     )
                 )
@@ -87,10 +112,10 @@ def verification(say: Speaker, v: dict[str, Any]) -> list[str]:
 
 def backfilled(say: Speaker, r: dict[str, Any]) -> list[str]:
     rows = [
-        [a["application"], str(a["chained"]), str(a["head_position"]), a["head"]]
+        [_store(say, a["application"]), str(a["chained"]), str(a["head_position"]), a["head"]]
         for a in r["applications"]
     ]
-    headers = [Message("application"), Message("chained"), Message("head"), Message("hash")]
+    headers = [Message("event store"), Message("chained"), Message("head"), Message("hash")]
     return [
         say.say(Message("{count} events chained; keep the new heads:", count=r["chained"])),
         *_indented(_said_table(say, headers, rows)),
@@ -121,6 +146,8 @@ def items(say: Speaker, r: dict[str, Any]) -> list[str]:
 
 
 def reevaluated(say: Speaker, r: dict[str, Any]) -> list[str]:
+    from careerflow.api.audit_words import decision_name
+
     text = (
         Message(
             "{kind} {subject}: re-evaluated, identical to the recorded outcome",
@@ -136,7 +163,7 @@ def reevaluated(say: Speaker, r: dict[str, Any]) -> list[str]:
     )
     rows = [
         [
-            str(d.get("decision", "")),
+            decision_name(str(d.get("decision", "")), say.gettext),
             say.say(Message("identical") if d.get("identical") else Message("differs")),
             ", ".join(str(x["path"]) for x in d.get("differences") or []) or "-",
         ]
@@ -150,11 +177,10 @@ def what_if(say: Speaker, r: dict[str, Any]) -> list[str]:
     out = [
         say.say(
             Message(
-                "draft {kind}/{key} against {employees} employees (in force: version "
+                "draft {document} against {employees} employees (in force: version "
                 "{version}): candidate pool {now} -> {draft}, eligible {eligible_now} -> "
                 "{eligible_draft}",
-                kind=r["kind"],
-                key=r["key"],
+                document=_document(say, f"{r['kind']}/{r['key']}"),
                 employees=r["employees"],
                 version=r["in_force_version"] or "-",
                 now=r["pool_size_now"],
@@ -182,8 +208,68 @@ def what_if(say: Speaker, r: dict[str, Any]) -> list[str]:
     return out
 
 
+def _stream(say: Speaker, stream: str) -> str:
+    """ "employee E00001" → the kind's word and the subject (a policy by its name)."""
+    kind, _sep, ident = stream.partition(" ")
+    if kind == "policy":
+        return _document(say, ident)
+    return f"{say.cell(kind, 'term')} {ident}".strip()
+
+
+def _value(say: Speaker, value: Any) -> str:
+    """A scalar of a state: a yes or no, a state or kind the terms know, a rung of the
+    ladder and a moment said; anything else (ids, names, dates) as it is; a list of
+    scalars joined."""
+    from aggregates.ladder import Role
+    from careerflow.api import i18n
+
+    if isinstance(value, bool):
+        return say.cell(value, "yes")
+    if isinstance(value, list):
+        return ", ".join(_value(say, v) for v in value) or "-"
+    if isinstance(value, str):
+        if value in i18n.TERMS:
+            return say.cell(value, "term")
+        if value in {r.value for r in Role}:
+            return say.cell(value, "role")
+        if len(value) > 10 and value[10] == "T":
+            return say.cell(value, "time")
+    return say.cell(value, "text")
+
+
+def _nested(value: Any) -> bool:
+    if isinstance(value, dict):
+        return bool(value)
+    return isinstance(value, list) and any(isinstance(v, dict | list) for v in value)
+
+
+def _flat(say: Speaker, path: str, value: Any) -> list[tuple[str, str]]:
+    """A nested value as (path, value) lines: its keys by their words where the audit's
+    words have them (ids, periods and the like as they are), list items by number."""
+    from careerflow.api.audit_words import field_word
+
+    def under(step: str) -> str:
+        return f"{path} › {step}" if path else step
+
+    def word(key: Any) -> str:
+        return field_word(str(key), say.gettext) or str(key)
+
+    if isinstance(value, dict) and not any(_nested(v) for v in value.values()):
+        # A record of scalars on one line: "period 2026-11; value 130".
+        between = SEPARATORS.get(say.lang, "; ")
+        return [(path, between.join(f"{word(k)} {_value(say, v)}" for k, v in value.items()))]
+    if isinstance(value, dict):
+        return [line for key, v in value.items() for line in _flat(say, under(word(key)), v)]
+    if _nested(value):
+        return [line for i, v in enumerate(value, 1) for line in _flat(say, under(str(i)), v)]
+    return [(path, _value(say, value))]
+
+
 def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
-    import json
+    """Each stream's state then: its fields by their words (the audit pages' words; a
+    field they lack by its code), scalars in a table, nested values after it (their
+    count in the table, then one line per value below, as the page unfolds them)."""
+    from careerflow.api.audit_words import field_word
 
     out: list[str] = []
     for s in found:
@@ -191,7 +277,7 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
             say.say(
                 Message(
                     "{stream} at version {version}, recorded {at}",
-                    stream=s["stream"],
+                    stream=_stream(say, s["stream"]),
                     version=s["version"],
                     at=_when(say, s["recorded_at"]),
                 )
@@ -199,22 +285,104 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
         )
         if s.get("pay_redacted"):
             out.append("  " + say.say(Message("pay hidden")))
-        out += [f"  {x}" for x in json.dumps(s["state"], indent=2, ensure_ascii=False).splitlines()]
+        rows: list[list[str]] = []
+        nested: list[tuple[str, Any]] = []
+        for key, value in sorted(s["state"].items()):
+            word = field_word(key, say.gettext) or key
+            if _nested(value):
+                count = Message("fields: {count}", count=len(value))
+                if isinstance(value, list):
+                    count = Message("items: {count}", count=len(value))
+                rows.append([word, say.say(count)])
+                nested.append((word, value))
+            else:
+                rows.append([word, _value(say, value)])
+        out += _indented(_said_table(say, [Message("field"), Message("value")], rows))
+        for word, value in nested:
+            out.append(f"  {word}:")
+            lines = _flat(say, "", value)
+            out += [f"    {path}: {said}" if path else f"    {said}" for path, said in lines]
     return out
 
 
-def read_model_at(say: Speaker, r: dict[str, Any]) -> list[str]:
-    import json
-
+def _rebuilt(say: Speaker, r: dict[str, Any]) -> str:
     applied = sum(r["events_applied"].values())
-    head = say.say(
+    return say.say(
         Message("as of {at}, rebuilt from {events} events:", at=_when(say, r["at"]), events=applied)
     )
-    body = json.dumps(r["result"], indent=2, ensure_ascii=False).splitlines()
-    return [head, *(f"  {x}" for x in body)]
+
+
+def readiness_at(say: Speaker, r: dict[str, Any]) -> list[str]:
+    """One employee's readiness as it was: the facts the page shows, then each
+    indicator with its score and rank in the team."""
+    from careerflow.api import i18n
+
+    d = r["result"]
+    versions = SEPARATORS.get(say.lang, "; ").join(
+        f"{_document(say, k)} v{v}" for k, v in (d.get("policy_versions") or {}).items()
+    )
+    facts = [
+        [say.say(Message("employee")), str(d.get("employee_id") or "-")],
+        [say.say(Message("role")), say.cell(d.get("role"), "role")],
+        [say.say(Message("next role")), say.cell(d.get("next_role"), "role")],
+        [
+            say.say(Message("as of month")),
+            i18n.month_text(d["as_of_month"], say.lang) if d.get("as_of_month") else "-",
+        ],
+        [say.say(Message("potential score")), _num(d.get("score"))],
+        [
+            say.say(Message("rank in team")),
+            f"{d.get('team_rank', '-')}/{d.get('team_size', '-')}",
+        ],
+        [say.say(Message("eligible")), say.cell(d.get("eligible"), "yes")],
+        [say.say(Message("policy versions")), versions or "-"],
+    ]
+    ranks = d.get("indicator_ranks") or {}
+    indicators = ((d.get("potential") or {}).get("indicators") or {}).items()
+    rows = [
+        [
+            say.cell(ind.get("label"), "label") if ind.get("label") else say.metric(name),
+            _num(ind.get("raw")),
+            _num(ind.get("score")),
+            str(ranks.get(name, "-")),
+        ]
+        for name, ind in indicators
+    ]
+    headers = [Message("indicator"), Message("value"), Message("score"), Message("rank in team")]
+    return [
+        _rebuilt(say, r),
+        *_indented(_said_table(say, [Message("field"), Message("value")], facts)),
+        *(_indented(_said_table(say, headers, rows)) if rows else []),
+    ]
+
+
+def pool_at(say: Speaker, r: dict[str, Any]) -> list[str]:
+    """The candidate pool as it was: who, by score."""
+    members = r["result"] or []
+    head = [
+        _rebuilt(say, r),
+        say.say(Message("people in the candidate pool: {count}", count=len(members))),
+    ]
+    if not members:
+        return head
+    rows = [
+        [
+            str(c.get("employee_id") or "-"),
+            say.cell(c.get("name"), "text"),
+            say.cell(c.get("role"), "role"),
+            say.cell(c.get("team_id"), "text"),
+            _num(c.get("score")),
+        ]
+        for c in members
+    ]
+    headers = [Message("employee"), Message("name"), Message("role"), Message("team")]
+    headers.append(Message("potential score"))
+    return [*head, *_indented(_said_table(say, headers, rows))]
 
 
 def projections_checked(say: Speaker, r: dict[str, Any]) -> list[str]:
+    from careerflow.api.audit_words import difference_word
+
     rows = [[t, str(n)] for t, n in r["rows_compared"].items()]
     text = (
         Message("every read model matches its rebuild")
@@ -223,12 +391,15 @@ def projections_checked(say: Speaker, r: dict[str, Any]) -> list[str]:
     )
     out = [say.say(text), *_indented(_said_table(say, [Message("table"), Message("rows")], rows))]
     for d in r["differences"][:20]:
-        out.append(f"  {d['table']} {d['key']}: {say.cell(d['problem'], 'term')}")
+        key = ", ".join(f"{k}={v}" for k, v in (d.get("key") or {}).items())
+        out.append(f"  {d['table']} {key}: {difference_word(d['problem'], say.gettext)}")
     return out
 
 
 def replayed(say: Speaker, r: dict[str, Any]) -> list[str]:
-    rows = [[t, str(n)] for t, n in r["by_type"].items()]
+    from careerflow.api.audit_words import workflow_word
+
+    rows = [[workflow_word(t, say.gettext) or t, str(n)] for t, n in r["by_type"].items()]
     text = (
         Message("{count} workflow histories replayed; none failed", count=r["replayed"])
         if not r["failures"]
@@ -242,5 +413,7 @@ def replayed(say: Speaker, r: dict[str, Any]) -> list[str]:
         say.say(text),
         *_indented(_said_table(say, [Message("workflow"), Message("runs")], rows)),
     ]
-    out += [f"  {f['workflow_id']} ({f['workflow_type']}): {f['error']}" for f in r["failures"]]
+    for f in r["failures"]:
+        kind = workflow_word(f["workflow_type"], say.gettext) or f["workflow_type"]
+        out.append(f"  {f['workflow_id']} ({kind}): {f['error']}")
     return out

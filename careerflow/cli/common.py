@@ -56,6 +56,7 @@ JsonOption = Annotated[
 _acting: Principal | None = None  # who the command acts as: its profile says the language
 _zone: str | None = None  # the company's time zone, read by the command's call
 _metrics: dict[str, dict[str, str]] = {}  # each metric's label by language, read with it
+_people: dict[str, str] = {}  # the names of the people a statement names, by id
 
 
 def _remember_zone(services: Engine) -> None:
@@ -65,6 +66,19 @@ def _remember_zone(services: Engine) -> None:
 
     global _zone, _metrics
     _zone, _metrics = company_words(services)
+
+
+def _remember_people(services: Engine, person_ids: list[str]) -> None:
+    """Reads the names of the people the command's statement names (the employee
+    directory's), for `Speaker.person`; after the command was allowed, so the caller
+    may see them."""
+    from projections.people import employee_name
+
+    with services.read_pool.connection() as conn:
+        for person_id in person_ids:
+            name = employee_name(conn, person_id)
+            if name:
+                _people[person_id] = name
 
 
 def _authenticated(services: Engine, token: str) -> Principal:
@@ -209,7 +223,7 @@ def _spoken(result: Any, as_json: bool, text: Callable[[Speaker, Any], list[str]
     if as_json:
         _echo_json(_plain(result))
         return
-    say = Speaker(_lang(), _zone or "UTC", _metrics)
+    say = Speaker(_lang(), _zone or "UTC", _metrics, _people)
     typer.echo("\n".join(text(say, result)))
 
 

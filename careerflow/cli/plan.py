@@ -13,6 +13,7 @@ from careerflow.cli.common import (
     TokenOption,
     _act_on_temporal,
     _fail,
+    _remember_people,
     _said,
     _view,
 )
@@ -29,12 +30,26 @@ if TYPE_CHECKING:
 plan_app = typer.Typer(no_args_is_help=True, help="Post-promotion development plans.")
 
 
-def _plan_call(token: str, call: Any, as_json: bool, text: Any = statements.plan_changed) -> None:
+def _plan_call(token: str, call: Any, as_json: bool) -> None:
+    """A step on a running plan; its statement names the employee and the milestones by
+    their titles (read from the plan the step left)."""
+    titles: dict[str, dict[str, str]] = {}
 
     async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
-        return await call(services.plan_process(client, settings.temporal.task_queue), principal)
+        import asyncio
 
-    _act_on_temporal(token, go, as_json, text)
+        flow = services.plan_process(client, settings.temporal.task_queue)
+        info = await call(flow, principal)
+
+        def words() -> None:
+            plan = flow.plans.get(info.plan_id)
+            titles.update({m.id: dict(m.label) for m in plan.milestones})
+            _remember_people(services, [info.employee_id])
+
+        await asyncio.to_thread(words)
+        return info
+
+    _act_on_temporal(token, go, as_json, lambda say, p: statements.plan_changed(say, p, titles))
 
 
 @plan_app.command("start")
@@ -61,11 +76,17 @@ def plan_start(
                 roles=", ".join(r.value for r in Role),
             )
         )
-    _plan_call(
-        token,
-        lambda f, p: f.start(p, employee_id, day, plan_role),
-        as_json,
-        statements.plan_started,
+
+    async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        import asyncio
+
+        flow = services.plan_process(client, settings.temporal.task_queue)
+        plan_id = await flow.start(principal, employee_id, day, plan_role)
+        await asyncio.to_thread(_remember_people, services, [employee_id])
+        return plan_id
+
+    _act_on_temporal(
+        token, go, as_json, lambda say, plan_id: statements.plan_started(say, plan_id, employee_id)
     )
 
 

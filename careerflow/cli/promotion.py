@@ -13,6 +13,7 @@ from careerflow.cli.common import (
     _act_on_temporal,
     _fail,
     _lang,
+    _remember_people,
     _run,
     _view,
 )
@@ -42,8 +43,13 @@ def _promotion_call(token: str, call: Any, as_json: bool, text: Any) -> None:
     checks, the same refusals)."""
 
     async def go(services: Engine, client: Client, settings: Settings, principal: Principal) -> Any:
+        import asyncio
+
         flow = services.promotion_process(client, settings.temporal.task_queue)
-        return await call(flow, principal)
+        result = await call(flow, principal)
+        # The statement names the applicant by name too.
+        await asyncio.to_thread(_remember_people, services, [result.employee_id])
+        return result
 
     _act_on_temporal(token, go, as_json, text)
 

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from careerflow.cli.text import _said_table, _when
-from words.messages import Message
+from careerflow.cli.text import _noted, _said_table, _when
+from words.messages import SEPARATORS, Message
 
 if TYPE_CHECKING:
     from careerflow.cli.tables import Speaker
@@ -167,7 +167,7 @@ def application_started(say: Speaker, a: dict[str, Any]) -> list[str]:
                 "application {application} for {employee} (target {role}) started; manager "
                 "review follows the readiness report",
                 application=a["application_id"],
-                employee=a["employee_id"],
+                employee=say.person(a["employee_id"]),
                 role=say.cell(a["target_role"], "role"),
             )
         ),
@@ -180,7 +180,7 @@ def application_steered(say: Speaker, a: dict[str, Any]) -> list[str]:
     text = Message(
         "application {application} of {employee} is now at {stage} (round {round})",
         application=a["application_id"],
-        employee=a["employee_id"],
+        employee=say.person(a["employee_id"]),
         stage=say.cell(stage, "term"),
         round=a["round"],
     )
@@ -192,24 +192,49 @@ def application_steered(say: Speaker, a: dict[str, Any]) -> list[str]:
     return out
 
 
-def plan_started(say: Speaker, plan_id: str) -> list[str]:
-    return [say.say(Message("development plan {plan_id} started", plan_id=plan_id))]
+def plan_started(say: Speaker, plan_id: str, employee_id: str) -> list[str]:
+    return [
+        say.say(
+            Message(
+                "development plan {plan_id} started for {employee}",
+                plan_id=plan_id,
+                employee=say.person(employee_id),
+            )
+        )
+    ]
 
 
-def plan_changed(say: Speaker, p: dict[str, Any]) -> list[str]:
+def plan_changed(
+    say: Speaker, p: dict[str, Any], titles: dict[str, dict[str, str]] | None = None
+) -> list[str]:
+    """A plan after a step: its milestones by their titles (`titles`: each milestone's
+    label, from the plan), those to confirm with the id `plan confirm` takes."""
+    from careerflow.api import i18n
+
+    known = titles or {}
+
+    def title(milestone_id: str) -> str:
+        label = known.get(milestone_id)
+        return i18n.unmarked(say.cell(label, "label")) if label else milestone_id
+
+    def with_id(milestone_id: str) -> str:
+        said = title(milestone_id)
+        return _noted(say, said, milestone_id) if said != milestone_id else milestone_id
+
+    between = SEPARATORS.get(say.lang, "; ")
+    milestones = between.join(title(m) for m in p["milestones"])
+    confirmable = between.join(with_id(m) for m in p["confirmable"])
     return [
         say.say(
             Message(
                 "development plan {plan_id} of {employee}: {start} to {end}; milestones "
                 "{milestones}",
                 plan_id=p["plan_id"],
-                employee=p["employee_id"],
+                employee=say.person(p["employee_id"]),
                 start=p["effective_date"],
                 end=p["end_date"],
-                milestones=", ".join(p["milestones"]) or "-",
+                milestones=milestones or "-",
             )
         ),
-        say.say(
-            Message("to confirm: {confirmable}", confirmable=", ".join(p["confirmable"]) or "-")
-        ),
+        say.say(Message("to confirm: {confirmable}", confirmable=confirmable or "-")),
     ]

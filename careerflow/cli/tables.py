@@ -70,14 +70,27 @@ class Speaker:
     """Says cells, headers and lines in one language and one time zone."""
 
     def __init__(
-        self, lang: str, time_zone: str, metrics: dict[str, dict[str, str]] | None = None
+        self,
+        lang: str,
+        time_zone: str,
+        metrics: dict[str, dict[str, str]] | None = None,
+        people: dict[str, str] | None = None,
     ) -> None:
         from careerflow.api import i18n
 
         self.lang = lang
         self.time_zone = time_zone
         self.metrics = metrics or {}
+        self.people = people or {}
         self.gettext = i18n.gettext_for(lang)
+
+    def person(self, person_id: str) -> str:
+        """A person by id and name ("E00001 (Name)"), as far as the command looked the
+        name up (common._remember_people); the id alone otherwise."""
+        name = self.people.get(person_id)
+        if not name:
+            return person_id
+        return self.say(Message("{id} ({name})", id=person_id, name=name))
 
     def metric(self, name: str) -> str:
         """A metric (a plan item) by its catalogue label; its id when the catalogue has

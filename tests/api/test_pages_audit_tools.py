@@ -86,7 +86,7 @@ async def test_a_history_travels_to_a_version_and_a_moment(
         assert first.status_code == 200, text(first)
         assert 'id="state-then"' in first.text and event_rows(first) == 1
         assert f'<code translate="no">{app_id}</code>' in first.text  # the state's id
-        # The state's fields by their words (pages/audit_words), not the code's names.
+        # The state's fields by their words (api/audit_words), not the code's names.
         stage = {"zh": "阶段", "en": "stage"}[lang]
         assert 'data-field="stage"' in first.text and f">{stage}</td>" in first.text
         assert '<code translate="no">stage</code>' not in first.text

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from careerflow.api import i18n
-from careerflow.api.pages.audit_words import FIELDS, STORES, field_word, store_word
+from careerflow.api import audit_words, i18n
+from careerflow.api.audit_words import FIELDS, STORES, field_word, store_word
 from tests.language import foreign_words
 
 ROOT = Path(__file__).resolve().parent.parent.parent
@@ -69,12 +69,12 @@ def test_the_walks_find_the_fields_and_stores() -> None:
 
 def test_every_state_field_has_a_word() -> None:
     missing = sorted(aggregate_fields() - set(FIELDS))
-    assert not missing, f"state fields without a word in pages/audit_words.FIELDS: {missing}"
+    assert not missing, f"state fields without a word in audit_words.FIELDS: {missing}"
 
 
 def test_every_store_has_a_word() -> None:
     missing = sorted(store_names() - set(STORES))
-    assert not missing, f"event stores without a word in pages/audit_words.STORES: {missing}"
+    assert not missing, f"event stores without a word in audit_words.STORES: {missing}"
 
 
 @pytest.mark.parametrize("lang", ["zh", "en"])
@@ -89,6 +89,11 @@ def test_the_words_are_in_the_pages_language(lang: str) -> None:
         said = store_word(name, _) or ""
         if not said or foreign_words(said, lang):
             bad.append(f"store {name}: {said!r}")
+    # What the CLI says too: workflow types, verification findings, projection differences.
+    for table in (audit_words.WORKFLOWS, audit_words.PROBLEMS, audit_words.DIFFERENCES):
+        for name, word in sorted(table.items()):
+            if foreign_words(_(word), lang):
+                bad.append(f"{name}: {_(word)!r}")
     assert not bad, "\n".join(bad)
 
 
@@ -98,3 +103,17 @@ def test_an_unknown_name_is_shown_as_code() -> None:
     assert store_word("no_such_store", _) is None
     assert field_word("plan_source", _) == "计划来源"
     assert store_word("people", _) == "人员与组织"
+
+
+def test_every_workflow_type_has_a_word() -> None:
+    """A replay counts the histories by workflow type (each @workflow.defn's name): the
+    CLI says each by its word."""
+    from temporalio.workflow import _Definition
+
+    from careerflow.api.audit_words import WORKFLOWS
+    from worker import WORKFLOWS as REGISTERED
+
+    names = {_Definition.must_from_class(w).name for w in REGISTERED}
+    assert {"PromotionApplication", "WeeklyCycle"} <= names
+    missing = sorted(n for n in names if n not in WORKFLOWS)
+    assert not missing, f"workflow types without a word in audit_words.WORKFLOWS: {missing}"

@@ -103,10 +103,12 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                 )
                 assert again["application_id"] == first["application_id"]  # one open application
                 application_id = first["application_id"]
-                # Said, not dumped, without --json: in English and in Chinese.
+                # Said, not dumped, without --json: in English and in Chinese, the
+                # applicant by id and name.
                 said = {
-                    "en": f"application {application_id} for E1 (target Sales Supervisor) started",
-                    "zh": f"已为 E1 发起申请 {application_id}（目标职位：销售主管）",
+                    "en": f"application {application_id} for E1 (达标者) (target Sales "
+                    "Supervisor) started",
+                    "zh": f"已为 E1（达标者） 发起申请 {application_id}（目标职位：销售主管）",
                 }
                 for lang, statement in said.items():
                     text = await run("promotion", "start", "E1", *tokens.args("hr:H001"), lang=lang)
@@ -148,7 +150,8 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     "promotion", "review", application_id, *tokens.args("hr:H001"), lang="zh"
                 )
                 assert reviewed.returncode == 0, reviewed.stderr
-                assert f"E1 的申请 {application_id} 现处于已批准阶段（第 1 轮）" in reviewed.stdout
+                approved = f"E1（达标者） 的申请 {application_id} 现处于已批准阶段（第 1 轮）"
+                assert approved in reviewed.stdout, reviewed.stdout
 
                 # The Web UI's list: by stage, no personal data in the attributes.
                 listed = []
@@ -184,7 +187,7 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                         "plan", "confirm", plan_id, "team_meetings", *tokens.args("manager:S001")
                     )
                 assert confirmed.returncode == 0, confirmed.stderr
-                assert f"development plan {plan_id} of E1: " in confirmed.stdout
+                assert f"development plan {plan_id} of E1 (达标者): " in confirmed.stdout
                 measured = await run(
                     "plan", "confirm", plan_id, "mentoring", *tokens.args("manager:S001")
                 )
@@ -201,7 +204,8 @@ async def test_promotion_from_the_command_line_to_the_read_models(
                     lang="zh",
                 )
                 assert moved.returncode == 0, moved.stderr
-                assert f"E1 的发展计划 {plan_id}：" in moved.stdout and "待确认：" in moved.stdout
+                assert f"E1（达标者） 的发展计划 {plan_id}：" in moved.stdout, moved.stdout
+                assert "待确认：" in moved.stdout
                 extra = tmp_path / "milestone.json"
                 extra.write_text(
                     json.dumps(

@@ -29,8 +29,8 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError
 from careerflow import exports
 from careerflow.api import i18n
-from careerflow.api.i18n import N_, Gettext
-from careerflow.api.pages.audit_words import STORES, field_word
+from careerflow.api.audit_words import PROBLEMS, STORES, decision_name, field_word
+from careerflow.api.i18n import Gettext
 from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services
@@ -42,44 +42,12 @@ from careerflow.audit.time_travel import AggregateState
 from careerflow.principal import Principal
 from words.messages import Message
 
-# The decisions a re-evaluation checks, by the name it gives them.
-DECISIONS: dict[str, str] = {
-    "targets": N_("targets"),
-    "bonus": N_("bonus"),
-    "commission": N_("commission"),
-    "kpi score": N_("KPI score"),
-    "training rules": N_("training rules"),
-    "recommendations": N_("recommendations"),
-    "routing": N_("routing"),
-    "SLA clock": N_("SLA clock"),
-    "acknowledgement": N_("acknowledgement"),
-    "response": N_("response"),
-    "gap summary": N_("gap summary"),
-}
-# What a verification found, said for the page (integrity.Problem).
-PROBLEMS: dict[str, str] = {
-    "edited": N_("an event was edited after it was recorded"),
-    "deleted": N_("an event was deleted"),
-    "inserted": N_("an event was inserted that the engine did not write"),
-    "reordered": N_("events were reordered"),
-    "head": N_("the chain was rewritten since a head kept earlier"),
-    "unchained": N_("events from before the hash chain: HR chains them, then verify again"),
-}
 MOMENT_FORMAT = "%Y-%m-%dT%H:%M"
 
 
 def _recorded(request: Request) -> None:
     """This view is on the record already (the service put it there)."""
     request.state.audit_recorded = True
-
-
-def decision_name(name: str, _: Gettext) -> str:
-    """A decision in the page's language: "report round 2", "profile E1" carry a value."""
-    if name.startswith("report round "):
-        return _("report, round %(round)s") % {"round": name.removeprefix("report round ")}
-    if name.startswith("profile "):
-        return _("profile of %(who)s") % {"who": name.removeprefix("profile ")}
-    return _(DECISIONS[name]) if name in DECISIONS else i18n.term(name, _)
 
 
 def moment(text: str, tz: str, _: Gettext) -> datetime | None:

@@ -1,11 +1,15 @@
-"""Words for what the audit pages show of the engine's own names: the event stores a
-verification lists (`people`, `cycles`, …) and the fields of an aggregate's state that time
-travel shows (`employee_id`, `plan_source`, …). Said in the page's language; a name the
-table does not know is shown as the code it is (translate="no"), never as English words
-on a Chinese page. tests/api/test_pages_audit_words.py walks every aggregate's fields."""
+"""Words for what the audit shows of the engine's own names, on the pages and in the
+CLI alike (both faces import them from here): the event stores a verification lists
+(`people`, `cycles`, …), what it found, the fields of an aggregate's state that time
+travel shows (`employee_id`, `plan_source`, …), the decisions a re-evaluation checks, the
+workflow types a replay counts and what a projection check found. Said in the face's
+language (the pages' catalogue); a name the table does not know is shown as the code it
+is (translate="no" on a page), never as English words in Chinese.
+tests/api/test_pages_audit_words.py walks every aggregate's fields."""
 
 from __future__ import annotations
 
+from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
 
 # The event stores (each application's `name`), as a verification lists them.
@@ -138,6 +142,61 @@ FIELDS: dict[str, str] = {
 }
 
 
+# What a verification found (integrity.Problem).
+PROBLEMS: dict[str, str] = {
+    "edited": N_("an event was edited after it was recorded"),
+    "deleted": N_("an event was deleted"),
+    "inserted": N_("an event was inserted that the engine did not write"),
+    "reordered": N_("events were reordered"),
+    "head": N_("the chain was rewritten since a head kept earlier"),
+    "unchained": N_("events from before the hash chain: HR chains them, then verify again"),
+}
+
+# The decisions a re-evaluation checks, by the name it gives them.
+DECISIONS: dict[str, str] = {
+    "targets": N_("targets"),
+    "bonus": N_("bonus"),
+    "commission": N_("commission"),
+    "kpi score": N_("KPI score"),
+    "training rules": N_("training rules"),
+    "recommendations": N_("recommendations"),
+    "routing": N_("routing"),
+    "SLA clock": N_("SLA clock"),
+    "acknowledgement": N_("acknowledgement"),
+    "response": N_("response"),
+    "gap summary": N_("gap summary"),
+}
+
+# The workflow types a replay counts (each @workflow.defn's name).
+WORKFLOWS: dict[str, str] = {
+    "AssessmentRound": N_("360° assessment rounds"),
+    "AuditVerify": N_("verifications"),
+    "CycleLauncher": N_("cycle launches"),
+    "DevelopmentPlan": N_("development plans"),
+    "MetricImport": N_("metric imports"),
+    "MonthClose": N_("month closes"),
+    "PromotionApplication": N_("promotion applications"),
+    "SupportRequest": N_("support requests"),
+    "WeeklyCycle": N_("weekly cycles"),
+}
+
+# What a projection check found of a row (projection_check.RowDifference.problem).
+DIFFERENCES: dict[str, str] = {
+    "missing in live": N_("missing from the live read model"),
+    "missing in rebuild": N_("missing from the rebuild"),
+    "differs": N_("differs from the rebuild"),
+}
+
+
+def decision_name(name: str, _: Gettext) -> str:
+    """A decision in the face's language: "report round 2", "profile E1" carry a value."""
+    if name.startswith("report round "):
+        return _("report, round %(round)s") % {"round": name.removeprefix("report round ")}
+    if name.startswith("profile "):
+        return _("profile of %(who)s") % {"who": name.removeprefix("profile ")}
+    return _(DECISIONS[name]) if name in DECISIONS else i18n.term(name, _)
+
+
 def store_word(name: str, _: Gettext) -> str | None:
     """An event store in the page's language; None for one the table does not know (the
     page shows its name as code)."""
@@ -147,3 +206,13 @@ def store_word(name: str, _: Gettext) -> str | None:
 def field_word(name: str, _: Gettext) -> str | None:
     """A state field in the page's language; None for one the table does not know."""
     return _(FIELDS[name]) if name in FIELDS else None
+
+
+def workflow_word(name: str, _: Gettext) -> str | None:
+    """A workflow type in the face's language; None for one the table does not know."""
+    return _(WORKFLOWS[name]) if name in WORKFLOWS else None
+
+
+def difference_word(problem: str, _: Gettext) -> str:
+    """What a projection check found of a row, in the face's language."""
+    return _(DIFFERENCES[problem]) if problem in DIFFERENCES else i18n.term(problem, _)
