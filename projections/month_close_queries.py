@@ -1,7 +1,9 @@
 """The months HR closes, from the statements read model: per month how many bonus
 statements the close produced and when (the first and the last). Read for HR's month
 close page (careerflow.services.month_close) and for the launch check's "already
-closed" (a month the schedule closed has statements but no manual launch)."""
+closed" (a month the schedule closed has statements but no manual launch). Also the
+launches as recorded (a week's cycles or a month close: who, when, finished with what
+counts), for the months and the week-launch page (CycleProcessService.recorded_status)."""
 
 from __future__ import annotations
 
@@ -73,10 +75,15 @@ class MonthCloseQueries(CycleReads):
     def month_launches(self, months: list[str]) -> dict[str, LaunchRecord]:
         """The recorded launches of `months` (closes), by month; a month never launched
         is not in it."""
+        return self.launches("month", months)
+
+    def launches(self, kind: str, periods: list[str]) -> dict[str, LaunchRecord]:
+        """The recorded launches of `kind` ("week" or "month") for `periods`, by period;
+        a period never launched is not in it. The caller checks who may ask."""
         with self._connection() as conn:
             rows = conn.execute(
                 f"SELECT {LAUNCH_COLUMNS} FROM rm_cycle_launch "
-                "WHERE kind = 'month' AND period = ANY(%s)",
-                (months,),
+                "WHERE kind = %s AND period = ANY(%s)",
+                (kind, periods),
             ).fetchall()
         return {r["period"]: LaunchRecord.model_validate(dict(r)) for r in rows}

@@ -26,7 +26,9 @@ FORBIDDEN = (
     "httpx",
     "babel",
 )
-PROMOTION_BUDGET = 25  # engine modules `import workflows.promotion` may load, exclusive
+# Engine modules `import workflows.promotion` may load, exclusive: 24 before its state and
+# helpers moved to workflows/promotion_state.py (a module of its own, loading nothing more).
+PROMOTION_BUDGET = 26
 
 
 def loaded_by(module: str) -> list[str]:

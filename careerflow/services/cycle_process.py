@@ -39,6 +39,7 @@ from careerflow.applications.people import People
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import command_id_or_new, execute_update, update_id
 from projections.launch_roster import TeamLaunch
+from projections.month_close_queries import LaunchRecord
 from words.messages import Message
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
@@ -130,6 +131,8 @@ class LaunchReads(Protocol):
 
     def month_statements(self, month: str) -> int: ...
 
+    def launches(self, kind: str, periods: list[str]) -> dict[str, LaunchRecord]: ...
+
 
 def launch_preview(
     cycles: Cycles,
@@ -184,6 +187,13 @@ def resolve_launch_period(cycles: Cycles, kind: PeriodKind, period: str | None) 
 def require_launcher(principal: Principal) -> None:
     """HR launches a week's cycles or a month close by hand (the API checks it first)."""
     principal.require(AccessRole.hr, action=Message("launch weekly cycles"))
+
+
+def require_launch_reader(principal: Principal) -> None:
+    """HR and auditors see how a launch is going; only HR launches (require_launcher)."""
+    principal.require(
+        AccessRole.hr, AccessRole.auditor, action=Message("see how a launch is going")
+    )
 
 
 def require_schedule_manager(principal: Principal) -> None:
@@ -249,8 +259,9 @@ LaunchState = Literal["running", "done", "failed"]
 
 
 class LaunchStatus(BaseModel):
-    """A launch followed through its workflow: running, done (how many cycles it started
-    and how many reps it skipped, already having one) or failed."""
+    """A launch as its read model records it (`recorded_status`) or as its workflow says
+    (`launch_status`): running, done (how many cycles it started and how many reps it
+    skipped, already having one) or failed."""
 
     workflow_id: str
     kind: str
@@ -385,22 +396,69 @@ class CycleProcessService:
         return launch_preview(self.commands, principal, kind, period, self.weeks)
 
     async def launch_status(self, principal: Principal, kind: str, period: str) -> LaunchStatus:
-        """How a launch is going: running, or done with its counts (HR and auditors)."""
-        principal.require(
-            AccessRole.hr, AccessRole.auditor, action=Message("see how a launch is going")
-        )
+        """How a launch is going as Temporal says, with the launcher's counts so far while
+        it runs (the CLI follows the launch it started with it; the pages read
+        `recorded_status`). HR and auditors."""
+        require_launch_reader(principal)
         which: PeriodKind = "month" if kind == "month" else "week"
         resolved = checked_launch_period(which, period)
-        workflow_id = launch_workflow_id(which, resolved)
-        found = await self.followed(workflow_id, which, resolved)
+        found = await self.followed(launch_workflow_id(which, resolved), which, resolved)
+        if found is None:
+            raise NotFoundError("{period} was not launched", period=resolved)
+        return await self._so_far(found) if found.state == "running" else found
+
+    async def recorded_status(self, principal: Principal, kind: str, period: str) -> LaunchStatus:
+        """A launch as its read model records it (who launched it, when, finished with
+        what counts), whoever started it (HR or the schedule); 404 when it was never
+        launched. HR and auditors."""
+        require_launch_reader(principal)
+        which: PeriodKind = "month" if kind == "month" else "week"
+        resolved = checked_launch_period(which, period)
+        records = (
+            await asyncio.to_thread(self.weeks.launches, which, [resolved])
+            if self.weeks is not None
+            else {}
+        )
+        found = await self.recorded(which, resolved, records.get(resolved), unrecorded=True)
         if found is None:
             raise NotFoundError("{period} was not launched", period=resolved)
         return found
 
+    async def recorded(
+        self, kind: str, period: str, record: LaunchRecord | None, unrecorded: bool = False
+    ) -> LaunchStatus | None:
+        """`period`'s launch as its read model row says. Temporal is asked only while the
+        row shows it running (a launcher that died is "failed", one that finished a
+        moment ago, its end not read yet, is "done" with its result's counts), or, when
+        `unrecorded`, for a period with no row yet (a launch started a moment ago, before
+        its first roster read): None when Temporal has no such launch either."""
+        if record is None:
+            if not unrecorded:
+                return None
+            return await self.followed(launch_workflow_id(kind, period), kind, period)
+        recorded = LaunchStatus(
+            workflow_id=record.workflow_id,
+            kind=record.kind,
+            period=record.period,
+            state="done" if record.finished_at is not None else "running",
+            started=record.started,
+            skipped=record.skipped,
+            launched_by=record.launched_by,
+            launched_at=record.launched_at,
+        )
+        if record.finished_at is not None:
+            return recorded
+        found = await self.followed(record.workflow_id, kind, period)
+        if found is None:  # not running anywhere, and it never finished
+            return recorded.model_copy(update={"state": "failed"})
+        return recorded.model_copy(
+            update={"state": found.state, "started": found.started, "skipped": found.skipped}
+        )
+
     async def followed(self, workflow_id: str, kind: str, period: str) -> LaunchStatus | None:
-        """The launch workflow `workflow_id` as Temporal says it is (None: no such
-        workflow). The months page asks this only of a launch its read model still shows
-        running (to tell one that died); the caller checks who may ask."""
+        """The launch workflow `workflow_id` as Temporal describes it (None: no such
+        workflow): running, failed, or done with its result's counts. The caller checks
+        who may ask."""
         handle = self.client.get_workflow_handle(workflow_id)
         try:
             described = await handle.describe()
@@ -418,7 +476,7 @@ class CycleProcessService:
             launched_at=described.start_time,
         )
         if described.status == WorkflowExecutionStatus.RUNNING:
-            return await self._so_far(status)
+            return status
         if described.status != WorkflowExecutionStatus.COMPLETED:
             return status.model_copy(update={"state": "failed"})
         summary = LaunchSummary.model_validate(await handle.result())

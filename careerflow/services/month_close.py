@@ -19,12 +19,7 @@ from pydantic import BaseModel
 from aggregates.calendar_periods import shift_month
 from aggregates.cycle_launch import checked_launch_period
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.cycle_process import (
-    CycleProcessService,
-    LaunchPreview,
-    LaunchStatus,
-    launch_workflow_id,
-)
+from careerflow.services.cycle_process import CycleProcessService, LaunchPreview, LaunchStatus
 from projections.month_close_queries import ClosedMonth, LaunchRecord
 from words.messages import Message
 
@@ -91,32 +86,10 @@ class MonthCloseService:
     async def _launch(
         self, month: str, record: LaunchRecord | None, unrecorded: bool = False
     ) -> LaunchStatus | None:
-        """`month`'s launch as its read model row says; Temporal is asked only while the
-        row shows it running (a launcher that died is "failed", one that finished since
-        is "done"), or, when `unrecorded`, for a month with no row yet (a close started a
-        moment ago)."""
-        if record is None:
-            if not unrecorded:
-                return None
-            return await self.flow.followed(launch_workflow_id("month", month), "month", month)
-        recorded = LaunchStatus(
-            workflow_id=record.workflow_id,
-            kind=record.kind,
-            period=record.period,
-            state="done" if record.finished_at is not None else "running",
-            started=record.started,
-            skipped=record.skipped,
-            launched_by=record.launched_by,
-            launched_at=record.launched_at,
-        )
-        if record.finished_at is not None:
-            return recorded
-        found = await self.flow.followed(record.workflow_id, "month", month)
-        if found is None:  # not running anywhere, and it never finished
-            return recorded.model_copy(update={"state": "failed"})
-        return recorded.model_copy(
-            update={"state": found.state, "started": found.started, "skipped": found.skipped}
-        )
+        """`month`'s launch as its read model row says (CycleProcessService.recorded:
+        Temporal asked only of a launch the row shows running, or, when `unrecorded`,
+        of a month with no row yet)."""
+        return await self.flow.recorded("month", month, record, unrecorded)
 
     def _view(
         self, month: str, current: str, closed: ClosedMonth | None, launch: LaunchStatus | None

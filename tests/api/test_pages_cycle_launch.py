@@ -27,6 +27,7 @@ from aggregates.ladder import Role
 from careerflow.api import i18n
 from careerflow.applications.people import EmployeeIn, OrgImport
 from careerflow.demo_loader import DEMO_HR
+from projections.month_close_queries import LaunchRecord
 from tests.api.test_api_assessments import _closed_round
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401 (the module's stack)
 from tests.browser.support import HR, NAMES, _until, next_week
@@ -225,6 +226,23 @@ async def test_hr_launches_a_week_then_a_second_launch_is_refused(
 
         await _until("the launched week's cycles", opened)
 
+        # Its end as the read model of launches records it: the page says that record.
+        def finished() -> LaunchRecord | None:
+            found = api.services.cycle_queries.launches("week", [week]).get(week)
+            return found if found is not None and found.finished_at is not None else None
+
+        record: LaunchRecord = await _until("the launch's recorded end", finished)
+        assert record.launched_by == "H001"
+        assert record.started == preview.starting and record.skipped == preview.skipped
+        page = await client.get(f"/hr/cycles/launch/{week}")
+        assert 'data-state="done"' in page.text
+        verdict = _gettext(
+            "Done: %(started)s cycles started, %(skipped)s reps skipped (they already had one).",
+            "zh",
+        ) % {"started": record.started, "skipped": record.skipped}
+        assert verdict in text(page)
+        assert re.search(r'id="launched-by"><span translate="no">H001</span>', page.text)
+
         # A new form (a new command id): already launched, said with 422.
         fresh = await client.get(f"/hr/cycles/launch?week={week}")
         assert fresh.status_code == 422
@@ -359,3 +377,50 @@ async def test_a_week_the_schedule_launched_is_refused_on_the_form(
         )
         assert posted.status_code == 422 and said in text(posted)
     assert not await _launched(site, week)
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_the_launch_page_says_what_the_read_model_records(
+    site: Site,  # noqa: F811
+    arranged: dict[str, Any],
+    lang: str,
+) -> None:
+    """The launch's page reads the read model of launches, not the launcher workflow: a
+    week the schedule launched (its run has a workflow id of its own, none under the
+    page's) shows as the record says. Recorded and not finished while its workflow runs
+    nowhere: failed (the one thing Temporal is asked). Its end recorded: done with the
+    recorded counts, launched by the weekly schedule. Never launched: 404."""
+    api = site.api
+    week = next_week(next_week(next_week(next_week(site.arranged.week))))
+    if lang == "zh":  # a week of its own per language
+        week = next_week(week)
+    scheduled = f"cycle-launch-week-{week}-scheduled"
+    cycles = api.services.store.cycles
+    await asyncio.to_thread(cycles.record_launch, "week", week, scheduled)
+    await asyncio.to_thread(api.caught_up)
+    _ = i18n.gettext_for(lang)
+    async with site.session("hr:H001", lang) as client:
+        died = await client.get(f"/hr/cycles/launch/{week}")
+        assert died.status_code == 200, died.text
+        assert 'data-state="failed"' in died.text and 'http-equiv="refresh"' not in died.text
+        assert _("the weekly schedule") in text(died)
+        assert other_language(died.text, lang, DATA) == []
+
+        await asyncio.to_thread(cycles.finish_launch, "week", week, scheduled, 7, 3)
+        await asyncio.to_thread(api.caught_up)
+        done = await client.get(f"/hr/cycles/launch/{week}")
+        assert 'data-state="done"' in done.text
+        verdict = _(
+            "Done: %(started)s cycles started, %(skipped)s reps skipped (they already had one)."
+        ) % {"started": 7, "skipped": 3}
+        assert verdict in text(done) and _("the weekly schedule") in text(done)
+        assert 'id="launched-at"' in done.text
+        assert other_language(done.text, lang, DATA) == []
+
+        never = await client.get(f"/hr/cycles/launch/{next_week(next_week(week))}")
+        assert never.status_code == 404
+    async with site.session("auditor:A001", lang) as client:
+        seen = await client.get(f"/hr/cycles/launch/{week}")
+        assert seen.status_code == 200 and 'data-state="done"' in seen.text
+    async with site.session("manager:S001", lang) as client:
+        assert (await client.get(f"/hr/cycles/launch/{week}")).status_code == 403

@@ -8,6 +8,7 @@ then Launch, and the launch followed to its end. Every check is the service's
     /hr/cycles/launch?week=           the preview (HR) and the Launch form
     POST /hr/cycles/launch            launch (csrf, command_id) → the launch's page
     /hr/cycles/launch/{week}          the launch: running (the page refreshes itself), done
+                                      or failed, from the read model of launches
 """
 
 from __future__ import annotations
@@ -87,10 +88,12 @@ async def launch(
 
 @router.get("/hr/cycles/launch/{week}", response_class=HTMLResponse)
 async def launch_progress(request: Request, week: str, done: str = "") -> Response:
-    """Running: the cycles opened so far (read model), refreshing itself; done: how many
-    cycles the launch started and how many reps it skipped."""
+    """The launch as its read model records it (who launched it and when): running, the
+    cycles opened so far (read model) and the page refreshing itself; done, how many
+    cycles the launch started and how many reps it skipped; failed. Temporal is asked
+    only of a launch recorded as running (or not recorded yet), by the service."""
     caller = await run_in_threadpool(_caller, request)
-    status = await (await _context(request).cycles()).launch_status(caller, "week", week)
+    status = await (await _context(request).cycles()).recorded_status(caller, "week", week)
     s = _services(request)
     rates = await run_in_threadpool(
         _optional, lambda: s.cycle_queries.completion_rates(caller, status.period)

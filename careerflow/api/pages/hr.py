@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from typing import Annotated, Any
-from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -14,7 +13,7 @@ from careerflow.api import i18n
 from careerflow.api.i18n import N_
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
-from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.rendering import _gettext, _lang, _link, _render
 from careerflow.api.pages.views import _chart
 from careerflow.principal import AccessRole
 from careerflow.services.calendar import CalendarService
@@ -114,7 +113,7 @@ def _returned_link(limit: int, cursor: str) -> str:
     kept: dict[str, str | int] = {"returned_cursor": cursor} if cursor else {}
     if limit != RETURNED_LIMIT:
         kept["returned_limit"] = limit
-    return "/hr" + ("?" + urlencode(kept) if kept else "") + "#returned"
+    return _link("/hr", kept) + "#returned"
 
 
 def _cycle_time_distribution(

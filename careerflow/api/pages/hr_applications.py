@@ -9,9 +9,7 @@ POST /api/v1/promotions/applications and …/hr-review use, with the same checks
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -26,7 +24,7 @@ from careerflow.api.pages.applications import application_view
 from careerflow.api.pages.downloads import _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.reads import _context, _services, _until
-from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.rendering import _gettext, _lang, _link, _render
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.promotion_process import REVIEW_OUTCOMES, START
 from projections.promotion_queries import ApplicationRow
@@ -36,11 +34,6 @@ Format = Literal["", "html", "csv", "xlsx"]
 Limit = Annotated[int, Query(ge=1, le=200)]
 STAGES: tuple[str, ...] = tuple(s.value for s in Stage)
 PICKER_LIMIT = 10  # people shown for a search on the start page
-
-
-def _link(path: str, params: Mapping[str, object]) -> str:
-    kept = {k: v for k, v in params.items() if v not in ("", None)}
-    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def _row(a: ApplicationRow, lang: str, _: Gettext) -> dict[str, object]:

@@ -7,9 +7,7 @@ everyone, a manager their reports, an employee is refused)."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 
 from fastapi import Query, Request
 from fastapi.responses import HTMLResponse, Response
@@ -20,7 +18,7 @@ from careerflow.api.i18n import N_, Gettext
 from careerflow.api.pages.downloads import _download
 from careerflow.api.pages.guard import _caller, router
 from careerflow.api.pages.reads import _services
-from careerflow.api.pages.rendering import _gettext, _lang, _render
+from careerflow.api.pages.rendering import _gettext, _lang, _link, _render
 from projections.people_queries import (
     POOL_SORTS,
     READINESS_CHOICES,
@@ -42,11 +40,6 @@ SORT_NAMES = {
     "team": N_("team"),
     "role": N_("role"),
 }
-
-
-def _link(path: str, params: Mapping[str, object]) -> str:
-    kept = {k: v for k, v in params.items() if v not in ("", None)}
-    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def _options(choices: Choices, lang: str, _: Gettext) -> dict[str, list[tuple[str, str, bool]]]:

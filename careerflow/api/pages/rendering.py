@@ -7,9 +7,10 @@ from __future__ import annotations
 import json
 import re
 import secrets
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, cast
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 from fastapi import Request
 from fastapi.responses import HTMLResponse, Response
@@ -186,6 +187,13 @@ def _cookie(
         samesite=cast(Any, samesite),
         secure=request.url.scheme == "https",
     )
+
+
+def _link(path: str, params: Mapping[str, object]) -> str:
+    """A page's address with its query: the parameters left empty ("" or None) left out
+    (a filter form's, a list's next page)."""
+    kept = {k: v for k, v in params.items() if v not in ("", None)}
+    return path + ("?" + urlencode(kept) if kept else "")
 
 
 def _here(request: Request) -> str:

@@ -18,10 +18,8 @@ which decides every refusal; the page says it in its language, on the same form 
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from datetime import datetime, time, timedelta
 from typing import Annotated, Any, Literal
-from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from fastapi import Form, Request
@@ -38,7 +36,7 @@ from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
 from careerflow.api.pages.people import Limit
 from careerflow.api.pages.reads import _context, _services, _until
-from careerflow.api.pages.rendering import _gettext, _lang, _render, _time_zone
+from careerflow.api.pages.rendering import _gettext, _lang, _link, _render, _time_zone
 from careerflow.api.pages.views import _chart
 from careerflow.principal import AccessRole, Principal
 from careerflow.services.assessment_process import AssessmentProcessService
@@ -56,11 +54,6 @@ _SPLIT = re.compile(r"[\s,;，；、]+")
 BELOW_COLOUR = "#dc2626"
 PEOPLE_PAGE = 50
 """People on a round's page (its progress table), the API's default page."""
-
-
-def _link(path: str, params: Mapping[str, object]) -> str:
-    kept = {k: v for k, v in params.items() if v not in ("", None)}
-    return path + ("?" + urlencode(kept) if kept else "")
 
 
 async def _process(request: Request) -> AssessmentProcessService:
