@@ -41,7 +41,8 @@ from careerflow.services.updates import command_id_or_new, execute_update, updat
 from projections.launch_roster import TeamLaunch
 from words.messages import Message
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
-from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
+from workflows.weekly_cycle import WeeklyCycleWorkflow
+from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
 
 WEEKLY_SCHEDULE_ID = "careerflow-weekly-cycles"
 MONTHLY_SCHEDULE_ID = "careerflow-month-close"
