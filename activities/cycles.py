@@ -115,7 +115,7 @@ def month_close_workflow_id(employee_id: str, month: str) -> str:
     return f"month-close-{employee_id}-{month}"
 
 
-# Workflow starts in flight at once in a batch.
+# Workflow starts in flight at once in a batch, and reps opened per save.
 STARTS_AT_ONCE = 50
 
 
@@ -132,31 +132,22 @@ class CycleActivities:
         """Starts one workflow per rep, independent of the launcher (no parent to outlive).
         Idempotent: the workflow id is the rep's period, and an id already used (running
         or finished) is left alone, so a retried batch or a re-run launch starts nothing twice.
-        A week's batch first opens every rep's week in one save (`Cycles.open_weeks`: a
-        week open already is answered as it is) and hands each workflow its week.
+        A week's batch first opens its reps' weeks, a chunk of STARTS_AT_ONCE with one
+        save (`Cycles.open_weeks`: a week open already is answered as it is), and hands
+        each workflow its week; the next chunk opens (in a thread) while the workflows of
+        the one before start (RPCs on the event loop).
         """
+        ids = request.employee_ids
+        chunks = [
+            ids[offset : offset + STARTS_AT_ONCE] for offset in range(0, len(ids), STARTS_AT_ONCE)
+        ]
 
-        opened: dict[str, CycleInfo] = {}
-        if request.kind == "week":
-            # Every rep's week opened first, with one save for the batch; each workflow
-            # gets its week in its input and does not open it again.
-            opened = await asyncio.to_thread(
-                self.commands.open_weeks,
-                request.employee_ids,
-                request.period,
-                lambda employee_id: cycle_workflow_id(employee_id, request.period),
-            )
-
-        async def start(employee_id: str) -> bool:
+        async def start(employee_id: str, opened: CycleInfo | None) -> bool:
             try:
                 if request.kind == "week":
                     await self.client.start_workflow(
                         WEEKLY_CYCLE,
-                        StartCycle(
-                            employee_id=employee_id,
-                            week=request.period,
-                            opened=opened.get(employee_id),
-                        ),
+                        StartCycle(employee_id=employee_id, week=request.period, opened=opened),
                         id=cycle_workflow_id(employee_id, request.period),
                         task_queue=self.task_queue,
                         id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
@@ -173,12 +164,32 @@ class CycleActivities:
                 return False
             return True
 
-        # Bounded concurrency: a batch is a few hundred starts.
+        async def opening(chunk: list[str]) -> dict[str, CycleInfo]:
+            if request.kind != "week":
+                return {}
+            return await asyncio.to_thread(
+                self.commands.open_weeks,
+                chunk,
+                request.period,
+                lambda employee_id: cycle_workflow_id(employee_id, request.period),
+            )
+
         results: list[bool] = []
-        for offset in range(0, len(request.employee_ids), STARTS_AT_ONCE):
-            chunk = request.employee_ids[offset : offset + STARTS_AT_ONCE]
-            results += await asyncio.gather(*(start(e) for e in chunk))
-            activity.heartbeat(offset)
+        pending = asyncio.ensure_future(opening(chunks[0])) if chunks else None
+        try:
+            for index, chunk in enumerate(chunks):
+                assert pending is not None
+                opened = await pending
+                pending = (
+                    asyncio.ensure_future(opening(chunks[index + 1]))
+                    if index + 1 < len(chunks)
+                    else None
+                )
+                results += await asyncio.gather(*(start(e, opened.get(e)) for e in chunk))
+                activity.heartbeat(index)
+        finally:
+            if pending is not None:
+                pending.cancel()  # a failed start: the retry opens (idempotently) again
         started = sum(results)
         return BatchStarted(started=started, already_running=len(results) - started)
 

@@ -27,12 +27,13 @@ from bench import (
     promotions,
     rebuild,
     snapshots,
+    week,
 )
 from bench.common import Lab, Report, machine, render
 
 BENCHMARKS: dict[str, ModuleType] = {
     m.NAME: m
-    for m in (promotions, appends, rebuild, lag, api, cycles, snapshots, assessments, idle)
+    for m in (promotions, appends, rebuild, lag, api, cycles, week, snapshots, assessments, idle)
 }
 
 

@@ -3,6 +3,7 @@ a pydantic model, serialised with orjson, optionally compressed and encrypted.""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, ClassVar, cast
 from uuid import UUID
 
@@ -15,8 +16,15 @@ from eventsourcing.application import (
 )
 from eventsourcing.domain import CollectEventsProtocol, DomainEventProtocol
 from eventsourcing.persistence import Mapper, StoredEvent, Transcoder
+from eventsourcing.postgres import PostgresAggregateRecorder
 from eventsourcing.utils import get_topic, resolve_topic
 from pydantic import BaseModel
+
+from careerflow.recorders import select_last_of_each, select_streams
+
+
+def _uuid(value: UUID | str) -> UUID:
+    return value if isinstance(value, UUID) else UUID(str(value))
 
 
 class OrjsonTranscoder(Transcoder):
@@ -104,6 +112,33 @@ class PydanticApplication(Application[Any]):
         self._notify(recordings)
         self.notify(processing_event.events)  # the library's deprecated hook, as it does
         return recordings
+
+    def find_many(self, idents: Iterable[UUID]) -> dict[UUID, Any]:
+        """Many aggregates in two reads whatever their number (their latest snapshots, when
+        the application takes them, then every stream's events after its snapshot), as
+        `find` would give each one by one; an id with no event is absent. For reads of a
+        batch (a launcher's reps); the aggregates are fresh copies, safe to change and save."""
+        wanted = list(dict.fromkeys(idents))
+        if not wanted:
+            return {}
+        if not isinstance(self.recorder, PostgresAggregateRecorder):
+            # The library's in-memory persistence (tests): one by one.
+            one_by_one = {ident: self.find(ident) for ident in wanted}
+            return {ident: a for ident, a in one_by_one.items() if a is not None}
+        found: dict[UUID, Any] = {}
+        after = dict.fromkeys(wanted, 0)
+        if self.snapshots is not None:
+            snapshots = cast(PostgresAggregateRecorder, self.snapshots.recorder)
+            for stored in select_last_of_each(snapshots, wanted):
+                snapshot = cast(Any, self.snapshots.mapper.to_domain_event(stored))
+                ident = _uuid(stored.originator_id)
+                found[ident] = snapshot.mutate(None)
+                after[ident] = stored.originator_version
+        for stored in select_streams(self.recorder, after):
+            event = cast(Any, self.mapper.to_domain_event(stored))
+            ident = _uuid(stored.originator_id)
+            found[ident] = event.mutate(found.get(ident))
+        return {ident: found[ident] for ident in wanted if found.get(ident) is not None}
 
     def find(self, ident: UUID) -> Any | None:
         """The aggregate, or None; one read (`ident in repository` then `get` is two)."""

@@ -25,7 +25,7 @@ deleted, inserted or reordered."""
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 from uuid import UUID
 
@@ -35,11 +35,15 @@ from eventsourcing.persistence import (
     ProgrammingError,
     StoredEvent,
 )
-from eventsourcing.postgres import PostgresApplicationRecorder, PostgresDatastore
+from eventsourcing.postgres import (
+    PostgresAggregateRecorder,
+    PostgresApplicationRecorder,
+    PostgresDatastore,
+)
 from eventsourcing.utils import retry
 from psycopg import Cursor
 from psycopg.rows import DictRow
-from psycopg.sql import SQL, Identifier, Literal
+from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from careerflow.listen import QuietSubscription
 
@@ -205,3 +209,47 @@ class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
         if len(ids) != len(stored_events):
             raise ProgrammingError(f"got {len(ids)} notification ids for {len(stored_events)}")
         return ids
+
+
+def _rows(
+    recorder: PostgresAggregateRecorder, statement: Composed, params: Any
+) -> list[StoredEvent]:
+    with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
+        curs.execute(statement, params, prepare=True)
+        return [
+            StoredEvent(
+                originator_id=row["originator_id"],
+                originator_version=row["originator_version"],
+                topic=row["topic"],
+                state=bytes(row["state"]),
+            )
+            for row in curs.fetchall()
+        ]
+
+
+def select_last_of_each(
+    recorder: PostgresAggregateRecorder, originator_ids: Sequence[UUID]
+) -> list[StoredEvent]:
+    """The last stored event of each of many streams in one read (an index probe each):
+    for a snapshot table, each aggregate's latest snapshot."""
+    statement = SQL(
+        "SELECT s.originator_id, s.originator_version, s.topic, s.state "
+        "FROM unnest(%s::uuid[]) AS i(id) CROSS JOIN LATERAL ("
+        "SELECT * FROM {0}.{1} e WHERE e.originator_id = i.id "
+        "ORDER BY e.originator_version DESC LIMIT 1) s"
+    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+    return _rows(recorder, statement, (list(originator_ids),))
+
+
+def select_streams(
+    recorder: PostgresAggregateRecorder, after: Mapping[UUID, int]
+) -> list[StoredEvent]:
+    """Many streams' events in one read, each after the version given (0: all of it), in
+    stream and version order: what `Repository.get` reads, for many aggregates at once."""
+    statement = SQL(
+        "SELECT e.originator_id, e.originator_version, e.topic, e.state "
+        "FROM unnest(%s::uuid[], %s::bigint[]) AS i(id, gt) "
+        "JOIN {0}.{1} e ON e.originator_id = i.id AND e.originator_version > i.gt "
+        "ORDER BY e.originator_id, e.originator_version"
+    ).format(Identifier(recorder.datastore.schema), Identifier(recorder.events_table_name))
+    return _rows(recorder, statement, (list(after), list(after.values())))

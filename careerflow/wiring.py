@@ -147,4 +147,6 @@ def wire(store: Store, read_pool: ConnectionPool, catalog: Callable[[], MetricCa
         policies=policies,
         ledger=ledger,
         active_in_roles=roster_from(read_pool),
+        employees=people.get_many,
+        ledgers=store.metrics.ledgers,
     )

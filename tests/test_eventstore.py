@@ -332,6 +332,47 @@ def test_organisation_snapshot_matches_replay(pg: PostgresSettings) -> None:
     assert replayed.name == "Sales"
 
 
+def test_many_aggregates_read_at_once_equal_one_by_one(pg: PostgresSettings) -> None:
+    """`find_many` (a batch's read: snapshots in one query, events after them in one more)
+    gives what `find` gives for each id, snapshotted or not, and leaves out unknown ids."""
+    interval = Metrics.snapshotting_intervals[MetricLedger]
+    with open_app(Metrics, pg) as metrics, open_app(People, pg) as people:
+        long, short = MetricLedger(employee_id="E001"), MetricLedger(employee_id="E002")
+        metrics.save(long, short)
+        for n in range(1, interval + 4):
+            assert long.record(f"batch-{n}", [measurement(f"2026-{(n - 1) % 12 + 1:02d}", n)])
+            metrics.save(long)
+        row = measurement("2026-01", 5.0).model_copy(update={"employee_id": "E002"})
+        assert short.record("only", [row])
+        metrics.save(short)
+        moved = new_employee("E003")
+        moved.change_role(Role.senior_sales_rep, date(2025, 1, 1), "promo-1")
+        people.save(moved, new_employee("E004"))
+        missing = MetricLedger(employee_id="E404").id
+
+        ledgers = metrics.find_many([long.id, short.id, missing, long.id])
+        assert list(ledgers) == [long.id, short.id]
+        assert ledgers[long.id] == metrics.find(long.id) == long
+        assert ledgers[long.id].version == interval + 4
+        assert ledgers[short.id] == short
+        assert metrics.ledgers(["E001", "E404"]) == {"E001": long}
+        # The snapshot is what is read: without the events it covers, the same ledger.
+        fetch(
+            pg,
+            "DELETE FROM metrics_events WHERE originator_id = %s AND originator_version <= %s "
+            "RETURNING 1",
+            long.id,
+            interval,
+        )
+        assert metrics.find_many([long.id])[long.id] == long
+        assert people.get_many(["E003", "E004", "E404"]) == {
+            "E003": people.get("E003"),
+            "E004": people.get("E004"),
+        }
+        assert people.get_many(["E003"])["E003"].role is Role.senior_sales_rep
+        assert metrics.find_many([]) == {}
+
+
 # --------------------------------------------------------------------------- encryption
 
 

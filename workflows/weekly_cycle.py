@@ -12,7 +12,6 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TypeVar
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -35,11 +34,11 @@ with workflow.unsafe.imports_passed_through():
         plan_submitter_refusal,
         report_line_text,
     )
-    from careerflow.principal import Principal
     from words.messages import Message
     from workflows.notify import notify
     from workflows.refusals import refuse, refused
     from workflows.steps import run, run_local
+    from workflows.weekly_cycle_io import CycleOutcome, FeedbackRequest, PlanRequest
 
 # Patch ids: each names a change made while weeks were running.
 # The week opened by the launcher's batch and handed over in the input, or else opened by
@@ -49,25 +48,6 @@ PATCH_OPENED_BY_BATCH = "cycle-opened-by-batch"
 # as local activities: short idempotent commands on one aggregate, no history round trip.
 PATCH_TIMER_STEPS_LOCAL = "cycle-timer-steps-local"
 R = TypeVar("R")
-
-
-class PlanRequest(BaseModel):
-    principal: Principal
-    items: dict[str, float]
-
-
-class FeedbackRequest(BaseModel):
-    principal: Principal
-    text: str
-    next_plan: dict[str, float] | None = None
-
-
-class CycleOutcome(BaseModel):
-    cycle_id: str
-    plan_source: str | None
-    met: int
-    total: int
-    feedback: str  # "given" | "missed"
 
 
 def report_line(line: ReportLine) -> Message:

@@ -3,10 +3,11 @@ activities.cycles): each method is one idempotent command, safe to run again aft
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Mapping
 from contextlib import AbstractContextManager
 from datetime import datetime
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Literal
 
 from aggregates.base import DomainError, EventMeta, NotFoundError
 from aggregates.calendar_periods import PeriodKind, month_of, period_kind, shift_month
@@ -29,9 +30,8 @@ from aggregates.metric_ledger import MetricLedger
 from aggregates.month_close import MonthClose, month_close_key, month_close_uuid
 from aggregates.not_found import month_not_closed, no_weekly_cycle
 from aggregates.periods import SUMMED_UNITS, period_value
-from aggregates.process import PromotionProcess
 from aggregates.training_rules import TrainingRules, check_rules
-from aggregates.weekly_cycle import Deadlines, WeeklyCycle, cycle_key, cycle_uuid
+from aggregates.weekly_cycle import WeeklyCycle, cycle_key, cycle_uuid
 from aggregates.weekly_cycle_rules import (
     CycleInfo,
     MonthOutcome,
@@ -43,6 +43,7 @@ from aggregates.weekly_cycle_rules import (
     plan_refusal,
     plan_submitter_refusal,
 )
+from careerflow.applications import week_opening
 from careerflow.applications.cycle_values import (
     month_outcome,
     month_targets_for,
@@ -51,7 +52,6 @@ from careerflow.applications.cycle_values import (
 )
 from careerflow.eventstore import PydanticApplication
 from careerflow.principal import Principal, workflow_step
-from careerflow.workdays import is_working_day
 from words.catalogue import in_every_language
 from words.messages import Message
 
@@ -59,17 +59,12 @@ if TYPE_CHECKING:
     from careerflow.applications.policies import Policies
 
 
-class WeekDocuments(NamedTuple):
-    """The documents a week opens with, read once per command (or per batch)."""
-
-    settings: WeeklyCycleSettings
-    settings_version: int | None
-    targets: tuple[GoalCascade, int, MetricCatalog]
-    company: PromotionProcess
-
-
 ActiveInRoles = Callable[[list[str], str, int], list[str]]
 """(roles, after, limit) -> the next `limit` active employee ids in those roles, by id."""
+Employees = Callable[[list[str]], dict[str, Employee]]
+"""ids -> the employees among them who exist, read at once (a batch)."""
+Ledgers = Callable[[list[str]], dict[str, MetricLedger]]
+"""employee ids -> the metric ledgers among them that exist, read at once (a batch)."""
 
 
 def no_ledger(employee_id: str) -> MetricLedger | None:
@@ -88,7 +83,8 @@ class Cycles(PydanticApplication):
 
     Collaborators: `employee` reads an employee (the people application's), `policies`
     gives the documents in force, `ledger` an employee's metric ledger, `active_in_roles`
-    the roster from the read side (the employee directory)."""
+    the roster from the read side (the employee directory); `employees` and `ledgers`
+    read many at once for a batch (else one by one)."""
 
     name = "cycles"
 
@@ -100,11 +96,29 @@ class Cycles(PydanticApplication):
         policies: Policies | None = None,
         ledger: Callable[[str], MetricLedger | None] | None = None,
         active_in_roles: ActiveInRoles | None = None,
+        employees: Employees | None = None,
+        ledgers: Ledgers | None = None,
     ) -> None:
         super().__init__(env=env)
         self.wire(
-            employee=employee, policies=policies, ledger=ledger, active_in_roles=active_in_roles
+            employee=employee,
+            policies=policies,
+            ledger=ledger,
+            active_in_roles=active_in_roles,
+            employees=employees,
+            ledgers=ledgers,
         )
+
+    def _employees_one_by_one(self, employee_ids: list[str]) -> dict[str, Employee]:
+        found: dict[str, Employee] = {}
+        for employee_id in employee_ids:
+            with contextlib.suppress(NotFoundError):
+                found[employee_id] = self.employee(employee_id)
+        return found
+
+    def _ledgers_one_by_one(self, employee_ids: list[str]) -> dict[str, MetricLedger]:
+        ledgers = {e: self.ledger(e) for e in employee_ids}
+        return {e: ledger for e, ledger in ledgers.items() if ledger is not None}
 
     def wire(
         self,
@@ -113,6 +127,8 @@ class Cycles(PydanticApplication):
         policies: Policies | None = None,
         ledger: Callable[[str], MetricLedger | None] | None = None,
         active_in_roles: ActiveInRoles | None = None,
+        employees: Employees | None = None,
+        ledgers: Ledgers | None = None,
     ) -> None:
         """The constructor's collaborators, for the store, which opens every application
         before their collaborators exist (careerflow.wiring)."""
@@ -120,6 +136,8 @@ class Cycles(PydanticApplication):
         self._policies = policies
         self.ledger: Callable[[str], MetricLedger | None] = ledger or no_ledger
         self._active_in_roles = active_in_roles
+        self.employees: Employees = employees or self._employees_one_by_one
+        self.ledgers: Ledgers = ledgers or self._ledgers_one_by_one
 
     # -- collaborators ---------------------------------------------------------------
     def employee(self, employee_id: str) -> Employee:
@@ -206,20 +224,22 @@ class Cycles(PydanticApplication):
         role: Role,
         period: str,
         documents: tuple[GoalCascade, int, MetricCatalog] | None = None,
+        ledger: MetricLedger | Literal[False] | None = False,
     ) -> Targets:
         """`documents`: the goal cascade (with its version) and the metric catalog in
-        force, when the caller read them already (a batch reads them once)."""
+        force, when the caller read them already (a batch reads them once); `ledger`: the
+        employee's metric ledger when the caller read it (None: none; not given: read)."""
         if documents is None:
             documents = (*self.policies.in_force(GoalCascade), self.catalog())
         cascade, version, catalog = documents
-        ledger = self.ledger(employee_id)
-        measurements = ledger.measurements() if ledger else []
-        months = sorted({month_of(m.period) for m in measurements if m.metric == "sales_amount"})
+        if ledger is False:
+            ledger = self.ledger(employee_id)
+        # Only the sales rows count (period_value reads one metric): not every row per month.
+        sales = [m for m in (ledger.measurements() if ledger else []) if m.metric == "sales_amount"]
+        months = sorted({month_of(m.period) for m in sales})
         monthly_sales: dict[str, float] = {}
         for month in months:
-            value = period_value(
-                measurements, "sales_amount", month, summed(catalog, "sales_amount")
-            )
+            value = period_value(sales, "sales_amount", month, summed(catalog, "sales_amount"))
             if value is not None:
                 monthly_sales[month] = value
         return derive_targets(cascade, version, employee_id, team_id, role, period, monthly_sales)
@@ -259,91 +279,14 @@ class Cycles(PydanticApplication):
         )
 
     def open_week(self, employee_id: str, week: str, workflow_id: str) -> CycleInfo:
-        existing: WeeklyCycle | None = self.find(cycle_uuid(employee_id, week))
-        if existing is not None:
-            return self.info(existing)
-        settings, _ = self.settings()
-        cycle = self._new_week(employee_id, week, workflow_id, self._week_documents())
-        self.save(cycle)
-        return self.info(cycle, settings)
+        """A rep's week (their workflow's own open step); an open week is answered as is."""
+        return week_opening.open_week(self, employee_id, week, workflow_id)
 
     def open_weeks(
         self, employee_ids: list[str], week: str, workflow_id: Callable[[str], str]
     ) -> dict[str, CycleInfo]:
-        """Opens many reps' weeks with ONE save (one transaction, one table lock), the
-        documents read once: the launcher's batch. A week open already is answered as it
-        is; a rep whose week cannot open (left, unknown) is left out, and their workflow's
-        own open step says why. Idempotent: a second run saves nothing new; two runs at
-        once conflict on a stream version, and the loser's retry finds them open."""
-        if period_kind(week) != "week":
-            raise DomainError(
-                "a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}", week=week
-            )
-        settings, _ = self.settings()
-        documents = self._week_documents()
-        opened: dict[str, CycleInfo] = {}
-        new: list[WeeklyCycle] = []
-        for employee_id in employee_ids:
-            existing: WeeklyCycle | None = self.find(cycle_uuid(employee_id, week))
-            if existing is not None:
-                opened[employee_id] = self.info(existing, settings)
-                continue
-            try:
-                cycle = self._new_week(employee_id, week, workflow_id(employee_id), documents)
-            except DomainError:
-                continue
-            new.append(cycle)
-            opened[employee_id] = self.info(cycle, settings)
-        if new:
-            self.save(*new)
-        return opened
-
-    def _week_documents(self) -> WeekDocuments:
-        settings, version = self.settings()
-        cascade, cascade_version = self.policies.in_force(GoalCascade)
-        company, _ = self.policies.promotion_process()
-        return WeekDocuments(settings, version, (cascade, cascade_version, self.catalog()), company)
-
-    def _new_week(
-        self, employee_id: str, week: str, workflow_id: str, documents: WeekDocuments
-    ) -> WeeklyCycle:
-        """A rep's week, opened and not yet saved (DomainError when it cannot open)."""
-        if period_kind(week) != "week":
-            raise DomainError(
-                "a weekly cycle needs an ISO week 'YYYY-Www', got {week!r}", week=week
-            )
-        employee = self.employee(employee_id)
-        if not employee.active:
-            raise DomainError("{employee_id} has left; no weekly cycle", employee_id=employee_id)
-        settings = documents.settings
-        targets = self.targets(
-            employee_id, employee.team_id, Role(employee.role), week, documents.targets
-        )
-        previous: WeeklyCycle | None = self.find(cycle_uuid(employee_id, previous_week(week)))
-        agreed = previous.next_plan if previous is not None else None
-        company = documents.company
-        plan_reminder, plan_deadline = settings.plan_moments(
-            week, lambda day: is_working_day(day, company)
-        )
-        deadlines = Deadlines(
-            plan_reminder=plan_reminder,
-            plan_deadline=plan_deadline,
-            report_at=settings.at(week, settings.report_at),
-            feedback_reminder=settings.at(week, settings.feedback_reminder),
-            feedback_deadline=settings.at(week, settings.feedback_deadline),
-        )
-        with self._context(None, workflow_id, "open"):
-            return WeeklyCycle(
-                employee_id=employee_id,
-                week=week,
-                manager_id=employee.manager_id,
-                team_id=employee.team_id,
-                targets=targets,
-                settings_version=documents.settings_version,
-                deadlines=deadlines,
-                workflow_id=workflow_id,
-                agreed_plan=agreed,
-            )
+        """Many reps' weeks with one save: the launcher's batch (week_opening.open_weeks)."""
+        return week_opening.open_weeks(self, employee_ids, week, workflow_id)
 
     def check_plan(
         self, cycle: WeeklyCycle, principal: Principal, items: dict[str, float], now: datetime

@@ -63,6 +63,12 @@ class Metrics(PydanticApplication):
         found: MetricLedger | None = self.find(ledger_uuid(employee_id))
         return found
 
+    def ledgers(self, employee_ids: list[str]) -> dict[str, MetricLedger]:
+        """The ledgers of those of `employee_ids` who have one, read at once (a batch:
+        their snapshots in one query, the events after them in another)."""
+        found = self.find_many(ledger_uuid(e) for e in employee_ids)
+        return {e: found[ledger_uuid(e)] for e in employee_ids if ledger_uuid(e) in found}
+
     def validate(
         self, data: bytes, fmt: str, catalog: MetricCatalog, source_name: str
     ) -> list[Measurement]:

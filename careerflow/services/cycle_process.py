@@ -42,7 +42,8 @@ from projections.launch_roster import TeamLaunch
 from projections.month_close_queries import LaunchRecord
 from words.messages import Message
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
-from workflows.weekly_cycle import FeedbackRequest, PlanRequest, WeeklyCycleWorkflow
+from workflows.weekly_cycle import WeeklyCycleWorkflow
+from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
 
 WEEKLY_SCHEDULE_ID = "careerflow-weekly-cycles"
 MONTHLY_SCHEDULE_ID = "careerflow-month-close"

@@ -121,6 +121,8 @@ def build(env: dict[str, str]) -> Iterator[World]:
         policies=policies,
         ledger=ingest.ledger,
         active_in_roles=active_in_roles,
+        employees=people.get_many,
+        ledgers=ingest.ledgers,
     )
     try:
         yield World(cycles, people, people_app, ingest)
@@ -206,6 +208,37 @@ class TestCycles:
         )
         with pytest.raises(NotFoundError, match="no weekly cycle for E1 in week 2026-W10"):
             world.cycles.get("E1", WEEK)
+
+    def test_open_weeks_opens_a_batch_in_one_save_as_open_week_would(self, world: World) -> None:
+        """The launcher's batch: one save for the reps whose week is new; an open week is
+        answered as it is; who left or is unknown is left out (their workflow says why);
+        targets from each ledger and last weekend's agreed plan, as one by one."""
+        world.record([("E3", f"2025-{m:02d}", "sales_amount", 520_000.0) for m in range(1, 13)])
+        first = world.cycles.open_week("E1", WEEK, "cycle-E1")
+        e2 = world.people.get("E2")
+        assert e2.leave(date(2026, 2, 27))
+        world.people_app.save(e2)
+        before = world.head()
+        opened = world.cycles.open_weeks(["E1", "E2", "E3", "E404"], WEEK, lambda e: f"cycle-{e}")
+        assert sorted(opened) == ["E1", "E3"]
+        assert opened["E1"] == first
+        assert world.head() == before + 1  # E3's Opened, the only new event
+        assert opened["E3"] == world.cycles.open_week("E3", WEEK, "cycle-E3-retry")
+        e3 = world.cycles.get("E3", WEEK)
+        assert e3.targets == world.cycles.targets("E3", "T2", Role.sales_rep, WEEK)
+        assert e3.targets.weekly["sales_amount"] != first.targets["sales_amount"]
+        assert world.week_events("E3")[0].meta.workflow_id == "cycle-E3"
+        # Again: nothing new. Next week opens with the plan agreed in last weekend's feedback.
+        assert world.cycles.open_weeks(["E1", "E3"], WEEK, str) == opened
+        assert world.head() == before + 1
+        world.cycles.submit_plan("E1", WEEK, E1, "plan-1", PLAN, MONDAY_MORNING)
+        world.cycles.build_report("E1", WEEK)
+        world.cycles.give_feedback("E1", WEEK, M, "fb-1", "good week", NEXT_PLAN, SATURDAY)
+        following = world.cycles.open_weeks(["E1", "E3"], NEXT_WEEK, lambda e: f"next-{e}")
+        assert (following["E1"].plan, following["E1"].plan_source) == (NEXT_PLAN, "agreed")
+        assert following["E3"].plan is None
+        with pytest.raises(DomainError, match="needs an ISO week"):
+            world.cycles.open_weeks(["E1"], MONTH, str)
 
     def test_submit_plan_once_per_key(self, world: World) -> None:
         self.opened(world)

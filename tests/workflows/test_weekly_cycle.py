@@ -20,6 +20,7 @@ from temporalio.client import WorkflowUpdateFailedError
 from temporalio.testing import WorkflowEnvironment
 from temporalio.worker import Worker
 
+import activities.cycles as cycle_activities
 from activities.cycles import (
     CycleActivities,
     StartCycle,
@@ -46,12 +47,8 @@ from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.month_close import MonthCloseWorkflow
-from workflows.weekly_cycle import (
-    PATCH_TIMER_STEPS_LOCAL,
-    FeedbackRequest,
-    PlanRequest,
-    WeeklyCycleWorkflow,
-)
+from workflows.weekly_cycle import PATCH_TIMER_STEPS_LOCAL, WeeklyCycleWorkflow
+from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 HISTORIES = Path(__file__).with_name("histories")
@@ -165,8 +162,15 @@ async def next_monday_8(env: WorkflowEnvironment) -> datetime:
 
 
 async def test_a_full_week(
-    env: WorkflowEnvironment, services: Engine, read_models: ReadModels, tmp_path: Path
+    env: WorkflowEnvironment,
+    services: Engine,
+    read_models: ReadModels,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
+    # A batch opens and starts in chunks, the next opening while the last one's workflows
+    # start: chunks of one rep here, so a batch of two has two.
+    monkeypatch.setattr(cycle_activities, "STARTS_AT_ONCE", 1)
     start = await next_monday_8(env)
     week = iso_week(start.date())
     ingest(services, previous_year("E1", start.year, 100_000.0))

@@ -29,7 +29,8 @@ from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
 from worker import WORKFLOWS, build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
-from workflows.weekly_cycle import CycleOutcome, WeeklyCycleWorkflow
+from workflows.weekly_cycle import WeeklyCycleWorkflow
+from workflows.weekly_cycle_io import CycleOutcome
 
 
 @workflow.defn(name="WeeklyCycle", sandboxed=False)
