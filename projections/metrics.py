@@ -36,6 +36,24 @@ class MetricsProjection(RankingLock):
         self._marked: set[str] = set()
         self._everyone_marked = False
 
+    def end_batch(self) -> Apply | None:
+        """The batch's marks in one statement at its end, in ascending order, as every
+        marker takes them: a mark made again locks its row, and two projections' batches
+        locking the same rows in different orders would deadlock."""
+
+        def mark(curs: Cursor[DictRow]) -> None:
+            if self._marked and not self._everyone_marked:
+                curs.execute(
+                    SQL(
+                        "INSERT INTO {0} SELECT e FROM unnest(%s::text[]) AS m(e) "
+                        'ORDER BY e COLLATE "C" '
+                        "ON CONFLICT (employee_id) DO UPDATE SET marked = clock_timestamp()"
+                    ).format(self.view.table("rm_readiness_dirty")),
+                    (sorted(self._marked),),
+                )
+
+        return mark
+
     @handles(event_of(MetricLedger, "MetricsRecorded"))
     def recorded(self, e: Any) -> Apply:
         rows = [
@@ -82,15 +100,7 @@ class MetricsProjection(RankingLock):
             )
             if everyone:
                 return  # this batch already marked the whole organisation dirty
-            marks = [(emp,) for emp in employee_ids if emp not in self._marked]
-            curs.executemany(
-                SQL(
-                    "INSERT INTO {0} VALUES (%s) ON CONFLICT (employee_id) "
-                    "DO UPDATE SET marked = clock_timestamp()"  # again: recomputed after
-                ).format(dirty),
-                marks,
-            )
-            self._marked.update(employee_ids)
+            self._marked.update(employee_ids)  # marked at the batch's end
             # Everyone's readiness moves when the evaluation month moves, or when data
             # that others are ranked against (top-percent rules) changes.
             new_month = bool(months) and (previous_max is None or months[-1] > previous_max)

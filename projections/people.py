@@ -40,10 +40,13 @@ class PeopleProjection(RankingLock):
 
     def end_batch(self) -> Apply | None:
         def mark(curs: Cursor[DictRow]) -> None:
-            if self._dirty_ids:
-                self._mark_dirty(curs, "employee_id = ANY(%s)", (sorted(self._dirty_ids),))
-            if self._dirty_aggregates:
-                self._mark_dirty(curs, "aggregate_id = ANY(%s)", (list(self._dirty_aggregates),))
+            # One statement, ascending, as every marker (see MetricsProjection.end_batch).
+            if self._dirty_ids or self._dirty_aggregates:
+                self._mark_dirty(
+                    curs,
+                    "employee_id = ANY(%s::text[]) OR aggregate_id = ANY(%s::uuid[])",
+                    (sorted(self._dirty_ids), list(self._dirty_aggregates)),
+                )
 
         return mark
 

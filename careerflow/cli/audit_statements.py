@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from careerflow.cli.text import _num, _said_table, _when
+from careerflow.cli.text import AS_OF_MONTH, RANK_IN_TEAM, _num, _said_table, _when
 from words.messages import SEPARATORS, Message
 
 if TYPE_CHECKING:
@@ -326,12 +326,12 @@ def readiness_at(say: Speaker, r: dict[str, Any]) -> list[str]:
         [say.say(Message("role")), say.cell(d.get("role"), "role")],
         [say.say(Message("next role")), say.cell(d.get("next_role"), "role")],
         [
-            say.say(Message("as of month")),
+            say.say(AS_OF_MONTH),
             i18n.month_text(d["as_of_month"], say.lang) if d.get("as_of_month") else "-",
         ],
         [say.say(Message("potential score")), _num(d.get("score"))],
         [
-            say.say(Message("rank in team")),
+            say.say(RANK_IN_TEAM),
             f"{d.get('team_rank', '-')}/{d.get('team_size', '-')}",
         ],
         [say.say(Message("eligible")), say.cell(d.get("eligible"), "yes")],
@@ -348,7 +348,7 @@ def readiness_at(say: Speaker, r: dict[str, Any]) -> list[str]:
         ]
         for name, ind in indicators
     ]
-    headers = [Message("indicator"), Message("value"), Message("score"), Message("rank in team")]
+    headers = [Message("indicator"), Message("value"), Message("score"), RANK_IN_TEAM]
     return [
         _rebuilt(say, r),
         *_indented(_said_table(say, [Message("field"), Message("value")], facts)),

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from careerflow.cli.text import _noted, _said_table, _when
+from careerflow.cli.text import _noted, _said_table, _when, person_named
 from words.messages import SEPARATORS, Message
 
 if TYPE_CHECKING:
@@ -15,7 +15,7 @@ if TYPE_CHECKING:
 
 
 def _person(say: Speaker, person_id: str, name: str | None = None) -> str:
-    return say.say(Message("{id} ({name})", id=person_id, name=name)) if name else person_id
+    return say.say(person_named(person_id, name)) if name else person_id
 
 
 def token_issued(say: Speaker, t: dict[str, Any]) -> list[str]:

@@ -9,6 +9,7 @@ import sys
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Literal
 
+from careerflow.cli.text import AS_OF_MONTH, RANK_IN_TEAM, person_named
 from words.messages import Message, role_word
 
 if TYPE_CHECKING:
@@ -90,7 +91,7 @@ class Speaker:
         name = self.people.get(person_id)
         if not name:
             return person_id
-        return self.say(Message("{id} ({name})", id=person_id, name=name))
+        return self.say(person_named(person_id, name))
 
     def metric(self, name: str) -> str:
         """A metric (a plan item) by its catalogue label; its id when the catalogue has
@@ -269,10 +270,10 @@ def readiness(say: Speaker, data: dict[str, Any]) -> list[Any]:
     facts = [
         (_EMPLOYEE_WORD, data.get("employee_id"), "text"),
         (Message("role"), data.get("role"), "role"),
-        (Message("as of month"), data.get("as_of_month"), "text"),
+        (AS_OF_MONTH, data.get("as_of_month"), "text"),
         (Message("potential score"), data.get("score"), "num"),
         (
-            Message("rank in team"),
+            RANK_IN_TEAM,
             f"{data.get('team_rank', '-')}/{data.get('team_size', '-')}",
             "text",
         ),
@@ -294,7 +295,7 @@ def readiness(say: Speaker, data: dict[str, Any]) -> list[Any]:
             Column("label", Message("indicator"), "label"),
             Column("raw", Message("value"), "num"),
             Column("score", Message("score"), "num"),
-            Column("rank", Message("rank in team"), "num"),
+            Column("rank", RANK_IN_TEAM, "num"),
         ],
         indicators,
     )

@@ -18,6 +18,16 @@ if TYPE_CHECKING:
     from projections.team_board import Completion, CompletionRates, TeamBoard
 
 
+# Said by more than one statement or table: written once (tests/test_rules_once.py).
+AS_OF_MONTH = Message("as of month")
+RANK_IN_TEAM = Message("rank in team")
+
+
+def person_named(person_id: str, name: str) -> Message:
+    """A person by id and name: "E00001 (Name)"."""
+    return Message("{id} ({name})", id=person_id, name=name)
+
+
 def _num(x: float | None) -> str:
     if x is None:
         return "-"
