@@ -381,18 +381,34 @@ def pool_at(say: Speaker, r: dict[str, Any]) -> list[str]:
 
 
 def projections_checked(say: Speaker, r: dict[str, Any]) -> list[str]:
-    from careerflow.api.audit_words import difference_word
+    """Each read model by its word with the rows compared, then each difference: the read
+    model, its key (columns by their words, values as they are), what was found and, of
+    a row that differs, its differing columns."""
+    from careerflow.api.audit_words import difference_word, field_word, read_model_word
 
-    rows = [[t, str(n)] for t, n in r["rows_compared"].items()]
+    def table(name: str) -> str:
+        return read_model_word(name, say.gettext) or name
+
+    def column(name: str) -> str:
+        return field_word(name, say.gettext) or name
+
+    rows = [[table(t), str(n)] for t, n in r["rows_compared"].items()]
     text = (
         Message("every read model matches its rebuild")
         if r["ok"]
         else Message("{count} rows differ from the rebuild", count=r["difference_count"])
     )
-    out = [say.say(text), *_indented(_said_table(say, [Message("table"), Message("rows")], rows))]
+    headers = [Message("read model"), Message("rows")]
+    out = [say.say(text), *_indented(_said_table(say, headers, rows))]
+    between = SEPARATORS.get(say.lang, "; ")
     for d in r["differences"][:20]:
-        key = ", ".join(f"{k}={v}" for k, v in (d.get("key") or {}).items())
-        out.append(f"  {d['table']} {key}: {difference_word(d['problem'], say.gettext)}")
+        key = between.join(f"{column(k)} {v}" for k, v in (d.get("key") or {}).items())
+        found = difference_word(d["problem"], say.gettext)
+        if d.get("columns"):
+            columns = between.join(column(c) for c in d["columns"])
+            found = say.say(Message("{found}: {columns}", found=found, columns=columns))
+        said = Message("{table} ({key}): {found}", table=table(d["table"]), key=key, found=found)
+        out.append("  " + say.say(said))
     return out
 
 

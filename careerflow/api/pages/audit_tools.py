@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError
 from careerflow import exports
 from careerflow.api import i18n
-from careerflow.api.audit_words import PROBLEMS, STORES, decision_name, field_word
+from careerflow.api.audit_words import PROBLEMS, STORES, decision_name, field_word, worded
 from careerflow.api.i18n import Gettext
 from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
@@ -94,8 +94,11 @@ def _typed(value: datetime | None, tz: str) -> str:
 
 def _state_rows(state: AggregateState, _: Gettext) -> list[tuple[str, str | None, Any]]:
     """The state's fields in order, each with its word in the page's language (None: a
-    field the words do not know, shown as its code)."""
-    return [(key, field_word(key, _), value) for key, value in sorted(state.state.items())]
+    field the words do not know, shown as its code), a nested value's keys by their words
+    too (as the CLI says them)."""
+    return [
+        (key, field_word(key, _), worded(value, _)) for key, value in sorted(state.state.items())
+    ]
 
 
 def travel(
