@@ -1,8 +1,9 @@
 """Words for what the audit shows of the engine's own names, on the pages and in the
 CLI alike (both faces import them from here): the event stores a verification lists
 (`people`, `cycles`, …), what it found, the fields of an aggregate's state that time
-travel shows (`employee_id`, `plan_source`, …), the decisions a re-evaluation checks, the
-workflow types a replay counts and what a projection check found. Said in the face's
+travel shows (`employee_id`, `plan_source`, …) and the keys nested in them (`metric`,
+`source`, …), the decisions a re-evaluation checks, the workflow types a replay counts,
+the read models a projection check compares and what it found. Said in the face's
 language (the pages' catalogue); a name the table does not know is shown as the code it
 is (translate="no" on a page), never as English words in Chinese.
 tests/api/test_pages_audit_words.py walks every aggregate's fields."""
