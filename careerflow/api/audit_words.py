@@ -15,6 +15,8 @@ from typing import Any
 from careerflow.api import i18n
 from careerflow.api.i18n import N_, Gettext
 from projections.schema import read_model_name
+from words.catalogue import stored_text
+from words.messages import Message, is_label
 
 # The event stores (each application's `name`), as a verification lists them.
 STORES: dict[str, str] = {
@@ -369,11 +371,22 @@ def difference_word(problem: str, _: Gettext) -> str:
     return _(DIFFERENCES[problem]) if problem in DIFFERENCES else i18n.term(problem, _)
 
 
-def worded(value: Any, _: Gettext) -> Any:
+def said(value: Any, lang: str) -> str | None:
+    """A stored text (a Message's JSON, or one stored said in each language, as a
+    notification's title) in `lang`; None for any other value."""
+    if isinstance(value, dict) and (Message.is_json(value) or is_label(value)):
+        return stored_text(value, lang)
+    return None
+
+
+def worded(value: Any, _: Gettext, lang: str | None = None) -> Any:
     """A state's nested value with its keys by their words (a key the tables do not know,
-    an id or a period, as it is); the values as they are. What the page unfolds."""
+    an id or a period, as it is); a stored text said in `lang`; other values as they are.
+    What the page unfolds."""
+    if lang is not None and (text := said(value, lang)) is not None:
+        return text
     if isinstance(value, dict):
-        return {field_word(str(k), _) or str(k): worded(v, _) for k, v in value.items()}
+        return {field_word(str(k), _) or str(k): worded(v, _, lang) for k, v in value.items()}
     if isinstance(value, list):
-        return [worded(v, _) for v in value]
+        return [worded(v, _, lang) for v in value]
     return value

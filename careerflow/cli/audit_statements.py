@@ -246,10 +246,13 @@ def _nested(value: Any) -> bool:
 def _flat(say: Speaker, path: str, value: Any) -> list[tuple[str, str]]:
     """A nested value as (path, value) lines: its keys by their words where the audit's
     words have them (ids, periods and the like as they are), list items by number."""
-    from careerflow.api.audit_words import field_word
+    from careerflow.api.audit_words import field_word, said
 
     def under(step: str) -> str:
         return f"{path} › {step}" if path else step
+
+    if (text := said(value, say.lang)) is not None:  # a stored text: said, not unfolded
+        return [(path, text)]
 
     def word(key: Any) -> str:
         return field_word(str(key), say.gettext) or str(key)
@@ -269,7 +272,7 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
     """Each stream's state then: its fields by their words (the audit pages' words; a
     field they lack by its code), scalars in a table, nested values after it (their
     count in the table, then one line per value below, as the page unfolds them)."""
-    from careerflow.api.audit_words import field_word
+    from careerflow.api.audit_words import field_word, said
 
     out: list[str] = []
     for s in found:
@@ -289,7 +292,9 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
         nested: list[tuple[str, Any]] = []
         for key, value in sorted(s["state"].items()):
             word = field_word(key, say.gettext) or key
-            if _nested(value):
+            if (text := said(value, say.lang)) is not None:
+                rows.append([word, text])
+            elif _nested(value):
                 count = Message("fields: {count}", count=len(value))
                 if isinstance(value, list):
                     count = Message("items: {count}", count=len(value))

@@ -197,3 +197,26 @@ def test_every_workflow_type_has_a_word() -> None:
     assert {"PromotionApplication", "WeeklyCycle"} <= names
     missing = sorted(n for n in names if n not in WORKFLOWS)
     assert not missing, f"workflow types without a word in audit_words.WORKFLOWS: {missing}"
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_stored_text_in_a_state_is_said_in_the_faces_language(lang: str) -> None:
+    """A notification's title (a Message's JSON, typed text kept apart) or a text stored
+    said in each language is shown in the reader's language, not as its template or keys;
+    other nested values keep their keys' words."""
+    from words.messages import Message
+
+    body = Message(
+        "{subject}: {answer} · confirm it resolved your request, "
+        "or reopen it with what is missing.",
+        subject=Message("Your support request is answered"),
+        answer=Message.quote("客服 Li"),
+    ).to_json()
+    stored = {"body": body, "label": {"en": "Sales Supervisor", "zh": "销售主管"}}
+    shown = audit_words.worded(stored, i18n.gettext_for(lang), lang)
+    said = list(shown.values())
+    assert all(isinstance(s, str) for s in said), shown
+    assert "客服 Li" in said[0] and "{answer}" not in said[0]
+    assert said[1] == {"en": "Sales Supervisor", "zh": "销售主管"}[lang]
+    text = " ".join(said).replace("客服 Li", "")
+    assert foreign_words(text, lang) == [], text

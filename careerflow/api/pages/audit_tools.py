@@ -92,12 +92,13 @@ def _typed(value: datetime | None, tz: str) -> str:
     return local.strftime(MOMENT_FORMAT) if local else ""
 
 
-def _state_rows(state: AggregateState, _: Gettext) -> list[tuple[str, str | None, Any]]:
+def _state_rows(state: AggregateState, _: Gettext, lang: str) -> list[tuple[str, str | None, Any]]:
     """The state's fields in order, each with its word in the page's language (None: a
     field the words do not know, shown as its code), a nested value's keys by their words
     too (as the CLI says them)."""
     return [
-        (key, field_word(key, _), worded(value, _)) for key, value in sorted(state.state.items())
+        (key, field_word(key, _), worded(value, _, lang))
+        for key, value in sorted(state.state.items())
     ]
 
 
@@ -129,7 +130,7 @@ def travel(
         "travel": {
             "at": when,
             "version": number,
-            "states": [{"state": s, "rows": _state_rows(s, _)} for s in states],
+            "states": [{"state": s, "rows": _state_rows(s, _, _lang(request))} for s in states],
         },
         "travel_form": form,
         "history": history.model_copy(update={"entries": entries}),
