@@ -3,6 +3,16 @@ reading or anything else that a rebuild could not reproduce."""
 
 from __future__ import annotations
 
+READ_MODEL_PREFIX = "rm_"
+
+
+def read_model_name(table: str) -> str:
+    """A read-model table by its name without the prefix ("employee"): what the faces key
+    its word by (careerflow.api.audit_words.READ_MODELS), as no `rm_` name is written
+    outside projections/."""
+    return table.removeprefix(READ_MODEL_PREFIX)
+
+
 READ_MODEL_TABLES: dict[str, str] = {
     "rm_team": """
         CREATE TABLE IF NOT EXISTS {schema}.rm_team (

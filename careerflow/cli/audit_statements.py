@@ -246,10 +246,13 @@ def _nested(value: Any) -> bool:
 def _flat(say: Speaker, path: str, value: Any) -> list[tuple[str, str]]:
     """A nested value as (path, value) lines: its keys by their words where the audit's
     words have them (ids, periods and the like as they are), list items by number."""
-    from careerflow.api.audit_words import field_word
+    from careerflow.api.audit_words import field_word, said
 
     def under(step: str) -> str:
         return f"{path} › {step}" if path else step
+
+    if (text := said(value, say.lang)) is not None:  # a stored text: said, not unfolded
+        return [(path, text)]
 
     def word(key: Any) -> str:
         return field_word(str(key), say.gettext) or str(key)
@@ -269,7 +272,7 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
     """Each stream's state then: its fields by their words (the audit pages' words; a
     field they lack by its code), scalars in a table, nested values after it (their
     count in the table, then one line per value below, as the page unfolds them)."""
-    from careerflow.api.audit_words import field_word
+    from careerflow.api.audit_words import field_word, said
 
     out: list[str] = []
     for s in found:
@@ -289,7 +292,9 @@ def states(say: Speaker, found: list[dict[str, Any]]) -> list[str]:
         nested: list[tuple[str, Any]] = []
         for key, value in sorted(s["state"].items()):
             word = field_word(key, say.gettext) or key
-            if _nested(value):
+            if (text := said(value, say.lang)) is not None:
+                rows.append([word, text])
+            elif _nested(value):
                 count = Message("fields: {count}", count=len(value))
                 if isinstance(value, list):
                     count = Message("items: {count}", count=len(value))
@@ -381,18 +386,34 @@ def pool_at(say: Speaker, r: dict[str, Any]) -> list[str]:
 
 
 def projections_checked(say: Speaker, r: dict[str, Any]) -> list[str]:
-    from careerflow.api.audit_words import difference_word
+    """Each read model by its word with the rows compared, then each difference: the read
+    model, its key (columns by their words, values as they are), what was found and, of
+    a row that differs, its differing columns."""
+    from careerflow.api.audit_words import difference_word, field_word, read_model_word
 
-    rows = [[t, str(n)] for t, n in r["rows_compared"].items()]
+    def table(name: str) -> str:
+        return read_model_word(name, say.gettext) or name
+
+    def column(name: str) -> str:
+        return field_word(name, say.gettext) or name
+
+    rows = [[table(t), str(n)] for t, n in r["rows_compared"].items()]
     text = (
         Message("every read model matches its rebuild")
         if r["ok"]
         else Message("{count} rows differ from the rebuild", count=r["difference_count"])
     )
-    out = [say.say(text), *_indented(_said_table(say, [Message("table"), Message("rows")], rows))]
+    headers = [Message("read model"), Message("rows")]
+    out = [say.say(text), *_indented(_said_table(say, headers, rows))]
+    between = SEPARATORS.get(say.lang, "; ")
     for d in r["differences"][:20]:
-        key = ", ".join(f"{k}={v}" for k, v in (d.get("key") or {}).items())
-        out.append(f"  {d['table']} {key}: {difference_word(d['problem'], say.gettext)}")
+        key = between.join(f"{column(k)} {v}" for k, v in (d.get("key") or {}).items())
+        found = difference_word(d["problem"], say.gettext)
+        if d.get("columns"):
+            columns = between.join(column(c) for c in d["columns"])
+            found = say.say(Message("{found}: {columns}", found=found, columns=columns))
+        said = Message("{table} ({key}): {found}", table=table(d["table"]), key=key, found=found)
+        out.append("  " + say.say(said))
     return out
 
 

@@ -12,7 +12,7 @@ import csv
 import html as markup
 import io
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -108,6 +108,31 @@ async def test_a_history_travels_to_a_version_and_a_moment(
         typo = await client.get(f"/audit/application/{app_id}?at=2026-13-45T99:00")
         assert typo.status_code == 422 and "2026-13-45T99:00" in text(typo)
         one_language(typo, lang, "a moment that is not one")
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+async def test_a_state_unfolds_its_nested_keys_by_their_words(
+    site: Site,  # noqa: F811
+    lang: str,
+) -> None:
+    """An employee's metric ledger, as it is now: its entries' keys (`measurement`,
+    `metric`, `source`, `batch_id`) by their words, as the CLI says them."""
+    tz = site.api.services.policies.current("promotion_process", "default").document.get(
+        "time_zone", "Asia/Shanghai"
+    )
+    now = i18n.local_time(datetime.now(UTC), tz)
+    assert now is not None
+    typed = now.replace(tzinfo=None, microsecond=0).isoformat()
+    async with site.session("auditor:A001", lang) as client:
+        page = await client.get("/audit/employee/E1", params={"at": typed})
+        assert page.status_code == 200, text(page)
+        assert 'data-field="entries"' in page.text
+        unfolded = text(page).split('data-field="entries"', 1)[1].split("</pre>", 1)[0]
+        words = {"en": ("measurement", "metric", "source", "ingest batch"),
+                 "zh": ("度量值", "指标", "来源", "导入批次")}[lang]  # fmt: skip
+        assert all(f'"{w}":' in unfolded for w in words), unfolded[:2000]
+        assert '"batch_id":' not in unfolded, unfolded[:2000]
+        one_language(page, lang, "an employee's state now")
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])

@@ -8,7 +8,6 @@ from __future__ import annotations
 import asyncio
 import re
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -145,24 +144,24 @@ async def follow_header(page: Page, path: str) -> None:
 HTML_LANG = re.compile(r"<html[^>]*\slang=\"([^\"]+)\"")
 
 
-def mixed(html: str, data: Iterable[str] = ()) -> list[str]:
+def mixed(html: str) -> list[str]:
     """The texts of a served page in the other language than the one its html says (the
-    organisation's names and `data` are data); empty for a page that says none."""
+    organisation's names are data); empty for a page that says none."""
     said = HTML_LANG.search(html)
     if said is None:
         return []
     lang = "zh" if said.group(1).startswith("zh") else "en"
-    return other_language(html, lang, [*NAMES.values(), *data])
+    return other_language(html, lang, list(NAMES.values()))
 
 
-async def one_language(page: Page, lang: str | None = None, data: Iterable[str] = ()) -> None:
+async def one_language(page: Page, lang: str | None = None) -> None:
     """No text (nor said attribute) of the other language on the page as it is now: of
     `lang`, or of the language its html says when not given. The organisation's names
-    (NAMES) and `data` are data."""
+    (NAMES) are data."""
     if lang is None:
         said = await page.locator("html").get_attribute("lang") or ""
         lang = "zh" if said.startswith("zh") else "en"
-    found = other_language(await page.content(), lang, [*NAMES.values(), *data])
+    found = other_language(await page.content(), lang, list(NAMES.values()))
     assert found == [], f"{page.url} ({lang}): text of the other language: {found[:20]}"
 
 

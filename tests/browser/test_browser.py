@@ -21,8 +21,8 @@ import os
 import re
 import shutil
 import subprocess
-from collections.abc import AsyncIterator, Iterable
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -217,7 +217,6 @@ class Visit:
     size: str
     tmp: Path
     problems: list[str]
-    data: list[str] = field(default_factory=list)  # strings on its pages that are data
 
     async def screenshot(self, name: str) -> Path:
         """Kept under the checkout's var/browser/<test>/ (git-ignored; CI keeps var/ as
@@ -243,9 +242,9 @@ class Visit:
         await (target.tap() if self.size == "phone" else target.click())
 
     async def speaks(self) -> None:
-        """No text of the other language on the page now (names of the organisation and
-        the visit's `data` are data)."""
-        await one_language(self.page, self.lang, self.data)
+        """No text of the other language on the page now (names of the organisation are
+        data)."""
+        await one_language(self.page, self.lang)
 
     async def goto(self, path: str) -> None:
         """Opens the page and checks it is in one language."""
@@ -267,12 +266,9 @@ async def sign_in(
     viewport: dict[str, int],
     tmp: Path,
     problems: list[str],
-    data: Iterable[str] = (),
 ) -> Visit:
     """A fresh browser profile speaking `lang`, the role's home page, the login form, and
-    back; where the person's profile says otherwise, the language switch on the page.
-    `data`: strings its pages show as written (free text people typed), not checked for
-    their language."""
+    back; where the person's profile says otherwise, the language switch on the page."""
     from playwright.async_api import Error as PlaywrightError
     from playwright.async_api import expect
 
@@ -294,7 +290,7 @@ async def sign_in(
     page.on("console", console)
     page.on("pageerror", lambda error: problems.append(f"{who} ({lang}): page error: {error}"))
     size = "phone" if phone else "desktop"
-    visit = Visit(served, context, page, who, lang, size, tmp, problems, list(data))
+    visit = Visit(served, context, page, who, lang, size, tmp, problems)
 
     async def loaded(response: Response) -> None:
         """Every page the browser loads, whatever led there (a link, a form, a redirect,
@@ -307,7 +303,7 @@ async def sign_in(
             html = await response.text()
         except PlaywrightError:  # gone with a later navigation
             return
-        found = mixed(html, visit.data)
+        found = mixed(html)
         if found:
             problems.append(f"{who}: {response.url}: text of the other language: {found[:5]}")
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from subprocess import CompletedProcess
 from typing import Any
 
+import psycopg
 from temporalio.testing import WorkflowEnvironment
 
 from careerflow.api import i18n
@@ -42,6 +44,21 @@ def stated(done: CompletedProcess[str], lang: str, data: Iterable[str] = ()) -> 
     except json.JSONDecodeError:
         return done.stdout
     raise AssertionError(f"JSON without --json: {done.stdout}")
+
+
+CODE_NAME = re.compile(r"[a-z][a-z0-9_]*")
+
+
+def values(value: Any) -> list[str]:
+    """The data of a state: its values, and the keys of its maps that are data (ids,
+    periods, entry keys); a key that is a name in the code (`metric`, `batch_id`) is not:
+    the statement says it by its word."""
+    if isinstance(value, dict):
+        keys = [str(k) for k in value if not CODE_NAME.fullmatch(str(k))]
+        return [*keys, *(s for v in value.values() for s in values(v))]
+    if isinstance(value, list):
+        return [s for v in value for s in values(v)]
+    return [value] if isinstance(value, str) else []
 
 
 def leaves(value: Any) -> list[str]:
@@ -156,15 +173,22 @@ async def test_audit_reads_are_tables_in_words(
     state = ("audit", "state", "employee", "E3", *auditor)
     found = json.loads((await cli(*state, "--json")).stdout)
     assert [s["stream"] for s in found] == ["employee E3", "metrics E3"]
-    data = [s for f in found for s in leaves(f["state"])]
+    data = [s for f in found for s in values(f["state"])]
+    assert {"metric", "source", "batch_id"} <= set(leaves(found))  # nested in the ledger
     words = {
         "en": ("employee E3 at version 1, recorded ", "hire date", "team", "ingest batches"),
         "zh": ("员工 E3 第 1 版，记录于 ", "入职日期", "团队", "导入批次"),
     }
+    # The ledger's entries: their nested keys by their words, not the code's names.
+    nested = {
+        "en": ("measurement: ", "metric ", "source ", "ingest batch: "),
+        "zh": ("度量值", "指标", "来源"),
+    }
     for lang in LANGS:
         text = stated(await cli(*state, lang=lang), lang, data)
-        assert all(w in text for w in words[lang]), text
+        assert all(w in text for w in (*words[lang], *nested[lang])), text
         assert "2020-01-01" in text and "e3@example.invalid" in text
+        assert "batch_id" not in text and "ledger_version" not in text, text
 
     # Readiness and the candidate pool as they were at a moment, rebuilt.
     now = datetime.now(UTC).isoformat()
@@ -204,11 +228,31 @@ async def test_audit_reads_are_tables_in_words(
     await asyncio.to_thread(api.caught_up)
     check = ("audit", "check-projections", *auditor)
     checked = await cli(*check, "--json")
-    tables = list(json.loads(checked.stdout)["rows_compared"])  # the tables' names: code
+    tables = list(json.loads(checked.stdout)["rows_compared"])
+    assert "rm_employee" in tables and "rm_measurement" in tables
     heads = {"en": "every read model matches its rebuild", "zh": "每个读模型都与重建结果一致"}
+    said = {"en": ("people", "metric measurements"), "zh": ("人员", "指标数据")}
     for lang in LANGS:
-        text = stated(await cli(*check, lang=lang), lang, tables)
-        assert text.startswith(heads[lang]), text
+        text = stated(await cli(*check, lang=lang), lang)  # no table by its code name
+        assert text.startswith(heads[lang]) and all(w in text for w in said[lang]), text
+        assert "rm_" not in text, text
+    # A difference: the read model, the row's key and the differing column by their words.
+    with psycopg.connect(api.services.store.pg.conninfo(), autocommit=True) as conn:
+        row = conn.execute("SELECT name FROM rm_employee WHERE employee_id = 'E3'").fetchone()
+        assert row is not None
+        conn.execute("UPDATE rm_employee SET name = 'Someone else' WHERE employee_id = 'E3'")
+        try:
+            lines = {
+                "en": "people (employee E3): differs from the rebuild: name",
+                "zh": "人员（员工 E3）：与重建结果不同：姓名",
+            }
+            for lang in LANGS:
+                done = await cli(*check, lang=lang)
+                assert done.returncode == 1, done.stderr
+                assert one_language(done.stdout, lang, NAMES) == [], (lang, done.stdout)
+                assert lines[lang] in done.stdout and "rm_" not in done.stdout, done.stdout
+        finally:
+            conn.execute("UPDATE rm_employee SET name = %s WHERE employee_id = 'E3'", row)
     backfill = ("audit", "backfill-chain", *hr)
     heads = {
         "en": ("0 events chained; keep the new heads:", "people and organisation"),

@@ -29,7 +29,7 @@ from starlette.concurrency import run_in_threadpool
 from aggregates.base import DomainError
 from careerflow import exports
 from careerflow.api import i18n
-from careerflow.api.audit_words import PROBLEMS, STORES, decision_name, field_word
+from careerflow.api.audit_words import PROBLEMS, STORES, decision_name, field_word, worded
 from careerflow.api.i18n import Gettext
 from careerflow.api.pages.downloads import Format, _download
 from careerflow.api.pages.guard import _caller, _check_csrf, router
@@ -92,10 +92,14 @@ def _typed(value: datetime | None, tz: str) -> str:
     return local.strftime(MOMENT_FORMAT) if local else ""
 
 
-def _state_rows(state: AggregateState, _: Gettext) -> list[tuple[str, str | None, Any]]:
+def _state_rows(state: AggregateState, _: Gettext, lang: str) -> list[tuple[str, str | None, Any]]:
     """The state's fields in order, each with its word in the page's language (None: a
-    field the words do not know, shown as its code)."""
-    return [(key, field_word(key, _), value) for key, value in sorted(state.state.items())]
+    field the words do not know, shown as its code), a nested value's keys by their words
+    too (as the CLI says them)."""
+    return [
+        (key, field_word(key, _), worded(value, _, lang))
+        for key, value in sorted(state.state.items())
+    ]
 
 
 def travel(
@@ -126,7 +130,7 @@ def travel(
         "travel": {
             "at": when,
             "version": number,
-            "states": [{"state": s, "rows": _state_rows(s, _)} for s in states],
+            "states": [{"state": s, "rows": _state_rows(s, _, _lang(request))} for s in states],
         },
         "travel_form": form,
         "history": history.model_copy(update={"entries": entries}),
