@@ -8,14 +8,11 @@ rated is never listed) and no answer carries a per-rating moment."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
@@ -24,6 +21,7 @@ from aggregates.documents import MetricCatalog
 from aggregates.not_found import no_assessment_round
 from careerflow.principal import AccessRole, Principal
 from projections.paging import MAX_LIMIT, Key, Page, PageRequest, every, keyset, rows_before
+from projections.pooled import PooledReads
 from words.messages import Message
 
 READERS = (AccessRole.hr, AccessRole.auditor, AccessRole.system)
@@ -128,16 +126,8 @@ class RoundsPage(BaseModel):
     next_cursor: str | None
 
 
-class AssessmentReads:
+class AssessmentReads(PooledReads):
     """The pool and the reads every assessment query starts from."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection[DictRow]]:
-        with self.pool.connection() as conn:
-            yield cast(Connection[DictRow], conn)
 
     def _round(self, conn: Connection[DictRow], round_id: str) -> dict[str, Any]:
         row = conn.execute(

@@ -6,13 +6,11 @@ during the week is what the report and the close will say on the same data."""
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
-from contextlib import contextmanager
-from typing import Any, Literal, cast
+from collections.abc import Iterable
+from typing import Any, Literal
 
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError
@@ -21,6 +19,7 @@ from aggregates.documents import Measurement, MetricCatalog
 from aggregates.periods import SUMMED_UNITS, period_value
 from aggregates.weekly_cycle_rules import ReportLine
 from careerflow.principal import Principal
+from projections.pooled import PooledReads
 from projections.visibility import pay_visible
 from words.messages import Invalid
 
@@ -129,16 +128,8 @@ def live_lines(
     return lines
 
 
-class CycleReads:
+class CycleReads(PooledReads):
     """The pool, and the reads every cycle view makes on one connection."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection[DictRow]]:
-        with self.pool.connection() as conn:
-            yield cast(Connection[DictRow], conn)
 
     # -- documents in force -------------------------------------------------------------
     @staticmethod

@@ -7,13 +7,8 @@ from __future__ import annotations
 
 import math
 from collections import defaultdict
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any
 
-from psycopg import Connection
-from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
 from pydantic import BaseModel
 
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
@@ -24,6 +19,7 @@ from aggregates.ladder import Role
 from aggregates.periods import period_value
 from careerflow.principal import AccessRole, Principal
 from projections.paging import Key, Page, PageRequest, every, keyset
+from projections.pooled import PooledReads
 from projections.visibility import EVERYONE, reports_of
 
 
@@ -77,15 +73,7 @@ class CascadePage(Page[TeamTargets]):
     company: Level
 
 
-class GoalQueries:
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection[DictRow]]:
-        with self.pool.connection() as conn:
-            yield cast(Connection[DictRow], conn)
-
+class GoalQueries(PooledReads):
     def cascade(self, principal: Principal, year: int) -> CascadeOverview:
         """Every team the caller may see (the goals page's export, the CLI): the pages of
         `cascade_paged`."""

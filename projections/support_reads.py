@@ -4,15 +4,11 @@ support_queries._breached says it, against `now`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from typing import cast
-
 from psycopg import Connection
 from psycopg.rows import DictRow
-from psycopg_pool import ConnectionPool
 
 from aggregates.support_process import SupportProcess
+from projections.pooled import PooledReads
 
 BREACHED = (
     "count(*) FILTER (WHERE sla_met IS FALSE OR (sla_met IS NULL AND "
@@ -20,16 +16,8 @@ BREACHED = (
 )
 
 
-class SupportReads:
+class SupportReads(PooledReads):
     """The read pool and the document in force, for the support query classes."""
-
-    def __init__(self, pool: ConnectionPool) -> None:
-        self.pool = pool
-
-    @contextmanager
-    def _connection(self) -> Iterator[Connection[DictRow]]:
-        with self.pool.connection() as conn:
-            yield cast(Connection[DictRow], conn)
 
     @staticmethod
     def _process(conn: Connection[DictRow]) -> SupportProcess | None:
