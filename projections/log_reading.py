@@ -19,21 +19,23 @@ from careerflow.eventstore import PydanticApplication
 SECTION = 500  # notifications read per query, as the subscription does
 
 
-def _part_section(
-    app: PydanticApplication, start: int, stop: int, part: int, parts: int
-) -> Sequence[Notification]:
-    """The next SECTION notifications from `start` to `stop` whose aggregate falls in
-    `part` of `parts` (a hash of its id: every event of an aggregate in the same part)."""
+def _select(
+    app: PydanticApplication, where: str, params: tuple[Any, ...], limit: int | None = None
+) -> list[Notification]:
+    """The notifications of the application's events table matching `where`, in log
+    order, the first `limit` of them (None: all)."""
     recorder = app.recorder
     assert isinstance(recorder, PostgresApplicationRecorder)
     statement = SQL(
         "SELECT notification_id, originator_id, originator_version, topic, state "
-        "FROM {0} WHERE notification_id >= %s AND notification_id <= %s "
-        "AND abs(hashtextextended(originator_id::text, 0) %% %s) = %s "
-        "ORDER BY notification_id LIMIT %s"
+        "FROM {0} WHERE "
+        + where
+        + " ORDER BY notification_id"
+        + (" LIMIT %s" if limit is not None else "")
     ).format(Identifier(recorder.datastore.schema, recorder.events_table_name))
     with recorder.datastore.get_connection() as conn, conn.cursor() as curs:
-        curs.execute(statement, (start, stop, parts, part, SECTION), prepare=True)
+        args = params if limit is None else (*params, limit)
+        curs.execute(statement, args, prepare=True)
         return [
             Notification(
                 id=row["notification_id"],
@@ -44,6 +46,20 @@ def _part_section(
             )
             for row in curs.fetchall()
         ]
+
+
+def _part_section(
+    app: PydanticApplication, start: int, stop: int, part: int, parts: int
+) -> Sequence[Notification]:
+    """The next SECTION notifications from `start` to `stop` whose aggregate falls in
+    `part` of `parts` (a hash of its id: every event of an aggregate in the same part)."""
+    return _select(
+        app,
+        "notification_id >= %s AND notification_id <= %s "
+        "AND abs(hashtextextended(originator_id::text, 0) %% %s) = %s",
+        (start, stop, parts, part),
+        SECTION,
+    )
 
 
 def notifications_of(
@@ -90,8 +106,7 @@ def events_of(
 
 
 def events_at(app: PydanticApplication, ids: Sequence[int]) -> Iterator[tuple[int, Any]]:
-    """The events of the given notification ids (ascending), one query each: for the few
+    """The events of the given notification ids, in log order, in one query: the few
     events a split fold leaves to the handlers."""
-    for nid in ids:
-        for n in app.recorder.select_notifications(nid, 1, stop=nid):
-            yield n.id, app.mapper.to_domain_event(n)
+    for n in _select(app, "notification_id = ANY(%s)", (list(ids),)) if ids else []:
+        yield n.id, app.mapper.to_domain_event(n)

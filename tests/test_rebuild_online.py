@@ -244,3 +244,21 @@ def test_events_of_an_older_shape_fold_as_the_handlers_take_them(
     assert months == [([],)]  # pydantic's default, as the handlers write it
     report = check_projections(services.store, services.history, AUDITOR)
     assert report.ok, report.differences
+
+
+def test_events_at_reads_the_named_notifications_in_log_order(
+    world: tuple[Engine, ReadModels],
+) -> None:
+    """What a split fold leaves to the handlers is read back by notification id in one
+    query: the same events, in log order, as reading the log through."""
+    from projections.log_reading import events_at, events_of
+
+    app = world[0].store.cycles
+    head = app.recorder.max_notification_id() or 0
+    every = dict(events_of(app, 1, head))
+    wanted = [head, 1, head // 2]
+    got = list(events_at(app, wanted))
+    assert [nid for nid, _ in got] == sorted(set(wanted))
+    assert all(type(e) is type(every[nid]) and e.originator_id == every[nid].originator_id
+               for nid, e in got)  # fmt: skip
+    assert list(events_at(app, [])) == []
