@@ -36,6 +36,7 @@ from workflows.month_close import MonthCloseWorkflow
 from workflows.promotion import PromotionWorkflow
 from workflows.support_request import SupportRequestWorkflow
 from workflows.weekly_cycle import WeeklyCycleWorkflow
+from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
 
 log = logging.getLogger("careerflow.worker")
 
@@ -44,6 +45,7 @@ WORKFLOWS: list[type] = [
     PromotionWorkflow,
     DevelopmentPlanWorkflow,
     WeeklyCycleWorkflow,
+    WeeklyCycleBatchWorkflow,
     MonthCloseWorkflow,
     CycleLauncherWorkflow,
     AssessmentRoundWorkflow,

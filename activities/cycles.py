@@ -4,6 +4,7 @@ idempotent command (or reads the roster)."""
 from __future__ import annotations
 
 import asyncio
+import hashlib
 from collections.abc import Callable
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal
@@ -12,6 +13,7 @@ from pydantic import BaseModel
 from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
 from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import business_errors_are_final
 from aggregates.weekly_cycle_rules import CycleInfo as CycleInfo
@@ -92,7 +94,9 @@ class BatchStarted(BaseModel):
 # The workflows this module starts, by their registered names: activities never import
 # workflows (the workflows import these inputs and ids instead).
 WEEKLY_CYCLE = "WeeklyCycle"
+WEEKLY_CYCLE_BATCH = "WeeklyCycleBatch"
 MONTH_CLOSE = "MonthClose"
+JOIN_BATCH = "join"  # the batch workflow's Update that takes on more weeks
 
 
 class StartCycle(BaseModel):
@@ -103,7 +107,20 @@ class StartCycle(BaseModel):
 
 
 def cycle_workflow_id(employee_id: str, week: str) -> str:
+    """The workflow of a week started on its own (and of weeks launched before batches)."""
     return f"cycle-{employee_id}-{week}"
+
+
+class StartCycleBatch(BaseModel):
+    week: str
+    weeks: list[CycleInfo]  # as the launcher's batch opened them
+
+
+def cycle_batch_workflow_id(week: str, employee_ids: list[str]) -> str:
+    """The workflow of the weeks a launch batch opens: named by the batch's reps, so a
+    retried batch names the same one and another launch's batch another."""
+    digest = hashlib.sha256("\n".join(employee_ids).encode()).hexdigest()[:12]
+    return f"cycle-batch-{week}-{employee_ids[0]}-{digest}"
 
 
 class StartMonthClose(BaseModel):
@@ -115,8 +132,20 @@ def month_close_workflow_id(employee_id: str, month: str) -> str:
     return f"month-close-{employee_id}-{month}"
 
 
-# Workflow starts in flight at once in a batch, and reps opened per save.
+# Reps opened per save and run by one batch workflow; month closes started at once.
 STARTS_AT_ONCE = 50
+
+
+def chunked(ids: list[str]) -> list[list[str]]:
+    """A launcher batch's reps, STARTS_AT_ONCE at a time."""
+    return [ids[at : at + STARTS_AT_ONCE] for at in range(0, len(ids), STARTS_AT_ONCE)]
+
+
+def batch_workflow_ids(week: str, roster: list[str], batch_size: int) -> list[str]:
+    """The batch workflows a first launch of `week` starts for `roster` (in roster order,
+    the launcher's batches of `batch_size`): what operators and benchmarks wait for."""
+    batches = [roster[at : at + batch_size] for at in range(0, len(roster), batch_size)]
+    return [cycle_batch_workflow_id(week, c) for batch in batches for c in chunked(batch)]
 
 
 class CycleActivities:
@@ -129,69 +158,104 @@ class CycleActivities:
 
     @activity.defn(name="cycle_start_batch")
     async def start_batch(self, request: StartBatch) -> BatchStarted:
-        """Starts one workflow per rep, independent of the launcher (no parent to outlive).
-        Idempotent: the workflow id is the rep's period, and an id already used (running
-        or finished) is left alone, so a retried batch or a re-run launch starts nothing twice.
-        A week's batch first opens its reps' weeks, a chunk of STARTS_AT_ONCE with one
-        save (`Cycles.open_weeks`: a week open already is answered as it is), and hands
-        each workflow its week; the next chunk opens (in a thread) while the workflows of
-        the one before start (RPCs on the event loop).
-        """
+        """Starts the batch's weeks or month closes, independent of the launcher (no
+        parent to outlive). Idempotent: a workflow id already used (running or finished)
+        is left alone, so a retried batch or a re-run launch starts nothing twice.
+
+        A month close is one workflow per rep. A week's batch opens its reps' weeks a
+        chunk of STARTS_AT_ONCE at a time with one save (`Cycles.open_weeks`: a week open
+        already is answered as it is) and starts ONE workflow for the weeks of the chunk
+        (`WeeklyCycleBatch`, named by the chunk); a week opened earlier goes to the workflow
+        its record names (a batch takes it on by its `join` Update when it does not run it
+        yet; a week of its own starts as before). The next chunk opens (in a thread) while
+        the last chunk's workflows start (RPCs on the event loop)."""
         ids = request.employee_ids
-        chunks = [
-            ids[offset : offset + STARTS_AT_ONCE] for offset in range(0, len(ids), STARTS_AT_ONCE)
-        ]
-
-        async def start(employee_id: str, opened: CycleInfo | None) -> bool:
-            try:
-                if request.kind == "week":
-                    await self.client.start_workflow(
-                        WEEKLY_CYCLE,
-                        StartCycle(employee_id=employee_id, week=request.period, opened=opened),
-                        id=cycle_workflow_id(employee_id, request.period),
-                        task_queue=self.task_queue,
-                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+        chunks = chunked(ids)
+        if request.kind == "month":
+            results: list[bool] = []
+            for index, chunk in enumerate(chunks):
+                results += await asyncio.gather(
+                    *(
+                        self._start(
+                            MONTH_CLOSE,
+                            StartMonthClose(employee_id=e, month=request.period),
+                            month_close_workflow_id(e, request.period),
+                        )
+                        for e in chunk
                     )
-                else:
-                    await self.client.start_workflow(
-                        MONTH_CLOSE,
-                        StartMonthClose(employee_id=employee_id, month=request.period),
-                        id=month_close_workflow_id(employee_id, request.period),
-                        task_queue=self.task_queue,
-                        id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
-                    )
-            except WorkflowAlreadyStartedError:
-                return False
-            return True
+                )
+                activity.heartbeat(index)
+            started = sum(results)
+            return BatchStarted(started=started, already_running=len(results) - started)
 
-        async def opening(chunk: list[str]) -> dict[str, CycleInfo]:
-            if request.kind != "week":
-                return {}
-            return await asyncio.to_thread(
-                self.commands.open_weeks,
-                chunk,
-                request.period,
-                lambda employee_id: cycle_workflow_id(employee_id, request.period),
+        def opening(chunk: list[str]) -> asyncio.Future[dict[str, CycleInfo]]:
+            batch_id = cycle_batch_workflow_id(request.period, chunk)
+            return asyncio.ensure_future(
+                asyncio.to_thread(
+                    self.commands.open_weeks, chunk, request.period, lambda _: batch_id
+                )
             )
 
-        results: list[bool] = []
-        pending = asyncio.ensure_future(opening(chunks[0])) if chunks else None
+        started = 0
+        pending = opening(chunks[0]) if chunks else None
         try:
-            for index, chunk in enumerate(chunks):
+            for index in range(len(chunks)):
                 assert pending is not None
                 opened = await pending
-                pending = (
-                    asyncio.ensure_future(opening(chunks[index + 1]))
-                    if index + 1 < len(chunks)
-                    else None
-                )
-                results += await asyncio.gather(*(start(e, opened.get(e)) for e in chunk))
+                pending = opening(chunks[index + 1]) if index + 1 < len(chunks) else None
+                started += await self._start_weeks(request.period, list(opened.values()))
                 activity.heartbeat(index)
         finally:
             if pending is not None:
                 pending.cancel()  # a failed start: the retry opens (idempotently) again
-        started = sum(results)
-        return BatchStarted(started=started, already_running=len(results) - started)
+        return BatchStarted(started=started, already_running=len(ids) - started)
+
+    async def _start_weeks(self, week: str, opened: list[CycleInfo]) -> int:
+        """Starts the workflows the opened weeks name; how many weeks started running."""
+        by_workflow: dict[str, list[CycleInfo]] = {}
+        for info in opened:
+            by_workflow.setdefault(info.workflow_id, []).append(info)
+
+        async def start(workflow_id: str, weeks: list[CycleInfo]) -> int:
+            if not workflow_id.startswith("cycle-batch-"):  # a week of its own, as before
+                results = [
+                    await self._start(
+                        WEEKLY_CYCLE,
+                        StartCycle(employee_id=w.employee_id, week=week, opened=w),
+                        cycle_workflow_id(w.employee_id, week),
+                    )
+                    for w in weeks
+                ]
+                return sum(results)
+            if await self._start(
+                WEEKLY_CYCLE_BATCH, StartCycleBatch(week=week, weeks=weeks), workflow_id
+            ):
+                return len(weeks)
+            try:  # running already: it takes on the weeks it does not run yet
+                handle = self.client.get_workflow_handle(workflow_id)
+                added: int = await handle.execute_update(JOIN_BATCH, weeks, result_type=int)
+            except RPCError as exc:
+                if exc.status != RPCStatusCode.NOT_FOUND:
+                    raise
+                return 0  # finished: its week is over
+            return added
+
+        counts = await asyncio.gather(*(start(w, weeks) for w, weeks in by_workflow.items()))
+        return sum(counts)
+
+    async def _start(self, workflow: str, arg: BaseModel, workflow_id: str) -> bool:
+        """Starts the workflow; False when its id was used already (running or not)."""
+        try:
+            await self.client.start_workflow(
+                workflow,
+                arg,
+                id=workflow_id,
+                task_queue=self.task_queue,
+                id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
+            )
+        except WorkflowAlreadyStartedError:
+            return False
+        return True
 
     @activity.defn(name="cycle_roster")
     @business_errors_are_final

@@ -56,6 +56,8 @@ class CycleInfo(BaseModel):
     reported: bool
     feedback_given: bool
     feedback_missed: bool
+    # The workflow that runs the week: its own, or its launch batch's (Updates go there).
+    workflow_id: str = ""
 
 
 class WeeklyReport(BaseModel):

@@ -1,8 +1,9 @@
-"""A full weekly cycle launch: `CycleLauncher` reads the roster in batches and starts one
-`WeeklyCycle` workflow per rep; each opens its week (`cycle_open`: the rep checked against
-the event store, targets derived from the ledger and the goal cascade, deadlines, one
-event). The clock runs from starting the launcher until the launcher has finished and
-every rep's week is opened in the event store ("opened"), then until every rep's
+"""A full weekly cycle launch: `CycleLauncher` reads the roster in batches; each batch
+opens its reps' weeks (`Cycles.open_weeks`: the reps checked against the event store,
+targets derived from the ledger and the goal cascade, deadlines, one event each; one save
+per 50 reps) and starts one `WeeklyCycleBatch` workflow per 50 reps. The clock runs
+from starting the launcher until the launcher has finished and
+every rep's week is opened in the event store ("opened"), then until every batch's
 workflow has settled (no workflow task or activity pending: waiting on its Monday
 timers), then until projected; the projection runner runs meanwhile in its own process,
 as deployed. A week opened by the launcher's batch is in the store before its workflow
@@ -21,7 +22,7 @@ from typing import Any
 
 from temporalio.client import Client
 
-from activities.cycles import cycle_workflow_id
+from activities.cycles import batch_workflow_ids
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import shared_org
 from bench.stack import ProjectionProcess, wait_caught_up
@@ -78,6 +79,9 @@ async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, float, i
         concurrent.futures.ThreadPoolExecutor(16) as executor,
     ):
         await asyncio.to_thread(wait_caught_up, pg, 600)
+        # The workflows that run the weeks: one per launch batch of STARTS_AT_ONCE reps.
+        settings, _ = services.store.cycles.settings()
+        ids = batch_workflow_ids(week, sorted(org.rep_ids), settings.batch_size)
         async with build_worker(env.client, services, queue, executor):
             with stopwatch() as elapsed:
                 handle = await env.client.start_workflow(
@@ -93,7 +97,6 @@ async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, float, i
                         raise TimeoutError("weekly cycles not opened within an hour")
                     await asyncio.sleep(0.1)
                 opened = elapsed()
-                ids = [cycle_workflow_id(e, week) for e in org.rep_ids]
                 await wait_settled(env.client, ids)
                 steady = elapsed()
                 await asyncio.to_thread(wait_caught_up, pg, 3600, readiness=False)

@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import cycle_workflow_id, month_close_workflow_id
+from activities.cycles import batch_workflow_ids, month_close_workflow_id
 from aggregates.calendar_periods import month_of
 from bench.common import Lab, Report, count, venv_binary
 from bench.org import shared_org
@@ -134,7 +134,8 @@ async def one_week(lab: Lab, reps: int) -> WeekRun:
         ):
             await asyncio.to_thread(wait_caught_up, pg, 600)
             process = services.cycle_process(env.client, queue)
-            zone = ZoneInfo(services.store.cycles.settings()[0].time_zone)
+            settings = services.store.cycles.settings()[0]
+            zone = ZoneInfo(settings.time_zone)
             now = (await env.get_current_time()).astimezone(zone)
             day = now.date() + timedelta(days=(7 - now.weekday()) % 7 or 7)
             monday = datetime(day.year, day.month, day.day, 8, 5, tzinfo=zone)
@@ -142,6 +143,8 @@ async def one_week(lab: Lab, reps: int) -> WeekRun:
             week = f"{iso.year}-W{iso.week:02d}"
             ids = org.rep_ids
             n = len(ids)
+            # The workflows that run the weeks: one per launch batch of 50 reps.
+            batches = batch_workflow_ids(week, sorted(ids), settings.batch_size)
             counter = Counter(pg)
             async with build_worker(env.client, services, queue, executor):
                 await move_to(env, monday)
@@ -202,7 +205,7 @@ async def one_week(lab: Lab, reps: int) -> WeekRun:
 
                 await in_chunks([feedback(e) for e in given if managers[e]])
                 await move_to(env, deadlines.feedback_deadline + timedelta(minutes=30))
-                await completed(env, [cycle_workflow_id(e, week) for e in ids])
+                await completed(env, batches)
                 seconds["feedback"] = time.perf_counter() - started
                 fed_back = counter("FeedbackGiven")
 

@@ -26,7 +26,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import cycle_workflow_id, month_close_workflow_id
+from activities.cycles import cycle_batch_workflow_id, month_close_workflow_id
 from aggregates.calendar_periods import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.api import i18n
@@ -38,10 +38,10 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cli_tokens import CliTokens
 from tests.conftest import TEST_CODEC_KEYS
+from tests.cycle_weeks import week_ready
 from tests.language import foreign_words
 from tests.workflows.promotion_support import build_org, ingest
 from worker import build_worker
-from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycle
@@ -183,7 +183,8 @@ async def test_a_week_from_the_command_line(
     rm.wait_caught_up(services.store.applications(), timeout=60)
     queue = f"careerflow-cli-cycles-{uuid.uuid4().hex[:8]}"
     cli = Cli(pg, dev_env, queue, tmp_path)
-    started = [f"cycle-launch-week-{week}", *(cycle_workflow_id(e, week) for e in REPS)]
+    # The three reps' weeks run in one batch workflow.
+    started = [f"cycle-launch-week-{week}", cycle_batch_workflow_id(week, list(REPS))]
     started += [f"cycle-launch-month-{closed}", *(month_close_workflow_id(e, closed) for e in REPS)]
 
     # Only HR launches; a malformed period is refused before anything starts.
@@ -204,17 +205,9 @@ async def test_a_week_from_the_command_line(
                 launched = await cli.ok("cycle", "launch", "--period", week, *cli.as_("hr:H001"))
                 assert launched.strip() == f"launched week {week}: workflow {started[0]}"
                 await dev_env.client.get_workflow_handle(started[0]).result()
-                # Each rep's week is open once its workflow has recorded it.
+                # Each rep's week is open, and the batch's workflow has taken it on.
                 for rep in REPS:
-                    handle = dev_env.client.get_workflow_handle_for(
-                        WeeklyCycleWorkflow.run, cycle_workflow_id(rep, week)
-                    )
-                    for _ in range(300):
-                        if await handle.query(WeeklyCycleWorkflow.current) is not None:
-                            break
-                        await asyncio.sleep(0.2)
-                    else:
-                        raise AssertionError(f"{rep}'s week did not open")
+                    assert await week_ready(dev_env.client, services, rep, week) == started[1]
 
                 await _plans(cli, services, week)
                 await _feedback_refusals(cli, week)
@@ -223,8 +216,8 @@ async def test_a_week_from_the_command_line(
                 launched = await cli.ok(
                     "cycle", "launch", "--month", "--period", closed, *cli.as_("hr:H001")
                 )
-                assert launched.strip() == f"launched month {closed}: workflow {started[4]}"
-                await dev_env.client.get_workflow_handle(started[4]).result()
+                assert launched.strip() == f"launched month {closed}: workflow {started[2]}"
+                await dev_env.client.get_workflow_handle(started[2]).result()
                 for rep in REPS:
                     handle = dev_env.client.get_workflow_handle(
                         month_close_workflow_id(rep, closed)

@@ -1,6 +1,7 @@
-"""One rep's week (seed 001): Monday's plan (reminder, then the targets by default),
-Friday's report from the metric ledger, and the manager's weekend feedback with next
-week's agreed plan (reminder, then recorded as missed).
+"""One rep's week in its own workflow (seed 001): the rules and the timeline are
+`workflows.rep_week.RepWeek`'s; this workflow waits for each moment with its own timer.
+Weeks the launcher starts run many to a workflow (`workflows.weekly_cycle_batch`); this
+one runs a week started on its own, and the weeks launched before the batches.
 
 The moments come from the weekly_cycle document in the company's time zone; the
 `cycle_open` activity turns them into UTC deadlines, so they are in the history."""
@@ -10,33 +11,12 @@ from __future__ import annotations
 import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import TypeVar
 
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
-    from activities.cycles import (
-        WEEKLY_CYCLE,
-        CycleActivities,
-        CycleInfo,
-        CycleRef,
-        GiveFeedback,
-        StartCycle,
-        SubmitPlan,
-        WeeklyReport,
-    )
-    from aggregates.weekly_cycle_rules import (
-        ReportLine,
-        feedback_comment_refusal,
-        feedback_giver_refusal,
-        next_plan_refusal,
-        plan_refusal,
-        plan_submitter_refusal,
-        report_line_text,
-    )
-    from words.messages import Message
-    from workflows.notify import notify
-    from workflows.refusals import refuse, refused
+    from activities.cycles import WEEKLY_CYCLE, CycleActivities, CycleInfo, CycleRef, StartCycle
+    from workflows.rep_week import RepWeek
     from workflows.steps import run, run_local
     from workflows.weekly_cycle_io import CycleOutcome, FeedbackRequest, PlanRequest
 
@@ -44,16 +24,6 @@ with workflow.unsafe.imports_passed_through():
 # The week opened by the launcher's batch and handed over in the input, or else opened by
 # a local activity (before: a regular activity in every week's workflow).
 PATCH_OPENED_BY_BATCH = "cycle-opened-by-batch"
-# The steps a timer starts (the defaulted plan, the Friday report, the missed feedback)
-# as local activities: short idempotent commands on one aggregate, no history round trip.
-PATCH_TIMER_STEPS_LOCAL = "cycle-timer-steps-local"
-R = TypeVar("R")
-
-
-def report_line(line: ReportLine) -> Message:
-    """One line of the Friday report: the metric, what was planned and done, and whether
-    the plan was met."""
-    return report_line_text(line.label, line.actual, line.planned, line.met)
 
 
 @workflow.defn(name=WEEKLY_CYCLE)
@@ -61,8 +31,7 @@ class WeeklyCycleWorkflow:
     @workflow.init
     def __init__(self, start: StartCycle) -> None:
         self.start = start
-        # Handed over when the launcher's batch opened the week (PATCH_OPENED_BY_BATCH).
-        self.info: CycleInfo | None = start.opened
+        self.rep = RepWeek(start, self._key)
         self.commands = 0
 
     @workflow.run
@@ -74,105 +43,12 @@ class WeeklyCycleWorkflow:
             # Opened by the launcher's batch (one save for many reps), else here as a
             # local activity: a short idempotent command (an open week is answered as is).
             if start.opened is None:
-                self.info = await run_local(CycleActivities.open, ref)
+                self.rep.info = await run_local(CycleActivities.open, ref)
         else:  # histories from before the patch opened in a regular activity
-            self.info = await run(CycleActivities.open, ref)
-        assert self.info is not None
-        info = self.info
-        base = f"cycle/{info.cycle_id}"
-        ref_out = {"type": "cycle", "id": info.cycle_id}
-
-        # Monday: the plan (already there when last weekend's feedback agreed one).
-        await self._until(info.deadlines.plan_reminder, self._planned)
-        if not self._planned():
-            await notify(
-                key=f"{base}/plan-reminder",
-                recipient_id=info.employee_id,
-                kind="cycle.plan_reminder",
-                title=Message("Submit this week's plan"),
-                body=Message(
-                    "Your plan for {week} is due {deadline} ({time_zone}); "
-                    "without it your targets become the plan.",
-                    week=info.week,
-                    deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
-                    time_zone=Message.zone(info.time_zone),
-                ),
-                ref=ref_out,
-            )
-        await self._until(info.deadlines.plan_deadline, self._planned)
-        if not self._planned():
-            self.info = await self._step(CycleActivities.default_plan, ref)
-            await notify(
-                key=f"{base}/plan-defaulted",
-                recipient_id=info.employee_id,
-                kind="cycle.plan_defaulted",
-                title=Message("Your targets are this week's plan"),
-                body=Message(
-                    "No plan arrived for {week} by the deadline; your targets were "
-                    "recorded as the plan.",
-                    week=info.week,
-                ),
-                ref=ref_out,
-            )
-
-        # Friday: the report from whatever the ledger holds by then.
-        await self._until(info.deadlines.report_at, lambda: False)
-        report: WeeklyReport = await self._step(CycleActivities.report, ref)
-        self.info = self.info.model_copy(update={"reported": True})
-        await notify(
-            key=f"{base}/report",
-            recipient_id=info.employee_id,
-            kind="cycle.report",
-            title=Message("Weekly report {week}", week=info.week),
-            body=Message("{lines}", lines=[report_line(line) for line in report.lines]),
-            ref=ref_out,
-        )
-
-        # The weekend: the manager's feedback.
-        await self._until(info.deadlines.feedback_reminder, self._fed_back)
-        if not self._fed_back() and info.manager_id:
-            await notify(
-                key=f"{base}/feedback-reminder",
-                recipient_id=info.manager_id,
-                kind="cycle.feedback_reminder",
-                title=Message("Weekly feedback due"),
-                body=Message(
-                    "Give {employee_id} feedback on {week} and agree next week's "
-                    "plan by {deadline} ({time_zone}).",
-                    employee_id=info.employee_id,
-                    week=info.week,
-                    deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
-                    time_zone=Message.zone(info.time_zone),
-                ),
-                ref=ref_out,
-            )
-        # The week stays open until its end even after feedback (a second feedback is
-        # then refused by the validator with the reason).
-        await self._until(info.deadlines.feedback_deadline, lambda: False)
-        if not self._fed_back():
-            self.info = await self._step(CycleActivities.feedback_missed, ref)
+            self.rep.info = await run(CycleActivities.open, ref)
+        outcome = await self.rep.run(ref, self._until)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        assert self.info is not None
-        return CycleOutcome(
-            cycle_id=info.cycle_id,
-            plan_source=self.info.plan_source,
-            met=report.met,
-            total=report.total,
-            feedback="given" if self.info.feedback_given else "missed",
-        )
-
-    async def _step(self, method: Callable[[CycleActivities, CycleRef], R], ref: CycleRef) -> R:
-        """A timer-driven step: local since PATCH_TIMER_STEPS_LOCAL, a regular activity in
-        histories from before it (which replay as they ran)."""
-        if workflow.patched(PATCH_TIMER_STEPS_LOCAL):
-            return await run_local(method, ref)
-        return await run(method, ref)
-
-    def _planned(self) -> bool:
-        return self.info is not None and self.info.plan is not None
-
-    def _fed_back(self) -> bool:
-        return self.info is not None and self.info.feedback_given
+        return outcome
 
     async def _until(self, at: datetime, done: Callable[[], bool]) -> None:
         """Waits until `at` (workflow time) or until `done()`, whichever is first."""
@@ -190,96 +66,21 @@ class WeeklyCycleWorkflow:
     # -- updates -------------------------------------------------------------------------
     @workflow.update
     async def submit_plan(self, request: PlanRequest) -> CycleInfo:
-        info = await run(
-            CycleActivities.submit_plan,
-            SubmitPlan(
-                employee_id=self.start.employee_id,
-                week=self.start.week,
-                principal=request.principal,
-                key=self._key("plan"),
-                items=request.items,
-                now=workflow.now(),
-            ),
-        )
-        self.info = info
-        return info
+        return await self.rep.submit_plan(request)
 
     @submit_plan.validator
     def _check_plan(self, request: PlanRequest) -> None:
-        info = self._require_info()
-        p = request.principal
-        if refusal := plan_submitter_refusal(p.role.value, p.person_id, info.employee_id):
-            raise refused(refusal)
-        if info.reported or workflow.now() >= info.deadlines.plan_deadline:
-            raise refuse(
-                "the plan deadline for {week} ({deadline}, {time_zone}) has passed; "
-                "your targets were recorded as this week's plan",
-                week=info.week,
-                deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
-                time_zone=Message.zone(info.time_zone),
-            )
-        if refusal := plan_refusal(
-            request.items, info.plan_items, info.targets, info.max_plan_factor
-        ):
-            raise refused(refusal)
+        self.rep.check_plan(request)
 
     @workflow.update
     async def give_feedback(self, request: FeedbackRequest) -> CycleInfo:
-        info = await run(
-            CycleActivities.give_feedback,
-            GiveFeedback(
-                employee_id=self.start.employee_id,
-                week=self.start.week,
-                principal=request.principal,
-                key=self._key("feedback"),
-                text=request.text,
-                next_plan=request.next_plan,
-                now=workflow.now(),
-            ),
-        )
-        self.info = info
-        return info
+        return await self.rep.give_feedback(request)
 
     @give_feedback.validator
     def _check_feedback(self, request: FeedbackRequest) -> None:
-        info = self._require_info()
-        p = request.principal
-        if refusal := feedback_giver_refusal(
-            p.role.value, p.person_id, info.employee_id, info.manager_id
-        ):
-            raise refused(refusal)
-        if info.feedback_given:
-            raise refuse(
-                "feedback for {week} was already given; one feedback per week", week=info.week
-            )
-        if info.feedback_missed or workflow.now() >= info.deadlines.feedback_deadline:
-            raise refuse(
-                "the feedback deadline for {week} ({deadline}, {time_zone}) has passed",
-                week=info.week,
-                deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
-                time_zone=Message.zone(info.time_zone),
-            )
-        if not info.reported:
-            raise refuse(
-                "{week} is not reported yet; feedback opens with the report "
-                "({report_at}, {time_zone})",
-                week=info.week,
-                report_at=Message.week_time(info.deadline_labels["report_at"]),
-                time_zone=Message.zone(info.time_zone),
-            )
-        if refusal := feedback_comment_refusal(request.text):
-            raise refused(refusal)
-        if refusal := next_plan_refusal(
-            request.next_plan, info.plan_items, info.targets, info.max_plan_factor
-        ):
-            raise refused(refusal)
+        self.rep.check_feedback(request)
 
     @workflow.query
     def current(self) -> CycleInfo | None:
         """For operators only: dashboards read the cycle read model."""
-        return self.info
-
-    def _require_info(self) -> CycleInfo:
-        if self.info is None:
-            raise refuse("the week is still being set up; try again in a moment")
-        return self.info
+        return self.rep.info

@@ -1,4 +1,5 @@
-"""The weekly cycle workflow's Update requests and its outcome (workflows/weekly_cycle.py).
+"""The weekly cycle workflows' Update requests and outcomes (workflows/weekly_cycle.py,
+workflows/weekly_cycle_batch.py).
 
 Apart from the workflow's module so that they are imported once per worker, passed
 through the sandbox: the sandbox imports a workflow's own module again for every run,
@@ -14,12 +15,15 @@ from careerflow.principal import Principal
 class PlanRequest(BaseModel):
     principal: Principal
     items: dict[str, float]
+    # Whose week: a batch's workflow runs many (a week's own workflow knows).
+    employee_id: str | None = None
 
 
 class FeedbackRequest(BaseModel):
     principal: Principal
     text: str
     next_plan: dict[str, float] | None = None
+    employee_id: str | None = None  # whose week (as PlanRequest's)
 
 
 class CycleOutcome(BaseModel):
@@ -28,3 +32,9 @@ class CycleOutcome(BaseModel):
     met: int
     total: int
     feedback: str  # "given" | "missed"
+
+
+class CycleBatchOutcome(BaseModel):
+    week: str
+    outcomes: dict[str, CycleOutcome]  # by employee id
+    failed: dict[str, str] = {}  # employee id: why the week stopped (a step refused)

@@ -323,6 +323,7 @@ WORKFLOWS: dict[str, str] = {
     "PromotionApplication": N_("promotion applications"),
     "SupportRequest": N_("support requests"),
     "WeeklyCycle": N_("weekly cycles"),
+    "WeeklyCycleBatch": N_("weekly cycles run together (launch batches)"),
 }
 
 # What a projection check found of a row (projection_check.RowDifference.problem).

@@ -276,6 +276,7 @@ class Cycles(PydanticApplication):
             reported=cycle.report is not None,
             feedback_given=cycle.feedback is not None,
             feedback_missed=cycle.feedback_missed,
+            workflow_id=cycle.workflow_id,
         )
 
     def open_week(self, employee_id: str, week: str, workflow_id: str) -> CycleInfo:

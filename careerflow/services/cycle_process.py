@@ -502,7 +502,7 @@ class CycleProcessService:
             employee_id,
             week,
             WeeklyCycleWorkflow.submit_plan,
-            PlanRequest(principal=principal, items=items),
+            PlanRequest(principal=principal, items=items, employee_id=employee_id),
         )
 
     async def give_feedback(
@@ -517,7 +517,9 @@ class CycleProcessService:
         """The manager's feedback on a reported week, optionally agreeing next week's plan.
         With a command id (a page's form id) a retried form is answered once."""
         await asyncio.to_thread(require_feedback_giver, self.weeks, principal, employee_id, week)
-        request = FeedbackRequest(principal=principal, text=text, next_plan=next_plan)
+        request = FeedbackRequest(
+            principal=principal, text=text, next_plan=next_plan, employee_id=employee_id
+        )
         ident = (
             update_id(
                 command_id_or_new(command_id), "give_feedback", request.model_dump(mode="json")
@@ -537,7 +539,7 @@ class CycleProcessService:
         try:
             result: CycleInfo = await execute_update(
                 self.client,
-                cycle_workflow_id(employee_id, week),
+                await asyncio.to_thread(self._workflow_of, employee_id, week),
                 update,
                 arg,
                 CycleInfo,
@@ -553,6 +555,14 @@ class CycleProcessService:
             self._explain_closed(employee_id, week, arg)
             raise
         return result
+
+    def _workflow_of(self, employee_id: str, week: str) -> str:
+        """The workflow that runs the week, as its record names it (a launch batch's, or
+        its own); a week not open yet would be its own."""
+        try:
+            return self.commands.get(employee_id, week).workflow_id
+        except NotFoundError:
+            return cycle_workflow_id(employee_id, week)
 
     def _explain_closed(self, employee_id: str, week: str, arg: Any) -> None:
         try:

@@ -20,15 +20,15 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
-from activities.cycles import cycle_workflow_id, month_close_workflow_id
+from activities.cycles import cycle_batch_workflow_id, month_close_workflow_id
 from aggregates.calendar_periods import month_of, shift_month
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.services.cycle_process import MONTHLY_SCHEDULE_ID, WEEKLY_SCHEDULE_ID
 from tests.api.conftest import ApiStack
 from tests.api.matrix_cycles import pay_cases
+from tests.cycle_weeks import week_ready
 from tests.workflows.promotion_support import ingest
-from workflows.weekly_cycle import WeeklyCycleWorkflow
 
 API = "/api/v1"
 REPS = ("E1", "E2", "E3")  # build_org's reps; S001 and M001 are not in the cycle
@@ -54,17 +54,6 @@ async def _terminate(api: ApiStack, workflow_ids: list[str]) -> None:
         with contextlib.suppress(Exception):
             if (await handle.describe()).status == WorkflowExecutionStatus.RUNNING:
                 await handle.terminate("test over")
-
-
-async def _opened(api: ApiStack, employee_id: str, week: str) -> None:
-    handle = api.temporal.get_workflow_handle_for(
-        WeeklyCycleWorkflow.run, cycle_workflow_id(employee_id, week)
-    )
-    for _ in range(300):
-        if await handle.query(WeeklyCycleWorkflow.current) is not None:
-            return
-        await asyncio.sleep(0.2)
-    raise AssertionError(f"{employee_id}'s week {week} did not open")
 
 
 async def _caught_up(api: ApiStack) -> None:
@@ -99,7 +88,8 @@ async def periods(api: ApiStack) -> AsyncIterator[Periods]:
     await _caught_up(api)
     baseline_year = int(month_of(week)[:4]) - 1
     baseline = 100_000.0 * 12 + (50_000.0 if closed.startswith(f"{baseline_year}-") else 0.0)
-    started = [f"cycle-launch-week-{week}", *(cycle_workflow_id(e, week) for e in REPS)]
+    # The three reps' weeks run in one batch workflow.
+    started = [f"cycle-launch-week-{week}", cycle_batch_workflow_id(week, list(REPS))]
     started += [f"cycle-launch-month-{closed}", *(month_close_workflow_id(e, closed) for e in REPS)]
     try:
         # Only HR launches; a malformed period is refused (naming it) before anything starts.
@@ -125,15 +115,15 @@ async def periods(api: ApiStack) -> AsyncIterator[Periods]:
         assert launched.json() == {"workflow_id": started[0], "kind": "week", "period": week}
         await api.temporal.get_workflow_handle(started[0]).result()
         for rep in REPS:
-            await _opened(api, rep, week)
+            assert await week_ready(api.temporal, api.services, rep, week) == started[1]
 
         # Without a period a month close is for the previous month.
         month_launch = await api.call(
             "hr:H001", "POST", f"{API}/cycles/launches", json={"kind": "month"}
         )
         assert month_launch.status_code == 202, month_launch.text
-        assert month_launch.json() == {"workflow_id": started[4], "kind": "month", "period": closed}
-        await api.temporal.get_workflow_handle(started[4]).result()
+        assert month_launch.json() == {"workflow_id": started[2], "kind": "month", "period": closed}
+        await api.temporal.get_workflow_handle(started[2]).result()
         for rep in REPS:
             await api.temporal.get_workflow_handle(month_close_workflow_id(rep, closed)).result()
         await _caught_up(api)

@@ -22,7 +22,6 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 
-from activities.cycles import cycle_workflow_id
 from aggregates.ladder import Role
 from careerflow.api import i18n
 from careerflow.applications.people import EmployeeIn, OrgImport
@@ -31,6 +30,7 @@ from projections.month_close_queries import LaunchRecord
 from tests.api.test_api_assessments import _closed_round
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401 (the module's stack)
 from tests.browser.support import HR, NAMES, _until, next_week
+from tests.cycle_weeks import batch_ids
 from tests.language import other_language
 
 pytestmark = pytest.mark.servers
@@ -198,7 +198,7 @@ async def test_hr_launches_a_week_then_a_second_launch_is_refused(
     preview = api.services.cycle_process(api.temporal, api.queue).would_launch(HR, "week", week)
     arranged["started"] += [
         f"cycle-launch-week-{week}",
-        *(cycle_workflow_id(e, week) for e in preview.employee_ids),
+        *batch_ids(week, preview.employee_ids),
     ]
     async with site.session("hr:H001", "zh") as client:
         form = await client.get(f"/hr/cycles/launch?week={week}")

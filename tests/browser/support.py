@@ -74,7 +74,8 @@ async def arrange(
         [("E1", week, "customer_visits", 7.0, ""), ("E2", week, "customer_visits", 3.0, "")],
     )
     for employee in ("E1", "E2"):
-        commands.open_week(employee, week, f"pages-{employee}-{week}")
+        # Named as its own workflow: a page test may start that workflow for the week.
+        commands.open_week(employee, week, cycle_workflow_id(employee, week))
         commands.default_plan(employee, week)  # the week's targets stand as the plan
 
     flow = services.promotion_process(client, queue)

@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from activities.cycles import cycle_workflow_id
 from tests.browser.conftest import Served
 from tests.browser.support import HR, _until, checked, follow_header, next_week
 from tests.browser.test_browser import SIZES, browser, chromium, sign_in  # noqa: F401
+from tests.cycle_weeks import batch_ids
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -44,7 +44,7 @@ async def test_hr_previews_and_launches_a_week(
     preview = flow.would_launch(HR, "week", week)
     started = [
         f"cycle-launch-week-{week}",
-        *(cycle_workflow_id(e, week) for e in preview.employee_ids),
+        *batch_ids(week, preview.employee_ids),
     ]
     problems: list[str] = []
     hr = await sign_in(browser, served, "hr:H001", lang, SIZES[size], tmp_path, problems)

@@ -20,7 +20,6 @@ from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import cycle_workflow_id
 from aggregates.base import DomainError, PermissionDeniedError
 from aggregates.cycle_settings import WeeklyCycleSettings, WeekTime
 from aggregates.ladder import Role
@@ -39,6 +38,7 @@ from careerflow.services.cycle_process import (
 )
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cycle_weeks import batch_ids, week_workflow_id
 from worker import build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
 
@@ -80,9 +80,10 @@ def services(pg: PostgresSettings) -> Iterator[Engine]:
         yield s
 
 
-async def _terminate_cycles(env: WorkflowEnvironment, week: str) -> None:
-    for r in REPS:
-        handle = env.client.get_workflow_handle(cycle_workflow_id(r, week))
+async def _terminate_cycles(env: WorkflowEnvironment, services: Engine, week: str) -> None:
+    opened = (services.store.cycles.find(cycle_uuid(r, week)) for r in REPS)
+    for workflow_id in {c.workflow_id for c in opened if c is not None}:
+        handle = env.client.get_workflow_handle(workflow_id)
         description = await handle.describe()
         if description.status == WorkflowExecutionStatus.RUNNING:
             await handle.terminate("test over")
@@ -157,7 +158,7 @@ async def test_a_triggered_schedule_launches_the_week(
             finally:
                 for schedule_id in (WEEKLY_SCHEDULE_ID, MONTHLY_SCHEDULE_ID):
                     await dev_env.client.get_schedule_handle(schedule_id).delete()
-                await _terminate_cycles(dev_env, week)
+                await _terminate_cycles(dev_env, services, week)
 
 
 async def _launched_by_the_schedule(
@@ -213,16 +214,18 @@ async def test_the_launcher_fans_out_in_batches_across_runs(
                     handle.id, run_id=handle.first_execution_run_id
                 ).describe()
                 assert first.status == WorkflowExecutionStatus.CONTINUED_AS_NEW
-                for r in REPS:
-                    description = await dev_env.client.get_workflow_handle(
-                        cycle_workflow_id(r, week)
-                    ).describe()
-                    assert description.status == WorkflowExecutionStatus.RUNNING
                 await _wait_for(
                     lambda: all(
                         services.store.cycles.find(cycle_uuid(r, week)) is not None for r in REPS
                     )
                 )
+                # Each launcher batch's reps run in one workflow (batches of three here).
+                running = {week_workflow_id(services, r, week) for r in REPS}
+                assert running == set(batch_ids(week, REPS, batch_size=3))
+                assert len(running) == 4
+                for workflow_id in running:
+                    description = await dev_env.client.get_workflow_handle(workflow_id).describe()
+                    assert description.status == WorkflowExecutionStatus.RUNNING
                 # The supervisor is not in the cycle's roles.
                 assert services.store.cycles.find(cycle_uuid("S1", week)) is None
                 again = await dev_env.client.execute_workflow(
@@ -233,4 +236,4 @@ async def test_the_launcher_fans_out_in_batches_across_runs(
                 )
                 assert (again.started, again.skipped) == (0, 11)
             finally:
-                await _terminate_cycles(dev_env, week)
+                await _terminate_cycles(dev_env, services, week)

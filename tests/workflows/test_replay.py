@@ -54,6 +54,7 @@ def test_there_are_histories_of_the_weekly_cycle() -> None:
     assert {
         "cycle_week_feedback_given",
         "cycle_week_defaulted_feedback_missed",
+        "cycle_batch_week",
         "cycle_launcher_week",
         "month_close_with_training",
     } <= names

@@ -24,6 +24,7 @@ import activities.cycles as cycle_activities
 from activities.cycles import (
     CycleActivities,
     StartCycle,
+    cycle_batch_workflow_id,
     cycle_workflow_id,
     month_close_workflow_id,
 )
@@ -41,13 +42,16 @@ from careerflow.principal import AccessRole, Principal
 from careerflow.services.updates import failure_message
 from careerflow.store import Store, application_env
 from projections.runner import ReadModels
+from tests.cycle_weeks import RepHandle, week_workflow_id
 from tests.workflows.promotion_support import build_org, ingest
 from tests.workflows.test_promotion_local_steps import local_activities, patches, scheduled
 from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
 from workflows.month_close import MonthCloseWorkflow
-from workflows.weekly_cycle import PATCH_TIMER_STEPS_LOCAL, WeeklyCycleWorkflow
+from workflows.rep_week import PATCH_TIMER_STEPS_LOCAL
+from workflows.weekly_cycle import WeeklyCycleWorkflow
+from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
 from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -87,7 +91,12 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
     return Worker(
         env.client,
         task_queue=queue,
-        workflows=[WeeklyCycleWorkflow, MonthCloseWorkflow, CycleLauncherWorkflow],
+        workflows=[
+            WeeklyCycleWorkflow,
+            WeeklyCycleBatchWorkflow,
+            MonthCloseWorkflow,
+            CycleLauncherWorkflow,
+        ],
         activities=[
             *notifications.all(),
             *CycleActivities(services.store.cycles, env.client, queue).all(),
@@ -168,9 +177,10 @@ async def test_a_full_week(
     tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    # A batch opens and starts in chunks, the next opening while the last one's workflows
-    # start: chunks of one rep here, so a batch of two has two.
-    monkeypatch.setattr(cycle_activities, "STARTS_AT_ONCE", 1)
+    # A batch opens and starts in chunks, the next opening while the last one's workflow
+    # starts; each chunk's weeks run in one workflow. Chunks of two reps here: the
+    # launcher's batches of two are one chunk each, and E1 and E2 share a workflow.
+    monkeypatch.setattr(cycle_activities, "STARTS_AT_ONCE", 2)
     start = await next_monday_8(env)
     week = iso_week(start.date())
     ingest(services, previous_year("E1", start.year, 100_000.0))
@@ -187,16 +197,11 @@ async def test_a_full_week(
         again = await launch(env, Launch(kind="week", period=week), f"launch-{week}-again", queue)
         assert (again.started, again.skipped) == (0, 3)
 
-        e1 = env.client.get_workflow_handle_for(
-            WeeklyCycleWorkflow.run, cycle_workflow_id("E1", week)
-        )
-        e2 = env.client.get_workflow_handle_for(
-            WeeklyCycleWorkflow.run, cycle_workflow_id("E2", week)
-        )
-        e3 = env.client.get_workflow_handle_for(
-            WeeklyCycleWorkflow.run, cycle_workflow_id("E3", week)
-        )
         await eventually(lambda: all(cycle(services, e, week) for e in ("E1", "E2", "E3")))
+        ids = {e: week_workflow_id(services, e, week) for e in ("E1", "E2", "E3")}
+        assert ids["E1"] == ids["E2"] == cycle_batch_workflow_id(week, ["E1", "E2"])
+        assert ids["E3"] == cycle_batch_workflow_id(week, ["E3"])
+        e1, e2, e3 = (RepHandle(env.client, ids[e], e) for e in ("E1", "E2", "E3"))
         c1 = cycle(services, "E1", week)
         assert c1 is not None and c1.targets.weekly == {
             "customer_visits": 10.0,
@@ -222,13 +227,11 @@ async def test_a_full_week(
         ]
         for handle, request, message in refusals:
             with pytest.raises(WorkflowUpdateFailedError) as info:
-                await handle.execute_update(WeeklyCycleWorkflow.submit_plan, request)
+                await handle.submit_plan(request)
             assert message in failure_message(info.value)
         assert names(services, "E1", week) == ["Opened"]
 
-        submitted = await e1.execute_update(
-            WeeklyCycleWorkflow.submit_plan, PlanRequest(principal=rep("E1"), items=plan)
-        )
+        submitted = await e1.submit_plan(PlanRequest(principal=rep("E1"), items=plan))
         assert submitted.plan_source == "submitted"
 
         # Noon: E2 and E3 have no plan, so they are reminded; E1 is not.
@@ -242,9 +245,7 @@ async def test_a_full_week(
         await eventually(lambda: "PlanDefaulted" in names(services, "E2", week))
         await eventually(lambda: "PlanDefaulted" in names(services, "E3", week))
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await e3.execute_update(
-                WeeklyCycleWorkflow.submit_plan, PlanRequest(principal=rep("E3"), items=plan)
-            )
+            await e3.submit_plan(PlanRequest(principal=rep("E3"), items=plan))
         assert "the plan deadline" in failure_message(info.value)
         assert "has passed" in failure_message(info.value)
         assert names(services, "E3", week) == ["Opened", "PlanDefaulted"]
@@ -264,9 +265,7 @@ async def test_a_full_week(
         )
         # Feedback before the report is refused.
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await e1.execute_update(
-                WeeklyCycleWorkflow.give_feedback, FeedbackRequest(principal=S001, text="ok")
-            )
+            await e1.give_feedback(FeedbackRequest(principal=S001, text="ok"))
         assert "not reported yet" in failure_message(info.value)
 
         # Friday 18:00: the report, item by item (the seed's "visited 12: met; 3 new: not met").
@@ -285,22 +284,19 @@ async def test_a_full_week(
         # The weekend: only E1's manager gives feedback, once; next week's plan is agreed.
         next_plan = {"customer_visits": 12, "new_customers": 5, "sales_amount": 26_000}
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await e1.execute_update(
-                WeeklyCycleWorkflow.give_feedback,
-                FeedbackRequest(principal=M001, text="good", next_plan=next_plan),
+            await e1.give_feedback(
+                FeedbackRequest(principal=M001, text="good", next_plan=next_plan)
             )
         assert "is not E1's manager (S001)" in failure_message(info.value)
         with pytest.raises(WorkflowUpdateFailedError) as info:
-            await e1.execute_update(
-                WeeklyCycleWorkflow.give_feedback,
+            await e1.give_feedback(
                 FeedbackRequest(
                     principal=S001, text="good", next_plan={**next_plan, "new_customers": -1}
                 ),
             )
         assert "next week's plan was not taken" in failure_message(info.value)
-        given = await e1.execute_update(
-            WeeklyCycleWorkflow.give_feedback,
-            FeedbackRequest(principal=S001, text="visits good; two more new", next_plan=next_plan),
+        given = await e1.give_feedback(
+            FeedbackRequest(principal=S001, text="visits good; two more new", next_plan=next_plan)
         )
         assert given.feedback_given
         # Sunday noon: S001 is reminded about E2 and E3; next Monday 08:00 it is missed.
@@ -319,8 +315,8 @@ async def test_a_full_week(
             result = await handle.result()
             assert (result.plan_source, result.feedback) == ("defaulted", "missed")
         # The steps the timers start run as local activities (PATCH_TIMER_STEPS_LOCAL); no
-        # regular activity is scheduled for them.
-        history = json.loads((await e2.fetch_history()).to_json())
+        # regular activity is scheduled for them (E3's batch runs E3 alone).
+        history = json.loads((await e3.handle.fetch_history()).to_json())
         assert PATCH_TIMER_STEPS_LOCAL in patches(history)
         timed = ["cycle_default_plan", "cycle_report", "cycle_feedback_missed"]
         assert [a for a in local_activities(history) if a in timed] == timed
@@ -333,7 +329,7 @@ async def test_a_full_week(
         ]
         # Every event says who did it and from which workflow.
         for event in services.store.cycles.events.get(cycle_uuid("E1", week)):
-            assert event.meta.workflow_id == cycle_workflow_id("E1", week)
+            assert event.meta.workflow_id == ids["E1"]
         feedback = list(services.store.cycles.events.get(cycle_uuid("E1", week)))[-1]
         assert (feedback.meta.actor, feedback.meta.role) == ("S001", "manager")
 
@@ -357,12 +353,38 @@ async def test_a_full_week(
         with pytest.raises(DomainError, match="already gave feedback for week"):
             await process.give_feedback(S001, "E1", week, "again")
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
-            history = await e1.fetch_history()
-            (HISTORIES / "cycle_week_feedback_given.json").write_text(history.to_json())
-            history = await e2.fetch_history()
-            (HISTORIES / "cycle_week_defaulted_feedback_missed.json").write_text(history.to_json())
+            # (cycle_week_*.json: weeks in their own workflows, recorded before batches.)
+            history = await e1.handle.fetch_history()
+            (HISTORIES / "cycle_batch_week.json").write_text(history.to_json())
             history = await launched.fetch_history()
             (HISTORIES / "cycle_launcher_week.json").write_text(history.to_json())
+
+
+async def test_a_batch_whose_start_was_lost_takes_its_weeks_on_when_launched_again(
+    env: WorkflowEnvironment, services: Engine, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A launch opened three weeks for batch X and stopped before starting it (say, the
+    launcher was terminated). Launched again in chunks of two, the first chunk starts X
+    with E1 and E2; the second finds X running and X takes E3 on by its `join` Update."""
+    monkeypatch.setattr(cycle_activities, "STARTS_AT_ONCE", 2)
+    start = await next_monday_8(env) + timedelta(days=21)  # the other tests' weeks are earlier
+    week = iso_week(start.date())
+    lost = cycle_batch_workflow_id(week, ["E1", "E2", "E3"])
+    services.store.cycles.open_weeks(["E1", "E2", "E3"], week, lambda _: lost)
+    queue = f"q-lost-{week}-{os.getpid()}"
+    async with worker(env, services, queue):
+        await move_to(env, start)
+        summary = await launch(env, Launch(kind="week", period=week), f"relaunch-{week}", queue)
+        assert (summary.started, summary.skipped) == (3, 0)
+        batch = env.client.get_workflow_handle_for(WeeklyCycleBatchWorkflow.run, lost)
+        for e in ("E1", "E2", "E3"):
+            info = await batch.query(WeeklyCycleBatchWorkflow.current, e)
+            assert info is not None and info.employee_id == e
+        # Once more: every week runs already, so nothing starts or joins.
+        again = await launch(env, Launch(kind="week", period=week), f"again-{week}", queue)
+        assert (again.started, again.skipped) == (0, 3)
+        assert [names(services, e, week) for e in ("E1", "E2", "E3")] == [["Opened"]] * 3
+        await batch.terminate("test over")
 
 
 async def test_a_full_month_then_the_month_close(
@@ -479,8 +501,8 @@ async def test_a_full_month_then_the_month_close(
         assert row.finished_at is not None
         await move_to(env, close_day + timedelta(days=7))
         for week in weeks:
-            for e in ("E1", "E2", "E3"):
-                await env.client.get_workflow_handle(cycle_workflow_id(e, week)).result()
+            for workflow_id in {week_workflow_id(services, e, week) for e in ("E1", "E2", "E3")}:
+                await env.client.get_workflow_handle(workflow_id).result()
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
             history = await env.client.get_workflow_handle(
                 month_close_workflow_id("E2", month)

@@ -16,8 +16,9 @@ import pytest
 from temporalio import workflow
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import StartCycle
+from activities.cycles import StartCycleBatch
 from aggregates.base import PermissionDeniedError
+from aggregates.weekly_cycle import cycle_uuid
 from careerflow.audit.workflow_replay import replay_query, replay_workflows
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine, open_store
@@ -29,22 +30,23 @@ from tests.workflows.promotion_support import build_org
 from tests.workflows.test_promotion_e2e import cli
 from worker import WORKFLOWS, build_worker
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch
-from workflows.weekly_cycle import WeeklyCycleWorkflow
-from workflows.weekly_cycle_io import CycleOutcome
+from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
+from workflows.weekly_cycle_io import CycleBatchOutcome
 
 
-@workflow.defn(name="WeeklyCycle", sandboxed=False)
-class ReorderedCycle(WeeklyCycleWorkflow):
-    """A careless change: the week now defaults the plan before opening it."""
+@workflow.defn(name="WeeklyCycleBatch", sandboxed=False)
+class ReorderedBatch(WeeklyCycleBatchWorkflow):
+    """A careless change: the batch now defaults a plan before running the weeks."""
 
     @workflow.run
-    async def run(self, start: StartCycle) -> CycleOutcome:
+    async def run(self, start: StartCycleBatch) -> CycleBatchOutcome:
         from activities.cycles import CycleActivities, CycleRef
         from workflows.steps import run
 
+        first = start.weeks[0]
         await run(
             CycleActivities.default_plan,
-            CycleRef(employee_id=start.employee_id, week=start.week),
+            CycleRef(employee_id=first.employee_id, week=start.week),
         )
         return await super().run(start)
 
@@ -76,20 +78,21 @@ async def test_live_histories_replay_and_a_change_is_caught(
             deadline = time.monotonic() + 30
             while True:
                 listed = [e async for e in client.list_workflows(replay_query_now())]
-                if len(listed) >= 4 or time.monotonic() > deadline:
+                if len(listed) >= 2 or time.monotonic() > deadline:
                     break
                 await asyncio.sleep(0.3)
             # Let each week finish its first workflow task (open the cycle).
             await asyncio.sleep(1.0)
             report = await replay_workflows(SYSTEM, client)
             assert report.ok, report.failures
-            assert report.by_type.get("WeeklyCycle") == 3
+            # The three reps' weeks run in one batch workflow.
+            assert report.by_type.get("WeeklyCycleBatch") == 1
             assert report.by_type.get("CycleLauncher") == 1
 
-            changed = [w for w in WORKFLOWS if w is not WeeklyCycleWorkflow] + [ReorderedCycle]
-            report = await replay_workflows(SYSTEM, client, workflows=changed)
-            assert {f.workflow_type for f in report.failures} == {"WeeklyCycle"}
-            assert len(report.failures) == 3
+            changed = [w for w in WORKFLOWS if w is not WeeklyCycleBatchWorkflow]
+            report = await replay_workflows(SYSTEM, client, workflows=[*changed, ReorderedBatch])
+            assert {f.workflow_type for f in report.failures} == {"WeeklyCycleBatch"}
+            assert len(report.failures) == 1
             assert all("nondetermin" in f.error.lower() for f in report.failures)
 
             # The same from the command line, as an auditor: exit 0 and the counts.
@@ -103,8 +106,8 @@ async def test_live_histories_replay_and_a_change_is_caught(
                 await replay_workflows(Principal(person_id="E1", role=AccessRole.employee), client)
             auditor = Principal(person_id="A001", role=AccessRole.auditor)
             assert (await replay_workflows(auditor, client, limit=1)).replayed == 1
-            for handle_id in (f"cycle-{e}-{week}" for e in ("E1", "E2", "E3")):
-                await client.get_workflow_handle(handle_id).terminate("test over")
+            batch = services.store.cycles.repository.get(cycle_uuid("E1", week)).workflow_id
+            await client.get_workflow_handle(batch).terminate("test over")
 
 
 def replay_query_now() -> str:
