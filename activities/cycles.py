@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Literal
 from pydantic import BaseModel
 from temporalio import activity
 from temporalio.common import WorkflowIDReusePolicy
-from temporalio.exceptions import WorkflowAlreadyStartedError
+from temporalio.exceptions import ApplicationError, WorkflowAlreadyStartedError
 from temporalio.service import RPCError, RPCStatusCode
 
 from activities.errors import business_errors_are_final
@@ -72,6 +72,25 @@ class LaunchFinished(BaseModel):
     period: str
     started: int
     skipped: int
+
+
+StepKind = Literal["default_plan", "report", "feedback_missed"]
+
+
+class CycleSteps(BaseModel):
+    """One timer-driven step for many weeks at once (a batch's reps at one moment)."""
+
+    kind: StepKind
+    refs: list[CycleRef]
+
+
+class StepDone(BaseModel):
+    """A week's step: the week after it (`report` for the report), or why it was refused
+    (the others in the same call go on)."""
+
+    info: CycleInfo | None = None
+    report: WeeklyReport | None = None
+    refused: str | None = None
 
 
 class CloseMonth(BaseModel):
@@ -329,6 +348,23 @@ class CycleActivities:
     def feedback_missed(self, request: CycleRef) -> CycleInfo:
         return self.commands.miss_feedback(request.employee_id, request.week)
 
+    @activity.defn(name="cycle_steps")
+    def steps(self, request: CycleSteps) -> list[StepDone]:
+        """`default_plan`, `report` or `feedback_missed` for each week, in order: each an
+        idempotent command with its own save, a refusal answered in its place."""
+        done: list[StepDone] = []
+        for ref in request.refs:
+            try:
+                if request.kind == "report":
+                    done.append(StepDone(report=self.report(ref)))
+                elif request.kind == "default_plan":
+                    done.append(StepDone(info=self.default_plan(ref)))
+                else:
+                    done.append(StepDone(info=self.feedback_missed(ref)))
+            except ApplicationError as exc:  # a business refusal (business_errors_are_final)
+                done.append(StepDone(refused=str(exc)))
+        return done
+
     @activity.defn(name="cycle_close_month")
     @business_errors_are_final
     def close_month(self, request: CloseMonth) -> MonthOutcome:
@@ -346,4 +382,5 @@ class CycleActivities:
             self.give_feedback,
             self.feedback_missed,
             self.close_month,
+            self.steps,
         ]

@@ -20,7 +20,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
-from aggregates.errors import NotFoundError
+from aggregates.errors import DomainError, NotFoundError
 from aggregates.meta import EventMeta, command_context, current_meta
 from aggregates.notification_rules import DeliveryStatus, language_of
 from aggregates.notification_rules import NotificationRef as NotificationRef
@@ -77,6 +77,12 @@ class SendNotification(CreateNotification):
     channels: list[str] = Field(default_factory=lambda: list(CHANNELS))
 
 
+class SendNotifications(BaseModel):
+    """Many notifications created at once (a batch of weeks' reminders or reports)."""
+
+    notifications: list[SendNotification]
+
+
 class Created(BaseModel):
     """What `create_and_settle` answers: the notification and the channels still to
     deliver (none when every channel was skipped or settled before)."""
@@ -85,6 +91,7 @@ class Created(BaseModel):
     created: bool
     pending: list[str]
     position: int | None = None
+    refused: str | None = None  # in a batch: why this one was not created (the rest were)
 
 
 class DeliveryReport(BaseModel):
@@ -158,6 +165,22 @@ class NotificationActivities:
             position=ref.position,
         )
 
+    @activity.defn(name="notification_create_many")
+    def create_many(self, request: SendNotifications) -> list[Created]:
+        """`create_and_settle` for each, in order, in one activity: a business refusal of
+        one is answered in its place (`refused`) and does not stop the others."""
+        created: list[Created] = []
+        for one in request.notifications:
+            try:
+                created.append(self.create_and_settle(one))
+            except DomainError as exc:
+                created.append(
+                    Created(
+                        notification_id=UUID(int=0), created=False, pending=[], refused=str(exc)
+                    )
+                )
+        return created
+
     @activity.defn(name="deliver_notification")
     def deliver_notification(self, request: DeliverNotification) -> DeliveryReport:
         """Sends on every channel not yet settled and records each outcome; raises while
@@ -207,7 +230,12 @@ class NotificationActivities:
 
     def all(self) -> list[Callable[..., Any]]:
         """Every notification activity, for a worker to register."""
-        return [self.create_notification, self.create_and_settle, self.deliver_notification]
+        return [
+            self.create_notification,
+            self.create_and_settle,
+            self.create_many,
+            self.deliver_notification,
+        ]
 
     # -- helpers ---------------------------------------------------------------------
     def _recipient(self, person_id: str) -> Recipient:

@@ -19,6 +19,7 @@ from workflows.steps import HEARTBEAT, LOCAL_TIMEOUT
 with workflow.unsafe.imports_passed_through():
     from activities.notifications import (
         CHANNELS,
+        Created,
         CreateNotification,
         DeliverNotification,
         MessageIn,
@@ -63,26 +64,19 @@ async def notify(
 
     Runs before PATCH_ONE_STEP (replayed histories) made a regular activity to create
     and another to deliver, which recorded a DeliverySkipped event per idle channel."""
-    title_in = MessageIn.model_validate(title.to_json())
-    body_in = MessageIn.model_validate(body.to_json())
     if workflow.patched(PATCH_ONE_STEP):
+        request = send_request(key, recipient_id, kind, title, body, ref, channels)
         created = await workflow.execute_local_activity_method(
             NotificationActivities.create_and_settle,
-            SendNotification(
-                key=key,
-                recipient_id=recipient_id,
-                kind=kind,
-                title=title_in,
-                body=body_in,
-                ref=ref,
-                channels=list(channels),
-            ),
+            request,
             start_to_close_timeout=LOCAL_TIMEOUT,
             retry_policy=CREATE_RETRY,
         )
         if created.pending:
-            await _deliver(key, recipient_id, kind, created.notification_id, created.pending)
+            await deliver(request, created)
         return
+    title_in = MessageIn.model_validate(title.to_json())
+    body_in = MessageIn.model_validate(body.to_json())
     ref_out = await workflow.execute_activity_method(
         NotificationActivities.create_notification,
         CreateNotification(
@@ -100,6 +94,34 @@ async def notify(
     # Delivered even when the key existed: channels already delivered are not resent,
     # so this only finishes what an earlier caller left undone.
     await _deliver(key, recipient_id, kind, ref_out.notification_id, list(channels))
+
+
+def send_request(
+    key: str,
+    recipient_id: str,
+    kind: str,
+    title: Message,
+    body: Message,
+    ref: dict[str, str] | None = None,
+    channels: Sequence[str] = CHANNELS,
+) -> SendNotification:
+    """What `create_and_settle` (or, for many, `create_many`) takes."""
+    return SendNotification(
+        key=key,
+        recipient_id=recipient_id,
+        kind=kind,
+        title=MessageIn.model_validate(title.to_json()),
+        body=MessageIn.model_validate(body.to_json()),
+        ref=ref,
+        channels=list(channels),
+    )
+
+
+async def deliver(request: SendNotification, created: Created) -> None:
+    """Delivers a created notification on the channels it still needs."""
+    await _deliver(
+        request.key, request.recipient_id, request.kind, created.notification_id, created.pending
+    )
 
 
 async def _deliver(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from datetime import datetime
-from typing import TypeVar
+from typing import Protocol, TypeVar
 
 from temporalio import workflow
 
@@ -48,16 +48,66 @@ def report_line(line: ReportLine) -> Message:
     return report_line_text(line.label, line.actual, line.planned, line.met)
 
 
+class WeekSteps(Protocol):
+    """How a week's timer-driven steps and notifications run: alone (`OwnSteps`) or
+    with the other weeks of a batch that reach them at the same moment."""
+
+    async def default_plan(self, ref: CycleRef) -> CycleInfo: ...
+    async def report(self, ref: CycleRef) -> WeeklyReport: ...
+    async def feedback_missed(self, ref: CycleRef) -> CycleInfo: ...
+    async def notify(
+        self,
+        key: str,
+        recipient_id: str,
+        kind: str,
+        title: Message,
+        body: Message,
+        ref: dict[str, str] | None = None,
+    ) -> None: ...
+
+
+class OwnSteps:
+    """A week in its own workflow: each step a local activity since
+    PATCH_TIMER_STEPS_LOCAL (a regular one in histories from before it, which replay as
+    they ran), each notification by `notify`."""
+
+    async def default_plan(self, ref: CycleRef) -> CycleInfo:
+        return await self._step(CycleActivities.default_plan, ref)
+
+    async def report(self, ref: CycleRef) -> WeeklyReport:
+        return await self._step(CycleActivities.report, ref)
+
+    async def feedback_missed(self, ref: CycleRef) -> CycleInfo:
+        return await self._step(CycleActivities.feedback_missed, ref)
+
+    async def notify(
+        self,
+        key: str,
+        recipient_id: str,
+        kind: str,
+        title: Message,
+        body: Message,
+        ref: dict[str, str] | None = None,
+    ) -> None:
+        await notify(key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref)
+
+    async def _step(self, method: Callable[[CycleActivities, CycleRef], R], ref: CycleRef) -> R:
+        if workflow.patched(PATCH_TIMER_STEPS_LOCAL):
+            return await run_local(method, ref)
+        return await run(method, ref)
+
+
 class RepWeek:
     """One rep's week: what the workflow knows of it (`info`, None until opened), its
     timeline (`run`) and its Updates' checks and steps. `key` names a command uniquely in
     its workflow run and stably across retries of its activity."""
 
-    def __init__(self, start: StartCycle, key: Callable[[str], str]) -> None:
+    def __init__(self, start: StartCycle, key: Callable[[str], str], steps: WeekSteps) -> None:
         self.start = start
         # Handed over when the launcher's batch opened the week, else set once opened.
         self.info: CycleInfo | None = start.opened
         self._key = key
+        self.steps = steps
 
     async def run(self, ref: CycleRef, until: Until) -> CycleOutcome:
         assert self.info is not None
@@ -68,7 +118,7 @@ class RepWeek:
         # Monday: the plan (already there when last weekend's feedback agreed one).
         await until(info.deadlines.plan_reminder, self.planned)
         if not self.planned():
-            await notify(
+            await self.steps.notify(
                 key=f"{base}/plan-reminder",
                 recipient_id=info.employee_id,
                 kind="cycle.plan_reminder",
@@ -84,8 +134,8 @@ class RepWeek:
             )
         await until(info.deadlines.plan_deadline, self.planned)
         if not self.planned():
-            self.info = await self._step(CycleActivities.default_plan, ref)
-            await notify(
+            self.info = await self.steps.default_plan(ref)
+            await self.steps.notify(
                 key=f"{base}/plan-defaulted",
                 recipient_id=info.employee_id,
                 kind="cycle.plan_defaulted",
@@ -100,9 +150,9 @@ class RepWeek:
 
         # Friday: the report from whatever the ledger holds by then.
         await until(info.deadlines.report_at, lambda: False)
-        report: WeeklyReport = await self._step(CycleActivities.report, ref)
+        report: WeeklyReport = await self.steps.report(ref)
         self.info = self.info.model_copy(update={"reported": True})
-        await notify(
+        await self.steps.notify(
             key=f"{base}/report",
             recipient_id=info.employee_id,
             kind="cycle.report",
@@ -114,7 +164,7 @@ class RepWeek:
         # The weekend: the manager's feedback.
         await until(info.deadlines.feedback_reminder, self.fed_back)
         if not self.fed_back() and info.manager_id:
-            await notify(
+            await self.steps.notify(
                 key=f"{base}/feedback-reminder",
                 recipient_id=info.manager_id,
                 kind="cycle.feedback_reminder",
@@ -133,7 +183,7 @@ class RepWeek:
         # then refused by the validator with the reason).
         await until(info.deadlines.feedback_deadline, lambda: False)
         if not self.fed_back():
-            self.info = await self._step(CycleActivities.feedback_missed, ref)
+            self.info = await self.steps.feedback_missed(ref)
         return CycleOutcome(
             cycle_id=info.cycle_id,
             plan_source=self.info.plan_source,
@@ -141,13 +191,6 @@ class RepWeek:
             total=report.total,
             feedback="given" if self.info.feedback_given else "missed",
         )
-
-    async def _step(self, method: Callable[[CycleActivities, CycleRef], R], ref: CycleRef) -> R:
-        """A timer-driven step: local since PATCH_TIMER_STEPS_LOCAL, a regular activity in
-        histories from before it (which replay as they ran)."""
-        if workflow.patched(PATCH_TIMER_STEPS_LOCAL):
-            return await run_local(method, ref)
-        return await run(method, ref)
 
     def planned(self) -> bool:
         return self.info is not None and self.info.plan is not None

@@ -16,7 +16,7 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.cycles import WEEKLY_CYCLE, CycleActivities, CycleInfo, CycleRef, StartCycle
-    from workflows.rep_week import RepWeek
+    from workflows.rep_week import OwnSteps, RepWeek
     from workflows.steps import run, run_local
     from workflows.weekly_cycle_io import CycleOutcome, FeedbackRequest, PlanRequest
 
@@ -31,7 +31,7 @@ class WeeklyCycleWorkflow:
     @workflow.init
     def __init__(self, start: StartCycle) -> None:
         self.start = start
-        self.rep = RepWeek(start, self._key)
+        self.rep = RepWeek(start, self._key, OwnSteps())
         self.commands = 0
 
     @workflow.run

@@ -4,8 +4,10 @@ reminder, Friday's report, ...) on one timer instead of one each.
 
 Why: a Temporal workflow costs the server a start, a first task and a timer whatever it
 does; one per rep made the Monday launch cost ~20 ms of two cores per rep. Fifty reps to a
-workflow cost the same start once. Updates name their rep (`PlanRequest.employee_id`),
-and the service finds the week's workflow in the week's record (`CycleInfo.workflow_id`).
+workflow cost the same start once. The reps that reach a moment together also share one
+activity per step and one for their notifications (`workflows.batch_steps`). Updates name
+their rep (`PlanRequest.employee_id`), and the service finds the week's workflow in the
+week's record (`CycleInfo.workflow_id`).
 
 A rep whose week fails (a step refused for good) is logged and named in the outcome
 (`failed`); the other reps' weeks go on."""
@@ -28,6 +30,7 @@ with workflow.unsafe.imports_passed_through():
         StartCycle,
         StartCycleBatch,
     )
+    from workflows.batch_steps import BatchSteps, StepRefused
     from workflows.refusals import refuse
     from workflows.rep_week import RepWeek
     from workflows.weekly_cycle_io import (
@@ -50,6 +53,7 @@ class WeeklyCycleBatchWorkflow:
         # One timer per moment, shared by every rep waiting for it.
         self.moments: dict[datetime, asyncio.Task[None]] = {}
         self.commands = 0
+        self.steps = BatchSteps()
 
     @workflow.run
     async def run(self, start: StartCycleBatch) -> CycleBatchOutcome:
@@ -66,7 +70,9 @@ class WeeklyCycleBatchWorkflow:
             if info.employee_id in self.reps:
                 continue
             rep = RepWeek(
-                StartCycle(employee_id=info.employee_id, week=info.week, opened=info), self._key
+                StartCycle(employee_id=info.employee_id, week=info.week, opened=info),
+                self._key,
+                self.steps,
             )
             self.reps[info.employee_id] = rep
             self.runs.append(asyncio.ensure_future(self._run(rep)))
@@ -80,9 +86,10 @@ class WeeklyCycleBatchWorkflow:
         )
         try:
             self.outcomes[employee_id] = await rep.run(ref, self._until)
-        except ActivityError as exc:
-            workflow.logger.error("the week of %s failed: %s", employee_id, exc.cause or exc)
-            self.failed[employee_id] = str(exc.cause or exc)
+        except (ActivityError, StepRefused) as exc:  # a step refused for this rep
+            cause = exc.cause if isinstance(exc, ActivityError) and exc.cause else exc
+            workflow.logger.error("the week of %s failed: %s", employee_id, cause)
+            self.failed[employee_id] = str(cause)
 
     async def _until(self, at: datetime, done: Callable[[], bool]) -> None:
         """Waits until `at` (workflow time) or until `done()`, on the moment's one timer."""

@@ -48,8 +48,7 @@ from tests.workflows.test_promotion_local_steps import local_activities, patches
 from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
-from workflows.month_close import MonthCloseWorkflow
-from workflows.rep_week import PATCH_TIMER_STEPS_LOCAL
+from workflows.month_close import PATCH_CLOSE_LOCAL, MonthCloseWorkflow
 from workflows.weekly_cycle import WeeklyCycleWorkflow
 from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
 from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
@@ -314,13 +313,14 @@ async def test_a_full_week(
         for handle in (e2, e3):
             result = await handle.result()
             assert (result.plan_source, result.feedback) == ("defaulted", "missed")
-        # The steps the timers start run as local activities (PATCH_TIMER_STEPS_LOCAL); no
-        # regular activity is scheduled for them (E3's batch runs E3 alone).
-        history = json.loads((await e3.handle.fetch_history()).to_json())
-        assert PATCH_TIMER_STEPS_LOCAL in patches(history)
-        timed = ["cycle_default_plan", "cycle_report", "cycle_feedback_missed"]
-        assert [a for a in local_activities(history) if a in timed] == timed
-        assert not set(scheduled(history)) & set(timed), scheduled(history)
+        # In a batch, the reps that reach a moment together share one regular activity
+        # per step and one for their notifications: E2's defaulted plan, E1's and E2's
+        # reports (one), E2's missed feedback; E2's reminder, defaulted plan notice, both
+        # reports' notices (one) and S001's reminder about E2. No local activities.
+        history = json.loads((await e1.handle.fetch_history()).to_json())
+        assert scheduled(history).count("cycle_steps") == 3
+        assert scheduled(history).count("notification_create_many") == 4
+        assert local_activities(history) == []
         assert names(services, "E2", week) == [
             "Opened",
             "PlanDefaulted",
@@ -503,8 +503,14 @@ async def test_a_full_month_then_the_month_close(
         for week in weeks:
             for workflow_id in {week_workflow_id(services, e, week) for e in ("E1", "E2", "E3")}:
                 await env.client.get_workflow_handle(workflow_id).result()
+        # The close runs as a local activity (PATCH_CLOSE_LOCAL), no regular one.
+        closing = await env.client.get_workflow_handle(
+            month_close_workflow_id("E2", month)
+        ).fetch_history()
+        events = json.loads(closing.to_json())
+        assert PATCH_CLOSE_LOCAL in patches(events)
+        assert local_activities(events)[0] == "cycle_close_month"
+        assert "cycle_close_month" not in scheduled(events)
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
-            history = await env.client.get_workflow_handle(
-                month_close_workflow_id("E2", month)
-            ).fetch_history()
-            (HISTORIES / "month_close_with_training.json").write_text(history.to_json())
+            # (month_close_with_training.json: recorded before the patch, kept to replay.)
+            (HISTORIES / "month_close_local.json").write_text(closing.to_json())
