@@ -33,6 +33,7 @@ from workflows.cycle_launcher import CycleLauncherWorkflow
 from workflows.development_plan import DevelopmentPlanWorkflow
 from workflows.metric_import import MetricImportWorkflow
 from workflows.month_close import MonthCloseWorkflow
+from workflows.month_close_batch import MonthCloseBatchWorkflow
 from workflows.promotion import PromotionWorkflow
 from workflows.support_request import SupportRequestWorkflow
 from workflows.weekly_cycle import WeeklyCycleWorkflow
@@ -47,6 +48,7 @@ WORKFLOWS: list[type] = [
     WeeklyCycleWorkflow,
     WeeklyCycleBatchWorkflow,
     MonthCloseWorkflow,
+    MonthCloseBatchWorkflow,
     CycleLauncherWorkflow,
     AssessmentRoundWorkflow,
     SupportRequestWorkflow,

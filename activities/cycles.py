@@ -115,6 +115,7 @@ class BatchStarted(BaseModel):
 WEEKLY_CYCLE = "WeeklyCycle"
 WEEKLY_CYCLE_BATCH = "WeeklyCycleBatch"
 MONTH_CLOSE = "MonthClose"
+MONTH_CLOSE_BATCH = "MonthCloseBatch"
 JOIN_BATCH = "join"  # the batch workflow's Update that takes on more weeks
 
 
@@ -138,8 +139,17 @@ class StartCycleBatch(BaseModel):
 def cycle_batch_workflow_id(week: str, employee_ids: list[str]) -> str:
     """The workflow of the weeks a launch batch opens: named by the batch's reps, so a
     retried batch names the same one and another launch's batch another."""
+    return f"cycle-batch-{week}-{_named_by(employee_ids)}"
+
+
+def month_batch_workflow_id(month: str, employee_ids: list[str]) -> str:
+    """The workflow of a launch batch's month closes (named as the weeks' batches are)."""
+    return f"month-close-batch-{month}-{_named_by(employee_ids)}"
+
+
+def _named_by(employee_ids: list[str]) -> str:
     digest = hashlib.sha256("\n".join(employee_ids).encode()).hexdigest()[:12]
-    return f"cycle-batch-{week}-{employee_ids[0]}-{digest}"
+    return f"{employee_ids[0]}-{digest}"
 
 
 class StartMonthClose(BaseModel):
@@ -148,7 +158,32 @@ class StartMonthClose(BaseModel):
 
 
 def month_close_workflow_id(employee_id: str, month: str) -> str:
+    """The workflow of a month closed on its own (and of months launched before batches)."""
     return f"month-close-{employee_id}-{month}"
+
+
+class StartMonthCloseBatch(BaseModel):
+    month: str
+    employee_ids: list[str]
+
+
+class CloseMonths(BaseModel):
+    month: str
+    employee_ids: list[str]
+    workflow_id: str
+
+
+class MonthDone(BaseModel):
+    """A rep's month close, or why it was refused (the others in the call go on)."""
+
+    outcome: MonthOutcome | None = None
+    refused: str | None = None
+
+
+class MonthBatchOutcome(BaseModel):
+    month: str
+    outcomes: dict[str, MonthOutcome]  # by employee id
+    failed: dict[str, str] = {}  # employee id: why the close was refused
 
 
 # Reps opened per save and run by one batch workflow; month closes started at once.
@@ -160,11 +195,14 @@ def chunked(ids: list[str]) -> list[list[str]]:
     return [ids[at : at + STARTS_AT_ONCE] for at in range(0, len(ids), STARTS_AT_ONCE)]
 
 
-def batch_workflow_ids(week: str, roster: list[str], batch_size: int) -> list[str]:
-    """The batch workflows a first launch of `week` starts for `roster` (in roster order,
-    the launcher's batches of `batch_size`): what operators and benchmarks wait for."""
+def batch_workflow_ids(
+    kind: Literal["week", "month"], period: str, roster: list[str], batch_size: int
+) -> list[str]:
+    """The batch workflows a first launch of `period` starts for `roster` (in roster
+    order, the launcher's batches of `batch_size`): what operators and benchmarks wait for."""
+    named = cycle_batch_workflow_id if kind == "week" else month_batch_workflow_id
     batches = [roster[at : at + batch_size] for at in range(0, len(roster), batch_size)]
-    return [cycle_batch_workflow_id(week, c) for batch in batches for c in chunked(batch)]
+    return [named(period, c) for batch in batches for c in chunked(batch)]
 
 
 class CycleActivities:
@@ -190,22 +228,16 @@ class CycleActivities:
         the last chunk's workflows start (RPCs on the event loop)."""
         ids = request.employee_ids
         chunks = chunked(ids)
-        if request.kind == "month":
-            results: list[bool] = []
-            for index, chunk in enumerate(chunks):
-                results += await asyncio.gather(
-                    *(
-                        self._start(
-                            MONTH_CLOSE,
-                            StartMonthClose(employee_id=e, month=request.period),
-                            month_close_workflow_id(e, request.period),
-                        )
-                        for e in chunk
-                    )
-                )
-                activity.heartbeat(index)
-            started = sum(results)
-            return BatchStarted(started=started, already_running=len(results) - started)
+        if request.kind == "month":  # one MonthCloseBatch per chunk (a close is idempotent)
+            started = 0
+            for chunk in chunks:
+                if await self._start(
+                    MONTH_CLOSE_BATCH,
+                    StartMonthCloseBatch(month=request.period, employee_ids=chunk),
+                    month_batch_workflow_id(request.period, chunk),
+                ):
+                    started += len(chunk)
+            return BatchStarted(started=started, already_running=len(ids) - started)
 
         def opening(chunk: list[str]) -> asyncio.Future[dict[str, CycleInfo]]:
             batch_id = cycle_batch_workflow_id(request.period, chunk)
@@ -365,6 +397,21 @@ class CycleActivities:
                 done.append(StepDone(refused=str(exc)))
         return done
 
+    @activity.defn(name="cycle_close_months")
+    def close_months(self, request: CloseMonths) -> list[MonthDone]:
+        """`close_month` for each rep, in order (a closed month is answered as it is), a
+        refusal answered in its place."""
+        done: list[MonthDone] = []
+        for employee_id in request.employee_ids:
+            close = CloseMonth(
+                employee_id=employee_id, month=request.month, workflow_id=request.workflow_id
+            )
+            try:
+                done.append(MonthDone(outcome=self.close_month(close)))
+            except ApplicationError as exc:  # a business refusal (business_errors_are_final)
+                done.append(MonthDone(refused=str(exc)))
+        return done
+
     @activity.defn(name="cycle_close_month")
     @business_errors_are_final
     def close_month(self, request: CloseMonth) -> MonthOutcome:
@@ -383,4 +430,5 @@ class CycleActivities:
             self.feedback_missed,
             self.close_month,
             self.steps,
+            self.close_months,
         ]

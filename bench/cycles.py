@@ -81,7 +81,7 @@ async def launch(lab: Lab, reps: int, week: str) -> tuple[float, float, float, i
         await asyncio.to_thread(wait_caught_up, pg, 600)
         # The workflows that run the weeks: one per launch batch of STARTS_AT_ONCE reps.
         settings, _ = services.store.cycles.settings()
-        ids = batch_workflow_ids(week, sorted(org.rep_ids), settings.batch_size)
+        ids = batch_workflow_ids("week", week, sorted(org.rep_ids), settings.batch_size)
         async with build_worker(env.client, services, queue, executor):
             with stopwatch() as elapsed:
                 handle = await env.client.start_workflow(

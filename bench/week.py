@@ -33,7 +33,7 @@ from zoneinfo import ZoneInfo
 
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import batch_workflow_ids, month_close_workflow_id
+from activities.cycles import batch_workflow_ids
 from aggregates.calendar_periods import month_of
 from bench.common import Lab, Report, count, venv_binary
 from bench.org import shared_org
@@ -144,7 +144,7 @@ async def one_week(lab: Lab, reps: int) -> WeekRun:
             ids = org.rep_ids
             n = len(ids)
             # The workflows that run the weeks: one per launch batch of 50 reps.
-            batches = batch_workflow_ids(week, sorted(ids), settings.batch_size)
+            batches = batch_workflow_ids("week", week, sorted(ids), settings.batch_size)
             counter = Counter(pg)
             async with build_worker(env.client, services, queue, executor):
                 await move_to(env, monday)
@@ -214,7 +214,8 @@ async def one_week(lab: Lab, reps: int) -> WeekRun:
                 started = time.perf_counter()
                 closing = await launched(env, Launch(kind="month", period=month), queue)
                 assert closing.started == n, (closing.started, n)
-                await completed(env, [month_close_workflow_id(e, month) for e in ids])
+                closes = batch_workflow_ids("month", month, sorted(ids), settings.batch_size)
+                await completed(env, closes)
                 seconds["month close"] = time.perf_counter() - started
                 notices = counter("notices")
     finally:

@@ -17,10 +17,11 @@ from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
 from workflows.weekly_cycle_io import CycleOutcome, FeedbackRequest, PlanRequest
 
 
-def batch_ids(week: str, employee_ids: Sequence[str], batch_size: int = 200) -> list[str]:
-    """The batch workflows a launch starts for these reps (in roster order: the launcher's
-    batches of `batch_size`, the weekly_cycle document's)."""
-    return batch_workflow_ids(week, sorted(employee_ids), batch_size)
+def batch_ids(period: str, employee_ids: Sequence[str], batch_size: int = 200) -> list[str]:
+    """The batch workflows (weeks or month closes) a launch starts for these reps (in
+    roster order: the launcher's batches of `batch_size`, the weekly_cycle document's)."""
+    kind = "week" if "-W" in period else "month"
+    return batch_workflow_ids(kind, period, sorted(employee_ids), batch_size)
 
 
 def week_workflow_id(services: Engine, employee_id: str, week: str) -> str:

@@ -26,7 +26,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
-from activities.cycles import cycle_batch_workflow_id, month_close_workflow_id
+from activities.cycles import cycle_batch_workflow_id, month_batch_workflow_id
 from aggregates.calendar_periods import month_of, shift_month
 from aggregates.weekly_cycle import cycle_uuid
 from careerflow.api import i18n
@@ -185,7 +185,7 @@ async def test_a_week_from_the_command_line(
     cli = Cli(pg, dev_env, queue, tmp_path)
     # The three reps' weeks run in one batch workflow.
     started = [f"cycle-launch-week-{week}", cycle_batch_workflow_id(week, list(REPS))]
-    started += [f"cycle-launch-month-{closed}", *(month_close_workflow_id(e, closed) for e in REPS)]
+    started += [f"cycle-launch-month-{closed}", month_batch_workflow_id(closed, list(REPS))]
 
     # Only HR launches; a malformed period is refused before anything starts.
     denied = await cli.refused(
@@ -218,11 +218,7 @@ async def test_a_week_from_the_command_line(
                 )
                 assert launched.strip() == f"launched month {closed}: workflow {started[2]}"
                 await dev_env.client.get_workflow_handle(started[2]).result()
-                for rep in REPS:
-                    handle = dev_env.client.get_workflow_handle(
-                        month_close_workflow_id(rep, closed)
-                    )
-                    await handle.result()
+                await dev_env.client.get_workflow_handle(started[3]).result()
     finally:
         await _terminate(dev_env, started)
 

@@ -14,7 +14,7 @@ with workflow.unsafe.imports_passed_through():
         MonthOutcome,
         StartMonthClose,
     )
-    from words.messages import Message
+    from workflows.month_notices import month_notices
     from workflows.notify import notify
     from workflows.steps import run, run_local
 
@@ -36,39 +36,6 @@ class MonthCloseWorkflow:
             outcome: MonthOutcome = await run_local(CycleActivities.close_month, close)
         else:
             outcome = await run(CycleActivities.close_month, close)
-        base = f"month/{start.employee_id}/{start.month}"
-        ref = {"type": "month", "id": f"{start.employee_id}/{start.month}"}
-        await notify(
-            key=f"{base}/statement",
-            recipient_id=start.employee_id,
-            kind="month.statement",
-            title=Message("Your {month} bonus statement", month=start.month),
-            body=Message(
-                "Bonus {bonus}; commission {commission}.",
-                bonus=Message.money(outcome.bonus, outcome.currency),
-                commission=Message.money(outcome.commission, outcome.currency),
-            ),
-            ref=ref,
-        )
-        for r in outcome.recommendations:
-            reason = {"en": r["reason_en"], "zh": r["reason_zh"]}
-            await notify(
-                key=f"{base}/training/{r['rule_id']}",
-                recipient_id=start.employee_id,
-                kind="training.recommended",
-                title=Message("Recommended course: {course}", course=r["course"]),
-                body=Message("{text}", text=reason),
-                ref=ref,
-            )
-            if r["alert_manager"] and outcome.manager_id:
-                await notify(
-                    key=f"{base}/training/{r['rule_id']}/manager",
-                    recipient_id=outcome.manager_id,
-                    kind="training.alert",
-                    title=Message("{employee_id} needs support", employee_id=start.employee_id),
-                    body=Message(
-                        "{reason}: {course} was pushed to them.", reason=reason, course=r["course"]
-                    ),
-                    ref=ref,
-                )
+        for notice in month_notices(start.employee_id, start.month, outcome):
+            await notify(**notice)
         return outcome

@@ -320,6 +320,7 @@ WORKFLOWS: dict[str, str] = {
     "DevelopmentPlan": N_("development plans"),
     "MetricImport": N_("metric imports"),
     "MonthClose": N_("month closes"),
+    "MonthCloseBatch": N_("month closes run together (launch batches)"),
     "PromotionApplication": N_("promotion applications"),
     "SupportRequest": N_("support requests"),
     "WeeklyCycle": N_("weekly cycles"),

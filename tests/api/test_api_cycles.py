@@ -20,7 +20,7 @@ import pytest
 from temporalio.client import WorkflowExecutionStatus
 
 import tests.api.test_matrix as matrix
-from activities.cycles import cycle_batch_workflow_id, month_close_workflow_id
+from activities.cycles import cycle_batch_workflow_id, month_batch_workflow_id
 from aggregates.calendar_periods import month_of, shift_month
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.weekly_cycle import cycle_uuid
@@ -90,7 +90,7 @@ async def periods(api: ApiStack) -> AsyncIterator[Periods]:
     baseline = 100_000.0 * 12 + (50_000.0 if closed.startswith(f"{baseline_year}-") else 0.0)
     # The three reps' weeks run in one batch workflow.
     started = [f"cycle-launch-week-{week}", cycle_batch_workflow_id(week, list(REPS))]
-    started += [f"cycle-launch-month-{closed}", *(month_close_workflow_id(e, closed) for e in REPS)]
+    started += [f"cycle-launch-month-{closed}", month_batch_workflow_id(closed, list(REPS))]
     try:
         # Only HR launches; a malformed period is refused (naming it) before anything starts.
         denied = await api.call(
@@ -124,8 +124,7 @@ async def periods(api: ApiStack) -> AsyncIterator[Periods]:
         assert month_launch.status_code == 202, month_launch.text
         assert month_launch.json() == {"workflow_id": started[2], "kind": "month", "period": closed}
         await api.temporal.get_workflow_handle(started[2]).result()
-        for rep in REPS:
-            await api.temporal.get_workflow_handle(month_close_workflow_id(rep, closed)).result()
+        await api.temporal.get_workflow_handle(started[3]).result()
         await _caught_up(api)
         yield Periods(week=week, closed=closed, baseline_year=baseline_year, baseline=baseline)
     finally:

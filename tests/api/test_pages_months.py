@@ -27,13 +27,13 @@ from temporalio.api.workflowservice.v1 import DeleteWorkflowExecutionRequest
 from temporalio.client import WorkflowExecutionStatus
 from temporalio.service import RPCError, RPCStatusCode
 
-from activities.cycles import month_close_workflow_id
 from aggregates.calendar_periods import shift_month
 from careerflow.api import i18n
 from careerflow.api.pages.months import UNCONFIRMED
 from projections.month_close_queries import LaunchRecord
 from tests.api.test_pages import Site, csrf_of, site, text  # noqa: F401 (the module's stack)
 from tests.browser.support import HR, NAMES, _until
+from tests.cycle_weeks import batch_ids
 from tests.language import other_language
 from words.messages import Message
 
@@ -220,7 +220,7 @@ async def test_hr_closes_a_month_then_a_second_close_is_refused(
     reps = flow.would_launch(HR, "month", month).employee_ids
     months["started"] += [
         f"cycle-launch-month-{month}",
-        *(month_close_workflow_id(e, month) for e in reps),
+        *batch_ids(month, reps),
     ]
     async with site.session("hr:H001", lang) as client:
         form = await client.get(f"/hr/months/{month}/close")

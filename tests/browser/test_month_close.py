@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import pytest
 from temporalio.client import WorkflowExecutionStatus
 
-from activities.cycles import month_close_workflow_id
 from aggregates.calendar_periods import shift_month
 from tests.browser.conftest import Served
 from tests.browser.support import HR, _until, checked, follow_header
@@ -26,6 +25,7 @@ from tests.browser.test_browser import (  # noqa: F401 (fixtures)
     chromium,
     sign_in,
 )
+from tests.cycle_weeks import batch_ids
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -51,7 +51,7 @@ async def test_hr_closes_a_month(
     reps = flow.would_launch(HR, "month", month)
     started = [
         f"cycle-launch-month-{month}",
-        *(month_close_workflow_id(e, month) for e in reps.employee_ids),
+        *batch_ids(month, reps.employee_ids),
     ]
     problems: list[str] = []
     viewport = SIZES[size]

@@ -58,6 +58,7 @@ def test_there_are_histories_of_the_weekly_cycle() -> None:
         "cycle_launcher_week",
         "month_close_with_training",
         "month_close_local",
+        "month_close_batch",
     } <= names
 
 

@@ -26,7 +26,7 @@ from activities.cycles import (
     StartCycle,
     cycle_batch_workflow_id,
     cycle_workflow_id,
-    month_close_workflow_id,
+    month_batch_workflow_id,
 )
 from activities.notifications import NotificationActivities
 from aggregates.base import DomainError
@@ -44,11 +44,12 @@ from careerflow.store import Store, application_env
 from projections.runner import ReadModels
 from tests.cycle_weeks import RepHandle, week_workflow_id
 from tests.workflows.promotion_support import build_org, ingest
-from tests.workflows.test_promotion_local_steps import local_activities, patches, scheduled
+from tests.workflows.test_promotion_local_steps import local_activities, scheduled
 from words.catalogue import stored_text
 from worker import INTERCEPTORS, WORKFLOW_RUNNER
 from workflows.cycle_launcher import CycleLauncherWorkflow, Launch, LaunchSummary
-from workflows.month_close import PATCH_CLOSE_LOCAL, MonthCloseWorkflow
+from workflows.month_close import MonthCloseWorkflow
+from workflows.month_close_batch import MonthCloseBatchWorkflow
 from workflows.weekly_cycle import WeeklyCycleWorkflow
 from workflows.weekly_cycle_batch import WeeklyCycleBatchWorkflow
 from workflows.weekly_cycle_io import FeedbackRequest, PlanRequest
@@ -94,6 +95,7 @@ def worker(env: WorkflowEnvironment, services: Engine, queue: str) -> Worker:
             WeeklyCycleWorkflow,
             WeeklyCycleBatchWorkflow,
             MonthCloseWorkflow,
+            MonthCloseBatchWorkflow,
             CycleLauncherWorkflow,
         ],
         activities=[
@@ -453,8 +455,9 @@ async def test_a_full_month_then_the_month_close(
         recorded: CycleLaunch = services.store.cycles.repository.get(launch_uuid("month", month))
         assert (recorded.launched_by, recorded.finished) == ("H001", True)
         assert (recorded.started, recorded.skipped, recorded.version) == (3, 0, 2)
-        for e in ("E1", "E2", "E3"):
-            await env.client.get_workflow_handle(month_close_workflow_id(e, month)).result()
+        # The three reps' closes run in one batch workflow.
+        batch = env.client.get_workflow_handle(month_batch_workflow_id(month, ["E1", "E2", "E3"]))
+        assert sorted((await batch.result())["outcomes"]) == ["E1", "E2", "E3"]
 
         def closed(e: str) -> MonthClose:
             found: MonthClose = services.store.cycles.repository.get(month_close_uuid(e, month))
@@ -503,14 +506,12 @@ async def test_a_full_month_then_the_month_close(
         for week in weeks:
             for workflow_id in {week_workflow_id(services, e, week) for e in ("E1", "E2", "E3")}:
                 await env.client.get_workflow_handle(workflow_id).result()
-        # The close runs as a local activity (PATCH_CLOSE_LOCAL), no regular one.
-        closing = await env.client.get_workflow_handle(
-            month_close_workflow_id("E2", month)
-        ).fetch_history()
+        # One activity closes the three months, one creates every notice.
+        closing = await batch.fetch_history()
         events = json.loads(closing.to_json())
-        assert PATCH_CLOSE_LOCAL in patches(events)
-        assert local_activities(events)[0] == "cycle_close_month"
-        assert "cycle_close_month" not in scheduled(events)
+        assert scheduled(events)[:2] == ["cycle_close_months", "notification_create_many"]
+        assert local_activities(events) == []
         if os.environ.get("CAREERFLOW_RECORD_HISTORIES") == "1":
-            # (month_close_with_training.json: recorded before the patch, kept to replay.)
-            (HISTORIES / "month_close_local.json").write_text(closing.to_json())
+            # (month_close_*.json: a month in its own workflow, before and after the patch
+            # that made its close local; kept to replay.)
+            (HISTORIES / "month_close_batch.json").write_text(closing.to_json())
