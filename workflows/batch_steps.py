@@ -28,8 +28,7 @@ with workflow.unsafe.imports_passed_through():
         SendNotification,
         SendNotifications,
     )
-    from words.messages import Message
-    from workflows.notify import deliver, send_request
+    from workflows.notify import deliver
     from workflows.steps import run
 
 
@@ -61,16 +60,7 @@ class BatchSteps:
         assert done.info is not None
         return done.info
 
-    async def notify(
-        self,
-        key: str,
-        recipient_id: str,
-        kind: str,
-        title: Message,
-        body: Message,
-        ref: dict[str, str] | None = None,
-    ) -> None:
-        request = send_request(key, recipient_id, kind, title, body, ref)
+    async def send(self, request: SendNotification) -> None:
         created = await self._created(request)
         if created.refused is not None:
             raise StepRefused(created.refused)

@@ -15,7 +15,7 @@ with workflow.unsafe.imports_passed_through():
         StartMonthClose,
     )
     from workflows.month_notices import month_notices
-    from workflows.notify import notify
+    from workflows.notify import send
     from workflows.steps import run, run_local
 
 # Patch id: the close as a local activity (a short idempotent command: a closed month is
@@ -37,5 +37,5 @@ class MonthCloseWorkflow:
         else:
             outcome = await run(CycleActivities.close_month, close)
         for notice in month_notices(start.employee_id, start.month, outcome):
-            await notify(**notice)
+            await send(notice)
         return outcome

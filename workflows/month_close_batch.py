@@ -21,7 +21,7 @@ with workflow.unsafe.imports_passed_through():
     )
     from activities.notifications import NotificationActivities, SendNotifications
     from workflows.month_notices import month_notices
-    from workflows.notify import deliver, send_request
+    from workflows.notify import deliver
     from workflows.steps import run
 
 
@@ -45,7 +45,7 @@ class MonthCloseBatchWorkflow:
             else:
                 outcome.outcomes[employee_id] = closed.outcome
         requests = [
-            send_request(**notice)
+            notice
             for employee_id, closed in outcome.outcomes.items()
             for notice in month_notices(employee_id, start.month, closed)
         ]

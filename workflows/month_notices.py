@@ -1,6 +1,6 @@
 """What a rep's month close tells people, in order: the rep's statement, then per course
 recommended the rep's notice and, when the rule asks, the manager's alert. Shared by the
-one-rep `MonthClose` workflow (one `notify` each) and `MonthCloseBatch` (all at once)."""
+one-rep `MonthClose` workflow (one `send` each) and `MonthCloseBatch` (all at once)."""
 
 from __future__ import annotations
 
@@ -10,11 +10,13 @@ from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
     from activities.cycles import MonthOutcome
+    from activities.notifications import SendNotification
     from words.messages import Message
+    from workflows.notify import send_request
 
 
-def month_notices(employee_id: str, month: str, outcome: MonthOutcome) -> list[dict[str, Any]]:
-    """Each notice as `notify`'s keyword arguments."""
+def month_notices(employee_id: str, month: str, outcome: MonthOutcome) -> list[SendNotification]:
+    """Each notice as `notify.send` takes it."""
     base = f"month/{employee_id}/{month}"
     ref = {"type": "month", "id": f"{employee_id}/{month}"}
     notices: list[dict[str, Any]] = [
@@ -56,4 +58,4 @@ def month_notices(employee_id: str, month: str, outcome: MonthOutcome) -> list[d
                     "ref": ref,
                 }
             )
-    return notices
+    return [send_request(**notice) for notice in notices]

@@ -56,7 +56,12 @@ async def notify(
 ) -> None:
     """Creates the notification (the inbox has it from then on), then delivers it. Title
     and body are engine messages: the activity says them in every language (the catalogue
-    is read there, not in workflow code), and the recipient reads their own.
+    is read there, not in workflow code), and the recipient reads their own."""
+    await send(send_request(key, recipient_id, kind, title, body, ref, channels))
+
+
+async def send(request: SendNotification) -> None:
+    """`notify` for a request made by `send_request`.
 
     Creation is retried until the store takes it (a database outage is waited out).
     Delivery gives up after DELIVER_RETRY's attempts; a failed delivery is recorded on
@@ -65,7 +70,6 @@ async def notify(
     Runs before PATCH_ONE_STEP (replayed histories) made a regular activity to create
     and another to deliver, which recorded a DeliverySkipped event per idle channel."""
     if workflow.patched(PATCH_ONE_STEP):
-        request = send_request(key, recipient_id, kind, title, body, ref, channels)
         created = await workflow.execute_local_activity_method(
             NotificationActivities.create_and_settle,
             request,
@@ -75,17 +79,15 @@ async def notify(
         if created.pending:
             await deliver(request, created)
         return
-    title_in = MessageIn.model_validate(title.to_json())
-    body_in = MessageIn.model_validate(body.to_json())
     ref_out = await workflow.execute_activity_method(
         NotificationActivities.create_notification,
         CreateNotification(
-            key=key,
-            recipient_id=recipient_id,
-            kind=kind,
-            title=title_in,
-            body=body_in,
-            ref=ref,
+            key=request.key,
+            recipient_id=request.recipient_id,
+            kind=request.kind,
+            title=request.title,
+            body=request.body,
+            ref=request.ref,
         ),
         start_to_close_timeout=timedelta(seconds=30),
         heartbeat_timeout=HEARTBEAT,
@@ -93,7 +95,9 @@ async def notify(
     )
     # Delivered even when the key existed: channels already delivered are not resent,
     # so this only finishes what an earlier caller left undone.
-    await _deliver(key, recipient_id, kind, ref_out.notification_id, list(channels))
+    await _deliver(
+        request.key, request.recipient_id, request.kind, ref_out.notification_id, request.channels
+    )
 
 
 def send_request(

@@ -19,6 +19,7 @@ with workflow.unsafe.imports_passed_through():
     from activities.cycles import CycleActivities, CycleInfo, CycleRef, GiveFeedback, SubmitPlan
     from activities.cycles import StartCycle as StartCycle
     from activities.cycles import WeeklyReport as WeeklyReport
+    from activities.notifications import SendNotification
     from aggregates.weekly_cycle_rules import (
         ReportLine,
         feedback_comment_refusal,
@@ -29,7 +30,7 @@ with workflow.unsafe.imports_passed_through():
         report_line_text,
     )
     from words.messages import Message
-    from workflows.notify import notify
+    from workflows.notify import send, send_request
     from workflows.refusals import refuse, refused
     from workflows.steps import run, run_local
     from workflows.weekly_cycle_io import CycleOutcome, FeedbackRequest, PlanRequest
@@ -55,21 +56,13 @@ class WeekSteps(Protocol):
     async def default_plan(self, ref: CycleRef) -> CycleInfo: ...
     async def report(self, ref: CycleRef) -> WeeklyReport: ...
     async def feedback_missed(self, ref: CycleRef) -> CycleInfo: ...
-    async def notify(
-        self,
-        key: str,
-        recipient_id: str,
-        kind: str,
-        title: Message,
-        body: Message,
-        ref: dict[str, str] | None = None,
-    ) -> None: ...
+    async def send(self, request: SendNotification) -> None: ...
 
 
 class OwnSteps:
     """A week in its own workflow: each step a local activity since
     PATCH_TIMER_STEPS_LOCAL (a regular one in histories from before it, which replay as
-    they ran), each notification by `notify`."""
+    they ran), each notification by `notify.send`."""
 
     async def default_plan(self, ref: CycleRef) -> CycleInfo:
         return await self._step(CycleActivities.default_plan, ref)
@@ -80,16 +73,8 @@ class OwnSteps:
     async def feedback_missed(self, ref: CycleRef) -> CycleInfo:
         return await self._step(CycleActivities.feedback_missed, ref)
 
-    async def notify(
-        self,
-        key: str,
-        recipient_id: str,
-        kind: str,
-        title: Message,
-        body: Message,
-        ref: dict[str, str] | None = None,
-    ) -> None:
-        await notify(key=key, recipient_id=recipient_id, kind=kind, title=title, body=body, ref=ref)
+    async def send(self, request: SendNotification) -> None:
+        await send(request)
 
     async def _step(self, method: Callable[[CycleActivities, CycleRef], R], ref: CycleRef) -> R:
         if workflow.patched(PATCH_TIMER_STEPS_LOCAL):
@@ -118,66 +103,74 @@ class RepWeek:
         # Monday: the plan (already there when last weekend's feedback agreed one).
         await until(info.deadlines.plan_reminder, self.planned)
         if not self.planned():
-            await self.steps.notify(
-                key=f"{base}/plan-reminder",
-                recipient_id=info.employee_id,
-                kind="cycle.plan_reminder",
-                title=Message("Submit this week's plan"),
-                body=Message(
-                    "Your plan for {week} is due {deadline} ({time_zone}); "
-                    "without it your targets become the plan.",
-                    week=info.week,
-                    deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
-                    time_zone=Message.zone(info.time_zone),
-                ),
-                ref=ref_out,
+            await self.steps.send(
+                send_request(
+                    key=f"{base}/plan-reminder",
+                    recipient_id=info.employee_id,
+                    kind="cycle.plan_reminder",
+                    title=Message("Submit this week's plan"),
+                    body=Message(
+                        "Your plan for {week} is due {deadline} ({time_zone}); "
+                        "without it your targets become the plan.",
+                        week=info.week,
+                        deadline=Message.week_time(info.deadline_labels["plan_deadline"]),
+                        time_zone=Message.zone(info.time_zone),
+                    ),
+                    ref=ref_out,
+                )
             )
         await until(info.deadlines.plan_deadline, self.planned)
         if not self.planned():
             self.info = await self.steps.default_plan(ref)
-            await self.steps.notify(
-                key=f"{base}/plan-defaulted",
-                recipient_id=info.employee_id,
-                kind="cycle.plan_defaulted",
-                title=Message("Your targets are this week's plan"),
-                body=Message(
-                    "No plan arrived for {week} by the deadline; your targets were "
-                    "recorded as the plan.",
-                    week=info.week,
-                ),
-                ref=ref_out,
+            await self.steps.send(
+                send_request(
+                    key=f"{base}/plan-defaulted",
+                    recipient_id=info.employee_id,
+                    kind="cycle.plan_defaulted",
+                    title=Message("Your targets are this week's plan"),
+                    body=Message(
+                        "No plan arrived for {week} by the deadline; your targets were "
+                        "recorded as the plan.",
+                        week=info.week,
+                    ),
+                    ref=ref_out,
+                )
             )
 
         # Friday: the report from whatever the ledger holds by then.
         await until(info.deadlines.report_at, lambda: False)
         report: WeeklyReport = await self.steps.report(ref)
         self.info = self.info.model_copy(update={"reported": True})
-        await self.steps.notify(
-            key=f"{base}/report",
-            recipient_id=info.employee_id,
-            kind="cycle.report",
-            title=Message("Weekly report {week}", week=info.week),
-            body=Message("{lines}", lines=[report_line(line) for line in report.lines]),
-            ref=ref_out,
+        await self.steps.send(
+            send_request(
+                key=f"{base}/report",
+                recipient_id=info.employee_id,
+                kind="cycle.report",
+                title=Message("Weekly report {week}", week=info.week),
+                body=Message("{lines}", lines=[report_line(line) for line in report.lines]),
+                ref=ref_out,
+            )
         )
 
         # The weekend: the manager's feedback.
         await until(info.deadlines.feedback_reminder, self.fed_back)
         if not self.fed_back() and info.manager_id:
-            await self.steps.notify(
-                key=f"{base}/feedback-reminder",
-                recipient_id=info.manager_id,
-                kind="cycle.feedback_reminder",
-                title=Message("Weekly feedback due"),
-                body=Message(
-                    "Give {employee_id} feedback on {week} and agree next week's "
-                    "plan by {deadline} ({time_zone}).",
-                    employee_id=info.employee_id,
-                    week=info.week,
-                    deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
-                    time_zone=Message.zone(info.time_zone),
-                ),
-                ref=ref_out,
+            await self.steps.send(
+                send_request(
+                    key=f"{base}/feedback-reminder",
+                    recipient_id=info.manager_id,
+                    kind="cycle.feedback_reminder",
+                    title=Message("Weekly feedback due"),
+                    body=Message(
+                        "Give {employee_id} feedback on {week} and agree next week's "
+                        "plan by {deadline} ({time_zone}).",
+                        employee_id=info.employee_id,
+                        week=info.week,
+                        deadline=Message.week_time(info.deadline_labels["feedback_deadline"]),
+                        time_zone=Message.zone(info.time_zone),
+                    ),
+                    ref=ref_out,
+                )
             )
         # The week stays open until its end even after feedback (a second feedback is
         # then refused by the validator with the reason).
