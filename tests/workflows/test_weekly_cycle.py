@@ -24,6 +24,7 @@ import activities.cycles as cycle_activities
 from activities.cycles import (
     CycleActivities,
     StartCycle,
+    StartCycleBatch,
     cycle_batch_workflow_id,
     cycle_workflow_id,
     month_batch_workflow_id,
@@ -34,7 +35,7 @@ from aggregates.calendar_periods import shift_month
 from aggregates.cycle_launch import CycleLaunch, launch_uuid
 from aggregates.goals import GoalCascade, weeks_of_month
 from aggregates.month_close import MonthClose, month_close_uuid
-from aggregates.weekly_cycle import WeeklyCycle, cycle_uuid
+from aggregates.weekly_cycle import WeeklyCycle, cycle_key, cycle_uuid
 from careerflow.config import PostgresSettings
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine
@@ -515,3 +516,36 @@ async def test_a_full_month_then_the_month_close(
             # (month_close_*.json: a month in its own workflow, before and after the patch
             # that made its close local; kept to replay.)
             (HISTORIES / "month_close_batch.json").write_text(closing.to_json())
+
+
+async def test_a_refused_step_stops_one_week_of_a_batch_and_not_the_others(
+    env: WorkflowEnvironment, services: Engine
+) -> None:
+    """A batch runs E1's week and one whose record is missing (E404: its plan cannot be
+    defaulted, the store refuses). E404's week stops at the refusal and is named in the
+    outcome; E1's goes on to its end."""
+    start = await next_monday_8(env) + timedelta(weeks=16)  # after the other tests' weeks
+    week = iso_week(start.date())
+    batch_id = cycle_batch_workflow_id(week, ["E1", "E404"])
+    e1 = services.store.cycles.open_weeks(["E1"], week, lambda _: batch_id)["E1"]
+    ghost = e1.model_copy(update={"employee_id": "E404", "cycle_id": cycle_key("E404", week)})
+    queue = f"q-refused-{week}-{os.getpid()}"
+    async with worker(env, services, queue):
+        await move_to(env, start)
+        handle = await env.client.start_workflow(
+            WeeklyCycleBatchWorkflow.run,
+            StartCycleBatch(week=week, weeks=[e1, ghost]),
+            id=batch_id,
+            task_queue=queue,
+        )
+        outcome = await handle.result()
+    assert list(outcome.outcomes) == ["E1"]
+    assert outcome.outcomes["E1"].feedback == "missed"
+    assert list(outcome.failed) == ["E404"]
+    assert names(services, "E1", week) == [
+        "Opened",
+        "PlanDefaulted",
+        "ReportBuilt",
+        "FeedbackMissed",
+    ]
+    assert cycle(services, "E404", week) is None
