@@ -102,6 +102,13 @@ def report_line_text(label: dict[str, str], actual: float, planned: float, met: 
 # -- refusals: `role` is the principal's access role ("employee", "manager", ...) ---------
 
 
+def no_running_week(employee_id: str, week: str) -> Message:
+    """An Update for a week no workflow runs (not launched, over, or not in the batch)."""
+    return Message(
+        "{employee_id} has no running weekly cycle for {week}", employee_id=employee_id, week=week
+    )
+
+
 def plan_submitter_refusal(role: str, person_id: str, employee_id: str) -> Message | None:
     """Reps submit their own weekly plan, nobody else."""
     if role == "employee" and person_id == employee_id:

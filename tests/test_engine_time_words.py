@@ -80,7 +80,7 @@ def test_the_walk_finds_the_engines_timed_messages() -> None:
     """The weekly cycle, the support clock and the 360° round all say moments."""
     places = {where.split(":")[0] for where, _ in TIMED}
     for expected in (
-        "workflows/weekly_cycle.py",
+        "workflows/rep_week.py",
         "workflows/support_request.py",
         "workflows/assessment_round.py",
         "aggregates/assessment_rules.py",

@@ -30,8 +30,9 @@ with workflow.unsafe.imports_passed_through():
         StartCycle,
         StartCycleBatch,
     )
+    from aggregates.weekly_cycle_rules import no_running_week
     from workflows.batch_steps import BatchSteps, StepRefused
-    from workflows.refusals import refuse
+    from workflows.refusals import refused
     from workflows.rep_week import RepWeek
     from workflows.weekly_cycle_io import (
         CycleBatchOutcome,
@@ -109,11 +110,7 @@ class WeeklyCycleBatchWorkflow:
     def _rep(self, employee_id: str | None) -> RepWeek:
         rep = self.reps.get(employee_id or "")
         if rep is None:
-            raise refuse(
-                "{employee_id} has no running weekly cycle for {week}",
-                employee_id=employee_id or "",
-                week=self.week,
-            )
+            raise refused(no_running_week(employee_id or "", self.week))
         return rep
 
     # -- updates -------------------------------------------------------------------------
@@ -126,11 +123,7 @@ class WeeklyCycleBatchWorkflow:
     @join.validator
     def _check_join(self, weeks: list[CycleInfo]) -> None:
         if other := [w.employee_id for w in weeks if w.week != self.week]:
-            raise refuse(
-                "{employee_id} has no running weekly cycle for {week}",
-                employee_id=", ".join(other),
-                week=self.week,
-            )
+            raise refused(no_running_week(", ".join(other), self.week))
 
     @workflow.update
     async def submit_plan(self, request: PlanRequest) -> CycleInfo:

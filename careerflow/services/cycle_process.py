@@ -33,7 +33,7 @@ from aggregates.calendar_periods import PeriodKind
 from aggregates.cycle_launch import checked_launch_period, launch_refusal
 from aggregates.cycle_settings import WeeklyCycleSettings
 from aggregates.not_found import unknown_employee
-from aggregates.weekly_cycle_rules import CycleInfo
+from aggregates.weekly_cycle_rules import CycleInfo, no_running_week
 from careerflow.applications.cycles import Cycles
 from careerflow.applications.people import People
 from careerflow.principal import AccessRole, Principal
@@ -543,11 +543,7 @@ class CycleProcessService:
                 update,
                 arg,
                 CycleInfo,
-                Message(
-                    "{employee_id} has no running weekly cycle for {week}",
-                    employee_id=employee_id,
-                    week=week,
-                ),
+                no_running_week(employee_id, week),
                 ident,
             )
         except NotFoundError:
