@@ -26,7 +26,7 @@ from careerflow.api.auth import Caller, Context
 from careerflow.api.errors import problem_responses, request_lang
 from careerflow.api.paging import PAGED, Paging
 from careerflow.principal import AccessRole, Principal
-from careerflow.services.promotion_process import REVIEW_OUTCOMES
+from careerflow.services.promotion_process import REVIEW_OUTCOMES, PromotionStatus
 from projections.paging import Page
 from words.messages import Message
 
@@ -131,15 +131,9 @@ class StartedApplicationOut(BaseModel):
     target_role: Role
 
 
-class ApplicationStatus(BaseModel):
+class ApplicationStatus(PromotionStatus):
     """Where the application stands after the call."""
 
-    application_id: str
-    workflow_id: str
-    employee_id: str
-    stage: Stage
-    round: int
-    manager_id: str | None
     command_id: str | None = Field(
         default=None, description="The command id of the step: retry with it (Idempotency-Key)."
     )
