@@ -12,7 +12,7 @@ import csv
 import html as markup
 import io
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import httpx
@@ -120,9 +120,13 @@ async def test_a_state_unfolds_its_nested_keys_by_their_words(
     tz = site.api.services.policies.current("promotion_process", "default").document.get(
         "time_zone", "Asia/Shanghai"
     )
-    now = i18n.local_time(datetime.now(UTC), tz)
+    # A page types moments to the second: round up, so an event written earlier in this
+    # same second is not after the moment, and wait until that moment has passed.
+    moment = datetime.now(UTC).replace(microsecond=0) + timedelta(seconds=1)
+    await asyncio.sleep((moment - datetime.now(UTC)).total_seconds() + 0.05)
+    now = i18n.local_time(moment, tz)
     assert now is not None
-    typed = now.replace(tzinfo=None, microsecond=0).isoformat()
+    typed = now.replace(tzinfo=None).isoformat()
     async with site.session("auditor:A001", lang) as client:
         page = await client.get("/audit/employee/E1", params={"at": typed})
         assert page.status_code == 200, text(page)
