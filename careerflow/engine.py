@@ -19,6 +19,7 @@ from careerflow.audit.reevaluation import ReevaluationService
 from careerflow.audit.time_travel import TimeTravelService
 from careerflow.config import PostgresSettings, Settings
 from careerflow.database import schema_lock
+from careerflow.pools import most_recent_first
 from careerflow.services.assessment_process import AssessmentProcessService
 from careerflow.services.cycle_process import CycleProcessService
 from careerflow.services.metric_import import MetricImportProcess
@@ -80,12 +81,14 @@ class Engine:
 
     def __init__(self, store: Store) -> None:
         self.store = store
-        self.read_pool: ConnectionPool = ConnectionPool(
-            store.pg.conninfo(),
-            min_size=1,
-            max_size=8,
-            kwargs={"row_factory": dict_row, "autocommit": True},
-            open=True,
+        self.read_pool: ConnectionPool = most_recent_first(
+            ConnectionPool(
+                store.pg.conninfo(),
+                min_size=1,
+                max_size=8,
+                kwargs={"row_factory": dict_row, "autocommit": True},
+                open=True,
+            )
         )
         # The store opens the applications first; then they get their collaborators.
         wire(store, self.read_pool, self.catalog)

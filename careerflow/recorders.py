@@ -46,6 +46,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier, Literal
 
 from careerflow.listen import QuietSubscription
+from careerflow.pools import most_recent_first
 
 GENESIS = bytes(32)
 
@@ -136,6 +137,7 @@ $body$
 class UnpipelinedApplicationRecorder(PostgresApplicationRecorder):
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        most_recent_first(datastore.pool)
         schema = self.datastore.schema
         self.chain_table = Identifier(schema, chain_table_name(self.events_table_name))
         self.append_function = Identifier(schema, append_function_name(self.events_table_name))

@@ -14,6 +14,7 @@ from psycopg.rows import DictRow
 from psycopg.sql import SQL, Composed, Identifier
 
 from aggregates.base import Aggregate
+from careerflow.pools import most_recent_first
 from projections.schema import READ_MODEL_INDEXES, READ_MODEL_TABLES
 
 Apply = Callable[[Cursor[DictRow]], None]
@@ -29,6 +30,7 @@ class ReadModelView(PostgresTrackingRecorder):
 
     def __init__(self, datastore: PostgresDatastore, **kwargs: Any) -> None:
         super().__init__(datastore, **kwargs)
+        most_recent_first(datastore.pool)
         schema = Identifier(self.datastore.schema)
         for ddl in [*READ_MODEL_TABLES.values(), *READ_MODEL_INDEXES]:
             self.sql_create_statements.append(SQL(ddl).format(schema=schema))

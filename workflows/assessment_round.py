@@ -24,6 +24,8 @@ from typing import NoReturn
 
 from temporalio import workflow
 
+# Passed through: imported once per worker, not again for every run (the state module
+# builds pydantic models).
 with workflow.unsafe.imports_passed_through():
     from activities.assessments import (
         AssessmentActivities,
@@ -56,24 +58,23 @@ with workflow.unsafe.imports_passed_through():
         task_key,
     )
     from words.messages import Message, as_message
+    from workflows.assessment_round_state import (
+        BUSY,
+        EVENTS_PER_RUN,
+        FAN_OUT,
+        SEAL_BALLOTS,
+        Carry,
+        RateRequest,
+        RoundOutcome,
+        RoundState,
+        StartRound,
+        _in_batches,
+        _seal_page,
+        assessment_workflow_id,
+    )
     from workflows.notify import notify
     from workflows.refusals import busy, refuse, refused
     from workflows.steps import run
-
-from workflows.assessment_round_state import (
-    BUSY,
-    EVENTS_PER_RUN,
-    FAN_OUT,
-    SEAL_BALLOTS,
-    Carry,
-    RateRequest,
-    RoundOutcome,
-    RoundState,
-    StartRound,
-    _in_batches,
-    _seal_page,
-    assessment_workflow_id,
-)
 
 __all__ = [
     "BUSY",

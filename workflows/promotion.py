@@ -14,6 +14,8 @@ from datetime import timedelta
 from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
+# Passed through: imported once per worker, not again for every run (the state module's
+# pydantic models were half of a run's first task).
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import DeadlineRequest, working_day_deadlines
     from activities.promotions import (
@@ -43,24 +45,24 @@ with workflow.unsafe.imports_passed_through():
     from careerflow.principal import SYSTEM, AccessRole, Principal
     from words.messages import Message
     from workflows.plan_start import StartPlan, plan_workflow_id
+    from workflows.promotion_state import (
+        HR_INBOX,
+        KIND,
+        PATCH_LOCAL_STEPS,
+        PATCH_PLAN_HANDOFF,
+        STAGE,
+        STAGE_SINCE,
+        HrReview,
+        ManagerDecision,
+        PromotionState,
+        PromotionStatus,
+        Resubmit,
+        StartPromotion,
+        Withdraw,
+        promotion_workflow_id,
+    )
     from workflows.refusals import refuse, refused
     from workflows.steps import run
-from workflows.promotion_state import (
-    HR_INBOX,
-    KIND,
-    PATCH_LOCAL_STEPS,
-    PATCH_PLAN_HANDOFF,
-    STAGE,
-    STAGE_SINCE,
-    HrReview,
-    ManagerDecision,
-    PromotionState,
-    PromotionStatus,
-    Resubmit,
-    StartPromotion,
-    Withdraw,
-    promotion_workflow_id,
-)
 
 # Importable from here, as before the inputs, outputs and helpers moved to
 # workflows/promotion_state.py.
