@@ -4,7 +4,6 @@ each method is one idempotent command, safe to run again after a crash."""
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from contextvars import ContextVar
 from datetime import date, datetime, time
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
@@ -42,7 +41,6 @@ among the active peers of the role (from the read side's monthly ranking)."""
 
 # The application open_with_report has opened and not yet saved, for `get` (per thread:
 # activities run concurrently on one Promotions).
-_UNSAVED: ContextVar[PromotionApplication | None] = ContextVar("unsaved_application", default=None)
 
 
 def no_ranks(
@@ -150,9 +148,6 @@ class Promotions(PydanticApplication):
 
     # -- helpers ---------------------------------------------------------------------------
     def get(self, application_id: str) -> PromotionApplication:
-        unsaved = _UNSAVED.get()
-        if unsaved is not None and unsaved.application_id == application_id:
-            return unsaved  # opened by open_with_report, saved with its report
         found: PromotionApplication | None = self.find(application_uuid(application_id))
         if found is None:
             raise NotFoundError(
@@ -214,9 +209,11 @@ class Promotions(PydanticApplication):
         employee_id: str,
         target: Role,
         workflow_id: str,
+        employee: Employee | None = None,
     ) -> PromotionApplication:
-        """A new application (not saved), once the rules allow `principal` to start it."""
-        employee = self.employee(employee_id)
+        """A new application (not saved), once the rules allow `principal` to start it
+        (`employee`: the applicant, when the caller has read them already)."""
+        employee = employee or self.employee(employee_id)
         check_can_apply(principal, employee, target)
         with command_context(
             actor=principal.person_id,
@@ -255,7 +252,18 @@ class Promotions(PydanticApplication):
         """Pulls the last 12 months from the ledger and evaluates them under the policy
         versions in force now; records Submitted once per round."""
         application = self.get(application_id)
-        employee = self.employee(application.employee_id)
+        return self._report(
+            application, self.employee(application.employee_id), round_, as_of, requested_by
+        )
+
+    def _report(
+        self,
+        application: PromotionApplication,
+        employee: Employee,
+        round_: int,
+        as_of: date,
+        requested_by: Principal,
+    ) -> ReportSummary:
         manager = self.employee(employee.manager_id) if employee.manager_id else None
         target = Role(application.target_role)
         policies = self.policy_set(target)
@@ -443,23 +451,21 @@ class Promotions(PydanticApplication):
         commit): the same Started and Submitted events, each with its own metadata, as
         `open_application` then `submit_report` for round 1. Idempotent like them: once
         saved, a retry records nothing and answers the report again."""
-        if self.find(application_uuid(application_id)) is not None:
-            return self.submit_report(application_id, 1, as_of, principal)
+        found: PromotionApplication | None = self.find(application_uuid(application_id))
+        if found is not None:
+            return self._report(found, self.employee(found.employee_id), 1, as_of, principal)
+        employee = self.employee(employee_id)  # read once for the opening and the report
         application = self._new_application(
-            principal, application_id, employee_id, target, workflow_id
+            principal, application_id, employee_id, target, workflow_id, employee
         )
-        # submit_report reads the application through `get`: this one, not yet saved.
-        token = _UNSAVED.set(application)
         try:
-            return self.submit_report(application_id, 1, as_of, principal)
+            return self._report(application, employee, 1, as_of, principal)
         except DomainError:
             # The report is refused: the opening alone is still recorded, as the two
             # steps did (the refusal comes before Submitted is triggered).
             if len(application.pending_events) == 1:
                 self.save(application)
             raise
-        finally:
-            _UNSAVED.reset(token)
 
     def _context(
         self,
