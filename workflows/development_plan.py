@@ -11,7 +11,6 @@ from __future__ import annotations
 import contextlib
 from datetime import timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 
 with workflow.unsafe.imports_passed_through():
@@ -30,10 +29,10 @@ with workflow.unsafe.imports_passed_through():
         hand_confirmation_refusal,
         setting_up_refusal,
     )
-    from aggregates.plan_template import Milestone
     from aggregates.plan_values import plan_steerer_refusal
     from careerflow.principal import Principal
     from words.messages import Message
+    from workflows.development_plan_io import AdjustRequest, ConfirmRequest
     from workflows.notify import notify
     from workflows.plan_start import StartPlan
     from workflows.plan_start import plan_workflow_id as plan_workflow_id  # re-exported
@@ -50,21 +49,6 @@ OVERALL = {
     "overdue": Message("overdue"),
     "completed": Message("completed"),
 }
-
-
-class ConfirmRequest(BaseModel):
-    principal: Principal
-    milestone_id: str
-    comment: str = ""
-
-
-class AdjustRequest(BaseModel):
-    principal: Principal
-    action: str  # "add" | "move" | "drop"
-    milestone_id: str = ""
-    milestone: Milestone | None = None
-    due_month: int | None = None
-    reason: str
 
 
 @workflow.defn(name="DevelopmentPlan")

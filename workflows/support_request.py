@@ -16,7 +16,6 @@ import contextlib
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from pydantic import BaseModel
 from temporalio import workflow
 from temporalio.exceptions import ActivityError, ApplicationError
 
@@ -36,38 +35,7 @@ with workflow.unsafe.imports_passed_through():
     from workflows.notify import notify
     from workflows.refusals import refuse, refused
     from workflows.steps import run
-
-
-class StartSupport(BaseModel):
-    request_id: str
-    principal: Principal
-    category: str
-    text: str
-    customer: str | None = None
-
-
-class TeamStep(BaseModel):
-    """A support-team member acknowledges (no text) or answers (the answer)."""
-
-    principal: Principal
-    text: str = ""
-
-
-class RepStep(BaseModel):
-    """The rep confirms (no text) or reopens (the reason)."""
-
-    principal: Principal
-    text: str = ""
-
-
-class SupportOutcome(BaseModel):
-    request_id: str
-    status: str
-    sla_met: bool | None
-    breached: bool
-    response_minutes: float | None
-    answers: int
-    reopens: int
+    from workflows.support_request_io import RepStep, StartSupport, SupportOutcome, TeamStep
 
 
 def support_workflow_id(request_id: str) -> str:
