@@ -9,6 +9,7 @@ record commit together, and positions at or below the recorded one are skipped."
 from __future__ import annotations
 
 import contextlib
+import functools
 import logging
 import os
 import sys
@@ -152,7 +153,15 @@ class ProjectionLocks:
 
 
 def _position_query(env: Mapping[str, str], heads: bool) -> Composed:
-    """Each application's projected position (and its log's head), in one statement."""
+    """Each application's projected position (and its log's head), in one statement.
+    The same statement every time for an environment: built once (the refresher asks
+    after every projected batch)."""
+    return _built_position_query(tuple(sorted(env.items())), heads)
+
+
+@functools.lru_cache(maxsize=16)
+def _built_position_query(env_items: tuple[tuple[str, str], ...], heads: bool) -> Composed:
+    env = dict(env_items)
     parts = []
     for app_cls, proj_cls in PROJECTIONS:
         tracking = Identifier(
@@ -184,7 +193,7 @@ def positions(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str
     from the tables (whichever process runs the projection). A table not created yet
     counts as nothing projected."""
     try:
-        rows = conn.execute(_position_query(env, heads=True)).fetchall()
+        rows = conn.execute(_position_query(env, heads=True), prepare=True).fetchall()
     except psycopg.errors.UndefinedTable:
         return {app_cls.name: (1, 0) for app_cls, _ in PROJECTIONS}
     return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
@@ -193,7 +202,7 @@ def positions(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str
 def projected(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str, int]:
     """Per application: the last notification id projected."""
     try:
-        rows = conn.execute(_position_query(env, heads=False)).fetchall()
+        rows = conn.execute(_position_query(env, heads=False), prepare=True).fetchall()
     except psycopg.errors.UndefinedTable:
         return {}
     return {str(r[0]): int(r[2]) for r in rows}
