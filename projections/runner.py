@@ -155,7 +155,8 @@ class ProjectionLocks:
 def _position_query(env: Mapping[str, str], heads: bool) -> Composed:
     """Each application's projected position (and its log's head), in one statement.
     The same statement every time for an environment: built once (the refresher asks
-    after every projected batch)."""
+    after every projected batch). Not a prepared statement: the refresher's first look
+    may come before another process has created every table."""
     return _built_position_query(tuple(sorted(env.items())), heads)
 
 
@@ -193,7 +194,7 @@ def positions(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str
     from the tables (whichever process runs the projection). A table not created yet
     counts as nothing projected."""
     try:
-        rows = conn.execute(_position_query(env, heads=True), prepare=True).fetchall()
+        rows = conn.execute(_position_query(env, heads=True)).fetchall()
     except psycopg.errors.UndefinedTable:
         return {app_cls.name: (1, 0) for app_cls, _ in PROJECTIONS}
     return {str(r[0]): (int(r[1]), int(r[2])) for r in rows}
@@ -202,7 +203,7 @@ def positions(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str
 def projected(conn: psycopg.Connection[Any], env: Mapping[str, str]) -> dict[str, int]:
     """Per application: the last notification id projected."""
     try:
-        rows = conn.execute(_position_query(env, heads=False), prepare=True).fetchall()
+        rows = conn.execute(_position_query(env, heads=False)).fetchall()
     except psycopg.errors.UndefinedTable:
         return {}
     return {str(r[0]): int(r[2]) for r in rows}
