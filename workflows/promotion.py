@@ -15,7 +15,7 @@ from temporalio import workflow
 from temporalio.workflow import ParentClosePolicy
 
 # Passed through: imported once per worker, not again for every run (the state module's
-# pydantic models were half of a run's first task).
+# pydantic models were half of what the sandbox did to start a run).
 with workflow.unsafe.imports_passed_through():
     from activities.calendar import DeadlineRequest, working_day_deadlines
     from activities.promotions import (

@@ -39,10 +39,6 @@ RolePercentiles = Callable[[str, Role, list[str], str, str], dict[str, float]]
 among the active peers of the role (from the read side's monthly ranking)."""
 
 
-# The application open_with_report has opened and not yet saved, for `get` (per thread:
-# activities run concurrently on one Promotions).
-
-
 def no_ranks(
     metric: str, role: Role, months: list[str], direction: str, employee_id: str
 ) -> dict[str, float]:
@@ -209,11 +205,10 @@ class Promotions(PydanticApplication):
         employee_id: str,
         target: Role,
         workflow_id: str,
-        employee: Employee | None = None,
+        employee: Employee,
     ) -> PromotionApplication:
-        """A new application (not saved), once the rules allow `principal` to start it
-        (`employee`: the applicant, when the caller has read them already)."""
-        employee = employee or self.employee(employee_id)
+        """A new application (not saved) for `employee`, once the rules allow `principal`
+        to start it."""
         check_can_apply(principal, employee, target)
         with command_context(
             actor=principal.person_id,
@@ -242,7 +237,7 @@ class Promotions(PydanticApplication):
         if existing is not None:
             return self._save(existing, False)
         application = self._new_application(
-            principal, application_id, employee_id, target, workflow_id
+            principal, application_id, employee_id, target, workflow_id, self.employee(employee_id)
         )
         return self._save(application, True)
 
