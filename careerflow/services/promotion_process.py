@@ -4,6 +4,7 @@ decisions go through the workflow's validated Updates."""
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Any
 
@@ -15,6 +16,7 @@ from temporalio.common import WorkflowIDConflictPolicy, WorkflowIDReusePolicy
 from aggregates.base import DomainError, NotFoundError, PermissionDeniedError
 from aggregates.ladder import Role, next_role
 from aggregates.not_found import application_not_visible
+from aggregates.process import PromotionProcess
 from aggregates.promotion import (
     CLOSED,
     PromotionApplication,
@@ -143,6 +145,40 @@ class PromotionProcessService:
         the open one for this employee and role. The same checks and words for every
         face: the role (403), whose application (403), the employee (404), the rung and
         the published criteria (422)."""
+        # The checks read the store (synchronous): off the event loop, which the API's
+        # other requests and, in one process, the worker share.
+        rung, process, version = await asyncio.to_thread(
+            self._checked_start, principal, employee_id, target
+        )
+        workflow_id = promotion_workflow_id(employee_id, rung)
+        handle = await self.client.start_workflow(
+            PromotionWorkflow.run,
+            StartPromotion(
+                employee_id=employee_id,
+                target_role=rung,
+                started_by=principal,
+                process=process,
+                process_version=version,
+                use_search_attributes=self.use_search_attributes,
+            ),
+            id=workflow_id,
+            task_queue=self.task_queue,
+            # One open application per employee and role; a later one after it closed.
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
+        )
+        return StartedApplication(
+            workflow_id=workflow_id,
+            application_id=handle.first_execution_run_id or handle.run_id or "",
+            employee_id=employee_id,
+            target_role=rung,
+        )
+
+    def _checked_start(
+        self, principal: Principal, employee_id: str, target: Role | None
+    ) -> tuple[Role, PromotionProcess, int | None]:
+        """What a start checks and reads before anything starts: the rung applied for,
+        and the process settings in force with their version."""
         if principal.role != AccessRole.system:  # the engine itself may start one too
             principal.require(*APPLICANTS, action=START)
         if principal.role not in (AccessRole.hr, AccessRole.system) and (
@@ -162,35 +198,12 @@ class PromotionProcessService:
                 "{employee_id} is on the top rung; there is no next role", employee_id=employee_id
             )
         check_can_apply(principal, employee, target)
-        commands = self.promotions
         try:
-            commands.policy_set(target)  # fails clearly when no criteria are published
+            self.promotions.policy_set(target)  # fails clearly when no criteria are published
         except NotFoundError as exc:  # the employee exists: a rule says no (422)
             raise DomainError(exc.message) from None
         process, version = self.policies.promotion_process()
-        workflow_id = promotion_workflow_id(employee_id, target)
-        handle = await self.client.start_workflow(
-            PromotionWorkflow.run,
-            StartPromotion(
-                employee_id=employee_id,
-                target_role=target,
-                started_by=principal,
-                process=process,
-                process_version=version,
-                use_search_attributes=self.use_search_attributes,
-            ),
-            id=workflow_id,
-            task_queue=self.task_queue,
-            # One open application per employee and role; a later one after it closed.
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-            id_reuse_policy=WorkflowIDReusePolicy.ALLOW_DUPLICATE,
-        )
-        return StartedApplication(
-            workflow_id=workflow_id,
-            application_id=handle.first_execution_run_id or handle.run_id or "",
-            employee_id=employee_id,
-            target_role=target,
-        )
+        return target, process, version
 
     async def decide(
         self,
@@ -362,7 +375,8 @@ class PromotionProcessService:
         (or has closed), a command the store recorded under that id by this person,
         saying the same, is answered with its recorded outcome instead."""
         command_id = command_id_or_new(command_id)
-        application = steerable_application(
+        application = await asyncio.to_thread(
+            steerable_application,
             self.promotions,
             self.read_pool,
             principal,
@@ -380,7 +394,9 @@ class PromotionProcessService:
         except DomainError:
             if kind is None:
                 raise
-            recorded = self.recorded(principal, application_id, kind, command_id, content)
+            recorded = await asyncio.to_thread(
+                self.recorded, principal, application_id, kind, command_id, content
+            )
             if recorded is None:
                 raise
             return recorded
