@@ -202,10 +202,9 @@ class Promotions(PydanticApplication):
         self,
         principal: Principal,
         application_id: str,
-        employee_id: str,
+        employee: Employee,
         target: Role,
         workflow_id: str,
-        employee: Employee,
     ) -> PromotionApplication:
         """A new application (not saved) for `employee`, once the rules allow `principal`
         to start it."""
@@ -218,7 +217,7 @@ class Promotions(PydanticApplication):
         ):
             return PromotionApplication(
                 application_id=application_id,
-                employee_id=employee_id,
+                employee_id=employee.employee_id,
                 from_role=Role(employee.role),
                 target_role=target,
                 started_by=principal.person_id,
@@ -237,7 +236,7 @@ class Promotions(PydanticApplication):
         if existing is not None:
             return self._save(existing, False)
         application = self._new_application(
-            principal, application_id, employee_id, target, workflow_id, self.employee(employee_id)
+            principal, application_id, self.employee(employee_id), target, workflow_id
         )
         return self._save(application, True)
 
@@ -451,7 +450,7 @@ class Promotions(PydanticApplication):
             return self._report(found, self.employee(found.employee_id), 1, as_of, principal)
         employee = self.employee(employee_id)  # read once for the opening and the report
         application = self._new_application(
-            principal, application_id, employee_id, target, workflow_id, employee
+            principal, application_id, employee, target, workflow_id
         )
         try:
             return self._report(application, employee, 1, as_of, principal)
