@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import logging
+import os
 from datetime import UTC, datetime
 
 from temporalio.client import Client
@@ -22,6 +23,7 @@ from activities.notifications import NotificationActivities
 from activities.plans import PlanActivities
 from activities.promotions import PromotionActivities
 from activities.support import SupportActivities
+from careerflow import compiled_once
 from careerflow.audit.integrity import count_events, verify_store
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
@@ -60,6 +62,9 @@ WORKFLOWS: list[type] = [
 WORKFLOW_RUNNER = SandboxedWorkflowRunner(
     restrictions=SandboxRestrictions.default.with_passthrough_modules("pydantic")
 )
+# The sandbox imports a workflow's module again for every run: compiled once per process,
+# even where no bytecode may be written (careerflow/compiled_once.py).
+compiled_once.install(os.path.dirname(os.path.abspath(__file__)))
 
 # A verification reports its progress every this many events of an application.
 VERIFY_BATCH = 1000
