@@ -12,7 +12,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 from pydantic import Field
 
-from aggregates.calendar_periods import month_of, months_back, period_kind
+from aggregates.calendar_periods import month_of, months_back
 from aggregates.document_types import Frozen, Label, Unit
 from aggregates.documents import (
     Measurement,
@@ -78,9 +78,10 @@ def _numeric_window(
 ) -> WindowValue:
     # Only month periods: weekly and daily figures feed the weekly cycle and would double
     # count against the monthly ones.
+    # `months` holds month periods only, so a period among them is a month.
     cells: dict[str, list[float]] = {}
     for m in rows:
-        if m.metric == metric and m.period in months and period_kind(m.period) == "month":
+        if m.metric == metric and m.period in months:
             cells.setdefault(m.period, []).append(m.value)
     # Several items of a plain metric in one month: add them up for sums, else average.
     per_month = {
@@ -161,9 +162,12 @@ def window_values(
     up with `month_of`). Metrics without data have value None. Measurements of metrics
     missing from the catalog are ignored. All measurements must be of one employee.
     """
-    rows = dedupe(measurements)
+    # Each metric's rows apart first: one pass over the rows, not one per metric.
+    by_metric: dict[str, list[Measurement]] = {}
+    for m in dedupe(measurements):
+        by_metric.setdefault(m.metric, []).append(m)
     return {
-        name: rule_window(rows, name, d.window, as_of_month, months)
+        name: rule_window(by_metric.get(name, []), name, d.window, as_of_month, months)
         for name, d in catalog.metrics.items()
     }
 
