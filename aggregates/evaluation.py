@@ -76,9 +76,8 @@ def _aggregate(per_month: Mapping[str, float], rule: WindowRule) -> float | None
 def _numeric_window(
     rows: Sequence[Measurement], metric: str, rule: WindowRule, months: set[str]
 ) -> WindowValue:
-    # Only month periods: weekly and daily figures feed the weekly cycle and would double
-    # count against the monthly ones.
-    # `months` holds month periods only, so a period among them is a month.
+    # Only month periods (`months` holds nothing else): weekly and daily figures feed the
+    # weekly cycle and would double count against the monthly ones.
     cells: dict[str, list[float]] = {}
     for m in rows:
         if m.metric == metric and m.period in months:

@@ -59,6 +59,10 @@ class CompiledOnceFinder(importlib.abc.MetaPathFinder):
         path: Sequence[str] | None,
         target: ModuleType | None = None,
     ) -> importlib.machinery.ModuleSpec | None:
+        if path is not None and not any(
+            os.path.join(os.path.realpath(p), "").startswith(self.roots) for p in path
+        ):
+            return None  # a submodule of a package elsewhere: no second path search
         spec = importlib.machinery.PathFinder.find_spec(fullname, path, target)
         if spec is None or type(spec.loader) is not importlib.machinery.SourceFileLoader:
             return None  # not ours: the rest of sys.meta_path decides, as before
@@ -72,11 +76,10 @@ class CompiledOnceFinder(importlib.abc.MetaPathFinder):
 def install(*roots: str) -> CompiledOnceFinder:
     """Puts the finder for `roots` ahead of the path finder (after the built-in and frozen
     importers), once per set of roots; returns it."""
-    wanted = tuple(os.path.join(os.path.realpath(r), "") for r in roots)
-    for finder in sys.meta_path:
-        if isinstance(finder, CompiledOnceFinder) and finder.roots == wanted:
-            return finder
     finder = CompiledOnceFinder(roots)
+    for installed in sys.meta_path:
+        if isinstance(installed, CompiledOnceFinder) and installed.roots == finder.roots:
+            return installed
     at = next(
         (i for i, f in enumerate(sys.meta_path) if f is importlib.machinery.PathFinder),
         len(sys.meta_path),

@@ -32,10 +32,15 @@ def roots(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[tuple[Pat
         yield inside, outside
     finally:
         compiled_once.uninstall(finder)
+        for name in [n for n in sys.modules if n.startswith(PREFIX)]:
+            del sys.modules[name]
+
+
+PREFIX = "cf_once_"  # the test modules, dropped from sys.modules after each test
 
 
 def _module(root: Path, body: str) -> tuple[str, Path]:
-    name = f"cf_once_{uuid.uuid4().hex[:10]}"
+    name = f"{PREFIX}{uuid.uuid4().hex[:10]}"
     path = root / f"{name}.py"
     path.write_text(body)
     importlib.invalidate_caches()
@@ -52,13 +57,10 @@ def test_a_module_imported_again_is_compiled_once(roots: tuple[Path, Path]) -> N
     name, path = _module(inside, "def answer():\n    return 1\n")
     first = _import_again(name)
     second = _import_again(name)
-    try:
-        assert first is not second  # executed twice, as the sandbox does
-        assert first.answer.__code__ is second.answer.__code__  # compiled once
-        assert compiled_once.LOADS[os.path.realpath(path)] == 1
-        assert not (inside / "__pycache__").exists()  # and nothing written
-    finally:
-        sys.modules.pop(name, None)
+    assert first is not second  # executed twice, as the sandbox does
+    assert first.answer.__code__ is second.answer.__code__  # compiled once
+    assert compiled_once.LOADS[os.path.realpath(path)] == 1
+    assert not (inside / "__pycache__").exists()  # and nothing written
 
 
 def test_an_edited_module_is_compiled_again(roots: tuple[Path, Path]) -> None:
@@ -69,11 +71,8 @@ def test_an_edited_module_is_compiled_again(roots: tuple[Path, Path]) -> None:
     stat = path.stat()
     os.utime(path, ns=(stat.st_atime_ns, stat.st_mtime_ns + 2_000_000_000))
     after = _import_again(name)
-    try:
-        assert (before.answer(), after.answer()) == (1, 22)
-        assert compiled_once.LOADS[os.path.realpath(path)] == 2
-    finally:
-        sys.modules.pop(name, None)
+    assert (before.answer(), after.answer()) == (1, 22)
+    assert compiled_once.LOADS[os.path.realpath(path)] == 2
 
 
 def test_modules_outside_the_roots_load_as_before(roots: tuple[Path, Path]) -> None:
@@ -81,13 +80,10 @@ def test_modules_outside_the_roots_load_as_before(roots: tuple[Path, Path]) -> N
     name, path = _module(outside, "def answer():\n    return 3\n")
     first = _import_again(name)
     second = _import_again(name)
-    try:
-        assert type(first.__spec__.loader) is importlib.machinery.SourceFileLoader
-        # Without the finder each import compiles again: what the finder saves.
-        assert first.answer.__code__ is not second.answer.__code__
-        assert os.path.realpath(path) not in compiled_once.LOADS
-    finally:
-        sys.modules.pop(name, None)
+    assert type(first.__spec__.loader) is importlib.machinery.SourceFileLoader
+    # Without the finder each import compiles again: what the finder saves.
+    assert first.answer.__code__ is not second.answer.__code__
+    assert os.path.realpath(path) not in compiled_once.LOADS
 
 
 def test_installing_twice_keeps_one_finder(roots: tuple[Path, Path]) -> None:
