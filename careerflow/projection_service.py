@@ -16,6 +16,7 @@ from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
 from careerflow.engine import prepare_database
 from careerflow.principal import AccessRole, Principal
+from careerflow.signals import relay_signals
 from careerflow.store import application_env
 from projections.readiness import ReadinessRefresher
 from projections.rebuild import (
@@ -50,7 +51,7 @@ def run_projection_service(settings: Settings) -> None:
     prepare_database(pg, settings.cipher_key)
     stop = threading.Event()
 
-    def on_signal(signum: int, frame: object) -> None:
+    def on_signal(signum: int) -> None:
         stop.set()
         # Stopping the library's runners joins threads that may be stuck reconnecting to
         # a database that is gone; each read-model change commits with its tracking
@@ -60,20 +61,19 @@ def run_projection_service(settings: Settings) -> None:
         timer.daemon = True
         timer.start()
 
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(sig, on_signal)
-    backoff = 1.0
-    while not stop.is_set():
-        try:
-            _project_while_active(pg, env, stop)
-            backoff = 1.0
-        except LOST_DATABASE as exc:
-            # PostgreSQL restarted or the network dropped: wait, then compete for the lock
-            # again (a standby may have taken over); the runners resume from their
-            # tracking records, so nothing is skipped or applied twice.
-            log.warning("lost the database (%s); reconnecting in %.0f s", exc, backoff)
-            stop.wait(backoff)
-            backoff = min(backoff * 2, 30.0)
+    with relay_signals((signal.SIGINT, signal.SIGTERM), on_signal):
+        backoff = 1.0
+        while not stop.is_set():
+            try:
+                _project_while_active(pg, env, stop)
+                backoff = 1.0
+            except LOST_DATABASE as exc:
+                # PostgreSQL restarted or the network dropped: wait, then compete for the
+                # lock again (a standby may have taken over); the runners resume from
+                # their tracking records, so nothing is skipped or applied twice.
+                log.warning("lost the database (%s); reconnecting in %.0f s", exc, backoff)
+                stop.wait(backoff)
+                backoff = min(backoff * 2, 30.0)
     log.info("projection runner stopped")
 
 

@@ -25,9 +25,8 @@ import signal
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from types import FrameType
 
 from careerflow.children import (
     Backoff,
@@ -41,6 +40,7 @@ from careerflow.codec import codec_endpoint, stack_codec_env
 from careerflow.config import PostgresSettings, Settings, TemporalSettings
 from careerflow.embedded import EmbeddedPostgres
 from careerflow.runtime import remove_stack_file, stack_file, write_stack_file
+from careerflow.signals import relay_signals
 from careerflow.temporal_server import (
     CAREERFLOW_SEARCH_ATTRIBUTES,
     StartupCancelled,
@@ -87,7 +87,7 @@ class StopRequest:
         self.force = threading.Event()
         self.signal_name = ""
 
-    def __call__(self, signum: int, frame: FrameType | None) -> None:
+    def __call__(self, signum: int) -> None:
         if self.event.is_set():
             self.force.set()
         else:
@@ -98,22 +98,10 @@ class StopRequest:
         return self.event.is_set()
 
 
-@contextlib.contextmanager
-def _trap_signals(handler: StopRequest) -> Iterator[None]:
-    # Signal handlers can only be set from the main thread; elsewhere (a test calling
-    # run_stack in a thread) the caller stops the stack through the child specs instead.
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
-    sigs = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {s: signal.getsignal(s) for s in sigs}
-    for s in sigs:
-        signal.signal(s, handler)
-    try:
-        yield
-    finally:
-        for s, h in previous.items():
-            signal.signal(s, h)
+def _trap_signals(handler: StopRequest) -> contextlib.AbstractContextManager[None]:
+    # Only from the main thread; elsewhere (a test calling run_stack in a thread) the
+    # caller stops the stack through the child specs instead.
+    return relay_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), handler)
 
 
 # --------------------------------------------------------------------------- helpers
