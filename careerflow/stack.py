@@ -98,12 +98,6 @@ class StopRequest:
         return self.event.is_set()
 
 
-def _trap_signals(handler: StopRequest) -> contextlib.AbstractContextManager[None]:
-    # Only from the main thread; elsewhere (a test calling run_stack in a thread) the
-    # caller stops the stack through the child specs instead.
-    return relay_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), handler)
-
-
 # --------------------------------------------------------------------------- helpers
 
 
@@ -299,7 +293,9 @@ def run_stack(
     """
     console = Console()
     stop = StopRequest()
-    with _trap_signals(stop):
+    # Only from the main thread; elsewhere (a test calling run_stack in a thread) the
+    # caller stops the stack through the child specs instead.
+    with relay_signals((signal.SIGINT, signal.SIGTERM, signal.SIGHUP), stop):
         return _Stack(settings, console, stop).run(
             default_children() if children is None else children,
             (demo or demo_load_spec()) if load_demo else None,
