@@ -139,4 +139,6 @@ def months_back(as_of_month: str, n: int) -> list[str]:
     """The `n` months ending at `as_of_month` inclusive, oldest first."""
     if n < 1:
         raise ValueError(f"a window needs at least 1 month, got {n}")
-    return [shift_month(as_of_month, -offset) for offset in range(n - 1, -1, -1)]
+    shift_month(as_of_month, 0)  # checked once, not once per month (a report asks per metric)
+    last = int(as_of_month[:4]) * 12 + int(as_of_month[5:]) - 1
+    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - n + 1, last + 1)]

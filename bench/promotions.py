@@ -15,14 +15,25 @@ path is the longest one that completes.)
 The baselines run `bench.bare.BarePromotion` through the same driver: the same seven
 steps, local activity, timer, query polling and Update, with no-op activities — no
 event written, no read model — once with every step a regular activity and once with
-every step a local activity."""
+every step a local activity.
+
+Layout (`--promotions-layout`): `apart` (the default) runs each side's worker in a
+process of its own, as the deployment runs `careerflow worker` apart from the API that
+starts the workflows, and this process only drives them; `together` runs the worker in
+the driving process (the layout of the figures before session 19).
+
+The sides' order alternates (`--promotions-rounds`, each round both sides, the bare
+baselines first in every other round) after an untimed warm-up of each, so neither side
+always meets a fresh or a fuller server; each figure is the median of its rounds."""
 
 from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import statistics
 import uuid
-from collections.abc import Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
 from typing import Any
 
 from temporalio.client import Client
@@ -33,6 +44,7 @@ from bench.bare import BarePromotion, BareStart, noop, noop_local
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import load_org
 from bench.stack import ProjectionProcess, wait_caught_up
+from bench.workers import ACTIVITY_THREADS, WorkerProcess, spec_for
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
 from projections.runner import PROJECTIONS
@@ -41,8 +53,10 @@ from workflows.promotion import PromotionWorkflow
 
 NAME = "promotions"
 TITLE = "promotion workflows end to end per second vs bare Temporal workflows"
-DEFAULTS: dict[str, Any] = {"applications": 200, "concurrency": 25}
-SMOKE: dict[str, Any] = {"applications": 4, "concurrency": 4}
+DEFAULTS: dict[str, Any] = {"applications": 200, "concurrency": 25, "rounds": 3, "layout": "apart"}
+SMOKE: dict[str, Any] = {"applications": 4, "concurrency": 4, "rounds": 2, "layout": "apart"}
+LAYOUTS = ("apart", "together")
+WARM_UP = 10  # untimed workflows per side before the first round
 POLL = 0.05
 
 
@@ -63,12 +77,47 @@ def _events(pg: Any) -> int:
     )
 
 
+@asynccontextmanager
+async def _engine_worker(
+    client: Client, services: Engine, pg: Any, queue: str, apart: bool
+) -> AsyncIterator[None]:
+    if apart:
+        async with WorkerProcess(spec_for(client, "engine", queue, pg.model_dump())):
+            yield
+        return
+    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
+        async with build_worker(client, services, queue, executor):
+            yield
+
+
+@asynccontextmanager
+async def _bare_worker(client: Client, queue: str, apart: bool) -> AsyncIterator[None]:
+    if apart:
+        async with WorkerProcess(spec_for(client, "bare", queue)):
+            yield
+        return
+    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
+        async with Worker(
+            client,
+            task_queue=queue,
+            workflows=[BarePromotion],
+            activities=[noop, noop_local],
+            activity_executor=executor,
+            workflow_runner=WORKFLOW_RUNNER,
+        ):
+            yield
+
+
+def _rejected(pg: Any) -> int:
+    return count(pg, "SELECT count(*) FROM rm_application WHERE stage = 'rejected'")
+
+
 async def _promotions(
-    client: Client, services: Engine, pg: Any, reps: list[str], concurrency: int
+    client: Client, services: Engine, pg: Any, queue: str, reps: list[str], concurrency: int
 ) -> tuple[float, int]:
-    queue = f"bench-promotions-{uuid.uuid4().hex[:8]}"
+    """Seconds for `reps`' applications, until the read models have every event; events."""
     process = services.promotion_process(client, queue)
-    before = _events(pg)
+    before, rejected_before = _events(pg), _rejected(pg)
 
     async def one(employee_id: str) -> None:
         # No role named, as the pages and API allow: the service picks the next rung.
@@ -80,18 +129,15 @@ async def _promotions(
         await process.decide(DEMO_HR, employee_id, target, False, "not this year")
         await handle.result()
 
-    with concurrent.futures.ThreadPoolExecutor(16) as executor:
-        async with build_worker(client, services, queue, executor):
-            with stopwatch() as elapsed:
-                await _drive(reps, concurrency, one)
-                await asyncio.to_thread(wait_caught_up, pg, 600)
-    rejected = count(pg, "SELECT count(*) FROM rm_application WHERE stage = 'rejected'")
+    with stopwatch() as elapsed:
+        await _drive(reps, concurrency, one)
+        await asyncio.to_thread(wait_caught_up, pg, 600)
+    rejected = _rejected(pg) - rejected_before
     assert rejected == len(reps), f"{rejected} of {len(reps)} applications rejected"
     return elapsed(), _events(pg) - before
 
 
-async def _bare(client: Client, n: int, concurrency: int, local: bool) -> float:
-    queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
+async def _bare(client: Client, queue: str, n: int, concurrency: int, local: bool) -> float:
     run = uuid.uuid4().hex[:6]
 
     async def one(ident: str) -> None:
@@ -103,51 +149,98 @@ async def _bare(client: Client, n: int, concurrency: int, local: bool) -> float:
         await handle.execute_update(BarePromotion.decide, "not this year")
         assert await handle.result() == "rejected"
 
-    with concurrent.futures.ThreadPoolExecutor(16) as executor:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[BarePromotion],
-            activities=[noop, noop_local],
-            activity_executor=executor,
-            workflow_runner=WORKFLOW_RUNNER,
-        ):
-            with stopwatch() as elapsed:
-                await _drive([f"bare-{run}-{i}" for i in range(n)], concurrency, one)
+    with stopwatch() as elapsed:
+        await _drive([f"bare-{run}-{i}" for i in range(n)], concurrency, one)
     return elapsed()
 
 
-async def run(lab: Lab, applications: int, concurrency: int) -> Report:
-    report = Report(NAME, TITLE, {"applications": applications, "concurrency": concurrency})
+async def run(lab: Lab, applications: int, concurrency: int, rounds: int, layout: str) -> Report:
+    if layout not in LAYOUTS:
+        raise ValueError(f"--promotions-layout {layout!r}: choose one of {', '.join(LAYOUTS)}")
+    rounds = max(1, rounds)
+    apart = layout == "apart"
+    params = {"applications": applications, "concurrency": concurrency, "rounds": rounds}
+    report = Report(NAME, TITLE, {**params, "layout": layout})
     env = await lab.temporal()
+    client = env.client
     pg = lab.database(NAME)
+    warm = min(WARM_UP, applications)
+    # Every application needs a rep of its own: warm-up and every round's.
+    needed = warm + applications * rounds
+    engine_queue = f"bench-promotions-{uuid.uuid4().hex[:8]}"
+    bare_queue = f"bench-bare-{uuid.uuid4().hex[:8]}"
+    engine: list[float] = []
+    regular: list[float] = []
+    local: list[float] = []
+    events = 0
     try:
-        org = load_org(pg, applications, max(1, applications // 10))
-        reps = org.rep_ids[:applications]
+        org = load_org(pg, needed, max(1, needed // 10))
+        reps = org.rep_ids[:needed]
         with Engine(open_store(pg)) as services, ProjectionProcess(pg):
             await asyncio.to_thread(wait_caught_up, pg, 600)
-            seconds, events = await _promotions(env.client, services, pg, reps, concurrency)
-        bare_seconds = await _bare(env.client, len(reps), concurrency, local=False)
-        local_seconds = await _bare(env.client, len(reps), concurrency, local=True)
-        engine = "promotions end to end (events written, read models updated)"
+            async with (
+                _engine_worker(client, services, pg, engine_queue, apart),
+                _bare_worker(client, bare_queue, apart),
+            ):
+                await _promotions(client, services, pg, engine_queue, reps[:warm], concurrency)
+                await _bare(client, bare_queue, warm, concurrency, local=False)
+                await _bare(client, bare_queue, warm, concurrency, local=True)
+
+                async def engine_side(batch: list[str]) -> None:
+                    nonlocal events
+                    seconds, written = await _promotions(
+                        client, services, pg, engine_queue, batch, concurrency
+                    )
+                    engine.append(len(batch) / seconds)
+                    events += written
+
+                async def bare_side() -> None:
+                    for is_local, rates in ((False, regular), (True, local)):
+                        seconds = await _bare(
+                            client, bare_queue, applications, concurrency, is_local
+                        )
+                        rates.append(applications / seconds)
+
+                for r in range(rounds):
+                    batch = reps[warm + r * applications : warm + (r + 1) * applications]
+                    # The order alternates: the engine first in even rounds, last in odd.
+                    if r % 2 == 0:
+                        await engine_side(batch)
+                        await bare_side()
+                    else:
+                        await bare_side()
+                        await engine_side(batch)
+        name = "promotions end to end (events written, read models updated)"
+        median = statistics.median(engine)
         report.add(
-            engine,
-            len(reps) / seconds,
+            name,
+            median,
             "wf/s",
             "bare workflows, same steps as regular activities, no events",
-            len(reps) / bare_seconds,
+            statistics.median(regular),
         )
         report.add(
-            engine,
-            len(reps) / seconds,
+            name,
+            median,
             "wf/s",
             "bare workflows, same steps as local activities, no events",
-            len(reps) / local_seconds,
+            statistics.median(local),
+        )
+        each = "; ".join(
+            f"{e:.2f} vs {b:.2f} ({e / b:.2f}×)" for e, b in zip(engine, regular, strict=True)
+        )
+        where = (
+            "each side's worker in its own process (16 activity threads), this one driving"
+            if apart
+            else "each side's worker in the driving process (16 activity threads)"
         )
         report.note(
-            f"{len(reps)} applications, {concurrency} in flight; {events / len(reps):.1f} "
-            f"events per application; worker: one process, 16 activity threads; projection "
-            "runner: its own process; Temporal: dev server, in memory."
+            f"{applications} applications per round, {concurrency} in flight, "
+            f"{rounds} round{'s' if rounds > 1 else ''} (the engine first in the 1st, 3rd, …), "
+            f"medians; {warm} of each side untimed first. "
+            f"Engine vs bare with regular activities, wf/s, round by round: {each}. "
+            f"{events / (applications * rounds):.1f} events per application; {where}; "
+            "projection runner: its own process; Temporal: dev server, in memory."
         )
     finally:
         lab.drop(pg)

@@ -59,3 +59,23 @@ def test_the_command_line_takes_every_size_as_a_flag() -> None:
     assert defaults.names == []
     assert sizes(defaults, "api") == BENCHMARKS["api"].DEFAULTS
     assert percentile([3.0, 1.0, 2.0], 50) == 2.0
+
+
+async def test_promotions_runs_with_each_sides_worker_in_the_driving_process_too(
+    lab: Lab,
+) -> None:
+    module = BENCHMARKS["promotions"]
+    report: Report = await module.run(lab, **{**module.SMOKE, "rounds": 1, "layout": "together"})
+    assert report.params["layout"] == "together"
+    assert [f.baseline_name for f in report.figures] == [
+        "bare workflows, same steps as regular activities, no events",
+        "bare workflows, same steps as local activities, no events",
+    ]
+    assert all(f.value > 0 and f.baseline > 0 for f in report.figures)
+    assert "in the driving process" in report.notes[0]
+
+
+async def test_promotions_refuses_an_unknown_layout_before_loading_anything(lab: Lab) -> None:
+    module = BENCHMARKS["promotions"]
+    with pytest.raises(ValueError, match="--promotions-layout 'shared': choose one of apart"):
+        await module.run(lab, **{**module.SMOKE, "layout": "shared"})

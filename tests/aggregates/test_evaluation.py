@@ -7,7 +7,7 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from aggregates.calendar_periods import month_of, months_back, period_kind
+from aggregates.calendar_periods import month_of, months_back, period_kind, shift_month
 from aggregates.criteria_evaluation import CriteriaEvaluation, EvaluationContext, evaluate_criteria
 from aggregates.documents import (
     AnyOf,
@@ -116,6 +116,18 @@ def test_bad_periods_rejected(period: str) -> None:
         period_kind(period)
     with pytest.raises(ValueError):
         Measurement(employee_id="E1", period=period, metric="x", value=1, source="crm")
+
+
+@pytest.mark.parametrize("as_of", ["2026-01", "2026-12", "2025-06", "2000-02"])
+@pytest.mark.parametrize("n", [1, 2, 11, 12, 13, 37])
+def test_a_window_is_the_months_shifted_back_one_by_one(as_of: str, n: int) -> None:
+    assert months_back(as_of, n) == [shift_month(as_of, -k) for k in range(n - 1, -1, -1)]
+
+
+@pytest.mark.parametrize("month", ["2026-13", "2026-00", "2026-W05", "2026"])
+def test_a_window_ending_in_no_month_is_refused(month: str) -> None:
+    with pytest.raises(ValueError):
+        months_back(month, 3)
 
 
 def test_bad_window_arguments() -> None:

@@ -1,0 +1,109 @@
+"""A Temporal worker in a process of its own, as the deployment runs it (`careerflow
+worker`, apart from the API that starts the workflows; samples-python's worker and
+starter apart), for the engine and for the bare baseline alike: the benchmark's process
+only drives the workflows, so neither side's worker shares a GIL with the driver."""
+
+from __future__ import annotations
+
+import asyncio
+import concurrent.futures
+import multiprocessing
+import multiprocessing.synchronize
+from dataclasses import dataclass
+from types import TracebackType
+from typing import Any, Literal, Self
+
+from temporalio.client import Client
+
+from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
+
+Kind = Literal["engine", "bare"]
+ACTIVITY_THREADS = 16
+
+
+@dataclass(frozen=True)
+class WorkerSpec:
+    kind: Kind
+    target: str  # the Temporal frontend, host:port
+    namespace: str
+    queue: str
+    keys: CodecKeys | None  # the payload codec's key; None: no codec
+    pg: dict[str, Any] | None = None  # the engine's PostgreSQL settings
+
+
+async def _serve(spec: WorkerSpec, ready: Any, stop: Any) -> None:
+    from temporalio.worker import Worker
+
+    from bench.bare import BarePromotion, noop, noop_local
+    from careerflow.config import PostgresSettings
+    from careerflow.engine import Engine, open_store
+    from worker import WORKFLOW_RUNNER, build_worker
+
+    codec = EncryptionCodec(spec.keys) if spec.keys is not None else None
+    client = await Client.connect(
+        spec.target, namespace=spec.namespace, data_converter=data_converter(codec)
+    )
+    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
+        if spec.kind == "engine":
+            assert spec.pg is not None, "the engine's worker needs its PostgreSQL"
+            with Engine(open_store(PostgresSettings.model_validate(spec.pg))) as services:
+                async with build_worker(client, services, spec.queue, executor):
+                    ready.set()
+                    await asyncio.to_thread(stop.wait)
+        else:
+            async with Worker(
+                client,
+                task_queue=spec.queue,
+                workflows=[BarePromotion],
+                activities=[noop, noop_local],
+                activity_executor=executor,
+                workflow_runner=WORKFLOW_RUNNER,
+            ):
+                ready.set()
+                await asyncio.to_thread(stop.wait)
+
+
+def _main(spec: WorkerSpec, ready: Any, stop: Any) -> None:
+    asyncio.run(_serve(spec, ready, stop))
+
+
+def spec_for(
+    client: Client, kind: Kind, queue: str, pg: dict[str, Any] | None = None
+) -> WorkerSpec:
+    """The spec of a worker that reaches the same server, namespace and key as `client`."""
+    codec = client.data_converter.payload_codec
+    keys = codec.keys if isinstance(codec, EncryptionCodec) else None
+    return WorkerSpec(
+        kind, client.service_client.config.target_host, client.namespace, queue, keys, pg
+    )
+
+
+class WorkerProcess:
+    """`async with WorkerProcess(spec):` the worker polls its queue until the block ends."""
+
+    def __init__(self, spec: WorkerSpec) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._ready = ctx.Event()
+        self._stop = ctx.Event()
+        self._process = ctx.Process(
+            target=_main, args=(spec, self._ready, self._stop), name=f"bench-worker-{spec.kind}"
+        )
+
+    async def __aenter__(self) -> Self:
+        self._process.start()
+        while not await asyncio.to_thread(self._ready.wait, 0.5):
+            if not self._process.is_alive():
+                raise RuntimeError(f"the worker process exited ({self._process.exitcode})")
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self._stop.set()
+        await asyncio.to_thread(self._process.join, 60)
+        if self._process.is_alive():
+            self._process.terminate()
+            await asyncio.to_thread(self._process.join, 10)
