@@ -75,6 +75,19 @@ def _project(settings: dict[str, Any], stop: multiprocessing.synchronize.Event) 
         read_models.refresher.close()
 
 
+def stop_process(
+    process: multiprocessing.process.BaseProcess,
+    stop: multiprocessing.synchronize.Event,
+    grace: float,
+) -> None:
+    """Asks a child to stop (its `stop` event) and waits `grace` s before terminating it."""
+    stop.set()
+    process.join(timeout=grace)
+    if process.is_alive():
+        process.terminate()
+        process.join(timeout=10)
+
+
 class ProjectionProcess:
     """The projection runner (every projection and the readiness refresher) in a child
     process, like the deployment's `projections` service."""
@@ -96,8 +109,4 @@ class ProjectionProcess:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        self._process.join(timeout=30)
-        if self._process.is_alive():
-            self._process.terminate()
-            self._process.join(timeout=10)
+        stop_process(self._process, self._stop, 30)

@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 
 from temporalio.client import Client
 
+from bench.stack import stop_process
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 
 Kind = Literal["engine", "bare"]
@@ -102,8 +103,4 @@ class WorkerProcess:
         exc: BaseException | None,
         tb: TracebackType | None,
     ) -> None:
-        self._stop.set()
-        await asyncio.to_thread(self._process.join, 60)
-        if self._process.is_alive():
-            self._process.terminate()
-            await asyncio.to_thread(self._process.join, 10)
+        await asyncio.to_thread(stop_process, self._process, self._stop, 60)
