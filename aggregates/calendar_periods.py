@@ -127,18 +127,25 @@ def month_of(period: str) -> str:
     return date.fromisocalendar(year, week, 4).strftime("%Y-%m")
 
 
-def shift_month(month: str, delta: int) -> str:
-    """`month` moved by `delta` months (negative = earlier)."""
+def _month_index(month: str) -> int:
+    """Months since year 0 of a checked "YYYY-MM" month (refused otherwise)."""
     if period_kind(month) != "month":
         raise ValueError(f"expected a month period 'YYYY-MM', got {month!r}")
-    index = int(month[:4]) * 12 + int(month[5:]) - 1 + delta
+    return int(month[:4]) * 12 + int(month[5:]) - 1
+
+
+def _month_at(index: int) -> str:
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def shift_month(month: str, delta: int) -> str:
+    """`month` moved by `delta` months (negative = earlier)."""
+    return _month_at(_month_index(month) + delta)
 
 
 def months_back(as_of_month: str, n: int) -> list[str]:
     """The `n` months ending at `as_of_month` inclusive, oldest first."""
     if n < 1:
         raise ValueError(f"a window needs at least 1 month, got {n}")
-    shift_month(as_of_month, 0)  # checked once, not once per month (a report asks per metric)
-    last = int(as_of_month[:4]) * 12 + int(as_of_month[5:]) - 1
-    return [f"{i // 12:04d}-{i % 12 + 1:02d}" for i in range(last - n + 1, last + 1)]
+    last = _month_index(as_of_month)  # checked once, not per month (a report asks per metric)
+    return [_month_at(i) for i in range(last - n + 1, last + 1)]

@@ -29,7 +29,6 @@ always meets a fresh or a fuller server; each figure is the median of its rounds
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import statistics
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -37,18 +36,16 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from temporalio.client import Client
-from temporalio.worker import Worker
 
 from aggregates.promotion import Stage
-from bench.bare import BarePromotion, BareStart, noop, noop_local
+from bench.bare import BarePromotion, BareStart
 from bench.common import Lab, Report, count, stopwatch
 from bench.org import load_org
 from bench.stack import ProjectionProcess, wait_caught_up
-from bench.workers import ACTIVITY_THREADS, WorkerProcess, spec_for
+from bench.workers import Kind, WorkerProcess, running_worker, spec_for
 from careerflow.demo_loader import DEMO_HR
 from careerflow.engine import Engine, open_store
 from projections.runner import PROJECTIONS
-from worker import WORKFLOW_RUNNER, build_worker
 from workflows.promotion import PromotionWorkflow
 
 NAME = "promotions"
@@ -78,33 +75,16 @@ def _events(pg: Any) -> int:
 
 
 @asynccontextmanager
-async def _engine_worker(
-    client: Client, services: Engine, pg: Any, queue: str, apart: bool
+async def _worker(
+    client: Client, kind: Kind, queue: str, services: Engine, pg: Any, apart: bool
 ) -> AsyncIterator[None]:
+    """The side's worker: in a process of its own (apart) or in this one (together)."""
     if apart:
-        async with WorkerProcess(spec_for(client, "engine", queue, pg.model_dump())):
+        store = pg.model_dump() if kind == "engine" else None
+        async with WorkerProcess(spec_for(client, kind, queue, store)):
             yield
-        return
-    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        async with build_worker(client, services, queue, executor):
-            yield
-
-
-@asynccontextmanager
-async def _bare_worker(client: Client, queue: str, apart: bool) -> AsyncIterator[None]:
-    if apart:
-        async with WorkerProcess(spec_for(client, "bare", queue)):
-            yield
-        return
-    with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        async with Worker(
-            client,
-            task_queue=queue,
-            workflows=[BarePromotion],
-            activities=[noop, noop_local],
-            activity_executor=executor,
-            workflow_runner=WORKFLOW_RUNNER,
-        ):
+    else:
+        async with running_worker(client, kind, queue, services):
             yield
 
 
@@ -179,8 +159,8 @@ async def run(lab: Lab, applications: int, concurrency: int, rounds: int, layout
         with Engine(open_store(pg)) as services, ProjectionProcess(pg):
             await asyncio.to_thread(wait_caught_up, pg, 600)
             async with (
-                _engine_worker(client, services, pg, engine_queue, apart),
-                _bare_worker(client, bare_queue, apart),
+                _worker(client, "engine", engine_queue, services, pg, apart),
+                _worker(client, "bare", bare_queue, services, pg, apart),
             ):
                 await _promotions(client, services, pg, engine_queue, reps[:warm], concurrency)
                 await _bare(client, bare_queue, warm, concurrency, local=False)

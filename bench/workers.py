@@ -7,16 +7,24 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 import multiprocessing
 import multiprocessing.synchronize
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from types import TracebackType
 from typing import Any, Literal, Self
 
 from temporalio.client import Client
+from temporalio.worker import Worker
 
+from bench.bare import BarePromotion, noop, noop_local
 from bench.stack import stop_process
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
+from careerflow.config import PostgresSettings
+from careerflow.engine import Engine, open_store
+from worker import WORKFLOW_RUNNER, build_worker
 
 Kind = Literal["engine", "bare"]
 ACTIVITY_THREADS = 16
@@ -32,36 +40,41 @@ class WorkerSpec:
     pg: dict[str, Any] | None = None  # the engine's PostgreSQL settings
 
 
-async def _serve(spec: WorkerSpec, ready: Any, stop: Any) -> None:
-    from temporalio.worker import Worker
-
-    from bench.bare import BarePromotion, noop, noop_local
-    from careerflow.config import PostgresSettings
-    from careerflow.engine import Engine, open_store
-    from worker import WORKFLOW_RUNNER, build_worker
-
-    codec = EncryptionCodec(spec.keys) if spec.keys is not None else None
-    client = await Client.connect(
-        spec.target, namespace=spec.namespace, data_converter=data_converter(codec)
-    )
+@asynccontextmanager
+async def running_worker(
+    client: Client, kind: Kind, queue: str, engine: Engine | None = None
+) -> AsyncIterator[None]:
+    """A worker of either side polling `queue` in this process until the block ends."""
     with concurrent.futures.ThreadPoolExecutor(ACTIVITY_THREADS) as executor:
-        if spec.kind == "engine":
-            assert spec.pg is not None, "the engine's worker needs its PostgreSQL"
-            with Engine(open_store(PostgresSettings.model_validate(spec.pg))) as services:
-                async with build_worker(client, services, spec.queue, executor):
-                    ready.set()
-                    await asyncio.to_thread(stop.wait)
+        if kind == "engine":
+            assert engine is not None, "the engine's worker needs the engine"
+            worker = build_worker(client, engine, queue, executor)
         else:
-            async with Worker(
+            worker = Worker(
                 client,
-                task_queue=spec.queue,
+                task_queue=queue,
                 workflows=[BarePromotion],
                 activities=[noop, noop_local],
                 activity_executor=executor,
                 workflow_runner=WORKFLOW_RUNNER,
-            ):
-                ready.set()
-                await asyncio.to_thread(stop.wait)
+            )
+        async with worker:
+            yield
+
+
+async def _serve(spec: WorkerSpec, ready: Any, stop: Any) -> None:
+    codec = EncryptionCodec(spec.keys) if spec.keys is not None else None
+    client = await Client.connect(
+        spec.target, namespace=spec.namespace, data_converter=data_converter(codec)
+    )
+    with contextlib.ExitStack() as stack:
+        engine = None
+        if spec.pg is not None:  # the engine's side: its own connections to the store
+            pg = PostgresSettings.model_validate(spec.pg)
+            engine = stack.enter_context(Engine(open_store(pg)))
+        async with running_worker(client, spec.kind, spec.queue, engine):
+            ready.set()
+            await asyncio.to_thread(stop.wait)
 
 
 def _main(spec: WorkerSpec, ready: Any, stop: Any) -> None:
