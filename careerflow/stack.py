@@ -22,6 +22,7 @@ import importlib.util
 import json
 import os
 import signal
+import socket
 import sys
 import threading
 import time
@@ -55,6 +56,8 @@ READY_MESSAGE = "careerflow is ready"
 CHILD_STOP_TIMEOUT = 15.0
 # A child that dies within this window after its start fails the startup, before "ready".
 STARTUP_SETTLE = 1.0
+# The API binds its port within seconds (it retries a port lost to a race); longer is a fault.
+API_READY_TIMEOUT = 60.0
 
 
 def default_children() -> list[ChildSpec]:
@@ -403,11 +406,37 @@ class _Stack:
                 return 1
             self.console.say("demo load finished")
 
+        if any(c.name == "api" for c in self.children) and not self._api_listening():
+            if self.stop.is_set():
+                self.console.say(f"{self.stop.signal_name} received: stopping")
+                return 0
+            host, port = settings.api_host, settings.api_port
+            self.console.error(
+                f"the API is not listening on {host}:{port} after {API_READY_TIMEOUT:.0f}s; "
+                f"see its log in {var_dir / 'logs'}"
+            )
+            return 1
         self.console.say(f"{READY_MESSAGE} (Ctrl-C to stop)")
         while not self.stop.is_set():
             self._watch_until(time.monotonic() + 0.5)
         self.console.say(f"{self.stop.signal_name} received: stopping")
         return 0
+
+    def _api_listening(self) -> bool:
+        """Waits (healing meanwhile) until the API accepts connections: "ready" means a
+        person can open the pages, which on a restart with the demo skipped came before
+        the API had bound its port."""
+        host = self.settings.api_host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # bind-all: reached locally
+        deadline = time.monotonic() + API_READY_TIMEOUT
+        while not self.stop.is_set() and time.monotonic() < deadline:
+            with (
+                contextlib.suppress(OSError),
+                socket.create_connection((host, self.settings.api_port), timeout=0.5),
+            ):
+                return True
+            self._watch_until(time.monotonic() + 0.2)
+        return False
 
     def _watch_until(self, deadline: float, skip: Child | None = None) -> None:
         """Sleep until `deadline` or a stop request, healing what died meanwhile (before
