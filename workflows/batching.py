@@ -34,14 +34,25 @@ class Coalesced(Generic[A, R]):
             self.flushing = asyncio.ensure_future(self._flush())
         return await future
 
+    async def _others_first(self) -> None:
+        """Returns once the workflow's other coroutines woken now have run (and called)."""
+        await workflow.wait_condition(lambda: True)
+
     async def _flush(self) -> None:
-        await workflow.wait_condition(lambda: True)  # the others woken now call first
+        await self._others_first()
         batch, self.pending = self.pending, []
         try:
             answers = await self.run_many([arg for arg, _ in batch])
+        except GeneratorExit:
+            # The coroutine is being closed (collected with its workflow, no eviction):
+            # nobody awaits the callers' futures any more, so nothing to answer.
+            raise
         except BaseException as exc:
             for _, future in batch:
-                future.set_exception(exc)
+                # On an eviction the callers are cancelled first: theirs are done.
+                if not future.done():
+                    future.set_exception(exc)
             return
         for (_, future), answer in zip(batch, answers, strict=True):
-            future.set_result(answer)
+            if not future.done():
+                future.set_result(answer)
