@@ -28,6 +28,7 @@ from careerflow.audit.integrity import count_events, verify_store
 from careerflow.config import Settings
 from careerflow.delivery import SmtpSettings, WebhookSettings
 from careerflow.engine import Engine, connect
+from careerflow.heap import freeze_startup_heap
 from careerflow.services.calendar import warn_gaps
 from workflows.assessment_round import AssessmentRoundWorkflow
 from workflows.audit_verify import AuditVerifyWorkflow
@@ -147,6 +148,7 @@ async def main(settings: Settings) -> None:
             await ensure_cycle_schedules(client, services, settings.temporal.task_queue)
         # A year the holiday calendars do not cover is said, never guessed in silence.
         warn_gaps(services.policies, log, datetime.now(UTC))
+        freeze_startup_heap()  # everything is imported and built: keep full collections short
         log.info(
             "worker polling task queue %r at %s",
             settings.temporal.task_queue,

@@ -24,6 +24,7 @@ from bench.stack import stop_process
 from careerflow.codec import CodecKeys, EncryptionCodec, data_converter
 from careerflow.config import PostgresSettings
 from careerflow.engine import Engine, open_store
+from careerflow.heap import freeze_startup_heap
 from worker import WORKFLOW_RUNNER, build_worker
 
 Kind = Literal["engine", "bare"]
@@ -73,6 +74,8 @@ async def _serve(spec: WorkerSpec, ready: Any, stop: Any) -> None:
             pg = PostgresSettings.model_validate(spec.pg)
             engine = stack.enter_context(Engine(open_store(pg)))
         async with running_worker(client, spec.kind, spec.queue, engine):
+            # As `careerflow worker` does once ready; the bare side's process too, alike.
+            freeze_startup_heap()
             ready.set()
             await asyncio.to_thread(stop.wait)
 

@@ -15,6 +15,7 @@ from eventsourcing.persistence import InterfaceError, OperationalError
 from aggregates.base import DomainError
 from careerflow.config import PostgresSettings, Settings
 from careerflow.engine import prepare_database
+from careerflow.heap import freeze_startup_heap
 from careerflow.principal import AccessRole, Principal
 from careerflow.signals import relay_signals
 from careerflow.store import application_env
@@ -49,6 +50,7 @@ def run_projection_service(settings: Settings) -> None:
     pg = settings.require_postgres()
     env = application_env(pg, settings.cipher_key)
     prepare_database(pg, settings.cipher_key)
+    freeze_startup_heap()  # everything is imported: keep full collections short
     stop = threading.Event()
 
     def on_signal(signum: int) -> None:

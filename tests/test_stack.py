@@ -232,6 +232,10 @@ def test_careerflow_start_stops_cleanly_and_keeps_data(
     first.wait_for(READY_MESSAGE)
     assert f"http://127.0.0.1:{stack_env['TEMPORAL_UI_PORT']}" in first.output
     assert {"worker", "projections", "PostgreSQL", "Temporal"} <= set(first.pids())
+    # Each long-running child froze its start-up heap (careerflow/heap.py) once ready.
+    for child in ("worker", "api", "projections"):
+        log_text = (var_dir / "logs" / f"{child}.log").read_text()
+        assert "start-up heap frozen" in log_text, f"{child}: {log_text[-2000:]}"
 
     stack = _stack_file(var_dir)
     pg = PostgresSettings.model_validate(stack["postgres"])

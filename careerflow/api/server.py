@@ -13,6 +13,7 @@ from careerflow.api.app import create_app
 from careerflow.api.context import ApiContext
 from careerflow.config import Settings
 from careerflow.engine import Engine
+from careerflow.heap import freeze_startup_heap
 
 log = logging.getLogger("careerflow.api")
 
@@ -37,5 +38,6 @@ def build_app(settings: Settings) -> FastAPI:
 
 def serve(settings: Settings) -> None:
     app = build_app(settings)
+    freeze_startup_heap()  # the app is built: keep full collections short
     log.info("API on http://%s:%s", settings.api_host, settings.api_port)
     uvicorn.run(app, host=settings.api_host, port=settings.api_port, log_level="info")
