@@ -22,7 +22,6 @@ import importlib.util
 import json
 import os
 import signal
-import socket
 import sys
 import threading
 import time
@@ -48,6 +47,7 @@ from careerflow.temporal_server import (
     TemporalDevServer,
     TemporalServerError,
     log_tail,
+    tcp_open,
     wait_for_temporal,
 )
 
@@ -430,10 +430,7 @@ class _Stack:
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # bind-all: reached locally
         deadline = time.monotonic() + API_READY_TIMEOUT
         while not self.stop.is_set() and time.monotonic() < deadline:
-            with (
-                contextlib.suppress(OSError),
-                socket.create_connection((host, self.settings.api_port), timeout=0.5),
-            ):
+            if tcp_open(host, self.settings.api_port):
                 return True
             self._watch_until(time.monotonic() + 0.2)
         return False

@@ -121,7 +121,8 @@ async def _answers(address: str, namespace: str, timeout: float) -> None:
     )
 
 
-def _tcp_open(host: str, port: int) -> bool:
+def tcp_open(host: str, port: int) -> bool:
+    """Whether something accepts TCP connections on `host`:`port` now."""
     with contextlib.suppress(OSError), socket.create_connection((host, port), 0.5):
         return True
     return False
@@ -148,7 +149,7 @@ def wait_for_temporal(
             raise StartupCancelled(f"stopped while waiting for Temporal at {address}")
         if alive is not None:
             alive()
-        if _tcp_open(host or "127.0.0.1", int(port)):
+        if tcp_open(host or "127.0.0.1", int(port)):
             try:
                 asyncio.run(_answers(address, namespace, 5.0))
                 return
